@@ -1,0 +1,31 @@
+/**
+ * Test entry point: runs every Japa spec (`**\/*.spec.ts` beside the code) and ends the
+ * output with one `N passed, N failed` line. Filter with Japa's flags, e.g.
+ * `node --import tsx bin/test.ts --files store/versioning`.
+ */
+import { assert } from '@japa/assert'
+import { configure, processCLIArgs, run } from '@japa/runner'
+import { spec } from '@japa/runner/reporters'
+import type { NamedReporterContract } from '@japa/runner/types'
+
+let tallyLine = '0 passed, 0 failed'
+const tally: NamedReporterContract = {
+  name: 'tally',
+  handler: (runner, emitter) => {
+    emitter.on('runner:end', () => {
+      const { aggregates } = runner.getSummary()
+      tallyLine = `${aggregates.passed} passed, ${aggregates.failed} failed`
+    })
+  },
+}
+// Printed last, after the spec reporter's summary, so CI can read the final line.
+process.on('exit', () => process.stdout.write(`\n${tallyLine}\n`))
+
+processCLIArgs(process.argv.splice(2))
+configure({
+  files: ['store/**/*.spec.ts', 'harness/**/*.spec.ts', 'workloads/**/*.spec.ts', 'reports/**/*.spec.ts'],
+  plugins: [assert()],
+  reporters: { activated: ['spec', 'tally'], list: [spec(), tally] },
+  timeout: 30_000,
+})
+void run()

@@ -1,0 +1,46 @@
+/** `quorumlab store`: one store node in the foreground. */
+import { ConfigError, NODE_DEFAULTS, validateNodeConfig, type PeerAddress } from '../../store/config.ts'
+import { startNode } from '../../store/node.ts'
+import { defineCommand, integerOption, UsageError } from './command.ts'
+import { addStoreOptions, collectPeer, storeSettings, type StoreFlags } from './store-options.ts'
+
+type Flags = StoreFlags & { id: string; host: string; port: number; dataDir?: string; peer: PeerAddress[] }
+
+/** Message a node sends its parent process (when spawned with IPC) once it serves. */
+export type NodeReadyMessage = { type: 'ready'; node: string; url: string; pid: number }
+
+export function storeCommand() {
+  const command = defineCommand('store', 'run one store node in the foreground')
+    .requiredOption('--id <id>', 'node id (letters, digits, _ or -)')
+    .option('--host <host>', 'interface to listen on', NODE_DEFAULTS.host)
+    .option('--port <port>', 'port to listen on (0: any free port)', integerOption(0, 65535), 7001)
+    .option('--data-dir <dir>', 'where the node keeps its data (default: data/<id>)')
+    .option('--peer <id=host:port>', 'another ring member and where to reach it; repeat per peer', collectPeer, [])
+  return addStoreOptions(command).action(async (flags: Flags) => {
+    let config
+    try {
+      config = validateNodeConfig({
+        id: flags.id,
+        host: flags.host,
+        port: flags.port,
+        dataDir: flags.dataDir ?? `data/${flags.id}`,
+        peers: flags.peer,
+        ...storeSettings(flags),
+      })
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n       '))
+      throw error
+    }
+    const node = await startNode(config)
+    console.log(`${config.id} listening on ${node.url} (pid ${process.pid}, data in ${config.dataDir})`)
+    process.send?.({ type: 'ready', node: config.id, url: node.url, pid: process.pid } satisfies NodeReadyMessage)
+
+    const stop = (): void => {
+      void node.close().then(() => process.exit(0))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    // A node spawned by the harness goes away with it, even if the harness is killed.
+    process.once('disconnect', stop)
+  })
+}

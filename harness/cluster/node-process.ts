@@ -1,0 +1,182 @@
+/**
+ * One store node as a child process of the harness: spawn it, wait until it serves, and
+ * stop, kill -9, pause (SIGSTOP) or resume (SIGCONT) it. Its output is kept (last lines in
+ * memory, everything in a log file when asked) so a node that dies can say why.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { PeerAddress } from '../../store/config.ts'
+import type { NodeReadyMessage } from '../cli/store-command.ts'
+import { storeArgs, type storeSettings } from '../cli/store-options.ts'
+
+export const QUORUMLAB_BIN = fileURLToPath(new URL('../../bin/quorumlab.js', import.meta.url))
+
+export type StoreSettings = ReturnType<typeof storeSettings>
+
+export type NodeSpec = {
+  id: string
+  host: string
+  port: number
+  dataDir: string
+  peers: PeerAddress[]
+  settings: StoreSettings
+  /** Extra `quorumlab store` flags. */
+  extraArgs?: string[]
+}
+
+export type NodeProcessOptions = {
+  /** Append the node's stdout and stderr to this file. */
+  logFile?: string
+  /** Called with each line the node prints. */
+  onLine?: (line: string) => void
+  /** How long to wait for the node to serve, ms. Default 20000. */
+  startTimeoutMs?: number
+}
+
+const KEPT_LINES = 50
+
+export class NodeProcess {
+  readonly spec: NodeSpec
+  #options: NodeProcessOptions
+  #child: ChildProcess | undefined
+  #exited: Promise<void> = Promise.resolve()
+  #lines: string[] = []
+  #log: WriteStream | undefined
+  #paused = false
+
+  constructor(spec: NodeSpec, options: NodeProcessOptions = {}) {
+    this.spec = spec
+    this.#options = options
+  }
+
+  get id(): string {
+    return this.spec.id
+  }
+
+  get url(): string {
+    return `http://${this.spec.host}:${this.spec.port}`
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
+  }
+
+  get paused(): boolean {
+    return this.#paused
+  }
+
+  /** The node's last lines of output. */
+  get recentOutput(): string {
+    return this.#lines.join('\n')
+  }
+
+  args(): string[] {
+    const { id, host, port, dataDir, peers, settings, extraArgs = [] } = this.spec
+    return [
+      QUORUMLAB_BIN, 'store',
+      '--id', id, '--host', host, '--port', String(port), '--data-dir', dataDir,
+      ...peers.flatMap((p) => ['--peer', `${p.id}=${p.host}:${p.port}`]),
+      ...storeArgs(settings),
+      ...extraArgs,
+    ]
+  }
+
+  /** Spawns the node and resolves once it serves; rejects with its output if it dies first. */
+  async start(): Promise<void> {
+    if (this.running) throw new Error(`${this.id} is already running`)
+    if (this.#options.logFile && !this.#log) {
+      mkdirSync(dirname(this.#options.logFile), { recursive: true })
+      this.#log = createWriteStream(this.#options.logFile, { flags: 'a' })
+    }
+    const child = spawn(process.execPath, this.args(), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    this.#child = child
+    this.#paused = false
+    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = ''
+      stream?.setEncoding('utf8')
+      stream?.on('data', (chunk: string) => {
+        this.#log?.write(chunk)
+        const parts = (partial + chunk).split('\n')
+        partial = parts.pop() ?? ''
+        for (const line of parts) this.#keep(line)
+      })
+    }
+    const timeoutMs = this.#options.startTimeoutMs ?? 20_000
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup()
+        child.kill('SIGKILL')
+        reject(new Error(`${this.id} did not start within ${timeoutMs} ms:\n${this.recentOutput}`))
+      }, timeoutMs)
+      const onMessage = (message: NodeReadyMessage): void => {
+        if (message?.type !== 'ready') return
+        cleanup()
+        resolve()
+      }
+      const onExit = (code: number | null, signal: string | null): void => {
+        cleanup()
+        // Let the last output arrive before reporting it.
+        setImmediate(() =>
+          reject(new Error(`${this.id} exited (${signal ?? `code ${code}`}) before serving:\n${this.recentOutput}`)),
+        )
+      }
+      const cleanup = (): void => {
+        clearTimeout(timer)
+        child.off('message', onMessage)
+        child.off('exit', onExit)
+      }
+      child.on('message', onMessage)
+      child.once('exit', onExit)
+    })
+  }
+
+  /** kill -9: no chance to flush or say goodbye. */
+  async kill(): Promise<void> {
+    if (!this.running) return
+    this.#child?.kill('SIGKILL')
+    await this.#exited
+    this.#paused = false
+  }
+
+  /** Asks the node to stop (SIGTERM), then kills it if it has not within `graceMs`. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.running) return
+    if (this.#paused) this.resume()
+    this.#child?.kill('SIGTERM')
+    const timer = setTimeout(() => this.#child?.kill('SIGKILL'), graceMs)
+    await this.#exited
+    clearTimeout(timer)
+  }
+
+  pause(): void {
+    if (!this.running || this.#paused) return
+    this.#child?.kill('SIGSTOP')
+    this.#paused = true
+  }
+
+  resume(): void {
+    if (!this.running || !this.#paused) return
+    this.#child?.kill('SIGCONT')
+    this.#paused = false
+  }
+
+  /** Closes the log file; the node must be stopped first. */
+  async dispose(): Promise<void> {
+    await this.stop()
+    await new Promise<void>((resolve) => (this.#log ? this.#log.end(resolve) : resolve()))
+    this.#log = undefined
+  }
+
+  #keep(line: string): void {
+    this.#lines.push(line)
+    if (this.#lines.length > KEPT_LINES) this.#lines.shift()
+    this.#options.onLine?.(line)
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The store's HTTP payloads, client-facing and node-to-node: the one definition the
+ * store, the harness's client and the tests all import.
+ */
+import type { Clock, Dot, VersionedObject } from './versioning.ts'
+
+export type { Clock, Dot } from './versioning.ts'
+
+/** Describes `values[i]` of a read. */
+export type VersionInfo = { dot: Dot; clock: Clock }
+
+/** `GET /kv/:key`: 200 when found, 404 (with `values: []`) when not. */
+export type ReadResponse = {
+  key: string
+  values: unknown[]
+  versions: VersionInfo[]
+  /** Opaque causal context; send it with the next PUT or DELETE to supersede this read. */
+  context: string
+  coordinator: string
+  /** Replicas whose answers were merged. */
+  replies: number
+}
+
+/** Body of `PUT /kv/:key`. */
+export type WriteRequest = { value: unknown; context?: string }
+
+/** Body of `DELETE /kv/:key` (optional; without a context the delete is blind). */
+export type DeleteRequest = { context?: string }
+
+/** `PUT` and `DELETE /kv/:key`, 200. */
+export type WriteResponse = {
+  key: string
+  /** Covers what the writer had read plus this write. */
+  context: string
+  dot: Dot
+  clock: Clock
+  coordinator: string
+  /** Durable acks received, the coordinator's own included. */
+  acks: number
+}
+
+export type HealthResponse = { node: string; status: 'ok'; pid: number }
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'not_found'
+  | 'too_large'
+  | 'quorum_unavailable'
+  | 'timeout'
+  | 'internal'
+
+export type ErrorResponse = {
+  error: { code: ErrorCode; message: string; required?: number; acks?: number }
+}
+
+// ---- node to node (under /internal, token required) ----
+
+/** Header carrying the cluster token on internal calls. */
+export const TOKEN_HEADER = 'x-quorumlab-token'
+/** Set on a client request a node forwards to a home replica, so it is not forwarded again. */
+export const FORWARDED_HEADER = 'x-quorumlab-forwarded'
+
+/** `GET /internal/objects/:key` */
+export type ReplicaReadResponse = { node: string; object: VersionedObject | null }
+
+/** `PUT /internal/objects/:key`: merge this state into the replica's, durably. */
+export type ReplicateRequest = { object: VersionedObject }
+
+export type ReplicateResponse = { node: string; ok: true }

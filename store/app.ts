@@ -1,0 +1,209 @@
+/**
+ * The node's HTTP API as a Hono app: the client API (`/kv`, `/health`), the token-guarded
+ * node-to-node calls (`/internal`) and introspection (`/admin`). Every failure becomes a
+ * JSON error; no request can crash the node or change data unless it is valid.
+ */
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import {
+  FORWARDED_HEADER,
+  TOKEN_HEADER,
+  type DeleteRequest,
+  type HealthResponse,
+  type ReadResponse,
+  type ReplicaReadResponse,
+  type ReplicateResponse,
+  type WriteRequest,
+  type WriteResponse,
+} from './api.ts'
+import type { NodeConfig } from './config.ts'
+import type { Coordinator, WriteOutcome } from './coordinator.ts'
+import { ApiError, badRequest } from './errors.ts'
+import type { Replica } from './replica.ts'
+import {
+  decodeContext,
+  encodeContext,
+  emptyContext,
+  isEmptyObject,
+  isVersionedObject,
+  liveSiblings,
+  type CausalContext,
+} from './versioning.ts'
+
+export type AppOptions = {
+  config: NodeConfig
+  coordinator: Coordinator
+  replica: Replica
+}
+
+/** Longest key, in bytes of UTF-8. */
+export const MAX_KEY_BYTES = 512
+/** Room for the context and JSON framing around a value of the largest size, bytes. */
+const BODY_OVERHEAD_BYTES = 64 * 1024
+/** Internal calls carry whole objects (every sibling), so they get a larger limit, bytes. */
+const INTERNAL_BODY_BYTES = 256 * 1024 * 1024
+
+const KEY_ROUTE = '/:key{.+}'
+
+export function createApp({ config, coordinator, replica }: AppOptions): Hono {
+  const app = new Hono()
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.toJSON(), error.status)
+    console.error(`[${config.id}] unexpected error on ${c.req.method} ${c.req.path}:`, error)
+    return c.json(new ApiError(500, 'internal', 'internal error').toJSON(), 500)
+  })
+  app.notFound((c) =>
+    c.json(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404),
+  )
+
+  app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid }))
+
+  // ---- client API ----
+  const kv = new Hono()
+  kv.use(
+    bodyLimit({
+      maxSize: config.maxValueBytes + BODY_OVERHEAD_BYTES,
+      onError: () => {
+        throw tooLarge(config.maxValueBytes)
+      },
+    }),
+  )
+  kv.use(KEY_ROUTE, async (c, next) => {
+    const key = c.req.param('key') ?? ''
+    const bytes = Buffer.byteLength(key)
+    if (bytes < 1 || bytes > MAX_KEY_BYTES) {
+      throw badRequest(`key must be 1 to ${MAX_KEY_BYTES} bytes of UTF-8, got ${bytes}`)
+    }
+    const forwarded = c.req.header(FORWARDED_HEADER) !== undefined && c.req.header(TOKEN_HEADER) === config.token
+    if (forwarded || coordinator.isHome(key)) return next()
+    const url = new URL(c.req.url)
+    const body = c.req.method === 'GET' ? undefined : await readOptionalJson(c)
+    const { status, body: answer } = await coordinator.forward(key, {
+      method: c.req.method as 'GET' | 'PUT' | 'DELETE',
+      path: `${url.pathname}${url.search}`,
+      body,
+    })
+    return c.json(answer as object, status as 200)
+  })
+
+  kv.get(KEY_ROUTE, async (c) => {
+    const key = c.req.param('key')
+    const r = quorumParam(c, 'r', config.r, config.n)
+    const { object, replies } = await coordinator.read(key, r)
+    const live = liveSiblings(object)
+    const body: ReadResponse = {
+      key,
+      values: live.map((s) => s.value),
+      versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
+      context: encodeContext(object.context, config.token),
+      coordinator: config.id,
+      replies,
+    }
+    return c.json(body, live.length > 0 ? 200 : 404)
+  })
+
+  kv.put(KEY_ROUTE, async (c) => {
+    const key = c.req.param('key')
+    const w = quorumParam(c, 'w', config.w, config.n)
+    const request = await readJsonObject<WriteRequest>(c)
+    if (!('value' in request)) throw badRequest('body must have a "value" field')
+    const size = Buffer.byteLength(JSON.stringify(request.value))
+    if (size > config.maxValueBytes) throw tooLarge(config.maxValueBytes)
+    const context = contextOf(request, config.token)
+    return respondToWrite(c, key, await coordinator.write(key, { context, value: request.value, deleted: false }, w))
+  })
+
+  kv.delete(KEY_ROUTE, async (c) => {
+    const key = c.req.param('key')
+    const w = quorumParam(c, 'w', config.w, config.n)
+    const request = ((await readOptionalJson(c)) ?? {}) as DeleteRequest
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+      throw badRequest('body must be a JSON object')
+    }
+    const context = contextOf(request, config.token)
+    return respondToWrite(c, key, await coordinator.write(key, { context, value: null, deleted: true }, w))
+  })
+
+  const respondToWrite = (
+    c: Context,
+    key: string,
+    { sibling, context, acks }: WriteOutcome,
+  ): Response => {
+    const body: WriteResponse = {
+      key,
+      context: encodeContext(context, config.token),
+      dot: sibling.dot,
+      clock: sibling.clock,
+      coordinator: config.id,
+      acks,
+    }
+    return c.json(body)
+  }
+
+  app.route('/kv', kv)
+
+  // ---- node to node ----
+  const internal = new Hono()
+  internal.use(async (c, next) => {
+    if (c.req.header(TOKEN_HEADER) !== config.token) {
+      throw new ApiError(401, 'unauthorized', `internal calls need the cluster token in ${TOKEN_HEADER}`)
+    }
+    return next()
+  })
+  internal.use(bodyLimit({ maxSize: INTERNAL_BODY_BYTES, onError: () => { throw tooLarge(INTERNAL_BODY_BYTES) } }))
+
+  internal.get(`/objects${KEY_ROUTE}`, (c) => {
+    const stored = replica.read(c.req.param('key'))
+    const object = isEmptyObject(stored) ? null : stored
+    return c.json<ReplicaReadResponse>({ node: config.id, object })
+  })
+
+  internal.put(`/objects${KEY_ROUTE}`, async (c) => {
+    const body = await readJsonObject<{ object?: unknown }>(c)
+    if (!isVersionedObject(body.object)) throw badRequest('body.object is not a versioned object')
+    await replica.mergeIn(c.req.param('key'), body.object)
+    return c.json<ReplicateResponse>({ node: config.id, ok: true })
+  })
+
+  app.route('/internal', internal)
+  return app
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(413, 'too_large', `value is larger than the limit of ${limit} bytes`)
+}
+
+function quorumParam(c: Context, name: 'r' | 'w', fallback: number, n: number): number {
+  const raw = c.req.query(name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < 1 || value > n) throw badRequest(`${name} must be an integer from 1 to N=${n}, got "${raw}"`)
+  return value
+}
+
+function contextOf(request: { context?: unknown }, secret: string): CausalContext {
+  if (request.context === undefined || request.context === null) return emptyContext()
+  if (typeof request.context !== 'string') throw badRequest('context must be the string a read or write returned')
+  const decoded = decodeContext(request.context, secret)
+  if (!decoded.ok) throw badRequest(`invalid context: ${decoded.reason}`)
+  return decoded.context
+}
+
+async function readOptionalJson(c: Context): Promise<unknown> {
+  const text = await c.req.text()
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw badRequest(`body is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
+async function readJsonObject<T extends object>(c: Context): Promise<Partial<T>> {
+  const body = await readOptionalJson(c)
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest(body === undefined ? 'body is empty; expected a JSON object' : 'body must be a JSON object')
+  }
+  return body as Partial<T>
+}

@@ -1,0 +1,81 @@
+/**
+ * A node's configuration: its defaults and the checks that turn what a user typed into
+ * a valid config, or into a list of every problem found.
+ */
+import { VERSIONING_MODES, type VersioningMode } from './versioning.ts'
+
+export type PeerAddress = {
+  id: string
+  /** Where this node reaches the peer (a proxy listener when links are proxied). */
+  host: string
+  port: number
+}
+
+export type NodeConfig = {
+  id: string
+  /** Interface to listen on. */
+  host: string
+  port: number
+  dataDir: string
+  peers: PeerAddress[]
+  /** Replicas per key. */
+  n: number
+  /** Replies a read waits for by default. */
+  r: number
+  /** Durable acks a write waits for by default (the coordinator's own included). */
+  w: number
+  versioning: VersioningMode
+  /** Shared secret for node-to-node calls and for signing contexts. */
+  token: string
+  /** Tokens (virtual nodes) per node on the ring. */
+  vnodes: number
+  /** How long a coordinator waits for one replica call, ms. */
+  replicaTimeoutMs: number
+  /** Largest accepted value, as serialized JSON, bytes. */
+  maxValueBytes: number
+}
+
+export const NODE_DEFAULTS = {
+  host: '127.0.0.1',
+  n: 3,
+  r: 2,
+  w: 2,
+  versioning: 'dvv',
+  token: 'quorumlab',
+  vnodes: 16,
+  replicaTimeoutMs: 1000,
+  maxValueBytes: 1024 * 1024,
+} as const satisfies Partial<NodeConfig>
+
+export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '))
+  }
+}
+
+/** Checks a complete config; throws a {@link ConfigError} naming every problem. */
+export function validateNodeConfig(config: NodeConfig): NodeConfig {
+  const problems: string[] = []
+  const members = 1 + config.peers.length
+  if (!NODE_ID_PATTERN.test(config.id)) problems.push(`node id "${config.id}" must be 1-64 letters, digits, _ or -`)
+  const seen = new Set([config.id])
+  for (const peer of config.peers) {
+    if (!NODE_ID_PATTERN.test(peer.id)) problems.push(`peer id "${peer.id}" must be 1-64 letters, digits, _ or -`)
+    if (seen.has(peer.id)) problems.push(`node id "${peer.id}" appears twice among the node and its peers`)
+    seen.add(peer.id)
+  }
+  if (!(VERSIONING_MODES as readonly string[]).includes(config.versioning)) {
+    problems.push(`versioning must be one of ${VERSIONING_MODES.join(', ')}`)
+  }
+  if (config.n < 1 || config.n > members) {
+    problems.push(`n=${config.n} must be from 1 to the number of nodes (${members}: this node and ${config.peers.length} peers)`)
+  }
+  if (config.r < 1 || config.r > config.n) problems.push(`r=${config.r} must be from 1 to n=${config.n}`)
+  if (config.w < 1 || config.w > config.n) problems.push(`w=${config.w} must be from 1 to n=${config.n}`)
+  if (config.token.length === 0) problems.push('token must not be empty')
+  if (config.dataDir.length === 0) problems.push('data dir must not be empty')
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
+}

@@ -1,0 +1,73 @@
+/**
+ * Consistent hashing ring: MD5 positions on a 128-bit circle, T virtual nodes (tokens)
+ * per node at MD5("<node>#<i>"). A key's preference list walks clockwise from the key's
+ * position collecting distinct nodes; its first N entries are the key's home replicas.
+ */
+import { createHash } from 'node:crypto'
+
+export type RingOptions = {
+  /** Node ids taking part in the ring. */
+  nodes: string[]
+  /** Tokens (virtual nodes) per node. Default 16. */
+  vnodes?: number
+}
+
+export type Token = { position: string; node: string }
+
+/** Position on the ring as 32 hex digits, so string order is numeric order. */
+export const ringPosition = (text: string): string => createHash('md5').update(text).digest('hex')
+
+export class Ring {
+  readonly nodes: readonly string[]
+  readonly vnodes: number
+  readonly tokens: readonly Token[]
+
+  constructor({ nodes, vnodes = 16 }: RingOptions) {
+    if (nodes.length === 0) throw new Error('a ring needs at least one node')
+    if (new Set(nodes).size !== nodes.length) throw new Error('ring node ids must be distinct')
+    if (!Number.isInteger(vnodes) || vnodes < 1) throw new Error('vnodes must be a positive integer')
+    this.nodes = [...nodes].sort()
+    this.vnodes = vnodes
+    this.tokens = this.nodes
+      .flatMap((node) => Array.from({ length: vnodes }, (_, i) => ({ position: ringPosition(`${node}#${i}`), node })))
+      .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0))
+  }
+
+  /** Every node, in the order a key's replicas are chosen. */
+  preferenceList(key: string): string[] {
+    const start = this.#firstTokenAtOrAfter(ringPosition(key))
+    const seen = new Set<string>()
+    for (let i = 0; i < this.tokens.length && seen.size < this.nodes.length; i++) {
+      seen.add(this.tokens[(start + i) % this.tokens.length].node)
+    }
+    return [...seen]
+  }
+
+  /** The key's first `n` distinct nodes. */
+  homeReplicas(key: string, n: number): string[] {
+    return this.preferenceList(key).slice(0, n)
+  }
+
+  /**
+   * The arcs of the ring as (start, end] ranges of positions, each with its first
+   * token's owner; the key range unit of anti-entropy.
+   */
+  ranges(): { start: string; end: string; token: Token }[] {
+    return this.tokens.map((token, i) => ({
+      start: this.tokens[(i - 1 + this.tokens.length) % this.tokens.length].position,
+      end: token.position,
+      token,
+    }))
+  }
+
+  #firstTokenAtOrAfter(position: string): number {
+    let lo = 0
+    let hi = this.tokens.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.tokens[mid].position < position) lo = mid + 1
+      else hi = mid
+    }
+    return lo === this.tokens.length ? 0 : lo
+  }
+}

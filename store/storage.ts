@@ -1,0 +1,77 @@
+/**
+ * Durable storage of a node on LMDB: the versioned object of each key, the hints held
+ * for other nodes, and small metadata (the dot counter). Every write goes through one
+ * transaction whose promise resolves only once the commit is flushed to disk, so a
+ * replica that acknowledges after `await` has made the write durable.
+ */
+import { mkdirSync } from 'node:fs'
+import { open, type Database, type RootDatabase } from 'lmdb'
+import type { VersionedObject } from './versioning.ts'
+
+export type StorageOptions = {
+  /** Folder of the database files; created if missing. */
+  dir: string
+}
+
+export class Storage {
+  #root: RootDatabase
+  #objects: Database<VersionedObject, string>
+  #meta: Database<number, string>
+  #counter: number
+
+  private constructor(root: RootDatabase) {
+    this.#root = root
+    this.#objects = root.openDB<VersionedObject, string>({ name: 'objects' })
+    this.#meta = root.openDB<number, string>({ name: 'meta' })
+    this.#counter = this.#meta.get('counter') ?? 0
+  }
+
+  static open({ dir }: StorageOptions): Storage {
+    mkdirSync(dir, { recursive: true })
+    return new Storage(open({ path: dir, maxDbs: 8 }))
+  }
+
+  get(key: string): VersionedObject | undefined {
+    return this.#objects.get(key)
+  }
+
+  /**
+   * Reads, transforms and writes one key atomically and durably. `change` gets the
+   * current object (undefined when absent) and a source of unique dot counters, and
+   * returns the object to store (or undefined to leave the key as it is).
+   */
+  update<T>(
+    key: string,
+    change: (current: VersionedObject | undefined, nextCounter: () => number) => { store?: VersionedObject; result: T },
+  ): Promise<T> {
+    return this.#root.transaction(() => {
+      const { store, result } = change(this.#objects.get(key), () => this.#nextCounter())
+      if (store) void this.#objects.put(key, store)
+      return result
+    })
+  }
+
+  /** Every key with its object, in key order. */
+  *entries(): Generator<{ key: string; object: VersionedObject }> {
+    for (const { key, value } of this.#objects.getRange()) yield { key, object: value }
+  }
+
+  /** Increments the generation (one per start), durably, and returns it. */
+  async bumpGeneration(): Promise<number> {
+    return this.#root.transaction(() => {
+      const generation = (this.#meta.get('generation') ?? 0) + 1
+      void this.#meta.put('generation', generation)
+      return generation
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.#root.close()
+  }
+
+  #nextCounter(): number {
+    this.#counter += 1
+    void this.#meta.put('counter', this.#counter)
+    return this.#counter
+  }
+}

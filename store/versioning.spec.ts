@@ -1,0 +1,171 @@
+import { test } from '@japa/runner'
+import {
+  applyWrite,
+  compareClocks,
+  covers,
+  decodeContext,
+  emptyObject,
+  encodeContext,
+  join,
+  liveSiblings,
+  merge,
+  peekContext,
+  type CausalContext,
+  type Clock,
+  type VersionedObject,
+  type WriteInput,
+} from './versioning.ts'
+
+const ctx = (clock: Clock, dots: CausalContext['dots'] = []): CausalContext => ({ clock, dots })
+
+const write = (node: string, counter: number, context: CausalContext, value: unknown, ts = counter): WriteInput => ({
+  node,
+  counter,
+  context,
+  value,
+  deleted: false,
+  ts,
+})
+
+const values = (object: VersionedObject): unknown[] => liveSiblings(object).map((s) => s.value)
+
+test.group('versioning: clocks', () => {
+  test('covers, join and compare', ({ assert }) => {
+    assert.isTrue(covers(ctx({ a: 3 }), { node: 'a', counter: 3 }))
+    assert.isFalse(covers(ctx({ a: 3 }), { node: 'a', counter: 4 }))
+    assert.isFalse(covers(ctx({}), { node: 'b', counter: 1 }))
+    assert.isTrue(covers(ctx({ a: 3 }, [{ node: 'a', counter: 9 }]), { node: 'a', counter: 9 }))
+    assert.isFalse(covers(ctx({ a: 3 }, [{ node: 'a', counter: 9 }]), { node: 'a', counter: 8 }))
+    assert.deepEqual(join({ a: 1, b: 5 }, { a: 4, c: 2 }), { a: 4, b: 5, c: 2 })
+    assert.equal(compareClocks({ a: 1 }, { a: 1 }), 'equal')
+    assert.equal(compareClocks({ a: 1 }, { a: 2 }), 'before')
+    assert.equal(compareClocks({ a: 2, b: 1 }, { a: 2 }), 'after')
+    assert.equal(compareClocks({ a: 2 }, { b: 1 }), 'concurrent')
+  })
+})
+
+test.group('versioning: dvv', () => {
+  test('a write with the read context replaces what was read', ({ assert }) => {
+    const first = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'x')).object
+    const second = applyWrite('dvv', first, write('a', 2, first.context, 'y')).object
+    assert.deepEqual(values(second), ['y'])
+    assert.deepEqual(second.context, { clock: { a: 2 }, dots: [] })
+  })
+
+  test('two blind writes through one coordinator both survive', ({ assert }) => {
+    const first = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'x')).object
+    const second = applyWrite('dvv', first, write('a', 2, ctx({}), 'y')).object
+    assert.sameMembers(values(second), ['x', 'y'])
+  })
+
+  test('writes with the same stale context on two coordinators merge into siblings', ({ assert }) => {
+    const base = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'base')).object
+    const onA = applyWrite('dvv', base, write('a', 2, base.context, 'from-a')).object
+    const onB = applyWrite('dvv', base, write('b', 1, base.context, 'from-b')).object
+    const merged = merge('dvv', onA, onB)
+    assert.sameMembers(values(merged), ['from-a', 'from-b'])
+    const collapsed = applyWrite('dvv', merged, write('c', 1, merged.context, 'resolved')).object
+    assert.deepEqual(values(collapsed), ['resolved'])
+  })
+
+  test('a write keeps siblings its context has not seen', ({ assert }) => {
+    const x = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'x')).object
+    const readContext = x.context
+    const y = applyWrite('dvv', x, write('a', 2, ctx({}), 'y')).object
+    const z = applyWrite('dvv', y, write('a', 3, readContext, 'z')).object
+    assert.sameMembers(values(z), ['y', 'z'])
+  })
+
+  test('a replica that already discarded a version does not take it back', ({ assert }) => {
+    const x = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'x')).object
+    const replaced = applyWrite('dvv', x, write('a', 2, x.context, 'y')).object
+    assert.deepEqual(values(merge('dvv', replaced, x)), ['y'])
+    assert.deepEqual(values(merge('dvv', x, replaced)), ['y'])
+  })
+
+  test("a write's answer covers what it read and its own dot, not siblings it never saw", ({ assert }) => {
+    const world = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'world')).object
+    const blind = applyWrite('dvv', world, write('a', 2, ctx({}), 'blind'))
+    assert.isFalse(covers(blind.context, world.siblings[0].dot))
+    const next = applyWrite('dvv', blind.object, write('a', 3, blind.context, 'next')).object
+    assert.sameMembers(values(next), ['world', 'next'])
+  })
+
+  test('a loose dot from a write answer supersedes that write when it arrives later', ({ assert }) => {
+    const onC = applyWrite('dvv', emptyObject(), write('c', 5, ctx({}), 'via-c'))
+    const onA = applyWrite('dvv', emptyObject(), write('a', 1, onC.context, 'via-a')).object
+    assert.deepEqual(onA.context.dots, [{ node: 'c', counter: 5 }])
+    assert.deepEqual(values(merge('dvv', onA, onC.object)), ['via-a'])
+    assert.deepEqual(values(merge('dvv', onC.object, onA)), ['via-a'])
+  })
+
+  test('a delete leaves a tombstone that hides the value but keeps the clock', ({ assert }) => {
+    const x = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'x')).object
+    const deleted = applyWrite('dvv', x, { ...write('a', 2, x.context, null), deleted: true }).object
+    assert.deepEqual(values(deleted), [])
+    assert.lengthOf(deleted.siblings, 1)
+    assert.deepEqual(deleted.context.clock, { a: 2 })
+  })
+})
+
+test.group('versioning: vv', () => {
+  test('two blind writes through one coordinator get equal clocks and one is lost', ({ assert }) => {
+    const first = applyWrite('vv', emptyObject(), write('a', 1, ctx({}), 'x', 1))
+    const second = applyWrite('vv', first.object, write('a', 2, ctx({}), 'y', 2))
+    assert.deepEqual(first.sibling.clock, second.sibling.clock)
+    assert.deepEqual(values(second.object), ['y'])
+  })
+
+  test('writes through different coordinators are concurrent siblings', ({ assert }) => {
+    const onA = applyWrite('vv', emptyObject(), write('a', 1, ctx({}), 'x')).object
+    const onB = applyWrite('vv', emptyObject(), write('b', 1, ctx({}), 'y')).object
+    assert.sameMembers(values(merge('vv', onA, onB)), ['x', 'y'])
+  })
+
+  test('the dot is the incremented entry of the given context', ({ assert }) => {
+    const { sibling } = applyWrite('vv', emptyObject(), write('a', 99, ctx({ a: 4, b: 2 }), 'x'))
+    assert.deepEqual(sibling.dot, { node: 'a', counter: 5 })
+    assert.deepEqual(sibling.clock, { a: 5, b: 2 })
+  })
+})
+
+test.group('versioning: lww', () => {
+  test('concurrent writes keep only the latest timestamp', ({ assert }) => {
+    const onA = applyWrite('lww', emptyObject(), write('a', 1, ctx({}), 'early', 100)).object
+    const onB = applyWrite('lww', emptyObject(), write('b', 1, ctx({}), 'late', 200)).object
+    const merged = merge('lww', onA, onB)
+    assert.deepEqual(values(merged), ['late'])
+    assert.isTrue(covers(merged.context, { node: 'a', counter: 1 }))
+  })
+
+  test('a write stamped behind the stored one is dropped at once (clock skew)', ({ assert }) => {
+    const ahead = applyWrite('lww', emptyObject(), write('a', 1, ctx({}), 'from-the-future', 5_000)).object
+    const behind = applyWrite('lww', ahead, write('a', 2, ahead.context, 'now', 1_000)).object
+    assert.deepEqual(values(behind), ['from-the-future'])
+  })
+})
+
+test.group('versioning: contexts', () => {
+  test('round trip', ({ assert }) => {
+    const context = encodeContext(ctx({ n2: 7, n1: 3 }, [{ node: 'n1', counter: 9 }, { node: 'n1', counter: 2 }]), 'secret')
+    assert.match(context, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+    const expected = ctx({ n1: 3, n2: 7 }, [{ node: 'n1', counter: 9 }])
+    assert.deepEqual(decodeContext(context, 'secret'), { ok: true, context: expected })
+    assert.deepEqual(peekContext(context), expected)
+  })
+
+  test('forged, foreign and malformed contexts are refused', ({ assert }) => {
+    const real = encodeContext(ctx({ n1: 3 }), 'secret')
+    const forgedPayload = Buffer.from(JSON.stringify({ clock: { n1: 1_000_000 } })).toString('base64url')
+    const forged = `${forgedPayload}.${real.split('.')[1]}`
+    for (const bad of [forged, encodeContext(ctx({ n1: 3 }), 'other'), 'garbage', '.', '', 'e30.', `${real}x`]) {
+      assert.isFalse(decodeContext(bad, 'secret').ok, bad)
+    }
+  })
+
+  test('a signed payload that is not a clock is refused', ({ assert }) => {
+    assert.isTrue(decodeContext(encodeContext(ctx({}), 'secret'), 'secret').ok)
+    const notClock = encodeContext(ctx({ n1: -1 }), 'secret')
+    assert.isFalse(decodeContext(notClock, 'secret').ok)
+  })
+})

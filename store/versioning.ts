@@ -1,0 +1,327 @@
+/**
+ * Version logic of the store: dots, clocks, causal contexts, and how writes and
+ * replica states combine under each versioning mode. Pure: no I/O, no clocks read here.
+ *
+ * - `dvv`: dotted version vectors. Every write gets a unique dot; a version is its dot
+ *   plus the clock it was written with. A write discards exactly the siblings whose dots
+ *   its context covers; concurrent writes survive as siblings.
+ * - `vv`: per-value vector clocks as in the Dynamo paper; the coordinator increments its
+ *   own entry of the writer's context, so two writes through one coordinator with the
+ *   same context get equal clocks and one silently replaces the other.
+ * - `lww`: one value per key, the highest timestamp wins; concurrent writes are dropped.
+ *
+ * In every mode an object carries a causal context covering every dot the replica has
+ * seen, and that context is what readers get. A context is a version vector plus a few
+ * loose dots: a write's answer covers what the writer had read plus the write's own
+ * dot, which a vector alone cannot say without claiming dots the writer never saw.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto'
+
+export const VERSIONING_MODES = ['dvv', 'vv', 'lww'] as const
+export type VersioningMode = (typeof VERSIONING_MODES)[number]
+
+/** A unique event: the node that coordinated a write and its counter there. */
+export type Dot = { node: string; counter: number }
+
+/** A version vector: node id -> highest counter seen from that node. */
+export type Clock = Record<string, number>
+
+/** What someone has seen: every dot the clock covers, plus the loose `dots`. */
+export type CausalContext = { clock: Clock; dots: Dot[] }
+
+/** One stored version of a key. */
+export type Sibling = {
+  dot: Dot
+  /**
+   * `dvv` and `lww`: the clock the writer had read (the version's causal past; with the
+   * dot it forms the dotted version vector). `vv`: the version's vector clock.
+   */
+  clock: Clock
+  value: unknown
+  /** A tombstone left by DELETE. */
+  deleted: boolean
+  /** Coordinator wall-clock time of the write, ms since the epoch (decides `lww`). */
+  ts: number
+}
+
+/** What a replica holds for one key. */
+export type VersionedObject = { context: CausalContext; siblings: Sibling[] }
+
+/** A write as the coordinator applies it. */
+export type WriteInput = {
+  node: string
+  /** The coordinator's next unique counter (the dot in `dvv` and `lww`). */
+  counter: number
+  /** The writer's causal context (what it read), empty for a blind write. */
+  context: CausalContext
+  value: unknown
+  deleted: boolean
+  ts: number
+}
+
+export type WriteResult = {
+  object: VersionedObject
+  sibling: Sibling
+  /** What the writer has now seen: its context plus this write. */
+  context: CausalContext
+}
+
+export type ClockOrder = 'equal' | 'before' | 'after' | 'concurrent'
+
+export const emptyContext = (): CausalContext => ({ clock: {}, dots: [] })
+export const emptyObject = (): VersionedObject => ({ context: emptyContext(), siblings: [] })
+
+export const clockCovers = (clock: Clock, dot: Dot): boolean => (clock[dot.node] ?? 0) >= dot.counter
+
+export function covers(context: CausalContext, dot: Dot): boolean {
+  return clockCovers(context.clock, dot) || context.dots.some((d) => sameDot(d, dot))
+}
+
+export function join(a: Clock, b: Clock): Clock {
+  const out: Clock = { ...a }
+  for (const [node, counter] of Object.entries(b)) {
+    if ((out[node] ?? 0) < counter) out[node] = counter
+  }
+  return sortClock(out)
+}
+
+export function joinContexts(a: CausalContext, b: CausalContext): CausalContext {
+  return normalizeContext({ clock: join(a.clock, b.clock), dots: [...a.dots, ...b.dots] })
+}
+
+/** Drops loose dots the clock covers and duplicates; sorts, so equal contexts are equal. */
+export function normalizeContext({ clock, dots }: CausalContext): CausalContext {
+  const loose: Dot[] = []
+  for (const dot of [...dots].sort(compareDots)) {
+    if (!clockCovers(clock, dot) && !loose.some((d) => sameDot(d, dot))) loose.push({ node: dot.node, counter: dot.counter })
+  }
+  return { clock: sortClock(clock), dots: loose }
+}
+
+const addDot = (context: CausalContext, dot: Dot): CausalContext =>
+  normalizeContext({ clock: context.clock, dots: [...context.dots, dot] })
+
+/** How `a` relates to `b` in the causal order. */
+export function compareClocks(a: Clock, b: Clock): ClockOrder {
+  let aBigger = false
+  let bBigger = false
+  for (const node of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[node] ?? 0
+    const y = b[node] ?? 0
+    if (x > y) aBigger = true
+    if (y > x) bBigger = true
+  }
+  if (aBigger && bBigger) return 'concurrent'
+  if (aBigger) return 'after'
+  if (bBigger) return 'before'
+  return 'equal'
+}
+
+export const sameDot = (a: Dot, b: Dot): boolean => a.node === b.node && a.counter === b.counter
+
+function compareDots(a: Dot, b: Dot): number {
+  if (a.node !== b.node) return a.node < b.node ? -1 : 1
+  return a.counter - b.counter
+}
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** A total order on versions, used where a mode must pick one deterministically. */
+function compareForTiebreak(a: Sibling, b: Sibling): number {
+  if (a.ts !== b.ts) return a.ts - b.ts
+  const byDot = compareDots(a.dot, b.dot)
+  if (byDot !== 0) return byDot
+  if (a.deleted !== b.deleted) return a.deleted ? -1 : 1
+  return (
+    compareStrings(JSON.stringify(a.value) ?? '', JSON.stringify(b.value) ?? '') ||
+    compareStrings(JSON.stringify(sortClock(a.clock)), JSON.stringify(sortClock(b.clock)))
+  )
+}
+
+function sortClock(clock: Clock): Clock {
+  const out: Clock = {}
+  for (const node of Object.keys(clock).sort()) out[node] = clock[node]
+  return out
+}
+
+const canonical = (context: CausalContext, siblings: Sibling[]): VersionedObject => ({
+  context: normalizeContext(context),
+  siblings: siblings.sort((a, b) => compareDots(a.dot, b.dot) || compareForTiebreak(a, b)),
+})
+
+/** Applies a client write at its coordinator. */
+export function applyWrite(mode: VersioningMode, object: VersionedObject, write: WriteInput): WriteResult {
+  if (mode === 'vv') {
+    // Dynamo: the coordinator increments its own entry of the clock it was given.
+    const counter = (write.context.clock[write.node] ?? 0) + 1
+    const clock = sortClock({ ...write.context.clock, [write.node]: counter })
+    const sibling = makeSibling(write, { node: write.node, counter }, clock)
+    const context = { clock, dots: [] }
+    return { object: merge('vv', object, { context, siblings: [sibling] }), sibling, context }
+  }
+  const dot = { node: write.node, counter: write.counter }
+  const sibling = makeSibling(write, dot, sortClock(write.context.clock))
+  const context = addDot(write.context, dot)
+  // The coordinator holds every dot it ever issued for this key, so its own dot can go
+  // into the object's clock; loose dots from the writer's context stay loose.
+  const seen = joinContexts(object.context, {
+    clock: join(write.context.clock, { [dot.node]: dot.counter }),
+    dots: write.context.dots,
+  })
+  if (mode === 'lww') {
+    return { object: merge('lww', object, { context: seen, siblings: [sibling] }), sibling, context }
+  }
+  const kept = object.siblings.filter((s) => !covers(write.context, s.dot))
+  return { object: canonical(seen, [...kept, sibling]), sibling, context }
+}
+
+function makeSibling(write: WriteInput, dot: Dot, clock: Clock): Sibling {
+  return { dot, clock, value: write.value, deleted: write.deleted, ts: write.ts }
+}
+
+/**
+ * Combines two replica states of one key. Commutative, associative and idempotent in
+ * every mode, so replicas converge whatever order repairs arrive in.
+ */
+export function merge(mode: VersioningMode, a: VersionedObject, b: VersionedObject): VersionedObject {
+  const context = joinContexts(a.context, b.context)
+  if (mode === 'dvv') {
+    const inB = (s: Sibling): boolean => b.siblings.some((t) => sameDot(s.dot, t.dot))
+    const inA = (s: Sibling): boolean => a.siblings.some((t) => sameDot(s.dot, t.dot))
+    const kept = a.siblings.filter((s) => inB(s) || !covers(b.context, s.dot))
+    for (const s of b.siblings) if (!inA(s) && !covers(a.context, s.dot)) kept.push(s)
+    return canonical(context, kept)
+  }
+  const all = [...a.siblings, ...b.siblings]
+  if (mode === 'lww') {
+    const winner = all.reduce<Sibling | undefined>(
+      (best, s) => (best === undefined || compareForTiebreak(s, best) > 0 ? s : best),
+      undefined,
+    )
+    return canonical(context, winner ? [winner] : [])
+  }
+  // vv: keep the maximal versions; equal clocks are settled by the tiebreak order.
+  const beats = (t: Sibling, s: Sibling): boolean => {
+    const order = compareClocks(t.clock, s.clock)
+    return order === 'after' || (order === 'equal' && compareForTiebreak(t, s) > 0)
+  }
+  const kept: Sibling[] = []
+  for (const s of all) {
+    if (all.some((t) => beats(t, s))) continue
+    if (kept.some((t) => compareForTiebreak(t, s) === 0)) continue
+    kept.push(s)
+  }
+  return canonical(context, kept)
+}
+
+/** The siblings a reader sees (tombstones hidden). */
+export const liveSiblings = (object: VersionedObject): Sibling[] => object.siblings.filter((s) => !s.deleted)
+
+export const isEmptyObject = (object: VersionedObject): boolean =>
+  object.siblings.length === 0 && Object.keys(object.context.clock).length === 0 && object.context.dots.length === 0
+
+/** True when the two states hold the same versions and context (spots stale replicas). */
+export function sameState(a: VersionedObject, b: VersionedObject): boolean {
+  return (
+    a.siblings.length === b.siblings.length &&
+    compareClocks(a.context.clock, b.context.clock) === 'equal' &&
+    a.context.dots.length === b.context.dots.length &&
+    a.context.dots.every((d, i) => sameDot(d, b.context.dots[i])) &&
+    a.siblings.every((s, i) => compareForTiebreak(s, b.siblings[i]) === 0)
+  )
+}
+
+// ---- contexts on the wire: what clients carry between a read and the next write ----
+
+const SIGNATURE_BYTES = 16
+
+/**
+ * Encodes a causal context as an opaque string: base64url(JSON) + "." + a truncated HMAC,
+ * so a forged context (one claiming dots nobody issued, which would make a replica
+ * discard future writes) is refused.
+ */
+export function encodeContext(context: CausalContext, secret: string): string {
+  const { clock, dots } = normalizeContext(context)
+  const payload = Buffer.from(JSON.stringify(dots.length > 0 ? { clock, dots } : { clock })).toString('base64url')
+  return `${payload}.${sign(payload, secret)}`
+}
+
+export type DecodedContext = { ok: true; context: CausalContext } | { ok: false; reason: string }
+
+/** Verifies and decodes a context produced by {@link encodeContext}. */
+export function decodeContext(encoded: string, secret: string): DecodedContext {
+  const dotAt = encoded.indexOf('.')
+  if (dotAt <= 0) return { ok: false, reason: 'context is not of the form <payload>.<signature>' }
+  const payload = encoded.slice(0, dotAt)
+  const given = Buffer.from(encoded.slice(dotAt + 1), 'base64url')
+  const expected = Buffer.from(sign(payload, secret), 'base64url')
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { ok: false, reason: 'context signature does not match (forged, corrupted or from another cluster)' }
+  }
+  const context = peekContext(encoded)
+  return context ? { ok: true, context } : { ok: false, reason: 'context payload is not a causal context' }
+}
+
+/**
+ * Reads the causal context inside an encoded context without checking its signature:
+ * for the harness and the reports, which only observe contexts and hold no token.
+ */
+export function peekContext(encoded: string): CausalContext | undefined {
+  const payload = encoded.slice(0, Math.max(0, encoded.indexOf('.')))
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    if (typeof parsed !== 'object' || parsed === null) return undefined
+    const { clock, dots = [] } = parsed as { clock?: unknown; dots?: unknown }
+    if (!isClock(clock) || !Array.isArray(dots) || !dots.every(isDot)) return undefined
+    return normalizeContext({ clock, dots })
+  } catch {
+    return undefined
+  }
+}
+
+export function isClock(value: unknown): value is Clock {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return Object.entries(value).every(
+    ([node, counter]) => node.length > 0 && Number.isSafeInteger(counter) && (counter as number) > 0,
+  )
+}
+
+export const isDot = (value: unknown): value is Dot =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Dot).node === 'string' &&
+  (value as Dot).node.length > 0 &&
+  Number.isSafeInteger((value as Dot).counter) &&
+  (value as Dot).counter > 0
+
+const isContext = (value: unknown): value is CausalContext =>
+  typeof value === 'object' &&
+  value !== null &&
+  isClock((value as CausalContext).clock) &&
+  Array.isArray((value as CausalContext).dots) &&
+  (value as CausalContext).dots.every(isDot)
+
+/** Shape check for a state received from another node. */
+export function isVersionedObject(value: unknown): value is VersionedObject {
+  if (typeof value !== 'object' || value === null) return false
+  const { context, siblings } = value as VersionedObject
+  return (
+    isContext(context) &&
+    Array.isArray(siblings) &&
+    siblings.every(
+      (s) =>
+        typeof s === 'object' &&
+        s !== null &&
+        isDot(s.dot) &&
+        isClock(s.clock) &&
+        'value' in s &&
+        typeof s.deleted === 'boolean' &&
+        Number.isFinite(s.ts),
+    )
+  )
+}
+
+function sign(payload: string, secret: string): string {
+  return createHmac('sha256', secret).update(payload).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')
+}
+
