@@ -55,8 +55,9 @@ export class Coordinator {
   async read(key: string, r: number): Promise<ReadResult> {
     const local: ReplicaReply = { node: this.#config.id, object: this.#replica.read(key) }
     const calls = this.#others(key).map((peer) => this.#readFrom(peer, key))
-    const { reached, results } = await awaitQuorum([local], calls, r).outcome
-    if (!reached) throw quorumError('read', r, results.length)
+    const quorum = awaitQuorum([local], calls, r)
+    const { reached, results } = await quorum.outcome
+    if (!reached) throw quorumError('read', r, (await quorum.settled).results.length)
     const object = results.reduce((acc, reply) => merge(this.#replica.mode, acc, reply.object), emptyObject())
     return { object, replies: results.length }
   }
@@ -64,8 +65,9 @@ export class Coordinator {
   async write(key: string, write: LocalWrite, w: number): Promise<WriteOutcome> {
     const { object, sibling, context } = await this.#replica.write(key, write)
     const calls = this.#others(key).map((peer) => this.#replicateTo(peer, key, object))
-    const { reached, results } = await awaitQuorum([this.#config.id], calls, w).outcome
-    if (!reached) throw quorumError('write', w, results.length)
+    const quorum = awaitQuorum([this.#config.id], calls, w)
+    const { reached, results } = await quorum.outcome
+    if (!reached) throw quorumError('write', w, (await quorum.settled).results.length)
     return { sibling, context, acks: results.length }
   }
 

@@ -1,0 +1,77 @@
+/**
+ * Test fixtures for real clusters: start node processes on free ports in a temporary
+ * folder, and make sure the processes and the folder are gone when the test ends,
+ * whether it passed or failed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { NODE_DEFAULTS } from '../../store/config.ts'
+import { LocalCluster } from './local-cluster.ts'
+import type { StoreSettings } from './node-process.ts'
+import { freePorts } from './ports.ts'
+
+export type TestClusterOptions = {
+  nodes?: number
+  settings?: Partial<StoreSettings>
+  extraArgs?: string[]
+}
+
+export type TestCluster = LocalCluster & { dir: string; url(id: string): string }
+
+type Cleanup = (handler: () => Promise<void> | void) => void
+
+export const TEST_SETTINGS: StoreSettings = {
+  n: NODE_DEFAULTS.n,
+  r: NODE_DEFAULTS.r,
+  w: NODE_DEFAULTS.w,
+  versioning: NODE_DEFAULTS.versioning,
+  token: 'test-token',
+  vnodes: NODE_DEFAULTS.vnodes,
+  replicaTimeoutMs: 500,
+  maxValueBytes: NODE_DEFAULTS.maxValueBytes,
+}
+
+/** Starts a cluster whose processes and data are removed by `cleanup` at the end of the test. */
+export async function startTestCluster(cleanup: Cleanup, options: TestClusterOptions = {}): Promise<TestCluster> {
+  const nodes = options.nodes ?? 3
+  const dir = await mkdtemp(join(tmpdir(), 'quorumlab-test-'))
+  let cluster: LocalCluster | undefined
+  cleanup(async () => {
+    await cluster?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+  cluster = await LocalCluster.start({
+    nodes,
+    ports: await freePorts(nodes),
+    dataDir: dir,
+    settings: { ...TEST_SETTINGS, ...options.settings },
+    extraArgs: options.extraArgs,
+  })
+  return Object.assign(cluster, { dir, url: (id: string) => cluster!.node(id).url })
+}
+
+export type JsonResponse<T = any> = { status: number; body: T }
+
+/** One HTTP call with a JSON body (or raw text when `body` is a string). */
+export async function call<T = any>(
+  url: string,
+  method = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  })
+  const text = await response.text()
+  let parsed: T
+  try {
+    parsed = JSON.parse(text) as T
+  } catch {
+    throw new Error(`${method} ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`)
+  }
+  return { status: response.status, body: parsed }
+}
