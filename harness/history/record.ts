@@ -1,0 +1,134 @@
+/**
+ * The history record: one JSON object per line of `history.jsonl`, written by the
+ * harness and read by every analysis. The one definition of its shape.
+ *
+ * Times are µs since the run started, all from one monotonic clock in the harness.
+ * `type`: `ok` it happened; `fail` it certainly did not; `info` unknown (timeout, reset).
+ */
+import type { Dot, VersionInfo } from '../../store/api.ts'
+import type { VersioningMode } from '../../store/versioning.ts'
+
+/** µs since the start of the run (monotonic). */
+export type Micros = number
+
+/**
+ * `warmup` before the measured run; `fault` while a nemesis fault is active; `heal` during
+ * the measured run while no fault is active and while the cluster converges after the
+ * final heal; `final` the final reads of every key through every node.
+ */
+export type Phase = 'warmup' | 'fault' | 'heal' | 'final'
+
+export type OpOutcome = 'ok' | 'fail' | 'info'
+export type OpFunction = 'get' | 'put' | 'delete'
+
+/** A client operation. */
+export type OpRecord = {
+  index: number
+  /** The logical client (session) that ran it, 0-based. */
+  process: number
+  type: OpOutcome
+  f: OpFunction
+  key: string
+  /** put: the value written; get: the values read (siblings; `[]` when not found, `null` unless ok); delete: null. */
+  value: unknown
+  /** `set` workload puts: the one element this write adds to the set. */
+  element?: string
+  /** The node the request was sent to (through its client link). */
+  node: string
+  /** The node that coordinated it, when the store said (ok answers). */
+  coordinator?: string
+  /** When the open-loop schedule meant to send it (equals `invoke` in closed loop). */
+  intended: Micros
+  invoke: Micros
+  complete: Micros
+  /** get: the context returned; put and delete: the context sent (null for a blind write). */
+  context: string | null
+  /** get, ok: what each value of `value` is. */
+  versions?: VersionInfo[]
+  /** put and delete, ok: the dot the write got. */
+  dot?: Dot
+  /** null when ok; else `timeout`, `quorum_unavailable`, `connection_refused`, `http_<status>`... */
+  error: string | null
+  phase: Phase
+}
+
+export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock'] as const
+export type NemesisName = (typeof NEMESIS_NAMES)[number]
+
+/** A nemesis turning a fault on (`start`) or off (`stop`). */
+export type NemesisRecord = {
+  index: number
+  process: 'nemesis'
+  type: 'info'
+  f: 'start' | 'stop'
+  nemesis: NemesisName
+  /**
+   * What was done: e.g. `{ targets: ['n2'] }`, `{ latencyMs: 100, jitterMs: 20 }`,
+   * `{ kind: 'halves', groups: [['n1'], ['n2', 'n3']] }`. A `drop` stop also carries
+   * `{ probability, messages, dropped, achievedRate }`.
+   */
+  value: Record<string, unknown>
+  invoke: Micros
+  complete: Micros
+  phase: Phase
+}
+
+/** The run configuration, the first record of every history. */
+export type RunInfo = {
+  /** Run folder name, e.g. `20261122T101500-distributed-crash`. */
+  name: string
+  /** Wall-clock start, ISO 8601. */
+  startedAt: string
+  nodes: string[]
+  n: number
+  r: number
+  w: number
+  versioning: VersioningMode
+  /** Sloppy quorums off. */
+  strict: boolean
+  workload: {
+    name: string
+    kind: 'register' | 'set' | 'counter'
+    keys: number
+    /** Writes carry the last context read (true) or none (false). */
+    readModifyWrite: boolean
+  }
+  nemeses: NemesisName[]
+  /** Measured run length, s. */
+  timeS: number
+  /** Target ops/s; 0 for closed loop. */
+  rate: number
+  concurrency: number
+  seed: number
+}
+
+/** A harness event: the run's configuration, convergence after the final heal, the end. */
+export type HarnessRecord =
+  | { index: number; process: 'harness'; type: 'info'; f: 'run'; value: RunInfo; invoke: Micros; complete: Micros; phase: Phase }
+  | {
+      index: number
+      process: 'harness'
+      type: 'info'
+      f: 'converged'
+      /** `ms` from the final heal until every replica's digests matched (or the wait gave up). */
+      value: { converged: boolean; ms: number }
+      invoke: Micros
+      complete: Micros
+      phase: Phase
+    }
+  | {
+      index: number
+      process: 'harness'
+      type: 'info'
+      f: 'end'
+      /** `interrupted` when Ctrl-C or an error cut the run short. */
+      value: { completed: boolean; interrupted: boolean; reason?: string }
+      invoke: Micros
+      complete: Micros
+      phase: Phase
+    }
+
+export type HistoryRecord = OpRecord | NemesisRecord | HarnessRecord
+
+export const isOp = (record: HistoryRecord): record is OpRecord => typeof record.process === 'number'
+export const isNemesis = (record: HistoryRecord): record is NemesisRecord => record.process === 'nemesis'
