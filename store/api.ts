@@ -2,6 +2,8 @@
  * The store's HTTP payloads, client-facing and node-to-node: the one definition the
  * store, the harness's client and the tests all import.
  */
+import type { MemberView } from './membership.ts'
+import type { KeyDigest, TreeNode } from './merkle.ts'
 import type { Clock, Dot, VersionedObject } from './versioning.ts'
 
 export type { Clock, Dot } from './versioning.ts'
@@ -61,6 +63,13 @@ export const TOKEN_HEADER = 'x-quorumlab-token'
 /** Set on a client request a node forwards to a home replica, so it is not forwarded again. */
 export const FORWARDED_HEADER = 'x-quorumlab-forwarded'
 
+/** Where a replica's state of a key lives: GET reads it, PUT merges into it. */
+export const objectPath = (key: string): string => `/internal/objects/${encodeURIComponent(key)}`
+
+/** Where a fallback node takes a write for `owner`. */
+export const hintPath = (owner: string, key: string): string =>
+  `/internal/hints/${encodeURIComponent(owner)}/${encodeURIComponent(key)}`
+
 /** `GET /internal/objects/:key` */
 export type ReplicaReadResponse = { node: string; object: VersionedObject | null }
 
@@ -68,3 +77,26 @@ export type ReplicaReadResponse = { node: string; object: VersionedObject | null
 export type ReplicateRequest = { object: VersionedObject }
 
 export type ReplicateResponse = { node: string; ok: true }
+
+/** `PUT /internal/hints/:owner/:key`: hold this state for `owner`, a home replica that missed it. */
+export type HintRequest = { object: VersionedObject }
+
+/** `POST /internal/gossip`: push-pull of membership views. */
+export type GossipRequest = { from: string; view: MemberView[] }
+export type GossipResponse = { node: string; view: MemberView[] }
+
+/** `POST /internal/merkle/nodes`: hashes of these tree nodes, in order. */
+export type MerkleNodesRequest = { nodes: TreeNode[] }
+export type MerkleNodesResponse = { hashes: string[] }
+
+/** `POST /internal/merkle/keys`: the keys (with digests) under these leaves, in order. */
+export type MerkleKeysRequest = { leaves: { arc: number; index: number }[] }
+export type MerkleKeysResponse = { leaves: KeyDigest[][] }
+
+/**
+ * `POST /internal/sync`: anti-entropy's exchange. The receiver merges each given state
+ * into its own and answers with its merged state of every key, so both sides converge
+ * in one round trip.
+ */
+export type SyncRequest = { entries: { key: string; object: VersionedObject | null }[] }
+export type SyncResponse = { entries: { key: string; object: VersionedObject | null }[] }

@@ -5,21 +5,36 @@
  */
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { AntiEntropy } from './anti-entropy.ts'
 import {
   FORWARDED_HEADER,
   TOKEN_HEADER,
   type DeleteRequest,
+  type GossipRequest,
+  type GossipResponse,
   type HealthResponse,
+  type MerkleKeysRequest,
+  type MerkleKeysResponse,
+  type MerkleNodesRequest,
+  type MerkleNodesResponse,
   type ReadResponse,
   type ReplicaReadResponse,
   type ReplicateResponse,
+  type SyncRequest,
+  type SyncResponse,
   type WriteRequest,
   type WriteResponse,
 } from './api.ts'
 import type { NodeConfig } from './config.ts'
 import type { Coordinator, WriteOutcome } from './coordinator.ts'
 import { ApiError, badRequest } from './errors.ts'
+import type { Gossiper } from './gossip.ts'
+import type { HintedHandoff } from './hinted-handoff.ts'
+import type { Membership, MemberView } from './membership.ts'
+import { MERKLE_DEPTH, MerkleIndex, type TreeNode } from './merkle.ts'
 import type { Replica } from './replica.ts'
+import type { Ring } from './ring.ts'
+import type { Stats } from './stats.ts'
 import {
   decodeContext,
   encodeContext,
@@ -30,10 +45,18 @@ import {
   type CausalContext,
 } from './versioning.ts'
 
+/** The parts of a node the HTTP API exposes. */
 export type AppOptions = {
   config: NodeConfig
+  ring: Ring
   coordinator: Coordinator
   replica: Replica
+  membership: Membership
+  gossiper: Gossiper
+  handoff: HintedHandoff
+  merkle: MerkleIndex
+  antiEntropy: AntiEntropy
+  stats: Stats
 }
 
 /** Longest key, in bytes of UTF-8. */
@@ -45,7 +68,8 @@ const INTERNAL_BODY_BYTES = 256 * 1024 * 1024
 
 const KEY_ROUTE = '/:key{.+}'
 
-export function createApp({ config, coordinator, replica }: AppOptions): Hono {
+export function createApp(parts: AppOptions): Hono {
+  const { config, coordinator, replica } = parts
   const app = new Hono()
 
   app.onError((error, c) => {
@@ -166,9 +190,85 @@ export function createApp({ config, coordinator, replica }: AppOptions): Hono {
     return c.json<ReplicateResponse>({ node: config.id, ok: true })
   })
 
+  internal.put('/hints/:owner/:key{.+}', async (c) => {
+    const body = await readJsonObject<{ object?: unknown }>(c)
+    if (!isVersionedObject(body.object)) throw badRequest('body.object is not a versioned object')
+    await parts.handoff.store(c.req.param('owner'), c.req.param('key'), body.object)
+    return c.json<ReplicateResponse>({ node: config.id, ok: true })
+  })
+
+  internal.post('/gossip', async (c) => {
+    const body = await readJsonObject<GossipRequest>(c)
+    if (!Array.isArray(body.view) || !body.view.every(isMemberView)) throw badRequest('body.view is not a membership view')
+    return c.json<GossipResponse>(parts.gossiper.receive({ from: String(body.from), view: body.view }))
+  })
+
+  internal.post('/merkle/nodes', async (c) => {
+    const { nodes } = await readJsonObject<MerkleNodesRequest>(c)
+    if (!Array.isArray(nodes) || !nodes.every((n) => MerkleIndex.isValidNode(n, parts.merkle.arcCount))) {
+      throw badRequest('body.nodes must be tree nodes {arc, level, index} of this ring')
+    }
+    return c.json<MerkleNodesResponse>({ hashes: nodes.map((n) => parts.merkle.hash(n)) })
+  })
+
+  internal.post('/merkle/keys', async (c) => {
+    const { leaves } = await readJsonObject<MerkleKeysRequest>(c)
+    const asNodes: TreeNode[] | undefined = Array.isArray(leaves) ? leaves.map((l) => ({ ...l, level: MERKLE_DEPTH })) : undefined
+    if (!asNodes || !asNodes.every((n) => MerkleIndex.isValidNode(n, parts.merkle.arcCount))) {
+      throw badRequest('body.leaves must be leaves {arc, index} of this ring')
+    }
+    return c.json<MerkleKeysResponse>({ leaves: asNodes.map((n) => parts.merkle.leafKeys(n.arc, n.index)) })
+  })
+
+  internal.post('/sync', async (c) => {
+    const { entries } = await readJsonObject<SyncRequest>(c)
+    const valid =
+      Array.isArray(entries) &&
+      entries.every((e) => typeof e?.key === 'string' && (e.object === null || isVersionedObject(e.object)))
+    if (!valid) throw badRequest('body.entries must be [{key, object}] with versioned objects or null')
+    const answer: SyncResponse = { entries: [] }
+    for (const { key, object } of entries) {
+      const merged = object ? (await replica.mergeIn(key, object)).object : replica.read(key)
+      answer.entries.push({ key, object: isEmptyObject(merged) ? null : merged })
+    }
+    return c.json(answer)
+  })
+
   app.route('/internal', internal)
+
+  // ---- introspection ----
+  app.get('/admin/members', (c) => c.json({ node: config.id, members: parts.membership.members() }))
+  app.get('/admin/hints', (c) => {
+    const hints = parts.handoff.pending()
+    return c.json({ node: config.id, pending: hints.length, hints: hints.slice(0, 1000) })
+  })
+  app.get('/admin/stats', (c) => c.json(parts.stats.snapshot()))
+  app.get('/admin/digest', (c) =>
+    c.json({
+      node: config.id,
+      ranges: parts.antiEntropy.heldArcs().map((arc) => ({
+        arc,
+        ...parts.ring.arcRange(arc),
+        replicas: parts.ring.arcPreferenceList(arc).slice(0, config.n),
+        keys: parts.merkle.keyCount(arc),
+        root: parts.merkle.root(arc),
+      })),
+    }),
+  )
+  app.get('/admin/ring', (c) =>
+    c.json({ node: config.id, n: config.n, vnodes: parts.ring.vnodes, nodes: parts.ring.nodes, tokens: parts.ring.tokens }),
+  )
+  app.get('/admin/config', (c) => c.json({ ...config, token: undefined }))
+
   return app
 }
+
+const isMemberView = (v: unknown): v is MemberView =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as MemberView).node === 'string' &&
+  Number.isSafeInteger((v as MemberView).generation) &&
+  Number.isSafeInteger((v as MemberView).heartbeat)
 
 function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'too_large', `value is larger than the limit of ${limit} bytes`)

@@ -33,6 +33,18 @@ export type NodeConfig = {
   replicaTimeoutMs: number
   /** Largest accepted value, as serialized JSON, bytes. */
   maxValueBytes: number
+  /** Only home replicas count towards W: no sloppy quorum, no hinted handoff. */
+  strict: boolean
+  /** How often a node gossips its membership view to a random peer, ms. */
+  gossipIntervalMs: number
+  /** Phi above which the failure detector marks a peer down (suspect from half of it). */
+  phiThreshold: number
+  /** How often held hints are offered to their owners, ms. */
+  hintIntervalMs: number
+  /** Repair stale replicas after reads. */
+  readRepair: boolean
+  /** How often a node compares Merkle trees with a peer, ms; 0 turns anti-entropy off. */
+  antiEntropyIntervalMs: number
 }
 
 export const NODE_DEFAULTS = {
@@ -45,6 +57,12 @@ export const NODE_DEFAULTS = {
   vnodes: 16,
   replicaTimeoutMs: 1000,
   maxValueBytes: 1024 * 1024,
+  strict: false,
+  gossipIntervalMs: 1000,
+  phiThreshold: 8,
+  hintIntervalMs: 1000,
+  readRepair: true,
+  antiEntropyIntervalMs: 10_000,
 } as const satisfies Partial<NodeConfig>
 
 export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/

@@ -1,25 +1,55 @@
 /**
- * Coordination of client reads and writes on the key's home replicas: a write gets its
- * dot here, is stored locally, then replicated in parallel and answered after W durable
- * acks; a read asks every home replica and answers with the merge of the first R replies.
+ * Coordination of client reads and writes on the key's home replicas.
+ *
+ * A write gets its dot here, is stored locally, then replicated in parallel and answered
+ * after W durable acks (this node's included). With sloppy quorums, a home replica that
+ * is believed down or does not answer in time is replaced by the next live node of the
+ * preference list, which holds the write as a hint for it; if there is no such node,
+ * this node keeps the hint itself (it adds no ack).
+ *
+ * A read asks every live home replica and answers with the merge of the first R
+ * replies; read repair then sends the merge of all replies to the replicas that
+ * answered stale or not at all.
  */
-import { FORWARDED_HEADER, type ReplicaReadResponse, type ReplicateRequest } from './api.ts'
+import {
+  FORWARDED_HEADER,
+  hintPath,
+  objectPath,
+  type HintRequest,
+  type ReplicaReadResponse,
+  type ReplicateRequest,
+} from './api.ts'
 import type { NodeConfig } from './config.ts'
 import { ApiError } from './errors.ts'
+import type { HintedHandoff } from './hinted-handoff.ts'
+import type { Membership } from './membership.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
 import type { LocalWrite, Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
-import { emptyObject, merge, type CausalContext, type Sibling, type VersionedObject } from './versioning.ts'
+import type { Stats } from './stats.ts'
+import {
+  emptyObject,
+  isVersionedObject,
+  merge,
+  sameState,
+  type CausalContext,
+  type Sibling,
+  type VersionedObject,
+} from './versioning.ts'
 
 export type CoordinatorOptions = {
   config: NodeConfig
   ring: Ring
   replica: Replica
   peers: PeerClient
+  membership: Membership
+  handoff: HintedHandoff
+  stats: Stats
 }
 
 export type ReadResult = { object: VersionedObject; replies: number }
+
 export type WriteOutcome = {
   sibling: Sibling
   /** What the writer has now seen: its context plus this write. */
@@ -29,19 +59,29 @@ export type WriteOutcome = {
 
 type ReplicaReply = { node: string; object: VersionedObject }
 
-export const objectPath = (key: string): string => `/internal/objects/${encodeURIComponent(key)}`
+class PeerDown extends Error {
+  constructor(peer: string) {
+    super(`${peer} is believed down`)
+  }
+}
 
 export class Coordinator {
   #config: NodeConfig
   #ring: Ring
   #replica: Replica
   #peers: PeerClient
+  #membership: Membership
+  #handoff: HintedHandoff
+  #stats: Stats
 
-  constructor({ config, ring, replica, peers }: CoordinatorOptions) {
+  constructor({ config, ring, replica, peers, membership, handoff, stats }: CoordinatorOptions) {
     this.#config = config
     this.#ring = ring
     this.#replica = replica
     this.#peers = peers
+    this.#membership = membership
+    this.#handoff = handoff
+    this.#stats = stats
   }
 
   homeReplicas(key: string): string[] {
@@ -53,18 +93,29 @@ export class Coordinator {
   }
 
   async read(key: string, r: number): Promise<ReadResult> {
+    this.#stats.add('reads')
+    const home = this.homeReplicas(key)
     const local: ReplicaReply = { node: this.#config.id, object: this.#replica.read(key) }
-    const calls = this.#others(key).map((peer) => this.#readFrom(peer, key))
+    const calls = this.#others(home).map((peer) => this.#ifUp(peer, () => this.#readFrom(peer, key)))
     const quorum = awaitQuorum([local], calls, r)
+    if (this.#config.readRepair) void quorum.settled.then(({ results }) => this.#repair(key, home, results))
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('read', r, (await quorum.settled).results.length)
-    const object = results.reduce((acc, reply) => merge(this.#replica.mode, acc, reply.object), emptyObject())
-    return { object, replies: results.length }
+    return { object: this.#mergeAll(results), replies: results.length }
   }
 
   async write(key: string, write: LocalWrite, w: number): Promise<WriteOutcome> {
+    this.#stats.add('writes')
     const { object, sibling, context } = await this.#replica.write(key, write)
-    const calls = this.#others(key).map((peer) => this.#replicateTo(peer, key, object))
+    const home = this.homeReplicas(key)
+    const fallbacks = this.#config.strict
+      ? []
+      : this.#ring.preferenceList(key).slice(this.#config.n).filter((node) => node !== this.#config.id)
+    const calls = this.#others(home).map((owner) =>
+      this.#ifUp(owner, () => this.#replicateTo(owner, key, object)).catch((error: unknown) =>
+        this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks),
+      ),
+    )
     const quorum = awaitQuorum([this.#config.id], calls, w)
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('write', w, (await quorum.settled).results.length)
@@ -76,9 +127,12 @@ export class Coordinator {
    * answer as is: any node takes any request, at the cost of one extra hop.
    */
   async forward(key: string, call: Omit<PeerRequest, 'timeoutMs' | 'headers'>): Promise<PeerResponse<unknown>> {
-    // The home replica may itself wait a full replica timeout on its peers.
-    const timeoutMs = 2 * this.#config.replicaTimeoutMs + 1000
-    for (const node of this.homeReplicas(key)) {
+    this.#stats.add('forwards')
+    // The home replica may itself wait a full replica timeout (twice, with a fallback).
+    const timeoutMs = 3 * this.#config.replicaTimeoutMs + 1000
+    const home = this.homeReplicas(key)
+    const ordered = [...home.filter((n) => this.#membership.isUp(n)), ...home.filter((n) => !this.#membership.isUp(n))]
+    for (const node of ordered) {
       try {
         return await this.#peers.request(node, { ...call, timeoutMs, headers: { [FORWARDED_HEADER]: this.#config.id } })
       } catch (error) {
@@ -91,30 +145,74 @@ export class Coordinator {
     throw new ApiError(503, 'quorum_unavailable', 'no home replica of the key could be reached', { required: 1, acks: 0 })
   }
 
-  #others(key: string): string[] {
-    return this.homeReplicas(key).filter((node) => node !== this.#config.id)
+  #others(home: string[]): string[] {
+    return home.filter((node) => node !== this.#config.id)
+  }
+
+  /** Calls `call` unless the failure detector believes `peer` down. */
+  #ifUp<T>(peer: string, call: () => Promise<T>): Promise<T> {
+    if (this.#membership.isUp(peer)) return call()
+    this.#stats.add('skippedDown')
+    return Promise.reject(new PeerDown(peer))
+  }
+
+  /**
+   * Sloppy quorum: a home replica missed the write, so the next live fallback node of
+   * the preference list takes it as a hint (and its ack counts). Without one, this node
+   * keeps the hint and the write has one ack fewer.
+   */
+  async #writeElsewhere(owner: string, key: string, object: VersionedObject, fallbacks: string[]): Promise<string> {
+    while (fallbacks.length > 0) {
+      const fallback = fallbacks.shift()!
+      if (!this.#membership.isUp(fallback)) continue
+      const body: HintRequest = { object }
+      try {
+        await this.#peers.expectOk(fallback, { method: 'PUT', path: hintPath(owner, key), body, timeoutMs: this.#config.replicaTimeoutMs })
+        this.#stats.add('sloppyWrites')
+        return fallback
+      } catch {
+        // Try the next fallback.
+      }
+    }
+    await this.#handoff.store(owner, key, object)
+    throw new Error(`${owner} missed the write; this node holds it as a hint`)
   }
 
   async #readFrom(peer: string, key: string): Promise<ReplicaReply> {
-    const { status, body } = await this.#peers.request<ReplicaReadResponse>(peer, {
+    const body = await this.#peers.expectOk<ReplicaReadResponse>(peer, {
       method: 'GET',
       path: objectPath(key),
       timeoutMs: this.#config.replicaTimeoutMs,
     })
-    if (status !== 200) throw new Error(`${peer} answered ${status} to a replica read`)
+    if (body.object !== null && !isVersionedObject(body.object)) throw new PeerError('protocol', peer, 'sent a malformed object')
     return { node: peer, object: body.object ?? emptyObject() }
   }
 
   async #replicateTo(peer: string, key: string, object: VersionedObject): Promise<string> {
     const body: ReplicateRequest = { object }
-    const { status } = await this.#peers.request(peer, {
-      method: 'PUT',
-      path: objectPath(key),
-      body,
-      timeoutMs: this.#config.replicaTimeoutMs,
-    })
-    if (status !== 200) throw new Error(`${peer} answered ${status} to a replicated write`)
+    await this.#peers.expectOk(peer, { method: 'PUT', path: objectPath(key), body, timeoutMs: this.#config.replicaTimeoutMs })
     return peer
+  }
+
+  #mergeAll(replies: ReplicaReply[]): VersionedObject {
+    return replies.reduce((acc, reply) => merge(this.#replica.mode, acc, reply.object), emptyObject())
+  }
+
+  /** Read repair: every home replica that answered stale, or not at all, gets the merge. */
+  async #repair(key: string, home: string[], replies: ReplicaReply[]): Promise<void> {
+    const merged = this.#mergeAll(replies)
+    for (const node of home) {
+      const reply = replies.find((r) => r.node === node)
+      if (reply && sameState(reply.object, merged)) continue
+      if (node === this.#config.id) {
+        await this.#replica.mergeIn(key, merged)
+      } else if (this.#membership.isUp(node)) {
+        await this.#replicateTo(node, key, merged).catch(() => undefined)
+      } else {
+        continue
+      }
+      this.#stats.add('readRepairs')
+    }
   }
 }
 

@@ -1,31 +1,78 @@
 /**
- * A running store node: opens its storage, builds the ring, the replica, the peer client
- * and the coordinator, and serves the Hono app until closed.
+ * A running store node, the composition root: opens its storage, builds the ring, the
+ * replica, membership and gossip, hinted handoff, anti-entropy and the coordinator,
+ * serves the Hono app, and runs the background loops until closed.
  */
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
+import { AntiEntropy } from './anti-entropy.ts'
 import { createApp } from './app.ts'
 import type { NodeConfig } from './config.ts'
 import { Coordinator } from './coordinator.ts'
+import { Gossiper } from './gossip.ts'
+import { HintedHandoff } from './hinted-handoff.ts'
+import { Membership } from './membership.ts'
+import { MerkleIndex } from './merkle.ts'
 import { PeerClient } from './peers.ts'
 import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
+import { Stats } from './stats.ts'
 import { Storage } from './storage.ts'
 
 export type RunningNode = {
   config: NodeConfig
   /** Base URL the node serves on, e.g. `http://127.0.0.1:7001`. */
   url: string
+  /** Incremented at every start from the same data dir. */
+  generation: number
   close(): Promise<void>
 }
 
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const storage = Storage.open({ dir: config.dataDir })
+  const generation = await storage.bumpGeneration()
+  const stats = new Stats(config.id)
   const ring = new Ring({ nodes: [config.id, ...config.peers.map((p) => p.id)], vnodes: config.vnodes })
-  const replica = new Replica({ node: config.id, mode: config.versioning, storage })
-  const peers = new PeerClient({ peers: config.peers, token: config.token })
-  const coordinator = new Coordinator({ config, ring, replica, peers })
-  const app = createApp({ config, coordinator, replica })
+  const merkle = new MerkleIndex(ring)
+  for (const { key, object } of storage.entries()) merkle.update(key, object)
+  const replica = new Replica({
+    node: config.id,
+    mode: config.versioning,
+    storage,
+    onChange: (key, object) => merkle.update(key, object),
+  })
+  const peers = new PeerClient({ peers: config.peers, token: config.token, stats })
+  const membership = new Membership({
+    self: config.id,
+    generation,
+    peers: config.peers.map((p) => p.id),
+    phiThreshold: config.phiThreshold,
+    gossipIntervalMs: config.gossipIntervalMs,
+  })
+  const gossiper = new Gossiper({ membership, peers, stats, intervalMs: config.gossipIntervalMs })
+  const handoff = new HintedHandoff({
+    storage,
+    mode: config.versioning,
+    peers,
+    membership,
+    stats,
+    intervalMs: config.hintIntervalMs,
+    timeoutMs: config.replicaTimeoutMs,
+  })
+  const antiEntropy = new AntiEntropy({
+    self: config.id,
+    n: config.n,
+    ring,
+    merkle,
+    replica,
+    peers,
+    membership,
+    stats,
+    intervalMs: config.antiEntropyIntervalMs,
+    timeoutMs: config.replicaTimeoutMs * 5,
+  })
+  const coordinator = new Coordinator({ config, ring, replica, peers, membership, handoff, stats })
+  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats })
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))
@@ -33,10 +80,13 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   })
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  const loops = [gossiper, handoff, antiEntropy]
+  for (const loop of loops) loop.start()
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      for (const loop of loops) loop.stop()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         if ('closeAllConnections' in server) server.closeAllConnections()
@@ -46,5 +96,5 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     })()
     return closing
   }
-  return { config, url, close }
+  return { config, url, generation, close }
 }

@@ -5,6 +5,7 @@
 import { Agent, request } from 'node:http'
 import { TOKEN_HEADER } from './api.ts'
 import type { PeerAddress } from './config.ts'
+import type { Stats } from './stats.ts'
 
 export type PeerErrorKind = 'timeout' | 'unreachable' | 'protocol'
 
@@ -33,23 +34,46 @@ export type PeerRequest = {
 export type PeerClientOptions = {
   peers: PeerAddress[]
   token: string
+  stats?: Stats
 }
 
 export class PeerClient {
   #peers: Map<string, PeerAddress>
   #token: string
+  #stats: Stats | undefined
   #agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
-  constructor({ peers, token }: PeerClientOptions) {
+  constructor({ peers, token, stats }: PeerClientOptions) {
     this.#peers = new Map(peers.map((p) => [p.id, p]))
     this.#token = token
+    this.#stats = stats
   }
 
   get ids(): string[] {
     return [...this.#peers.keys()]
   }
 
-  request<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
+  async request<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
+    this.#stats?.add('peerCalls')
+    try {
+      return await this.#send<T>(peer, call)
+    } catch (error) {
+      this.#stats?.add(error instanceof PeerError && error.kind === 'timeout' ? 'replicaTimeouts' : 'replicaErrors')
+      throw error
+    }
+  }
+
+  /** A call that must succeed with a 200: anything else is a {@link PeerError}. */
+  async expectOk<T>(peer: string, call: PeerRequest): Promise<T> {
+    const { status, body } = await this.request<T>(peer, call)
+    if (status !== 200) {
+      this.#stats?.add('replicaErrors')
+      throw new PeerError('protocol', peer, `answered ${status} to ${call.method} ${call.path}`)
+    }
+    return body
+  }
+
+  #send<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
     const address = this.#peers.get(peer)
     if (!address) return Promise.reject(new PeerError('unreachable', peer, 'unknown peer'))
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body)

@@ -27,6 +27,8 @@ export type ReplicaOptions = {
   storage: Storage
   /** Wall clock used to stamp writes, ms since the epoch. */
   now?: () => number
+  /** Called with every state stored, in commit order (keeps the Merkle index current). */
+  onChange?: (key: string, object: VersionedObject) => void
 }
 
 export class Replica {
@@ -34,12 +36,14 @@ export class Replica {
   readonly mode: VersioningMode
   #storage: Storage
   #now: () => number
+  #onChange: (key: string, object: VersionedObject) => void
 
-  constructor({ node, mode, storage, now = Date.now }: ReplicaOptions) {
+  constructor({ node, mode, storage, now = Date.now, onChange = () => {} }: ReplicaOptions) {
     this.node = node
     this.mode = mode
     this.#storage = storage
     this.#now = now
+    this.#onChange = onChange
   }
 
   read(key: string): VersionedObject {
@@ -56,6 +60,7 @@ export class Replica {
         ts,
         ...write,
       })
+      this.#onChange(key, result.object)
       return { store: result.object, result }
     })
   }
@@ -69,6 +74,7 @@ export class Replica {
       const before = current ?? emptyObject()
       const object = merge(this.mode, before, incoming)
       const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
+      if (changed) this.#onChange(key, object)
       return { store: changed ? object : undefined, result: { object, changed } }
     })
   }

@@ -55,6 +55,19 @@ test.group('ring', () => {
     }
   })
 
+  test('keys of one arc share a preference list and fall inside the arc', ({ assert }) => {
+    const ring = new Ring({ nodes })
+    for (let i = 0; i < 300; i++) {
+      const key = `arc-${i}`
+      const arc = ring.arcOf(key)
+      assert.deepEqual(ring.arcPreferenceList(arc), ring.preferenceList(key))
+      const { start, end } = ring.arcRange(arc)
+      const position = ringPosition(key)
+      const inside = start < end ? position > start && position <= end : position > start || position <= end
+      assert.isTrue(inside, key)
+    }
+  })
+
   test('bad options are refused', ({ assert }) => {
     assert.throws(() => new Ring({ nodes: [] }), /at least one node/)
     assert.throws(() => new Ring({ nodes: ['a', 'a'] }), /distinct/)

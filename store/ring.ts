@@ -35,10 +35,22 @@ export class Ring {
 
   /** Every node, in the order a key's replicas are chosen. */
   preferenceList(key: string): string[] {
-    const start = this.#firstTokenAtOrAfter(ringPosition(key))
+    return this.arcPreferenceList(this.arcOf(key))
+  }
+
+  /**
+   * The arc a key falls in: the index of the first token at or after its position.
+   * Every key of an arc has the same preference list.
+   */
+  arcOf(key: string): number {
+    return this.#firstTokenAtOrAfter(ringPosition(key))
+  }
+
+  /** The preference list shared by the keys of arc `arc`. */
+  arcPreferenceList(arc: number): string[] {
     const seen = new Set<string>()
     for (let i = 0; i < this.tokens.length && seen.size < this.nodes.length; i++) {
-      seen.add(this.tokens[(start + i) % this.tokens.length].node)
+      seen.add(this.tokens[(arc + i) % this.tokens.length].node)
     }
     return [...seen]
   }
@@ -48,16 +60,9 @@ export class Ring {
     return this.preferenceList(key).slice(0, n)
   }
 
-  /**
-   * The arcs of the ring as (start, end] ranges of positions, each with its first
-   * token's owner; the key range unit of anti-entropy.
-   */
-  ranges(): { start: string; end: string; token: Token }[] {
-    return this.tokens.map((token, i) => ({
-      start: this.tokens[(i - 1 + this.tokens.length) % this.tokens.length].position,
-      end: token.position,
-      token,
-    }))
+  /** Arc `arc` as the (start, end] range of positions it covers (it wraps for arc 0). */
+  arcRange(arc: number): { start: string; end: string } {
+    return { start: this.tokens[(arc - 1 + this.tokens.length) % this.tokens.length].position, end: this.tokens[arc].position }
   }
 
   #firstTokenAtOrAfter(position: string): number {

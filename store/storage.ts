@@ -13,15 +13,20 @@ export type StorageOptions = {
   dir: string
 }
 
+/** A write held for a home replica that missed it. */
+export type Hint = { owner: string; key: string; object: VersionedObject }
+
 export class Storage {
   #root: RootDatabase
   #objects: Database<VersionedObject, string>
+  #hints: Database<Hint, string>
   #meta: Database<number, string>
   #counter: number
 
   private constructor(root: RootDatabase) {
     this.#root = root
     this.#objects = root.openDB<VersionedObject, string>({ name: 'objects' })
+    this.#hints = root.openDB<Hint, string>({ name: 'hints' })
     this.#meta = root.openDB<number, string>({ name: 'meta' })
     this.#counter = this.#meta.get('counter') ?? 0
   }
@@ -56,6 +61,29 @@ export class Storage {
     for (const { key, value } of this.#objects.getRange()) yield { key, object: value }
   }
 
+  /** Stores or merges a hint for `owner`, durably. */
+  updateHint(owner: string, key: string, change: (current: VersionedObject | undefined) => VersionedObject): Promise<void> {
+    const id = hintId(owner, key)
+    return this.#root.transaction(() => {
+      void this.#hints.put(id, { owner, key, object: change(this.#hints.get(id)?.object) })
+    })
+  }
+
+  *hints(): Generator<Hint> {
+    for (const { value } of this.#hints.getRange()) yield value
+  }
+
+  /** Deletes a hint if `unchanged` says it is still the one that was delivered. */
+  deleteHintIf(owner: string, key: string, unchanged: (current: VersionedObject) => boolean): Promise<boolean> {
+    const id = hintId(owner, key)
+    return this.#root.transaction(() => {
+      const current = this.#hints.get(id)
+      if (!current || !unchanged(current.object)) return false
+      void this.#hints.remove(id)
+      return true
+    })
+  }
+
   /** Increments the generation (one per start), durably, and returns it. */
   async bumpGeneration(): Promise<number> {
     return this.#root.transaction(() => {
@@ -75,3 +103,5 @@ export class Storage {
     return this.#counter
   }
 }
+
+const hintId = (owner: string, key: string): string => `${owner}\u0000${key}`

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
 import { NODE_DEFAULTS, NODE_ID_PATTERN, type NodeConfig, type PeerAddress } from '../../store/config.ts'
 import { VERSIONING_MODES, type VersioningMode } from '../../store/versioning.ts'
-import { choiceOption, integerOption, parseAddress } from './command.ts'
+import { choiceOption, integerOption, numberOption, parseAddress } from './command.ts'
 
 /** Flag values as commander hands them over. */
 export type StoreFlags = {
@@ -15,6 +15,12 @@ export type StoreFlags = {
   vnodes: number
   replicaTimeout: number
   maxValueBytes: number
+  strict: boolean
+  gossipInterval: number
+  phiThreshold: number
+  hintInterval: number
+  readRepair: boolean
+  antiEntropyInterval: number
 }
 
 export function addStoreOptions(command: Command): Command {
@@ -27,6 +33,12 @@ export function addStoreOptions(command: Command): Command {
     .option('--vnodes <count>', 'ring tokens (virtual nodes) per node', integerOption(1, 4096), NODE_DEFAULTS.vnodes)
     .option('--replica-timeout <ms>', 'how long a coordinator waits for one replica, ms', integerOption(1, 600_000), NODE_DEFAULTS.replicaTimeoutMs)
     .option('--max-value-bytes <bytes>', 'largest value accepted, bytes of JSON', integerOption(1, 256 * 1024 * 1024), NODE_DEFAULTS.maxValueBytes)
+    .option('--strict', 'strict quorums: only home replicas count; no sloppy quorum, no hinted handoff (default: sloppy)', NODE_DEFAULTS.strict)
+    .option('--gossip-interval <ms>', 'how often each node gossips its membership view, ms', integerOption(10, 600_000), NODE_DEFAULTS.gossipIntervalMs)
+    .option('--phi-threshold <phi>', 'failure detector: phi at which a peer is down (suspect from half)', numberOption(0.5, 100), NODE_DEFAULTS.phiThreshold)
+    .option('--hint-interval <ms>', 'how often held hints are offered to their owners, ms', integerOption(10, 600_000), NODE_DEFAULTS.hintIntervalMs)
+    .option('--no-read-repair', 'do not repair stale replicas after reads (default: repair)')
+    .option('--anti-entropy-interval <ms>', 'how often a node compares Merkle trees with a peer, ms; 0 = off', integerOption(0, 3_600_000), NODE_DEFAULTS.antiEntropyIntervalMs)
 }
 
 /** The parts of a {@link NodeConfig} that come from the shared store flags. */
@@ -40,6 +52,12 @@ export function storeSettings(flags: StoreFlags): Omit<NodeConfig, 'id' | 'host'
     vnodes: flags.vnodes,
     replicaTimeoutMs: flags.replicaTimeout,
     maxValueBytes: flags.maxValueBytes,
+    strict: flags.strict,
+    gossipIntervalMs: flags.gossipInterval,
+    phiThreshold: flags.phiThreshold,
+    hintIntervalMs: flags.hintInterval,
+    readRepair: flags.readRepair,
+    antiEntropyIntervalMs: flags.antiEntropyInterval,
   }
 }
 
@@ -54,6 +72,12 @@ export function storeArgs(settings: ReturnType<typeof storeSettings>): string[] 
     '--vnodes', String(settings.vnodes),
     '--replica-timeout', String(settings.replicaTimeoutMs),
     '--max-value-bytes', String(settings.maxValueBytes),
+    ...(settings.strict ? ['--strict'] : []),
+    '--gossip-interval', String(settings.gossipIntervalMs),
+    '--phi-threshold', String(settings.phiThreshold),
+    '--hint-interval', String(settings.hintIntervalMs),
+    ...(settings.readRepair ? [] : ['--no-read-repair']),
+    '--anti-entropy-interval', String(settings.antiEntropyIntervalMs),
   ]
 }
 

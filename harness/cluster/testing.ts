@@ -30,6 +30,12 @@ export const TEST_SETTINGS: StoreSettings = {
   vnodes: NODE_DEFAULTS.vnodes,
   replicaTimeoutMs: 500,
   maxValueBytes: NODE_DEFAULTS.maxValueBytes,
+  strict: NODE_DEFAULTS.strict,
+  gossipIntervalMs: 100,
+  phiThreshold: NODE_DEFAULTS.phiThreshold,
+  hintIntervalMs: 200,
+  readRepair: NODE_DEFAULTS.readRepair,
+  antiEntropyIntervalMs: 0,
 }
 
 /** Starts a cluster whose processes and data are removed by `cleanup` at the end of the test. */
@@ -74,4 +80,28 @@ export async function call<T = any>(
     throw new Error(`${method} ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`)
   }
   return { status: response.status, body: parsed }
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after
+ * `timeoutMs` with `what` and the last value seen.
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 15_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value !== undefined && value !== false) return value
+      last = value
+    } catch (error) {
+      last = error
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
 }

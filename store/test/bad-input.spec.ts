@@ -143,4 +143,32 @@ test.group('store bad input', () => {
       assert.equal(read.status, 404, `nothing was stored under ${path}`)
     }
   })
+
+  test('malformed node-to-node calls, even with the token, get 400 and change nothing', async ({ assert, cleanup }) => {
+    const cluster = await startTestCluster(cleanup)
+    const base = cluster.url('n1')
+    await call(`${base}/kv/kept`, 'PUT', { value: 'kept' })
+    const token = { 'x-quorumlab-token': 'test-token' }
+    const cases: [string, string, unknown][] = [
+      ['PUT', '/internal/objects/kept', { object: { context: { clock: { n1: 'x' }, dots: [] }, siblings: [] } }],
+      ['PUT', '/internal/objects/kept', { object: { context: { clock: {}, dots: [] }, siblings: [{ dot: { node: 'n1' } }] } }],
+      ['PUT', '/internal/objects/kept', '[1,2,3]'],
+      ['PUT', '/internal/hints/n2/kept', { object: null }],
+      ['POST', '/internal/gossip', { from: 'n2', view: [{ node: 'n2', generation: 'one', heartbeat: 1 }] }],
+      ['POST', '/internal/gossip', { from: 'n2' }],
+      ['POST', '/internal/merkle/nodes', { nodes: [{ arc: 9999, level: 0, index: 0 }] }],
+      ['POST', '/internal/merkle/nodes', { nodes: [{ arc: 0, level: 99, index: 0 }] }],
+      ['POST', '/internal/merkle/keys', { leaves: 'all' }],
+      ['POST', '/internal/sync', { entries: [{ key: 'kept', object: { siblings: 'none' } }] }],
+      ['POST', '/internal/sync', { entries: 'x' }],
+    ]
+    for (const [method, path, body] of cases) {
+      const response = await call(`${base}${path}`, method, body, token)
+      assert.equal(response.status, 400, `${method} ${path} ${JSON.stringify(body)}`)
+      assert.equal(response.body.error.code, 'bad_request')
+    }
+    const read = await call<ReadResponse>(`${base}/kv/kept?r=3`)
+    assert.deepEqual(read.body.values, ['kept'])
+    assert.equal((await call(`${base}/admin/hints`)).body.pending, 0)
+  })
 })

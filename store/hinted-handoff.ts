@@ -1,0 +1,80 @@
+/**
+ * Hinted handoff: writes held for a home replica that missed them, stored durably, and a
+ * loop that offers them to their owner once the failure detector says it is up. A hint
+ * is deleted only after the owner acknowledged it (and only if no newer write for the
+ * same owner and key was merged into it meanwhile).
+ */
+import { objectPath, type ReplicateRequest } from './api.ts'
+import type { Membership } from './membership.ts'
+import type { PeerClient } from './peers.ts'
+import type { Stats } from './stats.ts'
+import type { Storage } from './storage.ts'
+import { merge, sameState, type VersionedObject, type VersioningMode } from './versioning.ts'
+
+export type HintedHandoffOptions = {
+  storage: Storage
+  mode: VersioningMode
+  peers: PeerClient
+  membership: Membership
+  stats: Stats
+  /** How often pending hints are offered, ms. */
+  intervalMs: number
+  /** Deadline of one delivery, ms. */
+  timeoutMs: number
+}
+
+export type HintSummary = { owner: string; key: string; siblings: number }
+
+export class HintedHandoff {
+  #options: HintedHandoffOptions
+  #timer: NodeJS.Timeout | undefined
+  #delivering = false
+
+  constructor(options: HintedHandoffOptions) {
+    this.#options = options
+  }
+
+  /** Holds `object` for `owner`, durably, merged with what is already held for that key. */
+  async store(owner: string, key: string, object: VersionedObject): Promise<void> {
+    const { storage, mode, stats } = this.#options
+    await storage.updateHint(owner, key, (current) => (current ? merge(mode, current, object) : object))
+    stats.add('hintsStored')
+  }
+
+  pending(): HintSummary[] {
+    return [...this.#options.storage.hints()].map((h) => ({ owner: h.owner, key: h.key, siblings: h.object.siblings.length }))
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.deliver(), this.#options.intervalMs)
+    this.#timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Offers every hint whose owner is up; one pass at a time. */
+  async deliver(): Promise<void> {
+    if (this.#delivering) return
+    this.#delivering = true
+    const { storage, peers, membership, stats, timeoutMs } = this.#options
+    try {
+      for (const hint of [...storage.hints()]) {
+        if (this.#timer === undefined || !membership.isUp(hint.owner)) continue
+        const body: ReplicateRequest = { object: hint.object }
+        try {
+          await peers.expectOk(hint.owner, { method: 'PUT', path: objectPath(hint.key), body, timeoutMs })
+        } catch {
+          continue
+        }
+        if (await storage.deleteHintIf(hint.owner, hint.key, (current) => sameState(current, hint.object))) {
+          stats.add('hintsDelivered')
+        }
+      }
+    } finally {
+      this.#delivering = false
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { test } from '@japa/runner'
+import { MERKLE_DEPTH, MerkleIndex } from './merkle.ts'
+import { Ring } from './ring.ts'
+import { applyWrite, emptyContext, emptyObject, type VersionedObject } from './versioning.ts'
+
+const ring = new Ring({ nodes: ['n1', 'n2', 'n3'], vnodes: 4 })
+const objectOf = (value: unknown, counter = 1): VersionedObject =>
+  applyWrite('dvv', emptyObject(), { node: 'n1', counter, context: emptyContext(), value, deleted: false, ts: 0 }).object
+
+function indexWith(entries: [string, VersionedObject][]): MerkleIndex {
+  const index = new MerkleIndex(ring)
+  for (const [key, object] of entries) index.update(key, object)
+  return index
+}
+
+const keys = Array.from({ length: 200 }, (_, i) => `k${i}`)
+
+test.group('merkle index', () => {
+  test('the same content gives the same roots whatever the insertion order', ({ assert }) => {
+    const a = indexWith(keys.map((k) => [k, objectOf(k)]))
+    const b = indexWith([...keys].reverse().map((k) => [k, objectOf(k)]))
+    for (let arc = 0; arc < a.arcCount; arc++) assert.equal(a.root(arc), b.root(arc))
+  })
+
+  test('one differing key changes only its arc, and one path leads to its leaf', ({ assert }) => {
+    const a = indexWith(keys.map((k) => [k, objectOf(k)]))
+    const b = indexWith(keys.map((k) => [k, k === 'k42' ? objectOf('changed', 2) : objectOf(k)]))
+    const arc = ring.arcOf('k42')
+    for (let other = 0; other < a.arcCount; other++) {
+      if (other === arc) assert.notEqual(a.root(other), b.root(other))
+      else assert.equal(a.root(other), b.root(other))
+    }
+    let differing = [0]
+    for (let level = 1; level <= MERKLE_DEPTH; level++) {
+      differing = differing
+        .flatMap((i) => [2 * i, 2 * i + 1])
+        .filter((index) => a.hash({ arc, level, index }) !== b.hash({ arc, level, index }))
+      assert.lengthOf(differing, 1)
+    }
+    const leafKeys = a.leafKeys(arc, differing[0]).map((k) => k.key)
+    assert.include(leafKeys, 'k42')
+    const theirs = new Map(b.leafKeys(arc, differing[0]).map((k) => [k.key, k.digest]))
+    const diff = a.leafKeys(arc, differing[0]).filter((k) => theirs.get(k.key) !== k.digest)
+    assert.deepEqual(diff.map((k) => k.key), ['k42'])
+  })
+
+  test('updating back to the old state restores the old root', ({ assert }) => {
+    const index = indexWith(keys.map((k) => [k, objectOf(k)]))
+    const arc = ring.arcOf('k7')
+    const before = index.root(arc)
+    index.update('k7', objectOf('other', 3))
+    assert.notEqual(index.root(arc), before)
+    index.update('k7', objectOf('k7'))
+    assert.equal(index.root(arc), before)
+    assert.equal(index.keyCount(arc), keys.filter((k) => ring.arcOf(k) === arc).length)
+  })
+
+  test('tree node validation', ({ assert }) => {
+    assert.isTrue(MerkleIndex.isValidNode({ arc: 0, level: MERKLE_DEPTH, index: 2 ** MERKLE_DEPTH - 1 }, 12))
+    assert.isFalse(MerkleIndex.isValidNode({ arc: 12, level: 0, index: 0 }, 12))
+    assert.isFalse(MerkleIndex.isValidNode({ arc: 0, level: 1, index: 2 }, 12))
+    assert.isFalse(MerkleIndex.isValidNode({ arc: 0, level: MERKLE_DEPTH + 1, index: 0 }, 12))
+    assert.isFalse(MerkleIndex.isValidNode({ arc: 0.5, level: 0, index: 0 }, 12))
+  })
+})

@@ -1,0 +1,59 @@
+/**
+ * A node's counters, served at `/admin/stats`: what the node did, so a run can show each
+ * mechanism at work (forwards, replica timeouts, hints, read repairs, anti-entropy).
+ */
+
+export const COUNTERS = [
+  /** Client reads this node coordinated. */
+  'reads',
+  /** Client writes (PUT and DELETE) this node coordinated. */
+  'writes',
+  /** Client requests this node sent on to a home replica. */
+  'forwards',
+  /** Calls to peers: replica reads and writes, hints, repairs, gossip, anti-entropy. */
+  'peerCalls',
+  /** Peer calls with no answer in time. */
+  'replicaTimeouts',
+  /** Peer calls that failed otherwise: refused, reset, bad answer. */
+  'replicaErrors',
+  /** Replica calls skipped because the failure detector believed the peer down. */
+  'skippedDown',
+  /** Writes a fallback node took in place of a home replica (sloppy quorum). */
+  'sloppyWrites',
+  /** Hints stored here, for a home replica that missed a write. */
+  'hintsStored',
+  /** Hints handed off from here to their owner. */
+  'hintsDelivered',
+  /** Objects sent to stale replicas by read repair after reads coordinated here. */
+  'readRepairs',
+  /** Anti-entropy exchanges started here. */
+  'antiEntropyRounds',
+  /** Keys found different and exchanged by anti-entropy started here. */
+  'antiEntropyKeysRepaired',
+  'gossipSent',
+  'gossipReceived',
+] as const
+
+export type Counter = (typeof COUNTERS)[number]
+export type StatsSnapshot = { node: string } & Record<Counter, number>
+
+export class Stats {
+  #node: string
+  #counts = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>
+
+  constructor(node: string) {
+    this.#node = node
+  }
+
+  add(counter: Counter, by = 1): void {
+    this.#counts[counter] += by
+  }
+
+  get(counter: Counter): number {
+    return this.#counts[counter]
+  }
+
+  snapshot(): StatsSnapshot {
+    return { node: this.#node, ...this.#counts }
+  }
+}
