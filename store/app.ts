@@ -35,6 +35,7 @@ import { MERKLE_DEPTH, MerkleIndex, type TreeNode } from './merkle.ts'
 import type { Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
+import { MAX_SKEW_MS, type WallClock } from './wall-clock.ts'
 import {
   decodeContext,
   encodeContext,
@@ -57,6 +58,7 @@ export type AppOptions = {
   merkle: MerkleIndex
   antiEntropy: AntiEntropy
   stats: Stats
+  wallClock: WallClock
 }
 
 /** Longest key, in bytes of UTF-8. */
@@ -259,6 +261,19 @@ export function createApp(parts: AppOptions): Hono {
     c.json({ node: config.id, n: config.n, vnodes: parts.ring.vnodes, nodes: parts.ring.nodes, tokens: parts.ring.tokens }),
   )
   app.get('/admin/config', (c) => c.json({ ...config, token: undefined }))
+  app.get('/admin/clock', (c) => c.json({ node: config.id, skewMs: parts.wallClock.skewMs, now: parts.wallClock.now() }))
+  // Changing behaviour needs the cluster token, like node-to-node calls.
+  app.post('/admin/clock', async (c) => {
+    if (c.req.header(TOKEN_HEADER) !== config.token) {
+      throw new ApiError(401, 'unauthorized', `setting the clock needs the cluster token in ${TOKEN_HEADER}`)
+    }
+    const { skewMs } = await readJsonObject<{ skewMs: number }>(c)
+    if (!Number.isInteger(skewMs) || Math.abs(skewMs!) > MAX_SKEW_MS) {
+      throw badRequest(`skewMs must be an integer from -${MAX_SKEW_MS} to ${MAX_SKEW_MS}`)
+    }
+    parts.wallClock.skewMs = skewMs!
+    return c.json({ node: config.id, skewMs: parts.wallClock.skewMs, now: parts.wallClock.now() })
+  })
 
   return app
 }

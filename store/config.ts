@@ -45,7 +45,15 @@ export type NodeConfig = {
   readRepair: boolean
   /** How often a node compares Merkle trees with a peer, ms; 0 turns anti-entropy off. */
   antiEntropyIntervalMs: number
+  /**
+   * `pooled`: node-to-node calls reuse kept-alive connections. `per-message`: every call
+   * opens its own connection, so a proxy's per-connection toxicity acts per message.
+   */
+  peerConnections: PeerConnections
 }
+
+export const PEER_CONNECTIONS = ['pooled', 'per-message'] as const
+export type PeerConnections = (typeof PEER_CONNECTIONS)[number]
 
 export const NODE_DEFAULTS = {
   host: '127.0.0.1',
@@ -63,6 +71,7 @@ export const NODE_DEFAULTS = {
   hintIntervalMs: 1000,
   readRepair: true,
   antiEntropyIntervalMs: 10_000,
+  peerConnections: 'pooled',
 } as const satisfies Partial<NodeConfig>
 
 export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/

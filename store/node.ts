@@ -18,6 +18,7 @@ import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
 import { Stats } from './stats.ts'
 import { Storage } from './storage.ts'
+import { WallClock } from './wall-clock.ts'
 
 export type RunningNode = {
   config: NodeConfig
@@ -35,13 +36,15 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const ring = new Ring({ nodes: [config.id, ...config.peers.map((p) => p.id)], vnodes: config.vnodes })
   const merkle = new MerkleIndex(ring)
   for (const { key, object } of storage.entries()) merkle.update(key, object)
+  const wallClock = new WallClock()
   const replica = new Replica({
     node: config.id,
     mode: config.versioning,
     storage,
+    now: () => wallClock.now(),
     onChange: (key, object) => merkle.update(key, object),
   })
-  const peers = new PeerClient({ peers: config.peers, token: config.token, stats })
+  const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
   const membership = new Membership({
     self: config.id,
     generation,
@@ -72,7 +75,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     timeoutMs: config.replicaTimeoutMs * 5,
   })
   const coordinator = new Coordinator({ config, ring, replica, peers, membership, handoff, stats })
-  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats })
+  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats, wallClock })
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))

@@ -4,7 +4,7 @@
  */
 import { Agent, request } from 'node:http'
 import { TOKEN_HEADER } from './api.ts'
-import type { PeerAddress } from './config.ts'
+import type { PeerAddress, PeerConnections } from './config.ts'
 import type { Stats } from './stats.ts'
 
 export type PeerErrorKind = 'timeout' | 'unreachable' | 'protocol'
@@ -35,18 +35,21 @@ export type PeerClientOptions = {
   peers: PeerAddress[]
   token: string
   stats?: Stats
+  /** Default `pooled`. */
+  connections?: PeerConnections
 }
 
 export class PeerClient {
   #peers: Map<string, PeerAddress>
   #token: string
   #stats: Stats | undefined
-  #agent = new Agent({ keepAlive: true, maxSockets: 64 })
+  #agent: Agent
 
-  constructor({ peers, token, stats }: PeerClientOptions) {
+  constructor({ peers, token, stats, connections = 'pooled' }: PeerClientOptions) {
     this.#peers = new Map(peers.map((p) => [p.id, p]))
     this.#token = token
     this.#stats = stats
+    this.#agent = new Agent({ keepAlive: connections === 'pooled', maxSockets: 64 })
   }
 
   get ids(): string[] {

@@ -141,12 +141,14 @@ for (const mode of VERSIONING_MODES) {
       )
     })
 
-    test('the merged clock covers every sibling and every input clock', ({ assert }) => {
+    test('the merged context covers its siblings (and, but in lww, everything merged)', ({ assert }) => {
       fc.assert(
         fc.property(historyArb, (actions) => {
           const { replicas } = simulate(mode, actions)
           const all = converge(mode, replicas)
           for (const s of all.siblings) assert.isTrue(covers(all.context, s.dot))
+          // lww drops losers without claiming them as seen; the others cover everything merged.
+          if (mode === 'lww') return
           for (const r of replicas) for (const s of r.siblings) assert.isTrue(covers(all.context, s.dot))
         }),
         { numRuns: 200 },

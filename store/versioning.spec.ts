@@ -135,7 +135,9 @@ test.group('versioning: lww', () => {
     const onB = applyWrite('lww', emptyObject(), write('b', 1, ctx({}), 'late', 200)).object
     const merged = merge('lww', onA, onB)
     assert.deepEqual(values(merged), ['late'])
-    assert.isTrue(covers(merged.context, { node: 'a', counter: 1 }))
+    // A reader of the winner did not see the dropped write.
+    assert.isFalse(covers(merged.context, { node: 'a', counter: 1 }))
+    assert.isTrue(covers(merged.context, { node: 'b', counter: 1 }))
   })
 
   test('a write stamped behind the stored one is dropped at once (clock skew)', ({ assert }) => {

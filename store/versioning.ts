@@ -10,8 +10,10 @@
  *   same context get equal clocks and one silently replaces the other.
  * - `lww`: one value per key, the highest timestamp wins; concurrent writes are dropped.
  *
- * In every mode an object carries a causal context covering every dot the replica has
- * seen, and that context is what readers get. A context is a version vector plus a few
+ * An object carries a causal context, and that context is what readers get: in `dvv`
+ * and `vv` it covers every dot the replica has seen; in `lww` it is the winner's (what
+ * its writer had seen, and itself), so a write dropped by a timestamp is not claimed as
+ * seen by anyone who reads the winner. A context is a version vector plus a few
  * loose dots: a write's answer covers what the writer had read plus the write's own
  * dot, which a vector alone cannot say without claiming dots the writer never saw.
  */
@@ -37,6 +39,8 @@ export type Sibling = {
    * dot it forms the dotted version vector). `vv`: the version's vector clock.
    */
   clock: Clock
+  /** `dvv` and `lww`: loose dots of the writer's context, beyond `clock`. */
+  dots?: Dot[]
   value: unknown
   /** A tombstone left by DELETE. */
   deleted: boolean
@@ -161,6 +165,7 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
   }
   const dot = { node: write.node, counter: write.counter }
   const sibling = makeSibling(write, dot, sortClock(write.context.clock))
+  if (write.context.dots.length > 0) sibling.dots = write.context.dots
   const context = addDot(write.context, dot)
   // The coordinator holds every dot it ever issued for this key, so its own dot can go
   // into the object's clock; loose dots from the writer's context stay loose.
@@ -198,7 +203,8 @@ export function merge(mode: VersioningMode, a: VersionedObject, b: VersionedObje
       (best, s) => (best === undefined || compareForTiebreak(s, best) > 0 ? s : best),
       undefined,
     )
-    return canonical(context, winner ? [winner] : [])
+    if (!winner) return canonical(context, [])
+    return canonical({ clock: join(winner.clock, { [winner.dot.node]: winner.dot.counter }), dots: winner.dots ?? [] }, [winner])
   }
   // vv: keep the maximal versions; equal clocks are settled by the tiebreak order.
   const beats = (t: Sibling, s: Sibling): boolean => {
@@ -314,6 +320,7 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
         s !== null &&
         isDot(s.dot) &&
         isClock(s.clock) &&
+        (s.dots === undefined || (Array.isArray(s.dots) && s.dots.every(isDot))) &&
         'value' in s &&
         typeof s.deleted === 'boolean' &&
         Number.isFinite(s.ts),

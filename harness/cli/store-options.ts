@@ -1,7 +1,14 @@
 /** The store flags shared by `quorumlab store` and `quorumlab cluster`. */
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
-import { NODE_DEFAULTS, NODE_ID_PATTERN, type NodeConfig, type PeerAddress } from '../../store/config.ts'
+import {
+  NODE_DEFAULTS,
+  NODE_ID_PATTERN,
+  PEER_CONNECTIONS,
+  type NodeConfig,
+  type PeerAddress,
+  type PeerConnections,
+} from '../../store/config.ts'
 import { VERSIONING_MODES, type VersioningMode } from '../../store/versioning.ts'
 import { choiceOption, integerOption, numberOption, parseAddress } from './command.ts'
 
@@ -21,6 +28,7 @@ export type StoreFlags = {
   hintInterval: number
   readRepair: boolean
   antiEntropyInterval: number
+  peerConnections: PeerConnections
 }
 
 export function addStoreOptions(command: Command): Command {
@@ -39,6 +47,7 @@ export function addStoreOptions(command: Command): Command {
     .option('--hint-interval <ms>', 'how often held hints are offered to their owners, ms', integerOption(10, 600_000), NODE_DEFAULTS.hintIntervalMs)
     .option('--no-read-repair', 'do not repair stale replicas after reads (default: repair)')
     .option('--anti-entropy-interval <ms>', 'how often a node compares Merkle trees with a peer, ms; 0 = off', integerOption(0, 3_600_000), NODE_DEFAULTS.antiEntropyIntervalMs)
+    .option('--peer-connections <mode>', 'node-to-node connections: pooled (kept alive) | per-message (one per call)', choiceOption(PEER_CONNECTIONS), NODE_DEFAULTS.peerConnections)
 }
 
 /** The parts of a {@link NodeConfig} that come from the shared store flags. */
@@ -58,6 +67,7 @@ export function storeSettings(flags: StoreFlags): Omit<NodeConfig, 'id' | 'host'
     hintIntervalMs: flags.hintInterval,
     readRepair: flags.readRepair,
     antiEntropyIntervalMs: flags.antiEntropyInterval,
+    peerConnections: flags.peerConnections,
   }
 }
 
@@ -78,6 +88,7 @@ export function storeArgs(settings: ReturnType<typeof storeSettings>): string[] 
     '--hint-interval', String(settings.hintIntervalMs),
     ...(settings.readRepair ? [] : ['--no-read-repair']),
     '--anti-entropy-interval', String(settings.antiEntropyIntervalMs),
+    '--peer-connections', settings.peerConnections,
   ]
 }
 

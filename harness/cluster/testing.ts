@@ -36,6 +36,7 @@ export const TEST_SETTINGS: StoreSettings = {
   hintIntervalMs: 200,
   readRepair: NODE_DEFAULTS.readRepair,
   antiEntropyIntervalMs: 0,
+  peerConnections: NODE_DEFAULTS.peerConnections,
 }
 
 /** Starts a cluster whose processes and data are removed by `cleanup` at the end of the test. */

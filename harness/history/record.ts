@@ -33,6 +33,11 @@ export type OpRecord = {
   value: unknown
   /** `set` workload puts: the one element this write adds to the set. */
   element?: string
+  /**
+   * True for a put the session made to resolve siblings a read returned (the merge
+   * written back with that read's context), rather than one the generator planned.
+   */
+  resolution?: true
   /** The node the request was sent to (through its client link). */
   node: string
   /** The node that coordinated it, when the store said (ok answers). */

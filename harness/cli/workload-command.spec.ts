@@ -1,0 +1,117 @@
+/**
+ * `quorumlab workload` as a user runs it: help and bad flags, and Ctrl-C in the middle of
+ * a run leaving no process or port behind and a readable history.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from '@japa/runner'
+import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
+import { eventually } from '../cluster/testing.ts'
+import type { HistoryRecord } from '../history/record.ts'
+
+const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, 'workload', ...args], { encoding: 'utf8', timeout: 30_000 })
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const listening = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+
+test.group('workload command', () => {
+  test('--help lists every flag with its default', ({ assert }) => {
+    const result = run('--help')
+    assert.equal(result.status, 0)
+    for (const flag of ['--workload', '--time', '--rate', '--concurrency', '--seed', '--routing', '--nemesis', '--nemesis-interval', '--latency', '--drop', '--partition', '--cluster', '--strict', '--versioning']) {
+      assert.include(result.stdout, flag)
+    }
+    assert.include(result.stdout, '(default: "distributed")')
+    assert.include(result.stdout, '(default: ["partition"])')
+  })
+
+  test('bad flags, workloads and cluster files exit 2 naming the problem', async ({ assert, cleanup }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-flags-'))
+    cleanup(() => rm(dir, { recursive: true, force: true }))
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(join(dir, 'bad-workload.json'), JSON.stringify({ keys: -1, colour: 'red' }))
+    writeFileSync(join(dir, 'bad-cluster.json'), JSON.stringify({ nodes: [{ id: 'n1', address: 'nowhere' }], control: { type: 'ssh' } }))
+    const cases: [string[], RegExp][] = [
+      [['--nemesis', 'meteor'], /unknown nemesis "meteor"/],
+      [['--rate', '-5'], /--rate.*from 0/],
+      [['--partition', 'thirds'], /expected one of random, isolate/],
+      [['--workload', 'nope'], /neither a preset/],
+      [['--workload', join(dir, 'bad-workload.json')], /unknown field "colour"[\s\S]*keys must be/],
+      [['--r', '4'], /r=4 must be from 1 to n=3/],
+      [['--cluster', join(dir, 'bad-cluster.json'), '--time', '1'], /nodes\[0\]\.address[\s\S]*control\.type/],
+      [['--cluster', join(dir, 'missing.json'), '--time', '1'], /cannot read it/],
+    ]
+    for (const [args, message] of cases) {
+      const result = run(...args, '--out', dir)
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`)
+      assert.match(result.stderr, message, args.join(' '))
+    }
+  })
+
+  test('Ctrl-C mid-run heals, stops every process and leaves a readable history', async ({ assert, cleanup }) => {
+    const out = await mkdtemp(join(tmpdir(), 'quorumlab-sigint-'))
+    const child = spawn(process.execPath, [QUORUMLAB_BIN, 'workload', '--time', '60', '--nemesis', 'partition', '--nemesis-interval', '2', '--out', out, '--no-progress'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    cleanup(async () => {
+      child.kill('SIGKILL')
+      await rm(out, { recursive: true, force: true })
+    })
+
+    const history = await eventually('the run to record ops during a fault', () => {
+      const runs = readdirSync(out).filter((name) => name !== 'latest')
+      const file = runs.length > 0 ? join(out, runs[0], 'history.jsonl') : ''
+      return file && existsSync(file) && readFileSync(file, 'utf8').includes('"nemesis":"partition"') ? file : undefined
+    }, { timeoutMs: 30_000 })
+    const logs = join(history, '..', 'nodes')
+    const nodes = readdirSync(logs)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => /listening on http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)/.exec(readFileSync(join(logs, f), 'utf8')))
+      .map((m) => ({ port: Number(m![1]), pid: Number(m![2]) }))
+    assert.lengthOf(nodes, 3)
+
+    child.kill('SIGINT')
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 30_000))])
+    assert.equal(code, 2, output)
+    for (const { pid, port } of nodes) {
+      assert.isFalse(alive(pid), `node pid ${pid} is gone`)
+      assert.isFalse(await listening(port), `port ${port} is free`)
+    }
+    const records = readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as HistoryRecord)
+    const end = records.at(-1)!
+    assert.equal(end.process, 'harness')
+    assert.deepInclude(end as object, { f: 'end' })
+    assert.deepInclude((end as { value: object }).value, { completed: false, interrupted: true })
+    const starts = records.filter((r) => r.process === 'nemesis' && r.f === 'start').length
+    const stops = records.filter((r) => r.process === 'nemesis' && r.f === 'stop').length
+    assert.equal(starts, stops, 'every fault started was healed')
+    if (process.env.TOXIPROXY_URL) {
+      const proxies = (await (await fetch(`${process.env.TOXIPROXY_URL}/proxies`)).json()) as Record<string, unknown>
+      assert.notProperty(proxies, 'c-n1', 'the run removed its links from the real Toxiproxy')
+    }
+  })
+})

@@ -1,0 +1,207 @@
+/**
+ * A minimal HTTP/1.1 client for one endpoint: kept-alive connections, one request at a
+ * time per connection, responses framed by Content-Length or chunked encoding. Written
+ * for the harness's hot path (it outruns autocannon on loopback) and for telling apart
+ * the failures a history must tell apart: a refused connection (the request certainly
+ * never arrived) from a reset or a timeout after sending (it may have).
+ */
+import { connect, type Socket } from 'node:net'
+
+export type HttpFailureKind = 'refused' | 'reset' | 'timeout' | 'protocol'
+
+export class HttpFailure extends Error {
+  constructor(
+    readonly kind: HttpFailureKind,
+    /** False only when the request certainly did not reach the server. */
+    readonly maybeDelivered: boolean,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export type HttpResponse = { status: number; body: string }
+
+export type HttpRequest = {
+  method: string
+  /** Path and query, already encoded. */
+  path: string
+  body?: string
+  headers?: Record<string, string>
+  /** Deadline for the whole exchange, ms. */
+  timeoutMs: number
+}
+
+export type HttpEndpointOptions = { host: string; port: number }
+
+type Pending = {
+  resolve: (response: HttpResponse) => void
+  reject: (error: HttpFailure) => void
+  timer: NodeJS.Timeout
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n')
+
+class Connection {
+  readonly socket: Socket
+  #endpoint: HttpEndpoint
+  #connected = false
+  #buffer: Buffer = Buffer.alloc(0)
+  #pending: Pending | undefined
+  #closed = false
+
+  constructor(endpoint: HttpEndpoint, host: string, port: number) {
+    this.#endpoint = endpoint
+    this.socket = connect({ host, port, noDelay: true })
+    this.socket.on('connect', () => (this.#connected = true))
+    this.socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    this.socket.on('error', (error: NodeJS.ErrnoException) => this.#fail(error))
+    this.socket.on('close', () => this.#fail(undefined))
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  send(head: string, body: string | undefined, pending: Pending): void {
+    this.#pending = pending
+    this.socket.write(body === undefined ? head : head + body)
+  }
+
+  destroy(): void {
+    this.#closed = true
+    this.socket.destroy()
+  }
+
+  #fail(error: NodeJS.ErrnoException | undefined): void {
+    this.#closed = true
+    this.#endpoint.forget(this)
+    const pending = this.#pending
+    if (!pending) return
+    this.#pending = undefined
+    clearTimeout(pending.timer)
+    if (!this.#connected && error?.code === 'ECONNREFUSED') {
+      pending.reject(new HttpFailure('refused', false, 'connection refused'))
+    } else {
+      pending.reject(new HttpFailure('reset', true, error ? `${error.code ?? 'error'}: ${error.message}` : 'connection closed before the response'))
+    }
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+    const pending = this.#pending
+    if (!pending) return
+    const parsed = parseResponse(this.#buffer)
+    if (parsed === undefined) return
+    if (parsed === 'invalid') {
+      this.#pending = undefined
+      clearTimeout(pending.timer)
+      this.destroy()
+      pending.reject(new HttpFailure('protocol', true, 'malformed HTTP response'))
+      return
+    }
+    this.#buffer = this.#buffer.subarray(parsed.consumed)
+    this.#pending = undefined
+    clearTimeout(pending.timer)
+    if (parsed.close) this.destroy()
+    else this.#endpoint.release(this)
+    pending.resolve({ status: parsed.status, body: parsed.body })
+  }
+}
+
+type Parsed = { status: number; body: string; consumed: number; close: boolean }
+
+/** One complete response at the start of `buffer`, undefined if more bytes are needed. */
+function parseResponse(buffer: Buffer): Parsed | 'invalid' | undefined {
+  const headerEnd = buffer.indexOf(HEADER_END)
+  if (headerEnd < 0) return buffer.length > 64 * 1024 ? 'invalid' : undefined
+  const head = buffer.toString('latin1', 0, headerEnd).toLowerCase()
+  if (!head.startsWith('http/1.')) return 'invalid'
+  const status = Number(head.slice(9, 12))
+  const close = head.includes('\r\nconnection: close')
+  const bodyStart = headerEnd + 4
+  const lengthAt = head.indexOf('\r\ncontent-length:')
+  if (lengthAt >= 0) {
+    const lineEnd = head.indexOf('\r\n', lengthAt + 2)
+    const length = Number.parseInt(head.slice(lengthAt + 17, lineEnd < 0 ? undefined : lineEnd), 10)
+    if (!Number.isFinite(length) || length < 0) return 'invalid'
+    if (buffer.length < bodyStart + length) return undefined
+    return { status, body: buffer.toString('utf8', bodyStart, bodyStart + length), consumed: bodyStart + length, close }
+  }
+  if (head.includes('\r\ntransfer-encoding: chunked')) return parseChunked(buffer, bodyStart, status, close)
+  if (status === 204 || status === 304) return { status, body: '', consumed: bodyStart, close }
+  return 'invalid'
+}
+
+function parseChunked(buffer: Buffer, start: number, status: number, close: boolean): Parsed | 'invalid' | undefined {
+  const parts: Buffer[] = []
+  let at = start
+  for (;;) {
+    const lineEnd = buffer.indexOf('\r\n', at)
+    if (lineEnd < 0) return undefined
+    const size = Number.parseInt(buffer.toString('latin1', at, lineEnd), 16)
+    if (!Number.isFinite(size) || size < 0) return 'invalid'
+    const dataStart = lineEnd + 2
+    if (size === 0) {
+      // The last chunk, then optional trailers, then an empty line.
+      const end = buffer.indexOf(HEADER_END, lineEnd)
+      return end < 0 ? undefined : { status, body: Buffer.concat(parts).toString('utf8'), consumed: end + 4, close }
+    }
+    if (buffer.length < dataStart + size + 2) return undefined
+    parts.push(buffer.subarray(dataStart, dataStart + size))
+    at = dataStart + size + 2
+  }
+}
+
+export class HttpEndpoint {
+  readonly host: string
+  readonly port: number
+  #idle: Connection[] = []
+  #all = new Set<Connection>()
+  #hostHeader: string
+
+  constructor({ host, port }: HttpEndpointOptions) {
+    this.host = host
+    this.port = port
+    this.#hostHeader = `${host}:${port}`
+  }
+
+  request({ method, path, body, headers, timeoutMs }: HttpRequest): Promise<HttpResponse> {
+    let connection = this.#idle.pop()
+    while (connection?.closed) connection = this.#idle.pop()
+    if (!connection) {
+      connection = new Connection(this, this.host, this.port)
+      this.#all.add(connection)
+    }
+    let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.#hostHeader}\r\n`
+    if (body !== undefined) head += `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`
+    if (headers) for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`
+    head += '\r\n'
+    const used = connection
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        used.destroy()
+        this.forget(used)
+        reject(new HttpFailure('timeout', true, `no response within ${timeoutMs} ms`))
+      }, timeoutMs)
+      used.send(head, body, { resolve, reject, timer })
+    })
+  }
+
+  /** Back to the idle pool after a complete response. */
+  release(connection: Connection): void {
+    if (!connection.closed) this.#idle.push(connection)
+  }
+
+  forget(connection: Connection): void {
+    this.#all.delete(connection)
+    const at = this.#idle.indexOf(connection)
+    if (at >= 0) this.#idle.splice(at, 1)
+  }
+
+  close(): void {
+    for (const connection of this.#all) connection.destroy()
+    this.#all.clear()
+    this.#idle = []
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Node control through the Docker Engine API (the socket mounted into the harness
+ * container): crash is a SIGKILL, restart a start, pause and resume Docker's freeze and
+ * thaw of the container's processes.
+ */
+import { request } from 'node:http'
+import type { NodeControl } from './cluster.ts'
+
+export type DockerControlConfig = {
+  type: 'docker'
+  /** Container name or id of each node. */
+  containers: Record<string, string>
+  /** Default /var/run/docker.sock. */
+  socket?: string
+}
+
+/** One Docker Engine API call; resolves on a 2xx answer. */
+export function dockerCall(socketPath: string, method: string, path: string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path, timeout: timeoutMs }, (res) => {
+      let body = ''
+      res.on('data', (chunk) => (body += chunk))
+      res.on('end', () => {
+        const status = res.statusCode ?? 0
+        // 304: already in that state (e.g. starting a running container).
+        if ((status >= 200 && status < 300) || status === 304) resolve()
+        else reject(new Error(`docker ${method} ${path} answered ${status}: ${body.trim()}`))
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path}: no answer within ${timeoutMs} ms`)))
+    req.on('error', (error) => reject(new Error(`docker ${method} ${path}: ${error.message}`)))
+    req.end()
+  })
+}
+
+export function dockerControl({ containers, socket = '/var/run/docker.sock' }: DockerControlConfig): NodeControl {
+  const container = (node: string): string => {
+    const name = containers[node]
+    if (!name) throw new Error(`no container configured for ${node}`)
+    return encodeURIComponent(name)
+  }
+  return {
+    can: { crash: true, pause: true },
+    crash: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/kill?signal=SIGKILL`),
+    restart: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/start`),
+    pause: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/pause`),
+    resume: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/unpause`),
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The link topology of a cluster (DESIGN.md): every byte crosses a Toxiproxy proxy.
+ * `c-nI` carries client traffic to node I; `nI-nJ` carries node I's calls to node J, one
+ * per ordered pair so faults can be one-way. Node I is given the listen addresses of its
+ * `nI-nJ` proxies as its peers.
+ */
+import type { Proxy, Toxiproxy } from 'toxiproxy-node-client'
+
+export const clientLinkName = (node: string): string => `c-${node}`
+export const peerLinkName = (from: string, to: string): string => `${from}-${to}`
+
+export type LinkSpec = { name: string; listen: string; upstream: string }
+
+export type Address = { host: string; port: number }
+export const formatAddress = ({ host, port }: Address): string => `${host.includes(':') ? `[${host}]` : host}:${port}`
+
+export function parseListen(listen: string): Address {
+  const at = listen.lastIndexOf(':')
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) }
+}
+
+/**
+ * Creates (or replaces) every link in one `/populate` call and returns the proxies by
+ * name, as the server reports them.
+ */
+export async function createLinks(toxiproxy: Toxiproxy, links: LinkSpec[]): Promise<Map<string, Proxy>> {
+  const created = await toxiproxy.populate(links.map((l) => ({ ...l, enabled: true })))
+  const byName = new Map<string, Proxy>()
+  for (const link of links) {
+    const proxy = created[link.name] ?? (await toxiproxy.get(link.name))
+    byName.set(link.name, proxy)
+  }
+  return byName
+}
+
+/** Removes links, ignoring ones already gone. */
+export async function removeLinks(proxies: Iterable<Proxy>): Promise<void> {
+  await Promise.all([...proxies].map((p) => p.remove().catch(() => undefined)))
+}

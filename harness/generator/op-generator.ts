@@ -1,0 +1,68 @@
+/**
+ * The op generator: for each process (logical client), a deterministic stream of planned
+ * ops from the workload and the run's seed. The same seed gives every process the same
+ * ops in the same order, whatever the timing of the run.
+ */
+import { Ring } from '../../store/ring.ts'
+import type { Random } from '../../workloads/random.ts'
+import type { Workload } from '../../workloads/workload.ts'
+
+export const ROUTINGS = ['random', 'coordinator'] as const
+/**
+ * `random`: any node (it forwards if it must). `coordinator`: the key's first home
+ * replica, from a client-side ring (the partition-aware client of the Dynamo paper).
+ */
+export type Routing = (typeof ROUTINGS)[number]
+
+export type PlannedOp = {
+  f: 'get' | 'put'
+  key: string
+  /** Node the request goes to. */
+  node: string
+  /** For puts: unique id of the write in the run (`<process>-<n>`). */
+  element?: string
+}
+
+export type OpGeneratorOptions = {
+  process: number
+  rng: Random
+  workload: Workload
+  /** Key names, indexed by the workload's key ranks. */
+  keys: string[]
+  nodes: string[]
+  routing: Routing
+  /** The store's ring (for coordinator routing). */
+  ring: { vnodes: number }
+}
+
+export class OpGenerator {
+  readonly process: number
+  #rng: Random
+  #workload: Workload
+  #keys: string[]
+  #nodes: string[]
+  #route: (key: string, rng: Random) => string
+  #writes = 0
+
+  constructor({ process, rng, workload, keys, nodes, routing, ring }: OpGeneratorOptions) {
+    this.process = process
+    this.#rng = rng
+    this.#workload = workload
+    this.#keys = keys
+    this.#nodes = nodes
+    if (routing === 'coordinator') {
+      const clientRing = new Ring({ nodes, vnodes: ring.vnodes })
+      this.#route = (key) => clientRing.preferenceList(key)[0]
+    } else {
+      this.#route = (_key, r) => r.pick(this.#nodes)
+    }
+  }
+
+  next(): PlannedOp {
+    const f = this.#rng.float() < this.#workload.readFraction ? 'get' : 'put'
+    const key = this.#keys[this.#workload.sampleKey(this.#rng)]
+    const node = this.#route(key, this.#rng)
+    if (f === 'get') return { f, key, node }
+    return { f, key, node, element: `${this.process}-${this.#writes++}` }
+  }
+}

@@ -1,0 +1,21 @@
+/** The nemesis package: every nemesis by name, and the schedule that runs them. */
+import type { NemesisName } from '../history/record.ts'
+import { clockNemesis } from './clock.ts'
+import { dropNemesis, latencyNemesis, partitionNemesis } from './link-faults.ts'
+import type { Nemesis } from './nemesis.ts'
+import { crashNemesis, pauseNemesis } from './process-faults.ts'
+
+export { PARTITION_KINDS, type Nemesis, type NemesisContext, type NemesisOptions, type PartitionKind } from './nemesis.ts'
+export { partitionCuts } from './link-faults.ts'
+export { NemesisSchedule, type NemesisScheduleOptions } from './schedule.ts'
+
+const FACTORIES: Record<NemesisName, () => Nemesis> = {
+  latency: latencyNemesis,
+  drop: dropNemesis,
+  crash: crashNemesis,
+  pause: pauseNemesis,
+  partition: partitionNemesis,
+  clock: clockNemesis,
+}
+
+export const createNemesis = (name: NemesisName): Nemesis => FACTORIES[name]()

@@ -1,0 +1,64 @@
+/** Everything that defines a run, with the defaults `npm run workload` uses. */
+import type { NemesisName } from '../history/record.ts'
+import type { Arrival } from '../generator/arrivals.ts'
+import type { Routing } from '../generator/op-generator.ts'
+import type { NemesisOptions } from '../nemesis/index.ts'
+import type { StoreSettings } from '../cluster/node-process.ts'
+import type { WorkloadSpec } from '../../workloads/workload.ts'
+
+export type RunOptions = {
+  workload: WorkloadSpec
+  /** Local mode: how many node processes. */
+  nodes: number
+  /** Local mode: the store's settings. External mode takes N and vnodes from the config. */
+  settings: StoreSettings
+  /** Measured run, s. */
+  timeS: number
+  /** Before the measured run, without faults, s. */
+  warmupS: number
+  /** Offered ops/s (open loop); 0 for closed loop. */
+  rate: number
+  arrival: Arrival
+  /** Logical clients (sessions). */
+  concurrency: number
+  seed: number
+  routing: Routing
+  nemeses: NemesisName[]
+  /** Faults on this long, then off as long, s. */
+  nemesisIntervalS: number
+  nemesis: NemesisOptions
+  /** Client deadline for one request, ms; an op past it is `info` (or `fail` for a read). */
+  requestTimeoutMs: number
+  /** How long to wait for replicas to converge after the final heal, s. */
+  convergenceTimeoutS: number
+  /** Folder that receives one folder per run. */
+  out: string
+  /** External mode: a cluster config file; local mode when absent. */
+  clusterFile?: string
+  /** Show the live progress line. */
+  progress: boolean
+}
+
+export const RUN_DEFAULTS = {
+  nodes: 3,
+  timeS: 30,
+  warmupS: 2,
+  rate: 200,
+  arrival: 'poisson',
+  concurrency: 10,
+  routing: 'random',
+  nemeses: ['partition'],
+  nemesisIntervalS: 10,
+  nemesis: {
+    latencyMs: 100,
+    jitterMs: 20,
+    latencyClients: false,
+    dropProbability: 0.2,
+    partition: 'random',
+    clockSkewMs: 5000,
+    targets: 1,
+  },
+  requestTimeoutMs: 5000,
+  convergenceTimeoutS: 60,
+  out: 'runs',
+} as const satisfies Partial<RunOptions>

@@ -1,0 +1,52 @@
+/** Fixtures for run tests: short runs in a temporary folder, and reading their history back. */
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { TEST_SETTINGS } from '../cluster/testing.ts'
+import type { HistoryRecord, NemesisRecord, OpRecord } from '../history/record.ts'
+import { PRESETS } from '../../workloads/workload.ts'
+import { RUN_DEFAULTS, type RunOptions } from './run-options.ts'
+
+type Cleanup = (handler: () => Promise<void> | void) => void
+
+/** A short run's options writing under a temporary folder that `cleanup` removes. */
+export async function shortRunOptions(cleanup: Cleanup, overrides: Partial<RunOptions> = {}): Promise<RunOptions> {
+  const out = await mkdtemp(join(tmpdir(), 'quorumlab-run-'))
+  cleanup(() => rm(out, { recursive: true, force: true }))
+  return {
+    workload: { ...PRESETS.distributed, keys: 50 },
+    nodes: 3,
+    settings: { ...TEST_SETTINGS, gossipIntervalMs: 200, antiEntropyIntervalMs: 1000 },
+    timeS: 6,
+    warmupS: 1,
+    rate: 100,
+    arrival: 'poisson',
+    concurrency: 5,
+    seed: 1,
+    routing: 'random',
+    nemeses: [],
+    nemesisIntervalS: 2,
+    nemesis: { ...RUN_DEFAULTS.nemesis },
+    requestTimeoutMs: 2000,
+    convergenceTimeoutS: 20,
+    out,
+    progress: false,
+    ...overrides,
+  }
+}
+
+export function readHistory(path: string): HistoryRecord[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as HistoryRecord)
+}
+
+export const opsOf = (history: HistoryRecord[]): OpRecord[] => history.filter((r): r is OpRecord => typeof r.process === 'number')
+export const nemesisEventsOf = (history: HistoryRecord[]): NemesisRecord[] => history.filter((r): r is NemesisRecord => r.process === 'nemesis')
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
