@@ -83,7 +83,7 @@ export function workloadProblems(spec: WorkloadSpec): string[] {
   }
   const d = spec.distribution as KeyDistribution | undefined
   if (d?.type === 'zipfian') {
-    if (typeof d.theta !== 'number' || !(d.theta > 0 && d.theta < 1)) problems.push('distribution.theta must be a number in (0, 1)')
+    if (typeof d.theta !== 'number' || !(d.theta > 0 && d.theta <= 10)) problems.push('distribution.theta must be a number in (0, 10]')
   } else if (d?.type === 'hotspot') {
     for (const field of ['hotKeyFraction', 'hotOpFraction'] as const) {
       if (typeof d[field] !== 'number' || !(d[field] > 0 && d[field] <= 1)) problems.push(`distribution.${field} must be a number in (0, 1]`)

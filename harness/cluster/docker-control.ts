@@ -41,9 +41,9 @@ export function dockerControl({ containers, socket = '/var/run/docker.sock' }: D
   }
   return {
     can: { crash: true, pause: true },
-    crash: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/kill?signal=SIGKILL`),
-    restart: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/start`),
-    pause: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/pause`),
-    resume: (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/unpause`),
+    crash: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/kill?signal=SIGKILL`),
+    restart: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/start`),
+    pause: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/pause`),
+    resume: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/unpause`),
   }
 }
