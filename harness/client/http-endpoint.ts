@@ -37,8 +37,13 @@ export type HttpEndpointOptions = { host: string; port: number }
 type Pending = {
   resolve: (response: HttpResponse) => void
   reject: (error: HttpFailure) => void
-  timer: NodeJS.Timeout
+  /** performance.now() after which the request has timed out. */
+  deadline: number
+  timeoutMs: number
 }
+
+/** How often an endpoint looks for requests past their deadline, ms: a timer per request costs more than the request. */
+const SWEEP_MS = 25
 
 const HEADER_END = Buffer.from('\r\n\r\n')
 
@@ -68,6 +73,16 @@ class Connection {
     this.socket.write(body === undefined ? head : head + body)
   }
 
+  /** Fails the request in flight if its deadline passed; true if it did. */
+  expire(now: number): boolean {
+    const pending = this.#pending
+    if (!pending || now < pending.deadline) return false
+    this.#pending = undefined
+    this.destroy()
+    pending.reject(new HttpFailure('timeout', true, `no response within ${pending.timeoutMs} ms`))
+    return true
+  }
+
   destroy(): void {
     this.#closed = true
     this.socket.destroy()
@@ -79,7 +94,6 @@ class Connection {
     const pending = this.#pending
     if (!pending) return
     this.#pending = undefined
-    clearTimeout(pending.timer)
     if (!this.#connected && error?.code === 'ECONNREFUSED') {
       pending.reject(new HttpFailure('refused', false, 'connection refused'))
     } else {
@@ -95,14 +109,12 @@ class Connection {
     if (parsed === undefined) return
     if (parsed === 'invalid') {
       this.#pending = undefined
-      clearTimeout(pending.timer)
       this.destroy()
       pending.reject(new HttpFailure('protocol', true, 'malformed HTTP response'))
       return
     }
     this.#buffer = this.#buffer.subarray(parsed.consumed)
     this.#pending = undefined
-    clearTimeout(pending.timer)
     if (parsed.close) this.destroy()
     else this.#endpoint.release(this)
     pending.resolve({ status: parsed.status, body: parsed.body })
@@ -178,14 +190,21 @@ export class HttpEndpoint {
     if (headers) for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`
     head += '\r\n'
     const used = connection
+    this.#sweepEvery(SWEEP_MS)
     return new Promise<HttpResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        used.destroy()
-        this.forget(used)
-        reject(new HttpFailure('timeout', true, `no response within ${timeoutMs} ms`))
-      }, timeoutMs)
-      used.send(head, body, { resolve, reject, timer })
+      used.send(head, body, { resolve, reject, deadline: performance.now() + timeoutMs, timeoutMs })
     })
+  }
+
+  #sweeper: NodeJS.Timeout | undefined
+
+  #sweepEvery(ms: number): void {
+    if (this.#sweeper) return
+    this.#sweeper = setInterval(() => {
+      const now = performance.now()
+      for (const connection of [...this.#all]) if (connection.expire(now)) this.forget(connection)
+    }, ms)
+    this.#sweeper.unref()
   }
 
   /** Back to the idle pool after a complete response. */
@@ -200,6 +219,8 @@ export class HttpEndpoint {
   }
 
   close(): void {
+    clearInterval(this.#sweeper)
+    this.#sweeper = undefined
     for (const connection of this.#all) connection.destroy()
     this.#all.clear()
     this.#idle = []

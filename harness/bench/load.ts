@@ -1,0 +1,71 @@
+/**
+ * Load generation for benchmarks: autocannon runs against an endpoint, and the child
+ * process that serves the bare Hono baseline.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+
+export type LoadResult = {
+  /** Mean requests per second. */
+  rps: number
+  /** Latency percentiles, ms. */
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+}
+
+export type LoadOptions = {
+  url: string
+  method: 'GET' | 'PUT'
+  connections: number
+  /** s */
+  duration: number
+  /** Distinct keys to spread requests over. */
+  keys: number
+}
+
+export async function loadTest({ url, method, connections, duration, keys }: LoadOptions): Promise<LoadResult> {
+  let n = 0
+  const result = await autocannon({
+    url,
+    connections,
+    duration,
+    requests: [
+      {
+        method,
+        setupRequest: (request) => {
+          const key = `bench-${n++ % keys}`
+          return method === 'GET'
+            ? { ...request, path: `/kv/${key}` }
+            : { ...request, path: `/kv/${key}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: `v${n}` }) }
+        },
+      },
+    ],
+  })
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx }
+}
+
+export type BareHono = { url: string; stop(): Promise<void> }
+
+/** Starts the bare Hono baseline in its own process. */
+export async function startBareHono(): Promise<BareHono> {
+  const script = fileURLToPath(new URL('./bare-hono.ts', import.meta.url))
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, '0'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /ready (\d+)/.exec(chunk.toString())
+      if (match) resolve(Number(match[1]))
+    })
+    child.once('exit', (code) => reject(new Error(`the bare Hono app exited (${code})`)))
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Store benchmark: GET and PUT on a 3-node cluster (N3 R2 W2), direct and through the
+ * proxy, against a bare Hono app answering the same routes on the same machine, all
+ * measured in the same run so the ratios hold on a noisy machine.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Benchmark, BenchRow } from '../harness/bench/benchmark.ts'
+import { loadTest, startBareHono, type LoadResult } from '../harness/bench/load.ts'
+import { LocalCluster } from '../harness/cluster/local-cluster.ts'
+import { freePorts } from '../harness/cluster/ports.ts'
+import { startProxiedCluster } from '../harness/cluster/proxied-cluster.ts'
+import { TEST_SETTINGS } from '../harness/cluster/testing.ts'
+import { NODE_DEFAULTS } from './config.ts'
+
+const KEYS = 1000
+const CONNECTIONS = 16
+const SETTINGS = { ...TEST_SETTINGS, replicaTimeoutMs: NODE_DEFAULTS.replicaTimeoutMs, gossipIntervalMs: NODE_DEFAULTS.gossipIntervalMs }
+
+export const benchmark: Benchmark = {
+  name: 'store',
+  description: 'store GET and PUT (3 nodes, N3 R2 W2), direct and through the proxy, against a bare Hono app',
+  async run({ quick, log }) {
+    const duration = quick ? 2 : 10
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-store-'))
+    const results = new Map<string, { get: LoadResult; put: LoadResult }>()
+    const measure = async (subject: string, url: string): Promise<void> => {
+      // PUT first: it fills the keys the GETs then read.
+      const put = await loadTest({ url, method: 'PUT', connections: CONNECTIONS, duration, keys: KEYS })
+      const get = await loadTest({ url, method: 'GET', connections: CONNECTIONS, duration, keys: KEYS })
+      log(`${subject}: GET ${get.rps.toFixed(0)} req/s (p50 ${get.p50} ms, p99 ${get.p99} ms), PUT ${put.rps.toFixed(0)} req/s (p50 ${put.p50} ms, p99 ${put.p99} ms)`)
+      if (get.errors + get.non2xx + put.errors + put.non2xx > 0) log(`${subject}: ${get.errors + put.errors} errors, ${get.non2xx + put.non2xx} non-2xx answers`)
+      results.set(subject, { get, put })
+    }
+    try {
+      const bare = await startBareHono()
+      try {
+        await measure('bare Hono', bare.url)
+      } finally {
+        await bare.stop()
+      }
+      const direct = await LocalCluster.start({ nodes: 3, ports: await freePorts(3), dataDir: join(dir, 'direct'), settings: SETTINGS })
+      try {
+        await measure('store direct', direct.nodes[0].url)
+      } finally {
+        await direct.stop()
+      }
+      const proxied = await startProxiedCluster({ nodes: 3, settings: SETTINGS, dataDir: join(dir, 'proxied') })
+      try {
+        await measure(`store via ${proxied.proxy.kind} proxy`, proxied.url('n1'))
+      } finally {
+        await proxied.stop()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+
+    const baseline = results.get('bare Hono')!
+    const rows: BenchRow[] = []
+    for (const [subject, { get, put }] of results) {
+      for (const [op, r, target] of [['GET', get, 0.35], ['PUT', put, 0.25]] as const) {
+        const isBaseline = subject === 'bare Hono'
+        const ratio = r.rps / (op === 'GET' ? baseline.get.rps : baseline.put.rps)
+        rows.push({
+          benchmark: 'store',
+          subject: `${subject} ${op}`,
+          metric: 'throughput',
+          value: r.rps,
+          unit: 'req/s',
+          ...(isBaseline ? {} : { baseline: `bare Hono ${op}`, ratio }),
+          ...(subject === 'store direct' ? { target: { text: `>= ${target * 100}% of bare Hono`, met: ratio >= target } } : {}),
+        })
+        rows.push({ benchmark: 'store', subject: `${subject} ${op}`, metric: 'p99 latency', value: r.p99, unit: 'ms' })
+      }
+    }
+    return rows
+  },
+}
