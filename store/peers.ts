@@ -1,10 +1,11 @@
 /**
- * Node-to-node HTTP client: JSON calls to peers with the cluster token and a deadline,
- * over kept-alive connections. Every failure becomes a {@link PeerError}, never a hang.
+ * Node-to-node client: JSON calls to peers with the cluster token and a deadline, over
+ * the project's HTTP/1.1 client (kept-alive connections, or one per message). Every
+ * failure becomes a {@link PeerError}, never a hang.
  */
-import { Agent, request } from 'node:http'
 import { TOKEN_HEADER } from './api.ts'
 import type { PeerAddress, PeerConnections } from './config.ts'
+import { HttpEndpoint, HttpFailure } from './http-endpoint.ts'
 import type { Stats } from './stats.ts'
 
 export type PeerErrorKind = 'timeout' | 'unreachable' | 'protocol'
@@ -40,20 +41,20 @@ export type PeerClientOptions = {
 }
 
 export class PeerClient {
-  #peers: Map<string, PeerAddress>
+  #endpoints: Map<string, HttpEndpoint>
   #token: string
   #stats: Stats | undefined
-  #agent: Agent
 
   constructor({ peers, token, stats, connections = 'pooled' }: PeerClientOptions) {
-    this.#peers = new Map(peers.map((p) => [p.id, p]))
+    this.#endpoints = new Map(
+      peers.map((p) => [p.id, new HttpEndpoint({ host: p.host, port: p.port, keepAlive: connections === 'pooled' })]),
+    )
     this.#token = token
     this.#stats = stats
-    this.#agent = new Agent({ keepAlive: connections === 'pooled', maxSockets: 64 })
   }
 
   get ids(): string[] {
-    return [...this.#peers.keys()]
+    return [...this.#endpoints.keys()]
   }
 
   async request<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
@@ -76,63 +77,31 @@ export class PeerClient {
     return body
   }
 
-  #send<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
-    const address = this.#peers.get(peer)
-    if (!address) return Promise.reject(new PeerError('unreachable', peer, 'unknown peer'))
-    const payload = call.body === undefined ? undefined : JSON.stringify(call.body)
-    return new Promise((resolve, reject) => {
-      let settled = false
-      const fail = (error: PeerError): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        req.destroy()
-        reject(error)
-      }
-      const req = request(
-        {
-          host: address.host,
-          port: address.port,
-          method: call.method,
-          path: call.path,
-          agent: this.#agent,
-          headers: {
-            [TOKEN_HEADER]: this.#token,
-            ...(payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-            ...call.headers,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('error', (e) => fail(new PeerError('unreachable', peer, e.message)))
-          res.on('end', () => {
-            if (settled) return
-            let body: T
-            try {
-              body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as T
-            } catch {
-              fail(new PeerError('protocol', peer, `answered ${res.statusCode} with a body that is not JSON`))
-              return
-            }
-            settled = true
-            clearTimeout(timer)
-            resolve({ status: res.statusCode ?? 0, body })
-          })
-        },
-      )
-      const timer = setTimeout(
-        () => fail(new PeerError('timeout', peer, `no answer within ${call.timeoutMs} ms`)),
-        call.timeoutMs,
-      )
-      req.on('error', (e) => fail(new PeerError('unreachable', peer, e.message)))
-      req.end(payload)
-    })
+  async #send<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
+    const endpoint = this.#endpoints.get(peer)
+    if (!endpoint) throw new PeerError('unreachable', peer, 'unknown peer')
+    let response
+    try {
+      response = await endpoint.request({
+        method: call.method,
+        path: call.path,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        headers: { [TOKEN_HEADER]: this.#token, ...call.headers },
+        timeoutMs: call.timeoutMs,
+      })
+    } catch (error) {
+      if (!(error instanceof HttpFailure)) throw error
+      const kind = error.kind === 'timeout' ? 'timeout' : error.kind === 'protocol' ? 'protocol' : 'unreachable'
+      throw new PeerError(kind, peer, error.kind === 'timeout' ? `no answer within ${call.timeoutMs} ms` : error.message)
+    }
+    try {
+      return { status: response.status, body: JSON.parse(response.body) as T }
+    } catch {
+      throw new PeerError('protocol', peer, `answered ${response.status} with a body that is not JSON`)
+    }
   }
 
   close(): void {
-    this.#agent.destroy()
+    for (const endpoint of this.#endpoints.values()) endpoint.close()
   }
 }

@@ -9,7 +9,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { arch, cpus, platform, release, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { createObjectCsvWriter } from 'csv-writer'
+import csvWriter from 'csv-writer/dist/index.js'
 import type { Benchmark, BenchRow } from './benchmark.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -65,7 +65,7 @@ console.table(cells)
 
 const outDir = quick ? join(ROOT, 'runs', 'bench-quick') : ROOT
 await mkdir(outDir, { recursive: true })
-const csv = createObjectCsvWriter({
+const csv = csvWriter.createObjectCsvWriter({
   path: join(outDir, 'bench.csv'),
   header: ['benchmark', 'subject', 'metric', 'value', 'unit', 'baseline', 'ratio', 'target', 'met'].map((id) => ({ id, title: id })),
 })

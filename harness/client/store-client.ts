@@ -6,7 +6,7 @@
  * went wrong is a `fail`.
  */
 import type { ErrorResponse, ReadResponse, WriteResponse } from '../../store/api.ts'
-import { HttpEndpoint, HttpFailure } from './http-endpoint.ts'
+import { HttpEndpoint, HttpFailure } from '../../store/http-endpoint.ts'
 
 export type StoreOutcome<T> =
   | { type: 'ok'; status: number; body: T }

@@ -1,9 +1,11 @@
 /**
- * Types for csv-writer: the package's "types" point at its TypeScript sources, which do
- * not compile under this project's strict ESM settings, so tsconfig maps the module here.
- * Only what the project uses, as csv-writer 1.6 defines it.
+ * Types for csv-writer. The package's "types" point at its TypeScript sources, which do
+ * not compile under this project's strict ESM settings, and its CommonJS build hides its
+ * named exports from Node. So the project imports the build itself,
+ * `import csvWriter from 'csv-writer/dist/index.js'`, typed here as csv-writer 1.6
+ * defines it.
  */
-declare module 'csv-writer' {
+declare module 'csv-writer/dist/index.js' {
   export type ObjectHeaderItem = { id: string; title: string }
   export type ObjectStringifierHeader = ObjectHeaderItem[] | string[]
 
@@ -35,8 +37,11 @@ declare module 'csv-writer' {
   export type ArrayCsvStringifier = { getHeaderString(): string | null; stringifyRecords(records: unknown[][]): string }
   export type ObjectCsvStringifier = { getHeaderString(): string | null; stringifyRecords(records: Record<string, unknown>[]): string }
 
-  export function createArrayCsvWriter(params: ArrayCsvWriterParams): CsvWriter<unknown[]>
-  export function createObjectCsvWriter(params: ObjectCsvWriterParams): CsvWriter<Record<string, unknown>>
-  export function createArrayCsvStringifier(params: Omit<ArrayCsvWriterParams, 'path' | 'encoding' | 'append'>): ArrayCsvStringifier
-  export function createObjectCsvStringifier(params: Omit<ObjectCsvWriterParams, 'path' | 'encoding' | 'append'>): ObjectCsvStringifier
+  const csvWriter: {
+    createArrayCsvWriter(params: ArrayCsvWriterParams): CsvWriter<unknown[]>
+    createObjectCsvWriter(params: ObjectCsvWriterParams): CsvWriter<Record<string, unknown>>
+    createArrayCsvStringifier(params: Omit<ArrayCsvWriterParams, 'path' | 'encoding' | 'append'>): ArrayCsvStringifier
+    createObjectCsvStringifier(params: Omit<ObjectCsvWriterParams, 'path' | 'encoding' | 'append'>): ObjectCsvStringifier
+  }
+  export default csvWriter
 }

@@ -1,9 +1,10 @@
 /**
- * A minimal HTTP/1.1 client for one endpoint: kept-alive connections, one request at a
- * time per connection, responses framed by Content-Length or chunked encoding. Written
- * for the harness's hot path (it outruns autocannon on loopback) and for telling apart
- * the failures a history must tell apart: a refused connection (the request certainly
- * never arrived) from a reset or a timeout after sending (it may have).
+ * A minimal HTTP/1.1 client for one endpoint: kept-alive connections (or one per request),
+ * one request at a time per connection, responses framed by Content-Length or chunked
+ * encoding. It carries node-to-node calls and the harness's ops, both hot paths (it
+ * outruns autocannon on loopback), and it tells apart the failures a history must tell
+ * apart: a refused connection (the request certainly never arrived) from a reset or a
+ * timeout after sending (it may have).
  */
 import { connect, type Socket } from 'node:net'
 
@@ -32,7 +33,12 @@ export type HttpRequest = {
   timeoutMs: number
 }
 
-export type HttpEndpointOptions = { host: string; port: number }
+export type HttpEndpointOptions = {
+  host: string
+  port: number
+  /** Reuse connections (default), or open one per request and close it after the response. */
+  keepAlive?: boolean
+}
 
 type Pending = {
   resolve: (response: HttpResponse) => void
@@ -170,12 +176,12 @@ export class HttpEndpoint {
   readonly port: number
   #idle: Connection[] = []
   #all = new Set<Connection>()
-  #hostHeader: string
+  #headPrefix: string
 
-  constructor({ host, port }: HttpEndpointOptions) {
+  constructor({ host, port, keepAlive = true }: HttpEndpointOptions) {
     this.host = host
     this.port = port
-    this.#hostHeader = `${host}:${port}`
+    this.#headPrefix = ` HTTP/1.1\r\nhost: ${host}:${port}\r\n${keepAlive ? '' : 'connection: close\r\n'}`
   }
 
   request({ method, path, body, headers, timeoutMs }: HttpRequest): Promise<HttpResponse> {
@@ -185,7 +191,7 @@ export class HttpEndpoint {
       connection = new Connection(this, this.host, this.port)
       this.#all.add(connection)
     }
-    let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.#hostHeader}\r\n`
+    let head = `${method} ${path}${this.#headPrefix}`
     if (body !== undefined) head += `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`
     if (headers) for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`
     head += '\r\n'
