@@ -1,0 +1,29 @@
+/** `quorumlab toxiproxy`: the embedded Toxiproxy-compatible server in the foreground. */
+import { startEmbeddedToxiproxy, TOXIPROXY_VERSION } from '../proxy/index.ts'
+import { defineCommand, integerOption } from './command.ts'
+
+type Flags = { host: string; port: number }
+
+export function toxiproxyCommand() {
+  return defineCommand('toxiproxy', `run the embedded Toxiproxy-compatible server (API of Toxiproxy ${TOXIPROXY_VERSION}); Ctrl-C stops it`)
+    .option('--host <host>', 'interface the API listens on', '127.0.0.1')
+    .option('--port <port>', 'port the API listens on (0: any free port)', integerOption(0, 65535), 8474)
+    .action(async (flags: Flags) => {
+      let server
+      try {
+        server = await startEmbeddedToxiproxy({ host: flags.host, port: flags.port })
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        const why = code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message
+        process.stderr.write(`error: cannot listen on ${flags.host}:${flags.port}: ${why}\n`)
+        process.exitCode = 1
+        return
+      }
+      console.log(`toxiproxy (embedded, API ${TOXIPROXY_VERSION}) listening on ${server.url} (pid ${process.pid})`)
+      const stop = (): void => {
+        void server.close().then(() => process.exit(0))
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+}

@@ -1,0 +1,211 @@
+/**
+ * One toxic running on one link (Toxiproxy's ToxicStub): the toxic's input queue, the
+ * primitives a pipe is written with (read, sleep, emit, close) and the interrupt that lets
+ * the chain change while data flows without losing or reordering a byte.
+ */
+import { performance } from 'node:perf_hooks'
+import type { Chunk, Inlet, Toxic } from './toxic.ts'
+import { newToxicState, runToxicPipe } from './toxics/index.ts'
+
+/** Counts the bytes waiting in a link's stubs, so the link can stop reading its source. */
+export type Backlog = { add(bytes: number): void; remove(bytes: number): void }
+
+/** What `read` gives a pipe: a chunk, the end of the input, or an interrupt to obey. */
+export type ReadResult = Chunk | 'end' | 'interrupted'
+
+export class ToxicStub<S = unknown> {
+  /** The toxic's per-link state; it survives restarts of the toxic on this link. */
+  state: S
+  /** Where emitted chunks go; rewired when the chain changes. */
+  output: Inlet
+  readonly toxic: Toxic
+  #backlog: Backlog
+  #queue: Chunk[] = []
+  #inputEnded = false
+  #closed = false
+  #interruptRequested = false
+  #interruptDelivered = false
+  #running: Promise<void> = Promise.resolve()
+  #pendingRead?: (result: ReadResult | 'idle') => void
+  #pendingSleep?: (elapsed: boolean) => void
+  #pendingPause?: () => void
+  #timer?: NodeJS.Timeout
+
+  constructor(toxic: Toxic, output: Inlet, backlog: Backlog) {
+    this.toxic = toxic
+    this.output = output
+    this.#backlog = backlog
+    this.state = newToxicState(toxic) as S
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  // ---- the link's side ----
+
+  /** Starts (or restarts) the toxic, rolling its toxicity: when the roll misses, the stub only passes data on. */
+  run(): void {
+    this.#running = runToxicPipe(this as ToxicStub<unknown>, Math.random() < this.toxic.toxicity).catch((error) => {
+      console.error(`toxic ${this.toxic.name} failed:`, error)
+      this.close()
+    })
+  }
+
+  push(chunk: Chunk): void {
+    if (this.#closed) return
+    this.#queue.push(chunk)
+    this.#backlog.add(chunk.data.length)
+    const read = this.#pendingRead
+    if (read) {
+      this.#settle()
+      read(this.#shift() as Chunk)
+    }
+  }
+
+  end(): void {
+    this.#inputEnded = true
+    const read = this.#pendingRead
+    if (read && this.#queue.length === 0) {
+      this.#settle()
+      read('end')
+    }
+  }
+
+  /**
+   * Stops the running toxic at its next read or sleep and waits until it has returned.
+   * False when the stub closed first (the link is ending), as in Toxiproxy.
+   */
+  async interrupt(): Promise<boolean> {
+    if (this.#closed) return false
+    this.#interruptRequested = true
+    this.#interruptDelivered = false
+    const read = this.#pendingRead
+    const sleep = this.#pendingSleep
+    if (read || sleep) {
+      this.#settle()
+      this.#takeInterrupt()
+      read?.('interrupted')
+      sleep?.(false)
+    }
+    await this.#running
+    this.#interruptRequested = false
+    return this.#interruptDelivered
+  }
+
+  /** Hands every queued chunk to the output at once: the toxic is leaving the chain. */
+  flush(): void {
+    const queue = this.#queue
+    this.#queue = []
+    for (const chunk of queue) {
+      this.#backlog.remove(chunk.data.length)
+      this.output.push(chunk)
+    }
+    if (this.#inputEnded) this.close()
+  }
+
+  /** Tears the stub down with its connection: pending waits end, queued data is dropped. */
+  dispose(): void {
+    this.#closed = true
+    this.#dropQueue()
+    const read = this.#pendingRead
+    const sleep = this.#pendingSleep
+    const pause = this.#pendingPause
+    this.#settle()
+    read?.('interrupted')
+    sleep?.(false)
+    pause?.()
+  }
+
+  // ---- the pipe's side ----
+
+  /** The next chunk; `'end'` once the input ended; `'idle'` when `idleMs` ms pass without one. */
+  read(): Promise<ReadResult>
+  read(idleMs: number): Promise<ReadResult | 'idle'>
+  read(idleMs?: number): Promise<ReadResult | 'idle'> {
+    if (this.#takeInterrupt()) return Promise.resolve('interrupted')
+    const chunk = this.#shift()
+    if (chunk) return Promise.resolve(chunk)
+    if (this.#inputEnded || this.#closed) return Promise.resolve('end')
+    return new Promise((resolve) => {
+      this.#pendingRead = resolve
+      if (idleMs !== undefined) {
+        this.#timer = setTimeout(() => {
+          this.#settle()
+          resolve('idle')
+        }, idleMs)
+      }
+    })
+  }
+
+  /** Waits until `performance.now()` reaches `at` (ms); false when interrupted first. */
+  sleepUntil(at: number): Promise<boolean> {
+    if (this.#takeInterrupt()) return Promise.resolve(false)
+    const ms = at - performance.now()
+    if (ms <= 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      this.#pendingSleep = resolve
+      // Never early: a timer may fire up to 1 ms before its nominal time.
+      if (Number.isFinite(ms)) {
+        this.#timer = setTimeout(() => {
+          this.#settle()
+          resolve(true)
+        }, Math.ceil(ms))
+      }
+    })
+  }
+
+  /** Waits `ms` ms (Infinity: until interrupted); false when interrupted first. */
+  sleep(ms: number): Promise<boolean> {
+    return this.sleepUntil(performance.now() + ms)
+  }
+
+  /** Waits `ms` ms and cannot be interrupted (Toxiproxy's reset_peer waits this way). */
+  pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#pendingPause = resolve
+      this.#timer = setTimeout(() => {
+        this.#settle()
+        resolve()
+      }, Math.max(0, ms))
+    })
+  }
+
+  emit(chunk: Chunk): void {
+    this.output.push(chunk)
+  }
+
+  /** Ends the output: the next stub (or the link's writer) sees the end of the stream. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#dropQueue()
+    this.output.end()
+  }
+
+  #takeInterrupt(): boolean {
+    if (!this.#interruptRequested) return false
+    this.#interruptRequested = false
+    this.#interruptDelivered = true
+    return true
+  }
+
+  #shift(): Chunk | undefined {
+    const chunk = this.#queue.shift()
+    if (chunk) this.#backlog.remove(chunk.data.length)
+    return chunk
+  }
+
+  #settle(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#pendingRead = undefined
+    this.#pendingSleep = undefined
+    this.#pendingPause = undefined
+  }
+
+  #dropQueue(): void {
+    for (const chunk of this.#queue) this.#backlog.remove(chunk.data.length)
+    this.#queue = []
+  }
+}
