@@ -1,0 +1,104 @@
+/**
+ * Analysis at scale: a synthetic 1M-op history on 16 hot keys (the clustered workload's
+ * worst case for per-key work), analysed by reportRun end to end (parse, every checker,
+ * every CSV file, summary.json, index.html) in a child process, against the targets of
+ * 10 s and 1 GiB. Baseline: only JSON.parse of every line. Also: how long the report
+ * page takes to draw in Chromium. `--quick` uses 100k ops. The CPU time over all threads is
+ * given too: unlike wall time, other load on the machine does not inflate it.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import type { Benchmark, BenchRow } from '../harness/bench/benchmark.ts'
+import { CHROMIUM_PATH, launchChromium } from './testing/browser.ts'
+import { writeSyntheticHistory } from './testing/synthetic-history.ts'
+
+const CHILD = fileURLToPath(new URL('./testing/analyse-child.ts', import.meta.url))
+const TARGET_SECONDS = 10
+const TARGET_MIB = 1024
+
+type ChildResult = { seconds: number; cpuSeconds: number; peakRssMiB: number; exitCode: number | null; timings: Record<string, number> }
+
+async function child(mode: 'report' | 'parse', dir: string): Promise<ChildResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, mode, dir], { maxBuffer: 1 << 20, timeout: 300_000 })
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildResult
+}
+
+async function renderMs(file: string): Promise<number> {
+  const browser = await launchChromium()
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    const started = performance.now()
+    await page.goto(pathToFileURL(file).href)
+    await page.waitForFunction('document.body.getAttribute("data-rendered") !== null', undefined, { timeout: 60_000 })
+    return performance.now() - started
+  } finally {
+    await browser.close()
+  }
+}
+
+export const benchmark: Benchmark = {
+  name: 'analysis',
+  description: 'reportRun on a synthetic clustered history (1M ops; --quick 100k) vs JSON.parse alone',
+  async run({ quick, log }) {
+    const ops = quick ? 100_000 : 1_000_000
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-analysis-bench-'))
+    try {
+      const generated = performance.now()
+      await writeSyntheticHistory(join(dir, 'history.jsonl'), { ops, rate: 5_000, seed: 42, keys: 16, nodes: 5, n: 3, r: 1, w: 1, concurrency: 64 })
+      const bytes = (await stat(join(dir, 'history.jsonl'))).size
+      log(`generated ${ops.toLocaleString('en-US')} ops (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - generated) / 1000).toFixed(1)} s`)
+      const parse = await child('parse', dir)
+      log(`JSON.parse only: ${parse.seconds.toFixed(2)} s (${parse.cpuSeconds.toFixed(2)} s CPU), peak ${parse.peakRssMiB.toFixed(0)} MiB`)
+      const report = await child('report', dir)
+      log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`)
+      log(`reportRun: ${report.seconds.toFixed(2)} s (${report.cpuSeconds.toFixed(2)} s CPU over all threads), peak ${report.peakRssMiB.toFixed(0)} MiB, exit ${report.exitCode}; steps (ms): ${JSON.stringify(report.timings)}`)
+      const subject = `reportRun, ${ops.toLocaleString('en-US')} ops`
+      const rows: BenchRow[] = [
+        {
+          benchmark: 'analysis',
+          subject,
+          metric: 'time',
+          value: report.seconds,
+          unit: 's',
+          baseline: 'JSON.parse only',
+          ratio: report.seconds / parse.seconds,
+          ...(quick ? {} : { target: { text: `< ${TARGET_SECONDS} s for 1M ops`, met: report.seconds < TARGET_SECONDS } }),
+        },
+        {
+          benchmark: 'analysis',
+          subject,
+          metric: 'peak RSS',
+          value: report.peakRssMiB,
+          unit: 'MiB',
+          baseline: 'JSON.parse only',
+          ratio: report.peakRssMiB / parse.peakRssMiB,
+          ...(quick ? {} : { target: { text: `< ${TARGET_MIB} MiB (1 GiB) for 1M ops`, met: report.peakRssMiB < TARGET_MIB } }),
+        },
+        {
+          benchmark: 'analysis',
+          subject,
+          metric: 'CPU time, all threads',
+          value: report.cpuSeconds,
+          unit: 's',
+          baseline: 'JSON.parse only',
+          ratio: report.cpuSeconds / parse.cpuSeconds,
+        },
+        { benchmark: 'analysis', subject, metric: 'throughput', value: ops / report.seconds, unit: 'ops/s' },
+        { benchmark: 'analysis', subject: 'JSON.parse only', metric: 'time', value: parse.seconds, unit: 's' },
+      ]
+      if (existsSync(CHROMIUM_PATH)) {
+        const ms = await renderMs(join(dir, 'index.html'))
+        log(`index.html drawn in Chromium in ${ms.toFixed(0)} ms`)
+        rows.push({ benchmark: 'analysis', subject: `index.html, ${ops.toLocaleString('en-US')} ops`, metric: 'open and draw', value: ms, unit: 'ms' })
+      }
+      return rows
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  },
+}

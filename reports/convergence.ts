@@ -1,0 +1,61 @@
+/**
+ * Convergence after the final heal: how long the harness waited until replicas agreed
+ * (its `converged` record), and whether the ok final reads of each key, made through
+ * every node, returned the same versions (the same set of dots).
+ */
+import type { ConvergedEvent } from './history-scan.ts'
+import type { Example } from './examples.ts'
+import { FINAL, GET, OK, type OpTable } from './op-table.ts'
+
+export type Convergence = {
+  /** False when the history has no `converged` record (the harness did not wait). */
+  waited: boolean
+  converged: boolean | null
+  /** From the final heal until replicas agreed (or the wait gave up), ms. */
+  ms: number | null
+  finalReads: number
+  keysChecked: number
+  /** Keys whose ok final reads returned different versions. */
+  disagreeingKeys: number
+  examples: Example[]
+}
+
+export function checkConvergence(table: OpTable, event: ConvergedEvent | undefined, maxExamples = 10): Convergence {
+  const first = new Map<number, { row: number; versions: string }>()
+  const disagreeing = new Set<number>()
+  const examples: Example[] = []
+  let finalReads = 0
+  for (let r = 0; r < table.length; r++) {
+    if (table.phase[r] !== FINAL || table.f[r] !== GET || table.type[r] !== OK) continue
+    finalReads++
+    const dots: string[] = []
+    for (let v = table.verStart[r]; v < table.verStart[r] + table.siblings[r]; v++) dots.push(`${table.verNode[v]}:${table.verCounter[v]}:${table.verHash[v]}`)
+    const versions = dots.sort().join(',')
+    const key = table.key[r]
+    const seen = first.get(key)
+    if (!seen) {
+      first.set(key, { row: r, versions })
+      continue
+    }
+    if (seen.versions === versions || disagreeing.has(key)) continue
+    disagreeing.add(key)
+    if (examples.length < maxExamples) {
+      examples.push({
+        summary: `final reads of ${table.keys.names[key]} through ${table.nodes.names[table.node[seen.row]]} and ${table.nodes.names[table.node[r]]} returned different versions`,
+        ops: [
+          { role: 'final read', row: seen.row },
+          { role: 'final read', row: r },
+        ],
+      })
+    }
+  }
+  return {
+    waited: event !== undefined,
+    converged: event?.converged ?? null,
+    ms: event?.ms ?? null,
+    finalReads,
+    keysChecked: first.size,
+    disagreeingKeys: disagreeing.size,
+    examples,
+  }
+}

@@ -1,0 +1,117 @@
+/** Distributions over reads: k-staleness and sibling counts, as summaries and histograms. */
+import type { ReadRanks } from './coverage.ts'
+import { GET, OK, PHASES, type OpTable } from './op-table.ts'
+import type { StalenessResult } from './staleness.ts'
+import type { Phase } from '../harness/history/record.ts'
+
+/** Counts of the integers from `from` to `to`, both included. */
+export type HistogramBin = { from: number; to: number; count: number }
+
+/**
+ * Exact bins (one per integer) up to `exactUpTo`, then bins doubling in width, so any
+ * range of values gives a few dozen bins at most.
+ */
+export function integerHistogram(values: ArrayLike<number>, exactUpTo = 100): HistogramBin[] {
+  let max = -1
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i]
+  if (max < 0) return []
+  const bins: HistogramBin[] = []
+  for (let v = 0; v <= Math.min(max, exactUpTo); v++) bins.push({ from: v, to: v, count: 0 })
+  for (let from = exactUpTo + 1, width = exactUpTo + 1; from <= max; from += width, width *= 2) bins.push({ from, to: from + width - 1, count: 0 })
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v < 0) continue
+    if (v <= exactUpTo) bins[v].count += 1
+    else {
+      let b = exactUpTo + 1
+      while (bins[b].to < v) b++
+      bins[b].count += 1
+    }
+  }
+  return bins
+}
+
+export type StalenessSummary = {
+  /** ok reads with a context (the reads staleness is defined for). */
+  reads: number
+  /** ok reads whose context was missing or could not be decoded (not analysed). */
+  readsWithoutContext: number
+  staleReads: number
+  staleFraction: number | null
+  meanK: number | null
+  p50K: number | null
+  p99K: number | null
+  maxK: number | null
+  byPhase: { phase: Phase; reads: number; staleReads: number; staleFraction: number | null; meanK: number | null }[]
+  histogram: HistogramBin[]
+}
+
+export function summariseStaleness(table: OpTable, ranks: ReadRanks, staleness: StalenessResult): StalenessSummary {
+  const count = ranks.reads.length
+  let okReads = 0
+  for (let r = 0; r < table.length; r++) if (table.f[r] === GET && table.type[r] === OK) okReads++
+  const perPhase = PHASES.map(() => ({ reads: 0, stale: 0, sumK: 0 }))
+  let stale = 0
+  let sumK = 0
+  for (let i = 0; i < count; i++) {
+    const k = staleness.k[i]
+    const p = perPhase[table.phase[ranks.reads[i]]]
+    p.reads += 1
+    p.sumK += k
+    if (k > 0) {
+      stale += 1
+      p.stale += 1
+    }
+    sumK += k
+  }
+  const sorted = staleness.k.slice().sort()
+  const quantile = (q: number): number | null => (count === 0 ? null : sorted[Math.max(0, Math.ceil(q * count) - 1)])
+  return {
+    reads: count,
+    readsWithoutContext: okReads - count,
+    staleReads: stale,
+    staleFraction: count > 0 ? stale / count : null,
+    meanK: count > 0 ? sumK / count : null,
+    p50K: quantile(0.5),
+    p99K: quantile(0.99),
+    maxK: count > 0 ? sorted[count - 1] : null,
+    byPhase: PHASES.map((phase, i) => ({
+      phase,
+      reads: perPhase[i].reads,
+      staleReads: perPhase[i].stale,
+      staleFraction: perPhase[i].reads > 0 ? perPhase[i].stale / perPhase[i].reads : null,
+      meanK: perPhase[i].reads > 0 ? perPhase[i].sumK / perPhase[i].reads : null,
+    })).filter((p) => p.reads > 0),
+    histogram: integerHistogram(staleness.k),
+  }
+}
+
+export type SiblingSummary = {
+  /** ok reads. */
+  reads: number
+  /** Reads returning two or more values (concurrent writes kept as siblings). */
+  readsWithSiblings: number
+  mean: number | null
+  max: number | null
+  histogram: HistogramBin[]
+}
+
+export function summariseSiblings(table: OpTable): SiblingSummary {
+  const counts: number[] = []
+  for (let r = 0; r < table.length; r++) if (table.f[r] === GET && table.type[r] === OK) counts.push(table.siblings[r])
+  let sum = 0
+  let max = 0
+  let multi = 0
+  for (const c of counts) {
+    sum += c
+    if (c > max) max = c
+    if (c >= 2) multi++
+  }
+  return {
+    reads: counts.length,
+    readsWithSiblings: multi,
+    mean: counts.length > 0 ? sum / counts.length : null,
+    max: counts.length > 0 ? max : null,
+    histogram: integerHistogram(counts),
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Reading history.jsonl: malformed and truncated lines are counted and skipped, byte
+ * offsets find records again, ranges split on line boundaries, and a parallel scan builds
+ * exactly the table a single-threaded one does.
+ */
+import { test } from '@japa/runner'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { HistoryReader, lineBoundaries, readRecordsAt } from './history-reader.ts'
+import type { HistoryRecord } from '../harness/history/record.ts'
+import { scanHistory } from './history-scan.ts'
+import { tempDir } from './testing/analyse.ts'
+import { HistoryBuilder } from './testing/history-builder.ts'
+import { writeSyntheticHistory } from './testing/synthetic-history.ts'
+
+function smallHistory(): HistoryBuilder {
+  const h = new HistoryBuilder()
+  h.put({ process: 0, value: 'é unicode ✓', dot: ['n1', 1], at: [0, 10] })
+  h.get({ process: 1, values: ['é unicode ✓'], versions: [['n1', 1]], context: { n1: 1 }, at: [11, 12] })
+  return h.end()
+}
+
+test.group('history reader', () => {
+  test('counts and skips malformed lines, including a truncated last line, and CRLF endings', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const lines = smallHistory().jsonl().trimEnd().split('\n')
+    const text = [lines[0], 'not json', '{"index": 1, "process": 0}', `${lines[1]}\r`, ...lines.slice(2), lines[2].slice(0, 20)].join('\n')
+    const path = join(dir, 'history.jsonl')
+    await writeFile(path, text)
+    const reader = new HistoryReader(path)
+    const seen: HistoryRecord[] = []
+    await reader.read((record) => seen.push(record))
+    assert.equal(seen.length, lines.length)
+    assert.equal(reader.stats.malformed, 3)
+    assert.deepEqual(
+      reader.stats.malformedExamples.map((m) => m.line),
+      [2, 3, lines.length + 3],
+    )
+    assert.match(reader.stats.malformedExamples[1].reason, /numeric "invoke"/)
+  })
+
+  test('byte offsets read the same records back, multi-byte characters included', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const path = join(await smallHistory().writeRun(dir), 'history.jsonl')
+    const places: { offset: number; length: number }[] = []
+    const seen: HistoryRecord[] = []
+    await new HistoryReader(path, { chunkBytes: 64 }).read((record, offset, length) => {
+      seen.push(record)
+      places.push({ offset, length })
+    })
+    assert.deepEqual(await readRecordsAt(path, places), seen)
+  })
+
+  test('line boundaries split a file into ranges that tile it and start on lines', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const path = join(dir, 'history.jsonl')
+    await writeSyntheticHistory(path, { ops: 2_000, seed: 5 })
+    const size = (await import('node:fs/promises').then((fs) => fs.stat(path))).size
+    const ranges = await lineBoundaries(path, size, 3)
+    assert.lengthOf(ranges, 3)
+    assert.equal(ranges[0][0], 0)
+    assert.equal(ranges[2][1], size)
+    for (let i = 1; i < ranges.length; i++) assert.equal(ranges[i][0], ranges[i - 1][1])
+    let records = 0
+    for (const [start, end] of ranges) {
+      const reader = new HistoryReader(path, { start, end })
+      await reader.read(() => records++)
+      assert.equal(reader.stats.malformed, 0, 'no range cuts a line')
+    }
+    assert.isAbove(records, 2_000)
+  })
+
+  test('a parallel scan builds the same table as a single-threaded one', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const path = join(dir, 'history.jsonl')
+    await writeSyntheticHistory(path, { ops: 3_000, seed: 9, r: 1, w: 1 })
+    const serial = await scanHistory(path, { workers: 0 })
+    const parallel = await scanHistory(path, { workers: 3 })
+    assert.equal(parallel.table.length, serial.table.length)
+    for (const name of ['key', 'node', 'dotNode', 'ctxClock', 'ctxLoose', 'verNode', 'verHash', 'complete', 'offset'] as const) {
+      assert.deepEqual(Array.from(parallel.table[name]), Array.from(serial.table[name]), name)
+    }
+    // Context pools are laid out per range; the contexts they hold per op are the same.
+    const contexts = (t: typeof serial.table): string[] =>
+      Array.from(t.ctxStart, (start, r) =>
+        start < 0 ? String(start) : Array.from({ length: t.ctxClock[r] + t.ctxLoose[r] }, (_, e) => `${t.nodes.names[t.ctxNode[start + e]]}:${t.ctxCounter[start + e]}`).join(','),
+      )
+    assert.deepEqual(contexts(parallel.table), contexts(serial.table))
+    assert.deepEqual(parallel.table.keys.names, serial.table.keys.names)
+    assert.deepEqual(parallel.table.nodes.names, serial.table.nodes.names)
+    assert.deepEqual(parallel.nemesis, serial.nemesis)
+    assert.deepEqual(parallel.end, serial.end)
+    assert.deepEqual(parallel.reader.records, serial.reader.records)
+  })
+})

@@ -1,0 +1,199 @@
+/**
+ * The one pass over `history.jsonl`: splits the file into line-aligned byte ranges,
+ * scans them in parallel worker threads (JSON parsing is most of an analysis' time) and
+ * merges the results, in file order, into one op table with one set of interned names.
+ */
+import { availableParallelism } from 'node:os'
+import { open, stat } from 'node:fs/promises'
+import type { NemesisRecord, RunInfo } from '../harness/history/record.ts'
+import { Interner } from './columns.ts'
+import { lineBoundaries } from './history-reader.ts'
+import type { OpTable, WorkloadKind } from './op-table.ts'
+import { scanRange, type ConvergedEvent, type EndEvent, type RangeScan, type ReaderStats } from './range-scan.ts'
+import { TaskPool } from './task-pool.ts'
+
+export type { ConvergedEvent, EndEvent } from './range-scan.ts'
+
+export type ScanOptions = {
+  /**
+   * Worker threads to parse with; 0 parses in this thread. Default: none for a history
+   * under 16 MiB, else the cores, at most 4.
+   */
+  workers?: number
+  /** Threads to run on (default: a pool of `workers` threads, closed after the scan). */
+  pool?: TaskPool
+}
+
+export type ScannedHistory = {
+  path: string
+  /** The `run` record's configuration; undefined when the history has none. */
+  run: RunInfo | undefined
+  table: OpTable
+  nemesis: NemesisRecord[]
+  converged: ConvergedEvent | undefined
+  end: EndEvent | undefined
+  /** set workload: per key id, the union of the elements of every ok final read. */
+  finalElements: Map<number, Set<string>>
+  reader: ReaderStats
+  /** Earliest and latest time of any record, µs (both 0 when there is none). */
+  firstTime: number
+  lastTime: number
+}
+
+/** The typed-array columns of an op table. */
+type PortableColumns = Omit<OpTable, 'length' | 'keys' | 'nodes' | 'errors' | 'elements' | 'processes' | 'badContexts'>
+
+const EMPTY = new Float64Array(0)
+
+/** Below this a history is parsed in this thread: starting workers would cost more. */
+const PARALLEL_FROM_BYTES = 16 * 1024 * 1024
+const SCAN_TASK = new URL('./scan-task.ts', import.meta.url)
+/** A bigger young generation than the default: parsing makes short-lived garbage fast. */
+export const SCAN_LIMITS = { maxYoungGenerationSizeMb: 48 }
+
+/** How many threads a history of `bytes` is parsed with (0: this thread). */
+export function scanWorkers(bytes: number, workers?: number): number {
+  return workers ?? (bytes < PARALLEL_FROM_BYTES ? 0 : Math.min(4, availableParallelism()))
+}
+
+export async function scanHistory(path: string, options: ScanOptions = {}): Promise<ScannedHistory> {
+  const { size } = await stat(path)
+  const head = await firstRun(path)
+  const kind: WorkloadKind = head?.workload?.kind ?? 'register'
+  const nodes = Array.isArray(head?.nodes) ? head.nodes.map(String) : []
+  const workers = scanWorkers(size, options.workers)
+  let scans: RangeScan[]
+  if (workers <= 1) {
+    scans = [await scanRange({ path, start: 0, end: size, kind, nodes })]
+  } else {
+    const ranges = await lineBoundaries(path, size, workers)
+    const pool = options.pool ?? new TaskPool({ size: workers, resourceLimits: SCAN_LIMITS })
+    try {
+      scans = await Promise.all(ranges.map(([start, end]) => pool.run<RangeScan>(SCAN_TASK, { path, start, end, kind, nodes })))
+    } finally {
+      if (!options.pool) await pool.close()
+    }
+  }
+  return mergeScans(path, scans)
+}
+
+/** The run record, when it is the first line (where the harness writes it). */
+async function firstRun(path: string): Promise<RunInfo | undefined> {
+  const file = await open(path, 'r')
+  try {
+    const buffer = Buffer.alloc(256 * 1024)
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0)
+    const newline = buffer.subarray(0, bytesRead).indexOf(0x0a)
+    const line = buffer.toString('utf8', 0, newline >= 0 ? newline : bytesRead)
+    const record = JSON.parse(line) as { process?: unknown; f?: unknown; value?: RunInfo }
+    return record.process === 'harness' && record.f === 'run' ? record.value : undefined
+  } catch {
+    return undefined
+  } finally {
+    await file.close()
+  }
+}
+
+/**
+ * Concatenates range tables in file order, renumbering interned ids into one space. Each
+ * range's column is dropped as soon as it is copied, so the merge needs little more memory
+ * than the table itself; the ranges' tables are unusable afterwards.
+ */
+export function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
+  const keys = new Interner()
+  const nodes = new Interner()
+  const errors = new Interner()
+  const elements = new Interner()
+  const ids = scans.map(({ table: t }) => ({
+    key: Int32Array.from(t.keys, (name) => keys.id(name)),
+    node: Int32Array.from(t.nodes, (name) => nodes.id(name)),
+    error: Int32Array.from(t.errors, (name) => errors.id(name)),
+    element: Int32Array.from(t.elements, (name) => elements.id(name)),
+  }))
+  const sizes = scans.map(({ table: t }) => ({ rows: t.length, pool: t.ctxNode.length, versions: t.verNode.length }))
+  const total = (pick: (s: (typeof sizes)[number]) => number): number => sizes.reduce((sum, s) => sum + pick(s), 0)
+
+  // Which ids each column holds, and what it is counted in.
+  type Remap = 'key' | 'node' | 'error' | 'element' | 'pool' | 'versions' | null
+  const columns: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Remap][] = [
+    ['index', 'rows', null], ['process', 'rows', null], ['type', 'rows', null], ['f', 'rows', null], ['key', 'rows', 'key'],
+    ['node', 'rows', 'node'], ['coordinator', 'rows', 'node'], ['phase', 'rows', null], ['intended', 'rows', null],
+    ['invoke', 'rows', null], ['complete', 'rows', null], ['error', 'rows', 'error'], ['siblings', 'rows', null],
+    ['dotNode', 'rows', 'node'], ['dotCounter', 'rows', null], ['ctxStart', 'rows', 'pool'], ['ctxClock', 'rows', null],
+    ['ctxLoose', 'rows', null], ['verStart', 'rows', 'versions'], ['valueHash', 'rows', null], ['element', 'rows', 'element'],
+    ['offset', 'rows', null], ['lineLength', 'rows', null], ['ctxNode', 'pool', 'node'], ['ctxCounter', 'pool', null],
+    ['verNode', 'versions', 'node'], ['verCounter', 'versions', null], ['verHash', 'versions', null],
+  ]
+  const merged = {} as PortableColumns
+  for (const [name, unit, remap] of columns) {
+    const sample = scans[0].table[name]
+    // Shared memory, so CSV writers in other threads read the table without a copy.
+    const Type = sample.constructor as { new (buffer: SharedArrayBuffer): typeof sample; BYTES_PER_ELEMENT: number }
+    const column = new Type(new SharedArrayBuffer(total((s) => s[unit]) * Type.BYTES_PER_ELEMENT))
+    let at = 0
+    let poolBase = 0
+    let versionsBase = 0
+    scans.forEach((scan, i) => {
+      const part = scan.table[name]
+      column.set(part as never, at)
+      const count = part.length
+      if (remap === 'pool' || remap === 'versions') {
+        const by = remap === 'pool' ? poolBase : versionsBase
+        for (let j = at; j < at + count; j++) if (column[j] >= 0) column[j] += by
+      } else if (remap) {
+        const map = ids[i][remap]
+        for (let j = at; j < at + count; j++) if (column[j] >= 0) column[j] = map[column[j]]
+      }
+      at += count
+      poolBase += sizes[i].pool
+      versionsBase += sizes[i].versions
+      ;(scan.table as Record<string, unknown>)[name] = EMPTY
+    })
+    ;(merged as Record<string, unknown>)[name] = column
+  }
+
+  const finalElements = new Map<number, Set<string>>()
+  scans.forEach((scan, i) => {
+    for (const [key, list] of scan.finalElements) {
+      const id = ids[i].key[key]
+      let set = finalElements.get(id)
+      if (!set) finalElements.set(id, (set = new Set()))
+      for (const element of list) set.add(element)
+    }
+  })
+  const processes = Math.max(...scans.map((s) => s.table.processes))
+  const badContexts = scans.reduce((sum, s) => sum + s.table.badContexts, 0)
+  const length = total((s) => s.rows)
+  const reader: ReaderStats = { lines: 0, records: 0, malformed: 0, bytes: 0, malformedExamples: [] }
+  for (const scan of scans) {
+    for (const example of scan.reader.malformedExamples) reader.malformedExamples.push({ ...example, line: example.line + reader.lines })
+    reader.lines += scan.reader.lines
+    reader.records += scan.reader.records
+    reader.malformed += scan.reader.malformed
+    reader.bytes += scan.reader.bytes
+  }
+  const firstTime = Math.min(...scans.map((s) => s.firstTime))
+  const lastTime = Math.max(...scans.map((s) => s.lastTime))
+  const table = {
+    ...merged,
+    length,
+    keys,
+    nodes,
+    errors,
+    elements,
+    processes,
+    badContexts,
+  } satisfies OpTable
+  return {
+    path,
+    run: scans.find((s) => s.run)?.run,
+    table,
+    nemesis: scans.flatMap((s) => s.nemesis),
+    converged: scans.findLast((s) => s.converged)?.converged,
+    end: scans.findLast((s) => s.end)?.end,
+    finalElements,
+    reader,
+    firstTime: Number.isFinite(firstTime) ? firstTime : 0,
+    lastTime: Number.isFinite(lastTime) ? lastTime : 0,
+  }
+}

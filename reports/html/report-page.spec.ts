@@ -1,0 +1,142 @@
+/**
+ * The HTML report in headless Chromium: it opens from disk with no network, draws every
+ * chart, logs no error, shows stored values as text (a value that is an HTML tag with an
+ * onerror handler stays text and never runs), and thins what it draws at 100k ops.
+ */
+import { test } from '@japa/runner'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Page } from 'playwright-core'
+import { reportRun } from '../report-run.ts'
+import { launchChromium } from '../testing/browser.ts'
+import { tempDir } from '../testing/analyse.ts'
+import { HistoryBuilder } from '../testing/history-builder.ts'
+import { writeSyntheticHistory } from '../testing/synthetic-history.ts'
+
+const HOSTILE = '<img src=x onerror=alert(1)>'
+const CHARTS = [
+  'chart-latency-scatter',
+  'chart-latency-quantiles',
+  'chart-throughput',
+  'chart-staleness',
+  'chart-visibility',
+  'chart-k-histogram',
+  'chart-sibling-histogram',
+  'chart-node-load',
+]
+
+/** The few browser globals the page functions below use (the project compiles without lib dom). */
+type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }
+type Element = { getAttribute(name: string): string | null; querySelectorAll(selector: string): ArrayLike<Canvas>; innerText: string }
+type Browser = { document: { body: Element; getElementById(id: string): Element | null; querySelectorAll(selector: string): ArrayLike<unknown> } }
+
+type PageWatch = { errors: string[]; requests: string[]; dialogs: string[] }
+
+/** Opens a report file, recording console errors, page errors, requests and dialogs. */
+async function openReport(page: Page, file: string): Promise<PageWatch> {
+  const watch: PageWatch = { errors: [], requests: [], dialogs: [] }
+  page.on('console', (message) => {
+    if (message.type() === 'error') watch.errors.push(message.text())
+  })
+  page.on('pageerror', (error) => watch.errors.push(error.message))
+  page.on('request', (request) => watch.requests.push(request.url()))
+  page.on('dialog', (dialog) => {
+    watch.dialogs.push(dialog.message())
+    void dialog.dismiss()
+  })
+  await page.goto(pathToFileURL(file).href)
+  await page.waitForFunction(() => (globalThis as unknown as Browser).document.body.getAttribute('data-rendered') !== null, undefined, {
+    timeout: 15_000,
+  })
+  return watch
+}
+
+/** Per chart: canvases found, and whether any canvas has a painted (non-transparent) pixel. */
+function chartPaint(page: Page): Promise<Record<string, { canvases: number; painted: boolean; points: number }>> {
+  return page.evaluate((ids) => {
+    const out: Record<string, { canvases: number; painted: boolean; points: number }> = {}
+    const document = (globalThis as unknown as Browser).document
+    for (const id of ids) {
+      const holder = document.getElementById(id)
+      const canvases = holder ? Array.from(holder.querySelectorAll('canvas')) : []
+      const painted = canvases.some((canvas) => {
+        const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data
+        if (!pixels) return false
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return true
+        return false
+      })
+      out[id] = { canvases: canvases.length, painted, points: Number(holder?.getAttribute('data-points') ?? -1) }
+    }
+    return out
+  }, CHARTS)
+}
+
+test.group('HTML report in Chromium', (group) => {
+  group.each.timeout(60_000)
+
+  test('renders every chart offline, without errors, and shows a stored HTML tag as text', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const h = new HistoryBuilder({ versioning: 'dvv', nemeses: ['partition'] })
+    h.nemesis('partition', 5, 25, { kind: 'isolate', groups: [['n1'], ['n2', 'n3']] })
+    h.put({ process: 0, key: HOSTILE, value: HOSTILE, dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 1, key: HOSTILE, value: 'b', dot: ['n2', 1], at: [1, 12] })
+    h.get({ process: 2, key: HOSTILE, values: ['b'], versions: [['n2', 1]], context: { n2: 1 }, at: [15, 18] })
+    h.get({ process: 2, key: HOSTILE, type: 'info', at: [20, 40] })
+    h.put({ process: 3, key: HOSTILE, value: 'c', type: 'fail', at: [22, 23] })
+    h.get({ process: 5, key: HOSTILE, values: ['b'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, phase: 'final', at: [50, 51] })
+    h.converged(true, 3, 45)
+    await h.end().writeRun(dir)
+    const report = await reportRun(dir, { quiet: true, workers: 0 })
+    assert.equal(report.exitCode, 1, 'the lost write is a dvv violation')
+
+    const browser = await launchChromium()
+    cleanup(() => browser.close())
+    const page = await browser.newPage()
+    const file = join(dir, 'index.html')
+    const watch = await openReport(page, file)
+
+    assert.deepEqual(watch.errors, [], 'console errors')
+    assert.deepEqual(watch.dialogs, [], 'no dialog: the stored onerror never ran')
+    assert.deepEqual(
+      watch.requests.filter((url) => !url.startsWith('data:')),
+      [pathToFileURL(file).href],
+      'no request beyond the file itself',
+    )
+    const paint = await chartPaint(page)
+    for (const id of CHARTS) {
+      assert.isAtLeast(paint[id].canvases, 1, `${id} has a canvas`)
+      assert.isTrue(paint[id].painted, `${id} is drawn`)
+    }
+    const text = await page.evaluate(() => (globalThis as unknown as Browser).document.body.innerText)
+    assert.include(text, HOSTILE, 'the stored value appears as text')
+    assert.include(text, 'promised guarantee violated')
+    assert.equal(await page.evaluate(() => (globalThis as unknown as Browser).document.querySelectorAll('img').length), 0, 'no <img> element was created')
+    const lostExample = await page.locator('details.examples code', { hasText: HOSTILE }).count()
+    assert.isAtLeast(lostExample, 1, 'the lost write example quotes the value')
+  })
+
+  test('stays drawable at 100k ops: every chart has data, the per-op chart is thinned', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    await writeSyntheticHistory(join(dir, 'history.jsonl'), { ops: 100_000, rate: 2_000, seed: 3, r: 1, w: 1, concurrency: 32 })
+    const report = await reportRun(dir, { quiet: true })
+    assert.equal(report.kind, 'analysed')
+    if (report.kind !== 'analysed') return
+    assert.equal(report.summary.history.ops, 100_000 + 16 * 5, 'every op counted, final reads included')
+
+    const browser = await launchChromium()
+    cleanup(() => browser.close())
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    const watch = await openReport(page, join(dir, 'index.html'))
+    assert.deepEqual(watch.errors, [])
+    const paint = await chartPaint(page)
+    for (const id of CHARTS) {
+      assert.isTrue(paint[id].painted, `${id} is drawn`)
+      assert.isAbove(paint[id].points, 0, `${id} has data`)
+    }
+    const scatter = paint['chart-latency-scatter'].points
+    assert.isBelow(scatter, 50_000, 'the per-op chart draws a bounded number of points')
+    assert.include(await page.locator('#latency').innerText(), `of ${(100_080).toLocaleString('en-US')} ops`)
+  })
+})

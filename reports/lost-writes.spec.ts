@@ -1,0 +1,140 @@
+/**
+ * Lost writes (register and set) and phantom values on hand-built histories, and lost
+ * register writes against the definition on random histories of every versioning mode.
+ */
+import { test } from '@japa/runner'
+import fc from 'fast-check'
+import type { Analysis } from './analysis.ts'
+import type { LostWrites } from './lost-writes.ts'
+import { analyseBuilt } from './testing/analyse.ts'
+import { HistoryBuilder } from './testing/history-builder.ts'
+import { randomHistory } from './testing/random-history.ts'
+import { referenceLostWrites } from './testing/reference-checkers.ts'
+
+type Checked = Extract<LostWrites, { checked: true }>
+const checked = (a: Analysis): Checked => {
+  if (!a.lostWrites.checked) throw new Error(`lost writes not checked: ${a.lostWrites.reason}`)
+  return a.lostWrites
+}
+const lostIndexes = (a: Analysis): number[] => checked(a).examples.map((e) => a.table.index[e.ops[0].row])
+
+test.group('lost writes: register', () => {
+  test('an acknowledged write no final read shows and nothing superseded is lost', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    const lost = h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 1, value: 'b', dot: ['n2', 1], at: [0, 10] })
+    h.get({ process: 5, values: ['b'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, phase: 'final', at: [50, 51] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { acknowledged: 2, shown: 1, superseded: 0, lost: 1, unchecked: 0 })
+    assert.deepEqual(lostIndexes(a), [lost.index])
+  })
+
+  test('a write superseded by a later write (ok or info) whose context covered it is not lost', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 1, value: 'b', dot: ['n2', 1], context: { n1: 1 }, at: [20, 30] })
+    h.put({ process: 0, key: 'j', value: 'c', dot: ['n1', 2], at: [0, 10] })
+    h.put({ process: 1, key: 'j', value: 'd', type: 'info', context: { n1: 2 }, at: [20, 30] })
+    h.get({ process: 5, values: ['b'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, phase: 'final', at: [50, 51] })
+    h.get({ process: 5, key: 'j', values: ['d'], versions: [['n3', 1]], context: { n1: 2, n3: 1 }, phase: 'final', at: [52, 53] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { acknowledged: 3, shown: 1, superseded: 2, lost: 0 })
+  })
+
+  test('a failed write cannot supersede; a key without final reads is unchecked', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    const lost = h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 1, value: 'b', type: 'fail', context: { n1: 1 }, at: [20, 30] })
+    h.put({ process: 2, key: 'unread', value: 'c', dot: ['n2', 1], at: [0, 10] })
+    h.get({ process: 5, context: { n1: 1 }, phase: 'final', at: [50, 51] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { acknowledged: 1, lost: 1, unchecked: 1 })
+    assert.deepEqual(lostIndexes(a), [lost.index])
+  })
+
+  test('lww: a write dropped unread is lost even though later contexts cover its dot', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'lww' })
+    const dropped = h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 1, value: 'b', dot: ['n2', 1], at: [0, 10] })
+    h.get({ process: 2, values: ['b'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, at: [20, 21] })
+    h.put({ process: 2, value: 'c', dot: ['n3', 1], context: { n1: 1, n2: 1 }, at: [22, 30] })
+    h.get({ process: 5, values: ['c'], versions: [['n3', 1]], context: { n1: 1, n2: 1, n3: 1 }, phase: 'final', at: [50, 51] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { acknowledged: 3, shown: 1, superseded: 1, lost: 1 })
+    assert.deepEqual(lostIndexes(a), [dropped.index])
+  })
+
+  test('vv: two writes with one dot; the one never read is lost, the colliding dot does not hide it', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'vv' })
+    const hidden = h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 1, value: 'b', dot: ['n1', 1], at: [0, 11] })
+    h.get({ process: 2, values: ['b'], versions: [['n1', 1]], context: { n1: 1 }, at: [20, 21] })
+    h.put({ process: 2, value: 'c', dot: ['n1', 2], context: { n1: 1 }, at: [22, 30] })
+    h.get({ process: 5, values: ['c'], versions: [['n1', 2]], context: { n1: 2 }, phase: 'final', at: [50, 51] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { lost: 1, superseded: 1, shown: 1, dotCollisions: 1 })
+    assert.deepEqual(lostIndexes(a), [hidden.index])
+  })
+
+  test('equals the definition on random histories (dvv, vv, lww)', async ({ assert }) => {
+    for (const versioning of ['dvv', 'vv', 'lww'] as const) {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
+          const h = randomHistory(seed, { versioning, ops: 40 })
+          const records = h.end().records()
+          const a = await analyseBuilt(h)
+          const expected = referenceLostWrites(records, versioning)
+          assert.equal(checked(a).lost, expected.length, `${versioning} seed ${seed}`)
+          for (const index of lostIndexes(a)) assert.include(expected, index, `${versioning} seed ${seed}`)
+        }),
+        { numRuns: 20 },
+      )
+    }
+  })
+})
+
+test.group('lost writes: set', () => {
+  test('an acknowledged element missing from every final read is lost; info adds that show up are recovered', async ({ assert }) => {
+    const h = new HistoryBuilder({ kind: 'set' })
+    h.put({ process: 0, value: ['e1'], element: 'e1', dot: ['n1', 1], at: [0, 10] })
+    const lost = h.put({ process: 1, value: ['e2'], element: 'e2', dot: ['n2', 1], at: [0, 10] })
+    h.put({ process: 2, value: ['e1', 'e3'], element: 'e3', type: 'info', at: [0, 10] })
+    h.put({ process: 3, value: ['e4'], element: 'e4', type: 'fail', at: [0, 10] })
+    h.get({ process: 5, values: [['e1'], ['e1', 'e3']], context: {}, phase: 'final', at: [50, 51] })
+    h.get({ process: 6, values: [['e1']], context: {}, phase: 'final', at: [50, 52] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { method: 'set', acknowledged: 2, shown: 1, lost: 1, recovered: 1 })
+    assert.deepEqual(lostIndexes(a), [lost.index])
+    assert.include(checked(a).examples[0].summary, '"e2"')
+    assert.deepInclude(a.phantoms, { checked: true, violations: 0 })
+  })
+
+  test('an element in a final read that no put ever added is a phantom', async ({ assert }) => {
+    const h = new HistoryBuilder({ kind: 'set' })
+    h.put({ process: 0, value: ['e1'], element: 'e1', dot: ['n1', 1], at: [0, 10] })
+    h.get({ process: 5, values: [['e1', 'ghost']], context: {}, phase: 'final', at: [50, 51] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(a.phantoms, { checked: true, examined: 1, examinedWhat: 'keys (final reads)', violations: 1 })
+  })
+})
+
+test.group('phantom values: register', () => {
+  test('a read returning a value never written, or written only after the read, is a phantom', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 1, value: 'b', type: 'info', at: [0, 10] })
+    h.get({ process: 2, values: ['a', 'b'], versions: [['n1', 1], ['n2', 1]], context: { n1: 1, n2: 1 }, at: [20, 21] })
+    const ghost = h.get({ process: 2, values: ['nobody wrote this'], versions: [['n3', 1]], context: { n3: 1 }, at: [22, 23] })
+    const early = h.get({ process: 3, values: ['later'], versions: [['n2', 2]], context: { n2: 2 }, at: [30, 31] })
+    h.put({ process: 4, value: 'later', dot: ['n2', 2], at: [40, 50] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(a.phantoms, { checked: true, examined: 3, examinedWhat: 'reads', violations: 2 })
+    if (!a.phantoms.checked) return
+    assert.deepEqual(
+      a.phantoms.examples.map((e) => a.table.index[e.ops[0].row]),
+      [ghost.index, early.index],
+    )
+    assert.include(a.phantoms.examples[0].summary, 'no put ever wrote')
+    assert.include(a.phantoms.examples[1].summary, 'after the read completed')
+  })
+})

@@ -1,0 +1,301 @@
+/**
+ * The op table: every client op of a history as one row of typed-array columns, with
+ * keys, nodes, errors and set elements interned and causal contexts decoded once into a
+ * shared pool. Every analysis reads this instead of the records, so a history is parsed
+ * once and 1M ops take ~100 MB, not gigabytes. Values are not kept: a register value is
+ * kept as a 53-bit hash (enough to match a read to the write it shows), and the few ops a
+ * report quotes are read again from the file by byte offset.
+ */
+import { peekContext } from '../store/versioning.ts'
+import type { OpFunction, OpOutcome, OpRecord, Phase, RunInfo } from '../harness/history/record.ts'
+import { F64Column, hashKeyed, I32Column, Interner } from './columns.ts'
+
+export const OUTCOMES: readonly OpOutcome[] = ['ok', 'fail', 'info']
+export const FUNCTIONS: readonly OpFunction[] = ['get', 'put', 'delete']
+export const PHASES: readonly Phase[] = ['warmup', 'fault', 'heal', 'final']
+
+export const OK = 0
+export const FAIL = 1
+export const INFO = 2
+export const GET = 0
+export const PUT = 1
+export const DELETE = 2
+export const FINAL = 3
+
+/** `ctxStart` of an op that carried no context (a blind write, a failed read). */
+export const NO_CONTEXT = -1
+/** `ctxStart` of an op whose context could not be decoded. */
+export const BAD_CONTEXT = -2
+
+export type WorkloadKind = RunInfo['workload']['kind']
+
+/** The finished table. Row r describes the r-th op in file (completion) order. */
+export type OpTable = {
+  length: number
+  index: Float64Array
+  process: Int32Array
+  /** {@link OK}, {@link FAIL}, {@link INFO}. */
+  type: Uint8Array
+  /** {@link GET}, {@link PUT}, {@link DELETE}. */
+  f: Uint8Array
+  key: Int32Array
+  node: Int32Array
+  /** -1 when the store did not say. */
+  coordinator: Int32Array
+  /** Index into {@link PHASES}. */
+  phase: Uint8Array
+  /** µs since the run started. */
+  intended: Float64Array
+  invoke: Float64Array
+  complete: Float64Array
+  /** -1 when none. */
+  error: Int32Array
+  /** ok gets: the number of values returned; -1 otherwise. */
+  siblings: Int32Array
+  /** put/delete ok: the dot's node (-1 when none) and counter. */
+  dotNode: Int32Array
+  dotCounter: Float64Array
+  /** Start in the context pool, or {@link NO_CONTEXT} / {@link BAD_CONTEXT}. */
+  ctxStart: Int32Array
+  /** Clock entries, then loose dots, at ctxStart. */
+  ctxClock: Int32Array
+  ctxLoose: Int32Array
+  /** ok gets: start of `siblings` entries in the versions pool. */
+  verStart: Int32Array
+  /** register puts: hash of key and value. */
+  valueHash: Float64Array
+  /** set puts: the element added (interned), -1 otherwise. */
+  element: Int32Array
+  /** Where the op's line is in the file, bytes. */
+  offset: Float64Array
+  lineLength: Int32Array
+  ctxNode: Int32Array
+  ctxCounter: Float64Array
+  /** A read's i-th value: the dot of its version (-1 node when missing) and value hash. */
+  verNode: Int32Array
+  verCounter: Float64Array
+  verHash: Float64Array
+  keys: Interner
+  nodes: Interner
+  processes: number
+  errors: Interner
+  elements: Interner
+  badContexts: number
+}
+
+/** The hash a register value is matched by (the key is part of it); strings skip JSON. */
+export const valueHashOf = (key: string, value: unknown): number =>
+  typeof value === 'string' ? hashKeyed(key, 1, value) : hashKeyed(key, 2, JSON.stringify(value) ?? 'undefined')
+
+const CACHE_LIMIT = 65_536
+
+type ContextPlace = { start: number; clock: number; loose: number }
+
+const ROW_COLUMNS = {
+  index: Float64Array,
+  process: Int32Array,
+  type: Uint8Array,
+  f: Uint8Array,
+  key: Int32Array,
+  node: Int32Array,
+  coordinator: Int32Array,
+  phase: Uint8Array,
+  intended: Float64Array,
+  invoke: Float64Array,
+  complete: Float64Array,
+  error: Int32Array,
+  siblings: Int32Array,
+  dotNode: Int32Array,
+  dotCounter: Float64Array,
+  ctxStart: Int32Array,
+  ctxClock: Int32Array,
+  ctxLoose: Int32Array,
+  verStart: Int32Array,
+  valueHash: Float64Array,
+  element: Int32Array,
+  offset: Float64Array,
+  lineLength: Int32Array,
+} as const
+type RowColumnName = keyof typeof ROW_COLUMNS
+type RowColumns = { [K in RowColumnName]: InstanceType<(typeof ROW_COLUMNS)[K]> }
+
+const allocRows = (capacity: number): RowColumns =>
+  Object.fromEntries(Object.entries(ROW_COLUMNS).map(([name, Type]) => [name, new Type(capacity)])) as RowColumns
+
+/** Fills an {@link OpTable} one op record at a time. */
+export class OpTableBuilder {
+  #kind: WorkloadKind
+  /** Row columns, written in place; all grow together when full. */
+  #c: RowColumns
+  #rows = 0
+  #capacity: number
+  #ctxNode = new I32Column()
+  #ctxCounter = new F64Column()
+  #verNode = new I32Column()
+  #verCounter = new F64Column()
+  #verHash = new F64Column()
+  #keys = new Interner()
+  #nodes = new Interner()
+  #errors = new Interner()
+  #elements = new Interner()
+  #maxProcess = -1
+  #badContexts = 0
+  /**
+   * Recently seen context strings -> their place in the pool: most contexts repeat, above
+   * all a process's write carries the context of its read just before (checked first,
+   * with no hashing of the string).
+   */
+  #contexts = new Map<string, ContextPlace>()
+  #lastContext = new Map<number, { context: string; place: ContextPlace }>()
+
+  /** `capacity`: rows expected (a good guess saves regrowing). */
+  constructor(kind: WorkloadKind, capacity = 1024) {
+    this.#kind = kind
+    this.#capacity = Math.max(16, capacity)
+    this.#c = allocRows(this.#capacity)
+  }
+
+  get length(): number {
+    return this.#rows
+  }
+
+  /** The interned id of a node name (shared by requests, coordinators and dots). */
+  nodeId(name: string): number {
+    return this.#nodes.id(name)
+  }
+
+  keyId(name: string): number {
+    return this.#keys.id(name)
+  }
+
+  #grow(): void {
+    this.#capacity = Math.ceil(this.#capacity * 1.5)
+    const bigger = allocRows(this.#capacity)
+    for (const name of Object.keys(ROW_COLUMNS) as RowColumnName[]) bigger[name].set(this.#c[name] as never)
+    this.#c = bigger
+  }
+
+  push(op: OpRecord, offset: number, length: number): void {
+    if (this.#rows === this.#capacity) this.#grow()
+    const c = this.#c
+    const r = this.#rows++
+    const type = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO
+    const f = op.f === 'get' ? GET : op.f === 'put' ? PUT : DELETE
+    c.index[r] = op.index
+    c.process[r] = op.process
+    if (op.process > this.#maxProcess) this.#maxProcess = op.process
+    c.type[r] = type
+    c.f[r] = f
+    c.key[r] = this.#keys.id(op.key)
+    c.node[r] = this.#nodes.id(op.node)
+    c.coordinator[r] = typeof op.coordinator === 'string' ? this.#nodes.id(op.coordinator) : -1
+    c.phase[r] = PHASES.indexOf(op.phase)
+    c.intended[r] = op.intended
+    c.invoke[r] = op.invoke
+    c.complete[r] = op.complete
+    c.error[r] = typeof op.error === 'string' ? this.#errors.id(op.error) : -1
+    c.offset[r] = offset
+    c.lineLength[r] = length
+    this.#context(r, op.process, op.context)
+
+    const dot = op.dot
+    if (dot && typeof dot.node === 'string' && typeof dot.counter === 'number') {
+      c.dotNode[r] = this.#nodes.id(dot.node)
+      c.dotCounter[r] = dot.counter
+    } else {
+      c.dotNode[r] = -1
+      c.dotCounter[r] = 0
+    }
+    c.valueHash[r] = f === PUT && this.#kind === 'register' ? valueHashOf(op.key, op.value) : 0
+    c.element[r] = f === PUT && typeof op.element === 'string' ? this.#elements.id(op.element) : -1
+
+    if (f === GET && type === OK) {
+      const values = Array.isArray(op.value) ? op.value : []
+      const versions = Array.isArray(op.versions) ? op.versions : []
+      const count = Math.max(values.length, versions.length)
+      c.siblings[r] = values.length
+      c.verStart[r] = this.#verNode.length
+      for (let i = 0; i < count; i++) {
+        const vdot = versions[i]?.dot
+        const valid = vdot && typeof vdot.node === 'string' && typeof vdot.counter === 'number'
+        this.#verNode.push(valid ? this.#nodes.id(vdot.node) : -1)
+        this.#verCounter.push(valid ? vdot.counter : 0)
+        this.#verHash.push(this.#kind === 'register' && i < values.length ? valueHashOf(op.key, values[i]) : 0)
+      }
+    } else {
+      c.siblings[r] = -1
+      c.verStart[r] = -1
+    }
+  }
+
+  #context(r: number, process: number, context: string | null): void {
+    const c = this.#c
+    if (typeof context !== 'string') {
+      c.ctxStart[r] = NO_CONTEXT
+      c.ctxClock[r] = 0
+      c.ctxLoose[r] = 0
+      return
+    }
+    const last = this.#lastContext.get(process)
+    let place = last?.context === context ? last.place : this.#contexts.get(context)
+    if (!place) {
+      const decoded = peekContext(context)
+      if (!decoded) {
+        this.#badContexts += 1
+        c.ctxStart[r] = BAD_CONTEXT
+        c.ctxClock[r] = 0
+        c.ctxLoose[r] = 0
+        return
+      }
+      const start = this.#ctxNode.length
+      let clock = 0
+      for (const node in decoded.clock) {
+        this.#ctxNode.push(this.#nodes.id(node))
+        this.#ctxCounter.push(decoded.clock[node])
+        clock += 1
+      }
+      for (const dot of decoded.dots) {
+        this.#ctxNode.push(this.#nodes.id(dot.node))
+        this.#ctxCounter.push(dot.counter)
+      }
+      place = { start, clock, loose: decoded.dots.length }
+      if (this.#contexts.size >= CACHE_LIMIT) this.#contexts.clear()
+      this.#contexts.set(context, place)
+    }
+    if (last) {
+      last.context = context
+      last.place = place
+    } else this.#lastContext.set(process, { context, place })
+    c.ctxStart[r] = place.start
+    c.ctxClock[r] = place.clock
+    c.ctxLoose[r] = place.loose
+  }
+
+  finish(): OpTable {
+    const rows = this.#rows
+    const c = this.#c
+    // Trimmed copies, so the spare capacity is freed.
+    const trimmed = Object.fromEntries(Object.keys(ROW_COLUMNS).map((name) => [name, c[name as RowColumnName].slice(0, rows)])) as RowColumns
+    this.#contexts.clear()
+    this.#lastContext.clear()
+    return {
+      length: rows,
+      ...trimmed,
+      ctxNode: this.#ctxNode.finish(),
+      ctxCounter: this.#ctxCounter.finish(),
+      verNode: this.#verNode.finish(),
+      verCounter: this.#verCounter.finish(),
+      verHash: this.#verHash.finish(),
+      keys: this.#keys,
+      nodes: this.#nodes,
+      processes: this.#maxProcess + 1,
+      errors: this.#errors,
+      elements: this.#elements,
+      badContexts: this.#badContexts,
+    }
+  }
+}
+
+/** True for an ok put or delete that got a dot: a write every later read can be asked about. */
+export const isDottedWrite = (table: OpTable, row: number): boolean =>
+  table.f[row] !== GET && table.type[row] === OK && table.dotNode[row] >= 0

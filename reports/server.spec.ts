@@ -1,0 +1,82 @@
+/**
+ * The runs server: an index of runs with their verdicts (names escaped), each run's files,
+ * nothing outside the runs folder, and a real socket on 127.0.0.1 by default.
+ */
+import { test } from '@japa/runner'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { reportRun } from './report-run.ts'
+import { createRunsApp, listRuns, serveRuns } from './server.ts'
+import { tempDir } from './testing/analyse.ts'
+import { HistoryBuilder } from './testing/history-builder.ts'
+
+const HOSTILE_NAME = '20260101T000000-<img src=x onerror=alert(1)>-none'
+
+/** runs/: an analysed run, an unanalysed one with an HTML-like name, `latest`, and a secret next to runs/. */
+async function runsFolder(root: string): Promise<string> {
+  const runs = join(root, 'runs')
+  const h = new HistoryBuilder()
+  h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+  h.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [20, 21] })
+  await h.end().writeRun(join(runs, '20260102T000000-clustered-partition'))
+  await reportRun(join(runs, '20260102T000000-clustered-partition'), { quiet: true, workers: 0 })
+  await new HistoryBuilder().writeRun(join(runs, HOSTILE_NAME))
+  await symlink('20260102T000000-clustered-partition', join(runs, 'latest'))
+  await mkdir(join(runs, '.hidden'))
+  await writeFile(join(root, 'secret.txt'), 'not for the web')
+  return runs
+}
+
+test.group('runs server', () => {
+  test('lists runs newest first, with verdicts, marks latest, and escapes names', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const runs = await runsFolder(dir)
+    const listing = await listRuns(runs)
+    assert.deepEqual(listing.map((r) => r.name), ['20260102T000000-clustered-partition', HOSTILE_NAME])
+    assert.deepInclude(listing[0], { latest: true, hasHistory: true, hasReport: true })
+    assert.equal(listing[0].summary?.exitCode, 0)
+    assert.isNull(listing[1].summary)
+
+    const app = createRunsApp({ dir: runs })
+    const index = await app.request('/')
+    assert.equal(index.status, 200)
+    const page = await index.text()
+    assert.include(page, '20260102T000000-clustered-partition')
+    assert.include(page, '(latest)')
+    assert.include(page, 'exit 0')
+    assert.include(page, '&lt;img src=x onerror=alert(1)&gt;')
+    assert.notInclude(page, '<img')
+    assert.notInclude(page, '.hidden')
+  })
+
+  test("serves a run's files and its report, and nothing outside the runs folder", async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const app = createRunsApp({ dir: await runsFolder(dir) })
+    const report = await app.request('/runs/20260102T000000-clustered-partition/index.html')
+    assert.equal(report.status, 200)
+    assert.match(report.headers.get('content-type') ?? '', /text\/html/)
+    assert.include(await report.text(), 'id="report-data"')
+    const files = await (await app.request('/runs/20260102T000000-clustered-partition/')).text()
+    for (const file of ['ops.csv', 'summary.json', 'history.jsonl']) assert.include(files, file)
+    assert.equal((await app.request('/runs/latest/summary.json')).status, 200, 'latest follows the link')
+    for (const path of ['/runs/..%2Fsecret.txt', '/runs/%2e%2e/secret.txt', '/secret.txt', '/runs/nope/', '/runs/.hidden/']) {
+      const response = await app.request(path)
+      assert.equal(response.status, 404, path)
+      assert.notInclude(await response.text(), 'not for the web', path)
+    }
+  })
+
+  test('listens on 127.0.0.1 by default and closes', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const server = await serveRuns({ dir: await runsFolder(dir), port: 0 })
+    cleanup(() => server.close())
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+    const response = await fetch(`${server.url}/runs.json`)
+    assert.equal(response.status, 200)
+    const runs = (await response.json()) as { name: string }[]
+    assert.lengthOf(runs, 2)
+  })
+})

@@ -1,0 +1,19 @@
+/**
+ * Worker-thread entry of the task pool (task-pool.ts): runs each task module it is
+ * sent (its default export, on the task's data) and replies with the result, transferring
+ * the buffers the task names instead of copying them.
+ */
+import { parentPort } from 'node:worker_threads'
+import type { TaskOutput } from './task-pool.ts'
+
+type Task = { id: number; module: string; data: unknown }
+
+parentPort?.on('message', async ({ id, module, data }: Task) => {
+  try {
+    const task = (await import(module)) as { default: (data: unknown) => Promise<TaskOutput<unknown>> }
+    const { result, transfer } = await task.default(data)
+    parentPort?.postMessage({ id, ok: true, result }, transfer ?? [])
+  } catch (error) {
+    parentPort?.postMessage({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+  }
+})
