@@ -63,23 +63,29 @@ export const TOKEN_HEADER = 'x-quorumlab-token'
 /** Set on a client request a node forwards to a home replica, so it is not forwarded again. */
 export const FORWARDED_HEADER = 'x-quorumlab-forwarded'
 
-/** Where a replica's state of a key lives: GET reads it, PUT merges into it. */
-export const objectPath = (key: string): string => `/internal/objects/${encodeURIComponent(key)}`
 
-/** Where a fallback node takes a write for `owner`. */
-export const hintPath = (owner: string, key: string): string =>
-  `/internal/hints/${encodeURIComponent(owner)}/${encodeURIComponent(key)}`
-
-/** `GET /internal/objects/:key` */
+/** `GET /internal/objects/:key`: one replica's own state of a key, for inspection. */
 export type ReplicaReadResponse = { node: string; object: VersionedObject | null }
 
-/** `PUT /internal/objects/:key`: merge this state into the replica's, durably. */
-export type ReplicateRequest = { object: VersionedObject }
+/** Where replica calls go, batched: every read, merge and hint a node has for one peer in one event-loop turn. */
+export const BATCH_PATH = '/internal/batch'
 
-export type ReplicateResponse = { node: string; ok: true }
+/** One replica call in a batch. */
+export type BatchOp =
+  /** This replica's state of the key (null: nothing). */
+  | { op: 'read'; key: string }
+  /** Merge this state into the replica's, durably. */
+  | { op: 'merge'; key: string; object: VersionedObject }
+  /** Hold this state for `owner`, a home replica that missed it (sloppy quorum). */
+  | { op: 'hint'; owner: string; key: string; object: VersionedObject }
 
-/** `PUT /internal/hints/:owner/:key`: hold this state for `owner`, a home replica that missed it. */
-export type HintRequest = { object: VersionedObject }
+/** `POST /internal/batch` */
+export type BatchRequest = { ops: BatchOp[] }
+
+/** One result per op, in order; an op that went wrong fails alone. */
+export type BatchResult = { ok: true; object?: VersionedObject | null } | { ok: false; error: string }
+export type BatchResponse = { node: string; results: BatchResult[] }
+
 
 /** `POST /internal/gossip`: push-pull of membership views. */
 export type GossipRequest = { from: string; view: MemberView[] }

@@ -3,12 +3,17 @@
  * node-to-node calls (`/internal`) and introspection (`/admin`). Every failure becomes a
  * JSON error; no request can crash the node or change data unless it is valid.
  */
+import type { IncomingMessage } from 'node:http'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AntiEntropy } from './anti-entropy.ts'
 import {
   FORWARDED_HEADER,
   TOKEN_HEADER,
+  type BatchOp,
+  type BatchRequest,
+  type BatchResponse,
+  type BatchResult,
   type DeleteRequest,
   type GossipRequest,
   type GossipResponse,
@@ -19,7 +24,6 @@ import {
   type MerkleNodesResponse,
   type ReadResponse,
   type ReplicaReadResponse,
-  type ReplicateResponse,
   type SyncRequest,
   type SyncResponse,
   type WriteRequest,
@@ -44,6 +48,7 @@ import {
   isVersionedObject,
   liveSiblings,
   type CausalContext,
+  type ContextSeal,
 } from './versioning.ts'
 
 /** The parts of a node the HTTP API exposes. */
@@ -66,7 +71,7 @@ export const MAX_KEY_BYTES = 512
 /** Room for the context and JSON framing around a value of the largest size, bytes. */
 const BODY_OVERHEAD_BYTES = 64 * 1024
 /** Internal calls carry whole objects (every sibling), so they get a larger limit, bytes. */
-const INTERNAL_BODY_BYTES = 256 * 1024 * 1024
+const INTERNAL_BODY_BYTES = 1024 * 1024 * 1024
 
 const KEY_ROUTE = '/:key{.+}'
 
@@ -94,7 +99,7 @@ export function createApp(parts: AppOptions): Hono {
     if (bytes < 1 || bytes > MAX_KEY_BYTES) {
       throw badRequest(`key must be 1 to ${MAX_KEY_BYTES} bytes of UTF-8, got ${bytes}`)
     }
-    const forwarded = c.req.header(FORWARDED_HEADER) !== undefined && c.req.header(TOKEN_HEADER) === config.token
+    const forwarded = header(c, FORWARDED_HEADER) !== undefined && header(c, TOKEN_HEADER) === config.token
     if (forwarded || coordinator.isHome(key)) return next()
     const url = new URL(c.req.url)
     const body = c.req.method === 'GET' ? undefined : await readOptionalJson(c)
@@ -115,7 +120,7 @@ export function createApp(parts: AppOptions): Hono {
       key,
       values: live.map((s) => s.value),
       versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
-      context: encodeContext(object.context, config.token),
+      context: encodeContext(object.context, { secret: config.token, key }),
       coordinator: config.id,
       replies,
     }
@@ -129,7 +134,7 @@ export function createApp(parts: AppOptions): Hono {
     if (!('value' in request)) throw badRequest('body must have a "value" field')
     const size = Buffer.byteLength(JSON.stringify(request.value))
     if (size > config.maxValueBytes) throw tooLarge(config.maxValueBytes)
-    const context = contextOf(request, config.token)
+    const context = contextOf(request, { secret: config.token, key })
     return respondToWrite(c, key, await coordinator.write(key, { context, value: request.value, deleted: false }, w))
   })
 
@@ -140,7 +145,7 @@ export function createApp(parts: AppOptions): Hono {
     if (typeof request !== 'object' || request === null || Array.isArray(request)) {
       throw badRequest('body must be a JSON object')
     }
-    const context = contextOf(request, config.token)
+    const context = contextOf(request, { secret: config.token, key })
     return respondToWrite(c, key, await coordinator.write(key, { context, value: null, deleted: true }, w))
   })
 
@@ -151,7 +156,7 @@ export function createApp(parts: AppOptions): Hono {
   ): Response => {
     const body: WriteResponse = {
       key,
-      context: encodeContext(context, config.token),
+      context: encodeContext(context, { secret: config.token, key }),
       dot: sibling.dot,
       clock: sibling.clock,
       coordinator: config.id,
@@ -165,7 +170,7 @@ export function createApp(parts: AppOptions): Hono {
   // ---- node to node ----
   const internal = new Hono()
   internal.use(async (c, next) => {
-    if (c.req.header(TOKEN_HEADER) !== config.token) {
+    if (header(c, TOKEN_HEADER) !== config.token) {
       throw new ApiError(401, 'unauthorized', `internal calls need the cluster token in ${TOKEN_HEADER}`)
     }
     return next()
@@ -178,19 +183,34 @@ export function createApp(parts: AppOptions): Hono {
     return c.json<ReplicaReadResponse>({ node: config.id, object })
   })
 
-  internal.put(`/objects${KEY_ROUTE}`, async (c) => {
-    const body = await readJsonObject<{ object?: unknown }>(c)
-    if (!isVersionedObject(body.object)) throw badRequest('body.object is not a versioned object')
-    await replica.mergeIn(c.req.param('key'), body.object)
-    return c.json<ReplicateResponse>({ node: config.id, ok: true })
+
+  internal.post('/batch', async (c) => {
+    const { ops } = await readJsonObject<BatchRequest>(c)
+    if (!Array.isArray(ops)) throw badRequest('body.ops must be a list of replica ops')
+    const results = await Promise.all(
+      ops.map((op) => runBatchOp(op).catch((error: Error): BatchResult => ({ ok: false, error: error.message }))),
+    )
+    return c.json<BatchResponse>({ node: config.id, results })
   })
 
-  internal.put('/hints/:owner/:key{.+}', async (c) => {
-    const body = await readJsonObject<{ object?: unknown }>(c)
-    if (!isVersionedObject(body.object)) throw badRequest('body.object is not a versioned object')
-    await parts.handoff.store(c.req.param('owner'), c.req.param('key'), body.object)
-    return c.json<ReplicateResponse>({ node: config.id, ok: true })
-  })
+  const runBatchOp = async (op: BatchOp): Promise<BatchResult> => {
+    if (typeof op !== 'object' || op === null || typeof op.key !== 'string') return { ok: false, error: 'an op needs a key' }
+    if (op.op === 'read') {
+      const object = replica.read(op.key)
+      return { ok: true, object: isEmptyObject(object) ? null : object }
+    }
+    if (!isVersionedObject(op.object)) return { ok: false, error: 'op.object is not a versioned object' }
+    if (op.op === 'merge') {
+      await replica.mergeIn(op.key, op.object)
+      return { ok: true }
+    }
+    if (op.op === 'hint' && typeof op.owner === 'string') {
+      await parts.handoff.store(op.owner, op.key, op.object)
+      return { ok: true }
+    }
+    return { ok: false, error: 'op.op must be read, merge or hint (with an owner)' }
+  }
+
 
   internal.post('/gossip', async (c) => {
     const body = await readJsonObject<GossipRequest>(c)
@@ -257,7 +277,7 @@ export function createApp(parts: AppOptions): Hono {
   app.get('/admin/clock', (c) => c.json({ node: config.id, skewMs: parts.wallClock.skewMs, now: parts.wallClock.now() }))
   // Changing behaviour needs the cluster token, like node-to-node calls.
   app.post('/admin/clock', async (c) => {
-    if (c.req.header(TOKEN_HEADER) !== config.token) {
+    if (header(c, TOKEN_HEADER) !== config.token) {
       throw new ApiError(401, 'unauthorized', `setting the clock needs the cluster token in ${TOKEN_HEADER}`)
     }
     const { skewMs } = await readJsonObject<{ skewMs: number }>(c)
@@ -293,12 +313,24 @@ function limitBody(maxBytes: number, reportedLimit: number): MiddlewareHandler {
   })
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
-    const length = c.req.header('content-length')
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return counting(c, next)
+    const length = header(c, 'content-length')
+    if (length === undefined || header(c, 'transfer-encoding') !== undefined) return counting(c, next)
     if (!/^\d+$/.test(length)) throw badRequest('content-length must be a number of bytes')
     if (Number(length) > maxBytes) throw tooLarge(reportedLimit)
     return next()
   }
+}
+
+/**
+ * A request header (name in lower case). On Node it is read from the IncomingMessage
+ * the adapter passes as `c.env.incoming`: asking Hono builds a Headers object of all of
+ * them first, a cost paid on every request.
+ */
+function header(c: Context, name: string): string | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  if (!incoming) return c.req.header(name)
+  const value = incoming.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
 function tooLarge(limit: number): ApiError {
@@ -313,10 +345,10 @@ function quorumParam(c: Context, name: 'r' | 'w', fallback: number, n: number): 
   return value
 }
 
-function contextOf(request: { context?: unknown }, secret: string): CausalContext {
+function contextOf(request: { context?: unknown }, seal: ContextSeal): CausalContext {
   if (request.context === undefined || request.context === null) return emptyContext()
   if (typeof request.context !== 'string') throw badRequest('context must be the string a read or write returned')
-  const decoded = decodeContext(request.context, secret)
+  const decoded = decodeContext(request.context, seal)
   if (!decoded.ok) throw badRequest(`invalid context: ${decoded.reason}`)
   return decoded.context
 }

@@ -55,8 +55,10 @@ export type NodeConfig = {
 export const PEER_CONNECTIONS = ['pooled', 'per-message'] as const
 export type PeerConnections = (typeof PEER_CONNECTIONS)[number]
 
+/** What every node of a cluster shares: the config without a node's identity and addresses. */
+export type StoreSettings = Omit<NodeConfig, 'id' | 'host' | 'port' | 'dataDir' | 'peers'>
+
 export const NODE_DEFAULTS = {
-  host: '127.0.0.1',
   n: 3,
   r: 2,
   w: 2,
@@ -72,9 +74,16 @@ export const NODE_DEFAULTS = {
   readRepair: true,
   antiEntropyIntervalMs: 10_000,
   peerConnections: 'pooled',
-} as const satisfies Partial<NodeConfig>
+} as const satisfies StoreSettings
 
-export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+/** The defaults of every shared setting. */
+export const DEFAULT_STORE_SETTINGS: StoreSettings = { ...NODE_DEFAULTS }
+
+/** Where a node listens unless told otherwise. */
+export const DEFAULT_HOST = '127.0.0.1'
+
+/** Node ids: no '-', so link names `<from>-<to>` read one way only. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9_]{1,64}$/
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -84,25 +93,34 @@ export class ConfigError extends Error {
 
 /** Checks a complete config; throws a {@link ConfigError} naming every problem. */
 export function validateNodeConfig(config: NodeConfig): NodeConfig {
-  const problems: string[] = []
-  const members = 1 + config.peers.length
-  if (!NODE_ID_PATTERN.test(config.id)) problems.push(`node id "${config.id}" must be 1-64 letters, digits, _ or -`)
+  const problems = settingsProblems(config, 1 + config.peers.length)
+  if (!NODE_ID_PATTERN.test(config.id)) problems.push(`node id "${config.id}" must be 1-64 letters, digits or _`)
   const seen = new Set([config.id])
   for (const peer of config.peers) {
-    if (!NODE_ID_PATTERN.test(peer.id)) problems.push(`peer id "${peer.id}" must be 1-64 letters, digits, _ or -`)
+    if (!NODE_ID_PATTERN.test(peer.id)) problems.push(`peer id "${peer.id}" must be 1-64 letters, digits or _`)
     if (seen.has(peer.id)) problems.push(`node id "${peer.id}" appears twice among the node and its peers`)
     seen.add(peer.id)
   }
-  if (!(VERSIONING_MODES as readonly string[]).includes(config.versioning)) {
-    problems.push(`versioning must be one of ${VERSIONING_MODES.join(', ')}`)
-  }
-  if (config.n < 1 || config.n > members) {
-    problems.push(`n=${config.n} must be from 1 to the number of nodes (${members}: this node and ${config.peers.length} peers)`)
-  }
-  if (config.r < 1 || config.r > config.n) problems.push(`r=${config.r} must be from 1 to n=${config.n}`)
-  if (config.w < 1 || config.w > config.n) problems.push(`w=${config.w} must be from 1 to n=${config.n}`)
-  if (config.token.length === 0) problems.push('token must not be empty')
   if (config.dataDir.length === 0) problems.push('data dir must not be empty')
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+/** Checks the settings a cluster of `members` nodes shares; throws a {@link ConfigError}. */
+export function validateSettings(settings: StoreSettings, members: number): StoreSettings {
+  const problems = settingsProblems(settings, members)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return settings
+}
+
+function settingsProblems(settings: StoreSettings, members: number): string[] {
+  const problems: string[] = []
+  if (!(VERSIONING_MODES as readonly string[]).includes(settings.versioning)) {
+    problems.push(`versioning must be one of ${VERSIONING_MODES.join(', ')}`)
+  }
+  if (settings.n < 1 || settings.n > members) problems.push(`n=${settings.n} must be from 1 to the number of nodes (${members})`)
+  if (settings.r < 1 || settings.r > settings.n) problems.push(`r=${settings.r} must be from 1 to n=${settings.n}`)
+  if (settings.w < 1 || settings.w > settings.n) problems.push(`w=${settings.w} must be from 1 to n=${settings.n}`)
+  if (settings.token.length === 0) problems.push('token must not be empty')
+  return problems
 }

@@ -11,18 +11,12 @@
  * replies; read repair then sends the merge of all replies to the replicas that
  * answered stale or not at all.
  */
-import {
-  FORWARDED_HEADER,
-  hintPath,
-  objectPath,
-  type HintRequest,
-  type ReplicaReadResponse,
-  type ReplicateRequest,
-} from './api.ts'
+import { FORWARDED_HEADER } from './api.ts'
 import type { NodeConfig } from './config.ts'
 import { ApiError } from './errors.ts'
 import type { HintedHandoff } from './hinted-handoff.ts'
 import type { Membership } from './membership.ts'
+import type { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
 import type { LocalWrite, Replica } from './replica.ts'
@@ -30,7 +24,6 @@ import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
 import {
   emptyObject,
-  isVersionedObject,
   merge,
   sameState,
   type CausalContext,
@@ -43,6 +36,7 @@ export type CoordinatorOptions = {
   ring: Ring
   replica: Replica
   peers: PeerClient
+  batcher: PeerBatcher
   membership: Membership
   handoff: HintedHandoff
   stats: Stats
@@ -70,15 +64,17 @@ export class Coordinator {
   #ring: Ring
   #replica: Replica
   #peers: PeerClient
+  #batcher: PeerBatcher
   #membership: Membership
   #handoff: HintedHandoff
   #stats: Stats
 
-  constructor({ config, ring, replica, peers, membership, handoff, stats }: CoordinatorOptions) {
+  constructor({ config, ring, replica, peers, batcher, membership, handoff, stats }: CoordinatorOptions) {
     this.#config = config
     this.#ring = ring
     this.#replica = replica
     this.#peers = peers
+    this.#batcher = batcher
     this.#membership = membership
     this.#handoff = handoff
     this.#stats = stats
@@ -98,7 +94,10 @@ export class Coordinator {
     const local: ReplicaReply = { node: this.#config.id, object: this.#replica.read(key) }
     const calls = this.#others(home).map((peer) => this.#ifUp(peer, () => this.#readFrom(peer, key)))
     const quorum = awaitQuorum([local], calls, r)
-    if (this.#config.readRepair) void quorum.settled.then(({ results }) => this.#repair(key, home, results))
+    if (this.#config.readRepair) {
+      // Repair is best effort; a replica it could not reach is anti-entropy's to fix.
+      void quorum.settled.then(({ results }) => this.#repair(key, home, results)).catch(() => this.#stats.add('replicaErrors'))
+    }
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('read', r, (await quorum.settled).results.length)
     return { object: this.#mergeAll(results), replies: results.length }
@@ -106,6 +105,8 @@ export class Coordinator {
 
   async write(key: string, write: LocalWrite, w: number): Promise<WriteOutcome> {
     this.#stats.add('writes')
+    // Durable here first: a write replicated and then lost in a crash of its coordinator
+    // would leave a dot the coordinator reissues or claims to hold.
     const { object, sibling, context } = await this.#replica.write(key, write)
     const home = this.homeReplicas(key)
     const fallbacks = this.#config.strict
@@ -140,6 +141,11 @@ export class Coordinator {
         if (error.kind === 'timeout') {
           throw new ApiError(504, 'timeout', `forwarded to ${node}, which did not answer within ${timeoutMs} ms`)
         }
+        // A write that may have reached a coordinator must not be sent to a second one:
+        // it would become two writes with two dots.
+        if (error.maybeDelivered && call.method !== 'GET') {
+          throw new ApiError(503, 'quorum_unavailable', `forwarded to ${node}, which dropped the connection: the write may have happened`, { required: 1, acks: 0 })
+        }
       }
     }
     throw new ApiError(503, 'quorum_unavailable', 'no home replica of the key could be reached', { required: 1, acks: 0 })
@@ -165,9 +171,8 @@ export class Coordinator {
     while (fallbacks.length > 0) {
       const fallback = fallbacks.shift()!
       if (!this.#membership.isUp(fallback)) continue
-      const body: HintRequest = { object }
       try {
-        await this.#peers.expectOk(fallback, { method: 'PUT', path: hintPath(owner, key), body, timeoutMs: this.#config.replicaTimeoutMs })
+        await this.#batcher.hint(fallback, owner, key, object)
         this.#stats.add('sloppyWrites')
         return fallback
       } catch {
@@ -179,18 +184,11 @@ export class Coordinator {
   }
 
   async #readFrom(peer: string, key: string): Promise<ReplicaReply> {
-    const body = await this.#peers.expectOk<ReplicaReadResponse>(peer, {
-      method: 'GET',
-      path: objectPath(key),
-      timeoutMs: this.#config.replicaTimeoutMs,
-    })
-    if (body.object !== null && !isVersionedObject(body.object)) throw new PeerError('protocol', peer, 'sent a malformed object')
-    return { node: peer, object: body.object ?? emptyObject() }
+    return { node: peer, object: await this.#batcher.read(peer, key) }
   }
 
   async #replicateTo(peer: string, key: string, object: VersionedObject): Promise<string> {
-    const body: ReplicateRequest = { object }
-    await this.#peers.expectOk(peer, { method: 'PUT', path: objectPath(key), body, timeoutMs: this.#config.replicaTimeoutMs })
+    await this.#batcher.merge(peer, key, object)
     return peer
   }
 
@@ -200,6 +198,8 @@ export class Coordinator {
 
   /** Read repair: every home replica that answered stale, or not at all, gets the merge. */
   async #repair(key: string, home: string[], replies: ReplicaReply[]): Promise<void> {
+    // The common case, every home replica answered the same: nothing to merge or send.
+    if (replies.length === home.length && replies.every((r) => sameState(r.object, replies[0].object))) return
     const merged = this.#mergeAll(replies)
     for (const node of home) {
       const reply = replies.find((r) => r.node === node)

@@ -4,9 +4,8 @@
  * is deleted only after the owner acknowledged it (and only if no newer write for the
  * same owner and key was merged into it meanwhile).
  */
-import { objectPath, type ReplicateRequest } from './api.ts'
 import type { Membership } from './membership.ts'
-import type { PeerClient } from './peers.ts'
+import type { PeerBatcher } from './peer-batcher.ts'
 import type { Stats } from './stats.ts'
 import type { Storage } from './storage.ts'
 import { merge, sameState, type VersionedObject, type VersioningMode } from './versioning.ts'
@@ -14,13 +13,11 @@ import { merge, sameState, type VersionedObject, type VersioningMode } from './v
 export type HintedHandoffOptions = {
   storage: Storage
   mode: VersioningMode
-  peers: PeerClient
+  batcher: PeerBatcher
   membership: Membership
   stats: Stats
   /** How often pending hints are offered, ms. */
   intervalMs: number
-  /** Deadline of one delivery, ms. */
-  timeoutMs: number
 }
 
 export type HintSummary = { owner: string; key: string; siblings: number }
@@ -59,20 +56,18 @@ export class HintedHandoff {
   async deliver(): Promise<void> {
     if (this.#delivering) return
     this.#delivering = true
-    const { storage, peers, membership, stats, timeoutMs } = this.#options
+    const { storage, batcher, membership, stats } = this.#options
     try {
-      for (const hint of [...storage.hints()]) {
-        if (this.#timer === undefined || !membership.isUp(hint.owner)) continue
-        const body: ReplicateRequest = { object: hint.object }
-        try {
-          await peers.expectOk(hint.owner, { method: 'PUT', path: objectPath(hint.key), body, timeoutMs })
-        } catch {
-          continue
-        }
-        if (await storage.deleteHintIf(hint.owner, hint.key, (current) => sameState(current, hint.object))) {
-          stats.add('hintsDelivered')
-        }
-      }
+      // Offered together, the hints for one owner travel in few batches.
+      const offers = [...storage.hints()]
+        .filter((hint) => this.#timer !== undefined && membership.isUp(hint.owner))
+        .map(async (hint) => {
+          await batcher.merge(hint.owner, hint.key, hint.object)
+          if (await storage.deleteHintIf(hint.owner, hint.key, (current) => sameState(current, hint.object))) {
+            stats.add('hintsDelivered')
+          }
+        })
+      await Promise.allSettled(offers)
     } finally {
       this.#delivering = false
     }

@@ -66,6 +66,11 @@ class Connection {
     this.socket = connect({ host, port, noDelay: true })
     this.socket.on('connect', () => (this.#connected = true))
     this.socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    // The server closed its side: not reusable, even before 'close' arrives.
+    this.socket.on('end', () => {
+      this.#closed = true
+      this.#endpoint.forget(this)
+    })
     this.socket.on('error', (error: NodeJS.ErrnoException) => this.#fail(error))
     this.socket.on('close', () => this.#fail(undefined))
   }
@@ -84,8 +89,9 @@ class Connection {
     const pending = this.#pending
     if (!pending || now < pending.deadline) return false
     this.#pending = undefined
+    const delivered = this.#connected
     this.destroy()
-    pending.reject(new HttpFailure('timeout', true, `no response within ${pending.timeoutMs} ms`))
+    pending.reject(new HttpFailure('timeout', delivered, `no response within ${pending.timeoutMs} ms${delivered ? '' : ' (not even connected)'}`))
     return true
   }
 
@@ -100,8 +106,9 @@ class Connection {
     const pending = this.#pending
     if (!pending) return
     this.#pending = undefined
-    if (!this.#connected && error?.code === 'ECONNREFUSED') {
-      pending.reject(new HttpFailure('refused', false, 'connection refused'))
+    if (!this.#connected) {
+      // Nothing was sent: the request certainly did not arrive.
+      pending.reject(new HttpFailure('refused', false, error ? `${error.code ?? 'error'}: ${error.message}` : 'connection closed before it was established'))
     } else {
       pending.reject(new HttpFailure('reset', true, error ? `${error.code ?? 'error'}: ${error.message}` : 'connection closed before the response'))
     }

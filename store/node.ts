@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
+import { httpUrl } from './address.ts'
 import { AntiEntropy } from './anti-entropy.ts'
 import { createApp } from './app.ts'
 import type { NodeConfig } from './config.ts'
@@ -13,6 +14,7 @@ import { Gossiper } from './gossip.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
+import { PeerBatcher } from './peer-batcher.ts'
 import { PeerClient } from './peers.ts'
 import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
@@ -45,6 +47,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     onChange: (key, object) => merkle.update(key, object),
   })
   const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
+  const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs })
   const membership = new Membership({
     self: config.id,
     generation,
@@ -56,11 +59,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const handoff = new HintedHandoff({
     storage,
     mode: config.versioning,
-    peers,
+    batcher,
     membership,
     stats,
     intervalMs: config.hintIntervalMs,
-    timeoutMs: config.replicaTimeoutMs,
   })
   const antiEntropy = new AntiEntropy({
     self: config.id,
@@ -74,15 +76,22 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     intervalMs: config.antiEntropyIntervalMs,
     timeoutMs: config.replicaTimeoutMs * 5,
   })
-  const coordinator = new Coordinator({ config, ring, replica, peers, membership, handoff, stats })
+  const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })
   const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats, wallClock })
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))
-    s.once('error', reject)
-  })
+  let server: ServerType
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))
+      s.once('error', reject)
+    })
+  } catch (error) {
+    peers.close()
+    await storage.close()
+    throw error
+  }
   const { port } = server.address() as AddressInfo
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  const url = httpUrl({ host: config.host, port })
   const loops = [gossiper, handoff, antiEntropy]
   for (const loop of loops) loop.start()
 

@@ -15,6 +15,8 @@ export class PeerError extends Error {
     readonly kind: PeerErrorKind,
     readonly peer: string,
     message: string,
+    /** False only when the call certainly never reached the peer. */
+    readonly maybeDelivered = true,
   ) {
     super(`${peer}: ${message}`)
   }
@@ -79,7 +81,7 @@ export class PeerClient {
 
   async #send<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
     const endpoint = this.#endpoints.get(peer)
-    if (!endpoint) throw new PeerError('unreachable', peer, 'unknown peer')
+    if (!endpoint) throw new PeerError('unreachable', peer, 'unknown peer', false)
     let response
     try {
       response = await endpoint.request({
@@ -92,7 +94,7 @@ export class PeerClient {
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error
       const kind = error.kind === 'timeout' ? 'timeout' : error.kind === 'protocol' ? 'protocol' : 'unreachable'
-      throw new PeerError(kind, peer, error.kind === 'timeout' ? `no answer within ${call.timeoutMs} ms` : error.message)
+      throw new PeerError(kind, peer, error.kind === 'timeout' ? `no answer within ${call.timeoutMs} ms` : error.message, error.maybeDelivered)
     }
     try {
       return { status: response.status, body: JSON.parse(response.body) as T }

@@ -27,7 +27,7 @@ export type ReplicaOptions = {
   storage: Storage
   /** Wall clock used to stamp writes, ms since the epoch. */
   now?: () => number
-  /** Called with every state stored, in commit order (keeps the Merkle index current). */
+  /** Called with every state stored, once it is on disk, in commit order (keeps the Merkle index current). */
   onChange?: (key: string, object: VersionedObject) => void
 }
 
@@ -51,31 +51,28 @@ export class Replica {
   }
 
   /** Applies a write this node coordinates; resolves once it is durable. */
-  write(key: string, write: LocalWrite): Promise<WriteResult> {
+  async write(key: string, write: LocalWrite): Promise<WriteResult> {
     const ts = this.#now()
-    return this.#storage.update(key, (current, nextCounter) => {
-      const result = applyWrite(this.mode, current ?? emptyObject(), {
-        node: this.node,
-        counter: nextCounter(),
-        ts,
-        ...write,
-      })
-      this.#onChange(key, result.object)
-      return { store: result.object, result }
+    const result = await this.#storage.update(key, (current, nextCounter) => {
+      const applied = applyWrite(this.mode, current ?? emptyObject(), { node: this.node, counter: nextCounter(), ts, ...write })
+      return { store: applied.object, result: applied }
     })
+    this.#onChange(key, result.object)
+    return result
   }
 
   /**
    * Merges another replica's state of the key into this one, durably. Resolves to the
    * merged state and whether anything here changed.
    */
-  mergeIn(key: string, incoming: VersionedObject): Promise<{ object: VersionedObject; changed: boolean }> {
-    return this.#storage.update(key, (current) => {
+  async mergeIn(key: string, incoming: VersionedObject): Promise<{ object: VersionedObject; changed: boolean }> {
+    const result = await this.#storage.update(key, (current) => {
       const before = current ?? emptyObject()
       const object = merge(this.mode, before, incoming)
       const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
-      if (changed) this.#onChange(key, object)
       return { store: changed ? object : undefined, result: { object, changed } }
     })
+    if (result.changed) this.#onChange(key, result.object)
+    return result
   }
 }

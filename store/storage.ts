@@ -4,7 +4,8 @@
  * transaction whose promise resolves only once the commit is flushed to disk, so a
  * replica that acknowledges after `await` has made the write durable.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
 import type { VersionedObject } from './versioning.ts'
 
@@ -16,14 +17,21 @@ export type StorageOptions = {
 /** A write held for a home replica that missed it. */
 export type Hint = { owner: string; key: string; object: VersionedObject }
 
+/** The data dir is held by another live process (two nodes on one dir would issue the same dots). */
+export class StorageLockedError extends Error {
+  override name = 'StorageLockedError'
+}
+
 export class Storage {
+  #lock: string
   #root: RootDatabase
   #objects: Database<VersionedObject, string>
   #hints: Database<Hint, string>
   #meta: Database<number, string>
   #counter: number
 
-  private constructor(root: RootDatabase) {
+  private constructor(root: RootDatabase, lock: string) {
+    this.#lock = lock
     this.#root = root
     this.#objects = root.openDB<VersionedObject, string>({ name: 'objects' })
     this.#hints = root.openDB<Hint, string>({ name: 'hints' })
@@ -33,7 +41,13 @@ export class Storage {
 
   static open({ dir }: StorageOptions): Storage {
     mkdirSync(dir, { recursive: true })
-    return new Storage(open({ path: dir, maxDbs: 8 }))
+    const lock = lockDir(dir)
+    try {
+      return new Storage(open({ path: dir, maxDbs: 8 }), lock)
+    } catch (error) {
+      rmSync(lock, { force: true })
+      throw error
+    }
   }
 
   get(key: string): VersionedObject | undefined {
@@ -43,7 +57,10 @@ export class Storage {
   /**
    * Reads, transforms and writes one key atomically and durably. `change` gets the
    * current object (undefined when absent) and a source of unique dot counters, and
-   * returns the object to store (or undefined to leave the key as it is).
+   * returns the object to store (or undefined to leave the key as it is). Resolves once
+   * the commit is on disk: nothing may leave the node before that (a coordinator that
+   * replicated a write it then lost in a crash would reissue its dot, or cover it in
+   * its clock without holding it).
    */
   update<T>(
     key: string,
@@ -95,6 +112,7 @@ export class Storage {
 
   async close(): Promise<void> {
     await this.#root.close()
+    rmSync(this.#lock, { force: true })
   }
 
   #nextCounter(): number {
@@ -105,3 +123,32 @@ export class Storage {
 }
 
 const hintId = (owner: string, key: string): string => `${owner}\u0000${key}`
+
+/**
+ * Takes `<dir>/quorumlab.lock` for this process. A lock left by a process that is gone
+ * (kill -9), or by this very pid (a container restarted as pid 1), is taken over.
+ */
+function lockDir(dir: string): string {
+  const path = join(dir, 'quorumlab.lock')
+  try {
+    writeFileSync(path, String(process.pid), { flag: 'wx' })
+    return path
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  const holder = Number(readFileSync(path, 'utf8'))
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+    throw new StorageLockedError(`data dir ${dir} is in use by pid ${holder} (another node?)`)
+  }
+  writeFileSync(path, String(process.pid))
+  return path
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -25,7 +25,8 @@ export const benchmark: Benchmark = {
     const duration = quick ? 2 : 10
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-store-'))
     const results = new Map<string, { get: LoadResult; put: LoadResult }>()
-    const measure = async (subject: string, url: string): Promise<void> => {
+    // Clients spread over every node, as with random routing.
+    const measure = async (subject: string, url: string | string[]): Promise<void> => {
       // PUT first: it fills the keys the GETs then read.
       const put = await loadTest({ url, method: 'PUT', connections: CONNECTIONS, duration, keys: KEYS })
       const get = await loadTest({ url, method: 'GET', connections: CONNECTIONS, duration, keys: KEYS })
@@ -42,13 +43,13 @@ export const benchmark: Benchmark = {
       }
       const direct = await LocalCluster.start({ nodes: 3, ports: await freePorts(3), dataDir: join(dir, 'direct'), settings: SETTINGS })
       try {
-        await measure('store direct', direct.nodes[0].url)
+        await measure('store direct', direct.nodes.map((n) => n.url))
       } finally {
         await direct.stop()
       }
       const proxied = await startProxiedCluster({ nodes: 3, settings: SETTINGS, dataDir: join(dir, 'proxied') })
       try {
-        await measure(`store via ${proxied.proxy.kind} proxy`, proxied.url('n1'))
+        await measure(`store via ${proxied.proxy.kind} proxy`, proxied.nodes.map((n) => proxied.url(n.id)))
       } finally {
         await proxied.stop()
       }

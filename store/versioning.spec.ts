@@ -147,27 +147,29 @@ test.group('versioning: lww', () => {
   })
 })
 
+const seal = { secret: 'secret', key: 'k' }
+
 test.group('versioning: contexts', () => {
   test('round trip', ({ assert }) => {
-    const context = encodeContext(ctx({ n2: 7, n1: 3 }, [{ node: 'n1', counter: 9 }, { node: 'n1', counter: 2 }]), 'secret')
+    const context = encodeContext(ctx({ n2: 7, n1: 3 }, [{ node: 'n1', counter: 9 }, { node: 'n1', counter: 2 }]), seal)
     assert.match(context, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
     const expected = ctx({ n1: 3, n2: 7 }, [{ node: 'n1', counter: 9 }])
-    assert.deepEqual(decodeContext(context, 'secret'), { ok: true, context: expected })
+    assert.deepEqual(decodeContext(context, seal), { ok: true, context: expected })
     assert.deepEqual(peekContext(context), expected)
   })
 
-  test('forged, foreign and malformed contexts are refused', ({ assert }) => {
-    const real = encodeContext(ctx({ n1: 3 }), 'secret')
+  test('forged, foreign (other cluster or other key) and malformed contexts are refused', ({ assert }) => {
+    const real = encodeContext(ctx({ n1: 3 }), seal)
     const forgedPayload = Buffer.from(JSON.stringify({ clock: { n1: 1_000_000 } })).toString('base64url')
     const forged = `${forgedPayload}.${real.split('.')[1]}`
-    for (const bad of [forged, encodeContext(ctx({ n1: 3 }), 'other'), 'garbage', '.', '', 'e30.', `${real}x`]) {
-      assert.isFalse(decodeContext(bad, 'secret').ok, bad)
+    for (const bad of [forged, encodeContext(ctx({ n1: 3 }), { ...seal, secret: 'other' }), encodeContext(ctx({ n1: 3 }), { ...seal, key: 'another-key' }), 'garbage', '.', '', 'e30.', `${real}x`]) {
+      assert.isFalse(decodeContext(bad, seal).ok, bad)
     }
   })
 
   test('a signed payload that is not a clock is refused', ({ assert }) => {
-    assert.isTrue(decodeContext(encodeContext(ctx({}), 'secret'), 'secret').ok)
-    const notClock = encodeContext(ctx({ n1: -1 }), 'secret')
-    assert.isFalse(decodeContext(notClock, 'secret').ok)
+    assert.isTrue(decodeContext(encodeContext(ctx({}), seal), seal).ok)
+    const notClock = encodeContext(ctx({ n1: -1 }), seal)
+    assert.isFalse(decodeContext(notClock, seal).ok)
   })
 })

@@ -75,7 +75,7 @@ export type ClockOrder = 'equal' | 'before' | 'after' | 'concurrent'
 export const emptyContext = (): CausalContext => ({ clock: {}, dots: [] })
 export const emptyObject = (): VersionedObject => ({ context: emptyContext(), siblings: [] })
 
-export const clockCovers = (clock: Clock, dot: Dot): boolean => (clock[dot.node] ?? 0) >= dot.counter
+const clockCovers = (clock: Clock, dot: Dot): boolean => (clock[dot.node] ?? 0) >= dot.counter
 
 export function covers(context: CausalContext, dot: Dot): boolean {
   return clockCovers(context.clock, dot) || context.dots.some((d) => sameDot(d, dot))
@@ -89,12 +89,12 @@ export function join(a: Clock, b: Clock): Clock {
   return sortClock(out)
 }
 
-export function joinContexts(a: CausalContext, b: CausalContext): CausalContext {
+function joinContexts(a: CausalContext, b: CausalContext): CausalContext {
   return normalizeContext({ clock: join(a.clock, b.clock), dots: [...a.dots, ...b.dots] })
 }
 
 /** Drops loose dots the clock covers and duplicates; sorts, so equal contexts are equal. */
-export function normalizeContext({ clock, dots }: CausalContext): CausalContext {
+function normalizeContext({ clock, dots }: CausalContext): CausalContext {
   const loose: Dot[] = []
   for (const dot of [...dots].sort(compareDots)) {
     if (!clockCovers(clock, dot) && !loose.some((d) => sameDot(d, dot))) loose.push({ node: dot.node, counter: dot.counter })
@@ -121,7 +121,7 @@ export function compareClocks(a: Clock, b: Clock): ClockOrder {
   return 'equal'
 }
 
-export const sameDot = (a: Dot, b: Dot): boolean => a.node === b.node && a.counter === b.counter
+const sameDot = (a: Dot, b: Dot): boolean => a.node === b.node && a.counter === b.counter
 
 function compareDots(a: Dot, b: Dot): number {
   if (a.node !== b.node) return a.node < b.node ? -1 : 1
@@ -167,15 +167,15 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
   const sibling = makeSibling(write, dot, sortClock(write.context.clock))
   if (write.context.dots.length > 0) sibling.dots = write.context.dots
   const context = addDot(write.context, dot)
-  // The coordinator holds every dot it ever issued for this key, so its own dot can go
-  // into the object's clock; loose dots from the writer's context stay loose.
+  // lww: the object's context is the winner's, computed by merge.
+  if (mode === 'lww') return { object: merge('lww', object, { context, siblings: [sibling] }), sibling, context }
+  // The coordinator holds every dot it ever issued for this key (durably, before any
+  // left the node), so its own dot can go into the object's clock; loose dots from the
+  // writer's context stay loose.
   const seen = joinContexts(object.context, {
     clock: join(write.context.clock, { [dot.node]: dot.counter }),
     dots: write.context.dots,
   })
-  if (mode === 'lww') {
-    return { object: merge('lww', object, { context: seen, siblings: [sibling] }), sibling, context }
-  }
   const kept = object.siblings.filter((s) => !covers(write.context, s.dot))
   return { object: canonical(seen, [...kept, sibling]), sibling, context }
 }
@@ -242,27 +242,34 @@ export function sameState(a: VersionedObject, b: VersionedObject): boolean {
 const SIGNATURE_BYTES = 16
 
 /**
- * Encodes a causal context as an opaque string: base64url(JSON) + "." + a truncated HMAC,
- * so a forged context (one claiming dots nobody issued, which would make a replica
- * discard future writes) is refused.
+ * What a context is signed with: the cluster's secret and the key it was read from.
+ * Dot counters are per node, not per key, so a context of one key carried to another
+ * would cover that key's writes its holder never saw.
  */
-export function encodeContext(context: CausalContext, secret: string): string {
+export type ContextSeal = { secret: string; key: string }
+
+/**
+ * Encodes a causal context as an opaque string: base64url(JSON) + "." + a truncated HMAC
+ * of the key and the payload, so a forged context (one claiming dots nobody issued,
+ * which would make a replica discard future writes) or one from another key is refused.
+ */
+export function encodeContext(context: CausalContext, seal: ContextSeal): string {
   const { clock, dots } = normalizeContext(context)
   const payload = Buffer.from(JSON.stringify(dots.length > 0 ? { clock, dots } : { clock })).toString('base64url')
-  return `${payload}.${sign(payload, secret)}`
+  return `${payload}.${sign(payload, seal)}`
 }
 
 export type DecodedContext = { ok: true; context: CausalContext } | { ok: false; reason: string }
 
-/** Verifies and decodes a context produced by {@link encodeContext}. */
-export function decodeContext(encoded: string, secret: string): DecodedContext {
+/** Verifies and decodes a context produced by {@link encodeContext} for the same key. */
+export function decodeContext(encoded: string, seal: ContextSeal): DecodedContext {
   const dotAt = encoded.indexOf('.')
   if (dotAt <= 0) return { ok: false, reason: 'context is not of the form <payload>.<signature>' }
   const payload = encoded.slice(0, dotAt)
   const given = Buffer.from(encoded.slice(dotAt + 1), 'base64url')
-  const expected = Buffer.from(sign(payload, secret), 'base64url')
+  const expected = Buffer.from(sign(payload, seal), 'base64url')
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: 'context signature does not match (forged, corrupted or from another cluster)' }
+    return { ok: false, reason: 'context signature does not match (from another key or cluster, forged or corrupted)' }
   }
   const context = peekContext(encoded)
   return context ? { ok: true, context } : { ok: false, reason: 'context payload is not a causal context' }
@@ -285,14 +292,14 @@ export function peekContext(encoded: string): CausalContext | undefined {
   }
 }
 
-export function isClock(value: unknown): value is Clock {
+function isClock(value: unknown): value is Clock {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   return Object.entries(value).every(
     ([node, counter]) => node.length > 0 && Number.isSafeInteger(counter) && (counter as number) > 0,
   )
 }
 
-export const isDot = (value: unknown): value is Dot =>
+const isDot = (value: unknown): value is Dot =>
   typeof value === 'object' &&
   value !== null &&
   typeof (value as Dot).node === 'string' &&
@@ -328,7 +335,7 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
   )
 }
 
-function sign(payload: string, secret: string): string {
-  return createHmac('sha256', secret).update(payload).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')
+function sign(payload: string, { secret, key }: ContextSeal): string {
+  return createHmac('sha256', secret).update(`${key}\u0000${payload}`).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')
 }
 

@@ -17,7 +17,8 @@ export type LoadResult = {
 }
 
 export type LoadOptions = {
-  url: string
+  /** One endpoint, or several sharing the connections (the nodes of a cluster). */
+  url: string | string[]
   method: 'GET' | 'PUT'
   connections: number
   /** s */
@@ -26,7 +27,28 @@ export type LoadOptions = {
   keys: number
 }
 
+/**
+ * Closed-loop load with autocannon. Several URLs run side by side, splitting the
+ * connections; their rates add up, p50 is the median of theirs and p99 the worst.
+ */
 export async function loadTest({ url, method, connections, duration, keys }: LoadOptions): Promise<LoadResult> {
+  const urls = Array.isArray(url) ? url : [url]
+  const results = await Promise.all(
+    urls.map((u, i) =>
+      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, keys),
+    ),
+  )
+  const p50s = results.map((r) => r.p50).sort((a, b) => a - b)
+  return {
+    rps: results.reduce((sum, r) => sum + r.rps, 0),
+    p50: p50s[Math.floor(p50s.length / 2)],
+    p99: Math.max(...results.map((r) => r.p99)),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+  }
+}
+
+async function loadOne(url: string, method: 'GET' | 'PUT', connections: number, duration: number, keys: number): Promise<LoadResult> {
   let n = 0
   const result = await autocannon({
     url,

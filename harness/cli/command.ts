@@ -3,6 +3,7 @@
  * and values print one clear message and exit with status 2, and `--help` shows defaults.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { parseAddress, type Address } from '../../store/address.ts'
 
 /** Exit status for a usage error (bad flag, bad value, bad config). */
 export const USAGE_ERROR = 2
@@ -15,7 +16,12 @@ export function defineCommand(name: string, description: string): Command {
     .allowExcessArguments(false)
 }
 
-/** Runs a program, turning commander's exits into status 0 (help) or 2 (usage). */
+/**
+ * Runs a program, turning commander's exits into status 0 (help) or 2 (usage), what the
+ * user asked for that the system refused (a port in use, a folder that is a file) into
+ * a one-line message and status 2, and any other failure into its message and status 1
+ * (with the stack when QUORUMLAB_DEBUG is set).
+ */
 export async function runProgram(program: Command, argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv)
@@ -24,17 +30,42 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
       process.exitCode = error.exitCode === 0 ? 0 : USAGE_ERROR
       return
     }
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n`)
+    const usage = error instanceof UsageError ? error : asUsageError(error)
+    if (usage) {
+      process.stderr.write(`error: ${usage.message}\n`)
       process.exitCode = USAGE_ERROR
       return
     }
-    throw error
+    process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`)
+    if (process.env.QUORUMLAB_DEBUG) process.stderr.write(`${(error as Error).stack}\n`)
+    process.exitCode = 1
   }
 }
 
 /** A problem with what the user typed, found after parsing (e.g. flags that clash). */
 export class UsageError extends Error {}
+
+/** System errors that come from what the user asked for, in words that say what to change. */
+export function asUsageError(error: unknown): UsageError | undefined {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }
+  if (e?.name === 'StorageLockedError') return new UsageError(e.message)
+  switch (e?.code) {
+    case 'EADDRINUSE':
+      return new UsageError(`${e.address ?? 'the address'}:${e.port ?? '?'} is already in use (another node, proxy or server?)`)
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new UsageError(`cannot listen on ${e.address ?? e.hostname ?? 'that host'}: not an address of this machine`)
+    case 'EACCES':
+    case 'EPERM':
+      return new UsageError(`permission denied: ${e.path ?? (e.port ? `port ${e.port}` : e.message)}`)
+    case 'ENOTDIR':
+    case 'EEXIST':
+    case 'EISDIR':
+      return new UsageError(`${e.path ?? 'a path'}: ${e.code === 'EISDIR' ? 'is a folder, expected a file' : 'is a file, expected a folder'}`)
+    default:
+      return undefined
+  }
+}
 
 // ---- option value parsers: each names what it expected ----
 
@@ -69,13 +100,9 @@ export function choiceOption<T extends string>(choices: readonly T[]) {
   }
 }
 
-/** `host:port` with a port from 1 to 65535. */
-export function parseAddress(raw: string): { host: string; port: number } {
-  const at = raw.lastIndexOf(':')
-  const host = raw.slice(0, at)
-  const port = Number(raw.slice(at + 1))
-  if (at <= 0 || !/^\d+$/.test(raw.slice(at + 1)) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`expected host:port with a port from 1 to 65535, got "${raw}"`)
-  }
-  return { host, port }
+/** `host:port` (or `[v6]:port`) with a port from 1 to 65535. */
+export function addressOption(raw: string): Address {
+  const address = parseAddress(raw)
+  if (!address) throw new InvalidArgumentError(`expected host:port with a port from 1 to 65535, got "${raw}"`)
+  return address
 }

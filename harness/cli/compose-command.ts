@@ -2,16 +2,16 @@
 import { writeFile } from 'node:fs/promises'
 import { composeYaml } from '../cluster/compose-file.ts'
 import { defineCommand, integerOption } from './command.ts'
-import { addStoreOptions, storeSettings, type StoreFlags } from './store-options.ts'
+import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
 
-type Flags = StoreFlags & { nodes: number; out?: string }
+type Flags = Record<string, unknown> & { nodes: number; out?: string }
 
 export function composeCommand() {
   const command = defineCommand('compose', 'write a docker-compose file: the real Toxiproxy, N store nodes and the harness')
     .option('--nodes <count>', 'store nodes (n1..nN), at most 99', integerOption(1, 99), 3)
     .option('--out <file>', 'write here instead of standard output (e.g. docker-compose.yml)')
   return addStoreOptions(command).action(async (flags: Flags) => {
-    const yaml = composeYaml(flags.nodes, storeSettings(flags))
+    const yaml = composeYaml(flags.nodes, checkedStoreSettings(flags, flags.nodes))
     if (flags.out) await writeFile(flags.out, yaml)
     else process.stdout.write(yaml)
   })

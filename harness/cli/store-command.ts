@@ -1,10 +1,10 @@
 /** `quorumlab store`: one store node in the foreground. */
-import { ConfigError, NODE_DEFAULTS, validateNodeConfig, type PeerAddress } from '../../store/config.ts'
+import { ConfigError, DEFAULT_HOST, validateNodeConfig, type PeerAddress } from '../../store/config.ts'
 import { startNode } from '../../store/node.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
-import { addStoreOptions, collectPeer, storeSettings, type StoreFlags } from './store-options.ts'
+import { addStoreOptions, collectPeer, storeSettings } from './store-options.ts'
 
-type Flags = StoreFlags & { id: string; host: string; port: number; dataDir?: string; peer: PeerAddress[] }
+type Flags = Record<string, unknown> & { id: string; host: string; port: number; dataDir?: string; peer: PeerAddress[] }
 
 /** Message a node sends its parent process (when spawned with IPC) once it serves. */
 export type NodeReadyMessage = { type: 'ready'; node: string; url: string; pid: number }
@@ -12,7 +12,7 @@ export type NodeReadyMessage = { type: 'ready'; node: string; url: string; pid: 
 export function storeCommand() {
   const command = defineCommand('store', 'run one store node in the foreground')
     .requiredOption('--id <id>', 'node id (letters, digits, _ or -)')
-    .option('--host <host>', 'interface to listen on', NODE_DEFAULTS.host)
+    .option('--host <host>', 'interface to listen on', DEFAULT_HOST)
     .option('--port <port>', 'port to listen on (0: any free port)', integerOption(0, 65535), 7001)
     .option('--data-dir <dir>', 'where the node keeps its data (default: data/<id>)')
     .option('--peer <id=host:port>', 'another ring member and where to reach it; repeat per peer', collectPeer, [])

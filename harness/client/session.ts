@@ -19,9 +19,6 @@ export type SessionOptions = {
   /** The phase an op belongs to, asked at its invocation. */
   phase: () => Phase
   record: (op: Omit<OpRecord, 'index'>) => void
-  /** Explicit per-request quorums; the store's defaults when absent. */
-  r?: number
-  w?: number
 }
 
 type Known = { context: string; values: unknown[] }
@@ -54,7 +51,7 @@ export class Session {
     const { clock, client } = this.#o
     const invoke = clock.nowUs()
     const currentPhase = phase ?? this.#o.phase()
-    const outcome = await client.get(node, key, this.#o.r)
+    const outcome = await client.get(node, key)
     const complete = clock.nowUs()
     const times = { intended: intendedUs, invoke, complete }
     if (outcome.type !== 'ok') {
@@ -77,7 +74,7 @@ export class Session {
     const { clock, client } = this.#o
     const phase = this.#o.phase()
     const invoke = clock.nowUs()
-    const outcome = await client.put(op.node, op.key, value, context, this.#o.w)
+    const outcome = await client.put(op.node, op.key, value, context)
     const complete = clock.nowUs()
     const ok = outcome.type === 'ok' ? outcome.body : undefined
     if (ok) this.#known.set(op.key, { context: ok.context, values: [value] })

@@ -30,9 +30,6 @@ export class StoreClient {
     this.#timeoutMs = timeoutMs
   }
 
-  get nodeIds(): string[] {
-    return [...this.#endpoints.keys()]
-  }
 
   get(node: string, key: string, r?: number): Promise<StoreOutcome<ReadResponse>> {
     return this.#call<ReadResponse>(node, 'GET', kvPath(key, 'r', r), undefined, false)
@@ -42,9 +39,6 @@ export class StoreClient {
     return this.#call<WriteResponse>(node, 'PUT', kvPath(key, 'w', w), JSON.stringify(context ? { value, context } : { value }), true)
   }
 
-  delete(node: string, key: string, context?: string | null, w?: number): Promise<StoreOutcome<WriteResponse>> {
-    return this.#call<WriteResponse>(node, 'DELETE', kvPath(key, 'w', w), context ? JSON.stringify({ context }) : undefined, true)
-  }
 
   close(): void {
     for (const endpoint of this.#endpoints.values()) endpoint.close()

@@ -5,7 +5,7 @@
  * external mode, crashing and pausing node containers through the Docker Engine API.
  */
 import { Document, isSeq, visit } from 'yaml'
-import type { StoreSettings } from './node-process.ts'
+import type { StoreSettings } from '../../store/config.ts'
 import { clusterLayout, COMPOSE_PORTS } from './layout.ts'
 
 export const TOXIPROXY_IMAGE = 'ghcr.io/shopify/toxiproxy:2.12.0'

@@ -12,8 +12,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import { parse } from 'yaml'
-import { NODE_DEFAULTS } from '../../store/config.ts'
-import { storeSettings } from '../cli/store-options.ts'
+import { DEFAULT_STORE_SETTINGS } from '../../store/config.ts'
 import { eventually } from './testing.ts'
 import { CLUSTER_CONFIG_PATH, composeYaml, containerName, TOXIPROXY_IMAGE } from './compose-file.ts'
 import { clusterConfigProblems, type ExternalClusterConfig } from './external-cluster.ts'
@@ -23,13 +22,7 @@ import { freePorts } from './ports.ts'
 import type { HistoryRecord } from '../history/record.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const DEFAULT_SETTINGS = storeSettings({
-  n: NODE_DEFAULTS.n, r: NODE_DEFAULTS.r, w: NODE_DEFAULTS.w, versioning: NODE_DEFAULTS.versioning, token: NODE_DEFAULTS.token,
-  vnodes: NODE_DEFAULTS.vnodes, replicaTimeout: NODE_DEFAULTS.replicaTimeoutMs, maxValueBytes: NODE_DEFAULTS.maxValueBytes,
-  strict: NODE_DEFAULTS.strict, gossipInterval: NODE_DEFAULTS.gossipIntervalMs, phiThreshold: NODE_DEFAULTS.phiThreshold,
-  hintInterval: NODE_DEFAULTS.hintIntervalMs, readRepair: NODE_DEFAULTS.readRepair, antiEntropyInterval: NODE_DEFAULTS.antiEntropyIntervalMs,
-  peerConnections: NODE_DEFAULTS.peerConnections,
-})
+const DEFAULT_SETTINGS = DEFAULT_STORE_SETTINGS
 
 const hasComposeClient = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0
 

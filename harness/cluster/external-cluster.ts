@@ -28,7 +28,8 @@ import { NODE_DEFAULTS, NODE_ID_PATTERN } from '../../store/config.ts'
 import { VERSIONING_MODES, type VersioningMode } from '../../store/versioning.ts'
 import type { Cluster, NodeControl, StoreDescription } from './cluster.ts'
 import { dockerControl, type DockerControlConfig } from './docker-control.ts'
-import { clientLinkName, createLinks, parseListen, peerLinkName, removeLinks, type LinkSpec } from './links.ts'
+import { httpUrl, parseAddress } from '../../store/address.ts'
+import { clientLinkName, createLinks, peerLinkName, removeLinks, type LinkSpec } from './links.ts'
 
 const run = promisify(exec)
 
@@ -54,8 +55,7 @@ export class ClusterConfigError extends Error {
   }
 }
 
-const ADDRESS = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/
-const isAddress = (v: unknown): v is string => typeof v === 'string' && ADDRESS.test(v) && Number(v.split(':').pop()) <= 65535
+const isAddress = (v: unknown): v is string => typeof v === 'string' && parseAddress(v) !== undefined
 
 /** Every problem of a parsed config, with the path of each field. */
 export function clusterConfigProblems(raw: unknown): string[] {
@@ -65,7 +65,10 @@ export function clusterConfigProblems(raw: unknown): string[] {
   if (c.toxiproxy !== undefined && (typeof c.toxiproxy !== 'string' || !/^https?:\/\/.+/.test(c.toxiproxy))) {
     problems.push('toxiproxy: must be the http:// URL of the Toxiproxy API (or leave it out and set TOXIPROXY_URL)')
   }
-  const store = (c.store ?? {}) as Partial<ExternalClusterConfig['store']>
+  if (c.store !== undefined && (typeof c.store !== 'object' || c.store === null || Array.isArray(c.store))) {
+    problems.push('store: must be an object of store settings (n, r, w, vnodes, versioning, strict, token)')
+  }
+  const store = (typeof c.store === 'object' && c.store !== null ? c.store : {}) as Partial<ExternalClusterConfig['store']>
   const nodes = Array.isArray(c.nodes) ? c.nodes : []
   if (!Array.isArray(c.nodes) || nodes.length === 0) problems.push('nodes: must be a non-empty list of {id, address}')
   const ids = new Set<string>()
@@ -118,6 +121,9 @@ export function clusterConfigProblems(raw: unknown): string[] {
       if (typeof control[verb] !== 'string' || !(control[verb] as string).includes('{node}')) {
         problems.push(`control.${verb}: must be a shell command containing {node}`)
       }
+    }
+    if (control.timeoutMs !== undefined && !(Number.isInteger(control.timeoutMs) && (control.timeoutMs as number) > 0)) {
+      problems.push('control.timeoutMs: must be a positive integer (ms)')
     }
   } else if (control.type === 'docker') {
     const containers = control.containers as Record<string, unknown> | undefined
@@ -180,7 +186,7 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
     ),
   ]
   const created = await createLinks(toxiproxy, links)
-  const connect = (id: string) => parseListen(config.links.client[id].connect ?? config.links.client[id].listen)
+  const connect = (id: string) => parseAddress(config.links.client[id].connect ?? config.links.client[id].listen)!
   const control =
     config.control.type === 'command' ? commandControl(config.control) : config.control.type === 'docker' ? dockerControl(config.control) : noControl
   const store = config.store ?? {}
@@ -202,10 +208,7 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
       ids.flatMap((from) => ids.filter((to) => to !== from).map((to) => [peerLinkName(from, to), { from, to, proxy: created.get(peerLinkName(from, to))! }] as const)),
     ),
     control,
-    url: (id) => {
-      const { host, port } = connect(id)
-      return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-    },
+    url: (id) => httpUrl(connect(id)),
     // The nodes are not ours to stop; the links we made are ours to remove.
     stop: () => removeLinks(created.values()),
   }

@@ -5,10 +5,11 @@
  * compose file is this layout with Docker's names; the external-mode test is the same
  * layout on loopback, so what CI runs is configured exactly as the containers are.
  */
-import type { StoreSettings } from './node-process.ts'
+import type { StoreSettings } from '../../store/config.ts'
 import { storeArgs } from '../cli/store-options.ts'
 import type { ExternalClusterConfig } from './external-cluster.ts'
-import { formatAddress, peerLinkName, type Address } from './links.ts'
+import { formatAddress, type Address } from '../../store/address.ts'
+import { peerLinkName } from './links.ts'
 import { nodeIds } from './local-cluster.ts'
 
 export type LayoutNode = {

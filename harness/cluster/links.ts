@@ -11,13 +11,7 @@ export const peerLinkName = (from: string, to: string): string => `${from}-${to}
 
 export type LinkSpec = { name: string; listen: string; upstream: string }
 
-export type Address = { host: string; port: number }
-export const formatAddress = ({ host, port }: Address): string => `${host.includes(':') ? `[${host}]` : host}:${port}`
 
-export function parseListen(listen: string): Address {
-  const at = listen.lastIndexOf(':')
-  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) }
-}
 
 /**
  * Creates (or replaces) every link in one `/populate` call and returns the proxies by

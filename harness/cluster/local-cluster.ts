@@ -3,7 +3,8 @@
  * what `quorumlab cluster` runs, and what store tests start.
  */
 import { join } from 'node:path'
-import { NodeProcess, type NodeProcessOptions, type StoreSettings } from './node-process.ts'
+import type { StoreSettings } from '../../store/config.ts'
+import { NodeProcess, type NodeProcessOptions } from './node-process.ts'
 
 export type LocalClusterOptions = {
   /** Number of nodes, named n1..nN. */

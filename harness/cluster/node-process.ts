@@ -7,13 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { PeerAddress } from '../../store/config.ts'
+import { httpUrl } from '../../store/address.ts'
+import type { PeerAddress, StoreSettings } from '../../store/config.ts'
 import type { NodeReadyMessage } from '../cli/store-command.ts'
-import { storeArgs, type storeSettings } from '../cli/store-options.ts'
+import { storeArgs } from '../cli/store-options.ts'
 
 export const QUORUMLAB_BIN = fileURLToPath(new URL('../../bin/quorumlab.js', import.meta.url))
-
-export type StoreSettings = ReturnType<typeof storeSettings>
 
 export type NodeSpec = {
   id: string
@@ -56,7 +55,7 @@ export class NodeProcess {
   }
 
   get url(): string {
-    return `http://${this.spec.host}:${this.spec.port}`
+    return httpUrl(this.spec)
   }
 
   get pid(): number | undefined {
@@ -67,9 +66,6 @@ export class NodeProcess {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
   }
 
-  get paused(): boolean {
-    return this.#paused
-  }
 
   /** The node's last lines of output. */
   get recentOutput(): string {

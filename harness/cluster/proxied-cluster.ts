@@ -7,9 +7,11 @@ import { join } from 'node:path'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import { toxiproxyEndpoint, type ToxiproxyEndpoint } from '../proxy/index.ts'
 import type { Cluster, NodeControl } from './cluster.ts'
-import { clientLinkName, createLinks, formatAddress, peerLinkName, removeLinks, type LinkSpec } from './links.ts'
+import { formatAddress, httpUrl } from '../../store/address.ts'
+import { clientLinkName, createLinks, peerLinkName, removeLinks, type LinkSpec } from './links.ts'
 import { nodeIds } from './local-cluster.ts'
-import { NodeProcess, type StoreSettings } from './node-process.ts'
+import type { StoreSettings } from '../../store/config.ts'
+import { NodeProcess } from './node-process.ts'
 import { freePorts } from './ports.ts'
 
 export type ProxiedClusterOptions = {
@@ -102,7 +104,7 @@ export async function startProxiedCluster(options: ProxiedClusterOptions): Promi
       clientLinks: new Map(ids.map((id) => [id, created.get(clientLinkName(id))!])),
       peerLinks: new Map(pairs.map(({ from, to }) => [peerLinkName(from, to), { from, to, proxy: created.get(peerLinkName(from, to))! }])),
       control,
-      url: (id) => `http://${at(clientPort.get(id)!)}`,
+      url: (id) => httpUrl({ host, port: clientPort.get(id)! }),
       stop,
     }
   } catch (error) {

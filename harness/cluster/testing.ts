@@ -6,9 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { NODE_DEFAULTS } from '../../store/config.ts'
 import { LocalCluster } from './local-cluster.ts'
-import type { StoreSettings } from './node-process.ts'
+import { DEFAULT_STORE_SETTINGS, type StoreSettings } from '../../store/config.ts'
 import { freePorts } from './ports.ts'
 
 export type TestClusterOptions = {
@@ -21,22 +20,14 @@ export type TestCluster = LocalCluster & { dir: string; url(id: string): string 
 
 type Cleanup = (handler: () => Promise<void> | void) => void
 
+/** Fast settings for tests: quick timeouts and gossip, no anti-entropy unless a test asks. */
 export const TEST_SETTINGS: StoreSettings = {
-  n: NODE_DEFAULTS.n,
-  r: NODE_DEFAULTS.r,
-  w: NODE_DEFAULTS.w,
-  versioning: NODE_DEFAULTS.versioning,
+  ...DEFAULT_STORE_SETTINGS,
   token: 'test-token',
-  vnodes: NODE_DEFAULTS.vnodes,
   replicaTimeoutMs: 500,
-  maxValueBytes: NODE_DEFAULTS.maxValueBytes,
-  strict: NODE_DEFAULTS.strict,
   gossipIntervalMs: 100,
-  phiThreshold: NODE_DEFAULTS.phiThreshold,
   hintIntervalMs: 200,
-  readRepair: NODE_DEFAULTS.readRepair,
   antiEntropyIntervalMs: 0,
-  peerConnections: NODE_DEFAULTS.peerConnections,
 }
 
 /** Starts a cluster whose processes and data are removed by `cleanup` at the end of the test. */

@@ -13,3 +13,18 @@ export class RunClock {
     return performance.now() - this.#startMs
   }
 }
+
+/** Waits until the run clock reaches `ms`, or the signal aborts. */
+export function sleepUntil(ms: number, clock: RunClock, signal: AbortSignal): Promise<void> {
+  const wait = ms - clock.nowMs()
+  if (wait <= 0 || signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, wait)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

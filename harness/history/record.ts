@@ -7,6 +7,7 @@
  */
 import type { Dot, VersionInfo } from '../../store/api.ts'
 import type { VersioningMode } from '../../store/versioning.ts'
+import type { WorkloadKind } from '../../workloads/kinds.ts'
 
 /** µs since the start of the run (monotonic). */
 export type Micros = number
@@ -93,7 +94,7 @@ export type RunInfo = {
   strict: boolean
   workload: {
     name: string
-    kind: 'register' | 'set' | 'counter'
+    kind: WorkloadKind
     keys: number
     /** Writes carry the last context read (true) or none (false). */
     readModifyWrite: boolean

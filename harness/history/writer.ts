@@ -14,10 +14,13 @@ export class HistoryWriter {
   #stream: WriteStream
   #next = 0
   #closed: Promise<void> | undefined
+  #error: Error | undefined
 
   constructor(path: string) {
     this.path = path
     this.#stream = createWriteStream(path, { flags: 'w' })
+    // A disk error must not kill the harness before it heals the cluster; close() reports it.
+    this.#stream.on('error', (error) => (this.#error ??= error))
   }
 
   /** Records written so far. */
@@ -25,16 +28,17 @@ export class HistoryWriter {
     return this.#next
   }
 
+  /** Writes a record; after close() records are dropped (a straggler cannot break the file). */
   append(record: UnindexedRecord): HistoryRecord {
     const indexed = { index: this.#next++, ...record } as HistoryRecord
-    this.#stream.write(`${JSON.stringify(indexed)}\n`)
+    if (!this.#closed && !this.#error) this.#stream.write(`${JSON.stringify(indexed)}\n`)
     return indexed
   }
 
-  /** Flushes and closes the file. */
+  /** Flushes and closes the file; rejects with the first write error, if any. */
   close(): Promise<void> {
-    this.#closed ??= new Promise((resolve, reject) => {
-      this.#stream.end((error?: Error | null) => (error ? reject(error) : resolve()))
+    this.#closed ??= new Promise<void>((resolve) => this.#stream.end(() => resolve())).then(() => {
+      if (this.#error) throw this.#error
     })
     return this.#closed
   }

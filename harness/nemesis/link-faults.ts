@@ -7,10 +7,22 @@ import type { Proxy, Toxic } from 'toxiproxy-node-client'
 import { nodeStats } from '../cluster/admin.ts'
 import type { Cluster } from '../cluster/cluster.ts'
 import { peerLinkName } from '../cluster/links.ts'
-import { PARTITION_KINDS, type Nemesis, type NemesisContext, type PartitionKind } from './nemesis.ts'
+import { failures, PARTITION_KINDS, type Nemesis, type NemesisContext, type PartitionKind } from './nemesis.ts'
 
-const removeAll = async (toxics: Toxic<unknown>[]): Promise<void> => {
-  await Promise.all(toxics.map((t) => t.remove().catch(() => undefined)))
+type ToxicBody = Parameters<Proxy['addToxic']>[0]
+
+/** Adds a toxic to every link; returns those added (to be removed later) and what failed. */
+async function addToxics(links: Proxy[], body: ToxicBody): Promise<{ added: Toxic<unknown>[]; error?: string }> {
+  const results = await Promise.allSettled(links.map((proxy) => proxy.addToxic(body)))
+  const added = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Toxic<unknown>] : []))
+  return { added, ...failures(links.map((l) => l.name), results) }
+}
+
+/** Removes toxics; returns those that could not be removed (to try again) and what failed. */
+async function removeToxics(toxics: Toxic<unknown>[]): Promise<{ left: Toxic<unknown>[]; error?: string }> {
+  const results = await Promise.allSettled(toxics.map((t) => t.remove()))
+  const left = toxics.filter((_, i) => results[i].status === 'rejected')
+  return { left, ...failures(toxics.map((t) => t.proxyPath.split('/').pop() ?? t.name), results) }
 }
 
 /**
@@ -25,24 +37,21 @@ export function latencyNemesis(): Nemesis {
     async start({ cluster, options }) {
       const links: Proxy[] = [...cluster.peerLinks.values()].map((l) => l.proxy)
       if (options.latencyClients) links.push(...cluster.clientLinks.values())
-      toxics = await Promise.all(
-        links.map((proxy) =>
-          proxy.addToxic({
-            name: 'nemesis-latency',
-            type: 'latency',
-            stream: 'downstream',
-            toxicity: 1,
-            attributes: { latency: options.latencyMs, jitter: options.jitterMs },
-          }),
-        ),
-      )
-      return { latencyMs: options.latencyMs, jitterMs: options.jitterMs, links: links.length, clients: options.latencyClients }
+      const { added, error } = await addToxics(links, {
+        name: 'nemesis-latency',
+        type: 'latency',
+        stream: 'downstream',
+        toxicity: 1,
+        attributes: { latency: options.latencyMs, jitter: options.jitterMs },
+      })
+      toxics.push(...added)
+      return { latencyMs: options.latencyMs, jitterMs: options.jitterMs, links: added.length, clients: options.latencyClients, ...(error ? { error } : {}) }
     },
     async stop() {
       const count = toxics.length
-      await removeAll(toxics)
-      toxics = []
-      return { links: count }
+      const { left, error } = await removeToxics(toxics)
+      toxics = left
+      return { links: count, ...(error ? { error } : {}) }
     },
   }
 }
@@ -75,23 +84,18 @@ export function dropNemesis(): Nemesis {
     name: 'drop',
     async start({ cluster, options }) {
       before = await traffic(cluster)
-      toxics = await Promise.all(
-        [...cluster.peerLinks.values()].map(({ proxy }) =>
-          proxy.addToxic({
-            name: 'nemesis-drop',
-            type: 'timeout',
-            stream: 'upstream',
-            toxicity: options.dropProbability,
-            attributes: { timeout: 0 },
-          }),
-        ),
+      const { added, error } = await addToxics(
+        [...cluster.peerLinks.values()].map(({ proxy }) => proxy),
+        { name: 'nemesis-drop', type: 'timeout', stream: 'upstream', toxicity: options.dropProbability, attributes: { timeout: 0 } },
       )
-      return { probability: options.dropProbability, links: toxics.length }
+      toxics.push(...added)
+      return { probability: options.dropProbability, links: added.length, ...(error ? { error } : {}) }
     },
     async stop({ cluster, options }) {
       if (toxics.length === 0) return {}
-      await removeAll(toxics)
-      toxics = []
+      const { left, error } = await removeToxics(toxics)
+      toxics = left
+      if (error) return { probability: options.dropProbability, error }
       const after = await traffic(cluster)
       let messages = 0
       let dropped = 0
@@ -153,15 +157,17 @@ export function partitionNemesis(): Nemesis {
       const kind = ctx.options.partition === 'random' ? ctx.rng.pick(PARTITION_KINDS) : ctx.options.partition
       const order = ctx.rng.shuffle(ctx.cluster.nodes.map((n) => n.id))
       const { cuts, description } = partitionCuts(kind, order)
-      disabled = cuts.map(([from, to]) => ctx.cluster.peerLinks.get(peerLinkName(from, to))!.proxy)
-      await Promise.all(disabled.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })))
-      return { kind, ...description, cut: cuts.map(([from, to]) => peerLinkName(from, to)) }
+      const links = cuts.map(([from, to]) => ctx.cluster.peerLinks.get(peerLinkName(from, to))!.proxy)
+      const results = await Promise.allSettled(links.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })))
+      // A link whose disable failed may still have been disabled: heal every one.
+      disabled.push(...links)
+      return { kind, ...description, cut: links.map((p) => p.name), ...failures(links.map((p) => p.name), results) }
     },
     async stop() {
-      const healed = disabled
-      disabled = []
-      await Promise.all(healed.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })))
-      return { healed: healed.map((p) => p.name) }
+      const links = disabled
+      const results = await Promise.allSettled(links.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })))
+      disabled = links.filter((_, i) => results[i].status === 'rejected')
+      return { healed: links.map((p) => p.name), ...failures(links.map((p) => p.name), results) }
     },
   }
 }

@@ -45,3 +45,45 @@ export type Nemesis = {
 /** `count` distinct nodes picked by the nemesis stream. */
 export const pickNodes = (ctx: NemesisContext, count: number): string[] =>
   ctx.rng.shuffle(ctx.cluster.nodes.map((n) => n.id)).slice(0, Math.max(1, Math.min(count, ctx.cluster.nodes.length)))
+
+export type TargetNemesisOptions = {
+  name: NemesisName
+  /** Does the fault to one node; what it returns goes into the start event. */
+  hit(ctx: NemesisContext, node: string): Promise<unknown>
+  /** Undoes it. */
+  undo(ctx: NemesisContext, node: string): Promise<unknown>
+}
+
+/**
+ * A nemesis that hits a few nodes (crash, pause, clock). Each node is hit and healed on
+ * its own: a node whose hit failed is not healed, and a node whose heal failed stays
+ * pending, so the next stop (the run's final heal) tries it again.
+ */
+export function targetNemesis({ name, hit, undo }: TargetNemesisOptions): Nemesis {
+  let hurt: string[] = []
+  return {
+    name,
+    async start(ctx) {
+      const targets = pickNodes(ctx, ctx.options.targets)
+      const results = await Promise.allSettled(targets.map((node) => hit(ctx, node)))
+      hurt.push(...targets.filter((_, i) => results[i].status === 'fulfilled'))
+      const details = Object.fromEntries(targets.flatMap((node, i) => {
+        const r = results[i]
+        return r.status === 'fulfilled' && r.value !== undefined ? [[node, r.value]] : []
+      }))
+      return { targets, ...(Object.keys(details).length > 0 ? { details } : {}), ...failures(targets, results) }
+    },
+    async stop(ctx) {
+      const targets = hurt
+      const results = await Promise.allSettled(targets.map((node) => undo(ctx, node)))
+      hurt = targets.filter((_, i) => results[i].status === 'rejected')
+      return { targets, ...failures(targets, results) }
+    },
+  }
+}
+
+/** `{ error }` naming what failed, or nothing when all went well. */
+export function failures(names: string[], results: PromiseSettledResult<unknown>[]): { error?: string } {
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : []))
+  return failed.length > 0 ? { error: failed.join('; ') } : {}
+}

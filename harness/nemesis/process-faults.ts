@@ -1,38 +1,16 @@
 /** Nemeses on node processes: `crash` (kill -9, restart from its data) and `pause` (SIGSTOP, SIGCONT). */
-import { pickNodes, type Nemesis } from './nemesis.ts'
+import { targetNemesis, type Nemesis } from './nemesis.ts'
 
-export function crashNemesis(): Nemesis {
-  let crashed: string[] = []
-  return {
+export const crashNemesis = (): Nemesis =>
+  targetNemesis({
     name: 'crash',
-    async start(ctx) {
-      crashed = pickNodes(ctx, ctx.options.targets)
-      for (const node of crashed) await ctx.cluster.control.crash(node)
-      return { targets: crashed }
-    },
-    async stop(ctx) {
-      const restarted = crashed
-      crashed = []
-      for (const node of restarted) await ctx.cluster.control.restart(node)
-      return { targets: restarted }
-    },
-  }
-}
+    hit: ({ cluster }, node) => cluster.control.crash(node),
+    undo: ({ cluster }, node) => cluster.control.restart(node),
+  })
 
-export function pauseNemesis(): Nemesis {
-  let paused: string[] = []
-  return {
+export const pauseNemesis = (): Nemesis =>
+  targetNemesis({
     name: 'pause',
-    async start(ctx) {
-      paused = pickNodes(ctx, ctx.options.targets)
-      for (const node of paused) await ctx.cluster.control.pause(node)
-      return { targets: paused }
-    },
-    async stop(ctx) {
-      const resumed = paused
-      paused = []
-      for (const node of resumed) await ctx.cluster.control.resume(node)
-      return { targets: resumed }
-    },
-  }
-}
+    hit: ({ cluster }, node) => cluster.control.pause(node),
+    undo: ({ cluster }, node) => cluster.control.resume(node),
+  })

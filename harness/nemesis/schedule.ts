@@ -3,7 +3,7 @@
  * the measured run ends. Every start and stop is a history record; `healAll` stops
  * whatever is active and is what a run calls at the end, on errors and on Ctrl-C.
  */
-import type { RunClock } from '../history/clock.ts'
+import { sleepUntil, type RunClock } from '../history/clock.ts'
 import type { NemesisRecord, Phase } from '../history/record.ts'
 import type { Nemesis, NemesisContext, NemesisEvent } from './nemesis.ts'
 
@@ -45,11 +45,14 @@ export class NemesisSchedule {
     await this.healAll()
   }
 
-  /** Stops every active nemesis, recording each stop; failures are recorded, not thrown. */
+  /**
+   * Stops every active nemesis, recording each stop; failures are recorded, not thrown,
+   * and a nemesis whose stop failed stays active so the next heal tries it again.
+   */
   async healAll(): Promise<void> {
     for (const nemesis of [...this.#active]) {
-      this.#active.delete(nemesis)
-      await this.#apply(nemesis, 'stop')
+      const event = await this.#apply(nemesis, 'stop')
+      if (!event.error) this.#active.delete(nemesis)
     }
     this.#o.onPhase('heal')
   }
@@ -86,19 +89,4 @@ function describe(name: string, event: NemesisEvent): string {
   if (typeof event.latencyMs === 'number') return `${name} ${event.latencyMs}±${event.jitterMs} ms`
   if (typeof event.probability === 'number') return `${name} p=${event.probability}`
   return name
-}
-
-/** Waits until the run clock reaches `ms`, or the signal aborts. */
-export function sleepUntil(ms: number, clock: RunClock, signal: AbortSignal): Promise<void> {
-  const wait = ms - clock.nowMs()
-  if (wait <= 0 || signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, wait)
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

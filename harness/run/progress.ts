@@ -18,11 +18,13 @@ export type ProgressState = {
 
 export class Progress {
   #bar: cliProgress.SingleBar | undefined
+  #stream: NodeJS.WriteStream
   #plain: boolean
   #lastPlain = 0
   #window: { at: number; done: number }[] = []
 
   constructor({ enabled, stream = process.stderr }: { enabled: boolean; stream?: NodeJS.WriteStream }) {
+    this.#stream = stream
     this.#plain = enabled && !stream.isTTY
     if (enabled && stream.isTTY) {
       this.#bar = new cliProgress.SingleBar(
@@ -47,10 +49,12 @@ export class Progress {
     const payload = { ...state, elapsed: Math.floor(state.elapsedS), total: state.totalS, rate }
     if (this.#bar) {
       if (!this.#bar.isActive) this.#bar.start(state.totalS, 0, payload)
+      // Each stage (warm-up, run, convergence) has its own length.
+      if (this.#bar.getTotal() !== state.totalS) this.#bar.setTotal(state.totalS)
       this.#bar.update(Math.min(state.elapsedS, state.totalS), payload)
     } else if (this.#plain && now - this.#lastPlain > 5000) {
       this.#lastPlain = now
-      process.stderr.write(
+      this.#stream.write(
         `${state.stage} ${payload.elapsed}/${state.totalS} s | ${rate} ops/s | ok ${state.ok} fail ${state.fail} info ${state.info} | nemesis: ${state.nemesis}\n`,
       )
     }

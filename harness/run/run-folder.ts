@@ -1,5 +1,5 @@
 /** A run's folder, `runs/<timestamp>-<workload>-<nemesis>/`, and the `runs/latest` link to the newest. */
-import { mkdir, rm, symlink } from 'node:fs/promises'
+import { mkdir, rename, rm, symlink } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 export type RunFolder = { name: string; dir: string }
@@ -14,16 +14,19 @@ export async function createRunFolder(out: string, workload: string, nemeses: st
     const dir = resolve(join(out, name))
     try {
       await mkdir(dir)
-      await pointLatestAt(out, name)
-      return { name, dir }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
+      throw error
     }
+    await pointLatestAt(out, name)
+    return { name, dir }
   }
 }
 
+/** Replaces `latest` in one step (a new link renamed over it), so readers never miss it. */
 async function pointLatestAt(out: string, name: string): Promise<void> {
-  const latest = join(out, 'latest')
-  await rm(latest, { force: true })
-  await symlink(name, latest)
+  const next = join(out, `.latest-${process.pid}`)
+  await rm(next, { force: true })
+  await symlink(name, next)
+  await rename(next, join(out, 'latest'))
 }

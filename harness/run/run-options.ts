@@ -3,7 +3,7 @@ import type { NemesisName } from '../history/record.ts'
 import type { Arrival } from '../generator/arrivals.ts'
 import type { Routing } from '../generator/op-generator.ts'
 import type { NemesisOptions } from '../nemesis/index.ts'
-import type { StoreSettings } from '../cluster/node-process.ts'
+import type { StoreSettings } from '../../store/config.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
 
 export type RunOptions = {

@@ -12,11 +12,10 @@ import type { Cluster } from '../cluster/cluster.ts'
 import { startProxiedCluster } from '../cluster/proxied-cluster.ts'
 import { ArrivalSchedule } from '../generator/arrivals.ts'
 import { OpGenerator } from '../generator/op-generator.ts'
-import { RunClock } from '../history/clock.ts'
+import { RunClock, sleepUntil } from '../history/clock.ts'
 import type { OpRecord, Phase, RunInfo } from '../history/record.ts'
 import { HistoryWriter } from '../history/writer.ts'
 import { createNemesis, NemesisSchedule } from '../nemesis/index.ts'
-import { sleepUntil } from '../nemesis/schedule.ts'
 import { Session } from '../client/session.ts'
 import { StoreClient } from '../client/store-client.ts'
 import { Random } from '../../workloads/random.ts'
@@ -50,7 +49,12 @@ export type RunHooks = {
 const FINAL_READ_CONCURRENCY = 16
 
 export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Promise<RunResult> {
-  const signal = hooks.signal ?? new AbortController().signal
+  // Stops every client and the nemesis schedule: on Ctrl-C (the caller's signal) and on errors.
+  const stopping = new AbortController()
+  const signal = stopping.signal
+  const interrupted = (): boolean => hooks.signal?.aborted ?? false
+  hooks.signal?.addEventListener('abort', () => stopping.abort(), { once: true })
+  if (hooks.signal?.aborted) stopping.abort()
   // Every client waits on the signal at once.
   setMaxListeners(options.concurrency + FINAL_READ_CONCURRENCY + 8, signal)
   const log = hooks.log ?? (() => {})
@@ -161,7 +165,19 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
       record: (event) => history.append(event),
       onPhase: (p) => (phase = p),
     })
-    await Promise.all([runProcesses(mainEndMs), schedule.run(mainEndMs, signal)])
+    // If either side fails, stop the other before going on: no client or fault may
+    // outlive the heal.
+    const main = await Promise.allSettled([
+      runProcesses(mainEndMs).catch((error: unknown) => {
+        stopping.abort()
+        throw error
+      }),
+      schedule.run(mainEndMs, signal).catch((error: unknown) => {
+        stopping.abort()
+        throw error
+      }),
+    ])
+    for (const outcome of main) if (outcome.status === 'rejected') throw outcome.reason
     await schedule.healAll()
     phase = 'heal'
 
@@ -183,10 +199,10 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
 
     if (!signal.aborted) {
       phase = 'final'
-      stage = 'final reads'
-      stageStartMs = clock.nowMs()
+      clearInterval(ticker)
+      progress.stop()
       const reads = [...written].sort().flatMap((key) => nodes.map((node) => ({ key, node })))
-      stageTotalS = 0
+      log(`final reads: ${written.size} keys through ${nodes.length} nodes`)
       const reader = new Session({ process: options.concurrency, client, workload, clock, phase: () => 'final', record: recordOp })
       let next = 0
       await Promise.all(
@@ -199,10 +215,11 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
       )
     }
     result.completed = !signal.aborted
-    result.interrupted = signal.aborted
+    result.interrupted = interrupted()
   } catch (error) {
+    stopping.abort()
     result.error = (error as Error).message
-    result.interrupted = signal.aborted
+    result.interrupted = interrupted()
   } finally {
     clearInterval(ticker)
     progress.stop()

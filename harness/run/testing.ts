@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TEST_SETTINGS } from '../cluster/testing.ts'
-import type { HistoryRecord, NemesisRecord, OpRecord } from '../history/record.ts'
+import { isNemesis, isOp, type HistoryRecord, type NemesisRecord, type OpRecord } from '../history/record.ts'
 import { PRESETS } from '../../workloads/workload.ts'
 import { RUN_DEFAULTS, type RunOptions } from './run-options.ts'
 
@@ -43,8 +43,8 @@ export function readHistory(path: string): HistoryRecord[] {
     .map((line) => JSON.parse(line) as HistoryRecord)
 }
 
-export const opsOf = (history: HistoryRecord[]): OpRecord[] => history.filter((r): r is OpRecord => typeof r.process === 'number')
-export const nemesisEventsOf = (history: HistoryRecord[]): NemesisRecord[] => history.filter((r): r is NemesisRecord => r.process === 'nemesis')
+export const opsOf = (history: HistoryRecord[]): OpRecord[] => history.filter(isOp)
+export const nemesisEventsOf = (history: HistoryRecord[]): NemesisRecord[] => history.filter(isNemesis)
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)

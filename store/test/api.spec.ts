@@ -57,6 +57,19 @@ test.group('store API', () => {
     assert.sameMembers(read.body.values as string[], ['other-client', 'mine-2'])
   })
 
+  test("a context read from one key is refused on another (it would cover that key's writes)", async ({ assert, cleanup }) => {
+    const cluster = await startTestCluster(cleanup)
+    const n1 = cluster.url('n1')
+    await call(`${n1}/kv/b`, 'PUT', { value: 'acked-b' })
+    await call(`${n1}/kv/a`, 'PUT', { value: 'a' })
+    const readA = await call<ReadResponse>(`${n1}/kv/a`)
+    const misuse = await call(`${n1}/kv/b`, 'PUT', { value: 'other', context: readA.body.context })
+    assert.equal(misuse.status, 400)
+    assert.match(misuse.body.error.message, /another key/)
+    const b = await call<ReadResponse>(`${n1}/kv/b?r=3`)
+    assert.deepEqual(b.body.values, ['acked-b'])
+  })
+
   test('DELETE with the read context removes the value', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup)
     await call(`${cluster.url('n1')}/kv/temp`, 'PUT', { value: 1 })
@@ -122,7 +135,7 @@ test.group('store API', () => {
     const without = await call(`${cluster.url('n1')}/internal/objects/secret`)
     assert.equal(without.status, 401)
     assert.equal(without.body.error.code, 'unauthorized')
-    const wrong = await call(`${cluster.url('n1')}/internal/objects/secret`, 'PUT', { object: { context: { clock: {}, dots: [] }, siblings: [] } }, {
+    const wrong = await call(`${cluster.url('n1')}/internal/batch`, 'POST', { ops: [{ op: 'read', key: 'secret' }] }, {
       'x-quorumlab-token': 'not-the-token',
     })
     assert.equal(wrong.status, 401)

@@ -20,7 +20,7 @@ const validKey = fc.oneof(
 )
 const badQuorum = fc.constantFrom('0', '-1', '4', 'abc', '1.5', '', '99999999999999999999', '2e0', ' 2')
 const forged = `${Buffer.from(JSON.stringify({ clock: { n1: 999999 } })).toString('base64url')}.AAAAAAAAAAAAAAAAAAAAAA`
-const foreign = encodeContext({ clock: { n1: 1 }, dots: [] }, 'another-cluster')
+const foreign = encodeContext({ clock: { n1: 1 }, dots: [] }, { secret: 'another-cluster', key: 'fuzz-x' })
 const badBody = fc.oneof(
   fc.constantFrom(
     '{',
@@ -150,10 +150,8 @@ test.group('store bad input', () => {
     await call(`${base}/kv/kept`, 'PUT', { value: 'kept' })
     const token = { 'x-quorumlab-token': 'test-token' }
     const cases: [string, string, unknown][] = [
-      ['PUT', '/internal/objects/kept', { object: { context: { clock: { n1: 'x' }, dots: [] }, siblings: [] } }],
-      ['PUT', '/internal/objects/kept', { object: { context: { clock: {}, dots: [] }, siblings: [{ dot: { node: 'n1' } }] } }],
-      ['PUT', '/internal/objects/kept', '[1,2,3]'],
-      ['PUT', '/internal/hints/n2/kept', { object: null }],
+      ['POST', '/internal/batch', '[1,2,3]'],
+      ['POST', '/internal/batch', { ops: 'all of them' }],
       ['POST', '/internal/gossip', { from: 'n2', view: [{ node: 'n2', generation: 'one', heartbeat: 1 }] }],
       ['POST', '/internal/gossip', { from: 'n2' }],
       ['POST', '/internal/merkle/nodes', { nodes: [{ arc: 9999, level: 0, index: 0 }] }],
@@ -167,6 +165,23 @@ test.group('store bad input', () => {
       assert.equal(response.status, 400, `${method} ${path} ${JSON.stringify(body)}`)
       assert.equal(response.body.error.code, 'bad_request')
     }
+    // Inside a well-formed batch, each bad op fails alone and changes nothing.
+    const batch = await call(`${base}/internal/batch`, 'POST', {
+      ops: [
+        { op: 'merge', key: 'kept', object: { context: { clock: { n1: 'x' }, dots: [] }, siblings: [] } },
+        { op: 'merge', key: 'kept', object: { context: { clock: {}, dots: [] }, siblings: [{ dot: { node: 'n1' } }] } },
+        { op: 'hint', key: 'kept', object: null },
+        { op: 'hint', owner: 'n2', key: 'kept', object: { context: { clock: {}, dots: [] }, siblings: 'none' } },
+        { op: 'explode', key: 'kept' },
+        { key: 42 },
+        null,
+        { op: 'read', key: 'kept' },
+      ],
+    }, token)
+    assert.equal(batch.status, 200)
+    assert.deepEqual(batch.body.results.slice(0, 7).map((r: { ok: boolean }) => r.ok), [false, false, false, false, false, false, false])
+    assert.isTrue(batch.body.results[7].ok)
+    assert.lengthOf(batch.body.results[7].object.siblings, 1)
     const read = await call<ReadResponse>(`${base}/kv/kept?r=3`)
     assert.deepEqual(read.body.values, ['kept'])
     assert.equal((await call(`${base}/admin/hints`)).body.pending, 0)

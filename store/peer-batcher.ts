@@ -1,0 +1,102 @@
+/**
+ * Batches replica calls: every read, merge and hint a node has for one peer in one turn
+ * of the event loop travels as a single `POST /internal/batch`. Under load this turns many
+ * small messages (each a socket write and a request to parse) into few, which is most of
+ * a node's cost; alone, an op is sent at once, a turn later.
+ */
+import { BATCH_PATH, type BatchOp, type BatchRequest, type BatchResponse, type BatchResult } from './api.ts'
+import { PeerError, type PeerClient } from './peers.ts'
+import { emptyObject, isVersionedObject, type VersionedObject } from './versioning.ts'
+
+export type PeerBatcherOptions = {
+  peers: PeerClient
+  /** Deadline of one batch, ms. */
+  timeoutMs: number
+  /** Ops per batch at most. Default 64. */
+  maxOps?: number
+  /** A batch is sent once the objects in it reach this size (JSON), bytes. Default 8 MiB. */
+  maxBytes?: number
+}
+
+type Waiter = { resolve: (result: BatchResult) => void; reject: (error: unknown) => void }
+type Queue = { ops: BatchOp[]; waiters: Waiter[]; bytes: number }
+
+export class PeerBatcher {
+  #peers: PeerClient
+  #timeoutMs: number
+  #maxOps: number
+  #maxBytes: number
+  #queues = new Map<string, Queue>()
+  #scheduled = false
+
+  constructor({ peers, timeoutMs, maxOps = 64, maxBytes = 8 * 1024 * 1024 }: PeerBatcherOptions) {
+    this.#peers = peers
+    this.#timeoutMs = timeoutMs
+    this.#maxOps = maxOps
+    this.#maxBytes = maxBytes
+  }
+
+  /** The peer's state of the key (empty when it has none). */
+  async read(peer: string, key: string): Promise<VersionedObject> {
+    const result = await this.#enqueue(peer, { op: 'read', key })
+    if (result.object !== undefined && result.object !== null && !isVersionedObject(result.object)) {
+      throw new PeerError('protocol', peer, 'sent a malformed object')
+    }
+    return result.object ?? emptyObject()
+  }
+
+  /** Merges `object` into the peer's state, resolving once it is durable there. */
+  async merge(peer: string, key: string, object: VersionedObject): Promise<void> {
+    await this.#enqueue(peer, { op: 'merge', key, object })
+  }
+
+  /** Has the peer hold `object` for `owner`, durably. */
+  async hint(peer: string, owner: string, key: string, object: VersionedObject): Promise<void> {
+    await this.#enqueue(peer, { op: 'hint', owner, key, object })
+  }
+
+  async #enqueue(peer: string, op: BatchOp): Promise<Extract<BatchResult, { ok: true }>> {
+    const result = await new Promise<BatchResult>((resolve, reject) => {
+      let queue = this.#queues.get(peer)
+      if (!queue) this.#queues.set(peer, (queue = { ops: [], waiters: [], bytes: 0 }))
+      queue.ops.push(op)
+      queue.waiters.push({ resolve, reject })
+      if (op.op !== 'read') queue.bytes += approximateBytes(op.object)
+      if (queue.ops.length >= this.#maxOps || queue.bytes >= this.#maxBytes) this.#send(peer)
+      else if (!this.#scheduled) {
+        this.#scheduled = true
+        setImmediate(() => this.#flush())
+      }
+    })
+    if (!result.ok) throw new PeerError('protocol', peer, result.error)
+    return result
+  }
+
+  #flush(): void {
+    this.#scheduled = false
+    for (const peer of [...this.#queues.keys()]) this.#send(peer)
+  }
+
+  #send(peer: string): void {
+    const queue = this.#queues.get(peer)
+    if (!queue || queue.ops.length === 0) return
+    this.#queues.delete(peer)
+    const body: BatchRequest = { ops: queue.ops }
+    this.#peers.expectOk<BatchResponse>(peer, { method: 'POST', path: BATCH_PATH, body, timeoutMs: this.#timeoutMs }).then(
+      (answer) => {
+        const results = Array.isArray(answer?.results) ? answer.results : []
+        queue.waiters.forEach((w, i) => w.resolve(results[i] ?? { ok: false, error: 'missing from the batch answer' }))
+      },
+      (error: unknown) => {
+        for (const w of queue.waiters) w.reject(error)
+      },
+    )
+  }
+}
+
+/** A cheap upper-bound-ish size of an object's values, so one batch does not grow past the body limit. */
+function approximateBytes(object: VersionedObject): number {
+  let bytes = 256
+  for (const sibling of object.siblings) bytes += 128 + (typeof sibling.value === 'string' ? sibling.value.length * 3 : JSON.stringify(sibling.value)?.length ?? 4)
+  return bytes
+}
