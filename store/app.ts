@@ -77,6 +77,12 @@ const KEY_ROUTE = '/:key{.+}'
 
 export function createApp(parts: AppOptions): Hono {
   const { config, coordinator, replica } = parts
+  // Node-to-node calls and admin calls that change behaviour need the cluster token.
+  const requireToken = (c: Context): void => {
+    if (header(c, TOKEN_HEADER) !== config.token) {
+      throw new ApiError(401, 'unauthorized', `${c.req.method} ${c.req.path} needs the cluster token in ${TOKEN_HEADER}`)
+    }
+  }
   const app = new Hono()
 
   app.onError((error, c) => {
@@ -170,9 +176,7 @@ export function createApp(parts: AppOptions): Hono {
   // ---- node to node ----
   const internal = new Hono()
   internal.use(async (c, next) => {
-    if (header(c, TOKEN_HEADER) !== config.token) {
-      throw new ApiError(401, 'unauthorized', `internal calls need the cluster token in ${TOKEN_HEADER}`)
-    }
+    requireToken(c)
     return next()
   })
   internal.use(limitBody(INTERNAL_BODY_BYTES, INTERNAL_BODY_BYTES))
@@ -274,12 +278,17 @@ export function createApp(parts: AppOptions): Hono {
     c.json({ node: config.id, n: config.n, vnodes: parts.ring.vnodes, nodes: parts.ring.nodes, tokens: parts.ring.tokens }),
   )
   app.get('/admin/config', (c) => c.json({ ...config, token: undefined }))
+  // Runs an anti-entropy round now, with a random live peer (like `nodetool repair`).
+  app.post('/admin/anti-entropy', async (c) => {
+    requireToken(c)
+    const outcome = await parts.antiEntropy.runRound()
+    return c.json({ node: config.id, ran: outcome !== undefined, ...outcome })
+  })
+
   app.get('/admin/clock', (c) => c.json({ node: config.id, skewMs: parts.wallClock.skewMs, now: parts.wallClock.now() }))
   // Changing behaviour needs the cluster token, like node-to-node calls.
   app.post('/admin/clock', async (c) => {
-    if (header(c, TOKEN_HEADER) !== config.token) {
-      throw new ApiError(401, 'unauthorized', `setting the clock needs the cluster token in ${TOKEN_HEADER}`)
-    }
+    requireToken(c)
     const { skewMs } = await readJsonObject<{ skewMs: number }>(c)
     if (!Number.isInteger(skewMs) || Math.abs(skewMs!) > MAX_SKEW_MS) {
       throw badRequest(`skewMs must be an integer from -${MAX_SKEW_MS} to ${MAX_SKEW_MS}`)

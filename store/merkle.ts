@@ -1,7 +1,9 @@
 /**
  * Merkle trees for anti-entropy: one per ring arc, over (key, version digest) of every
- * key the node stores. Leaves are XOR accumulators of per-key hashes, so a write updates
- * its leaf in O(1); inner nodes are hashed from their children on demand and cached.
+ * key the node stores. Writes only mark their key; digests are computed when a tree is
+ * next looked at, so the write path pays nothing. Leaves are XOR accumulators of
+ * per-key hashes (a changed key updates its leaf in O(1)); inner nodes are hashed from
+ * their children on demand and cached.
  * Two replicas of an arc compare roots, walk down only the subtrees that differ, and
  * exchange only the keys of differing leaves.
  */
@@ -34,13 +36,22 @@ type ArcTree = {
   levels: Buffer[][] | undefined
 }
 
+export type MerkleIndexOptions = {
+  ring: Ring
+  /** The stored state of a key (undefined: none), read when its digest is needed. */
+  load: (key: string) => VersionedObject | undefined
+}
+
 export class MerkleIndex {
   #ring: Ring
+  #load: (key: string) => VersionedObject | undefined
   #arcs: ArcTree[]
   #digests = new Map<string, string>()
+  #dirty = new Set<string>()
 
-  constructor(ring: Ring) {
+  constructor({ ring, load }: MerkleIndexOptions) {
     this.#ring = ring
+    this.#load = load
     this.#arcs = ring.tokens.map(() => ({
       leaves: Array.from({ length: LEAVES }, () => Buffer.alloc(HASH_BYTES)),
       keys: Array.from({ length: LEAVES }, () => new Set<string>()),
@@ -52,8 +63,18 @@ export class MerkleIndex {
     return this.#arcs.length
   }
 
-  /** Records the key's current state (undefined: the key is gone). */
-  update(key: string, object: VersionedObject | undefined): void {
+  /** The key's state changed; its digest is brought up to date when next needed. */
+  touch(key: string): void {
+    this.#dirty.add(key)
+  }
+
+  #settle(): void {
+    if (this.#dirty.size === 0) return
+    for (const key of this.#dirty) this.#update(key, this.#load(key))
+    this.#dirty.clear()
+  }
+
+  #update(key: string, object: VersionedObject | undefined): void {
     const digest = object ? versionDigest(object) : undefined
     const previous = this.#digests.get(key)
     if (previous === digest) return
@@ -72,6 +93,7 @@ export class MerkleIndex {
   }
 
   digestOf(key: string): string | undefined {
+    this.#settle()
     return this.#digests.get(key)
   }
 
@@ -80,11 +102,13 @@ export class MerkleIndex {
   }
 
   keyCount(arc: number): number {
+    this.#settle()
     return this.#arcs[arc].keys.reduce((n, keys) => n + keys.size, 0)
   }
 
   /** Hex hash of one tree node. */
   hash({ arc, level, index }: TreeNode): string {
+    this.#settle()
     const tree = this.#arcs[arc]
     tree.levels ??= buildLevels(tree.leaves)
     return tree.levels[level][index].toString('hex')
@@ -92,6 +116,7 @@ export class MerkleIndex {
 
   /** The keys (with digests) under one leaf. */
   leafKeys(arc: number, leaf: number): KeyDigest[] {
+    this.#settle()
     return [...this.#arcs[arc].keys[leaf]].sort().map((key) => ({ key, digest: this.#digests.get(key)! }))
   }
 

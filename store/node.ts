@@ -36,15 +36,15 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const generation = await storage.bumpGeneration()
   const stats = new Stats(config.id)
   const ring = new Ring({ nodes: [config.id, ...config.peers.map((p) => p.id)], vnodes: config.vnodes })
-  const merkle = new MerkleIndex(ring)
-  for (const { key, object } of storage.entries()) merkle.update(key, object)
+  const merkle = new MerkleIndex({ ring, load: (key) => storage.get(key) })
+  for (const key of storage.keys()) merkle.touch(key)
   const wallClock = new WallClock()
   const replica = new Replica({
     node: config.id,
     mode: config.versioning,
     storage,
     now: () => wallClock.now(),
-    onChange: (key, object) => merkle.update(key, object),
+    onChange: (key) => merkle.touch(key),
   })
   const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
   const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs })

@@ -27,8 +27,8 @@ export type ReplicaOptions = {
   storage: Storage
   /** Wall clock used to stamp writes, ms since the epoch. */
   now?: () => number
-  /** Called with every state stored, once it is on disk, in commit order (keeps the Merkle index current). */
-  onChange?: (key: string, object: VersionedObject) => void
+  /** Called with each key whose stored state changed, once on disk (keeps the Merkle index current). */
+  onChange?: (key: string) => void
 }
 
 export class Replica {
@@ -36,7 +36,7 @@ export class Replica {
   readonly mode: VersioningMode
   #storage: Storage
   #now: () => number
-  #onChange: (key: string, object: VersionedObject) => void
+  #onChange: (key: string) => void
 
   constructor({ node, mode, storage, now = Date.now, onChange = () => {} }: ReplicaOptions) {
     this.node = node
@@ -57,7 +57,7 @@ export class Replica {
       const applied = applyWrite(this.mode, current ?? emptyObject(), { node: this.node, counter: nextCounter(), ts, ...write })
       return { store: applied.object, result: applied }
     })
-    this.#onChange(key, result.object)
+    this.#onChange(key)
     return result
   }
 
@@ -72,7 +72,7 @@ export class Replica {
       const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
       return { store: changed ? object : undefined, result: { object, changed } }
     })
-    if (result.changed) this.#onChange(key, result.object)
+    if (result.changed) this.#onChange(key)
     return result
   }
 }

@@ -73,9 +73,9 @@ export class Storage {
     })
   }
 
-  /** Every key with its object, in key order. */
-  *entries(): Generator<{ key: string; object: VersionedObject }> {
-    for (const { key, value } of this.#objects.getRange()) yield { key, object: value }
+  /** Every stored key, in key order. */
+  *keys(): Generator<string> {
+    for (const key of this.#objects.getKeys()) yield key
   }
 
   /** Stores or merges a hint for `owner`, durably. */

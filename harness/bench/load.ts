@@ -33,9 +33,11 @@ export type LoadOptions = {
  */
 export async function loadTest({ url, method, connections, duration, keys }: LoadOptions): Promise<LoadResult> {
   const urls = Array.isArray(url) ? url : [url]
+  // One sequence of keys over every URL, so a key is not written by several at once.
+  const counter = { next: 0 }
   const results = await Promise.all(
     urls.map((u, i) =>
-      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, keys),
+      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, keys, counter),
     ),
   )
   const p50s = results.map((r) => r.p50).sort((a, b) => a - b)
@@ -48,8 +50,14 @@ export async function loadTest({ url, method, connections, duration, keys }: Loa
   }
 }
 
-async function loadOne(url: string, method: 'GET' | 'PUT', connections: number, duration: number, keys: number): Promise<LoadResult> {
-  let n = 0
+async function loadOne(
+  url: string,
+  method: 'GET' | 'PUT',
+  connections: number,
+  duration: number,
+  keys: number,
+  counter: { next: number },
+): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections,
@@ -58,7 +66,8 @@ async function loadOne(url: string, method: 'GET' | 'PUT', connections: number, 
       {
         method,
         setupRequest: (request) => {
-          const key = `bench-${n++ % keys}`
+          const n = counter.next++
+          const key = `bench-${n % keys}`
           return method === 'GET'
             ? { ...request, path: `/kv/${key}` }
             : { ...request, path: `/kv/${key}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: `v${n}` }) }

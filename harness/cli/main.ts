@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { clusterCommand } from './cluster-command.ts'
 import { composeCommand } from './compose-command.ts'
+import { matrixCommand } from './matrix-command.ts'
 import { runProgram } from './command.ts'
 import { reportCommand } from './report-command.ts'
 import { serveCommand } from './serve-command.ts'
@@ -19,6 +20,7 @@ const program = new Command('quorumlab')
   .addCommand(clusterCommand())
   .addCommand(toxiproxyCommand())
   .addCommand(workloadCommand())
+  .addCommand(matrixCommand())
   .addCommand(composeCommand())
   .addCommand(reportCommand())
   .addCommand(serveCommand())

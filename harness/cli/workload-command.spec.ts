@@ -42,7 +42,7 @@ test.group('workload command', () => {
       assert.include(result.stdout, flag)
     }
     assert.include(result.stdout, '(default: "distributed")')
-    assert.include(result.stdout, '(default: ["partition"])')
+    assert.include(result.stdout, '(default: "partition")')
   })
 
   test('bad flags, workloads and cluster files exit 2 naming the problem', async ({ assert, cleanup }) => {

@@ -1,117 +1,36 @@
 /**
  * `quorumlab workload`: the product's main command. A complete chaos run on a local
  * cluster (or an external one with --cluster), with a live progress line, ending with
- * where the results are.
+ * the report and where the results are.
  */
-import { Option } from 'commander'
 import { ClusterConfigError, readClusterConfig } from '../cluster/external-cluster.ts'
-import { ARRIVALS, type Arrival } from '../generator/arrivals.ts'
-import { ROUTINGS, type Routing } from '../generator/op-generator.ts'
-import { NEMESIS_NAMES, type NemesisName } from '../history/record.ts'
-import { PARTITION_KINDS, type PartitionKind } from '../nemesis/index.ts'
+import { NEMESIS_NAMES } from '../history/record.ts'
 import { runWorkload } from '../run/run.ts'
-import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
-import { WORKLOAD_KINDS, type WorkloadKind } from '../../workloads/kinds.ts'
-import { loadWorkload } from '../../workloads/load.ts'
-import { randomSeed } from '../../workloads/random.ts'
-import { WorkloadError, type WriteStyle } from '../../workloads/workload.ts'
+import { RUN_DEFAULTS } from '../run/run-options.ts'
 import { reportRun } from '../../reports/index.ts'
-import { choiceOption, defineCommand, integerOption, numberOption, UsageError } from './command.ts'
-import { addStoreOptions, checkedStoreSettings, storeSettings } from './store-options.ts'
+import { defineCommand, UsageError } from './command.ts'
+import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
+import { checkedStoreSettings, storeSettings } from './store-options.ts'
 
-type Flags = Record<string, unknown> & {
-  workload: string
-  kind?: WorkloadKind
-  keys?: number
-  readFraction?: number
-  valueBytes?: number
-  writeStyle?: WriteStyle
-  nodes: number
-  time: number
-  warmup: number
-  rate: number
-  arrival: Arrival
-  concurrency: number
-  seed?: number
-  routing: Routing
-  nemesis: NemesisName[]
-  nemesisInterval: number
-  latency: number
-  jitter: number
-  latencyClients: boolean
-  drop: number
-  partition: PartitionKind | 'random'
-  clockSkew: number
-  targets: number
-  requestTimeout: number
-  convergenceTimeout: number
-  out: string
-  cluster?: string
-  progress: boolean
-}
+type Flags = RunFlags & { workload: string; nemesis: string; cluster?: string }
 
 /** Exit status of a run that could not complete (interrupted, or an error), as `report` says it. */
 const RUN_INCOMPLETE = 2
 
-function nemesisList(raw: string): NemesisName[] {
-  if (raw === 'none' || raw === '') return []
-  const names = raw.split(',').map((s) => s.trim())
-  for (const name of names) {
-    if (!(NEMESIS_NAMES as readonly string[]).includes(name)) {
-      throw new UsageError(`--nemesis: unknown nemesis "${name}"; expected none or a comma list of ${NEMESIS_NAMES.join(', ')}`)
-    }
-  }
-  return [...new Set(names)] as NemesisName[]
-}
-
 export function workloadCommand() {
-  const d = RUN_DEFAULTS
   const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation')
     .option('--workload <name|file>', 'preset (distributed, clustered) or a .json/.ts workload file', 'distributed')
-    .option('--kind <kind>', `override the workload kind: ${WORKLOAD_KINDS.join(' | ')}`, choiceOption(WORKLOAD_KINDS))
-    .option('--keys <count>', 'override the number of keys', integerOption(1, 10_000_000))
-    .option('--read-fraction <0..1>', 'override the fraction of reads', numberOption(0, 1))
-    .option('--value-bytes <bytes>', 'override the register value size, bytes', integerOption(1, 1024 * 1024))
-    .option('--write-style <style>', 'override: read-modify-write | blind', choiceOption(['read-modify-write', 'blind'] as const))
-    .option('--nodes <count>', 'local mode: store nodes to start', integerOption(1, 32), d.nodes)
-    .option('--time <s>', 'measured run length, s', integerOption(1, 86_400), d.timeS)
-    .option('--warmup <s>', 'warm-up before the measured run (no faults), s', integerOption(0, 3600), d.warmupS)
-    .option('--rate <ops/s>', 'offered load, ops/s over all clients (open loop); 0 = closed loop', integerOption(0, 1_000_000), d.rate)
-    .option('--arrival <kind>', `open-loop inter-arrival times: ${ARRIVALS.join(' | ')}`, choiceOption(ARRIVALS), d.arrival)
-    .option('--concurrency <clients>', 'logical clients (sessions)', integerOption(1, 10_000), d.concurrency)
-    .option('--seed <n>', 'seed for ops, keys, values, arrivals and nemesis targets (default: random, printed)', integerOption(0, 2 ** 31 - 1))
-    .option('--routing <how>', 'random node, or the key\'s coordinator from a client-side ring', choiceOption(ROUTINGS), d.routing)
-    .option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')}`, nemesisList, [...d.nemeses])
-    .option('--nemesis-interval <s>', 'faults on this long, then off as long, s', integerOption(1, 3600), d.nemesisIntervalS)
-    .option('--latency <ms>', 'latency nemesis: added delay per node-to-node response, ms', integerOption(0, 60_000), d.nemesis.latencyMs)
-    .option('--jitter <ms>', 'latency nemesis: ± variation, ms', integerOption(0, 60_000), d.nemesis.jitterMs)
-    .option('--latency-clients', 'latency nemesis: delay client links too', false)
-    .option('--drop <p>', 'drop nemesis: probability a node-to-node message is lost', numberOption(0, 1), d.nemesis.dropProbability)
-    .option('--partition <kind>', `partition nemesis: random | ${PARTITION_KINDS.join(' | ')}`, choiceOption(['random', ...PARTITION_KINDS] as const), d.nemesis.partition)
-    .option('--clock-skew <ms>', 'clock nemesis: how far a node\'s wall clock moves, ms', integerOption(0, 86_400_000), d.nemesis.clockSkewMs)
-    .option('--targets <count>', 'crash, pause and clock nemeses: nodes hit at once', integerOption(1, 32), d.nemesis.targets)
-    .option('--request-timeout <ms>', 'client deadline per request, ms', integerOption(1, 600_000), d.requestTimeoutMs)
-    .option('--convergence-timeout <s>', 'how long to wait for replicas to converge after the final heal, s', integerOption(0, 3600), d.convergenceTimeoutS)
-    .option('--out <dir>', 'folder for run folders', d.out)
+    .option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')}`, RUN_DEFAULTS.nemeses.join(','))
     .option('--cluster <file>', 'external mode: a cluster config file (JSON) instead of local node processes')
-    .addOption(new Option('--no-progress', 'no live progress line'))
-  return addStoreOptions(command).action(async (flags: Flags) => {
-    let workload
-    try {
-      workload = await loadWorkload(flags.workload)
-    } catch (error) {
-      if (error instanceof WorkloadError) throw new UsageError(error.problems.join('\n       '))
-      throw error
-    }
-    for (const [field, value] of [['kind', flags.kind], ['keys', flags.keys], ['readFraction', flags.readFraction], ['valueBytes', flags.valueBytes], ['writeStyle', flags.writeStyle]] as const) {
-      if (value !== undefined) Object.assign(workload, { [field]: value })
-    }
+  return addRunFlags(command).action(async (flags: Flags) => {
+    const nemeses = parseNemeses(flags.nemesis)
+    const workload = await workloadFrom(flags.workload, flags)
     // External mode takes the store's settings from the cluster file.
     const settings = flags.cluster ? storeSettings(flags) : checkedStoreSettings(flags, flags.nodes)
     if (flags.cluster) {
       try {
         const config = await readClusterConfig(flags.cluster)
-        const needs = flags.nemesis.filter((n) => n === 'crash' || n === 'pause')
+        const needs = nemeses.filter((n) => n === 'crash' || n === 'pause')
         if (needs.length > 0 && config.control.type === 'none') {
           throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${flags.cluster} has control.type "none"`)
         }
@@ -120,46 +39,10 @@ export function workloadCommand() {
         throw error
       }
     }
-    const options: RunOptions = {
-      workload,
-      nodes: flags.nodes,
-      settings,
-      timeS: flags.time,
-      warmupS: flags.warmup,
-      rate: flags.rate,
-      arrival: flags.arrival,
-      concurrency: flags.concurrency,
-      seed: flags.seed ?? randomSeed(),
-      routing: flags.routing,
-      nemeses: flags.nemesis,
-      nemesisIntervalS: flags.nemesisInterval,
-      nemesis: {
-        latencyMs: flags.latency,
-        jitterMs: flags.jitter,
-        latencyClients: flags.latencyClients,
-        dropProbability: flags.drop,
-        partition: flags.partition,
-        clockSkewMs: flags.clockSkew,
-        targets: flags.targets,
-      },
-      requestTimeoutMs: flags.requestTimeout,
-      convergenceTimeoutS: flags.convergenceTimeout,
-      out: flags.out,
-      clusterFile: flags.cluster,
-      progress: flags.progress,
-    }
-
-    const controller = new AbortController()
-    const interrupt = (): void => {
-      if (controller.signal.aborted) process.exit(130)
-      process.stderr.write('\ninterrupted: healing the cluster and stopping every process (Ctrl-C again to force)\n')
-      controller.abort()
-    }
-    process.on('SIGINT', interrupt)
-    process.on('SIGTERM', interrupt)
-    const result = await runWorkload(options, { signal: controller.signal, log: (line) => process.stderr.write(`${line}\n`) })
-    process.off('SIGINT', interrupt)
-    process.off('SIGTERM', interrupt)
+    const options = runOptionsFrom(flags, { workload, nemeses, settings, clusterFile: flags.cluster })
+    const interrupt = interruptOnSignals()
+    const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) })
+    interrupt.release()
 
     if (result.error) process.stderr.write(`the run stopped on an error: ${result.error}\n`)
     // Even a cut-short run gets its (partial) history analysed.

@@ -49,8 +49,9 @@ test.group('store under faults', () => {
   })
 
   test('read repair fixes the keys that are read; anti-entropy fixes the rest', async ({ assert, cleanup }) => {
-    // Strict: no hints, so only read repair and anti-entropy can bring n3 up to date.
-    const cluster = await startTestCluster(cleanup, { settings: { strict: true, antiEntropyIntervalMs: 500, replicaTimeoutMs: 300 } })
+    // Strict: no hints. Anti-entropy runs only when asked, so what the reads repaired is
+    // known to be read repair's doing.
+    const cluster = await startTestCluster(cleanup, { settings: { strict: true, antiEntropyIntervalMs: 0, replicaTimeoutMs: 300 } })
     await cluster.node('n3').kill()
     const keys = Array.from({ length: 40 }, (_, i) => `repair-${i}`)
     for (const key of keys) assert.equal((await call(`${cluster.url('n1')}/kv/${key}?w=1`, 'PUT', { value: key })).status, 200)
@@ -63,7 +64,23 @@ test.group('store under faults', () => {
       assert.deepEqual(read.body.values, [key])
     }
     await eventually('read repairs recorded', async () => (await stats(cluster, 'n1')).readRepairs >= readKeys.length)
-    await eventually('anti-entropy makes every range digest equal', () => digestsAgree(cluster), { timeoutMs: 20_000 })
+    for (const key of readKeys) {
+      const read = await call<ReadResponse>(`${cluster.url('n3')}/kv/${key}?r=1`)
+      assert.deepEqual(read.body.values, [key], `read repair brought ${key} to n3`)
+    }
+    // Looked at through the inspection endpoint: a read would repair it.
+    const unread = await call(`${cluster.url('n3')}/internal/objects/${keys[readKeys.length]}`, 'GET', undefined, { 'x-quorumlab-token': 'test-token' })
+    assert.isNull(unread.body.object, 'keys nobody read are still missing on n3')
+    await eventually(
+      'anti-entropy makes every range digest equal',
+      async () => {
+        for (const id of ['n1', 'n2', 'n3']) {
+          await call(`${cluster.url(id)}/admin/anti-entropy`, 'POST', {}, { 'x-quorumlab-token': 'test-token' })
+        }
+        return digestsAgree(cluster)
+      },
+      { timeoutMs: 20_000 },
+    )
     const repairedByAntiEntropy = (await Promise.all(['n1', 'n2', 'n3'].map((id) => stats(cluster, id)))).reduce(
       (sum, s) => sum + s.antiEntropyKeysRepaired,
       0,
@@ -73,6 +90,19 @@ test.group('store under faults', () => {
       const read = await call<ReadResponse>(`${cluster.url('n3')}/kv/${key}?r=1`)
       assert.deepEqual(read.body.values, [key], key)
     }
+  })
+
+  test('anti-entropy runs on its own every interval and brings a replica back in line', async ({ assert, cleanup }) => {
+    const cluster = await startTestCluster(cleanup, { settings: { strict: true, readRepair: false, antiEntropyIntervalMs: 300, replicaTimeoutMs: 300 } })
+    await cluster.node('n3').kill()
+    for (let i = 0; i < 20; i++) assert.equal((await call(`${cluster.url('n1')}/kv/ae-${i}?w=1`, 'PUT', { value: i })).status, 200)
+    await cluster.node('n3').start()
+    await eventually('digests agree', () => digestsAgree(cluster), { timeoutMs: 20_000 })
+    const all = await Promise.all(['n1', 'n2', 'n3'].map((id) => stats(cluster, id)))
+    assert.isAbove(all.reduce((sum, s) => sum + s.antiEntropyRounds, 0), 0)
+    assert.isAtLeast(all.reduce((sum, s) => sum + s.antiEntropyKeysRepaired, 0), 20)
+    assert.equal(all.reduce((sum, s) => sum + s.readRepairs, 0), 0)
+    assert.deepEqual((await call<ReadResponse>(`${cluster.url('n3')}/kv/ae-7?r=1`)).body.values, [7])
   })
 
   test('a paused node is marked down within seconds, and up again after SIGCONT', async ({ assert, cleanup }) => {
