@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
+import { isProcessAlive } from './pid.ts'
 import type { VersionedObject } from './versioning.ts'
 
 export type StorageOptions = {
@@ -137,18 +138,10 @@ function lockDir(dir: string): string {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
   }
   const holder = Number(readFileSync(path, 'utf8'))
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
     throw new StorageLockedError(`data dir ${dir} is in use by pid ${holder} (another node?)`)
   }
   writeFileSync(path, String(process.pid))
   return path
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}

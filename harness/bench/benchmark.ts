@@ -35,3 +35,6 @@ export type Benchmark = {
   description: string
   run(options: BenchOptions): Promise<BenchRow[]>
 }
+
+/** The middle value (the upper middle of an even count). */
+export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { median } from './benchmark.ts'
 
 export type LoadResult = {
   /** Mean requests per second. */
@@ -40,10 +41,9 @@ export async function loadTest({ url, method, connections, duration, keys }: Loa
       loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, keys, counter),
     ),
   )
-  const p50s = results.map((r) => r.p50).sort((a, b) => a - b)
   return {
     rps: results.reduce((sum, r) => sum + r.rps, 0),
-    p50: p50s[Math.floor(p50s.length / 2)],
+    p50: median(results.map((r) => r.p50)),
     p99: Math.max(...results.map((r) => r.p99)),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),

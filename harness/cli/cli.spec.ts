@@ -7,20 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
+import { isProcessAlive } from '../../store/pid.ts'
 import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
 import { freePorts } from '../cluster/ports.ts'
 import { call } from '../cluster/testing.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, ...args], { encoding: 'utf8', timeout: 30_000 })
 
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 test.group('cli', () => {
   test('--help of {$self} lists every flag with its default')
@@ -91,6 +84,6 @@ test.group('cli', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
     assert.equal(await exited, 0)
-    for (const { pid } of pids) assert.isFalse(processAlive(pid), `node pid ${pid} is gone`)
+    for (const { pid } of pids) assert.isFalse(isProcessAlive(pid), `node pid ${pid} is gone`)
   })
 })

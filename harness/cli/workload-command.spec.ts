@@ -9,20 +9,13 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
+import { isProcessAlive } from '../../store/pid.ts'
 import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
 import { eventually } from '../cluster/testing.ts'
 import type { HistoryRecord } from '../history/record.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, 'workload', ...args], { encoding: 'utf8', timeout: 30_000 })
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const listening = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -98,7 +91,7 @@ test.group('workload command', () => {
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('hung'), 30_000))])
     assert.equal(code, 2, output)
     for (const { pid, port } of nodes) {
-      assert.isFalse(alive(pid), `node pid ${pid} is gone`)
+      assert.isFalse(isProcessAlive(pid), `node pid ${pid} is gone`)
       assert.isFalse(await listening(port), `port ${port} is free`)
     }
     const records = readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as HistoryRecord)

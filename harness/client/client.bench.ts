@@ -3,13 +3,11 @@
  * same concurrency, same endpoint (the bare Hono baseline, so the server is not the
  * bottleneck), in the same run.
  */
-import type { Benchmark } from '../bench/benchmark.ts'
+import { median, type Benchmark } from '../bench/benchmark.ts'
 import { loadTest, startBareHono } from '../bench/load.ts'
 import { StoreClient } from './store-client.ts'
 
 const CONNECTIONS = 16
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 export const benchmark: Benchmark = {
   name: 'client',

@@ -5,7 +5,8 @@
 import { test } from '@japa/runner'
 import type { NemesisRecord, OpRecord } from '../history/record.ts'
 import { runWorkload } from './run.ts'
-import { median, nemesisEventsOf, opsOf, readHistory, shortRunOptions } from './testing.ts'
+import { median } from '../bench/benchmark.ts'
+import { nemesisEventsOf, opsOf, readHistory, shortRunOptions } from './testing.ts'
 import { PRESETS } from '../../workloads/workload.ts'
 
 /** The fault windows of one nemesis: from its start's completion to its stop's invocation. */

@@ -46,7 +46,3 @@ export function readHistory(path: string): HistoryRecord[] {
 export const opsOf = (history: HistoryRecord[]): OpRecord[] => history.filter(isOp)
 export const nemesisEventsOf = (history: HistoryRecord[]): NemesisRecord[] => history.filter(isNemesis)
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
