@@ -21,6 +21,8 @@ export class Ring {
   readonly nodes: readonly string[]
   readonly vnodes: number
   readonly tokens: readonly Token[]
+  /** Preference list of each arc, computed once: every request asks for one. */
+  #arcLists: readonly (readonly string[])[]
 
   constructor({ nodes, vnodes = 16 }: RingOptions) {
     if (nodes.length === 0) throw new Error('a ring needs at least one node')
@@ -31,11 +33,18 @@ export class Ring {
     this.tokens = this.nodes
       .flatMap((node) => Array.from({ length: vnodes }, (_, i) => ({ position: ringPosition(`${node}#${i}`), node })))
       .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0))
+    this.#arcLists = this.tokens.map((_, arc) => {
+      const seen = new Set<string>()
+      for (let i = 0; i < this.tokens.length && seen.size < this.nodes.length; i++) {
+        seen.add(this.tokens[(arc + i) % this.tokens.length].node)
+      }
+      return [...seen]
+    })
   }
 
   /** Every node, in the order a key's replicas are chosen. */
-  preferenceList(key: string): string[] {
-    return this.arcPreferenceList(this.arcOf(key))
+  preferenceList(key: string): readonly string[] {
+    return this.#arcLists[this.arcOf(key)]
   }
 
   /**
@@ -47,12 +56,8 @@ export class Ring {
   }
 
   /** The preference list shared by the keys of arc `arc`. */
-  arcPreferenceList(arc: number): string[] {
-    const seen = new Set<string>()
-    for (let i = 0; i < this.tokens.length && seen.size < this.nodes.length; i++) {
-      seen.add(this.tokens[(arc + i) % this.tokens.length].node)
-    }
-    return [...seen]
+  arcPreferenceList(arc: number): readonly string[] {
+    return this.#arcLists[arc]
   }
 
   /** The key's first `n` distinct nodes. */

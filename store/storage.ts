@@ -18,6 +18,9 @@ export type StorageOptions = {
 /** A write held for a home replica that missed it. */
 export type Hint = { owner: string; key: string; object: VersionedObject }
 
+/** Dot counters reserved on disk at a time. */
+const COUNTER_BLOCK = 1000
+
 /** The data dir is held by another live process (two nodes on one dir would issue the same dots). */
 export class StorageLockedError extends Error {
   override name = 'StorageLockedError'
@@ -30,6 +33,8 @@ export class Storage {
   #hints: Database<Hint, string>
   #meta: Database<number, string>
   #counter: number
+  /** Counters up to here are reserved on disk; a restart goes on from here, never reusing one. */
+  #reserved: number
 
   private constructor(root: RootDatabase, lock: string) {
     this.#lock = lock
@@ -37,7 +42,8 @@ export class Storage {
     this.#objects = root.openDB<VersionedObject, string>({ name: 'objects' })
     this.#hints = root.openDB<Hint, string>({ name: 'hints' })
     this.#meta = root.openDB<number, string>({ name: 'meta' })
-    this.#counter = this.#meta.get('counter') ?? 0
+    this.#reserved = this.#meta.get('counter') ?? 0
+    this.#counter = this.#reserved
   }
 
   static open({ dir }: StorageOptions): Storage {
@@ -118,7 +124,11 @@ export class Storage {
 
   #nextCounter(): number {
     this.#counter += 1
-    void this.#meta.put('counter', this.#counter)
+    // Reserved in blocks, in the same transaction as the write that needs the next one.
+    if (this.#counter > this.#reserved) {
+      this.#reserved += COUNTER_BLOCK
+      void this.#meta.put('counter', this.#reserved)
+    }
     return this.#counter
   }
 }
