@@ -11,7 +11,7 @@ export type NodeReadyMessage = { type: 'ready'; node: string; url: string; pid: 
 
 export function storeCommand() {
   const command = defineCommand('store', 'run one store node in the foreground')
-    .requiredOption('--id <id>', 'node id (letters, digits, _ or -)')
+    .requiredOption('--id <id>', 'node id (letters, digits or _)')
     .option('--host <host>', 'interface to listen on', DEFAULT_HOST)
     .option('--port <port>', 'port to listen on (0: any free port)', integerOption(0, 65535), 7001)
     .option('--data-dir <dir>', 'where the node keeps its data (default: data/<id>)')

@@ -73,7 +73,7 @@ export function clusterConfigProblems(raw: unknown): string[] {
   if (!Array.isArray(c.nodes) || nodes.length === 0) problems.push('nodes: must be a non-empty list of {id, address}')
   const ids = new Set<string>()
   nodes.forEach((node, i) => {
-    if (typeof node?.id !== 'string' || !NODE_ID_PATTERN.test(node.id)) problems.push(`nodes[${i}].id: must be 1-64 letters, digits, _ or -`)
+    if (typeof node?.id !== 'string' || !NODE_ID_PATTERN.test(node.id)) problems.push(`nodes[${i}].id: must be 1-64 letters, digits or _`)
     else if (ids.has(node.id)) problems.push(`nodes[${i}].id: "${node.id}" appears twice`)
     else ids.add(node.id)
     if (!isAddress(node?.address)) problems.push(`nodes[${i}].address: must be host:port where the node listens`)
