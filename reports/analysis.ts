@@ -47,8 +47,9 @@ export type HistoryFacts = {
   malformedExamples: MalformedLine[]
   /** Ops whose context could not be decoded (left out of staleness and session checks). */
   badContexts: number
-  /** First and last time in the history, ms since the run started. */
+  /** The smallest op `intended` or other record `invoke`, ms since the run started (0 when none). */
   firstMs: number
+  /** The largest record `complete`, ms since the run started (0 when none). */
   lastMs: number
 }
 
@@ -113,7 +114,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const series = step('timeseries', () => timeseries(table, ranks, staleness, periods))
   const stalenessSummary = step('distributions', () => summariseStaleness(table, ranks, staleness))
   const siblings = summariseSiblings(table)
-  const visibility = visibilityCurve(staleness)
+  const visibility = visibilityCurve(table, ranks, staleness)
   const verdict = decideVerdict({ run, end: scan.end, lostWrites, phantoms, sessions, convergence })
   return {
     run,

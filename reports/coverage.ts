@@ -80,7 +80,7 @@ function sortGroup(counters: Float64Array, rows: Int32Array, start: number, end:
 }
 
 /** Number of entries in [start, end) of `counters` that are <= value. */
-export function upperBound(counters: Float64Array, start: number, end: number, value: number): number {
+function upperBound(counters: Float64Array, start: number, end: number, value: number): number {
   let lo = start
   let hi = end
   while (lo < hi) {
@@ -91,8 +91,22 @@ export function upperBound(counters: Float64Array, start: number, end: number, v
   return lo - start
 }
 
+/**
+ * The write-index positions holding dot (node, counter) of `key`, as [start, end): empty when
+ * no indexed write has that dot, more than one only when writes share it (the vv collision).
+ */
+export function dotPositions(index: WriteIndex, key: number, node: number, counter: number): [start: number, end: number] {
+  const g = key * index.nodes + node
+  const from = index.groupStart[g]
+  const to = index.groupStart[g + 1]
+  const start = from + upperBound(index.counters, from, to, counter - 1)
+  let end = start
+  while (end < to && index.counters[end] === counter) end++
+  return [start, end]
+}
+
 /** Rows of the ok gets whose context decoded: the reads staleness and sessions are about. */
-export function contextReadRows(table: OpTable): Int32Array {
+function contextReadRows(table: OpTable): Int32Array {
   const isRead = (r: number): boolean => table.f[r] === GET && table.type[r] === OK && table.ctxStart[r] >= 0
   let count = 0
   for (let r = 0; r < table.length; r++) if (isRead(r)) count++
@@ -134,7 +148,7 @@ export function rankReads(table: OpTable, index: WriteIndex): ReadRanks {
  * Fills `out` with the ranks of `row`'s context (zeros when it has none) against the
  * writes of `row`'s key; returns the gap positions, or undefined when there are none.
  */
-export function contextRanks(table: OpTable, index: WriteIndex, row: number, out: Int32Array): number[] | undefined {
+function contextRanks(table: OpTable, index: WriteIndex, row: number, out: Int32Array): number[] | undefined {
   out.fill(0)
   const start = table.ctxStart[row]
   if (start < 0) return undefined
@@ -163,8 +177,8 @@ export function contextRanks(table: OpTable, index: WriteIndex, row: number, out
       out[n] = p - from
       continue
     }
-    const at = from + upperBound(index.counters, from, to, counter - 1)
-    for (let q = at; q < to && index.counters[q] === counter; q++) (gaps ??= []).push(q)
+    const [at, end] = dotPositions(index, table.key[row], n, counter)
+    for (let q = at; q < end; q++) (gaps ??= []).push(q)
   }
   // A gap dot can turn out to extend the prefix once earlier loose dots have extended it.
   if (gaps) {

@@ -54,7 +54,7 @@ export type TableColumns = Pick<
   | 'complete' | 'error' | 'dotNode' | 'dotCounter' | 'siblings'
 > & { keys: string[]; nodes: string[]; errors: string[] }
 
-export const tableColumns = (table: OpTable): TableColumns => ({
+const tableColumns = (table: OpTable): TableColumns => ({
   length: table.length, index: table.index, process: table.process, type: table.type, f: table.f, key: table.key,
   node: table.node, coordinator: table.coordinator, phase: table.phase, intended: table.intended, invoke: table.invoke,
   complete: table.complete, error: table.error, dotNode: table.dotNode, dotCounter: table.dotCounter,
@@ -62,7 +62,7 @@ export const tableColumns = (table: OpTable): TableColumns => ({
 })
 
 /** Writes ops.csv: one row per op, in history order. */
-export async function writeOpsCsv(path: string, table: TableColumns): Promise<void> {
+async function writeOpsCsv(path: string, table: TableColumns): Promise<void> {
   const { nodes, keys } = table
   await writeCsv(path, OPS_COLUMNS, table.length, (r) => [
     table.index[r],
@@ -85,7 +85,7 @@ export async function writeOpsCsv(path: string, table: TableColumns): Promise<vo
 }
 
 /** Writes staleness.csv: one row per ok read with a context, in history order. */
-export async function writeStalenessCsv(path: string, table: TableColumns, reads: Int32Array, staleness: StalenessResult): Promise<void> {
+async function writeStalenessCsv(path: string, table: TableColumns, reads: Int32Array, staleness: StalenessResult): Promise<void> {
   const { nodes, keys } = table
   await writeCsv(path, STALENESS_COLUMNS, reads.length, (i) => {
     const r = reads[i]

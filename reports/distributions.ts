@@ -1,6 +1,6 @@
 /** Distributions over reads: k-staleness and sibling counts, as summaries and histograms. */
 import type { ReadRanks } from './coverage.ts'
-import { GET, OK, PHASES, type OpTable } from './op-table.ts'
+import { FINAL, GET, MEASURED_PHASES, OK, PHASES, type OpTable } from './op-table.ts'
 import type { StalenessResult } from './staleness.ts'
 import type { Phase } from '../harness/history/record.ts'
 
@@ -11,7 +11,7 @@ export type HistogramBin = { from: number; to: number; count: number }
  * Exact bins (one per integer) up to `exactUpTo`, then bins doubling in width, so any
  * range of values gives a few dozen bins at most.
  */
-export function integerHistogram(values: ArrayLike<number>, exactUpTo = 100): HistogramBin[] {
+function integerHistogram(values: ArrayLike<number>, exactUpTo = 100): HistogramBin[] {
   let max = -1
   for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i]
   if (max < 0) return []
@@ -31,7 +31,15 @@ export function integerHistogram(values: ArrayLike<number>, exactUpTo = 100): Hi
   return bins
 }
 
+/** The nearest-rank q-quantile (0 < q <= 1) of ascending `sorted`; null when it is empty. */
+export function nearestRank(sorted: ArrayLike<number>, q: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]
+}
+
+/** Headline figures over the reads of {@link MEASURED_PHASES}; `byPhase` has every phase. */
 export type StalenessSummary = {
+  /** The phases the headline figures (reads to histogram) cover. */
+  phases: readonly Phase[]
   /** ok reads with a context (the reads staleness is defined for). */
   reads: number
   /** ok reads whose context was missing or could not be decoded (not analysed). */
@@ -42,39 +50,44 @@ export type StalenessSummary = {
   p50K: number | null
   p99K: number | null
   maxK: number | null
+  /** Every phase with reads, `final` included. */
   byPhase: { phase: Phase; reads: number; staleReads: number; staleFraction: number | null; meanK: number | null }[]
   histogram: HistogramBin[]
 }
 
 export function summariseStaleness(table: OpTable, ranks: ReadRanks, staleness: StalenessResult): StalenessSummary {
-  const count = ranks.reads.length
   let okReads = 0
-  for (let r = 0; r < table.length; r++) if (table.f[r] === GET && table.type[r] === OK) okReads++
+  for (let r = 0; r < table.length; r++) if (table.f[r] === GET && table.type[r] === OK && table.phase[r] !== FINAL) okReads++
   const perPhase = PHASES.map(() => ({ reads: 0, stale: 0, sumK: 0 }))
-  let stale = 0
-  let sumK = 0
-  for (let i = 0; i < count; i++) {
+  const measured = new Int32Array(ranks.reads.length)
+  let count = 0
+  for (let i = 0; i < ranks.reads.length; i++) {
     const k = staleness.k[i]
-    const p = perPhase[table.phase[ranks.reads[i]]]
+    const phase = table.phase[ranks.reads[i]]
+    const p = perPhase[phase]
     p.reads += 1
     p.sumK += k
-    if (k > 0) {
-      stale += 1
-      p.stale += 1
-    }
+    if (k > 0) p.stale += 1
+    if (phase !== FINAL) measured[count++] = k
+  }
+  const ks = measured.subarray(0, count)
+  let stale = 0
+  let sumK = 0
+  for (const k of ks) {
+    if (k > 0) stale += 1
     sumK += k
   }
-  const sorted = staleness.k.slice().sort()
-  const quantile = (q: number): number | null => (count === 0 ? null : sorted[Math.max(0, Math.ceil(q * count) - 1)])
+  const sorted = ks.slice().sort()
   return {
+    phases: MEASURED_PHASES,
     reads: count,
     readsWithoutContext: okReads - count,
     staleReads: stale,
     staleFraction: count > 0 ? stale / count : null,
     meanK: count > 0 ? sumK / count : null,
-    p50K: quantile(0.5),
-    p99K: quantile(0.99),
-    maxK: count > 0 ? sorted[count - 1] : null,
+    p50K: nearestRank(sorted, 0.5),
+    p99K: nearestRank(sorted, 0.99),
+    maxK: nearestRank(sorted, 1),
     byPhase: PHASES.map((phase, i) => ({
       phase,
       reads: perPhase[i].reads,
@@ -82,7 +95,7 @@ export function summariseStaleness(table: OpTable, ranks: ReadRanks, staleness: 
       staleFraction: perPhase[i].reads > 0 ? perPhase[i].stale / perPhase[i].reads : null,
       meanK: perPhase[i].reads > 0 ? perPhase[i].sumK / perPhase[i].reads : null,
     })).filter((p) => p.reads > 0),
-    histogram: integerHistogram(staleness.k),
+    histogram: integerHistogram(ks),
   }
 }
 

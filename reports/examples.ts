@@ -32,10 +32,11 @@ export type ExampleOp = {
 
 export type ResolvedExample = { summary: string; ops: ExampleOp[] }
 
-export const MAX_VALUE_CHARS = 300
+/** Longest value shown in an example, characters. */
+const MAX_VALUE_CHARS = 300
 
 /** Shortens a JSON text for display. */
-export function shortJson(value: unknown, max = MAX_VALUE_CHARS): string {
+function shortJson(value: unknown, max = MAX_VALUE_CHARS): string {
   const text = JSON.stringify(value) ?? 'undefined'
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }

@@ -109,7 +109,7 @@ const OP_FUNCTIONS = new Set(['get', 'put', 'delete'])
 const PHASES = new Set(['warmup', 'fault', 'heal', 'final'])
 
 /** Why a parsed line is not a history record, or undefined when it is one. */
-export function recordProblem(value: unknown): string | undefined {
+function recordProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object'
   const r = value as Record<string, unknown>
   if (typeof r.index !== 'number') return 'no numeric "index"'

@@ -35,13 +35,13 @@ export type ScannedHistory = {
   /** set workload: per key id, the union of the elements of every ok final read. */
   finalElements: Map<number, Set<string>>
   reader: ReaderStats
-  /** Earliest and latest time of any record, µs (both 0 when there is none). */
+  /** The smallest op `intended` or other record `invoke`, and the largest record `complete`, µs since the run started (both 0 when there is none). */
   firstTime: number
   lastTime: number
 }
 
 /** The typed-array columns of an op table. */
-type PortableColumns = Omit<OpTable, 'length' | 'keys' | 'nodes' | 'errors' | 'elements' | 'processes' | 'badContexts'>
+type PortableColumns = Omit<OpTable, 'length' | 'keys' | 'nodes' | 'errors' | 'elements' | 'badContexts'>
 
 const EMPTY = new Float64Array(0)
 
@@ -99,7 +99,7 @@ async function firstRun(path: string): Promise<RunInfo | undefined> {
  * range's column is dropped as soon as it is copied, so the merge needs little more memory
  * than the table itself; the ranges' tables are unusable afterwards.
  */
-export function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
+function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
   const keys = new Interner()
   const nodes = new Interner()
   const errors = new Interner()
@@ -161,7 +161,6 @@ export function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
       for (const element of list) set.add(element)
     }
   })
-  const processes = Math.max(...scans.map((s) => s.table.processes))
   const badContexts = scans.reduce((sum, s) => sum + s.table.badContexts, 0)
   const length = total((s) => s.rows)
   const reader: ReaderStats = { lines: 0, records: 0, malformed: 0, bytes: 0, malformedExamples: [] }
@@ -181,7 +180,6 @@ export function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
     nodes,
     errors,
     elements,
-    processes,
     badContexts,
   } satisfies OpTable
   return {

@@ -1,14 +1,17 @@
 /**
  * Lost writes: acknowledged writes the end of the run no longer shows.
  *
- * - `register`: an ok put is lost when no ok final read of its key shows it (a version
- *   with its dot and its value) and no write that may have happened (ok or info put or
- *   delete of the key) sent a context covering its dot, i.e. superseded it. The contexts
- *   sent to a key are joined once (a join covers exactly what some context covers), so the
- *   check is linear. In `vv` two writes through one coordinator with the same context get
- *   the same dot, and in `lww` a context covers the dots of values it dropped: there a
- *   covering context only supersedes a write some read actually returned (dot and value),
- *   so a colliding or dropped write cannot hide behind a dot it shares or left behind.
+ * - `register`: an ok put is lost when no ok final read of its key shows it (a version with its
+ *   dot and its value) and no later write that is known to have happened sent a context
+ *   covering its dot, i.e. superseded it. Known to have happened: an ok put or delete, or an
+ *   info put whose value some read returned. Other info writes (timed out, never seen) may
+ *   never have been applied, so a context they carried proves nothing: DESIGN's "later
+ *   acknowledged write", widened only to writes a read has shown. The contexts of those
+ *   writes are joined once per key (a join covers exactly what some context covers), so the
+ *   check is linear. In `vv` two writes through one coordinator with the same context get the
+ *   same dot, and in `lww` a context covers the dots of values it dropped: there a covering
+ *   context only supersedes a write some read actually returned (dot and value), so a
+ *   colliding or dropped write cannot hide behind a dot it shares or left behind.
  * - `set` (add-only; the Jepsen set test): an acknowledged element is lost when no ok final
  *   read of its key contains it. Also counted: elements of info adds that did show up
  *   (recovered), and elements in final reads that no add ever attempted (unexpected).
@@ -17,7 +20,7 @@
  */
 import type { RunInfo } from '../harness/history/record.ts'
 import type { WriteIndex } from './coverage.ts'
-import { upperBound } from './coverage.ts'
+import { dotPositions } from './coverage.ts'
 import { FINAL, GET, INFO, OK, PUT, type OpTable } from './op-table.ts'
 import type { Example } from './examples.ts'
 
@@ -26,13 +29,13 @@ export type LostWrites =
   | {
       checked: true
       method: 'register' | 'set'
-      /** ok writes (puts / adds) to keys with an ok final read. */
-      acknowledged: number
+      /** ok writes (puts / adds) to keys with an ok final read: the writes judged. */
+      checkedWrites: number
       /** ok writes to keys without an ok final read (cannot be judged). */
       unchecked: number
-      /** Of the acknowledged: shown by a final read. */
+      /** Of the writes judged: shown by a final read. */
       shown: number
-      /** Of the acknowledged: not shown, superseded by a later write (register only). */
+      /** Of the writes judged: not shown, superseded by a later write (register only). */
       superseded: number
       lost: number
       /** set: info adds whose element showed up in a final read. */
@@ -64,6 +67,13 @@ export function findLostWrites(
 
 function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKeys: Uint8Array, maxExamples: number): LostWrites {
   const nodes = index.nodes
+  // The value hashes of info puts with a context: such a put supersedes only once a read
+  // has returned its value. Usually few.
+  const infoValues = new Set<number>()
+  for (let r = 0; r < table.length; r++) {
+    if (table.f[r] === PUT && table.type[r] === INFO && table.ctxStart[r] >= 0) infoValues.add(table.valueHash[r])
+  }
+  const infoValuesRead = new Set<number>()
   // Marks, by write position, the writes a read returned (dot and value): in a final read
   // (shown) or in any read (observed).
   const shown = new Uint8Array(index.rows.length)
@@ -73,26 +83,26 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
     const final = table.phase[r] === FINAL
     const key = table.key[r]
     for (let v = table.verStart[r]; v < table.verStart[r] + table.siblings[r]; v++) {
+      if (infoValues.size > 0 && infoValues.has(table.verHash[v])) infoValuesRead.add(table.verHash[v])
       const node = table.verNode[v]
       if (node < 0) continue
-      const g = key * nodes + node
-      const from = index.groupStart[g]
-      const to = index.groupStart[g + 1]
-      const counter = table.verCounter[v]
-      for (let p = from + upperBound(index.counters, from, to, counter - 1); p < to && index.counters[p] === counter; p++) {
+      const [start, end] = dotPositions(index, key, node, table.verCounter[v])
+      for (let p = start; p < end; p++) {
         if (table.valueHash[index.rows[p]] !== table.verHash[v]) continue
         observed[p] = 1
         if (final) shown[p] = 1
       }
     }
   }
+  const happened = (r: number): boolean =>
+    table.type[r] === OK || (table.type[r] === INFO && table.f[r] === PUT && infoValuesRead.has(table.valueHash[r]))
 
-  // The join of every context sent with a write that may have happened; loose dots are
+  // The join of every context sent with a write known to have happened; loose dots are
   // few and kept as (key, node, counter) strings.
   const joined = new Float64Array(table.keys.size * nodes)
   const looseByKey = new Set<string>()
   for (let r = 0; r < table.length; r++) {
-    if (table.f[r] === GET || (table.type[r] !== OK && table.type[r] !== INFO) || table.ctxStart[r] < 0) continue
+    if (table.f[r] === GET || table.ctxStart[r] < 0 || !happened(r)) continue
     const key = table.key[r]
     const start = table.ctxStart[r]
     const clockEnd = start + table.ctxClock[r]
@@ -104,7 +114,7 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
   }
   const exactContexts = run.versioning === 'dvv'
 
-  let acknowledged = 0
+  let checkedWrites = 0
   let unchecked = 0
   let shownCount = 0
   let superseded = 0
@@ -118,7 +128,7 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
       unchecked++
       continue
     }
-    acknowledged++
+    checkedWrites++
     if (shown[p]) {
       shownCount++
       continue
@@ -147,11 +157,11 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
     const b = index.rows[p]
     if (index.counters[p] === index.counters[p - 1] && table.key[a] === table.key[b] && table.dotNode[a] === table.dotNode[b]) dotCollisions++
   }
-  return { checked: true, method: 'register', acknowledged, unchecked, shown: shownCount, superseded, lost, recovered: 0, dotCollisions, examples }
+  return { checked: true, method: 'register', checkedWrites, unchecked, shown: shownCount, superseded, lost, recovered: 0, dotCollisions, examples }
 }
 
 function setLosses(table: OpTable, finalKeys: Uint8Array, finalElements: Map<number, Set<string>>, maxExamples: number): LostWrites {
-  let acknowledged = 0
+  let checkedWrites = 0
   let unchecked = 0
   let shown = 0
   let lost = 0
@@ -167,7 +177,7 @@ function setLosses(table: OpTable, finalKeys: Uint8Array, finalElements: Map<num
       unchecked++
       continue
     }
-    acknowledged++
+    checkedWrites++
     if (present) {
       shown++
       continue
@@ -180,5 +190,5 @@ function setLosses(table: OpTable, finalKeys: Uint8Array, finalElements: Map<num
       })
     }
   }
-  return { checked: true, method: 'set', acknowledged, unchecked, shown, superseded: 0, lost, recovered, dotCollisions: 0, examples }
+  return { checked: true, method: 'set', checkedWrites, unchecked, shown, superseded: 0, lost, recovered, dotCollisions: 0, examples }
 }

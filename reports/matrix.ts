@@ -1,12 +1,13 @@
 /**
  * The scenario matrix summary: one row per cell (workload x nemesis) out of each cell's
- * summary.json, written as `matrix.csv` and as a self-contained `index.html` that puts
- * the cells side by side (staleness, latency percentiles, availability, lost writes).
+ * summary.json, written as `matrix.csv` and as a self-contained `index.html`
+ * (html/matrix-page.ts) that puts the cells side by side (staleness, latency percentiles,
+ * availability, lost writes).
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { html } from 'hono/html'
 import csvWriter from 'csv-writer/dist/index.js'
+import { renderMatrixPage } from './html/matrix-page.ts'
 import type { LatencyRow } from './latency.ts'
 import type { RunSummary } from './summary.ts'
 
@@ -19,7 +20,11 @@ export type MatrixCell = {
   summary: RunSummary | undefined
 }
 
-/** One cell's figures; null where the run had nothing to measure. */
+/**
+ * One cell's figures; null where the run had nothing to measure. Staleness and t-visibility
+ * cover the measured phases (final reads left out); ops, ok rate and latencies cover the
+ * whole run.
+ */
 export type MatrixRow = {
   workload: string
   nemesis: string
@@ -67,7 +72,7 @@ export const MATRIX_COLUMNS: { id: keyof MatrixRow; title: string }[] = [
 const latencyOf = (rows: LatencyRow[], f: 'get' | 'put'): LatencyRow | undefined =>
   rows.find((r) => r.from === 'intended' && r.f === f && r.outcome === 'ok' && r.phase === 'all')
 
-export function matrixRow({ workload, nemesis, run, summary }: MatrixCell): MatrixRow {
+function matrixRow({ workload, nemesis, run, summary }: MatrixCell): MatrixRow {
   if (!summary) {
     return {
       workload, nemesis, run, exitCode: null, verdict: 'no summary (the run did not produce one)', ops: null, okRate: null,
@@ -106,76 +111,6 @@ export async function writeMatrix(dir: string, cells: MatrixCell[]): Promise<Mat
   const rows = cells.map(matrixRow)
   const csv = csvWriter.createObjectCsvWriter({ path: join(dir, 'matrix.csv'), header: MATRIX_COLUMNS })
   await csv.writeRecords(rows.map((r) => Object.fromEntries(MATRIX_COLUMNS.map(({ id }) => [id, r[id] ?? '']))))
-  await writeFile(join(dir, 'index.html'), await matrixPage(rows))
+  await writeFile(join(dir, 'index.html'), await renderMatrixPage(rows))
   return rows
-}
-
-type Metric = { id: keyof MatrixRow; label: string; format: (v: number) => string; /** Larger is worse (bars in red). */ worse: 'high' | 'low' }
-
-const pct = (v: number): string => `${(v * 100).toFixed(1)}%`
-const ms = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ms`
-const num = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(2))
-
-const METRICS: Metric[] = [
-  { id: 'staleFraction', label: 'stale reads', format: pct, worse: 'high' },
-  { id: 'meanK', label: 'mean k', format: num, worse: 'high' },
-  { id: 'p99VisibleAfterMs', label: '99% visible after', format: ms, worse: 'high' },
-  { id: 'readP50Ms', label: 'read p50', format: ms, worse: 'high' },
-  { id: 'readP99Ms', label: 'read p99', format: ms, worse: 'high' },
-  { id: 'writeP50Ms', label: 'write p50', format: ms, worse: 'high' },
-  { id: 'writeP99Ms', label: 'write p99', format: ms, worse: 'high' },
-  { id: 'okRate', label: 'ok (all)', format: pct, worse: 'low' },
-  { id: 'faultOkRate', label: 'ok (during faults)', format: pct, worse: 'low' },
-  { id: 'lostWrites', label: 'lost writes', format: num, worse: 'high' },
-  { id: 'convergenceMs', label: 'convergence', format: ms, worse: 'high' },
-]
-
-async function matrixPage(rows: MatrixRow[]): Promise<string> {
-  const max = new Map(METRICS.map((m) => [m.id, Math.max(0, ...rows.map((r) => (r[m.id] as number | null) ?? 0))]))
-  const cell = (row: MatrixRow, m: Metric) => {
-    const value = row[m.id] as number | null
-    if (value === null) return html`<td class="none">–</td>`
-    const top = max.get(m.id) || 1
-    const share = m.worse === 'high' ? value / top : 1 - value
-    const width = Math.max(0, Math.min(100, share * 100)).toFixed(1)
-    return html`<td><span class="bar" style="width:${width}%"></span><span class="v">${m.format(value)}</span></td>`
-  }
-  const page = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>quorumlab scenario matrix</title>
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #1d1d1f; }
-  table { border-collapse: collapse; }
-  th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
-  th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }
-  td { position: relative; }
-  .bar { position: absolute; left: 0; top: 20%; height: 60%; background: #f3b8b8; z-index: 0; }
-  .v { position: relative; z-index: 1; }
-  .none { color: #999; }
-  .ok { color: #1a7f37; } .violated { color: #c62828; font-weight: 600; } .incomplete { color: #b26a00; }
-  caption { text-align: left; margin-bottom: 8px; color: #555; }
-</style>
-</head>
-<body>
-<h1>Scenario matrix</h1>
-<p>Each row is one run (workload x nemesis). Bars compare a column across rows: the longer, the worse.
-Staleness and latencies are over the whole run; latency is measured from intended send time (ok ops).</p>
-<table>
-<thead><tr><th>workload</th><th>nemesis</th>${METRICS.map((m) => html`<th>${m.label}</th>`)}<th>verdict</th></tr></thead>
-<tbody>
-${rows.map(
-  (row) => html`<tr>
-<td>${row.workload}</td><td><a href="${row.run}/index.html">${row.nemesis}</a></td>
-${METRICS.map((m) => cell(row, m))}
-<td class="${row.exitCode === 0 ? 'ok' : row.exitCode === 1 ? 'violated' : 'incomplete'}">${row.verdict}</td>
-</tr>`,
-)}
-</tbody>
-</table>
-</body>
-</html>
-`
-  return String(await page)
 }

@@ -13,6 +13,12 @@ import { F64Column, hashKeyed, I32Column, Interner } from './columns.ts'
 export const OUTCOMES: readonly OpOutcome[] = ['ok', 'fail', 'info']
 export const FUNCTIONS: readonly OpFunction[] = ['get', 'put', 'delete']
 export const PHASES: readonly Phase[] = ['warmup', 'fault', 'heal', 'final']
+/**
+ * The phases of the measured run, which headline figures (staleness, t-visibility) cover:
+ * `final` reads come after the heal and convergence, one per key and node, and would
+ * dilute them (they are often half of all reads), so they only appear per phase.
+ */
+export const MEASURED_PHASES: readonly Phase[] = ['warmup', 'fault', 'heal']
 
 export const OK = 0
 export const FAIL = 1
@@ -23,9 +29,9 @@ export const DELETE = 2
 export const FINAL = 3
 
 /** `ctxStart` of an op that carried no context (a blind write, a failed read). */
-export const NO_CONTEXT = -1
+const NO_CONTEXT = -1
 /** `ctxStart` of an op whose context could not be decoded. */
-export const BAD_CONTEXT = -2
+const BAD_CONTEXT = -2
 
 export type WorkloadKind = RunInfo['workload']['kind']
 
@@ -77,14 +83,13 @@ export type OpTable = {
   verHash: Float64Array
   keys: Interner
   nodes: Interner
-  processes: number
   errors: Interner
   elements: Interner
   badContexts: number
 }
 
 /** The hash a register value is matched by (the key is part of it); strings skip JSON. */
-export const valueHashOf = (key: string, value: unknown): number =>
+const valueHashOf = (key: string, value: unknown): number =>
   typeof value === 'string' ? hashKeyed(key, 1, value) : hashKeyed(key, 2, JSON.stringify(value) ?? 'undefined')
 
 const CACHE_LIMIT = 65_536
@@ -138,7 +143,6 @@ export class OpTableBuilder {
   #nodes = new Interner()
   #errors = new Interner()
   #elements = new Interner()
-  #maxProcess = -1
   #badContexts = 0
   /**
    * Recently seen context strings -> their place in the pool: most contexts repeat, above
@@ -183,7 +187,6 @@ export class OpTableBuilder {
     const f = op.f === 'get' ? GET : op.f === 'put' ? PUT : DELETE
     c.index[r] = op.index
     c.process[r] = op.process
-    if (op.process > this.#maxProcess) this.#maxProcess = op.process
     c.type[r] = type
     c.f[r] = f
     c.key[r] = this.#keys.id(op.key)
@@ -288,7 +291,6 @@ export class OpTableBuilder {
       verHash: this.#verHash.finish(),
       keys: this.#keys,
       nodes: this.#nodes,
-      processes: this.#maxProcess + 1,
       errors: this.#errors,
       elements: this.#elements,
       badContexts: this.#badContexts,

@@ -5,7 +5,7 @@
  * been added to that key by some put (the Jepsen set test's "unexpected").
  */
 import type { RunInfo } from '../harness/history/record.ts'
-import { upperBound, type WriteIndex } from './coverage.ts'
+import { dotPositions, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, GET, OK, PUT, type OpTable } from './op-table.ts'
 
@@ -54,7 +54,6 @@ function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number
     const before = map.get(table.valueHash[r])
     if (before === undefined || table.invoke[r] < before) map.set(table.valueHash[r], table.invoke[r])
   }
-  const nodes = index.nodes
   let reads = 0
   let violations = 0
   const examples: Example[] = []
@@ -63,12 +62,10 @@ function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number
     reads++
     for (let v = table.verStart[r]; v < table.verStart[r] + table.siblings[r]; v++) {
       if (table.verNode[v] >= 0) {
-        const g = table.key[r] * nodes + table.verNode[v]
-        const from = index.groupStart[g]
-        const to = index.groupStart[g + 1]
-        const counter = table.verCounter[v]
+        const [start, end] = dotPositions(index, table.key[r], table.verNode[v], table.verCounter[v])
         let matched = false
-        for (let p = from + upperBound(index.counters, from, to, counter - 1); p < to && index.counters[p] === counter && !matched; p++) {
+        for (let p = start; p < end && !matched; p++) {
+
           const w = index.rows[p]
           matched = table.valueHash[w] === table.verHash[v] && table.invoke[w] < table.complete[r]
         }

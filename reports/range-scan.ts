@@ -8,7 +8,9 @@ import type { HarnessRecord, NemesisRecord, OpRecord, RunInfo } from '../harness
 import { estimateLines, HistoryReader, type MalformedLine } from './history-reader.ts'
 import { OpTableBuilder, type OpTable, type WorkloadKind } from './op-table.ts'
 
+/** The harness's `converged` record: whether replicas agreed, after how long (ms), and when it was recorded (`at`, µs since the run started). */
 export type ConvergedEvent = { converged: boolean; ms: number; at: number }
+/** The harness's `end` record; `at`: when it was recorded, µs since the run started. */
 export type EndEvent = { completed: boolean; interrupted: boolean; reason?: string; at: number }
 
 export type ReaderStats = { lines: number; records: number; malformed: number; bytes: number; malformedExamples: MalformedLine[] }
@@ -30,7 +32,9 @@ export type RangeScan = {
   /** set workload: per local key id, the elements of every ok final read. */
   finalElements: [number, string[]][]
   reader: ReaderStats
+  /** The smallest op `intended` or other record `invoke`, µs since the run started (+Infinity in an empty range). */
   firstTime: number
+  /** The largest record `complete`, µs since the run started (-Infinity in an empty range). */
   lastTime: number
 }
 

@@ -20,6 +20,7 @@ function history(): HistoryBuilder {
   h.get({ process: 1, key: 'k,with "comma"', context: {}, at: [20, 21] })
   h.get({ process: 1, key: 'k,with "comma"', values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, at: [1500, 1502] })
   h.put({ process: 2, value: 'b', type: 'info', at: [30, 5030] })
+  h.get({ process: 5, key: 'k,with "comma"', values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [1600, 1601] })
   return h.end()
 }
 
@@ -36,15 +37,16 @@ test.group('reportRun', () => {
 
     const ops = await csvLines(dir, 'ops.csv')
     assert.equal(ops[0], OPS_COLUMNS.join(','))
-    assert.lengthOf(ops, 1 + 4)
+    assert.lengthOf(ops, 1 + 5)
     assert.equal(ops[1], '1,0,ok,put,"k,with ""comma""",n1,n1,heal,0,0,10000,10000,10000,,n1:1,')
-    assert.equal(ops[4], '4,2,info,put,k,n1,,heal,30000,30000,5030000,5000000,5000000,timeout,,')
+    assert.equal(ops[5], '5,2,info,put,k,n1,,heal,30000,30000,5030000,5000000,5000000,timeout,,')
 
     const staleness = await csvLines(dir, 'staleness.csv')
     assert.equal(staleness[0], STALENESS_COLUMNS.join(','))
     assert.deepEqual(staleness.slice(1), [
       '2,1,"k,with ""comma""",n1,heal,20000,21000,1,1,1,0,1,10000,0',
       '3,1,"k,with ""comma""",n1,heal,1500000,1502000,0,1,0,1,1,1490000,1',
+      '4,5,"k,with ""comma""",n1,final,1600000,1601000,0,1,0,1,1,1590000,1',
     ])
     assert.equal((await csvLines(dir, 'latency.csv'))[0], LATENCY_COLUMNS.join(','))
     assert.equal((await csvLines(dir, 'visibility.csv'))[0], VISIBILITY_COLUMNS.join(','))
@@ -54,8 +56,10 @@ test.group('reportRun', () => {
 
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary
     assert.equal(summary.exitCode, 0)
-    assert.equal(summary.history.ops, 4)
+    assert.equal(summary.history.ops, 5)
     assert.equal(summary.staleness.staleReads, 1)
+    assert.equal(summary.staleness.reads, 2, 'the final read is not in the headline figures')
+
     assert.includeMembers(summary.files, ['ops.csv', 'index.html'])
     assert.include(printed.join('\n'), 'exit 0: no promised guarantee violated')
     assert.include(printed.join('\n'), 'guarantee')

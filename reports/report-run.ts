@@ -13,7 +13,8 @@ import { CSV_FILES, startOpsCsv, startStalenessCsv, writeSummaryCsvFiles } from 
 import { resolveExamples, type ResolvedExample } from './examples.ts'
 import { buildChartData } from './html/chart-data.ts'
 import { renderReportPage } from './html/report-page.ts'
-import { buildSummary, terminalSummary, type RunSummary } from './summary.ts'
+import { buildSummary, type RunSummary } from './summary.ts'
+import { terminalSummary } from './terminal-summary.ts'
 import type { ExitCode, GuaranteeResult } from './verdict.ts'
 
 export type ReportOptions = {

@@ -1,18 +1,21 @@
 /**
  * `quorumlab serve`: browses the runs folder, like Jepsen's `serve`. `/` lists every run
  * (newest first, with its verdict read from summary.json), `/runs/<name>/` lists a run's
- * files, and `/runs/<name>/<file>` serves them (the HTML report opens as is). Listens on
- * 127.0.0.1 unless told otherwise. Run names and summaries are escaped by hono's `html`.
+ * files (`/runs/latest/`: the latest run's), and `/runs/<name>/<file>` serves them (the
+ * HTML report opens as is). Only plain names are served: no dot files or dot folders, and
+ * nothing a link leads to outside the runs folder. Listens on 127.0.0.1 unless told
+ * otherwise. Run names and summaries are escaped by hono's `html`.
  */
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import { html } from 'hono/html'
-import { readdir, readFile, readlink, stat } from 'node:fs/promises'
+import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { basename, join, resolve } from 'node:path'
+import { basename, join, resolve, sep } from 'node:path'
 import type { RunInfo } from '../harness/history/record.ts'
-import type { RunSummary } from './summary.ts'
+import { htmlPage } from './html/page-shell.ts'
+import { HISTORY_FILE } from './report-run.ts'
 
 export type RunListing = {
   name: string
@@ -28,8 +31,40 @@ export type RunListing = {
 }
 
 const LATEST = 'latest'
-/** What a run folder may be called in a URL: no separators, no dot files. */
+/** A plain name: what a run folder, or any path segment the server serves, may be called (no separators, no dot files). */
 const RUN_NAME = /^[^/\\.][^/\\]*$/
+
+/** The name of the run `runs/latest` points at; null without the link. */
+const latestRun = (dir: string): Promise<string | null> => readlink(join(dir, LATEST)).then((target) => basename(target), () => null)
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The run record's fields the index shows, checked: true when `value` has them all. */
+function isRunInfo(value: unknown): value is RunInfo {
+  if (!isObject(value) || !isObject(value.workload)) return false
+  const { workload, nemeses } = value
+  return (
+    typeof value.startedAt === 'string' &&
+    typeof workload.name === 'string' &&
+    typeof workload.kind === 'string' &&
+    typeof value.versioning === 'string' &&
+    ['n', 'r', 'w'].every((field) => typeof value[field] === 'number') &&
+    typeof value.strict === 'boolean' &&
+    Array.isArray(nemeses) &&
+    nemeses.every((n) => typeof n === 'string')
+  )
+}
+
+/** What the index shows of a parsed summary.json; undefined when it does not have the shape written by reportRun. */
+function summaryListing(parsed: unknown): RunListing['summary'] | undefined {
+  if (!isObject(parsed) || !isObject(parsed.verdict) || !isObject(parsed.history)) return undefined
+  const { exitCode, run } = parsed
+  const { reason } = parsed.verdict
+  const { ops } = parsed.history
+  if (typeof exitCode !== 'number' || typeof reason !== 'string' || typeof ops !== 'number') return undefined
+  if (run !== null && !isRunInfo(run)) return undefined
+  return { exitCode, reason, ops, run: run as RunInfo | null }
+}
 
 /** The runs in `dir`, newest first (run folders start with a timestamp). */
 export async function listRuns(dir: string): Promise<RunListing[]> {
@@ -39,30 +74,26 @@ export async function listRuns(dir: string): Promise<RunListing[]> {
   } catch {
     return []
   }
-  const latestTarget = await readlink(join(dir, LATEST)).then((target) => basename(target), () => null)
+  const latestTarget = await latestRun(dir)
+  const root = await realpath(dir)
   const runs: RunListing[] = []
   for (const name of entries) {
     if (name === LATEST || !RUN_NAME.test(name)) continue
     const path = join(dir, name)
     const info = await stat(path).catch(() => null)
-    if (!info?.isDirectory()) continue
+    if (!info?.isDirectory() || !(await realPathInside(root, path))) continue
     const files = (await readdir(path).catch(() => [] as string[])).filter((f) => RUN_NAME.test(f)).sort()
     let summary: RunListing['summary'] = null
     let problem: string | null = null
     if (files.includes('summary.json')) {
       try {
-        const parsed = JSON.parse(await readFile(join(path, 'summary.json'), 'utf8')) as Partial<RunSummary>
-        summary = {
-          exitCode: Number(parsed.exitCode),
-          reason: String(parsed.verdict?.reason ?? ''),
-          ops: Number(parsed.history?.ops ?? 0),
-          run: parsed.run ?? null,
-        }
+        summary = summaryListing(JSON.parse(await readFile(join(path, 'summary.json'), 'utf8'))) ?? null
+        if (!summary) problem = 'summary.json has an unexpected shape'
       } catch (error) {
         problem = `summary.json unreadable: ${(error as Error).message}`
       }
     }
-    runs.push({ name, latest: name === latestTarget, hasHistory: files.includes('history.jsonl'), hasReport: files.includes('index.html'), files, summary, problem })
+    runs.push({ name, latest: name === latestTarget, hasHistory: files.includes(HISTORY_FILE), hasReport: files.includes('index.html'), files, summary, problem })
   }
   return runs.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0))
 }
@@ -71,21 +102,29 @@ const STYLE = `body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}ta
 th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}th{background:#f5f5f5}
 .exit-0{color:#2e7d32;font-weight:600}.exit-1{color:#c62828;font-weight:600}.exit-2{color:#ef6c00;font-weight:600}.muted{color:#777}`
 
-const page = (title: string, body: unknown) => html`<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:" />
-    <title>${title}</title>
-    <link rel="icon" href="data:," />
-    <style>
-      ${STYLE}
-    </style>
-  </head>
-  <body>
-    ${body}
-  </body>
-</html>`
+const page = (title: string, body: unknown) => htmlPage({ title, style: STYLE, body })
+
+/**
+ * The real path of the file that `relative` (the URL path below /runs/) names, or undefined
+ * when it may not be served: a segment that is not a plain name (dot files and folders,
+ * `..`), anything but a file, or a target outside the runs folder once links are followed
+ * (`latest` itself leads inside).
+ */
+async function servableFile(dir: string, relative: string): Promise<string | undefined> {
+  const segments = relative.split('/')
+  if (!segments.every((segment) => RUN_NAME.test(segment))) return undefined
+  const root = await realpath(dir).catch(() => undefined)
+  const target = root && (await realPathInside(root, join(dir, ...segments)))
+  const info = target ? await stat(target).catch(() => undefined) : undefined
+  return info?.isFile() ? target : undefined
+}
+
+/** The real path of `path` (links followed) when it is inside the folder whose real path is `root`; else undefined. */
+async function realPathInside(root: string, path: string): Promise<string | undefined> {
+  const real = await realpath(path).catch(() => undefined)
+  return real?.startsWith(root + sep) ? real : undefined
+}
+
 
 const runLink = (name: string, file = ''): string => `/runs/${encodeURIComponent(name)}/${file ? encodeURIComponent(file) : ''}`
 
@@ -133,7 +172,8 @@ export function createRunsApp(options: RunsAppOptions): Hono {
   app.get('/runs.json', async (c) => c.json(await listRuns(dir)))
   app.get('/runs/:name/', async (c) => {
     const name = c.req.param('name')
-    const run = RUN_NAME.test(name) ? (await listRuns(dir)).find((r) => r.name === name) : undefined
+    const target = name === LATEST ? await latestRun(dir) : name
+    const run = target && RUN_NAME.test(target) ? (await listRuns(dir)).find((r) => r.name === target) : undefined
     if (!run) return c.html(page('not found', html`<h1>No run called ${name}</h1><p><a href="/">all runs</a></p>`), 404)
     return c.html(
       page(
@@ -147,13 +187,11 @@ export function createRunsApp(options: RunsAppOptions): Hono {
     )
   })
   app.get('/runs/:name', (c, next) => (RUN_NAME.test(c.req.param('name')) ? c.redirect(runLink(c.req.param('name'))) : next()))
-  app.use(
-    '/runs/*',
-    serveStatic({
-      root: dir,
-      rewriteRequestPath: (path) => path.replace(/^\/runs/, ''),
-    }),
-  )
+  app.get('/runs/*', async (c, next) => {
+    const file = await servableFile(dir, c.req.path.slice('/runs/'.length))
+    // Served from the checked real path, so a link swapped after the check is not followed.
+    return file ? serveStatic({ path: file })(c, next) : next()
+  })
   app.notFound((c) => c.html(page('not found', html`<h1>Not found</h1><p><a href="/">all runs</a></p>`), 404))
   return app
 }

@@ -115,6 +115,19 @@ test.group('sessions: writes follow reads', () => {
   })
 })
 
+test.group('sessions: final reads', () => {
+  test('the final reads, concurrent under one process id, are no session: no false monotonic-reads violation', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'dvv' })
+    h.put({ process: 0, key: 'k', value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.converged(false, 10, 100)
+    h.get({ process: 5, key: 'k', node: 'n1', values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [200, 205] })
+    h.get({ process: 5, key: 'k', node: 'n2', context: {}, phase: 'final', at: [200, 206] })
+    const a = await analyseBuilt(h.end())
+    assert.deepEqual(violations(a), none)
+    for (const g of SESSION_GUARANTEES) assert.equal(a.sessions[g].checkedReads, 0, g)
+  })
+})
+
 test.group('sessions: against the definitions', () => {
   const compare = async (seed: number, versioning: 'dvv' | 'vv', looseDots: boolean, exact: readonly SessionGuarantee[]) => {
     const h = randomHistory(seed, { versioning, ops: 40, looseDots })

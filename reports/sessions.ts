@@ -1,5 +1,6 @@
 /**
- * Session guarantee checkers, per client (`process`) and key, over ok ops only:
+ * Session guarantee checkers, per client (`process`) and key, over ok ops of the measured
+ * phases only:
  *
  * - read-your-writes: a session's read covers every write the session made to the key.
  * - monotonic reads: a session's read covers everything its earlier reads of the key covered.
@@ -8,7 +9,10 @@
  *   read of the key before that write.
  *
  * A session's ops are taken in file (completion) order, which is its program order since a
- * process runs one op at a time. Contexts are compared as ranks (coverage.ts), so each
+ * workload client runs one op at a time. The harness's final reads are no client session:
+ * they run concurrently under one process id after the heal, so their completion order is
+ * no program order, and they are left out, as sessions and as the reads checked against
+ * other sessions' writes. Contexts are compared as ranks (coverage.ts), so each
  * check is O(nodes) per read: the first two keep per-session maxima; the last two give
  * every write a requirement vector (ranks it needs covered) and take, per (key, node),
  * prefix maxima of those vectors in dot order, because a read covers a prefix of that
@@ -25,7 +29,7 @@
  */
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
-import { OK, type OpTable } from './op-table.ts'
+import { FINAL, OK, type OpTable } from './op-table.ts'
 
 export const SESSION_GUARANTEES = ['read-your-writes', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads'] as const
 export type SessionGuarantee = (typeof SESSION_GUARANTEES)[number]
@@ -61,277 +65,376 @@ type SessionState = {
 /** How many own writes a monotonic-writes verification looks at before giving up. */
 const VERIFY_STEPS = 256
 
-export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRanks, options: SessionOptions = {}): SessionResults {
-  const maxExamples = options.maxExamples ?? 10
-  const nodes = index.nodes
-  const { groupStart, rows, counters, positionOf } = index
-  const positions = rows.length
-  const results = Object.fromEntries(
-    SESSION_GUARANTEES.map((g) => [g, { checkedReads: 0, violations: 0, examples: [] as Example[] }]),
-  ) as SessionResults
-  const report = (guarantee: SessionGuarantee, example: () => Example): void => {
-    const check = results[guarantee]
-    check.violations += 1
-    if (check.examples.length < maxExamples) check.examples.push(example())
-  }
-  const at = (row: number): string => `#${table.index[row]}`
-  const keyName = (row: number): string => table.keys.names[table.key[row]]
-  const ms = (us: number): string => `${(us / 1000).toFixed(1)} ms`
-  /** Position within its (key, node) group. */
-  const local = (p: number): number => p - groupStart[table.key[rows[p]] * nodes + table.dotNode[rows[p]]]
+/** What every checker shares: the inputs, the results, and lookups over the write index. */
+class Checking {
+  readonly table: OpTable
+  readonly index: WriteIndex
+  readonly ranks: ReadRanks
+  readonly nodes: number
+  /** `rank[i * nodes + n]`: how many writes of read i's key through node n it covers (a prefix). */
+  readonly rank: Int32Array
+  /**
+   * need[p]: the rank a read needs on the write's node to cover the write at position p
+   * (equal dots, the vv collision, are covered together).
+   */
+  readonly need: Int32Array
+  readonly results: SessionResults
+  /** The session state of each (process, key) with ok ops, by `process * keys + key`. */
+  readonly states = new Map<number, SessionState>()
+  #maxExamples: number
 
-  // need[p]: the rank a read needs on the write's node to cover the write at position p
-  // (equal dots, the vv collision, are covered together).
-  const need = new Int32Array(positions)
-  for (let g = 0; g + 1 < groupStart.length; g++) {
-    for (let p = groupStart[g + 1] - 1; p >= groupStart[g]; p--) {
-      need[p] = p + 1 < groupStart[g + 1] && counters[p + 1] === counters[p] ? need[p + 1] : p - groupStart[g] + 1
+  constructor(table: OpTable, index: WriteIndex, ranks: ReadRanks, maxExamples: number) {
+    this.table = table
+    this.index = index
+    this.ranks = ranks
+    this.nodes = index.nodes
+    this.rank = ranks.ranks
+    this.#maxExamples = maxExamples
+    this.results = Object.fromEntries(
+      SESSION_GUARANTEES.map((g) => [g, { checkedReads: 0, violations: 0, examples: [] as Example[] }]),
+    ) as SessionResults
+    const { groupStart, counters } = index
+    this.need = new Int32Array(index.rows.length)
+    for (let g = 0; g + 1 < groupStart.length; g++) {
+      for (let p = groupStart[g + 1] - 1; p >= groupStart[g]; p--) {
+        this.need[p] = p + 1 < groupStart[g + 1] && counters[p + 1] === counters[p] ? this.need[p + 1] : p - groupStart[g] + 1
+      }
     }
   }
+
+  report(guarantee: SessionGuarantee, example: () => Example): void {
+    const check = this.results[guarantee]
+    check.violations += 1
+    if (check.examples.length < this.#maxExamples) check.examples.push(example())
+  }
+
+  at(row: number): string {
+    return `#${this.table.index[row]}`
+  }
+
+  keyName(row: number): string {
+    return this.table.keys.names[this.table.key[row]]
+  }
+
+  sessionOf(row: number): number {
+    return this.table.process[row] * this.table.keys.size + this.table.key[row]
+  }
+
+  /** Position p within its (key, node) group. */
+  local(p: number): number {
+    const row = this.index.rows[p]
+    return p - this.index.groupStart[this.table.key[row] * this.nodes + this.table.dotNode[row]]
+  }
+
+  gapsOf(i: number): number[] | undefined {
+    return this.ranks.gaps.size > 0 ? this.ranks.gaps.get(i) : undefined
+  }
+
+  /** The first write of `key` through node n that read i does not cover (never a gap dot). */
+  firstUncovered(key: number, n: number, i: number): number {
+    return this.index.rows[this.index.groupStart[key * this.nodes + n] + this.rank[i * this.nodes + n]]
+  }
+}
+
+/**
+ * Requirement vectors of every write, `need[p * nodes + n]`: the rank on node n a read must
+ * have for the write at position p to be followed correctly, with `row` the op behind it;
+ * and their prefix maxima along each (key, node) group's dot order (`max`, at `arg`).
+ */
+type Requirements = { need: Int32Array; row: Int32Array; max: Int32Array; arg: Int32Array }
+
+export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRanks, options: SessionOptions = {}): SessionResults {
+  const c = new Checking(table, index, ranks, options.maxExamples ?? 10)
+  const { monotonicWrites, writesFollowReads } = sessionPass(c)
+  for (let i = 0; i < ranks.reads.length; i++) {
+    if (table.phase[ranks.reads[i]] === FINAL) continue
+    checkMonotonicWrites(c, monotonicWrites, i)
+    checkWritesFollowReads(c, writesFollowReads, i)
+  }
+  return c.results
+}
+
+/**
+ * The sessions' ok ops in program order: checks read-your-writes and monotonic reads at each
+ * read, against what the session did before, and gives every write its requirement
+ * vectors: monotonic writes (the session's earlier writes) and writes-follow-reads (what
+ * the session had read before it).
+ */
+function sessionPass(c: Checking): { monotonicWrites: Requirements; writesFollowReads: Requirements } {
+  const { table, index, ranks, nodes } = c
+  const positions = index.rows.length
   const readOf = new Int32Array(table.length).fill(-1)
   for (let i = 0; i < ranks.reads.length; i++) readOf[ranks.reads[i]] = i
-  const rank = ranks.ranks
-  const gapsOf = (i: number): number[] | undefined => (ranks.gaps.size > 0 ? ranks.gaps.get(i) : undefined)
-  /** The first write of `key` through node n that read i does not cover (never a gap dot). */
-  const firstUncovered = (key: number, n: number, i: number): number => rows[groupStart[key * nodes + n] + rank[i * nodes + n]]
-
-  // Requirement vectors of every write: monotonic writes (own earlier writes) and
-  // writes-follow-reads (the session's reads before it), with the rows behind them.
   const mwNeed = new Int32Array(positions * nodes)
   const mwRow = new Int32Array(positions * nodes).fill(-1)
   const wfrNeed = new Int32Array(positions * nodes)
   const wfrRow = new Int32Array(positions * nodes).fill(-1)
-
-  const states = new Map<number, SessionState>()
-  const keyCount = table.keys.size
-  const stateOf = (row: number): SessionState | undefined => states.get(table.process[row] * keyCount + table.key[row])
   for (let r = 0; r < table.length; r++) {
-    if (table.type[r] !== OK) continue
+    if (table.type[r] !== OK || table.phase[r] === FINAL) continue
     const i = readOf[r]
-    const p = positionOf[r]
+    const p = index.positionOf[r]
     if (i < 0 && p < 0) continue
-    const sessionKey = table.process[r] * keyCount + table.key[r]
-    let st = states.get(sessionKey)
-    if (!st) {
-      // The four per-node vectors share one buffer.
-      const vectors = new Int32Array(4 * nodes)
-      vectors.fill(-1, nodes, 2 * nodes)
-      vectors.fill(-1, 3 * nodes)
-      st = {
-        ownNeed: vectors.subarray(0, nodes),
-        ownRow: vectors.subarray(nodes, 2 * nodes),
-        ownByNode: [],
-        hasOwn: false,
-        readMax: vectors.subarray(2 * nodes, 3 * nodes),
-        readRow: vectors.subarray(3 * nodes),
-        readGaps: undefined,
-        hasRead: false,
-      }
-      states.set(sessionKey, st)
-    }
+    const st = sessionState(c, r)
     if (i < 0) {
       mwNeed.set(st.ownNeed, p * nodes)
       mwRow.set(st.ownRow, p * nodes)
       wfrNeed.set(st.readMax, p * nodes)
       wfrRow.set(st.readRow, p * nodes)
-      const n = table.dotNode[r]
-      if (need[p] > st.ownNeed[n]) {
-        st.ownNeed[n] = need[p]
-        st.ownRow[n] = r
-      }
-      const list = (st.ownByNode[n] ??= [])
-      let j = list.length
-      list.push(p)
-      while (j > 0 && list[j - 1] > p) {
-        list[j] = list[j - 1]
-        j--
-      }
-      list[j] = p
-      st.hasOwn = true
+      addOwnWrite(c, st, r, p)
       continue
     }
+    if (st.hasOwn) checkReadYourWrites(c, st, r, i)
+    if (st.hasRead) checkMonotonicReads(c, st, r, i)
+    addRead(c, st, r, i)
+  }
+  return { monotonicWrites: withPrefixMax(c, mwNeed, mwRow), writesFollowReads: withPrefixMax(c, wfrNeed, wfrRow) }
+}
 
-    const base = i * nodes
-    const gaps = gapsOf(i)
-    const key = table.key[r]
-    if (st.hasOwn) {
-      results['read-your-writes'].checkedReads += 1
-      let missed = -1
-      for (let n = 0; n < nodes && missed < 0; n++) {
-        if (st.ownNeed[n] <= rank[base + n]) continue
-        if (!gaps) {
-          missed = st.ownRow[n]
-          break
-        }
-        // Own writes past the prefix must all be gap dots: stops at the first that is not.
-        const list = st.ownByNode[n]
-        for (let j = list.length - 1; j >= 0 && local(list[j]) >= rank[base + n]; j--) {
-          if (!gaps.includes(list[j])) {
-            missed = rows[list[j]]
-            break
-          }
-        }
-      }
-      if (missed >= 0) {
-        const write = missed
-        report('read-your-writes', () => ({
-          summary: `process ${table.process[r]} read ${keyName(r)} (${at(r)}) without its own write ${at(write)}, acknowledged ${ms(table.invoke[r] - table.complete[write])} before the read`,
-          ops: [
-            { role: 'own write', row: write },
-            { role: 'read', row: r },
-          ],
-        }))
+function sessionState(c: Checking, row: number): SessionState {
+  const nodes = c.nodes
+  const key = c.sessionOf(row)
+  let st = c.states.get(key)
+  if (!st) {
+    // The four per-node vectors share one buffer.
+    const vectors = new Int32Array(4 * nodes)
+    vectors.fill(-1, nodes, 2 * nodes)
+    vectors.fill(-1, 3 * nodes)
+    st = {
+      ownNeed: vectors.subarray(0, nodes),
+      ownRow: vectors.subarray(nodes, 2 * nodes),
+      ownByNode: [],
+      hasOwn: false,
+      readMax: vectors.subarray(2 * nodes, 3 * nodes),
+      readRow: vectors.subarray(3 * nodes),
+      readGaps: undefined,
+      hasRead: false,
+    }
+    c.states.set(key, st)
+  }
+  return st
+}
+
+function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void {
+  const n = c.table.dotNode[r]
+  if (c.need[p] > st.ownNeed[n]) {
+    st.ownNeed[n] = c.need[p]
+    st.ownRow[n] = r
+  }
+  const list = (st.ownByNode[n] ??= [])
+  let j = list.length
+  list.push(p)
+  while (j > 0 && list[j - 1] > p) {
+    list[j] = list[j - 1]
+    j--
+  }
+  list[j] = p
+  st.hasOwn = true
+}
+
+function addRead(c: Checking, st: SessionState, r: number, i: number): void {
+  const { nodes, rank } = c
+  const base = i * nodes
+  for (let n = 0; n < nodes; n++) {
+    if (rank[base + n] > st.readMax[n]) {
+      st.readMax[n] = rank[base + n]
+      st.readRow[n] = r
+    }
+  }
+  const gaps = c.gapsOf(i)
+  if (gaps) for (const q of gaps) (st.readGaps ??= new Map()).set(q, r)
+  // Gap writes the session's prefix has caught up with need no separate check.
+  if (st.readGaps) {
+    for (const q of st.readGaps.keys()) if (c.local(q) < st.readMax[c.table.dotNode[c.index.rows[q]]]) st.readGaps.delete(q)
+    if (st.readGaps.size === 0) st.readGaps = undefined
+  }
+  st.hasRead = true
+}
+
+/** Read i (row r) of a session with own writes to the key must cover them all. */
+function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number): void {
+  const { table, nodes, rank } = c
+  const rows = c.index.rows
+  const base = i * nodes
+  const gaps = c.gapsOf(i)
+  c.results['read-your-writes'].checkedReads += 1
+  let missed = -1
+  for (let n = 0; n < nodes && missed < 0; n++) {
+    if (st.ownNeed[n] <= rank[base + n]) continue
+    if (!gaps) {
+      missed = st.ownRow[n]
+      break
+    }
+    // Own writes past the prefix must all be gap dots: stops at the first that is not.
+    const list = st.ownByNode[n]
+    for (let j = list.length - 1; j >= 0 && c.local(list[j]) >= rank[base + n]; j--) {
+      if (!gaps.includes(list[j])) {
+        missed = rows[list[j]]
+        break
       }
     }
-    if (st.hasRead) {
-      results['monotonic-reads'].checkedReads += 1
-      let seen = -1
-      let earlier = -1
-      for (let n = 0; n < nodes && seen < 0; n++) {
-        if (st.readMax[n] > rank[base + n]) {
-          seen = firstUncovered(key, n, i)
-          earlier = st.readRow[n]
+  }
+  if (missed < 0) return
+  c.report('read-your-writes', () => ({
+    summary: `process ${table.process[r]} read ${c.keyName(r)} (${c.at(r)}) without its own write ${c.at(missed)}, acknowledged ${((table.invoke[r] - table.complete[missed]) / 1000).toFixed(1)} ms before the read`,
+    ops: [
+      { role: 'own write', row: missed },
+      { role: 'read', row: r },
+    ],
+  }))
+}
+
+/** Read i (row r) of a session that read the key before must cover what those reads covered. */
+function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number): void {
+  const { table, nodes, rank } = c
+  const base = i * nodes
+  c.results['monotonic-reads'].checkedReads += 1
+  let seen = -1
+  let earlier = -1
+  for (let n = 0; n < nodes && seen < 0; n++) {
+    if (st.readMax[n] > rank[base + n]) {
+      seen = c.firstUncovered(table.key[r], n, i)
+      earlier = st.readRow[n]
+    }
+  }
+  if (seen < 0 && st.readGaps) {
+    for (const [q, readRow] of st.readGaps) {
+      if (!readCovers(table, c.index, c.ranks, i, q)) {
+        seen = c.index.rows[q]
+        earlier = readRow
+        break
+      }
+    }
+  }
+  if (seen < 0) return
+  c.report('monotonic-reads', () => ({
+    summary: `process ${table.process[r]} read ${c.keyName(r)}: ${c.at(earlier)} saw write ${c.at(seen)}, the later read ${c.at(r)} did not`,
+    ops: [
+      { role: 'write', row: seen },
+      { role: 'earlier read', row: earlier },
+      { role: 'read', row: r },
+    ],
+  }))
+}
+
+/** Adds the prefix maxima of the requirement vectors along each (key, node) group's dot order. */
+function withPrefixMax(c: Checking, need: Int32Array, row: Int32Array): Requirements {
+  const { nodes } = c
+  const { groupStart } = c.index
+  const max = new Int32Array(need.length)
+  const arg = new Int32Array(need.length)
+  for (let g = 0; g + 1 < groupStart.length; g++) {
+    for (let p = groupStart[g]; p < groupStart[g + 1]; p++) {
+      for (let n = 0; n < nodes; n++) {
+        const here = p * nodes + n
+        const before = here - nodes
+        if (p === groupStart[g] || need[here] > max[before]) {
+          max[here] = need[here]
+          arg[here] = p
+        } else {
+          max[here] = max[before]
+          arg[here] = arg[before]
         }
       }
-      if (seen < 0 && st.readGaps) {
-        for (const [q, readRow] of st.readGaps) {
-          if (!readCovers(table, index, ranks, i, q)) {
-            seen = rows[q]
-            earlier = readRow
-            break
-          }
-        }
-      }
-      if (seen >= 0) {
-        const [write, before] = [seen, earlier]
-        report('monotonic-reads', () => ({
-          summary: `process ${table.process[r]} read ${keyName(r)}: ${at(before)} saw write ${at(write)}, the later read ${at(r)} did not`,
-          ops: [
-            { role: 'write', row: write },
-            { role: 'earlier read', row: before },
-            { role: 'read', row: r },
-          ],
-        }))
-      }
+    }
+  }
+  return { need, row, max, arg }
+}
+
+/**
+ * Calls `visit(q, n)` for each write the read i covers whose requirement on node n is more
+ * than the read has, in a fixed order, until `visit` returns true. The writes a read covers
+ * are, on each node, a prefix of the group (judged by the prefix maxima at its last
+ * position, which name the write q that needs most), plus gap positions (judged by their
+ * own vectors).
+ */
+function unmetRequirements(c: Checking, req: Requirements, i: number, visit: (q: number, n: number) => boolean): void {
+  const { nodes, rank } = c
+  const base = i * nodes
+  const key = c.table.key[c.ranks.reads[i]]
+  const gaps = c.gapsOf(i)
+  const gapCount = gaps ? gaps.length : 0
+  for (let k = 0; k < nodes + gapCount; k++) {
+    const direct = k >= nodes
+    let p: number
+    if (direct) p = (gaps as number[])[k - nodes]
+    else {
+      const covered = rank[base + k]
+      if (covered === 0) continue
+      p = c.index.groupStart[key * nodes + k] + covered - 1
     }
     for (let n = 0; n < nodes; n++) {
-      if (rank[base + n] > st.readMax[n]) {
-        st.readMax[n] = rank[base + n]
-        st.readRow[n] = r
-      }
+      const slot = p * nodes + n
+      if ((direct ? req.need[slot] : req.max[slot]) > rank[base + n] && visit(direct ? p : req.arg[slot], n)) return
     }
-    if (gaps) for (const q of gaps) (st.readGaps ??= new Map()).set(q, r)
-    // Gap writes the session's prefix has caught up with need no separate check.
-    if (st.readGaps) {
-      for (const q of st.readGaps.keys()) if (local(q) < st.readMax[table.dotNode[rows[q]]]) st.readGaps.delete(q)
-      if (st.readGaps.size === 0) st.readGaps = undefined
-    }
-    st.hasRead = true
   }
+}
 
-  // Prefix maxima of the requirement vectors along each (key, node) group's dot order.
-  const prefixMax = (req: Int32Array): { max: Int32Array; arg: Int32Array } => {
-    const max = new Int32Array(positions * nodes)
-    const arg = new Int32Array(positions * nodes)
-    for (let g = 0; g + 1 < groupStart.length; g++) {
-      for (let p = groupStart[g]; p < groupStart[g + 1]; p++) {
-        for (let n = 0; n < nodes; n++) {
-          const here = p * nodes + n
-          const before = here - nodes
-          if (p === groupStart[g] || req[here] > max[before]) {
-            max[here] = req[here]
-            arg[here] = p
-          } else {
-            max[here] = max[before]
-            arg[here] = arg[before]
-          }
-        }
-      }
+/** Any read covering a session's write must cover that session's earlier writes to the key. */
+function checkMonotonicWrites(c: Checking, req: Requirements, i: number): void {
+  const { table, nodes } = c
+  const { rows, positionOf } = c.index
+  const r = c.ranks.reads[i]
+  const gaps = c.gapsOf(i)
+  c.results['monotonic-writes'].checkedReads += 1
+  let found: [later: number, earlier: number] | undefined
+  unmetRequirements(c, req, i, (q, n) => {
+    const later = rows[q]
+    const earlier = req.row[q * nodes + n]
+    // The earlier write lies past the prefix; only a gap dot could still cover it.
+    if (!gaps || !gaps.includes(positionOf[earlier])) found = [later, earlier]
+    else {
+      const missed = missedEarlierOwn(c, i, later, n, gaps)
+      if (missed >= 0) found = [later, missed]
     }
-    return { max, arg }
-  }
-  const mw = prefixMax(mwNeed)
-  const wfr = prefixMax(wfrNeed)
+    return found !== undefined
+  })
+  if (!found) return
+  const [later, earlier] = found
+  c.report('monotonic-writes', () => ({
+    summary: `read ${c.at(r)} of ${c.keyName(r)} saw write ${c.at(later)} of process ${table.process[later]} but not that process's earlier write ${c.at(earlier)}`,
+    ops: [
+      { role: 'earlier write', row: earlier },
+      { role: 'later write', row: later },
+      { role: 'read', row: r },
+    ],
+  }))
+}
 
-  /**
-   * For a read with gap dots: an own write of later's session, earlier than later, through
-   * node n, that read i misses; -1 when none is found within the step budget.
-   */
-  const missedEarlierOwn = (i: number, later: number, n: number, gaps: number[]): number => {
-    const list = stateOf(later)?.ownByNode[n] ?? []
-    const have = rank[i * nodes + n]
-    let steps = 0
-    for (let j = list.length - 1; j >= 0 && local(list[j]) >= have && steps < VERIFY_STEPS; j--, steps++) {
-      const q = list[j]
-      if (rows[q] < later && !gaps.includes(q)) return rows[q]
-    }
-    return -1
+/**
+ * For a read with gap dots: an own write of `later`'s session, earlier than `later`, through
+ * node n, that read i misses; -1 when none is found within the step budget.
+ */
+function missedEarlierOwn(c: Checking, i: number, later: number, n: number, gaps: number[]): number {
+  const rows = c.index.rows
+  const list = c.states.get(c.sessionOf(later))?.ownByNode[n] ?? []
+  const have = c.rank[i * c.nodes + n]
+  let steps = 0
+  for (let j = list.length - 1; j >= 0 && c.local(list[j]) >= have && steps < VERIFY_STEPS; j--, steps++) {
+    const q = list[j]
+    if (rows[q] < later && !gaps.includes(q)) return rows[q]
   }
+  return -1
+}
 
-  results['monotonic-writes'].checkedReads = ranks.reads.length
-  results['writes-follow-reads'].checkedReads = ranks.reads.length
-  for (let i = 0; i < ranks.reads.length; i++) {
-    const r = ranks.reads[i]
-    const key = table.key[r]
-    const base = i * nodes
-    const gaps = gapsOf(i)
-    let mwFound: [number, number] | undefined
-    let wfrFound: [number, number, number] | undefined
-    // The writes the read covers: on each node a prefix of the group (judged by the prefix
-    // maxima at its last position), plus gap positions (judged by their own vectors).
-    const gapCount = gaps ? gaps.length : 0
-    for (let c = 0; c < nodes + gapCount && !(mwFound && wfrFound); c++) {
-      const direct = c >= nodes
-      let p: number
-      if (direct) p = (gaps as number[])[c - nodes]
-      else {
-        const covered = rank[base + c]
-        if (covered === 0) continue
-        p = groupStart[key * nodes + c] + covered - 1
-      }
-      for (let n = 0; n < nodes; n++) {
-        const slot = p * nodes + n
-        const have = rank[base + n]
-        if (!mwFound && (direct ? mwNeed[slot] : mw.max[slot]) > have) {
-          const q = direct ? p : mw.arg[slot]
-          const later = rows[q]
-          const earlier = mwRow[q * nodes + n]
-          // The earlier write lies past the prefix; only a gap dot could still cover it.
-          if (!gaps || !gaps.includes(positionOf[earlier])) mwFound = [later, earlier]
-          else {
-            const missed = missedEarlierOwn(i, later, n, gaps)
-            if (missed >= 0) mwFound = [later, missed]
-          }
-        }
-        if (!wfrFound && (direct ? wfrNeed[slot] : wfr.max[slot]) > have) {
-          const q = direct ? p : wfr.arg[slot]
-          wfrFound = [rows[q], firstUncovered(key, n, i), wfrRow[q * nodes + n]]
-        }
-      }
-    }
-    if (mwFound) {
-      const [later, earlier] = mwFound
-      report('monotonic-writes', () => ({
-        summary: `read ${at(r)} of ${keyName(r)} saw write ${at(later)} of process ${table.process[later]} but not that process's earlier write ${at(earlier)}`,
-        ops: [
-          { role: 'earlier write', row: earlier },
-          { role: 'later write', row: later },
-          { role: 'read', row: r },
-        ],
-      }))
-    }
-    if (wfrFound) {
-      const [write, missed, sessionRead] = wfrFound
-      report('writes-follow-reads', () => ({
-        summary: `read ${at(r)} of ${keyName(r)} saw write ${at(write)} of process ${table.process[write]} but not write ${at(missed)}, which that process had read (${at(sessionRead)}) before writing`,
-        ops: [
-          { role: 'write the session had read', row: missed },
-          { role: 'session read', row: sessionRead },
-          { role: 'session write', row: write },
-          { role: 'read', row: r },
-        ],
-      }))
-    }
-  }
-  return results
+/** Any read covering a session's write must cover what that session had read of the key before writing. */
+function checkWritesFollowReads(c: Checking, req: Requirements, i: number): void {
+  const { table, nodes } = c
+  const r = c.ranks.reads[i]
+  c.results['writes-follow-reads'].checkedReads += 1
+  let found: [write: number, missed: number, sessionRead: number] | undefined
+  unmetRequirements(c, req, i, (q, n) => {
+    found = [c.index.rows[q], c.firstUncovered(table.key[r], n, i), req.row[q * nodes + n]]
+    return true
+  })
+  if (!found) return
+  const [write, missed, sessionRead] = found
+  c.report('writes-follow-reads', () => ({
+    summary: `read ${c.at(r)} of ${c.keyName(r)} saw write ${c.at(write)} of process ${table.process[write]} but not write ${c.at(missed)}, which that process had read (${c.at(sessionRead)}) before writing`,
+    ops: [
+      { role: 'write the session had read', row: missed },
+      { role: 'session read', row: sessionRead },
+      { role: 'session write', row: write },
+      { role: 'read', row: r },
+    ],
+  }))
 }

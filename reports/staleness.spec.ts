@@ -82,6 +82,32 @@ test.group('staleness: k of a read', () => {
   })
 })
 
+test.group('staleness: headline figures cover the measured phases', () => {
+  test('final reads are left out of the headline staleness and t-visibility, kept per phase', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'dvv' })
+    h.put({ process: 0, key: 'k', value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.put({ process: 0, key: 'j', value: 'a', dot: ['n1', 2], at: [0, 10] })
+    h.get({ process: 1, key: 'k', context: {}, at: [20, 25] })
+    h.get({ process: 1, key: 'j', values: ['a'], versions: [['n1', 2]], context: { n1: 2 }, at: [20, 25] })
+    h.converged(true, 10, 100)
+    for (const key of ['k', 'j']) {
+      for (const node of ['n1', 'n2', 'n3']) {
+        h.get({ process: 5, key, node, values: ['a'], versions: [['n1', key === 'k' ? 1 : 2]], context: { n1: 2 }, phase: 'final', at: [200, 201] })
+      }
+    }
+    const a = await analyseBuilt(h.end())
+    const s = a.stalenessSummary
+    assert.deepInclude(s, { reads: 2, staleReads: 1, staleFraction: 0.5, meanK: 0.5, maxK: 1 })
+    assert.deepEqual(s.phases, ['warmup', 'fault', 'heal'])
+    assert.deepEqual(s.histogram.map((b) => b.count), [1, 1])
+    assert.deepEqual(
+      s.byPhase.map((p) => [p.phase, p.reads, p.staleReads]),
+      [['heal', 2, 1], ['final', 6, 0]],
+    )
+    assert.deepInclude(a.visibility, { reads: 2, saw: 1 })
+  })
+})
+
 test.group('staleness: t-visibility', () => {
   test('each read knows the latest acknowledged write, how long ago, and whether it saw it', async ({ assert }) => {
     const h = threeWrites()

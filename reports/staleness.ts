@@ -81,7 +81,7 @@ export function computeStaleness(table: OpTable, index: WriteIndex, ranks: ReadR
 }
 
 /** 0..count-1 ordered by `by` (stable); O(n) when already in order, as history columns mostly are. */
-export function sortedBy(count: number, by: (i: number) => number): Int32Array {
+function sortedBy(count: number, by: (i: number) => number): Int32Array {
   const order = new Int32Array(count)
   let sorted = true
   for (let i = 0; i < count; i++) {

@@ -28,6 +28,8 @@ export class TaskPool {
   #options: TaskPoolOptions
   #idle: Worker[] = []
   #all: Worker[] = []
+  /** The task each busy worker holds, by worker: what fails when that worker dies. */
+  #holding = new Map<Worker, number>()
   #queue: Task[] = []
   #pending = new Map<number, Pending>()
   #next = 0
@@ -52,8 +54,16 @@ export class TaskPool {
       let worker = this.#idle.pop()
       if (!worker && this.#all.length < this.#options.size) worker = this.#start()
       if (!worker) return
-      worker.postMessage(this.#queue.shift())
+      const task = this.#queue.shift() as Task
+      this.#holding.set(worker, task.id)
+      worker.postMessage(task)
     }
+  }
+
+  #settle(id: number, settle: (pending: Pending) => void): void {
+    const pending = this.#pending.get(id)
+    this.#pending.delete(id)
+    if (pending) settle(pending)
   }
 
   #start(): Worker {
@@ -61,21 +71,24 @@ export class TaskPool {
     const worker = new Worker(bootstrap, { eval: true, resourceLimits: this.#options.resourceLimits })
     this.#all.push(worker)
     worker.on('message', (reply: Reply) => {
-      const pending = this.#pending.get(reply.id)
-      this.#pending.delete(reply.id)
+      this.#holding.delete(worker)
       this.#idle.push(worker)
-      if (reply.ok) pending?.resolve(reply.result)
-      else pending?.reject(new Error(reply.error))
+      this.#settle(reply.id, (pending) => (reply.ok ? pending.resolve(reply.result) : pending.reject(new Error(reply.error))))
       this.#dispatch()
     })
-    // A worker that dies fails every task still waiting: there is no telling which it held.
-    const fail = (error: Error): void => {
-      for (const pending of this.#pending.values()) pending.reject(error)
-      this.#pending.clear()
-    }
-    worker.once('error', fail)
+    // A worker that dies (an uncaught error, out of memory, process.exit in a task) fails
+    // only the task it held; it leaves the pool, and queued tasks go to the others or to
+    // a fresh worker.
+    let failure: Error | undefined
+    worker.once('error', (error) => (failure = error))
     worker.once('exit', (code) => {
-      if (!this.#closed) fail(new Error(`a report worker exited with code ${code}`))
+      this.#all = this.#all.filter((w) => w !== worker)
+      this.#idle = this.#idle.filter((w) => w !== worker)
+      const held = this.#holding.get(worker)
+      this.#holding.delete(worker)
+      if (this.#closed) return
+      if (held !== undefined) this.#settle(held, (pending) => pending.reject(failure ?? new Error(`a report worker exited with code ${code}`)))
+      this.#dispatch()
     })
     return worker
   }
@@ -86,5 +99,6 @@ export class TaskPool {
     await Promise.all(this.#all.map((worker) => worker.terminate()))
     this.#all = []
     this.#idle = []
+    this.#holding.clear()
   }
 }

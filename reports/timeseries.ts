@@ -4,6 +4,7 @@
  * staleness of the reads invoked in that second, load per node, active nemeses.
  */
 import type { ReadRanks } from './coverage.ts'
+import { nearestRank } from './distributions.ts'
 import type { NemesisPeriod } from './faults.ts'
 import { FAIL, INFO, OK, type OpTable } from './op-table.ts'
 import type { StalenessResult } from './staleness.ts'
@@ -97,7 +98,10 @@ export function timeseries(table: OpTable, ranks: ReadRanks, staleness: Stalenes
   const rows: TimeseriesRow[] = []
   for (let b = 0; b < buckets; b++) {
     const slice = latencies.subarray(starts[b], starts[b + 1]).sort()
-    const quantile = (q: number): number | null => (slice.length === 0 ? null : slice[Math.max(0, Math.ceil(q * slice.length) - 1)] / 1000)
+    const quantile = (q: number): number | null => {
+      const us = nearestRank(slice, q)
+      return us === null ? null : us / 1000
+    }
     rows.push({
       second: origin + b * bucketS,
       ops: slice.length,

@@ -1,11 +1,14 @@
 /**
  * The verdict and exit code: what each configuration promises, 1 only for a promised
  * guarantee broken (the same lost write fails dvv and is an expected anomaly under lww),
- * 2 for a run that could not complete, and doubt (no convergence) never failing a run.
+ * 2 for a run that could not complete or whose promises could not be checked, and doubt
+ * (no convergence) never failing a run.
  */
 import { test } from '@japa/runner'
 import type { Analysis } from './analysis.ts'
 import { promisedGuarantees, type Guarantee } from './verdict.ts'
+import { buildSummary } from './summary.ts'
+import { terminalSummary } from './terminal-summary.ts'
 import { analyseBuilt } from './testing/analyse.ts'
 import { HistoryBuilder, type BuilderConfig } from './testing/history-builder.ts'
 
@@ -84,6 +87,41 @@ test.group('verdict: exit codes', () => {
     const notAHistory = await analyseBuilt(lostWrite({}).withoutRun().end())
     assert.equal(notAHistory.verdict.exitCode, 2)
     assert.match(notAHistory.verdict.reason, /no run record/)
+  })
+
+  test('a promised guarantee that could not be checked (every final read failed) exits 2 and is named', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'dvv', strict: true })
+    h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.converged(false, 10, 1100)
+    for (const node of ['n1', 'n2', 'n3']) h.get({ process: 5, node, type: 'info', phase: 'final', at: [1200, 1201] })
+    const a = await analyseBuilt(h.end())
+    assert.equal(status(a, 'no-lost-writes'), 'not-checked')
+    assert.equal(status(a, 'final-reads-agree'), 'not-checked')
+    assert.equal(a.verdict.exitCode, 2)
+    assert.match(a.verdict.reason, /^promised guarantees not checked: no-lost-writes \(the history has no ok final read\), final-reads-agree/)
+    assert.notInclude(a.verdict.reason, 'no promised guarantee violated')
+  })
+
+  test('a violation and an unchecked promise: exit 1, and the reason names both', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.get({ process: 0, context: {}, at: [20, 21] })
+    const a = await analyseBuilt(h.end())
+    assert.equal(a.verdict.exitCode, 1)
+    assert.match(a.verdict.reason, /violated: read-your-writes \(1\); promised guarantees not checked: no-lost-writes .*, final-reads-agree/)
+  })
+
+  test('a guarantee with nothing to check stays ok, and the summary shows it checked 0', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    h.converged(true, 5, 30)
+    h.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
+    const a = await analyseBuilt(h.end())
+    const ryw = a.verdict.guarantees.find((g) => g.guarantee === 'read-your-writes')
+    assert.deepInclude(ryw, { promised: true, status: 'ok', checked: 0 })
+    assert.equal(a.verdict.exitCode, 0)
+    const printed = terminalSummary(buildSummary('run', a, a.verdict.guarantees.map((g) => ({ ...g, examples: [] })), [], 0), 'run')
+    assert.match(printed, /read-your-writes +yes +ok +0 +0 reads/)
   })
 
   test('a clean run exits 0', async ({ assert }) => {

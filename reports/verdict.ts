@@ -1,8 +1,9 @@
 /**
  * What a configuration promises, and the verdict of a run against it: exit code 0 (the
- * run finished, no promised guarantee violated), 1 (a promised guarantee violated), 2 (the
- * run could not complete). Anomalies a configuration does not promise to avoid (lost writes
- * under lww, stale session reads...) are reported, never failed on.
+ * run finished and every promised guarantee was checked and held), 1 (a promised guarantee
+ * violated), 2 (the run could not complete, or a promised guarantee could not be checked:
+ * a run that proves nothing must not pass). Anomalies a configuration does not promise to
+ * avoid (lost writes under lww, stale session reads...) are reported, never failed on.
  */
 import type { RunInfo } from '../harness/history/record.ts'
 import type { Convergence } from './convergence.ts'
@@ -76,7 +77,10 @@ export type GuaranteeResult<E = Example> = {
   promised: boolean
   why: string
   status: GuaranteeStatus
-  /** Ops the check looked at (reads, writes or keys, see `checkedWhat`). */
+  /**
+   * Ops the check looked at (reads, writes or keys, see `checkedWhat`); 0 with status `ok`
+   * means the guarantee held vacuously (nothing it applies to happened).
+   */
   checked: number
   checkedWhat: string
   violations: number
@@ -104,7 +108,7 @@ export type VerdictInput = {
 }
 
 /** Why the run could not complete, or null when it did. */
-export function incompleteReason(run: RunInfo | undefined, end: EndEvent | undefined): string | null {
+function incompleteReason(run: RunInfo | undefined, end: EndEvent | undefined): string | null {
   if (!run) return 'the history has no run record: it is not a quorumlab history, or it is empty'
   if (!end) return 'the history has no end record: the harness stopped before the run finished'
   if (!end.completed) return `the run did not complete${end.interrupted ? ' (interrupted)' : ''}${end.reason ? `: ${end.reason}` : ''}`
@@ -134,7 +138,12 @@ export function decideVerdict(input: VerdictInput): Verdict {
   add(
     'no-lost-writes',
     lostWrites.checked
-      ? { checked: lostWrites.acknowledged, checkedWhat: 'acknowledged writes', violations: lostWrites.lost, examples: lostWrites.examples }
+      ? {
+          checked: lostWrites.checkedWrites,
+          checkedWhat: `acknowledged ${lostWrites.method === 'set' ? 'adds' : 'writes'} to keys with an ok final read`,
+          violations: lostWrites.lost,
+          examples: lostWrites.examples,
+        }
       : { notChecked: lostWrites.reason },
     notConverged ? 'the cluster did not converge before the final reads, so a write may still have been on its way' : null,
   )
@@ -157,15 +166,20 @@ export function decideVerdict(input: VerdictInput): Verdict {
   )
 
   const incomplete = incompleteReason(run, input.end)
-  const violated = results.filter((r) => r.status === 'violated')
   if (incomplete) return { exitCode: 2, reason: incomplete, guarantees: results }
+  const violated = results.filter((r) => r.status === 'violated')
+  const unchecked = results.filter((r) => r.promised && r.status === 'not-checked')
+  const uncheckedReason = `promised ${plural(unchecked.length, 'guarantee')} not checked: ${unchecked.map((r) => `${r.guarantee} (${r.note})`).join(', ')}`
   if (violated.length > 0) {
     return {
       exitCode: 1,
-      reason: `promised ${violated.length === 1 ? 'guarantee' : 'guarantees'} violated: ${violated.map((r) => `${r.guarantee} (${r.violations})`).join(', ')}`,
+      reason:
+        `promised ${plural(violated.length, 'guarantee')} violated: ${violated.map((r) => `${r.guarantee} (${r.violations})`).join(', ')}` +
+        (unchecked.length > 0 ? `; ${uncheckedReason}` : ''),
       guarantees: results,
     }
   }
+  if (unchecked.length > 0) return { exitCode: 2, reason: uncheckedReason, guarantees: results }
   const anomalies = results.filter((r) => r.status === 'anomaly' || r.status === 'inconclusive')
   return {
     exitCode: 0,
@@ -176,3 +190,5 @@ export function decideVerdict(input: VerdictInput): Verdict {
     guarantees: results,
   }
 }
+
+const plural = (count: number, word: string): string => (count === 1 ? word : `${word}s`)

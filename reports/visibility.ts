@@ -1,11 +1,14 @@
 /**
  * The t-visibility curve: for reads bucketed by the time since the latest write to their
- * key was acknowledged, the fraction that saw that write, P(saw it | time since).
+ * key was acknowledged, the fraction that saw that write, P(saw it | time since). Over the
+ * reads of the measured phases: final reads, long after the heal, would flatten it.
  */
+import type { ReadRanks } from './coverage.ts'
+import { FINAL, type OpTable } from './op-table.ts'
 import type { StalenessResult } from './staleness.ts'
 
 /** Bucket edges, ms: a roughly logarithmic scale from sub-millisecond to a minute. */
-export const VISIBILITY_EDGES_MS = [
+const VISIBILITY_EDGES_MS = [
   0, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 2_000, 5_000, 10_000, 30_000,
   60_000,
 ] as const
@@ -22,7 +25,7 @@ export type VisibilityBucket = {
 
 export type Visibility = {
   buckets: VisibilityBucket[]
-  /** Reads that had an earlier acknowledged write to their key. */
+  /** Reads (outside the final phase) that had an earlier acknowledged write to their key. */
   reads: number
   saw: number
   /**
@@ -32,14 +35,14 @@ export type Visibility = {
   p99VisibleAfterMs: number | null
 }
 
-export function visibilityCurve(staleness: StalenessResult): Visibility {
+export function visibilityCurve(table: OpTable, ranks: ReadRanks, staleness: StalenessResult): Visibility {
   const edges = VISIBILITY_EDGES_MS
   const reads = new Float64Array(edges.length)
   const saw = new Float64Array(edges.length)
   let total = 0
   let totalSaw = 0
   for (let i = 0; i < staleness.latest.length; i++) {
-    if (staleness.latest[i] < 0) continue
+    if (staleness.latest[i] < 0 || table.phase[ranks.reads[i]] === FINAL) continue
     const ms = staleness.sinceLatest[i] / 1000
     let b = upperEdge(ms) - 1
     if (b < 0) b = 0

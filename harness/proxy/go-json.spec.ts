@@ -1,3 +1,8 @@
+/**
+ * The Go-compatible JSON of the embedded Toxiproxy's API: syntax errors worded as Go's
+ * json.Decoder words them, decoding into Go types (case-insensitive keys, int64 and float32
+ * ranges, the first mismatch reported), and output escaped as Go escapes it.
+ */
 import { test } from '@japa/runner'
 import { decodeGoSlice, decodeGoStruct, GoJsonError, parseGoJson, stringifyGoJson, type GoStruct } from './go-json.ts'
 

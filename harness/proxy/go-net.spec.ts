@@ -1,3 +1,8 @@
+/**
+ * Addresses and listening as Go's net package does them, so the embedded Toxiproxy answers
+ * bad listen and upstream addresses with Toxiproxy's own error text: host:port splitting,
+ * port names, printed addresses, and errors of a port in use.
+ */
 import { createServer, type AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import { formatTcpAddr, GoNetError, listenTcp, lookupPort, resolveTcpAddr, splitHostPort } from './go-net.ts'

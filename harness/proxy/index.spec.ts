@@ -1,3 +1,7 @@
+/**
+ * Which Toxiproxy the harness uses: a real one named by TOXIPROXY_URL (left running on
+ * close), or else an embedded one on an ephemeral loopback port (stopped on close).
+ */
 import { test } from '@japa/runner'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import { toxiproxyEndpoint } from './index.ts'

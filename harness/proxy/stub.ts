@@ -10,6 +10,12 @@ import { newToxicState, runToxicPipe } from './toxics/index.ts'
 /** Counts the bytes waiting in a link's stubs, so the link can stop reading its source. */
 export type Backlog = { add(bytes: number): void; remove(bytes: number): void }
 
+/**
+ * The longest delay a Node timer takes as is, ms: longer ones fire after 1 ms. Toxiproxy's
+ * delays (Go durations) go up to ~292 years, so longer waits are made of timers this long.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** What `read` gives a pipe: a chunk, the end of the input, or an interrupt to obey. */
 export type ReadResult = Chunk | 'end' | 'interrupted'
 
@@ -130,10 +136,10 @@ export class ToxicStub<S = unknown> {
     return new Promise((resolve) => {
       this.#pendingRead = resolve
       if (idleMs !== undefined) {
-        this.#timer = setTimeout(() => {
+        this.#arm(idleMs, () => {
           this.#settle()
           resolve('idle')
-        }, idleMs)
+        })
       }
     })
   }
@@ -146,12 +152,10 @@ export class ToxicStub<S = unknown> {
     return new Promise((resolve) => {
       this.#pendingSleep = resolve
       // Never early: a timer may fire up to 1 ms before its nominal time.
-      if (Number.isFinite(ms)) {
-        this.#timer = setTimeout(() => {
-          this.#settle()
-          resolve(true)
-        }, Math.ceil(ms))
-      }
+      this.#arm(Math.ceil(ms), () => {
+        this.#settle()
+        resolve(true)
+      })
     })
   }
 
@@ -164,10 +168,10 @@ export class ToxicStub<S = unknown> {
   pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.#pendingPause = resolve
-      this.#timer = setTimeout(() => {
+      this.#arm(Math.max(0, ms), () => {
         this.#settle()
         resolve()
-      }, Math.max(0, ms))
+      })
     })
   }
 
@@ -181,6 +185,20 @@ export class ToxicStub<S = unknown> {
     this.#closed = true
     this.#dropQueue()
     this.output.end()
+  }
+
+  /**
+   * Calls `fire` once `ms` ms have passed (never, for Infinity), through timers of at most
+   * {@link MAX_TIMER_MS}, re-armed until the delay is due. `#settle` cancels it.
+   */
+  #arm(ms: number, fire: () => void): void {
+    if (!Number.isFinite(ms)) return
+    const due = performance.now() + ms
+    const step = (): void => {
+      const left = due - performance.now()
+      this.#timer = left > MAX_TIMER_MS ? setTimeout(step, MAX_TIMER_MS) : setTimeout(fire, Math.max(0, Math.ceil(left)))
+    }
+    step()
   }
 
   #takeInterrupt(): boolean {

@@ -9,6 +9,8 @@ import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { test } from '@japa/runner'
 import type { Proxy, Toxic } from 'toxiproxy-node-client'
+import { median } from '../bench/benchmark.ts'
+import { Random } from '../../workloads/random.ts'
 import { serversUnderTest } from './test/servers.ts'
 import { useServer } from './test/scope.ts'
 import type { TestClient } from './test/tcp-client.ts'
@@ -36,23 +38,6 @@ async function roundTrips(client: TestClient, count: number): Promise<number[]> 
   const times: number[] = []
   for (let i = 0; i < count; i++) times.push(await client.roundTrip(`ping-${i}`))
   return times
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
-
-/** A small deterministic generator, so a failing mid-stream schedule can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const servers = serversUnderTest()
@@ -240,6 +225,29 @@ for (const server of servers) {
       assert.equal(busy.buffered, 0)
     }).retry(TIMING_RETRIES)
 
+    test('delays beyond a Node timer (2^31 ms) still wait: timeout, slow_close and latency of 3e9 ms', async ({ assert }) => {
+      const s = scope()
+      const echo = await s.echo()
+      const longMs = 3_000_000_000
+      const timeoutProxy = await s.proxy('long-timeout', echo.address)
+      await timeoutProxy.addToxic({ name: 'idle', type: 'timeout', stream: 'downstream', toxicity: 1, attributes: { timeout: longMs } })
+      const idle = await s.connect(timeoutProxy.listen)
+      idle.write('x')
+      const slowProxy = await s.proxy('long-slow-close', echo.address)
+      await slowProxy.addToxic({ name: 'slow', type: 'slow_close', stream: 'downstream', toxicity: 1, attributes: { delay: longMs } })
+      const closing = await s.connect(slowProxy.listen)
+      await closing.roundTrip()
+      closing.end()
+      const latencyProxy = await s.proxy('long-latency', echo.address)
+      await addLatency(latencyProxy, { stream: 'downstream', latency: longMs })
+      const delayed = await s.connect(latencyProxy.listen)
+      delayed.write('late')
+      const [idleClosure, closingClosure] = await Promise.all([idle.closedWithin(300), closing.closedWithin(300)])
+      assert.isUndefined(idleClosure, 'the timeout toxic closed the connection at once')
+      assert.isUndefined(closingClosure, 'slow_close passed the close on at once')
+      assert.equal(delayed.buffered, 0, 'latency let the data through at once')
+    })
+
     test('reset_peer resets the connection {0} ms after data arrives')
       .with([[0], [150]] as const)
       .run(async ({ assert }, [timeout]) => {
@@ -338,8 +346,10 @@ for (const server of servers) {
       const echo = await s.echo()
       const proxy = await s.proxy('integrity', echo.address)
       const client = await s.connect(proxy.listen)
+      // Seeded, so a failing mid-stream schedule can be replayed.
       const seed = Date.now() % 100_000
-      const random = seededRandom(seed)
+      const rng = new Random(seed)
+      const random = (): number => rng.float()
       const data = randomBytes(2 * 1024 * 1024)
       const steps = 16
       const pieceBytes = 16 * 1024

@@ -5,8 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { reportRun } from '../../reports/index.ts'
-import { writeMatrix, type MatrixCell, type MatrixRow } from '../../reports/matrix.ts'
+import { reportRun, writeMatrix, type MatrixCell, type MatrixRow } from '../../reports/index.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
 import type { NemesisName } from '../history/record.ts'
 import { runWorkload } from './run.ts'

@@ -22,6 +22,7 @@ import { Random } from '../../workloads/random.ts'
 import { keyNames } from '../../workloads/placement.ts'
 import { prepareWorkload } from '../../workloads/workload.ts'
 import { loadExternalCluster } from '../cluster/external-cluster.ts'
+import { HISTORY_FILE } from '../../reports/index.ts'
 import { createRunFolder } from './run-folder.ts'
 import { Progress } from './progress.ts'
 import type { RunOptions } from './run-options.ts'
@@ -60,7 +61,7 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
   const log = hooks.log ?? (() => {})
   const workload = prepareWorkload(options.workload)
   const folder = await createRunFolder(options.out, workload.name, options.nemeses)
-  const history = new HistoryWriter(join(folder.dir, 'history.jsonl'))
+  const history = new HistoryWriter(join(folder.dir, HISTORY_FILE))
   const clock = new RunClock()
   const counts = { ok: 0, fail: 0, info: 0 }
   const result: RunResult = { name: folder.name, dir: folder.dir, history: history.path, completed: false, interrupted: false, counts }

@@ -113,7 +113,7 @@
   document.title = `quorumlab · ${summary.name}`
   const root = document.getElementById('app')
   const exitClass = summary.exitCode === 0 ? 'pass' : summary.exitCode === 1 ? 'fail' : 'incomplete'
-  const exitText = summary.exitCode === 0 ? 'exit 0 · no promised guarantee violated' : summary.exitCode === 1 ? 'exit 1 · promised guarantee violated' : 'exit 2 · run incomplete'
+  const exitText = summary.exitCode === 0 ? 'exit 0 · no promised guarantee violated' : summary.exitCode === 1 ? 'exit 1 · promised guarantee violated' : 'exit 2 · run incomplete or not checkable'
   root.appendChild(
     el('header', {}, [
       el('h1', {}, [text('quorumlab · '), el('span', { text: summary.name })]),
@@ -139,7 +139,7 @@
     g.promised ? 'yes' : 'no',
     el('span', { class: `status ${g.status}`, text: STATUS_TEXT[g.status] || g.status }),
     fmt.count(g.violations),
-    g.checked ? `${fmt.count(g.checked)} ${g.checkedWhat}` : '–',
+    g.status === 'not-checked' ? '–' : `${fmt.count(g.checked)} ${g.checkedWhat}`,
     g.note ? `${g.why} — ${g.note}` : g.why,
   ])
   const exampleBlocks = summary.verdict.guarantees
@@ -235,6 +235,7 @@
 
   // Staleness.
   const st = summary.staleness
+  const measured = `${st.phases.join(', ')} phases`
   const vis = charts.visibility.filter((b) => b.reads > 0)
   const visX = vis.map((b) => (b.toMs === null ? b.fromMs * 1.5 : b.fromMs === 0 ? b.toMs / 2 : Math.sqrt(b.fromMs * b.toMs)))
   root.appendChild(
@@ -258,7 +259,7 @@
         chart(
           'chart-visibility',
           't-visibility: P(read saw the latest acknowledged write | ms since it was acknowledged), log scale',
-          `${fmt.count(summary.visibility.reads)} reads had an earlier acknowledged write to their key; ${fmt.pct(summary.visibility.reads ? summary.visibility.saw / summary.visibility.reads : null)} saw the latest one.`,
+          `${fmt.count(summary.visibility.reads)} reads (${measured}) had an earlier acknowledged write to their key; ${fmt.pct(summary.visibility.reads ? summary.visibility.saw / summary.visibility.reads : null)} saw the latest one.`,
           {
             scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
             axes: [{ label: 'ms since the latest write was acknowledged' }, { label: 'P(saw it)', size: 60 }],
@@ -267,13 +268,13 @@
           [visX, vis.map((b) => b.probability)],
           vis.length,
         ),
-        histogramChart('chart-k-histogram', 'k-staleness of reads (acknowledged writes the read missed)', null, charts.kHistogram, 'k'),
+        histogramChart('chart-k-histogram', `k-staleness of reads (acknowledged writes the read missed), ${measured}`, null, charts.kHistogram, 'k'),
         table(
           ['phase', 'reads', 'stale', 'mean k'],
-          st.byPhase.map((p) => [p.phase, fmt.count(p.reads), fmt.pct(p.staleFraction), fmt.num(p.meanK)]).concat([['all', fmt.count(st.reads), fmt.pct(st.staleFraction), fmt.num(st.meanK)]]),
+          st.byPhase.map((p) => [p.phase, fmt.count(p.reads), fmt.pct(p.staleFraction), fmt.num(p.meanK)]).concat([[`measured (${st.phases.join(', ')})`, fmt.count(st.reads), fmt.pct(st.staleFraction), fmt.num(st.meanK)]]),
         ),
       ],
-      `${fmt.pct(st.staleFraction)} of ${fmt.count(st.reads)} reads were stale; mean k ${fmt.num(st.meanK)}, p99 k ${fmt.num(st.p99K)}, max k ${fmt.num(st.maxK)}.` +
+      `${fmt.pct(st.staleFraction)} of ${fmt.count(st.reads)} reads (${measured}) were stale; mean k ${fmt.num(st.meanK)}, p99 k ${fmt.num(st.p99K)}, max k ${fmt.num(st.maxK)}. The final reads after the heal are only in the per-phase table.` +
         (st.readsWithoutContext ? ` ${fmt.count(st.readsWithoutContext)} ok reads had no usable context and are not counted.` : ''),
     ),
   )
@@ -320,7 +321,7 @@
       table(
         ['measure', 'value'],
         [
-          ['lost writes', lw.checked ? `${fmt.count(lw.lost)} of ${fmt.count(lw.acknowledged)} acknowledged ${lw.method === 'set' ? 'adds' : 'writes'} (${fmt.count(lw.shown)} shown by final reads, ${fmt.count(lw.superseded)} superseded, ${fmt.count(lw.unchecked)} unchecked)` : `not checked: ${lw.reason}`],
+          ['lost writes', lw.checked ? `${fmt.count(lw.lost)} of ${fmt.count(lw.checkedWrites)} acknowledged ${lw.method === 'set' ? 'adds' : 'writes'} to keys with an ok final read (${fmt.count(lw.shown)} shown by final reads, ${fmt.count(lw.superseded)} superseded; ${fmt.count(lw.unchecked)} more to keys without one, unchecked)` : `not checked: ${lw.reason}`],
           ['dot collisions (vv)', lw.checked ? fmt.count(lw.dotCollisions) : '–'],
           ['recovered info adds (set)', lw.checked ? fmt.count(lw.recovered) : '–'],
           ['convergence after the final heal', conv.waited ? `${conv.converged ? 'converged' : 'did not converge'} in ${fmt.num(conv.ms, 0)} ms` : 'not measured'],

@@ -34,7 +34,7 @@ function loadAssets(): Promise<Assets> {
 }
 
 /** JSON that is safe as the text of a <script> element (and stays valid JSON). */
-export function scriptSafeJson(value: unknown): string {
+function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
 }
 

@@ -1,14 +1,15 @@
 /**
  * Random small histories for property tests: sequential sessions over a few keys, writes
  * with dots (sometimes colliding, as in vv) and random contexts (clocks over sparse
- * per-node counters, loose dots past gaps), reads returning random versions, final reads.
+ * per-node counters, loose dots past gaps), info puts that reads sometimes show (applied
+ * after all), reads returning random versions, final reads.
  * Not plausible runs: inputs that exercise every path of the checkers, to compare them
  * with the brute-force definitions.
  */
 import type { OpOutcome } from '../../harness/history/record.ts'
 import type { VersioningMode } from '../../store/versioning.ts'
 import { HistoryBuilder, type ContextSpec } from './history-builder.ts'
-import { seededRandom } from './synthetic-history.ts'
+import { Random } from '../../workloads/random.ts'
 
 export type RandomHistoryOptions = {
   ops?: number
@@ -20,8 +21,9 @@ export type RandomHistoryOptions = {
 }
 
 export function randomHistory(seed: number, options: RandomHistoryOptions = {}): HistoryBuilder {
-  const random = seededRandom(seed)
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+  const rng = new Random(seed)
+  const random = (): number => rng.float()
+  const pick = <T>(items: readonly T[]): T => rng.pick(items)
   const nodes = ['n1', 'n2', 'n3']
   const keys = Array.from({ length: options.keys ?? 2 }, (_, i) => `k${i}`)
   const processes = options.processes ?? 3
@@ -52,9 +54,11 @@ export function randomHistory(seed: number, options: RandomHistoryOptions = {}):
       const collide = options.versioning === 'vv' && random() < 0.2 ? written.find((w) => w.key === key && w.node === node) : undefined
       const counter = collide ? collide.counter : ++counters[node]
       const value = `v${i}`
-      if (type === 'ok') written.push({ key, node, counter, value })
+      const isDelete = random() < 0.1
+      // An info put may have been applied (later reads can return it) or not.
+      if (type === 'ok' || (type === 'info' && !isDelete && random() < 0.5)) written.push({ key, node, counter, value })
       const spec = { process, key, at: [start, end] as [number, number], type, dot: [node, counter] as [string, number], context: random() < 0.3 ? null : contextOf() }
-      if (random() < 0.1) h.delete(spec)
+      if (isDelete) h.delete(spec)
       else h.put({ ...spec, value })
     } else {
       const shown = written.filter((w) => w.key === key && random() < 0.4)

@@ -33,9 +33,9 @@ export function referenceLatest(records: HistoryRecord[]): ([number, boolean] | 
   })
 }
 
-/** Reads (by index) violating each session guarantee, per the definitions. */
+/** Reads (by index) violating each session guarantee, per the definitions; final-phase ops are no session's. */
 export function referenceSessions(records: HistoryRecord[]): Record<string, number[]> {
-  const all = ops(records)
+  const all = ops(records).filter((o) => o.phase !== 'final')
   const reads = all.filter(isRead)
   const writes = all.filter(isDottedWrite)
   const before = (a: OpRecord, b: OpRecord): boolean => all.indexOf(a) < all.indexOf(b)
@@ -66,14 +66,18 @@ export function referenceLostWrites(records: HistoryRecord[], versioning: 'dvv' 
     (read.versions ?? []).some(
       (v, i) => v.dot.node === w.dot?.node && v.dot.counter === w.dot?.counter && JSON.stringify((read.value as unknown[])[i]) === JSON.stringify(w.value),
     )
+  // A write known to have happened: ok, or an info put whose value some read returned.
+  const happened = (o: OpRecord): boolean =>
+    o.type === 'ok' ||
+    (o.type === 'info' &&
+      o.f === 'put' &&
+      all.some((read) => read.key === o.key && read.f === 'get' && read.type === 'ok' && (read.value as unknown[]).some((v) => JSON.stringify(v) === JSON.stringify(o.value))))
   const lost: number[] = []
   for (const w of all) {
     if (w.f !== 'put' || w.type !== 'ok' || !w.dot) continue
     const keyFinals = finals.filter((f) => f.key === w.key)
     if (keyFinals.length === 0 || keyFinals.some((f) => returns(f, w))) continue
-    const coveredBy = all.some(
-      (o) => o.key === w.key && o.f !== 'get' && (o.type === 'ok' || o.type === 'info') && o.context && covers(peekContext(o.context) as CausalContext, w.dot as Dot),
-    )
+    const coveredBy = all.some((o) => o.key === w.key && o.f !== 'get' && happened(o) && o.context && covers(peekContext(o.context) as CausalContext, w.dot as Dot))
     const observed = all.some((o) => o.key === w.key && o.f === 'get' && o.type === 'ok' && returns(o, w))
     if (coveredBy && (versioning === 'dvv' || observed)) continue
     lost.push(w.index)

@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import type { HistoryRecord, NemesisRecord, OpRecord, Phase, RunInfo } from '../../harness/history/record.ts'
 import { encodeContext } from '../../store/versioning.ts'
+import { Random } from '../../workloads/random.ts'
 
 export type SyntheticHistoryOptions = {
   /** Client ops of the measured run (final reads come on top). */
@@ -40,18 +41,6 @@ type Delivery = { time: number; key: number; replica: number; sibling: Sibling }
 
 const SECRET = 'synthetic-history'
 const US = 1_000_000
-
-/** A seeded PRNG (mulberry32): the same seed gives the same history. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A binary min-heap ordered by `time`. */
 class TimeHeap<T extends { time: number }> {
@@ -120,7 +109,9 @@ export async function writeSyntheticHistory(
     writeAfterRead: 1,
     ...options,
   }
-  const random = seededRandom(o.seed)
+  // Seeded: the same seed gives the same history.
+  const rng = new Random(o.seed)
+  const random = (): number => rng.float()
   const nodeNames = Array.from({ length: o.nodes }, (_, i) => `n${i + 1}`)
   const timeS = Math.ceil(o.ops / o.rate)
   const run: RunInfo = {

@@ -1,3 +1,8 @@
+/**
+ * The slicer toxic's cut points, as properties over any attributes: the pieces cover the
+ * chunk in order (even where Toxiproxy would loop forever) and none is longer than
+ * average_size + size_variation.
+ */
 import { test } from '@japa/runner'
 import fc from 'fast-check'
 import { sliceOffsets } from './slicer.ts'

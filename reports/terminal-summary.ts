@@ -1,0 +1,82 @@
+/**
+ * The summary printed in the terminal at the end of a run (and by `quorumlab report`):
+ * configuration, availability and latency per phase, staleness, the verdict table.
+ */
+import { count, num, pct } from './format.ts'
+import type { RunSummary } from './summary.ts'
+
+/** A plain-text table: columns padded to their widest cell. */
+function textTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd()
+  return [line(header), ...rows.map(line)]
+}
+
+/** The terminal summary of a run: configuration, availability, latency, staleness, verdict. */
+export function terminalSummary(summary: RunSummary, runDir: string): string {
+  const out: string[] = []
+  const run = summary.run
+  out.push(`quorumlab report: ${runDir}`)
+  if (run) {
+    out.push(
+      `  ${run.workload.name} (${run.workload.kind}), ${run.versioning}, N=${run.n} R=${run.r} W=${run.w}${run.strict ? ' strict' : ' sloppy'}, ` +
+        `nemesis ${run.nemeses.join('+') || 'none'}, ${run.timeS} s`,
+    )
+  }
+  const h = summary.history
+  out.push(
+    `  history: ${count(h.ops)} ops, ${count(h.records)} records${h.malformed ? `, ${count(h.malformed)} malformed lines skipped` : ''}, ` +
+      `${h.completed ? 'run completed' : 'run did NOT complete'}; analysed in ${summary.analysisSeconds.toFixed(2)} s`,
+  )
+  out.push('')
+  out.push(
+    ...textTable(
+      ['phase', 'ops', 'ok', 'fail', 'info', 'p50 ms', 'p99 ms', 'stale reads', 'mean k'],
+      summary.availability.map((a) => {
+        const lat = summary.latency.find((l) => l.from === 'intended' && l.f === 'all' && l.outcome === 'all' && l.phase === a.phase)
+        // The headline staleness covers the measured phases only: it is the line below, not this 'all'.
+        const st = summary.staleness.byPhase.find((p) => p.phase === a.phase)
+        return [a.phase, count(a.ops), pct(a.okRate), pct(a.failRate), pct(a.infoRate), num(lat?.p50Ms ?? null), num(lat?.p99Ms ?? null), pct(st?.staleFraction ?? null), num(st?.meanK ?? null)]
+      }),
+    ),
+  )
+  out.push('')
+  out.push(
+    ...textTable(
+      ['latency from intended (ok)', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
+      summary.latency
+        .filter((l) => l.from === 'intended' && l.outcome === 'ok' && l.phase === 'all')
+        .map((l) => [l.f, count(l.count), num(l.p50Ms), num(l.p90Ms), num(l.p99Ms), num(l.p999Ms), num(l.maxMs)]),
+    ),
+  )
+  const s = summary.staleness
+  const v = summary.visibility
+  out.push('')
+  out.push(
+    `  staleness (${s.phases.join(', ')}; final reads left out): ${pct(s.staleFraction)} of ${count(s.reads)} reads stale, mean k ${num(s.meanK)}, p99 k ${num(s.p99K)}, max k ${num(s.maxK)}; ` +
+      `latest write seen by ${pct(v.reads ? v.saw / v.reads : null)}${v.p99VisibleAfterMs !== null ? `, by 99% from ${v.p99VisibleAfterMs} ms after its ack` : ''}`,
+  )
+  out.push(
+    `  siblings: ${pct(summary.siblings.reads ? summary.siblings.readsWithSiblings / summary.siblings.reads : null)} of reads had 2+, max ${num(summary.siblings.max)}` +
+      `; convergence: ${summary.convergence.waited ? `${summary.convergence.converged ? 'converged' : 'did NOT converge'} in ${num(summary.convergence.ms, 0)} ms` : 'not measured'}` +
+      (summary.drops ? `; drops: ${pct(summary.drops.achievedRate)} achieved (asked ${pct(summary.drops.probability)})` : ''),
+  )
+  out.push('')
+  out.push(
+    ...textTable(
+      ['guarantee', 'promised', 'result', 'violations', 'checked'],
+      summary.verdict.guarantees.map((g) => [g.guarantee, g.promised ? 'yes' : 'no', g.status, count(g.violations), g.status === 'not-checked' ? '-' : `${count(g.checked)} ${g.checkedWhat}`]),
+    ),
+  )
+  for (const g of summary.verdict.guarantees) {
+    const example = g.examples[0]
+    if (example && (g.status === 'violated' || g.status === 'inconclusive' || g.status === 'anomaly')) out.push(`  e.g. ${g.guarantee}: ${example.summary}`)
+  }
+  out.push('')
+  out.push(`exit ${summary.exitCode}: ${summary.verdict.reason}`)
+  return out.join('\n')
+}
