@@ -14,6 +14,9 @@ export type RingOptions = {
 
 export type Token = { position: string; node: string }
 
+/** Keys whose arc is remembered (the memo is emptied when full). */
+const RECENT_ARCS = 100_000
+
 /** Position on the ring as 32 hex digits, so string order is numeric order. */
 export const ringPosition = (text: string): string => createHash('md5').update(text).digest('hex')
 
@@ -23,6 +26,7 @@ export class Ring {
   readonly tokens: readonly Token[]
   /** Preference list of each arc, computed once: every request asks for one. */
   #arcLists: readonly (readonly string[])[]
+  #recentArcs = new Map<string, number>()
 
   constructor({ nodes, vnodes = 16 }: RingOptions) {
     if (nodes.length === 0) throw new Error('a ring needs at least one node')
@@ -52,7 +56,14 @@ export class Ring {
    * Every key of an arc has the same preference list.
    */
   arcOf(key: string): number {
-    return this.#firstTokenAtOrAfter(ringPosition(key))
+    let arc = this.#recentArcs.get(key)
+    if (arc === undefined) {
+      arc = this.#firstTokenAtOrAfter(ringPosition(key))
+      // A request asks several times, and workloads come back to their keys: skip the MD5.
+      if (this.#recentArcs.size >= RECENT_ARCS) this.#recentArcs.clear()
+      this.#recentArcs.set(key, arc)
+    }
+    return arc
   }
 
   /** The preference list shared by the keys of arc `arc`. */

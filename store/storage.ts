@@ -39,7 +39,8 @@ export class Storage {
   private constructor(root: RootDatabase, lock: string) {
     this.#lock = lock
     this.#root = root
-    this.#objects = root.openDB<VersionedObject, string>({ name: 'objects' })
+    // Decoded objects stay cached: hot keys are read on every request. Nothing mutates a stored object.
+    this.#objects = root.openDB<VersionedObject, string>({ name: 'objects', cache: true })
     this.#hints = root.openDB<Hint, string>({ name: 'hints' })
     this.#meta = root.openDB<number, string>({ name: 'meta' })
     this.#reserved = this.#meta.get('counter') ?? 0

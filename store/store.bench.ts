@@ -30,16 +30,21 @@ export const benchmark: Benchmark = {
   description: 'store GET and PUT (3 nodes, N3 R2 W2), direct and through the proxy, against a bare Hono app',
   async run({ quick, log }) {
     const duration = quick ? 2 : 10
+    // 16 clients leave the store waiting on disk flushes; 64 let its commits group.
+    const concurrencies = quick ? [64] : [16, 64]
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-store-'))
-    const results = new Map<string, { get: LoadResult; put: LoadResult }>()
+    const results = new Map<string, { connections: number; subject: string; get: LoadResult; put: LoadResult }>()
     // Clients spread over every node, as with random routing.
     const measure = async (subject: string, url: string | string[]): Promise<void> => {
-      // PUT first: it fills the keys the GETs then read.
-      const put = await loadTest({ url, method: 'PUT', connections: CONNECTIONS, duration, keys: WRITE_KEYS })
-      const get = await loadTest({ url, method: 'GET', connections: CONNECTIONS, duration, keys: READ_KEYS })
-      log(`${subject}: GET ${get.rps.toFixed(0)} req/s (p50 ${get.p50} ms, p99 ${get.p99} ms), PUT ${put.rps.toFixed(0)} req/s (p50 ${put.p50} ms, p99 ${put.p99} ms)`)
-      if (get.errors + get.non2xx + put.errors + put.non2xx > 0) log(`${subject}: ${get.errors + put.errors} errors, ${get.non2xx + put.non2xx} non-2xx answers`)
-      results.set(subject, { get, put })
+      for (const connections of concurrencies) {
+        const prefix = `c${connections}-`
+        // PUT first: it fills the keys the GETs then read.
+        const put = await loadTest({ url, method: 'PUT', connections, duration, keys: WRITE_KEYS, prefix })
+        const get = await loadTest({ url, method: 'GET', connections, duration, keys: READ_KEYS, prefix })
+        log(`${subject}, ${connections} connections: GET ${get.rps.toFixed(0)} req/s (p50 ${get.p50} ms, p99 ${get.p99} ms), PUT ${put.rps.toFixed(0)} req/s (p50 ${put.p50} ms, p99 ${put.p99} ms)`)
+        if (get.errors + get.non2xx + put.errors + put.non2xx > 0) log(`${subject}: ${get.errors + put.errors} errors, ${get.non2xx + put.non2xx} non-2xx answers`)
+        results.set(`${subject}/${connections}`, { connections, subject, get, put })
+      }
     }
     try {
       const bare = await startBareHono()
@@ -64,22 +69,23 @@ export const benchmark: Benchmark = {
       await rm(dir, { recursive: true, force: true })
     }
 
-    const baseline = results.get('bare Hono')!
     const rows: BenchRow[] = []
-    for (const [subject, { get, put }] of results) {
+    for (const { connections, subject, get, put } of results.values()) {
+      const baseline = results.get(`bare Hono/${connections}`)!
       for (const [op, r, target] of [['GET', get, 0.35], ['PUT', put, 0.25]] as const) {
         const isBaseline = subject === 'bare Hono'
         const ratio = r.rps / (op === 'GET' ? baseline.get.rps : baseline.put.rps)
+        const name = `${subject} ${op}, ${connections} conns`
         rows.push({
           benchmark: 'store',
-          subject: `${subject} ${op}`,
+          subject: name,
           metric: 'throughput',
           value: r.rps,
           unit: 'req/s',
-          ...(isBaseline ? {} : { baseline: `bare Hono ${op}`, ratio }),
+          ...(isBaseline ? {} : { baseline: `bare Hono ${op}, ${connections} conns`, ratio }),
           ...(subject === 'store direct' ? { target: { text: `>= ${target * 100}% of bare Hono`, met: ratio >= target } } : {}),
         })
-        rows.push({ benchmark: 'store', subject: `${subject} ${op}`, metric: 'p99 latency', value: r.p99, unit: 'ms' })
+        rows.push({ benchmark: 'store', subject: name, metric: 'p99 latency', value: r.p99, unit: 'ms' })
       }
     }
     return rows

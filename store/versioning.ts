@@ -335,7 +335,19 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
   )
 }
 
+/** Signatures already computed: a hot key's context is signed for every read of it. */
+const recentSignatures = new Map<string, string>()
+const RECENT_SIGNATURES = 50_000
+
 function sign(payload: string, { secret, key }: ContextSeal): string {
-  return createHmac('sha256', secret).update(`${key}\u0000${payload}`).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')
+  const input = `${key}\u0000${payload}`
+  const memo = `${secret}\u0000${input}`
+  let signature = recentSignatures.get(memo)
+  if (signature === undefined) {
+    signature = createHmac('sha256', secret).update(input).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')
+    if (recentSignatures.size >= RECENT_SIGNATURES) recentSignatures.clear()
+    recentSignatures.set(memo, signature)
+  }
+  return signature
 }
 

@@ -26,19 +26,21 @@ export type LoadOptions = {
   duration: number
   /** Distinct keys to spread requests over. */
   keys: number
+  /** Key names are `<prefix><n>`. Default `bench-`. */
+  prefix?: string
 }
 
 /**
  * Closed-loop load with autocannon. Several URLs run side by side, splitting the
  * connections; their rates add up, p50 is the median of theirs and p99 the worst.
  */
-export async function loadTest({ url, method, connections, duration, keys }: LoadOptions): Promise<LoadResult> {
+export async function loadTest({ url, method, connections, duration, keys, prefix = 'bench-' }: LoadOptions): Promise<LoadResult> {
   const urls = Array.isArray(url) ? url : [url]
   // One sequence of keys over every URL, so a key is not written by several at once.
   const counter = { next: 0 }
   const results = await Promise.all(
     urls.map((u, i) =>
-      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, keys, counter),
+      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, { keys, prefix, counter }),
     ),
   )
   return {
@@ -55,8 +57,7 @@ async function loadOne(
   method: 'GET' | 'PUT',
   connections: number,
   duration: number,
-  keys: number,
-  counter: { next: number },
+  { keys, prefix, counter }: { keys: number; prefix: string; counter: { next: number } },
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
@@ -67,7 +68,7 @@ async function loadOne(
         method,
         setupRequest: (request) => {
           const n = counter.next++
-          const key = `bench-${n % keys}`
+          const key = `${prefix}${n % keys}`
           return method === 'GET'
             ? { ...request, path: `/kv/${key}` }
             : { ...request, path: `/kv/${key}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: `v${n}` }) }

@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --only NAME]`: runs every benchmark module
  * (`**\/*.bench.ts`, each exporting `benchmark`), prints a table, and writes `bench.csv`
- * and `BENCHMARKS.md` (the figures, the command and the machine). A full run writes them
- * at the top of the repository; `--quick` (under a minute, for CI) writes them to
- * `runs/bench-quick/`, so quick figures never replace measured ones.
+ * and `BENCHMARKS.md` (the figures, the command and the machine). Only a full run of every
+ * benchmark writes them at the top of the repository; `--quick` (under a minute, for CI)
+ * and `--only` write them to `runs/bench/`, so partial figures never replace measured ones.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { arch, cpus, platform, release, totalmem } from 'node:os'
@@ -63,7 +63,7 @@ const cells = rows.map((r) => ({
 }))
 console.table(cells)
 
-const outDir = quick ? join(ROOT, 'runs', 'bench-quick') : ROOT
+const outDir = quick || only ? join(ROOT, 'runs', 'bench') : ROOT
 await mkdir(outDir, { recursive: true })
 const csv = csvWriter.createObjectCsvWriter({
   path: join(outDir, 'bench.csv'),
