@@ -19,7 +19,7 @@ import type { PeerClient } from './peers.ts'
 import type { Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
-import { isEmptyObject, isVersionedObject } from './versioning.ts'
+import { isEmptyObject, isVersionedObject, type VersionedObject } from './versioning.ts'
 
 export type AntiEntropyOptions = {
   self: string
@@ -99,7 +99,6 @@ export class AntiEntropy {
     }
     const keys = await this.#differingKeys(peer, differing)
     if (keys.length > 0) await this.#exchange(peer, keys)
-    stats.add('antiEntropyKeysRepaired', keys.length)
     return { peer, arcs: arcs.length, differingArcs, keysExchanged: keys.length }
   }
 
@@ -133,7 +132,27 @@ export class AntiEntropy {
       }),
     }
     const answer = await this.#call<SyncResponse>(peer, '/internal/sync', request)
-    for (const { key, object } of answer.entries) if (isVersionedObject(object)) await replica.mergeIn(key, object)
+    for (const { key, object } of answer.entries) if (isVersionedObject(object)) await this.#repair(key, object)
+  }
+
+  /**
+   * The other side of an exchange: merges what the peer sent, answers with this node's
+   * merged state of every key, so both converge in one round trip.
+   */
+  async answerSync(entries: SyncRequest['entries']): Promise<SyncResponse> {
+    const answer: SyncResponse = { entries: [] }
+    for (const { key, object } of entries) {
+      const merged = object ? await this.#repair(key, object) : this.#o.replica.read(key)
+      answer.entries.push({ key, object: isEmptyObject(merged) ? null : merged })
+    }
+    return answer
+  }
+
+  /** Merges a peer's state; counts the key when this node's state changed (on either side of an exchange). */
+  async #repair(key: string, object: VersionedObject): Promise<VersionedObject> {
+    const { object: merged, changed } = await this.#o.replica.mergeIn(key, object)
+    if (changed) this.#o.stats.add('antiEntropyKeysRepaired')
+    return merged
   }
 
   #call<T>(peer: string, path: string, body: unknown): Promise<T> {

@@ -245,12 +245,7 @@ export function createApp(parts: AppOptions): Hono {
       Array.isArray(entries) &&
       entries.every((e) => typeof e?.key === 'string' && (e.object === null || isVersionedObject(e.object)))
     if (!valid) throw badRequest('body.entries must be [{key, object}] with versioned objects or null')
-    const answer: SyncResponse = { entries: [] }
-    for (const { key, object } of entries) {
-      const merged = object ? (await replica.mergeIn(key, object)).object : replica.read(key)
-      answer.entries.push({ key, object: isEmptyObject(merged) ? null : merged })
-    }
-    return c.json(answer)
+    return c.json<SyncResponse>(await parts.antiEntropy.answerSync(entries))
   })
 
   app.route('/internal', internal)

@@ -28,7 +28,7 @@ export const COUNTERS = [
   'readRepairs',
   /** Anti-entropy exchanges started here. */
   'antiEntropyRounds',
-  /** Keys found different and exchanged by anti-entropy started here. */
+  /** Keys whose state here changed through anti-entropy, whichever node started the exchange. */
   'antiEntropyKeysRepaired',
   'gossipSent',
   'gossipReceived',
