@@ -24,7 +24,7 @@ export type TreeNode = { arc: number; level: number; index: number }
 const md5 = (data: string | Buffer): Buffer => createHash('md5').update(data).digest()
 
 /** Digest of a stored version: its causal context and every sibling's identity and value. */
-export function versionDigest(object: VersionedObject): string {
+function versionDigest(object: VersionedObject): string {
   const siblings = object.siblings.map((s) => [s.dot.node, s.dot.counter, s.deleted, s.ts, s.clock, s.value])
   return md5(JSON.stringify([object.context, siblings])).toString('hex')
 }

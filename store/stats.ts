@@ -3,7 +3,7 @@
  * mechanism at work (forwards, replica timeouts, hints, read repairs, anti-entropy).
  */
 
-export const COUNTERS = [
+const COUNTERS = [
   /** Client reads this node coordinated. */
   'reads',
   /** Client writes (PUT and DELETE) this node coordinated. */

@@ -11,7 +11,7 @@ import { PRESETS, WorkloadError, workloadProblems, type PresetName, type Workloa
 
 const FIELDS = ['name', 'kind', 'keys', 'distribution', 'placement', 'readFraction', 'valueBytes', 'writeStyle'] as const
 
-export const isPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, name)
+const isPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, name)
 
 export async function loadWorkload(nameOrFile: string): Promise<WorkloadSpec> {
   if (isPreset(nameOrFile)) return structuredClone(PRESETS[nameOrFile]) as WorkloadSpec

@@ -6,7 +6,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { parseAddress, type Address } from '../../store/address.ts'
 
 /** Exit status for a usage error (bad flag, bad value, bad config). */
-export const USAGE_ERROR = 2
+const USAGE_ERROR = 2
 
 export function defineCommand(name: string, description: string): Command {
   return new Command(name)
@@ -46,7 +46,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
 export class UsageError extends Error {}
 
 /** System errors that come from what the user asked for, in words that say what to change. */
-export function asUsageError(error: unknown): UsageError | undefined {
+function asUsageError(error: unknown): UsageError | undefined {
   const e = error as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }
   if (e?.name === 'StorageLockedError') return new UsageError(e.message)
   switch (e?.code) {

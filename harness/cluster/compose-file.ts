@@ -9,12 +9,12 @@ import type { StoreSettings } from '../../store/config.ts'
 import { clusterLayout, COMPOSE_PORTS } from './layout.ts'
 
 export const TOXIPROXY_IMAGE = 'ghcr.io/shopify/toxiproxy:2.12.0'
-export const QUORUMLAB_IMAGE = 'quorumlab:local'
+const QUORUMLAB_IMAGE = 'quorumlab:local'
 export const CLUSTER_CONFIG_PATH = '/cluster.json'
 
 export const containerName = (node: string): string => `quorumlab-${node}`
 
-export function composeDocument(nodes: number, settings: StoreSettings): Record<string, unknown> {
+function composeDocument(nodes: number, settings: StoreSettings): Record<string, unknown> {
   const layout = clusterLayout({
     nodes,
     settings,

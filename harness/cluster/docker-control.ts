@@ -15,7 +15,7 @@ export type DockerControlConfig = {
 }
 
 /** One Docker Engine API call; resolves on a 2xx answer. */
-export function dockerCall(socketPath: string, method: string, path: string, timeoutMs = 30_000): Promise<void> {
+function dockerCall(socketPath: string, method: string, path: string, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath, method, path, timeout: timeoutMs }, (res) => {
       let body = ''

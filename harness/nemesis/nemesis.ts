@@ -43,7 +43,7 @@ export type Nemesis = {
 }
 
 /** `count` distinct nodes picked by the nemesis stream. */
-export const pickNodes = (ctx: NemesisContext, count: number): string[] =>
+const pickNodes = (ctx: NemesisContext, count: number): string[] =>
   ctx.rng.shuffle(ctx.cluster.nodes.map((n) => n.id)).slice(0, Math.max(1, Math.min(count, ctx.cluster.nodes.length)))
 
 export type TargetNemesisOptions = {
