@@ -11,6 +11,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
+COPY common ./common
 COPY store ./store
 COPY harness ./harness
 COPY workloads ./workloads

@@ -23,7 +23,7 @@ process.on('exit', () => process.stdout.write(`\n${tallyLine}\n`))
 
 processCLIArgs(process.argv.splice(2))
 configure({
-  files: ['store/**/*.spec.ts', 'harness/**/*.spec.ts', 'workloads/**/*.spec.ts', 'reports/**/*.spec.ts'],
+  files: ['common/**/*.spec.ts', 'store/**/*.spec.ts', 'harness/**/*.spec.ts', 'workloads/**/*.spec.ts', 'reports/**/*.spec.ts'],
   plugins: [assert()],
   reporters: { activated: ['spec', 'tally'], list: [spec(), tally] },
   timeout: 30_000,

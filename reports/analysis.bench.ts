@@ -24,7 +24,10 @@ const TARGET_MIB = 1024
 type ChildResult = { seconds: number; cpuSeconds: number; peakRssMiB: number; exitCode: number | null; timings: Record<string, number> }
 
 async function child(mode: 'report' | 'parse', dir: string): Promise<ChildResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, mode, dir], { maxBuffer: 1 << 20, timeout: 300_000 })
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, mode, dir], {
+    maxBuffer: 1 << 20,
+    timeout: 300_000,
+  })
   return JSON.parse(stdout.trim().split('\n').pop() ?? '') as ChildResult
 }
 
@@ -49,14 +52,28 @@ export const benchmark: Benchmark = {
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-analysis-bench-'))
     try {
       const generated = performance.now()
-      await writeSyntheticHistory(join(dir, 'history.jsonl'), { ops, rate: 5_000, seed: 42, keys: 16, nodes: 5, n: 3, r: 1, w: 1, concurrency: 64 })
+      await writeSyntheticHistory(join(dir, 'history.jsonl'), {
+        ops,
+        rate: 5_000,
+        seed: 42,
+        keys: 16,
+        nodes: 5,
+        n: 3,
+        r: 1,
+        w: 1,
+        concurrency: 64,
+      })
       const bytes = (await stat(join(dir, 'history.jsonl'))).size
-      log(`generated ${ops.toLocaleString('en-US')} ops (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - generated) / 1000).toFixed(1)} s`)
+      log(
+        `generated ${ops.toLocaleString('en-US')} ops (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - generated) / 1000).toFixed(1)} s`,
+      )
       const parse = await child('parse', dir)
       log(`JSON.parse only: ${parse.seconds.toFixed(2)} s (${parse.cpuSeconds.toFixed(2)} s CPU), peak ${parse.peakRssMiB.toFixed(0)} MiB`)
       const report = await child('report', dir)
       log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`)
-      log(`reportRun: ${report.seconds.toFixed(2)} s (${report.cpuSeconds.toFixed(2)} s CPU over all threads), peak ${report.peakRssMiB.toFixed(0)} MiB, exit ${report.exitCode}; steps (ms): ${JSON.stringify(report.timings)}`)
+      log(
+        `reportRun: ${report.seconds.toFixed(2)} s (${report.cpuSeconds.toFixed(2)} s CPU over all threads), peak ${report.peakRssMiB.toFixed(0)} MiB, exit ${report.exitCode}; steps (ms): ${JSON.stringify(report.timings)}`,
+      )
       const subject = `reportRun, ${ops.toLocaleString('en-US')} ops`
       const rows: BenchRow[] = [
         {
@@ -94,7 +111,13 @@ export const benchmark: Benchmark = {
       if (existsSync(CHROMIUM_PATH)) {
         const ms = await renderMs(join(dir, 'index.html'))
         log(`index.html drawn in Chromium in ${ms.toFixed(0)} ms`)
-        rows.push({ benchmark: 'analysis', subject: `index.html, ${ops.toLocaleString('en-US')} ops`, metric: 'open and draw', value: ms, unit: 'ms' })
+        rows.push({
+          benchmark: 'analysis',
+          subject: `index.html, ${ops.toLocaleString('en-US')} ops`,
+          metric: 'open and draw',
+          value: ms,
+          unit: 'ms',
+        })
       }
       return rows
     } finally {

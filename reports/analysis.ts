@@ -2,7 +2,7 @@
  * Analysis of one history: scans it once, then runs every measure and checker on the op
  * table. Every step is streaming or O(n log n), so 1M ops analyse in seconds.
  */
-import type { RunInfo } from '../harness/history/record.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
 import { checkConvergence, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
@@ -99,11 +99,19 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
   const sessions = step('sessions', () => checkSessions(table, index, ranks, { maxExamples }))
-  const lostWrites = step('lostWrites', (): LostWrites =>
-    run ? findLostWrites(table, index, run, scan.finalElements, { maxExamples }) : { checked: false, reason: 'the history has no run record' },
+  const lostWrites = step(
+    'lostWrites',
+    (): LostWrites =>
+      run
+        ? findLostWrites(table, index, run, scan.finalElements, { maxExamples })
+        : { checked: false, reason: 'the history has no run record' },
   )
-  const phantoms = step('phantoms', (): PhantomValues =>
-    run ? findPhantomValues(table, index, run, scan.finalElements, maxExamples) : { checked: false, reason: 'the history has no run record' },
+  const phantoms = step(
+    'phantoms',
+    (): PhantomValues =>
+      run
+        ? findPhantomValues(table, index, run, scan.finalElements, maxExamples)
+        : { checked: false, reason: 'the history has no run record' },
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const latency = await latencyTable(table)

@@ -1,6 +1,6 @@
 /** Availability: ok / fail / info counts and rates per phase (and overall), with error kinds. */
 import { FUNCTIONS, OUTCOMES, PHASES, type OpTable } from './op-table.ts'
-import type { OpFunction, Phase } from '../harness/history/record.ts'
+import type { OpFunction, Phase } from '../common/contracts/history.ts'
 
 export type Outcomes = { ok: number; fail: number; info: number }
 

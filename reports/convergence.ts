@@ -29,7 +29,8 @@ export function checkConvergence(table: OpTable, event: ConvergedEvent | undefin
     if (table.phase[r] !== FINAL || table.f[r] !== GET || table.type[r] !== OK) continue
     finalReads++
     const dots: string[] = []
-    for (let v = table.verStart[r]; v < table.verStart[r] + table.siblings[r]; v++) dots.push(`${table.verNode[v]}:${table.verCounter[v]}:${table.verHash[v]}`)
+    for (let v = table.verStart[r]; v < table.verStart[r] + table.siblings[r]; v++)
+      dots.push(`${table.verNode[v]}:${table.verCounter[v]}:${table.verHash[v]}`)
     const versions = dots.sort().join(',')
     const key = table.key[r]
     const seen = first.get(key)

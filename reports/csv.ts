@@ -33,32 +33,100 @@ async function writeCsv(path: string, header: string[], count: number, row: (i: 
 }
 
 export const OPS_COLUMNS = [
-  'index', 'process', 'type', 'f', 'key', 'node', 'coordinator', 'phase', 'intended_us', 'invoke_us', 'complete_us',
-  'latency_us', 'service_us', 'error', 'dot', 'siblings',
+  'index',
+  'process',
+  'type',
+  'f',
+  'key',
+  'node',
+  'coordinator',
+  'phase',
+  'intended_us',
+  'invoke_us',
+  'complete_us',
+  'latency_us',
+  'service_us',
+  'error',
+  'dot',
+  'siblings',
 ]
 export const STALENESS_COLUMNS = [
-  'index', 'process', 'key', 'node', 'phase', 'invoke_us', 'complete_us', 'k', 'acknowledged_before', 'stale', 'siblings',
-  'latest_write_index', 'since_latest_us', 'saw_latest',
+  'index',
+  'process',
+  'key',
+  'node',
+  'phase',
+  'invoke_us',
+  'complete_us',
+  'k',
+  'acknowledged_before',
+  'stale',
+  'siblings',
+  'latest_write_index',
+  'since_latest_us',
+  'saw_latest',
 ]
 export const LATENCY_COLUMNS = ['from', 'f', 'outcome', 'phase', 'count', 'mean_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'p999_ms', 'max_ms']
 export const VISIBILITY_COLUMNS = ['from_ms', 'to_ms', 'reads', 'saw_latest', 'p_saw_latest']
 export const TIMESERIES_COLUMNS = [
-  'second', 'ops', 'ok', 'fail', 'info', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms', 'reads', 'stale_reads', 'stale_fraction',
-  'mean_k', 'max_k', 'nemeses',
+  'second',
+  'ops',
+  'ok',
+  'fail',
+  'info',
+  'p50_ms',
+  'p90_ms',
+  'p99_ms',
+  'max_ms',
+  'reads',
+  'stale_reads',
+  'stale_fraction',
+  'mean_k',
+  'max_k',
+  'nemeses',
 ]
 
 /** The op table's columns ops.csv and staleness.csv need, as plain data that can cross to a worker. */
 export type TableColumns = Pick<
   OpTable,
-  | 'length' | 'index' | 'process' | 'type' | 'f' | 'key' | 'node' | 'coordinator' | 'phase' | 'intended' | 'invoke'
-  | 'complete' | 'error' | 'dotNode' | 'dotCounter' | 'siblings'
+  | 'length'
+  | 'index'
+  | 'process'
+  | 'type'
+  | 'f'
+  | 'key'
+  | 'node'
+  | 'coordinator'
+  | 'phase'
+  | 'intended'
+  | 'invoke'
+  | 'complete'
+  | 'error'
+  | 'dotNode'
+  | 'dotCounter'
+  | 'siblings'
 > & { keys: string[]; nodes: string[]; errors: string[] }
 
 const tableColumns = (table: OpTable): TableColumns => ({
-  length: table.length, index: table.index, process: table.process, type: table.type, f: table.f, key: table.key,
-  node: table.node, coordinator: table.coordinator, phase: table.phase, intended: table.intended, invoke: table.invoke,
-  complete: table.complete, error: table.error, dotNode: table.dotNode, dotCounter: table.dotCounter,
-  siblings: table.siblings, keys: table.keys.names, nodes: table.nodes.names, errors: table.errors.names,
+  length: table.length,
+  index: table.index,
+  process: table.process,
+  type: table.type,
+  f: table.f,
+  key: table.key,
+  node: table.node,
+  coordinator: table.coordinator,
+  phase: table.phase,
+  intended: table.intended,
+  invoke: table.invoke,
+  complete: table.complete,
+  error: table.error,
+  dotNode: table.dotNode,
+  dotCounter: table.dotCounter,
+  siblings: table.siblings,
+  keys: table.keys.names,
+  nodes: table.nodes.names,
+  errors: table.errors.names,
 })
 
 /** Writes ops.csv: one row per op, in history order. */
@@ -138,8 +206,18 @@ export function startOpsCsv(dir: string, table: OpTable, pool?: TaskPool): Promi
 }
 
 /** Starts writing staleness.csv (on `pool` when big; else in this thread). */
-export function startStalenessCsv(dir: string, table: OpTable, reads: Int32Array, staleness: StalenessResult, pool?: TaskPool): Promise<void> {
-  return startCsv({ file: 'staleness.csv', path: join(dir, 'staleness.csv'), columns: tableColumns(table), reads, staleness }, reads.length, pool)
+export function startStalenessCsv(
+  dir: string,
+  table: OpTable,
+  reads: Int32Array,
+  staleness: StalenessResult,
+  pool?: TaskPool,
+): Promise<void> {
+  return startCsv(
+    { file: 'staleness.csv', path: join(dir, 'staleness.csv'), columns: tableColumns(table), reads, staleness },
+    reads.length,
+    pool,
+  )
 }
 
 /** Writes the small CSV files (latency, visibility, timeseries) into `dir`. */
@@ -160,8 +238,22 @@ export async function writeSummaryCsvFiles(dir: string, analysis: Analysis): Pro
   await writeCsv(join(dir, 'timeseries.csv'), [...TIMESERIES_COLUMNS, ...nodes.map((n) => `ops_${n}`)], rows.length, (i) => {
     const t = rows[i]
     return [
-      t.second, t.ops, t.ok, t.fail, t.info, round(t.p50Ms, 3), round(t.p90Ms, 3), round(t.p99Ms, 3), round(t.maxMs, 3), t.reads,
-      t.staleReads, round(t.staleFraction), round(t.meanK), t.maxK, t.nemeses, ...t.perNode,
+      t.second,
+      t.ops,
+      t.ok,
+      t.fail,
+      t.info,
+      round(t.p50Ms, 3),
+      round(t.p90Ms, 3),
+      round(t.p99Ms, 3),
+      round(t.maxMs, 3),
+      t.reads,
+      t.staleReads,
+      round(t.staleFraction),
+      round(t.meanK),
+      t.maxK,
+      t.nemeses,
+      ...t.perNode,
     ]
   })
 }

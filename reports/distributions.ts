@@ -2,7 +2,7 @@
 import type { ReadRanks } from './coverage.ts'
 import { FINAL, GET, MEASURED_PHASES, OK, PHASES, type OpTable } from './op-table.ts'
 import type { StalenessResult } from './staleness.ts'
-import type { Phase } from '../harness/history/record.ts'
+import type { Phase } from '../common/contracts/history.ts'
 
 /** Counts of the integers from `from` to `to`, both included. */
 export type HistogramBin = { from: number; to: number; count: number }
@@ -17,7 +17,8 @@ function integerHistogram(values: ArrayLike<number>, exactUpTo = 100): Histogram
   if (max < 0) return []
   const bins: HistogramBin[] = []
   for (let v = 0; v <= Math.min(max, exactUpTo); v++) bins.push({ from: v, to: v, count: 0 })
-  for (let from = exactUpTo + 1, width = exactUpTo + 1; from <= max; from += width, width *= 2) bins.push({ from, to: from + width - 1, count: 0 })
+  for (let from = exactUpTo + 1, width = exactUpTo + 1; from <= max; from += width, width *= 2)
+    bins.push({ from, to: from + width - 1, count: 0 })
   for (let i = 0; i < values.length; i++) {
     const v = values[i]
     if (v < 0) continue

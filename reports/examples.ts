@@ -3,7 +3,7 @@
  * this module reads those ops back from the history (by byte offset) so a report can quote
  * them, values included, without the analysis ever keeping values in memory.
  */
-import type { HistoryRecord, OpRecord } from '../harness/history/record.ts'
+import type { HistoryRecord, OpRecord } from '../common/contracts/history.ts'
 import { readRecordsAt } from './history-reader.ts'
 import type { OpTable } from './op-table.ts'
 

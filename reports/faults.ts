@@ -1,5 +1,5 @@
 /** The nemesis side of a history: when each fault was active, and the drop rate achieved. */
-import type { NemesisName, NemesisRecord } from '../harness/history/record.ts'
+import type { NemesisName, NemesisRecord } from '../common/contracts/history.ts'
 
 export type NemesisPeriod = {
   nemesis: NemesisName
@@ -24,10 +24,22 @@ export function nemesisPeriods(records: readonly NemesisRecord[], historyEnd: nu
     const start = open.get(record.nemesis)
     if (!start) continue
     open.delete(record.nemesis)
-    periods.push({ nemesis: start.nemesis, startMs: start.complete / 1000, stopMs: record.complete / 1000, stopped: true, value: start.value ?? {} })
+    periods.push({
+      nemesis: start.nemesis,
+      startMs: start.complete / 1000,
+      stopMs: record.complete / 1000,
+      stopped: true,
+      value: start.value ?? {},
+    })
   }
   for (const start of open.values()) {
-    periods.push({ nemesis: start.nemesis, startMs: start.complete / 1000, stopMs: Math.max(historyEnd, start.complete) / 1000, stopped: false, value: start.value ?? {} })
+    periods.push({
+      nemesis: start.nemesis,
+      startMs: start.complete / 1000,
+      stopMs: Math.max(historyEnd, start.complete) / 1000,
+      stopped: false,
+      value: start.value ?? {},
+    })
   }
   return periods.sort((a, b) => a.startMs - b.startMs)
 }

@@ -7,7 +7,7 @@ import { test } from '@japa/runner'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HistoryReader, lineBoundaries, readRecordsAt } from './history-reader.ts'
-import type { HistoryRecord } from '../harness/history/record.ts'
+import type { HistoryRecord } from '../common/contracts/history.ts'
 import { scanHistory } from './history-scan.ts'
 import { tempDir } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
@@ -87,7 +87,12 @@ test.group('history reader', () => {
     // Context pools are laid out per range; the contexts they hold per op are the same.
     const contexts = (t: typeof serial.table): string[] =>
       Array.from(t.ctxStart, (start, r) =>
-        start < 0 ? String(start) : Array.from({ length: t.ctxClock[r] + t.ctxLoose[r] }, (_, e) => `${t.nodes.names[t.ctxNode[start + e]]}:${t.ctxCounter[start + e]}`).join(','),
+        start < 0
+          ? String(start)
+          : Array.from(
+              { length: t.ctxClock[r] + t.ctxLoose[r] },
+              (_, e) => `${t.nodes.names[t.ctxNode[start + e]]}:${t.ctxCounter[start + e]}`,
+            ).join(','),
       )
     assert.deepEqual(contexts(parallel.table), contexts(serial.table))
     assert.deepEqual(parallel.table.keys.names, serial.table.keys.names)

@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
-import type { HistoryRecord } from '../harness/history/record.ts'
+import type { HistoryRecord } from '../common/contracts/history.ts'
 
 /** Gets each record with where its line is: `offset` and `length` in bytes, without the newline. */
 export type RecordListener = (record: HistoryRecord, offset: number, length: number) => void

@@ -5,10 +5,11 @@
  */
 import { availableParallelism } from 'node:os'
 import { open, stat } from 'node:fs/promises'
-import type { NemesisRecord, RunInfo } from '../harness/history/record.ts'
+import type { NemesisRecord, RunInfo } from '../common/contracts/history.ts'
 import { Interner } from './columns.ts'
 import { lineBoundaries } from './history-reader.ts'
-import type { OpTable, WorkloadKind } from './op-table.ts'
+import type { OpTable } from './op-table.ts'
+import type { WorkloadKind } from '../common/contracts/history.ts'
 import { scanRange, type ConvergedEvent, type EndEvent, type RangeScan, type ReaderStats } from './range-scan.ts'
 import { TaskPool } from './task-pool.ts'
 
@@ -116,13 +117,34 @@ function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
   // Which ids each column holds, and what it is counted in.
   type Remap = 'key' | 'node' | 'error' | 'element' | 'pool' | 'versions' | null
   const columns: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Remap][] = [
-    ['index', 'rows', null], ['process', 'rows', null], ['type', 'rows', null], ['f', 'rows', null], ['key', 'rows', 'key'],
-    ['node', 'rows', 'node'], ['coordinator', 'rows', 'node'], ['phase', 'rows', null], ['intended', 'rows', null],
-    ['invoke', 'rows', null], ['complete', 'rows', null], ['error', 'rows', 'error'], ['siblings', 'rows', null],
-    ['dotNode', 'rows', 'node'], ['dotCounter', 'rows', null], ['ctxStart', 'rows', 'pool'], ['ctxClock', 'rows', null],
-    ['ctxLoose', 'rows', null], ['verStart', 'rows', 'versions'], ['valueHash', 'rows', null], ['element', 'rows', 'element'],
-    ['offset', 'rows', null], ['lineLength', 'rows', null], ['ctxNode', 'pool', 'node'], ['ctxCounter', 'pool', null],
-    ['verNode', 'versions', 'node'], ['verCounter', 'versions', null], ['verHash', 'versions', null],
+    ['index', 'rows', null],
+    ['process', 'rows', null],
+    ['type', 'rows', null],
+    ['f', 'rows', null],
+    ['key', 'rows', 'key'],
+    ['node', 'rows', 'node'],
+    ['coordinator', 'rows', 'node'],
+    ['phase', 'rows', null],
+    ['intended', 'rows', null],
+    ['invoke', 'rows', null],
+    ['complete', 'rows', null],
+    ['error', 'rows', 'error'],
+    ['siblings', 'rows', null],
+    ['dotNode', 'rows', 'node'],
+    ['dotCounter', 'rows', null],
+    ['ctxStart', 'rows', 'pool'],
+    ['ctxClock', 'rows', null],
+    ['ctxLoose', 'rows', null],
+    ['verStart', 'rows', 'versions'],
+    ['valueHash', 'rows', null],
+    ['element', 'rows', 'element'],
+    ['offset', 'rows', null],
+    ['lineLength', 'rows', null],
+    ['ctxNode', 'pool', 'node'],
+    ['ctxCounter', 'pool', null],
+    ['verNode', 'versions', 'node'],
+    ['verCounter', 'versions', null],
+    ['verHash', 'versions', null],
   ]
   const merged = {} as PortableColumns
   for (const [name, unit, remap] of columns) {

@@ -4,6 +4,6 @@
  * `summary.json`, the self-contained `index.html`, the scenario matrix summary, and the
  * server that browses runs. This is what the rest of quorumlab uses of it.
  */
-export { reportRun, HISTORY_FILE, type ReportOptions, type RunReport } from './report-run.ts'
+export { reportRun, type ReportOptions, type RunReport } from './report-run.ts'
 export { writeMatrix, MATRIX_COLUMNS, type MatrixCell, type MatrixRow } from './matrix.ts'
 export { serveRuns, type ServeOptions, type RunsServer } from './server.ts'

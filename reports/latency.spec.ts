@@ -44,7 +44,10 @@ test.group('latency', () => {
     assert.closeTo(fails.p99Ms, 2, 0.01)
     assert.equal(row(a, 'invoke', 'put', 'fail', 'all').count, 10)
     assert.equal(row(a, 'invoke', 'all', 'all', 'all').count, 110)
-    assert.isUndefined(a.latency.find((l) => l.f === 'delete'), 'no row without ops')
+    assert.isUndefined(
+      a.latency.find((l) => l.f === 'delete'),
+      'no row without ops',
+    )
   })
 })
 

@@ -6,7 +6,7 @@
  */
 import * as hdr from 'hdr-histogram-js'
 import { FUNCTIONS, OUTCOMES, PHASES, type OpTable } from './op-table.ts'
-import type { OpFunction, OpOutcome, Phase } from '../harness/history/record.ts'
+import type { OpFunction, OpOutcome, Phase } from '../common/contracts/history.ts'
 
 export type LatencyFrom = 'intended' | 'invoke'
 
@@ -59,7 +59,10 @@ function collect(table: OpTable, newHistogram: () => Histogram): LatencyRow[] {
     b.recordValue(Math.max(1, Math.round(table.complete[r] - table.invoke[r])))
   }
   const rows: LatencyRow[] = []
-  for (const [from, histograms] of [['intended', fromIntended], ['invoke', fromInvoke]] as const) {
+  for (const [from, histograms] of [
+    ['intended', fromIntended],
+    ['invoke', fromInvoke],
+  ] as const) {
     const pick = (f: number | 'all', o: number | 'all', p: number | 'all'): Histogram | undefined => {
       let sum: Histogram | undefined
       for (let fi = 0; fi < FUNCTIONS.length; fi++) {
@@ -94,7 +97,8 @@ function collect(table: OpTable, newHistogram: () => Histogram): LatencyRow[] {
         maxMs: h.maxValue / 1000,
       })
     }
-    for (let f = 0; f < FUNCTIONS.length; f++) for (let o = 0; o < OUTCOMES.length; o++) for (let p = 0; p < PHASES.length; p++) push(f, o, p)
+    for (let f = 0; f < FUNCTIONS.length; f++)
+      for (let o = 0; o < OUTCOMES.length; o++) for (let p = 0; p < PHASES.length; p++) push(f, o, p)
     for (let f = 0; f < FUNCTIONS.length; f++) for (let o = 0; o < OUTCOMES.length; o++) push(f, o, 'all')
     for (let p = 0; p < PHASES.length; p++) push('all', 'all', p)
     push('all', 'all', 'all')

@@ -29,7 +29,9 @@ test.group('lost writes: register', () => {
     assert.deepEqual(lostIndexes(a), [lost.index])
   })
 
-  test('a write superseded by a later write (ok, or info whose value a read returned) whose context covered it is not lost', async ({ assert }) => {
+  test('a write superseded by a later write (ok, or info whose value a read returned) whose context covered it is not lost', async ({
+    assert,
+  }) => {
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
     h.put({ process: 1, value: 'b', dot: ['n2', 1], context: { n1: 1 }, at: [20, 30] })
@@ -146,7 +148,16 @@ test.group('phantom values: register', () => {
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
     h.put({ process: 1, value: 'b', type: 'info', at: [0, 10] })
-    h.get({ process: 2, values: ['a', 'b'], versions: [['n1', 1], ['n2', 1]], context: { n1: 1, n2: 1 }, at: [20, 21] })
+    h.get({
+      process: 2,
+      values: ['a', 'b'],
+      versions: [
+        ['n1', 1],
+        ['n2', 1],
+      ],
+      context: { n1: 1, n2: 1 },
+      at: [20, 21],
+    })
     const ghost = h.get({ process: 2, values: ['nobody wrote this'], versions: [['n3', 1]], context: { n3: 1 }, at: [22, 23] })
     const early = h.get({ process: 3, values: ['later'], versions: [['n2', 2]], context: { n2: 2 }, at: [30, 31] })
     h.put({ process: 4, value: 'later', dot: ['n2', 2], at: [40, 50] })

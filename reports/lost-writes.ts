@@ -18,7 +18,7 @@
  *
  * Keys without any ok final read cannot be judged; their writes are counted as unchecked.
  */
-import type { RunInfo } from '../harness/history/record.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
 import type { WriteIndex } from './coverage.ts'
 import { dotPositions } from './coverage.ts'
 import { FINAL, GET, INFO, OK, PUT, type OpTable } from './op-table.ts'
@@ -58,7 +58,8 @@ export function findLostWrites(
   const kind = run.workload.kind
   if (kind !== 'register' && kind !== 'set') return { checked: false, reason: `not defined for the ${kind} workload` }
   const finalKeys = new Uint8Array(table.keys.size)
-  for (let r = 0; r < table.length; r++) if (table.phase[r] === FINAL && table.f[r] === GET && table.type[r] === OK) finalKeys[table.key[r]] = 1
+  for (let r = 0; r < table.length; r++)
+    if (table.phase[r] === FINAL && table.f[r] === GET && table.type[r] === OK) finalKeys[table.key[r]] = 1
   if (!finalKeys.includes(1)) return { checked: false, reason: 'the history has no ok final read' }
   return kind === 'set'
     ? setLosses(table, finalKeys, finalElements, maxExamples)
@@ -155,9 +156,21 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
   for (let p = 1; p < index.rows.length; p++) {
     const a = index.rows[p - 1]
     const b = index.rows[p]
-    if (index.counters[p] === index.counters[p - 1] && table.key[a] === table.key[b] && table.dotNode[a] === table.dotNode[b]) dotCollisions++
+    if (index.counters[p] === index.counters[p - 1] && table.key[a] === table.key[b] && table.dotNode[a] === table.dotNode[b])
+      dotCollisions++
   }
-  return { checked: true, method: 'register', checkedWrites, unchecked, shown: shownCount, superseded, lost, recovered: 0, dotCollisions, examples }
+  return {
+    checked: true,
+    method: 'register',
+    checkedWrites,
+    unchecked,
+    shown: shownCount,
+    superseded,
+    lost,
+    recovered: 0,
+    dotCollisions,
+    examples,
+  }
 }
 
 function setLosses(table: OpTable, finalKeys: Uint8Array, finalElements: Map<number, Set<string>>, maxExamples: number): LostWrites {

@@ -75,9 +75,24 @@ const latencyOf = (rows: LatencyRow[], f: 'get' | 'put'): LatencyRow | undefined
 function matrixRow({ workload, nemesis, run, summary }: MatrixCell): MatrixRow {
   if (!summary) {
     return {
-      workload, nemesis, run, exitCode: null, verdict: 'no summary (the run did not produce one)', ops: null, okRate: null,
-      faultOkRate: null, staleFraction: null, meanK: null, p99K: null, p99VisibleAfterMs: null, readP50Ms: null,
-      readP99Ms: null, writeP50Ms: null, writeP99Ms: null, lostWrites: null, convergenceMs: null,
+      workload,
+      nemesis,
+      run,
+      exitCode: null,
+      verdict: 'no summary (the run did not produce one)',
+      ops: null,
+      okRate: null,
+      faultOkRate: null,
+      staleFraction: null,
+      meanK: null,
+      p99K: null,
+      p99VisibleAfterMs: null,
+      readP50Ms: null,
+      readP99Ms: null,
+      writeP50Ms: null,
+      writeP99Ms: null,
+      lostWrites: null,
+      convergenceMs: null,
     }
   }
   const all = summary.availability.find((a) => a.phase === 'all')

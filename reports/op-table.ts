@@ -6,8 +6,8 @@
  * kept as a 53-bit hash (enough to match a read to the write it shows), and the few ops a
  * report quotes are read again from the file by byte offset.
  */
-import { peekContext } from '../store/versioning.ts'
-import type { OpFunction, OpOutcome, OpRecord, Phase, RunInfo } from '../harness/history/record.ts'
+import { peekContext } from '../common/contracts/causal.ts'
+import type { OpFunction, OpOutcome, OpRecord, Phase, WorkloadKind } from '../common/contracts/history.ts'
 import { F64Column, hashKeyed, I32Column, Interner } from './columns.ts'
 
 export const OUTCOMES: readonly OpOutcome[] = ['ok', 'fail', 'info']
@@ -32,8 +32,6 @@ export const FINAL = 3
 const NO_CONTEXT = -1
 /** `ctxStart` of an op whose context could not be decoded. */
 const BAD_CONTEXT = -2
-
-export type WorkloadKind = RunInfo['workload']['kind']
 
 /** The finished table. Row r describes the r-th op in file (completion) order. */
 export type OpTable = {
@@ -278,7 +276,9 @@ export class OpTableBuilder {
     const rows = this.#rows
     const c = this.#c
     // Trimmed copies, so the spare capacity is freed.
-    const trimmed = Object.fromEntries(Object.keys(ROW_COLUMNS).map((name) => [name, c[name as RowColumnName].slice(0, rows)])) as RowColumns
+    const trimmed = Object.fromEntries(
+      Object.keys(ROW_COLUMNS).map((name) => [name, c[name as RowColumnName].slice(0, rows)]),
+    ) as RowColumns
     this.#contexts.clear()
     this.#lastContext.clear()
     return {

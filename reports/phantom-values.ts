@@ -4,7 +4,7 @@
  * invoked before the read completed. `set`: every element of an ok final read must have
  * been added to that key by some put (the Jepsen set test's "unexpected").
  */
-import type { RunInfo } from '../harness/history/record.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
 import { dotPositions, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, GET, OK, PUT, type OpTable } from './op-table.ts'
@@ -65,7 +65,6 @@ function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number
         const [start, end] = dotPositions(index, table.key[r], table.verNode[v], table.verCounter[v])
         let matched = false
         for (let p = start; p < end && !matched; p++) {
-
           const w = index.rows[p]
           matched = table.valueHash[w] === table.verHash[v] && table.invoke[w] < table.complete[r]
         }

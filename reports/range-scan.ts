@@ -4,9 +4,10 @@
  * final reads). Ranges are scanned in parallel and merged by `history-scan.ts`; a range
  * is plain data (typed arrays and strings), so it crosses a worker boundary as is.
  */
-import type { HarnessRecord, NemesisRecord, OpRecord, RunInfo } from '../harness/history/record.ts'
+import type { HarnessRecord, NemesisRecord, OpRecord, RunInfo } from '../common/contracts/history.ts'
 import { estimateLines, HistoryReader, type MalformedLine } from './history-reader.ts'
-import { OpTableBuilder, type OpTable, type WorkloadKind } from './op-table.ts'
+import { OpTableBuilder, type OpTable } from './op-table.ts'
+import type { WorkloadKind } from '../common/contracts/history.ts'
 
 /** The harness's `converged` record: whether replicas agreed, after how long (ms), and when it was recorded (`at`, µs since the run started). */
 export type ConvergedEvent = { converged: boolean; ms: number; at: number }

@@ -33,7 +33,16 @@ test.group('reportRun', () => {
     const report = await reportRun(dir, { print: (text) => printed.push(text), workers: 0 })
     assert.equal(report.kind, 'analysed')
     assert.equal(report.exitCode, 0)
-    assert.sameMembers(await readdir(dir), ['history.jsonl', 'ops.csv', 'latency.csv', 'staleness.csv', 'visibility.csv', 'timeseries.csv', 'summary.json', 'index.html'])
+    assert.sameMembers(await readdir(dir), [
+      'history.jsonl',
+      'ops.csv',
+      'latency.csv',
+      'staleness.csv',
+      'visibility.csv',
+      'timeseries.csv',
+      'summary.json',
+      'index.html',
+    ])
 
     const ops = await csvLines(dir, 'ops.csv')
     assert.equal(ops[0], OPS_COLUMNS.join(','))

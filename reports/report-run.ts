@@ -6,6 +6,7 @@
  */
 import { stat, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
+import { HISTORY_FILE } from '../common/contracts/history.ts'
 import { analyseHistory } from './analysis.ts'
 import { SCAN_LIMITS, scanWorkers } from './history-scan.ts'
 import { TaskPool } from './task-pool.ts'
@@ -47,8 +48,6 @@ export type RunReport =
       reason: string
     }
 
-export const HISTORY_FILE = 'history.jsonl'
-
 /**
  * Analyses the run in `runDir` and writes its report files there.
  * Never throws for a bad or missing history: that is exit code 2 with a reason.
@@ -73,7 +72,13 @@ export async function reportRun(runDir: string, options: ReportOptions = {}): Pr
   }
 }
 
-async function analyseAndWrite(dir: string, historyPath: string, pool: TaskPool, options: ReportOptions, print: (text: string) => void): Promise<RunReport> {
+async function analyseAndWrite(
+  dir: string,
+  historyPath: string,
+  pool: TaskPool,
+  options: ReportOptions,
+  print: (text: string) => void,
+): Promise<RunReport> {
   const started = performance.now()
   // ops.csv needs only the op table and staleness.csv only staleness: each is written (by
   // a worker, for big runs) while the remaining checks run.

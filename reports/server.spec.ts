@@ -58,7 +58,11 @@ test.group('runs server', () => {
       assert.notInclude(await response.text(), 'not for the web', path)
     }
     assert.equal((await app.request('/runs/latest/summary.json')).status, 200, 'latest leads inside the runs folder')
-    assert.notInclude((await listRuns(runs)).map((r) => r.name), 'outside', 'a linked folder outside is no run')
+    assert.notInclude(
+      (await listRuns(runs)).map((r) => r.name),
+      'outside',
+      'a linked folder outside is no run',
+    )
     assert.equal((await app.request('/runs/outside/')).status, 404)
   })
 
@@ -86,7 +90,11 @@ test.group('runs server', () => {
     }
     const listing = await listRuns(runs)
     for (const name of ['20260103T000000-empty-run', '20260104T000000-no-verdict', '20260105T000000-not-an-object']) {
-      assert.deepInclude(listing.find((r) => r.name === name), { summary: null, problem: 'summary.json has an unexpected shape' }, name)
+      assert.deepInclude(
+        listing.find((r) => r.name === name),
+        { summary: null, problem: 'summary.json has an unexpected shape' },
+        name,
+      )
     }
     const index = await createRunsApp({ dir: runs }).request('/')
     assert.equal(index.status, 200)
@@ -98,7 +106,10 @@ test.group('runs server', () => {
   test('lists runs newest first, with verdicts, marks latest, and escapes names', async ({ assert, cleanup }) => {
     const { runs } = await runsFolder(cleanup)
     const listing = await listRuns(runs)
-    assert.deepEqual(listing.map((r) => r.name), ['20260102T000000-clustered-partition', HOSTILE_NAME])
+    assert.deepEqual(
+      listing.map((r) => r.name),
+      ['20260102T000000-clustered-partition', HOSTILE_NAME],
+    )
     assert.deepInclude(listing[0], { latest: true, hasHistory: true, hasReport: true })
     assert.equal(listing[0].summary?.exitCode, 0)
     assert.isNull(listing[1].summary)

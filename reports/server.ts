@@ -13,9 +13,9 @@ import { html } from 'hono/html'
 import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { basename, join, resolve, sep } from 'node:path'
-import type { RunInfo } from '../harness/history/record.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
 import { htmlPage } from './html/page-shell.ts'
-import { HISTORY_FILE } from './report-run.ts'
+import { HISTORY_FILE } from '../common/contracts/history.ts'
 
 export type RunListing = {
   name: string
@@ -35,7 +35,11 @@ const LATEST = 'latest'
 const RUN_NAME = /^[^/\\.][^/\\]*$/
 
 /** The name of the run `runs/latest` points at; null without the link. */
-const latestRun = (dir: string): Promise<string | null> => readlink(join(dir, LATEST)).then((target) => basename(target), () => null)
+const latestRun = (dir: string): Promise<string | null> =>
+  readlink(join(dir, LATEST)).then(
+    (target) => basename(target),
+    () => null,
+  )
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -93,7 +97,15 @@ export async function listRuns(dir: string): Promise<RunListing[]> {
         problem = `summary.json unreadable: ${(error as Error).message}`
       }
     }
-    runs.push({ name, latest: name === latestTarget, hasHistory: files.includes(HISTORY_FILE), hasReport: files.includes('index.html'), files, summary, problem })
+    runs.push({
+      name,
+      latest: name === latestTarget,
+      hasHistory: files.includes(HISTORY_FILE),
+      hasReport: files.includes('index.html'),
+      files,
+      summary,
+      problem,
+    })
   }
   return runs.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0))
 }
@@ -125,7 +137,6 @@ async function realPathInside(root: string, path: string): Promise<string | unde
   return real?.startsWith(root + sep) ? real : undefined
 }
 
-
 const runLink = (name: string, file = ''): string => `/runs/${encodeURIComponent(name)}/${file ? encodeURIComponent(file) : ''}`
 
 export type RunsAppOptions = { dir: string }
@@ -146,9 +157,11 @@ export function createRunsApp(options: RunsAppOptions): Hono {
         <td>${run ? run.nemeses.join('+') || 'none' : ''}</td>
         <td>${r.summary ? r.summary.ops.toLocaleString('en-US') : ''}</td>
         <td>
-          ${r.summary
-            ? html`<span class="exit-${r.summary.exitCode}">exit ${r.summary.exitCode}</span> ${r.summary.reason}`
-            : html`<span class="muted">${r.problem ?? (r.hasHistory ? 'not analysed: quorumlab report ' + join(dir, r.name) : 'no history')}</span>`}
+          ${
+            r.summary
+              ? html`<span class="exit-${r.summary.exitCode}">exit ${r.summary.exitCode}</span> ${r.summary.reason}`
+              : html`<span class="muted">${r.problem ?? (r.hasHistory ? `not analysed: quorumlab report ${join(dir, r.name)}` : 'no history')}</span>`
+          }
         </td>
         <td>${r.hasReport ? html`<a href="${runLink(r.name, 'index.html')}">report</a>` : ''}</td>
       </tr>`

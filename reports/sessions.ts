@@ -381,7 +381,7 @@ function checkMonotonicWrites(c: Checking, req: Requirements, i: number): void {
     const later = rows[q]
     const earlier = req.row[q * nodes + n]
     // The earlier write lies past the prefix; only a gap dot could still cover it.
-    if (!gaps || !gaps.includes(positionOf[earlier])) found = [later, earlier]
+    if (!gaps?.includes(positionOf[earlier])) found = [later, earlier]
     else {
       const missed = missedEarlierOwn(c, i, later, n, gaps)
       if (missed >= 0) found = [later, missed]

@@ -32,7 +32,16 @@ test.group('staleness: k of a read', () => {
 
   test('a read covering everything is fresh: k = 0; clock n1:2 does not count the other key', async ({ assert }) => {
     const h = threeWrites()
-    const fresh = h.get({ process: 4, values: ['b', 'c'], versions: [['n2', 5], ['n1', 3]], context: { n1: 3, n2: 5 }, at: [40, 41] })
+    const fresh = h.get({
+      process: 4,
+      values: ['b', 'c'],
+      versions: [
+        ['n2', 5],
+        ['n1', 3],
+      ],
+      context: { n1: 3, n2: 5 },
+      at: [40, 41],
+    })
     const sparse = h.get({ process: 5, values: ['b'], versions: [['n2', 5]], context: { n1: 2, n2: 5 }, at: [40, 42] })
     const a = await analyseBuilt(h.end())
     assert.equal(a.staleness.k[readIndexOf(a, fresh.index)], 0)
@@ -78,7 +87,10 @@ test.group('staleness: k of a read', () => {
     assert.equal(a.stalenessSummary.staleFraction, 0.5)
     assert.equal(a.stalenessSummary.meanK, 1)
     assert.equal(a.stalenessSummary.maxK, 2)
-    assert.deepEqual(a.stalenessSummary.histogram.map((b) => b.count), [1, 0, 1])
+    assert.deepEqual(
+      a.stalenessSummary.histogram.map((b) => b.count),
+      [1, 0, 1],
+    )
   })
 })
 
@@ -92,17 +104,32 @@ test.group('staleness: headline figures cover the measured phases', () => {
     h.converged(true, 10, 100)
     for (const key of ['k', 'j']) {
       for (const node of ['n1', 'n2', 'n3']) {
-        h.get({ process: 5, key, node, values: ['a'], versions: [['n1', key === 'k' ? 1 : 2]], context: { n1: 2 }, phase: 'final', at: [200, 201] })
+        h.get({
+          process: 5,
+          key,
+          node,
+          values: ['a'],
+          versions: [['n1', key === 'k' ? 1 : 2]],
+          context: { n1: 2 },
+          phase: 'final',
+          at: [200, 201],
+        })
       }
     }
     const a = await analyseBuilt(h.end())
     const s = a.stalenessSummary
     assert.deepInclude(s, { reads: 2, staleReads: 1, staleFraction: 0.5, meanK: 0.5, maxK: 1 })
     assert.deepEqual(s.phases, ['warmup', 'fault', 'heal'])
-    assert.deepEqual(s.histogram.map((b) => b.count), [1, 1])
+    assert.deepEqual(
+      s.histogram.map((b) => b.count),
+      [1, 1],
+    )
     assert.deepEqual(
       s.byPhase.map((p) => [p.phase, p.reads, p.staleReads]),
-      [['heal', 2, 1], ['final', 6, 0]],
+      [
+        ['heal', 2, 1],
+        ['final', 6, 0],
+      ],
     )
     assert.deepInclude(a.visibility, { reads: 2, saw: 1 })
   })

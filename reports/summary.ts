@@ -2,7 +2,7 @@
  * `summary.json`, the machine-readable result of a run's analysis (its shape and how it is
  * built from the analysis); terminal-summary.ts prints it.
  */
-import type { RunInfo } from '../harness/history/record.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
 import type { Analysis, HistoryFacts } from './analysis.ts'
 import type { PhaseAvailability } from './availability.ts'
 import type { Convergence } from './convergence.ts'

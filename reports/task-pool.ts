@@ -87,7 +87,8 @@ export class TaskPool {
       const held = this.#holding.get(worker)
       this.#holding.delete(worker)
       if (this.#closed) return
-      if (held !== undefined) this.#settle(held, (pending) => pending.reject(failure ?? new Error(`a report worker exited with code ${code}`)))
+      if (held !== undefined)
+        this.#settle(held, (pending) => pending.reject(failure ?? new Error(`a report worker exited with code ${code}`)))
       this.#dispatch()
     })
     return worker

@@ -40,7 +40,17 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
         const lat = summary.latency.find((l) => l.from === 'intended' && l.f === 'all' && l.outcome === 'all' && l.phase === a.phase)
         // The headline staleness covers the measured phases only: it is the line below, not this 'all'.
         const st = summary.staleness.byPhase.find((p) => p.phase === a.phase)
-        return [a.phase, count(a.ops), pct(a.okRate), pct(a.failRate), pct(a.infoRate), num(lat?.p50Ms ?? null), num(lat?.p99Ms ?? null), pct(st?.staleFraction ?? null), num(st?.meanK ?? null)]
+        return [
+          a.phase,
+          count(a.ops),
+          pct(a.okRate),
+          pct(a.failRate),
+          pct(a.infoRate),
+          num(lat?.p50Ms ?? null),
+          num(lat?.p99Ms ?? null),
+          pct(st?.staleFraction ?? null),
+          num(st?.meanK ?? null),
+        ]
       }),
     ),
   )
@@ -69,12 +79,19 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
   out.push(
     ...textTable(
       ['guarantee', 'promised', 'result', 'violations', 'checked'],
-      summary.verdict.guarantees.map((g) => [g.guarantee, g.promised ? 'yes' : 'no', g.status, count(g.violations), g.status === 'not-checked' ? '-' : `${count(g.checked)} ${g.checkedWhat}`]),
+      summary.verdict.guarantees.map((g) => [
+        g.guarantee,
+        g.promised ? 'yes' : 'no',
+        g.status,
+        count(g.violations),
+        g.status === 'not-checked' ? '-' : `${count(g.checked)} ${g.checkedWhat}`,
+      ]),
     ),
   )
   for (const g of summary.verdict.guarantees) {
     const example = g.examples[0]
-    if (example && (g.status === 'violated' || g.status === 'inconclusive' || g.status === 'anomaly')) out.push(`  e.g. ${g.guarantee}: ${example.summary}`)
+    if (example && (g.status === 'violated' || g.status === 'inconclusive' || g.status === 'anomaly'))
+      out.push(`  e.g. ${g.guarantee}: ${example.summary}`)
   }
   out.push('')
   out.push(`exit ${summary.exitCode}: ${summary.verdict.reason}`)

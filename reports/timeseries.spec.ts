@@ -14,8 +14,22 @@ test.group('time series', () => {
     h.get({ process: 1, context: {}, type: 'info', at: [2100, 2600] })
     const a = await analyseBuilt(h.end())
     const rows = a.timeseries.rows
-    assert.deepEqual(rows.map((r) => r.second), [0, 1, 2])
-    assert.deepInclude(rows[0], { ops: 4, ok: 3, fail: 1, info: 0, reads: 2, staleReads: 1, staleFraction: 0.5, meanK: 0.5, maxK: 1, nemeses: '' })
+    assert.deepEqual(
+      rows.map((r) => r.second),
+      [0, 1, 2],
+    )
+    assert.deepInclude(rows[0], {
+      ops: 4,
+      ok: 3,
+      fail: 1,
+      info: 0,
+      reads: 2,
+      staleReads: 1,
+      staleFraction: 0.5,
+      meanK: 0.5,
+      maxK: 1,
+      nemeses: '',
+    })
     // Nearest rank over 10, 4, 2, 1 ms.
     assert.deepInclude(rows[0], { p50Ms: 2, p99Ms: 10, maxMs: 10 })
     assert.deepInclude(rows[1], { ops: 0, p50Ms: null, staleFraction: null, nemeses: 'partition' })
@@ -49,7 +63,8 @@ test.group('faults and convergence', () => {
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
     h.converged(true, 1234, 20)
-    for (const node of ['n1', 'n2', 'n3']) h.get({ process: 5, node, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [30, 31] })
+    for (const node of ['n1', 'n2', 'n3'])
+      h.get({ process: 5, node, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [30, 31] })
     const a = await analyseBuilt(h.end())
     assert.deepInclude(a.convergence, { waited: true, converged: true, ms: 1234, finalReads: 3, keysChecked: 1, disagreeingKeys: 0 })
   })

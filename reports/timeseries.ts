@@ -93,7 +93,8 @@ export function timeseries(table: OpTable, ranks: ReadRanks, staleness: Stalenes
     active[from * names.length + n] += 1
     active[(to + 1) * names.length + n] -= 1
   }
-  for (let b = 1; b <= buckets; b++) for (let n = 0; n < names.length; n++) active[b * names.length + n] += active[(b - 1) * names.length + n]
+  for (let b = 1; b <= buckets; b++)
+    for (let n = 0; n < names.length; n++) active[b * names.length + n] += active[(b - 1) * names.length + n]
 
   const rows: TimeseriesRow[] = []
   for (let b = 0; b < buckets; b++) {

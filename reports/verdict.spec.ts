@@ -98,7 +98,10 @@ test.group('verdict: exit codes', () => {
     assert.equal(status(a, 'no-lost-writes'), 'not-checked')
     assert.equal(status(a, 'final-reads-agree'), 'not-checked')
     assert.equal(a.verdict.exitCode, 2)
-    assert.match(a.verdict.reason, /^promised guarantees not checked: no-lost-writes \(the history has no ok final read\), final-reads-agree/)
+    assert.match(
+      a.verdict.reason,
+      /^promised guarantees not checked: no-lost-writes \(the history has no ok final read\), final-reads-agree/,
+    )
     assert.notInclude(a.verdict.reason, 'no promised guarantee violated')
   })
 
@@ -108,7 +111,10 @@ test.group('verdict: exit codes', () => {
     h.get({ process: 0, context: {}, at: [20, 21] })
     const a = await analyseBuilt(h.end())
     assert.equal(a.verdict.exitCode, 1)
-    assert.match(a.verdict.reason, /violated: read-your-writes \(1\); promised guarantees not checked: no-lost-writes .*, final-reads-agree/)
+    assert.match(
+      a.verdict.reason,
+      /violated: read-your-writes \(1\); promised guarantees not checked: no-lost-writes .*, final-reads-agree/,
+    )
   })
 
   test('a guarantee with nothing to check stays ok, and the summary shows it checked 0', async ({ assert }) => {
@@ -120,7 +126,16 @@ test.group('verdict: exit codes', () => {
     const ryw = a.verdict.guarantees.find((g) => g.guarantee === 'read-your-writes')
     assert.deepInclude(ryw, { promised: true, status: 'ok', checked: 0 })
     assert.equal(a.verdict.exitCode, 0)
-    const printed = terminalSummary(buildSummary('run', a, a.verdict.guarantees.map((g) => ({ ...g, examples: [] })), [], 0), 'run')
+    const printed = terminalSummary(
+      buildSummary(
+        'run',
+        a,
+        a.verdict.guarantees.map((g) => ({ ...g, examples: [] })),
+        [],
+        0,
+      ),
+      'run',
+    )
     assert.match(printed, /read-your-writes +yes +ok +0 +0 reads/)
   })
 

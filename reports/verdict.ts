@@ -5,7 +5,7 @@
  * a run that proves nothing must not pass). Anomalies a configuration does not promise to
  * avoid (lost writes under lww, stale session reads...) are reported, never failed on.
  */
-import type { RunInfo } from '../harness/history/record.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
 import type { Convergence } from './convergence.ts'
 import type { Example } from './examples.ts'
 import type { EndEvent } from './history-scan.ts'
@@ -34,15 +34,30 @@ export function promisedGuarantees(run: RunInfo): Record<Guarantee, Promised> {
   const overlap = r + w > n
   let lost: Promised
   if (kind !== 'register' && kind !== 'set') lost = { promised: false, why: `not checked for the ${kind} workload` }
-  else if (versioning === 'dvv') lost = { promised: true, why: 'dvv keeps concurrent writes as siblings: a write is only discarded by a write whose context covered it' }
-  else if (versioning === 'lww') lost = { promised: false, why: 'lww keeps one value per key by timestamp: concurrent writes are dropped (the anomaly the run should find)' }
-  else lost = { promised: false, why: 'vv: two writes through one coordinator with the same context get the same clock and one replaces the other (the anomaly the run should find)' }
+  else if (versioning === 'dvv')
+    lost = { promised: true, why: 'dvv keeps concurrent writes as siblings: a write is only discarded by a write whose context covered it' }
+  else if (versioning === 'lww')
+    lost = {
+      promised: false,
+      why: 'lww keeps one value per key by timestamp: concurrent writes are dropped (the anomaly the run should find)',
+    }
+  else
+    lost = {
+      promised: false,
+      why: 'vv: two writes through one coordinator with the same context get the same clock and one replaces the other (the anomaly the run should find)',
+    }
 
   let ryw: Promised
-  if (versioning !== 'dvv') ryw = { promised: false, why: `${versioning}: a context can cover a write whose value was dropped, so coverage promises no value` }
+  if (versioning !== 'dvv')
+    ryw = { promised: false, why: `${versioning}: a context can cover a write whose value was dropped, so coverage promises no value` }
   else if (!overlap) ryw = { promised: false, why: `${quorum} <= N = ${n}: a read quorum can miss the write quorum` }
-  else if (!strict) ryw = { promised: false, why: 'sloppy quorums: a write acknowledged by stand-in nodes is not on the home replicas a read asks' }
-  else ryw = { promised: true, why: `dvv, strict quorums, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged the session's write` }
+  else if (!strict)
+    ryw = { promised: false, why: 'sloppy quorums: a write acknowledged by stand-in nodes is not on the home replicas a read asks' }
+  else
+    ryw = {
+      promised: true,
+      why: `dvv, strict quorums, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged the session's write`,
+    }
 
   return {
     'no-lost-writes': lost,
@@ -51,15 +66,25 @@ export function promisedGuarantees(run: RunInfo): Record<Guarantee, Promised> {
         ? { promised: true, why: 'every mode: replicas only ever hold values clients wrote' }
         : { promised: false, why: `not checked for the ${kind} workload` },
     'read-your-writes': ryw,
-    'monotonic-reads': { promised: false, why: 'read repair is asynchronous: a read quorum can miss the replica an earlier read merged from' },
+    'monotonic-reads': {
+      promised: false,
+      why: 'read repair is asynchronous: a read quorum can miss the replica an earlier read merged from',
+    },
     'monotonic-writes': {
       promised: false,
-      why: overlap && strict
-        ? 'not promised by the store, though with strict quorums and R + W > N each read quorum meets both writes\' quorums'
-        : 'writes of one session can reach different replicas; a read quorum can see the later without the earlier',
+      why:
+        overlap && strict
+          ? "not promised by the store, though with strict quorums and R + W > N each read quorum meets both writes' quorums"
+          : 'writes of one session can reach different replicas; a read quorum can see the later without the earlier',
     },
-    'writes-follow-reads': { promised: false, why: 'a write carries the context of the last read only, and what a read saw may not be on a quorum yet' },
-    'final-reads-agree': { promised: true, why: 'every mode: once faults heal, anti-entropy makes replicas converge (judged when the harness saw them converge)' },
+    'writes-follow-reads': {
+      promised: false,
+      why: 'a write carries the context of the last read only, and what a read saw may not be on a quorum yet',
+    },
+    'final-reads-agree': {
+      promised: true,
+      why: 'every mode: once faults heal, anti-entropy makes replicas converge (judged when the harness saw them converge)',
+    },
   }
 }
 
@@ -127,7 +152,16 @@ export function decideVerdict(input: VerdictInput): Verdict {
   ): void => {
     const promise = promised?.[guarantee] ?? { promised: false, why: 'no run record: nothing is known to be promised' }
     if ('notChecked' in found) {
-      results.push({ guarantee, ...promise, status: 'not-checked', checked: 0, checkedWhat: '', violations: 0, note: found.notChecked, examples: [] })
+      results.push({
+        guarantee,
+        ...promise,
+        status: 'not-checked',
+        checked: 0,
+        checkedWhat: '',
+        violations: 0,
+        note: found.notChecked,
+        examples: [],
+      })
       return
     }
     let status: GuaranteeStatus = 'ok'

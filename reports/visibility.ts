@@ -9,8 +9,7 @@ import type { StalenessResult } from './staleness.ts'
 
 /** Bucket edges, ms: a roughly logarithmic scale from sub-millisecond to a minute. */
 const VISIBILITY_EDGES_MS = [
-  0, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 2_000, 5_000, 10_000, 30_000,
-  60_000,
+  0, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000,
 ] as const
 
 export type VisibilityBucket = {

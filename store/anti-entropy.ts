@@ -5,14 +5,7 @@
  * leaves are listed, and only keys whose digests differ are exchanged, both ways, in one
  * sync call.
  */
-import type {
-  MerkleKeysRequest,
-  MerkleKeysResponse,
-  MerkleNodesRequest,
-  MerkleNodesResponse,
-  SyncRequest,
-  SyncResponse,
-} from './api.ts'
+import type { MerkleKeysRequest, MerkleKeysResponse, MerkleNodesRequest, MerkleNodesResponse, SyncRequest, SyncResponse } from './api.ts'
 import type { Membership } from './membership.ts'
 import { MERKLE_DEPTH, type MerkleIndex, type TreeNode } from './merkle.ts'
 import type { PeerClient } from './peers.ts'

@@ -4,12 +4,8 @@
  */
 import type { MemberView } from './membership.ts'
 import type { KeyDigest, TreeNode } from './merkle.ts'
-import type { Clock, Dot, VersionedObject } from './versioning.ts'
-
-export type { Clock, Dot } from './versioning.ts'
-
-/** Describes `values[i]` of a read. */
-export type VersionInfo = { dot: Dot; clock: Clock }
+import type { VersionedObject } from './versioning.ts'
+import type { Clock, Dot, VersionInfo } from '../common/contracts/causal.ts'
 
 /** `GET /kv/:key`: 200 when found, 404 (with `values: []`) when not. */
 export type ReadResponse = {
@@ -43,14 +39,7 @@ export type WriteResponse = {
 
 export type HealthResponse = { node: string; status: 'ok'; pid: number }
 
-export type ErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'not_found'
-  | 'too_large'
-  | 'quorum_unavailable'
-  | 'timeout'
-  | 'internal'
+export type ErrorCode = 'bad_request' | 'unauthorized' | 'not_found' | 'too_large' | 'quorum_unavailable' | 'timeout' | 'internal'
 
 export type ErrorResponse = {
   error: { code: ErrorCode; message: string; required?: number; acks?: number }
@@ -62,7 +51,6 @@ export type ErrorResponse = {
 export const TOKEN_HEADER = 'x-quorumlab-token'
 /** Set on a client request a node forwards to a home replica, so it is not forwarded again. */
 export const FORWARDED_HEADER = 'x-quorumlab-forwarded'
-
 
 /** `GET /internal/objects/:key`: one replica's own state of a key, for inspection. */
 export type ReplicaReadResponse = { node: string; object: VersionedObject | null }
@@ -85,7 +73,6 @@ export type BatchRequest = { ops: BatchOp[] }
 /** One result per op, in order; an op that went wrong fails alone. */
 export type BatchResult = { ok: true; object?: VersionedObject | null } | { ok: false; error: string }
 export type BatchResponse = { node: string; results: BatchResult[] }
-
 
 /** `POST /internal/gossip`: push-pull of membership views. */
 export type GossipRequest = { from: string; view: MemberView[] }

@@ -40,16 +40,8 @@ import type { Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
 import { MAX_SKEW_MS, type WallClock } from './wall-clock.ts'
-import {
-  decodeContext,
-  encodeContext,
-  emptyContext,
-  isEmptyObject,
-  isVersionedObject,
-  liveSiblings,
-  type CausalContext,
-  type ContextSeal,
-} from './versioning.ts'
+import { decodeContext, encodeContext, isEmptyObject, isVersionedObject, liveSiblings, type ContextSeal } from './versioning.ts'
+import { emptyContext, type CausalContext } from '../common/contracts/causal.ts'
 
 /** The parts of a node the HTTP API exposes. */
 export type AppOptions = {
@@ -90,9 +82,7 @@ export function createApp(parts: AppOptions): Hono {
     console.error(`[${config.id}] unexpected error on ${c.req.method} ${c.req.path}:`, error)
     return c.json(new ApiError(500, 'internal', 'internal error').toJSON(), 500)
   })
-  app.notFound((c) =>
-    c.json(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404),
-  )
+  app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404))
 
   app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid }))
 
@@ -155,11 +145,7 @@ export function createApp(parts: AppOptions): Hono {
     return respondToWrite(c, key, await coordinator.write(key, { context, value: null, deleted: true }, w))
   })
 
-  const respondToWrite = (
-    c: Context,
-    key: string,
-    { sibling, context, acks }: WriteOutcome,
-  ): Response => {
+  const respondToWrite = (c: Context, key: string, { sibling, context, acks }: WriteOutcome): Response => {
     const body: WriteResponse = {
       key,
       context: encodeContext(context, { secret: config.token, key }),
@@ -186,7 +172,6 @@ export function createApp(parts: AppOptions): Hono {
     const object = isEmptyObject(stored) ? null : stored
     return c.json<ReplicaReadResponse>({ node: config.id, object })
   })
-
 
   internal.post('/batch', async (c) => {
     const { ops } = await readJsonObject<BatchRequest>(c)
@@ -215,7 +200,6 @@ export function createApp(parts: AppOptions): Hono {
     return { ok: false, error: 'op.op must be read, merge or hint (with an owner)' }
   }
 
-
   internal.post('/gossip', async (c) => {
     const body = await readJsonObject<GossipRequest>(c)
     if (!Array.isArray(body.view) || !body.view.every(isMemberView)) throw badRequest('body.view is not a membership view')
@@ -233,7 +217,7 @@ export function createApp(parts: AppOptions): Hono {
   internal.post('/merkle/keys', async (c) => {
     const { leaves } = await readJsonObject<MerkleKeysRequest>(c)
     const asNodes: TreeNode[] | undefined = Array.isArray(leaves) ? leaves.map((l) => ({ ...l, level: MERKLE_DEPTH })) : undefined
-    if (!asNodes || !asNodes.every((n) => MerkleIndex.isValidNode(n, parts.merkle.arcCount))) {
+    if (!asNodes?.every((n) => MerkleIndex.isValidNode(n, parts.merkle.arcCount))) {
       throw badRequest('body.leaves must be leaves {arc, index} of this ring')
     }
     return c.json<MerkleKeysResponse>({ leaves: asNodes.map((n) => parts.merkle.leafKeys(n.arc, n.index)) })
@@ -242,8 +226,7 @@ export function createApp(parts: AppOptions): Hono {
   internal.post('/sync', async (c) => {
     const { entries } = await readJsonObject<SyncRequest>(c)
     const valid =
-      Array.isArray(entries) &&
-      entries.every((e) => typeof e?.key === 'string' && (e.object === null || isVersionedObject(e.object)))
+      Array.isArray(entries) && entries.every((e) => typeof e?.key === 'string' && (e.object === null || isVersionedObject(e.object)))
     if (!valid) throw badRequest('body.entries must be [{key, object}] with versioned objects or null')
     return c.json<SyncResponse>(await parts.antiEntropy.answerSync(entries))
   })

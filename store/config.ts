@@ -2,7 +2,7 @@
  * A node's configuration: its defaults and the checks that turn what a user typed into
  * a valid config, or into a list of every problem found.
  */
-import { VERSIONING_MODES, type VersioningMode } from './versioning.ts'
+import { VERSIONING_MODES, type VersioningMode } from '../common/contracts/causal.ts'
 
 export type PeerAddress = {
   id: string

@@ -22,14 +22,8 @@ import { awaitQuorum } from './quorum.ts'
 import type { LocalWrite, Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
-import {
-  emptyObject,
-  merge,
-  sameState,
-  type CausalContext,
-  type Sibling,
-  type VersionedObject,
-} from './versioning.ts'
+import { emptyObject, merge, sameState, type Sibling, type VersionedObject } from './versioning.ts'
+import type { CausalContext } from '../common/contracts/causal.ts'
 
 export type CoordinatorOptions = {
   config: NodeConfig
@@ -111,7 +105,10 @@ export class Coordinator {
     const home = this.homeReplicas(key)
     const fallbacks = this.#config.strict
       ? []
-      : this.#ring.preferenceList(key).slice(this.#config.n).filter((node) => node !== this.#config.id)
+      : this.#ring
+          .preferenceList(key)
+          .slice(this.#config.n)
+          .filter((node) => node !== this.#config.id)
     const calls = this.#others(home).map((owner) =>
       this.#ifUp(owner, () => this.#replicateTo(owner, key, object)).catch((error: unknown) =>
         this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks),
@@ -144,7 +141,10 @@ export class Coordinator {
         // A write that may have reached a coordinator must not be sent to a second one:
         // it would become two writes with two dots.
         if (error.maybeDelivered && call.method !== 'GET') {
-          throw new ApiError(503, 'quorum_unavailable', `forwarded to ${node}, which dropped the connection: the write may have happened`, { required: 1, acks: 0 })
+          throw new ApiError(503, 'quorum_unavailable', `forwarded to ${node}, which dropped the connection: the write may have happened`, {
+            required: 1,
+            acks: 0,
+          })
         }
       }
     }

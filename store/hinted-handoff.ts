@@ -8,7 +8,8 @@ import type { Membership } from './membership.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import type { Stats } from './stats.ts'
 import type { Storage } from './storage.ts'
-import { merge, sameState, type VersionedObject, type VersioningMode } from './versioning.ts'
+import { merge, sameState, type VersionedObject } from './versioning.ts'
+import type { VersioningMode } from '../common/contracts/causal.ts'
 
 export type HintedHandoffOptions = {
   storage: Storage

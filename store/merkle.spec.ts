@@ -1,7 +1,8 @@
 import { test } from '@japa/runner'
 import { MERKLE_DEPTH, MerkleIndex } from './merkle.ts'
 import { Ring } from './ring.ts'
-import { applyWrite, emptyContext, emptyObject, type VersionedObject } from './versioning.ts'
+import { applyWrite, emptyObject, type VersionedObject } from './versioning.ts'
+import { emptyContext } from '../common/contracts/causal.ts'
 
 const ring = new Ring({ nodes: ['n1', 'n2', 'n3'], vnodes: 4 })
 const objectOf = (value: unknown, counter = 1): VersionedObject =>
@@ -47,7 +48,10 @@ test.group('merkle index', () => {
     assert.include(leafKeys, 'k42')
     const theirs = new Map(b.leafKeys(arc, differing[0]).map((k) => [k.key, k.digest]))
     const diff = a.leafKeys(arc, differing[0]).filter((k) => theirs.get(k.key) !== k.digest)
-    assert.deepEqual(diff.map((k) => k.key), ['k42'])
+    assert.deepEqual(
+      diff.map((k) => k.key),
+      ['k42'],
+    )
   })
 
   test('updating back to the old state restores the old root', ({ assert }) => {

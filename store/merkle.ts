@@ -122,9 +122,15 @@ export class MerkleIndex {
 
   static isValidNode({ arc, level, index }: TreeNode, arcs: number): boolean {
     return (
-      Number.isInteger(arc) && arc >= 0 && arc < arcs &&
-      Number.isInteger(level) && level >= 0 && level <= MERKLE_DEPTH &&
-      Number.isInteger(index) && index >= 0 && index < 2 ** level
+      Number.isInteger(arc) &&
+      arc >= 0 &&
+      arc < arcs &&
+      Number.isInteger(level) &&
+      level >= 0 &&
+      level <= MERKLE_DEPTH &&
+      Number.isInteger(index) &&
+      index >= 0 &&
+      index < 2 ** level
     )
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import { httpUrl } from './address.ts'
+import { httpUrl } from '../common/helpers/address.ts'
 import { AntiEntropy } from './anti-entropy.ts'
 import { createApp } from './app.ts'
 import type { NodeConfig } from './config.ts'

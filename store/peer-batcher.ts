@@ -97,6 +97,7 @@ export class PeerBatcher {
 /** A cheap upper-bound-ish size of an object's values, so one batch does not grow past the body limit. */
 function approximateBytes(object: VersionedObject): number {
   let bytes = 256
-  for (const sibling of object.siblings) bytes += 128 + (typeof sibling.value === 'string' ? sibling.value.length * 3 : JSON.stringify(sibling.value)?.length ?? 4)
+  for (const sibling of object.siblings)
+    bytes += 128 + (typeof sibling.value === 'string' ? sibling.value.length * 3 : (JSON.stringify(sibling.value)?.length ?? 4))
   return bytes
 }

@@ -5,7 +5,7 @@
  */
 import { TOKEN_HEADER } from './api.ts'
 import type { PeerAddress, PeerConnections } from './config.ts'
-import { HttpEndpoint, HttpFailure } from './http-endpoint.ts'
+import { HttpEndpoint, HttpFailure } from '../common/helpers/http-endpoint.ts'
 import type { Stats } from './stats.ts'
 
 export type PeerErrorKind = 'timeout' | 'unreachable' | 'protocol'
@@ -94,7 +94,12 @@ export class PeerClient {
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error
       const kind = error.kind === 'timeout' ? 'timeout' : error.kind === 'protocol' ? 'protocol' : 'unreachable'
-      throw new PeerError(kind, peer, error.kind === 'timeout' ? `no answer within ${call.timeoutMs} ms` : error.message, error.maybeDelivered)
+      throw new PeerError(
+        kind,
+        peer,
+        error.kind === 'timeout' ? `no answer within ${call.timeoutMs} ms` : error.message,
+        error.maybeDelivered,
+      )
     }
     try {
       return { status: response.status, body: JSON.parse(response.body) as T }

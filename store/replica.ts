@@ -3,17 +3,8 @@
  * states merged in from other replicas, each applied under the cluster's versioning mode.
  */
 import type { Storage } from './storage.ts'
-import {
-  applyWrite,
-  emptyObject,
-  merge,
-  isEmptyObject,
-  sameState,
-  type CausalContext,
-  type VersionedObject,
-  type VersioningMode,
-  type WriteResult,
-} from './versioning.ts'
+import { applyWrite, emptyObject, merge, isEmptyObject, sameState, type VersionedObject, type WriteResult } from './versioning.ts'
+import type { CausalContext, VersioningMode } from '../common/contracts/causal.ts'
 
 export type LocalWrite = {
   context: CausalContext

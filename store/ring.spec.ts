@@ -12,7 +12,11 @@ test.group('ring', () => {
   test('each node owns vnodes tokens', ({ assert }) => {
     const ring = new Ring({ nodes, vnodes: 8 })
     assert.lengthOf(ring.tokens, 40)
-    for (const n of nodes) assert.lengthOf(ring.tokens.filter((t) => t.node === n), 8)
+    for (const n of nodes)
+      assert.lengthOf(
+        ring.tokens.filter((t) => t.node === n),
+        8,
+      )
     for (let i = 1; i < ring.tokens.length; i++) assert.isTrue(ring.tokens[i - 1].position < ring.tokens[i].position)
   })
 

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
-import { isProcessAlive } from './pid.ts'
+import { isProcessAlive } from '../common/helpers/pid.ts'
 import type { VersionedObject } from './versioning.ts'
 
 export type StorageOptions = {
@@ -155,4 +155,3 @@ function lockDir(dir: string): string {
   writeFileSync(path, String(process.pid))
   return path
 }
-

@@ -22,7 +22,7 @@ const READ_KEYS = 1000
  * than the store's path.
  */
 const WRITE_KEYS = 100_000_000
-const CONNECTIONS = 16
+const _CONNECTIONS = 16
 const SETTINGS = { ...TEST_SETTINGS, replicaTimeoutMs: NODE_DEFAULTS.replicaTimeoutMs, gossipIntervalMs: NODE_DEFAULTS.gossipIntervalMs }
 
 export const benchmark: Benchmark = {
@@ -41,8 +41,11 @@ export const benchmark: Benchmark = {
         // PUT first: it fills the keys the GETs then read.
         const put = await loadTest({ url, method: 'PUT', connections, duration, keys: WRITE_KEYS, prefix })
         const get = await loadTest({ url, method: 'GET', connections, duration, keys: READ_KEYS, prefix })
-        log(`${subject}, ${connections} connections: GET ${get.rps.toFixed(0)} req/s (p50 ${get.p50} ms, p99 ${get.p99} ms), PUT ${put.rps.toFixed(0)} req/s (p50 ${put.p50} ms, p99 ${put.p99} ms)`)
-        if (get.errors + get.non2xx + put.errors + put.non2xx > 0) log(`${subject}: ${get.errors + put.errors} errors, ${get.non2xx + put.non2xx} non-2xx answers`)
+        log(
+          `${subject}, ${connections} connections: GET ${get.rps.toFixed(0)} req/s (p50 ${get.p50} ms, p99 ${get.p99} ms), PUT ${put.rps.toFixed(0)} req/s (p50 ${put.p50} ms, p99 ${put.p99} ms)`,
+        )
+        if (get.errors + get.non2xx + put.errors + put.non2xx > 0)
+          log(`${subject}: ${get.errors + put.errors} errors, ${get.non2xx + put.non2xx} non-2xx answers`)
         results.set(`${subject}/${connections}`, { connections, subject, get, put })
       }
     }
@@ -55,13 +58,19 @@ export const benchmark: Benchmark = {
       }
       const direct = await LocalCluster.start({ nodes: 3, ports: await freePorts(3), dataDir: join(dir, 'direct'), settings: SETTINGS })
       try {
-        await measure('store direct', direct.nodes.map((n) => n.url))
+        await measure(
+          'store direct',
+          direct.nodes.map((n) => n.url),
+        )
       } finally {
         await direct.stop()
       }
       const proxied = await startProxiedCluster({ nodes: 3, settings: SETTINGS, dataDir: join(dir, 'proxied') })
       try {
-        await measure(`store via ${proxied.proxy.kind} proxy`, proxied.nodes.map((n) => proxied.url(n.id)))
+        await measure(
+          `store via ${proxied.proxy.kind} proxy`,
+          proxied.nodes.map((n) => proxied.url(n.id)),
+        )
       } finally {
         await proxied.stop()
       }
@@ -72,7 +81,10 @@ export const benchmark: Benchmark = {
     const rows: BenchRow[] = []
     for (const { connections, subject, get, put } of results.values()) {
       const baseline = results.get(`bare Hono/${connections}`)!
-      for (const [op, r, target] of [['GET', get, 0.35], ['PUT', put, 0.25]] as const) {
+      for (const [op, r, target] of [
+        ['GET', get, 0.35],
+        ['PUT', put, 0.25],
+      ] as const) {
         const isBaseline = subject === 'bare Hono'
         const ratio = r.rps / (op === 'GET' ? baseline.get.rps : baseline.put.rps)
         const name = `${subject} ${op}, ${connections} conns`

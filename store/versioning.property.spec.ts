@@ -4,18 +4,8 @@
  */
 import { test } from '@japa/runner'
 import fc from 'fast-check'
-import {
-  applyWrite,
-  covers,
-  emptyContext,
-  emptyObject,
-  merge,
-  VERSIONING_MODES,
-  type CausalContext,
-  type Dot,
-  type VersionedObject,
-  type VersioningMode,
-} from './versioning.ts'
+import { applyWrite, emptyObject, merge, type VersionedObject } from './versioning.ts'
+import { covers, emptyContext, VERSIONING_MODES, type CausalContext, type Dot, type VersioningMode } from '../common/contracts/causal.ts'
 
 const REPLICAS = ['a', 'b', 'c']
 
@@ -25,9 +15,7 @@ const REPLICAS = ['a', 'b', 'c']
  */
 type ContextSource = { from: 'blind' } | { from: 'read'; replica: number } | { from: 'answer'; write: number }
 
-type Action =
-  | { kind: 'write'; at: number; source: ContextSource; ts: number }
-  | { kind: 'sync'; from: number; to: number }
+type Action = { kind: 'write'; at: number; source: ContextSource; ts: number } | { kind: 'sync'; from: number; to: number }
 
 const sourceArb: fc.Arbitrary<ContextSource> = fc.oneof(
   fc.constant({ from: 'blind' as const }),
@@ -81,7 +69,11 @@ function simulate(mode: VersioningMode, actions: Action[]): Simulation {
           ? [writes[source.write % writes.length].answer, writes[source.write % writes.length].known]
           : [emptyContext(), new Set<string>()]
     const value = `v${i}`
-    const { object, sibling, context: answer } = applyWrite(mode, replicas[action.at], {
+    const {
+      object,
+      sibling,
+      context: answer,
+    } = applyWrite(mode, replicas[action.at], {
       node: REPLICAS[action.at],
       counter: ++counters[action.at],
       context,
@@ -128,7 +120,8 @@ for (const mode of VERSIONING_MODES) {
           if (mode === 'vv') return
           for (const w of writes) {
             for (const other of writes) {
-              if (covers(w.answer, other.dot)) assert.isTrue(w.known.has(dotKey(other.dot)), `answer of ${dotKey(w.dot)} claims ${dotKey(other.dot)}`)
+              if (covers(w.answer, other.dot))
+                assert.isTrue(w.known.has(dotKey(other.dot)), `answer of ${dotKey(w.dot)} claims ${dotKey(other.dot)}`)
             }
           }
           replicas.forEach((r, i) => {
@@ -253,10 +246,20 @@ test.group('versioning properties: the documented losses happen', () => {
     fc.assert(
       fc.property(fc.nat(1_000), fc.nat(1_000), (tsA, tsB) => {
         const onA = applyWrite('lww', emptyObject(), {
-          node: 'a', counter: 1, context: emptyContext(), value: 'x', deleted: false, ts: tsA,
+          node: 'a',
+          counter: 1,
+          context: emptyContext(),
+          value: 'x',
+          deleted: false,
+          ts: tsA,
         }).object
         const onB = applyWrite('lww', emptyObject(), {
-          node: 'b', counter: 1, context: emptyContext(), value: 'y', deleted: false, ts: tsB,
+          node: 'b',
+          counter: 1,
+          context: emptyContext(),
+          value: 'y',
+          deleted: false,
+          ts: tsB,
         }).object
         assert.lengthOf(merge('lww', onA, onB).siblings, 1)
       }),

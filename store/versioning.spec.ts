@@ -2,19 +2,16 @@ import { test } from '@japa/runner'
 import {
   applyWrite,
   compareClocks,
-  covers,
   decodeContext,
   emptyObject,
   encodeContext,
   join,
   liveSiblings,
   merge,
-  peekContext,
-  type CausalContext,
-  type Clock,
   type VersionedObject,
   type WriteInput,
 } from './versioning.ts'
+import { covers, peekContext, type CausalContext, type Clock } from '../common/contracts/causal.ts'
 
 const ctx = (clock: Clock, dots: CausalContext['dots'] = []): CausalContext => ({ clock, dots })
 
@@ -151,7 +148,13 @@ const seal = { secret: 'secret', key: 'k' }
 
 test.group('versioning: contexts', () => {
   test('round trip', ({ assert }) => {
-    const context = encodeContext(ctx({ n2: 7, n1: 3 }, [{ node: 'n1', counter: 9 }, { node: 'n1', counter: 2 }]), seal)
+    const context = encodeContext(
+      ctx({ n2: 7, n1: 3 }, [
+        { node: 'n1', counter: 9 },
+        { node: 'n1', counter: 2 },
+      ]),
+      seal,
+    )
     assert.match(context, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
     const expected = ctx({ n1: 3, n2: 7 }, [{ node: 'n1', counter: 9 }])
     assert.deepEqual(decodeContext(context, seal), { ok: true, context: expected })
@@ -162,7 +165,16 @@ test.group('versioning: contexts', () => {
     const real = encodeContext(ctx({ n1: 3 }), seal)
     const forgedPayload = Buffer.from(JSON.stringify({ clock: { n1: 1_000_000 } })).toString('base64url')
     const forged = `${forgedPayload}.${real.split('.')[1]}`
-    for (const bad of [forged, encodeContext(ctx({ n1: 3 }), { ...seal, secret: 'other' }), encodeContext(ctx({ n1: 3 }), { ...seal, key: 'another-key' }), 'garbage', '.', '', 'e30.', `${real}x`]) {
+    for (const bad of [
+      forged,
+      encodeContext(ctx({ n1: 3 }), { ...seal, secret: 'other' }),
+      encodeContext(ctx({ n1: 3 }), { ...seal, key: 'another-key' }),
+      'garbage',
+      '.',
+      '',
+      'e30.',
+      `${real}x`,
+    ]) {
       assert.isFalse(decodeContext(bad, seal).ok, bad)
     }
   })

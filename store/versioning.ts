@@ -18,18 +18,22 @@
  * dot, which a vector alone cannot say without claiming dots the writer never saw.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-
-export const VERSIONING_MODES = ['dvv', 'vv', 'lww'] as const
-export type VersioningMode = (typeof VERSIONING_MODES)[number]
-
-/** A unique event: the node that coordinated a write and its counter there. */
-export type Dot = { node: string; counter: number }
-
-/** A version vector: node id -> highest counter seen from that node. */
-export type Clock = Record<string, number>
-
-/** What someone has seen: every dot the clock covers, plus the loose `dots`. */
-export type CausalContext = { clock: Clock; dots: Dot[] }
+import {
+  compareDots,
+  covers,
+  emptyContext,
+  isClock,
+  isContext,
+  isDot,
+  normalizeContext,
+  peekContext,
+  sameDot,
+  sortClock,
+  type CausalContext,
+  type Clock,
+  type Dot,
+  type VersioningMode,
+} from '../common/contracts/causal.ts'
 
 /** One stored version of a key. */
 export type Sibling = {
@@ -72,14 +76,7 @@ export type WriteResult = {
 
 export type ClockOrder = 'equal' | 'before' | 'after' | 'concurrent'
 
-export const emptyContext = (): CausalContext => ({ clock: {}, dots: [] })
 export const emptyObject = (): VersionedObject => ({ context: emptyContext(), siblings: [] })
-
-const clockCovers = (clock: Clock, dot: Dot): boolean => (clock[dot.node] ?? 0) >= dot.counter
-
-export function covers(context: CausalContext, dot: Dot): boolean {
-  return clockCovers(context.clock, dot) || context.dots.some((d) => sameDot(d, dot))
-}
 
 export function join(a: Clock, b: Clock): Clock {
   const out: Clock = { ...a }
@@ -93,17 +90,7 @@ function joinContexts(a: CausalContext, b: CausalContext): CausalContext {
   return normalizeContext({ clock: join(a.clock, b.clock), dots: [...a.dots, ...b.dots] })
 }
 
-/** Drops loose dots the clock covers and duplicates; sorts, so equal contexts are equal. */
-function normalizeContext({ clock, dots }: CausalContext): CausalContext {
-  const loose: Dot[] = []
-  for (const dot of [...dots].sort(compareDots)) {
-    if (!clockCovers(clock, dot) && !loose.some((d) => sameDot(d, dot))) loose.push({ node: dot.node, counter: dot.counter })
-  }
-  return { clock: sortClock(clock), dots: loose }
-}
-
-const addDot = (context: CausalContext, dot: Dot): CausalContext =>
-  normalizeContext({ clock: context.clock, dots: [...context.dots, dot] })
+const addDot = (context: CausalContext, dot: Dot): CausalContext => normalizeContext({ clock: context.clock, dots: [...context.dots, dot] })
 
 /** How `a` relates to `b` in the causal order. */
 export function compareClocks(a: Clock, b: Clock): ClockOrder {
@@ -121,13 +108,6 @@ export function compareClocks(a: Clock, b: Clock): ClockOrder {
   return 'equal'
 }
 
-const sameDot = (a: Dot, b: Dot): boolean => a.node === b.node && a.counter === b.counter
-
-function compareDots(a: Dot, b: Dot): number {
-  if (a.node !== b.node) return a.node < b.node ? -1 : 1
-  return a.counter - b.counter
-}
-
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** A total order on versions, used where a mode must pick one deterministically. */
@@ -140,12 +120,6 @@ function compareForTiebreak(a: Sibling, b: Sibling): number {
     compareStrings(JSON.stringify(a.value) ?? '', JSON.stringify(b.value) ?? '') ||
     compareStrings(JSON.stringify(sortClock(a.clock)), JSON.stringify(sortClock(b.clock)))
   )
-}
-
-function sortClock(clock: Clock): Clock {
-  const out: Clock = {}
-  for (const node of Object.keys(clock).sort()) out[node] = clock[node]
-  return out
 }
 
 const canonical = (context: CausalContext, siblings: Sibling[]): VersionedObject => ({
@@ -275,45 +249,6 @@ export function decodeContext(encoded: string, seal: ContextSeal): DecodedContex
   return context ? { ok: true, context } : { ok: false, reason: 'context payload is not a causal context' }
 }
 
-/**
- * Reads the causal context inside an encoded context without checking its signature:
- * for the harness and the reports, which only observe contexts and hold no token.
- */
-export function peekContext(encoded: string): CausalContext | undefined {
-  const payload = encoded.slice(0, Math.max(0, encoded.indexOf('.')))
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-    if (typeof parsed !== 'object' || parsed === null) return undefined
-    const { clock, dots = [] } = parsed as { clock?: unknown; dots?: unknown }
-    if (!isClock(clock) || !Array.isArray(dots) || !dots.every(isDot)) return undefined
-    return normalizeContext({ clock, dots })
-  } catch {
-    return undefined
-  }
-}
-
-function isClock(value: unknown): value is Clock {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  return Object.entries(value).every(
-    ([node, counter]) => node.length > 0 && Number.isSafeInteger(counter) && (counter as number) > 0,
-  )
-}
-
-const isDot = (value: unknown): value is Dot =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as Dot).node === 'string' &&
-  (value as Dot).node.length > 0 &&
-  Number.isSafeInteger((value as Dot).counter) &&
-  (value as Dot).counter > 0
-
-const isContext = (value: unknown): value is CausalContext =>
-  typeof value === 'object' &&
-  value !== null &&
-  isClock((value as CausalContext).clock) &&
-  Array.isArray((value as CausalContext).dots) &&
-  (value as CausalContext).dots.every(isDot)
-
 /** Shape check for a state received from another node. */
 export function isVersionedObject(value: unknown): value is VersionedObject {
   if (typeof value !== 'object' || value === null) return false
@@ -350,4 +285,3 @@ function sign(payload: string, { secret, key }: ContextSeal): string {
   }
   return signature
 }
-

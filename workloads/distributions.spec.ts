@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { keySampler } from './distributions.ts'
-import { Random } from './random.ts'
+import { Random } from '../common/helpers/random.ts'
 
 /** The generalized harmonic number H(n, theta). */
 const zeta = (n: number, theta: number): number => Array.from({ length: n }, (_, i) => 1 / (i + 1) ** theta).reduce((a, b) => a + b, 0)
@@ -35,7 +35,7 @@ test.group('key distributions', () => {
   })
 
   test('hotspot sends the hot fraction of ops to the hot fraction of keys', ({ assert }) => {
-    const seen = counts(keySampler({ type: 'hotspot', hotKeyFraction: 0.1, hotOpFraction: 0.9 }, 100, ), 100, 100_000)
+    const seen = counts(keySampler({ type: 'hotspot', hotKeyFraction: 0.1, hotOpFraction: 0.9 }, 100), 100, 100_000)
     const hot = seen.slice(0, 10).reduce((a, b) => a + b, 0)
     assert.closeTo(hot / 100_000, 0.9, 0.01)
   })

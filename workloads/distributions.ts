@@ -2,7 +2,7 @@
  * Key distributions: which of K keys the next op touches. Ranks are 0-based; rank 0 is
  * the hottest key where there is one.
  */
-import type { Random } from './random.ts'
+import type { Random } from '../common/helpers/random.ts'
 
 export type KeyDistribution =
   | { type: 'uniform' }

@@ -7,8 +7,7 @@
  *   the set, and siblings merge by union: the Jepsen set test, which finds lost writes.
  */
 
-export const WORKLOAD_KINDS = ['register', 'set'] as const
-export type WorkloadKind = (typeof WORKLOAD_KINDS)[number]
+import type { WorkloadKind } from '../common/contracts/history.ts'
 
 export type WriteValue = {
   value: unknown
@@ -35,8 +34,7 @@ function registerValue(element: string, valueBytes: number): string {
 const elementsOf = (values: unknown[] | undefined): string[] =>
   (values ?? []).flatMap((v) => (Array.isArray(v) ? v.filter((e): e is string => typeof e === 'string') : []))
 
-const union = (values: unknown[] | undefined, extra: string[] = []): string[] =>
-  [...new Set([...elementsOf(values), ...extra])].sort()
+const union = (values: unknown[] | undefined, extra: string[] = []): string[] => [...new Set([...elementsOf(values), ...extra])].sort()
 
 export const KINDS: Record<WorkloadKind, KindBehavior> = {
   register: {

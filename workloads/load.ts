@@ -21,9 +21,10 @@ export async function loadWorkload(nameOrFile: string): Promise<WorkloadSpec> {
   }
   let raw: unknown
   try {
-    raw = ext === '.json'
-      ? JSON.parse(await readFile(nameOrFile, 'utf8'))
-      : ((await import(pathToFileURL(resolve(nameOrFile)).href)) as { default?: unknown }).default
+    raw =
+      ext === '.json'
+        ? JSON.parse(await readFile(nameOrFile, 'utf8'))
+        : ((await import(pathToFileURL(resolve(nameOrFile)).href)) as { default?: unknown }).default
   } catch (error) {
     throw new WorkloadError([`${nameOrFile}: ${(error as Error).message}`])
   }
@@ -32,7 +33,9 @@ export async function loadWorkload(nameOrFile: string): Promise<WorkloadSpec> {
 
 function fromObject(raw: unknown, file: string): WorkloadSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new WorkloadError([`${file}: must hold an object with workload fields${extname(file) === '.json' ? '' : ' as its default export'}`])
+    throw new WorkloadError([
+      `${file}: must hold an object with workload fields${extname(file) === '.json' ? '' : ' as its default export'}`,
+    ])
   }
   const fields = raw as Record<string, unknown>
   const unknown = Object.keys(fields).filter((k) => k !== 'preset' && !(FIELDS as readonly string[]).includes(k))

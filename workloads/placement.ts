@@ -3,21 +3,24 @@
  * `colocated` keys are chosen so they all share one preference list, so one node's
  * failure hits every key.
  */
-import { Ring } from '../store/ring.ts'
 
 export type Placement = 'spread' | 'colocated'
 
-export type PlacementRing = { nodes: string[]; vnodes: number }
+/** A store's key placement: the nodes that hold a key, in preference order. */
+export type PreferenceList = (key: string) => readonly string[]
 
-/** `count` key names under `placement` on a ring of these nodes. */
-export function keyNames(count: number, placement: Placement, ring: PlacementRing): string[] {
+/**
+ * `count` key names under `placement`. `colocated` needs the store's placement
+ * (`preferenceList`); `spread` does not.
+ */
+export function keyNames(count: number, placement: Placement, preferenceList?: PreferenceList): string[] {
   if (placement === 'spread') return Array.from({ length: count }, (_, i) => `k${i}`)
-  const r = new Ring(ring)
-  const target = r.preferenceList('k0').join(',')
+  if (!preferenceList) throw new Error('colocated placement needs a store that tells where keys live (its ring)')
+  const target = preferenceList('k0').join(',')
   const names: string[] = []
   for (let i = 0; names.length < count; i++) {
     const name = `k${i}`
-    if (r.preferenceList(name).join(',') === target) names.push(name)
+    if (preferenceList(name).join(',') === target) names.push(name)
   }
   return names
 }

@@ -33,11 +33,11 @@ test.group('workload placement and presets', () => {
   test('colocated keys share one preference list; spread keys do not', ({ assert }) => {
     const ring = { nodes: ['n1', 'n2', 'n3', 'n4', 'n5'], vnodes: 16 }
     const r = new Ring(ring)
-    const colocated = keyNames(16, 'colocated', ring)
+    const colocated = keyNames(16, 'colocated', (key) => r.preferenceList(key))
     assert.lengthOf(new Set(colocated), 16)
     const lists = new Set(colocated.map((k) => r.preferenceList(k).join(',')))
     assert.equal(lists.size, 1)
-    const spread = new Set(keyNames(16, 'spread', ring).map((k) => r.preferenceList(k).slice(0, 3).join(',')))
+    const spread = new Set(keyNames(16, 'spread').map((k) => r.preferenceList(k).slice(0, 3).join(',')))
     assert.isAbove(spread.size, 1)
   })
 
@@ -54,14 +54,21 @@ test.group('workload placement and presets', () => {
     await writeFile(join(dir, 'hot.json'), JSON.stringify({ preset: 'clustered', name: 'hot', kind: 'set', keys: 4 }))
     const hot = await loadWorkload(join(dir, 'hot.json'))
     assert.include(hot, { name: 'hot', kind: 'set', keys: 4, placement: 'colocated' })
-    await writeFile(join(dir, 'mine.ts'), "export default { name: 'mine', readFraction: 0.9, distribution: { type: 'hotspot', hotKeyFraction: 0.2, hotOpFraction: 0.8 } }\n")
+    await writeFile(
+      join(dir, 'mine.ts'),
+      "export default { name: 'mine', readFraction: 0.9, distribution: { type: 'hotspot', hotKeyFraction: 0.2, hotOpFraction: 0.8 } }\n",
+    )
     const mine = await loadWorkload(join(dir, 'mine.ts'))
     assert.include(mine, { name: 'mine', readFraction: 0.9, keys: 1000 })
-    await writeFile(join(dir, 'bad.json'), JSON.stringify({ keys: 0, readFraction: 2, distribution: { type: 'zipfian', theta: 11 }, colour: 'red' }))
+    await writeFile(
+      join(dir, 'bad.json'),
+      JSON.stringify({ keys: 0, readFraction: 2, distribution: { type: 'zipfian', theta: 11 }, colour: 'red' }),
+    )
     const error = await loadWorkload(join(dir, 'bad.json')).catch((e: unknown) => e)
     assert.instanceOf(error, WorkloadError)
     const message = (error as WorkloadError).problems.join('\n')
-    for (const part of ['unknown field "colour"', 'keys must be', 'readFraction must be', 'distribution.theta']) assert.include(message, part)
+    for (const part of ['unknown field "colour"', 'keys must be', 'readFraction must be', 'distribution.theta'])
+      assert.include(message, part)
     assert.include(message, 'bad.json')
     await writeFile(join(dir, 'broken.json'), '{ nope')
     await assert.rejects(() => loadWorkload(join(dir, 'broken.json')), /broken\.json/)

@@ -4,7 +4,8 @@
  * valid workload live here.
  */
 import { keySampler, type KeyDistribution, type KeySampler } from './distributions.ts'
-import { KINDS, WORKLOAD_KINDS, type KindBehavior, type WorkloadKind } from './kinds.ts'
+import { KINDS, type KindBehavior } from './kinds.ts'
+import { WORKLOAD_KINDS, type WorkloadKind } from '../common/contracts/history.ts'
 import type { Placement } from './placement.ts'
 
 export type WriteStyle = 'read-modify-write' | 'blind'
@@ -86,7 +87,8 @@ export function workloadProblems(spec: WorkloadSpec): string[] {
     if (typeof d.theta !== 'number' || !(d.theta > 0 && d.theta <= 10)) problems.push('distribution.theta must be a number in (0, 10]')
   } else if (d?.type === 'hotspot') {
     for (const field of ['hotKeyFraction', 'hotOpFraction'] as const) {
-      if (typeof d[field] !== 'number' || !(d[field] > 0 && d[field] <= 1)) problems.push(`distribution.${field} must be a number in (0, 1]`)
+      if (typeof d[field] !== 'number' || !(d[field] > 0 && d[field] <= 1))
+        problems.push(`distribution.${field} must be a number in (0, 1]`)
     }
   } else if (d?.type !== 'uniform') {
     problems.push('distribution.type must be uniform, zipfian or hotspot')

@@ -40,7 +40,11 @@ export async function loadTest({ url, method, connections, duration, keys, prefi
   const counter = { next: 0 }
   const results = await Promise.all(
     urls.map((u, i) =>
-      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, { keys, prefix, counter }),
+      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, {
+        keys,
+        prefix,
+        counter,
+      }),
     ),
   )
   return {

@@ -31,7 +31,9 @@ const onlyAt = args.indexOf('--only')
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined
 const unknown = args.filter((a, i) => a !== '--quick' && a !== '--only' && i !== onlyAt + 1)
 if (unknown.length > 0 || (onlyAt >= 0 && !only)) {
-  process.stderr.write(`error: unexpected ${unknown.join(' ') || '--only without a name'}\nusage: npm run bench [-- --quick] [-- --only store|proxy|client|analysis]\n`)
+  process.stderr.write(
+    `error: unexpected ${unknown.join(' ') || '--only without a name'}\nusage: npm run bench [-- --quick] [-- --only store|proxy|client|analysis]\n`,
+  )
   process.exit(2)
 }
 

@@ -7,13 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
-import { isProcessAlive } from '../../store/pid.ts'
+import { isProcessAlive } from '../../common/helpers/pid.ts'
 import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
 import { freePorts } from '../cluster/ports.ts'
 import { call } from '../cluster/testing.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, ...args], { encoding: 'utf8', timeout: 30_000 })
-
 
 test.group('cli', () => {
   test('--help of {$self} lists every flag with its default')
@@ -74,7 +73,10 @@ test.group('cli', () => {
       child.once('exit', () => reject(new Error(`cluster exited:\n${output}`)))
     })
     const pids = [...output.matchAll(/^(n\d)\s+(http:\S+)\s+pid (\d+)$/gm)].map((m) => ({ id: m[1], url: m[2], pid: Number(m[3]) }))
-    assert.deepEqual(pids.map((p) => p.id), ['n1', 'n2', 'n3'])
+    assert.deepEqual(
+      pids.map((p) => p.id),
+      ['n1', 'n2', 'n3'],
+    )
     assert.equal(pids[1].url, `http://127.0.0.1:${basePort + 1}`)
     const put = await call(`${pids[0].url}/kv/cli`, 'PUT', { value: 'through n1' })
     assert.equal(put.status, 200)

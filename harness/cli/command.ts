@@ -3,7 +3,7 @@
  * and values print one clear message and exit with status 2, and `--help` shows defaults.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
-import { parseAddress, type Address } from '../../store/address.ts'
+import { parseAddress, type Address } from '../../common/helpers/address.ts'
 
 /** Exit status for a usage error (bad flag, bad value, bad config). */
 const USAGE_ERROR = 2
@@ -61,7 +61,9 @@ function asUsageError(error: unknown): UsageError | undefined {
     case 'ENOTDIR':
     case 'EEXIST':
     case 'EISDIR':
-      return new UsageError(`${e.path ?? 'a path'}: ${e.code === 'EISDIR' ? 'is a folder, expected a file' : 'is a file, expected a folder'}`)
+      return new UsageError(
+        `${e.path ?? 'a path'}: ${e.code === 'EISDIR' ? 'is a folder, expected a file' : 'is a file, expected a folder'}`,
+      )
     default:
       return undefined
   }

@@ -8,7 +8,11 @@ export function reportCommand() {
   return defineCommand('report', "analyse a run's history.jsonl again: CSV files, summary.json, index.html, verdict")
     .argument('[run-dir]', 'the run folder holding history.jsonl', 'runs/latest')
     .option('--quiet', 'print nothing; the exit code still tells the verdict', false)
-    .option('--workers <count>', 'threads parsing the history (0: this thread only; default: one per core, at most 4, from 16 MiB of history)', integerOption(0, 64))
+    .option(
+      '--workers <count>',
+      'threads parsing the history (0: this thread only; default: one per core, at most 4, from 16 MiB of history)',
+      integerOption(0, 64),
+    )
     .action(async (runDir: string, flags: Flags) => {
       const report = await reportRun(runDir, { quiet: flags.quiet, workers: flags.workers })
       // 0: no promised guarantee violated; 1: one was; 2: the run (or its history) is incomplete.

@@ -5,13 +5,13 @@
 import { Option, type Command } from 'commander'
 import { ARRIVALS, type Arrival } from '../generator/arrivals.ts'
 import { ROUTINGS, type Routing } from '../generator/op-generator.ts'
-import { NEMESIS_NAMES, type NemesisName } from '../history/record.ts'
+import { NEMESIS_NAMES, type NemesisName } from '../../common/contracts/history.ts'
 import { PARTITION_KINDS, type PartitionKind } from '../nemesis/index.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import type { StoreSettings } from '../../store/config.ts'
-import { WORKLOAD_KINDS, type WorkloadKind } from '../../workloads/kinds.ts'
+import { WORKLOAD_KINDS, type WorkloadKind } from '../../common/contracts/history.ts'
 import { loadWorkload } from '../../workloads/load.ts'
-import { randomSeed } from '../../workloads/random.ts'
+import { randomSeed } from '../../common/helpers/random.ts'
 import { WorkloadError, type WorkloadSpec, type WriteStyle } from '../../workloads/workload.ts'
 import { choiceOption, integerOption, numberOption, UsageError } from './command.ts'
 import { addStoreOptions } from './store-options.ts'
@@ -70,18 +70,37 @@ export function addRunFlags(command: Command): Command {
     .option('--rate <ops/s>', 'offered load, ops/s over all clients (open loop); 0 = closed loop', integerOption(0, 1_000_000), d.rate)
     .option('--arrival <kind>', `open-loop inter-arrival times: ${ARRIVALS.join(' | ')}`, choiceOption(ARRIVALS), d.arrival)
     .option('--concurrency <clients>', 'logical clients (sessions)', integerOption(1, 10_000), d.concurrency)
-    .option('--seed <n>', 'seed for ops, keys, values, arrivals and nemesis targets (default: random, printed)', integerOption(0, 2 ** 31 - 1))
+    .option(
+      '--seed <n>',
+      'seed for ops, keys, values, arrivals and nemesis targets (default: random, printed)',
+      integerOption(0, 2 ** 31 - 1),
+    )
     .option('--routing <how>', "random node, or the key's coordinator from a client-side ring", choiceOption(ROUTINGS), d.routing)
     .option('--nemesis-interval <s>', 'faults on this long, then off as long, s', integerOption(1, 3600), d.nemesisIntervalS)
     .option('--latency <ms>', 'latency nemesis: added delay per node-to-node response, ms', integerOption(0, 60_000), d.nemesis.latencyMs)
     .option('--jitter <ms>', 'latency nemesis: ± variation, ms', integerOption(0, 60_000), d.nemesis.jitterMs)
     .option('--latency-clients', 'latency nemesis: delay client links too', false)
     .option('--drop <p>', 'drop nemesis: probability a node-to-node message is lost', numberOption(0, 1), d.nemesis.dropProbability)
-    .option('--partition <kind>', `partition nemesis: random | ${PARTITION_KINDS.join(' | ')}`, choiceOption(['random', ...PARTITION_KINDS] as const), d.nemesis.partition)
-    .option('--clock-skew <ms>', "clock nemesis: how far a node's wall clock moves, ms", integerOption(0, 86_400_000), d.nemesis.clockSkewMs)
+    .option(
+      '--partition <kind>',
+      `partition nemesis: random | ${PARTITION_KINDS.join(' | ')}`,
+      choiceOption(['random', ...PARTITION_KINDS] as const),
+      d.nemesis.partition,
+    )
+    .option(
+      '--clock-skew <ms>',
+      "clock nemesis: how far a node's wall clock moves, ms",
+      integerOption(0, 86_400_000),
+      d.nemesis.clockSkewMs,
+    )
     .option('--targets <count>', 'crash, pause and clock nemeses: nodes hit at once', integerOption(1, 32), d.nemesis.targets)
     .option('--request-timeout <ms>', 'client deadline per request, ms', integerOption(1, 600_000), d.requestTimeoutMs)
-    .option('--convergence-timeout <s>', 'how long to wait for replicas to converge after the final heal, s', integerOption(0, 3600), d.convergenceTimeoutS)
+    .option(
+      '--convergence-timeout <s>',
+      'how long to wait for replicas to converge after the final heal, s',
+      integerOption(0, 3600),
+      d.convergenceTimeoutS,
+    )
     .option('--out <dir>', 'folder for run folders', d.out)
     .addOption(new Option('--no-progress', 'no live progress line'))
   return addStoreOptions(command)
@@ -96,12 +115,25 @@ export async function workloadFrom(nameOrFile: string, flags: RunFlags): Promise
     if (error instanceof WorkloadError) throw new UsageError(error.problems.join('\n       '))
     throw error
   }
-  const overrides = { kind: flags.kind, keys: flags.keys, readFraction: flags.readFraction, valueBytes: flags.valueBytes, writeStyle: flags.writeStyle }
+  const overrides = {
+    kind: flags.kind,
+    keys: flags.keys,
+    readFraction: flags.readFraction,
+    valueBytes: flags.valueBytes,
+    writeStyle: flags.writeStyle,
+  }
   for (const [field, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(workload, { [field]: value })
   return workload
 }
 
-export type RunChoice = { workload: WorkloadSpec; nemeses: NemesisName[]; settings: StoreSettings; clusterFile?: string; out?: string; seed?: number }
+export type RunChoice = {
+  workload: WorkloadSpec
+  nemeses: NemesisName[]
+  settings: StoreSettings
+  clusterFile?: string
+  out?: string
+  seed?: number
+}
 
 /** The run these flags describe, for one workload and one set of nemeses. */
 export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {

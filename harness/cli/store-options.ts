@@ -14,7 +14,7 @@ import {
   type PeerAddress,
   type StoreSettings,
 } from '../../store/config.ts'
-import { VERSIONING_MODES } from '../../store/versioning.ts'
+import { VERSIONING_MODES } from '../../common/contracts/causal.ts'
 import { addressOption, choiceOption, integerOption, numberOption, UsageError } from './command.ts'
 
 type SettingFlag = {
@@ -30,18 +30,77 @@ const STORE_FLAGS: SettingFlag[] = [
   { key: 'n', kind: 'value', flags: '--n <replicas>', description: 'replicas per key (N)', parse: integerOption(1, 64) },
   { key: 'r', kind: 'value', flags: '--r <replies>', description: 'replies a read waits for (R), 1..N', parse: integerOption(1, 64) },
   { key: 'w', kind: 'value', flags: '--w <acks>', description: 'durable acks a write waits for (W), 1..N', parse: integerOption(1, 64) },
-  { key: 'versioning', kind: 'value', flags: '--versioning <mode>', description: `versioning: ${VERSIONING_MODES.join(' | ')}`, parse: choiceOption(VERSIONING_MODES) },
+  {
+    key: 'versioning',
+    kind: 'value',
+    flags: '--versioning <mode>',
+    description: `versioning: ${VERSIONING_MODES.join(' | ')}`,
+    parse: choiceOption(VERSIONING_MODES),
+  },
   { key: 'token', kind: 'value', flags: '--token <secret>', description: 'cluster token: guards internal calls and signs contexts' },
-  { key: 'vnodes', kind: 'value', flags: '--vnodes <count>', description: 'ring tokens (virtual nodes) per node', parse: integerOption(1, 4096) },
-  { key: 'replicaTimeoutMs', kind: 'value', flags: '--replica-timeout <ms>', description: 'how long a coordinator waits for one replica, ms', parse: integerOption(1, 600_000) },
-  { key: 'maxValueBytes', kind: 'value', flags: '--max-value-bytes <bytes>', description: 'largest value accepted, bytes of JSON (at most 64 MiB)', parse: integerOption(1, 64 * 1024 * 1024) },
-  { key: 'strict', kind: 'on', flags: '--strict', description: 'strict quorums: only home replicas count; no sloppy quorum, no hinted handoff' },
-  { key: 'gossipIntervalMs', kind: 'value', flags: '--gossip-interval <ms>', description: 'how often each node gossips its membership view, ms', parse: integerOption(10, 600_000) },
-  { key: 'phiThreshold', kind: 'value', flags: '--phi-threshold <phi>', description: 'failure detector: phi at which a peer is down (suspect from half)', parse: numberOption(0.5, 100) },
-  { key: 'hintIntervalMs', kind: 'value', flags: '--hint-interval <ms>', description: 'how often held hints are offered to their owners, ms', parse: integerOption(10, 600_000) },
+  {
+    key: 'vnodes',
+    kind: 'value',
+    flags: '--vnodes <count>',
+    description: 'ring tokens (virtual nodes) per node',
+    parse: integerOption(1, 4096),
+  },
+  {
+    key: 'replicaTimeoutMs',
+    kind: 'value',
+    flags: '--replica-timeout <ms>',
+    description: 'how long a coordinator waits for one replica, ms',
+    parse: integerOption(1, 600_000),
+  },
+  {
+    key: 'maxValueBytes',
+    kind: 'value',
+    flags: '--max-value-bytes <bytes>',
+    description: 'largest value accepted, bytes of JSON (at most 64 MiB)',
+    parse: integerOption(1, 64 * 1024 * 1024),
+  },
+  {
+    key: 'strict',
+    kind: 'on',
+    flags: '--strict',
+    description: 'strict quorums: only home replicas count; no sloppy quorum, no hinted handoff',
+  },
+  {
+    key: 'gossipIntervalMs',
+    kind: 'value',
+    flags: '--gossip-interval <ms>',
+    description: 'how often each node gossips its membership view, ms',
+    parse: integerOption(10, 600_000),
+  },
+  {
+    key: 'phiThreshold',
+    kind: 'value',
+    flags: '--phi-threshold <phi>',
+    description: 'failure detector: phi at which a peer is down (suspect from half)',
+    parse: numberOption(0.5, 100),
+  },
+  {
+    key: 'hintIntervalMs',
+    kind: 'value',
+    flags: '--hint-interval <ms>',
+    description: 'how often held hints are offered to their owners, ms',
+    parse: integerOption(10, 600_000),
+  },
   { key: 'readRepair', kind: 'off', flags: '--no-read-repair', description: 'do not repair stale replicas after reads (default: repair)' },
-  { key: 'antiEntropyIntervalMs', kind: 'value', flags: '--anti-entropy-interval <ms>', description: 'how often a node compares Merkle trees with a peer, ms; 0 = off', parse: integerOption(0, 3_600_000) },
-  { key: 'peerConnections', kind: 'value', flags: '--peer-connections <mode>', description: 'node-to-node connections: pooled (kept alive) | per-message (one per call)', parse: choiceOption(PEER_CONNECTIONS) },
+  {
+    key: 'antiEntropyIntervalMs',
+    kind: 'value',
+    flags: '--anti-entropy-interval <ms>',
+    description: 'how often a node compares Merkle trees with a peer, ms; 0 = off',
+    parse: integerOption(0, 3_600_000),
+  },
+  {
+    key: 'peerConnections',
+    kind: 'value',
+    flags: '--peer-connections <mode>',
+    description: 'node-to-node connections: pooled (kept alive) | per-message (one per call)',
+    parse: choiceOption(PEER_CONNECTIONS),
+  },
 ]
 
 const optionOf = (flag: SettingFlag): Option => {

@@ -9,13 +9,12 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
-import { isProcessAlive } from '../../store/pid.ts'
+import { isProcessAlive } from '../../common/helpers/pid.ts'
 import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
 import { eventually } from '../cluster/testing.ts'
-import type { HistoryRecord } from '../history/record.ts'
+import type { HistoryRecord } from '../../common/contracts/history.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, 'workload', ...args], { encoding: 'utf8', timeout: 30_000 })
-
 
 const listening = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -31,7 +30,22 @@ test.group('workload command', () => {
   test('--help lists every flag with its default', ({ assert }) => {
     const result = run('--help')
     assert.equal(result.status, 0)
-    for (const flag of ['--workload', '--time', '--rate', '--concurrency', '--seed', '--routing', '--nemesis', '--nemesis-interval', '--latency', '--drop', '--partition', '--cluster', '--strict', '--versioning']) {
+    for (const flag of [
+      '--workload',
+      '--time',
+      '--rate',
+      '--concurrency',
+      '--seed',
+      '--routing',
+      '--nemesis',
+      '--nemesis-interval',
+      '--latency',
+      '--drop',
+      '--partition',
+      '--cluster',
+      '--strict',
+      '--versioning',
+    ]) {
       assert.include(result.stdout, flag)
     }
     assert.include(result.stdout, '(default: "distributed")')
@@ -63,9 +77,13 @@ test.group('workload command', () => {
 
   test('Ctrl-C mid-run heals, stops every process and leaves a readable history', async ({ assert, cleanup }) => {
     const out = await mkdtemp(join(tmpdir(), 'quorumlab-sigint-'))
-    const child = spawn(process.execPath, [QUORUMLAB_BIN, 'workload', '--time', '60', '--nemesis', 'partition', '--nemesis-interval', '2', '--out', out, '--no-progress'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [QUORUMLAB_BIN, 'workload', '--time', '60', '--nemesis', 'partition', '--nemesis-interval', '2', '--out', out, '--no-progress'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let output = ''
     child.stdout.on('data', (d) => (output += d))
     child.stderr.on('data', (d) => (output += d))
@@ -75,11 +93,15 @@ test.group('workload command', () => {
       await rm(out, { recursive: true, force: true })
     })
 
-    const history = await eventually('the run to record ops during a fault', () => {
-      const runs = readdirSync(out).filter((name) => name !== 'latest')
-      const file = runs.length > 0 ? join(out, runs[0], 'history.jsonl') : ''
-      return file && existsSync(file) && readFileSync(file, 'utf8').includes('"nemesis":"partition"') ? file : undefined
-    }, { timeoutMs: 30_000 })
+    const history = await eventually(
+      'the run to record ops during a fault',
+      () => {
+        const runs = readdirSync(out).filter((name) => name !== 'latest')
+        const file = runs.length > 0 ? join(out, runs[0], 'history.jsonl') : ''
+        return file && existsSync(file) && readFileSync(file, 'utf8').includes('"nemesis":"partition"') ? file : undefined
+      },
+      { timeoutMs: 30_000 },
+    )
     const logs = join(history, '..', 'nodes')
     const nodes = readdirSync(logs)
       .filter((f) => f.endsWith('.log'))
@@ -94,7 +116,10 @@ test.group('workload command', () => {
       assert.isFalse(isProcessAlive(pid), `node pid ${pid} is gone`)
       assert.isFalse(await listening(port), `port ${port} is free`)
     }
-    const records = readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as HistoryRecord)
+    const records = readFileSync(history, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as HistoryRecord)
     const end = records.at(-1)!
     assert.equal(end.process, 'harness')
     assert.deepInclude(end as object, { f: 'end' })

@@ -4,7 +4,7 @@
  * the report and where the results are.
  */
 import { ClusterConfigError, readClusterConfig } from '../cluster/external-cluster.ts'
-import { NEMESIS_NAMES } from '../history/record.ts'
+import { NEMESIS_NAMES } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
 import { RUN_DEFAULTS } from '../run/run-options.ts'
 import { reportRun } from '../../reports/index.ts'

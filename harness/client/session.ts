@@ -5,7 +5,7 @@
  * siblings a read returns with the workload's merge and writes the result back, and
  * turns every op into a history record.
  */
-import type { OpRecord, Phase } from '../history/record.ts'
+import type { OpRecord, Phase } from '../../common/contracts/history.ts'
 import type { RunClock } from '../history/clock.ts'
 import type { PlannedOp } from '../generator/op-generator.ts'
 import type { Workload } from '../../workloads/workload.ts'
@@ -55,22 +55,57 @@ export class Session {
     const complete = clock.nowUs()
     const times = { intended: intendedUs, invoke, complete }
     if (outcome.type !== 'ok') {
-      this.#o.record({ process: this.process, type: outcome.type, f: 'get', key, value: null, node, ...times, context: null, error: outcome.error, phase: currentPhase })
+      this.#o.record({
+        process: this.process,
+        type: outcome.type,
+        f: 'get',
+        key,
+        value: null,
+        node,
+        ...times,
+        context: null,
+        error: outcome.error,
+        phase: currentPhase,
+      })
       return undefined
     }
     const { values, versions, context, coordinator } = outcome.body
     this.#known.set(key, { context, values })
-    this.#o.record({ process: this.process, type: 'ok', f: 'get', key, value: values, node, coordinator, ...times, context, versions, error: null, phase: currentPhase })
+    this.#o.record({
+      process: this.process,
+      type: 'ok',
+      f: 'get',
+      key,
+      value: values,
+      node,
+      coordinator,
+      ...times,
+      context,
+      versions,
+      error: null,
+      phase: currentPhase,
+    })
     return values
   }
 
   async #resolve(read: PlannedOp, siblings: unknown[]): Promise<void> {
-    const { value, element } = this.#o.workload.behavior.resolve(`${this.process}-r${this.#resolutions++}`, siblings, this.#o.workload.valueBytes)
+    const { value, element } = this.#o.workload.behavior.resolve(
+      `${this.process}-r${this.#resolutions++}`,
+      siblings,
+      this.#o.workload.valueBytes,
+    )
     const now = this.#o.clock.nowUs()
     await this.#write({ f: 'put', key: read.key, node: read.node }, now, value, element, this.#known.get(read.key)?.context ?? null, true)
   }
 
-  async #write(op: PlannedOp, intendedUs: number, value: unknown, element: string | undefined, context: string | null, resolution = false): Promise<void> {
+  async #write(
+    op: PlannedOp,
+    intendedUs: number,
+    value: unknown,
+    element: string | undefined,
+    context: string | null,
+    resolution = false,
+  ): Promise<void> {
     const { clock, client } = this.#o
     const phase = this.#o.phase()
     const invoke = clock.nowUs()

@@ -6,12 +6,9 @@
  * went wrong is a `fail`.
  */
 import type { ErrorResponse, ReadResponse, WriteResponse } from '../../store/api.ts'
-import { HttpEndpoint, HttpFailure } from '../../store/http-endpoint.ts'
+import { HttpEndpoint, HttpFailure } from '../../common/helpers/http-endpoint.ts'
 
-export type StoreOutcome<T> =
-  | { type: 'ok'; status: number; body: T }
-  | { type: 'fail'; error: string }
-  | { type: 'info'; error: string }
+export type StoreOutcome<T> = { type: 'ok'; status: number; body: T } | { type: 'fail'; error: string } | { type: 'info'; error: string }
 
 export type StoreNode = { id: string; host: string; port: number }
 
@@ -30,7 +27,6 @@ export class StoreClient {
     this.#timeoutMs = timeoutMs
   }
 
-
   get(node: string, key: string, r?: number): Promise<StoreOutcome<ReadResponse>> {
     return this.#call<ReadResponse>(node, 'GET', kvPath(key, 'r', r), undefined, false)
   }
@@ -38,7 +34,6 @@ export class StoreClient {
   put(node: string, key: string, value: unknown, context?: string | null, w?: number): Promise<StoreOutcome<WriteResponse>> {
     return this.#call<WriteResponse>(node, 'PUT', kvPath(key, 'w', w), JSON.stringify(context ? { value, context } : { value }), true)
   }
-
 
   close(): void {
     for (const endpoint of this.#endpoints.values()) endpoint.close()

@@ -4,7 +4,7 @@
  * or containers. Local mode and external mode both provide this.
  */
 import type { Proxy, Toxiproxy } from 'toxiproxy-node-client'
-import type { VersioningMode } from '../../store/versioning.ts'
+import type { VersioningMode } from '../../common/contracts/causal.ts'
 
 /** Where a client reaches a node: the listen address of its client link `c-nI`. */
 export type ClusterNode = { id: string; host: string; port: number }

@@ -19,14 +19,21 @@ import { clusterConfigProblems, type ExternalClusterConfig } from './external-cl
 import { clusterLayout, type LayoutPorts } from './layout.ts'
 import { QUORUMLAB_BIN } from './node-process.ts'
 import { freePorts } from './ports.ts'
-import type { HistoryRecord } from '../history/record.ts'
+import type { HistoryRecord } from '../../common/contracts/history.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const DEFAULT_SETTINGS = DEFAULT_STORE_SETTINGS
 
 const hasComposeClient = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0
 
-type Service = { image?: string; command?: string[]; volumes?: string[]; container_name?: string; configs?: { source: string; target: string }[]; group_add?: string[] }
+type Service = {
+  image?: string
+  command?: string[]
+  volumes?: string[]
+  container_name?: string
+  configs?: { source: string; target: string }[]
+  group_add?: string[]
+}
 
 test.group('docker compose (static)', () => {
   test('the committed docker-compose.yml is what `npm run compose` writes', ({ assert }) => {
@@ -119,7 +126,9 @@ test.group('external mode, laid out as docker compose', () => {
       apiPort = Number(new URL(process.env.TOXIPROXY_URL).port)
     } else {
       ;[apiPort] = await freePorts(1)
-      proxyProcess = spawn(process.execPath, [QUORUMLAB_BIN, 'toxiproxy', '--host', '127.0.0.1', '--port', String(apiPort)], { stdio: 'ignore' })
+      proxyProcess = spawn(process.execPath, [QUORUMLAB_BIN, 'toxiproxy', '--host', '127.0.0.1', '--port', String(apiPort)], {
+        stdio: 'ignore',
+      })
       await eventually('the embedded proxy to serve', async () => (await fetch(`http://127.0.0.1:${apiPort}/version`)).ok)
     }
 
@@ -166,12 +175,36 @@ test.group('external mode, laid out as docker compose', () => {
 
     const run = spawnSync(
       process.execPath,
-      [QUORUMLAB_BIN, 'workload', '--cluster', configFile, '--nemesis', 'crash', '--nemesis-interval', '2', '--time', '6', '--warmup', '1',
-        '--rate', '80', '--concurrency', '4', '--convergence-timeout', '20', '--out', join(dir, 'runs'), '--no-progress'],
+      [
+        QUORUMLAB_BIN,
+        'workload',
+        '--cluster',
+        configFile,
+        '--nemesis',
+        'crash',
+        '--nemesis-interval',
+        '2',
+        '--time',
+        '6',
+        '--warmup',
+        '1',
+        '--rate',
+        '80',
+        '--concurrency',
+        '4',
+        '--convergence-timeout',
+        '20',
+        '--out',
+        join(dir, 'runs'),
+        '--no-progress',
+      ],
       { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TOXIPROXY_URL: '' } },
     )
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`)
-    const history = readFileSync(join(dir, 'runs', 'latest', 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HistoryRecord)
+    const history = readFileSync(join(dir, 'runs', 'latest', 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as HistoryRecord)
     const crashes = history.filter((r) => r.process === 'nemesis' && r.f === 'start')
     assert.isAtLeast(crashes.length, 1)
     for (const event of history.filter((r) => r.process === 'nemesis')) assert.notProperty((event as { value: object }).value, 'error')

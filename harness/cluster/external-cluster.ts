@@ -25,10 +25,10 @@ import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import { NODE_DEFAULTS, NODE_ID_PATTERN } from '../../store/config.ts'
-import { VERSIONING_MODES, type VersioningMode } from '../../store/versioning.ts'
+import { VERSIONING_MODES, type VersioningMode } from '../../common/contracts/causal.ts'
 import type { Cluster, NodeControl, StoreDescription } from './cluster.ts'
 import { dockerControl, type DockerControlConfig } from './docker-control.ts'
-import { httpUrl, parseAddress } from '../../store/address.ts'
+import { httpUrl, parseAddress } from '../../common/helpers/address.ts'
 import { clientLinkName, createLinks, peerLinkName, removeLinks, type LinkSpec } from './links.ts'
 
 const run = promisify(exec)
@@ -79,17 +79,20 @@ export function clusterConfigProblems(raw: unknown): string[] {
     if (!isAddress(node?.address)) problems.push(`nodes[${i}].address: must be host:port where the node listens`)
   })
   const n = store.n ?? NODE_DEFAULTS.n
-  if (!Number.isInteger(n) || n < 1 || n > Math.max(1, ids.size)) problems.push(`store.n: must be an integer from 1 to the number of nodes (${ids.size})`)
+  if (!Number.isInteger(n) || n < 1 || n > Math.max(1, ids.size))
+    problems.push(`store.n: must be an integer from 1 to the number of nodes (${ids.size})`)
   for (const field of ['r', 'w'] as const) {
     const v = store[field] ?? NODE_DEFAULTS[field]
     if (!Number.isInteger(v) || v < 1 || v > n) problems.push(`store.${field}: must be an integer from 1 to n (${n})`)
   }
-  if (store.vnodes !== undefined && (!Number.isInteger(store.vnodes) || store.vnodes < 1)) problems.push('store.vnodes: must be a positive integer')
+  if (store.vnodes !== undefined && (!Number.isInteger(store.vnodes) || store.vnodes < 1))
+    problems.push('store.vnodes: must be a positive integer')
   if (store.versioning !== undefined && !(VERSIONING_MODES as readonly string[]).includes(store.versioning)) {
     problems.push(`store.versioning: must be one of ${VERSIONING_MODES.join(', ')}`)
   }
   if (store.strict !== undefined && typeof store.strict !== 'boolean') problems.push('store.strict: must be true or false')
-  if (store.token !== undefined && (typeof store.token !== 'string' || store.token.length === 0)) problems.push('store.token: must be a non-empty string')
+  if (store.token !== undefined && (typeof store.token !== 'string' || store.token.length === 0))
+    problems.push('store.token: must be a non-empty string')
 
   const clientLinks = c.links?.client ?? {}
   const peerLinks = c.links?.peer ?? {}
@@ -130,7 +133,8 @@ export function clusterConfigProblems(raw: unknown): string[] {
     for (const id of ids) {
       if (typeof containers?.[id] !== 'string') problems.push(`control.containers.${id}: must name the node's container`)
     }
-    if (control.socket !== undefined && typeof control.socket !== 'string') problems.push('control.socket: must be the path of the Docker socket')
+    if (control.socket !== undefined && typeof control.socket !== 'string')
+      problems.push('control.socket: must be the path of the Docker socket')
   }
   return problems
 }
@@ -161,7 +165,13 @@ function commandControl(config: CommandControlConfig): NodeControl {
   const act = (template: string) => async (node: string) => {
     await run(template.replaceAll('{node}', node), { timeout })
   }
-  return { can: { crash: true, pause: true }, crash: act(config.crash), restart: act(config.restart), pause: act(config.pause), resume: act(config.resume) }
+  return {
+    can: { crash: true, pause: true },
+    crash: act(config.crash),
+    restart: act(config.restart),
+    pause: act(config.pause),
+    resume: act(config.resume),
+  }
 }
 
 const noControl: NodeControl = {
@@ -182,13 +192,23 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
   const links: LinkSpec[] = [
     ...ids.map((id) => ({ name: clientLinkName(id), listen: config.links.client[id].listen, upstream: address.get(id)! })),
     ...ids.flatMap((from) =>
-      ids.filter((to) => to !== from).map((to) => ({ name: peerLinkName(from, to), listen: config.links.peer[peerLinkName(from, to)].listen, upstream: address.get(to)! })),
+      ids
+        .filter((to) => to !== from)
+        .map((to) => ({
+          name: peerLinkName(from, to),
+          listen: config.links.peer[peerLinkName(from, to)].listen,
+          upstream: address.get(to)!,
+        })),
     ),
   ]
   const created = await createLinks(toxiproxy, links)
   const connect = (id: string) => parseAddress(config.links.client[id].connect ?? config.links.client[id].listen)!
   const control =
-    config.control.type === 'command' ? commandControl(config.control) : config.control.type === 'docker' ? dockerControl(config.control) : noControl
+    config.control.type === 'command'
+      ? commandControl(config.control)
+      : config.control.type === 'docker'
+        ? dockerControl(config.control)
+        : noControl
   const store = config.store ?? {}
   return {
     nodes: ids.map((id) => ({ id, ...connect(id) })),
@@ -205,7 +225,11 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
     proxy: { kind: 'real', url },
     clientLinks: new Map(ids.map((id) => [id, created.get(clientLinkName(id))!])),
     peerLinks: new Map(
-      ids.flatMap((from) => ids.filter((to) => to !== from).map((to) => [peerLinkName(from, to), { from, to, proxy: created.get(peerLinkName(from, to))! }] as const)),
+      ids.flatMap((from) =>
+        ids
+          .filter((to) => to !== from)
+          .map((to) => [peerLinkName(from, to), { from, to, proxy: created.get(peerLinkName(from, to))! }] as const),
+      ),
     ),
     control,
     url: (id) => httpUrl(connect(id)),

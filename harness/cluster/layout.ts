@@ -8,7 +8,7 @@
 import type { StoreSettings } from '../../store/config.ts'
 import { storeArgs } from '../cli/store-options.ts'
 import type { ExternalClusterConfig } from './external-cluster.ts'
-import { formatAddress, type Address } from '../../store/address.ts'
+import { formatAddress, type Address } from '../../common/helpers/address.ts'
 import { peerLinkName } from './links.ts'
 import { nodeIds } from './local-cluster.ts'
 
@@ -69,7 +69,18 @@ export function clusterLayout({ nodes: count, settings, style, ports = COMPOSE_P
       listen: at(bindHost, ports.node(i + 1)),
       address: at(compose ? id : '127.0.0.1', ports.node(i + 1)),
       dataDir,
-      args: ['--id', id, '--host', bindHost, '--port', String(ports.node(i + 1)), '--data-dir', dataDir, ...peers.flat(), ...storeArgs(settings)],
+      args: [
+        '--id',
+        id,
+        '--host',
+        bindHost,
+        '--port',
+        String(ports.node(i + 1)),
+        '--data-dir',
+        dataDir,
+        ...peers.flat(),
+        ...storeArgs(settings),
+      ],
     }
   })
   const config: ExternalClusterConfig = {
@@ -95,10 +106,13 @@ export function clusterLayout({ nodes: count, settings, style, ports = COMPOSE_P
       ),
       peer: Object.fromEntries(
         ids.flatMap((from, i) =>
-          ids.map((to, j) => ({ to, j })).filter(({ to }) => to !== from).map(({ to, j }) => [
-            peerLinkName(from, to),
-            { listen: formatAddress(at(compose ? '0.0.0.0' : proxyHost, ports.peer(i + 1, j + 1))) },
-          ]),
+          ids
+            .map((to, j) => ({ to, j }))
+            .filter(({ to }) => to !== from)
+            .map(({ to, j }) => [
+              peerLinkName(from, to),
+              { listen: formatAddress(at(compose ? '0.0.0.0' : proxyHost, ports.peer(i + 1, j + 1))) },
+            ]),
         ),
       ),
     },

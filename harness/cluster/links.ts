@@ -11,8 +11,6 @@ export const peerLinkName = (from: string, to: string): string => `${from}-${to}
 
 export type LinkSpec = { name: string; listen: string; upstream: string }
 
-
-
 /**
  * Creates (or replaces) every link in one `/populate` call and returns the proxies by
  * name, as the server reports them.

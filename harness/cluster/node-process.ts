@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { httpUrl } from '../../store/address.ts'
+import { httpUrl } from '../../common/helpers/address.ts'
 import type { PeerAddress, StoreSettings } from '../../store/config.ts'
 import type { NodeReadyMessage } from '../cli/store-command.ts'
 import { storeArgs } from '../cli/store-options.ts'
@@ -66,7 +66,6 @@ export class NodeProcess {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
   }
 
-
   /** The node's last lines of output. */
   get recentOutput(): string {
     return this.#lines.join('\n')
@@ -75,8 +74,16 @@ export class NodeProcess {
   args(): string[] {
     const { id, host, port, dataDir, peers, settings, extraArgs = [] } = this.spec
     return [
-      QUORUMLAB_BIN, 'store',
-      '--id', id, '--host', host, '--port', String(port), '--data-dir', dataDir,
+      QUORUMLAB_BIN,
+      'store',
+      '--id',
+      id,
+      '--host',
+      host,
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
       ...peers.flatMap((p) => ['--peer', `${p.id}=${p.host}:${p.port}`]),
       ...storeArgs(settings),
       ...extraArgs,
@@ -119,9 +126,7 @@ export class NodeProcess {
       const onExit = (code: number | null, signal: string | null): void => {
         cleanup()
         // Let the last output arrive before reporting it.
-        setImmediate(() =>
-          reject(new Error(`${this.id} exited (${signal ?? `code ${code}`}) before serving:\n${this.recentOutput}`)),
-        )
+        setImmediate(() => reject(new Error(`${this.id} exited (${signal ?? `code ${code}`}) before serving:\n${this.recentOutput}`)))
       }
       const cleanup = (): void => {
         clearTimeout(timer)

@@ -5,7 +5,7 @@
  * intended time (latency from it avoids coordinated omission). Closed loop (rate 0):
  * each process sends its next op as soon as the previous one completes.
  */
-import type { Random } from '../../workloads/random.ts'
+import type { Random } from '../../common/helpers/random.ts'
 
 export const ARRIVALS = ['poisson', 'constant'] as const
 export type Arrival = (typeof ARRIVALS)[number]

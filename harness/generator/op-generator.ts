@@ -3,9 +3,9 @@
  * ops from the workload and the run's seed. The same seed gives every process the same
  * ops in the same order, whatever the timing of the run.
  */
-import { Ring } from '../../store/ring.ts'
-import type { Random } from '../../workloads/random.ts'
+import type { Random } from '../../common/helpers/random.ts'
 import type { Workload } from '../../workloads/workload.ts'
+import type { PreferenceList } from '../../workloads/placement.ts'
 
 export const ROUTINGS = ['random', 'coordinator'] as const
 /**
@@ -31,8 +31,8 @@ export type OpGeneratorOptions = {
   keys: string[]
   nodes: string[]
   routing: Routing
-  /** The store's ring (for coordinator routing). */
-  ring: { vnodes: number }
+  /** Where the store keeps each key, in preference order (needed for coordinator routing). */
+  preferenceList?: PreferenceList
 }
 
 export class OpGenerator {
@@ -44,15 +44,15 @@ export class OpGenerator {
   #route: (key: string, rng: Random) => string
   #writes = 0
 
-  constructor({ process, rng, workload, keys, nodes, routing, ring }: OpGeneratorOptions) {
+  constructor({ process, rng, workload, keys, nodes, routing, preferenceList }: OpGeneratorOptions) {
     this.process = process
     this.#rng = rng
     this.#workload = workload
     this.#keys = keys
     this.#nodes = nodes
     if (routing === 'coordinator') {
-      const clientRing = new Ring({ nodes, vnodes: ring.vnodes })
-      this.#route = (key) => clientRing.preferenceList(key)[0]
+      if (!preferenceList) throw new Error('coordinator routing needs a store that tells where keys live (its ring)')
+      this.#route = (key) => preferenceList(key)[0]
     } else {
       this.#route = (_key, r) => r.pick(this.#nodes)
     }

@@ -4,7 +4,7 @@
  * bounded memory and an interrupted run leaves a readable history.
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
-import type { HarnessRecord, HistoryRecord, NemesisRecord, OpRecord } from './record.ts'
+import type { HarnessRecord, HistoryRecord, NemesisRecord, OpRecord } from '../../common/contracts/history.ts'
 
 type WithoutIndex<T> = T extends unknown ? Omit<T, 'index'> : never
 export type UnindexedRecord = WithoutIndex<OpRecord> | WithoutIndex<NemesisRecord> | WithoutIndex<HarnessRecord>

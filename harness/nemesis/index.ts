@@ -1,5 +1,5 @@
 /** The nemesis package: every nemesis by name, and the schedule that runs them. */
-import type { NemesisName } from '../history/record.ts'
+import type { NemesisName } from '../../common/contracts/history.ts'
 import { clockNemesis } from './clock.ts'
 import { dropNemesis, latencyNemesis, partitionNemesis } from './link-faults.ts'
 import type { Nemesis } from './nemesis.ts'

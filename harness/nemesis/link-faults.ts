@@ -15,14 +15,26 @@ type ToxicBody = Parameters<Proxy['addToxic']>[0]
 async function addToxics(links: Proxy[], body: ToxicBody): Promise<{ added: Toxic<unknown>[]; error?: string }> {
   const results = await Promise.allSettled(links.map((proxy) => proxy.addToxic(body)))
   const added = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Toxic<unknown>] : []))
-  return { added, ...failures(links.map((l) => l.name), results) }
+  return {
+    added,
+    ...failures(
+      links.map((l) => l.name),
+      results,
+    ),
+  }
 }
 
 /** Removes toxics; returns those that could not be removed (to try again) and what failed. */
 async function removeToxics(toxics: Toxic<unknown>[]): Promise<{ left: Toxic<unknown>[]; error?: string }> {
   const results = await Promise.allSettled(toxics.map((t) => t.remove()))
   const left = toxics.filter((_, i) => results[i].status === 'rejected')
-  return { left, ...failures(toxics.map((t) => t.proxyPath.split('/').pop() ?? t.name), results) }
+  return {
+    left,
+    ...failures(
+      toxics.map((t) => t.proxyPath.split('/').pop() ?? t.name),
+      results,
+    ),
+  }
 }
 
 /**
@@ -45,7 +57,13 @@ export function latencyNemesis(): Nemesis {
         attributes: { latency: options.latencyMs, jitter: options.jitterMs },
       })
       toxics.push(...added)
-      return { latencyMs: options.latencyMs, jitterMs: options.jitterMs, links: added.length, clients: options.latencyClients, ...(error ? { error } : {}) }
+      return {
+        latencyMs: options.latencyMs,
+        jitterMs: options.jitterMs,
+        links: added.length,
+        clients: options.latencyClients,
+        ...(error ? { error } : {}),
+      }
     },
     async stop() {
       const count = toxics.length
@@ -113,7 +131,12 @@ export function dropNemesis(): Nemesis {
 /** Directed node-to-node links to cut for a partition of these nodes (in the nemesis's shuffled order). */
 export function partitionCuts(kind: PartitionKind, nodes: string[]): { cuts: [string, string][]; description: Record<string, unknown> } {
   const cutBetween = (a: string[], b: string[]): [string, string][] =>
-    a.flatMap((x) => b.flatMap((y): [string, string][] => [[x, y], [y, x]]))
+    a.flatMap((x) =>
+      b.flatMap((y): [string, string][] => [
+        [x, y],
+        [y, x],
+      ]),
+    )
   const half = Math.floor(nodes.length / 2)
   switch (kind) {
     case 'isolate': {
@@ -161,13 +184,27 @@ export function partitionNemesis(): Nemesis {
       const results = await Promise.allSettled(links.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })))
       // A link whose disable failed may still have been disabled: heal every one.
       disabled.push(...links)
-      return { kind, ...description, cut: links.map((p) => p.name), ...failures(links.map((p) => p.name), results) }
+      return {
+        kind,
+        ...description,
+        cut: links.map((p) => p.name),
+        ...failures(
+          links.map((p) => p.name),
+          results,
+        ),
+      }
     },
     async stop() {
       const links = disabled
       const results = await Promise.allSettled(links.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })))
       disabled = links.filter((_, i) => results[i].status === 'rejected')
-      return { healed: links.map((p) => p.name), ...failures(links.map((p) => p.name), results) }
+      return {
+        healed: links.map((p) => p.name),
+        ...failures(
+          links.map((p) => p.name),
+          results,
+        ),
+      }
     },
   }
 }

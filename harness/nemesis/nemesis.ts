@@ -3,9 +3,9 @@
  * it away again. `start` says what it did (recorded in the history); `stop` heals it and
  * is safe to call when nothing is active, so a run can always heal everything.
  */
-import type { NemesisName } from '../history/record.ts'
+import type { NemesisName } from '../../common/contracts/history.ts'
 import type { Cluster } from '../cluster/cluster.ts'
-import type { Random } from '../../workloads/random.ts'
+import type { Random } from '../../common/helpers/random.ts'
 
 export const PARTITION_KINDS = ['isolate', 'halves', 'majority-ring', 'bridge', 'one-way'] as const
 export type PartitionKind = (typeof PARTITION_KINDS)[number]
@@ -67,10 +67,12 @@ export function targetNemesis({ name, hit, undo }: TargetNemesisOptions): Nemesi
       const targets = pickNodes(ctx, ctx.options.targets)
       const results = await Promise.allSettled(targets.map((node) => hit(ctx, node)))
       hurt.push(...targets.filter((_, i) => results[i].status === 'fulfilled'))
-      const details = Object.fromEntries(targets.flatMap((node, i) => {
-        const r = results[i]
-        return r.status === 'fulfilled' && r.value !== undefined ? [[node, r.value]] : []
-      }))
+      const details = Object.fromEntries(
+        targets.flatMap((node, i) => {
+          const r = results[i]
+          return r.status === 'fulfilled' && r.value !== undefined ? [[node, r.value]] : []
+        }),
+      )
       return { targets, ...(Object.keys(details).length > 0 ? { details } : {}), ...failures(targets, results) }
     },
     async stop(ctx) {
@@ -84,6 +86,8 @@ export function targetNemesis({ name, hit, undo }: TargetNemesisOptions): Nemesi
 
 /** `{ error }` naming what failed, or nothing when all went well. */
 export function failures(names: string[], results: PromiseSettledResult<unknown>[]): { error?: string } {
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : []))
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : [],
+  )
   return failed.length > 0 ? { error: failed.join('; ') } : {}
 }

@@ -4,7 +4,7 @@
  * whatever is active and is what a run calls at the end, on errors and on Ctrl-C.
  */
 import { sleepUntil, type RunClock } from '../history/clock.ts'
-import type { NemesisRecord, Phase } from '../history/record.ts'
+import type { NemesisRecord, Phase } from '../../common/contracts/history.ts'
 import type { Nemesis, NemesisContext, NemesisEvent } from './nemesis.ts'
 
 export type NemesisScheduleOptions = {
@@ -77,7 +77,16 @@ export class NemesisSchedule {
     } catch (error) {
       value = { error: (error as Error).message }
     }
-    record({ process: 'nemesis', type: 'info', f, nemesis: nemesis.name, value, invoke, complete: clock.nowUs(), phase: f === 'start' ? 'fault' : 'heal' })
+    record({
+      process: 'nemesis',
+      type: 'info',
+      f,
+      nemesis: nemesis.name,
+      value,
+      invoke,
+      complete: clock.nowUs(),
+      phase: f === 'start' ? 'fault' : 'heal',
+    })
     return value
   }
 }

@@ -35,7 +35,12 @@ for (const server of servers) {
   test.group(`conformance: ${server.label}: HTTP API`, (group) => {
     const scope = useServer(group, server)
 
-    const assertError = (assert: { equal(a: unknown, b: unknown, m?: string): void }, response: RawResponse, status: number, message: string): void => {
+    const assertError = (
+      assert: { equal(a: unknown, b: unknown, m?: string): void },
+      response: RawResponse,
+      status: number,
+      message: string,
+    ): void => {
       assert.equal(response.status, status, response.text)
       assert.equal(response.contentType, ERROR_TYPE)
       assert.equal(response.text, errorText(status, message))
@@ -67,7 +72,11 @@ for (const server of servers) {
     test('a raw POST /proxies answers 201 with the proxy, field for field', async ({ assert }) => {
       const s = scope()
       const name = s.name('raw')
-      const response = await s.raw('POST', '/proxies', JSON.stringify({ name, listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: false }))
+      const response = await s.raw(
+        'POST',
+        '/proxies',
+        JSON.stringify({ name, listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: false }),
+      )
       assert.equal(response.status, 201)
       assert.equal(response.contentType, JSON_TYPE)
       assert.equal(response.text, proxyText(name, '127.0.0.1:0', '127.0.0.1:9', false))
@@ -99,8 +108,18 @@ for (const server of servers) {
 
     test('a proxy without name or upstream is a 400 naming the field', async ({ assert }) => {
       const s = scope()
-      assertError(assert, await s.raw('POST', '/proxies', '{"listen":"127.0.0.1:0","upstream":"127.0.0.1:9"}'), 400, 'missing required field: name')
-      assertError(assert, await s.raw('POST', '/proxies', JSON.stringify({ name: s.name('no-upstream'), listen: '127.0.0.1:0' })), 400, 'missing required field: upstream')
+      assertError(
+        assert,
+        await s.raw('POST', '/proxies', '{"listen":"127.0.0.1:0","upstream":"127.0.0.1:9"}'),
+        400,
+        'missing required field: name',
+      )
+      assertError(
+        assert,
+        await s.raw('POST', '/proxies', JSON.stringify({ name: s.name('no-upstream'), listen: '127.0.0.1:0' })),
+        400,
+        'missing required field: upstream',
+      )
     })
 
     test('a bad body is a 400 with Go decoder message {0}')
@@ -111,7 +130,10 @@ for (const server of servers) {
         ['{"name":"a" "b"}', `bad request body: invalid character '"' after object key:value pair`],
         ['{"name":"a",}', "bad request body: invalid character '}' looking for beginning of object key string"],
         ['{"name":5}', 'bad request body: json: cannot unmarshal number into Go struct field Proxy.name of type string'],
-        ['{"name":"x","upstream":"y","enabled":"yes"}', 'bad request body: json: cannot unmarshal string into Go struct field Proxy.enabled of type bool'],
+        [
+          '{"name":"x","upstream":"y","enabled":"yes"}',
+          'bad request body: json: cannot unmarshal string into Go struct field Proxy.enabled of type bool',
+        ],
         ['[]', 'bad request body: json: cannot unmarshal array into Go value of type toxiproxy.Proxy'],
       ] as const)
       .run(async ({ assert }, [body, message]) => {
@@ -192,13 +214,20 @@ for (const server of servers) {
       const kept = s.name('populate-kept')
       const off = s.name('populate-off')
       const listen = `127.0.0.1:${held.port}`
-      const created = await s.raw('POST', '/populate', JSON.stringify([
-        { name: kept, listen, upstream: echo.address },
-        { name: off, listen: '127.0.0.1:0', upstream: echo.address, enabled: false },
-      ]))
+      const created = await s.raw(
+        'POST',
+        '/populate',
+        JSON.stringify([
+          { name: kept, listen, upstream: echo.address },
+          { name: off, listen: '127.0.0.1:0', upstream: echo.address, enabled: false },
+        ]),
+      )
       assert.equal(created.status, 201)
       assert.equal(created.contentType, JSON_TYPE)
-      assert.equal(created.text, `{"proxies":[${proxyText(kept, listen, echo.address)},${proxyText(off, '127.0.0.1:0', echo.address, false)}]}`)
+      assert.equal(
+        created.text,
+        `{"proxies":[${proxyText(kept, listen, echo.address)},${proxyText(off, '127.0.0.1:0', echo.address, false)}]}`,
+      )
 
       await s.raw('POST', `/proxies/${kept}/toxics`, '{"type":"latency","attributes":{"latency":1}}')
       const again = await s.client.populate([{ name: kept, listen, upstream: echo.address }])
@@ -276,7 +305,10 @@ for (const server of servers) {
         const response = await s.raw('POST', `/proxies/${proxy.name}/toxics`, JSON.stringify({ type }))
         assert.equal(response.status, 200)
         assert.equal(response.contentType, JSON_TYPE)
-        assert.equal(response.text, `{"attributes":${attributes},"name":"${type}_downstream","type":"${type}","stream":"downstream","toxicity":1}`)
+        assert.equal(
+          response.text,
+          `{"attributes":${attributes},"name":"${type}_downstream","type":"${type}","stream":"downstream","toxicity":1}`,
+        )
       })
 
     test('toxics list upstream then downstream, each in order of addition', async ({ assert }) => {
@@ -301,10 +333,30 @@ for (const server of servers) {
         ['unknown type', '{"type":"nope"}', 400, 'invalid toxic type'],
         ['no type', '{"name":"x"}', 400, 'invalid toxic type'],
         ['bad stream', '{"type":"latency","stream":"sideways"}', 400, 'stream was invalid, can be either upstream or downstream'],
-        ['string attribute', '{"type":"latency","attributes":{"latency":"x"}}', 400, 'bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64'],
-        ['fractional attribute', '{"type":"slicer","attributes":{"delay":1.5}}', 400, 'bad request body: json: cannot unmarshal number 1.5 into Go struct field SlicerToxic.attributes.delay of type int'],
-        ['attributes not an object', '{"type":"latency","attributes":[1]}', 400, 'bad request body: json: cannot unmarshal array into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic'],
-        ['string toxicity', '{"type":"latency","toxicity":"x"}', 400, 'bad request body: json: cannot unmarshal string into Go struct field ToxicWrapper.toxicity of type float32'],
+        [
+          'string attribute',
+          '{"type":"latency","attributes":{"latency":"x"}}',
+          400,
+          'bad request body: json: cannot unmarshal string into Go struct field LatencyToxic.attributes.latency of type int64',
+        ],
+        [
+          'fractional attribute',
+          '{"type":"slicer","attributes":{"delay":1.5}}',
+          400,
+          'bad request body: json: cannot unmarshal number 1.5 into Go struct field SlicerToxic.attributes.delay of type int',
+        ],
+        [
+          'attributes not an object',
+          '{"type":"latency","attributes":[1]}',
+          400,
+          'bad request body: json: cannot unmarshal array into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic',
+        ],
+        [
+          'string toxicity',
+          '{"type":"latency","toxicity":"x"}',
+          400,
+          'bad request body: json: cannot unmarshal string into Go struct field ToxicWrapper.toxicity of type float32',
+        ],
         ['invalid JSON', '{"type":', 400, 'bad request body: unexpected EOF'],
       ] as const)
       .run(async ({ assert }, [, body, status, message]) => {
@@ -332,20 +384,43 @@ for (const server of servers) {
     test('negative attributes and out-of-range toxicity are accepted as given', async ({ assert }) => {
       const s = scope()
       const proxy = await s.proxy('negative', '127.0.0.1:9')
-      const response = await s.raw('POST', `/proxies/${proxy.name}/toxics`, '{"name":"neg","type":"latency","toxicity":1.7,"attributes":{"latency":-5,"jitter":-3}}')
+      const response = await s.raw(
+        'POST',
+        `/proxies/${proxy.name}/toxics`,
+        '{"name":"neg","type":"latency","toxicity":1.7,"attributes":{"latency":-5,"jitter":-3}}',
+      )
       assert.equal(response.status, 200)
-      assert.equal(response.text, '{"attributes":{"latency":-5,"jitter":-3},"name":"neg","type":"latency","stream":"downstream","toxicity":1.7}')
+      assert.equal(
+        response.text,
+        '{"attributes":{"latency":-5,"jitter":-3},"name":"neg","type":"latency","stream":"downstream","toxicity":1.7}',
+      )
       assert.equal((await s.raw('GET', '/version')).status, 200)
     })
 
     test('updating a toxic merges attributes and toxicity; name, type and stream stay', async ({ assert }) => {
       const s = scope()
       const proxy = await s.proxy('update', '127.0.0.1:9')
-      const toxic = await proxy.addToxic({ name: 'lat', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 100, jitter: 0 } })
+      const toxic = await proxy.addToxic({
+        name: 'lat',
+        type: 'latency',
+        stream: 'upstream',
+        toxicity: 1,
+        attributes: { latency: 100, jitter: 0 },
+      })
       const path = `/proxies/${proxy.name}/toxics/lat`
       const patched = await s.raw('PATCH', path, '{"attributes":{"jitter":5},"toxicity":0.5}')
-      assert.equal(patched.text, '{"attributes":{"latency":100,"jitter":5},"name":"lat","type":"latency","stream":"upstream","toxicity":0.5}')
-      const updated = await toxic.update({ ...toxic.toJson(), name: 'renamed', type: 'bandwidth', stream: 'downstream', toxicity: 0.25, attributes: { latency: 7, jitter: 5 } })
+      assert.equal(
+        patched.text,
+        '{"attributes":{"latency":100,"jitter":5},"name":"lat","type":"latency","stream":"upstream","toxicity":0.5}',
+      )
+      const updated = await toxic.update({
+        ...toxic.toJson(),
+        name: 'renamed',
+        type: 'bandwidth',
+        stream: 'downstream',
+        toxicity: 0.25,
+        attributes: { latency: 7, jitter: 5 },
+      })
       assert.equal(updated.name, 'lat')
       assert.equal(updated.type, 'latency')
       assert.equal(updated.stream, 'upstream')

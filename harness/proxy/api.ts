@@ -96,49 +96,74 @@ export function createToxiproxyApp(proxies: ProxyCollection): Hono {
   const app = new Hono()
   const param = (c: Context, name: string): string => c.req.param(name) ?? ''
 
-  app.post('/reset', endpoint(async () => {
-    await proxies.reset()
-    return noContent()
-  }))
+  app.post(
+    '/reset',
+    endpoint(async () => {
+      await proxies.reset()
+      return noContent()
+    }),
+  )
 
-  app.get('/proxies', endpoint(() => json(200, Object.fromEntries(proxies.all().map((p) => [p.name, proxyBody(p)])))))
-  app.post('/proxies', endpoint(async (c) => json(201, proxyBody(await proxies.add(decodeNewProxy(await c.req.text()))))))
+  app.get(
+    '/proxies',
+    endpoint(() => json(200, Object.fromEntries(proxies.all().map((p) => [p.name, proxyBody(p)])))),
+  )
+  app.post(
+    '/proxies',
+    endpoint(async (c) => json(201, proxyBody(await proxies.add(decodeNewProxy(await c.req.text()))))),
+  )
 
-  app.post('/populate', endpoint(async (c) => {
-    // Unlike other endpoints, /populate reports errors in its JSON body, beside the proxies done.
-    let outcome: { proxies: Proxy[]; error?: unknown }
-    try {
-      outcome = await proxies.populate(decodePopulate(await c.req.text()))
-    } catch (error) {
-      outcome = { proxies: [], error }
-    }
-    const listed = outcome.proxies.length > 0 ? outcome.proxies.map(proxyBody) : null
-    if (outcome.error === undefined) return json(201, { proxies: listed })
-    const error = toApiError(outcome.error)
-    return json(error.status, { error: error.message, status: error.status, proxies: listed })
-  }))
+  app.post(
+    '/populate',
+    endpoint(async (c) => {
+      // Unlike other endpoints, /populate reports errors in its JSON body, beside the proxies done.
+      let outcome: { proxies: Proxy[]; error?: unknown }
+      try {
+        outcome = await proxies.populate(decodePopulate(await c.req.text()))
+      } catch (error) {
+        outcome = { proxies: [], error }
+      }
+      const listed = outcome.proxies.length > 0 ? outcome.proxies.map(proxyBody) : null
+      if (outcome.error === undefined) return json(201, { proxies: listed })
+      const error = toApiError(outcome.error)
+      return json(error.status, { error: error.message, status: error.status, proxies: listed })
+    }),
+  )
 
-  app.get('/proxies/:proxy', endpoint((c) => json(200, proxyBody(proxies.get(param(c, 'proxy'))))))
+  app.get(
+    '/proxies/:proxy',
+    endpoint((c) => json(200, proxyBody(proxies.get(param(c, 'proxy'))))),
+  )
   const updateProxy = endpoint(async (c) => {
     const body = await c.req.text()
     return json(200, proxyBody(await proxies.update(param(c, 'proxy'), (current) => decodeProxyUpdate(body, current))))
   })
   app.post('/proxies/:proxy', updateProxy)
   app.patch('/proxies/:proxy', updateProxy)
-  app.delete('/proxies/:proxy', endpoint(async (c) => {
-    await proxies.remove(param(c, 'proxy'))
-    return noContent()
-  }))
+  app.delete(
+    '/proxies/:proxy',
+    endpoint(async (c) => {
+      await proxies.remove(param(c, 'proxy'))
+      return noContent()
+    }),
+  )
 
-  app.get('/proxies/:proxy/toxics', endpoint((c) => json(200, proxies.get(param(c, 'proxy')).toxics.list().map(toxicBody))))
-  app.post('/proxies/:proxy/toxics', endpoint(async (c) => {
-    const proxy = proxies.get(param(c, 'proxy'))
-    return json(200, toxicBody(await proxy.toxics.add(decodeNewToxic(await c.req.text()))))
-  }))
+  app.get(
+    '/proxies/:proxy/toxics',
+    endpoint((c) => json(200, proxies.get(param(c, 'proxy')).toxics.list().map(toxicBody))),
+  )
+  app.post(
+    '/proxies/:proxy/toxics',
+    endpoint(async (c) => {
+      const proxy = proxies.get(param(c, 'proxy'))
+      return json(200, toxicBody(await proxy.toxics.add(decodeNewToxic(await c.req.text()))))
+    }),
+  )
 
-  app.get('/proxies/:proxy/toxics/:toxic', endpoint((c) =>
-    json(200, toxicBody(proxies.get(param(c, 'proxy')).toxics.get(param(c, 'toxic')))),
-  ))
+  app.get(
+    '/proxies/:proxy/toxics/:toxic',
+    endpoint((c) => json(200, toxicBody(proxies.get(param(c, 'proxy')).toxics.get(param(c, 'toxic'))))),
+  )
   const updateToxic = endpoint(async (c) => {
     const proxy = proxies.get(param(c, 'proxy'))
     const body = await c.req.text()
@@ -149,23 +174,38 @@ export function createToxiproxyApp(proxies: ProxyCollection): Hono {
   })
   app.post('/proxies/:proxy/toxics/:toxic', updateToxic)
   app.patch('/proxies/:proxy/toxics/:toxic', updateToxic)
-  app.delete('/proxies/:proxy/toxics/:toxic', endpoint(async (c) => {
-    await proxies.get(param(c, 'proxy')).toxics.remove(param(c, 'toxic'))
-    return noContent()
-  }))
+  app.delete(
+    '/proxies/:proxy/toxics/:toxic',
+    endpoint(async (c) => {
+      await proxies.get(param(c, 'proxy')).toxics.remove(param(c, 'toxic'))
+      return noContent()
+    }),
+  )
 
-  app.get('/version', endpoint(() =>
-    new Response(`{"version": "${TOXIPROXY_VERSION}"}\n`, { headers: { 'Content-Type': 'application/json;charset=utf-8' } }),
-  ))
+  app.get(
+    '/version',
+    endpoint(
+      () => new Response(`{"version": "${TOXIPROXY_VERSION}"}\n`, { headers: { 'Content-Type': 'application/json;charset=utf-8' } }),
+    ),
+  )
 
   // A known path with another method gets an empty 405; an unknown path Go's plain 404.
-  const paths = ['/reset', '/proxies', '/populate', '/proxies/:proxy', '/proxies/:proxy/toxics', '/proxies/:proxy/toxics/:toxic', '/version']
+  const paths = [
+    '/reset',
+    '/proxies',
+    '/populate',
+    '/proxies/:proxy',
+    '/proxies/:proxy/toxics',
+    '/proxies/:proxy/toxics/:toxic',
+    '/version',
+  ]
   for (const path of paths) app.all(path, methodNotAllowed)
-  app.notFound(() =>
-    new Response('404 page not found\n', {
-      status: 404,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
-    }),
+  app.notFound(
+    () =>
+      new Response('404 page not found\n', {
+        status: 404,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+      }),
   )
   return app
 }

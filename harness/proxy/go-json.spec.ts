@@ -13,7 +13,10 @@ const PROXY: GoStruct = {
     enabled: { label: 'Proxy.enabled', type: 'bool' },
     rate: { label: 'Proxy.rate', type: 'int64' },
     toxicity: { label: 'Proxy.toxicity', type: 'float32' },
-    attributes: { label: 'Proxy.attributes', type: { goType: 'toxics.LatencyToxic', fields: { latency: { label: 'LatencyToxic.attributes.latency', type: 'int64' } } } },
+    attributes: {
+      label: 'Proxy.attributes',
+      type: { goType: 'toxics.LatencyToxic', fields: { latency: { label: 'LatencyToxic.attributes.latency', type: 'int64' } } },
+    },
   },
 }
 

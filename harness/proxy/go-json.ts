@@ -37,7 +37,7 @@ function firstByte(text: string, i: number): number {
 function quoteByte(byte: number): string {
   if (byte === 0x27) return `'\\''`
   if (byte === 0x22) return `'"'`
-  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 0x5c: '\\\\' }
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 92: '\\\\' }
   let shown: string
   if (named[byte] !== undefined) shown = named[byte]
   else if (byte >= 0x20 && byte <= 0x7e) shown = String.fromCharCode(byte)
@@ -51,8 +51,7 @@ function quoteByte(byte: number): string {
 export function parseGoJson(text: string): GoJsonValue {
   let i = 0
   const unexpectedEof = (): GoJsonError => new GoJsonError('unexpected EOF')
-  const invalid = (context: string): GoJsonError =>
-    new GoJsonError(`invalid character ${quoteByte(firstByte(text, i))} ${context}`)
+  const invalid = (context: string): GoJsonError => new GoJsonError(`invalid character ${quoteByte(firstByte(text, i))} ${context}`)
   const skipSpace = (): void => {
     while (i < text.length && WHITESPACE.has(text[i])) i++
   }

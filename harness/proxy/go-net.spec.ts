@@ -28,7 +28,10 @@ test.group('go-net: addresses as Go reads them', () => {
       ['a]:80', "address a]:80: unexpected ']' in address"],
     ])
     .run(({ assert }, [address, message]) => {
-      assert.equal(failure(() => splitHostPort(address)), message)
+      assert.equal(
+        failure(() => splitHostPort(address)),
+        message,
+      )
     })
 
   test('splitHostPort keeps IPv6 hosts and empty parts', ({ assert }) => {
@@ -41,9 +44,18 @@ test.group('go-net: addresses as Go reads them', () => {
     assert.equal(lookupPort('8474'), 8474)
     assert.equal(lookupPort(''), 0)
     assert.equal(lookupPort('http'), 80)
-    assert.equal(failure(() => lookupPort('99999')), 'address 99999: invalid port')
-    assert.equal(failure(() => lookupPort('-1')), 'address -1: invalid port')
-    assert.equal(failure(() => lookupPort('nosuchservice')), 'lookup tcp/nosuchservice: unknown port')
+    assert.equal(
+      failure(() => lookupPort('99999')),
+      'address 99999: invalid port',
+    )
+    assert.equal(
+      failure(() => lookupPort('-1')),
+      'address -1: invalid port',
+    )
+    assert.equal(
+      failure(() => lookupPort('nosuchservice')),
+      'lookup tcp/nosuchservice: unknown port',
+    )
   })
 
   test('resolved addresses print as Go prints them', async ({ assert }) => {

@@ -48,8 +48,20 @@ export function splitHostPort(hostport: string): { host: string; port: string } 
 
 /** Go's fallback service table, used when /etc/services does not name the port. */
 const GO_SERVICES: Record<string, number> = {
-  ftp: 21, ftps: 990, gopher: 70, http: 80, https: 443, imap2: 143, imap3: 220, imaps: 993,
-  pop3: 110, pop3s: 995, smtp: 25, submissions: 465, ssh: 22, telnet: 23,
+  ftp: 21,
+  ftps: 990,
+  gopher: 70,
+  http: 80,
+  https: 443,
+  imap2: 143,
+  imap3: 220,
+  imaps: 993,
+  pop3: 110,
+  pop3s: 995,
+  smtp: 25,
+  submissions: 465,
+  ssh: 22,
+  telnet: 23,
 }
 
 let tcpServices: Map<string, number> | undefined

@@ -184,14 +184,22 @@ async function measure(options: BenchOptions): Promise<BenchRow[]> {
         samples.get(subject.name)!.push(...(await roundTrips(subject.echo, plan.roundTrips)))
         rounds.get(subject.name)!.push(await throughput(subject.sink, plan.throughputMiB))
       }
-      options.log(`round ${round} of ${plan.rounds}: ${subjects.map((s) => `${s.name} ${rounds.get(s.name)!.at(-1)!.toFixed(0)} MiB/s`).join(', ')}`)
+      options.log(
+        `round ${round} of ${plan.rounds}: ${subjects.map((s) => `${s.name} ${rounds.get(s.name)!.at(-1)!.toFixed(0)} MiB/s`).join(', ')}`,
+      )
     }
     const latency = new Map<string, { p50: number; p99: number }>()
     const rates = new Map<string, number>()
     for (const subject of subjects) {
       const sorted = samples.get(subject.name)!.sort((a, b) => a - b)
       latency.set(subject.name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99) })
-      rates.set(subject.name, percentile(rounds.get(subject.name)!.sort((a, b) => a - b), 50))
+      rates.set(
+        subject.name,
+        percentile(
+          rounds.get(subject.name)!.sort((a, b) => a - b),
+          50,
+        ),
+      )
     }
 
     const direct = latency.get('direct')!
@@ -199,7 +207,12 @@ async function measure(options: BenchOptions): Promise<BenchRow[]> {
     for (const subject of subjects) {
       const own = latency.get(subject.name)!
       const row = (metric: string, value: number, unit: string, extra: Partial<BenchRow> = {}): BenchRow => ({
-        benchmark: 'proxy', subject: subject.name, metric, value, unit, ...extra,
+        benchmark: 'proxy',
+        subject: subject.name,
+        metric,
+        value,
+        unit,
+        ...extra,
       })
       rows.push(row('p50 round trip', own.p50, 'ms'), row('p99 round trip', own.p99, 'ms'))
       if (subject.name !== 'direct') {
@@ -208,7 +221,9 @@ async function measure(options: BenchOptions): Promise<BenchRow[]> {
           row('p50 added round trip', addedP50, 'ms', {
             baseline: 'direct',
             ratio: own.p50 / direct.p50,
-            ...(subject.name === 'embedded proxy' ? { target: { text: `< ${LATENCY_TARGET_MS} ms overhead`, met: addedP50 < LATENCY_TARGET_MS } } : {}),
+            ...(subject.name === 'embedded proxy'
+              ? { target: { text: `< ${LATENCY_TARGET_MS} ms overhead`, met: addedP50 < LATENCY_TARGET_MS } }
+              : {}),
           }),
           row('p99 added round trip', own.p99 - direct.p99, 'ms', { baseline: 'direct', ratio: own.p99 / direct.p99 }),
         )
@@ -217,7 +232,11 @@ async function measure(options: BenchOptions): Promise<BenchRow[]> {
       const throughputRow = row('throughput', rate, 'MiB/s')
       if (subject.name === 'embedded proxy' && real) {
         const realRate = rates.get(real)!
-        Object.assign(throughputRow, { baseline: real, ratio: rate / realRate, target: { text: '>= real Toxiproxy', met: rate >= realRate } })
+        Object.assign(throughputRow, {
+          baseline: real,
+          ratio: rate / realRate,
+          target: { text: '>= real Toxiproxy', met: rate >= realRate },
+        })
       } else if (subject.name !== 'direct') {
         Object.assign(throughputRow, { baseline: 'direct', ratio: rate / rates.get('direct')! })
       }

@@ -2,21 +2,8 @@
  * The API's request bodies, decoded as Toxiproxy decodes them into its Go structs: the same
  * defaults, the same checks in the same order, and the same error for every bad body.
  */
-import {
-  BAD_REQUEST_BODY,
-  INVALID_STREAM,
-  INVALID_TOXIC_TYPE,
-  MISSING_FIELD,
-} from './api-error.ts'
-import {
-  decodeGoSlice,
-  decodeGoStruct,
-  GoJsonError,
-  parseGoJson,
-  type GoFields,
-  type GoJsonValue,
-  type GoStruct,
-} from './go-json.ts'
+import { BAD_REQUEST_BODY, INVALID_STREAM, INVALID_TOXIC_TYPE, MISSING_FIELD } from './api-error.ts'
+import { decodeGoSlice, decodeGoStruct, GoJsonError, parseGoJson, type GoFields, type GoJsonValue, type GoStruct } from './go-json.ts'
 import type { Direction, GoIntegerType, Toxic, ToxicAttributes, ToxicType } from './toxic.ts'
 import { isToxicType, toxicKind } from './toxics/index.ts'
 

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { test } from '@japa/runner'
 import type { Proxy, Toxic } from 'toxiproxy-node-client'
 import { median } from '../bench/benchmark.ts'
-import { Random } from '../../workloads/random.ts'
+import { Random } from '../../common/helpers/random.ts'
 import { serversUnderTest } from './test/servers.ts'
 import { useServer } from './test/scope.ts'
 import type { TestClient } from './test/tcp-client.ts'
@@ -66,7 +66,13 @@ for (const server of servers) {
         ['downstream', [{ stream: 'downstream', latency: 80 }]],
         ['upstream', [{ stream: 'upstream', latency: 80 }]],
         ['downstream with jitter', [{ stream: 'downstream', latency: 60, jitter: 20 }]],
-        ['both streams', [{ stream: 'upstream', latency: 40 }, { stream: 'downstream', latency: 40 }]],
+        [
+          'both streams',
+          [
+            { stream: 'upstream', latency: 40 },
+            { stream: 'downstream', latency: 40 },
+          ],
+        ],
       ] as [string, LatencyToxic[]][])
       .run(async ({ assert }, [, toxics]) => {
         const s = scope()
@@ -81,7 +87,8 @@ for (const server of servers) {
         // No chunk may leave early; a loaded machine may stall one, so the bound above is on the median.
         assert.isAtLeast(Math.min(...rtts), expected - jitter - 1, shown)
         assert.isAtMost(median(rtts), expected + jitter + LATENCY_TOLERANCE_MS, shown)
-      }).retry(TIMING_RETRIES)
+      })
+      .retry(TIMING_RETRIES)
 
     test('latency with jitter keeps chunks in order', async ({ assert }) => {
       const s = scope()
@@ -99,7 +106,10 @@ for (const server of servers) {
       }
       const echoed = await client.read(count * 4)
       const order = Array.from({ length: count }, (_, i) => echoed.readUInt32BE(i * 4))
-      assert.deepEqual(order, Array.from({ length: count }, (_, i) => i))
+      assert.deepEqual(
+        order,
+        Array.from({ length: count }, (_, i) => i),
+      )
       assert.isAbove(client.arrivals.length, 5, 'the writes should arrive as several chunks')
     })
 
@@ -122,7 +132,8 @@ for (const server of servers) {
         assert.isTrue(echoed.equals(data))
         const measured = bytes / 1000 / seconds
         assert.closeTo(measured, rate, rate * RATE_TOLERANCE, `measured ${measured.toFixed(1)} KB/s`)
-      }).retry(TIMING_RETRIES)
+      })
+      .retry(TIMING_RETRIES)
 
     test('bandwidth 0 holds data back until the toxic is removed', async ({ assert }) => {
       const s = scope()
@@ -141,7 +152,13 @@ for (const server of servers) {
       const s = scope()
       const echo = await s.echo()
       const proxy = await s.proxy('slicer', echo.address)
-      await proxy.addToxic({ name: 'slice', type: 'slicer', stream: 'downstream', toxicity: 1, attributes: { average_size: 100, size_variation: 20, delay: 3000 } })
+      await proxy.addToxic({
+        name: 'slice',
+        type: 'slicer',
+        stream: 'downstream',
+        toxicity: 1,
+        attributes: { average_size: 100, size_variation: 20, delay: 3000 },
+      })
       const client = await s.connect(proxy.listen)
       const data = randomBytes(2000)
       client.write(data)
@@ -263,7 +280,8 @@ for (const server of servers) {
         assert.isAtLeast(closure!.at - start, timeout - 1)
         assert.isAtMost(closure!.at - start, timeout + CLOSE_TOLERANCE_MS)
         assert.equal(client.buffered, 0, 'the data that triggered the reset was delivered')
-      }).retry(TIMING_RETRIES)
+      })
+      .retry(TIMING_RETRIES)
 
     test('reset_peer added to an open connection closes it with a FIN, not a reset', async ({ assert }) => {
       const s = scope()
@@ -293,9 +311,7 @@ for (const server of servers) {
       const echo = await s.echo()
       const proxy = await s.proxy('half', echo.address)
       await addLatency(proxy, { stream: 'downstream', latency: 300, toxicity: 0.5 })
-      const rtts = await Promise.all(
-        Array.from({ length: 40 }, async () => (await s.connect(proxy.listen)).roundTrip()),
-      )
+      const rtts = await Promise.all(Array.from({ length: 40 }, async () => (await s.connect(proxy.listen)).roundTrip()))
       const hit = rtts.filter((rtt) => rtt >= 300).length
       // Binomial(40, 0.5): outside 6..34 with probability below 1e-6.
       assert.isAtLeast(hit, 6, `${hit} of 40 connections delayed`)
@@ -368,11 +384,35 @@ for (const server of servers) {
         const name = `t${changes}`
         const choice = random()
         if (choice < 0.4) {
-          active.push(await proxy.addToxic({ name, type: 'latency', stream, toxicity: 1, attributes: { latency: 2 + Math.floor(random() * 15), jitter: Math.floor(random() * 10) } }))
+          active.push(
+            await proxy.addToxic({
+              name,
+              type: 'latency',
+              stream,
+              toxicity: 1,
+              attributes: { latency: 2 + Math.floor(random() * 15), jitter: Math.floor(random() * 10) },
+            }),
+          )
         } else if (choice < 0.7) {
-          active.push(await proxy.addToxic({ name, type: 'slicer', stream, toxicity: 1, attributes: { average_size: 512 + Math.floor(random() * 4096), size_variation: 256, delay: Math.floor(random() * 200) } }))
+          active.push(
+            await proxy.addToxic({
+              name,
+              type: 'slicer',
+              stream,
+              toxicity: 1,
+              attributes: { average_size: 512 + Math.floor(random() * 4096), size_variation: 256, delay: Math.floor(random() * 200) },
+            }),
+          )
         } else {
-          active.push(await proxy.addToxic({ name, type: 'bandwidth', stream, toxicity: 1, attributes: { rate: 8000 + Math.floor(random() * 16000) } }))
+          active.push(
+            await proxy.addToxic({
+              name,
+              type: 'bandwidth',
+              stream,
+              toxicity: 1,
+              attributes: { rate: 8000 + Math.floor(random() * 16000) },
+            }),
+          )
         }
       }
 

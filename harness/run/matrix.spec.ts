@@ -22,7 +22,10 @@ test.group('scenario matrix', () => {
       out: base.out,
     })
     assert.isTrue(result.completed)
-    assert.deepEqual(result.rows.map((r) => `${r.workload}/${r.nemesis}`), ['clustered/none', 'clustered/crash'])
+    assert.deepEqual(
+      result.rows.map((r) => `${r.workload}/${r.nemesis}`),
+      ['clustered/none', 'clustered/crash'],
+    )
     for (const row of result.rows) {
       assert.equal(row.exitCode, 0, row.verdict)
       assert.isAbove(row.ops ?? 0, 0)
@@ -48,7 +51,10 @@ test.group('scenario matrix', () => {
     const cells = await page.locator('tbody tr').count()
     assert.equal(cells, 2)
     const links = await page.locator('tbody a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))
-    assert.deepEqual(links, result.rows.map((r) => `${r.run}/index.html`))
+    assert.deepEqual(
+      links,
+      result.rows.map((r) => `${r.run}/index.html`),
+    )
     assert.deepEqual(errors, [])
   })
 })

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { reportRun, writeMatrix, type MatrixCell, type MatrixRow } from '../../reports/index.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
-import type { NemesisName } from '../history/record.ts'
+import type { NemesisName } from '../../common/contracts/history.ts'
 import { runWorkload } from './run.ts'
 import type { RunOptions } from './run-options.ts'
 
@@ -25,7 +25,11 @@ export type MatrixOptions = {
 
 export type MatrixResult = { dir: string; rows: MatrixRow[]; completed: boolean }
 
-const stamp = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')
+const stamp = (date: Date): string =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
 
 export async function runMatrix({ workloads, nemeses, runOptions, out, signal, log = () => {} }: MatrixOptions): Promise<MatrixResult> {
   const dir = join(out, `matrix-${stamp(new Date())}`)

@@ -4,7 +4,11 @@ import { join, resolve } from 'node:path'
 
 export type RunFolder = { name: string; dir: string }
 
-const stamp = (date: Date): string => date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')
+const stamp = (date: Date): string =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
 
 export async function createRunFolder(out: string, workload: string, nemeses: string[], now = new Date()): Promise<RunFolder> {
   const base = `${stamp(now)}-${workload}-${nemeses.length > 0 ? nemeses.join('+') : 'none'}`

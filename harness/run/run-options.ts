@@ -1,5 +1,5 @@
 /** Everything that defines a run, with the defaults `npm run workload` uses. */
-import type { NemesisName } from '../history/record.ts'
+import type { NemesisName } from '../../common/contracts/history.ts'
 import type { Arrival } from '../generator/arrivals.ts'
 import type { Routing } from '../generator/op-generator.ts'
 import type { NemesisOptions } from '../nemesis/index.ts'

@@ -3,7 +3,7 @@
  * nemesis's effect in the recorded history; determinism of the op sequence by seed.
  */
 import { test } from '@japa/runner'
-import type { NemesisRecord, OpRecord } from '../history/record.ts'
+import type { NemesisRecord, OpRecord } from '../../common/contracts/history.ts'
 import { runWorkload } from './run.ts'
 import { median } from '../bench/benchmark.ts'
 import { nemesisEventsOf, opsOf, readHistory, shortRunOptions } from './testing.ts'
@@ -40,10 +40,16 @@ test.group('run under nemeses', () => {
       const after = ops.filter((op) => op.node === target && op.invoke > w.stop.complete && op.complete < nextStart && op.phase !== 'final')
       if (after.length === 0) return
       healedWindows += 1
-      assert.isTrue(after.some((op) => op.type === 'ok'), `${target} serves again after its restart`)
+      assert.isTrue(
+        after.some((op) => op.type === 'ok'),
+        `${target} serves again after its restart`,
+      )
     })
     assert.isAtLeast(healedWindows, 1, 'at least one restart was followed by ops to the restarted node')
-    assert.isTrue(ops.some((op) => op.phase === 'final' && op.type === 'ok'), 'final reads ran')
+    assert.isTrue(
+      ops.some((op) => op.phase === 'final' && op.type === 'ok'),
+      'final reads ran',
+    )
   })
 
   test('partition (strict): writes on the minority side fail, the majority keeps writing', async ({ assert, cleanup }) => {
@@ -63,7 +69,10 @@ test.group('run under nemeses', () => {
       const minority = writes.filter((op) => op.node === alone)
       assert.isAbove(minority.length, 0)
       for (const op of minority) assert.notEqual(op.type, 'ok', `write ${op.index} on isolated ${alone}`)
-      assert.isTrue(writes.some((op) => majority.includes(op.node) && op.type === 'ok'), 'the majority side accepts writes')
+      assert.isTrue(
+        writes.some((op) => majority.includes(op.node) && op.type === 'ok'),
+        'the majority side accepts writes',
+      )
     }
   })
 
@@ -85,7 +94,14 @@ test.group('run under nemeses', () => {
 
   test('drop: the achieved drop rate is near p', async ({ assert, cleanup }) => {
     const base = await shortRunOptions(cleanup)
-    const options = { ...base, nemeses: ['drop' as const], nemesis: { ...base.nemesis, dropProbability: 0.3 }, timeS: 6, nemesisIntervalS: 3, rate: 150 }
+    const options = {
+      ...base,
+      nemeses: ['drop' as const],
+      nemesis: { ...base.nemesis, dropProbability: 0.3 },
+      timeS: 6,
+      nemesisIntervalS: 3,
+      rate: 150,
+    }
     const result = await runWorkload(options)
     assert.isTrue(result.completed, result.error)
     const stops = nemesisEventsOf(readHistory(result.history)).filter((e) => e.nemesis === 'drop' && e.f === 'stop' && e.value.messages)
@@ -154,7 +170,10 @@ test.group('run determinism', () => {
       assert.isTrue(result.completed, result.error)
       const ops = opsOf(readHistory(result.history)).filter((op) => op.phase !== 'final' && !op.resolution)
       return Array.from({ length: 5 }, (_, p) =>
-        ops.filter((op) => op.process === p).sort((a, b) => a.intended - b.intended).map((op) => `${op.f} ${op.key} ${op.node} ${op.intended}`),
+        ops
+          .filter((op) => op.process === p)
+          .sort((a, b) => a.intended - b.intended)
+          .map((op) => `${op.f} ${op.key} ${op.node} ${op.intended}`),
       )
     }
     const [a, b, c] = [await sequence(7), await sequence(7), await sequence(8)]

@@ -13,16 +13,17 @@ import { startProxiedCluster } from '../cluster/proxied-cluster.ts'
 import { ArrivalSchedule } from '../generator/arrivals.ts'
 import { OpGenerator } from '../generator/op-generator.ts'
 import { RunClock, sleepUntil } from '../history/clock.ts'
-import type { OpRecord, Phase, RunInfo } from '../history/record.ts'
+import type { OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
 import { HistoryWriter } from '../history/writer.ts'
 import { createNemesis, NemesisSchedule } from '../nemesis/index.ts'
 import { Session } from '../client/session.ts'
 import { StoreClient } from '../client/store-client.ts'
-import { Random } from '../../workloads/random.ts'
+import { Random } from '../../common/helpers/random.ts'
 import { keyNames } from '../../workloads/placement.ts'
+import { Ring } from '../../store/ring.ts'
 import { prepareWorkload } from '../../workloads/workload.ts'
 import { loadExternalCluster } from '../cluster/external-cluster.ts'
-import { HISTORY_FILE } from '../../reports/index.ts'
+import { HISTORY_FILE } from '../../common/contracts/history.ts'
 import { createRunFolder } from './run-folder.ts'
 import { Progress } from './progress.ts'
 import type { RunOptions } from './run-options.ts'
@@ -100,7 +101,12 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
       w: cluster.store.w,
       versioning: cluster.store.versioning,
       strict: cluster.store.strict,
-      workload: { name: workload.name, kind: workload.kind, keys: workload.keys, readModifyWrite: workload.writeStyle === 'read-modify-write' },
+      workload: {
+        name: workload.name,
+        kind: workload.kind,
+        keys: workload.keys,
+        readModifyWrite: workload.writeStyle === 'read-modify-write',
+      },
       nemeses: options.nemeses,
       timeS: options.timeS,
       rate: options.rate,
@@ -111,12 +117,28 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
     log(`cluster up: ${nodes.join(', ')} behind the ${cluster.proxy.kind} Toxiproxy at ${cluster.proxy.url}`)
 
     const rng = new Random(options.seed)
-    const keys = keyNames(workload.keys, workload.placement, { nodes, vnodes: cluster.store.vnodes })
+    const ring = new Ring({ nodes, vnodes: cluster.store.vnodes })
+    const preferenceList = (key: string): readonly string[] => ring.preferenceList(key)
+    const keys = keyNames(workload.keys, workload.placement, preferenceList)
     client = new StoreClient({ nodes: cluster.nodes, timeoutMs: options.requestTimeoutMs })
     const processes = Array.from({ length: options.concurrency }, (_, process) => ({
       session: new Session({ process, client: client!, workload, clock, phase: () => phase, record: recordOp }),
-      generator: new OpGenerator({ process, rng: rng.fork(`ops/${process}`), workload, keys, nodes, routing: options.routing, ring: cluster!.store }),
-      arrivals: new ArrivalSchedule({ rate: options.rate, arrival: options.arrival, concurrency: options.concurrency, rng: rng.fork(`arrivals/${process}`), process }),
+      generator: new OpGenerator({
+        process,
+        rng: rng.fork(`ops/${process}`),
+        workload,
+        keys,
+        nodes,
+        routing: options.routing,
+        preferenceList,
+      }),
+      arrivals: new ArrivalSchedule({
+        rate: options.rate,
+        arrival: options.arrival,
+        concurrency: options.concurrency,
+        rng: rng.fork(`arrivals/${process}`),
+        process,
+      }),
     }))
     const written = new Set<string>()
 
@@ -194,8 +216,20 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
         await sleepUntil(clock.nowMs() + 250, clock, signal)
       }
       result.convergence = { converged: isConverged, ms: Math.round(clock.nowMs() - healedAt) }
-      history.append({ process: 'harness', type: 'info', f: 'converged', value: result.convergence, invoke, complete: clock.nowUs(), phase })
-      log(isConverged ? `replicas converged ${result.convergence.ms} ms after the heal` : `replicas did not converge within ${options.convergenceTimeoutS} s`)
+      history.append({
+        process: 'harness',
+        type: 'info',
+        f: 'converged',
+        value: result.convergence,
+        invoke,
+        complete: clock.nowUs(),
+        phase,
+      })
+      log(
+        isConverged
+          ? `replicas converged ${result.convergence.ms} ms after the heal`
+          : `replicas did not converge within ${options.convergenceTimeoutS} s`,
+      )
     }
 
     if (!signal.aborted) {

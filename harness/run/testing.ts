@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TEST_SETTINGS } from '../cluster/testing.ts'
-import { isNemesis, isOp, type HistoryRecord, type NemesisRecord, type OpRecord } from '../history/record.ts'
+import { isNemesis, isOp, type HistoryRecord, type NemesisRecord, type OpRecord } from '../../common/contracts/history.ts'
 import { PRESETS } from '../../workloads/workload.ts'
 import { RUN_DEFAULTS, type RunOptions } from './run-options.ts'
 
@@ -45,4 +45,3 @@ export function readHistory(path: string): HistoryRecord[] {
 
 export const opsOf = (history: HistoryRecord[]): OpRecord[] => history.filter(isOp)
 export const nemesisEventsOf = (history: HistoryRecord[]): NemesisRecord[] => history.filter(isNemesis)
-

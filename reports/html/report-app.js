@@ -4,8 +4,7 @@
  * only: every stored value (keys, values, errors, names) is set as textContent, never
  * parsed as HTML. Charts are uPlot (canvas), inlined next to this script.
  */
-;(function () {
-  'use strict'
+;(() => {
   const data = JSON.parse(document.getElementById('report-data').textContent)
   const summary = data.summary
   const charts = data.charts
@@ -30,8 +29,26 @@
   const text = (value) => document.createTextNode(String(value))
   function table(header, rows, className) {
     return el('table', { class: className || '' }, [
-      el('thead', {}, [el('tr', {}, header.map((h) => el('th', { text: h })))]),
-      el('tbody', {}, rows.map((row) => el('tr', {}, row.map((cell) => (cell instanceof Node ? el('td', {}, [cell]) : el('td', { text: cell === null || cell === undefined ? '–' : String(cell) })))))),
+      el('thead', {}, [
+        el(
+          'tr',
+          {},
+          header.map((h) => el('th', { text: h })),
+        ),
+      ]),
+      el(
+        'tbody',
+        {},
+        rows.map((row) =>
+          el(
+            'tr',
+            {},
+            row.map((cell) =>
+              cell instanceof Node ? el('td', {}, [cell]) : el('td', { text: cell === null || cell === undefined ? '–' : String(cell) }),
+            ),
+          ),
+        ),
+      ),
     ])
   }
   function section(title, id, children, note) {
@@ -93,17 +110,20 @@
     return { label, stroke: color, fill: color, paths: () => null, points: { show: true, size: 3, width: 0, fill: color, stroke: color } }
   }
   function bars(label, color) {
-    return { label, stroke: color, fill: color + 'aa', width: 1, paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }
+    return { label, stroke: color, fill: `${color}aa`, width: 1, paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }
   }
   function histogramChart(id, title, note, bins, label) {
     const labels = bins.map((b) => (b.from === b.to ? String(b.from) : `${b.from}–${b.to}`))
     const options = {
-      scales: { x: { time: false, range: [-0.5, Math.max(0.5, bins.length - 0.5)] }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.05)] } },
+      scales: {
+        x: { time: false, range: [-0.5, Math.max(0.5, bins.length - 0.5)] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] },
+      },
       axes: [
-        { label, values: (u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')) },
+        { label, values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')) },
         { label: 'reads', size: 70 },
       ],
-      series: [{ label, value: (u, i) => (i === null ? '–' : labels[i]) }, bars('reads', '#1565c0')],
+      series: [{ label, value: (_u, i) => (i === null ? '–' : labels[i]) }, bars('reads', '#1565c0')],
     }
     return chart(id, title, note, options, [bins.map((_, i) => i), bins.map((b) => b.count)], bins.length)
   }
@@ -113,7 +133,12 @@
   document.title = `quorumlab · ${summary.name}`
   const root = document.getElementById('app')
   const exitClass = summary.exitCode === 0 ? 'pass' : summary.exitCode === 1 ? 'fail' : 'incomplete'
-  const exitText = summary.exitCode === 0 ? 'exit 0 · no promised guarantee violated' : summary.exitCode === 1 ? 'exit 1 · promised guarantee violated' : 'exit 2 · run incomplete or not checkable'
+  const exitText =
+    summary.exitCode === 0
+      ? 'exit 0 · no promised guarantee violated'
+      : summary.exitCode === 1
+        ? 'exit 1 · promised guarantee violated'
+        : 'exit 2 · run incomplete or not checkable'
   root.appendChild(
     el('header', {}, [
       el('h1', {}, [text('quorumlab · '), el('span', { text: summary.name })]),
@@ -133,7 +158,13 @@
   )
 
   // Verdict, with examples of each violation.
-  const STATUS_TEXT = { ok: 'ok', violated: 'VIOLATED', anomaly: 'anomaly found', inconclusive: 'inconclusive', 'not-checked': 'not checked' }
+  const STATUS_TEXT = {
+    ok: 'ok',
+    violated: 'VIOLATED',
+    anomaly: 'anomaly found',
+    inconclusive: 'inconclusive',
+    'not-checked': 'not checked',
+  }
   const verdictRows = summary.verdict.guarantees.map((g) => [
     g.guarantee,
     g.promised ? 'yes' : 'no',
@@ -146,20 +177,41 @@
     .filter((g) => g.examples.length > 0)
     .map((g) =>
       el('details', { class: 'examples', open: g.status === 'violated' ? '' : null }, [
-        el('summary', { text: `${g.guarantee}: ${g.examples.length} example${g.examples.length === 1 ? '' : 's'} of ${fmt.count(g.violations)}` }),
+        el('summary', {
+          text: `${g.guarantee}: ${g.examples.length} example${g.examples.length === 1 ? '' : 's'} of ${fmt.count(g.violations)}`,
+        }),
         ...g.examples.map((e) =>
           el('div', { class: 'example' }, [
             el('p', { text: e.summary }),
             table(
               ['role', '#', 'process', 'op', 'type', 'key', 'node', 'phase', 'invoke ms', 'complete ms', 'dot', 'value', 'error'],
-              e.ops.map((o) => [o.role, o.index, o.process, o.f, o.type, o.key, o.node, o.phase, fmt.ms(o.invokeMs), fmt.ms(o.completeMs), o.dot, el('code', { text: o.value }), o.error]),
+              e.ops.map((o) => [
+                o.role,
+                o.index,
+                o.process,
+                o.f,
+                o.type,
+                o.key,
+                o.node,
+                o.phase,
+                fmt.ms(o.invokeMs),
+                fmt.ms(o.completeMs),
+                o.dot,
+                el('code', { text: o.value }),
+                o.error,
+              ]),
               'ops',
             ),
           ]),
         ),
       ]),
     )
-  root.appendChild(section('Verdict', 'verdict', [table(['guarantee', 'promised', 'result', 'violations', 'checked', 'why'], verdictRows, 'verdict'), ...exampleBlocks]))
+  root.appendChild(
+    section('Verdict', 'verdict', [
+      table(['guarantee', 'promised', 'result', 'violations', 'checked', 'why'], verdictRows, 'verdict'),
+      ...exampleBlocks,
+    ]),
+  )
 
   // Latency.
   const s = charts.series
@@ -191,20 +243,52 @@
           plugins: [faultShading()],
           scales: Object.assign({ y: { distr: 3 } }, timeScale),
           axes: [secondsAxis, { label: 'ms', size: 70 }],
-          series: [{ label: 's' }, line('p50', COLORS.p50), line('p90', COLORS.p90), line('p99', COLORS.p99), line('max', COLORS.max, { dash: [4, 4] })],
+          series: [
+            { label: 's' },
+            line('p50', COLORS.p50),
+            line('p90', COLORS.p90),
+            line('p99', COLORS.p99),
+            line('max', COLORS.max, { dash: [4, 4] }),
+          ],
         },
         [s.second, s.p50, s.p90, s.p99, s.max],
         s.second.length,
       ),
       table(
         ['from', 'op', 'outcome', 'count', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
-        summary.latency.filter((l) => l.phase === 'all').map((l) => [l.from, l.f, l.outcome, fmt.count(l.count), fmt.ms(l.meanMs), fmt.ms(l.p50Ms), fmt.ms(l.p90Ms), fmt.ms(l.p99Ms), fmt.ms(l.p999Ms), fmt.ms(l.maxMs)]),
+        summary.latency
+          .filter((l) => l.phase === 'all')
+          .map((l) => [
+            l.from,
+            l.f,
+            l.outcome,
+            fmt.count(l.count),
+            fmt.ms(l.meanMs),
+            fmt.ms(l.p50Ms),
+            fmt.ms(l.p90Ms),
+            fmt.ms(l.p99Ms),
+            fmt.ms(l.p999Ms),
+            fmt.ms(l.maxMs),
+          ]),
       ),
       el('details', {}, [
         el('summary', { text: 'per phase' }),
         table(
           ['from', 'op', 'outcome', 'phase', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
-          summary.latency.filter((l) => l.phase !== 'all').map((l) => [l.from, l.f, l.outcome, l.phase, fmt.count(l.count), fmt.ms(l.p50Ms), fmt.ms(l.p90Ms), fmt.ms(l.p99Ms), fmt.ms(l.p999Ms), fmt.ms(l.maxMs)]),
+          summary.latency
+            .filter((l) => l.phase !== 'all')
+            .map((l) => [
+              l.from,
+              l.f,
+              l.outcome,
+              l.phase,
+              fmt.count(l.count),
+              fmt.ms(l.p50Ms),
+              fmt.ms(l.p90Ms),
+              fmt.ms(l.p99Ms),
+              fmt.ms(l.p999Ms),
+              fmt.ms(l.maxMs),
+            ]),
         ),
       ]),
     ]),
@@ -228,7 +312,16 @@
       ),
       table(
         ['phase', 'ops', 'ok', 'fail', 'info', 'errors'],
-        summary.availability.map((a) => [a.phase, fmt.count(a.ops), fmt.pct(a.okRate), fmt.pct(a.failRate), fmt.pct(a.infoRate), Object.entries(a.errors).map(([e, n]) => `${e}: ${fmt.count(n)}`).join(', ') || '–']),
+        summary.availability.map((a) => [
+          a.phase,
+          fmt.count(a.ops),
+          fmt.pct(a.okRate),
+          fmt.pct(a.failRate),
+          fmt.pct(a.infoRate),
+          Object.entries(a.errors)
+            .map(([e, n]) => `${e}: ${fmt.count(n)}`)
+            .join(', ') || '–',
+        ]),
       ),
     ]),
   )
@@ -249,8 +342,12 @@
           null,
           {
             plugins: [faultShading()],
-            scales: Object.assign({ y: { range: [0, 1] }, k: { range: (u, min, max) => [0, Math.max(1, max)] } }, timeScale),
-            axes: [secondsAxis, { label: 'stale fraction', size: 60 }, { scale: 'k', side: 1, label: 'mean k', grid: { show: false }, size: 60 }],
+            scales: Object.assign({ y: { range: [0, 1] }, k: { range: (_u, _min, max) => [0, Math.max(1, max)] } }, timeScale),
+            axes: [
+              secondsAxis,
+              { label: 'stale fraction', size: 60 },
+              { scale: 'k', side: 1, label: 'mean k', grid: { show: false }, size: 60 },
+            ],
             series: [{ label: 's' }, line('stale fraction', '#c62828'), line('mean k', '#1565c0', { scale: 'k' })],
           },
           [s.second, s.staleFraction, s.meanK],
@@ -268,10 +365,18 @@
           [visX, vis.map((b) => b.probability)],
           vis.length,
         ),
-        histogramChart('chart-k-histogram', `k-staleness of reads (acknowledged writes the read missed), ${measured}`, null, charts.kHistogram, 'k'),
+        histogramChart(
+          'chart-k-histogram',
+          `k-staleness of reads (acknowledged writes the read missed), ${measured}`,
+          null,
+          charts.kHistogram,
+          'k',
+        ),
         table(
           ['phase', 'reads', 'stale', 'mean k'],
-          st.byPhase.map((p) => [p.phase, fmt.count(p.reads), fmt.pct(p.staleFraction), fmt.num(p.meanK)]).concat([[`measured (${st.phases.join(', ')})`, fmt.count(st.reads), fmt.pct(st.staleFraction), fmt.num(st.meanK)]]),
+          st.byPhase
+            .map((p) => [p.phase, fmt.count(p.reads), fmt.pct(p.staleFraction), fmt.num(p.meanK)])
+            .concat([[`measured (${st.phases.join(', ')})`, fmt.count(st.reads), fmt.pct(st.staleFraction), fmt.num(st.meanK)]]),
         ),
       ],
       `${fmt.pct(st.staleFraction)} of ${fmt.count(st.reads)} reads (${measured}) were stale; mean k ${fmt.num(st.meanK)}, p99 k ${fmt.num(st.p99K)}, max k ${fmt.num(st.maxK)}. The final reads after the heal are only in the per-phase table.` +
@@ -283,7 +388,13 @@
   const sib = summary.siblings
   root.appendChild(
     section('Siblings', 'siblings', [
-      histogramChart('chart-sibling-histogram', 'Values per read (2+: concurrent writes kept as siblings)', `${fmt.pct(sib.reads ? sib.readsWithSiblings / sib.reads : null)} of ${fmt.count(sib.reads)} reads returned siblings; max ${fmt.num(sib.max)}.`, charts.siblingHistogram, 'values returned'),
+      histogramChart(
+        'chart-sibling-histogram',
+        'Values per read (2+: concurrent writes kept as siblings)',
+        `${fmt.pct(sib.reads ? sib.readsWithSiblings / sib.reads : null)} of ${fmt.count(sib.reads)} reads returned siblings; max ${fmt.num(sib.max)}.`,
+        charts.siblingHistogram,
+        'values returned',
+      ),
     ]),
   )
   root.appendChild(
@@ -303,7 +414,14 @@
       ),
       table(
         ['node', 'requests sent', 'coordinated', 'ok', 'fail', 'info'],
-        charts.load.map((l) => [l.node, fmt.count(l.sent), fmt.count(l.coordinated), fmt.count(l.ok), fmt.count(l.fail), fmt.count(l.info)]),
+        charts.load.map((l) => [
+          l.node,
+          fmt.count(l.sent),
+          fmt.count(l.coordinated),
+          fmt.count(l.ok),
+          fmt.count(l.fail),
+          fmt.count(l.info),
+        ]),
       ),
     ]),
   )
@@ -316,18 +434,42 @@
     section('Faults, lost writes and convergence', 'faults', [
       table(
         ['nemesis', 'from s', 'to s', 'what'],
-        summary.nemesis.map((p) => [p.nemesis, fmt.num(p.startMs / 1000, 1), `${fmt.num(p.stopMs / 1000, 1)}${p.stopped ? '' : ' (still on)'}`, el('code', { text: JSON.stringify(p.value) })]),
+        summary.nemesis.map((p) => [
+          p.nemesis,
+          fmt.num(p.startMs / 1000, 1),
+          `${fmt.num(p.stopMs / 1000, 1)}${p.stopped ? '' : ' (still on)'}`,
+          el('code', { text: JSON.stringify(p.value) }),
+        ]),
       ),
       table(
         ['measure', 'value'],
         [
-          ['lost writes', lw.checked ? `${fmt.count(lw.lost)} of ${fmt.count(lw.checkedWrites)} acknowledged ${lw.method === 'set' ? 'adds' : 'writes'} to keys with an ok final read (${fmt.count(lw.shown)} shown by final reads, ${fmt.count(lw.superseded)} superseded; ${fmt.count(lw.unchecked)} more to keys without one, unchecked)` : `not checked: ${lw.reason}`],
+          [
+            'lost writes',
+            lw.checked
+              ? `${fmt.count(lw.lost)} of ${fmt.count(lw.checkedWrites)} acknowledged ${lw.method === 'set' ? 'adds' : 'writes'} to keys with an ok final read (${fmt.count(lw.shown)} shown by final reads, ${fmt.count(lw.superseded)} superseded; ${fmt.count(lw.unchecked)} more to keys without one, unchecked)`
+              : `not checked: ${lw.reason}`,
+          ],
           ['dot collisions (vv)', lw.checked ? fmt.count(lw.dotCollisions) : '–'],
           ['recovered info adds (set)', lw.checked ? fmt.count(lw.recovered) : '–'],
-          ['convergence after the final heal', conv.waited ? `${conv.converged ? 'converged' : 'did not converge'} in ${fmt.num(conv.ms, 0)} ms` : 'not measured'],
-          ['final reads', `${fmt.count(conv.finalReads)} over ${fmt.count(conv.keysChecked)} keys; ${fmt.count(conv.disagreeingKeys)} keys disagree`],
-          ['drop rate', drops ? `${fmt.pct(drops.achievedRate)} achieved (${fmt.count(drops.dropped)} of ${fmt.count(drops.messages)} messages) for ${fmt.pct(drops.probability)} asked` : 'no drop nemesis'],
-          ['history', `${fmt.count(summary.history.records)} records, ${fmt.count(summary.history.bytes)} bytes, ${fmt.count(summary.history.badContexts)} undecodable contexts`],
+          [
+            'convergence after the final heal',
+            conv.waited ? `${conv.converged ? 'converged' : 'did not converge'} in ${fmt.num(conv.ms, 0)} ms` : 'not measured',
+          ],
+          [
+            'final reads',
+            `${fmt.count(conv.finalReads)} over ${fmt.count(conv.keysChecked)} keys; ${fmt.count(conv.disagreeingKeys)} keys disagree`,
+          ],
+          [
+            'drop rate',
+            drops
+              ? `${fmt.pct(drops.achievedRate)} achieved (${fmt.count(drops.dropped)} of ${fmt.count(drops.messages)} messages) for ${fmt.pct(drops.probability)} asked`
+              : 'no drop nemesis',
+          ],
+          [
+            'history',
+            `${fmt.count(summary.history.records)} records, ${fmt.count(summary.history.bytes)} bytes, ${fmt.count(summary.history.badContexts)} undecodable contexts`,
+          ],
         ],
       ),
     ]),

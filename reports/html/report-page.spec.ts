@@ -26,9 +26,15 @@ const CHARTS = [
 ]
 
 /** The few browser globals the page functions below use (the project compiles without lib dom). */
-type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null }
+type Canvas = {
+  width: number
+  height: number
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null
+}
 type Element = { getAttribute(name: string): string | null; querySelectorAll(selector: string): ArrayLike<Canvas>; innerText: string }
-type Browser = { document: { body: Element; getElementById(id: string): Element | null; querySelectorAll(selector: string): ArrayLike<unknown> } }
+type Browser = {
+  document: { body: Element; getElementById(id: string): Element | null; querySelectorAll(selector: string): ArrayLike<unknown> }
+}
 
 type PageWatch = { errors: string[]; requests: string[]; dialogs: string[] }
 
@@ -111,7 +117,11 @@ test.group('HTML report in Chromium', (group) => {
     const text = await page.evaluate(() => (globalThis as unknown as Browser).document.body.innerText)
     assert.include(text, HOSTILE, 'the stored value appears as text')
     assert.include(text, 'promised guarantee violated')
-    assert.equal(await page.evaluate(() => (globalThis as unknown as Browser).document.querySelectorAll('img').length), 0, 'no <img> element was created')
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as Browser).document.querySelectorAll('img').length),
+      0,
+      'no <img> element was created',
+    )
     const lostExample = await page.locator('details.examples code', { hasText: HOSTILE }).count()
     assert.isAtLeast(lostExample, 1, 'the lost write example quotes the value')
   })
@@ -137,6 +147,6 @@ test.group('HTML report in Chromium', (group) => {
     }
     const scatter = paint['chart-latency-scatter'].points
     assert.isBelow(scatter, 50_000, 'the per-op chart draws a bounded number of points')
-    assert.include(await page.locator('#latency').innerText(), `of ${(100_080).toLocaleString('en-US')} ops`)
+    assert.include(await page.locator('#latency').textContent(), `of ${(100_080).toLocaleString('en-US')} ops`)
   })
 })

@@ -24,7 +24,10 @@ function loadAssets(): Promise<Assets> {
     read(new URL('./report-app.js', import.meta.url)),
     read(new URL('./report.css', import.meta.url)),
   ]).then(([uplot, uplotCss, app, css]) => {
-    for (const [name, code] of [['uPlot', uplot], ['report-app.js', app]] as const) {
+    for (const [name, code] of [
+      ['uPlot', uplot],
+      ['report-app.js', app],
+    ] as const) {
       // Inlined script text must not be able to end its own <script> element.
       if (/<\/script|<!--/i.test(code)) throw new Error(`${name} cannot be inlined: it contains </script or <!--`)
     }
@@ -35,19 +38,17 @@ function loadAssets(): Promise<Assets> {
 
 /** JSON that is safe as the text of a <script> element (and stays valid JSON). */
 function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
 
 export async function renderReportPage(data: ReportPageData): Promise<string> {
   const { uplot, uplotCss, app, css } = await loadAssets()
-  const csp = [
-    "default-src 'none'",
-    `script-src ${sha256(uplot)} ${sha256(app)}`,
-    "style-src 'unsafe-inline'",
-    'img-src data:',
-  ].join('; ')
+  const csp = ["default-src 'none'", `script-src ${sha256(uplot)} ${sha256(app)}`, "style-src 'unsafe-inline'", 'img-src data:'].join('; ')
   return [
     '<!doctype html>',
     '<html lang="en">',

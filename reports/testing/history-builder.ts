@@ -9,8 +9,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { HistoryRecord, NemesisName, OpOutcome, OpRecord, Phase, RunInfo } from '../../harness/history/record.ts'
-import { encodeContext, type CausalContext, type VersioningMode } from '../../store/versioning.ts'
+import type { HistoryRecord, NemesisName, OpOutcome, OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
+import { encodeContext } from '../../store/versioning.ts'
+import type { CausalContext, VersioningMode } from '../../common/contracts/causal.ts'
 
 /** A context: a clock (`{ n1: 3 }`), or a clock with loose dots. */
 export type ContextSpec = Record<string, number> | { clock: Record<string, number>; dots: [string, number][] }
@@ -64,7 +65,10 @@ const US = 1000
 export function encodeSpec(spec: ContextSpec): string {
   const context: CausalContext =
     'clock' in spec && 'dots' in spec && Array.isArray(spec.dots)
-      ? { clock: spec.clock as Record<string, number>, dots: (spec.dots as [string, number][]).map(([node, counter]) => ({ node, counter })) }
+      ? {
+          clock: spec.clock as Record<string, number>,
+          dots: (spec.dots as [string, number][]).map(([node, counter]) => ({ node, counter })),
+        }
       : { clock: spec as Record<string, number>, dots: [] }
   // Signed for no key in particular: the reports only read contexts, never verify them.
   return encodeContext(context, { secret: SECRET, key: '' })
@@ -153,14 +157,40 @@ export class HistoryBuilder {
   }
 
   /** A fault from `start` to `stop` ms (each record completes when it happens). */
-  nemesis(nemesis: NemesisName, start: number, stop: number | null, value: Record<string, unknown> = {}, stopValue: Record<string, unknown> = value): this {
+  nemesis(
+    nemesis: NemesisName,
+    start: number,
+    stop: number | null,
+    value: Record<string, unknown> = {},
+    stopValue: Record<string, unknown> = value,
+  ): this {
     this.#records.push({
-      record: { index: 0, process: 'nemesis', type: 'info', f: 'start', nemesis, value, invoke: start * US, complete: start * US, phase: 'fault' },
+      record: {
+        index: 0,
+        process: 'nemesis',
+        type: 'info',
+        f: 'start',
+        nemesis,
+        value,
+        invoke: start * US,
+        complete: start * US,
+        phase: 'fault',
+      },
       order: this.#records.length,
     })
     if (stop !== null) {
       this.#records.push({
-        record: { index: 0, process: 'nemesis', type: 'info', f: 'stop', nemesis, value: stopValue, invoke: stop * US, complete: stop * US, phase: 'heal' },
+        record: {
+          index: 0,
+          process: 'nemesis',
+          type: 'info',
+          f: 'stop',
+          nemesis,
+          value: stopValue,
+          invoke: stop * US,
+          complete: stop * US,
+          phase: 'heal',
+        },
         order: this.#records.length,
       })
     }
@@ -169,7 +199,16 @@ export class HistoryBuilder {
 
   converged(converged: boolean, ms: number, at: number): this {
     this.#records.push({
-      record: { index: 0, process: 'harness', type: 'info', f: 'converged', value: { converged, ms }, invoke: at * US, complete: at * US, phase: 'heal' },
+      record: {
+        index: 0,
+        process: 'harness',
+        type: 'info',
+        f: 'converged',
+        value: { converged, ms },
+        invoke: at * US,
+        complete: at * US,
+        phase: 'heal',
+      },
       order: this.#records.length,
     })
     return this
@@ -198,7 +237,8 @@ export class HistoryBuilder {
     const sorted = [...this.#records].sort((a, b) => a.record.complete - b.record.complete || a.order - b.order).map((r) => r.record)
     const last = sorted.reduce((t, r) => Math.max(t, r.complete), 0)
     const all: HistoryRecord[] = []
-    if (this.#withRun) all.push({ index: 0, process: 'harness', type: 'info', f: 'run', value: this.run, invoke: 0, complete: 0, phase: 'warmup' })
+    if (this.#withRun)
+      all.push({ index: 0, process: 'harness', type: 'info', f: 'run', value: this.run, invoke: 0, complete: 0, phase: 'warmup' })
     all.push(...sorted)
     if (this.#end) all.push({ ...this.#end, invoke: last, complete: last } as HistoryRecord)
     all.forEach((record, index) => (record.index = index))
@@ -207,7 +247,9 @@ export class HistoryBuilder {
 
   /** The history as JSONL text. */
   jsonl(): string {
-    return this.records().map((r) => JSON.stringify(r)).join('\n') + '\n'
+    return `${this.records()
+      .map((r) => JSON.stringify(r))
+      .join('\n')}\n`
   }
 
   /** Writes `<dir>/history.jsonl` (creating dir); returns dir. */

@@ -6,10 +6,10 @@
  * Not plausible runs: inputs that exercise every path of the checkers, to compare them
  * with the brute-force definitions.
  */
-import type { OpOutcome } from '../../harness/history/record.ts'
-import type { VersioningMode } from '../../store/versioning.ts'
+import type { OpOutcome } from '../../common/contracts/history.ts'
+import type { VersioningMode } from '../../common/contracts/causal.ts'
 import { HistoryBuilder, type ContextSpec } from './history-builder.ts'
-import { Random } from '../../workloads/random.ts'
+import { Random } from '../../common/helpers/random.ts'
 
 export type RandomHistoryOptions = {
   ops?: number
@@ -57,7 +57,14 @@ export function randomHistory(seed: number, options: RandomHistoryOptions = {}):
       const isDelete = random() < 0.1
       // An info put may have been applied (later reads can return it) or not.
       if (type === 'ok' || (type === 'info' && !isDelete && random() < 0.5)) written.push({ key, node, counter, value })
-      const spec = { process, key, at: [start, end] as [number, number], type, dot: [node, counter] as [string, number], context: random() < 0.3 ? null : contextOf() }
+      const spec = {
+        process,
+        key,
+        at: [start, end] as [number, number],
+        type,
+        dot: [node, counter] as [string, number],
+        context: random() < 0.3 ? null : contextOf(),
+      }
       if (isDelete) h.delete(spec)
       else h.put({ ...spec, value })
     } else {

@@ -3,8 +3,8 @@
  * and worse, over parsed records, with the store's own `covers`), for property tests that
  * compare them with the fast checkers on random histories.
  */
-import type { HistoryRecord, OpRecord } from '../../harness/history/record.ts'
-import { covers, peekContext, type CausalContext, type Dot } from '../../store/versioning.ts'
+import type { HistoryRecord, OpRecord } from '../../common/contracts/history.ts'
+import { covers, peekContext, type CausalContext, type Dot } from '../../common/contracts/causal.ts'
 
 const ops = (records: HistoryRecord[]): OpRecord[] => records.filter((r): r is OpRecord => typeof r.process === 'number')
 const ctx = (op: OpRecord): CausalContext | undefined => (op.context ? peekContext(op.context) : undefined)
@@ -64,20 +64,31 @@ export function referenceLostWrites(records: HistoryRecord[], versioning: 'dvv' 
   const finals = all.filter((o) => o.phase === 'final' && o.f === 'get' && o.type === 'ok')
   const returns = (read: OpRecord, w: OpRecord): boolean =>
     (read.versions ?? []).some(
-      (v, i) => v.dot.node === w.dot?.node && v.dot.counter === w.dot?.counter && JSON.stringify((read.value as unknown[])[i]) === JSON.stringify(w.value),
+      (v, i) =>
+        v.dot.node === w.dot?.node &&
+        v.dot.counter === w.dot?.counter &&
+        JSON.stringify((read.value as unknown[])[i]) === JSON.stringify(w.value),
     )
   // A write known to have happened: ok, or an info put whose value some read returned.
   const happened = (o: OpRecord): boolean =>
     o.type === 'ok' ||
     (o.type === 'info' &&
       o.f === 'put' &&
-      all.some((read) => read.key === o.key && read.f === 'get' && read.type === 'ok' && (read.value as unknown[]).some((v) => JSON.stringify(v) === JSON.stringify(o.value))))
+      all.some(
+        (read) =>
+          read.key === o.key &&
+          read.f === 'get' &&
+          read.type === 'ok' &&
+          (read.value as unknown[]).some((v) => JSON.stringify(v) === JSON.stringify(o.value)),
+      ))
   const lost: number[] = []
   for (const w of all) {
     if (w.f !== 'put' || w.type !== 'ok' || !w.dot) continue
     const keyFinals = finals.filter((f) => f.key === w.key)
     if (keyFinals.length === 0 || keyFinals.some((f) => returns(f, w))) continue
-    const coveredBy = all.some((o) => o.key === w.key && o.f !== 'get' && happened(o) && o.context && covers(peekContext(o.context) as CausalContext, w.dot as Dot))
+    const coveredBy = all.some(
+      (o) => o.key === w.key && o.f !== 'get' && happened(o) && o.context && covers(peekContext(o.context) as CausalContext, w.dot as Dot),
+    )
     const observed = all.some((o) => o.key === w.key && o.f === 'get' && o.type === 'ok' && returns(o, w))
     if (coveredBy && (versioning === 'dvv' || observed)) continue
     lost.push(w.index)

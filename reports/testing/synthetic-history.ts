@@ -8,9 +8,9 @@
  */
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
-import type { HistoryRecord, NemesisRecord, OpRecord, Phase, RunInfo } from '../../harness/history/record.ts'
+import type { HistoryRecord, NemesisRecord, OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
 import { encodeContext } from '../../store/versioning.ts'
-import { Random } from '../../workloads/random.ts'
+import { Random } from '../../common/helpers/random.ts'
 
 export type SyntheticHistoryOptions = {
   /** Client ops of the measured run (final reads come on top). */
@@ -140,7 +140,7 @@ export async function writeSyntheticHistory(
   }
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return
-    const text = pending.join('\n') + '\n'
+    const text = `${pending.join('\n')}\n`
     pending = []
     if (!out.write(text)) await once(out, 'drain')
   }
@@ -168,8 +168,28 @@ export async function writeSyntheticHistory(
     const stop = Math.min(start + period, runEnd)
     const targets = [nodeNames[((slot - 1) / 2) % o.nodes]]
     const kind = { kind: 'isolate', groups: [targets, nodeNames.filter((n) => n !== targets[0])] }
-    const startRecord: NemesisRecord = { index: 0, process: 'nemesis', type: 'info', f: 'start', nemesis: 'partition', value: kind, invoke: start, complete: start + 300, phase: 'fault' }
-    const stopRecord: NemesisRecord = { index: 0, process: 'nemesis', type: 'info', f: 'stop', nemesis: 'partition', value: kind, invoke: stop, complete: stop + 300, phase: 'heal' }
+    const startRecord: NemesisRecord = {
+      index: 0,
+      process: 'nemesis',
+      type: 'info',
+      f: 'start',
+      nemesis: 'partition',
+      value: kind,
+      invoke: start,
+      complete: start + 300,
+      phase: 'fault',
+    }
+    const stopRecord: NemesisRecord = {
+      index: 0,
+      process: 'nemesis',
+      type: 'info',
+      f: 'stop',
+      nemesis: 'partition',
+      value: kind,
+      invoke: stop,
+      complete: stop + 300,
+      phase: 'heal',
+    }
     outbox.push({ time: startRecord.complete, record: startRecord })
     outbox.push({ time: stopRecord.complete, record: stopRecord })
   }
@@ -236,10 +256,35 @@ export async function writeSyntheticHistory(
     return medianUs * Math.exp(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v))
   }
   const opRecord = (
-    process: number, type: OpRecord['type'], f: OpRecord['f'], key: number, value: unknown, node: number, coordinator: number,
-    intended: number, invoke: number, complete: number, context: string | null, error: string | null, phase: Phase,
+    process: number,
+    type: OpRecord['type'],
+    f: OpRecord['f'],
+    key: number,
+    value: unknown,
+    node: number,
+    coordinator: number,
+    intended: number,
+    invoke: number,
+    complete: number,
+    context: string | null,
+    error: string | null,
+    phase: Phase,
   ): OpRecord => {
-    const record: OpRecord = { index: 0, process, type, f, key: `k${key}`, value, node: nodeNames[node], intended, invoke, complete, context, error, phase }
+    const record: OpRecord = {
+      index: 0,
+      process,
+      type,
+      f,
+      key: `k${key}`,
+      value,
+      node: nodeNames[node],
+      intended,
+      invoke,
+      complete,
+      context,
+      error,
+      phase,
+    }
     if (coordinator >= 0) record.coordinator = nodeNames[coordinator]
     return record
   }
@@ -275,7 +320,21 @@ export async function writeSyntheticHistory(
       // The client's own link is cut: the request times out.
       record = opRecord(p, 'info', f, key, value, node, -1, intended, invoke, invoke + 500_000, null, 'timeout', phase)
     } else if (live.length < (isRead ? o.r : o.w) || (o.strict && live.length < replicas.length && random() < 0.3)) {
-      record = opRecord(p, 'fail', f, key, value, node, -1, intended, invoke, invoke + lognormal(800, 0.3), null, 'quorum_unavailable', phase)
+      record = opRecord(
+        p,
+        'fail',
+        f,
+        key,
+        value,
+        node,
+        -1,
+        intended,
+        invoke,
+        invoke + lognormal(800, 0.3),
+        null,
+        'quorum_unavailable',
+        phase,
+      )
     } else {
       const coordinator = replicas.includes(node) ? node : live[0]
       const hop = coordinator === node ? 0 : lognormal(150, 0.3)
@@ -290,8 +349,19 @@ export async function writeSyntheticHistory(
         const merged = merge(asked.map((i) => state[key][replicas.indexOf(i)]))
         lastRead[p * o.keys + key] = merged.clock
         record = opRecord(
-          p, 'ok', 'get', key, merged.siblings.map((s) => s.value), node, coordinator,
-          intended, invoke, invoke + hop + lognormal(1_200, 0.5) + extra, encode(merged.clock), null, phase,
+          p,
+          'ok',
+          'get',
+          key,
+          merged.siblings.map((s) => s.value),
+          node,
+          coordinator,
+          intended,
+          invoke,
+          invoke + hop + lognormal(1_200, 0.5) + extra,
+          encode(merged.clock),
+          null,
+          phase,
         )
         record.versions = merged.siblings.map((s) => ({ dot: { node: nodeNames[s.node], counter: s.counter }, clock: clockObject(s.ctx) }))
       } else {
@@ -317,7 +387,21 @@ export async function writeSyntheticHistory(
         if (random() < (fault ? 0.02 : 0.002)) {
           record = opRecord(p, 'info', 'put', key, sibling.value, node, -1, intended, invoke, invoke + 500_000, context, 'timeout', phase)
         } else {
-          record = opRecord(p, 'ok', 'put', key, sibling.value, node, coordinator, intended, invoke, invoke + ackAfter, context, null, phase)
+          record = opRecord(
+            p,
+            'ok',
+            'put',
+            key,
+            sibling.value,
+            node,
+            coordinator,
+            intended,
+            invoke,
+            invoke + ackAfter,
+            context,
+            null,
+            phase,
+          )
           record.dot = { node: nodeNames[coordinator], counter: sibling.counter }
         }
       }
@@ -340,7 +424,16 @@ export async function writeSyntheticHistory(
   release(healAt)
   outbox.push({
     time: convergedAt,
-    record: { index: 0, process: 'harness', type: 'info', f: 'converged', value: { converged: true, ms: (convergedAt - healAt) / 1000 }, invoke: healAt, complete: convergedAt, phase: 'heal' },
+    record: {
+      index: 0,
+      process: 'harness',
+      type: 'info',
+      f: 'converged',
+      value: { converged: true, ms: (convergedAt - healAt) / 1000 },
+      invoke: healAt,
+      complete: convergedAt,
+      phase: 'heal',
+    },
   })
   let t = convergedAt + 1_000
   for (let key = 0; key < o.keys; key++) {
@@ -369,7 +462,19 @@ export async function writeSyntheticHistory(
       ops += 1
     }
   }
-  outbox.push({ time: t + 1, record: { index: 0, process: 'harness', type: 'info', f: 'end', value: { completed: true, interrupted: false }, invoke: t + 1, complete: t + 1, phase: 'final' } })
+  outbox.push({
+    time: t + 1,
+    record: {
+      index: 0,
+      process: 'harness',
+      type: 'info',
+      f: 'end',
+      value: { completed: true, interrupted: false },
+      invoke: t + 1,
+      complete: t + 1,
+      phase: 'final',
+    },
+  })
   release(Number.POSITIVE_INFINITY)
   await flush()
   out.end()

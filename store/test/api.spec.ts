@@ -135,9 +135,14 @@ test.group('store API', () => {
     const without = await call(`${cluster.url('n1')}/internal/objects/secret`)
     assert.equal(without.status, 401)
     assert.equal(without.body.error.code, 'unauthorized')
-    const wrong = await call(`${cluster.url('n1')}/internal/batch`, 'POST', { ops: [{ op: 'read', key: 'secret' }] }, {
-      'x-quorumlab-token': 'not-the-token',
-    })
+    const wrong = await call(
+      `${cluster.url('n1')}/internal/batch`,
+      'POST',
+      { ops: [{ op: 'read', key: 'secret' }] },
+      {
+        'x-quorumlab-token': 'not-the-token',
+      },
+    )
     assert.equal(wrong.status, 401)
     const right = await call(`${cluster.url('n1')}/internal/objects/secret`, 'GET', undefined, { 'x-quorumlab-token': 'test-token' })
     assert.equal(right.status, 200)

@@ -54,14 +54,12 @@ const badRequest: fc.Arbitrary<BadRequest> = fc.oneof(
   fc
     .constantFrom('{', '[1]', '"x"', '{"context": "garbage"}', `{"context": "${forged}"}`, '{"context": 7}')
     .chain((body) => validKey.map((key) => ({ method: 'DELETE', path: `/kv/${key}`, body, why: 'bad DELETE body' }))),
-  fc
-    .tuple(fc.constantFrom('GET', 'PUT', 'DELETE'), validKey, badQuorum)
-    .map(([method, key, q]) => ({
-      method,
-      path: `/kv/${key}?${method === 'GET' ? 'r' : 'w'}=${encodeURIComponent(q)}`,
-      body: method === 'GET' ? undefined : '{"value": "would be stored"}',
-      why: 'r or w out of range',
-    })),
+  fc.tuple(fc.constantFrom('GET', 'PUT', 'DELETE'), validKey, badQuorum).map(([method, key, q]) => ({
+    method,
+    path: `/kv/${key}?${method === 'GET' ? 'r' : 'w'}=${encodeURIComponent(q)}`,
+    body: method === 'GET' ? undefined : '{"value": "would be stored"}',
+    why: 'r or w out of range',
+  })),
   fc
     .tuple(fc.constantFrom('GET', 'PUT', 'DELETE'), fc.integer({ min: MAX_KEY_BYTES + 1, max: MAX_KEY_BYTES + 200 }))
     .map(([method, length]) => ({
@@ -166,20 +164,28 @@ test.group('store bad input', () => {
       assert.equal(response.body.error.code, 'bad_request')
     }
     // Inside a well-formed batch, each bad op fails alone and changes nothing.
-    const batch = await call(`${base}/internal/batch`, 'POST', {
-      ops: [
-        { op: 'merge', key: 'kept', object: { context: { clock: { n1: 'x' }, dots: [] }, siblings: [] } },
-        { op: 'merge', key: 'kept', object: { context: { clock: {}, dots: [] }, siblings: [{ dot: { node: 'n1' } }] } },
-        { op: 'hint', key: 'kept', object: null },
-        { op: 'hint', owner: 'n2', key: 'kept', object: { context: { clock: {}, dots: [] }, siblings: 'none' } },
-        { op: 'explode', key: 'kept' },
-        { key: 42 },
-        null,
-        { op: 'read', key: 'kept' },
-      ],
-    }, token)
+    const batch = await call(
+      `${base}/internal/batch`,
+      'POST',
+      {
+        ops: [
+          { op: 'merge', key: 'kept', object: { context: { clock: { n1: 'x' }, dots: [] }, siblings: [] } },
+          { op: 'merge', key: 'kept', object: { context: { clock: {}, dots: [] }, siblings: [{ dot: { node: 'n1' } }] } },
+          { op: 'hint', key: 'kept', object: null },
+          { op: 'hint', owner: 'n2', key: 'kept', object: { context: { clock: {}, dots: [] }, siblings: 'none' } },
+          { op: 'explode', key: 'kept' },
+          { key: 42 },
+          null,
+          { op: 'read', key: 'kept' },
+        ],
+      },
+      token,
+    )
     assert.equal(batch.status, 200)
-    assert.deepEqual(batch.body.results.slice(0, 7).map((r: { ok: boolean }) => r.ok), [false, false, false, false, false, false, false])
+    assert.deepEqual(
+      batch.body.results.slice(0, 7).map((r: { ok: boolean }) => r.ok),
+      [false, false, false, false, false, false, false],
+    )
     assert.isTrue(batch.body.results[7].ok)
     assert.lengthOf(batch.body.results[7].object.siblings, 1)
     const read = await call<ReadResponse>(`${base}/kv/kept?r=3`)

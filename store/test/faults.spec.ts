@@ -12,7 +12,8 @@ import type { StatsSnapshot } from '../stats.ts'
 const stats = async (cluster: TestCluster, id: string): Promise<StatsSnapshot> => (await call(`${cluster.url(id)}/admin/stats`)).body
 const memberState = async (cluster: TestCluster, at: string, of: string): Promise<string> =>
   (await call(`${cluster.url(at)}/admin/members`)).body.members.find((m: { node: string }) => m.node === of).state
-const pendingHints = async (cluster: TestCluster, id: string): Promise<number> => (await call(`${cluster.url(id)}/admin/hints`)).body.pending
+const pendingHints = async (cluster: TestCluster, id: string): Promise<number> =>
+  (await call(`${cluster.url(id)}/admin/hints`)).body.pending
 
 /** Root hash per range on every node; true when every range's replicas agree. */
 async function digestsAgree(cluster: TestCluster): Promise<boolean> {
@@ -38,8 +39,9 @@ test.group('store under faults', () => {
     assert.equal((await stats(cluster, 'n1')).hintsStored, keys.length)
 
     await cluster.node('n3').start()
-    await eventually('every hint delivered and dropped', async () =>
-      (await pendingHints(cluster, 'n1')) === 0 && (await pendingHints(cluster, 'n2')) === 0,
+    await eventually(
+      'every hint delivered and dropped',
+      async () => (await pendingHints(cluster, 'n1')) === 0 && (await pendingHints(cluster, 'n2')) === 0,
     )
     assert.equal((await stats(cluster, 'n1')).hintsDelivered, keys.length)
     for (const key of keys) {
@@ -69,7 +71,9 @@ test.group('store under faults', () => {
       assert.deepEqual(read.body.values, [key], `read repair brought ${key} to n3`)
     }
     // Looked at through the inspection endpoint: a read would repair it.
-    const unread = await call(`${cluster.url('n3')}/internal/objects/${keys[readKeys.length]}`, 'GET', undefined, { 'x-quorumlab-token': 'test-token' })
+    const unread = await call(`${cluster.url('n3')}/internal/objects/${keys[readKeys.length]}`, 'GET', undefined, {
+      'x-quorumlab-token': 'test-token',
+    })
     assert.isNull(unread.body.object, 'keys nobody read are still missing on n3')
     await eventually(
       'anti-entropy makes every range digest equal',
@@ -93,15 +97,26 @@ test.group('store under faults', () => {
   })
 
   test('anti-entropy runs on its own every interval and brings a replica back in line', async ({ assert, cleanup }) => {
-    const cluster = await startTestCluster(cleanup, { settings: { strict: true, readRepair: false, antiEntropyIntervalMs: 300, replicaTimeoutMs: 300 } })
+    const cluster = await startTestCluster(cleanup, {
+      settings: { strict: true, readRepair: false, antiEntropyIntervalMs: 300, replicaTimeoutMs: 300 },
+    })
     await cluster.node('n3').kill()
     for (let i = 0; i < 20; i++) assert.equal((await call(`${cluster.url('n1')}/kv/ae-${i}?w=1`, 'PUT', { value: i })).status, 200)
     await cluster.node('n3').start()
     await eventually('digests agree', () => digestsAgree(cluster), { timeoutMs: 20_000 })
     const all = await Promise.all(['n1', 'n2', 'n3'].map((id) => stats(cluster, id)))
-    assert.isAbove(all.reduce((sum, s) => sum + s.antiEntropyRounds, 0), 0)
-    assert.isAtLeast(all.reduce((sum, s) => sum + s.antiEntropyKeysRepaired, 0), 20)
-    assert.equal(all.reduce((sum, s) => sum + s.readRepairs, 0), 0)
+    assert.isAbove(
+      all.reduce((sum, s) => sum + s.antiEntropyRounds, 0),
+      0,
+    )
+    assert.isAtLeast(
+      all.reduce((sum, s) => sum + s.antiEntropyKeysRepaired, 0),
+      20,
+    )
+    assert.equal(
+      all.reduce((sum, s) => sum + s.readRepairs, 0),
+      0,
+    )
     assert.deepEqual((await call<ReadResponse>(`${cluster.url('n3')}/kv/ae-7?r=1`)).body.values, [7])
   })
 
@@ -110,9 +125,11 @@ test.group('store under faults', () => {
     await eventually('n3 up at n1', async () => (await memberState(cluster, 'n1', 'n3')) === 'up')
     cluster.node('n3').pause()
     const paused = Date.now()
-    await eventually('n1 and n2 mark n3 down', async () =>
-      (await memberState(cluster, 'n1', 'n3')) === 'down' && (await memberState(cluster, 'n2', 'n3')) === 'down',
-    { timeoutMs: 10_000 })
+    await eventually(
+      'n1 and n2 mark n3 down',
+      async () => (await memberState(cluster, 'n1', 'n3')) === 'down' && (await memberState(cluster, 'n2', 'n3')) === 'down',
+      { timeoutMs: 10_000 },
+    )
     assert.isBelow(Date.now() - paused, 10_000)
     const members = (await call(`${cluster.url('n1')}/admin/members`)).body.members
     const n3 = members.find((m: { node: string }) => m.node === 'n3')
@@ -123,9 +140,11 @@ test.group('store under faults', () => {
     assert.isAtLeast((await stats(cluster, 'n1')).skippedDown, 1)
 
     cluster.node('n3').resume()
-    await eventually('n1 and n2 mark n3 up again', async () =>
-      (await memberState(cluster, 'n1', 'n3')) === 'up' && (await memberState(cluster, 'n2', 'n3')) === 'up',
-    { timeoutMs: 10_000 })
+    await eventually(
+      'n1 and n2 mark n3 up again',
+      async () => (await memberState(cluster, 'n1', 'n3')) === 'up' && (await memberState(cluster, 'n2', 'n3')) === 'up',
+      { timeoutMs: 10_000 },
+    )
   })
 
   test('sloppy quorum: a fallback node takes the write of a dead home replica and hands it off', async ({ assert, cleanup }) => {

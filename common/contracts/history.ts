@@ -5,9 +5,14 @@
  * Times are µs since the run started, all from one monotonic clock in the harness.
  * `type`: `ok` it happened; `fail` it certainly did not; `info` unknown (timeout, reset).
  */
-import type { Dot, VersionInfo } from '../../store/api.ts'
-import type { VersioningMode } from '../../store/versioning.ts'
-import type { WorkloadKind } from '../../workloads/kinds.ts'
+import type { Dot, VersioningMode, VersionInfo } from './causal.ts'
+
+/** What a workload's writes write: unique register values, or set elements. */
+export const WORKLOAD_KINDS = ['register', 'set'] as const
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number]
+
+/** The file a run streams its history to, inside the run folder. */
+export const HISTORY_FILE = 'history.jsonl'
 
 /** µs since the start of the run (monotonic). */
 export type Micros = number

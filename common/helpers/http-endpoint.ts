@@ -91,7 +91,9 @@ class Connection {
     this.#pending = undefined
     const delivered = this.#connected
     this.destroy()
-    pending.reject(new HttpFailure('timeout', delivered, `no response within ${pending.timeoutMs} ms${delivered ? '' : ' (not even connected)'}`))
+    pending.reject(
+      new HttpFailure('timeout', delivered, `no response within ${pending.timeoutMs} ms${delivered ? '' : ' (not even connected)'}`),
+    )
     return true
   }
 
@@ -108,9 +110,17 @@ class Connection {
     this.#pending = undefined
     if (!this.#connected) {
       // Nothing was sent: the request certainly did not arrive.
-      pending.reject(new HttpFailure('refused', false, error ? `${error.code ?? 'error'}: ${error.message}` : 'connection closed before it was established'))
+      pending.reject(
+        new HttpFailure(
+          'refused',
+          false,
+          error ? `${error.code ?? 'error'}: ${error.message}` : 'connection closed before it was established',
+        ),
+      )
     } else {
-      pending.reject(new HttpFailure('reset', true, error ? `${error.code ?? 'error'}: ${error.message}` : 'connection closed before the response'))
+      pending.reject(
+        new HttpFailure('reset', true, error ? `${error.code ?? 'error'}: ${error.message}` : 'connection closed before the response'),
+      )
     }
   }
 

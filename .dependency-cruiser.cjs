@@ -1,0 +1,80 @@
+/**
+ * The layer rule (README, "Code map"): imports flow one way.
+ *
+ *   common/  <-  store/  <-  harness/ (clients, clusters, nemeses, generator, proxy)  <-  harness/run, harness/cli, harness/bench, bin/
+ *   common/  <-  workloads/  <-  harness/
+ *   common/  <-  reports/    <-  harness/run, harness/cli, harness/bench
+ *
+ * Tests and benchmarks (`*.spec.ts`, `*.bench.ts`, `test/`, `testing/`) sit at the top
+ * with the CLI: they may start clusters and run reports. No file may be part of a cycle.
+ */
+const TESTS = '(\\.spec\\.ts$|\\.bench\\.ts$|/test/|/testing/|^bin/test\\.ts$)'
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'A module must not import, directly or through others, a module that imports it.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'common-is-neutral',
+      severity: 'error',
+      comment: 'common/ holds the shared contracts and generic helpers: it imports nothing of ours.',
+      from: { path: '^common/' },
+      to: { path: '^(store|harness|workloads|reports|bin)/' },
+    },
+    {
+      name: 'store-stands-alone',
+      severity: 'error',
+      comment: 'The store imports only common/: it must run without the harness, the workloads or the reports.',
+      from: { path: '^store/', pathNot: TESTS },
+      to: { path: '^(harness|workloads|reports)/' },
+    },
+    {
+      name: 'workloads-import-only-common',
+      severity: 'error',
+      comment: 'Workload definitions are store-agnostic: a store-specific detail (its ring) is passed in.',
+      from: { path: '^workloads/', pathNot: TESTS },
+      to: { path: '^(store|harness|reports)/' },
+    },
+    {
+      name: 'reports-import-only-common',
+      severity: 'error',
+      comment: 'Reports read a history through the contracts in common/ and trust nothing else.',
+      from: { path: '^reports/', pathNot: TESTS },
+      to: { path: '^(store|harness|workloads)/' },
+    },
+    {
+      name: 'proxy-stands-alone',
+      severity: 'error',
+      comment: 'The embedded Toxiproxy is a server of its own: it imports only common/.',
+      from: { path: '^harness/proxy/', pathNot: TESTS },
+      to: { path: '^(store|workloads|reports)/|^harness/(?!proxy/)' },
+    },
+    {
+      name: 'harness-parts-below-the-run',
+      severity: 'error',
+      comment: 'Clients, clusters, nemeses and generators do not import the run, the CLI, the benchmarks or the reports.',
+      from: { path: '^harness/', pathNot: `^harness/(run|cli|bench)/|${TESTS}` },
+      to: { path: '^harness/(run|cli|bench)/|^reports/' },
+    },
+    {
+      name: 'run-below-the-cli',
+      severity: 'error',
+      comment: 'A run is started by the CLI, never the other way round.',
+      from: { path: '^harness/run/', pathNot: TESTS },
+      to: { path: '^harness/(cli|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|runs|\\.tmp)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },
+  },
+}
