@@ -6,7 +6,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { parseAddress, type Address } from '../../common/helpers/address.ts'
 
 /** Exit status for a usage error (bad flag, bad value, bad config). */
-const USAGE_ERROR = 2
+export const USAGE_ERROR = 2
 
 export function defineCommand(name: string, description: string): Command {
   return new Command(name)
@@ -99,6 +99,18 @@ export function choiceOption<T extends string>(choices: readonly T[]) {
       throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got "${raw}"`)
     }
     return raw as T
+  }
+}
+
+/** A comma list, each item read by `item` (e.g. `integerOption(1)`); an empty list is refused. */
+export function listOption<T>(item: (raw: string) => T) {
+  return (raw: string): T[] => {
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+    if (items.length === 0) throw new InvalidArgumentError(`expected a comma list, got "${raw}"`)
+    return items.map(item)
   }
 }
 

@@ -7,6 +7,7 @@ import { clusterCommand } from './cluster-command.ts'
 import { composeCommand } from './compose-command.ts'
 import { matrixCommand } from './matrix-command.ts'
 import { runProgram } from './command.ts'
+import { predictCommand } from './predict-command.ts'
 import { reportCommand } from './report-command.ts'
 import { serveCommand } from './serve-command.ts'
 import { storeCommand } from './store-command.ts'
@@ -24,5 +25,6 @@ const program = new Command('quorumlab')
   .addCommand(composeCommand())
   .addCommand(reportCommand())
   .addCommand(serveCommand())
+  .addCommand(predictCommand())
 
 await runProgram(program, process.argv)
