@@ -111,7 +111,7 @@ export function matrixRow({ workload, nemesis, run, summary }: MatrixCell): Matr
     readP99Ms: read?.p99Ms ?? null,
     writeP50Ms: write?.p50Ms ?? null,
     writeP99Ms: write?.p99Ms ?? null,
-    lostWrites: summary.lostWrites.checked ? summary.lostWrites.lost : null,
+    lostWrites: summary.lostWrites ? (summary.verdict.checks.find((c) => c.name === 'no-lost-writes')?.violations ?? null) : null,
     convergenceMs: summary.convergence.ms,
   }
 }
