@@ -2,22 +2,25 @@
  * Analysis of one history: scans it once, then runs every measure and checker on the op
  * table. Every step is streaming or O(n log n), so 1M ops analyse in seconds.
  */
+import { undecided, type CheckResult, type Verdict } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
 import { checkConvergence, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
 import { summariseSiblings, summariseStaleness, type SiblingSummary, type StalenessSummary } from './distributions.ts'
 import { dropRate, nemesisPeriods, type DropRate, type NemesisPeriod } from './faults.ts'
-import { scanHistory, type EndEvent } from './history-scan.ts'
+import { scanHistory, type EndEvent, type ScannedHistory } from './history-scan.ts'
 import type { MalformedLine } from './history-reader.ts'
 import { latencyTable, type LatencyRow } from './latency.ts'
 import { findLostWrites, type LostWrites } from './lost-writes.ts'
 import type { OpTable } from './op-table.ts'
-import { findPhantomValues, type PhantomValues } from './phantom-values.ts'
-import { checkSessions, type SessionResults } from './sessions.ts'
+import { findPhantomValues } from './phantom-values.ts'
+import { promisedGuarantees } from './promises.ts'
+import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
-import { decideVerdict, type Verdict } from './verdict.ts'
+import { decideVerdict, incompleteRun } from './verdict.ts'
+import type { Example } from './examples.ts'
 import { visibilityCurve, type Visibility } from './visibility.ts'
 import type { TaskPool } from './task-pool.ts'
 
@@ -70,18 +73,81 @@ export type Analysis = {
   drops: DropRate | null
   convergence: Convergence
   lostWrites: LostWrites
-  phantoms: PhantomValues
+  phantoms: CheckResult<Example>
   sessions: SessionResults
   timeseries: Timeseries
-  verdict: Verdict
+  /** Every check's result composed with what the configuration promises. */
+  verdict: Verdict<Example>
   /** How long each step took, ms (for the benchmark and --verbose output). */
   timings: Record<string, number>
 }
 
+/** Runs a named step and records how long it took, ms, in `timings`. */
+type Step = <T>(name: string, run: () => T) => T
+
+/** The checkers' part of an analysis. */
+type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'verdict'>
+
+/** Runs every checker on the op table and composes their results into the verdict. */
+function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, maxExamples: number, step: Step): Checked {
+  const { table, run } = scan
+  const noRun = 'the history has no run record'
+  const sessions = step('sessions', () => checkSessions(table, index, ranks, { maxExamples }))
+  // A write missing from the final reads may still have been on its way when the harness
+  // waited for convergence and gave up.
+  const doubt =
+    scan.converged?.converged === false
+      ? 'the cluster did not converge before the final reads, so a write may still have been on its way'
+      : undefined
+  const lostWrites = step(
+    'lostWrites',
+    (): LostWrites =>
+      run
+        ? findLostWrites(table, index, run, scan.finalElements, { maxExamples, doubt })
+        : { check: undecided({ name: 'no-lost-writes', kind: 'guarantee', checkedWhat: 'acknowledged writes' }, noRun), tally: null },
+  )
+  const phantoms = step('phantoms', () =>
+    run
+      ? findPhantomValues(table, index, run, scan.finalElements, maxExamples)
+      : undecided<Example>({ name: 'no-phantom-values', kind: 'guarantee', checkedWhat: 'reads' }, noRun),
+  )
+  const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
+  const verdict = decideVerdict({
+    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
+    promises: promisedGuarantees(run),
+    incomplete: incompleteRun(run, scan.end),
+  })
+  return { convergence, lostWrites, phantoms, sessions, verdict }
+}
+
+function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
+  const { reader, table } = scan
+  return {
+    path,
+    bytes: reader.bytes,
+    lines: reader.lines,
+    records: reader.records,
+    ops: table.length,
+    malformed: reader.malformed,
+    malformedExamples: reader.malformedExamples,
+    badContexts: table.badContexts,
+    firstMs: scan.firstTime / 1000,
+    lastMs: scan.lastTime / 1000,
+  }
+}
+
+/**
+ * Analyses the history at `path` (a `history.jsonl`): scans it once into an op table (in
+ * worker threads for big files), then computes every measure (staleness, t-visibility,
+ * latency, availability, time series) and runs every checker, and composes the checkers'
+ * results into the verdict. Never throws for a malformed line (it is counted and skipped);
+ * throws only when the file cannot be read. Time O(n log n) in ops; `timings` says how
+ * long each step took, ms.
+ */
 export async function analyseHistory(path: string, options: AnalysisOptions = {}): Promise<Analysis> {
   const timings: Record<string, number> = {}
   let mark = performance.now()
-  const step = <T>(name: string, run: () => T): T => {
+  const step: Step = (name, run) => {
     const value = run()
     const now = performance.now()
     timings[name] = now - mark
@@ -93,27 +159,11 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   mark = performance.now()
   const { table, run } = scan
   options.onTable?.(table)
-  const maxExamples = options.maxExamples ?? 10
   const index = step('index', () => buildWriteIndex(table))
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const sessions = step('sessions', () => checkSessions(table, index, ranks, { maxExamples }))
-  const lostWrites = step(
-    'lostWrites',
-    (): LostWrites =>
-      run
-        ? findLostWrites(table, index, run, scan.finalElements, { maxExamples })
-        : { checked: false, reason: 'the history has no run record' },
-  )
-  const phantoms = step(
-    'phantoms',
-    (): PhantomValues =>
-      run
-        ? findPhantomValues(table, index, run, scan.finalElements, maxExamples)
-        : { checked: false, reason: 'the history has no run record' },
-  )
-  const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
+  const checked = runCheckers(scan, index, ranks, options.maxExamples ?? 10, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()
@@ -121,41 +171,23 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const periods = nemesisPeriods(scan.nemesis, scan.lastTime)
   const series = step('timeseries', () => timeseries(table, ranks, staleness, periods))
   const stalenessSummary = step('distributions', () => summariseStaleness(table, ranks, staleness))
-  const siblings = summariseSiblings(table)
-  const visibility = visibilityCurve(table, ranks, staleness)
-  const verdict = decideVerdict({ run, end: scan.end, lostWrites, phantoms, sessions, convergence })
   return {
     run,
-    history: {
-      path,
-      bytes: scan.reader.bytes,
-      lines: scan.reader.lines,
-      records: scan.reader.records,
-      ops: table.length,
-      malformed: scan.reader.malformed,
-      malformedExamples: scan.reader.malformedExamples,
-      badContexts: table.badContexts,
-      firstMs: scan.firstTime / 1000,
-      lastMs: scan.lastTime / 1000,
-    },
+    history: historyFacts(path, scan),
     end: scan.end,
     table,
     index,
     ranks,
     staleness,
     stalenessSummary,
-    visibility,
-    siblings,
+    visibility: visibilityCurve(table, ranks, staleness),
+    siblings: summariseSiblings(table),
     latency,
     availability,
     periods,
     drops: dropRate(scan.nemesis),
-    convergence,
-    lostWrites,
-    phantoms,
-    sessions,
+    ...checked,
     timeseries: series,
-    verdict,
     timings,
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Convergence after the final heal: how long the harness waited until replicas agreed
  * (its `converged` record), and whether the ok final reads of each key, made through
- * every node, returned the same versions (the same set of dots).
+ * every node, returned the same versions (the same set of dots): the `final-reads-agree`
+ * check, decided only when the harness saw the replicas converge before the final reads.
  */
+import { decided, undecided, type CheckResult } from '../common/contracts/checker.ts'
 import type { ConvergedEvent } from './history-scan.ts'
 import type { Example } from './examples.ts'
 import { FINAL, GET, OK, type OpTable } from './op-table.ts'
@@ -13,13 +15,18 @@ export type Convergence = {
   converged: boolean | null
   /** From the final heal until replicas agreed (or the wait gave up), ms. */
   ms: number | null
+  /** Ok final reads. */
   finalReads: number
-  keysChecked: number
-  /** Keys whose ok final reads returned different versions. */
-  disagreeingKeys: number
-  examples: Example[]
+  /** `final-reads-agree`: keys with an ok final read checked, keys whose final reads returned different versions as violations. */
+  check: CheckResult<Example>
 }
 
+const NAME = 'final-reads-agree'
+
+/**
+ * Convergence as the harness measured it (`event`: its `converged` record, if any) and the
+ * `final-reads-agree` check over the ok final reads; at most `maxExamples` examples.
+ */
 export function checkConvergence(table: OpTable, event: ConvergedEvent | undefined, maxExamples = 10): Convergence {
   const first = new Map<number, { row: number; versions: string }>()
   const disagreeing = new Set<number>()
@@ -50,13 +57,18 @@ export function checkConvergence(table: OpTable, event: ConvergedEvent | undefin
       })
     }
   }
+  const check = { name: NAME, kind: 'guarantee', checkedWhat: 'keys' } as const
   return {
     waited: event !== undefined,
     converged: event?.converged ?? null,
     ms: event?.ms ?? null,
     finalReads,
-    keysChecked: first.size,
-    disagreeingKeys: disagreeing.size,
-    examples,
+    check:
+      finalReads === 0
+        ? undecided(check, 'the history has no ok final read')
+        : decided(
+            { ...check, checked: first.size, violations: disagreeing.size, examples },
+            event?.converged ? undefined : 'the harness did not see the replicas converge before the final reads',
+          ),
   }
 }

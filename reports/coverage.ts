@@ -178,7 +178,8 @@ function contextRanks(table: OpTable, index: WriteIndex, row: number, out: Int32
       continue
     }
     const [at, end] = dotPositions(index, table.key[row], n, counter)
-    for (let q = at; q < end; q++) (gaps ??= []).push(q)
+    gaps ??= []
+    for (let q = at; q < end; q++) gaps.push(q)
   }
   // A gap dot can turn out to extend the prefix once earlier loose dots have extended it.
   if (gaps) {

@@ -95,63 +95,51 @@ async function firstRun(path: string): Promise<RunInfo | undefined> {
   }
 }
 
-/**
- * Concatenates range tables in file order, renumbering interned ids into one space. Each
- * range's column is dropped as soon as it is copied, so the merge needs little more memory
- * than the table itself; the ranges' tables are unusable afterwards.
- */
-function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
-  const keys = new Interner()
-  const nodes = new Interner()
-  const errors = new Interner()
-  const elements = new Interner()
-  const ids = scans.map(({ table: t }) => ({
-    key: Int32Array.from(t.keys, (name) => keys.id(name)),
-    node: Int32Array.from(t.nodes, (name) => nodes.id(name)),
-    error: Int32Array.from(t.errors, (name) => errors.id(name)),
-    element: Int32Array.from(t.elements, (name) => elements.id(name)),
-  }))
-  const sizes = scans.map(({ table: t }) => ({ rows: t.length, pool: t.ctxNode.length, versions: t.verNode.length }))
-  const total = (pick: (s: (typeof sizes)[number]) => number): number => sizes.reduce((sum, s) => sum + pick(s), 0)
+/** Which ids each column holds (remapped when merging), and what it is counted in. */
+type Remap = 'key' | 'node' | 'error' | 'element' | 'pool' | 'versions' | null
+const MERGED_COLUMNS: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Remap][] = [
+  ['index', 'rows', null],
+  ['process', 'rows', null],
+  ['type', 'rows', null],
+  ['f', 'rows', null],
+  ['key', 'rows', 'key'],
+  ['node', 'rows', 'node'],
+  ['coordinator', 'rows', 'node'],
+  ['phase', 'rows', null],
+  ['intended', 'rows', null],
+  ['invoke', 'rows', null],
+  ['complete', 'rows', null],
+  ['error', 'rows', 'error'],
+  ['siblings', 'rows', null],
+  ['dotNode', 'rows', 'node'],
+  ['dotCounter', 'rows', null],
+  ['ctxStart', 'rows', 'pool'],
+  ['ctxClock', 'rows', null],
+  ['ctxLoose', 'rows', null],
+  ['verStart', 'rows', 'versions'],
+  ['valueHash', 'rows', null],
+  ['element', 'rows', 'element'],
+  ['offset', 'rows', null],
+  ['lineLength', 'rows', null],
+  ['ctxNode', 'pool', 'node'],
+  ['ctxCounter', 'pool', null],
+  ['verNode', 'versions', 'node'],
+  ['verCounter', 'versions', null],
+  ['verHash', 'versions', null],
+]
 
-  // Which ids each column holds, and what it is counted in.
-  type Remap = 'key' | 'node' | 'error' | 'element' | 'pool' | 'versions' | null
-  const columns: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Remap][] = [
-    ['index', 'rows', null],
-    ['process', 'rows', null],
-    ['type', 'rows', null],
-    ['f', 'rows', null],
-    ['key', 'rows', 'key'],
-    ['node', 'rows', 'node'],
-    ['coordinator', 'rows', 'node'],
-    ['phase', 'rows', null],
-    ['intended', 'rows', null],
-    ['invoke', 'rows', null],
-    ['complete', 'rows', null],
-    ['error', 'rows', 'error'],
-    ['siblings', 'rows', null],
-    ['dotNode', 'rows', 'node'],
-    ['dotCounter', 'rows', null],
-    ['ctxStart', 'rows', 'pool'],
-    ['ctxClock', 'rows', null],
-    ['ctxLoose', 'rows', null],
-    ['verStart', 'rows', 'versions'],
-    ['valueHash', 'rows', null],
-    ['element', 'rows', 'element'],
-    ['offset', 'rows', null],
-    ['lineLength', 'rows', null],
-    ['ctxNode', 'pool', 'node'],
-    ['ctxCounter', 'pool', null],
-    ['verNode', 'versions', 'node'],
-    ['verCounter', 'versions', null],
-    ['verHash', 'versions', null],
-  ]
+/** Per range, its interned ids' numbers in the merged space. */
+type IdMaps = Record<'key' | 'node' | 'error' | 'element', Int32Array>[]
+type Sizes = { rows: number; pool: number; versions: number }[]
+
+/** Concatenates the ranges' columns into shared memory, renumbering ids, dropping each range's column once copied. */
+function mergeColumns(scans: RangeScan[], ids: IdMaps, sizes: Sizes): PortableColumns {
   const merged = {} as PortableColumns
-  for (const [name, unit, remap] of columns) {
+  for (const [name, unit, remap] of MERGED_COLUMNS) {
     const sample = scans[0].table[name]
     // Shared memory, so CSV writers in other threads read the table without a copy.
     const Type = sample.constructor as { new (buffer: SharedArrayBuffer): typeof sample; BYTES_PER_ELEMENT: number }
-    const column = new Type(new SharedArrayBuffer(total((s) => s[unit]) * Type.BYTES_PER_ELEMENT))
+    const column = new Type(new SharedArrayBuffer(sizes.reduce((sum, s) => sum + s[unit], 0) * Type.BYTES_PER_ELEMENT))
     let at = 0
     let poolBase = 0
     let versionsBase = 0
@@ -173,18 +161,26 @@ function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
     })
     ;(merged as Record<string, unknown>)[name] = column
   }
+  return merged
+}
 
+function mergeFinalElements(scans: RangeScan[], ids: IdMaps): Map<number, Set<string>> {
   const finalElements = new Map<number, Set<string>>()
   scans.forEach((scan, i) => {
     for (const [key, list] of scan.finalElements) {
       const id = ids[i].key[key]
       let set = finalElements.get(id)
-      if (!set) finalElements.set(id, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        finalElements.set(id, set)
+      }
       for (const element of list) set.add(element)
     }
   })
-  const badContexts = scans.reduce((sum, s) => sum + s.table.badContexts, 0)
-  const length = total((s) => s.rows)
+  return finalElements
+}
+
+function mergeReaderStats(scans: RangeScan[]): ReaderStats {
   const reader: ReaderStats = { lines: 0, records: 0, malformed: 0, bytes: 0, malformedExamples: [] }
   for (const scan of scans) {
     for (const example of scan.reader.malformedExamples) reader.malformedExamples.push({ ...example, line: example.line + reader.lines })
@@ -193,6 +189,29 @@ function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
     reader.malformed += scan.reader.malformed
     reader.bytes += scan.reader.bytes
   }
+  return reader
+}
+
+/**
+ * Concatenates range tables in file order, renumbering interned ids into one space. Each
+ * range's column is dropped as soon as it is copied, so the merge needs little more memory
+ * than the table itself; the ranges' tables are unusable afterwards.
+ */
+function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
+  const keys = new Interner()
+  const nodes = new Interner()
+  const errors = new Interner()
+  const elements = new Interner()
+  const ids: IdMaps = scans.map(({ table: t }) => ({
+    key: Int32Array.from(t.keys, (name) => keys.id(name)),
+    node: Int32Array.from(t.nodes, (name) => nodes.id(name)),
+    error: Int32Array.from(t.errors, (name) => errors.id(name)),
+    element: Int32Array.from(t.elements, (name) => elements.id(name)),
+  }))
+  const sizes: Sizes = scans.map(({ table: t }) => ({ rows: t.length, pool: t.ctxNode.length, versions: t.verNode.length }))
+  const badContexts = scans.reduce((sum, s) => sum + s.table.badContexts, 0)
+  const length = sizes.reduce((sum, s) => sum + s.rows, 0)
+  const merged = mergeColumns(scans, ids, sizes)
   const firstTime = Math.min(...scans.map((s) => s.firstTime))
   const lastTime = Math.max(...scans.map((s) => s.lastTime))
   const table = {
@@ -211,8 +230,8 @@ function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
     nemesis: scans.flatMap((s) => s.nemesis),
     converged: scans.findLast((s) => s.converged)?.converged,
     end: scans.findLast((s) => s.end)?.end,
-    finalElements,
-    reader,
+    finalElements: mergeFinalElements(scans, ids),
+    reader: mergeReaderStats(scans),
     firstTime: Number.isFinite(firstTime) ? firstTime : 0,
     lastTime: Number.isFinite(lastTime) ? lastTime : 0,
   }

@@ -5,5 +5,6 @@
  * server that browses runs. This is what the rest of quorumlab uses of it.
  */
 export { reportRun, type ReportOptions, type RunReport } from './report-run.ts'
-export { writeMatrix, MATRIX_COLUMNS, type MatrixCell, type MatrixRow } from './matrix.ts'
+export { writeMatrix } from './matrix.ts'
+export { MATRIX_COLUMNS, type MatrixCell, type MatrixRow } from './matrix-rows.ts'
 export { serveRuns, type ServeOptions, type RunsServer } from './server.ts'

@@ -53,10 +53,10 @@ function collect(table: OpTable, newHistogram: () => Histogram): LatencyRow[] {
   const fromInvoke: (Histogram | undefined)[] = new Array(groups)
   for (let r = 0; r < table.length; r++) {
     const g = (table.f[r] * OUTCOMES.length + table.type[r]) * PHASES.length + table.phase[r]
-    const a = (fromIntended[g] ??= newHistogram())
-    const b = (fromInvoke[g] ??= newHistogram())
-    a.recordValue(Math.max(1, Math.round(table.complete[r] - table.intended[r])))
-    b.recordValue(Math.max(1, Math.round(table.complete[r] - table.invoke[r])))
+    fromIntended[g] ??= newHistogram()
+    fromInvoke[g] ??= newHistogram()
+    fromIntended[g].recordValue(Math.max(1, Math.round(table.complete[r] - table.intended[r])))
+    fromInvoke[g].recordValue(Math.max(1, Math.round(table.complete[r] - table.invoke[r])))
   }
   const rows: LatencyRow[] = []
   for (const [from, histograms] of [

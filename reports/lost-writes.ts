@@ -17,36 +17,55 @@
  *   (recovered), and elements in final reads that no add ever attempted (unexpected).
  *
  * Keys without any ok final read cannot be judged; their writes are counted as unchecked.
+ * The result is the `no-lost-writes` check; the tally says how the judged writes ended.
  */
+import { decided, undecided, type CheckResult } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
 import type { WriteIndex } from './coverage.ts'
 import { dotPositions } from './coverage.ts'
 import { FINAL, GET, INFO, OK, PUT, type OpTable } from './op-table.ts'
 import type { Example } from './examples.ts'
 
-export type LostWrites =
-  | { checked: false; reason: string }
-  | {
-      checked: true
-      method: 'register' | 'set'
-      /** ok writes (puts / adds) to keys with an ok final read: the writes judged. */
-      checkedWrites: number
-      /** ok writes to keys without an ok final read (cannot be judged). */
-      unchecked: number
-      /** Of the writes judged: shown by a final read. */
-      shown: number
-      /** Of the writes judged: not shown, superseded by a later write (register only). */
-      superseded: number
-      lost: number
-      /** set: info adds whose element showed up in a final read. */
-      recovered: number
-      /** register: dots shared by several ok writes of one key (the vv collision). */
-      dotCollisions: number
-      examples: Example[]
-    }
+/** How the judged writes ended, beyond the check's counts (judged: its `checked`; lost: its `violations`). */
+export type LostWriteTally = {
+  method: 'register' | 'set'
+  /** ok writes to keys without an ok final read (cannot be judged). */
+  unchecked: number
+  /** Of the writes judged: shown by a final read. */
+  shown: number
+  /** Of the writes judged: not shown, superseded by a later write (register only). */
+  superseded: number
+  /** set: info adds whose element showed up in a final read. */
+  recovered: number
+  /** register: dots shared by several ok writes of one key (the vv collision). */
+  dotCollisions: number
+}
 
-export type LostWritesOptions = { maxExamples?: number }
+/** The check's result, and its tally when it ran. */
+export type LostWrites = { check: CheckResult<Example>; tally: LostWriteTally | null }
 
+export type LostWritesOptions = {
+  /** Examples kept (the count is always complete; default 10). */
+  maxExamples?: number
+  /**
+   * Why a write missing from the final reads may still have been on its way (the cluster did
+   * not converge before them): lost writes found are then `unknown`, not violations.
+   */
+  doubt?: string
+}
+
+const NAME = 'no-lost-writes'
+
+/** What the check counts, by workload kind. */
+const judgedWhat = (kind: string): string => `acknowledged ${kind === 'set' ? 'adds' : 'writes'} to keys with an ok final read`
+
+/** Where the counting functions below leave their figures. */
+type Count = { checked: number; lost: number; examples: Example[]; tally: LostWriteTally }
+
+/**
+ * The `no-lost-writes` check over a scanned history. `finalElements`: per key id, the
+ * elements of its ok final reads (set workload).
+ */
 export function findLostWrites(
   table: OpTable,
   index: WriteIndex,
@@ -56,50 +75,72 @@ export function findLostWrites(
 ): LostWrites {
   const maxExamples = options.maxExamples ?? 10
   const kind = run.workload.kind
-  if (kind !== 'register' && kind !== 'set') return { checked: false, reason: `not defined for the ${kind} workload` }
+  const check = { name: NAME, kind: 'guarantee', checkedWhat: judgedWhat(kind) } as const
+  if (kind !== 'register' && kind !== 'set') return { check: undecided(check, `not defined for the ${kind} workload`), tally: null }
   const finalKeys = new Uint8Array(table.keys.size)
   for (let r = 0; r < table.length; r++)
     if (table.phase[r] === FINAL && table.f[r] === GET && table.type[r] === OK) finalKeys[table.key[r]] = 1
-  if (!finalKeys.includes(1)) return { checked: false, reason: 'the history has no ok final read' }
-  return kind === 'set'
-    ? setLosses(table, finalKeys, finalElements, maxExamples)
-    : registerLosses(table, index, run, finalKeys, maxExamples)
+  if (!finalKeys.includes(1)) return { check: undecided(check, 'the history has no ok final read'), tally: null }
+  const count =
+    kind === 'set' ? setLosses(table, finalKeys, finalElements, maxExamples) : registerLosses(table, index, run, finalKeys, maxExamples)
+  return {
+    check: decided({ ...check, checked: count.checked, violations: count.lost, examples: count.examples }, options.doubt),
+    tally: count.tally,
+  }
 }
 
-function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKeys: Uint8Array, maxExamples: number): LostWrites {
-  const nodes = index.nodes
+/** Marks, by write position, the writes a read returned (dot and value), and the info values some read returned. */
+type Observations = {
+  /** Returned by an ok final read. */
+  shown: Uint8Array
+  /** Returned by any ok read. */
+  observed: Uint8Array
+  /** Value hashes of info puts with a context that some read returned. */
+  infoValuesRead: Set<number>
+}
+
+function observeReads(table: OpTable, index: WriteIndex): Observations {
   // The value hashes of info puts with a context: such a put supersedes only once a read
   // has returned its value. Usually few.
   const infoValues = new Set<number>()
   for (let r = 0; r < table.length; r++) {
     if (table.f[r] === PUT && table.type[r] === INFO && table.ctxStart[r] >= 0) infoValues.add(table.valueHash[r])
   }
-  const infoValuesRead = new Set<number>()
-  // Marks, by write position, the writes a read returned (dot and value): in a final read
-  // (shown) or in any read (observed).
-  const shown = new Uint8Array(index.rows.length)
-  const observed = new Uint8Array(index.rows.length)
+  const seen: Observations = {
+    shown: new Uint8Array(index.rows.length),
+    observed: new Uint8Array(index.rows.length),
+    infoValuesRead: new Set<number>(),
+  }
   for (let r = 0; r < table.length; r++) {
     if (table.f[r] !== GET || table.type[r] !== OK) continue
     const final = table.phase[r] === FINAL
     const key = table.key[r]
     for (let v = table.verStart[r]; v < table.verStart[r] + table.siblings[r]; v++) {
-      if (infoValues.size > 0 && infoValues.has(table.verHash[v])) infoValuesRead.add(table.verHash[v])
+      if (infoValues.size > 0 && infoValues.has(table.verHash[v])) seen.infoValuesRead.add(table.verHash[v])
       const node = table.verNode[v]
       if (node < 0) continue
       const [start, end] = dotPositions(index, key, node, table.verCounter[v])
       for (let p = start; p < end; p++) {
         if (table.valueHash[index.rows[p]] !== table.verHash[v]) continue
-        observed[p] = 1
-        if (final) shown[p] = 1
+        seen.observed[p] = 1
+        if (final) seen.shown[p] = 1
       }
     }
   }
+  return seen
+}
+
+/**
+ * Whether some write known to have happened sent a context covering a dot: the join of
+ * every such context per (key, node); loose dots are few and kept as (key, node, counter) strings.
+ */
+function supersededDots(
+  table: OpTable,
+  nodes: number,
+  infoValuesRead: Set<number>,
+): (key: number, node: number, counter: number) => boolean {
   const happened = (r: number): boolean =>
     table.type[r] === OK || (table.type[r] === INFO && table.f[r] === PUT && infoValuesRead.has(table.valueHash[r]))
-
-  // The join of every context sent with a write known to have happened; loose dots are
-  // few and kept as (key, node, counter) strings.
   const joined = new Float64Array(table.keys.size * nodes)
   const looseByKey = new Set<string>()
   for (let r = 0; r < table.length; r++) {
@@ -113,37 +154,52 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
     }
     for (let e = clockEnd; e < clockEnd + table.ctxLoose[r]; e++) looseByKey.add(`${key}:${table.ctxNode[e]}:${table.ctxCounter[e]}`)
   }
-  const exactContexts = run.versioning === 'dvv'
+  return (key, node, counter) => joined[key * nodes + node] >= counter || looseByKey.has(`${key}:${node}:${counter}`)
+}
 
-  let checkedWrites = 0
-  let unchecked = 0
-  let shownCount = 0
-  let superseded = 0
-  let lost = 0
-  const examples: Example[] = []
+/** Dots shared by several ok writes of one key (the vv collision). */
+function dotCollisions(table: OpTable, index: WriteIndex): number {
+  let collisions = 0
+  for (let p = 1; p < index.rows.length; p++) {
+    const a = index.rows[p - 1]
+    const b = index.rows[p]
+    if (index.counters[p] === index.counters[p - 1] && table.key[a] === table.key[b] && table.dotNode[a] === table.dotNode[b]) collisions++
+  }
+  return collisions
+}
+
+function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKeys: Uint8Array, maxExamples: number): Count {
+  const { shown, observed, infoValuesRead } = observeReads(table, index)
+  const covers = supersededDots(table, index.nodes, infoValuesRead)
+  const exactContexts = run.versioning === 'dvv'
+  const count: Count = {
+    checked: 0,
+    lost: 0,
+    examples: [],
+    tally: { method: 'register', unchecked: 0, shown: 0, superseded: 0, recovered: 0, dotCollisions: dotCollisions(table, index) },
+  }
+  const { tally } = count
   for (let p = 0; p < index.rows.length; p++) {
     const row = index.rows[p]
     if (table.f[row] !== PUT) continue
     const key = table.key[row]
     if (!finalKeys[key]) {
-      unchecked++
+      tally.unchecked++
       continue
     }
-    checkedWrites++
+    count.checked++
     if (shown[p]) {
-      shownCount++
+      tally.shown++
       continue
     }
-    const node = table.dotNode[row]
-    const counter = table.dotCounter[row]
-    const covered = joined[key * nodes + node] >= counter || looseByKey.has(`${key}:${node}:${counter}`)
+    const covered = covers(key, table.dotNode[row], table.dotCounter[row])
     if (covered && (exactContexts || observed[p])) {
-      superseded++
+      tally.superseded++
       continue
     }
-    lost++
-    if (examples.length < maxExamples) {
-      examples.push({
+    count.lost++
+    if (count.examples.length < maxExamples) {
+      count.examples.push({
         summary: covered
           ? `write #${table.index[row]} to ${table.keys.names[key]} was acknowledged, later covered by a context, but no read ever returned its value, and no final read shows it`
           : `write #${table.index[row]} to ${table.keys.names[key]} was acknowledged, never superseded, and no final read shows it`,
@@ -151,57 +207,39 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
       })
     }
   }
-
-  let dotCollisions = 0
-  for (let p = 1; p < index.rows.length; p++) {
-    const a = index.rows[p - 1]
-    const b = index.rows[p]
-    if (index.counters[p] === index.counters[p - 1] && table.key[a] === table.key[b] && table.dotNode[a] === table.dotNode[b])
-      dotCollisions++
-  }
-  return {
-    checked: true,
-    method: 'register',
-    checkedWrites,
-    unchecked,
-    shown: shownCount,
-    superseded,
-    lost,
-    recovered: 0,
-    dotCollisions,
-    examples,
-  }
+  return count
 }
 
-function setLosses(table: OpTable, finalKeys: Uint8Array, finalElements: Map<number, Set<string>>, maxExamples: number): LostWrites {
-  let checkedWrites = 0
-  let unchecked = 0
-  let shown = 0
-  let lost = 0
-  let recovered = 0
-  const examples: Example[] = []
+function setLosses(table: OpTable, finalKeys: Uint8Array, finalElements: Map<number, Set<string>>, maxExamples: number): Count {
+  const count: Count = {
+    checked: 0,
+    lost: 0,
+    examples: [],
+    tally: { method: 'set', unchecked: 0, shown: 0, superseded: 0, recovered: 0, dotCollisions: 0 },
+  }
+  const { tally } = count
   for (let r = 0; r < table.length; r++) {
     if (table.f[r] !== PUT || table.element[r] < 0) continue
     const key = table.key[r]
     const present = finalElements.get(key)?.has(table.elements.names[table.element[r]]) ?? false
-    if (table.type[r] === INFO && present) recovered++
+    if (table.type[r] === INFO && present) tally.recovered++
     if (table.type[r] !== OK) continue
     if (!finalKeys[key]) {
-      unchecked++
+      tally.unchecked++
       continue
     }
-    checkedWrites++
+    count.checked++
     if (present) {
-      shown++
+      tally.shown++
       continue
     }
-    lost++
-    if (examples.length < maxExamples) {
-      examples.push({
+    count.lost++
+    if (count.examples.length < maxExamples) {
+      count.examples.push({
         summary: `element ${JSON.stringify(table.elements.names[table.element[r]])} added by #${table.index[r]} to ${table.keys.names[key]} was acknowledged, but no final read contains it`,
         ops: [{ role: 'lost add', row: r }],
       })
     }
   }
-  return { checked: true, method: 'set', checkedWrites, unchecked, shown, superseded: 0, lost, recovered, dotCollisions: 0, examples }
+  return count
 }

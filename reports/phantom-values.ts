@@ -2,37 +2,31 @@
  * Phantom values: a read returning something no write wrote. `register`: every value an
  * ok read returns must have been written to that key by a put (ok, info or even fail)
  * invoked before the read completed. `set`: every element of an ok final read must have
- * been added to that key by some put (the Jepsen set test's "unexpected").
+ * been added to that key by some put (the Jepsen set test's "unexpected"). The result is
+ * the `no-phantom-values` check.
  */
+import { decided, undecided, type CheckResult } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
 import { dotPositions, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, GET, OK, PUT, type OpTable } from './op-table.ts'
 
-export type PhantomValues =
-  | { checked: false; reason: string }
-  | {
-      checked: true
-      /** How many were checked: ok reads (register) or keys' final reads (set). */
-      examined: number
-      examinedWhat: 'reads' | 'keys (final reads)'
-      violations: number
-      examples: Example[]
-    }
+const NAME = 'no-phantom-values'
 
+/** The `no-phantom-values` check over a scanned history; `finalElements` as for lost writes. */
 export function findPhantomValues(
   table: OpTable,
   index: WriteIndex,
   run: RunInfo,
   finalElements: Map<number, Set<string>>,
   maxExamples = 10,
-): PhantomValues {
+): CheckResult<Example> {
   if (run.workload.kind === 'register') return registerPhantoms(table, index, maxExamples)
   if (run.workload.kind === 'set') return setPhantoms(table, finalElements, maxExamples)
-  return { checked: false, reason: `not defined for the ${run.workload.kind} workload` }
+  return undecided({ name: NAME, kind: 'guarantee', checkedWhat: 'reads' }, `not defined for the ${run.workload.kind} workload`)
 }
 
-function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number): PhantomValues {
+function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number): CheckResult<Example> {
   // Most values read are matched to their write through the version's dot; the rest (the
   // values of info writes, which have no known dot) through a map of value hash -> the
   // earliest invoke of a put that wrote it, built over undotted puts first and over every
@@ -85,17 +79,20 @@ function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number
       break
     }
   }
-  return { checked: true, examined: reads, examinedWhat: 'reads', violations, examples }
+  return decided({ name: NAME, kind: 'guarantee', checked: reads, checkedWhat: 'reads', violations, examples })
 }
 
-function setPhantoms(table: OpTable, finalElements: Map<number, Set<string>>, maxExamples: number): PhantomValues {
+function setPhantoms(table: OpTable, finalElements: Map<number, Set<string>>, maxExamples: number): CheckResult<Example> {
   const attempted = new Map<number, Set<number>>()
   const finalRead = new Map<number, number>()
   for (let r = 0; r < table.length; r++) {
     const key = table.key[r]
     if (table.f[r] === PUT && table.element[r] >= 0) {
       let set = attempted.get(key)
-      if (!set) attempted.set(key, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        attempted.set(key, set)
+      }
       set.add(table.element[r])
     }
     if (table.phase[r] === FINAL && table.f[r] === GET && table.type[r] === OK && !finalRead.has(key)) finalRead.set(key, r)
@@ -116,5 +113,5 @@ function setPhantoms(table: OpTable, finalElements: Map<number, Set<string>>, ma
       }
     }
   }
-  return { checked: true, examined: finalRead.size, examinedWhat: 'keys (final reads)', violations, examples }
+  return decided({ name: NAME, kind: 'guarantee', checked: finalRead.size, checkedWhat: 'keys (final reads)', violations, examples })
 }

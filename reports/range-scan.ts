@@ -103,7 +103,10 @@ export async function scanRange(options: RangeScanOptions): Promise<RangeScan> {
 /** A set read's value: its siblings, each the whole set as an array of elements. */
 function collectElements(into: Map<number, Set<string>>, key: number, value: unknown): void {
   let elements = into.get(key)
-  if (!elements) into.set(key, (elements = new Set()))
+  if (!elements) {
+    elements = new Set()
+    into.set(key, elements)
+  }
   if (!Array.isArray(value)) return
   for (const sibling of value) {
     if (!Array.isArray(sibling)) continue

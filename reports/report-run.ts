@@ -6,6 +6,7 @@
  */
 import { stat, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
+import type { ExitCode, JudgedCheck } from '../common/contracts/checker.ts'
 import { HISTORY_FILE } from '../common/contracts/history.ts'
 import { analyseHistory } from './analysis.ts'
 import { SCAN_LIMITS, scanWorkers } from './history-scan.ts'
@@ -16,7 +17,6 @@ import { buildChartData } from './html/chart-data.ts'
 import { renderReportPage } from './html/report-page.ts'
 import { buildSummary, type RunSummary } from './summary.ts'
 import { terminalSummary } from './terminal-summary.ts'
-import type { ExitCode, GuaranteeResult } from './verdict.ts'
 
 export type ReportOptions = {
   /** Print nothing (default false: the summary table goes to `print`). */
@@ -33,7 +33,10 @@ export type ReportOptions = {
 export type RunReport =
   | {
       kind: 'analysed'
-      /** 0: run finished, no promised guarantee violated; 1: one was violated; 2: the run did not complete. */
+      /**
+       * 0: run finished, every promised check valid; 1: a promised check invalid; 2: the run
+       * did not complete, or a promised check is unknown.
+       */
       exitCode: ExitCode
       runDir: string
       summary: RunSummary
@@ -49,7 +52,10 @@ export type RunReport =
     }
 
 /**
- * Analyses the run in `runDir` and writes its report files there.
+ * Analyses the run in `runDir` (its `history.jsonl`) and writes its report files there:
+ * every CSV file, `summary.json` and `index.html`; prints the terminal summary unless
+ * `quiet`. The result carries the run's exit code (0, 1 or 2, see the verdict) and, when
+ * analysed, the summary (its `analysisSeconds` in seconds, `timings` in milliseconds).
  * Never throws for a bad or missing history: that is exit code 2 with a reason.
  */
 export async function reportRun(runDir: string, options: ReportOptions = {}): Promise<RunReport> {
@@ -97,15 +103,15 @@ async function analyseAndWrite(
   const analysisSeconds = (performance.now() - started) / 1000
 
   await writeSummaryCsvFiles(dir, analysis)
-  const all = analysis.verdict.guarantees.flatMap((g) => g.examples)
+  const all = analysis.verdict.checks.flatMap((c) => c.examples)
   const resolved = await resolveExamples(historyPath, analysis.table, all)
   let next = 0
-  const guarantees: GuaranteeResult<ResolvedExample>[] = analysis.verdict.guarantees.map((g) => ({
-    ...g,
-    examples: g.examples.map(() => resolved[next++]),
+  const checks: JudgedCheck<ResolvedExample>[] = analysis.verdict.checks.map((c) => ({
+    ...c,
+    examples: c.examples.map(() => resolved[next++]),
   }))
   const files = [...CSV_FILES, 'summary.json', 'index.html']
-  const summary = buildSummary(basename(dir), analysis, guarantees, files, analysisSeconds)
+  const summary = buildSummary(basename(dir), analysis, checks, files, analysisSeconds)
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   await writeFile(join(dir, 'index.html'), await renderReportPage({ summary, charts: buildChartData(analysis) }))
   await Promise.all(written)

@@ -25,8 +25,10 @@
  * exactly the write that the prefix maxima point at may hide another violation: those two
  * counts can be low for such reads, never high.
  *
- * Each read counts at most once per guarantee; examples name the ops involved.
+ * Each read counts at most once per guarantee; examples name the ops involved. Each
+ * guarantee's result is a check of that name, counting the reads it applied to.
  */
+import { decided, type CheckResult } from '../common/contracts/checker.ts'
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, OK, type OpTable } from './op-table.ts'
@@ -34,15 +36,17 @@ import { FINAL, OK, type OpTable } from './op-table.ts'
 export const SESSION_GUARANTEES = ['read-your-writes', 'monotonic-reads', 'monotonic-writes', 'writes-follow-reads'] as const
 export type SessionGuarantee = (typeof SESSION_GUARANTEES)[number]
 
-export type SessionCheck = {
+/** What a guarantee's check counts while it runs. */
+type SessionCount = {
   /** Reads the guarantee applied to (e.g. for read-your-writes: reads after an own write). */
-  checkedReads: number
+  checked: number
   /** Reads that witnessed a violation. */
   violations: number
   examples: Example[]
 }
 
-export type SessionResults = Record<SessionGuarantee, SessionCheck>
+/** One check per session guarantee, each counting the reads it applied to. */
+export type SessionResults = Record<SessionGuarantee, CheckResult<Example>>
 
 export type SessionOptions = { maxExamples?: number }
 
@@ -78,7 +82,7 @@ class Checking {
    * (equal dots, the vv collision, are covered together).
    */
   readonly need: Int32Array
-  readonly results: SessionResults
+  readonly counts: Record<SessionGuarantee, SessionCount>
   /** The session state of each (process, key) with ok ops, by `process * keys + key`. */
   readonly states = new Map<number, SessionState>()
   #maxExamples: number
@@ -90,9 +94,8 @@ class Checking {
     this.nodes = index.nodes
     this.rank = ranks.ranks
     this.#maxExamples = maxExamples
-    this.results = Object.fromEntries(
-      SESSION_GUARANTEES.map((g) => [g, { checkedReads: 0, violations: 0, examples: [] as Example[] }]),
-    ) as SessionResults
+    const count = (): SessionCount => ({ checked: 0, violations: 0, examples: [] })
+    this.counts = { 'read-your-writes': count(), 'monotonic-reads': count(), 'monotonic-writes': count(), 'writes-follow-reads': count() }
     const { groupStart, counters } = index
     this.need = new Int32Array(index.rows.length)
     for (let g = 0; g + 1 < groupStart.length; g++) {
@@ -103,7 +106,7 @@ class Checking {
   }
 
   report(guarantee: SessionGuarantee, example: () => Example): void {
-    const check = this.results[guarantee]
+    const check = this.counts[guarantee]
     check.violations += 1
     if (check.examples.length < this.#maxExamples) check.examples.push(example())
   }
@@ -143,6 +146,12 @@ class Checking {
  */
 type Requirements = { need: Int32Array; row: Int32Array; max: Int32Array; arg: Int32Array }
 
+/**
+ * Checks the four session guarantees over the ok ops of the measured phases. `ranks` are
+ * the reads' context ranks (coverage.ts); time is O(ops x nodes), memory O(writes x nodes).
+ * Each guarantee's result counts the reads it applied to; examples name the ops involved
+ * (at most `maxExamples` per guarantee, default 10).
+ */
 export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRanks, options: SessionOptions = {}): SessionResults {
   const c = new Checking(table, index, ranks, options.maxExamples ?? 10)
   const { monotonicWrites, writesFollowReads } = sessionPass(c)
@@ -151,7 +160,9 @@ export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRank
     checkMonotonicWrites(c, monotonicWrites, i)
     checkWritesFollowReads(c, writesFollowReads, i)
   }
-  return c.results
+  return Object.fromEntries(
+    SESSION_GUARANTEES.map((name) => [name, decided({ name, kind: 'guarantee', checkedWhat: 'reads', ...c.counts[name] })]),
+  ) as SessionResults
 }
 
 /**
@@ -220,7 +231,8 @@ function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void 
     st.ownNeed[n] = c.need[p]
     st.ownRow[n] = r
   }
-  const list = (st.ownByNode[n] ??= [])
+  st.ownByNode[n] ??= []
+  const list = st.ownByNode[n]
   let j = list.length
   list.push(p)
   while (j > 0 && list[j - 1] > p) {
@@ -241,7 +253,10 @@ function addRead(c: Checking, st: SessionState, r: number, i: number): void {
     }
   }
   const gaps = c.gapsOf(i)
-  if (gaps) for (const q of gaps) (st.readGaps ??= new Map()).set(q, r)
+  if (gaps) {
+    st.readGaps ??= new Map()
+    for (const q of gaps) st.readGaps.set(q, r)
+  }
   // Gap writes the session's prefix has caught up with need no separate check.
   if (st.readGaps) {
     for (const q of st.readGaps.keys()) if (c.local(q) < st.readMax[c.table.dotNode[c.index.rows[q]]]) st.readGaps.delete(q)
@@ -256,7 +271,7 @@ function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number
   const rows = c.index.rows
   const base = i * nodes
   const gaps = c.gapsOf(i)
-  c.results['read-your-writes'].checkedReads += 1
+  c.counts['read-your-writes'].checked += 1
   let missed = -1
   for (let n = 0; n < nodes && missed < 0; n++) {
     if (st.ownNeed[n] <= rank[base + n]) continue
@@ -287,7 +302,7 @@ function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number
 function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number): void {
   const { table, nodes, rank } = c
   const base = i * nodes
-  c.results['monotonic-reads'].checkedReads += 1
+  c.counts['monotonic-reads'].checked += 1
   let seen = -1
   let earlier = -1
   for (let n = 0; n < nodes && seen < 0; n++) {
@@ -375,7 +390,7 @@ function checkMonotonicWrites(c: Checking, req: Requirements, i: number): void {
   const { rows, positionOf } = c.index
   const r = c.ranks.reads[i]
   const gaps = c.gapsOf(i)
-  c.results['monotonic-writes'].checkedReads += 1
+  c.counts['monotonic-writes'].checked += 1
   let found: [later: number, earlier: number] | undefined
   unmetRequirements(c, req, i, (q, n) => {
     const later = rows[q]
@@ -420,7 +435,7 @@ function missedEarlierOwn(c: Checking, i: number, later: number, n: number, gaps
 function checkWritesFollowReads(c: Checking, req: Requirements, i: number): void {
   const { table, nodes } = c
   const r = c.ranks.reads[i]
-  c.results['writes-follow-reads'].checkedReads += 1
+  c.counts['writes-follow-reads'].checked += 1
   let found: [write: number, missed: number, sessionRead: number] | undefined
   unmetRequirements(c, req, i, (q, n) => {
     found = [c.index.rows[q], c.firstUncovered(table.key[r], n, i), req.row[q * nodes + n]]

@@ -26,6 +26,12 @@ export type StalenessResult = {
   sinceLatest: Float64Array
 }
 
+/**
+ * k-staleness and the latest-write check of every analysed read (`ranks.reads`, ok reads
+ * with a decodable context), in one sweep: O(n log n) time in ops, five typed arrays of one
+ * entry per read (in shared memory, so a worker can write staleness.csv from them). k
+ * counts acknowledged writes; `sinceLatest` is in µs.
+ */
 export function computeStaleness(table: OpTable, index: WriteIndex, ranks: ReadRanks): StalenessResult {
   const { reads } = ranks
   const nodes = index.nodes

@@ -2,6 +2,7 @@
  * `summary.json`, the machine-readable result of a run's analysis (its shape and how it is
  * built from the analysis); terminal-summary.ts prints it.
  */
+import type { ExitCode, JudgedCheck } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
 import type { Analysis, HistoryFacts } from './analysis.ts'
 import type { PhaseAvailability } from './availability.ts'
@@ -10,28 +11,32 @@ import type { SiblingSummary, StalenessSummary } from './distributions.ts'
 import type { ResolvedExample } from './examples.ts'
 import type { DropRate, NemesisPeriod } from './faults.ts'
 import type { LatencyRow } from './latency.ts'
-import type { LostWrites } from './lost-writes.ts'
-import type { ExitCode, GuaranteeResult } from './verdict.ts'
+import type { LostWriteTally } from './lost-writes.ts'
 import type { Visibility } from './visibility.ts'
 
-/** The shape of `summary.json` (format 1). */
+/**
+ * The shape of `summary.json`. Format 2: the verdict lists `checks` (the checker contract's
+ * results with `promised`, `why` and `status`) where format 1 had `guarantees`; the
+ * lost-write and convergence details no longer repeat the counts their checks carry.
+ */
 export type RunSummary = {
-  format: 1
+  format: 2
   /** The run folder's name. */
   name: string
   generatedAt: string
   run: RunInfo | null
   exitCode: ExitCode
-  verdict: { reason: string; guarantees: GuaranteeResult<ResolvedExample>[] }
+  verdict: { reason: string; checks: JudgedCheck<ResolvedExample>[] }
   history: HistoryFacts & { completed: boolean; interrupted: boolean; endReason: string | null }
   availability: PhaseAvailability[]
   latency: LatencyRow[]
   staleness: StalenessSummary
   visibility: Visibility
   siblings: SiblingSummary
-  /** Details of the lost-write check; its examples are in the verdict. */
-  lostWrites: Omit<Extract<LostWrites, { checked: true }>, 'examples'> | Extract<LostWrites, { checked: false }>
-  convergence: Omit<Convergence, 'examples'>
+  /** How the writes judged by `no-lost-writes` ended; null when it could not run (its check in the verdict says why). */
+  lostWrites: LostWriteTally | null
+  /** Convergence after the final heal; the `final-reads-agree` check is in the verdict. */
+  convergence: Omit<Convergence, 'check'>
   nemesis: NemesisPeriod[]
   drops: DropRate | null
   /** Files written next to history.jsonl. */
@@ -41,23 +46,23 @@ export type RunSummary = {
   timings: Record<string, number>
 }
 
+/** The summary of an analysis; `checks` are the verdict's, with their examples resolved. */
 export function buildSummary(
   name: string,
   analysis: Analysis,
-  guarantees: GuaranteeResult<ResolvedExample>[],
+  checks: JudgedCheck<ResolvedExample>[],
   files: string[],
   analysisSeconds: number,
 ): RunSummary {
-  const { lostWrites, convergence, end } = analysis
-  const { examples: _lostExamples, ...lostDetails } = lostWrites.checked ? lostWrites : { ...lostWrites, examples: [] }
-  const { examples: _convergenceExamples, ...convergenceDetails } = convergence
+  const { convergence, end } = analysis
+  const { check: _final, ...convergenceDetails } = convergence
   return {
-    format: 1,
+    format: 2,
     name,
     generatedAt: new Date().toISOString(),
     run: analysis.run ?? null,
     exitCode: analysis.verdict.exitCode,
-    verdict: { reason: analysis.verdict.reason, guarantees },
+    verdict: { reason: analysis.verdict.reason, checks },
     history: {
       ...analysis.history,
       completed: end?.completed ?? false,
@@ -69,7 +74,7 @@ export function buildSummary(
     staleness: analysis.stalenessSummary,
     visibility: analysis.visibility,
     siblings: analysis.siblings,
-    lostWrites: lostDetails as RunSummary['lostWrites'],
+    lostWrites: analysis.lostWrites.tally,
     convergence: convergenceDetails,
     nemesis: analysis.periods,
     drops: analysis.drops,

@@ -16,6 +16,26 @@ function textTable(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)]
 }
 
+/** The verdict table, then why each unknown check is unknown, and one example of each violation or anomaly. */
+function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
+  const out = textTable(
+    ['check', 'promised', 'result', 'violations', 'checked'],
+    checks.map((c) => [
+      c.name,
+      c.promised ? 'yes' : 'no',
+      c.status,
+      count(c.violations),
+      c.valid === 'unknown' && c.checked === 0 ? '-' : `${count(c.checked)} ${c.checkedWhat}`,
+    ]),
+  )
+  for (const c of checks) {
+    if (c.valid === 'unknown') out.push(`  ${c.name} unknown: ${c.reason}`)
+    const example = c.examples[0]
+    if (example && c.status !== 'ok') out.push(`  e.g. ${c.name}: ${example.summary}`)
+  }
+  return out
+}
+
 /** The terminal summary of a run: configuration, availability, latency, staleness, verdict. */
 export function terminalSummary(summary: RunSummary, runDir: string): string {
   const out: string[] = []
@@ -76,23 +96,7 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
       (summary.drops ? `; drops: ${pct(summary.drops.achievedRate)} achieved (asked ${pct(summary.drops.probability)})` : ''),
   )
   out.push('')
-  out.push(
-    ...textTable(
-      ['guarantee', 'promised', 'result', 'violations', 'checked'],
-      summary.verdict.guarantees.map((g) => [
-        g.guarantee,
-        g.promised ? 'yes' : 'no',
-        g.status,
-        count(g.violations),
-        g.status === 'not-checked' ? '-' : `${count(g.checked)} ${g.checkedWhat}`,
-      ]),
-    ),
-  )
-  for (const g of summary.verdict.guarantees) {
-    const example = g.examples[0]
-    if (example && (g.status === 'violated' || g.status === 'inconclusive' || g.status === 'anomaly'))
-      out.push(`  e.g. ${g.guarantee}: ${example.summary}`)
-  }
+  out.push(...verdictLines(summary.verdict.checks))
   out.push('')
   out.push(`exit ${summary.exitCode}: ${summary.verdict.reason}`)
   return out.join('\n')

@@ -1,12 +1,16 @@
 /**
  * The verdict and exit code: what each configuration promises, 1 only for a promised
  * guarantee broken (the same lost write fails dvv and is an expected anomaly under lww),
- * 2 for a run that could not complete or whose promises could not be checked, and doubt
- * (no convergence) never failing a run.
+ * 2 for a run that could not complete or whose promises could not be decided (not checked,
+ * or a violation under doubt: no convergence), and the composition itself on every
+ * combination of validity and promise.
  */
 import { test } from '@japa/runner'
+import { decided, undecided, type CheckPromise, type CheckResult } from '../common/contracts/checker.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
 import type { Analysis } from './analysis.ts'
-import { promisedGuarantees, type Guarantee } from './verdict.ts'
+import { GUARANTEES, promisedGuarantees, type Guarantee } from './promises.ts'
+import { decideVerdict } from './verdict.ts'
 import { buildSummary } from './summary.ts'
 import { terminalSummary } from './terminal-summary.ts'
 import { analyseBuilt } from './testing/analyse.ts'
@@ -30,19 +34,20 @@ function staleOwnRead(config: BuilderConfig): HistoryBuilder {
   return h
 }
 
-const status = (a: Analysis, g: Guarantee) => a.verdict.guarantees.find((r) => r.guarantee === g)?.status
+const status = (a: Analysis, g: Guarantee) => a.verdict.checks.find((c) => c.name === g)?.status
+const promised = (run: RunInfo, g: Guarantee): boolean | undefined => promisedGuarantees(run).find((p) => p.name === g)?.promised
 
 test.group('verdict: promised guarantees', () => {
   test('dvv promises no lost writes; lww and vv do not', ({ assert }) => {
     const run = new HistoryBuilder().run
-    assert.isTrue(promisedGuarantees({ ...run, versioning: 'dvv' })['no-lost-writes'].promised)
-    assert.isFalse(promisedGuarantees({ ...run, versioning: 'lww' })['no-lost-writes'].promised)
-    assert.isFalse(promisedGuarantees({ ...run, versioning: 'vv' })['no-lost-writes'].promised)
+    assert.isTrue(promised({ ...run, versioning: 'dvv' }, 'no-lost-writes'))
+    assert.isFalse(promised({ ...run, versioning: 'lww' }, 'no-lost-writes'))
+    assert.isFalse(promised({ ...run, versioning: 'vv' }, 'no-lost-writes'))
   })
 
   test('read-your-writes only with dvv, strict quorums and R + W > N', ({ assert }) => {
     const run = new HistoryBuilder().run
-    const ryw = (over: Partial<typeof run>) => promisedGuarantees({ ...run, ...over })['read-your-writes'].promised
+    const ryw = (over: Partial<typeof run>) => promised({ ...run, ...over }, 'read-your-writes')
     assert.isTrue(ryw({ versioning: 'dvv', strict: true, n: 3, r: 2, w: 2 }))
     assert.isFalse(ryw({ versioning: 'dvv', strict: false, n: 3, r: 2, w: 2 }))
     assert.isFalse(ryw({ versioning: 'dvv', strict: true, n: 3, r: 1, w: 2 }))
@@ -50,10 +55,29 @@ test.group('verdict: promised guarantees', () => {
   })
 
   test('monotonic reads, monotonic writes and writes-follow-reads are never promised', ({ assert }) => {
-    const promises = promisedGuarantees(new HistoryBuilder().run)
-    for (const g of ['monotonic-reads', 'monotonic-writes', 'writes-follow-reads'] as const) assert.isFalse(promises[g].promised, g)
-    assert.isTrue(promises['no-phantom-values'].promised)
-    assert.isTrue(promises['final-reads-agree'].promised)
+    const run = new HistoryBuilder().run
+    for (const g of ['monotonic-reads', 'monotonic-writes', 'writes-follow-reads'] as const) assert.isFalse(promised(run, g), g)
+    assert.isTrue(promised(run, 'no-phantom-values'))
+    assert.isTrue(promised(run, 'final-reads-agree'))
+  })
+
+  test('without a run record nothing is promised', ({ assert }) => {
+    const promises = promisedGuarantees(undefined)
+    assert.deepEqual(
+      promises.map((p) => p.name),
+      [...GUARANTEES],
+    )
+    for (const p of promises) assert.isFalse(p.promised, p.name)
+  })
+
+  test('every check the analysis runs is one the promises name, in the same order', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    const a = await analyseBuilt(h.end())
+    assert.deepEqual(
+      a.verdict.checks.map((c) => c.name),
+      [...GUARANTEES],
+    )
   })
 })
 
@@ -95,13 +119,10 @@ test.group('verdict: exit codes', () => {
     h.converged(false, 10, 1100)
     for (const node of ['n1', 'n2', 'n3']) h.get({ process: 5, node, type: 'info', phase: 'final', at: [1200, 1201] })
     const a = await analyseBuilt(h.end())
-    assert.equal(status(a, 'no-lost-writes'), 'not-checked')
-    assert.equal(status(a, 'final-reads-agree'), 'not-checked')
+    assert.equal(status(a, 'no-lost-writes'), 'unknown')
+    assert.equal(status(a, 'final-reads-agree'), 'unknown')
     assert.equal(a.verdict.exitCode, 2)
-    assert.match(
-      a.verdict.reason,
-      /^promised guarantees not checked: no-lost-writes \(the history has no ok final read\), final-reads-agree/,
-    )
+    assert.match(a.verdict.reason, /^promised guarantees undecided: no-lost-writes \(the history has no ok final read\), final-reads-agree/)
     assert.notInclude(a.verdict.reason, 'no promised guarantee violated')
   })
 
@@ -111,10 +132,7 @@ test.group('verdict: exit codes', () => {
     h.get({ process: 0, context: {}, at: [20, 21] })
     const a = await analyseBuilt(h.end())
     assert.equal(a.verdict.exitCode, 1)
-    assert.match(
-      a.verdict.reason,
-      /violated: read-your-writes \(1\); promised guarantees not checked: no-lost-writes .*, final-reads-agree/,
-    )
+    assert.match(a.verdict.reason, /violated: read-your-writes \(1\); promised guarantees undecided: no-lost-writes .*, final-reads-agree/)
   })
 
   test('a guarantee with nothing to check stays ok, and the summary shows it checked 0', async ({ assert }) => {
@@ -123,14 +141,14 @@ test.group('verdict: exit codes', () => {
     h.converged(true, 5, 30)
     h.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
     const a = await analyseBuilt(h.end())
-    const ryw = a.verdict.guarantees.find((g) => g.guarantee === 'read-your-writes')
-    assert.deepInclude(ryw, { promised: true, status: 'ok', checked: 0 })
+    const ryw = a.verdict.checks.find((c) => c.name === 'read-your-writes')
+    assert.deepInclude(ryw, { promised: true, valid: true, status: 'ok', checked: 0 })
     assert.equal(a.verdict.exitCode, 0)
     const printed = terminalSummary(
       buildSummary(
         'run',
         a,
-        a.verdict.guarantees.map((g) => ({ ...g, examples: [] })),
+        a.verdict.checks.map((c) => ({ ...c, examples: [] })),
         [],
         0,
       ),
@@ -147,13 +165,20 @@ test.group('verdict: exit codes', () => {
     h.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
     const a = await analyseBuilt(h.end())
     assert.equal(a.verdict.exitCode, 0)
-    assert.deepEqual([...new Set(a.verdict.guarantees.map((g) => g.status))], ['ok'])
+    assert.deepEqual([...new Set(a.verdict.checks.map((c) => c.status))], ['ok'])
   })
 
-  test('without convergence a dvv loss is inconclusive (exit 0); disagreeing final reads after convergence fail', async ({ assert }) => {
+  test('without convergence a loss is unknown: exit 2 under dvv, 0 under lww; disagreeing final reads after convergence fail', async ({
+    assert,
+  }) => {
     const unconverged = await analyseBuilt(lostWrite({}).converged(false, 60_000, 40).end())
-    assert.equal(status(unconverged, 'no-lost-writes'), 'inconclusive')
-    assert.equal(unconverged.verdict.exitCode, 0)
+    assert.equal(status(unconverged, 'no-lost-writes'), 'unknown')
+    assert.equal(unconverged.verdict.exitCode, 2)
+    assert.match(unconverged.verdict.reason, /^promised guarantee undecided: no-lost-writes \(the cluster did not converge/)
+    const lww = await analyseBuilt(lostWrite({ versioning: 'lww' }).converged(false, 60_000, 40).end())
+    assert.equal(status(lww, 'no-lost-writes'), 'unknown')
+    assert.equal(lww.verdict.exitCode, 0)
+    assert.match(lww.verdict.reason, /found \(not promised\): no-lost-writes/)
 
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
@@ -163,5 +188,51 @@ test.group('verdict: exit codes', () => {
     const disagree = await analyseBuilt(h.end())
     assert.equal(status(disagree, 'final-reads-agree'), 'violated')
     assert.equal(disagree.verdict.exitCode, 1)
+  })
+})
+
+/** A decided check of the given validity: 'unknown' with a reason, false with one violation. */
+function result(name: string, valid: boolean | 'unknown'): CheckResult {
+  const counts = { name, kind: 'guarantee' as const, checked: 1, checkedWhat: 'reads', examples: [] }
+  if (valid === 'unknown') return undecided(counts, 'no way to tell')
+  return decided({ ...counts, violations: valid ? 0 : 1 })
+}
+
+test.group('verdict: composition', () => {
+  const promise = (name: string, promised: boolean): CheckPromise => ({ name, promised, why: promised ? 'promised' : 'not promised' })
+
+  test('{title}')
+    .with([
+      { title: 'promised and valid: exit 0, ok', promised: true, valid: true, exitCode: 0, status: 'ok' },
+      { title: 'promised and invalid: exit 1, violated', promised: true, valid: false, exitCode: 1, status: 'violated' },
+      { title: 'promised and unknown: exit 2, unknown', promised: true, valid: 'unknown', exitCode: 2, status: 'unknown' },
+      { title: 'not promised, invalid: exit 0, anomaly', promised: false, valid: false, exitCode: 0, status: 'anomaly' },
+      { title: 'not promised, unknown: exit 0, unknown', promised: false, valid: 'unknown', exitCode: 0, status: 'unknown' },
+    ] as const)
+    .run(({ assert }, row) => {
+      const verdict = decideVerdict({ checks: [result('x', row.valid)], promises: [promise('x', row.promised)], incomplete: null })
+      assert.equal(verdict.exitCode, row.exitCode)
+      assert.deepInclude(verdict.checks[0], { name: 'x', promised: row.promised, status: row.status })
+    })
+
+  test('a check no promise names is not promised; a promised check no checker reported is undecided (exit 2)', ({ assert }) => {
+    const unnamed = decideVerdict({ checks: [result('extra', false)], promises: [], incomplete: null })
+    assert.equal(unnamed.exitCode, 0)
+    assert.deepInclude(unnamed.checks[0], { promised: false, status: 'anomaly' })
+    const missing = decideVerdict({ checks: [], promises: [promise('linearizable', true)], incomplete: null })
+    assert.equal(missing.exitCode, 2)
+    assert.equal(missing.reason, 'promised guarantee undecided: linearizable (no checker reported it)')
+  })
+
+  test('a violation outranks an unknown, and an incomplete run outranks both', ({ assert }) => {
+    const checks = [result('a', false), result('b', 'unknown'), result('c', true)]
+    const promises = [promise('a', true), promise('b', true), promise('c', true)]
+    const both = decideVerdict({ checks, promises, incomplete: null })
+    assert.equal(both.exitCode, 1)
+    assert.equal(both.reason, 'promised guarantee violated: a (1); promised guarantee undecided: b (no way to tell)')
+    const incomplete = decideVerdict({ checks, promises, incomplete: 'the run did not complete' })
+    assert.equal(incomplete.exitCode, 2)
+    assert.equal(incomplete.reason, 'the run did not complete')
+    assert.lengthOf(incomplete.checks, 3, 'every result is still reported')
   })
 })

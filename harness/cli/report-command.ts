@@ -15,7 +15,7 @@ export function reportCommand() {
     )
     .action(async (runDir: string, flags: Flags) => {
       const report = await reportRun(runDir, { quiet: flags.quiet, workers: flags.workers })
-      // 0: no promised guarantee violated; 1: one was; 2: the run (or its history) is incomplete.
+      // 0: every promised check valid; 1: one invalid; 2: the run (or its history) is incomplete, or a promised check is unknown.
       process.exitCode = report.exitCode
     })
 }

@@ -5,7 +5,7 @@
  */
 import { html } from 'hono/html'
 import { ms, num, pct } from '../format.ts'
-import type { MatrixRow } from '../matrix.ts'
+import type { MatrixRow } from '../matrix-rows.ts'
 import { htmlPage } from './page-shell.ts'
 
 type Metric = {

@@ -1,480 +1,594 @@
+// @ts-check
 /*
- * The HTML report's page script (inlined into index.html, runs in the browser, no network).
- * It reads the report data from the JSON script block and builds the page with DOM calls
- * only: every stored value (keys, values, errors, names) is set as textContent, never
- * parsed as HTML. Charts are uPlot (canvas), inlined next to this script.
+ * The HTML report's page script (inlined into index.html as a module script, runs in the
+ * browser, no network). It reads the report data from the JSON script block and builds the
+ * page with DOM calls only: every stored value (keys, values, errors, names) is set as
+ * textContent, never parsed as HTML. Charts are uPlot (canvas), inlined before this script.
+ * Type-checked against the report data contract (`npm run typecheck`, reports/html/tsconfig.json).
  */
-;(() => {
-  const data = JSON.parse(document.getElementById('report-data').textContent)
-  const summary = data.summary
-  const charts = data.charts
-  const uPlot = window.uPlot
 
-  const COLORS = { ok: '#2e7d32', fail: '#c62828', info: '#ef8f00', p50: '#1565c0', p90: '#6a1b9a', p99: '#c62828', max: '#555' }
-  const NODE_COLORS = ['#1565c0', '#2e7d32', '#c62828', '#ef8f00', '#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#558b2f', '#283593']
-  const FAULT_FILL = 'rgba(198, 40, 40, 0.10)'
+/** @typedef {import('./report-page.ts').ReportPageData} ReportPageData */
+/** @typedef {ReportPageData['summary']} Summary */
+/** @typedef {ReportPageData['charts']} Charts */
+/** @typedef {Summary['verdict']['checks'][number]} Check */
+/** @typedef {import('./chart-data.ts').ChartData['kHistogram']} Histogram */
+/** @typedef {Omit<uPlot.Options, 'width' | 'height'>} ChartOptions */
+/** @typedef {string | number | Node | null | undefined} Cell */
 
-  // ---- DOM helpers: text only ----
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag)
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined) continue
-      if (name === 'text') node.textContent = value
-      else if (name === 'class') node.className = value
-      else node.setAttribute(name, value)
-    }
-    for (const child of children || []) if (child !== null && child !== undefined) node.appendChild(child)
-    return node
+const COLORS = { ok: '#2e7d32', fail: '#c62828', info: '#ef8f00', p50: '#1565c0', p90: '#6a1b9a', p99: '#c62828', max: '#555' }
+const NODE_COLORS = ['#1565c0', '#2e7d32', '#c62828', '#ef8f00', '#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#558b2f', '#283593']
+const FAULT_FILL = 'rgba(198, 40, 40, 0.10)'
+const CHART_HEIGHT = 280
+
+// ---- DOM helpers: text only ----
+
+/**
+ * An element with attributes (`text` sets textContent, `class` the class name; null and
+ * undefined are left out) and children.
+ * @param {string} tag
+ * @param {Record<string, string | null | undefined>} [attrs]
+ * @param {(Node | null | undefined)[]} [children]
+ * @returns {HTMLElement}
+ */
+function el(tag, attrs, children) {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined) continue
+    if (name === 'text') node.textContent = value
+    else if (name === 'class') node.className = value
+    else node.setAttribute(name, value)
   }
-  const text = (value) => document.createTextNode(String(value))
-  function table(header, rows, className) {
-    return el('table', { class: className || '' }, [
-      el('thead', {}, [
+  for (const child of children || []) if (child !== null && child !== undefined) node.appendChild(child)
+  return node
+}
+
+/** @param {string | number} value */
+const text = (value) => document.createTextNode(String(value))
+
+/**
+ * @param {string[]} header
+ * @param {Cell[][]} rows
+ * @param {string} [className]
+ */
+function table(header, rows, className) {
+  return el('table', { class: className || '' }, [
+    el('thead', {}, [
+      el(
+        'tr',
+        {},
+        header.map((h) => el('th', { text: h })),
+      ),
+    ]),
+    el(
+      'tbody',
+      {},
+      rows.map((row) =>
         el(
           'tr',
           {},
-          header.map((h) => el('th', { text: h })),
-        ),
-      ]),
-      el(
-        'tbody',
-        {},
-        rows.map((row) =>
-          el(
-            'tr',
-            {},
-            row.map((cell) =>
-              cell instanceof Node ? el('td', {}, [cell]) : el('td', { text: cell === null || cell === undefined ? '–' : String(cell) }),
-            ),
+          row.map((cell) =>
+            cell instanceof Node ? el('td', {}, [cell]) : el('td', { text: cell === null || cell === undefined ? '–' : String(cell) }),
           ),
         ),
       ),
-    ])
-  }
-  function section(title, id, children, note) {
-    return el('section', { id }, [el('h2', { text: title }), note ? el('p', { class: 'note', text: note }) : null, ...children])
-  }
-  const fmt = {
-    count: (x) => (x === null || x === undefined ? '–' : Number(x).toLocaleString('en-US')),
-    ms: (x) => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3)),
-    pct: (x) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`),
-    num: (x, d) => (x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(d === undefined ? 2 : d)),
-  }
+    ),
+  ])
+}
 
-  // ---- charts ----
-  const made = []
-  function faultShading() {
-    return {
-      hooks: {
-        drawClear: [
-          (u) => {
-            const ctx = u.ctx
-            ctx.save()
-            ctx.fillStyle = FAULT_FILL
-            for (const p of charts.periods) {
-              const x0 = Math.max(u.bbox.left, u.valToPos(p.startS, 'x', true))
-              const x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(p.stopS, 'x', true))
-              if (x1 > x0) ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height)
-            }
-            ctx.restore()
-          },
-        ],
-      },
-    }
-  }
-  function chart(id, title, note, options, columns, points) {
-    const holder = el('div', { class: 'chart', id, 'data-points': String(points) })
-    const figure = el('figure', {}, [el('figcaption', { text: title }), note ? el('p', { class: 'note', text: note }) : null, holder])
-    made.push({ holder, options, columns })
-    return figure
-  }
-  function renderCharts() {
-    for (const c of made) {
-      const width = Math.max(320, c.holder.clientWidth || 800)
-      c.plot = new uPlot(Object.assign({ width, height: 280 }, c.options), c.columns, c.holder)
-    }
-    let pending = 0
-    window.addEventListener('resize', () => {
-      cancelAnimationFrame(pending)
-      pending = requestAnimationFrame(() => {
-        for (const c of made) c.plot.setSize({ width: Math.max(320, c.holder.clientWidth), height: 280 })
-      })
-    })
-  }
-  const secondsAxis = { label: 's since start', stroke: '#333' }
-  const timeScale = { x: { time: false } }
-  function line(label, stroke, extra) {
-    return Object.assign({ label, stroke, width: 1.5, spanGaps: false, points: { show: false } }, extra || {})
-  }
-  function dots(label, color) {
-    return { label, stroke: color, fill: color, paths: () => null, points: { show: true, size: 3, width: 0, fill: color, stroke: color } }
-  }
-  function bars(label, color) {
-    return { label, stroke: color, fill: `${color}aa`, width: 1, paths: uPlot.paths.bars({ size: [0.8, 60] }), points: { show: false } }
-  }
-  function histogramChart(id, title, note, bins, label) {
-    const labels = bins.map((b) => (b.from === b.to ? String(b.from) : `${b.from}–${b.to}`))
-    const options = {
-      scales: {
-        x: { time: false, range: [-0.5, Math.max(0.5, bins.length - 0.5)] },
-        y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] },
-      },
-      axes: [
-        { label, values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')) },
-        { label: 'reads', size: 70 },
+/**
+ * @param {string} title
+ * @param {string} id
+ * @param {(Node | null)[]} children
+ * @param {string} [note]
+ */
+function section(title, id, children, note) {
+  return el('section', { id }, [el('h2', { text: title }), note ? el('p', { class: 'note', text: note }) : null, ...children])
+}
+
+/** Number formats; null and undefined show as a dash. */
+const fmt = {
+  /** @param {number | null | undefined} x */
+  count: (x) => (x === null || x === undefined ? '–' : Number(x).toLocaleString('en-US')),
+  /** @param {number | null | undefined} x milliseconds */
+  ms: (x) => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3)),
+  /** @param {number | null | undefined} x a fraction */
+  pct: (x) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`),
+  /** @param {number | null | undefined} x @param {number} [d] decimals */
+  num: (x, d) => (x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(d === undefined ? 2 : d)),
+}
+
+// ---- charts ----
+
+/** @type {{ holder: HTMLElement, options: ChartOptions, columns: uPlot.AlignedData, plot?: uPlot }[]} */
+const made = []
+
+/**
+ * A uPlot plugin shading the fault periods behind a time chart.
+ * @param {Charts['periods']} periods
+ * @returns {uPlot.Plugin}
+ */
+function faultShading(periods) {
+  return {
+    hooks: {
+      drawClear: [
+        (u) => {
+          const ctx = u.ctx
+          ctx.save()
+          ctx.fillStyle = FAULT_FILL
+          for (const p of periods) {
+            const x0 = Math.max(u.bbox.left, u.valToPos(p.startS, 'x', true))
+            const x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(p.stopS, 'x', true))
+            if (x1 > x0) ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height)
+          }
+          ctx.restore()
+        },
       ],
-      series: [{ label, value: (_u, i) => (i === null ? '–' : labels[i]) }, bars('reads', '#1565c0')],
-    }
-    return chart(id, title, note, options, [bins.map((_, i) => i), bins.map((b) => b.count)], bins.length)
+    },
   }
+}
 
-  // ---- page ----
+/**
+ * A chart's figure; the chart itself is drawn by renderCharts once the page is laid out.
+ * @param {string} id
+ * @param {string} title
+ * @param {string | null} note
+ * @param {ChartOptions} options
+ * @param {uPlot.AlignedData} columns
+ * @param {number} points how many points it draws (the browser test reads it)
+ */
+function chart(id, title, note, options, columns, points) {
+  const holder = el('div', { class: 'chart', id, 'data-points': String(points) })
+  const figure = el('figure', {}, [el('figcaption', { text: title }), note ? el('p', { class: 'note', text: note }) : null, holder])
+  made.push({ holder, options, columns })
+  return figure
+}
+
+function renderCharts() {
+  for (const c of made) {
+    const width = Math.max(320, c.holder.clientWidth || 800)
+    c.plot = new uPlot({ width, height: CHART_HEIGHT, ...c.options }, c.columns, c.holder)
+  }
+  let pending = 0
+  window.addEventListener('resize', () => {
+    cancelAnimationFrame(pending)
+    pending = requestAnimationFrame(() => {
+      for (const c of made) c.plot?.setSize({ width: Math.max(320, c.holder.clientWidth), height: CHART_HEIGHT })
+    })
+  })
+}
+
+/** @type {uPlot.Axis} */
+const secondsAxis = { label: 's since start', stroke: '#333' }
+/** @type {uPlot.Scales} */
+const timeScale = { x: { time: false } }
+
+/**
+ * @param {string} label
+ * @param {string} stroke
+ * @param {uPlot.Series} [extra]
+ * @returns {uPlot.Series}
+ */
+function line(label, stroke, extra) {
+  return { label, stroke, width: 1.5, spanGaps: false, points: { show: false }, ...extra }
+}
+
+/**
+ * @param {string} label
+ * @param {string} color
+ * @returns {uPlot.Series}
+ */
+function dots(label, color) {
+  return { label, stroke: color, fill: color, paths: () => null, points: { show: true, size: 3, width: 0, fill: color, stroke: color } }
+}
+
+/**
+ * @param {string} label
+ * @param {string} color
+ * @returns {uPlot.Series}
+ */
+function bars(label, color) {
+  const paths = uPlot.paths.bars?.({ size: [0.8, 60] })
+  return { label, stroke: color, fill: `${color}aa`, width: 1, paths, points: { show: false } }
+}
+
+/**
+ * @param {string} id
+ * @param {string} title
+ * @param {string | null} note
+ * @param {Histogram} bins
+ * @param {string} label
+ */
+function histogramChart(id, title, note, bins, label) {
+  const labels = bins.map((b) => (b.from === b.to ? String(b.from) : `${b.from}–${b.to}`))
+  /** @type {ChartOptions} */
+  const options = {
+    scales: {
+      x: { time: false, range: [-0.5, Math.max(0.5, bins.length - 0.5)] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] },
+    },
+    axes: [
+      { label, values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')) },
+      { label: 'reads', size: 70 },
+    ],
+    series: [{ label, value: (_u, i) => (i === null ? '–' : labels[i]) }, bars('reads', '#1565c0')],
+  }
+  return chart(id, title, note, options, [bins.map((_, i) => i), bins.map((b) => b.count)], bins.length)
+}
+
+// ---- page sections ----
+
+/** @param {Summary} summary */
+function header(summary) {
   const run = summary.run
-  document.title = `quorumlab · ${summary.name}`
-  const root = document.getElementById('app')
   const exitClass = summary.exitCode === 0 ? 'pass' : summary.exitCode === 1 ? 'fail' : 'incomplete'
   const exitText =
     summary.exitCode === 0
       ? 'exit 0 · no promised guarantee violated'
       : summary.exitCode === 1
         ? 'exit 1 · promised guarantee violated'
-        : 'exit 2 · run incomplete or not checkable'
-  root.appendChild(
-    el('header', {}, [
-      el('h1', {}, [text('quorumlab · '), el('span', { text: summary.name })]),
-      el('p', { class: `badge ${exitClass}`, text: exitText }),
-      el('p', { class: 'reason', text: summary.verdict.reason }),
-      run
-        ? el('p', {
-            class: 'config',
-            text: `${run.workload.name} (${run.workload.kind}, ${run.workload.keys} keys) · ${run.versioning} · N=${run.n} R=${run.r} W=${run.w} ${run.strict ? 'strict' : 'sloppy'} · nemesis ${run.nemeses.join(' + ') || 'none'} · ${run.timeS} s at ${run.rate || 'closed-loop'} ops/s, ${run.concurrency} clients · seed ${run.seed} · nodes ${run.nodes.join(', ')}`,
-          })
-        : el('p', { class: 'config', text: 'no run record in the history' }),
-      el('p', {
-        class: 'config',
-        text: `${fmt.count(summary.history.ops)} ops · ${summary.history.completed ? 'run completed' : 'run did not complete'}${summary.history.malformed ? ` · ${fmt.count(summary.history.malformed)} malformed lines skipped` : ''} · analysed in ${summary.analysisSeconds.toFixed(2)} s`,
-      }),
-    ]),
-  )
-
-  // Verdict, with examples of each violation.
-  const STATUS_TEXT = {
-    ok: 'ok',
-    violated: 'VIOLATED',
-    anomaly: 'anomaly found',
-    inconclusive: 'inconclusive',
-    'not-checked': 'not checked',
-  }
-  const verdictRows = summary.verdict.guarantees.map((g) => [
-    g.guarantee,
-    g.promised ? 'yes' : 'no',
-    el('span', { class: `status ${g.status}`, text: STATUS_TEXT[g.status] || g.status }),
-    fmt.count(g.violations),
-    g.status === 'not-checked' ? '–' : `${fmt.count(g.checked)} ${g.checkedWhat}`,
-    g.note ? `${g.why} — ${g.note}` : g.why,
+        : 'exit 2 · run incomplete or a promised guarantee undecided'
+  return el('header', {}, [
+    el('h1', {}, [text('quorumlab · '), el('span', { text: summary.name })]),
+    el('p', { class: `badge ${exitClass}`, text: exitText }),
+    el('p', { class: 'reason', text: summary.verdict.reason }),
+    run
+      ? el('p', {
+          class: 'config',
+          text: `${run.workload.name} (${run.workload.kind}, ${run.workload.keys} keys) · ${run.versioning} · N=${run.n} R=${run.r} W=${run.w} ${run.strict ? 'strict' : 'sloppy'} · nemesis ${run.nemeses.join(' + ') || 'none'} · ${run.timeS} s at ${run.rate || 'closed-loop'} ops/s, ${run.concurrency} clients · seed ${run.seed} · nodes ${run.nodes.join(', ')}`,
+        })
+      : el('p', { class: 'config', text: 'no run record in the history' }),
+    el('p', {
+      class: 'config',
+      text: `${fmt.count(summary.history.ops)} ops · ${summary.history.completed ? 'run completed' : 'run did not complete'}${summary.history.malformed ? ` · ${fmt.count(summary.history.malformed)} malformed lines skipped` : ''} · analysed in ${summary.analysisSeconds.toFixed(2)} s`,
+    }),
   ])
-  const exampleBlocks = summary.verdict.guarantees
-    .filter((g) => g.examples.length > 0)
-    .map((g) =>
-      el('details', { class: 'examples', open: g.status === 'violated' ? '' : null }, [
-        el('summary', {
-          text: `${g.guarantee}: ${g.examples.length} example${g.examples.length === 1 ? '' : 's'} of ${fmt.count(g.violations)}`,
-        }),
-        ...g.examples.map((e) =>
-          el('div', { class: 'example' }, [
-            el('p', { text: e.summary }),
-            table(
-              ['role', '#', 'process', 'op', 'type', 'key', 'node', 'phase', 'invoke ms', 'complete ms', 'dot', 'value', 'error'],
-              e.ops.map((o) => [
-                o.role,
-                o.index,
-                o.process,
-                o.f,
-                o.type,
-                o.key,
-                o.node,
-                o.phase,
-                fmt.ms(o.invokeMs),
-                fmt.ms(o.completeMs),
-                o.dot,
-                el('code', { text: o.value }),
-                o.error,
-              ]),
-              'ops',
-            ),
-          ]),
-        ),
-      ]),
-    )
-  root.appendChild(
-    section('Verdict', 'verdict', [
-      table(['guarantee', 'promised', 'result', 'violations', 'checked', 'why'], verdictRows, 'verdict'),
-      ...exampleBlocks,
-    ]),
-  )
+}
 
-  // Latency.
-  const s = charts.series
-  const shaded = faultShading()
-  root.appendChild(
-    section('Latency', 'latency', [
-      chart(
-        'chart-latency-scatter',
-        'Latency of every op (invoke to complete), log scale; fault periods shaded',
-        charts.scatter.drawn < charts.scatter.total
-          ? `Drawing ${fmt.count(charts.scatter.drawn)} of ${fmt.count(charts.scatter.total)} ops: one point per outcome per screen cell. Every number on this page uses all ops.`
-          : `${fmt.count(charts.scatter.total)} ops.`,
-        {
-          mode: 1,
-          plugins: [shaded],
-          scales: Object.assign({ y: { distr: 3 } }, timeScale),
-          axes: [secondsAxis, { label: 'ms', size: 70 }],
-          series: [{ label: 's' }, dots('ok', COLORS.ok), dots('fail', COLORS.fail), dots('info', COLORS.info)],
-          cursor: { points: { show: false } },
-        },
-        [charts.scatter.x, charts.scatter.ok, charts.scatter.fail, charts.scatter.info],
-        charts.scatter.drawn,
-      ),
-      chart(
-        'chart-latency-quantiles',
-        'Latency quantiles per second, from intended time (includes queueing: no coordinated omission), log scale',
-        null,
-        {
-          plugins: [faultShading()],
-          scales: Object.assign({ y: { distr: 3 } }, timeScale),
-          axes: [secondsAxis, { label: 'ms', size: 70 }],
-          series: [
-            { label: 's' },
-            line('p50', COLORS.p50),
-            line('p90', COLORS.p90),
-            line('p99', COLORS.p99),
-            line('max', COLORS.max, { dash: [4, 4] }),
-          ],
-        },
-        [s.second, s.p50, s.p90, s.p99, s.max],
-        s.second.length,
-      ),
-      table(
-        ['from', 'op', 'outcome', 'count', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
-        summary.latency
-          .filter((l) => l.phase === 'all')
-          .map((l) => [
-            l.from,
-            l.f,
-            l.outcome,
-            fmt.count(l.count),
-            fmt.ms(l.meanMs),
-            fmt.ms(l.p50Ms),
-            fmt.ms(l.p90Ms),
-            fmt.ms(l.p99Ms),
-            fmt.ms(l.p999Ms),
-            fmt.ms(l.maxMs),
-          ]),
-      ),
-      el('details', {}, [
-        el('summary', { text: 'per phase' }),
+/** @type {Record<Check['status'], string>} */
+const STATUS_TEXT = { ok: 'ok', violated: 'VIOLATED', anomaly: 'anomaly found', unknown: 'unknown' }
+
+/**
+ * A check's examples, with the ops of each quoted from the history.
+ * @param {Check} check
+ */
+function examplesOf(check) {
+  const open = check.status === 'violated' || (check.promised && check.status === 'unknown')
+  return el('details', { class: 'examples', open: open ? '' : null }, [
+    el('summary', {
+      text: `${check.name}: ${check.examples.length} example${check.examples.length === 1 ? '' : 's'} of ${fmt.count(check.violations)}`,
+    }),
+    ...check.examples.map((e) =>
+      el('div', { class: 'example' }, [
+        el('p', { text: e.summary }),
         table(
-          ['from', 'op', 'outcome', 'phase', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
-          summary.latency
-            .filter((l) => l.phase !== 'all')
-            .map((l) => [
-              l.from,
-              l.f,
-              l.outcome,
-              l.phase,
-              fmt.count(l.count),
-              fmt.ms(l.p50Ms),
-              fmt.ms(l.p90Ms),
-              fmt.ms(l.p99Ms),
-              fmt.ms(l.p999Ms),
-              fmt.ms(l.maxMs),
-            ]),
+          ['role', '#', 'process', 'op', 'type', 'key', 'node', 'phase', 'invoke ms', 'complete ms', 'dot', 'value', 'error'],
+          e.ops.map((o) => [
+            o.role,
+            o.index,
+            o.process,
+            o.f,
+            o.type,
+            o.key,
+            o.node,
+            o.phase,
+            fmt.ms(o.invokeMs),
+            fmt.ms(o.completeMs),
+            o.dot,
+            el('code', { text: o.value }),
+            o.error,
+          ]),
+          'ops',
         ),
       ]),
-    ]),
-  )
+    ),
+  ])
+}
 
-  // Throughput and availability.
-  root.appendChild(
-    section('Throughput and availability', 'throughput', [
-      chart(
-        'chart-throughput',
-        'Ops per second by outcome (by invoke time); fault periods shaded',
-        null,
-        {
-          plugins: [faultShading()],
-          scales: timeScale,
-          axes: [secondsAxis, { label: 'ops/s', size: 70 }],
-          series: [{ label: 's' }, line('ok', COLORS.ok), line('fail', COLORS.fail), line('info', COLORS.info)],
-        },
-        [s.second, s.ok, s.fail, s.info],
-        s.second.length,
+/** The verdict table (one row per check, promised or not), then examples of each violation. @param {Summary} summary */
+function verdictSection(summary) {
+  const checks = summary.verdict.checks
+  const rows = checks.map((c) => [
+    c.name,
+    c.promised ? 'yes' : 'no',
+    el('span', { class: `status ${c.status}`, text: STATUS_TEXT[c.status] || c.status }),
+    fmt.count(c.violations),
+    c.valid === 'unknown' && c.checked === 0 ? '–' : `${fmt.count(c.checked)} ${c.checkedWhat}`,
+    c.valid === 'unknown' ? `${c.why} — ${c.reason}` : c.why,
+  ])
+  return section('Verdict', 'verdict', [
+    table(['check', 'promised', 'result', 'violations', 'checked', 'why'], rows, 'verdict'),
+    ...checks.filter((c) => c.examples.length > 0).map(examplesOf),
+  ])
+}
+
+/**
+ * Latency rows of summary.latency as table cells.
+ * @param {Summary['latency']} rows
+ * @param {boolean} perPhase
+ * @returns {Cell[][]}
+ */
+function latencyRows(rows, perPhase) {
+  return rows.map((l) => [
+    l.from,
+    l.f,
+    l.outcome,
+    ...(perPhase ? [l.phase] : []),
+    fmt.count(l.count),
+    ...(perPhase ? [] : [fmt.ms(l.meanMs)]),
+    fmt.ms(l.p50Ms),
+    fmt.ms(l.p90Ms),
+    fmt.ms(l.p99Ms),
+    fmt.ms(l.p999Ms),
+    fmt.ms(l.maxMs),
+  ])
+}
+
+/** @param {Summary} summary @param {Charts} charts */
+function latencySection(summary, charts) {
+  const s = charts.series
+  const { scatter } = charts
+  return section('Latency', 'latency', [
+    chart(
+      'chart-latency-scatter',
+      'Latency of every op (invoke to complete), log scale; fault periods shaded',
+      scatter.drawn < scatter.total
+        ? `Drawing ${fmt.count(scatter.drawn)} of ${fmt.count(scatter.total)} ops: one point per outcome per screen cell. Every number on this page uses all ops.`
+        : `${fmt.count(scatter.total)} ops.`,
+      {
+        mode: 1,
+        plugins: [faultShading(charts.periods)],
+        scales: { y: { distr: 3 }, ...timeScale },
+        axes: [secondsAxis, { label: 'ms', size: 70 }],
+        series: [{ label: 's' }, dots('ok', COLORS.ok), dots('fail', COLORS.fail), dots('info', COLORS.info)],
+        cursor: { points: { show: false } },
+      },
+      [scatter.x, scatter.ok, scatter.fail, scatter.info],
+      scatter.drawn,
+    ),
+    chart(
+      'chart-latency-quantiles',
+      'Latency quantiles per second, from intended time (includes queueing: no coordinated omission), log scale',
+      null,
+      {
+        plugins: [faultShading(charts.periods)],
+        scales: { y: { distr: 3 }, ...timeScale },
+        axes: [secondsAxis, { label: 'ms', size: 70 }],
+        series: [
+          { label: 's' },
+          line('p50', COLORS.p50),
+          line('p90', COLORS.p90),
+          line('p99', COLORS.p99),
+          line('max', COLORS.max, { dash: [4, 4] }),
+        ],
+      },
+      [s.second, s.p50, s.p90, s.p99, s.max],
+      s.second.length,
+    ),
+    table(
+      ['from', 'op', 'outcome', 'count', 'mean ms', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
+      latencyRows(
+        summary.latency.filter((l) => l.phase === 'all'),
+        false,
       ),
+    ),
+    el('details', {}, [
+      el('summary', { text: 'per phase' }),
       table(
-        ['phase', 'ops', 'ok', 'fail', 'info', 'errors'],
-        summary.availability.map((a) => [
-          a.phase,
-          fmt.count(a.ops),
-          fmt.pct(a.okRate),
-          fmt.pct(a.failRate),
-          fmt.pct(a.infoRate),
-          Object.entries(a.errors)
-            .map(([e, n]) => `${e}: ${fmt.count(n)}`)
-            .join(', ') || '–',
-        ]),
+        ['from', 'op', 'outcome', 'phase', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
+        latencyRows(
+          summary.latency.filter((l) => l.phase !== 'all'),
+          true,
+        ),
       ),
     ]),
-  )
+  ])
+}
 
-  // Staleness.
+/** @param {Summary} summary @param {Charts} charts */
+function throughputSection(summary, charts) {
+  const s = charts.series
+  return section('Throughput and availability', 'throughput', [
+    chart(
+      'chart-throughput',
+      'Ops per second by outcome (by invoke time); fault periods shaded',
+      null,
+      {
+        plugins: [faultShading(charts.periods)],
+        scales: timeScale,
+        axes: [secondsAxis, { label: 'ops/s', size: 70 }],
+        series: [{ label: 's' }, line('ok', COLORS.ok), line('fail', COLORS.fail), line('info', COLORS.info)],
+      },
+      [s.second, s.ok, s.fail, s.info],
+      s.second.length,
+    ),
+    table(
+      ['phase', 'ops', 'ok', 'fail', 'info', 'errors'],
+      summary.availability.map((a) => [
+        a.phase,
+        fmt.count(a.ops),
+        fmt.pct(a.okRate),
+        fmt.pct(a.failRate),
+        fmt.pct(a.infoRate),
+        Object.entries(a.errors)
+          .map(([e, n]) => `${e}: ${fmt.count(n)}`)
+          .join(', ') || '–',
+      ]),
+    ),
+  ])
+}
+
+/** @param {Summary} summary @param {Charts} charts */
+function stalenessSection(summary, charts) {
+  const s = charts.series
   const st = summary.staleness
   const measured = `${st.phases.join(', ')} phases`
   const vis = charts.visibility.filter((b) => b.reads > 0)
   const visX = vis.map((b) => (b.toMs === null ? b.fromMs * 1.5 : b.fromMs === 0 ? b.toMs / 2 : Math.sqrt(b.fromMs * b.toMs)))
-  root.appendChild(
-    section(
-      'Staleness',
-      'staleness',
-      [
-        chart(
-          'chart-staleness',
-          'Stale reads per second (fraction, left) and mean k (right); fault periods shaded',
-          null,
-          {
-            plugins: [faultShading()],
-            scales: Object.assign({ y: { range: [0, 1] }, k: { range: (_u, _min, max) => [0, Math.max(1, max)] } }, timeScale),
-            axes: [
-              secondsAxis,
-              { label: 'stale fraction', size: 60 },
-              { scale: 'k', side: 1, label: 'mean k', grid: { show: false }, size: 60 },
-            ],
-            series: [{ label: 's' }, line('stale fraction', '#c62828'), line('mean k', '#1565c0', { scale: 'k' })],
-          },
-          [s.second, s.staleFraction, s.meanK],
-          s.second.length,
-        ),
-        chart(
-          'chart-visibility',
-          't-visibility: P(read saw the latest acknowledged write | ms since it was acknowledged), log scale',
-          `${fmt.count(summary.visibility.reads)} reads (${measured}) had an earlier acknowledged write to their key; ${fmt.pct(summary.visibility.reads ? summary.visibility.saw / summary.visibility.reads : null)} saw the latest one.`,
-          {
-            scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
-            axes: [{ label: 'ms since the latest write was acknowledged' }, { label: 'P(saw it)', size: 60 }],
-            series: [{ label: 'ms' }, line('P(saw)', '#1565c0', { points: { show: true, size: 5 } })],
-          },
-          [visX, vis.map((b) => b.probability)],
-          vis.length,
-        ),
-        histogramChart(
-          'chart-k-histogram',
-          `k-staleness of reads (acknowledged writes the read missed), ${measured}`,
-          null,
-          charts.kHistogram,
-          'k',
-        ),
-        table(
-          ['phase', 'reads', 'stale', 'mean k'],
-          st.byPhase
-            .map((p) => [p.phase, fmt.count(p.reads), fmt.pct(p.staleFraction), fmt.num(p.meanK)])
-            .concat([[`measured (${st.phases.join(', ')})`, fmt.count(st.reads), fmt.pct(st.staleFraction), fmt.num(st.meanK)]]),
-        ),
-      ],
-      `${fmt.pct(st.staleFraction)} of ${fmt.count(st.reads)} reads (${measured}) were stale; mean k ${fmt.num(st.meanK)}, p99 k ${fmt.num(st.p99K)}, max k ${fmt.num(st.maxK)}. The final reads after the heal are only in the per-phase table.` +
-        (st.readsWithoutContext ? ` ${fmt.count(st.readsWithoutContext)} ok reads had no usable context and are not counted.` : ''),
-    ),
-  )
-
-  // Siblings and load per node.
-  const sib = summary.siblings
-  root.appendChild(
-    section('Siblings', 'siblings', [
-      histogramChart(
-        'chart-sibling-histogram',
-        'Values per read (2+: concurrent writes kept as siblings)',
-        `${fmt.pct(sib.reads ? sib.readsWithSiblings / sib.reads : null)} of ${fmt.count(sib.reads)} reads returned siblings; max ${fmt.num(sib.max)}.`,
-        charts.siblingHistogram,
-        'values returned',
-      ),
-    ]),
-  )
-  root.appendChild(
-    section('Load per node', 'load', [
+  const note =
+    `${fmt.pct(st.staleFraction)} of ${fmt.count(st.reads)} reads (${measured}) were stale; mean k ${fmt.num(st.meanK)}, p99 k ${fmt.num(st.p99K)}, max k ${fmt.num(st.maxK)}. The final reads after the heal are only in the per-phase table.` +
+    (st.readsWithoutContext ? ` ${fmt.count(st.readsWithoutContext)} ok reads had no usable context and are not counted.` : '')
+  /** @type {Cell[][]} */
+  const rows = st.byPhase.map((p) => [p.phase, fmt.count(p.reads), fmt.pct(p.staleFraction), fmt.num(p.meanK)])
+  rows.push([`measured (${st.phases.join(', ')})`, fmt.count(st.reads), fmt.pct(st.staleFraction), fmt.num(st.meanK)])
+  const visibilityNote = `${fmt.count(summary.visibility.reads)} reads (${measured}) had an earlier acknowledged write to their key; ${fmt.pct(summary.visibility.reads ? summary.visibility.saw / summary.visibility.reads : null)} saw the latest one.`
+  return section(
+    'Staleness',
+    'staleness',
+    [
       chart(
-        'chart-node-load',
-        'Requests per second sent to each node; fault periods shaded',
+        'chart-staleness',
+        'Stale reads per second (fraction, left) and mean k (right); fault periods shaded',
         null,
         {
-          plugins: [faultShading()],
-          scales: timeScale,
-          axes: [secondsAxis, { label: 'requests/s', size: 70 }],
-          series: [{ label: 's' }].concat(charts.nodes.map((n, i) => line(n, NODE_COLORS[i % NODE_COLORS.length]))),
+          plugins: [faultShading(charts.periods)],
+          scales: { y: { range: [0, 1] }, k: { range: (_u, _min, max) => [0, Math.max(1, max)] }, ...timeScale },
+          axes: [
+            secondsAxis,
+            { label: 'stale fraction', size: 60 },
+            { scale: 'k', side: 1, label: 'mean k', grid: { show: false }, size: 60 },
+          ],
+          series: [{ label: 's' }, line('stale fraction', '#c62828'), line('mean k', '#1565c0', { scale: 'k' })],
         },
-        [s.second].concat(s.perNode),
-        s.second.length * charts.nodes.length,
+        [s.second, s.staleFraction, s.meanK],
+        s.second.length,
       ),
-      table(
-        ['node', 'requests sent', 'coordinated', 'ok', 'fail', 'info'],
-        charts.load.map((l) => [
-          l.node,
-          fmt.count(l.sent),
-          fmt.count(l.coordinated),
-          fmt.count(l.ok),
-          fmt.count(l.fail),
-          fmt.count(l.info),
-        ]),
+      chart(
+        'chart-visibility',
+        't-visibility: P(read saw the latest acknowledged write | ms since it was acknowledged), log scale',
+        visibilityNote,
+        {
+          scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
+          axes: [{ label: 'ms since the latest write was acknowledged' }, { label: 'P(saw it)', size: 60 }],
+          series: [{ label: 'ms' }, line('P(saw)', '#1565c0', { points: { show: true, size: 5 } })],
+        },
+        [visX, vis.map((b) => b.probability)],
+        vis.length,
       ),
-    ]),
+      histogramChart(
+        'chart-k-histogram',
+        `k-staleness of reads (acknowledged writes the read missed), ${measured}`,
+        null,
+        charts.kHistogram,
+        'k',
+      ),
+      table(['phase', 'reads', 'stale', 'mean k'], rows),
+    ],
+    note,
   )
+}
 
-  // Faults, writes, convergence, history.
+/** @param {Summary} summary @param {Charts} charts */
+function siblingsSection(summary, charts) {
+  const sib = summary.siblings
+  return section('Siblings', 'siblings', [
+    histogramChart(
+      'chart-sibling-histogram',
+      'Values per read (2+: concurrent writes kept as siblings)',
+      `${fmt.pct(sib.reads ? sib.readsWithSiblings / sib.reads : null)} of ${fmt.count(sib.reads)} reads returned siblings; max ${fmt.num(sib.max)}.`,
+      charts.siblingHistogram,
+      'values returned',
+    ),
+  ])
+}
+
+/** @param {Charts} charts */
+function loadSection(charts) {
+  const s = charts.series
+  return section('Load per node', 'load', [
+    chart(
+      'chart-node-load',
+      'Requests per second sent to each node; fault periods shaded',
+      null,
+      {
+        plugins: [faultShading(charts.periods)],
+        scales: timeScale,
+        axes: [secondsAxis, { label: 'requests/s', size: 70 }],
+        series: [{ label: 's' }, ...charts.nodes.map((n, i) => line(n, NODE_COLORS[i % NODE_COLORS.length]))],
+      },
+      [s.second, ...s.perNode],
+      s.second.length * charts.nodes.length,
+    ),
+    table(
+      ['node', 'requests sent', 'coordinated', 'ok', 'fail', 'info'],
+      charts.load.map((l) => [l.node, fmt.count(l.sent), fmt.count(l.coordinated), fmt.count(l.ok), fmt.count(l.fail), fmt.count(l.info)]),
+    ),
+  ])
+}
+
+/**
+ * The lost-write, convergence, drop-rate and history figures.
+ * @param {Summary} summary
+ * @returns {Cell[][]}
+ */
+function measureRows(summary) {
   const lw = summary.lostWrites
   const conv = summary.convergence
   const drops = summary.drops
-  root.appendChild(
-    section('Faults, lost writes and convergence', 'faults', [
-      table(
-        ['nemesis', 'from s', 'to s', 'what'],
-        summary.nemesis.map((p) => [
-          p.nemesis,
-          fmt.num(p.startMs / 1000, 1),
-          `${fmt.num(p.stopMs / 1000, 1)}${p.stopped ? '' : ' (still on)'}`,
-          el('code', { text: JSON.stringify(p.value) }),
-        ]),
-      ),
-      table(
-        ['measure', 'value'],
-        [
-          [
-            'lost writes',
-            lw.checked
-              ? `${fmt.count(lw.lost)} of ${fmt.count(lw.checkedWrites)} acknowledged ${lw.method === 'set' ? 'adds' : 'writes'} to keys with an ok final read (${fmt.count(lw.shown)} shown by final reads, ${fmt.count(lw.superseded)} superseded; ${fmt.count(lw.unchecked)} more to keys without one, unchecked)`
-              : `not checked: ${lw.reason}`,
-          ],
-          ['dot collisions (vv)', lw.checked ? fmt.count(lw.dotCollisions) : '–'],
-          ['recovered info adds (set)', lw.checked ? fmt.count(lw.recovered) : '–'],
-          [
-            'convergence after the final heal',
-            conv.waited ? `${conv.converged ? 'converged' : 'did not converge'} in ${fmt.num(conv.ms, 0)} ms` : 'not measured',
-          ],
-          [
-            'final reads',
-            `${fmt.count(conv.finalReads)} over ${fmt.count(conv.keysChecked)} keys; ${fmt.count(conv.disagreeingKeys)} keys disagree`,
-          ],
-          [
-            'drop rate',
-            drops
-              ? `${fmt.pct(drops.achievedRate)} achieved (${fmt.count(drops.dropped)} of ${fmt.count(drops.messages)} messages) for ${fmt.pct(drops.probability)} asked`
-              : 'no drop nemesis',
-          ],
-          [
-            'history',
-            `${fmt.count(summary.history.records)} records, ${fmt.count(summary.history.bytes)} bytes, ${fmt.count(summary.history.badContexts)} undecodable contexts`,
-          ],
-        ],
-      ),
-    ]),
-  )
+  /** @param {string} name */
+  const check = (name) => summary.verdict.checks.find((c) => c.name === name)
+  const lost = check('no-lost-writes')
+  const final = check('final-reads-agree')
+  return [
+    [
+      'lost writes',
+      lw && lost
+        ? `${fmt.count(lost.violations)} of ${fmt.count(lost.checked)} ${lost.checkedWhat} (${fmt.count(lw.shown)} shown by final reads, ${fmt.count(lw.superseded)} superseded; ${fmt.count(lw.unchecked)} more to keys without one, unchecked)`
+        : `not checked: ${lost?.reason ?? 'no such check'}`,
+    ],
+    ['dot collisions (vv)', lw ? fmt.count(lw.dotCollisions) : '–'],
+    ['recovered info adds (set)', lw ? fmt.count(lw.recovered) : '–'],
+    [
+      'convergence after the final heal',
+      conv.waited ? `${conv.converged ? 'converged' : 'did not converge'} in ${fmt.num(conv.ms, 0)} ms` : 'not measured',
+    ],
+    ['final reads', `${fmt.count(conv.finalReads)} over ${fmt.count(final?.checked)} keys; ${fmt.count(final?.violations)} keys disagree`],
+    [
+      'drop rate',
+      drops
+        ? `${fmt.pct(drops.achievedRate)} achieved (${fmt.count(drops.dropped)} of ${fmt.count(drops.messages)} messages) for ${fmt.pct(drops.probability)} asked`
+        : 'no drop nemesis',
+    ],
+    [
+      'history',
+      `${fmt.count(summary.history.records)} records, ${fmt.count(summary.history.bytes)} bytes, ${fmt.count(summary.history.badContexts)} undecodable contexts`,
+    ],
+  ]
+}
 
-  renderCharts()
-  document.body.setAttribute('data-rendered', String(made.length))
-})()
+/** @param {Summary} summary */
+function faultsSection(summary) {
+  return section('Faults, lost writes and convergence', 'faults', [
+    table(
+      ['nemesis', 'from s', 'to s', 'what'],
+      summary.nemesis.map((p) => [
+        p.nemesis,
+        fmt.num(p.startMs / 1000, 1),
+        `${fmt.num(p.stopMs / 1000, 1)}${p.stopped ? '' : ' (still on)'}`,
+        el('code', { text: JSON.stringify(p.value) }),
+      ]),
+    ),
+    table(['measure', 'value'], measureRows(summary)),
+  ])
+}
+
+// ---- page ----
+
+const dataBlock = document.getElementById('report-data')
+const root = document.getElementById('app')
+if (!dataBlock?.textContent || !root) throw new Error('the report page lacks its data block or its #app element')
+/** @type {ReportPageData} */
+const { summary, charts } = JSON.parse(dataBlock.textContent)
+document.title = `quorumlab · ${summary.name}`
+for (const part of [
+  header(summary),
+  verdictSection(summary),
+  latencySection(summary, charts),
+  throughputSection(summary, charts),
+  stalenessSection(summary, charts),
+  siblingsSection(summary, charts),
+  loadSection(charts),
+  faultsSection(summary),
+])
+  root.appendChild(part)
+renderCharts()
+document.body.setAttribute('data-rendered', String(made.length))

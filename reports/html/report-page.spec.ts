@@ -93,8 +93,10 @@ test.group('HTML report in Chromium', (group) => {
     h.get({ process: 5, key: HOSTILE, values: ['b'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, phase: 'final', at: [50, 51] })
     h.converged(true, 3, 45)
     await h.end().writeRun(dir)
-    const report = await reportRun(dir, { quiet: true, workers: 0 })
+    const printed: string[] = []
+    const report = await reportRun(dir, { print: (text) => printed.push(text), workers: 0 })
     assert.equal(report.exitCode, 1, 'the lost write is a dvv violation')
+    if (report.kind !== 'analysed') return
 
     const browser = await launchChromium()
     cleanup(() => browser.close())
@@ -114,6 +116,7 @@ test.group('HTML report in Chromium', (group) => {
       assert.isAtLeast(paint[id].canvases, 1, `${id} has a canvas`)
       assert.isTrue(paint[id].painted, `${id} is drawn`)
     }
+    // biome-ignore lint/performance/useDomNodeTextContent: innerText is the text the page renders (script blocks left out)
     const text = await page.evaluate(() => (globalThis as unknown as Browser).document.body.innerText)
     assert.include(text, HOSTILE, 'the stored value appears as text')
     assert.include(text, 'promised guarantee violated')
@@ -124,6 +127,22 @@ test.group('HTML report in Chromium', (group) => {
     )
     const lostExample = await page.locator('details.examples code', { hasText: HOSTILE }).count()
     assert.isAtLeast(lostExample, 1, 'the lost write example quotes the value')
+
+    // The page's verdict table and the terminal summary show the statuses summary.json holds.
+    const checks = report.summary.verdict.checks
+    assert.include(
+      checks.map((c) => c.status),
+      'violated',
+    )
+    assert.deepEqual(
+      await page.locator('table.verdict tbody td:first-child').allTextContents(),
+      checks.map((c) => c.name),
+    )
+    assert.deepEqual(
+      await page.locator('table.verdict span.status').evaluateAll((spans) => spans.map((s) => s.getAttribute('class'))),
+      checks.map((c) => `status ${c.status}`),
+    )
+    for (const c of checks) assert.match(printed.join('\n'), new RegExp(`^${c.name} +${c.promised ? 'yes' : 'no'} +${c.status} `, 'm'))
   })
 
   test('stays drawable at 100k ops: every chart has data, the per-op chart is thinned', async ({ assert, cleanup }) => {

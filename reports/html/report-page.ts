@@ -64,7 +64,8 @@ export async function renderReportPage(data: ReportPageData): Promise<string> {
     '<main id="app"></main>',
     `<script type="application/json" id="report-data">${scriptSafeJson(data)}</script>`,
     `<script>${uplot}</script>`,
-    `<script>${app}</script>`,
+    // A module script: its top-level names stay out of the page's globals, and it runs after uPlot's.
+    `<script type="module">${app}</script>`,
     '</body>',
     '</html>',
     '',

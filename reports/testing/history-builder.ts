@@ -241,7 +241,7 @@ export class HistoryBuilder {
       all.push({ index: 0, process: 'harness', type: 'info', f: 'run', value: this.run, invoke: 0, complete: 0, phase: 'warmup' })
     all.push(...sorted)
     if (this.#end) all.push({ ...this.#end, invoke: last, complete: last } as HistoryRecord)
-    all.forEach((record, index) => (record.index = index))
+    for (const [index, record] of all.entries()) record.index = index
     return all
   }
 
