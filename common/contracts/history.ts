@@ -25,7 +25,12 @@ export type Micros = number
 export type Phase = 'warmup' | 'fault' | 'heal' | 'final'
 
 export type OpOutcome = 'ok' | 'fail' | 'info'
-export type OpFunction = 'get' | 'put' | 'delete'
+/**
+ * `cas` is compare-and-set, as in Jepsen's register test: `value` is `[expected, new]`;
+ * `ok` means the comparison held and `new` was written, `fail` that it certainly was not
+ * written (the comparison failed, or the request was refused), `info` unknown.
+ */
+export type OpFunction = 'get' | 'put' | 'delete' | 'cas'
 
 /** A client operation. */
 export type OpRecord = {
@@ -35,7 +40,10 @@ export type OpRecord = {
   type: OpOutcome
   f: OpFunction
   key: string
-  /** put: the value written; get: the values read (siblings; `[]` when not found, `null` unless ok); delete: null. */
+  /**
+   * put: the value written; get: the values read (siblings; `[]` when not found, `null` unless ok);
+   * delete: null; cas: `[expected, new]`.
+   */
   value: unknown
   /** `set` workload puts: the one element this write adds to the set. */
   element?: string
