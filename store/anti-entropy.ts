@@ -32,17 +32,17 @@ export type AntiEntropyOptions = {
 export type SyncOutcome = { peer: string; arcs: number; differingArcs: number; keysExchanged: number }
 
 export class AntiEntropy {
-  #o: AntiEntropyOptions
+  #options: AntiEntropyOptions
   #timer: NodeJS.Timeout | undefined
   #running: Promise<unknown> | undefined
 
   constructor(options: AntiEntropyOptions) {
-    this.#o = options
+    this.#options = options
   }
 
   start(): void {
-    if (this.#o.intervalMs <= 0) return
-    this.#timer = setInterval(() => void this.runRound().catch(() => {}), this.#o.intervalMs)
+    if (this.#options.intervalMs <= 0) return
+    this.#timer = setInterval(() => void this.runRound().catch(() => {}), this.#options.intervalMs)
     this.#timer.unref()
   }
 
@@ -53,14 +53,14 @@ export class AntiEntropy {
 
   /** The arcs this node is a home replica of. */
   heldArcs(): number[] {
-    const { ring, self, n } = this.#o
+    const { ring, self, n } = this.#options
     return ring.tokens.map((_, arc) => arc).filter((arc) => ring.arcPreferenceList(arc).slice(0, n).includes(self))
   }
 
   /** One round with a random live peer that shares arcs; skipped while a round runs. */
   async runRound(): Promise<SyncOutcome | undefined> {
     if (this.#running) return undefined
-    const { ring, n, self, membership } = this.#o
+    const { ring, n, self, membership } = this.#options
     const candidates = new Set<string>()
     for (const arc of this.heldArcs()) {
       for (const node of ring.arcPreferenceList(arc).slice(0, n)) if (node !== self && membership.isUp(node)) candidates.add(node)
@@ -77,7 +77,7 @@ export class AntiEntropy {
   }
 
   async syncWith(peer: string): Promise<SyncOutcome> {
-    const { ring, n, merkle, stats } = this.#o
+    const { ring, n, stats } = this.#options
     stats.add('antiEntropyRounds')
     const arcs = this.heldArcs().filter((arc) => ring.arcPreferenceList(arc).slice(0, n).includes(peer))
     let differing: TreeNode[] = arcs.map((arc) => ({ arc, level: 0, index: 0 }))
@@ -99,7 +99,7 @@ export class AntiEntropy {
     if (nodes.length === 0) return []
     const request: MerkleNodesRequest = { nodes }
     const { hashes } = await this.#call<MerkleNodesResponse>(peer, '/internal/merkle/nodes', request)
-    return nodes.filter((node, i) => this.#o.merkle.hash(node) !== hashes[i])
+    return nodes.filter((node, i) => this.#options.merkle.hash(node) !== hashes[i])
   }
 
   async #differingKeys(peer: string, leaves: TreeNode[]): Promise<string[]> {
@@ -109,15 +109,15 @@ export class AntiEntropy {
     const differing = new Set<string>()
     leaves.forEach(({ arc, index }, i) => {
       const theirs = new Map(answer.leaves[i].map((k) => [k.key, k.digest]))
-      const ours = this.#o.merkle.leafKeys(arc, index)
+      const ours = this.#options.merkle.leafKeys(arc, index)
       for (const { key, digest } of ours) if (theirs.get(key) !== digest) differing.add(key)
-      for (const key of theirs.keys()) if (this.#o.merkle.digestOf(key) === undefined) differing.add(key)
+      for (const key of theirs.keys()) if (this.#options.merkle.digestOf(key) === undefined) differing.add(key)
     })
     return [...differing].sort()
   }
 
   async #exchange(peer: string, keys: string[]): Promise<void> {
-    const { replica } = this.#o
+    const { replica } = this.#options
     const request: SyncRequest = {
       entries: keys.map((key) => {
         const object = replica.read(key)
@@ -135,7 +135,7 @@ export class AntiEntropy {
   async answerSync(entries: SyncRequest['entries']): Promise<SyncResponse> {
     const answer: SyncResponse = { entries: [] }
     for (const { key, object } of entries) {
-      const merged = object ? await this.#repair(key, object) : this.#o.replica.read(key)
+      const merged = object ? await this.#repair(key, object) : this.#options.replica.read(key)
       answer.entries.push({ key, object: isEmptyObject(merged) ? null : merged })
     }
     return answer
@@ -143,12 +143,12 @@ export class AntiEntropy {
 
   /** Merges a peer's state; counts the key when this node's state changed (on either side of an exchange). */
   async #repair(key: string, object: VersionedObject): Promise<VersionedObject> {
-    const { object: merged, changed } = await this.#o.replica.mergeIn(key, object)
-    if (changed) this.#o.stats.add('antiEntropyKeysRepaired')
+    const { object: merged, changed } = await this.#options.replica.mergeIn(key, object)
+    if (changed) this.#options.stats.add('antiEntropyKeysRepaired')
     return merged
   }
 
   #call<T>(peer: string, path: string, body: unknown): Promise<T> {
-    return this.#o.peers.expectOk<T>(peer, { method: 'POST', path, body, timeoutMs: this.#o.timeoutMs })
+    return this.#options.peers.expectOk<T>(peer, { method: 'POST', path, body, timeoutMs: this.#options.timeoutMs })
   }
 }

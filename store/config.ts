@@ -85,7 +85,22 @@ export const DEFAULT_HOST = '127.0.0.1'
 /** Node ids: no '-', so link names `<from>-<to>` read one way only. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9_]{1,64}$/
 
+/** One problem of a config: which field, what it held and what it must be. */
+export type SettingsProblem = {
+  /** The field as named in the config object: `r`, `token`, `peers[1].id`. */
+  path: string
+  /** What the field held. */
+  value: unknown
+  /** What the field must be, to follow its name: `must be from 1 to n=3`. */
+  message: string
+}
+
+/** Store settings as a user gave them (flags, a cluster file): any field may be left out or of the wrong type. */
+export type UncheckedSettings = { readonly [K in keyof StoreSettings]?: unknown }
+
+/** A config refused, with every problem found. */
 export class ConfigError extends Error {
+  /** @param problems one line per problem, naming the field: `r=4 must be from 1 to n=3`. */
   constructor(readonly problems: string[]) {
     super(problems.join('; '))
   }
@@ -93,7 +108,7 @@ export class ConfigError extends Error {
 
 /** Checks a complete config; throws a {@link ConfigError} naming every problem. */
 export function validateNodeConfig(config: NodeConfig): NodeConfig {
-  const problems = settingsProblems(config, 1 + config.peers.length)
+  const problems = settingsProblems(config, 1 + config.peers.length).map(describeProblem)
   if (!NODE_ID_PATTERN.test(config.id)) problems.push(`node id "${config.id}" must be 1-64 letters, digits or _`)
   const seen = new Set([config.id])
   for (const peer of config.peers) {
@@ -109,18 +124,76 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
 /** Checks the settings a cluster of `members` nodes shares; throws a {@link ConfigError}. */
 export function validateSettings(settings: StoreSettings, members: number): StoreSettings {
   const problems = settingsProblems(settings, members)
-  if (problems.length > 0) throw new ConfigError(problems)
+  if (problems.length > 0) throw new ConfigError(problems.map(describeProblem))
   return settings
 }
 
-function settingsProblems(settings: StoreSettings, members: number): string[] {
-  const problems: string[] = []
-  if (!(VERSIONING_MODES as readonly string[]).includes(settings.versioning)) {
-    problems.push(`versioning must be one of ${VERSIONING_MODES.join(', ')}`)
+/** A problem as one line that names the field and what it held: `r=4 must be from 1 to n=3`. */
+function describeProblem({ path, value, message }: SettingsProblem): string {
+  return `${path}=${JSON.stringify(value)} ${message}`
+}
+
+/**
+ * Every problem of store settings for a cluster of `members` nodes: the one check of
+ * store settings, used by a node's own config check and by the harness on a cluster
+ * file. A field left out takes its default, which only n, r and w can make wrong (they
+ * are checked against each other and the cluster's size). Times are in milliseconds,
+ * sizes in bytes.
+ */
+export function settingsProblems(settings: UncheckedSettings, members: number): SettingsProblem[] {
+  const n = settings.n === undefined ? NODE_DEFAULTS.n : settings.n
+  const quorumOf = Number.isSafeInteger(n) ? rangeOf(1, n as number, `n=${n}`) : integerFrom(1)
+  const checks: { [K in keyof StoreSettings]: FieldCheck } = {
+    n: rangeOf(1, members, `the number of nodes (${members})`),
+    r: quorumOf,
+    w: quorumOf,
+    versioning: oneOf(VERSIONING_MODES),
+    token: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string'),
+    vnodes: integerFrom(1),
+    replicaTimeoutMs: integerFrom(1),
+    maxValueBytes: integerFrom(1),
+    strict: trueOrFalse,
+    gossipIntervalMs: integerFrom(1),
+    phiThreshold: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a number above 0'),
+    hintIntervalMs: integerFrom(1),
+    readRepair: trueOrFalse,
+    antiEntropyIntervalMs: integerFrom(0),
+    peerConnections: oneOf(PEER_CONNECTIONS),
   }
-  if (settings.n < 1 || settings.n > members) problems.push(`n=${settings.n} must be from 1 to the number of nodes (${members})`)
-  if (settings.r < 1 || settings.r > settings.n) problems.push(`r=${settings.r} must be from 1 to n=${settings.n}`)
-  if (settings.w < 1 || settings.w > settings.n) problems.push(`w=${settings.w} must be from 1 to n=${settings.n}`)
-  if (settings.token.length === 0) problems.push('token must not be empty')
+  const problems: SettingsProblem[] = []
+  for (const [path, check] of Object.entries(checks) as [keyof StoreSettings, FieldCheck][]) {
+    const leftOut = settings[path] === undefined
+    if (leftOut && !QUORUM_FIELDS.includes(path)) continue
+    const value = leftOut ? NODE_DEFAULTS[path] : settings[path]
+    const message = check(value)
+    if (message) problems.push({ path, value, message: leftOut ? `${message} (left out, it defaults to ${value})` : message })
+  }
   return problems
 }
+
+/** The settings whose defaults depend on each other and on the cluster's size. */
+const QUORUM_FIELDS: readonly (keyof StoreSettings)[] = ['n', 'r', 'w']
+
+/** What is wrong with a field's value, or undefined when nothing is. */
+type FieldCheck = (value: unknown) => string | undefined
+
+const integerFrom =
+  (min: number): FieldCheck =>
+  (v) =>
+    !Number.isSafeInteger(v) ? 'must be an integer' : (v as number) < min ? `must be at least ${min}` : undefined
+
+const rangeOf =
+  (min: number, max: number, maxName: string): FieldCheck =>
+  (v) =>
+    !Number.isSafeInteger(v)
+      ? 'must be an integer'
+      : (v as number) < min || (v as number) > max
+        ? `must be from ${min} to ${maxName}`
+        : undefined
+
+const oneOf =
+  (choices: readonly string[]): FieldCheck =>
+  (v) =>
+    typeof v === 'string' && choices.includes(v) ? undefined : `must be one of ${choices.join(', ')}`
+
+const trueOrFalse: FieldCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false')

@@ -28,10 +28,15 @@ import type { CausalContext } from '../common/contracts/causal.ts'
 export type CoordinatorOptions = {
   config: NodeConfig
   ring: Ring
+  /** This node's replica: every read and write is served here first. */
   replica: Replica
-  peers: PeerClient
+  /** Carries forwarded client requests to a home replica (a fake in tests). */
+  peers: Pick<PeerClient, 'request'>
+  /** Carries replica reads, merges and hints to peers, batched. */
   batcher: PeerBatcher
-  membership: Membership
+  /** The failure detector's view: peers believed down are skipped, or asked last. */
+  membership: Pick<Membership, 'isUp'>
+  /** Holds hints for home replicas a write missed. */
   handoff: HintedHandoff
   stats: Stats
 }
@@ -53,13 +58,20 @@ class PeerDown extends Error {
   }
 }
 
+/**
+ * Coordinates the client requests a node takes for keys it is a home replica of, and
+ * forwards the others. Quorums are counted in replies (reads, this node's own included)
+ * and durable acks (writes, this node's own included); each replica call waits at most
+ * `config.replicaTimeoutMs` milliseconds, and a forwarded request three times that plus
+ * one second.
+ */
 export class Coordinator {
   #config: NodeConfig
   #ring: Ring
   #replica: Replica
-  #peers: PeerClient
+  #peers: Pick<PeerClient, 'request'>
   #batcher: PeerBatcher
-  #membership: Membership
+  #membership: Pick<Membership, 'isUp'>
   #handoff: HintedHandoff
   #stats: Stats
 
@@ -74,14 +86,21 @@ export class Coordinator {
     this.#stats = stats
   }
 
+  /** The key's home replicas: the first N nodes of its preference list. */
   homeReplicas(key: string): string[] {
     return this.#ring.homeReplicas(key, this.#config.n)
   }
 
+  /** Whether this node is one of the key's home replicas. */
   isHome(key: string): boolean {
     return this.homeReplicas(key).includes(this.#config.id)
   }
 
+  /**
+   * Reads the key from every live home replica and answers with the merge of the first
+   * `r` replies (this node's own is one). Throws a 503 {@link ApiError} when fewer than
+   * `r` replicas answer within the replica timeout.
+   */
   async read(key: string, r: number): Promise<ReadResult> {
     this.#stats.add('reads')
     const home = this.homeReplicas(key)
@@ -97,6 +116,12 @@ export class Coordinator {
     return { object: this.#mergeAll(results), replies: results.length }
   }
 
+  /**
+   * Stores the write here (durably, with a new dot), replicates it to the other home
+   * replicas (or, with sloppy quorums, to fallbacks holding it as a hint) and answers
+   * after `w` durable acks, this node's included. Throws a 503 {@link ApiError} when fewer
+   * arrive: the write may still have happened.
+   */
   async write(key: string, write: LocalWrite, w: number): Promise<WriteOutcome> {
     this.#stats.add('writes')
     // Durable here first: a write replicated and then lost in a crash of its coordinator
@@ -122,7 +147,12 @@ export class Coordinator {
 
   /**
    * Sends a client request to the key's first reachable home replica and returns its
-   * answer as is: any node takes any request, at the cost of one extra hop.
+   * answer as is: any node takes any request, at the cost of one extra hop. Home
+   * replicas believed up are tried first. A PUT or DELETE goes on to the next one only
+   * when it certainly never reached the last (connection refused): one that may have
+   * arrived (dropped after sending: 503) may have happened, and sending it again would
+   * make one write two. A GET goes on after a dropped connection too. Nothing goes on
+   * after a timeout (504), which waits `3 * config.replicaTimeoutMs + 1000` milliseconds.
    */
   async forward(key: string, call: Omit<PeerRequest, 'timeoutMs' | 'headers'>): Promise<PeerResponse<unknown>> {
     this.#stats.add('forwards')

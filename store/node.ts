@@ -28,9 +28,19 @@ export type RunningNode = {
   url: string
   /** Incremented at every start from the same data dir. */
   generation: number
+  /** Stops the background loops and the server, then closes the storage; calling it again waits for the same close. */
   close(): Promise<void>
 }
 
+/**
+ * Starts a store node from a checked config (see `validateNodeConfig`): takes the data
+ * dir (a `StorageLockedError` if another live process holds it), serves the HTTP
+ * API on `config.host`:`config.port` (port 0: any free port, read it from `url`), and
+ * starts gossip (every `config.gossipIntervalMs` milliseconds), hint delivery (every
+ * `config.hintIntervalMs` ms) and anti-entropy (every `config.antiEntropyIntervalMs` ms,
+ * 0 for never). Resolves once the node serves; rejects, having released the data dir,
+ * when it cannot listen.
+ */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const storage = Storage.open({ dir: config.dataDir })
   const generation = await storage.bumpGeneration()

@@ -58,7 +58,10 @@ export class PeerBatcher {
   async #enqueue(peer: string, op: BatchOp): Promise<Extract<BatchResult, { ok: true }>> {
     const result = await new Promise<BatchResult>((resolve, reject) => {
       let queue = this.#queues.get(peer)
-      if (!queue) this.#queues.set(peer, (queue = { ops: [], waiters: [], bytes: 0 }))
+      if (!queue) {
+        queue = { ops: [], waiters: [], bytes: 0 }
+        this.#queues.set(peer, queue)
+      }
       queue.ops.push(op)
       queue.waiters.push({ resolve, reject })
       if (op.op !== 'read') queue.bytes += approximateBytes(op.object)
@@ -85,7 +88,7 @@ export class PeerBatcher {
     this.#peers.expectOk<BatchResponse>(peer, { method: 'POST', path: BATCH_PATH, body, timeoutMs: this.#timeoutMs }).then(
       (answer) => {
         const results = Array.isArray(answer?.results) ? answer.results : []
-        queue.waiters.forEach((w, i) => w.resolve(results[i] ?? { ok: false, error: 'missing from the batch answer' }))
+        for (const [i, w] of queue.waiters.entries()) w.resolve(results[i] ?? { ok: false, error: 'missing from the batch answer' })
       },
       (error: unknown) => {
         for (const w of queue.waiters) w.reject(error)

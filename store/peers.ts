@@ -5,7 +5,7 @@
  */
 import { TOKEN_HEADER } from './api.ts'
 import type { PeerAddress, PeerConnections } from './config.ts'
-import { HttpEndpoint, HttpFailure } from '../common/helpers/http-endpoint.ts'
+import { HttpEndpoint, HttpFailure, type HttpResponse } from '../common/helpers/http-endpoint.ts'
 import type { Stats } from './stats.ts'
 
 export type PeerErrorKind = 'timeout' | 'unreachable' | 'protocol'
@@ -82,7 +82,7 @@ export class PeerClient {
   async #send<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
     const endpoint = this.#endpoints.get(peer)
     if (!endpoint) throw new PeerError('unreachable', peer, 'unknown peer', false)
-    let response
+    let response: HttpResponse
     try {
       response = await endpoint.request({
         method: call.method,

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
 import { isProcessAlive } from '../common/helpers/pid.ts'
+import { StorageLockedError } from './errors.ts'
 import type { VersionedObject } from './versioning.ts'
 
 export type StorageOptions = {
@@ -20,11 +21,6 @@ export type Hint = { owner: string; key: string; object: VersionedObject }
 
 /** Dot counters reserved on disk at a time. */
 const COUNTER_BLOCK = 1000
-
-/** The data dir is held by another live process (two nodes on one dir would issue the same dots). */
-export class StorageLockedError extends Error {
-  override name = 'StorageLockedError'
-}
 
 export class Storage {
   #lock: string

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { parseAddress, type Address } from '../../common/helpers/address.ts'
+import { StorageLockedError } from '../../store/errors.ts'
 
 /** Exit status for a usage error (bad flag, bad value, bad config). */
 export const USAGE_ERROR = 2
@@ -48,7 +49,7 @@ export class UsageError extends Error {}
 /** System errors that come from what the user asked for, in words that say what to change. */
 function asUsageError(error: unknown): UsageError | undefined {
   const e = error as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }
-  if (e?.name === 'StorageLockedError') return new UsageError(e.message)
+  if (error instanceof StorageLockedError) return new UsageError(error.message)
   switch (e?.code) {
     case 'EADDRINUSE':
       return new UsageError(`${e.address ?? 'the address'}:${e.port ?? '?'} is already in use (another node, proxy or server?)`)

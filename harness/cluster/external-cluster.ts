@@ -24,8 +24,8 @@ import { exec } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import { Toxiproxy } from 'toxiproxy-node-client'
-import { NODE_DEFAULTS, NODE_ID_PATTERN } from '../../store/config.ts'
-import { VERSIONING_MODES, type VersioningMode } from '../../common/contracts/causal.ts'
+import { NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems } from '../../store/config.ts'
+import type { VersioningMode } from '../../common/contracts/causal.ts'
 import type { Cluster, NodeControl, StoreDescription } from './cluster.ts'
 import { dockerControl, type DockerControlConfig } from './docker-control.ts'
 import { httpUrl, parseAddress } from '../../common/helpers/address.ts'
@@ -78,22 +78,7 @@ export function clusterConfigProblems(raw: unknown): string[] {
     else ids.add(node.id)
     if (!isAddress(node?.address)) problems.push(`nodes[${i}].address: must be host:port where the node listens`)
   })
-  const n = store.n ?? NODE_DEFAULTS.n
-  if (!Number.isInteger(n) || n < 1 || n > Math.max(1, ids.size))
-    problems.push(`store.n: must be an integer from 1 to the number of nodes (${ids.size})`)
-  for (const field of ['r', 'w'] as const) {
-    const v = store[field] ?? NODE_DEFAULTS[field]
-    if (!Number.isInteger(v) || v < 1 || v > n) problems.push(`store.${field}: must be an integer from 1 to n (${n})`)
-  }
-  if (store.vnodes !== undefined && (!Number.isInteger(store.vnodes) || store.vnodes < 1))
-    problems.push('store.vnodes: must be a positive integer')
-  if (store.versioning !== undefined && !(VERSIONING_MODES as readonly string[]).includes(store.versioning)) {
-    problems.push(`store.versioning: must be one of ${VERSIONING_MODES.join(', ')}`)
-  }
-  if (store.strict !== undefined && typeof store.strict !== 'boolean') problems.push('store.strict: must be true or false')
-  if (store.token !== undefined && (typeof store.token !== 'string' || store.token.length === 0))
-    problems.push('store.token: must be a non-empty string')
-
+  for (const { path, message } of settingsProblems(store, Math.max(1, ids.size))) problems.push(`store.${path}: ${message}`)
   const clientLinks = c.links?.client ?? {}
   const peerLinks = c.links?.peer ?? {}
   for (const id of ids) {

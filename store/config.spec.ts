@@ -1,0 +1,154 @@
+import { test } from '@japa/runner'
+import {
+  ConfigError,
+  DEFAULT_STORE_SETTINGS,
+  settingsProblems,
+  validateNodeConfig,
+  type NodeConfig,
+  type UncheckedSettings,
+} from './config.ts'
+
+type Case = { name: string; settings: UncheckedSettings; members?: number; problems: { path: string; message: string }[] }
+
+const cases: Case[] = [
+  { name: 'the defaults on three nodes', settings: DEFAULT_STORE_SETTINGS, problems: [] },
+  { name: 'nothing given, three nodes', settings: {}, problems: [] },
+  {
+    name: 'nothing given, one node: the default n is too large',
+    settings: {},
+    members: 1,
+    problems: [{ path: 'n', message: 'must be from 1 to the number of nodes (1) (left out, it defaults to 3)' }],
+  },
+  {
+    name: 'n=1 given: the default r and w are too large',
+    settings: { n: 1 },
+    problems: [
+      { path: 'r', message: 'must be from 1 to n=1 (left out, it defaults to 2)' },
+      { path: 'w', message: 'must be from 1 to n=1 (left out, it defaults to 2)' },
+    ],
+  },
+  {
+    name: 'n above the number of nodes',
+    settings: { n: 4 },
+    problems: [{ path: 'n', message: 'must be from 1 to the number of nodes (3)' }],
+  },
+  { name: 'r above n', settings: { n: 3, r: 4 }, problems: [{ path: 'r', message: 'must be from 1 to n=3' }] },
+  { name: 'w of 0', settings: { w: 0 }, problems: [{ path: 'w', message: 'must be from 1 to n=3' }] },
+  {
+    name: 'n not an integer: r and w only checked to be integers',
+    settings: { n: 2.5, r: 3, w: 'x' },
+    problems: [
+      { path: 'n', message: 'must be an integer' },
+      { path: 'w', message: 'must be an integer' },
+    ],
+  },
+  {
+    name: 'an unknown versioning',
+    settings: { versioning: 'crdt' },
+    problems: [{ path: 'versioning', message: 'must be one of dvv, vv, lww' }],
+  },
+  { name: 'an empty token', settings: { token: '' }, problems: [{ path: 'token', message: 'must be a non-empty string' }] },
+  { name: 'a token that is not a string', settings: { token: 7 }, problems: [{ path: 'token', message: 'must be a non-empty string' }] },
+  { name: 'vnodes of 0', settings: { vnodes: 0 }, problems: [{ path: 'vnodes', message: 'must be at least 1' }] },
+  {
+    name: 'a timeout as a string',
+    settings: { replicaTimeoutMs: '1000' },
+    problems: [{ path: 'replicaTimeoutMs', message: 'must be an integer' }],
+  },
+  { name: 'strict as a string', settings: { strict: 'yes' }, problems: [{ path: 'strict', message: 'must be true or false' }] },
+  { name: 'strict as null', settings: { strict: null }, problems: [{ path: 'strict', message: 'must be true or false' }] },
+  {
+    name: 'a phi threshold of 0',
+    settings: { phiThreshold: 0 },
+    problems: [{ path: 'phiThreshold', message: 'must be a number above 0' }],
+  },
+  { name: 'a fractional phi threshold', settings: { phiThreshold: 0.5 }, problems: [] },
+  { name: 'anti-entropy off', settings: { antiEntropyIntervalMs: 0 }, problems: [] },
+  {
+    name: 'an unknown peer connection mode',
+    settings: { peerConnections: 'shared' },
+    problems: [{ path: 'peerConnections', message: 'must be one of pooled, per-message' }],
+  },
+  {
+    name: 'every problem at once',
+    settings: { n: 9, versioning: 'x', token: '', readRepair: 1 },
+    problems: [
+      { path: 'n', message: 'must be from 1 to the number of nodes (3)' },
+      { path: 'versioning', message: 'must be one of dvv, vv, lww' },
+      { path: 'token', message: 'must be a non-empty string' },
+      { path: 'readRepair', message: 'must be true or false' },
+    ],
+  },
+]
+
+const node = (changes: Partial<NodeConfig>): NodeConfig => ({
+  ...DEFAULT_STORE_SETTINGS,
+  id: 'n1',
+  host: '127.0.0.1',
+  port: 7001,
+  dataDir: 'data/n1',
+  peers: [
+    { id: 'n2', host: '127.0.0.1', port: 7002 },
+    { id: 'n3', host: '127.0.0.1', port: 7003 },
+  ],
+  ...changes,
+})
+
+const refusal = (config: NodeConfig): string[] => {
+  try {
+    validateNodeConfig(config)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+test.group('config: settingsProblems', () => {
+  test('{name}')
+    .with(cases)
+    .run(({ assert }, { settings, members = 3, problems }) => {
+      assert.deepEqual(
+        settingsProblems(settings, members).map(({ path, message }) => ({ path, message })),
+        problems,
+      )
+    })
+
+  test('each problem carries the value the field held', ({ assert }) => {
+    assert.deepEqual(settingsProblems({ n: 3, r: 4 }, 3), [{ path: 'r', value: 4, message: 'must be from 1 to n=3' }])
+    assert.deepEqual(settingsProblems({ n: 1 }, 3)[0].value, 2)
+  })
+})
+
+test.group('config: validateNodeConfig', () => {
+  test('a valid config is returned as is', ({ assert }) => {
+    const config = node({})
+    assert.strictEqual(validateNodeConfig(config), config)
+  })
+
+  test('every problem is named, field and value, in one error', ({ assert }) => {
+    const problems = refusal(
+      node({
+        id: 'n-1',
+        r: 4,
+        token: '',
+        dataDir: '',
+        peers: [
+          { id: 'n2', host: '127.0.0.1', port: 7002 },
+          { id: 'n2', host: '127.0.0.1', port: 7003 },
+        ],
+      }),
+    )
+    assert.deepEqual(problems, [
+      'r=4 must be from 1 to n=3',
+      'token="" must be a non-empty string',
+      'node id "n-1" must be 1-64 letters, digits or _',
+      'node id "n2" appears twice among the node and its peers',
+      'data dir must not be empty',
+    ])
+  })
+
+  test('n is checked against the node and its peers', ({ assert }) => {
+    assert.deepEqual(refusal(node({ n: 3, peers: [] })), ['n=3 must be from 1 to the number of nodes (1)'])
+  })
+})

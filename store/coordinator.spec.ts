@@ -1,0 +1,219 @@
+import { test } from '@japa/runner'
+import { FORWARDED_HEADER } from './api.ts'
+import { NODE_DEFAULTS, type NodeConfig } from './config.ts'
+import { Coordinator } from './coordinator.ts'
+import { ApiError } from './errors.ts'
+import { PeerError, type PeerRequest, type PeerResponse } from './peers.ts'
+import { Ring } from './ring.ts'
+import { Stats } from './stats.ts'
+
+const NODES = ['n1', 'n2', 'n3', 'n4']
+const config: NodeConfig = {
+  ...NODE_DEFAULTS,
+  id: 'n1',
+  host: '127.0.0.1',
+  port: 0,
+  dataDir: 'unused',
+  peers: NODES.slice(1).map((id) => ({ id, host: '127.0.0.1', port: 1 })),
+}
+const ring = new Ring({ nodes: NODES, vnodes: config.vnodes })
+/** A key n1 does not hold, so its requests are forwarded to the other three. */
+const KEY = Array.from({ length: 100 }, (_, i) => `k${i}`).find((key) => !ring.homeReplicas(key, config.n).includes('n1'))!
+const HOME = ring.homeReplicas(KEY, config.n)
+
+/** What one home replica does with a forwarded request. */
+type Reply = PeerResponse<unknown> | 'refused' | 'dropped' | 'timeout' | 'garbled'
+
+const failure = (reply: Exclude<Reply, PeerResponse<unknown>>, peer: string): PeerError =>
+  ({
+    refused: new PeerError('unreachable', peer, 'ECONNREFUSED', false),
+    dropped: new PeerError('unreachable', peer, 'connection closed before the response', true),
+    timeout: new PeerError('timeout', peer, 'no answer in time', true),
+    garbled: new PeerError('protocol', peer, 'malformed HTTP response', true),
+  })[reply]
+
+/** The transport forward() sends through: answers from a script, and remembers every call. */
+class FakePeers {
+  readonly calls: { node: string; call: PeerRequest }[] = []
+  constructor(readonly replies: Map<string, Reply>) {}
+
+  async request<T>(node: string, call: PeerRequest): Promise<PeerResponse<T>> {
+    this.calls.push({ node, call })
+    const reply = this.replies.get(node) ?? 'refused'
+    if (typeof reply === 'string') throw failure(reply, node)
+    return reply as PeerResponse<T>
+  }
+}
+
+/** A part forward() must never use: any use fails the test. */
+const untouched = <T>(name: string): T =>
+  new Proxy(
+    {},
+    {
+      get: (_, property) => {
+        throw new Error(`forward used the ${name} (${String(property)})`)
+      },
+    },
+  ) as T
+
+function coordinator(peers: FakePeers, down: string[] = []): Coordinator {
+  return new Coordinator({
+    config,
+    ring,
+    peers,
+    membership: { isUp: (node) => !down.includes(node) },
+    stats: new Stats(config.id),
+    replica: untouched('replica'),
+    batcher: untouched('batcher'),
+    handoff: untouched('hinted handoff'),
+  })
+}
+
+const OK = { status: 200, body: { key: KEY, acks: 2 } }
+
+type Case = {
+  name: string
+  method: 'GET' | 'PUT' | 'DELETE'
+  /** What each home replica does, in preference order; a home left out refuses. */
+  replies: Reply[]
+  /** Home replicas (by position) the failure detector believes down. */
+  down?: number[]
+  /** The answer passed on, or the error thrown. */
+  outcome: { answer: PeerResponse<unknown> } | { status: number; code: string } | { rethrown: 'protocol' }
+  /** Home replicas (by position) the request was sent to, in order. */
+  sentTo: number[]
+}
+
+const cases: Case[] = [
+  { name: 'a PUT the first home replica answers', method: 'PUT', replies: [OK], outcome: { answer: OK }, sentTo: [0] },
+  {
+    name: 'a PUT that times out is not resent',
+    method: 'PUT',
+    replies: ['timeout', OK, OK],
+    outcome: { status: 504, code: 'timeout' },
+    sentTo: [0],
+  },
+  {
+    name: 'a PUT dropped after sending is not resent',
+    method: 'PUT',
+    replies: ['dropped', OK, OK],
+    outcome: { status: 503, code: 'quorum_unavailable' },
+    sentTo: [0],
+  },
+  {
+    name: 'a DELETE dropped after sending is not resent',
+    method: 'DELETE',
+    replies: ['dropped', OK, OK],
+    outcome: { status: 503, code: 'quorum_unavailable' },
+    sentTo: [0],
+  },
+  {
+    name: 'a DELETE that times out is not resent',
+    method: 'DELETE',
+    replies: ['timeout', OK, OK],
+    outcome: { status: 504, code: 'timeout' },
+    sentTo: [0],
+  },
+  {
+    name: 'a PUT refused (never sent) goes to the next home replica',
+    method: 'PUT',
+    replies: ['refused', 'refused', OK],
+    outcome: { answer: OK },
+    sentTo: [0, 1, 2],
+  },
+  {
+    name: 'a PUT refused, then dropped, stops there',
+    method: 'PUT',
+    replies: ['refused', 'dropped', OK],
+    outcome: { status: 503, code: 'quorum_unavailable' },
+    sentTo: [0, 1],
+  },
+  {
+    name: 'a GET dropped after sending goes to the next home replica',
+    method: 'GET',
+    replies: ['dropped', OK],
+    outcome: { answer: OK },
+    sentTo: [0, 1],
+  },
+  {
+    name: 'a GET that times out is not resent either',
+    method: 'GET',
+    replies: ['timeout', OK],
+    outcome: { status: 504, code: 'timeout' },
+    sentTo: [0],
+  },
+  {
+    name: 'every home replica refuses',
+    method: 'PUT',
+    replies: ['refused', 'refused', 'refused'],
+    outcome: { status: 503, code: 'quorum_unavailable' },
+    sentTo: [0, 1, 2],
+  },
+  {
+    name: "a home replica's own error answer is passed on, not retried",
+    method: 'PUT',
+    replies: [{ status: 503, body: { error: { code: 'quorum_unavailable' } } }, OK],
+    outcome: { answer: { status: 503, body: { error: { code: 'quorum_unavailable' } } } },
+    sentTo: [0],
+  },
+  { name: 'a garbled answer is thrown as is', method: 'PUT', replies: ['garbled', OK], outcome: { rethrown: 'protocol' }, sentTo: [0] },
+  {
+    name: 'home replicas believed down are asked last',
+    method: 'PUT',
+    replies: ['refused', 'refused', OK],
+    down: [0, 1],
+    outcome: { answer: OK },
+    sentTo: [2],
+  },
+  {
+    name: 'a home replica believed down is still asked when no other answers',
+    method: 'PUT',
+    replies: [OK, 'refused', 'refused'],
+    down: [0],
+    outcome: { answer: OK },
+    sentTo: [1, 2, 0],
+  },
+]
+
+test.group('coordinator: forwarding', () => {
+  test('{name}')
+    .with(cases)
+    .run(async ({ assert }, { method, replies, down = [], outcome, sentTo }) => {
+      const peers = new FakePeers(new Map(replies.map((reply, i) => [HOME[i], reply])))
+      const forwarding = coordinator(
+        peers,
+        down.map((i) => HOME[i]),
+      ).forward(KEY, { method, path: `/kv/${KEY}`, body: method === 'GET' ? undefined : { value: 1 } })
+      if ('answer' in outcome) {
+        assert.deepEqual(await forwarding, outcome.answer)
+      } else {
+        const error = await forwarding.then(
+          () => assert.fail('forward answered, expected it to throw'),
+          (e: unknown) => e,
+        )
+        if ('rethrown' in outcome) {
+          assert.instanceOf(error, PeerError)
+          assert.equal((error as PeerError).kind, outcome.rethrown)
+        } else {
+          assert.instanceOf(error, ApiError)
+          assert.include({ status: (error as ApiError).status, code: (error as ApiError).code }, outcome)
+        }
+      }
+      assert.deepEqual(
+        peers.calls.map((c) => c.node),
+        sentTo.map((i) => HOME[i]),
+      )
+    })
+
+  test('the request carries the forwarded mark and a deadline of three replica timeouts and a second', async ({ assert }) => {
+    const peers = new FakePeers(new Map([[HOME[0], OK]]))
+    await coordinator(peers).forward(KEY, { method: 'PUT', path: `/kv/${KEY}?w=3`, body: { value: 'v' } })
+    assert.deepEqual(peers.calls[0].call, {
+      method: 'PUT',
+      path: `/kv/${KEY}?w=3`,
+      body: { value: 'v' },
+      timeoutMs: 3 * config.replicaTimeoutMs + 1000,
+      headers: { [FORWARDED_HEADER]: 'n1' },
+    })
+  })
+})

@@ -1,0 +1,127 @@
+/**
+ * Node-to-node calls, mounted at `/internal` and answered only with the cluster token:
+ * batched replica reads, merges and hints, gossip, and anti-entropy's Merkle walk and
+ * sync. Every body is checked before any of it is applied.
+ */
+import { Hono } from 'hono'
+import type { AntiEntropy } from '../anti-entropy.ts'
+import type {
+  BatchOp,
+  BatchRequest,
+  BatchResponse,
+  BatchResult,
+  GossipRequest,
+  GossipResponse,
+  MerkleKeysRequest,
+  MerkleKeysResponse,
+  MerkleNodesRequest,
+  MerkleNodesResponse,
+  ReplicaReadResponse,
+  SyncRequest,
+  SyncResponse,
+} from '../api.ts'
+import type { NodeConfig } from '../config.ts'
+import { badRequest } from '../errors.ts'
+import type { Gossiper } from '../gossip.ts'
+import type { HintedHandoff } from '../hinted-handoff.ts'
+import type { MemberView } from '../membership.ts'
+import { MERKLE_DEPTH, MerkleIndex, type TreeNode } from '../merkle.ts'
+import type { Replica } from '../replica.ts'
+import { isEmptyObject, isVersionedObject } from '../versioning.ts'
+import { KEY_ROUTE, limitBody, readJsonObject, requireToken } from './request.ts'
+
+/** Internal calls carry whole objects (every sibling), so they get a larger limit, bytes. */
+const INTERNAL_BODY_BYTES = 1024 * 1024 * 1024
+
+export type InternalRoutesOptions = {
+  config: NodeConfig
+  replica: Replica
+  handoff: HintedHandoff
+  gossiper: Gossiper
+  merkle: MerkleIndex
+  antiEntropy: AntiEntropy
+}
+
+/** The `/internal` sub-app. */
+export function internalRoutes({ config, replica, handoff, gossiper, merkle, antiEntropy }: InternalRoutesOptions): Hono {
+  const internal = new Hono()
+  internal.use(async (c, next) => {
+    requireToken(c, config.token)
+    return next()
+  })
+  internal.use(limitBody(INTERNAL_BODY_BYTES, INTERNAL_BODY_BYTES))
+
+  internal.get(`/objects${KEY_ROUTE}`, (c) => {
+    const stored = replica.read(c.req.param('key'))
+    const object = isEmptyObject(stored) ? null : stored
+    return c.json<ReplicaReadResponse>({ node: config.id, object })
+  })
+
+  internal.post('/batch', async (c) => {
+    const { ops } = await readJsonObject<BatchRequest>(c)
+    if (!Array.isArray(ops)) throw badRequest('body.ops must be a list of replica ops')
+    const results = await Promise.all(
+      ops.map((op) => runBatchOp(replica, handoff, op).catch((error: Error): BatchResult => ({ ok: false, error: error.message }))),
+    )
+    return c.json<BatchResponse>({ node: config.id, results })
+  })
+
+  internal.post('/gossip', async (c) => {
+    const body = await readJsonObject<GossipRequest>(c)
+    if (!Array.isArray(body.view) || !body.view.every(isMemberView)) throw badRequest('body.view is not a membership view')
+    return c.json<GossipResponse>(gossiper.receive({ from: String(body.from), view: body.view }))
+  })
+
+  internal.post('/merkle/nodes', async (c) => {
+    const { nodes } = await readJsonObject<MerkleNodesRequest>(c)
+    if (!Array.isArray(nodes) || !nodes.every((n) => MerkleIndex.isValidNode(n, merkle.arcCount))) {
+      throw badRequest('body.nodes must be tree nodes {arc, level, index} of this ring')
+    }
+    return c.json<MerkleNodesResponse>({ hashes: nodes.map((n) => merkle.hash(n)) })
+  })
+
+  internal.post('/merkle/keys', async (c) => {
+    const { leaves } = await readJsonObject<MerkleKeysRequest>(c)
+    const asNodes: TreeNode[] | undefined = Array.isArray(leaves) ? leaves.map((l) => ({ ...l, level: MERKLE_DEPTH })) : undefined
+    if (!asNodes?.every((n) => MerkleIndex.isValidNode(n, merkle.arcCount))) {
+      throw badRequest('body.leaves must be leaves {arc, index} of this ring')
+    }
+    return c.json<MerkleKeysResponse>({ leaves: asNodes.map((n) => merkle.leafKeys(n.arc, n.index)) })
+  })
+
+  internal.post('/sync', async (c) => {
+    const { entries } = await readJsonObject<SyncRequest>(c)
+    const valid =
+      Array.isArray(entries) && entries.every((e) => typeof e?.key === 'string' && (e.object === null || isVersionedObject(e.object)))
+    if (!valid) throw badRequest('body.entries must be [{key, object}] with versioned objects or null')
+    return c.json<SyncResponse>(await antiEntropy.answerSync(entries))
+  })
+
+  return internal
+}
+
+/** One op of a batch; a malformed op fails alone. */
+async function runBatchOp(replica: Replica, handoff: HintedHandoff, op: BatchOp): Promise<BatchResult> {
+  if (typeof op !== 'object' || op === null || typeof op.key !== 'string') return { ok: false, error: 'an op needs a key' }
+  if (op.op === 'read') {
+    const object = replica.read(op.key)
+    return { ok: true, object: isEmptyObject(object) ? null : object }
+  }
+  if (!isVersionedObject(op.object)) return { ok: false, error: 'op.object is not a versioned object' }
+  if (op.op === 'merge') {
+    await replica.mergeIn(op.key, op.object)
+    return { ok: true }
+  }
+  if (op.op === 'hint' && typeof op.owner === 'string') {
+    await handoff.store(op.owner, op.key, op.object)
+    return { ok: true }
+  }
+  return { ok: false, error: 'op.op must be read, merge or hint (with an owner)' }
+}
+
+const isMemberView = (v: unknown): v is MemberView =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as MemberView).node === 'string' &&
+  Number.isSafeInteger((v as MemberView).generation) &&
+  Number.isSafeInteger((v as MemberView).heartbeat)

@@ -1,0 +1,103 @@
+/**
+ * What every route of the node's HTTP API does with a request before its own work:
+ * read a header cheaply, refuse an oversized body, parse a JSON body, read `?r=`/`?w=`,
+ * check the cluster token, and open a client's causal context. Each refusal is an
+ * {@link ApiError} the app turns into a JSON answer.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { emptyContext, type CausalContext } from '../../common/contracts/causal.ts'
+import { TOKEN_HEADER } from '../api.ts'
+import { ApiError, badRequest } from '../errors.ts'
+import { decodeContext, type ContextSeal } from '../versioning.ts'
+
+/** The route of one key: everything after the prefix, slashes included. */
+export const KEY_ROUTE = '/:key{.+}'
+
+/**
+ * A request header (name in lower case). On Node it is read from the IncomingMessage
+ * the adapter passes as `c.env.incoming`: asking Hono builds a Headers object of all of
+ * them first, a cost paid on every request.
+ */
+export function header(c: Context, name: string): string | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  if (!incoming) return c.req.header(name)
+  const value = incoming.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+/** Refuses a request without the cluster token (node-to-node calls, admin calls that change behaviour). */
+export function requireToken(c: Context, token: string): void {
+  if (header(c, TOKEN_HEADER) !== token) {
+    throw new ApiError(401, 'unauthorized', `${c.req.method} ${c.req.path} needs the cluster token in ${TOKEN_HEADER}`)
+  }
+}
+
+/**
+ * Refuses bodies over `maxBytes` before reading them. Requests without a body (GET) pass
+ * untouched: asking for the body stream makes the Node adapter build a full Request,
+ * which costs more than the whole read. Bodies with a Content-Length are checked from
+ * the header; only chunked uploads go through Hono's counting body limit.
+ * `reportedLimit` (bytes) is the limit the refusal names: the value limit a client sees,
+ * not the room left for framing.
+ */
+export function limitBody(maxBytes: number, reportedLimit: number): MiddlewareHandler {
+  const counting = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw tooLarge(reportedLimit)
+    },
+  })
+  return async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    const length = header(c, 'content-length')
+    if (length === undefined || header(c, 'transfer-encoding') !== undefined) return counting(c, next)
+    if (!/^\d+$/.test(length)) throw badRequest('content-length must be a number of bytes')
+    if (Number(length) > maxBytes) throw tooLarge(reportedLimit)
+    return next()
+  }
+}
+
+/** The 413 of a value (or body) over `limit` bytes. */
+export function tooLarge(limit: number): ApiError {
+  return new ApiError(413, 'too_large', `value is larger than the limit of ${limit} bytes`)
+}
+
+/** `?r=` or `?w=`: an integer from 1 to `n`, or `fallback` when absent. */
+export function quorumParam(c: Context, name: 'r' | 'w', fallback: number, n: number): number {
+  const raw = c.req.query(name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || value < 1 || value > n) throw badRequest(`${name} must be an integer from 1 to N=${n}, got "${raw}"`)
+  return value
+}
+
+/** The causal context a client sent back (empty when it sent none), checked against its seal. */
+export function contextOf(request: { context?: unknown }, seal: ContextSeal): CausalContext {
+  if (request.context === undefined || request.context === null) return emptyContext()
+  if (typeof request.context !== 'string') throw badRequest('context must be the string a read or write returned')
+  const decoded = decodeContext(request.context, seal)
+  if (!decoded.ok) throw badRequest(`invalid context: ${decoded.reason}`)
+  return decoded.context
+}
+
+/** The JSON body, or undefined when there is none. */
+export async function readOptionalJson(c: Context): Promise<unknown> {
+  const text = await c.req.text()
+  if (text.trim() === '') return undefined
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw badRequest(`body is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
+/** The JSON body, which must be an object; its fields are still to be checked. */
+export async function readJsonObject<T extends object>(c: Context): Promise<Partial<T>> {
+  const body = await readOptionalJson(c)
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest(body === undefined ? 'body is empty; expected a JSON object' : 'body must be a JSON object')
+  }
+  return body as Partial<T>
+}
