@@ -17,7 +17,8 @@ import type { OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts
 import { HistoryWriter } from '../history/writer.ts'
 import { createNemesis, NemesisSchedule } from '../nemesis/index.ts'
 import { Session } from '../client/session.ts'
-import { StoreClient } from '../client/store-client.ts'
+import type { Client } from '../adapter/index.ts'
+import { QuorumlabClient } from '../stores/quorumlab/client.ts'
 import { Random } from '../../common/helpers/random.ts'
 import { keyNames } from '../../workloads/placement.ts'
 import { Ring } from '../../store/ring.ts'
@@ -74,7 +75,7 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
 
   log(`run ${folder.name}: seed ${options.seed}; starting the cluster`)
   let cluster: Cluster | undefined
-  let client: StoreClient | undefined
+  let client: Client | undefined
   let schedule: NemesisSchedule | undefined
   const progress = new Progress({ enabled: options.progress })
   let ticker: NodeJS.Timeout | undefined
@@ -120,7 +121,7 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
     const ring = new Ring({ nodes, vnodes: cluster.store.vnodes })
     const preferenceList = (key: string): readonly string[] => ring.preferenceList(key)
     const keys = keyNames(workload.keys, workload.placement, preferenceList)
-    client = new StoreClient({ nodes: cluster.nodes, timeoutMs: options.requestTimeoutMs })
+    client = new QuorumlabClient(cluster.nodes, { timeoutMs: options.requestTimeoutMs })
     const processes = Array.from({ length: options.concurrency }, (_, process) => ({
       session: new Session({ process, client: client!, workload, clock, phase: () => phase, record: recordOp }),
       generator: new OpGenerator({
@@ -260,7 +261,7 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
     progress.stop()
     const lastPhase = phase
     await schedule?.healAll().catch(() => undefined)
-    client?.close()
+    await client?.close()
     await cluster?.stop().catch((error: Error) => log(`stopping the cluster: ${error.message}`))
     history.append({
       process: 'harness',
