@@ -5,7 +5,7 @@
 import { test } from '@japa/runner'
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { QUORUMLAB_BIN } from '../harness/cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../harness/stores/quorumlab/index.ts'
 import { tempDir } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { isProcessAlive } from '../../common/helpers/pid.ts'
-import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
 import { freePorts } from '../cluster/ports.ts'
 import { call } from '../cluster/testing.ts'
 

@@ -4,6 +4,7 @@ import { runMatrix } from '../run/matrix.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
 import { defineCommand, UsageError } from './command.ts'
 import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
+import { quorumlabAdapter } from '../stores/quorumlab/index.ts'
 import { checkedStoreSettings } from './store-options.ts'
 
 type Flags = RunFlags & { workloads: string; nemeses: string }
@@ -29,14 +30,14 @@ export function matrixCommand() {
       .filter(Boolean)
     if (cells.length === 0) throw new UsageError('--nemeses: give at least one cell (none for no faults)')
     const nemeses = cells.map((cell) => parseNemeses(cell, '--nemeses'))
-    const settings = checkedStoreSettings(flags, flags.nodes)
+    const store = quorumlabAdapter({ settings: checkedStoreSettings(flags, flags.nodes) })
     // One seed for every cell, so cells differ only by workload and nemesis.
     const seed = flags.seed ?? randomSeed()
     const interrupt = interruptOnSignals()
     const result = await runMatrix({
       workloads,
       nemeses,
-      runOptions: (workload, set, out) => runOptionsFrom(flags, { workload, nemeses: set, settings, out, seed }),
+      runOptions: (workload, set, out) => runOptionsFrom(flags, { workload, nemeses: set, store, out, seed }),
       out: flags.out,
       signal: interrupt.signal,
       log: (line) => process.stderr.write(`${line}\n`),

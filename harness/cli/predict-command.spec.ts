@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import type { Prediction } from '../../reports/pbs/index.ts'
-import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../stores/quorumlab/node-process.ts'
 import { USAGE_ERROR } from './command.ts'
 
 const MIX = 'pareto(1.5,3)*0.95+exp(0.02)*0.05'

@@ -7,8 +7,8 @@ import { ARRIVALS, type Arrival } from '../generator/arrivals.ts'
 import { ROUTINGS, type Routing } from '../generator/op-generator.ts'
 import { NEMESIS_NAMES, type NemesisName } from '../../common/contracts/history.ts'
 import { PARTITION_KINDS, type PartitionKind } from '../nemesis/index.ts'
+import type { StoreAdapter } from '../adapter/index.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
-import type { StoreSettings } from '../../store/config.ts'
 import { WORKLOAD_KINDS, type WorkloadKind } from '../../common/contracts/history.ts'
 import { loadWorkload } from '../../workloads/load.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
@@ -129,8 +129,7 @@ export async function workloadFrom(nameOrFile: string, flags: RunFlags): Promise
 export type RunChoice = {
   workload: WorkloadSpec
   nemeses: NemesisName[]
-  settings: StoreSettings
-  clusterFile?: string
+  store: StoreAdapter
   out?: string
   seed?: number
 }
@@ -139,8 +138,8 @@ export type RunChoice = {
 export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
   return {
     workload: choice.workload,
+    store: choice.store,
     nodes: flags.nodes,
-    settings: choice.settings,
     timeS: flags.time,
     warmupS: flags.warmup,
     rate: flags.rate,
@@ -162,7 +161,6 @@ export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
     requestTimeoutMs: flags.requestTimeout,
     convergenceTimeoutS: flags.convergenceTimeout,
     out: choice.out ?? flags.out,
-    clusterFile: choice.clusterFile,
     progress: flags.progress,
   }
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { isProcessAlive } from '../../common/helpers/pid.ts'
-import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
 import { eventually } from '../cluster/testing.ts'
 import type { HistoryRecord } from '../../common/contracts/history.ts'
 

@@ -3,11 +3,11 @@
  * cluster (or an external one with --cluster), with a live progress line, ending with
  * the report and where the results are.
  */
-import { ClusterConfigError, readClusterConfig } from '../cluster/external-cluster.ts'
 import { NEMESIS_NAMES } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
 import { RUN_DEFAULTS } from '../run/run-options.ts'
 import { reportRun } from '../../reports/index.ts'
+import { ClusterConfigError, quorumlabAdapter, readClusterConfig } from '../stores/quorumlab/index.ts'
 import { defineCommand, UsageError } from './command.ts'
 import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
 import { checkedStoreSettings, storeSettings } from './store-options.ts'
@@ -39,7 +39,8 @@ export function workloadCommand() {
         throw error
       }
     }
-    const options = runOptionsFrom(flags, { workload, nemeses, settings, clusterFile: flags.cluster })
+    const store = quorumlabAdapter({ settings, clusterFile: flags.cluster })
+    const options = runOptionsFrom(flags, { workload, nemeses, store })
     const interrupt = interruptOnSignals()
     const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) })
     interrupt.release()

@@ -3,16 +3,15 @@
  * node-to-node link, optionally client links too), `drop` (each node-to-node message lost
  * with probability p) and `partition` (links cut by disabling their proxies).
  */
-import type { Proxy, Toxic } from 'toxiproxy-node-client'
-import { nodeStats } from '../cluster/admin.ts'
-import type { Cluster } from '../cluster/cluster.ts'
+import type { Toxic } from 'toxiproxy-node-client'
+import type { Cluster, LinkProxy, PeerTraffic } from '../adapter/index.ts'
 import { peerLinkName } from '../cluster/links.ts'
 import { failures, PARTITION_KINDS, type Nemesis, type NemesisContext, type PartitionKind } from './nemesis.ts'
 
-type ToxicBody = Parameters<Proxy['addToxic']>[0]
+type ToxicBody = Parameters<LinkProxy['addToxic']>[0]
 
 /** Adds a toxic to every link; returns those added (to be removed later) and what failed. */
-async function addToxics(links: Proxy[], body: ToxicBody): Promise<{ added: Toxic<unknown>[]; error?: string }> {
+async function addToxics(links: LinkProxy[], body: ToxicBody): Promise<{ added: Toxic<unknown>[]; error?: string }> {
   const results = await Promise.allSettled(links.map((proxy) => proxy.addToxic(body)))
   const added = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Toxic<unknown>] : []))
   return {
@@ -47,8 +46,8 @@ export function latencyNemesis(): Nemesis {
   return {
     name: 'latency',
     async start({ cluster, options }) {
-      const links: Proxy[] = [...cluster.peerLinks.values()].map((l) => l.proxy)
-      if (options.latencyClients) links.push(...cluster.clientLinks.values())
+      const links: LinkProxy[] = [...cluster.network.peerLinks.values()].map((l) => l.proxy)
+      if (options.latencyClients) links.push(...cluster.network.clientLinks.values())
       const { added, error } = await addToxics(links, {
         name: 'nemesis-latency',
         type: 'latency',
@@ -74,15 +73,13 @@ export function latencyNemesis(): Nemesis {
   }
 }
 
-type Traffic = { messages: number; dropped: number }
-
-/** Node-to-node calls and failed calls so far, summed over the nodes that answer. */
-async function traffic(cluster: Cluster): Promise<Map<string, Traffic>> {
-  const byNode = new Map<string, Traffic>()
+/** Node-to-node calls and failed calls so far, by the nodes that answer (none on a store that does not count them). */
+async function traffic(cluster: Cluster): Promise<Map<string, PeerTraffic>> {
+  const byNode = new Map<string, PeerTraffic>()
   await Promise.all(
     cluster.nodes.map(async ({ id }) => {
-      const stats = await nodeStats(cluster, id).catch(() => undefined)
-      if (stats) byNode.set(id, { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors })
+      const counts = await cluster.peerTraffic?.(id).catch(() => undefined)
+      if (counts) byNode.set(id, counts)
     }),
   )
   return byNode
@@ -97,13 +94,13 @@ async function traffic(cluster: Cluster): Promise<Map<string, Traffic>> {
  */
 export function dropNemesis(): Nemesis {
   let toxics: Toxic<unknown>[] = []
-  let before = new Map<string, Traffic>()
+  let before = new Map<string, PeerTraffic>()
   return {
     name: 'drop',
     async start({ cluster, options }) {
       before = await traffic(cluster)
       const { added, error } = await addToxics(
-        [...cluster.peerLinks.values()].map(({ proxy }) => proxy),
+        [...cluster.network.peerLinks.values()].map(({ proxy }) => proxy),
         { name: 'nemesis-drop', type: 'timeout', stream: 'upstream', toxicity: options.dropProbability, attributes: { timeout: 0 } },
       )
       toxics.push(...added)
@@ -173,14 +170,14 @@ export function partitionCuts(kind: PartitionKind, nodes: string[]): { cuts: [st
 
 /** Cuts links by disabling their proxies: calls over them are refused at once. */
 export function partitionNemesis(): Nemesis {
-  let disabled: Proxy[] = []
+  let disabled: LinkProxy[] = []
   return {
     name: 'partition',
     async start(ctx: NemesisContext) {
       const kind = ctx.options.partition === 'random' ? ctx.rng.pick(PARTITION_KINDS) : ctx.options.partition
       const order = ctx.rng.shuffle(ctx.cluster.nodes.map((n) => n.id))
       const { cuts, description } = partitionCuts(kind, order)
-      const links = cuts.map(([from, to]) => ctx.cluster.peerLinks.get(peerLinkName(from, to))!.proxy)
+      const links = cuts.map(([from, to]) => ctx.cluster.network.peerLinks.get(peerLinkName(from, to))!.proxy)
       const results = await Promise.allSettled(links.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })))
       // A link whose disable failed may still have been disabled: heal every one.
       disabled.push(...links)

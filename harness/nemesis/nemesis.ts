@@ -4,7 +4,7 @@
  * is safe to call when nothing is active, so a run can always heal everything.
  */
 import type { NemesisName } from '../../common/contracts/history.ts'
-import type { Cluster } from '../cluster/cluster.ts'
+import type { Cluster } from '../adapter/index.ts'
 import type { Random } from '../../common/helpers/random.ts'
 
 export const PARTITION_KINDS = ['isolate', 'halves', 'majority-ring', 'bridge', 'one-way'] as const

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path'
 import { reportRun, writeMatrix, type MatrixCell, type MatrixRow } from '../../reports/index.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
 import type { NemesisName } from '../../common/contracts/history.ts'
+import { stamp } from './run-folder.ts'
 import { runWorkload } from './run.ts'
 import type { RunOptions } from './run-options.ts'
 
@@ -24,12 +25,6 @@ export type MatrixOptions = {
 }
 
 export type MatrixResult = { dir: string; rows: MatrixRow[]; completed: boolean }
-
-const stamp = (date: Date): string =>
-  date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, '')
 
 export async function runMatrix({ workloads, nemeses, runOptions, out, signal, log = () => {} }: MatrixOptions): Promise<MatrixResult> {
   const dir = join(out, `matrix-${stamp(new Date())}`)

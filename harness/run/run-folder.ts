@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path'
 
 export type RunFolder = { name: string; dir: string }
 
-const stamp = (date: Date): string =>
+/** `20261122T101500`: a UTC time that sorts as it reads and is safe in a file name. */
+export const stamp = (date: Date): string =>
   date
     .toISOString()
     .replace(/[-:]/g, '')

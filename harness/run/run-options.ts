@@ -1,17 +1,17 @@
 /** Everything that defines a run, with the defaults `npm run workload` uses. */
 import type { NemesisName } from '../../common/contracts/history.ts'
+import type { WorkloadSpec } from '../../workloads/workload.ts'
+import type { StoreAdapter } from '../adapter/index.ts'
 import type { Arrival } from '../generator/arrivals.ts'
 import type { Routing } from '../generator/op-generator.ts'
 import type { NemesisOptions } from '../nemesis/index.ts'
-import type { StoreSettings } from '../../store/config.ts'
-import type { WorkloadSpec } from '../../workloads/workload.ts'
 
 export type RunOptions = {
   workload: WorkloadSpec
-  /** Local mode: how many node processes. */
+  /** The store under test, with its settings (local or external mode is the adapter's business). */
+  store: StoreAdapter
+  /** How many nodes the adapter starts (an external cluster has its own). */
   nodes: number
-  /** Local mode: the store's settings. External mode takes N and vnodes from the config. */
-  settings: StoreSettings
   /** Measured run, s. */
   timeS: number
   /** Before the measured run, without faults, s. */
@@ -33,8 +33,6 @@ export type RunOptions = {
   convergenceTimeoutS: number
   /** Folder that receives one folder per run. */
   out: string
-  /** External mode: a cluster config file; local mode when absent. */
-  clusterFile?: string
   /** Show the live progress line. */
   progress: boolean
 }

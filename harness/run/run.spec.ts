@@ -6,8 +6,9 @@ import { test } from '@japa/runner'
 import type { NemesisRecord, OpRecord } from '../../common/contracts/history.ts'
 import { runWorkload } from './run.ts'
 import { median } from '../bench/benchmark.ts'
-import { nemesisEventsOf, opsOf, readHistory, shortRunOptions } from './testing.ts'
+import { nemesisEventsOf, opsOf, readHistory, SHORT_RUN_SETTINGS, shortRunOptions } from './testing.ts'
 import { PRESETS } from '../../workloads/workload.ts'
+import { quorumlabAdapter } from '../stores/quorumlab/index.ts'
 
 /** The fault windows of one nemesis: from its start's completion to its stop's invocation. */
 function windows(events: NemesisRecord[], name: string): { start: NemesisRecord; stop: NemesisRecord }[] {
@@ -56,7 +57,7 @@ test.group('run under nemeses', () => {
     const options = await shortRunOptions(cleanup, {
       nemeses: ['partition'],
       nemesis: { ...(await shortRunOptions(cleanup)).nemesis, partition: 'isolate' },
-      settings: { ...(await shortRunOptions(cleanup)).settings, strict: true },
+      store: quorumlabAdapter({ settings: { ...SHORT_RUN_SETTINGS, strict: true } }),
       timeS: 6,
     })
     const result = await runWorkload(options)
@@ -134,7 +135,7 @@ test.group('run under nemeses', () => {
     const options = {
       ...base,
       workload: { ...PRESETS.clustered, keys: 4, writeStyle: 'blind' as const },
-      settings: { ...base.settings, versioning: 'lww' as const },
+      store: quorumlabAdapter({ settings: { ...SHORT_RUN_SETTINGS, versioning: 'lww' } }),
       nemeses: ['clock' as const],
       nemesis: { ...base.nemesis, clockSkewMs: 60_000 },
       timeS: 4,

@@ -20,24 +20,20 @@
  * A client link may also say `"connect": "host:port"` when clients reach it at another
  * address than it listens on (a proxy in a container listening on 0.0.0.0).
  */
-import { exec } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
-import { promisify } from 'node:util'
 import { Toxiproxy } from 'toxiproxy-node-client'
-import { NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems } from '../../store/config.ts'
-import type { VersioningMode } from '../../common/contracts/causal.ts'
-import type { Cluster, NodeControl, StoreDescription } from './cluster.ts'
-import { dockerControl, type DockerControlConfig } from './docker-control.ts'
-import { httpUrl, parseAddress } from '../../common/helpers/address.ts'
-import { clientLinkName, createLinks, peerLinkName, removeLinks, type LinkSpec } from './links.ts'
-
-const run = promisify(exec)
-
-export type CommandControlConfig = { type: 'command'; crash: string; restart: string; pause: string; resume: string; timeoutMs?: number }
+import type { VersioningMode } from '../../../common/contracts/causal.ts'
+import { parseAddress } from '../../../common/helpers/address.ts'
+import { NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems } from '../../../store/config.ts'
+import type { Cluster, NodeControl } from '../../adapter/index.ts'
+import { commandControl, noControl, type CommandControlConfig } from '../../cluster/command-control.ts'
+import { dockerControl, type DockerControlConfig } from '../../cluster/docker-control.ts'
+import { clientLinkName, createLinks, peerLinkName, proxyNetwork, removeLinks, type LinkSpec } from '../../cluster/links.ts'
+import { quorumlabCluster, type KnownSettings } from './cluster.ts'
 
 export type ExternalClusterConfig = {
   toxiproxy: string
-  store: StoreDescription & { token: string }
+  store: KnownSettings
   nodes: { id: string; address: string }[]
   links: {
     client: Record<string, { listen: string; connect?: string }>
@@ -145,28 +141,6 @@ export async function readClusterConfig(file: string): Promise<ExternalClusterCo
   return raw as ExternalClusterConfig
 }
 
-function commandControl(config: CommandControlConfig): NodeControl {
-  const timeout = config.timeoutMs ?? 30_000
-  const act = (template: string) => async (node: string) => {
-    await run(template.replaceAll('{node}', node), { timeout })
-  }
-  return {
-    can: { crash: true, pause: true },
-    crash: act(config.crash),
-    restart: act(config.restart),
-    pause: act(config.pause),
-    resume: act(config.resume),
-  }
-}
-
-const noControl: NodeControl = {
-  can: { crash: false, pause: false },
-  crash: () => Promise.reject(new Error('this cluster config has control.type "none": nodes cannot be crashed')),
-  restart: () => Promise.reject(new Error('this cluster config has control.type "none"')),
-  pause: () => Promise.reject(new Error('this cluster config has control.type "none": nodes cannot be paused')),
-  resume: () => Promise.reject(new Error('this cluster config has control.type "none"')),
-}
-
 /** Reads the config, creates every link through the Toxiproxy API and returns the cluster. */
 export async function loadExternalCluster(file: string): Promise<Cluster> {
   const config = await readClusterConfig(file)
@@ -188,37 +162,32 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
   ]
   const created = await createLinks(toxiproxy, links)
   const connect = (id: string) => parseAddress(config.links.client[id].connect ?? config.links.client[id].listen)!
-  const control =
-    config.control.type === 'command'
-      ? commandControl(config.control)
-      : config.control.type === 'docker'
-        ? dockerControl(config.control)
-        : noControl
   const store = config.store ?? {}
-  return {
+  return quorumlabCluster({
     nodes: ids.map((id) => ({ id, ...connect(id) })),
-    token: store.token ?? NODE_DEFAULTS.token,
-    store: {
+    settings: {
       n: store.n ?? NODE_DEFAULTS.n,
       r: store.r ?? NODE_DEFAULTS.r,
       w: store.w ?? NODE_DEFAULTS.w,
       vnodes: store.vnodes ?? NODE_DEFAULTS.vnodes,
       versioning: (store.versioning ?? NODE_DEFAULTS.versioning) as VersioningMode,
       strict: store.strict ?? NODE_DEFAULTS.strict,
+      token: store.token ?? NODE_DEFAULTS.token,
     },
-    toxiproxy,
-    proxy: { kind: 'real', url },
-    clientLinks: new Map(ids.map((id) => [id, created.get(clientLinkName(id))!])),
-    peerLinks: new Map(
-      ids.flatMap((from) =>
-        ids
-          .filter((to) => to !== from)
-          .map((to) => [peerLinkName(from, to), { from, to, proxy: created.get(peerLinkName(from, to))! }] as const),
-      ),
-    ),
-    control,
-    url: (id) => httpUrl(connect(id)),
+    control: controlOf(config.control),
+    network: proxyNetwork({ kind: 'real', url }, ids, created),
     // The nodes are not ours to stop; the links we made are ours to remove.
-    stop: () => removeLinks(created.values()),
+    teardown: () => removeLinks(created.values()),
+  })
+}
+
+function controlOf(control: ExternalClusterConfig['control']): NodeControl {
+  switch (control.type) {
+    case 'command':
+      return commandControl(control)
+    case 'docker':
+      return dockerControl(control)
+    case 'none':
+      return noControl
   }
 }

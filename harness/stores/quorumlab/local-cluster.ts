@@ -3,7 +3,8 @@
  * what `quorumlab cluster` runs, and what store tests start.
  */
 import { join } from 'node:path'
-import type { StoreSettings } from '../../store/config.ts'
+import type { StoreSettings } from '../../../store/config.ts'
+import { clusterLayout } from '../../cluster/layout.ts'
 import { NodeProcess, type NodeProcessOptions } from './node-process.ts'
 
 export type LocalClusterOptions = {
@@ -20,8 +21,6 @@ export type LocalClusterOptions = {
   processOptions?: (id: string) => NodeProcessOptions
 }
 
-export const nodeIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `n${i + 1}`)
-
 export class LocalCluster {
   readonly nodes: NodeProcess[]
 
@@ -33,19 +32,11 @@ export class LocalCluster {
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
     const { host = '127.0.0.1', ports } = options
     if (ports.length !== options.nodes) throw new Error(`need ${options.nodes} ports, got ${ports.length}`)
-    const ids = nodeIds(options.nodes)
-    const nodes = ids.map(
-      (id, i) =>
+    const layout = clusterLayout({ nodes: options.nodes, listen: (i) => ({ host, port: ports[i - 1] }) })
+    const nodes = layout.nodes.map(
+      ({ id, listen, peers }) =>
         new NodeProcess(
-          {
-            id,
-            host,
-            port: ports[i],
-            dataDir: join(options.dataDir, id),
-            peers: ids.flatMap((peer, j) => (peer === id ? [] : [{ id: peer, host, port: ports[j] }])),
-            settings: options.settings,
-            extraArgs: options.extraArgs,
-          },
+          { id, ...listen, dataDir: join(options.dataDir, id), peers, settings: options.settings, extraArgs: options.extraArgs },
           options.processOptions?.(id),
         ),
     )

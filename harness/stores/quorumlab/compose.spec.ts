@@ -12,16 +12,16 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import { parse } from 'yaml'
-import { DEFAULT_STORE_SETTINGS } from '../../store/config.ts'
-import { eventually } from './testing.ts'
+import { DEFAULT_STORE_SETTINGS } from '../../../store/config.ts'
+import { eventually } from '../../cluster/testing.ts'
 import { CLUSTER_CONFIG_PATH, composeYaml, containerName, TOXIPROXY_IMAGE } from './compose-file.ts'
 import { clusterConfigProblems, type ExternalClusterConfig } from './external-cluster.ts'
-import { clusterLayout, type LayoutPorts } from './layout.ts'
+import { deployment, type DeploymentPorts } from './deployment.ts'
 import { QUORUMLAB_BIN } from './node-process.ts'
-import { freePorts } from './ports.ts'
-import type { HistoryRecord } from '../../common/contracts/history.ts'
+import { freePorts } from '../../cluster/ports.ts'
+import type { HistoryRecord } from '../../../common/contracts/history.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const DEFAULT_SETTINGS = DEFAULT_STORE_SETTINGS
 
 const hasComposeClient = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0
@@ -135,7 +135,7 @@ test.group('external mode, laid out as docker compose', () => {
     const ids = ['n1', 'n2', 'n3']
     const ports = await freePorts(ids.length * 2 + ids.length * (ids.length - 1))
     const peerIndex = (i: number, j: number): number => 2 * ids.length + (i - 1) * (ids.length - 1) + (j < i ? j - 1 : j - 2)
-    const layoutPorts: LayoutPorts = {
+    const layoutPorts: DeploymentPorts = {
       api: apiPort,
       node: (i) => ports[i - 1],
       client: (i) => ports[ids.length + i - 1],
@@ -149,7 +149,7 @@ test.group('external mode, laid out as docker compose', () => {
       pause: `kill -STOP $(cat ${dir}/{node}.pid)`,
       resume: `kill -CONT $(cat ${dir}/{node}.pid)`,
     }
-    const layout = clusterLayout({ nodes: ids.length, settings, style: 'local', ports: layoutPorts, control, dataRoot: join(dir, 'data') })
+    const layout = deployment({ nodes: ids.length, settings, style: 'local', ports: layoutPorts, control, dataRoot: join(dir, 'data') })
     const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
     for (const node of layout.nodes) {
       const pidFile = join(dir, `${node.id}.pid`)

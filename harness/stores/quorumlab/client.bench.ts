@@ -3,9 +3,9 @@
  * same concurrency, same endpoint (the bare Hono baseline, so the server is not the
  * bottleneck), in the same run.
  */
-import { median, type Benchmark } from '../bench/benchmark.ts'
-import { loadTest, startBareHono } from '../bench/load.ts'
-import { StoreClient } from './store-client.ts'
+import { median, type Benchmark } from '../../bench/benchmark.ts'
+import { loadTest, startBareHono } from '../../bench/load.ts'
+import { QuorumlabClient } from './client.ts'
 
 const CONNECTIONS = 16
 
@@ -17,7 +17,7 @@ export const benchmark: Benchmark = {
     const bare = await startBareHono()
     try {
       const { hostname, port } = new URL(bare.url)
-      const client = new StoreClient({ nodes: [{ id: 'n1', host: hostname, port: Number(port) }], timeoutMs: 5000 })
+      const client = new QuorumlabClient([{ id: 'n1', host: hostname, port: Number(port) }], { timeoutMs: 5000 })
       const closedLoop = async (): Promise<number> => {
         let done = 0
         let failed = 0
@@ -25,7 +25,7 @@ export const benchmark: Benchmark = {
         await Promise.all(
           Array.from({ length: CONNECTIONS }, async (_, i) => {
             for (let n = 0; performance.now() < end; n++) {
-              const outcome = await client.get('n1', `bench-${(i * 7919 + n) % 1000}`)
+              const outcome = await client.invoke({ f: 'get', key: `bench-${(i * 7919 + n) % 1000}`, node: 'n1' })
               if (outcome.type === 'ok') done++
               else failed++
             }
@@ -43,7 +43,7 @@ export const benchmark: Benchmark = {
         theirRates.push((await loadTest({ url: bare.url, method: 'GET', connections: CONNECTIONS, duration, keys: 1000 })).rps)
         ourRates.push(await closedLoop())
       }
-      client.close()
+      await client.close()
       const ours = median(ourRates)
       const theirs = { rps: median(theirRates) }
       log(`harness client ${ours.toFixed(0)} req/s, autocannon ${theirs.rps.toFixed(0)} req/s`)

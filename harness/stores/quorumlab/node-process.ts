@@ -1,29 +1,18 @@
 /**
- * One store node as a child process of the harness: spawn it, wait until it serves, and
- * stop, kill -9, pause (SIGSTOP) or resume (SIGCONT) it. Its output is kept (last lines in
- * memory, everything in a log file when asked) so a node that dies can say why.
+ * One reference-store node as a child process of the harness: spawn it, wait until it
+ * serves, and stop, kill -9, pause (SIGSTOP) or resume (SIGCONT) it. Its output is kept
+ * (last lines in memory, everything in a log file when asked) so a node that dies can
+ * say why. Node control over a set of them is {@link processControl}.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { httpUrl } from '../../common/helpers/address.ts'
-import type { PeerAddress, StoreSettings } from '../../store/config.ts'
-import type { NodeReadyMessage } from '../cli/store-command.ts'
-import { storeArgs } from '../cli/store-options.ts'
+import { httpUrl } from '../../../common/helpers/address.ts'
+import type { NodeControl } from '../../adapter/index.ts'
+import { nodeArgs, type NodeReadyMessage, type NodeSpec } from './node-command.ts'
 
-export const QUORUMLAB_BIN = fileURLToPath(new URL('../../bin/quorumlab.js', import.meta.url))
-
-export type NodeSpec = {
-  id: string
-  host: string
-  port: number
-  dataDir: string
-  peers: PeerAddress[]
-  settings: StoreSettings
-  /** Extra `quorumlab store` flags. */
-  extraArgs?: string[]
-}
+export const QUORUMLAB_BIN = fileURLToPath(new URL('../../../bin/quorumlab.js', import.meta.url))
 
 export type NodeProcessOptions = {
   /** Append the node's stdout and stderr to this file. */
@@ -72,22 +61,7 @@ export class NodeProcess {
   }
 
   args(): string[] {
-    const { id, host, port, dataDir, peers, settings, extraArgs = [] } = this.spec
-    return [
-      QUORUMLAB_BIN,
-      'store',
-      '--id',
-      id,
-      '--host',
-      host,
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      ...peers.flatMap((p) => ['--peer', `${p.id}=${p.host}:${p.port}`]),
-      ...storeArgs(settings),
-      ...extraArgs,
-    ]
+    return [QUORUMLAB_BIN, 'store', ...nodeArgs(this.spec)]
   }
 
   /** Spawns the node and resolves once it serves; rejects with its output if it dies first. */
@@ -179,5 +153,27 @@ export class NodeProcess {
     this.#lines.push(line)
     if (this.#lines.length > KEPT_LINES) this.#lines.shift()
     this.#options.onLine?.(line)
+  }
+}
+
+/** Control of these node processes by node id: what a local cluster hands its nemeses. */
+export function processControl(processes: NodeProcess[]): NodeControl {
+  const byId = new Map(processes.map((p) => [p.id, p]))
+  const node = (id: string): NodeProcess => {
+    const found = byId.get(id)
+    if (!found) throw new Error(`no node ${id}`)
+    return found
+  }
+  return {
+    can: { kill: true, pause: true },
+    start: (id) => node(id).start(),
+    stop: (id) => node(id).stop(),
+    kill: (id) => node(id).kill(),
+    restart: async (id) => {
+      await node(id).stop()
+      await node(id).start()
+    },
+    pause: async (id) => node(id).pause(),
+    resume: async (id) => node(id).resume(),
   }
 }
