@@ -3,16 +3,16 @@
  * node-to-node link, optionally client links too), `drop` (each node-to-node message lost
  * with probability p) and `partition` (links cut by disabling their proxies).
  */
-import type { Proxy, Toxic } from 'toxiproxy-node-client'
+import type { Proxy as ClientProxy, Toxic } from 'toxiproxy-node-client'
 import { nodeStats } from '../cluster/admin.ts'
 import type { Cluster } from '../cluster/cluster.ts'
 import { peerLinkName } from '../cluster/links.ts'
 import { failures, PARTITION_KINDS, type Nemesis, type NemesisContext, type PartitionKind } from './nemesis.ts'
 
-type ToxicBody = Parameters<Proxy['addToxic']>[0]
+type ToxicBody = Parameters<ClientProxy['addToxic']>[0]
 
 /** Adds a toxic to every link; returns those added (to be removed later) and what failed. */
-async function addToxics(links: Proxy[], body: ToxicBody): Promise<{ added: Toxic<unknown>[]; error?: string }> {
+async function addToxics(links: ClientProxy[], body: ToxicBody): Promise<{ added: Toxic<unknown>[]; error?: string }> {
   const results = await Promise.allSettled(links.map((proxy) => proxy.addToxic(body)))
   const added = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Toxic<unknown>] : []))
   return {
@@ -47,7 +47,7 @@ export function latencyNemesis(): Nemesis {
   return {
     name: 'latency',
     async start({ cluster, options }) {
-      const links: Proxy[] = [...cluster.peerLinks.values()].map((l) => l.proxy)
+      const links: ClientProxy[] = [...cluster.peerLinks.values()].map((l) => l.proxy)
       if (options.latencyClients) links.push(...cluster.clientLinks.values())
       const { added, error } = await addToxics(links, {
         name: 'nemesis-latency',
@@ -173,7 +173,7 @@ export function partitionCuts(kind: PartitionKind, nodes: string[]): { cuts: [st
 
 /** Cuts links by disabling their proxies: calls over them are refused at once. */
 export function partitionNemesis(): Nemesis {
-  let disabled: Proxy[] = []
+  let disabled: ClientProxy[] = []
   return {
     name: 'partition',
     async start(ctx: NemesisContext) {
