@@ -6,7 +6,6 @@ import type { Nemesis } from './nemesis.ts'
 import { crashNemesis, pauseNemesis } from './process-faults.ts'
 
 export { PARTITION_KINDS, type Nemesis, type NemesisContext, type NemesisOptions, type PartitionKind } from './nemesis.ts'
-export { partitionCuts } from './link-faults.ts'
 export { NemesisSchedule, type NemesisScheduleOptions } from './schedule.ts'
 
 const FACTORIES: Record<NemesisName, () => Nemesis> = {

@@ -4,28 +4,28 @@
  */
 import { PROXY_ALREADY_EXISTS, PROXY_NOT_FOUND } from './api-error.ts'
 import { Lock } from './lock.ts'
-import { Proxy, ProxyAlreadyStarted } from './proxy.ts'
+import { TcpProxy, ProxyAlreadyStarted } from './proxy.ts'
 import type { ProxyFields } from './requests.ts'
 
 export class ProxyCollection {
-  #proxies = new Map<string, Proxy>()
+  #proxies = new Map<string, TcpProxy>()
   #lock = new Lock()
 
-  get(name: string): Proxy {
+  get(name: string): TcpProxy {
     const proxy = this.#proxies.get(name)
     if (!proxy) throw PROXY_NOT_FOUND
     return proxy
   }
 
   /** Every proxy, sorted by name (Go prints a map's keys sorted). */
-  all(): Proxy[] {
+  all(): TcpProxy[] {
     return [...this.#proxies.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
-  add(fields: ProxyFields): Promise<Proxy> {
+  add(fields: ProxyFields): Promise<TcpProxy> {
     return this.#lock.run(async () => {
       if (this.#proxies.has(fields.name)) throw PROXY_ALREADY_EXISTS
-      const proxy = new Proxy(fields)
+      const proxy = new TcpProxy(fields)
       if (fields.enabled) await proxy.start()
       this.#proxies.set(proxy.name, proxy)
       return proxy
@@ -37,9 +37,9 @@ export class ProxyCollection {
    * upstream is kept as it is (toxics too). Stops at the first failure, reporting the
    * proxies done so far.
    */
-  populate(list: ProxyFields[]): Promise<{ proxies: Proxy[]; error?: unknown }> {
+  populate(list: ProxyFields[]): Promise<{ proxies: TcpProxy[]; error?: unknown }> {
     return this.#lock.run(async () => {
-      const proxies: Proxy[] = []
+      const proxies: TcpProxy[] = []
       try {
         for (const fields of list) {
           const existing = this.#proxies.get(fields.name)
@@ -48,7 +48,7 @@ export class ProxyCollection {
             continue
           }
           existing?.stop()
-          const proxy = new Proxy(fields)
+          const proxy = new TcpProxy(fields)
           if (fields.enabled) await proxy.start()
           this.#proxies.set(proxy.name, proxy)
           proxies.push(proxy)
@@ -61,7 +61,7 @@ export class ProxyCollection {
   }
 
   /** Applies new fields, decoded from the request once the proxy is known to exist. */
-  update(name: string, decode: (current: ProxyFields) => ProxyFields): Promise<Proxy> {
+  update(name: string, decode: (current: ProxyFields) => ProxyFields): Promise<TcpProxy> {
     return this.#lock.run(async () => {
       const proxy = this.get(name)
       await proxy.update(decode(proxy))
