@@ -12,6 +12,7 @@ import { HistoryBuilder } from './testing/history-builder.ts'
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, ...args], { encoding: 'utf8', timeout: 60_000 })
 
 test.group('cli: report and serve', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.each.timeout(60_000)
 
   test('--help lists every flag with its default', ({ assert }) => {

@@ -128,9 +128,7 @@ const RESPONSES: { name: string; wire: Buffer; status: number; body: string }[] 
   { name: '304', wire: Buffer.from('HTTP/1.1 304 Not Modified\r\nETag: "1"\r\n\r\n'), status: 304, body: '' },
 ]
 
-test.group('HttpEndpoint: responses over TCP', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('HttpEndpoint: responses over TCP', () => {
   test('{name}: split in two at every byte boundary, on one kept-alive connection')
     .with(RESPONSES)
     .run(async ({ assert, cleanup }, { wire, status, body }) => {
@@ -230,9 +228,7 @@ test.group('HttpEndpoint: responses over TCP', (group) => {
   })
 })
 
-test.group('HttpEndpoint: failures, and whether the request may have arrived', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('HttpEndpoint: failures, and whether the request may have arrived', () => {
   type FailureCase = { name: string; script: Script; kind: HttpFailureKind; maybeDelivered: boolean; timeoutMs?: number }
   const cases: FailureCase[] = [
     { name: 'reset (RST) after the request arrived', script: (socket) => socket.resetAndDestroy(), kind: 'reset', maybeDelivered: true },

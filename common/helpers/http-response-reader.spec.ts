@@ -97,9 +97,7 @@ function readAll(chunks: Buffer[]): (FramedResponse | 'invalid' | undefined)[] {
   })
 }
 
-test.group('HttpResponseReader: framing responses from a byte stream', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('HttpResponseReader: framing responses from a byte stream', () => {
   test('{name}: whole')
     .with(FRAMED)
     .run(({ assert }, { wire, expected }) => {

@@ -14,7 +14,8 @@ import { call } from '../cluster/testing.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, ...args], { encoding: 'utf8', timeout: 30_000 })
 
-test.group('cli', () => {
+test.group('cli', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('--help of {$self} lists every flag with its default')
     .with(['store', 'cluster'])
     .run(({ assert }, command) => {

@@ -26,7 +26,8 @@ const listening = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false))
   })
 
-test.group('workload command', () => {
+test.group('workload command', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('--help lists every flag with its default', ({ assert }) => {
     const result = run('--help')
     assert.equal(result.status, 0)

@@ -33,9 +33,7 @@ const cv = (xs: number[]): number => {
   return Math.sqrt(mean(xs.map((x) => (x - m) ** 2))) / m
 }
 
-test.group('ArrivalSchedule: open loop', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('ArrivalSchedule: open loop', () => {
   test("poisson at {rate} ops/s over {concurrency} processes: each process's mean gap is concurrency/rate s, CV about 1")
     .with([
       { rate: 200, concurrency: 10 },
@@ -116,9 +114,7 @@ test.group('ArrivalSchedule: open loop', (group) => {
     })
 })
 
-test.group('ArrivalSchedule: closed loop and restarts', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('ArrivalSchedule: closed loop and restarts', () => {
   test('rate 0 is closed loop: the next op is due now, whatever the arrival', ({ assert }) => {
     for (const arrival of ['poisson', 'constant'] as const) {
       const schedule = scheduleFor(arrival, 0, 10, 3)

@@ -37,9 +37,7 @@ function permutations(items: string[]): string[][] {
 
 const majority = (count: number): number => Math.floor(count / 2) + 1
 
-test.group('partitionCuts: the links each kind cuts', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('partitionCuts: the links each kind cuts', () => {
   test('{kind} on {count} nodes')
     .with([
       { kind: 'isolate', count: 3, expected: between(['n1'], ['n2', 'n3']) },
@@ -80,9 +78,7 @@ test.group('partitionCuts: the links each kind cuts', (group) => {
     })
 })
 
-test.group('partitionCuts: what defines each kind, on every node order', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('partitionCuts: what defines each kind, on every node order', () => {
   const orders = [3, 5].flatMap((count) => permutations(nodesOf(count)))
 
   test('isolate: one node can reach no one and no one can reach it; the rest are whole', ({ assert }) => {
@@ -169,7 +165,10 @@ function fakeCluster(count: number) {
   const links = new Map<string, ReturnType<typeof fakeLink>>()
   for (const from of nodes) for (const to of nodes) if (from !== to) links.set(peerLinkName(from, to), fakeLink(peerLinkName(from, to)))
   const peerLinks = new Map([...links].map(([name, link]) => [name, { from: '', to: '', proxy: link as unknown as ClientProxy }]))
-  const cluster = { nodes: nodes.map((id, i) => ({ id, host: '127.0.0.1', port: 20_000 + i })), network: { kind: 'proxy', peerLinks, clientLinks: new Map() } } as unknown as Cluster
+  const cluster = {
+    nodes: nodes.map((id, i) => ({ id, host: '127.0.0.1', port: 20_000 + i })),
+    network: { kind: 'proxy', peerLinks, clientLinks: new Map() },
+  } as unknown as Cluster
   return { cluster, links, nodes }
 }
 
@@ -189,9 +188,7 @@ const contextFor = (cluster: Cluster, seed: number, partition: NemesisOptions['p
   options: { ...OPTIONS, partition },
 })
 
-test.group('partition nemesis: random, and healing', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('partition nemesis: random, and healing', () => {
   test("random picks a kind per start from the seed, and cuts exactly that kind's links", async ({ assert }) => {
     const picked = new Set<string>()
     for (let seed = 1; seed <= 40; seed++) {

@@ -87,9 +87,7 @@ function scheduleOf(clock: FakeClock, nemeses: Nemesis[], intervalMs = 10_000) {
 const brief = (records: Record[]): string[] =>
   records.map((r) => `${r.f} ${r.nemesis} @${r.invoke / 1000}-${r.complete / 1000}${r.value.error ? ' failed' : ''}`)
 
-test.group('NemesisSchedule on a fake clock', (group) => {
-  group.tap((t) => t.tags(['unit']))
-
+test.group('NemesisSchedule on a fake clock', () => {
   test('faults on for the interval, off for as long, until the end; each start and stop recorded in order', async ({ assert }) => {
     const clock = new FakeClock()
     const { nemesis } = fakeNemesis(clock)

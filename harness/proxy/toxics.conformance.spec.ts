@@ -45,6 +45,7 @@ console.log(`proxy conformance (toxics over TCP) against: ${servers.map((s) => s
 
 for (const server of servers) {
   test.group(`conformance: ${server.label}: toxics over TCP`, (group) => {
+    group.tap((t) => t.tags(['integration']))
     const scope = useServer(group, server)
 
     test('bytes pass unchanged without toxics, on several connections at once', async ({ assert }) => {

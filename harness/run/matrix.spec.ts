@@ -12,7 +12,8 @@ import { PRESETS } from '../../workloads/workload.ts'
 import { runMatrix } from './matrix.ts'
 import { shortRunOptions } from './testing.ts'
 
-test.group('scenario matrix', () => {
+test.group('scenario matrix', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('two cells run, are analysed and compared side by side', async ({ assert, cleanup }) => {
     const base = await shortRunOptions(cleanup, { timeS: 4, nemesisIntervalS: 2 })
     const result = await runMatrix({

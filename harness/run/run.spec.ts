@@ -20,7 +20,8 @@ function windows(events: NemesisRecord[], name: string): { start: NemesisRecord;
 const during = (op: OpRecord, w: { start: NemesisRecord; stop: NemesisRecord }): boolean =>
   op.invoke > w.start.complete && op.complete < w.stop.invoke
 
-test.group('run under nemeses', () => {
+test.group('run under nemeses', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('crash: ops to the killed node fail or are info during the fault and succeed after the restart', async ({ assert, cleanup }) => {
     // 9 s: faults at 0-2 s and 4-6 s, each followed by time for ops to the restarted node.
     const options = await shortRunOptions(cleanup, { nemeses: ['crash'], timeS: 9 })
@@ -164,7 +165,8 @@ test.group('run under nemeses', () => {
   })
 })
 
-test.group('run determinism', () => {
+test.group('run determinism', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('the same seed gives the same op sequence', async ({ assert, cleanup }) => {
     const sequence = async (seed: number): Promise<string[][]> => {
       const result = await runWorkload(await shortRunOptions(cleanup, { seed, timeS: 2, warmupS: 0, rate: 100, convergenceTimeoutS: 0 }))

@@ -78,6 +78,7 @@ function chartPaint(page: Page): Promise<Record<string, { canvases: number; pain
 }
 
 test.group('HTML report in Chromium', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.each.timeout(60_000)
 
   test('renders every chart offline, without errors, and shows a stored HTML tag as text', async ({ assert, cleanup }) => {

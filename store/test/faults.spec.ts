@@ -25,7 +25,8 @@ async function digestsAgree(cluster: TestCluster): Promise<boolean> {
   return roots.size > 0 && [...roots.values()].every((set) => set.size === 1)
 }
 
-test.group('store under faults', () => {
+test.group('store under faults', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('hinted handoff: writes while a node is killed reach it once it restarts', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 300 } })
     await cluster.node('n3').kill()

@@ -35,7 +35,8 @@ type Service = {
   group_add?: string[]
 }
 
-test.group('docker compose (static)', () => {
+test.group('docker compose (static)', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('the committed docker-compose.yml is what `npm run compose` writes', ({ assert }) => {
     const committed = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')
     assert.equal(committed, composeYaml(3, DEFAULT_SETTINGS), 'regenerate with: npm run compose -- --out docker-compose.yml')
@@ -100,7 +101,8 @@ test.group('docker compose (static)', () => {
   }).skip(!hasComposeClient, 'no `docker compose` client on this machine')
 })
 
-test.group('external mode, laid out as docker compose', () => {
+test.group('external mode, laid out as docker compose', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('proxy and nodes as separate processes; a workload with a crash nemesis runs through them', async ({ assert, cleanup }) => {
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-external-'))
     const pidFiles: string[] = []
