@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
-import { checkEtcdBinary, embeddedEtcdVersion, ensureEtcd, etcdUnavailableReason } from './binary.ts'
+import { checkEtcdBinary, EtcdUnavailableError, embeddedEtcdVersion, ensureEtcd, etcdUnavailableReason } from './binary.ts'
 
 const unavailable = await etcdUnavailableReason()
 
@@ -27,6 +27,25 @@ test.group('etcd binary', () => {
   })
     .skip(unavailable !== undefined, unavailable)
     .timeout(15 * 60_000)
+
+  test('neither Go nor ETCD_BIN nor a cached build: the reason says how to get etcd, and ensureEtcd refuses with it', async ({
+    assert,
+    cleanup,
+  }) => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'quorumlab-etcd-cache-'))
+    cleanup(() => rm(cacheDir, { recursive: true, force: true }))
+    const env = { PATH: cacheDir, GOROOT: join(cacheDir, 'no-go') }
+    const reason = await etcdUnavailableReason({ cacheDir, env })
+    assert.match(reason ?? '', /install Go 1\.26 or later.*set ETCD_BIN/)
+    const refusal = await ensureEtcd({ cacheDir, env }).then(
+      () => undefined,
+      (error: Error) => error,
+    )
+    assert.instanceOf(refusal, EtcdUnavailableError)
+    assert.equal(refusal?.message, reason)
+    // With ETCD_BIN set, the reason is gone (the binary is checked when it is used).
+    assert.isUndefined(await etcdUnavailableReason({ cacheDir, env: { ...env, ETCD_BIN: '/anything' } }))
+  })
 
   test('ETCD_BIN: missing, not executable or not etcd is refused, naming the problem', async ({ assert, cleanup }) => {
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-etcd-bin-'))

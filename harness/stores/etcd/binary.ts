@@ -15,13 +15,13 @@ import { fileURLToPath } from 'node:url'
 const SERVER_DIR = fileURLToPath(new URL('./server/', import.meta.url))
 const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url))
 /** Where Go's own installer puts it, for machines where it is not on PATH. */
-const GO_FALLBACK = '/usr/local/go/bin/go'
+const DEFAULT_GOROOT = '/usr/local/go'
 const PROGRESS_EVERY_MS = 15_000
 
 export type EnsureEtcdOptions = {
   /** Folder for built binaries; default `<repo>/.tmp/etcd`. */
   cacheDir?: string
-  /** Where `ETCD_BIN` is read from; default `process.env`. */
+  /** Where `ETCD_BIN`, and the `PATH` and `GOROOT` that find Go, are read from; default `process.env`. */
   env?: NodeJS.ProcessEnv
   /** Receives progress lines while building; default: written to stderr. */
   onProgress?: (line: string) => void
@@ -47,7 +47,8 @@ export async function ensureEtcd(options: EnsureEtcdOptions = {}): Promise<strin
   // One build per target at a time in this process; other processes build beside it and the last rename wins.
   let pending = building.get(target)
   if (!pending) {
-    pending = build(target, options.onProgress ?? ((line) => process.stderr.write(`${line}\n`))).finally(() => building.delete(target))
+    const progress = options.onProgress ?? ((line: string) => process.stderr.write(`${line}\n`))
+    pending = build(target, env, progress).finally(() => building.delete(target))
     building.set(target, pending)
   }
   return pending
@@ -58,7 +59,7 @@ export async function etcdUnavailableReason(options: Pick<EnsureEtcdOptions, 'ca
   const env = options.env ?? process.env
   if (env.ETCD_BIN) return undefined
   if (await isExecutable(await cachedBinaryPath(options.cacheDir))) return undefined
-  if (await findGo()) return undefined
+  if (await findGo(env)) return undefined
   return howToGetEtcd()
 }
 
@@ -93,8 +94,8 @@ async function cachedBinaryPath(cacheDir = join(REPO_DIR, '.tmp', 'etcd')): Prom
   return join(cacheDir, digest.digest('hex').slice(0, 16), 'etcd')
 }
 
-async function build(target: string, progress: (line: string) => void): Promise<string> {
-  const go = await findGo()
+async function build(target: string, env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<string> {
+  const go = await findGo(env)
   if (!go) throw new EtcdUnavailableError(howToGetEtcd())
   const version = await embeddedEtcdVersion()
   const shown = relative(process.cwd(), target) || target
@@ -108,7 +109,7 @@ async function build(target: string, progress: (line: string) => void): Promise<
     // -mod=readonly: build exactly what go.sum pins; CGO off like etcd's own release builds.
     const { ok, output } = await run(go.path, ['build', '-mod=readonly', '-trimpath', '-o', partial, '.'], {
       cwd: SERVER_DIR,
-      env: { ...process.env, CGO_ENABLED: '0' },
+      env: { ...env, CGO_ENABLED: '0' },
       timeoutMs: 15 * 60_000,
     })
     if (!ok) {
@@ -129,9 +130,10 @@ async function build(target: string, progress: (line: string) => void): Promise<
 
 type Go = { path: string; version: string }
 
-async function findGo(): Promise<Go | undefined> {
-  for (const candidate of ['go', GO_FALLBACK]) {
-    const { ok, output } = await run(candidate, ['env', 'GOVERSION'], { timeoutMs: 20_000 })
+/** `go` on PATH, else in GOROOT (default /usr/local/go). */
+async function findGo(env: NodeJS.ProcessEnv): Promise<Go | undefined> {
+  for (const candidate of ['go', join(env.GOROOT ?? DEFAULT_GOROOT, 'bin', 'go')]) {
+    const { ok, output } = await run(candidate, ['env', 'GOVERSION'], { env, timeoutMs: 20_000 })
     if (ok && output.trim().startsWith('go')) return { path: candidate, version: output.trim() }
   }
   return undefined
