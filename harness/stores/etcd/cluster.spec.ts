@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import { isProcessAlive } from '../../../common/helpers/pid.ts'
+import { freePorts } from '../../cluster/ports.ts'
 import { eventually } from '../../cluster/testing.ts'
 import { EtcdClient, EtcdCluster, type EtcdClusterOptions, type EtcdOutcome, ensureEtcd, etcdUnavailableReason } from './index.ts'
 
@@ -74,6 +75,30 @@ test.group('etcd cluster and client (real processes)', (group) => {
       [false, false, false],
     )
   }).skip(skipped, unavailable)
+
+  test('members bind where they are told and start through a launcher (what a namespace mode needs)', async ({ assert, cleanup }) => {
+    const [client, peer] = await freePorts(2, '127.0.0.2')
+    const { cluster, client: etcd } = await startEtcd(cleanup, {
+      nodes: 1,
+      addresses: [{ client: { host: '127.0.0.2', port: client }, peer: { host: '127.0.0.2', port: peer } }],
+      launcher: (id) => ['env', `QUORUMLAB_LAUNCHED_AS=${id}`],
+    })
+    assert.equal(cluster.clientUrl('n1'), `http://127.0.0.2:${client}`)
+    assert.include(await readFile(`/proc/${cluster.pid('n1')}/environ`, 'latin1'), 'QUORUMLAB_LAUNCHED_AS=n1')
+    ok(await etcd.put('n1', 'k', 'v'))
+    assert.deepEqual(ok(await etcd.get('n1', 'k')).values, ['v'])
+  }).skip(skipped, unavailable)
+
+  test('a bad layout is refused before anything starts', async ({ assert }) => {
+    const refusal = (options: Partial<EtcdClusterOptions>) =>
+      EtcdCluster.create({ binary: '/nowhere', nodes: 3, dataDir: '/nowhere', ...options }).then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      )
+    assert.match(await refusal({ nodes: 0 }), /nodes must be an integer from 1 to 9, got 0/)
+    assert.match(await refusal({ nodes: 2.5 }), /got 2\.5/)
+    assert.match(await refusal({ addresses: [] }), /3 nodes need 3 addresses, got 0/)
+  })
 
   test('put, get, delete and cas round trips through different members', async ({ assert, cleanup }) => {
     const { client } = await startEtcd(cleanup)
