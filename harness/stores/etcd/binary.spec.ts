@@ -34,7 +34,7 @@ test.group('etcd binary', () => {
   }) => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'quorumlab-etcd-cache-'))
     cleanup(() => rm(cacheDir, { recursive: true, force: true }))
-    const env = { PATH: cacheDir, GOROOT: join(cacheDir, 'no-go') }
+    const env = { PATH: cacheDir }
     const reason = await etcdUnavailableReason({ cacheDir, env })
     assert.match(reason ?? '', /install Go 1\.26 or later.*set ETCD_BIN/)
     const refusal = await ensureEtcd({ cacheDir, env }).then(
