@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import { isProcessAlive } from '../../../common/helpers/pid.ts'
+import type { Client } from '../../adapter/index.ts'
 import { freePorts } from '../../cluster/ports.ts'
 import { eventually } from '../../cluster/testing.ts'
 import { EtcdClient, EtcdCluster, type EtcdClusterOptions, type EtcdOutcome, ensureEtcd, etcdUnavailableReason } from './index.ts'
@@ -120,7 +121,9 @@ test.group('etcd cluster and client (real processes)', (group) => {
     assert.deepEqual(ok(await client.get('n2', 'k')).values, [])
     assert.equal(ok(await client.delete('n2', 'k')).deleted, 0)
     assert.deepEqual(ok(await client.invoke({ f: 'put', key: 'k', node: 'n3', value: 'via invoke' })).revision > won.revision, true)
-    assert.deepEqual(ok(await client.invoke({ f: 'get', key: 'k', node: 'n1' })).values, ['via invoke'])
+    // The client is the adapter seam's Client as it is.
+    const seam: Client = client
+    assert.deepEqual(ok(await seam.invoke({ f: 'get', key: 'k', node: 'n1' })).values, ['via invoke'])
 
     // Never sent: certainly did not happen.
     assert.deepEqual(await client.put('n1', '', 1), { type: 'fail', error: 'invalid_key', detail: 'etcd keys are non-empty strings' })
@@ -187,7 +190,9 @@ test.group('etcd cluster and client (real processes)', (group) => {
   }) => {
     const { cluster, client } = await startEtcd(cleanup)
     ok(await client.put('n2', 'k', 'v'))
-    await cluster.pause('n2')
+    // Through the adapter seam's node control, as the pause nemesis will.
+    assert.deepEqual(cluster.control.can, { kill: true, pause: true })
+    await cluster.control.pause('n2')
     const options = { timeoutMs: 400 }
     const outcomes = [
       await client.put('n2', 'k', 'w', options),
@@ -206,7 +211,7 @@ test.group('etcd cluster and client (real processes)', (group) => {
         ['fail', 'timeout'],
       ],
     )
-    await cluster.resume('n2')
+    await cluster.control.resume('n2')
     await cluster.ready()
     const after = ok(await client.get('n2', 'k'))
     // The timed-out writes may or may not have happened (that is why they are info); the value is one of them.

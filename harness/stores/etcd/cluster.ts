@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { type Address, httpUrl } from '../../../common/helpers/address.ts'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
+import type { NodeControl } from '../../adapter/index.ts'
 import { freePorts } from '../../cluster/ports.ts'
 import type { EtcdEndpoint } from './client.ts'
 import type { ProcessControl } from '../../cluster/process-control.ts'
@@ -181,6 +182,19 @@ export class EtcdCluster {
   /** SIGCONT one member. */
   async resume(id: string): Promise<void> {
     this.#control(id)?.resume()
+  }
+
+  /** The same control as the adapter seam's {@link NodeControl}, for the crash and pause nemeses. */
+  get control(): NodeControl {
+    return {
+      can: { kill: true, pause: true },
+      start: (id) => this.startNode(id),
+      stop: (id) => this.stopNode(id),
+      kill: (id) => this.kill(id),
+      restart: (id) => this.restart(id),
+      pause: (id) => this.pause(id),
+      resume: (id) => this.resume(id),
+    }
   }
 
   /**
