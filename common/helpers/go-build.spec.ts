@@ -33,6 +33,10 @@ test.group('go build helper', () => {
   test('no go on the PATH: none found', ({ assert }) => {
     assert.isUndefined(findGo({ PATH: '/nonexistent' }))
   })
+})
+
+test.group('go build helper: building', (group) => {
+  group.tap((t) => t.tags(['integration']))
 
   test('builds a program into place, and a broken one fails with the compiler output and leaves no partial file', async ({
     assert,

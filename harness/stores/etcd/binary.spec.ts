@@ -6,7 +6,8 @@ import { checkEtcdBinary, EtcdUnavailableError, embeddedEtcdVersion, ensureEtcd,
 
 const unavailable = await etcdUnavailableReason()
 
-test.group('etcd binary', () => {
+test.group('etcd binary', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('builds (or finds in the cache) the etcd the server program embeds, then reuses it', async ({ assert }) => {
     const lines: string[] = []
     const path = await ensureEtcd({ onProgress: (line) => lines.push(line) })

@@ -44,6 +44,7 @@ const eventuallyOk = <T extends EtcdOutcome>(what: string, attempt: () => Promis
   })
 
 test.group('etcd cluster and client (real processes)', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.each.timeout(120_000)
   group.setup(async () => {
     // The first build takes a minute or more; later tests find it cached.
@@ -236,6 +237,7 @@ test.group('etcd cluster and client (real processes)', (group) => {
 })
 
 test.group('etcd members never outlive the harness', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.each.timeout(120_000)
 
   for (const ending of ['throws', 'is killed with SIGKILL'] as const) {
