@@ -4,12 +4,13 @@
  * (last lines in memory, everything in a log file when asked) so a node that dies can
  * say why. Node control over a set of them is {@link processControl}.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { httpUrl } from '../../../common/helpers/address.ts'
 import type { NodeControl } from '../../adapter/index.ts'
+import { ProcessControl } from '../../cluster/process-control.ts'
 import { nodeArgs, type NodeReadyMessage, type NodeSpec } from './node-command.ts'
 
 export const QUORUMLAB_BIN = fileURLToPath(new URL('../../../bin/quorumlab.js', import.meta.url))
@@ -28,11 +29,9 @@ const KEPT_LINES = 50
 export class NodeProcess {
   readonly spec: NodeSpec
   #options: NodeProcessOptions
-  #child: ChildProcess | undefined
-  #exited: Promise<void> = Promise.resolve()
+  #control: ProcessControl | undefined
   #lines: string[] = []
   #log: WriteStream | undefined
-  #paused = false
 
   constructor(spec: NodeSpec, options: NodeProcessOptions = {}) {
     this.spec = spec
@@ -48,11 +47,11 @@ export class NodeProcess {
   }
 
   get pid(): number | undefined {
-    return this.#child?.pid
+    return this.#control?.child.pid
   }
 
   get running(): boolean {
-    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
+    return this.#control?.running ?? false
   }
 
   /** The node's last lines of output. */
@@ -72,9 +71,7 @@ export class NodeProcess {
       this.#log = createWriteStream(this.#options.logFile, { flags: 'a' })
     }
     const child = spawn(process.execPath, this.args(), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
-    this.#child = child
-    this.#paused = false
-    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    this.#control = new ProcessControl(child)
     for (const stream of [child.stdout, child.stderr]) {
       let partial = ''
       stream?.setEncoding('utf8')
@@ -114,32 +111,20 @@ export class NodeProcess {
 
   /** kill -9: no chance to flush or say goodbye. */
   async kill(): Promise<void> {
-    if (!this.running) return
-    this.#child?.kill('SIGKILL')
-    await this.#exited
-    this.#paused = false
+    await this.#control?.kill()
   }
 
   /** Asks the node to stop (SIGTERM), then kills it if it has not within `graceMs`. */
   async stop(graceMs = 5000): Promise<void> {
-    if (!this.running) return
-    if (this.#paused) this.resume()
-    this.#child?.kill('SIGTERM')
-    const timer = setTimeout(() => this.#child?.kill('SIGKILL'), graceMs)
-    await this.#exited
-    clearTimeout(timer)
+    await this.#control?.stop(graceMs)
   }
 
   pause(): void {
-    if (!this.running || this.#paused) return
-    this.#child?.kill('SIGSTOP')
-    this.#paused = true
+    this.#control?.pause()
   }
 
   resume(): void {
-    if (!this.running || !this.#paused) return
-    this.#child?.kill('SIGCONT')
-    this.#paused = false
+    this.#control?.resume()
   }
 
   /** Closes the log file; the node must be stopped first. */
