@@ -96,6 +96,36 @@ test.group('workload --network netns', (group) => {
     .timeout(120_000)
     .skip(!!netnsSkipReason, netnsSkipReason)
 
+  test('Ctrl-C mid-run heals, stops the nodes and removes the network', async ({ assert, cleanup }) => {
+    const out = await outDir(cleanup)
+    let id: string | undefined
+    removeAtEnd(cleanup, () => id)
+    const args = ['workload', '--network', 'netns', '--time', '60', '--nemesis', 'partition', '--nemesis-interval', '2']
+    const child = spawn(process.execPath, [QUORUMLAB_BIN, ...args, '--out', out, '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let log = ''
+    child.stderr.on('data', (chunk) => (log += chunk))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    cleanup(() => {
+      child.kill('SIGKILL')
+    })
+    id = await eventually('the cluster up', () => /cluster up/.test(log) && runId(log), { timeoutMs: 60_000 })
+    await eventually('a partition recorded', () => historyOf(out).some((r) => r.process === 'nemesis' && r.nemesis === 'partition'), {
+      timeoutMs: 30_000,
+    })
+    const nodes = [1, 2, 3].flatMap((i) =>
+      execFileSync('ip', ['netns', 'pids', `qln${id}-n${i}`], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map(Number),
+    )
+    child.kill('SIGINT')
+    assert.equal(await exited, 2, log)
+    assert.deepEqual(await leftoversOf(id!), [])
+    for (const pid of nodes) assert.isFalse(isProcessAlive(pid), `node pid ${pid} is gone`)
+  })
+    .timeout(120_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
+
   test('without root it stops before starting anything, with the usage-error status', async ({ assert, cleanup }) => {
     const out = await outDir(cleanup)
     const asRoot = process.getuid?.() === 0
@@ -116,7 +146,10 @@ test.group('workload --network netns', (group) => {
     assert.equal(external.status, USAGE_ERROR, external.stderr)
     assert.match(external.stderr, /--network netns starts its own nodes: it cannot be used with --cluster/)
     assert.isFalse(existsSync(join(out, 'runs')))
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 })
 
 test.group('net --cleanup', (group) => {
@@ -145,7 +178,10 @@ test.group('net --cleanup', (group) => {
     assert.deepEqual(await leftoversOf(gone), [])
     assert.lengthOf(await leftoversOf(live), 3, "a live run's network is not touched")
     assert.equal(cli(['net', '--force']).status, USAGE_ERROR, '--force needs --cleanup')
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 
   test('removes what a run killed with SIGKILL left, nodes included', async ({ assert, cleanup }) => {
     const out = await outDir(cleanup)

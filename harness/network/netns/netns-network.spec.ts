@@ -75,7 +75,10 @@ test.group('netns network', (group) => {
 
     await network.teardown()
     assert.deepEqual(await leftoversOf(names.id), [])
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 
   test('a cut stops exactly the calls asked, one way; heal restores them', async ({ assert, cleanup }) => {
     const network = await startTestNetwork(cleanup, NODES)
@@ -94,14 +97,20 @@ test.group('netns network', (group) => {
     assert.deepEqual(await network.heal(), { links: ['n1-n2', 'n3-n1'] })
     assert.deepEqual(await everyAnswer(network), allAnswer)
     assert.deepEqual(await network.heal(), { links: [] }, 'nothing left to heal')
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 
   test('latency is refused with the reason, before anything is touched', async ({ assert, cleanup }) => {
     const network = await startTestNetwork(cleanup, ['n1', 'n2'])
     assert.isFalse(network.can.slow.ok)
     if (!network.can.slow.ok) assert.match(network.can.slow.reason, /--network netns (cannot|does not) add latency.*--network proxy/)
     await assert.rejects(() => network.slow(), /latency/)
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 
   test('a process that exits without its teardown still removes its network, at exit', async ({ assert, cleanup }) => {
     const module = fileURLToPath(new URL('./netns-network.ts', import.meta.url))
@@ -120,5 +129,8 @@ process.exit(0)`
     })
     assert.match(id, /^[0-9a-f]{6}$/)
     assert.deepEqual(await leftoversOf(id), [])
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 })

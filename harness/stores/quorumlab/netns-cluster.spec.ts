@@ -104,7 +104,10 @@ test.group('quorumlab on the netns network', (group) => {
     const [restarted] = pidsIn(cluster, 'n2')
     assert.notEqual(restarted, killed)
     assert.equal((await call(`${url(cluster, 'n2')}/health`)).status, 200)
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 
   test("partitions cut exactly the pairs asked, by the nodes' own per-peer failure counts; heal ends it", async ({ assert, cleanup }) => {
     const cluster = await startCluster(cleanup)
@@ -143,7 +146,10 @@ test.group('quorumlab on the netns network', (group) => {
         return calls - failures >= 3
       })
     })
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 
   test('a one-way drop loses packets on that link only, and counts them', async ({ assert, cleanup }) => {
     const cluster = await startCluster(cleanup)
@@ -157,5 +163,8 @@ test.group('quorumlab on the netns network', (group) => {
     assert.isAbove(loss!.dropped, 0)
     assert.isBelow(loss!.dropped, loss!.seen)
     assert.deepEqual(await cluster.network.stopDrop(), { links: [] }, 'nothing left to stop')
-  }).skip(!!netnsSkipReason, netnsSkipReason)
+  })
+    // Real processes and namespaces: slow on a loaded 2-core machine.
+    .timeout(60_000)
+    .skip(!!netnsSkipReason, netnsSkipReason)
 })
