@@ -3,7 +3,7 @@
  * and opens a client to it. The run sees a store only through this, its {@link Cluster}
  * and its {@link Client}; `harness/stores/<store>/` implements it.
  */
-import type { NemesisName } from '../../common/contracts/history.ts'
+import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
 import type { Client, ClientOptions } from './client.ts'
 import type { Cluster } from './cluster.ts'
 
@@ -15,6 +15,11 @@ export type ClusterRequest = {
   dataDir: string
   /** The nemeses the run will use: an adapter may start its nodes to suit them. */
   nemeses: readonly NemesisName[]
+  /**
+   * The network to start the nodes on: `proxy` (Toxiproxy links) or `netns` (a network
+   * namespace per node). An adapter that cannot start its nodes on it rejects saying so.
+   */
+  network: NetworkKind
 }
 
 /**

@@ -17,15 +17,16 @@ export type {
   PutOp,
   VersionMetadata,
 } from './client.ts'
+export type { Cluster, NodeAddress, NodeControl, NodeControlCapabilities, PeerTraffic, StoreDescription } from './cluster.ts'
 export type {
-  Cluster,
-  LinkProxy,
+  DropOutcome,
+  DropRequest,
+  FaultOutcome,
+  LinkPair,
+  LossCount,
   Network,
-  NodeAddress,
-  NodeControl,
-  NodeControlCapabilities,
-  PeerLink,
-  PeerTraffic,
-  ProxyNetwork,
-  StoreDescription,
-} from './cluster.ts'
+  NetworkCapabilities,
+  NetworkCapability,
+  NetworkFault,
+  SlowRequest,
+} from './network.ts'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { runMatrix } from '../run/matrix.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
 import { defineCommand, UsageError } from './command.ts'
-import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
+import { addRunFlags, checkNetwork, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
 import { quorumlabAdapter } from '../stores/quorumlab/index.ts'
 import { checkedStoreSettings } from './store-options.ts'
 
@@ -30,6 +30,7 @@ export function matrixCommand() {
       .filter(Boolean)
     if (cells.length === 0) throw new UsageError('--nemeses: give at least one cell (none for no faults)')
     const nemeses = cells.map((cell) => parseNemeses(cell, '--nemeses'))
+    await checkNetwork(flags.network, nemeses.flat())
     const store = quorumlabAdapter({ settings: checkedStoreSettings(flags, flags.nodes) })
     // One seed for every cell, so cells differ only by workload and nemesis.
     const seed = flags.seed ?? randomSeed()

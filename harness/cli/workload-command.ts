@@ -9,7 +9,7 @@ import { RUN_DEFAULTS } from '../run/run-options.ts'
 import { reportRun } from '../../reports/index.ts'
 import { ClusterConfigError, quorumlabAdapter, readClusterConfig } from '../stores/quorumlab/index.ts'
 import { defineCommand, UsageError } from './command.ts'
-import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
+import { addRunFlags, checkNetwork, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
 import { checkedStoreSettings, storeSettings } from './store-options.ts'
 
 type Flags = RunFlags & { workload: string; nemesis: string; cluster?: string }
@@ -18,12 +18,13 @@ type Flags = RunFlags & { workload: string; nemesis: string; cluster?: string }
 const RUN_INCOMPLETE = 2
 
 export function workloadCommand() {
-  const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation')
+  const command = defineCommand('workload', 'run a workload against a cluster under nemeses and record every operation')
     .option('--workload <name|file>', 'preset (distributed, clustered) or a .json/.ts workload file', 'distributed')
     .option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')}`, RUN_DEFAULTS.nemeses.join(','))
     .option('--cluster <file>', 'external mode: a cluster config file (JSON) instead of local node processes')
   return addRunFlags(command).action(async (flags: Flags) => {
     const nemeses = parseNemeses(flags.nemesis)
+    await checkNetwork(flags.network, nemeses, flags.cluster)
     const workload = await workloadFrom(flags.workload, flags)
     // External mode takes the store's settings from the cluster file.
     const settings = flags.cluster ? storeSettings(flags) : checkedStoreSettings(flags, flags.nodes)

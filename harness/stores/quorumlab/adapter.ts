@@ -1,12 +1,14 @@
 /**
- * The reference store as a store adapter: local mode starts its nodes behind a proxy
- * under the run folder; external mode (a cluster config file) connects to nodes someone
- * else started. Either way the client is {@link QuorumlabClient}.
+ * The reference store as a store adapter: local mode starts its nodes under the run
+ * folder, behind Toxiproxy links (`proxy` network) or each in its own network namespace
+ * (`netns`); external mode (a cluster config file) connects to nodes someone else
+ * started, through the proxy its file names. Either way the client is {@link QuorumlabClient}.
  */
 import type { StoreSettings } from '../../../store/config.ts'
 import type { StoreAdapter } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
 import { loadExternalCluster } from './external-cluster.ts'
+import { startNetnsCluster } from './netns-cluster.ts'
 import { startProxiedCluster } from './proxied-cluster.ts'
 
 export type QuorumlabAdapterOptions = {
@@ -19,15 +21,17 @@ export type QuorumlabAdapterOptions = {
 export function quorumlabAdapter({ settings, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
   return {
     name: 'quorumlab',
-    startCluster: ({ nodes, dataDir, nemeses }) =>
-      clusterFile
-        ? loadExternalCluster(clusterFile)
-        : startProxiedCluster({
-            nodes,
-            // Toxicity is rolled per connection: drop needs one connection per message.
-            settings: { ...settings, peerConnections: nemeses.includes('drop') ? 'per-message' : settings.peerConnections },
-            dataDir,
-          }),
+    async startCluster({ nodes, dataDir, nemeses, network }) {
+      if (clusterFile) {
+        if (network !== 'proxy')
+          throw new Error(`an external cluster (${clusterFile}) runs on its own proxy links: it cannot use --network ${network}`)
+        return loadExternalCluster(clusterFile)
+      }
+      if (network === 'netns') return startNetnsCluster({ nodes, settings, dataDir })
+      // Toxicity is rolled per connection: drop needs one connection per message.
+      const peerConnections = nemeses.includes('drop') ? 'per-message' : settings.peerConnections
+      return startProxiedCluster({ nodes, settings: { ...settings, peerConnections }, dataDir })
+    },
     openClient: async (cluster, options) => new QuorumlabClient(cluster.nodes, options),
   }
 }

@@ -3,16 +3,16 @@
  * processes with their data under the run folder, and every link between them created
  * through the proxy before the nodes start, so no byte bypasses it.
  */
-import { join } from 'node:path'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import type { StoreSettings } from '../../../store/config.ts'
-import type { Cluster, LinkProxy } from '../../adapter/index.ts'
+import type { Cluster } from '../../adapter/index.ts'
 import { clusterLayout, proxiedPortCount, sequentialPorts } from '../../cluster/layout.ts'
-import { createLinks, proxyNetwork, removeLinks } from '../../cluster/links.ts'
+import { createLinks, removeLinks } from '../../cluster/links.ts'
 import { freePorts } from '../../cluster/ports.ts'
+import { proxyNetwork, type LinkProxy, type ProxyNetwork } from '../../network/index.ts'
 import { toxiproxyEndpoint, type ToxiproxyEndpoint } from '../../proxy/index.ts'
 import { quorumlabCluster } from './cluster.ts'
-import { NodeProcess, processControl } from './node-process.ts'
+import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
 
 export type ProxiedClusterOptions = {
   nodes: number
@@ -26,7 +26,7 @@ export type ProxiedClusterOptions = {
 }
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
-export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster> {
+export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster & { network: ProxyNetwork }> {
   const host = options.host ?? '127.0.0.1'
   const endpoint = options.endpoint ?? (await toxiproxyEndpoint())
   const processes: NodeProcess[] = []
@@ -48,10 +48,7 @@ export async function startProxiedCluster(options: ProxiedClusterOptions): Promi
     })
     for (const [name, proxy] of await createLinks(new Toxiproxy(endpoint.url), [...layout.clientLinks, ...layout.peerLinks]))
       created.set(name, proxy)
-    for (const { id, listen, peers } of layout.nodes) {
-      const spec = { id, ...listen, dataDir: join(options.dataDir, id), peers, settings: options.settings, extraArgs: options.extraArgs }
-      processes.push(new NodeProcess(spec, { logFile: join(options.dataDir, `${id}.log`) }))
-    }
+    processes.push(...layoutProcesses(layout, options))
     await Promise.all(processes.map((p) => p.start()))
     return quorumlabCluster({
       nodes: layout.nodes.map(({ id, client }) => ({ id, ...client })),
