@@ -81,7 +81,10 @@ test.group('matrix page in Chromium', (group) => {
     const text = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText)
     assert.include(text, HOSTILE_VALUE, 'the hostile value is shown as text')
     assert.include(text, 'c02 repeat 3 failed: the cluster did not start: port in use')
-    assert.match(await page.locator('#matrix-facts').textContent(), /run 2026-01-01 00:00:00 UTC · seed 1 .* time 3 s .* rate 500 ops\/s/)
+    assert.match(
+      (await page.locator('#matrix-facts').textContent()) ?? '',
+      /run 2026-01-01 00:00:00 UTC · seed 1 .* time 3 s .* rate 500 ops\/s/,
+    )
     assert.include(await page.locator('#cell-c08').textContent(), 'not run')
   })
 })
