@@ -33,7 +33,7 @@ test.group('matrix axes', () => {
     assert.isUndefined(choicesOf(table.get('r')!))
   })
 
-  test('good axes are read with the flag parser: {$self}')
+  test('good axes are read with the flag parser: {spec}')
     .with([
       { spec: 'r=1,2,3', flag: '--r', parsed: [1, 2, 3] },
       { spec: 'read-fraction=0.1, 0.9', flag: '--read-fraction', parsed: [0.1, 0.9] },
@@ -56,7 +56,7 @@ test.group('matrix axes', () => {
       )
     })
 
-  test('bad axes are refused, naming the flag and the value: {$self}')
+  test('bad axes are refused, naming the flag and the value: {spec}')
     .with([
       { spec: 'r=x', message: /--vary r: "x" is not a value of --r: expected an integer, got "x"/ },
       { spec: 'r=0,1', message: /--vary r: "0" is not a value of --r: expected an integer from 1 to 64/ },
