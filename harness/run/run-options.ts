@@ -35,6 +35,8 @@ export type RunOptions = {
   convergenceTimeoutS: number
   /** Folder that receives one folder per run. */
   out: string
+  /** The run folder's name inside `out` (default `<timestamp>-<workload>-<nemesis>`): the matrix names its cells' runs. */
+  folder?: string
   /** Show the live progress line. */
   progress: boolean
 }
