@@ -35,6 +35,8 @@ export type RunOptions = {
   out: string
   /** Show the live progress line. */
   progress: boolean
+  /** Checks to fail the run on though the configuration does not promise them (`--fail-on`); recorded in the run record. */
+  failOn?: string[]
 }
 
 export const RUN_DEFAULTS = {

@@ -100,6 +100,7 @@ function recordConfig(run: RunContext): void {
     rate: options.rate,
     concurrency: options.concurrency,
     seed: options.seed,
+    ...(options.failOn && options.failOn.length > 0 ? { failOn: options.failOn } : {}),
   }
   recordHarnessEvent(run, 'run', info)
 }

@@ -25,6 +25,20 @@ export type NodeProcessOptions = {
 
 const KEPT_LINES = 50
 
+/** A node that exited before it served: its exit code (254: it refused its arguments, e.g. a port in use) and last output. */
+export class NodeExitedError extends Error {
+  readonly node: string
+  readonly code: number | null
+  readonly output: string
+
+  constructor(node: string, code: number | null, signal: string | null, output: string) {
+    super(`${node} exited (${signal ?? `code ${code}`}) before serving:\n${output}`)
+    this.node = node
+    this.code = code
+    this.output = output
+  }
+}
+
 export class NodeProcess {
   readonly spec: NodeSpec
   #options: NodeProcessOptions
@@ -100,7 +114,7 @@ export class NodeProcess {
       const onExit = (code: number | null, signal: string | null): void => {
         cleanup()
         // Let the last output arrive before reporting it.
-        setImmediate(() => reject(new Error(`${this.id} exited (${signal ?? `code ${code}`}) before serving:\n${this.recentOutput}`)))
+        setImmediate(() => reject(new NodeExitedError(this.id, code, signal, this.recentOutput)))
       }
       const cleanup = (): void => {
         clearTimeout(timer)
