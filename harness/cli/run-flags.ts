@@ -14,6 +14,7 @@ import { loadWorkload } from '../../workloads/load.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
 import { WorkloadError, type WorkloadSpec, type WriteStyle } from '../../workloads/workload.ts'
 import { CHECK_NAMES } from '../../reports/index.ts'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { choiceOption, durationOption, durationRange, integerOption, listOption, numberOption, UsageError } from './command.ts'
 import { addStoreOptions } from './store-options.ts'
 
@@ -284,24 +285,41 @@ export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
   }
 }
 
+/** Signals that stop a run: Ctrl-C, a CI runner's or `kill`'s SIGTERM, a closed terminal's SIGHUP. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 /**
- * Ctrl-C (and SIGTERM) aborts the returned signal once, so the run heals and cleans up;
- * a second one exits at once. Call the returned function when done listening.
+ * One Ctrl-C can arrive twice: the terminal sends it to the whole foreground process group
+ * (npm and node alike) and `npm run` forwards its own copy to the script. A second signal
+ * this soon after the first is that copy, not a user insisting.
+ */
+const SAME_INTERRUPT_MS = 1000
+
+/**
+ * Ctrl-C, SIGTERM or SIGHUP aborts the returned signal once, so the run heals, cleans up,
+ * ends its history and writes its report; another one (a second after the first or later)
+ * exits at once with 2. Call `release` when done listening.
  */
 export function interruptOnSignals(): { signal: AbortSignal; release(): void } {
   const controller = new AbortController()
-  const interrupt = (): void => {
-    if (controller.signal.aborted) process.exit(130)
-    process.stderr.write('\ninterrupted: healing the cluster and stopping every process (Ctrl-C again to force)\n')
+  let firstAt = 0
+  const interrupt = (name: string): void => {
+    if (controller.signal.aborted) {
+      if (performance.now() - firstAt < SAME_INTERRUPT_MS) return
+      process.stderr.write(`\n${name} again: exiting now; nodes stop as the harness goes, the history may lack its end record\n`)
+      process.exit(EXIT.unknown)
+    }
+    firstAt = performance.now()
+    process.stderr.write(
+      `\ninterrupted (${name}): healing the cluster, stopping every process, writing the report (Ctrl-C again to force)\n`,
+    )
     controller.abort()
   }
-  process.on('SIGINT', interrupt)
-  process.on('SIGTERM', interrupt)
+  for (const name of STOP_SIGNALS) process.on(name, interrupt)
   return {
     signal: controller.signal,
     release: () => {
-      process.off('SIGINT', interrupt)
-      process.off('SIGTERM', interrupt)
+      for (const name of STOP_SIGNALS) process.off(name, interrupt)
     },
   }
 }

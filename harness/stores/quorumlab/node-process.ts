@@ -85,7 +85,9 @@ export class NodeProcess {
       mkdirSync(dirname(this.#options.logFile), { recursive: true })
       this.#log = createWriteStream(this.#options.logFile, { flags: 'a' })
     }
-    const child = spawn(process.execPath, this.args(), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    // Its own process group: a Ctrl-C in the terminal reaches the harness alone, which heals
+    // and stops the nodes in order. The IPC channel still ends the node if the harness dies.
+    const child = spawn(process.execPath, this.args(), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true })
     this.#child = child
     this.#paused = false
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()))
