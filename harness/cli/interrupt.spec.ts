@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Assert } from '@japa/assert'
 import { test } from '@japa/runner'
 import { EXIT } from '../../common/contracts/exit-codes.ts'
 import type { HistoryRecord } from '../../common/contracts/history.ts'
@@ -74,7 +75,7 @@ const within = <T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> =>
   Promise.race([promise, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), ms))])
 
 /** The history ends with the interrupted end record, and the report files are next to it. */
-function assertInterruptedAndReported(assert: { deepInclude: Function; isTrue: Function }, history: string): void {
+function assertInterruptedAndReported(assert: Assert, history: string): void {
   const records = readFileSync(history, 'utf8')
     .trim()
     .split('\n')
