@@ -310,10 +310,9 @@ export function interruptOnSignals(): { signal: AbortSignal; release(): void } {
       process.exit(EXIT.unknown)
     }
     firstAt = performance.now()
-    process.stderr.write(
-      `\ninterrupted (${name}): healing the cluster, stopping every process, writing the report (Ctrl-C again to force)\n`,
-    )
+    // Aborting first clears the progress line, so the notice gets a line of its own.
     controller.abort()
+    process.stderr.write(`interrupted (${name}): healing the cluster, stopping every process, writing the report (Ctrl-C again to force)\n`)
   }
   for (const name of STOP_SIGNALS) process.on(name, interrupt)
   return {

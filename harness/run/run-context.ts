@@ -74,10 +74,11 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
   const history = new HistoryWriter(join(folder.dir, HISTORY_FILE))
   const counts = { ok: 0, fail: 0, info: 0 }
   const clock = new RunClock()
+  const write = hooks.log ?? (() => {})
   const run: RunContext = {
     options,
     workload,
-    log: hooks.log ?? (() => {}),
+    log: (line) => run.ticker.log(line, write),
     clock,
     rng: new Random(options.seed),
     history,
@@ -91,6 +92,8 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
       nemesis: run.schedule?.description ?? 'none',
     })),
   }
+  // Ctrl-C or an error clears the bar at once: what is said next must not be drawn over.
+  stopping.signal.addEventListener('abort', () => run.ticker.stop(), { once: true })
   return run
 }
 
@@ -139,6 +142,11 @@ class StageTicker {
     if (this.#stopped) return
     this.#stage = { name, startMs: this.#clock.nowMs(), totalS }
     this.#timer ??= setInterval(() => this.#draw(), 250)
+  }
+
+  /** Writes a log line with `write`, above the progress line. */
+  log(line: string, write: (line: string) => void): void {
+    this.#progress.log(line, write)
   }
 
   /** Stops the line for good (before the final reads' own log lines, and at the end). */
