@@ -94,10 +94,10 @@ export class Progress {
 
   /** Writes a log line with `write` above the bar: the bar's line is cleared first and drawn again below. */
   log(line: string, write: (line: string) => void): void {
-    if (!this.#bar?.isActive) return write(line)
-    this.#bar.stop()
+    const bar = this.#bar?.isActive ? this.#bar : undefined
+    bar?.stop()
     write(line)
-    if (this.#last) this.#bar.start(this.#last.totalS, this.#last.value, this.#last.fields)
+    if (bar && this.#last) bar.start(this.#last.totalS, this.#last.value, this.#last.fields)
   }
 
   /** Clears the bar (at the end of a stage, or when the run stops). */
