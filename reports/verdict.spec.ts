@@ -192,6 +192,31 @@ test.group('verdict: exit codes', () => {
     assert.match(printed, /read-your-writes +yes +ok +0 +0 reads/)
   })
 
+  test('under lww the summary says why stale reads stay stale: the dropped writes count in k; dvv has no such note', async ({ assert }) => {
+    const summarise = (a: Analysis) =>
+      buildSummary(
+        'run',
+        a,
+        a.verdict.checks.map((c) => ({ ...c, examples: [] })),
+        [],
+        0,
+      )
+    const withLaterRead = (versioning: 'lww' | 'dvv') => {
+      const h = lostWrite({ versioning })
+      // After the loss, a read sees the surviving write only: k = 1 for ever.
+      h.get({ process: 2, values: ['b'], versions: [['n2', 1]], context: { n2: 1 }, at: [20, 21] })
+      return h.end()
+    }
+    const lww = summarise(await analyseBuilt(withLaterRead('lww')))
+    assert.equal(lww.staleness.staleReads, 1)
+    assert.match(
+      lww.staleness.note ?? '',
+      /^under lww, 1 acknowledged write was dropped \(no-lost-writes\): .* counts in the k of every later read/,
+    )
+    assert.include(terminalSummary(lww, 'run'), `  (${lww.staleness.note})`)
+    assert.isNull(summarise(await analyseBuilt(withLaterRead('dvv'))).staleness.note)
+  })
+
   test('a clean run exits 0', async ({ assert }) => {
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
