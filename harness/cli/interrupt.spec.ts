@@ -131,7 +131,7 @@ test.group('interrupting a run', (group) => {
       assert.notInclude(npm.output(), 'again: exiting now', 'the copy npm forwards is not a second Ctrl-C')
     })
 
-  test("a CI runner's SIGTERM: heals, reports, exits 2", async ({ assert, cleanup }) => {
+  test("a CI runner's SIGTERM: heals, reports, exits 2; harness.log and nodes/ keep what the harness and each node said", async ({ assert, cleanup }) => {
     const out = await mkdtemp(join(tmpdir(), 'quorumlab-term-'))
     const node = await start(cleanup, process.execPath, [QUORUMLAB_BIN, 'workload', ...LONG_RUN, '--out', out], out)
     const history = await faultedHistory(out)
@@ -139,5 +139,21 @@ test.group('interrupting a run', (group) => {
     assert.equal(await within(node.exited, 60_000), EXIT.unknown, node.output())
     assert.include(node.output(), 'interrupted (SIGTERM)')
     assertInterruptedAndReported(assert, history)
+    // The run folder keeps the harness's own log and every node's output, token left out.
+    const harnessLog = readFileSync(join(history, '..', 'harness.log'), 'utf8')
+      .trim()
+      .split('\n')
+    assert.match(harnessLog[0], /^\d{4}-\d\d-\d\dT\S+Z run \S+: seed \d+; starting/)
+    assert.isTrue(harnessLog.some((line) => / nemesis partition start /.test(line)))
+    assert.isTrue(harnessLog.some((line) => / interrupted \(Ctrl-C, SIGTERM or SIGHUP\)/.test(line)))
+    assert.match(harnessLog.at(-1)!, / end: interrupted; \d+ history records$/)
+    for (const id of ['n1', 'n2', 'n3']) {
+      const log = readFileSync(join(history, '..', 'nodes', `${id}.log`), 'utf8')
+      assert.match(log, new RegExp(`^--- \\S+ ${id} started \\(pid \\d+\\): quorumlab store --id ${id} `))
+      assert.include(log, `${id} listening on http://127.0.0.1:`)
+      assert.include(log, '--token (secret)')
+      assert.notInclude(log, '--token quorumlab')
+      assert.match(log, new RegExp(`--- \\S+ ${id} exited \\(code 0\\)\\n$`))
+    }
   })
 })

@@ -25,6 +25,9 @@ export type NodeProcessOptions = {
 
 const KEPT_LINES = 50
 
+/** A node's arguments as its log shows them: the cluster token (a secret) left out. */
+const redactedArgs = (args: string[]): string[] => args.map((arg, i) => (args[i - 1] === '--token' ? '(secret)' : arg))
+
 /** A node that exited before it served: its exit code (254: it refused its arguments, e.g. a port in use) and last output. */
 export class NodeExitedError extends Error {
   readonly node: string
@@ -90,7 +93,16 @@ export class NodeProcess {
     const child = spawn(process.execPath, this.args(), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true })
     this.#child = child
     this.#paused = false
-    this.#exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    // The log keeps every start and exit, so a crash nemesis' kills and restarts read in order.
+    this.#log?.write(
+      `--- ${new Date().toISOString()} ${this.id} started (pid ${child.pid}): quorumlab store ${redactedArgs(nodeArgs(this.spec)).join(' ')}\n`,
+    )
+    this.#exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.#log?.write(`--- ${new Date().toISOString()} ${this.id} exited (${signal ?? `code ${code}`})\n`)
+        resolve()
+      }),
+    )
     for (const stream of [child.stdout, child.stderr]) {
       let partial = ''
       stream?.setEncoding('utf8')
