@@ -131,7 +131,10 @@ test.group('interrupting a run', (group) => {
       assert.notInclude(npm.output(), 'again: exiting now', 'the copy npm forwards is not a second Ctrl-C')
     })
 
-  test("a CI runner's SIGTERM: heals, reports, exits 2; harness.log and nodes/ keep what the harness and each node said", async ({ assert, cleanup }) => {
+  test("a CI runner's SIGTERM: heals, reports, exits 2; harness.log and nodes/ keep what the harness and each node said", async ({
+    assert,
+    cleanup,
+  }) => {
     const out = await mkdtemp(join(tmpdir(), 'quorumlab-term-'))
     const node = await start(cleanup, process.execPath, [QUORUMLAB_BIN, 'workload', ...LONG_RUN, '--out', out], out)
     const history = await faultedHistory(out)
