@@ -21,7 +21,11 @@ export function benchCommand() {
       if (flags.write && (flags.quick || flags.only)) {
         throw new UsageError('--write replaces the committed figures: only a full run (no --quick, no --only) may')
       }
-      const benchmarks = await findBenchmarks()
+      const benchmarks = await findBenchmarks().catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error
+        // A production install (the Docker image) leaves out the load generators the benchmarks use.
+        throw new UsageError(`the benchmarks need the dev dependencies (npm install, without --omit=dev): ${error.message}`)
+      })
       const names = benchmarks.map((b) => b.benchmark.name)
       if (flags.only && !names.includes(flags.only)) {
         throw new UsageError(`--only: no benchmark named "${flags.only}"; there are: ${names.join(', ')}`)
