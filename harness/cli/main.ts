@@ -3,6 +3,7 @@
  * npm script (`npm run store -- --help`).
  */
 import { Command } from 'commander'
+import { checkCommand } from './check-command.ts'
 import { clusterCommand } from './cluster-command.ts'
 import { composeCommand } from './compose-command.ts'
 import { matrixCommand } from './matrix-command.ts'
@@ -26,5 +27,6 @@ const program = new Command('quorumlab')
   .addCommand(reportCommand())
   .addCommand(serveCommand())
   .addCommand(predictCommand())
+  .addCommand(checkCommand())
 
 await runProgram(program, process.argv)
