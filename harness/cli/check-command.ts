@@ -78,7 +78,7 @@ export function checkCommand() {
     .option('--budget-steps <count>', 'per key: how many search steps before the key is unknown', integerOption(1), DEFAULT_BUDGET.steps)
     .option(
       '--workers <count>',
-      'threads checking keys (0: this thread only; default: the cores, at most 4, from 200,000 ops)',
+      'threads checking keys (0: this thread only; default: the cores, at most 4, from 500,000 ops)',
       integerOption(0, 64),
     )
     .option('--windows <count>', 'failing windows to print', integerOption(0, 100), 1)

@@ -15,7 +15,11 @@ const MAX_WINDOW_OPS = 40
 /** A key found invalid: by an anomaly, a search's dead end, or both. */
 export type InvalidKey = { key: number; anomaly?: Anomaly; deadEnd?: DeadEnd }
 
-const shorten = (text: string): string => (text.length > 40 ? `${text.slice(0, 37)}...` : text)
+/** A value's JSON, cut to about 24 characters (a string keeps its closing quote). */
+const shorten = (text: string): string => {
+  if (text.length <= 24) return text
+  return text.startsWith('"') ? `${text.slice(0, 20)}..."` : `${text.slice(0, 21)}...`
+}
 const ms = (micros: number): string => `${(micros / 1000).toFixed(3)} ms`
 
 /** One key's rows, as sentences and timelines show them. */
@@ -34,6 +38,9 @@ class KeyView {
 
   index(r: number): number {
     return this.h.index[this.base + r]
+  }
+  process(r: number): number {
+    return this.h.process[this.base + r]
   }
   /** The value id row r writes, or -1. */
   written(r: number): number {
@@ -57,7 +64,7 @@ class KeyView {
   describe(r: number): string {
     const { f, value } = opAsRecorded(this.h, this.key, this.base + r)
     const name = f === 'get' ? 'read' : f === 'put' ? 'write' : f
-    const who = `${this.ops.info[r] === 1 ? 'info ' : ''}${name} ${this.index(r)} (process ${this.ops.process[r]})`
+    const who = `${this.ops.info[r] === 1 ? 'info ' : ''}${name} ${this.index(r)} (process ${this.process(r)})`
     if (f === 'get') return `${who} of ${Array.isArray(value) && value.length === 0 ? 'absent' : this.values(value)}`
     if (f === 'cas') return `${who} ${this.value(this.ops.a[r])} → ${this.value(this.written(r))}`
     return f === 'delete' ? who : `${who} of ${this.value(this.ops.a[r])}`
@@ -67,7 +74,7 @@ class KeyView {
     const info = this.ops.info[r] === 1
     return {
       index: this.index(r),
-      process: this.ops.process[r],
+      process: this.process(r),
       type: info ? 'info' : 'ok',
       f,
       key: this.h.keys[this.key],
@@ -90,7 +97,7 @@ function sentence(v: KeyView, a: Anomaly): string {
   switch (a.kind) {
     case 'siblings': {
       const values = v.observed(a.read)
-      return `read ${v.index(a.read)} (process ${v.ops.process[a.read]}) returned ${values.length} concurrent values (${values.map((id) => v.value(id)).join(', ')}): a register holds one value at a time`
+      return `read ${v.index(a.read)} (process ${v.process(a.read)}) returned ${values.length} concurrent values (${values.map((id) => v.value(id)).join(', ')}): a register holds one value at a time`
     }
     case 'phantom': {
       const [seen] = v.observed(a.read)
@@ -109,6 +116,16 @@ function sentence(v: KeyView, a: Anomaly): string {
     }
     case 'overlapping-values':
       return `${span(v, a.zones[0])}, and ${span(v, a.zones[1])}: the two spans overlap`
+    case 'write-order-cycle': {
+      // Told from the earliest observation on.
+      const first = a.edges.reduce((best, e, i) => (e.saw < a.edges[best].saw ? i : best), 0)
+      const edges = [...a.edges.slice(first), ...a.edges.slice(0, first)]
+      const saw = edges.map(
+        (e) =>
+          `process ${v.process(e.saw)} saw ${v.value(v.written(e.before))} (${v.index(e.saw)}) before ${v.value(v.written(e.after))} (${v.index(e.later)})`,
+      )
+      return `no order of the writes explains what the processes saw: ${saw.join('; ')}`
+    }
     case 'value-within-value': {
       const inner = a.inner
       const during = `${ms(v.ops.invoke[inner.last])}–${ms(v.ops.deadline[inner.first])}`
@@ -139,9 +156,9 @@ function deadEndRows(model: SearchedModel, v: KeyView, dead: DeadEnd, rows: Set<
     for (let r = 0; r < ops.length; r++) if (!placed.has(r) && ops.invoke[r] <= to && ops.deadline[r] >= from) rows.add(r)
   } else {
     const next = new Map<number, number>()
-    for (let r = 0; r < ops.length; r++) if (!placed.has(r) && ops.info[r] === 0 && !next.has(ops.process[r])) next.set(ops.process[r], r)
+    for (let r = 0; r < ops.length; r++) if (!placed.has(r) && ops.info[r] === 0 && !next.has(ops.lane[r])) next.set(ops.lane[r], r)
     const last = new Map<number, number>()
-    for (const r of prefix) last.set(ops.process[r], r)
+    for (const r of prefix) last.set(ops.lane[r], r)
     for (const r of [...next.values(), ...last.values()]) rows.add(r)
   }
   // What the register held at the dead end: its writer, and the first read still waiting for it.

@@ -14,7 +14,7 @@ export const SEARCHES = { linearizable: searchLinearizable, sequential: searchSe
 export type SearchedModel = keyof typeof SEARCHES
 
 /** The columns a search reads, and each key's number of values: what crosses to a worker (typed arrays only). */
-export type SearchColumns = Pick<RegisterHistories, 'keyStart' | 'process' | 'op' | 'info' | 'a' | 'b' | 'invoke' | 'deadline'> & {
+export type SearchColumns = Pick<RegisterHistories, 'keyStart' | 'lane' | 'op' | 'info' | 'a' | 'b' | 'invoke' | 'deadline'> & {
   valueCounts: Int32Array
 }
 
@@ -24,8 +24,8 @@ export type KeyRange = { model: SearchedModel; columns: SearchColumns; from: num
 export type KeyRangeResult = { outcomes: [number, KeyOutcome][]; valid: number; steps: number }
 
 export function searchColumns(h: RegisterHistories): SearchColumns {
-  const { keyStart, process, op, info, a, b, invoke, deadline } = h
-  return { keyStart, process, op, info, a, b, invoke, deadline, valueCounts: Int32Array.from(h.values, (v) => v.length) }
+  const { keyStart, lane, op, info, a, b, invoke, deadline } = h
+  return { keyStart, lane, op, info, a, b, invoke, deadline, valueCounts: Int32Array.from(h.values, (v) => v.length) }
 }
 
 /** The search steps spent on the longest linearizable prefix of a key the zones found invalid (for its timeline). */

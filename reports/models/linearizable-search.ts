@@ -68,8 +68,8 @@ function previousOk(ops: KeyOps): Int32Array {
   const last = new Map<number, number>()
   const previous = new Int32Array(ops.length)
   for (let i = 0; i < ops.length; i++) {
-    previous[i] = last.get(ops.process[i]) ?? -1
-    if (ops.info[i] === 0) last.set(ops.process[i], i)
+    previous[i] = last.get(ops.lane[i]) ?? -1
+    if (ops.info[i] === 0) last.set(ops.lane[i], i)
   }
   return previous
 }

@@ -77,6 +77,27 @@ test.group('model checkers: anomalies', () => {
     )
   })
 
+  test('two readers see two writes in opposite orders: no order of the writes explains both (fails both)', async ({ assert }) => {
+    const ops = history(
+      [0, 'put', 'a', [0, 100]],
+      [1, 'put', 'b', [0, 100]],
+      [2, 'get', ['a'], [10, 20]],
+      [2, 'get', ['b'], [30, 40]],
+      [3, 'get', ['b'], [10, 20]],
+      [3, 'get', ['a'], [30, 40]],
+    )
+    const { lin, seq } = await both(ops)
+    assert.equal(lin.valid, false)
+    assert.equal(seq.valid, false)
+    assert.equal(
+      seq.examples[0].summary,
+      'no order of the writes explains what the processes saw: process 2 saw "a" (2) before "b" (3); process 3 saw "b" (4) before "a" (5)',
+    )
+    assert.sameMembers(seq.examples[0].ops, [0, 1, 2, 3, 4, 5])
+    // One reader alone sees an order the writes could have had.
+    assert.equal((await checkSequential(ops.slice(0, 4))).valid, true)
+  })
+
   test('a lost update (two compare-and-sets from the same value both swap) fails both', async ({ assert }) => {
     const ops = history(
       [0, 'get', [], [0, 5]],

@@ -18,7 +18,7 @@ export type ModelCheckOptions = {
   key?: string
   /** Per key: how far a search may go before the key is `unknown` (defaults: {@link DEFAULT_BUDGET}). */
   budget?: Partial<SearchBudget>
-  /** Worker threads; 0 checks in this thread. Default: the cores (at most 4) from 200,000 ops, else 0. */
+  /** Worker threads; 0 checks in this thread. Default: the cores (at most 4) from 500,000 ops, else 0. */
   workers?: number
   /** Threads to run on (default: a pool of `workers` threads, closed at the end). */
   pool?: TaskPool
@@ -32,8 +32,11 @@ export type ModelCheckOptions = {
 export type ModelInput = RegisterHistories | Iterable<{ process: unknown }>
 
 const KEY_RANGE_TASK = new URL('./key-range-task.ts', import.meta.url)
-/** Below this many ops one thread is faster than starting workers (~250 ms each). */
-const PARALLEL_FROM_OPS = 200_000
+/**
+ * Below this many ops one thread is faster: starting a worker costs ~250 ms, and a typical
+ * key checks at ~1 µs an op (BENCHMARKS.md, "Model checkers").
+ */
+const PARALLEL_FROM_OPS = 500_000
 /** Invalid keys explained (their windows and examples), at most; every one is counted. */
 const MAX_EXPLAINED = 100
 /** Ranges per worker: enough that one slow key does not leave the other threads idle long. */

@@ -17,6 +17,13 @@ import { ABSENT, CAS, type KeyOps, READ, SIBLINGS, WRITE } from './register-hist
 /** A value's cluster: its writer (-1: the initial absent), the op that completed first and the one invoked last (rows; -1: the initial). */
 export type Zone = { value: number; writer: number; first: number; last: number }
 
+/**
+ * Why write `before` must come before write `after` in every order keeping program
+ * order: op `saw` of a lane saw the first's value (read it, or wrote it), and a later op
+ * of that lane, `later`, saw the second's. Rows.
+ */
+export type WriteOrder = { before: number; after: number; saw: number; later: number }
+
 /** Rows of the key; -1 stands for the register's initial absent. */
 export type Anomaly =
   | { kind: 'siblings'; read: number }
@@ -25,6 +32,7 @@ export type Anomaly =
   | { kind: 'stale-read'; read: number; write: number; overwrite: number }
   | { kind: 'out-of-order'; saw: number; read: number; write: number; overwrite: number }
   | { kind: 'overlapping-values'; zones: [Zone, Zone] }
+  | { kind: 'write-order-cycle'; edges: WriteOrder[] }
   | { kind: 'value-within-value'; outer: Zone; inner: Zone }
 
 /** The rows an anomaly names, without the initial absent. */
@@ -50,6 +58,9 @@ export function anomalyRows(a: Anomaly): number[] {
       break
     case 'value-within-value':
       rows = [...zoneRows(a.outer), ...zoneRows(a.inner)]
+      break
+    case 'write-order-cycle':
+      rows = a.edges.flatMap((e) => [e.saw, e.later, e.before, e.after])
   }
   return [...new Set(rows.filter((r) => r >= 0))]
 }
@@ -137,19 +148,19 @@ function outOfOrder(ops: KeyOps, writers: number[][]): Anomaly | undefined {
   const see = (seen: Map<number, { write: number; saw: number }>, value: number, by: number): void => {
     const w = okWriter(ops, writers, value)
     if (w < 0) return
-    const before = seen.get(ops.process[w])
-    if (!before || w > before.write) seen.set(ops.process[w], { write: w, saw: by })
+    const before = seen.get(ops.lane[w])
+    if (!before || w > before.write) seen.set(ops.lane[w], { write: w, saw: by })
   }
   for (let r = 0; r < ops.length; r++) {
     if (ops.info[r] === 1) continue
-    let seen = latest.get(ops.process[r])
+    let seen = latest.get(ops.lane[r])
     if (!seen) {
       seen = new Map()
-      latest.set(ops.process[r], seen)
+      latest.set(ops.lane[r], seen)
     }
     const x = observed(ops, r)
     const wx = x < 0 ? -1 : okWriter(ops, writers, x)
-    const later = wx < 0 ? undefined : seen.get(ops.process[wx])
+    const later = wx < 0 ? undefined : seen.get(ops.lane[wx])
     if (later && later.write > wx) return { kind: 'out-of-order', saw: later.saw, read: r, write: wx, overwrite: later.write }
     if (x >= 0) see(seen, x, r)
     if (written(ops, r) >= 0) see(seen, written(ops, r), r)
@@ -157,9 +168,74 @@ function outOfOrder(ops: KeyOps, writers: number[][]): Anomaly | undefined {
   return undefined
 }
 
+/** The unique writer of value v when it surely took effect (ok, or an info write a read showed), or -1. */
+const placedWriter = (ops: KeyOps, writers: number[][], v: number): number =>
+  v !== ABSENT && writers[v].length === 1 && required(ops, writers[v][0]) ? writers[v][0] : -1
+
+/**
+ * Every lane's sequence of values seen (read, or written; a cas sees its expected value,
+ * then its new one) orders the writes of those values: seeing y, then later x, puts y's
+ * write before x's in every order that keeps program order (x's write comes after y's, or
+ * y's would fall between x's write and the read of it). A cycle among these orders: no
+ * single order of the writes explains what the lanes saw. Unique writers only; O(n).
+ */
+function writeOrderCycle(ops: KeyOps, writers: number[][]): Anomaly | undefined {
+  const edges = new Map<number, WriteOrder[]>()
+  const last = new Map<number, { value: number; row: number }>()
+  const see = (r: number, value: number): void => {
+    if (placedWriter(ops, writers, value) < 0) return
+    const before = last.get(ops.lane[r])
+    if (before && before.value !== value) {
+      const from = placedWriter(ops, writers, before.value)
+      const list = edges.get(from) ?? []
+      list.push({ before: from, after: placedWriter(ops, writers, value), saw: before.row, later: r })
+      edges.set(from, list)
+    }
+    last.set(ops.lane[r], { value, row: r })
+  }
+  for (let r = 0; r < ops.length; r++) {
+    if (ops.info[r] === 1) continue
+    if (ops.op[r] === READ || ops.op[r] === CAS) see(r, ops.a[r])
+    if (written(ops, r) >= 0) see(r, written(ops, r))
+  }
+  return findCycle(edges)
+}
+
+/** A cycle in the write-order graph (iterative depth-first search), as its edges in order. */
+function findCycle(edges: Map<number, WriteOrder[]>): Anomaly | undefined {
+  const state = new Map<number, 1 | 2>()
+  for (const root of edges.keys()) {
+    if (state.has(root)) continue
+    const path: WriteOrder[] = []
+    const stack: { node: number; next: number }[] = [{ node: root, next: 0 }]
+    state.set(root, 1)
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]
+      const out = edges.get(top.node) ?? []
+      if (top.next >= out.length) {
+        state.set(top.node, 2)
+        stack.pop()
+        path.pop()
+        continue
+      }
+      const edge = out[top.next++]
+      const seen = state.get(edge.after)
+      if (seen === 1) {
+        const from = path.findIndex((e) => e.before === edge.after)
+        return { kind: 'write-order-cycle', edges: [...path.slice(from < 0 ? path.length : from), edge] }
+      }
+      if (seen === 2) continue
+      state.set(edge.after, 1)
+      path.push(edge)
+      stack.push({ node: edge.after, next: 0 })
+    }
+  }
+  return undefined
+}
+
 const PATTERNS = {
-  linearizable: [readBeforeWrite, staleRead, outOfOrder],
-  sequential: [outOfOrder],
+  linearizable: [readBeforeWrite, staleRead, outOfOrder, writeOrderCycle],
+  sequential: [outOfOrder, writeOrderCycle],
 } as const
 
 /** An anomaly the model forbids, found in O(n log n) without a search; the patterns are tried in turn, each over the whole key. */
@@ -183,9 +259,9 @@ export function zonesApply(ops: KeyOps, writers: number[][]): boolean {
   for (let r = 0; r < ops.length; r++) {
     if (ops.op[r] !== READ && ops.op[r] !== WRITE) return false
     if (!required(ops, r)) return false
-    const before = lastOk.get(ops.process[r])
+    const before = lastOk.get(ops.lane[r])
     if (before !== undefined && ops.deadline[before] >= ops.invoke[r]) return false
-    if (ops.info[r] === 0) lastOk.set(ops.process[r], r)
+    if (ops.info[r] === 0) lastOk.set(ops.lane[r], r)
   }
   return true
 }

@@ -18,6 +18,9 @@
  *
  * Rows are sorted by invocation (then history index): within a process, that is its
  * program order, which both checkers keep (an ok op before the process's later ops).
+ * A process is a sequential client; one whose ops overlap (our harness reads each key
+ * through every node at once at the end, as one process) is split into sequential lanes,
+ * its ops ordered within a lane only (real time still orders the rest).
  *
  * Values are compared as JSON text (strings and numbers directly); `null` is "absent",
  * as a not-found read or a delete leave the register. Any stand-in for a value that is
@@ -50,6 +53,11 @@ export type RegisterHistories = {
   /** Per row: index of the op in the history. */
   index: Float64Array
   process: Int32Array
+  /**
+   * The sequential lane program order runs in: the process, or for an op that overlapped
+   * its process's earlier ok ops, a lane of its own (a negative number).
+   */
+  lane: Int32Array
   /** {@link READ}, {@link WRITE}, {@link CAS}, {@link SIBLINGS}. */
   op: Uint8Array
   /** The history's function, index into `['get', 'put', 'delete', 'cas']` (for timelines). */
@@ -77,7 +85,8 @@ export type RegisterHistories = {
 /** One key's rows, as the searches read them (views into a {@link RegisterHistories}). */
 export type KeyOps = {
   length: number
-  process: Int32Array
+  /** Program order: each lane's ops in row order (see {@link RegisterHistories.lane}). */
+  lane: Int32Array
   op: Uint8Array
   info: Uint8Array
   a: Int32Array
@@ -90,14 +99,14 @@ export type KeyOps = {
 
 /** The columns a search reads, for `count` rows from `start` (no copy). */
 export function keyOps(
-  h: Pick<RegisterHistories, 'process' | 'op' | 'info' | 'a' | 'b' | 'invoke' | 'deadline'>,
+  h: Pick<RegisterHistories, 'lane' | 'op' | 'info' | 'a' | 'b' | 'invoke' | 'deadline'>,
   start: number,
   end: number,
   values: number,
 ): KeyOps {
   return {
     length: end - start,
-    process: h.process.subarray(start, end),
+    lane: h.lane.subarray(start, end),
     op: h.op.subarray(start, end),
     info: h.info.subarray(start, end),
     a: h.a.subarray(start, end),
@@ -252,6 +261,7 @@ export class RegisterHistoryBuilder {
     let at = 0
     for (let k = 0; k < names.length; k++) {
       h.keyStart[k] = at
+      const lanes = new Lanes()
       const rows = sortByInvocation(order.subarray(start[k], start[k + 1]), c.invoke, c.index)
       const values = this.#localValues(rows, c)
       const deadlines = scratch.deadlines(rows, c, values.length, h.dropped)
@@ -260,6 +270,7 @@ export class RegisterHistoryBuilder {
         const i = rows[r]
         h.index[at] = c.index[i]
         h.process[at] = c.process[i]
+        h.lane[at] = lanes.of(c.process[i], c.invoke[i], c.kind[i] >> 4 === 0 ? c.complete[i] : Number.NEGATIVE_INFINITY)
         h.op[at] = c.kind[i] & 3
         h.f[at] = (c.kind[i] >> 2) & 3
         h.info[at] = c.kind[i] >> 4
@@ -274,7 +285,7 @@ export class RegisterHistoryBuilder {
     }
     h.keyStart[names.length] = at
     h.siblings = Int32Array.from(this.#siblings)
-    for (const name of ['index', 'process', 'op', 'f', 'info', 'a', 'b', 'invoke', 'complete', 'deadline'] as const) {
+    for (const name of ['index', 'process', 'lane', 'op', 'f', 'info', 'a', 'b', 'invoke', 'complete', 'deadline'] as const) {
       ;(h as Record<string, unknown>)[name] = h[name].subarray(0, at)
     }
     return h
@@ -305,6 +316,7 @@ export class RegisterHistoryBuilder {
       keyStart: new Int32Array(names.length + 1),
       index: alloc(Float64Array, 8),
       process: alloc(Int32Array, 4),
+      lane: alloc(Int32Array, 4),
       op: alloc(Uint8Array, 1),
       f: alloc(Uint8Array, 1),
       info: alloc(Uint8Array, 1),
@@ -351,6 +363,43 @@ export class RegisterHistoryBuilder {
   get #local(): Int32Array {
     if (this.#localIds.length < this.#values.values.length) this.#localIds = new Int32Array(this.#values.values.length).fill(-1)
     return this.#localIds
+  }
+}
+
+/**
+ * Sequential lanes of one key's processes: an op joins its process's first lane whose
+ * last ok op completed no later than the op's invocation (lane 0 is the process itself),
+ * else opens a lane of its own. Ops come in invocation order.
+ */
+class Lanes {
+  /** Per process, per lane, when its last ok op completed. */
+  #ends = new Map<number, number[]>()
+  #next = -1
+
+  /** The lane of an op of `process` invoked at `invoke`; `end`: its completion when ok (-Infinity: it holds nothing back). */
+  of(process: number, invoke: number, end: number): number {
+    let ends = this.#ends.get(process)
+    if (!ends) {
+      ends = []
+      this.#ends.set(process, ends)
+    }
+    let lane = ends.findIndex((last) => last <= invoke)
+    if (lane < 0) {
+      lane = ends.length
+      ends.push(end)
+    } else ends[lane] = Math.max(ends[lane], end)
+    return lane === 0 ? process : this.#id(process, lane)
+  }
+
+  #ids = new Map<string, number>()
+  #id(process: number, lane: number): number {
+    const key = `${process}/${lane}`
+    let id = this.#ids.get(key)
+    if (id === undefined) {
+      id = this.#next--
+      this.#ids.set(key, id)
+    }
+    return id
   }
 }
 

@@ -35,10 +35,10 @@ function programs(k: KeyOps): Programs {
   const ids = new Map<number, number>()
   const of = new Int32Array(k.length)
   for (let i = 0; i < k.length; i++) {
-    let q = ids.get(k.process[i])
+    let q = ids.get(k.lane[i])
     if (q === undefined) {
       q = ids.size
-      ids.set(k.process[i], q)
+      ids.set(k.lane[i], q)
     }
     of[i] = q
   }

@@ -18,6 +18,8 @@ export type RegisterSimulation = {
   infoRate?: number
   /** Mean op latency, µs. Default 2000. */
   latencyMicros?: number
+  /** Share of writes that are compare-and-sets (default 0.2; 0: reads and writes only, which the zones decide). */
+  casFraction?: number
 }
 
 /** Generates the history, ops in completion order with their indexes. */
@@ -25,6 +27,7 @@ export function simulateRegister(options: RegisterSimulation): RegisterOp[] {
   const random = new Random(options.seed ?? 1, 'register-simulation')
   const infoRate = options.infoRate ?? 0.01
   const latency = options.latencyMicros ?? 2000
+  const casFraction = options.casFraction ?? 0.2
   const free = new Float64Array(options.processes)
   const ops: RegisterOp[] = []
   const points = new Float64Array(options.ops)
@@ -36,7 +39,7 @@ export function simulateRegister(options: RegisterSimulation): RegisterOp[] {
     const complete = invoke + 1 + Math.round(random.exponential(latency))
     free[process] = complete
     const roll = random.float()
-    const f: OpFunction = roll < 0.5 ? 'get' : roll < 0.9 ? 'put' : 'cas'
+    const f: OpFunction = roll < 0.5 ? 'get' : roll < 0.5 + 0.5 * casFraction ? 'cas' : 'put'
     const type: OpOutcome = random.float() < infoRate ? 'info' : 'ok'
     const applied = type === 'ok' || random.float() < 0.5
     // An info op takes effect any time after its invocation (here up to 10 latencies later), or never.
