@@ -5,7 +5,7 @@
  */
 import type { KeyOutcome, SearchBudget } from './key-search.ts'
 import { searchLinearizable } from './linearizable-search.ts'
-import { type Anomaly, findAnomaly, siblingsOrPhantom, writersByValue, zoneAnomaly, zonesApply } from './register-anomalies.ts'
+import { type Anomaly, findAnomaly, siblingsOrPhantom, writersByValue, zoneAnomaly, zoneTimes } from './register-anomalies.ts'
 import { type KeyOps, keyOps, type RegisterHistories } from './register-history.ts'
 import { searchSequential } from './sequential-search.ts'
 
@@ -46,8 +46,9 @@ export function checkKey(model: SearchedModel, ops: KeyOps, budget: SearchBudget
   }
   const anomaly = siblingsOrPhantom(ops, writers) ?? findAnomaly(model, ops, writers)
   if (anomaly) return anomaly.kind === 'siblings' ? { verdict: 'invalid', steps: 0, anomaly } : outlined(anomaly)
-  if (model === 'linearizable' && zonesApply(ops, writers)) {
-    const zones = zoneAnomaly(ops, writers)
+  const times = model === 'linearizable' ? zoneTimes(ops, writers) : undefined
+  if (times) {
+    const zones = zoneAnomaly(ops, writers, times)
     return zones ? outlined(zones) : { verdict: 'valid', steps: 0 }
   }
   return search(ops, budget)

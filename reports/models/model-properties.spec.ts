@@ -11,7 +11,7 @@ import { bruteForceValid } from '../testing/brute-force-models.ts'
 import { anyHistory, linearizableHistory, mutated, sequentialHistory } from '../testing/register-history-arbitraries.ts'
 import { checkLinearizable, checkSequential, DEFAULT_BUDGET, type ModelChecker, registerHistories } from './index.ts'
 import { searchLinearizable } from './linearizable-search.ts'
-import { siblingsOrPhantom, writersByValue, zoneAnomaly, zonesApply } from './register-anomalies.ts'
+import { siblingsOrPhantom, writersByValue, zoneAnomaly, zoneTimes } from './register-anomalies.ts'
 import { keyOps, type RegisterOp } from './register-history.ts'
 
 const RUNS = 2000
@@ -35,7 +35,7 @@ test.group('model checkers agree with brute force', () => {
   for (const model of ['linearizable', 'sequential'] as const) {
     test(`${model}: any history of unique reads and writes (where zones decide linearizability)`, async ({ assert }) => {
       await fc.assert(
-        fc.asyncProperty(anyHistory({ readsAndWrites: true, minGap: 1 }), async (ops) => {
+        fc.asyncProperty(anyHistory({ readsAndWrites: true }), async (ops) => {
           assert.deepEqual(await invalidKeys(checkers[model], ops), bruteInvalid(model, ops), JSON.stringify(ops))
         }),
         { numRuns: RUNS, seed: 8 },
@@ -72,9 +72,10 @@ test.group('model checkers agree with brute force', () => {
 })
 
 test.group('linearizability: zones and search agree', () => {
-  test('on unique reads and writes, the zones decide as the search does (up to 40 ops, 6 processes)', async ({ assert }) => {
+  test('on unique reads and writes, the zones decide as the search does (up to 40 ops, 6 processes, ties too)', async ({ assert }) => {
     let invalid = 0
-    const shape = { ops: 40, processes: 6, keys: 1, readsAndWrites: true, minGap: 1 }
+    let applied = 0
+    const shape = { ops: 40, processes: 6, keys: 1, readsAndWrites: true }
     const source = fc.oneof(anyHistory(shape), mutated(linearizableHistory(shape)))
     fc.assert(
       fc.property(source, (ops) => {
@@ -83,14 +84,18 @@ test.group('linearizability: zones and search agree', () => {
         const key = keyOps(h, h.keyStart[0], h.keyStart[1], h.values[0].length)
         const writers = writersByValue(key)
         if (siblingsOrPhantom(key, writers)) return
-        assert.isTrue(zonesApply(key, writers), JSON.stringify(ops))
+        const times = zoneTimes(key, writers)
+        if (!times) return
+        applied += 1
         const search = searchLinearizable(key, DEFAULT_BUDGET)
         assert.notEqual(search.verdict, 'unknown')
-        assert.equal(zoneAnomaly(key, writers) === undefined, search.verdict === 'valid', JSON.stringify(ops))
+        assert.equal(zoneAnomaly(key, writers, times) === undefined, search.verdict === 'valid', JSON.stringify(ops))
         if (search.verdict === 'invalid') invalid += 1
       }),
       { numRuns: RUNS, seed: 7 },
     )
+    // Most histories are ones the zones decide (two lanes tied in one µs are left to the search).
+    assert.isAbove(applied, RUNS / 2)
     assert.isAbove(invalid, RUNS / 10)
   }).timeout(120_000)
 })

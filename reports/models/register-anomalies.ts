@@ -247,34 +247,54 @@ export function findAnomaly(model: keyof typeof PATTERNS, ops: KeyOps, writers: 
   return undefined
 }
 
+/** Times the zones compare: invocations and deadlines, equal times ranked (see {@link zoneTimes}). */
+export type ZoneTimes = { invoke: Float64Array; deadline: Float64Array }
+
 /**
- * True when the zones decide linearizability: reads and writes only, every op required,
- * one writer per value (none for absent), and no ok op ending when its process's next
- * begins (program order at an equal time is not real time, which zones see).
+ * When the zones decide linearizability (reads and writes only, every op required, one
+ * writer per value, none for absent), the times they compare, else undefined. Zones see
+ * real time, where equal times are concurrent (an invocation before a completion); but an
+ * ok op completing just as its lane's next op begins comes first (program order). Such a
+ * tie is ranked within its µs, after the other invocations and before the other
+ * completions (integer times only; two lanes tied in one µs cannot be ranked so: then
+ * the search decides).
  */
-export function zonesApply(ops: KeyOps, writers: number[][]): boolean {
-  if (writers[ABSENT].length > 0) return false
-  for (let v = 1; v < ops.values; v++) if (writers[v].length > 1) return false
+export function zoneTimes(ops: KeyOps, writers: number[][]): ZoneTimes | undefined {
+  if (writers[ABSENT].length > 0) return undefined
+  for (let v = 1; v < ops.values; v++) if (writers[v].length > 1) return undefined
   const lastOk = new Map<number, number>()
+  /** Per tied µs, the pair (the completing op, the next op of its lane). */
+  const ties = new Map<number, [number, number]>()
   for (let r = 0; r < ops.length; r++) {
-    if (ops.op[r] !== READ && ops.op[r] !== WRITE) return false
-    if (!required(ops, r)) return false
+    if ((ops.op[r] !== READ && ops.op[r] !== WRITE) || !required(ops, r)) return undefined
     const before = lastOk.get(ops.lane[r])
-    if (before !== undefined && ops.deadline[before] >= ops.invoke[r]) return false
+    if (before !== undefined && ops.deadline[before] >= ops.invoke[r]) {
+      const t = ops.invoke[r]
+      if (ties.has(t) || !Number.isInteger(t) || ops.deadline[r] === t) return undefined
+      ties.set(t, [before, r])
+    }
     if (ops.info[r] === 0) lastOk.set(ops.lane[r], r)
   }
-  return true
+  const invoke = Float64Array.from(ops.invoke)
+  // Completions after the invocations of their µs; a tie's pair in between, completion first.
+  const deadline = ops.deadline.map((t) => (Number.isFinite(t) && ties.size > 0 ? t + 0.75 : t))
+  for (const [before, next] of ties.values()) {
+    deadline[before] = ops.deadline[before] + 0.25
+    invoke[next] = ops.invoke[next] + 0.5
+  }
+  return { invoke, deadline }
 }
 
 /**
- * Gibbons and Korach's test (see the module comment), for a key where {@link zonesApply}:
+ * Gibbons and Korach's test (see the module comment) on the times {@link zoneTimes} gave:
  * undefined when linearizable, else the anomaly that shows it is not.
  */
-export function zoneAnomaly(ops: KeyOps, writers: number[][]): Anomaly | undefined {
+export function zoneAnomaly(ops: KeyOps, writers: number[][], times: ZoneTimes): Anomaly | undefined {
+  const { invoke, deadline } = times
   const zones: Zone[] = []
   const zoneOf = new Int32Array(ops.values).fill(-1)
-  const start = (z: Zone): number => (z.first < 0 ? Number.NEGATIVE_INFINITY : ops.deadline[z.first])
-  const end = (z: Zone): number => (z.last < 0 ? Number.NEGATIVE_INFINITY : ops.invoke[z.last])
+  const start = (z: Zone): number => (z.first < 0 ? Number.NEGATIVE_INFINITY : deadline[z.first])
+  const end = (z: Zone): number => (z.last < 0 ? Number.NEGATIVE_INFINITY : invoke[z.last])
   for (let v = 0; v < ops.values; v++) {
     const writer = v === ABSENT ? -1 : (writers[v][0] ?? -1)
     if (v !== ABSENT && writer < 0) continue
@@ -284,9 +304,9 @@ export function zoneAnomaly(ops: KeyOps, writers: number[][]): Anomaly | undefin
   for (let r = 0; r < ops.length; r++) {
     if (ops.op[r] !== READ || zoneOf[ops.a[r]] < 0) continue
     const z = zones[zoneOf[ops.a[r]]]
-    if (z.writer >= 0 && ops.deadline[r] < ops.invoke[z.writer]) return { kind: 'read-before-write', read: r, write: z.writer }
-    if (z.first >= 0 && ops.deadline[r] < start(z)) z.first = r
-    if (ops.invoke[r] > end(z)) z.last = r
+    if (z.writer >= 0 && deadline[r] < invoke[z.writer]) return { kind: 'read-before-write', read: r, write: z.writer }
+    if (z.first >= 0 && deadline[r] < start(z)) z.first = r
+    if (invoke[r] > end(z)) z.last = r
   }
   const forward = zones.filter((z) => start(z) < end(z)).sort((x, y) => start(x) - start(y))
   for (let i = 1; i < forward.length; i++) {

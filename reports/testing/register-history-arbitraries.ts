@@ -39,8 +39,6 @@ export type HistoryShape = {
   unique?: boolean
   /** Gets and puts only (default false: deletes and cas too). */
   readsAndWrites?: boolean
-  /** The least time between a process's ops (default 0: an op may begin when the previous ends). */
-  minGap?: number
 }
 
 const drawArbitrary = (shape: Required<HistoryShape>): fc.Arbitrary<Draw> =>
@@ -51,14 +49,14 @@ const drawArbitrary = (shape: Required<HistoryShape>): fc.Arbitrary<Draw> =>
       ? fc.constantFrom<OpFunction>('get', 'put')
       : fc.constantFrom<OpFunction>('get', 'get', 'put', 'put', 'delete', 'cas'),
     fate: fc.constantFrom<OpOutcome>('ok', 'ok', 'ok', 'ok', 'info', 'fail'),
-    gap: fc.integer({ min: shape.minGap, max: shape.minGap + 3 }),
+    gap: fc.nat(3),
     duration: fc.nat(4),
     at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
     pick: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
   })
 
 const draws = (shape: HistoryShape): fc.Arbitrary<{ list: Draw[]; shape: Required<HistoryShape> }> => {
-  const full = { ops: 8, processes: 3, keys: 2, unique: true, readsAndWrites: false, minGap: 0, ...shape }
+  const full = { ops: 8, processes: 3, keys: 2, unique: true, readsAndWrites: false, ...shape }
   return fc.array(drawArbitrary(full), { minLength: 1, maxLength: full.ops }).map((list) => ({ list, shape: full }))
 }
 
