@@ -11,7 +11,11 @@
  * they can be placed any time after their call, or never. And an op comes after its
  * process's earlier ok ops (program order): real time says so too, except at equal times,
  * which a list of events cannot order one way for one process and the other way for
- * another, so each candidate also waits for its process's previous ok op.
+ * another, so each candidate also waits for its lane's previous ok op.
+ *
+ * A read the register allows where the search meets it is placed with no alternative
+ * tried: it changes nothing, so any order placing it later can place it first. With
+ * RegisterModel's lookahead this keeps read-heavy, valid keys about linear.
  *
  * The placed set is encoded small, so the memo stays proportional to the concurrency
  * rather than to the key's length: with p the first required op not yet placed, every

@@ -4,7 +4,8 @@
  * - one hot key, 1,000 ops over 10 processes (target < 1 s), valid, and with a planted
  *   stale read;
  * - how the time grows with concurrency on one key (1,000 ops over 2 to 200 processes):
- *   the search; the zones (reads and writes only); the sequential search;
+ *   the search; the zones (reads and writes only); the sequential search; and the
+ *   search's worst case, an invalid key no anomaly pattern or zone settles;
  * - 100,000 ops over 1,000 keys and 1,000,000 over 10,000 keys (target < 10 s) in a
  *   child process (its peak RSS is the checker's): the checker on records in memory, and
  *   what `quorumlab check` does on the history file (parse, then check).
@@ -18,7 +19,9 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { median, type Benchmark, type BenchRow } from '../../harness/bench/benchmark.ts'
 import { plantStaleRead, simulateRegister } from '../testing/register-simulation.ts'
-import { checkLinearizable, checkSequential, type ModelChecker, registerHistories } from './index.ts'
+import { checkLinearizable, checkSequential, DEFAULT_BUDGET, type ModelChecker, registerHistories } from './index.ts'
+import { checkKey } from './key-range.ts'
+import { keyOps, type RegisterOp } from './register-history.ts'
 
 const CHILD = fileURLToPath(new URL('../testing/model-check-child.ts', import.meta.url))
 const HOT_KEY_TARGET_MS = 1000
@@ -98,6 +101,46 @@ async function concurrency(quick: boolean, log: (line: string) => void): Promise
   return out
 }
 
+/**
+ * The search's worst case: `writers` concurrent writes, then two reads no order explains
+ * (a concurrent delete keeps the zones out, and no anomaly pattern fits): the search must
+ * try every order of the writes before it says invalid, so its steps grow exponentially.
+ */
+function worstCase(quick: boolean, log: (line: string) => void): BenchRow[] {
+  const out: BenchRow[] = []
+  for (const writers of quick ? [8, 12] : [8, 12, 16]) {
+    const ops: RegisterOp[] = []
+    const at = (process: number, f: RegisterOp['f'], value: unknown, invoke: number, complete: number) =>
+      ops.push({ index: ops.length, process, type: 'ok', f, key: 'hot', value, invoke, complete })
+    for (let p = 0; p < writers; p++) at(p, 'put', `v${p}`, 0, 100)
+    at(writers, 'delete', null, 0, 100)
+    at(writers + 1, 'get', ['v0'], 200, 210)
+    at(writers + 1, 'get', ['v1'], 220, 230)
+    const h = registerHistories(ops)
+    const cpuStart = process.cpuUsage()
+    const start = performance.now()
+    const outcome = checkKey('linearizable', keyOps(h, 0, h.keyStart[1], h.values[0].length), {
+      ...DEFAULT_BUDGET,
+      ms: 120_000,
+      steps: 1e9,
+    })
+    const wallMs = performance.now() - start
+    const used = process.cpuUsage(cpuStart)
+    log(
+      `worst case, ${writers} concurrent writers: ${outcome.verdict} after ${outcome.steps.toLocaleString('en-US')} steps, ${wallMs.toFixed(0)} ms`,
+    )
+    const subject = `search worst case: ${writers} concurrent writers, no order fits`
+    out.push(...rows(subject, { wallMs, cpuMs: (used.user + used.system) / 1000 }), {
+      benchmark: 'models',
+      subject,
+      metric: 'search steps',
+      value: outcome.steps,
+      unit: 'steps',
+    })
+  }
+  return out
+}
+
 async function big(ops: number, keys: number, log: (line: string) => void): Promise<BenchRow[]> {
   const name = `${ops.toLocaleString('en-US')} ops, ${keys.toLocaleString('en-US')} keys, 100 processes`
   const memory = await child(['memory', String(ops), String(keys), '100', 'linearizable', 'auto'])
@@ -139,7 +182,7 @@ export const benchmark: Benchmark = {
   description: 'linearizability checker on generated register histories: a hot key, concurrency per key, 100k and 1M ops',
   async run({ quick, log }) {
     log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`)
-    const out = [...(await hotKey(log)), ...(await concurrency(quick, log)), ...(await big(100_000, 1_000, log))]
+    const out = [...(await hotKey(log)), ...(await concurrency(quick, log)), ...worstCase(quick, log), ...(await big(100_000, 1_000, log))]
     if (!quick) out.push(...(await big(1_000_000, 10_000, log)))
     log(`load average ${loadavg()[0].toFixed(2)} at the end`)
     return out
