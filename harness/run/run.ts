@@ -232,7 +232,8 @@ async function tearDown(run: RunContext): Promise<void> {
   const lastPhase = run.phase
   await run.schedule?.healAll().catch(() => undefined)
   await run.client?.close().catch(() => undefined)
-  if (run.cluster) await collectWars(run.cluster, run.clock, run.result.dir).catch((error: Error) => run.log(`WARS latencies: ${error.message}`))
+  if (run.cluster)
+    await collectWars(run.cluster, run.clock, run.result.dir).catch((error: Error) => run.log(`WARS latencies: ${error.message}`))
   await run.cluster?.teardown().catch((error: Error) => run.log(`stopping the cluster: ${error.message}`))
   const { completed, interrupted, error } = run.result
   recordHarnessEvent(run, 'end', { completed, interrupted, ...(error ? { reason: error } : {}) }, undefined, lastPhase)

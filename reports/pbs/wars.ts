@@ -49,6 +49,15 @@ export type SimulationOptions = Quorum & {
   trials: number
   /** The same seed gives the same figures. */
   seed: number
+  /**
+   * Coordinators that are themselves replicas (the reference store, where any home replica
+   * coordinates; Cassandra when the coordinator owns the key), instead of the paper's
+   * remote coordinator: replica 0 coordinates the write, so it holds it at once and acks
+   * at once (the legs then time the calls to the others, sent once the coordinator has
+   * the write); the read's coordinator, replica 0 with probability `sameCoordinator` and
+   * another replica otherwise, answers itself at once.
+   */
+  localCoordinator?: { sameCoordinator: number }
 }
 
 /** Why a figure is exactly 1 rather than sampled. */
@@ -106,7 +115,7 @@ export function sampleThresholds(options: SimulationOptions): Float64Array {
   const { n, r, w, trials } = checkSimulation(options)
   const random = new Random(options.seed, 'pbs/t-visibility')
   const legs = samplers(options.latencies)
-  const trial = new Scratch(n)
+  const trial = new Scratch(n, options.localCoordinator)
   const thresholds = new Float64Array(trials)
   for (let t = 0; t < trials; t++) {
     trial.drawRead(legs, random)
@@ -157,7 +166,7 @@ export function simulateKStaleness(options: KStalenessOptions): KStaleness[] {
   const kMax = Math.max(0, ...ks)
   const random = new Random(options.seed, 'pbs/k-staleness')
   const legs = samplers(options.latencies)
-  const trial = new Scratch(n)
+  const trial = new Scratch(n, options.localCoordinator)
   // Per trial: the newest version (0 = newest) the non-expanding read saw, and the running
   // minimum over versions of the expanding threshold, counted per (k, t) as it goes.
   const seenByRank = new Float64Array(kMax + 1)
@@ -214,9 +223,12 @@ class Scratch {
   readonly #writeOrder: Int32Array
   readonly #ties: Float64Array
   readonly #sorted: Float64Array
+  /** P(the read's coordinator is the write's); undefined for remote coordinators. */
+  readonly #sameCoordinator: number | undefined
 
-  constructor(n: number) {
+  constructor(n: number, local?: { sameCoordinator: number }) {
     this.#n = n
+    this.#sameCoordinator = local?.sameCoordinator
     this.#received = new Float64Array(n)
     this.#acked = new Float64Array(n)
     this.#requested = new Float64Array(n)
@@ -236,6 +248,11 @@ class Scratch {
       this.#acked[i] = received + legs.ack(random)
       sorted[i] = this.#acked[i]
     }
+    if (this.#sameCoordinator !== undefined) {
+      this.#received[0] = 0
+      this.#acked[0] = 0
+      sorted[0] = 0
+    }
     insertionSort(sorted)
     return sorted[w - 1]
   }
@@ -250,6 +267,12 @@ class Scratch {
       const requested = legs.read(random)
       this.#requested[i] = requested
       this.#answered[i] = requested + legs.response(random)
+    }
+    if (this.#sameCoordinator !== undefined) {
+      const own = this.#n === 1 || random.float() < this.#sameCoordinator ? 0 : 1
+      this.#requested[own] = 0
+      // First to answer, ahead of remote replicas that tie at 0 ms.
+      this.#answered[own] = Number.NEGATIVE_INFINITY
     }
     orderBy(this.#readOrder, this.#answered, undefined)
   }
@@ -338,5 +361,8 @@ function checkSimulation(options: SimulationOptions): SimulationOptions {
     throw new RangeError(`trials must be an integer from 1 to ${MAX_TRIALS}, got ${trials}`)
   }
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`)
+  const same = options.localCoordinator?.sameCoordinator
+  if (same !== undefined && !(same >= 0 && same <= 1))
+    throw new RangeError(`sameCoordinator must be a probability from 0 to 1, got ${same}`)
   return options
 }
