@@ -12,6 +12,7 @@ import type { ResolvedExample } from './examples.ts'
 import type { DropRate, NemesisPeriod } from './faults.ts'
 import type { LatencyRow } from './latency.ts'
 import type { LostWriteTally } from './lost-writes.ts'
+import type { PbsRunSummary } from './pbs-run.ts'
 import type { Visibility } from './visibility.ts'
 
 /**
@@ -33,6 +34,8 @@ export type RunSummary = {
   /** `note`: why the figures look as they do, when the mode makes them read oddly (writes lww or vv dropped). */
   staleness: StalenessSummary & { note: string | null }
   visibility: Visibility
+  /** The PBS (WARS) prediction of t-visibility from the latencies the nodes timed, beside the observed, per phase. */
+  pbs: PbsRunSummary
   siblings: SiblingSummary
   /** How the writes judged by `no-lost-writes` ended; null when it could not run (its check in the verdict says why). */
   lostWrites: LostWriteTally | null
@@ -54,6 +57,7 @@ export function buildSummary(
   checks: JudgedCheck<ResolvedExample>[],
   files: string[],
   analysisSeconds: number,
+  pbs: PbsRunSummary = { kind: 'unavailable', reason: 'not predicted' },
 ): RunSummary {
   const { convergence, end } = analysis
   const { check: _final, ...convergenceDetails } = convergence
@@ -74,6 +78,7 @@ export function buildSummary(
     latency: analysis.latency,
     staleness: { ...analysis.stalenessSummary, note: stalenessNote(analysis) },
     visibility: analysis.visibility,
+    pbs,
     siblings: analysis.siblings,
     lostWrites: analysis.lostWrites.tally,
     convergence: convergenceDetails,

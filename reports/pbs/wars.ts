@@ -58,6 +58,13 @@ export type SimulationOptions = Quorum & {
    * another replica otherwise, answers itself at once.
    */
   localCoordinator?: { sameCoordinator: number }
+  /**
+   * t as a client measures it, from receiving the write's ack to sending the read, rather
+   * than at the coordinators: the ack's trip to the client (`ack`) and the read's trip to
+   * its coordinator (`request`) both happen after the commit, so the read starts there
+   * that much later. Drawn once per trial, independently.
+   */
+  clientLegs?: { ack: Distribution; request: Distribution }
 }
 
 /** Why a figure is exactly 1 rather than sampled. */
@@ -117,10 +124,11 @@ export function sampleThresholds(options: SimulationOptions): Float64Array {
   const legs = samplers(options.latencies)
   const trial = new Scratch(n, options.localCoordinator)
   const thresholds = new Float64Array(trials)
+  const client = options.clientLegs && { ack: sampler(options.clientLegs.ack), request: sampler(options.clientLegs.request) }
   for (let t = 0; t < trials; t++) {
     trial.drawRead(legs, random)
     const commit = trial.drawWrite(legs, random, w)
-    thresholds[t] = trial.threshold(commit, r)
+    thresholds[t] = trial.threshold(commit, r) - (client ? client.ack(random) + client.request(random) : 0)
   }
   return thresholds.sort()
 }
