@@ -58,6 +58,21 @@ test.group('pbs WARS with local coordinators', () => {
       }
     })
 
+  test('t measured at a client: the ack and read request legs shift the curve right by their sum', ({ assert }) => {
+    const visibility = simulateVisibility({
+      n: 3,
+      r: 1,
+      w: 1,
+      latencies: writeOnly(constant(10)),
+      trials: 1000,
+      seed: 4,
+      localCoordinator: { sameCoordinator: 0 },
+      clientLegs: { ack: constant(3), request: constant(2) },
+    })
+    assert.equal(sampled(visibility.probabilityAt(4.9)).p, 0)
+    assert.equal(sampled(visibility.probabilityAt(5)).p, 1)
+  })
+
   test('a sameCoordinator outside [0, 1] is refused, naming it', ({ assert }) => {
     assert.throws(
       () =>
