@@ -37,8 +37,7 @@ const okRate = (summary: RunSummary, phase: 'all' | 'fault'): number | null =>
   summary.availability.find((a) => a.phase === phase)?.okRate ?? null
 
 /** The calm phase of the run's PBS fit, when there is one. */
-const calmPbs = (summary: RunSummary) =>
-  summary.pbs?.kind === 'fitted' ? summary.pbs.phases.find((p) => p.phase === 'calm') : undefined
+const calmPbs = (summary: RunSummary) => (summary.pbs?.kind === 'fitted' ? summary.pbs.phases.find((p) => p.phase === 'calm') : undefined)
 
 /** The predicted P(a calm read saw the latest write): exactly 1 when R + W > N. */
 function pbsPredicted(summary: RunSummary): number | null {
