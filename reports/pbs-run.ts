@@ -117,10 +117,11 @@ export function fitRun(wars: WarsRunFile | undefined, inputs: PbsInputs): PbsRun
   const reads = phaseReads(inputs)
   const measuredEndMs = measuredEnd(inputs.table)
   const phases: PbsPhase[] = []
+  const nemeses = [...new Set(inputs.periods.map((p) => p.nemesis))]
   for (const phase of ['calm', 'fault'] as const) {
     if (phase === 'fault' && inputs.periods.length === 0) continue
     const samples = phaseSamples(wars, inputs.periods, phase, measuredEndMs)
-    phases.push(fitPhase(phase, samples, reads[phase], run))
+    phases.push(fitPhase(phase, samples, reads[phase], run, nemeses))
   }
   return { kind: 'fitted', n: run.n, r: run.r, w: run.w, trials: TRIALS, seed: run.seed, nodes: wars.nodes, missing: wars.missing, phases }
 }
@@ -172,7 +173,13 @@ function phaseSamples(wars: WarsRunFile, periods: readonly NemesisPeriod[], phas
   return legs
 }
 
-function fitPhase(phase: PbsPhaseName, samples: Record<WarsLeg, number[]>, reads: ComparedRead[], run: RunInfo): PbsPhase {
+function fitPhase(
+  phase: PbsPhaseName,
+  samples: Record<WarsLeg, number[]>,
+  reads: ComparedRead[],
+  run: RunInfo,
+  nemeses: readonly string[],
+): PbsPhase {
   const legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, summariseLeg(samples[leg])])) as Record<WarsLeg, PbsLegFit | null>
   const saw = reads.filter((r) => r.saw).length
   const known = reads.filter((r) => r.sameCoordinator !== null)
@@ -226,14 +233,24 @@ function fitPhase(phase: PbsPhaseName, samples: Record<WarsLeg, number[]>, reads
   const p = saw / reads.length
   const tolerance = Math.max(PBS_TOLERANCE, 3 * Math.sqrt((p * (1 - p)) / reads.length))
   const agreement = Math.abs(gap) <= tolerance ? 'agree' : 'differ'
-  return { ...base, prediction, ...compared, agreement, gap, tolerance, reason: explain(phase, agreement, gap) }
+  return { ...base, prediction, ...compared, agreement, gap, tolerance, reason: explain(phase, agreement, gap, nemeses) }
 }
 
-function explain(phase: PbsPhaseName, agreement: 'agree' | 'differ', gap: number): string {
+function explain(phase: PbsPhaseName, agreement: 'agree' | 'differ', gap: number, nemeses: readonly string[]): string {
+  const way = gap < 0 ? 'staler' : 'fresher'
   if (phase === 'fault') {
-    return agreement === 'agree'
-      ? 'the faults of this run delayed messages without losing them, which the model represents'
-      : `faults: the model assumes none, but lost messages, down or partitioned replicas leave writes to hints and anti-entropy (observed ${gap < 0 ? 'staler' : 'fresher'} than predicted)`
+    if (agreement === 'agree')
+      return `the faults of this run (${nemeses.join(', ')}) changed staleness no more than their effect on the timed latencies predicts`
+    const losing = nemeses.filter((n) => n !== 'latency' && n !== 'clock')
+    const causes = [
+      ...(losing.length > 0 ? [`${losing.join(', ')}: lost messages or unreachable replicas leave writes to hints and anti-entropy`] : []),
+      ...(nemeses.includes('latency')
+        ? [
+            'latency delays every message of a link together (correlated, queued behind each other), where the model draws each independently',
+          ]
+        : []),
+    ]
+    return `faults, which the model assumes away: ${causes.join('; ') || 'a fault was active'} (observed ${way} than predicted)`
   }
   if (agreement === 'agree') return 'the store behaves as the WARS model of its measured latencies predicts'
   return gap < 0
