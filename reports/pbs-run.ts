@@ -14,7 +14,7 @@ import { WARS_FILE, WARS_LEGS, type WarsLeg, type WarsRunFile, type WarsSample }
 import type { ReadRanks } from './coverage.ts'
 import type { NemesisPeriod } from './faults.ts'
 import { FINAL, type OpTable } from './op-table.ts'
-import { empirical, simulateVisibility, type TVisibility } from './pbs/index.ts'
+import { type Distribution, empirical, simulateVisibility, type TVisibility, type WarsLatencies } from './pbs/index.ts'
 import type { StalenessResult } from './staleness.ts'
 
 /** |observed - predicted| within which a phase agrees: 5 points, or 3 standard errors of the observed fraction if more. */
@@ -118,10 +118,12 @@ export function fitRun(wars: WarsRunFile | undefined, inputs: PbsInputs): PbsRun
   const measuredEndMs = measuredEnd(inputs.table)
   const phases: PbsPhase[] = []
   const nemeses = [...new Set(inputs.periods.map((p) => p.nemesis))]
+  let calm: Record<WarsLeg, number[]> | undefined
   for (const phase of ['calm', 'fault'] as const) {
     if (phase === 'fault' && inputs.periods.length === 0) continue
     const samples = phaseSamples(wars, inputs.periods, phase, measuredEndMs)
-    phases.push(fitPhase(phase, samples, reads[phase], run, nemeses))
+    calm ??= samples
+    phases.push(fitPhase(phase, { samples, calm }, reads[phase], run, nemeses))
   }
   return { kind: 'fitted', n: run.n, r: run.r, w: run.w, trials: TRIALS, seed: run.seed, nodes: wars.nodes, missing: wars.missing, phases }
 }
@@ -173,9 +175,14 @@ function phaseSamples(wars: WarsRunFile, periods: readonly NemesisPeriod[], phas
   return legs
 }
 
+/**
+ * `samples`: the phase's legs; `calm`: the calm phase's, whose read and response legs
+ * stand for the client links (nemeses act on node-to-node links), so that t counts from the
+ * client's receipt of the ack, as the observation does.
+ */
 function fitPhase(
   phase: PbsPhaseName,
-  samples: Record<WarsLeg, number[]>,
+  { samples, calm }: { samples: Record<WarsLeg, number[]>; calm: Record<WarsLeg, number[]> },
   reads: ComparedRead[],
   run: RunInfo,
   nemeses: readonly string[],
@@ -220,8 +227,7 @@ function fitPhase(
     seed: run.seed,
     latencies,
     localCoordinator: { sameCoordinator: sameCoordinator ?? 1 / run.n },
-    // Client links cross the same proxy on the same host as node links: modelled by the read legs.
-    clientLegs: { ack: latencies.response, request: latencies.read },
+    clientLegs: clientLegs(calm, latencies),
   })
   const { buckets, observed99Ms, predicted } = compare(reads, visibility)
   const prediction = { kind: 'sampled' as const, predicted: predicted ?? 0, predicted99Ms: visibility.visibleAfter(0.99).tMs }
@@ -288,6 +294,15 @@ function compare(reads: ComparedRead[], visibility: TVisibility | undefined) {
   let observed99Ms: number | null = null
   for (let i = filled.length - 1; i >= 0 && filled[i].observed >= 0.99; i--) observed99Ms = filled[i].fromMs
   return { buckets: filled, observed99Ms, predicted: visibility && reads.length > 0 ? predictedSum / reads.length : null }
+}
+
+/**
+ * The client links' legs: they cross the same proxy on the same host as node links, so the
+ * calm read request and response legs stand for them (the phase's own when calm has too few).
+ */
+function clientLegs(calm: Record<WarsLeg, number[]>, own: WarsLatencies): { ack: Distribution; request: Distribution } {
+  if (calm.read.length < MIN_SAMPLES || calm.response.length < MIN_SAMPLES) return { ack: own.response, request: own.read }
+  return { ack: empirical(calm.response, 'calm response'), request: empirical(calm.read, 'calm read') }
 }
 
 function worstBucket(buckets: PbsBucket[]): PbsPhase['worstBucket'] {
