@@ -58,4 +58,25 @@ test.group('PBS prediction of a real run', (group) => {
     assert.isBelow(calm.observed!, 1, 'some reads were stale: the comparison is not of two certainties')
     assert.equal(calm.agreement, 'agree', `observed ${calm.observed}, gap ${calm.gap}, tolerance ${calm.tolerance}`)
   })
+
+  test('a partition: the fault phase is staler than its latencies predict, and the report says why', async ({ assert, cleanup }) => {
+    const options = await shortRunOptions(cleanup, {
+      workload: { ...PRESETS.distributed, keys: 5 },
+      store: quorumlabAdapter({ settings: { ...SHORT_RUN_SETTINGS, r: 1, w: 1 } }),
+      nemeses: ['partition'],
+      nemesis: { ...(await shortRunOptions(cleanup)).nemesis, partition: 'isolate' },
+      rate: 150,
+      timeS: 8,
+      seed: 7,
+    })
+    const result = await runWorkload(options)
+    assert.isTrue(result.completed, result.error)
+    const report = await reportRun(result.dir, { quiet: true, workers: 0 })
+    if (report.kind !== 'analysed' || report.summary.pbs.kind !== 'fitted') throw new Error('no PBS fit')
+    const fault = report.summary.pbs.phases.find((p) => p.phase === 'fault')
+    assert.exists(fault)
+    assert.equal(fault!.agreement, 'differ', `observed ${fault!.observed}, gap ${fault!.gap}`)
+    assert.isBelow(fault!.gap!, 0, 'staler than predicted')
+    assert.match(fault!.reason, /partition: lost messages or unreachable replicas/)
+  })
 })
