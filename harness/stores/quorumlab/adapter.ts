@@ -4,7 +4,8 @@
  * else started. Either way the client is {@link QuorumlabClient}.
  */
 import type { StoreSettings } from '../../../store/config.ts'
-import type { StoreAdapter } from '../../adapter/index.ts'
+import { NEMESIS_NAMES } from '../../../common/contracts/history.ts'
+import type { StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
 import { loadExternalCluster } from './external-cluster.ts'
 import { startProxiedCluster } from './proxied-cluster.ts'
@@ -16,9 +17,23 @@ export type QuorumlabAdapterOptions = {
   clusterFile?: string
 }
 
+/**
+ * What the reference store offers: version metadata, every nemesis on the proxy network,
+ * no compare-and-set. Its guarantees follow from its replication settings
+ * (`reports/promises.ts`); in its eventual mode it promises no consistency model.
+ */
+export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
+  cas: false,
+  versionMetadata: true,
+  promises: [],
+  nemeses: { proxy: NEMESIS_NAMES },
+  placement: 'ring',
+}
+
 export function quorumlabAdapter({ settings, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
   return {
     name: 'quorumlab',
+    capabilities: QUORUMLAB_CAPABILITIES,
     startCluster: ({ nodes, dataDir, nemeses }) =>
       clusterFile
         ? loadExternalCluster(clusterFile)
