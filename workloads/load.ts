@@ -9,7 +9,7 @@ import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PRESETS, WorkloadError, workloadProblems, type PresetName, type WorkloadSpec } from './workload.ts'
 
-const FIELDS = ['name', 'kind', 'keys', 'distribution', 'placement', 'readFraction', 'valueBytes', 'writeStyle'] as const
+const FIELDS = ['name', 'kind', 'keys', 'distribution', 'placement', 'readFraction', 'casFraction', 'valueBytes', 'writeStyle'] as const
 
 const isPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, name)
 
