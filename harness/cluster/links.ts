@@ -31,14 +31,23 @@ export async function removeLinks(proxies: Iterable<LinkProxy>): Promise<void> {
   await Promise.all([...proxies].map((p) => p.remove().catch(() => undefined)))
 }
 
-/** The network a cluster of these nodes hands its nemeses, from the links {@link createLinks} made for it. */
-export function proxyNetwork(toxiproxy: ProxyNetwork['toxiproxy'], ids: string[], links: ReadonlyMap<string, LinkProxy>): ProxyNetwork {
+/**
+ * The network a cluster of these nodes hands its nemeses, from the links {@link createLinks}
+ * made for it. `peers: false` for a store whose nodes reach each other without links (etcd):
+ * then it has client links only.
+ */
+export function proxyNetwork(
+  toxiproxy: ProxyNetwork['toxiproxy'],
+  ids: string[],
+  links: ReadonlyMap<string, LinkProxy>,
+  { peers = true }: { peers?: boolean } = {},
+): ProxyNetwork {
   const link = (name: string): LinkProxy => {
     const proxy = links.get(name)
     if (!proxy) throw new Error(`the proxy has no link ${name}`)
     return proxy
   }
-  const peerLinks = ids.flatMap((from) =>
+  const peerLinks = (peers ? ids : []).flatMap((from) =>
     ids
       .filter((to) => to !== from)
       .map((to): [string, PeerLink] => [peerLinkName(from, to), { from, to, proxy: link(peerLinkName(from, to)) }]),

@@ -4,13 +4,10 @@
  * through the proxy before the nodes start, so no byte bypasses it.
  */
 import { join } from 'node:path'
-import { Toxiproxy } from 'toxiproxy-node-client'
 import type { StoreSettings } from '../../../store/config.ts'
-import type { Cluster, LinkProxy } from '../../adapter/index.ts'
-import { clusterLayout, proxiedPortCount, sequentialPorts } from '../../cluster/layout.ts'
-import { createLinks, proxyNetwork, removeLinks } from '../../cluster/links.ts'
-import { freePorts } from '../../cluster/ports.ts'
-import { toxiproxyEndpoint, type ToxiproxyEndpoint } from '../../proxy/index.ts'
+import type { Cluster } from '../../adapter/index.ts'
+import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
+import type { ToxiproxyEndpoint } from '../../proxy/index.ts'
 import { quorumlabCluster } from './cluster.ts'
 import { NodeProcess, processControl } from './node-process.ts'
 
@@ -27,27 +24,18 @@ export type ProxiedClusterOptions = {
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
 export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster> {
-  const host = options.host ?? '127.0.0.1'
-  const endpoint = options.endpoint ?? (await toxiproxyEndpoint())
+  const { layout, network, close } = await openProxiedLayout({
+    nodes: options.nodes,
+    peerLinks: true,
+    host: options.host,
+    endpoint: options.endpoint,
+  })
   const processes: NodeProcess[] = []
-  const created = new Map<string, LinkProxy>()
-
   const teardown = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.dispose()))
-    if (endpoint.kind === 'real') await removeLinks(created.values())
-    if (!options.endpoint) await endpoint.close()
+    await close()
   }
-
   try {
-    const ports = sequentialPorts(await freePorts(proxiedPortCount(options.nodes), host), options.nodes)
-    const at = (port: number) => ({ host, port })
-    const layout = clusterLayout({
-      nodes: options.nodes,
-      listen: (i) => at(ports.node(i)),
-      proxy: { client: (i) => at(ports.client(i)), peer: (i, j) => at(ports.peer(i, j)) },
-    })
-    for (const [name, proxy] of await createLinks(new Toxiproxy(endpoint.url), [...layout.clientLinks, ...layout.peerLinks]))
-      created.set(name, proxy)
     for (const { id, listen, peers } of layout.nodes) {
       const spec = { id, ...listen, dataDir: join(options.dataDir, id), peers, settings: options.settings, extraArgs: options.extraArgs }
       processes.push(new NodeProcess(spec, { logFile: join(options.dataDir, `${id}.log`) }))
@@ -57,11 +45,7 @@ export async function startProxiedCluster(options: ProxiedClusterOptions): Promi
       nodes: layout.nodes.map(({ id, client }) => ({ id, ...client })),
       settings: options.settings,
       control: processControl(processes),
-      network: proxyNetwork(
-        { kind: endpoint.kind, url: endpoint.url },
-        layout.nodes.map((n) => n.id),
-        created,
-      ),
+      network,
       teardown,
     })
   } catch (error) {
