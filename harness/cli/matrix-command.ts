@@ -1,13 +1,13 @@
 /** `quorumlab matrix`: every workload under every nemesis, and a summary comparing the cells. */
 import { join } from 'node:path'
+import type { Command } from 'commander'
 import { runMatrix } from '../run/matrix.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
 import { defineCommand, UsageError } from './command.ts'
 import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
-import { quorumlabAdapter } from '../stores/quorumlab/index.ts'
-import { checkedStoreSettings } from './store-options.ts'
+import { addStoreChoiceFlags, storeAdapterFrom, type StoreFlags } from './store-choice.ts'
 
-type Flags = RunFlags & { workloads: string; nemeses: string }
+type Flags = RunFlags & StoreFlags & { workloads: string; nemeses: string }
 
 export function matrixCommand() {
   const command = defineCommand('matrix', 'run every workload under every nemesis and compare the cells side by side')
@@ -17,7 +17,8 @@ export function matrixCommand() {
       'comma list of cells: none, a nemesis, or nemeses joined with + (latency+crash)',
       'none,latency,drop,crash,partition',
     )
-  return addRunFlags(command).action(async (flags: Flags) => {
+  addStoreChoiceFlags(command)
+  return addRunFlags(command).action(async (flags: Flags, parsed: Command) => {
     const names = flags.workloads
       .split(',')
       .map((s) => s.trim())
@@ -30,7 +31,12 @@ export function matrixCommand() {
       .filter(Boolean)
     if (cells.length === 0) throw new UsageError('--nemeses: give at least one cell (none for no faults)')
     const nemeses = cells.map((cell) => parseNemeses(cell, '--nemeses'))
-    const store = quorumlabAdapter({ settings: checkedStoreSettings(flags, flags.nodes) })
+    const store = await storeAdapterFrom(flags, parsed, {
+      nodes: flags.nodes,
+      nemeses: [...new Set(nemeses.flat())],
+      workloads,
+      routing: flags.routing,
+    })
     // One seed for every cell, so cells differ only by workload and nemesis.
     const seed = flags.seed ?? randomSeed()
     const interrupt = interruptOnSignals()

@@ -12,7 +12,7 @@ import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { WORKLOAD_KINDS, type WorkloadKind } from '../../common/contracts/history.ts'
 import { loadWorkload } from '../../workloads/load.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
-import { WorkloadError, type WorkloadSpec, type WriteStyle } from '../../workloads/workload.ts'
+import { WorkloadError, workloadProblems, type WorkloadSpec, type WriteStyle } from '../../workloads/workload.ts'
 import { choiceOption, integerOption, numberOption, UsageError } from './command.ts'
 import { addStoreOptions } from './store-options.ts'
 
@@ -20,6 +20,7 @@ export type RunFlags = Record<string, unknown> & {
   kind?: WorkloadKind
   keys?: number
   readFraction?: number
+  casFraction?: number
   valueBytes?: number
   writeStyle?: WriteStyle
   nodes: number
@@ -62,6 +63,7 @@ export function addRunFlags(command: Command): Command {
     .option('--kind <kind>', `override the workload kind: ${WORKLOAD_KINDS.join(' | ')}`, choiceOption(WORKLOAD_KINDS))
     .option('--keys <count>', 'override the number of keys', integerOption(1, 10_000_000))
     .option('--read-fraction <0..1>', 'override the fraction of reads', numberOption(0, 1))
+    .option('--cas-fraction <0..1>', 'fraction of compare-and-set ops (register kind, stores that offer cas: etcd)', numberOption(0, 1))
     .option('--value-bytes <bytes>', 'override the register value size, bytes', integerOption(1, 1024 * 1024))
     .option('--write-style <style>', 'override: read-modify-write | blind', choiceOption(['read-modify-write', 'blind'] as const))
     .option('--nodes <count>', 'local mode: store nodes to start', integerOption(1, 32), d.nodes)
@@ -119,10 +121,14 @@ export async function workloadFrom(nameOrFile: string, flags: RunFlags): Promise
     kind: flags.kind,
     keys: flags.keys,
     readFraction: flags.readFraction,
+    casFraction: flags.casFraction,
     valueBytes: flags.valueBytes,
     writeStyle: flags.writeStyle,
   }
   for (const [field, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(workload, { [field]: value })
+  // An override can clash with the workload's own fields (a cas fraction beside its reads, on a set).
+  const problems = workloadProblems(workload)
+  if (problems.length > 0) throw new UsageError(problems.map((p) => `${nameOrFile} with the flags given: ${p}`).join('\n       '))
   return workload
 }
 

@@ -3,16 +3,16 @@
  * cluster (or an external one with --cluster), with a live progress line, ending with
  * the report and where the results are.
  */
+import type { Command } from 'commander'
 import { NEMESIS_NAMES } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
 import { RUN_DEFAULTS } from '../run/run-options.ts'
 import { reportRun } from '../../reports/index.ts'
-import { ClusterConfigError, quorumlabAdapter, readClusterConfig } from '../stores/quorumlab/index.ts'
-import { defineCommand, UsageError } from './command.ts'
+import { defineCommand } from './command.ts'
 import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
-import { checkedStoreSettings, storeSettings } from './store-options.ts'
+import { addStoreChoiceFlags, storeAdapterFrom, type StoreFlags } from './store-choice.ts'
 
-type Flags = RunFlags & { workload: string; nemesis: string; cluster?: string }
+type Flags = RunFlags & StoreFlags & { workload: string; nemesis: string }
 
 /** Exit status of a run that could not complete (interrupted, or an error), as `report` says it. */
 const RUN_INCOMPLETE = 2
@@ -21,25 +21,12 @@ export function workloadCommand() {
   const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation')
     .option('--workload <name|file>', 'preset (distributed, clustered) or a .json/.ts workload file', 'distributed')
     .option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')}`, RUN_DEFAULTS.nemeses.join(','))
-    .option('--cluster <file>', 'external mode: a cluster config file (JSON) instead of local node processes')
-  return addRunFlags(command).action(async (flags: Flags) => {
+    .option('--cluster <file>', 'quorumlab: an external cluster config file (JSON) instead of local node processes')
+  addStoreChoiceFlags(command)
+  return addRunFlags(command).action(async (flags: Flags, parsed: Command) => {
     const nemeses = parseNemeses(flags.nemesis)
     const workload = await workloadFrom(flags.workload, flags)
-    // External mode takes the store's settings from the cluster file.
-    const settings = flags.cluster ? storeSettings(flags) : checkedStoreSettings(flags, flags.nodes)
-    if (flags.cluster) {
-      try {
-        const config = await readClusterConfig(flags.cluster)
-        const needs = nemeses.filter((n) => n === 'crash' || n === 'pause')
-        if (needs.length > 0 && config.control.type === 'none') {
-          throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${flags.cluster} has control.type "none"`)
-        }
-      } catch (error) {
-        if (error instanceof ClusterConfigError) throw new UsageError(error.message)
-        throw error
-      }
-    }
-    const store = quorumlabAdapter({ settings, clusterFile: flags.cluster })
+    const store = await storeAdapterFrom(flags, parsed, { nodes: flags.nodes, nemeses, workloads: [workload], routing: flags.routing })
     const options = runOptionsFrom(flags, { workload, nemeses, store })
     const interrupt = interruptOnSignals()
     const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) })

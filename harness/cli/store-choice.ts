@@ -1,0 +1,150 @@
+/**
+ * `--store`: which store a run tests, and its adapter, built from the flags and checked
+ * against what the run asks (compare-and-set ops, nemeses) before anything starts.
+ * `quorumlab` (the reference store, local or `--cluster FILE`), `etcd` (a real etcd
+ * cluster, `--etcd-reads`), `http:FILE` (a store described by a JSON file) or `PATH` (a
+ * user's adapter module). A plain string flag, so a matrix can take it as an axis.
+ */
+import type { Command } from 'commander'
+import type { NemesisName } from '../../common/contracts/history.ts'
+import type { WorkloadSpec } from '../../workloads/workload.ts'
+import type { Routing } from '../generator/op-generator.ts'
+import type { StoreAdapter } from '../adapter/index.ts'
+import { etcdAdapter, etcdUnavailableReason, type EtcdReads } from '../stores/etcd/index.ts'
+import { DescriptionError, httpAdapter, readDescription } from '../stores/http/index.ts'
+import { ClusterConfigError, quorumlabAdapter, readClusterConfig, SETTING_FLAGS } from '../stores/quorumlab/index.ts'
+import { loadAdapterModule, MODULE_EXTENSIONS } from './adapter-module.ts'
+import { choiceOption, UsageError } from './command.ts'
+import { checkedStoreSettings, storeSettings } from './store-options.ts'
+
+export const ETCD_READS = ['linearizable', 'serializable'] as const satisfies readonly EtcdReads[]
+
+/** What `--store` names. */
+export type StoreChoice = { kind: 'quorumlab' } | { kind: 'etcd' } | { kind: 'http'; file: string } | { kind: 'module'; path: string }
+
+export type StoreFlags = Record<string, unknown> & { store: string; etcdReads: EtcdReads; cluster?: string }
+
+/** What the run (or every cell of a matrix) will ask of the store. */
+export type StorePlan = { nodes: number; nemeses: readonly NemesisName[]; workloads: readonly WorkloadSpec[]; routing: Routing }
+
+/** Reads `--store`; a {@link UsageError} says what it takes. */
+export function parseStoreChoice(raw: string): StoreChoice {
+  if (raw === 'quorumlab' || raw === 'etcd') return { kind: raw }
+  if (raw.startsWith('http:') && raw.length > 'http:'.length) return { kind: 'http', file: raw.slice('http:'.length) }
+  if (raw === 'http')
+    throw new UsageError('--store http needs its description file: --store http:FILE (a JSON file, README "--store http")')
+  if (MODULE_EXTENSIONS.some((ext) => raw.endsWith(ext))) return { kind: 'module', path: raw }
+  if (raw.endsWith('.json')) throw new UsageError(`--store ${raw}: a store description is given as --store http:${raw}`)
+  throw new UsageError(
+    `--store "${raw}": expected quorumlab, etcd, http:FILE (a JSON description) or the path of an adapter module (${MODULE_EXTENSIONS.join(', ')})`,
+  )
+}
+
+export function addStoreChoiceFlags(command: Command): Command {
+  return command
+    .option(
+      '--store <store>',
+      `the store under test: quorumlab | etcd | http:FILE (a JSON description) | PATH (an adapter module)`,
+      'quorumlab',
+    )
+    .option('--etcd-reads <mode>', `etcd: how reads read, ${ETCD_READS.join(' | ')}`, choiceOption(ETCD_READS), 'linearizable')
+}
+
+/** The flags among `longs` (`--n`, `--cluster`) that the user gave, rather than left at their defaults. */
+const given = (command: Command, longs: string[]): string[] =>
+  command.options
+    .filter((o) => o.long && longs.includes(o.long) && command.getOptionValueSource(o.attributeName()) === 'cli')
+    .map((o) => o.long!)
+
+/** The reference store's own flags: its settings and external mode. */
+const QUORUMLAB_FLAGS = [...SETTING_FLAGS.map((f) => f.flags.split(' ')[0]), '--cluster']
+
+/** Flags that only make sense for another store are refused, naming them. */
+function refuseForeignFlags(choice: StoreChoice, command: Command): void {
+  const referenceOnly = given(command, QUORUMLAB_FLAGS)
+  if (choice.kind !== 'quorumlab' && referenceOnly.length > 0) {
+    throw new UsageError(`${referenceOnly.join(', ')}: settings of the quorumlab store, not of --store ${describe(choice)}`)
+  }
+  if (choice.kind !== 'etcd' && given(command, ['--etcd-reads']).length > 0) {
+    throw new UsageError(`--etcd-reads: applies to --store etcd, not --store ${describe(choice)}`)
+  }
+}
+
+const describe = (choice: StoreChoice): string =>
+  choice.kind === 'http' ? `http:${choice.file}` : choice.kind === 'module' ? choice.path : choice.kind
+
+async function quorumlabFrom(flags: StoreFlags, plan: StorePlan): Promise<StoreAdapter> {
+  if (!flags.cluster) return quorumlabAdapter({ settings: checkedStoreSettings(flags, plan.nodes) })
+  // External mode takes the store's settings from the cluster file.
+  try {
+    const config = await readClusterConfig(flags.cluster)
+    const needs = plan.nemeses.filter((n) => n === 'crash' || n === 'pause')
+    if (needs.length > 0 && config.control.type === 'none') {
+      throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${flags.cluster} has control.type "none"`)
+    }
+  } catch (error) {
+    if (error instanceof ClusterConfigError) throw new UsageError(error.message)
+    throw error
+  }
+  return quorumlabAdapter({ settings: storeSettings(flags), clusterFile: flags.cluster })
+}
+
+async function adapterOf(choice: StoreChoice, flags: StoreFlags, plan: StorePlan): Promise<StoreAdapter> {
+  switch (choice.kind) {
+    case 'quorumlab':
+      return quorumlabFrom(flags, plan)
+    case 'etcd': {
+      if (plan.nodes > 9) throw new UsageError(`--nodes ${plan.nodes}: an etcd cluster here has 1 to 9 members (3 or 5 are usual)`)
+      const unavailable = await etcdUnavailableReason()
+      if (unavailable) throw new UsageError(`--store etcd: ${unavailable}`)
+      return etcdAdapter({ reads: flags.etcdReads })
+    }
+    case 'http':
+      try {
+        return httpAdapter(await readDescription(choice.file), choice.file)
+      } catch (error) {
+        if (error instanceof DescriptionError) throw new UsageError(`--store http:${error.message}`)
+        throw error
+      }
+    case 'module':
+      return loadAdapterModule(choice.path)
+  }
+}
+
+/** Refuses what the run asks that the store does not offer: compare-and-set ops, nemeses on this network. */
+function checkFits(store: StoreAdapter, plan: StorePlan, label: string): void {
+  const casFraction = Math.max(0, ...plan.workloads.map((w) => w.casFraction ?? 0))
+  if (casFraction > 0 && !store.capabilities.cas) {
+    throw new UsageError(`--cas-fraction ${casFraction}: --store ${label} offers no compare-and-set (etcd does)`)
+  }
+  const { placement } = store.capabilities
+  const colocated = plan.workloads.filter((w) => w.placement === 'colocated').map((w) => w.name)
+  if (colocated.length > 0 && !placement) {
+    throw new UsageError(
+      `--workload ${colocated.join(',')} puts its keys on one replica set, but --store ${label} does not say where keys live: use a workload with placement spread (distributed)`,
+    )
+  }
+  if (plan.routing === 'coordinator' && placement !== 'ring') {
+    throw new UsageError(`--routing coordinator: --store ${label} has no ring to find a key's coordinator by; use --routing random`)
+  }
+  const offered = store.capabilities.nemeses.proxy ?? []
+  const refused = plan.nemeses.filter((n) => !offered.includes(n))
+  if (refused.length > 0) {
+    throw new UsageError(
+      `--nemesis ${refused.join(',')}: --store ${label} cannot take ${refused.length > 1 ? 'these' : 'this'} on the proxy network ` +
+        `(it takes ${offered.join(', ') || 'no nemesis'})${store.name === 'etcd' ? "; etcd's members find each other by advertised address, so partitions need a real network" : ''}`,
+    )
+  }
+}
+
+/**
+ * The adapter of the store the flags choose, checked against the run's plan. `command` is
+ * the parsed command, to tell flags the user gave from defaults.
+ */
+export async function storeAdapterFrom(flags: StoreFlags, command: Command, plan: StorePlan): Promise<StoreAdapter> {
+  const choice = parseStoreChoice(flags.store)
+  refuseForeignFlags(choice, command)
+  const store = await adapterOf(choice, flags, plan)
+  checkFits(store, plan, describe(choice))
+  return store
+}
