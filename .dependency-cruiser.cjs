@@ -7,7 +7,8 @@
  *
  * Inside the harness, stores are plugged in at one seam: `harness/adapter/` (the contract)
  * <- `harness/stores/<store>/` (implementations, built from the store-neutral parts in
- * `harness/cluster/`) <- the CLI, which picks the store. The run sees only the contract.
+ * `harness/cluster/` and the networks in `harness/network/`) <- the CLI, which picks the
+ * store. The run sees only the contract.
  *
  * Tests and benchmarks (`*.spec.ts`, `*.bench.ts`, `test/`, `testing/`, `testing.ts`) sit
  * at the top with the CLI: they may start clusters and run reports. No file may be part
@@ -80,6 +81,14 @@ module.exports = {
       comment: "harness/cluster/ holds what any store's cluster is built from (layout, links, node control): no store's own code.",
       from: { path: '^harness/cluster/', pathNot: TESTS },
       to: { path: '^store/|^harness/stores/' },
+    },
+    {
+      name: 'network-is-store-neutral',
+      comment:
+        "harness/network/ holds the networks nodes talk over (Toxiproxy links, network namespaces): it implements the adapter's Network contract and imports only common/ and harness/adapter/.",
+      severity: 'error',
+      from: { path: '^harness/network/', pathNot: TESTS },
+      to: { path: '^(store|workloads|reports)/|^harness/(?!network/|adapter/)' },
     },
     {
       name: 'only-the-cli-picks-a-store',

@@ -18,7 +18,7 @@ test.group('cli: report and serve', (group) => {
   test('--help lists every flag with its default', ({ assert }) => {
     const report = run('report', '--help')
     assert.equal(report.status, 0)
-    for (const text of ['[run-dir]', '"runs/latest"', '--quiet', '--workers']) assert.include(report.stdout, text)
+    for (const text of ['[dir]', 'matrix folder', '"runs/latest"', '--quiet', '--workers']) assert.include(report.stdout, text)
     const serve = run('serve', '--help')
     assert.equal(serve.status, 0)
     for (const text of ['--host', '"127.0.0.1"', '--port', '(default: 8080)', '--dir', '"runs"']) assert.include(serve.stdout, text)

@@ -4,9 +4,9 @@
  * a store only through this, its {@link Cluster} and its {@link Client};
  * `harness/stores/<store>/` implements it, and a user's own module may too (`--store PATH`).
  */
-import type { NemesisName } from '../../common/contracts/history.ts'
+import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
 import type { Client, ClientOptions } from './client.ts'
-import type { Cluster, Network } from './cluster.ts'
+import type { Cluster } from './cluster.ts'
 
 /** What a run asks of the cluster it is about to test. */
 export type ClusterRequest = {
@@ -16,10 +16,12 @@ export type ClusterRequest = {
   dataDir: string
   /** The nemeses the run will use: an adapter may start its nodes to suit them. */
   nemeses: readonly NemesisName[]
+  /**
+   * The network to start the nodes on: `proxy` (Toxiproxy links) or `netns` (a network
+   * namespace per node). An adapter that cannot start its nodes on it rejects saying so.
+   */
+  network: NetworkKind
 }
-
-/** A network mode the nemeses act on (`Network['kind']`): `proxy` links today. */
-export type NetworkKind = Network['kind']
 
 /**
  * What a store offers beyond get/put/delete, known before anything starts, so a run can

@@ -6,10 +6,10 @@
  * live under `harness/stores/<store>/`, built from the store-neutral parts in
  * `harness/cluster/`.
  */
-import type { Proxy as ToxiproxyProxy } from 'toxiproxy-node-client'
 import type { ReplicationSettings } from '../../common/contracts/history.ts'
+import type { Network } from './network.ts'
 
-/** Where a client reaches a node (in proxy mode: the listen address of its client link `c-nI`). */
+/** Where a client reaches a node (proxy network: the listen address of its client link `c-nI`; netns: the node's own address). */
 export type NodeAddress = { id: string; host: string; port: number }
 
 /** What node control can do; a run refuses, before it starts, a nemesis that needs more. */
@@ -39,34 +39,6 @@ export type NodeControl = {
   /** SIGCONT (or thaw). */
   resume(node: string): Promise<void>
 }
-
-/** A Toxiproxy proxy carrying one link, as toxiproxy-node-client gives it. */
-export type LinkProxy = ToxiproxyProxy
-
-/** The node-to-node link from `from` to `to` (`nI-nJ`): faults on it are one-way. */
-export type PeerLink = { from: string; to: string; proxy: LinkProxy }
-
-/**
- * Proxy mode (DESIGN.md, "Links and the fault proxy"): every byte between clients and
- * nodes and between nodes crosses a Toxiproxy proxy; nemeses add toxics to the proxies
- * or disable them.
- */
-export type ProxyNetwork = {
-  kind: 'proxy'
-  /** The Toxiproxy carrying the links: the embedded one or a real one, and its API URL. */
-  toxiproxy: { kind: 'embedded' | 'real'; url: string }
-  /** Client links by node id (`c-nI`). */
-  clientLinks: ReadonlyMap<string, LinkProxy>
-  /** Node-to-node links by name (`nI-nJ`), one per ordered pair. */
-  peerLinks: ReadonlyMap<string, PeerLink>
-}
-
-/**
- * The links nemeses cut, slow down and make lossy, apart from node control: a network
- * mode other than proxies (network namespaces with iptables rules) is another member of
- * this union.
- */
-export type Network = ProxyNetwork
 
 /** What the run's first history record says about the running store, beside the adapter's capabilities. */
 export type StoreDescription = {

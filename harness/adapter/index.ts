@@ -2,7 +2,7 @@
  * The adapter seam (Jepsen's `Client` and `DB` protocols): the types a store implements
  * so the harness can test it. Nothing here runs; `harness/stores/<store>/` implements it.
  */
-export type { ClusterRequest, NetworkKind, StoreAdapter, StoreCapabilities } from './adapter.ts'
+export type { ClusterRequest, StoreAdapter, StoreCapabilities } from './adapter.ts'
 export { CAS_MISMATCH, UNSUPPORTED_OP } from './client.ts'
 export type {
   CasOp,
@@ -19,15 +19,16 @@ export type {
   PutOp,
   VersionMetadata,
 } from './client.ts'
+export type { Cluster, NodeAddress, NodeControl, NodeControlCapabilities, PeerTraffic, StoreDescription } from './cluster.ts'
 export type {
-  Cluster,
-  LinkProxy,
+  DropOutcome,
+  DropRequest,
+  FaultOutcome,
+  LinkPair,
+  LossCount,
   Network,
-  NodeAddress,
-  NodeControl,
-  NodeControlCapabilities,
-  PeerLink,
-  PeerTraffic,
-  ProxyNetwork,
-  StoreDescription,
-} from './cluster.ts'
+  NetworkCapabilities,
+  NetworkCapability,
+  NetworkFault,
+  SlowRequest,
+} from './network.ts'

@@ -92,7 +92,7 @@ test.group('--store on the command line', (group) => {
       [['--cas-fraction', '0.2'], /--cas-fraction 0.2: --store quorumlab offers no compare-and-set/],
       [
         ['--store', 'etcd', '--nemesis', 'partition'],
-        /--nemesis partition: --store etcd cannot take this on the proxy network \(it takes crash, pause\)/,
+        /--nemesis partition: --store etcd cannot take this on the proxy network \(it takes crash, pause\); use --network netns/,
       ],
       [['--store', `http:${KVS}`, '--nemesis', 'drop,clock'], /--nemesis drop,clock: .* cannot take these/],
       [['--store', `http:${KVS}`, '--workload', 'clustered'], /--workload clustered puts its keys on one replica set/],

@@ -5,8 +5,8 @@
  * cluster, `--etcd-reads`), `http:FILE` (a store described by a JSON file) or `PATH` (a
  * user's adapter module). A plain string flag, so a matrix can take it as an axis.
  */
-import type { Command } from 'commander'
-import type { NemesisName } from '../../common/contracts/history.ts'
+import { type Command, Option } from 'commander'
+import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
 import type { Routing } from '../generator/op-generator.ts'
 import type { StoreAdapter } from '../adapter/index.ts'
@@ -24,8 +24,14 @@ export type StoreChoice = { kind: 'quorumlab' } | { kind: 'etcd' } | { kind: 'ht
 
 export type StoreFlags = Record<string, unknown> & { store: string; etcdReads: EtcdReads; cluster?: string }
 
-/** What the run (or every cell of a matrix) will ask of the store. */
-export type StorePlan = { nodes: number; nemeses: readonly NemesisName[]; workloads: readonly WorkloadSpec[]; routing: Routing }
+/** What the run will ask of the store. */
+export type StorePlan = {
+  nodes: number
+  nemeses: readonly NemesisName[]
+  workloads: readonly WorkloadSpec[]
+  routing: Routing
+  network: NetworkKind
+}
 
 /** Reads `--store`; a {@link UsageError} says what it takes. */
 export function parseStoreChoice(raw: string): StoreChoice {
@@ -50,22 +56,22 @@ export function addStoreChoiceFlags(command: Command): Command {
     .option('--etcd-reads <mode>', `etcd: how reads read, ${ETCD_READS.join(' | ')}`, choiceOption(ETCD_READS), 'linearizable')
 }
 
-/** The flags among `longs` (`--n`, `--cluster`) that the user gave, rather than left at their defaults. */
-const given = (command: Command, longs: string[]): string[] =>
-  command.options
-    .filter((o) => o.long && longs.includes(o.long) && command.getOptionValueSource(o.attributeName()) === 'cli')
-    .map((o) => o.long!)
+/** A flag as typed (`--n`, `--no-read-repair`) and the key of its value in parsed flags. */
+const flag = (flags: string): { long: string; attribute: string } => {
+  const option = new Option(flags)
+  return { long: option.long ?? flags, attribute: option.attributeName() }
+}
 
 /** The reference store's own flags: its settings and external mode. */
-const QUORUMLAB_FLAGS = [...SETTING_FLAGS.map((f) => f.flags.split(' ')[0]), '--cluster']
+const QUORUMLAB_FLAGS = [...SETTING_FLAGS.map((f) => flag(f.flags)), flag('--cluster <file>')]
 
-/** Flags that only make sense for another store are refused, naming them. */
-function refuseForeignFlags(choice: StoreChoice, command: Command): void {
-  const referenceOnly = given(command, QUORUMLAB_FLAGS)
+/** Flags that only make sense for another store are refused when the user gave them, naming them. */
+function refuseForeignFlags(choice: StoreChoice, given: (attribute: string) => boolean): void {
+  const referenceOnly = QUORUMLAB_FLAGS.filter((f) => given(f.attribute)).map((f) => f.long)
   if (choice.kind !== 'quorumlab' && referenceOnly.length > 0) {
     throw new UsageError(`${referenceOnly.join(', ')}: settings of the quorumlab store, not of --store ${describe(choice)}`)
   }
-  if (choice.kind !== 'etcd' && given(command, ['--etcd-reads']).length > 0) {
+  if (choice.kind !== 'etcd' && given('etcdReads')) {
     throw new UsageError(`--etcd-reads: applies to --store etcd, not --store ${describe(choice)}`)
   }
 }
@@ -127,23 +133,26 @@ function checkFits(store: StoreAdapter, plan: StorePlan, label: string): void {
   if (plan.routing === 'coordinator' && placement !== 'ring') {
     throw new UsageError(`--routing coordinator: --store ${label} has no ring to find a key's coordinator by; use --routing random`)
   }
-  const offered = store.capabilities.nemeses.proxy ?? []
+  const offered = store.capabilities.nemeses[plan.network] ?? []
   const refused = plan.nemeses.filter((n) => !offered.includes(n))
   if (refused.length > 0) {
+    const elsewhere = (Object.keys(store.capabilities.nemeses) as NetworkKind[]).filter(
+      (network) => network !== plan.network && refused.every((n) => store.capabilities.nemeses[network]?.includes(n)),
+    )
     throw new UsageError(
-      `--nemesis ${refused.join(',')}: --store ${label} cannot take ${refused.length > 1 ? 'these' : 'this'} on the proxy network ` +
-        `(it takes ${offered.join(', ') || 'no nemesis'})${store.name === 'etcd' ? "; etcd's members find each other by advertised address, so partitions need a real network" : ''}`,
+      `--nemesis ${refused.join(',')}: --store ${label} cannot take ${refused.length > 1 ? 'these' : 'this'} on the ${plan.network} network ` +
+        `(it takes ${offered.join(', ') || 'none there'})${elsewhere.length > 0 ? `; use --network ${elsewhere.join(' or ')}` : ''}`,
     )
   }
 }
 
 /**
- * The adapter of the store the flags choose, checked against the run's plan. `command` is
- * the parsed command, to tell flags the user gave from defaults.
+ * The adapter of the store the flags choose, checked against the run's plan. `given` says
+ * whether the user set a flag (by its attribute name), rather than leaving its default.
  */
-export async function storeAdapterFrom(flags: StoreFlags, command: Command, plan: StorePlan): Promise<StoreAdapter> {
+export async function storeAdapterFrom(flags: StoreFlags, given: (attribute: string) => boolean, plan: StorePlan): Promise<StoreAdapter> {
   const choice = parseStoreChoice(flags.store)
-  refuseForeignFlags(choice, command)
+  refuseForeignFlags(choice, given)
   const store = await adapterOf(choice, flags, plan)
   checkFits(store, plan, describe(choice))
   return store

@@ -1,33 +1,53 @@
 /**
  * `quorumlab workload`: the product's main command. A complete chaos run on a local
  * cluster (or an external one with --cluster), with a live progress line, ending with
- * the report and where the results are.
+ * the report and where the results are. Its flags and the run they describe
+ * ({@link addWorkloadFlags}, {@link prepareWorkloadRun}) are also what every cell of
+ * `quorumlab matrix` is made of.
  */
 import type { Command } from 'commander'
 import { NEMESIS_NAMES } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
-import { RUN_DEFAULTS } from '../run/run-options.ts'
+import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { reportRun } from '../../reports/index.ts'
 import { defineCommand } from './command.ts'
-import { addRunFlags, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
+import { addRunFlags, checkNetwork, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
 import { addStoreChoiceFlags, storeAdapterFrom, type StoreFlags } from './store-choice.ts'
 
-type Flags = RunFlags & StoreFlags & { workload: string; nemesis: string }
+export type WorkloadFlags = RunFlags & StoreFlags & { workload: string; nemesis: string }
 
 /** Exit status of a run that could not complete (interrupted, or an error), as `report` says it. */
 const RUN_INCOMPLETE = 2
 
-export function workloadCommand() {
-  const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation')
+/** Every flag of `quorumlab workload`: the workload, the nemeses, external mode, and the run flags. */
+export function addWorkloadFlags(command: Command): Command {
+  command
     .option('--workload <name|file>', 'preset (distributed, clustered) or a .json/.ts workload file', 'distributed')
     .option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')}`, RUN_DEFAULTS.nemeses.join(','))
     .option('--cluster <file>', 'quorumlab: an external cluster config file (JSON) instead of local node processes')
   addStoreChoiceFlags(command)
-  return addRunFlags(command).action(async (flags: Flags, parsed: Command) => {
-    const nemeses = parseNemeses(flags.nemesis)
-    const workload = await workloadFrom(flags.workload, flags)
-    const store = await storeAdapterFrom(flags, parsed, { nodes: flags.nodes, nemeses, workloads: [workload], routing: flags.routing })
-    const options = runOptionsFrom(flags, { workload, nemeses, store })
+  return addRunFlags(command)
+}
+
+/**
+ * The run that parsed workload flags describe, every value checked together (R and W
+ * against N, the store against the nemeses, the network and the workload...); a problem is
+ * a {@link UsageError}. `given(attribute)` says whether the user set a flag (rather than
+ * leaving its default): a flag of another store than the one chosen is refused only then.
+ */
+export async function prepareWorkloadRun(flags: WorkloadFlags, given: (attribute: string) => boolean = () => false): Promise<RunOptions> {
+  const nemeses = parseNemeses(flags.nemesis)
+  await checkNetwork(flags.network, nemeses, flags.cluster)
+  const workload = await workloadFrom(flags.workload, flags)
+  const plan = { nodes: flags.nodes, nemeses, workloads: [workload], routing: flags.routing, network: flags.network }
+  const store = await storeAdapterFrom(flags, given, plan)
+  return runOptionsFrom(flags, { workload, nemeses, store })
+}
+
+export function workloadCommand() {
+  const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation')
+  return addWorkloadFlags(command).action(async (flags: WorkloadFlags, self: Command) => {
+    const options = await prepareWorkloadRun(flags, (attribute) => self.getOptionValueSource(attribute) === 'cli')
     const interrupt = interruptOnSignals()
     const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) })
     interrupt.release()

@@ -8,7 +8,8 @@
  * own command line.
  */
 import { formatAddress, type Address } from '../../common/helpers/address.ts'
-import { clientLinkName, peerLinkName, type LinkSpec } from './links.ts'
+import { clientLinkName, peerLinkName } from '../network/index.ts'
+import type { LinkSpec } from './links.ts'
 
 /** n1..nN */
 export const nodeIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `n${i + 1}`)

@@ -7,10 +7,10 @@
  */
 import { Toxiproxy } from 'toxiproxy-node-client'
 import { type Address, formatAddress } from '../../common/helpers/address.ts'
-import type { LinkProxy, ProxyNetwork } from '../adapter/index.ts'
 import { toxiproxyEndpoint, type ToxiproxyEndpoint } from '../proxy/index.ts'
 import { clusterLayout, type ClusterLayout, proxiedPortCount, sequentialPorts } from './layout.ts'
-import { clientLinkName, createLinks, type LinkSpec, proxyNetwork, removeLinks } from './links.ts'
+import { clientLinkName, type LinkProxy, proxyNetwork, type ProxyNetwork } from '../network/index.ts'
+import { createLinks, type LinkSpec, removeLinks } from './links.ts'
 import { freePorts } from './ports.ts'
 
 export type ProxiedLayoutOptions = {

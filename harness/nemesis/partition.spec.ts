@@ -8,7 +8,7 @@ import { test } from '@japa/runner'
 import type { Proxy as ClientProxy } from 'toxiproxy-node-client'
 import { Random } from '../../common/helpers/random.ts'
 import type { Cluster } from '../adapter/index.ts'
-import { peerLinkName } from '../cluster/links.ts'
+import { clientLinkName, peerLinkName, proxyNetwork } from '../network/index.ts'
 import { partitionCuts, partitionNemesis } from './link-faults.ts'
 import { PARTITION_KINDS, type NemesisContext, type NemesisOptions, type PartitionKind } from './nemesis.ts'
 
@@ -164,10 +164,11 @@ function fakeCluster(count: number) {
   const nodes = nodesOf(count)
   const links = new Map<string, ReturnType<typeof fakeLink>>()
   for (const from of nodes) for (const to of nodes) if (from !== to) links.set(peerLinkName(from, to), fakeLink(peerLinkName(from, to)))
-  const peerLinks = new Map([...links].map(([name, link]) => [name, { from: '', to: '', proxy: link as unknown as ClientProxy }]))
+  const proxies = new Map([...links].map(([name, link]) => [name, link as unknown as ClientProxy]))
+  for (const id of nodes) proxies.set(clientLinkName(id), fakeLink(clientLinkName(id)) as unknown as ClientProxy)
   const cluster = {
     nodes: nodes.map((id, i) => ({ id, host: '127.0.0.1', port: 20_000 + i })),
-    network: { kind: 'proxy', peerLinks, clientLinks: new Map() },
+    network: proxyNetwork({ kind: 'embedded', url: 'http://127.0.0.1:1' }, nodes, proxies),
   } as unknown as Cluster
   return { cluster, links, nodes }
 }

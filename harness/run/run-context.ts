@@ -70,7 +70,7 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
   if (hooks.signal?.aborted) stopping.abort()
   setMaxListeners(waiters, stopping.signal)
   const workload = prepareWorkload(options.workload)
-  const folder = await createRunFolder(options.out, workload.name, options.nemeses)
+  const folder = await createRunFolder(options.out, workload.name, options.nemeses, new Date(), options.folder)
   const history = new HistoryWriter(join(folder.dir, HISTORY_FILE))
   const counts = { ok: 0, fail: 0, info: 0 }
   const clock = new RunClock()

@@ -1,5 +1,5 @@
 /** Everything that defines a run, with the defaults `npm run workload` uses. */
-import type { NemesisName } from '../../common/contracts/history.ts'
+import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
 import type { StoreAdapter } from '../adapter/index.ts'
 import type { Arrival } from '../generator/arrivals.ts'
@@ -12,6 +12,8 @@ export type RunOptions = {
   store: StoreAdapter
   /** How many nodes the adapter starts (an external cluster has its own). */
   nodes: number
+  /** The network the adapter starts the nodes on: Toxiproxy links (`proxy`) or a namespace per node (`netns`). */
+  network: NetworkKind
   /** Measured run, s. */
   timeS: number
   /** Before the measured run, without faults, s. */
@@ -33,12 +35,15 @@ export type RunOptions = {
   convergenceTimeoutS: number
   /** Folder that receives one folder per run. */
   out: string
+  /** The run folder's name inside `out` (default `<timestamp>-<workload>-<nemesis>`): the matrix names its cells' runs. */
+  folder?: string
   /** Show the live progress line. */
   progress: boolean
 }
 
 export const RUN_DEFAULTS = {
   nodes: 3,
+  network: 'proxy',
   timeS: 30,
   warmupS: 2,
   rate: 200,

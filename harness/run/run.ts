@@ -12,7 +12,7 @@ import type { NemesisName, RunInfo } from '../../common/contracts/history.ts'
 import { keyNames } from '../../workloads/placement.ts'
 import type { Cluster, StoreAdapter } from '../adapter/index.ts'
 import { sleepUntil } from '../history/clock.ts'
-import { createNemesis, NemesisSchedule } from '../nemesis/index.ts'
+import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
 import { ClientProcesses } from './client-processes.ts'
 import { enterStage, openRun, recordHarnessEvent, recordOp, type RunContext, type RunHooks, type RunResult } from './run-context.ts'
 import type { RunOptions } from './run-options.ts'
@@ -59,13 +59,18 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
 /** Starts (or connects to) the cluster, waits until it serves, and checks it can take the nemeses asked for. */
 async function startCluster(run: RunContext): Promise<void> {
   const { options, log } = run
-  log(`run ${run.result.name}: seed ${options.seed}; starting the ${options.store.name} cluster`)
-  run.cluster = await options.store.startCluster({ nodes: options.nodes, dataDir: join(run.result.dir, 'nodes'), nemeses: options.nemeses })
+  log(`run ${run.result.name}: seed ${options.seed}; starting the ${options.store.name} cluster on the ${options.network} network`)
+  run.cluster = await options.store.startCluster({
+    nodes: options.nodes,
+    dataDir: join(run.result.dir, 'nodes'),
+    nemeses: options.nemeses,
+    network: options.network,
+  })
   await run.cluster.ready(READY_TIMEOUT_MS)
   const unsupported = unsupportedNemeses(options.store, run.cluster, options.nemeses)
   if (unsupported.length > 0) throw new Error(`this cluster cannot run every nemesis asked for: ${unsupported.join('; ')}`)
   const { network, nodes } = run.cluster
-  log(`cluster up: ${nodes.map((n) => n.id).join(', ')} behind the ${network.toxiproxy.kind} Toxiproxy at ${network.toxiproxy.url}`)
+  log(`cluster up: ${nodes.map((n) => n.id).join(', ')} over ${network.description}`)
 }
 
 /** Each nemesis that needs what this cluster does not have, with what it needs. */
@@ -77,11 +82,12 @@ function unsupportedNemeses(store: StoreAdapter, cluster: Cluster, nemeses: read
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
     clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
   }
-  return nemeses.flatMap((name) => {
+  const byControl = nemeses.flatMap((name) => {
     if (!offered.includes(name)) return [`the ${store.name} store does not take ${name} on the ${network} network`]
     const need = needs[name]
     return need && !need.has ? [`${name} needs ${need.what}`] : []
   })
+  return [...byControl, ...refusedByNetwork(cluster.network.can, nemeses)]
 }
 
 /** The history's first record: what is being run, against what. */
@@ -110,6 +116,7 @@ function recordConfig(run: RunContext): void {
       ...(workload.casFraction > 0 ? { casFraction: workload.casFraction } : {}),
     },
     nemeses: options.nemeses,
+    network: options.network,
     timeS: options.timeS,
     rate: options.rate,
     concurrency: options.concurrency,

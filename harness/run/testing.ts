@@ -23,6 +23,7 @@ export async function shortRunOptions(cleanup: Cleanup, overrides: Partial<RunOp
     workload: { ...PRESETS.distributed, keys: 50 },
     store: quorumlabAdapter({ settings: SHORT_RUN_SETTINGS }),
     nodes: 3,
+    network: 'proxy',
     timeS: 6,
     warmupS: 1,
     rate: 100,

@@ -18,7 +18,7 @@ test.group('etcd adapter', () => {
       cas: true,
       versionMetadata: false,
       promises: ['linearizable'],
-      nemeses: { proxy: ['crash', 'pause'] },
+      nemeses: { proxy: ['crash', 'pause'], netns: ['crash', 'pause', 'partition', 'drop', 'latency'] },
       placement: 'everywhere',
     })
     assert.deepEqual(etcdCapabilities('serializable').promises, [])

@@ -3,11 +3,14 @@
  * (usually 3 or 5), built or found by `ensureEtcd()`, and its v3-gateway client behind the
  * seam's {@link Client}. With linearizable reads etcd promises linearizability (Jepsen's
  * etcd analyses agree for single-key ops); with serializable reads a member answers from
- * its own state, possibly stale, and nothing beyond that is promised.
+ * its own state, possibly stale, and nothing beyond that is promised. On the proxy network
+ * clients reach members through Toxiproxy links; on the netns network each member lives in
+ * its own namespace, so partitions and packet loss act between members.
  */
 import { CAS_MISMATCH, type Client, type Op, type OpResult, type StoreAdapter, type StoreCapabilities } from '../../adapter/index.ts'
 import { ensureEtcd, embeddedEtcdVersion, checkEtcdBinary } from './binary.ts'
 import { EtcdClient, type EtcdOutcome, type EtcdReads } from './client.ts'
+import { startNetnsEtcd } from './netns-cluster.ts'
 import { startProxiedEtcd } from './proxied-cluster.ts'
 
 export type EtcdAdapterOptions = {
@@ -15,13 +18,14 @@ export type EtcdAdapterOptions = {
   reads: EtcdReads
 }
 
-/** What etcd offers: compare-and-set, no version metadata, crash and pause on the proxy network. */
+/** What etcd offers: compare-and-set, no version metadata; crash and pause on the proxy network, every link fault too on netns. */
 export function etcdCapabilities(reads: EtcdReads): StoreCapabilities {
   return {
     cas: true,
     versionMetadata: false,
     promises: reads === 'linearizable' ? ['linearizable'] : [],
-    nemeses: { proxy: ['crash', 'pause'] },
+    // Members find each other by advertised address: faults between them need the netns network.
+    nemeses: { proxy: ['crash', 'pause'], netns: ['crash', 'pause', 'partition', 'drop', 'latency'] },
     // Raft replicates every key to every member.
     placement: 'everywhere',
   }
@@ -31,10 +35,11 @@ export function etcdAdapter({ reads }: EtcdAdapterOptions): StoreAdapter {
   return {
     name: 'etcd',
     capabilities: etcdCapabilities(reads),
-    async startCluster({ nodes, dataDir }) {
+    async startCluster({ nodes, dataDir, network }) {
       const binary = await ensureEtcd()
       const version = process.env.ETCD_BIN ? await checkEtcdBinary(binary) : await embeddedEtcdVersion()
-      return startProxiedEtcd({ binary, version, nodes, dataDir, reads })
+      const options = { binary, version, nodes, dataDir, reads }
+      return network === 'netns' ? startNetnsEtcd(options) : startProxiedEtcd(options)
     },
     openClient: async (cluster, { timeoutMs }) => new EtcdStoreClient(new EtcdClient({ nodes: [...cluster.nodes], timeoutMs, reads })),
   }

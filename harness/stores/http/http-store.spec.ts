@@ -129,7 +129,7 @@ test.group('http adapter (real processes)', (group) => {
     raw.node.cwd = '.'
     await writeFile(join(dir, 'dies.json'), JSON.stringify(raw))
     const store = httpAdapter(await readDescription(join(dir, 'dies.json')), 'dies.json')
-    const error = await store.startCluster({ nodes: 2, dataDir: join(dir, 'nodes'), nemeses: [] }).then(
+    const error = await store.startCluster({ nodes: 2, dataDir: join(dir, 'nodes'), nemeses: [], network: 'proxy' }).then(
       () => undefined,
       (e: Error) => e,
     )

@@ -1,13 +1,15 @@
 /**
- * The reference store as a store adapter: local mode starts its nodes behind a proxy
- * under the run folder; external mode (a cluster config file) connects to nodes someone
- * else started. Either way the client is {@link QuorumlabClient}.
+ * The reference store as a store adapter: local mode starts its nodes under the run
+ * folder, behind Toxiproxy links (`proxy` network) or each in its own network namespace
+ * (`netns`); external mode (a cluster config file) connects to nodes someone else
+ * started, through the proxy its file names. Either way the client is {@link QuorumlabClient}.
  */
 import type { StoreSettings } from '../../../store/config.ts'
 import { NEMESIS_NAMES } from '../../../common/contracts/history.ts'
 import type { StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
 import { loadExternalCluster } from './external-cluster.ts'
+import { startNetnsCluster } from './netns-cluster.ts'
 import { startProxiedCluster } from './proxied-cluster.ts'
 
 export type QuorumlabAdapterOptions = {
@@ -18,15 +20,16 @@ export type QuorumlabAdapterOptions = {
 }
 
 /**
- * What the reference store offers: version metadata, every nemesis on the proxy network,
- * no compare-and-set. Its guarantees follow from its replication settings
+ * What the reference store offers: version metadata, every nemesis on either network, no
+ * compare-and-set. Its guarantees follow from its replication settings
  * (`reports/promises.ts`); in its eventual mode it promises no consistency model.
  */
 export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
   cas: false,
   versionMetadata: true,
   promises: [],
-  nemeses: { proxy: NEMESIS_NAMES },
+  // On netns the network itself still refuses what the kernel cannot do (latency without netem).
+  nemeses: { proxy: NEMESIS_NAMES, netns: NEMESIS_NAMES },
   placement: 'ring',
 }
 
@@ -34,15 +37,17 @@ export function quorumlabAdapter({ settings, clusterFile }: QuorumlabAdapterOpti
   return {
     name: 'quorumlab',
     capabilities: QUORUMLAB_CAPABILITIES,
-    startCluster: ({ nodes, dataDir, nemeses }) =>
-      clusterFile
-        ? loadExternalCluster(clusterFile)
-        : startProxiedCluster({
-            nodes,
-            // Toxicity is rolled per connection: drop needs one connection per message.
-            settings: { ...settings, peerConnections: nemeses.includes('drop') ? 'per-message' : settings.peerConnections },
-            dataDir,
-          }),
+    async startCluster({ nodes, dataDir, nemeses, network }) {
+      if (clusterFile) {
+        if (network !== 'proxy')
+          throw new Error(`an external cluster (${clusterFile}) runs on its own proxy links: it cannot use --network ${network}`)
+        return loadExternalCluster(clusterFile)
+      }
+      if (network === 'netns') return startNetnsCluster({ nodes, settings, dataDir })
+      // Toxicity is rolled per connection: drop needs one connection per message.
+      const peerConnections = nemeses.includes('drop') ? 'per-message' : settings.peerConnections
+      return startProxiedCluster({ nodes, settings: { ...settings, peerConnections }, dataDir })
+    },
     openClient: async (cluster, options) => new QuorumlabClient(cluster.nodes, options),
   }
 }

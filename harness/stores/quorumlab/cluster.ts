@@ -15,17 +15,24 @@ import { converged, nodeStats, serves, setClockSkew, type AdminTarget } from './
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
 export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'strict' | 'token'>
 
-export type QuorumlabClusterParts = {
+export type QuorumlabClusterParts<N extends Network> = {
   nodes: NodeAddress[]
   settings: KnownSettings
   control: NodeControl
-  network: Network
+  network: N
   teardown(): Promise<void>
 }
 
 const READY_POLL_MS = 100
 
-export function quorumlabCluster({ nodes, settings, control, network, teardown }: QuorumlabClusterParts): Cluster {
+/** The cluster these parts make; its `network` keeps its own type (a proxy network says which Toxiproxy carries it). */
+export function quorumlabCluster<N extends Network>({
+  nodes,
+  settings,
+  control,
+  network,
+  teardown,
+}: QuorumlabClusterParts<N>): Cluster & { network: N } {
   const admin: AdminTarget = { nodes, token: settings.token }
   const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
   const { n, r, w, versioning, strict } = settings

@@ -28,7 +28,8 @@ import { NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems } from '../../../store
 import type { Cluster, NodeControl } from '../../adapter/index.ts'
 import { commandControl, noControl, type CommandControlConfig } from '../../cluster/command-control.ts'
 import { dockerControl, type DockerControlConfig } from '../../cluster/docker-control.ts'
-import { clientLinkName, createLinks, peerLinkName, proxyNetwork, removeLinks, type LinkSpec } from '../../cluster/links.ts'
+import { createLinks, removeLinks, type LinkSpec } from '../../cluster/links.ts'
+import { clientLinkName, peerLinkName, proxyNetwork } from '../../network/index.ts'
 import { quorumlabCluster, type KnownSettings } from './cluster.ts'
 
 export type ExternalClusterConfig = {

@@ -6,12 +6,14 @@
  */
 import { spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { httpUrl } from '../../../common/helpers/address.ts'
 import type { NodeControl } from '../../adapter/index.ts'
 import { nodeControl } from '../../cluster/node-control.ts'
+import type { ClusterLayout } from '../../cluster/layout.ts'
 import { ProcessControl } from '../../cluster/process-control.ts'
+import type { StoreSettings } from '../../../store/config.ts'
 import { nodeArgs, type NodeReadyMessage, type NodeSpec } from './node-command.ts'
 
 export const QUORUMLAB_BIN = fileURLToPath(new URL('../../../bin/quorumlab.js', import.meta.url))
@@ -23,6 +25,11 @@ export type NodeProcessOptions = {
   onLine?: (line: string) => void
   /** How long to wait for the node to serve, ms. Default 20000. */
   startTimeoutMs?: number
+  /**
+   * A command the node runs under (`ip netns exec <namespace>`). It must exec the node
+   * rather than fork it, so the child's pid stays the node's and signals reach the node.
+   */
+  launcher?: readonly string[]
 }
 
 const KEPT_LINES = 50
@@ -71,7 +78,8 @@ export class NodeProcess {
       mkdirSync(dirname(this.#options.logFile), { recursive: true })
       this.#log = createWriteStream(this.#options.logFile, { flags: 'a' })
     }
-    const child = spawn(process.execPath, this.args(), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    const [command, ...prefix] = [...(this.#options.launcher ?? []), process.execPath]
+    const child = spawn(command, [...prefix, ...this.args()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
     this.#control = new ProcessControl(child)
     for (const stream of [child.stdout, child.stderr]) {
       let partial = ''
@@ -144,3 +152,23 @@ export class NodeProcess {
 
 /** Control of these node processes by node id: what a local cluster hands its nemeses. */
 export const processControl = (processes: NodeProcess[]): NodeControl => nodeControl(new Map(processes.map((p) => [p.id, p])))
+
+export type LayoutProcessOptions = {
+  settings: StoreSettings
+  /** Node nI keeps its data in `<dataDir>/nI` and its log in `<dataDir>/nI.log`. */
+  dataDir: string
+  extraArgs?: string[]
+  /** The command each node runs under, by node id (its namespace's `ip netns exec`). */
+  launcher?: (id: string) => readonly string[]
+}
+
+/** One node process (not started) per node of a layout, each bound where the layout says and given its peers. */
+export function layoutProcesses(layout: ClusterLayout, { settings, dataDir, extraArgs, launcher }: LayoutProcessOptions): NodeProcess[] {
+  return layout.nodes.map(
+    ({ id, listen, peers }) =>
+      new NodeProcess(
+        { id, ...listen, dataDir: join(dataDir, id), peers, settings, extraArgs },
+        { logFile: join(dataDir, `${id}.log`), launcher: launcher?.(id) },
+      ),
+  )
+}

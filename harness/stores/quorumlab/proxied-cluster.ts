@@ -3,13 +3,13 @@
  * processes with their data under the run folder, and every link between them created
  * through the proxy before the nodes start, so no byte bypasses it.
  */
-import { join } from 'node:path'
 import type { StoreSettings } from '../../../store/config.ts'
 import type { Cluster } from '../../adapter/index.ts'
 import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
+import type { ProxyNetwork } from '../../network/index.ts'
 import type { ToxiproxyEndpoint } from '../../proxy/index.ts'
 import { quorumlabCluster } from './cluster.ts'
-import { NodeProcess, processControl } from './node-process.ts'
+import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
 
 export type ProxiedClusterOptions = {
   nodes: number
@@ -23,7 +23,7 @@ export type ProxiedClusterOptions = {
 }
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
-export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster> {
+export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster & { network: ProxyNetwork }> {
   const { layout, network, close } = await openProxiedLayout({
     nodes: options.nodes,
     peerLinks: true,
@@ -36,10 +36,7 @@ export async function startProxiedCluster(options: ProxiedClusterOptions): Promi
     await close()
   }
   try {
-    for (const { id, listen, peers } of layout.nodes) {
-      const spec = { id, ...listen, dataDir: join(options.dataDir, id), peers, settings: options.settings, extraArgs: options.extraArgs }
-      processes.push(new NodeProcess(spec, { logFile: join(options.dataDir, `${id}.log`) }))
-    }
+    processes.push(...layoutProcesses(layout, options))
     await Promise.all(processes.map((p) => p.start()))
     return quorumlabCluster({
       nodes: layout.nodes.map(({ id, client }) => ({ id, ...client })),
