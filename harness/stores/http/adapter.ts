@@ -3,8 +3,9 @@
  * description and no code: the harness starts its nodes from the description's command,
  * sends each op as the description's request, and reads values, contexts and statuses as
  * it says. Such a store has no version metadata and no compare-and-set; it promises what
- * its description's `promises` list; with `{peers}` in its command its nodes talk through
- * links, so it takes partitions and latency besides crashes and pauses.
+ * its description's `promises` list. With `{peers}` in its command its nodes find each other
+ * where the harness says, so it takes partitions and latency besides crashes and pauses
+ * (and packet loss on the netns network); without, only crashes and pauses.
  */
 import type { StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { startHttpCluster, givesPeers } from './cluster.ts'
@@ -16,7 +17,9 @@ export function httpCapabilities(description: HttpStoreDescription): StoreCapabi
     cas: false,
     versionMetadata: false,
     promises: description.promises,
-    nemeses: { proxy: givesPeers(description.node) ? ['crash', 'pause', 'partition', 'latency'] : ['crash', 'pause'] },
+    nemeses: givesPeers(description.node)
+      ? { proxy: ['crash', 'pause', 'partition', 'latency'], netns: ['crash', 'pause', 'partition', 'drop', 'latency'] }
+      : { proxy: ['crash', 'pause'], netns: ['crash', 'pause'] },
   }
 }
 
@@ -25,7 +28,7 @@ export function httpAdapter(description: HttpStoreDescription, file: string): St
   return {
     name: 'http',
     capabilities: httpCapabilities(description),
-    startCluster: ({ nodes, dataDir }) => startHttpCluster({ description, file, nodes, dataDir }),
+    startCluster: ({ nodes, dataDir, network }) => startHttpCluster({ description, file, nodes, dataDir, network }),
     openClient: async (cluster, options) => new HttpStoreClient(description, cluster.nodes, options),
   }
 }

@@ -1,20 +1,23 @@
 /**
  * A local cluster of an http store: each node started from the description's command
  * template as a child process (its output in `<dataDir>/nI.log`, its data in
- * `<dataDir>/nI`), behind Toxiproxy client links, and, when the command gives nodes their
- * peers (`{peers}`), with a link per ordered pair of nodes as the reference store has, so
- * partitions and latency act between nodes. A node serves once it answers the
- * description's ready request.
+ * `<dataDir>/nI`). On the proxy network it sits behind Toxiproxy client links and, when the
+ * command gives nodes their peers (`{peers}`), a link per ordered pair of nodes as the
+ * reference store has, so partitions and latency act between nodes; on the netns network
+ * each node runs in its own namespace, on its namespace's address. A node serves once it
+ * answers the description's ready request.
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
-import type { Cluster } from '../../adapter/index.ts'
-import type { NodeLayout } from '../../cluster/layout.ts'
+import type { NetworkKind } from '../../../common/contracts/history.ts'
+import type { Cluster, Network } from '../../adapter/index.ts'
+import { type ClusterLayout, clusterLayout, type NodeLayout, nodeIds } from '../../cluster/layout.ts'
 import { logTail, spawnLogged } from '../../cluster/logged-process.ts'
 import { nodeControl } from '../../cluster/node-control.ts'
 import type { ProcessControl } from '../../cluster/process-control.ts'
 import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
+import { NetnsNetwork } from '../../network/index.ts'
 import type { HttpStoreDescription } from './description.ts'
 import { fillCommand, placeholders } from './templates.ts'
 
@@ -25,7 +28,14 @@ export type HttpClusterOptions = {
   nodes: number
   /** Node nI keeps its data in `<dataDir>/nI` and its output in `<dataDir>/nI.log`. */
   dataDir: string
+  network: NetworkKind
 }
+
+/** Where the nodes run: their layout, the network the nemeses act on, and what a node's command runs under. */
+type Placement = { layout: ClusterLayout; network: Network; launcher?: (id: string) => string[]; close(): Promise<void> }
+
+/** The port every node listens on in netns: each has a namespace, and so ports, of its own. */
+const NETNS_PORT = 7000
 
 const POLL_MS = 100
 const PROBE_TIMEOUT_MS = 1000
@@ -35,10 +45,22 @@ export const givesPeers = (node: HttpStoreDescription['node']): boolean =>
   node.command.some((word) => placeholders(word).includes('peers')) ||
   Object.values(node.env).some((v) => placeholders(v).includes('peers'))
 
-/** Starts the links and every node; if any of it fails, stops what it started and rethrows. */
-export async function startHttpCluster({ description, file, nodes, dataDir }: HttpClusterOptions): Promise<Cluster> {
-  const { layout, network, close } = await openProxiedLayout({ nodes, peerLinks: givesPeers(description.node) })
-  const runners = layout.nodes.map((node) => new NodeRunner(description.node, node, dataDir))
+async function place(nodes: number, kind: NetworkKind, peerLinks: boolean): Promise<Placement> {
+  if (kind === 'proxy') return openProxiedLayout({ nodes, peerLinks })
+  const ids = nodeIds(nodes)
+  const network = await NetnsNetwork.create({ nodes: ids })
+  return {
+    layout: clusterLayout({ nodes, listen: (i) => ({ host: network.address(ids[i - 1]), port: NETNS_PORT }) }),
+    network,
+    launcher: (id) => network.launcher(id),
+    close: () => network.teardown(),
+  }
+}
+
+/** Starts the network and every node; if any of it fails, stops what it started and rethrows. */
+export async function startHttpCluster({ description, file, nodes, dataDir, network: kind }: HttpClusterOptions): Promise<Cluster> {
+  const { layout, network, launcher, close } = await place(nodes, kind, givesPeers(description.node))
+  const runners = layout.nodes.map((node) => new NodeRunner(description.node, node, dataDir, launcher?.(node.id) ?? []))
   const teardown = async (): Promise<void> => {
     await Promise.all(runners.map((r) => r.dispose()))
     await close()
@@ -73,9 +95,12 @@ class NodeRunner {
   #logFile: string
   #probe: HttpEndpoint
   #control: ProcessControl | undefined
+  #launcher: string[]
 
-  constructor(node: HttpStoreDescription['node'], layout: NodeLayout, dataDir: string) {
+  /** `launcher`: the words a node's command runs under (its namespace's `ip netns exec`), if any. */
+  constructor(node: HttpStoreDescription['node'], layout: NodeLayout, dataDir: string, launcher: string[]) {
     this.id = layout.id
+    this.#launcher = launcher
     this.#node = node
     this.#layout = layout
     this.#dataDir = join(dataDir, layout.id)
@@ -93,7 +118,7 @@ class NodeRunner {
       dataDir: this.#dataDir,
       peers: this.#layout.peers,
     })
-    this.#control = await spawnLogged(argv, this.#logFile, { cwd: this.#node.cwd, env })
+    this.#control = await spawnLogged([...this.#launcher, ...argv], this.#logFile, { cwd: this.#node.cwd, env })
     await this.waitServing(this.#node.startTimeoutMs)
   }
 
