@@ -17,6 +17,7 @@ import { loadAdapterModule } from '../../cli/adapter-module.ts'
 import { runWorkload } from '../../run/run.ts'
 import type { RunOptions } from '../../run/run-options.ts'
 import { nemesisEventsOf, opsOf, readHistory, shortRunOptions } from '../../run/testing.ts'
+import { leftoversOf, netnsSkipReason } from '../../network/netns/testing.ts'
 import { quorumlabAdapter } from '../quorumlab/index.ts'
 import { httpAdapter, readDescription } from './index.ts'
 
@@ -110,6 +111,30 @@ test.group('http adapter (real processes)', (group) => {
     assert.deepEqual(a, outcomes(builtIn.history))
     assert.isTrue(a.some(([, f, , , type, value]) => f === 'get' && type === 'ok' && (value as unknown[]).length === 1))
   })
+
+  test('on the netns network, partitions and packet loss between its nodes lose no acknowledged add (exit 0)', async ({
+    assert,
+    cleanup,
+  }) => {
+    const log: string[] = []
+    cleanup(async () => {
+      const id = log.join('\n').match(/network namespaces qln([0-9a-f]{6})-n1/)?.[1]
+      if (id && (await leftoversOf(id)).length > 0) throw new Error(`the run left ${(await leftoversOf(id)).join(', ')}`)
+    })
+    const options = await setRun(cleanup, { store: await kvsStore(cleanup, false), network: 'netns', nemeses: ['partition', 'drop'] })
+    const result = await runWorkload(options, { log: (line) => log.push(line) })
+    assert.isTrue(result.completed, result.error)
+    assert.match(log.join('\n'), /over network namespaces qln/)
+    const drops = nemesisEventsOf(readHistory(result.history)).filter((e) => e.nemesis === 'drop' && e.f === 'stop')
+    assert.isAbove(
+      drops.reduce((n, e) => n + ((e.value.dropped as number) ?? 0), 0),
+      0,
+      'packets between nodes were lost',
+    )
+    const { analysis, check } = await checkOf(result.history, 'no-lost-writes')
+    assert.include(check, { valid: true, promised: true })
+    assert.equal(analysis.verdict.exitCode, 0, analysis.verdict.reason)
+  }).skip(!!netnsSkipReason, netnsSkipReason)
 
   test('the example adapter module runs the fixture store like its description does (exit 0)', async ({ assert, cleanup }) => {
     const store = await loadAdapterModule(MODULE)
