@@ -43,8 +43,9 @@ export type StoreCapabilities = {
    */
   promises: readonly string[]
   /**
-   * The nemeses its clusters can take, per network mode; a network missing here takes none.
-   * Node control (`Cluster.control.can`) is still checked once the cluster runs.
+   * The networks its clusters run on, each with the nemeses they can take there; a network
+   * missing here is one the store cannot run on. The network itself (`Network.can`) and
+   * node control (`Cluster.control.can`) are still checked once the cluster runs.
    */
   nemeses: Readonly<Partial<Record<NetworkKind, readonly NemesisName[]>>>
   /**

@@ -98,6 +98,7 @@ test.group('--store on the command line', (group) => {
       [['--store', `http:${KVS}`, '--workload', 'clustered'], /--workload clustered puts its keys on one replica set/],
       [['--store', 'etcd', '--routing', 'coordinator'], /--routing coordinator: --store etcd has no ring/],
       [['--store', 'etcd', '--nodes', '11'], /an etcd cluster here has 1 to 9 members/],
+      [['--store', EXAMPLE_MODULE, '--network', 'netns', '--nemesis', 'none'], /--network netns: .* runs on the proxy network only/],
       [['--store', `http:${join(dir, 'bad.json')}`], /node\.command: must be a non-empty list[\s\S]*requests\.get: must be an object/],
       [['--kind', 'set', '--cas-fraction', '0.1', '--store', 'etcd'], /casFraction applies to the register kind only/],
     ]

@@ -133,6 +133,10 @@ function checkFits(store: StoreAdapter, plan: StorePlan, label: string): void {
   if (plan.routing === 'coordinator' && placement !== 'ring') {
     throw new UsageError(`--routing coordinator: --store ${label} has no ring to find a key's coordinator by; use --routing random`)
   }
+  const networks = Object.keys(store.capabilities.nemeses)
+  if (!networks.includes(plan.network)) {
+    throw new UsageError(`--network ${plan.network}: --store ${label} runs on the ${networks.join(' or ')} network only`)
+  }
   const offered = store.capabilities.nemeses[plan.network] ?? []
   const refused = plan.nemeses.filter((n) => !offered.includes(n))
   if (refused.length > 0) {

@@ -11,7 +11,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HttpEndpoint, HttpFailure } from '../../../../common/helpers/http-endpoint.ts'
-import type { Client, Cluster, NodeAddress, Op, OpResult, StoreAdapter } from '../../../adapter/index.ts'
+import type { Client, Cluster, ClusterRequest, NodeAddress, Op, OpResult, StoreAdapter } from '../../../adapter/index.ts'
 import { logTail, spawnLogged } from '../../../cluster/logged-process.ts'
 import { nodeControl } from '../../../cluster/node-control.ts'
 import type { ProcessControl } from '../../../cluster/process-control.ts'
@@ -59,12 +59,12 @@ class KvsClient implements Client {
 }
 
 /** Polls a node's `/health` until it answers 200; gives up when its process exits or after `timeoutMs` ms. */
-async function serving(address: NodeAddress, process: () => ProcessControl | undefined, logFile: string, timeoutMs: number) {
+async function serving(address: NodeAddress, child: () => ProcessControl | undefined, logFile: string, timeoutMs: number) {
   const probe = new HttpEndpoint({ host: address.host, port: address.port })
   const deadline = Date.now() + timeoutMs
   try {
     for (;;) {
-      if (!process()?.running) throw new Error(`${address.id} exited:\n${await logTail(logFile)}`)
+      if (!child()?.running) throw new Error(`${address.id} exited:\n${await logTail(logFile)}`)
       const ok = await probe.request({ method: 'GET', path: '/health', timeoutMs: 1000 }).then(
         (answer) => answer.status === 200,
         () => false,
@@ -79,7 +79,8 @@ async function serving(address: NodeAddress, process: () => ProcessControl | und
 }
 
 /** Starts every node behind Toxiproxy links (a client link each, a link per ordered pair between them). */
-async function startCluster({ nodes, dataDir }: { nodes: number; dataDir: string }): Promise<Cluster> {
+async function startCluster({ nodes, dataDir, network: kind }: ClusterRequest): Promise<Cluster> {
+  if (kind !== 'proxy') throw new Error(`this adapter runs its nodes on the proxy network only, not ${kind}`)
   const { layout, network, close } = await openProxiedLayout({ nodes, peerLinks: true })
   const processes = new Map<string, ProcessControl>()
   const members = layout.nodes.map((node) => {
