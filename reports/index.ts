@@ -17,3 +17,5 @@ export {
 } from './matrix-data.ts'
 export { matrixTable } from './matrix-table.ts'
 export { serveRuns, type ServeOptions, type RunsServer } from './server.ts'
+export { CHECK_NAMES } from './promises.ts'
+export { notARunFolder } from './run-folder.ts'

@@ -83,6 +83,7 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
       : `  staleness (${s.phases.join(', ')}; final reads left out): ${pct(s.staleFraction)} of ${count(s.reads)} reads stale, mean k ${num(s.meanK)}, p99 k ${num(s.p99K)}, max k ${num(s.maxK)}; ` +
           `latest write seen by ${pct(v.reads ? v.saw / v.reads : null)}${v.p99VisibleAfterMs !== null ? `, by 99% from ${v.p99VisibleAfterMs} ms after its ack` : ''}`,
   )
+  if (s.note) out.push(`  (${s.note})`)
   out.push(
     `  siblings: ${pct(summary.siblings.reads ? summary.siblings.readsWithSiblings / summary.siblings.reads : null)} of reads had 2+, max ${num(summary.siblings.max)}` +
       `; convergence: ${summary.convergence.waited ? `${summary.convergence.converged ? 'converged' : 'did NOT converge'} in ${num(summary.convergence.ms, 0)} ms` : 'not measured'}` +

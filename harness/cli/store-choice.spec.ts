@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { test } from '@japa/runner'
 import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
 import { adapterProblems, loadAdapterModule } from './adapter-module.ts'
-import { USAGE_ERROR, UsageError } from './command.ts'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
+import { UsageError } from './command.ts'
 import { parseStoreChoice } from './store-choice.ts'
 
 const EXAMPLE_MODULE = fileURLToPath(new URL('../stores/http/examples/kvs-adapter.ts', import.meta.url))
@@ -104,7 +105,7 @@ test.group('--store on the command line', (group) => {
     ]
     for (const [args, message] of cases) {
       const result = spawnSync(process.execPath, [QUORUMLAB_BIN, 'workload', ...args, '--out', dir], { encoding: 'utf8', timeout: 60_000 })
-      assert.equal(result.status, USAGE_ERROR, `${args.join(' ')}: ${result.stderr}`)
+      assert.equal(result.status, EXIT.usage, `${args.join(' ')}: ${result.stderr}`)
       assert.match(result.stderr, message, args.join(' '))
     }
   })

@@ -5,7 +5,7 @@
  * cluster, `--etcd-reads`), `http:FILE` (a store described by a JSON file) or `PATH` (a
  * user's adapter module). A plain string flag, so a matrix can take it as an axis.
  */
-import { type Command, Option } from 'commander'
+import { Option } from 'commander'
 import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
 import type { Routing } from '../generator/op-generator.ts'
@@ -46,14 +46,17 @@ export function parseStoreChoice(raw: string): StoreChoice {
   )
 }
 
-export function addStoreChoiceFlags(command: Command): Command {
-  return command
-    .option(
-      '--store <store>',
-      `the store under test: quorumlab | etcd | http:FILE (a JSON description) | PATH (an adapter module)`,
-      'quorumlab',
-    )
-    .option('--etcd-reads <mode>', `etcd: how reads read, ${ETCD_READS.join(' | ')}`, choiceOption(ETCD_READS), 'linearizable')
+/** `--store` and `--etcd-reads`, under the help heading `group`. */
+export function storeChoiceOptions(group: string): Option[] {
+  return [
+    new Option('--store <store>', 'the store under test: quorumlab | etcd | http:FILE (a JSON description) | PATH (an adapter module)')
+      .default('quorumlab')
+      .helpGroup(group),
+    new Option('--etcd-reads <mode>', `etcd: how reads read, ${ETCD_READS.join(' | ')}`)
+      .argParser(choiceOption(ETCD_READS))
+      .default('linearizable')
+      .helpGroup(group),
+  ]
 }
 
 /** A flag as typed (`--n`, `--no-read-repair`) and the key of its value in parsed flags. */
@@ -79,26 +82,27 @@ function refuseForeignFlags(choice: StoreChoice, given: (attribute: string) => b
 const describe = (choice: StoreChoice): string =>
   choice.kind === 'http' ? `http:${choice.file}` : choice.kind === 'module' ? choice.path : choice.kind
 
-async function quorumlabFrom(flags: StoreFlags, plan: StorePlan): Promise<StoreAdapter> {
-  if (!flags.cluster) return quorumlabAdapter({ settings: checkedStoreSettings(flags, plan.nodes) })
-  // External mode takes the store's settings from the cluster file.
+/** The reference store, local or external; external mode takes its settings and nodes from the cluster file. */
+async function quorumlabFrom(flags: StoreFlags, plan: StorePlan): Promise<Chosen> {
+  if (!flags.cluster) return { store: quorumlabAdapter({ settings: checkedStoreSettings(flags, plan.nodes) }), nodes: plan.nodes }
   try {
     const config = await readClusterConfig(flags.cluster)
     const needs = plan.nemeses.filter((n) => n === 'crash' || n === 'pause')
     if (needs.length > 0 && config.control.type === 'none') {
       throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${flags.cluster} has control.type "none"`)
     }
+    return { store: quorumlabAdapter({ settings: storeSettings(flags), clusterFile: flags.cluster }), nodes: config.nodes.length }
   } catch (error) {
     if (error instanceof ClusterConfigError) throw new UsageError(error.message)
     throw error
   }
-  return quorumlabAdapter({ settings: storeSettings(flags), clusterFile: flags.cluster })
 }
 
-async function adapterOf(choice: StoreChoice, flags: StoreFlags, plan: StorePlan): Promise<StoreAdapter> {
+/** The chosen store's adapter, and how many nodes its cluster will have. */
+type Chosen = { store: StoreAdapter; nodes: number }
+
+async function adapterOf(choice: Exclude<StoreChoice, { kind: 'quorumlab' }>, flags: StoreFlags, plan: StorePlan): Promise<StoreAdapter> {
   switch (choice.kind) {
-    case 'quorumlab':
-      return quorumlabFrom(flags, plan)
     case 'etcd': {
       if (plan.nodes > 9) throw new UsageError(`--nodes ${plan.nodes}: an etcd cluster here has 1 to 9 members (3 or 5 are usual)`)
       const unavailable = await etcdUnavailableReason()
@@ -154,10 +158,11 @@ function checkFits(store: StoreAdapter, plan: StorePlan, label: string): void {
  * The adapter of the store the flags choose, checked against the run's plan. `given` says
  * whether the user set a flag (by its attribute name), rather than leaving its default.
  */
-export async function storeAdapterFrom(flags: StoreFlags, given: (attribute: string) => boolean, plan: StorePlan): Promise<StoreAdapter> {
+export async function storeAdapterFrom(flags: StoreFlags, given: (attribute: string) => boolean, plan: StorePlan): Promise<Chosen> {
   const choice = parseStoreChoice(flags.store)
   refuseForeignFlags(choice, given)
-  const store = await adapterOf(choice, flags, plan)
-  checkFits(store, plan, describe(choice))
-  return store
+  const chosen =
+    choice.kind === 'quorumlab' ? await quorumlabFrom(flags, plan) : { store: await adapterOf(choice, flags, plan), nodes: plan.nodes }
+  checkFits(chosen.store, plan, describe(choice))
+  return chosen
 }

@@ -39,6 +39,8 @@ export type RunOptions = {
   folder?: string
   /** Show the live progress line. */
   progress: boolean
+  /** Checks to fail the run on though the configuration does not promise them (`--fail-on`); recorded in the run record. */
+  failOn?: string[]
 }
 
 export const RUN_DEFAULTS = {
