@@ -16,6 +16,7 @@ import { findLostWrites, type LostWrites } from './lost-writes.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withFailOn } from './promises.ts'
+import { checkRunModels } from './run-models.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
@@ -93,8 +94,15 @@ type Step = <T>(name: string, run: () => T) => T
 /** The checkers' part of an analysis. */
 type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'verdict'>
 
-/** Runs every checker on the op table and composes their results into the verdict. */
-function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, options: AnalysisOptions, step: Step): Checked {
+/** Runs every checker on the op table and composes their results, with the models' (`models`), into the verdict. */
+function runCheckers(
+  scan: ScannedHistory,
+  index: WriteIndex,
+  ranks: ReadRanks,
+  models: CheckResult<Example>[],
+  options: AnalysisOptions,
+  step: Step,
+): Checked {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
@@ -122,7 +130,7 @@ function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, 
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
+    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...models],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
@@ -186,7 +194,12 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = runCheckers(scan, index, ranks, options, step)
+  // The models read the history again (values, not kept in the op table): a second streaming pass.
+  mark = performance.now()
+  const models = await checkRunModels(path, table, run, options.maxExamples ?? 10)
+  timings.models = performance.now() - mark
+  mark = performance.now()
+  const checked = runCheckers(scan, index, ranks, models, options, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

@@ -7,7 +7,7 @@
  */
 import type { CheckPromise } from '../common/contracts/checker.ts'
 import { type ReplicationSettings, replicationOf, type RunInfo, type StoreInfo, storeOf } from '../common/contracts/history.ts'
-import { MODEL_NAMES } from './models/model-result.ts'
+import { MODEL_NAMES, type ModelName } from './models/model-result.ts'
 
 /** The guarantees the checkers judge, by the names their results carry, in report order. */
 export const GUARANTEES = [
@@ -120,18 +120,42 @@ function storePromises(run: RunInfo, store: StoreInfo): Record<Guarantee, Promis
   }
 }
 
+/**
+ * The consistency models judged from values: the reference store (its eventual mode) promises
+ * none; another store promises those its record lists (etcd with linearizable reads:
+ * `linearizable`).
+ */
+function modelPromises(run: RunInfo): Record<ModelName, Promised> {
+  const store = storeOf(run)
+  const promise = (name: ModelName): Promised => {
+    if (run.workload.kind !== 'register')
+      return { promised: false, why: `judged for register workloads only (${run.workload.kind} values are not one per write)` }
+    if (replicationOf(run)) {
+      return {
+        promised: false,
+        why: 'the reference store (eventual: sloppy quorums, siblings, asynchronous repair) promises no consistency model',
+      }
+    }
+    return store.promises.includes(name)
+      ? { promised: true, why: `the ${store.name} store promises it (${store.summary})` }
+      : { promised: false, why: `not promised by the ${store.name} store (${store.summary})` }
+  }
+  return Object.fromEntries(MODEL_NAMES.map((name) => [name, promise(name)])) as Record<ModelName, Promised>
+}
+
 function promises(run: RunInfo): Record<Guarantee, Promised> {
   const replication = replicationOf(run)
   return replication ? referencePromises({ ...run, ...replication }) : storePromises(run, storeOf(run))
 }
 
 /**
- * Every guarantee with whether the run's configuration promises it and why, in report order.
+ * Every guarantee, then every consistency model, with whether the run's configuration
+ * promises it and why, in report order.
  * Without a run record nothing is known to be promised.
  */
 export function promisedGuarantees(run: RunInfo | undefined): CheckPromise[] {
-  const table = run ? promises(run) : undefined
-  return GUARANTEES.map((name) => ({
+  const table: Partial<Record<string, Promised>> | undefined = run ? { ...promises(run), ...modelPromises(run) } : undefined
+  return CHECK_NAMES.map((name) => ({
     name,
     ...(table?.[name] ?? { promised: false, why: 'no run record: nothing is known to be promised' }),
   }))

@@ -53,6 +53,28 @@ test.group('histories of stores without version metadata', () => {
     assert.equal(a.stalenessSummary.reads, 0)
   })
 
+  test('a stale read fails a store that promises linearizability (exit 1) and is an anomaly for one that does not', async ({ assert }) => {
+    const stale = (store: StoreInfo) => {
+      const h = new HistoryBuilder({ store })
+      h.put({ process: 0, value: 'a', at: [0, 10] })
+      h.put({ process: 1, value: 'b', at: [20, 30] })
+      // Invoked after b was acknowledged, yet it returns a.
+      h.get({ process: 2, node: 'n3', values: ['a'], context: null, at: [40, 45] })
+      return h.end()
+    }
+    const linearizable = await analyseBuilt(stale(ETCD))
+    assert.include(check(linearizable, 'linearizable'), { valid: false, promised: true, status: 'violated', violations: 1 })
+    assert.equal(linearizable.verdict.exitCode, 1)
+    assert.match(linearizable.verdict.reason, /linearizable \(1\)/)
+    // The same history is sequentially consistent: the stale read may come first in the process's order.
+    assert.include(check(linearizable, 'sequential'), { valid: true, promised: false })
+    const serializable = await analyseBuilt(stale({ ...ETCD, summary: 'etcd 3.6.16, 3 members, serializable reads', promises: [] }))
+    assert.include(check(serializable, 'linearizable'), { valid: false, promised: false, status: 'anomaly' })
+    assert.equal(serializable.verdict.exitCode, 0)
+    // The etcd history with cas ops is linearizable.
+    assert.include(check(await analyseBuilt(etcdHistory()), 'linearizable'), { valid: true, promised: true, status: 'ok' })
+  })
+
   test('a value no put or cas wrote is a phantom, found from values alone (exit 1)', async ({ assert }) => {
     const a = await analyseBuilt(etcdHistory('z'))
     assert.include(check(a, 'no-phantom-values'), { valid: false, status: 'violated', violations: 4 })
@@ -93,11 +115,13 @@ test.group('histories of stores without version metadata', () => {
       promisedGuarantees(new HistoryBuilder({ store }).run)
         .filter((p) => p.promised)
         .map((p) => p.name)
-    assert.deepEqual(promisedNames(ETCD), ['no-phantom-values'])
-    assert.deepEqual(promisedNames({ ...ETCD, promises: ['final-reads-agree', 'linearizable'] }), [
+    assert.deepEqual(promisedNames(ETCD), ['no-phantom-values', 'linearizable'])
+    assert.deepEqual(promisedNames({ ...ETCD, promises: ['final-reads-agree', 'sequential'] }), [
       'no-phantom-values',
       'final-reads-agree',
+      'sequential',
     ])
+    assert.deepEqual(promisedNames({ ...ETCD, promises: [] }), ['no-phantom-values'])
     assert.deepEqual(promisedNames(), ['no-lost-writes', 'no-phantom-values', 'read-your-writes', 'final-reads-agree'])
   })
 
