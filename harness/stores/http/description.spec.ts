@@ -29,7 +29,7 @@ const problemsOf = (raw: unknown): string[] => {
 
 test.group('http store description', () => {
   test('the shipped examples are valid: {examples}')
-    .with(['kvs.json', 'quorumlab.json'])
+    .with(['kvs.json', 'kvs-lost-update.json', 'quorumlab.json'])
     .run(async ({ assert }, file) => {
       const description = await readDescription(join(EXAMPLES, file))
       assert.isAbove(description.node.command.length, 2)

@@ -22,21 +22,14 @@ import { quorumlabAdapter } from '../quorumlab/index.ts'
 import { httpAdapter, readDescription } from './index.ts'
 
 const EXAMPLES = fileURLToPath(new URL('./examples/', import.meta.url))
-const FIXTURE = fileURLToPath(new URL('./fixture/', import.meta.url))
 const MODULE = fileURLToPath(new URL('./examples/kvs-adapter.ts', import.meta.url))
 
 type Cleanup = (handler: () => Promise<void> | void) => void
 
-/** The kvs description, with the planted bug switched on when asked (written to a temporary file). */
-async function kvsStore(cleanup: Cleanup, lostUpdate: boolean) {
-  if (!lostUpdate) return httpAdapter(await readDescription(join(EXAMPLES, 'kvs.json')), 'examples/kvs.json')
-  const dir = await mkdtemp(join(tmpdir(), 'quorumlab-kvs-'))
-  cleanup(() => rm(dir, { recursive: true, force: true }))
-  const raw = JSON.parse(await readFile(join(EXAMPLES, 'kvs.json'), 'utf8'))
-  raw.node.command.push('--lost-update')
-  raw.node.cwd = FIXTURE
-  await writeFile(join(dir, 'kvs-lost-update.json'), JSON.stringify(raw))
-  return httpAdapter(await readDescription(join(dir, 'kvs-lost-update.json')), 'kvs-lost-update.json')
+/** The kvs store through its description, or with its planted bug switched on (`kvs-lost-update.json`). */
+async function kvsStore(lostUpdate: boolean) {
+  const file = lostUpdate ? 'kvs-lost-update.json' : 'kvs.json'
+  return httpAdapter(await readDescription(join(EXAMPLES, file)), `examples/${file}`)
 }
 
 /** A set workload on a few hot keys: concurrent read-modify-writes of one key are common. */
@@ -59,7 +52,7 @@ test.group('http adapter (real processes)', (group) => {
   group.each.timeout(180_000)
 
   test('the fixture store loses no acknowledged add under partitions and crashes (exit 0)', async ({ assert, cleanup }) => {
-    const options = await setRun(cleanup, { store: await kvsStore(cleanup, false), nemeses: ['partition', 'crash'] })
+    const options = await setRun(cleanup, { store: await kvsStore(false), nemeses: ['partition', 'crash'] })
     const result = await runWorkload(options)
     assert.isTrue(result.completed, result.error)
     const history = readHistory(result.history)
@@ -77,7 +70,7 @@ test.group('http adapter (real processes)', (group) => {
   })
 
   test('with its lost-update bug the same run loses acknowledged adds: no-lost-writes violated (exit 1)', async ({ assert, cleanup }) => {
-    const options = await setRun(cleanup, { store: await kvsStore(cleanup, true), nemeses: [] })
+    const options = await setRun(cleanup, { store: await kvsStore(true), nemeses: [] })
     const result = await runWorkload(options)
     assert.isTrue(result.completed, result.error)
     const { analysis, check } = await checkOf(result.history, 'no-lost-writes')
@@ -121,7 +114,7 @@ test.group('http adapter (real processes)', (group) => {
       const id = log.join('\n').match(/network namespaces qln([0-9a-f]{6})-n1/)?.[1]
       if (id && (await leftoversOf(id)).length > 0) throw new Error(`the run left ${(await leftoversOf(id)).join(', ')}`)
     })
-    const options = await setRun(cleanup, { store: await kvsStore(cleanup, false), network: 'netns', nemeses: ['partition', 'drop'] })
+    const options = await setRun(cleanup, { store: await kvsStore(false), network: 'netns', nemeses: ['partition', 'drop'] })
     const result = await runWorkload(options, { log: (line) => log.push(line) })
     assert.isTrue(result.completed, result.error)
     assert.match(log.join('\n'), /over network namespaces qln/)
