@@ -13,6 +13,8 @@ import { scanHistory, type EndEvent, type ScannedHistory } from './history-scan.
 import type { MalformedLine } from './history-reader.ts'
 import { latencyTable, type LatencyRow } from './latency.ts'
 import { findLostWrites, type LostWrites } from './lost-writes.ts'
+import { runModelChecks } from './model-checks.ts'
+import type { ModelCheckResult } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees } from './promises.ts'
@@ -75,6 +77,8 @@ export type Analysis = {
   lostWrites: LostWrites
   phantoms: CheckResult<Example>
   sessions: SessionResults
+  /** The consistency models judged from values (their checks are in the verdict too), with failing windows. */
+  models: ModelCheckResult[]
   timeseries: Timeseries
   /** Every check's result composed with what the configuration promises. */
   verdict: Verdict<Example>
@@ -86,7 +90,7 @@ export type Analysis = {
 type Step = <T>(name: string, run: () => T) => T
 
 /** The checkers' part of an analysis. */
-type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'verdict'>
+type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'models' | 'verdict'>
 
 /** Runs every checker on the op table and composes their results into the verdict. */
 function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, maxExamples: number, step: Step): Checked {
@@ -112,12 +116,13 @@ function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, 
       : undecided<Example>({ name: 'no-phantom-values', kind: 'guarantee', checkedWhat: 'reads' }, noRun),
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
+  const models = step('models', () => runModelChecks(table, run, maxExamples))
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
+    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...models.checks],
     promises: promisedGuarantees(run),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, verdict }
+  return { convergence, lostWrites, phantoms, sessions, models: models.results, verdict }
 }
 
 function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {

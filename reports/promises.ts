@@ -1,10 +1,14 @@
 /**
  * What a run's configuration promises: for each guarantee the reference store's checkers
  * judge, whether this configuration (versioning, quorums, strictness, workload kind)
- * promises it, and why. The verdict (verdict.ts) fails a run only on promised checks.
+ * promises it, and why; and for each consistency model judged from values, whether the
+ * store's consistency mode promises it. The verdict (verdict.ts) fails a run only on
+ * promised checks.
  */
 import type { CheckPromise } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
+import { CONSISTENCY_MODES, type ConsistencyMode, type RunInfo } from '../common/contracts/history.ts'
+import { MODEL_NAMES } from './models/model-result.ts'
+import { SESSION_VALUE_CHECKS } from './models/session-values.ts'
 
 /** The guarantees the checkers judge, by the names their results carry, in report order. */
 export const GUARANTEES = [
@@ -17,6 +21,10 @@ export const GUARANTEES = [
   'final-reads-agree',
 ] as const
 export type Guarantee = (typeof GUARANTEES)[number]
+
+/** The consistency models judged from values, by their check names, in report order. */
+export const MODEL_CHECKS = [...MODEL_NAMES, ...SESSION_VALUE_CHECKS] as const
+type ModelCheck = (typeof MODEL_CHECKS)[number]
 
 type Promised = Omit<CheckPromise, 'name'>
 
@@ -79,13 +87,55 @@ function promises(run: RunInfo): Record<Guarantee, Promised> {
   }
 }
 
+/** Why the eventual mode promises none of the models. */
+const EVENTUAL_WHY: Record<ModelCheck, string> = {
+  linearizable: 'eventual: a read can miss a completed write (stand-in replicas, read quorums that miss it, no read write-back)',
+  sequential: 'eventual: replicas apply concurrent writes in different orders, and a read can go back to an older one',
+  causal: 'eventual: a write can reach a replica before the writes it depends on',
+  'read-your-writes-from-values':
+    'eventual: not promised from values (the context-based read-your-writes says what the configuration promises)',
+  'monotonic-reads-from-values': 'eventual: not promised',
+  'monotonic-writes-from-values': 'eventual: not promised',
+  'writes-follow-reads-from-values': 'eventual: not promised',
+}
+
+/** What each consistency mode promises of the models; undefined: not promised, and why. */
+const MODE_PROMISES: Record<Exclude<ConsistencyMode, 'eventual'>, Partial<Record<ModelCheck, string>>> = {
+  causal: {
+    causal: 'causal: contexts carry dependencies and a replica serves a request only once it has them',
+    'read-your-writes-from-values': 'causal consistency includes the session guarantees',
+    'monotonic-reads-from-values': 'causal consistency includes the session guarantees',
+    'monotonic-writes-from-values': 'causal consistency includes the session guarantees',
+    'writes-follow-reads-from-values': 'causal consistency includes the session guarantees',
+  },
+  sequential: { sequential: "sequential: one total order of the writes of each key, read in each session's order" },
+  linearizable: { linearizable: 'linearizable: ABD over strict majorities of the home replicas, with read write-back' },
+}
+
+function modelPromises(run: RunInfo): Record<ModelCheck, Promised> {
+  const mode = run.consistency ?? 'eventual'
+  const notRegister = run.workload.kind !== 'register'
+  const known = (CONSISTENCY_MODES as readonly string[]).includes(mode)
+  return Object.fromEntries(
+    MODEL_CHECKS.map((name): [ModelCheck, Promised] => {
+      if (notRegister)
+        return [name, { promised: false, why: `judged for register workloads only (${run.workload.kind} values are not one per write)` }]
+      if (!known)
+        return [name, { promised: false, why: `unknown consistency mode ${JSON.stringify(mode)}: nothing is known to be promised` }]
+      if (mode === 'eventual') return [name, { promised: false, why: EVENTUAL_WHY[name] }]
+      const why = MODE_PROMISES[mode as Exclude<ConsistencyMode, 'eventual'>][name]
+      return [name, why ? { promised: true, why } : { promised: false, why: `${mode} consistency does not promise it` }]
+    }),
+  ) as Record<ModelCheck, Promised>
+}
+
 /**
- * Every guarantee with whether the run's configuration promises it and why, in report order.
- * Without a run record nothing is known to be promised.
+ * Every guarantee, then every model, with whether the run's configuration promises it and
+ * why, in report order. Without a run record nothing is known to be promised.
  */
 export function promisedGuarantees(run: RunInfo | undefined): CheckPromise[] {
-  const table = run ? promises(run) : undefined
-  return GUARANTEES.map((name) => ({
+  const table = run ? { ...promises(run), ...modelPromises(run) } : undefined
+  return [...GUARANTEES, ...MODEL_CHECKS].map((name) => ({
     name,
     ...(table?.[name] ?? { promised: false, why: 'no run record: nothing is known to be promised' }),
   }))

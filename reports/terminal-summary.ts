@@ -16,7 +16,7 @@ function textTable(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)]
 }
 
-/** The verdict table, then why each unknown check is unknown, and one example of each violation or anomaly. */
+/** The verdict table (guarantees, then models), then why each unknown check is unknown, and one example of each violation or anomaly. */
 function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
   const out = textTable(
     ['check', 'promised', 'result', 'violations', 'checked'],
@@ -28,6 +28,9 @@ function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
       c.valid === 'unknown' && c.checked === 0 ? '-' : `${count(c.checked)} ${c.checkedWhat}`,
     ]),
   )
+  // The models, judged from values alone, after the guarantees (the verdict keeps that order).
+  const firstModel = checks.findIndex((c) => c.kind === 'model')
+  if (firstModel >= 0) out.splice(firstModel + 1, 0, 'consistency models, judged from the values clients saw:')
   for (const c of checks) {
     if (c.valid === 'unknown') out.push(`  ${c.name} unknown: ${c.reason}`)
     const example = c.examples[0]

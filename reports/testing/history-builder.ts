@@ -9,7 +9,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { HistoryRecord, NemesisName, OpOutcome, OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
+import type { ConsistencyMode, HistoryRecord, NemesisName, OpOutcome, OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
 import { encodeContext } from '../../store/versioning.ts'
 import type { CausalContext, VersioningMode } from '../../common/contracts/causal.ts'
 
@@ -49,6 +49,7 @@ export type GetSpec = Timing & {
 
 export type BuilderConfig = {
   versioning?: VersioningMode
+  consistency?: ConsistencyMode
   n?: number
   r?: number
   w?: number
@@ -91,6 +92,7 @@ export class HistoryBuilder {
       w: config.w ?? 2,
       versioning: config.versioning ?? 'dvv',
       strict: config.strict ?? true,
+      ...(config.consistency ? { consistency: config.consistency } : {}),
       workload: { name: 'test', kind: config.kind ?? 'register', keys: 1, readModifyWrite: true },
       nemeses: config.nemeses ?? [],
       timeS: 1,

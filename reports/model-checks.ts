@@ -1,0 +1,101 @@
+/**
+ * The consistency models in a run's analysis: runs every model checker (reports/models) on
+ * the op table, where values are known by their hashes, and turns their results into checks
+ * the verdict composes (examples naming op-table rows, as every other check's do).
+ */
+import { undecided, type CheckResult } from '../common/contracts/checker.ts'
+import type { RunInfo } from '../common/contracts/history.ts'
+import type { OpRecord } from '../common/contracts/history.ts'
+import { shortJson, type Example } from './examples.ts'
+import { readRecordsAt } from './history-reader.ts'
+import {
+  checkModels,
+  MODEL_CHECKERS,
+  modelHistoryFromTable,
+  type FailingWindow,
+  type ModelCheckResult,
+  type TimelineOp,
+} from './models/index.ts'
+import type { OpTable } from './op-table.ts'
+
+export type ModelChecks = {
+  /** Every model checker's results, failing windows included (their values not read back yet: null). */
+  results: ModelCheckResult[]
+  /** The same as verdict checks. */
+  checks: CheckResult<Example>[]
+}
+
+/** Runs every model checker on a register history; for another workload, each model is unknown and says why. */
+export function runModelChecks(table: OpTable, run: RunInfo | undefined, maxExamples: number): ModelChecks {
+  const kind = run?.workload.kind ?? 'register'
+  const results =
+    kind === 'register'
+      ? checkModels(modelHistoryFromTable(table), { maxExamples })
+      : MODEL_CHECKERS.flatMap((checker) =>
+          checker.models.map(
+            (name): ModelCheckResult => ({
+              ...undecided(
+                { name, kind: 'model', checkedWhat: 'reads' },
+                `judged for register workloads only: ${kind} values are not one per write`,
+              ),
+              keys: { valid: 0, invalid: 0, unknown: 0 },
+              windows: [],
+            }),
+          ),
+        )
+  const rowOf = rowsOf(
+    table,
+    results.flatMap((r) => r.examples.flatMap((e) => e.ops)),
+  )
+  const checks = results.map((result): CheckResult<Example> => {
+    const { keys: _keys, windows: _windows, examples, ...check } = result
+    return {
+      ...check,
+      examples: examples.map((e) => ({
+        summary: e.summary,
+        ops: e.ops.map((index, i) => ({ role: e.roles?.[i] ?? 'op', row: rowOf.get(index) as number })),
+      })),
+    }
+  })
+  return { results, checks }
+}
+
+/** The op-table row of each of the given history indexes. */
+export function rowsOf(table: OpTable, indexes: Iterable<number>): Map<number, number> {
+  const wanted = new Set(indexes)
+  const rows = new Map<number, number>()
+  if (wanted.size === 0) return rows
+  for (let row = 0; row < table.length; row++) if (wanted.has(table.index[row])) rows.set(table.index[row], row)
+  return rows
+}
+
+/** A timeline op as a report shows it: its value as JSON text, shortened. */
+export type ShownTimelineOp = Omit<TimelineOp, 'value'> & { value: string }
+export type ShownWindow = Omit<FailingWindow, 'ops'> & { ops: ShownTimelineOp[] }
+
+/** A model's details beyond its check in the verdict: keys judged, and its failing windows to draw. */
+export type ModelDetails = { name: string; keys: ModelCheckResult['keys']; windows: ShownWindow[] }
+
+/** The models' details, with the values of their windows' ops read back from the history. */
+export async function modelDetails(path: string, table: OpTable, results: readonly ModelCheckResult[]): Promise<ModelDetails[]> {
+  const indexes = results.flatMap((r) => r.windows.flatMap((w) => w.ops.map((op) => op.index)))
+  const rowOf = rowsOf(table, indexes)
+  const wanted = [...rowOf.values()]
+  const records = await readRecordsAt(
+    path,
+    wanted.map((row) => ({ offset: table.offset[row], length: table.lineLength[row] })),
+  )
+  const value = new Map<number, string>()
+  wanted.forEach((row, i) => {
+    const op = records[i] as OpRecord | undefined
+    value.set(
+      table.index[row],
+      op && typeof op.process === 'number' ? shortJson(op.f === 'delete' ? null : op.value) : '(could not be read back)',
+    )
+  })
+  return results.map((r) => ({
+    name: r.name,
+    keys: r.keys,
+    windows: r.windows.map((w) => ({ ...w, ops: w.ops.map((op) => ({ ...op, value: value.get(op.index) ?? shortJson(op.value) })) })),
+  }))
+}
