@@ -13,7 +13,7 @@ import { scanHistory, type EndEvent, type ScannedHistory } from './history-scan.
 import type { MalformedLine } from './history-reader.ts'
 import { latencyTable, type LatencyRow } from './latency.ts'
 import { findLostWrites, type LostWrites } from './lost-writes.ts'
-import { runModelChecks } from './model-checks.ts'
+import { startModelChecks, type ModelChecks } from './model-checks.ts'
 import type { ModelCheckResult } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
@@ -92,8 +92,18 @@ type Step = <T>(name: string, run: () => T) => T
 /** The checkers' part of an analysis. */
 type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'models' | 'verdict'>
 
-/** Runs every checker on the op table and composes their results into the verdict. */
-function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, maxExamples: number, step: Step): Checked {
+/**
+ * Runs every checker on the op table and composes their results into the verdict; the models,
+ * started earlier (perhaps in a worker), are awaited last.
+ */
+async function runCheckers(
+  scan: ScannedHistory,
+  index: WriteIndex,
+  ranks: ReadRanks,
+  models: Promise<ModelChecks>,
+  maxExamples: number,
+  step: Step,
+): Promise<Checked> {
   const { table, run } = scan
   const noRun = 'the history has no run record'
   const sessions = step('sessions', () => checkSessions(table, index, ranks, { maxExamples }))
@@ -116,13 +126,13 @@ function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, 
       : undecided<Example>({ name: 'no-phantom-values', kind: 'guarantee', checkedWhat: 'reads' }, noRun),
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
-  const models = step('models', () => runModelChecks(table, run, maxExamples))
+  const modelChecks = await models
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...models.checks],
+    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...modelChecks.checks],
     promises: promisedGuarantees(run),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, models: models.results, verdict }
+  return { convergence, lostWrites, phantoms, sessions, models: modelChecks.results, verdict }
 }
 
 function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
@@ -164,11 +174,20 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   mark = performance.now()
   const { table, run } = scan
   options.onTable?.(table)
+  const maxExamples = options.maxExamples ?? 10
+  const modelsStarted = performance.now()
+  const models = startModelChecks(table, run, maxExamples, options.pool).then((checks) => {
+    timings.models = performance.now() - modelsStarted
+    return checks
+  })
+  // Reported when awaited below, not as an unhandled rejection meanwhile.
+  models.catch(() => undefined)
+  mark = performance.now()
   const index = step('index', () => buildWriteIndex(table))
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = runCheckers(scan, index, ranks, options.maxExamples ?? 10, step)
+  const checked = await runCheckers(scan, index, ranks, models, maxExamples, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

@@ -1,22 +1,25 @@
 /**
  * The consistency models in a run's analysis: runs every model checker (reports/models) on
- * the op table, where values are known by their hashes, and turns their results into checks
- * the verdict composes (examples naming op-table rows, as every other check's do).
+ * the op table, where values are known by their hashes (in a worker thread for a big history),
+ * and turns their results into checks the verdict composes (examples naming op-table rows, as
+ * every other check's do); reads the values of their failing windows back for the report.
  */
 import { undecided, type CheckResult } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
-import type { OpRecord } from '../common/contracts/history.ts'
+import type { OpRecord, RunInfo } from '../common/contracts/history.ts'
 import { shortJson, type Example } from './examples.ts'
 import { readRecordsAt } from './history-reader.ts'
+import type { ModelTask } from './model-task.ts'
 import {
   checkModels,
   MODEL_CHECKERS,
   modelHistoryFromTable,
   type FailingWindow,
   type ModelCheckResult,
+  type ModelColumns,
   type TimelineOp,
 } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
+import type { TaskPool } from './task-pool.ts'
 
 export type ModelChecks = {
   /** Every model checker's results, failing windows included (their values not read back yet: null). */
@@ -25,24 +28,47 @@ export type ModelChecks = {
   checks: CheckResult<Example>[]
 }
 
-/** Runs every model checker on a register history; for another workload, each model is unknown and says why. */
-export function runModelChecks(table: OpTable, run: RunInfo | undefined, maxExamples: number): ModelChecks {
+/** Below this many ops the models are checked in this thread: a worker costs more to start. */
+const WORKER_FROM_OPS = 100_000
+const MODEL_TASK = new URL('./model-task.ts', import.meta.url)
+
+/**
+ * Starts every model checker on a register history: in a worker of `pool` for a big one whose
+ * table is in shared memory (so it runs while this thread goes on with the other checks), else
+ * here. For another workload each model is unknown and says why.
+ */
+export async function startModelChecks(
+  table: OpTable,
+  run: RunInfo | undefined,
+  maxExamples: number,
+  pool?: TaskPool,
+): Promise<ModelChecks> {
   const kind = run?.workload.kind ?? 'register'
+  if (kind !== 'register') {
+    const reason = `judged for register workloads only: ${kind} values are not one per write`
+    const results = MODEL_CHECKERS.flatMap((checker) =>
+      checker.models.map(
+        (name): ModelCheckResult => ({
+          ...undecided({ name, kind: 'model', checkedWhat: 'reads' }, reason),
+          keys: { valid: 0, invalid: 0, unknown: 0 },
+          windows: [],
+        }),
+      ),
+    )
+    return asChecks(table, results)
+  }
+  const shared = table.index.buffer instanceof SharedArrayBuffer
+  // The table's columns are in shared memory: the worker reads them without a copy.
+  const columns: ModelColumns = table
   const results =
-    kind === 'register'
-      ? checkModels(modelHistoryFromTable(table), { maxExamples })
-      : MODEL_CHECKERS.flatMap((checker) =>
-          checker.models.map(
-            (name): ModelCheckResult => ({
-              ...undecided(
-                { name, kind: 'model', checkedWhat: 'reads' },
-                `judged for register workloads only: ${kind} values are not one per write`,
-              ),
-              keys: { valid: 0, invalid: 0, unknown: 0 },
-              windows: [],
-            }),
-          ),
-        )
+    pool && shared && table.length >= WORKER_FROM_OPS
+      ? await pool.run<ModelCheckResult[]>(MODEL_TASK, { columns, options: { maxExamples } } satisfies ModelTask)
+      : checkModels(modelHistoryFromTable(columns), { maxExamples })
+  return asChecks(table, results)
+}
+
+/** The results, and the same as verdict checks (examples naming table rows). */
+function asChecks(table: OpTable, results: ModelCheckResult[]): ModelChecks {
   const rowOf = rowsOf(
     table,
     results.flatMap((r) => r.examples.flatMap((e) => e.ops)),

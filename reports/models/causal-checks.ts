@@ -10,7 +10,7 @@ import { SESSION_VALUE_CHECKS, SessionValueChecks } from './session-values.ts'
 
 /** Causal consistency, then read-your-writes, monotonic reads, monotonic writes, writes-follow-reads, from values. */
 export function checkCausalModels(history: ModelHistory, options: ModelCheckOptions = {}): ModelCheckResult[] {
-  const order = new CausalOrder(history, { hotKeyWrites: options.hotKeyWrites })
+  const order = new CausalOrder(history)
   const reason =
     order.problem ??
     (order.duplicateValues > 0

@@ -20,6 +20,7 @@ import { decided, undecided } from '../../common/contracts/checker.ts'
 import { GET } from '../op-table.ts'
 import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
 import { opName, ViolationLog } from './failing-window.ts'
+import { lastInRun } from './runs.ts'
 import type { ModelCheckResult } from './model-result.ts'
 
 export const CAUSAL = 'causal'
@@ -32,8 +33,6 @@ export type ModelCheckOptions = {
   maxExamples?: number
   /** Failing windows kept per check; default 3. */
   maxWindows?: number
-  /** Keys with at least this many writes are followed with cursors (default 64); tests vary it to cover both ways. */
-  hotKeyWrites?: number
 }
 
 /** The causal check, fed each read by {@link CausalOrder.walk}. */
@@ -42,12 +41,13 @@ export class CausalCheck {
   #log: ViolationLog
   #checked = 0
   #violations = 0
-  #keysChecked = new Set<number>()
-  #keysInvalid = new Set<number>()
+  /** Per key: 1 when a read of it was judged, 2 when one violated causality. */
+  #keys: Uint8Array
 
   constructor(order: CausalOrder, options: ModelCheckOptions) {
     this.#order = order
     this.#log = new ViolationLog(order.history, options.maxExamples ?? 10, options.maxWindows ?? 3)
+    this.#keys = new Uint8Array(order.history.keys.length)
   }
 
   /** Judges a read; true when it violates causal consistency. */
@@ -55,11 +55,13 @@ export class CausalCheck {
     const order = this.#order
     const key = order.history.key[row]
     this.#checked++
-    this.#keysChecked.add(key)
     const finding = this.#judge(row, key, clock, base)
-    if (!finding) return false
+    if (!finding) {
+      this.#keys[key] ||= 1
+      return false
+    }
     this.#violations++
-    this.#keysInvalid.add(key)
+    this.#keys[key] = 2
     if (this.#log.wanted) {
       const f = finding()
       this.#log.add(key, f.summary, f.ops, f.roles)
@@ -78,8 +80,8 @@ export class CausalCheck {
       const x = order.writerIn(entry)
       if (x >= 0) {
         returned++
-        // The table answers for chain writes; info writes, and the example's overwriting write, need the search.
-        if (order.onChain(x) && !order.overwritten(x, clock, base) && !this.#beforeSibling(row, x)) continue
+        // The table answers; the example's overwriting write is searched for.
+        if (!order.overwrites.overwritten(order.valueIdOf[x], clock, base) && !this.#beforeSibling(row, x)) continue
         const w = this.#overwriter(row, key, x, clock, base)
         if (w >= 0) return () => this.#overwritten(row, read, x, w, clock, base)
         continue
@@ -102,7 +104,7 @@ export class CausalCheck {
     }
   }
 
-  /** True when write x is before another value read `row` returned. */
+  /** True when write x is before another value read `row` returned (one sibling overwriting another). */
   #beforeSibling(row: number, x: number): boolean {
     const order = this.#order
     if (order.rfCount[row] < 2) return false
@@ -121,10 +123,11 @@ export class CausalCheck {
       const y = order.writerIn(order.rf[i])
       if (y >= 0 && order.before(x, y)) return y
     }
-    for (let run = order.runStart[key]; run < order.runStart[key + 1]; run++) {
-      const at = order.lastInRun(run, clock[base + order.runSession[run]])
+    const { writes } = order
+    for (let run = writes.runStart[key]; run < writes.runStart[key + 1]; run++) {
+      const at = lastInRun(writes, run, clock[base + writes.runSession[run]])
       if (at < 0) continue
-      const w = order.runRows[at]
+      const w = writes.runRows[at]
       if (order.before(x, w)) return w
     }
     const bySession = order.infoEntries.get(key)
@@ -141,9 +144,10 @@ export class CausalCheck {
   /** Any write of `key` in the past (clock at base), or -1. */
   #anyWrite(key: number, clock: Clocks, base: number): number {
     const order = this.#order
-    for (let run = order.runStart[key]; run < order.runStart[key + 1]; run++) {
-      const at = order.lastInRun(run, clock[base + order.runSession[run]])
-      if (at >= 0) return order.runRows[at]
+    const { writes } = order
+    for (let run = writes.runStart[key]; run < writes.runStart[key + 1]; run++) {
+      const at = lastInRun(writes, run, clock[base + writes.runSession[run]])
+      if (at >= 0) return writes.runRows[at]
     }
     for (const [s, entries] of order.infoEntries.get(key) ?? []) {
       if (entries.pos.length > 0 && entries.pos[0] <= clock[base + s]) return entries.rows[0]
@@ -195,7 +199,7 @@ export class CausalCheck {
   }
 
   result(): ModelCheckResult {
-    const keys = { valid: this.#keysChecked.size - this.#keysInvalid.size, invalid: this.#keysInvalid.size, unknown: 0 }
+    const keys = { valid: this.#keys.filter((k) => k === 1).length, invalid: this.#keys.filter((k) => k === 2).length, unknown: 0 }
     const tally = { name: CAUSAL, kind: 'model' as const, checked: this.#checked, checkedWhat: 'reads', violations: this.#violations }
     return { ...decided({ ...tally, examples: this.#log.examples }), keys, windows: this.#log.sortedWindows() }
   }

@@ -10,7 +10,7 @@ import type { ModelCheckResult } from './model-result.ts'
 import { SESSION_VALUE_CHECKS } from './session-values.ts'
 
 export type { ModelCheckOptions } from './causal.ts'
-export { modelHistoryFromRecords, modelHistoryFromTable, type ModelHistory } from './model-history.ts'
+export { modelHistoryFromRecords, modelHistoryFromTable, type ModelColumns, type ModelHistory } from './model-history.ts'
 export type { FailingWindow, ModelCheckResult, ModelExample, TimelineOp } from './model-result.ts'
 
 /** A model checker: its name, and a check returning one result per model it judges. */

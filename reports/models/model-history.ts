@@ -112,12 +112,30 @@ export function modelHistoryFromRecords(records: readonly (ModelOp | { process: 
   return { ...h, keys: [...keys.keys()], valueById: (id) => values[id] }
 }
 
+/** The op table's columns a model history is made of. */
+export type ModelColumns = Pick<
+  OpTable,
+  | 'length'
+  | 'index'
+  | 'process'
+  | 'type'
+  | 'f'
+  | 'key'
+  | 'invoke'
+  | 'complete'
+  | 'phase'
+  | 'valueHash'
+  | 'verStart'
+  | 'siblings'
+  | 'verHash'
+> & { keys: { names: string[] } }
+
 /**
  * The model history of the analysis' op table (register workloads: the table keeps a hash
  * of each value written or read, and no values). Rows are the table's rows.
  */
-export function modelHistoryFromTable(table: OpTable): ModelHistory {
-  const h = allocate(table.length, table.verHash.length)
+export function modelHistoryFromTable(table: ModelColumns): ModelHistory {
+  const n = table.length
   const ids = new Map<number, number>()
   const idOf = (hash: number): number => {
     let id = ids.get(hash)
@@ -127,13 +145,25 @@ export function modelHistoryFromTable(table: OpTable): ModelHistory {
     }
     return id
   }
-  h.index.set(table.index)
-  h.process.set(table.process)
-  h.type.set(table.type)
-  h.f.set(table.f)
-  h.key.set(table.key)
-  h.invoke.set(table.invoke)
-  h.complete.set(table.complete)
+  // The columns both have are the table's own (read only here), not copies.
+  const { index, process, type, f, key, invoke, complete } = table
+  const h: ModelHistory = {
+    length: n,
+    index,
+    process,
+    type,
+    f,
+    key,
+    invoke,
+    complete,
+    keys: table.keys.names,
+    final: new Uint8Array(n),
+    written: new Int32Array(n).fill(NO_VALUE),
+    expected: new Int32Array(n).fill(NO_VALUE),
+    readStart: new Int32Array(n),
+    readCount: new Int32Array(n),
+    readValues: new Int32Array(table.verHash.length),
+  }
   let at = 0
   for (let r = 0; r < table.length; r++) {
     h.final[r] = table.phase[r] === FINAL ? 1 : 0
@@ -145,5 +175,6 @@ export function modelHistoryFromTable(table: OpTable): ModelHistory {
       h.readCount[r] = at - h.readStart[r]
     }
   }
-  return { ...h, readValues: h.readValues.subarray(0, at), keys: table.keys.names }
+  h.readValues = h.readValues.subarray(0, at)
+  return h
 }

@@ -72,16 +72,20 @@ export function referenceCausal(o: ReferenceOrder): number[] {
 /** True when the order has a cycle (some op before itself). */
 export const hasCycle = (o: ReferenceOrder): boolean => o.before.some((row, i) => row[i])
 
-/** Reads (by index) violating each session guarantee from values. Reads with a value no write explains are not judged. */
+/**
+ * Reads (by index) violating each session guarantee from values. Reads with a value no write
+ * explains are not judged; an earlier read counts with the values of it some write wrote.
+ */
 export function referenceSessionValues(o: ReferenceOrder): Record<string, number[]> {
   const { ops, before } = o
   const at = new Map(ops.map((op, i) => [op, i]))
   const deletes = new Set(ops.filter((op) => op.f === 'delete').map((op) => op.key))
   const judged = (j: number): boolean => ops[j].f === 'get' && ops[j].type === 'ok' && o.writers[j].every((w) => w !== null)
-  const returned = (j: number): number[] => o.writers[j].map((w) => at.get(w as OpRecord) as number)
+  // The values of a read that some write wrote (an earlier read's phantoms are no value it saw).
+  const returned = (j: number): number[] => o.writers[j].flatMap((w) => (w ? [at.get(w) as number] : []))
   const stale = (j: number, w: number): boolean => returned(j).length === 0 || returned(j).some((x) => x !== w && before[x][w])
   const chainWrite = (i: number): boolean => isChain(ops[i]) && ops[i].f !== 'get'
-  const sessionRead = (i: number): boolean => judged(i) && !isFinal(ops[i])
+  const sessionRead = (i: number): boolean => ops[i].f === 'get' && ops[i].type === 'ok' && !isFinal(ops[i])
   const precedes = (a: number, b: number): boolean => ops[a].process === ops[b].process && ops[a].invoke < ops[b].invoke
   const out: Record<string, number[]> = {
     'read-your-writes-from-values': [],
