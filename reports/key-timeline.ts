@@ -60,10 +60,13 @@ export async function writeKeyTimeline(runDir: string, key: string, maxOps = TIM
   }
   const drawn = ops.slice(from, from + maxOps)
   const ms = (op: ShownTimelineOp): string => (op.invoke / 1000).toFixed(1)
+  const legend =
+    'One lane per process; each op a bar from invoke to complete: green ok, red fail, orange info (never completed: it may take effect any time after its start).'
   const note =
-    drawn.length === ops.length
-      ? `All ${ops.length.toLocaleString('en-US')} ops of the key.`
-      : `${ops.length.toLocaleString('en-US')} ops: drawing ${drawn.length.toLocaleString('en-US')} of them (from ${ms(drawn[0])} ms to ${ms(drawn[drawn.length - 1])} ms), ${focus.length > 0 ? 'around the first failing window a model checker found on this key' : 'from the start'}.`
+    `${legend} ` +
+    (drawn.length === ops.length
+      ? `All ${ops.length.toLocaleString('en-US')} ops of the key. Time runs in order, not to scale: each invoke and complete gets the same room.`
+      : `${ops.length.toLocaleString('en-US')} ops: drawing ${drawn.length.toLocaleString('en-US')} of them (from ${ms(drawn[0])} ms to ${ms(drawn[drawn.length - 1])} ms), ${focus.length > 0 ? 'around the first failing window a model checker found on this key' : 'from the start'}. Time runs in order, not to scale.`)
   const file = join(dir, timelineFileName(key))
   await writeFile(file, await renderTimelinePage({ run: basename(dir), key, ops: drawn, focus, note }))
   return { kind: 'written', file, ops: ops.length, drawn: drawn.length }

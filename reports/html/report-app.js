@@ -637,7 +637,7 @@ function modelsSection(summary) {
     'Consistency models',
     'models',
     checks.map((c) => modelPart(c, details.get(c.name))),
-    'Judged from the values clients saw alone (every write writes a unique value), trusting nothing the store reports. A timeline has one lane per process; each op is a bar from invoke to complete (green ok, red fail, orange info: it never completed, so it may take effect any time after its start); the ops the explanation names are outlined.',
+    'Judged from the values clients saw alone (every write writes a unique value), trusting nothing the store reports. A timeline has one lane per process; each op is a bar from invoke to complete (green ok, red fail, orange info: it never completed, so it may take effect any time after its start); the ops the explanation names are outlined. Time runs in order, not to scale: each invoke and complete gets the same room, so overlaps are exact and idle gaps take none.',
   )
 }
 

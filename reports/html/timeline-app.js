@@ -29,7 +29,7 @@ const draw = () =>
   holder.replaceChildren(
     drawTimeline(
       { key: data.key, ops: data.ops, focus: data.focus },
-      Math.max(480, holder.clientWidth, Math.min(16_000, data.ops.length * 8)),
+      Math.max(480, holder.clientWidth, Math.min(16_000, data.ops.length * 28)),
     ),
   )
 draw()

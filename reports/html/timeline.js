@@ -2,8 +2,10 @@
 /*
  * Timelines of a key's history, drawn as SVG (inlined into index.html and timeline pages;
  * runs in the browser, no network): one lane per process, each op a bar from its invoke to
- * its complete, coloured by outcome, labelled with its function and value. An info op has no
- * known end: its bar runs to the end of the window, fading. Ops a violation names are
+ * its complete, coloured by outcome, labelled with its function and value. Time is drawn in
+ * order, not to scale: every invoke and complete instant gets an equal slot, so which ops
+ * overlap is exact while idle seconds between millisecond ops take no room (the ticks say
+ * the times). An info op has no known end: its bar runs to the end of the window, fading. Ops a violation names are
  * outlined; ops in the longest linearizable prefix (when the checker says) are marked. Every
  * value is set as SVG text content, never parsed as markup. Its one export is inlined as a
  * local function before the page script that uses it (see report-page.ts).
@@ -47,14 +49,47 @@ function fit(label, width) {
 }
 
 /**
- * Round tick steps for a span of µs.
- * @param {number} span
- * @param {number} ticks wanted
+ * The x of each instant: instants in order, an equal slot each, after the lane labels.
+ * @param {number[]} instants sorted, distinct, µs
+ * @param {number} plot width of the drawing area, px
+ * @returns {(t: number) => number}
  */
-function tickStep(span, ticks) {
-  const raw = span / ticks
-  const power = 10 ** Math.floor(Math.log10(raw))
-  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw) ?? power * 10
+function ordinalScale(instants, plot) {
+  const slot = plot / (instants.length + 1)
+  return (t) => {
+    let lo = 0
+    let hi = instants.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (instants[mid] < t) lo = mid + 1
+      else hi = mid
+    }
+    return LABEL_WIDTH + (lo + 0.5) * slot
+  }
+}
+
+/**
+ * Rows within each process's lane: ops of one process that overlap in time (the harness's
+ * concurrent final reads share a process) go on rows of their own.
+ * @param {ShownTimelineOp[]} ops
+ * @param {number} stop where ops that never ended end
+ * @returns {{ rowOf: number[], rows: Map<number, number> }} each op's row in its lane, and each lane's rows
+ */
+function stack(ops, stop) {
+  /** @type {Map<number, number[]>} per process, where each row's last op ends */
+  const ends = new Map()
+  const rowOf = ops.map(() => 0)
+  const order = ops.map((_, i) => i).sort((a, b) => ops[a].invoke - ops[b].invoke)
+  for (const i of order) {
+    const op = ops[i]
+    const rows = ends.get(op.process) ?? []
+    let row = rows.findIndex((end) => end < op.invoke)
+    if (row < 0) row = rows.push(0) - 1
+    rows[row] = op.complete ?? stop
+    ends.set(op.process, rows)
+    rowOf[i] = row
+  }
+  return { rowOf, rows: new Map([...ends].map(([p, rows]) => [p, rows.length])) }
 }
 
 /**
@@ -67,14 +102,20 @@ function tickStep(span, ticks) {
 export function drawTimeline(window, width) {
   const ops = window.ops
   const processes = [...new Set(ops.map((op) => op.process))].sort((a, b) => a - b)
-  const lane = new Map(processes.map((p, i) => [p, i]))
-  const start = Math.min(...ops.map((op) => op.invoke))
-  const end = Math.max(...ops.map((op) => op.complete ?? op.invoke))
-  // Room after the last end for info ops, which never ended.
-  const stop = end + Math.max(1, end - start) * (ops.some((op) => op.complete === null) ? 0.08 : 0.02)
+  const instants = [...new Set(ops.flatMap((op) => (op.complete === null ? [op.invoke] : [op.invoke, op.complete])))].sort((a, b) => a - b)
   const plot = width - LABEL_WIDTH - 10
-  const x = (/** @type {number} */ t) => LABEL_WIDTH + ((t - start) / Math.max(1, stop - start)) * plot
-  const height = AXIS_HEIGHT + processes.length * LANE_HEIGHT + 6
+  const x = ordinalScale(instants, plot)
+  // Past the last instant: where info ops, which never ended, run to.
+  const stop = instants[instants.length - 1] + 1
+  const { rowOf, rows } = stack(ops, stop)
+  /** @type {Map<number, number>} the first row of each process's lane */
+  const laneTop = new Map()
+  let top = 0
+  for (const p of processes) {
+    laneTop.set(p, top)
+    top += rows.get(p) ?? 1
+  }
+  const height = AXIS_HEIGHT + top * LANE_HEIGHT + 6
   const root = svg('svg', { class: 'timeline', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' })
   root.setAttribute('data-lanes', String(processes.length))
   root.setAttribute('data-ops', String(ops.length))
@@ -84,24 +125,28 @@ export function drawTimeline(window, width) {
   fade.appendChild(svg('stop', { offset: '1', 'stop-color': OUTCOME_COLORS.info, 'stop-opacity': '0.1' }))
   defs.appendChild(fade)
   root.appendChild(defs)
-  const step = tickStep(stop - start, 8)
-  for (let t = Math.ceil(start / step) * step; t <= stop; t += step) {
-    root.appendChild(svg('line', { x1: x(t), x2: x(t), y1: AXIS_HEIGHT - 4, y2: height, stroke: '#eee' }))
+  // A tick every few instants, at least 90 px apart.
+  const every = Math.max(1, Math.ceil(90 / (plot / (instants.length + 1))))
+  for (let i = 0; i < instants.length; i += every) {
+    const at = x(instants[i])
+    root.appendChild(svg('line', { x1: at, x2: at, y1: AXIS_HEIGHT - 4, y2: height, stroke: '#eee' }))
     root.appendChild(
-      svg('text', { x: x(t), y: AXIS_HEIGHT - 8, 'text-anchor': 'middle', class: 'tick' }, `${(t / 1000).toFixed(step < 1000 ? 1 : 0)} ms`),
+      svg('text', { x: at, y: AXIS_HEIGHT - 8, 'text-anchor': 'middle', class: 'tick' }, `${(instants[i] / 1000).toFixed(1)} ms`),
     )
   }
-  processes.forEach((p, i) => {
-    const y = AXIS_HEIGHT + i * LANE_HEIGHT
+  for (const p of processes) {
+    const y = AXIS_HEIGHT + (laneTop.get(p) ?? 0) * LANE_HEIGHT
+    const lane = (rows.get(p) ?? 1) * LANE_HEIGHT
     root.appendChild(svg('text', { x: 4, y: y + LANE_HEIGHT / 2 + 4, class: 'lane' }, `process ${p}`))
-    root.appendChild(svg('line', { x1: LABEL_WIDTH, x2: width, y1: y + LANE_HEIGHT, y2: y + LANE_HEIGHT, stroke: '#f0f0f0' }))
-  })
+    root.appendChild(svg('line', { x1: LABEL_WIDTH, x2: width, y1: y + lane, y2: y + lane, stroke: '#f0f0f0' }))
+  }
   const focus = new Set(window.focus ?? [])
   const linearized = new Set(window.linearized ?? [])
-  for (const op of ops) {
+  ops.forEach((op, i) => {
     const label = `${op.f}${op.key === window.key ? '' : ` ${op.key}:`} ${op.value}`
-    root.appendChild(bar(op, label, x, AXIS_HEIGHT + (lane.get(op.process) ?? 0) * LANE_HEIGHT, stop, fade.id, focus, linearized))
-  }
+    const y = AXIS_HEIGHT + ((laneTop.get(op.process) ?? 0) + rowOf[i]) * LANE_HEIGHT
+    root.appendChild(bar(op, label, x, y, stop, fade.id, focus, linearized))
+  })
   return root
 }
 
@@ -118,7 +163,7 @@ export function drawTimeline(window, width) {
  */
 function bar(op, label, x, y, stop, fadeId, focus, linearized) {
   const x0 = x(op.invoke)
-  const x1 = Math.max(x0 + 3, x(op.complete ?? stop))
+  const x1 = Math.max(x0 + 3, op.complete === null ? x(stop) : x(op.complete))
   const group = svg('g', { class: `op ${op.type}${focus.has(op.index) ? ' focus' : ''}`, 'data-index': op.index })
   const top = y + (LANE_HEIGHT - BAR_HEIGHT) / 2
   group.appendChild(

@@ -21,7 +21,7 @@ const HOSTILE = '<img src=x onerror=alert(1)>'
 type El = {
   getAttribute(name: string): string | null
   querySelectorAll(selector: string): ArrayLike<El>
-  getBBox(): { width: number; x: number }
+  getBBox(): { width: number; height: number; x: number; y: number }
   textContent: string | null
 }
 type Browser = { document: { documentElement: { scrollWidth: number }; querySelectorAll(selector: string): ArrayLike<El> } }
@@ -67,6 +67,10 @@ function timelines(page: Page) {
       bars: Array.from(svg.querySelectorAll('g.op rect')).filter((rect) => rect.getBBox().width > 0).length,
       laneLabels: Array.from(svg.querySelectorAll('text.lane'), (t) => t.textContent ?? ''),
       outlined: svg.querySelectorAll('g.op.focus').length,
+      // Bars drawn over one another (ops of one process that overlap in time must not be).
+      overlapping: Array.from(svg.querySelectorAll('g.op rect'), (rect) => rect.getBBox()).filter((a, i, boxes) =>
+        boxes.some((b, j) => j !== i && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height),
+      ).length,
       text: Array.from(svg.querySelectorAll('text, title'), (t) => t.textContent ?? '').join('\n'),
     })),
   )
@@ -125,10 +129,13 @@ test.group('timelines in Chromium', (group) => {
     for (let i = 0; i < 700; i++) h.put({ process: i % 7, key: 'hot', value: `v${i}`, at: [i, i + 0.8] })
     h.put({ process: 0, key: HOSTILE, value: HOSTILE, at: [800, 801] })
     h.get({ process: 1, key: HOSTILE, values: [HOSTILE], at: [802, 803] })
+    // The harness's final reads run concurrently under one process: they share its lane, on rows of their own.
+    h.get({ process: 9, key: HOSTILE, values: [HOSTILE], phase: 'final', at: [810, 815] })
+    h.get({ process: 9, key: HOSTILE, values: [HOSTILE], phase: 'final', at: [811, 814] })
     await h.end().writeRun(dir)
     const small = await writeKeyTimeline(dir, HOSTILE)
     const hot = await writeKeyTimeline(dir, 'hot', 500)
-    assert.deepInclude(small, { kind: 'written', ops: 2, drawn: 2 })
+    assert.deepInclude(small, { kind: 'written', ops: 4, drawn: 4 })
     assert.deepInclude(hot, { kind: 'written', ops: 700, drawn: 500 })
     assert.notInclude(timelineFileName(HOSTILE), '<', 'a key that is no plain name gets a digest for a file name')
     assert.deepEqual(await writeKeyTimeline(dir, 'absent'), {
@@ -140,7 +147,7 @@ test.group('timelines in Chromium', (group) => {
     const browser = await launchChromium()
     cleanup(() => browser.close())
     for (const [key, ops, lanes] of [
-      [HOSTILE, 2, 2],
+      [HOSTILE, 4, 3],
       ['hot', 500, 7],
     ] as const) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
@@ -150,6 +157,7 @@ test.group('timelines in Chromium', (group) => {
       const [drawn] = await timelines(page)
       assert.equal(drawn.bars, ops, `${key}: a bar per op drawn`)
       assert.equal(drawn.lanes, lanes, `${key}: a lane per process`)
+      assert.equal(drawn.overlapping, 0, `${key}: no bar drawn over another`)
       assert.isAtMost(
         await page.evaluate(() => (globalThis as unknown as Browser).document.documentElement.scrollWidth),
         1400,

@@ -286,8 +286,9 @@ export class CausalOrder extends CausalGraph {
 
   /**
    * A shortest causal path from write `from` to op `to` (both included), searched forward
-   * among the ops in `to`'s past (`clock` at `base`); undefined when none is found within
-   * a bounded search. For examples only.
+   * among the ops in `to`'s past (`clock` at `base`), with each stretch of one session's program
+   * order given by its first and last op; undefined when none is found within a bounded
+   * search. For examples only.
    */
   path(from: number, to: number, clock: Clocks, base: number): number[] | undefined {
     const parent = new Map<number, number>([[from, -1]])
@@ -297,7 +298,7 @@ export class CausalOrder extends CausalGraph {
       if (op === to) {
         const path: number[] = []
         for (let at = to; at >= 0; at = parent.get(at) as number) path.push(at)
-        return path.reverse()
+        return this.#shortened(path.reverse())
       }
       for (const next of this.successors(op)) {
         if (parent.has(next)) continue
@@ -307,5 +308,11 @@ export class CausalOrder extends CausalGraph {
       }
     }
     return undefined
+  }
+
+  /** The path with the ops inside a stretch of one session's chain left out (they only step through its program order). */
+  #shortened(path: number[]): number[] {
+    const chained = (a: number, b: number): boolean => this.pos[a] > 0 && this.pos[b] > 0 && this.sessionOf[a] === this.sessionOf[b]
+    return path.filter((op, i) => i === 0 || i === path.length - 1 || !chained(path[i - 1], op) || !chained(op, path[i + 1]))
   }
 }

@@ -6,11 +6,13 @@
  *
  * - read-your-writes: no session read of k is stale w.r.t. a write of k its session made before it.
  * - monotonic reads: no session read of k is stale w.r.t. a value an earlier read of k by its session returned.
- * - monotonic writes: no read of k is stale w.r.t. a write w1 of k by any session s when a
- *   later write w2 of s (any key) is in the read's causal past.
- * - writes-follow-reads: no read of k is stale w.r.t. a value that a read of k by any session
- *   s returned before s made a write w2 (any key) that is in the read's causal past.
+ * - monotonic writes: no read of k is stale w.r.t. a write w1 of k by another session s when
+ *   a later write w2 of s (any key) is in the read's causal past.
+ * - writes-follow-reads: no read of k is stale w.r.t. a value that a read of k by another
+ *   session s returned before s made a write w2 (any key) that is in the read's causal past.
  *
+ * (The reader's own session is left out of the last two: there they would repeat the first
+ * two, read-your-writes and monotonic reads.)
  * Each is a special case of a causal violation (the write the read misses is in its causal
  * past), so a causal history satisfies all four, and only reads the causal check flags are
  * searched; each guarantee names where the missed write came from. The last two judge final
@@ -190,10 +192,11 @@ export class SessionValueChecks {
   }
 
   /** Monotonic writes: a write following a returned value, then a later write of its session, both in the past. */
-  #sessionWrite({ clock, base }: Judged): Witness | undefined {
+  #sessionWrite({ session, clock, base }: Judged): Witness | undefined {
     const order = this.#order
     for (const x of this.#returned) {
       for (let q = 0; q < order.sessions; q++) {
+        if (q === session) continue
         const at = order.overwrites.firstWrite(order.valueIdOf[x], q)
         const witness =
           at <= clock[base + q]
@@ -208,11 +211,12 @@ export class SessionValueChecks {
   }
 
   /** Monotonic writes of an empty read: a session's first write of the key, then a later write of it, in the past. */
-  #sessionWriteBefore({ key, clock, base }: Judged): Witness | undefined {
+  #sessionWriteBefore({ key, session, clock, base }: Judged): Witness | undefined {
     const order = this.#order
     const { writes } = order
     for (let run = writes.runStart[key]; run < writes.runStart[key + 1]; run++) {
       const q = writes.runSession[run]
+      if (q === session) continue
       const at = writes.runPos[writes.runFrom[run]]
       const witness = this.#thenWrote(q, at, clock[base + q], (later) =>
         this.#missedWrite(order.opAt(q, at), '', 'earlier write of a session', later),
@@ -223,11 +227,12 @@ export class SessionValueChecks {
   }
 
   /** Writes-follow-reads: per session that read the key, a value it read before its last write in the read's past. */
-  #sessionRead({ key, clock, base }: Judged): Witness | undefined {
+  #sessionRead({ key, session, clock, base }: Judged): Witness | undefined {
     const order = this.#order
     const h = order.history
     for (const frontier of this.#byKey.get(key) ?? []) {
       const q = frontier.session
+      if (q === session) continue
       const write = order.lastWriteOf(q, clock[base + q])
       const y = write < 0 ? -1 : this.#staleIn(frontier, frontier.before(order.pos[write]))
       if (y >= 0) {

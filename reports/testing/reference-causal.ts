@@ -103,13 +103,20 @@ export function referenceSessionValues(o: ReferenceOrder): Record<string, number
       if (all.some((r0) => sessionRead(r0) && ops[r0].key === k && precedes(r0, j) && returned(r0).some((y) => stale(j, y))))
         out['monotonic-reads-from-values'].push(ops[j].index)
     }
+    // Another session's writes (a final read has none of its own).
+    const other = (i: number): boolean => isFinal(ops[j]) || ops[i].process !== ops[j].process
     const mw = all.some(
-      (w2) => chainWrite(w2) && before[w2][j] && all.some((w1) => chainWrite(w1) && ops[w1].key === k && precedes(w1, w2) && stale(j, w1)),
+      (w2) =>
+        chainWrite(w2) &&
+        other(w2) &&
+        before[w2][j] &&
+        all.some((w1) => chainWrite(w1) && ops[w1].key === k && precedes(w1, w2) && stale(j, w1)),
     )
     if (mw) out['monotonic-writes-from-values'].push(ops[j].index)
     const wfr = all.some(
       (w2) =>
         chainWrite(w2) &&
+        other(w2) &&
         before[w2][j] &&
         all.some((r0) => sessionRead(r0) && ops[r0].key === k && precedes(r0, w2) && returned(r0).some((y) => stale(j, y))),
     )
