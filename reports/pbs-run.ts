@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RunInfo } from '../common/contracts/history.ts'
+import { replicationOf, type RunInfo } from '../common/contracts/history.ts'
 import { WARS_FILE, WARS_LEGS, type WarsLeg, type WarsRunFile, type WarsSample } from '../common/contracts/wars.ts'
 import type { ReadRanks } from './coverage.ts'
 import type { NemesisPeriod } from './faults.ts'
@@ -113,6 +113,9 @@ const isSample = (s: unknown): s is WarsSample =>
 export function fitRun(wars: WarsRunFile | undefined, inputs: PbsInputs): PbsRunSummary {
   const { run } = inputs
   if (!run) return { kind: 'unavailable', reason: 'the history has no run record (N, R, W unknown)' }
+  const replication = replicationOf(run)
+  if (!replication) return { kind: 'unavailable', reason: 'the run record gives no N, R, W (a store other than the reference store)' }
+  const quorum: PhaseQuorum = { ...replication, seed: run.seed }
   if (!wars) return { kind: 'unavailable', reason: `no ${WARS_FILE}: the store's nodes did not time the WARS legs` }
   const reads = phaseReads(inputs)
   const measuredEndMs = measuredEnd(inputs.table)
@@ -123,10 +126,14 @@ export function fitRun(wars: WarsRunFile | undefined, inputs: PbsInputs): PbsRun
     if (phase === 'fault' && inputs.periods.length === 0) continue
     const samples = phaseSamples(wars, inputs.periods, phase, measuredEndMs)
     calm ??= samples
-    phases.push(fitPhase(phase, { samples, calm }, reads[phase], run, nemeses))
+    phases.push(fitPhase(phase, { samples, calm }, reads[phase], quorum, nemeses))
   }
-  return { kind: 'fitted', n: run.n, r: run.r, w: run.w, trials: TRIALS, seed: run.seed, nodes: wars.nodes, missing: wars.missing, phases }
+  const { n, r, w } = quorum
+  return { kind: 'fitted', n, r, w, trials: TRIALS, seed: run.seed, nodes: wars.nodes, missing: wars.missing, phases }
 }
+
+/** What a phase's simulation needs of the run record. */
+type PhaseQuorum = { n: number; r: number; w: number; seed: number }
 
 /** One read to compare: t since its key's latest ack (ms), whether it saw that write, and whether one node coordinated both. */
 type ComparedRead = { sinceMs: number; saw: boolean; sameCoordinator: boolean | null }
@@ -184,7 +191,7 @@ function fitPhase(
   phase: PbsPhaseName,
   { samples, calm }: { samples: Record<WarsLeg, number[]>; calm: Record<WarsLeg, number[]> },
   reads: ComparedRead[],
-  run: RunInfo,
+  run: PhaseQuorum,
   nemeses: readonly string[],
 ): PbsPhase {
   const legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, summariseLeg(samples[leg])])) as Record<WarsLeg, PbsLegFit | null>
