@@ -102,7 +102,7 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
 
 /** One line per PBS phase: predicted beside observed, and whether they agree. */
 function pbsLines({ pbs }: RunSummary): string[] {
-  if (!pbs || pbs.kind !== 'fitted') return []
+  if (pbs?.kind !== 'fitted') return []
   return pbs.phases.map((p) => {
     const predicted =
       p.prediction.kind === 'sampled' ? pct(p.prediction.predicted) : p.prediction.kind === 'exact' ? '100% (exact)' : 'none'
