@@ -53,7 +53,9 @@ export async function runBenchmarks(options: BenchRunOptions, benchmarks: { benc
   for (const { benchmark, file } of benchmarks) {
     if (only && benchmark.name !== only) continue
     log(`== ${benchmark.name}: ${benchmark.description} (${relative(ROOT, file)})`)
+    const began = performance.now()
     rows.push(...(await benchmark.run({ quick, log: (line) => log(`   ${line}`) })))
+    log(`   (${benchmark.name}: ${((performance.now() - began) / 1000).toFixed(1)} s)`)
   }
   const cells = rows.map((r) => ({
     benchmark: r.benchmark,
