@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { benchCommand } from './bench-command.ts'
+import { checkCommand } from './check-command.ts'
 import { clusterCommand } from './cluster-command.ts'
 import { composeCommand } from './compose-command.ts'
 import { matrixCommand } from './matrix-command.ts'
@@ -36,6 +37,7 @@ const program = new Command('quorumlab')
   .addCommand(predictCommand())
   .addCommand(netCommand())
   .addCommand(benchCommand())
+  .addCommand(checkCommand())
 
 guardProcess()
 await runProgram(program, process.argv)
