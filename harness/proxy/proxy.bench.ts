@@ -1,18 +1,23 @@
 /**
  * Benchmark of the proxy with no toxics: round-trip latency of small messages (p50, p99)
- * and one-way throughput through one proxy, against a direct connection and, with
- * TOXIPROXY_URL set, the real Toxiproxy. The embedded proxy runs as `npm run toxiproxy`
+ * and one-way throughput through one proxy, against a direct connection and the real
+ * Toxiproxy: a `toxiproxy-server` binary the bench starts itself on a free port
+ * (TOXIPROXY_SERVER, else `.tmp/bin/toxiproxy-server`, else one on the PATH), or, with
+ * TOXIPROXY_URL set, that running one. The embedded proxy runs as `npm run toxiproxy`
  * does, in its own process; the echo and sink servers run in a worker thread, so the
  * client, the servers and the proxy do not share an event loop.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
+import { delimiter, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import { type Benchmark, type BenchOptions, type BenchRow, median, overRounds } from '../bench/benchmark.ts'
+import { freePorts } from '../cluster/ports.ts'
 
 /**
  * Latency rounds, then throughput rounds. In a latency round every subject's round trips
@@ -161,6 +166,44 @@ async function startEmbeddedProcess(): Promise<{ url: string; child: ChildProces
   return { url, child }
 }
 
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  await exited
+}
+
+/** The real Toxiproxy's server binary to start, if there is one. */
+function toxiproxyServerBinary(): string | undefined {
+  const candidates = [
+    process.env.TOXIPROXY_SERVER,
+    fileURLToPath(new URL('../../.tmp/bin/toxiproxy-server', import.meta.url)),
+    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'toxiproxy-server')),
+  ]
+  return candidates.find((path) => path && existsSync(path))
+}
+
+/** A real `toxiproxy-server` on a free port; resolves with its API URL once it answers. */
+async function startRealToxiproxy(binary: string): Promise<{ url: string; child: ChildProcess }> {
+  const [port] = await freePorts(1)
+  const child = spawn(binary, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${binary} exited (${child.exitCode}) before answering`)
+    const answered = await fetch(`${url}/version`).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (answered) return { url, child }
+    if (Date.now() > deadline) {
+      await stopChild(child)
+      throw new Error(`${binary} did not answer on ${url} within 10 s`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 /** The echo and sink servers behind two new proxies of the Toxiproxy at `url`. */
 async function proxySubject(name: string, url: string, servers: Servers, stop: () => Promise<void>): Promise<Subject> {
   const api = new Toxiproxy(url)
@@ -274,15 +317,17 @@ async function measure(options: BenchOptions): Promise<BenchRow[]> {
   const subjects: Subject[] = [{ name: 'direct', echo: servers.echo, sink: servers.sink, close: async () => {} }]
   try {
     const embedded = await startEmbeddedProcess()
-    subjects.push(
-      await proxySubject('embedded proxy', embedded.url, servers, async () => {
-        embedded.child.kill('SIGTERM')
-        if (embedded.child.exitCode === null) await once(embedded.child, 'exit')
-      }),
-    )
+    subjects.push(await proxySubject('embedded proxy', embedded.url, servers, () => stopChild(embedded.child)))
     const realUrl = process.env.TOXIPROXY_URL?.trim().replace(/\/+$/, '')
+    const server = realUrl ? undefined : toxiproxyServerBinary()
     if (realUrl) subjects.push(await proxySubject(`real toxiproxy (${realUrl})`, realUrl, servers, async () => {}))
-    else options.log('TOXIPROXY_URL is not set: no comparison with the real Toxiproxy')
+    else if (server) {
+      const real = await startRealToxiproxy(server)
+      subjects.push(await proxySubject('real toxiproxy', real.url, servers, () => stopChild(real.child)))
+    } else
+      options.log(
+        'no toxiproxy-server binary (TOXIPROXY_SERVER, .tmp/bin, PATH) and no TOXIPROXY_URL: no comparison with the real Toxiproxy',
+      )
     return rowsOf(subjects, await measureRounds(subjects, plan, options.log))
   } finally {
     for (const subject of subjects) await subject.close()
