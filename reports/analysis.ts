@@ -196,7 +196,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   options.onStaleness?.(table, ranks, staleness)
   // The models read the history again (values, not kept in the op table): a second streaming pass.
   mark = performance.now()
-  const models = await checkRunModels(path, table, run, options.maxExamples ?? 10)
+  const models = await checkRunModels(path, table, run, options.maxExamples ?? 10, options.pool)
   timings.models = performance.now() - mark
   mark = performance.now()
   const checked = runCheckers(scan, index, ranks, models, options, step)

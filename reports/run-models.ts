@@ -9,6 +9,7 @@ import type { RunInfo } from '../common/contracts/history.ts'
 import type { Example } from './examples.ts'
 import { MODEL_CHECKERS, type ModelName, readHistoryFile } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
+import type { TaskPool } from './task-pool.ts'
 
 /** The models the verdict judges: those with a checker in this build. */
 export const RUN_MODELS = Object.keys(MODEL_CHECKERS) as ModelName[]
@@ -24,13 +25,15 @@ function rowsOf(table: OpTable, indexes: Set<number>): Map<number, number> {
 /**
  * Every model of {@link RUN_MODELS} judged on the history at `path` (register workloads;
  * for another kind, or without a run record, each is `unknown` saying why). `table` is the
- * history's op table, to name each example's ops by row.
+ * history's op table, to name each example's ops by row. `pool`: threads already started
+ * (the analysis'), used for big histories instead of starting new ones for each model.
  */
 export async function checkRunModels(
   path: string,
   table: OpTable,
   run: RunInfo | undefined,
   maxExamples: number,
+  pool?: TaskPool,
 ): Promise<CheckResult<Example>[]> {
   const kind = run?.workload.kind
   if (kind !== 'register') {
@@ -39,7 +42,7 @@ export async function checkRunModels(
   }
   const { histories } = await readHistoryFile(path)
   const results = []
-  for (const name of RUN_MODELS) results.push(await MODEL_CHECKERS[name]!(histories, { maxExamples }))
+  for (const name of RUN_MODELS) results.push(await MODEL_CHECKERS[name]!(histories, { maxExamples, pool }))
   const rowOf = rowsOf(table, new Set(results.flatMap((r) => r.examples.flatMap((e) => e.ops))))
   return results.map(({ keys: _keys, windows: _windows, examples, ...check }) => ({
     ...check,
