@@ -79,6 +79,14 @@ export type OpRecord = {
   phase: Phase
 }
 
+/**
+ * What the store under test is run to provide (`--consistency`): `eventual` (the Dynamo
+ * default), `causal`, `sequential` (per key) or `linearizable` (per key). The verdict fails a
+ * run on the models its mode promises, and reports the others.
+ */
+export const CONSISTENCY_MODES = ['eventual', 'causal', 'sequential', 'linearizable'] as const
+export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number]
+
 export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock'] as const
 export type NemesisName = (typeof NEMESIS_NAMES)[number]
 
@@ -147,6 +155,8 @@ export type RunInfo = Partial<ReplicationSettings> & {
   nodes: string[]
   /** The store under test; absent in histories written before stores other than the reference one could be tested. */
   store?: StoreInfo
+  /** The reference store's consistency mode; `eventual` when absent (histories from before the modes, other stores). */
+  consistency?: ConsistencyMode
   workload: {
     name: string
     kind: WorkloadKind
