@@ -9,6 +9,7 @@ import { httpUrl } from '../common/helpers/address.ts'
 import { AntiEntropy } from './anti-entropy.ts'
 import { createApp } from './app.ts'
 import type { NodeConfig } from './config.ts'
+import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
@@ -55,6 +56,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     storage,
     now: () => wallClock.now(),
     onChange: (key) => merkle.touch(key),
+    merge: replicaMerge(config.consistency),
   })
   const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
   const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs })
@@ -87,7 +89,21 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     timeoutMs: config.replicaTimeoutMs * 5,
   })
   const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })
-  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats, wallClock })
+  const consistency = createConsistencyEngine({ config, ring, replica, storage, coordinator, peers, batcher, membership, stats })
+  const app = createApp({
+    config,
+    ring,
+    coordinator,
+    consistency,
+    replica,
+    membership,
+    gossiper,
+    handoff,
+    merkle,
+    antiEntropy,
+    stats,
+    wallClock,
+  })
 
   let server: ServerType
   try {
@@ -102,7 +118,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   }
   const { port } = server.address() as AddressInfo
   const url = httpUrl({ host: config.host, port })
-  const loops = [gossiper, handoff, antiEntropy]
+  const loops = [gossiper, handoff, antiEntropy, consistency]
   for (const loop of loops) loop.start()
 
   let closing: Promise<void> | undefined

@@ -79,6 +79,14 @@ export type OpRecord = {
   phase: Phase
 }
 
+/**
+ * What the store under test is run to provide (`--consistency`): `eventual` (the Dynamo
+ * default), `causal`, `sequential` (per key) or `linearizable` (per key). The verdict fails a
+ * run on the models its mode promises, and reports the others.
+ */
+export const CONSISTENCY_MODES = ['eventual', 'causal', 'sequential', 'linearizable'] as const
+export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number]
+
 export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock'] as const
 export type NemesisName = (typeof NEMESIS_NAMES)[number]
 
@@ -115,6 +123,8 @@ export type RunInfo = {
   versioning: VersioningMode
   /** Sloppy quorums off. */
   strict: boolean
+  /** The consistency mode the store ran in; `eventual` when absent (histories from before the modes). */
+  consistency?: ConsistencyMode
   workload: {
     name: string
     kind: WorkloadKind
