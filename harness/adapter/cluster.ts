@@ -41,7 +41,7 @@ export type NodeControl = {
 }
 
 /** The store's replication settings, as the run's first history record gives them. */
-export type StoreDescription = Pick<RunInfo, 'n' | 'r' | 'w' | 'versioning' | 'strict'>
+export type StoreDescription = Pick<RunInfo, 'n' | 'r' | 'w' | 'versioning' | 'strict' | 'consistency'>
 
 /** Node-to-node messages a node sent and those it lost (timed out or failed), since it started. */
 export type PeerTraffic = { messages: number; dropped: number }

@@ -27,7 +27,8 @@ export function clusterCommand() {
       processOptions: (id) => ({ onLine: (line) => console.log(`[${id}] ${line}`) }),
     })
     for (const node of cluster.nodes) console.log(`${node.id}  ${node.url}  pid ${node.pid}`)
-    console.log(`${flags.nodes} nodes up (N=${settings.n} R=${settings.r} W=${settings.w}, ${settings.versioning}); Ctrl-C stops them`)
+    const { n, r, w, versioning, consistency } = settings
+    console.log(`${flags.nodes} nodes up (N=${n} R=${r} W=${w}, ${versioning}, ${consistency}); Ctrl-C stops them`)
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve()
       process.once('SIGINT', stop)

@@ -97,7 +97,12 @@ export function addRunFlags(command: Command): Command {
       'seed for ops, keys, values, arrivals and nemesis targets (default: random, printed)',
       integerOption(0, 2 ** 31 - 1),
     )
-    .option('--routing <how>', "random node, or the key's coordinator from a client-side ring", choiceOption(ROUTINGS), d.routing)
+    .option(
+      '--routing <how>',
+      "random node, the key's coordinator from a client-side ring, or sticky (each session on one node; always, with --consistency causal or sequential)",
+      choiceOption(ROUTINGS),
+      d.routing,
+    )
     .option('--nemesis-interval <s>', 'faults on this long, then off as long, s', integerOption(1, 3600), d.nemesisIntervalS)
     .option('--latency <ms>', 'latency nemesis: added delay per node-to-node response, ms', integerOption(0, 60_000), d.nemesis.latencyMs)
     .option('--jitter <ms>', 'latency nemesis: ± variation, ms', integerOption(0, 60_000), d.nemesis.jitterMs)

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import {
   ConfigError,
+  consistencyFixes,
   DEFAULT_STORE_SETTINGS,
   NODE_ID_PATTERN,
   validateSettings,
@@ -47,15 +48,26 @@ export function storeSettings(flags: Record<string, unknown>): StoreSettings {
 }
 
 /**
- * The settings out of the parsed flags, checked for a cluster of `nodes` nodes; a
- * problem is a {@link UsageError} naming every flag that is wrong.
+ * The settings out of the parsed flags, checked for a cluster of `nodes` nodes, with what
+ * their consistency mode sets itself (said on stderr); a problem is a {@link UsageError}
+ * naming every flag that is wrong.
  */
 export function checkedStoreSettings(flags: Record<string, unknown>, nodes: number): StoreSettings {
   try {
-    return validateSettings(storeSettings(flags), nodes)
+    const asked = storeSettings(flags)
+    const settings = validateSettings(asked, nodes)
+    sayConsistencyFixes(asked)
+    return settings
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n       '))
     throw error
+  }
+}
+
+/** Tells, on stderr, what the consistency mode of `asked` sets itself, whatever the other flags said. */
+export function sayConsistencyFixes(asked: StoreSettings): void {
+  for (const { path, value, why } of consistencyFixes(asked)) {
+    console.error(`note: --consistency ${asked.consistency} sets ${path}=${value} (${why})`)
   }
 }
 

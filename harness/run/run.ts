@@ -12,6 +12,7 @@ import type { NemesisName, RunInfo } from '../../common/contracts/history.ts'
 import { keyNames } from '../../workloads/placement.ts'
 import type { Cluster } from '../adapter/index.ts'
 import { sleepUntil } from '../history/clock.ts'
+import { routingFor } from '../generator/op-generator.ts'
 import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
 import { ClientProcesses } from './client-processes.ts'
 import { enterStage, openRun, recordHarnessEvent, recordOp, type RunContext, type RunHooks, type RunResult } from './run-context.ts'
@@ -117,8 +118,10 @@ async function openClients(run: RunContext): Promise<void> {
   const cluster = run.cluster!
   run.client = await options.store.openClient(cluster, { timeoutMs: options.requestTimeoutMs })
   const preferenceList = cluster.preferenceList && ((key: string) => cluster.preferenceList!(key))
+  const { routing, changed } = routingFor(cluster.description.consistency, options.routing)
+  if (changed) run.log(`consistency ${cluster.description.consistency}: each session stays on one node (--routing sticky)`)
   run.processes = new ClientProcesses({
-    options,
+    options: { ...options, routing },
     workload,
     client: run.client,
     clock: run.clock,
