@@ -15,7 +15,7 @@ import { latencyTable, type LatencyRow } from './latency.ts'
 import { findLostWrites, type LostWrites } from './lost-writes.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
-import { promisedGuarantees } from './promises.ts'
+import { promisedGuarantees, withFailOn } from './promises.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
@@ -38,6 +38,11 @@ export type AnalysisOptions = {
   onTable?: (table: OpTable) => void
   /** Called as soon as staleness is computed, before the other checks (staleness.csv). */
   onStaleness?: (table: OpTable, ranks: ReadRanks, staleness: StalenessResult) => void
+  /**
+   * Checks to fail the run on though the configuration does not promise them (`--fail-on`),
+   * on top of those the run record names.
+   */
+  failOn?: readonly string[]
 }
 
 export type HistoryFacts = {
@@ -89,7 +94,8 @@ type Step = <T>(name: string, run: () => T) => T
 type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'verdict'>
 
 /** Runs every checker on the op table and composes their results into the verdict. */
-function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, maxExamples: number, step: Step): Checked {
+function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, options: AnalysisOptions, step: Step): Checked {
+  const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
   const sessions = step('sessions', () => checkSessions(table, index, ranks, { maxExamples }))
@@ -114,7 +120,7 @@ function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, 
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const verdict = decideVerdict({
     checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
-    promises: promisedGuarantees(run),
+    promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
   return { convergence, lostWrites, phantoms, sessions, verdict }
@@ -163,7 +169,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = runCheckers(scan, index, ranks, options.maxExamples ?? 10, step)
+  const checked = runCheckers(scan, index, ranks, options, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

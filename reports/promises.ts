@@ -5,6 +5,7 @@
  */
 import type { CheckPromise } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
+import { MODEL_NAMES } from './models/model-result.ts'
 
 /** The guarantees the checkers judge, by the names their results carry, in report order. */
 export const GUARANTEES = [
@@ -17,6 +18,9 @@ export const GUARANTEES = [
   'final-reads-agree',
 ] as const
 export type Guarantee = (typeof GUARANTEES)[number]
+
+/** Every check name a report can carry, guarantees and consistency models: what `--fail-on` accepts. */
+export const CHECK_NAMES: readonly string[] = [...GUARANTEES, ...MODEL_NAMES]
 
 type Promised = Omit<CheckPromise, 'name'>
 
@@ -89,4 +93,17 @@ export function promisedGuarantees(run: RunInfo | undefined): CheckPromise[] {
     name,
     ...(table?.[name] ?? { promised: false, why: 'no run record: nothing is known to be promised' }),
   }))
+}
+
+/**
+ * The promises with every check named in `failOn` (`--fail-on`) made promised: the user asks
+ * the run to fail when it finds that anomaly, though the configuration does not promise to
+ * avoid it (lost writes under lww). A named check no checker reports stays unknown (exit 2).
+ */
+export function withFailOn(promises: CheckPromise[], failOn: readonly string[]): CheckPromise[] {
+  const asked = new Set(failOn)
+  const why = (name: string): string => `--fail-on ${name}: the run fails when this check finds a violation`
+  const updated = promises.map((p) => (asked.has(p.name) && !p.promised ? { name: p.name, promised: true, why: why(p.name) } : p))
+  const known = new Set(promises.map((p) => p.name))
+  return [...updated, ...[...asked].filter((name) => !known.has(name)).map((name) => ({ name, promised: true, why: why(name) }))]
 }

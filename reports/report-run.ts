@@ -28,6 +28,8 @@ export type ReportOptions = {
    * history under 16 MiB, else the cores, at most 4.
    */
   workers?: number
+  /** Checks to fail on though the configuration does not promise them (`--fail-on`), beside those the run record names. */
+  failOn?: readonly string[]
 }
 
 export type RunReport =
@@ -96,6 +98,7 @@ async function analyseAndWrite(
   }
   const analysis = await analyseHistory(historyPath, {
     workers: options.workers,
+    failOn: options.failOn,
     pool,
     onTable: (table) => track(startOpsCsv(dir, table, pool)),
     onStaleness: (table, ranks, staleness) => track(startStalenessCsv(dir, table, ranks.reads, staleness, pool)),

@@ -30,7 +30,8 @@ export type RunSummary = {
   history: HistoryFacts & { completed: boolean; interrupted: boolean; endReason: string | null }
   availability: PhaseAvailability[]
   latency: LatencyRow[]
-  staleness: StalenessSummary
+  /** `note`: why the figures look as they do, when the mode makes them read oddly (writes lww or vv dropped). */
+  staleness: StalenessSummary & { note: string | null }
   visibility: Visibility
   siblings: SiblingSummary
   /** How the writes judged by `no-lost-writes` ended; null when it could not run (its check in the verdict says why). */
@@ -71,7 +72,7 @@ export function buildSummary(
     },
     availability: analysis.availability,
     latency: analysis.latency,
-    staleness: analysis.stalenessSummary,
+    staleness: { ...analysis.stalenessSummary, note: stalenessNote(analysis) },
     visibility: analysis.visibility,
     siblings: analysis.siblings,
     lostWrites: analysis.lostWrites.tally,
@@ -82,4 +83,20 @@ export function buildSummary(
     analysisSeconds,
     timings: Object.fromEntries(Object.entries(analysis.timings).map(([k, v]) => [k, Math.round(v)])),
   }
+}
+
+/**
+ * Under lww and vv a dropped write (one no final read shows and nothing superseded) is
+ * never covered by any later read of its key, so it counts in the k of every one of them:
+ * k and the stale fraction measure "missed an acknowledged write", dropped ones included,
+ * and can stay at 100% after the replicas converged. Said next to the figures, with the
+ * count, rather than left to look like a failure to converge.
+ */
+function stalenessNote({ run, lostWrites }: Analysis): string | null {
+  const dropped = lostWrites.check.violations
+  if (!run || run.versioning === 'dvv' || dropped === 0) return null
+  return (
+    `under ${run.versioning}, ${dropped} acknowledged write${dropped === 1 ? ' was' : 's were'} dropped (no-lost-writes): a dropped write ` +
+    'is never covered by a later read, so it counts in the k of every later read of its key, after convergence too'
+  )
 }

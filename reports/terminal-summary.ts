@@ -4,17 +4,7 @@
  */
 import { count, num, pct } from './format.ts'
 import type { RunSummary } from './summary.ts'
-
-/** A plain-text table: columns padded to their widest cell. */
-function textTable(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd()
-  return [line(header), ...rows.map(line)]
-}
+import { textTable } from './text-table.ts'
 
 /** The verdict table, then why each unknown check is unknown, and one example of each violation or anomaly. */
 function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
@@ -90,6 +80,7 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
     `  staleness (${s.phases.join(', ')}; final reads left out): ${pct(s.staleFraction)} of ${count(s.reads)} reads stale, mean k ${num(s.meanK)}, p99 k ${num(s.p99K)}, max k ${num(s.maxK)}; ` +
       `latest write seen by ${pct(v.reads ? v.saw / v.reads : null)}${v.p99VisibleAfterMs !== null ? `, by 99% from ${v.p99VisibleAfterMs} ms after its ack` : ''}`,
   )
+  if (s.note) out.push(`  (${s.note})`)
   out.push(
     `  siblings: ${pct(summary.siblings.reads ? summary.siblings.readsWithSiblings / summary.siblings.reads : null)} of reads had 2+, max ${num(summary.siblings.max)}` +
       `; convergence: ${summary.convergence.waited ? `${summary.convergence.converged ? 'converged' : 'did NOT converge'} in ${num(summary.convergence.ms, 0)} ms` : 'not measured'}` +

@@ -8,12 +8,13 @@
 import { test } from '@japa/runner'
 import { decided, undecided, type CheckPromise, type CheckResult } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
-import type { Analysis } from './analysis.ts'
-import { GUARANTEES, promisedGuarantees, type Guarantee } from './promises.ts'
+import { join } from 'node:path'
+import { analyseHistory, type Analysis } from './analysis.ts'
+import { GUARANTEES, promisedGuarantees, withFailOn, type Guarantee } from './promises.ts'
 import { decideVerdict } from './verdict.ts'
 import { buildSummary } from './summary.ts'
 import { terminalSummary } from './terminal-summary.ts'
-import { analyseBuilt } from './testing/analyse.ts'
+import { analyseBuilt, tempDir } from './testing/analyse.ts'
 import { HistoryBuilder, type BuilderConfig } from './testing/history-builder.ts'
 
 /** A register history with one lost write: w1 and a concurrent w2, final read shows w2 only. */
@@ -92,6 +93,40 @@ test.group('verdict: exit codes', () => {
     assert.equal(status(lww, 'no-lost-writes'), 'anomaly')
   })
 
+  test('--fail-on makes an anomaly the configuration does not promise fail the run (exit 1)', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    await lostWrite({ versioning: 'lww' }).end().writeRun(dir)
+    const history = join(dir, 'history.jsonl')
+    const asked = await analyseHistory(history, { workers: 0, failOn: ['no-lost-writes'] })
+    assert.equal(asked.verdict.exitCode, 1)
+    assert.equal(status(asked, 'no-lost-writes'), 'violated')
+    assert.match(asked.verdict.checks.find((c) => c.name === 'no-lost-writes')!.why, /--fail-on no-lost-writes/)
+    // Asking for a check that held changes nothing.
+    assert.equal((await analyseHistory(history, { workers: 0, failOn: ['monotonic-reads'] })).verdict.exitCode, 0)
+    // A check no checker reported cannot be decided: exit 2, naming it.
+    const missing = await analyseHistory(history, { workers: 0, failOn: ['linearizable'] })
+    assert.equal(missing.verdict.exitCode, 2)
+    assert.match(missing.verdict.reason, /linearizable \(no checker reported it\)/)
+  })
+
+  test('the run record carries --fail-on, so a later report judges the same', async ({ assert }) => {
+    const history = lostWrite({ versioning: 'lww' })
+    history.run.failOn = ['no-lost-writes']
+    assert.equal((await analyseBuilt(history.end())).verdict.exitCode, 1)
+  })
+
+  test('withFailOn marks the named checks promised and leaves the others as they were', ({ assert }) => {
+    const base = promisedGuarantees({ ...new HistoryBuilder().run, versioning: 'lww' })
+    const changed = withFailOn(base, ['no-lost-writes', 'causal'])
+    assert.isTrue(changed.find((p) => p.name === 'no-lost-writes')!.promised)
+    assert.isTrue(changed.find((p) => p.name === 'causal')!.promised)
+    assert.deepEqual(
+      changed.filter((p) => p.name !== 'no-lost-writes' && p.name !== 'causal'),
+      base.filter((p) => p.name !== 'no-lost-writes'),
+    )
+  })
+
   test('read-your-writes fails a strict R + W > N dvv run, not a sloppy one', async ({ assert }) => {
     const strict = await analyseBuilt(staleOwnRead({ strict: true }).end())
     assert.equal(strict.verdict.exitCode, 1)
@@ -155,6 +190,31 @@ test.group('verdict: exit codes', () => {
       'run',
     )
     assert.match(printed, /read-your-writes +yes +ok +0 +0 reads/)
+  })
+
+  test('under lww the summary says why stale reads stay stale: the dropped writes count in k; dvv has no such note', async ({ assert }) => {
+    const summarise = (a: Analysis) =>
+      buildSummary(
+        'run',
+        a,
+        a.verdict.checks.map((c) => ({ ...c, examples: [] })),
+        [],
+        0,
+      )
+    const withLaterRead = (versioning: 'lww' | 'dvv') => {
+      const h = lostWrite({ versioning })
+      // After the loss, a read sees the surviving write only: k = 1 for ever.
+      h.get({ process: 2, values: ['b'], versions: [['n2', 1]], context: { n2: 1 }, at: [20, 21] })
+      return h.end()
+    }
+    const lww = summarise(await analyseBuilt(withLaterRead('lww')))
+    assert.equal(lww.staleness.staleReads, 1)
+    assert.match(
+      lww.staleness.note ?? '',
+      /^under lww, 1 acknowledged write was dropped \(no-lost-writes\): .* counts in the k of every later read/,
+    )
+    assert.include(terminalSummary(lww, 'run'), `  (${lww.staleness.note})`)
+    assert.isNull(summarise(await analyseBuilt(withLaterRead('dvv'))).staleness.note)
   })
 
   test('a clean run exits 0', async ({ assert }) => {

@@ -141,6 +141,8 @@ export type RunInfo = {
   rate: number
   concurrency: number
   seed: number
+  /** Checks the run fails on though the configuration does not promise them (`--fail-on`); absent when none. */
+  failOn?: string[]
 }
 
 /** A harness event: the run's configuration, convergence after the final heal, the end. */

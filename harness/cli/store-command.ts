@@ -26,7 +26,7 @@ export function storeCommand() {
         ...storeSettings(flags),
       })
     } catch (error) {
-      if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n       '))
+      if (error instanceof ConfigError) throw new UsageError([...error.problems, ...ringHint(flags)].join('\n       '))
       throw error
     }
     sayConsistencyFixes(storeSettings(flags))
@@ -42,4 +42,13 @@ export function storeCommand() {
     // A node spawned by the harness goes away with it, even if the harness is killed.
     process.once('disconnect', stop)
   })
+}
+
+/** A node's ring is itself and its peers: a lone `--id n1` with N=3 needs to hear that. */
+function ringHint(flags: Flags): string[] {
+  const members = flags.peer.length + 1
+  if (members >= Number(flags.n)) return []
+  return [
+    `(the ring is this node and its --peer list: ${members} node${members === 1 ? '' : 's'}; name the other members with --peer ID=HOST:PORT, one per peer, or run a single node with --n 1 --r 1 --w 1)`,
+  ]
 }

@@ -1,55 +1,124 @@
 /**
- * `quorumlab workload`: the product's main command. A complete chaos run on a local
- * cluster (or an external one with --cluster), with a live progress line, ending with
- * the report and where the results are.
+ * `quorumlab workload` (alias `run`): the product's main command. A complete chaos run on
+ * a local cluster (or an external one with --cluster), with a live progress line, ending
+ * with the report and where the results are. Its flags and the run they describe
+ * ({@link addWorkloadFlags}, {@link prepareWorkloadRun}) are also what every cell of
+ * `quorumlab matrix` is made of.
  */
-import { NEMESIS_NAMES } from '../../common/contracts/history.ts'
+import { type Command, Option } from 'commander'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
+import { NEMESIS_NAMES, type NemesisName } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
-import { RUN_DEFAULTS } from '../run/run-options.ts'
+import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
+import { RunFolderError } from '../run/run-folder.ts'
 import { reportRun } from '../../reports/index.ts'
 import { ClusterConfigError, quorumlabAdapter, readClusterConfig } from '../stores/quorumlab/index.ts'
-import { defineCommand, UsageError } from './command.ts'
-import { addRunFlags, checkNetwork, interruptOnSignals, parseNemeses, runOptionsFrom, workloadFrom, type RunFlags } from './run-flags.ts'
+import { defineCommand, UsageError, type HelpExamples } from './command.ts'
+import {
+  addRunFlags,
+  checkNetwork,
+  interruptOnSignals,
+  parseNemeses,
+  RUN_GROUPS,
+  runOptionsFrom,
+  workloadFrom,
+  type OwnRunFlags,
+  type RunFlags,
+} from './run-flags.ts'
 import { checkedStoreSettings, storeSettings } from './store-options.ts'
 
-type Flags = RunFlags & { workload: string; nemesis: string; cluster?: string }
+export type WorkloadFlags = RunFlags & { workload: string; nemesis: string; cluster?: string }
 
-/** Exit status of a run that could not complete (interrupted, or an error), as `report` says it. */
-const RUN_INCOMPLETE = 2
+const EXAMPLES: HelpExamples = [
+  ['quorumlab workload', 'the distributed workload under partitions for 30 s on 3 local nodes'],
+  ['quorumlab workload --workload clustered --nemesis latency,crash --time 2m', 'hot keys, two nemeses together, 2 minutes'],
+  ['quorumlab workload --versioning lww --nemesis clock --fail-on no-lost-writes', 'fail the run on the writes lww drops'],
+  ['quorumlab workload --workload ./my-workload.ts --request-timeout 2s --seed 42', 'a workload file, a 2 s deadline, a fixed seed'],
+  ['quorumlab workload --cluster cluster.json --nemesis pause', 'external mode: nodes somebody else started'],
+]
+
+/** Every flag of `quorumlab workload`, in its help groups: the workload, the nemeses, external mode, and the run flags. */
+export function addWorkloadFlags(command: Command, own: OwnRunFlags = {}): Command {
+  const workloadOwn: OwnRunFlags = {
+    ...own,
+    workload: [
+      new Option('--workload <name|file>', 'preset (distributed, clustered) or a workload file: .json, .ts, .mts, .js or .mjs')
+        .default('distributed')
+        .helpGroup(RUN_GROUPS.workload),
+      ...(own.workload ?? []),
+    ],
+    nemesis: [
+      new Option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')} (run together)`)
+        .default(RUN_DEFAULTS.nemeses.join(','))
+        .helpGroup(RUN_GROUPS.nemesis),
+      ...(own.nemesis ?? []),
+    ],
+    cluster: [
+      new Option('--cluster <file>', 'external mode: a cluster config file (JSON) instead of local node processes').helpGroup(
+        RUN_GROUPS.cluster,
+      ),
+      ...(own.cluster ?? []),
+    ],
+  }
+  return addRunFlags(command, workloadOwn)
+}
+
+/**
+ * The run that parsed workload flags describe, every value checked together (R and W
+ * against N, the nemeses against the cluster file and the network, `--targets` against
+ * the nodes...); a problem is a {@link UsageError}.
+ */
+export async function prepareWorkloadRun(flags: WorkloadFlags): Promise<RunOptions> {
+  const nemeses = parseNemeses(flags.nemesis)
+  await checkNetwork(flags.network, nemeses, flags.cluster)
+  const workload = await workloadFrom(flags.workload, flags)
+  // External mode takes the store's settings (and its nodes) from the cluster file.
+  const settings = flags.cluster ? storeSettings(flags) : checkedStoreSettings(flags, flags.nodes)
+  const nodes = flags.cluster ? await checkClusterFile(flags.cluster, nemeses) : flags.nodes
+  checkTargets(flags.targets, nodes, nemeses)
+  const store = quorumlabAdapter({ settings, clusterFile: flags.cluster })
+  return runOptionsFrom(flags, { workload, nemeses, store })
+}
 
 export function workloadCommand() {
-  const command = defineCommand('workload', 'run a workload against a cluster under nemeses and record every operation')
-    .option('--workload <name|file>', 'preset (distributed, clustered) or a .json/.ts workload file', 'distributed')
-    .option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')}`, RUN_DEFAULTS.nemeses.join(','))
-    .option('--cluster <file>', 'external mode: a cluster config file (JSON) instead of local node processes')
-  return addRunFlags(command).action(async (flags: Flags) => {
-    const nemeses = parseNemeses(flags.nemesis)
-    await checkNetwork(flags.network, nemeses, flags.cluster)
-    const workload = await workloadFrom(flags.workload, flags)
-    // External mode takes the store's settings from the cluster file.
-    const settings = flags.cluster ? storeSettings(flags) : checkedStoreSettings(flags, flags.nodes)
-    if (flags.cluster) {
-      try {
-        const config = await readClusterConfig(flags.cluster)
-        const needs = nemeses.filter((n) => n === 'crash' || n === 'pause')
-        if (needs.length > 0 && config.control.type === 'none') {
-          throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${flags.cluster} has control.type "none"`)
-        }
-      } catch (error) {
-        if (error instanceof ClusterConfigError) throw new UsageError(error.message)
-        throw error
-      }
-    }
-    const store = quorumlabAdapter({ settings, clusterFile: flags.cluster })
-    const options = runOptionsFrom(flags, { workload, nemeses, store })
+  const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation', EXAMPLES)
+  return addWorkloadFlags(command).action(async (flags: WorkloadFlags) => {
+    const options = await prepareWorkloadRun(flags)
     const interrupt = interruptOnSignals()
-    const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) })
-    interrupt.release()
-
+    const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) }).catch(
+      (error: unknown) => {
+        if (error instanceof RunFolderError) throw new UsageError(`--out ${flags.out}: ${error.message}`)
+        throw error
+      },
+    )
     if (result.error) process.stderr.write(`the run stopped on an error: ${result.error}\n`)
-    // Even a cut-short run gets its (partial) history analysed.
-    const report = await reportRun(result.dir)
+    // Even a cut-short run gets its (partial) history analysed; a Ctrl-C meanwhile forces the exit.
+    const report = await reportRun(result.dir, { failOn: options.failOn })
+    interrupt.release()
     console.log(`results: ${result.dir}  (npm run serve to browse every run)`)
-    process.exitCode = result.completed ? report.exitCode : RUN_INCOMPLETE
+    process.exitCode = result.completed ? report.exitCode : EXIT.unknown
   })
+}
+
+/** Reads the external cluster's file, refusing nemeses it cannot serve; resolves with its number of nodes. */
+async function checkClusterFile(file: string, nemeses: NemesisName[]): Promise<number> {
+  try {
+    const config = await readClusterConfig(file)
+    const needs = nemeses.filter((n) => n === 'crash' || n === 'pause')
+    if (needs.length > 0 && config.control.type === 'none') {
+      throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${file} has control.type "none"`)
+    }
+    return config.nodes.length
+  } catch (error) {
+    if (error instanceof ClusterConfigError) throw new UsageError(error.message)
+    throw error
+  }
+}
+
+/** `--targets` beyond the cluster would be quietly cut to every node: refuse it instead. */
+function checkTargets(targets: number, nodes: number, nemeses: NemesisName[]): void {
+  const hit = nemeses.filter((n) => n === 'crash' || n === 'pause' || n === 'clock')
+  if (hit.length > 0 && targets > nodes) {
+    throw new UsageError(`--targets ${targets}: the ${hit.join(', ')} nemesis can hit at most the cluster's ${nodes} nodes`)
+  }
 }

@@ -35,8 +35,12 @@ export type RunOptions = {
   convergenceTimeoutS: number
   /** Folder that receives one folder per run. */
   out: string
+  /** The run folder's name inside `out` (default `<timestamp>-<workload>-<nemesis>`): the matrix names its cells' runs. */
+  folder?: string
   /** Show the live progress line. */
   progress: boolean
+  /** Checks to fail the run on though the configuration does not promise them (`--fail-on`); recorded in the run record. */
+  failOn?: string[]
 }
 
 export const RUN_DEFAULTS = {

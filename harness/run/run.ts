@@ -50,6 +50,7 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
   } catch (error) {
     run.stop()
     run.result.error = (error as Error).message
+    run.harnessLog.line(`error: ${(error as Error).stack ?? String(error)}`)
   } finally {
     run.result.interrupted = run.interrupted()
     await tearDown(run)
@@ -108,6 +109,7 @@ function recordConfig(run: RunContext): void {
     rate: options.rate,
     concurrency: options.concurrency,
     seed: options.seed,
+    ...(options.failOn && options.failOn.length > 0 ? { failOn: options.failOn } : {}),
   }
   recordHarnessEvent(run, 'run', info)
 }
@@ -156,7 +158,10 @@ async function runUnderNemeses(run: RunContext): Promise<void> {
     context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis },
     intervalMs: options.nemesisIntervalS * 1000,
     clock,
-    record: (event) => run.history.append(event),
+    record: (event) => {
+      run.history.append(event)
+      run.harnessLog.line(`nemesis ${event.nemesis} ${event.f} ${JSON.stringify(event.value)}`)
+    },
     onPhase: (phase) => {
       run.phase = phase
     },
@@ -232,5 +237,9 @@ async function tearDown(run: RunContext): Promise<void> {
   await run.cluster?.teardown().catch((error: Error) => run.log(`stopping the cluster: ${error.message}`))
   const { completed, interrupted, error } = run.result
   recordHarnessEvent(run, 'end', { completed, interrupted, ...(error ? { reason: error } : {}) }, undefined, lastPhase)
+  run.harnessLog.line(
+    `end: ${completed ? 'completed' : interrupted ? 'interrupted' : 'stopped'}${error ? ` (${error})` : ''}; ${run.history.count} history records`,
+  )
+  await run.harnessLog.close()
   await run.history.close()
 }
