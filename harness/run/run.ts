@@ -120,10 +120,13 @@ async function openClients(run: RunContext): Promise<void> {
   const cluster = run.cluster!
   run.client = await options.store.openClient(cluster, { timeoutMs: options.requestTimeoutMs })
   const preferenceList = cluster.preferenceList && ((key: string) => cluster.preferenceList!(key))
-  const { routing, changed } = routingFor(cluster.description.consistency, options.routing)
-  if (changed) run.log(`consistency ${cluster.description.consistency}: each session stays on one node (--routing sticky)`)
+  const { consistency } = cluster.description
+  const { routing, changed } = routingFor(consistency, options.routing)
+  if (changed) run.log(`consistency ${consistency}: each session stays on one node (--routing sticky)`)
   run.processes = new ClientProcesses({
     options: { ...options, routing },
+    // Causal contexts are a session's dependencies: a session sends its last one with every op.
+    carryContext: consistency === 'causal',
     workload,
     client: run.client,
     clock: run.clock,

@@ -20,6 +20,11 @@ export type KvEngine = {
   read(key: string, r: number, after: CausalContext): Promise<ReadResult>
   /** Stores a write; `w`: durable acks to wait for (`eventual` only). Resolves once the mode's promise holds for it. */
   write(key: string, write: LocalWrite, w: number): Promise<WriteOutcome>
+  /**
+   * What contexts are sealed for instead of their key: set when a context is valid for
+   * every key (`causal`: a client's dependencies); unset, a context is its key's alone.
+   */
+  contextScope?: string
 }
 
 /** A mode as a node runs it: the client API's calls, its own node-to-node routes, its state for `/admin/consistency`. */

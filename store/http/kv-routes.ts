@@ -36,7 +36,7 @@ export type KvRoutesOptions = {
 
 /** The `/kv` sub-app. */
 export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions): Hono {
-  const seal = (key: string): ContextSeal => ({ secret: config.token, key })
+  const seal = (key: string): ContextSeal => ({ secret: config.token, key: consistency.contextScope ?? key })
   const kv = new Hono()
   kv.use(limitBody(config.maxValueBytes + BODY_OVERHEAD_BYTES, config.maxValueBytes))
   kv.use(KEY_ROUTE, forwardUnlessLocal(config, coordinator))
@@ -66,7 +66,7 @@ export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions):
     const size = Buffer.byteLength(JSON.stringify(request.value))
     if (size > config.maxValueBytes) throw tooLarge(config.maxValueBytes)
     const context = contextOf(request, seal(key))
-    return respondToWrite(c, config, key, await consistency.write(key, { context, value: request.value, deleted: false }, w))
+    return respondToWrite(c, config, seal(key), key, await consistency.write(key, { context, value: request.value, deleted: false }, w))
   })
 
   kv.delete(KEY_ROUTE, async (c) => {
@@ -77,7 +77,7 @@ export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions):
       throw badRequest('body must be a JSON object')
     }
     const context = contextOf(request, seal(key))
-    return respondToWrite(c, config, key, await consistency.write(key, { context, value: null, deleted: true }, w))
+    return respondToWrite(c, config, seal(key), key, await consistency.write(key, { context, value: null, deleted: true }, w))
   })
 
   return kv
@@ -105,10 +105,16 @@ function forwardUnlessLocal(config: NodeConfig, coordinator: Coordinator): Middl
   }
 }
 
-function respondToWrite(c: Context, config: NodeConfig, key: string, { sibling, context, acks }: WriteOutcome): Response {
+function respondToWrite(
+  c: Context,
+  config: NodeConfig,
+  seal: ContextSeal,
+  key: string,
+  { sibling, context, acks }: WriteOutcome,
+): Response {
   const body: WriteResponse = {
     key,
-    context: encodeContext(context, { secret: config.token, key }),
+    context: encodeContext(context, seal),
     dot: sibling.dot,
     clock: sibling.clock,
     coordinator: config.id,

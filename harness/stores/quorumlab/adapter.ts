@@ -4,7 +4,7 @@
  * (`netns`); external mode (a cluster config file) connects to nodes someone else
  * started, through the proxy its file names. Either way the client is {@link QuorumlabClient}.
  */
-import type { StoreSettings } from '../../../store/config.ts'
+import { withConsistencyFixes, type StoreSettings } from '../../../store/config.ts'
 import type { StoreAdapter } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
 import { loadExternalCluster } from './external-cluster.ts'
@@ -18,7 +18,9 @@ export type QuorumlabAdapterOptions = {
   clusterFile?: string
 }
 
-export function quorumlabAdapter({ settings, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
+export function quorumlabAdapter({ settings: asked, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
+  // What the nodes will run with (a consistency mode sets what it needs): the run records that.
+  const settings = withConsistencyFixes(asked)
   return {
     name: 'quorumlab',
     async startCluster({ nodes, dataDir, nemeses, network }) {

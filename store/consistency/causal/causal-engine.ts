@@ -15,6 +15,12 @@ import { CausalNode, logId } from './causal-node.ts'
 import { isLogEntry, type LogEntry } from './delivery.ts'
 import { Shipper } from './shipper.ts'
 
+/**
+ * What causal contexts are sealed for: not a key, since a context is a client's
+ * dependencies, valid with any key. Longer than a key may be (512 bytes), so no key shares it.
+ */
+const CAUSAL_CONTEXT_SCOPE = `causal dependencies ${'.'.repeat(600)}`
+
 /** Where a node ships its writes to a peer, under `/internal/consistency`. */
 const SHIP_PATH = '/causal'
 
@@ -64,6 +70,7 @@ export function causalEngine(parts: EngineParts): ConsistencyEngine {
   })
   return {
     mode: 'causal',
+    contextScope: CAUSAL_CONTEXT_SCOPE,
     internal,
     read: (key, _r, after) => {
       stats.add('reads')

@@ -2,26 +2,31 @@
  * `causal` (causal+) on one node. Every node holds every key; a client is served by the
  * node it talks to, without waiting for any other:
  *
- * - A request may carry a context (a write's body, a read's `x-quorumlab-context`): the
- *   node serves it only once it has applied every write the context covers, waiting up to
- *   the replica timeout, then answers `503 causal_dependencies_unmet` naming what it lacks.
- * - A write is applied here (dvv: it supersedes what its context covers, concurrent writes
- *   stay siblings) and, in the same durable transaction, appended to this node's log with
- *   its dependencies: everything this node had applied when it took it. The client is
+ * - A context in this mode is a client's dependencies: a vector of what the node that
+ *   answered had applied (per origin, the last write of its chain), valid for any key. A
+ *   request carrying one (a write's body, a read's `x-quorumlab-context`) is served only
+ *   once this node has applied all of it, waiting up to the replica timeout, then answered
+ *   `503 causal_dependencies_unmet` naming what the node lacks. Every answer carries this
+ *   node's vector: a client that sends back the last context it got carries its whole
+ *   causal past (and a little more: writes its node had applied that it never read).
+ * - A write is applied here (dvv: it supersedes the siblings its context covers, so every
+ *   earlier write of the key in the client's causal past; concurrent writes stay
+ *   siblings) and, in the same durable transaction, appended to this node's log with its
+ *   dependencies: everything this node had applied when it took it. The client is
  *   answered then; the log is shipped to every peer in the background (`shipper.ts`).
  * - A write received from a peer is applied only once everything it depends on has been
  *   ({@link CausalDelivery}), so a node never shows a write without its causes, and every
  *   node applies every write: replicas converge.
  *
- * What this node has applied is one vector (per origin, the last write of its chain),
- * stored with every change, so a restarted node knows exactly what it holds.
+ * What this node has applied is stored with every change, so a restarted node knows
+ * exactly what it holds.
  */
 import { normalizeContext, type CausalContext, type Clock } from '../../../common/contracts/causal.ts'
 import type { ReadResult, WriteOutcome } from '../../coordinator.ts'
 import { ApiError } from '../../errors.ts'
 import type { LocalWrite, Replica } from '../../replica.ts'
 import type { Table } from '../../storage.ts'
-import { applyWrite, merge, type VersionedObject, type WriteResult } from '../../versioning.ts'
+import { applyWrite, merge, type VersionedObject } from '../../versioning.ts'
 import { CausalDelivery, type LogEntry } from './delivery.ts'
 
 export type CausalNodeOptions = {
@@ -76,10 +81,14 @@ export class CausalNode {
     return this.#delivery.buffered
   }
 
-  /** The key's state here, once this node has applied what `after` covers. */
+  /**
+   * The key's state here, once this node has applied what `after` covers; its context is
+   * this node's vector (it covers every write the state reflects, shown or superseded).
+   */
   async read(key: string, after: CausalContext): Promise<ReadResult> {
     await this.#dependencies(after)
-    return { object: this.#options.replica.read(key), replies: 1 }
+    const object = this.#options.replica.read(key)
+    return { object: { ...object, context: { clock: { ...this.#stored }, dots: [] } }, replies: 1 }
   }
 
   /** Applies a client write here and logs it for the peers, once this node has what its context covers. */
@@ -88,9 +97,9 @@ export class CausalNode {
     const { replica, log, state } = this.#options
     const origin = this.origin
     const ts = replica.now()
-    const { result, counter } = await replica.update(key, (current, nextCounter) => {
+    const result = await replica.update(key, (current, nextCounter) => {
       const counter = nextCounter()
-      const applied: WriteResult = applyWrite('dvv', current, { node: origin, counter, ts, ...write })
+      const applied = applyWrite('dvv', current, { node: origin, counter, ts, ...write })
       const object = withChainOf(applied.object, origin, counter)
       const entry: LogEntry = {
         key,
@@ -103,11 +112,11 @@ export class CausalNode {
       this.#delivery.noteLocal(origin, counter)
       log.put(logId(counter), entry)
       state.put('applied', this.#stored)
-      return { store: object, result: { result: applied, counter } }
+      return { store: object, result: { sibling: applied.sibling, counter, after: this.#stored } }
     })
-    this.#committed(origin, counter)
+    this.#committed(origin, result.counter)
     this.#options.onLocalWrite?.()
-    return { sibling: result.sibling, context: result.context, acks: 1 }
+    return { sibling: result.sibling, context: { clock: result.after, dots: [] }, acks: 1 }
   }
 
   /**
