@@ -4,7 +4,7 @@ import { nodeIds } from '../cluster/layout.ts'
 import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { LocalCluster, NodeExitedError } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
-import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
+import { addStoreOptions, checkedStoreSettings, sayConsistencyFixes } from './store-options.ts'
 
 type Flags = Record<string, unknown> & { nodes: number; basePort: number; host: string; dataDir: string }
 
@@ -17,6 +17,7 @@ export function clusterCommand() {
   return addStoreOptions(command).action(async (flags: Flags) => {
     // Checked once here rather than watching every node refuse them.
     const settings = checkedStoreSettings(flags, flags.nodes)
+    sayConsistencyFixes(flags)
     if (flags.basePort + flags.nodes - 1 > 65535) throw new UsageError('base-port + nodes - 1 must not exceed 65535')
     const ids = nodeIds(flags.nodes)
     const cluster = await LocalCluster.start({

@@ -29,7 +29,7 @@ export function storeCommand() {
       if (error instanceof ConfigError) throw new UsageError([...error.problems, ...ringHint(flags)].join('\n       '))
       throw error
     }
-    sayConsistencyFixes(storeSettings(flags))
+    sayConsistencyFixes(flags)
     const node = await startNode(config)
     console.log(`${config.id} listening on ${node.url} (pid ${process.pid}, data in ${config.dataDir})`)
     process.send?.({ type: 'ready', node: config.id, url: node.url, pid: process.pid } satisfies NodeReadyMessage)

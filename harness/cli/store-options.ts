@@ -52,23 +52,21 @@ export function storeSettings(flags: Record<string, unknown>): StoreSettings {
 
 /**
  * The settings out of the parsed flags, checked for a cluster of `nodes` nodes, with what
- * their consistency mode sets itself (said on stderr); a problem is a {@link UsageError}
- * naming every flag that is wrong.
+ * their consistency mode sets itself (see {@link sayConsistencyFixes}); a problem is a
+ * {@link UsageError} naming every flag that is wrong.
  */
 export function checkedStoreSettings(flags: Record<string, unknown>, nodes: number): StoreSettings {
   try {
-    const asked = storeSettings(flags)
-    const settings = validateSettings(asked, nodes)
-    sayConsistencyFixes(asked)
-    return settings
+    return validateSettings(storeSettings(flags), nodes)
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n       '))
     throw error
   }
 }
 
-/** Tells, on stderr, what the consistency mode of `asked` sets itself, whatever the other flags said. */
-export function sayConsistencyFixes(asked: StoreSettings): void {
+/** Tells, on stderr, what the consistency mode of the parsed flags sets itself, whatever the other flags said. */
+export function sayConsistencyFixes(flags: Record<string, unknown>): void {
+  const asked = storeSettings(flags)
   for (const { path, value, why } of consistencyFixes(asked)) {
     console.error(`note: --consistency ${asked.consistency} sets ${path}=${value} (${why})`)
   }

@@ -25,7 +25,7 @@ import {
   type OwnRunFlags,
   type RunFlags,
 } from './run-flags.ts'
-import { checkedStoreSettings, storeSettings } from './store-options.ts'
+import { checkedStoreSettings, sayConsistencyFixes, storeSettings } from './store-options.ts'
 
 export type WorkloadFlags = RunFlags & { workload: string; nemesis: string; cluster?: string }
 
@@ -84,6 +84,7 @@ export function workloadCommand() {
   const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation', EXAMPLES)
   return addWorkloadFlags(command).action(async (flags: WorkloadFlags) => {
     const options = await prepareWorkloadRun(flags)
+    if (!flags.cluster) sayConsistencyFixes(flags)
     const interrupt = interruptOnSignals()
     const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) }).catch(
       (error: unknown) => {
