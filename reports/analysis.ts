@@ -3,7 +3,7 @@
  * table. Every step is streaming or O(n log n), so 1M ops analyse in seconds.
  */
 import { undecided, type CheckResult, type Verdict } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
+import { type RunInfo, storeOf } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
 import { checkConvergence, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
@@ -16,6 +16,7 @@ import { findLostWrites, type LostWrites } from './lost-writes.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withFailOn } from './promises.ts'
+import { checkRunModels } from './run-models.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
@@ -93,25 +94,35 @@ type Step = <T>(name: string, run: () => T) => T
 /** The checkers' part of an analysis. */
 type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'verdict'>
 
-/** Runs every checker on the op table and composes their results into the verdict. */
-function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, options: AnalysisOptions, step: Step): Checked {
+/** Runs every checker on the op table and composes their results, with the models' (`models`), into the verdict. */
+function runCheckers(
+  scan: ScannedHistory,
+  index: WriteIndex,
+  ranks: ReadRanks,
+  models: CheckResult<Example>[],
+  options: AnalysisOptions,
+  step: Step,
+): Checked {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
-  const sessions = step('sessions', () => checkSessions(table, index, ranks, { maxExamples }))
+  const unversioned = withoutVersions(run)
+  const sessions = step('sessions', () =>
+    unversioned ? notApplicableSessions(unversioned) : checkSessions(table, index, ranks, { maxExamples }),
+  )
   // A write missing from the final reads may still have been on its way when the harness
   // waited for convergence and gave up.
   const doubt =
     scan.converged?.converged === false
       ? 'the cluster did not converge before the final reads, so a write may still have been on its way'
       : undefined
-  const lostWrites = step(
-    'lostWrites',
-    (): LostWrites =>
-      run
-        ? findLostWrites(table, index, run, scan.finalElements, { maxExamples, doubt })
-        : { check: undecided({ name: 'no-lost-writes', kind: 'guarantee', checkedWhat: 'acknowledged writes' }, noRun), tally: null },
-  )
+  const lostWritesCheck = { name: 'no-lost-writes', kind: 'guarantee', checkedWhat: 'acknowledged writes' } as const
+  const lostWrites = step('lostWrites', (): LostWrites => {
+    if (!run) return { check: undecided(lostWritesCheck, noRun), tally: null }
+    // A set's lost adds are found from values alone; a register's need dots.
+    if (unversioned && run.workload.kind !== 'set') return { check: undecided(lostWritesCheck, unversioned), tally: null }
+    return findLostWrites(table, index, run, scan.finalElements, { maxExamples, doubt })
+  })
   const phantoms = step('phantoms', () =>
     run
       ? findPhantomValues(table, index, run, scan.finalElements, maxExamples)
@@ -119,12 +130,26 @@ function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, 
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
+    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...models],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
   return { convergence, lostWrites, phantoms, sessions, verdict }
 }
+
+/** Why the context-based checks do not apply to this run's store (it records no version metadata), or undefined when they do. */
+function withoutVersions(run: RunInfo | undefined): string | undefined {
+  if (!run) return undefined
+  const store = storeOf(run)
+  return store.versionMetadata
+    ? undefined
+    : `not applicable: the ${store.name} store records no version metadata (dots, contexts); the model checkers judge it from values`
+}
+
+const notApplicableSessions = (reason: string): SessionResults =>
+  Object.fromEntries(
+    SESSION_GUARANTEES.map((name) => [name, undecided<Example>({ name, kind: 'guarantee', checkedWhat: 'reads' }, reason)]),
+  ) as SessionResults
 
 function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
   const { reader, table } = scan
@@ -169,7 +194,12 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = runCheckers(scan, index, ranks, options, step)
+  // The models read the history again (values, not kept in the op table): a second streaming pass.
+  mark = performance.now()
+  const models = await checkRunModels(path, table, run, options.maxExamples ?? 10)
+  timings.models = performance.now() - mark
+  mark = performance.now()
+  const checked = runCheckers(scan, index, ranks, models, options, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

@@ -1,11 +1,13 @@
 /**
- * What a run's configuration promises: for each guarantee the reference store's checkers
- * judge, whether this configuration (versioning, quorums, strictness, workload kind)
- * promises it, and why. The verdict (verdict.ts) fails a run only on promised checks.
+ * What a run's configuration promises: for each guarantee the checkers judge, whether this
+ * configuration promises it, and why. For the reference store that follows from its
+ * settings (versioning, quorums, strictness, workload kind); another store promises what
+ * its adapter recorded in the run record (`store.promises`). The verdict (verdict.ts)
+ * fails a run only on promised checks.
  */
 import type { CheckPromise } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
-import { MODEL_NAMES } from './models/model-result.ts'
+import { type ReplicationSettings, replicationOf, type RunInfo, type StoreInfo, storeOf } from '../common/contracts/history.ts'
+import { MODEL_NAMES, type ModelName } from './models/model-result.ts'
 
 /** The guarantees the checkers judge, by the names their results carry, in report order. */
 export const GUARANTEES = [
@@ -24,7 +26,9 @@ export const CHECK_NAMES: readonly string[] = [...GUARANTEES, ...MODEL_NAMES]
 
 type Promised = Omit<CheckPromise, 'name'>
 
-function noLostWrites({ versioning, workload, consistency }: RunInfo): Promised {
+type ReferenceRun = RunInfo & ReplicationSettings
+
+function noLostWrites({ versioning, workload, consistency }: ReferenceRun): Promised {
   if (workload.kind !== 'register' && workload.kind !== 'set')
     return { promised: false, why: `not checked for the ${workload.kind} workload` }
   if (consistency === 'sequential' || consistency === 'linearizable')
@@ -45,7 +49,7 @@ function noLostWrites({ versioning, workload, consistency }: RunInfo): Promised 
   }
 }
 
-function readYourWrites({ n, r, w, versioning, strict }: RunInfo): Promised {
+function readYourWrites({ n, r, w, versioning, strict }: ReferenceRun): Promised {
   const quorum = `R + W = ${r} + ${w}`
   if (versioning !== 'dvv')
     return { promised: false, why: `${versioning}: a context can cover a write whose value was dropped, so coverage promises no value` }
@@ -58,7 +62,7 @@ function readYourWrites({ n, r, w, versioning, strict }: RunInfo): Promised {
   }
 }
 
-function promises(run: RunInfo): Record<Guarantee, Promised> {
+function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
   const valueChecks = run.workload.kind === 'register' || run.workload.kind === 'set'
   return {
     'no-lost-writes': noLostWrites(run),
@@ -89,12 +93,74 @@ function promises(run: RunInfo): Record<Guarantee, Promised> {
 }
 
 /**
- * Every guarantee with whether the run's configuration promises it and why, in report order.
+ * A store judged from values alone: the context-based session checks do not apply, lost
+ * writes of a register cannot be told from overwritten ones without versions (a set's can),
+ * and the rest is promised only when the store's adapter says so. No phantom values is
+ * promised by every store: a value no client wrote is no value of any model.
+ */
+function storePromises(run: RunInfo, store: StoreInfo): Record<Guarantee, Promised> {
+  const says = (name: Guarantee): Promised =>
+    store.promises.includes(name)
+      ? { promised: true, why: `the ${store.name} store promises it (its adapter says so)` }
+      : { promised: false, why: `not promised by the ${store.name} store` }
+  const noContexts: Promised = {
+    promised: false,
+    why: `judged from the reference store's causal contexts; the ${store.name} store records none (the model checkers judge it from values)`,
+  }
+  const kind = run.workload.kind
+  return {
+    'no-lost-writes':
+      kind === 'set' || store.versionMetadata
+        ? says('no-lost-writes')
+        : { promised: false, why: `a ${kind}'s lost writes need version metadata to tell them from overwritten ones` },
+    'no-phantom-values':
+      kind === 'register' || kind === 'set'
+        ? { promised: true, why: 'every store: a read returns only values clients wrote' }
+        : { promised: false, why: `not checked for the ${kind} workload` },
+    'read-your-writes': store.versionMetadata ? says('read-your-writes') : noContexts,
+    'monotonic-reads': store.versionMetadata ? says('monotonic-reads') : noContexts,
+    'monotonic-writes': store.versionMetadata ? says('monotonic-writes') : noContexts,
+    'writes-follow-reads': store.versionMetadata ? says('writes-follow-reads') : noContexts,
+    'final-reads-agree': says('final-reads-agree'),
+  }
+}
+
+/**
+ * The consistency models judged from values: the reference store (its eventual mode) promises
+ * none; another store promises those its record lists (etcd with linearizable reads:
+ * `linearizable`).
+ */
+function modelPromises(run: RunInfo): Record<ModelName, Promised> {
+  const store = storeOf(run)
+  const promise = (name: ModelName): Promised => {
+    if (run.workload.kind !== 'register')
+      return { promised: false, why: `judged for register workloads only (${run.workload.kind} values are not one per write)` }
+    if (replicationOf(run)) {
+      return {
+        promised: false,
+        why: 'the reference store (eventual: sloppy quorums, siblings, asynchronous repair) promises no consistency model',
+      }
+    }
+    return store.promises.includes(name)
+      ? { promised: true, why: `the ${store.name} store promises it (${store.summary})` }
+      : { promised: false, why: `not promised by the ${store.name} store (${store.summary})` }
+  }
+  return Object.fromEntries(MODEL_NAMES.map((name) => [name, promise(name)])) as Record<ModelName, Promised>
+}
+
+function promises(run: RunInfo): Record<Guarantee, Promised> {
+  const replication = replicationOf(run)
+  return replication ? referencePromises({ ...run, ...replication }) : storePromises(run, storeOf(run))
+}
+
+/**
+ * Every guarantee, then every consistency model, with whether the run's configuration
+ * promises it and why, in report order.
  * Without a run record nothing is known to be promised.
  */
 export function promisedGuarantees(run: RunInfo | undefined): CheckPromise[] {
-  const table = run ? promises(run) : undefined
-  return GUARANTEES.map((name) => ({
+  const table: Partial<Record<string, Promised>> | undefined = run ? { ...promises(run), ...modelPromises(run) } : undefined
+  return CHECK_NAMES.map((name) => ({
     name,
     ...(table?.[name] ?? { promised: false, why: 'no run record: nothing is known to be promised' }),
   }))

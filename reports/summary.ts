@@ -3,7 +3,7 @@
  * built from the analysis); terminal-summary.ts prints it.
  */
 import type { ExitCode, JudgedCheck } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
+import { type RunInfo, type StoreInfo, storeOf } from '../common/contracts/history.ts'
 import type { Analysis, HistoryFacts } from './analysis.ts'
 import type { PhaseAvailability } from './availability.ts'
 import type { Convergence } from './convergence.ts'
@@ -25,6 +25,8 @@ export type RunSummary = {
   name: string
   generatedAt: string
   run: RunInfo | null
+  /** The store under test (for histories written before stores were recorded: the reference store); null without a run record. */
+  store: StoreInfo | null
   exitCode: ExitCode
   verdict: { reason: string; checks: JudgedCheck<ResolvedExample>[] }
   history: HistoryFacts & { completed: boolean; interrupted: boolean; endReason: string | null }
@@ -62,6 +64,7 @@ export function buildSummary(
     name,
     generatedAt: new Date().toISOString(),
     run: analysis.run ?? null,
+    store: analysis.run ? storeOf(analysis.run) : null,
     exitCode: analysis.verdict.exitCode,
     verdict: { reason: analysis.verdict.reason, checks },
     history: {

@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import type { NemesisName, RunInfo } from '../../common/contracts/history.ts'
 import { keyNames } from '../../workloads/placement.ts'
-import type { Cluster } from '../adapter/index.ts'
+import type { Cluster, StoreAdapter } from '../adapter/index.ts'
 import { sleepUntil } from '../history/clock.ts'
 import { routingFor } from '../generator/op-generator.ts'
 import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
@@ -69,20 +69,23 @@ async function startCluster(run: RunContext): Promise<void> {
     network: options.network,
   })
   await run.cluster.ready(READY_TIMEOUT_MS)
-  const unsupported = unsupportedNemeses(run.cluster, options.nemeses)
+  const unsupported = unsupportedNemeses(options.store, run.cluster, options.nemeses)
   if (unsupported.length > 0) throw new Error(`this cluster cannot run every nemesis asked for: ${unsupported.join('; ')}`)
   const { network, nodes } = run.cluster
   log(`cluster up: ${nodes.map((n) => n.id).join(', ')} over ${network.description}`)
 }
 
 /** Each nemesis that needs what this cluster does not have, with what it needs. */
-function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): string[] {
+function unsupportedNemeses(store: StoreAdapter, cluster: Cluster, nemeses: readonly NemesisName[]): string[] {
+  const network = cluster.network.kind
+  const offered = store.capabilities.nemeses[network] ?? []
   const needs: Partial<Record<NemesisName, { has: boolean; what: string }>> = {
     crash: { has: cluster.control.can.kill, what: 'node control that can kill and start nodes' },
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
     clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
   }
   const byControl = nemeses.flatMap((name) => {
+    if (!offered.includes(name)) return [`the ${store.name} store does not take ${name} on the ${network} network`]
     const need = needs[name]
     return need && !need.has ? [`${name} needs ${need.what}`] : []
   })
@@ -92,16 +95,27 @@ function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): 
 /** The history's first record: what is being run, against what. */
 function recordConfig(run: RunContext): void {
   const { options, workload, cluster } = run
+  const { summary, settings, replication } = cluster!.description
+  const { name, capabilities } = options.store
   const info: RunInfo = {
     name: run.result.name,
     startedAt: new Date().toISOString(),
     nodes: cluster!.nodes.map((n) => n.id),
-    ...cluster!.description,
+    // The reference store's settings stay at the top, where histories have always had them.
+    ...replication,
+    store: {
+      name,
+      summary,
+      versionMetadata: capabilities.versionMetadata,
+      promises: [...capabilities.promises],
+      ...(settings ? { settings } : {}),
+    },
     workload: {
       name: workload.name,
       kind: workload.kind,
       keys: workload.keys,
       readModifyWrite: workload.writeStyle === 'read-modify-write',
+      ...(workload.casFraction > 0 ? { casFraction: workload.casFraction } : {}),
     },
     nemeses: options.nemeses,
     network: options.network,
@@ -119,8 +133,10 @@ async function openClients(run: RunContext): Promise<void> {
   const { options, workload } = run
   const cluster = run.cluster!
   run.client = await options.store.openClient(cluster, { timeoutMs: options.requestTimeoutMs })
-  const preferenceList = cluster.preferenceList && ((key: string) => cluster.preferenceList!(key))
-  const { consistency } = cluster.description
+  const ids = cluster.nodes.map((n) => n.id)
+  const everywhere = options.store.capabilities.placement === 'everywhere' ? () => ids : undefined
+  const preferenceList = cluster.preferenceList ? (key: string) => cluster.preferenceList!(key) : everywhere
+  const consistency = cluster.description.replication?.consistency ?? 'eventual'
   const { routing, changed } = routingFor(consistency, options.routing)
   if (changed) run.log(`consistency ${consistency}: each session stays on one node (--routing sticky)`)
   run.processes = new ClientProcesses({

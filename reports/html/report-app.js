@@ -161,7 +161,7 @@ function header(summary) {
     run
       ? el('p', {
           class: 'config',
-          text: `${run.workload.name} (${run.workload.kind}, ${run.workload.keys} keys) · ${run.versioning} · N=${run.n} R=${run.r} W=${run.w} ${run.strict ? 'strict' : 'sloppy'} · nemesis ${run.nemeses.join(' + ') || 'none'} · ${run.timeS} s at ${run.rate || 'closed-loop'} ops/s, ${run.concurrency} clients · seed ${run.seed} · nodes ${run.nodes.join(', ')}`,
+          text: `${run.workload.name} (${run.workload.kind}, ${run.workload.keys} keys) · ${summary.store?.summary ?? ''} · nemesis ${run.nemeses.join(' + ') || 'none'} · ${run.timeS} s at ${run.rate || 'closed-loop'} ops/s, ${run.concurrency} clients · seed ${run.seed} · nodes ${run.nodes.join(', ')}`,
         })
       : el('p', { class: 'config', text: 'no run record in the history' }),
     el('p', {
@@ -346,6 +346,10 @@ function throughputSection(summary, charts) {
 
 /** @param {Summary} summary @param {Charts} charts */
 function stalenessSection(summary, charts) {
+  if (summary.store?.versionMetadata === false) {
+    const why = `Not applicable: the ${summary.store.name} store records no version metadata (dots, contexts), so a read cannot be matched to the writes it missed. The consistency models judge it from values.`
+    return section('Staleness', 'staleness', [], why)
+  }
   const s = charts.series
   const st = summary.staleness
   const measured = `${st.phases.join(', ')} phases`

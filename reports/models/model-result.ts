@@ -7,9 +7,8 @@
 import type { CheckResult, Described } from '../../common/contracts/checker.ts'
 import type { OpFunction, OpOutcome } from '../../common/contracts/history.ts'
 
-/** The models the checkers judge, by their check names. */
-export const MODEL_NAMES = ['linearizable', 'sequential', 'causal'] as const
-export type ModelName = (typeof MODEL_NAMES)[number]
+/** The models the checkers judge, by their check names (one list, in the checker contract). */
+export { MODEL_NAMES, type ModelName } from '../../common/contracts/checker.ts'
 
 /** One op as a timeline draws it. Times are µs since the run started. */
 export type TimelineOp = {

@@ -5,7 +5,8 @@
  * started, through the proxy its file names. Either way the client is {@link QuorumlabClient}.
  */
 import { withConsistencyFixes, type StoreSettings } from '../../../store/config.ts'
-import type { StoreAdapter } from '../../adapter/index.ts'
+import { NEMESIS_NAMES } from '../../../common/contracts/history.ts'
+import type { StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
 import { loadExternalCluster } from './external-cluster.ts'
 import { startNetnsCluster } from './netns-cluster.ts'
@@ -18,11 +19,26 @@ export type QuorumlabAdapterOptions = {
   clusterFile?: string
 }
 
+/**
+ * What the reference store offers: version metadata, every nemesis on either network, no
+ * compare-and-set. Its guarantees and models follow from its replication settings and
+ * consistency mode, as the run records them (`reports/promises.ts`).
+ */
+export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
+  cas: false,
+  versionMetadata: true,
+  promises: [],
+  // On netns the network itself still refuses what the kernel cannot do (latency without netem).
+  nemeses: { proxy: NEMESIS_NAMES, netns: NEMESIS_NAMES },
+  placement: 'ring',
+}
+
 export function quorumlabAdapter({ settings: asked, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
   // What the nodes will run with (a consistency mode sets what it needs): the run records that.
   const settings = withConsistencyFixes(asked)
   return {
     name: 'quorumlab',
+    capabilities: QUORUMLAB_CAPABILITIES,
     async startCluster({ nodes, dataDir, nemeses, network }) {
       if (clusterFile) {
         if (network !== 'proxy')
