@@ -72,6 +72,19 @@ test.group('linearizable: ABD', () => {
     assert.deepEqual(tagOf(read.object), { n: 2, dot: { node: 'n2', counter: 1 } })
   })
 
+  test('a coordinator that missed earlier writes still tags its write above what the majority holds', async ({ assert }) => {
+    const replicas = new FakeReplicas()
+    replicas.cut.add('n3')
+    await new Abd(replicas.as('n1')).write('k', write('a'))
+    await new Abd(replicas.as('n2')).write('k', write('b'))
+    assert.isUndefined(tagOf(replicas.states.get('n3')!), 'n3 missed both writes')
+    replicas.cut.clear()
+    await new Abd(replicas.as('n3')).write('k', write('c'))
+    assert.equal(tagOf(replicas.states.get('n3')!)?.n, 3, 'n3 took its tag from the majority it read, not from its own state')
+    const read = await new Abd(replicas.as('n1')).read('k')
+    assert.equal(value(read.object), 'c', 'the last write is read, not ordered below the ones n3 missed')
+  })
+
   test('two writers that chose the same n are ordered by their dots, the same on every replica', async ({ assert }) => {
     const replicas = new FakeReplicas()
     // Both read an empty majority before either stores: both choose n = 1.
