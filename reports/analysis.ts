@@ -13,10 +13,11 @@ import { scanHistory, type EndEvent, type ScannedHistory } from './history-scan.
 import type { MalformedLine } from './history-reader.ts'
 import { latencyTable, type LatencyRow } from './latency.ts'
 import { findLostWrites, type LostWrites } from './lost-writes.ts'
+import { startModelChecks, type ModelChecks } from './model-checks.ts'
+import type { ModelCheckResult } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withFailOn } from './promises.ts'
-import { checkRunModels } from './run-models.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
@@ -81,6 +82,8 @@ export type Analysis = {
   lostWrites: LostWrites
   phantoms: CheckResult<Example>
   sessions: SessionResults
+  /** The consistency models judged from values (their checks are in the verdict too), with failing windows. */
+  models: ModelCheckResult[]
   timeseries: Timeseries
   /** Every check's result composed with what the configuration promises. */
   verdict: Verdict<Example>
@@ -92,17 +95,20 @@ export type Analysis = {
 type Step = <T>(name: string, run: () => T) => T
 
 /** The checkers' part of an analysis. */
-type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'verdict'>
+type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'models' | 'verdict'>
 
-/** Runs every checker on the op table and composes their results, with the models' (`models`), into the verdict. */
-function runCheckers(
+/**
+ * Runs every checker on the op table and composes their results into the verdict; the models,
+ * started earlier (perhaps in a worker), are awaited last.
+ */
+async function runCheckers(
   scan: ScannedHistory,
   index: WriteIndex,
   ranks: ReadRanks,
-  models: CheckResult<Example>[],
+  models: Promise<ModelChecks>,
   options: AnalysisOptions,
   step: Step,
-): Checked {
+): Promise<Checked> {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
@@ -129,12 +135,13 @@ function runCheckers(
       : undecided<Example>({ name: 'no-phantom-values', kind: 'guarantee', checkedWhat: 'reads' }, noRun),
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
+  const modelChecks = await models
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...models],
+    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...modelChecks.checks],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, verdict }
+  return { convergence, lostWrites, phantoms, sessions, models: modelChecks.results, verdict }
 }
 
 /** Why the context-based checks do not apply to this run's store (it records no version metadata), or undefined when they do. */
@@ -190,16 +197,20 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   mark = performance.now()
   const { table, run } = scan
   options.onTable?.(table)
+  const maxExamples = options.maxExamples ?? 10
+  const modelsStarted = performance.now()
+  const models = startModelChecks(path, table, run, maxExamples, options.pool).then((checks) => {
+    timings.models = performance.now() - modelsStarted
+    return checks
+  })
+  // Reported when awaited below, not as an unhandled rejection meanwhile.
+  models.catch(() => undefined)
+  mark = performance.now()
   const index = step('index', () => buildWriteIndex(table))
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  // The models read the history again (values, not kept in the op table): a second streaming pass.
-  mark = performance.now()
-  const models = await checkRunModels(path, table, run, options.maxExamples ?? 10)
-  timings.models = performance.now() - mark
-  mark = performance.now()
-  const checked = runCheckers(scan, index, ranks, models, options, step)
+  const checked = await runCheckers(scan, index, ranks, models, options, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

@@ -1,13 +1,23 @@
 /**
  * What a run's configuration promises: for each guarantee the checkers judge, whether this
- * configuration promises it, and why. For the reference store that follows from its
- * settings (versioning, quorums, strictness, workload kind); another store promises what
- * its adapter recorded in the run record (`store.promises`). The verdict (verdict.ts)
- * fails a run only on promised checks.
+ * configuration promises it, and why; and for each consistency model judged from values,
+ * whether it is promised. For the reference store that follows from its settings
+ * (versioning, quorums, strictness, workload kind, consistency mode); another store
+ * promises what its adapter recorded in the run record (`store.promises`). The verdict
+ * (verdict.ts) fails a run only on promised checks.
  */
 import type { CheckPromise } from '../common/contracts/checker.ts'
-import { type ReplicationSettings, replicationOf, type RunInfo, type StoreInfo, storeOf } from '../common/contracts/history.ts'
-import { MODEL_NAMES, type ModelName } from './models/model-result.ts'
+import {
+  CONSISTENCY_MODES,
+  type ConsistencyMode,
+  type ReplicationSettings,
+  replicationOf,
+  type RunInfo,
+  type StoreInfo,
+  storeOf,
+} from '../common/contracts/history.ts'
+import { MODEL_NAMES } from './models/model-result.ts'
+import { SESSION_VALUE_CHECKS } from './models/session-values.ts'
 
 /** The guarantees the checkers judge, by the names their results carry, in report order. */
 export const GUARANTEES = [
@@ -21,8 +31,12 @@ export const GUARANTEES = [
 ] as const
 export type Guarantee = (typeof GUARANTEES)[number]
 
+/** The consistency models judged from values, by their check names, in report order. */
+export const MODEL_CHECKS = [...MODEL_NAMES, ...SESSION_VALUE_CHECKS] as const
+type ModelCheck = (typeof MODEL_CHECKS)[number]
+
 /** Every check name a report can carry, guarantees and consistency models: what `--fail-on` accepts. */
-export const CHECK_NAMES: readonly string[] = [...GUARANTEES, ...MODEL_NAMES]
+export const CHECK_NAMES: readonly string[] = [...GUARANTEES, ...MODEL_CHECKS]
 
 type Promised = Omit<CheckPromise, 'name'>
 
@@ -92,6 +106,58 @@ function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
   }
 }
 
+/** Why the eventual mode promises none of the models. */
+const EVENTUAL_WHY: Record<ModelCheck, string> = {
+  linearizable: 'eventual: a read can miss a completed write (stand-in replicas, read quorums that miss it, no read write-back)',
+  sequential: 'eventual: replicas apply concurrent writes in different orders, and a read can go back to an older one',
+  causal: 'eventual: a write can reach a replica before the writes it depends on',
+  'read-your-writes-from-values':
+    'eventual: not promised from values (the context-based read-your-writes says what the configuration promises)',
+  'monotonic-reads-from-values': 'eventual: not promised',
+  'monotonic-writes-from-values': 'eventual: not promised',
+  'writes-follow-reads-from-values': 'eventual: not promised',
+}
+
+/** What each consistency mode promises of the models; undefined: not promised, and why. */
+const MODE_PROMISES: Record<Exclude<ConsistencyMode, 'eventual'>, Partial<Record<ModelCheck, string>>> = {
+  causal: {
+    causal: 'causal: contexts carry dependencies and a replica serves a request only once it has them',
+    'read-your-writes-from-values': 'causal consistency includes the session guarantees',
+    'monotonic-reads-from-values': 'causal consistency includes the session guarantees',
+    'monotonic-writes-from-values': 'causal consistency includes the session guarantees',
+    'writes-follow-reads-from-values': 'causal consistency includes the session guarantees',
+  },
+  sequential: { sequential: "sequential: one total order of the writes of each key, read in each session's order" },
+  linearizable: { linearizable: 'linearizable: ABD over strict majorities of the home replicas, with read write-back' },
+}
+
+/** Models promised by a store other than the reference one: those its record lists (etcd with linearizable reads: `linearizable`). */
+function storeModelPromise(store: StoreInfo, name: ModelCheck): Promised {
+  return store.promises.includes(name)
+    ? { promised: true, why: `the ${store.name} store promises it (${store.summary})` }
+    : { promised: false, why: `not promised by the ${store.name} store (${store.summary})` }
+}
+
+/** The consistency models judged from values: the reference store promises those of its consistency mode; another store, those its record lists. */
+function modelPromises(run: RunInfo): Record<ModelCheck, Promised> {
+  const mode = run.consistency ?? 'eventual'
+  const notRegister = run.workload.kind !== 'register'
+  const known = (CONSISTENCY_MODES as readonly string[]).includes(mode)
+  const otherStore = replicationOf(run) ? undefined : storeOf(run)
+  return Object.fromEntries(
+    MODEL_CHECKS.map((name): [ModelCheck, Promised] => {
+      if (notRegister)
+        return [name, { promised: false, why: `judged for register workloads only (${run.workload.kind} values are not one per write)` }]
+      if (otherStore) return [name, storeModelPromise(otherStore, name)]
+      if (!known)
+        return [name, { promised: false, why: `unknown consistency mode ${JSON.stringify(mode)}: nothing is known to be promised` }]
+      if (mode === 'eventual') return [name, { promised: false, why: EVENTUAL_WHY[name] }]
+      const why = MODE_PROMISES[mode as Exclude<ConsistencyMode, 'eventual'>][name]
+      return [name, why ? { promised: true, why } : { promised: false, why: `${mode} consistency does not promise it` }]
+    }),
+  ) as Record<ModelCheck, Promised>
+}
+
 /**
  * A store judged from values alone: the context-based session checks do not apply, lost
  * writes of a register cannot be told from overwritten ones without versions (a set's can),
@@ -123,29 +189,6 @@ function storePromises(run: RunInfo, store: StoreInfo): Record<Guarantee, Promis
     'writes-follow-reads': store.versionMetadata ? says('writes-follow-reads') : noContexts,
     'final-reads-agree': says('final-reads-agree'),
   }
-}
-
-/**
- * The consistency models judged from values: the reference store (its eventual mode) promises
- * none; another store promises those its record lists (etcd with linearizable reads:
- * `linearizable`).
- */
-function modelPromises(run: RunInfo): Record<ModelName, Promised> {
-  const store = storeOf(run)
-  const promise = (name: ModelName): Promised => {
-    if (run.workload.kind !== 'register')
-      return { promised: false, why: `judged for register workloads only (${run.workload.kind} values are not one per write)` }
-    if (replicationOf(run)) {
-      return {
-        promised: false,
-        why: 'the reference store (eventual: sloppy quorums, siblings, asynchronous repair) promises no consistency model',
-      }
-    }
-    return store.promises.includes(name)
-      ? { promised: true, why: `the ${store.name} store promises it (${store.summary})` }
-      : { promised: false, why: `not promised by the ${store.name} store (${store.summary})` }
-  }
-  return Object.fromEntries(MODEL_NAMES.map((name) => [name, promise(name)])) as Record<ModelName, Promised>
 }
 
 function promises(run: RunInfo): Record<Guarantee, Promised> {

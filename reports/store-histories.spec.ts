@@ -139,6 +139,7 @@ test.group('histories of stores without version metadata', () => {
       a,
       a.verdict.checks.map((c) => ({ ...c, examples: [] })),
       [],
+      [],
       0.1,
     )
     assert.deepEqual(summary.store, ETCD)

@@ -12,6 +12,7 @@ import type { ResolvedExample } from './examples.ts'
 import type { DropRate, NemesisPeriod } from './faults.ts'
 import type { LatencyRow } from './latency.ts'
 import type { LostWriteTally } from './lost-writes.ts'
+import type { ModelDetails } from './model-checks.ts'
 import type { Visibility } from './visibility.ts'
 
 /**
@@ -29,6 +30,8 @@ export type RunSummary = {
   store: StoreInfo | null
   exitCode: ExitCode
   verdict: { reason: string; checks: JudgedCheck<ResolvedExample>[] }
+  /** Per consistency model (checks of kind `model` in the verdict): keys judged and failing windows to draw. */
+  models: ModelDetails[]
   history: HistoryFacts & { completed: boolean; interrupted: boolean; endReason: string | null }
   availability: PhaseAvailability[]
   latency: LatencyRow[]
@@ -54,6 +57,7 @@ export function buildSummary(
   name: string,
   analysis: Analysis,
   checks: JudgedCheck<ResolvedExample>[],
+  models: ModelDetails[],
   files: string[],
   analysisSeconds: number,
 ): RunSummary {
@@ -67,6 +71,7 @@ export function buildSummary(
     store: analysis.run ? storeOf(analysis.run) : null,
     exitCode: analysis.verdict.exitCode,
     verdict: { reason: analysis.verdict.reason, checks },
+    models,
     history: {
       ...analysis.history,
       completed: end?.completed ?? false,

@@ -7,7 +7,7 @@ import { count, num, pct } from './format.ts'
 import type { RunSummary } from './summary.ts'
 import { textTable } from './text-table.ts'
 
-/** The verdict table, then why each unknown check is unknown, and one example of each violation or anomaly. */
+/** The verdict table (guarantees, then models), then why each unknown check is unknown, and one example of each violation or anomaly. */
 function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
   const out = textTable(
     ['check', 'promised', 'result', 'violations', 'checked'],
@@ -19,6 +19,9 @@ function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
       c.valid === 'unknown' && c.checked === 0 ? '-' : `${count(c.checked)} ${c.checkedWhat}`,
     ]),
   )
+  // The models, judged from values alone, after the guarantees (the verdict keeps that order).
+  const firstModel = checks.findIndex((c) => c.kind === 'model')
+  if (firstModel >= 0) out.splice(firstModel + 1, 0, 'consistency models, judged from the values clients saw:')
   for (const c of checks) {
     if (c.valid === 'unknown') out.push(`  ${c.name} unknown: ${c.reason}`)
     const example = c.examples[0]

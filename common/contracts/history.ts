@@ -157,6 +157,8 @@ export type RunInfo = Partial<ReplicationSettings> & {
   nodes: string[]
   /** The store under test; absent in histories written before stores other than the reference one could be tested. */
   store?: StoreInfo
+  /** The reference store's consistency mode; `eventual` when absent (histories from before the modes, other stores). */
+  consistency?: ConsistencyMode
   workload: {
     name: string
     kind: WorkloadKind

@@ -31,12 +31,17 @@ export type FailingWindow = {
   ops: TimelineOp[]
   /** History indices of the longest prefix the search could linearize (linearizable and sequential only). */
   linearized?: number[]
+  /** History indices of the ops the explanation names (drawn highlighted); the others are context. */
+  focus?: number[]
   /** One or two sentences: what went wrong, naming the ops. */
   explanation: string
 }
 
-/** An example of a violation: its sentence, the key and the history indices of the ops involved. */
-export type ModelExample = Described & { key: string; ops: number[] }
+/**
+ * An example of a violation: its sentence, the key and the history indices of the ops
+ * involved; `roles`, when given, says what each op is in it (`read`, `overwriting write`...).
+ */
+export type ModelExample = Described & { key: string; ops: number[]; roles?: string[] }
 
 /** A model checker's result. */
 export type ModelCheckResult = CheckResult<ModelExample> & {

@@ -9,7 +9,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { HistoryRecord, NemesisName, OpOutcome, OpRecord, Phase, RunInfo, StoreInfo } from '../../common/contracts/history.ts'
+import type {
+  ConsistencyMode,
+  HistoryRecord,
+  NemesisName,
+  OpOutcome,
+  OpRecord,
+  Phase,
+  RunInfo,
+  StoreInfo,
+} from '../../common/contracts/history.ts'
 import { encodeContext } from '../../store/versioning.ts'
 import type { CausalContext, VersioningMode } from '../../common/contracts/causal.ts'
 
@@ -49,6 +58,7 @@ export type GetSpec = Timing & {
 
 export type BuilderConfig = {
   versioning?: VersioningMode
+  consistency?: ConsistencyMode
   n?: number
   r?: number
   w?: number
@@ -96,6 +106,7 @@ export class HistoryBuilder {
       startedAt: '2026-01-01T00:00:00.000Z',
       nodes,
       ...(config.store ? { store: config.store } : replication),
+      ...(config.consistency ? { consistency: config.consistency } : {}),
       workload: { name: 'test', kind: config.kind ?? 'register', keys: 1, readModifyWrite: true },
       nemeses: config.nemeses ?? [],
       timeS: 1,
