@@ -61,6 +61,15 @@ test.group('verdict: promised guarantees', () => {
     assert.isFalse(promised({ ...run, versioning: 'vv' }, 'no-lost-writes'))
   })
 
+  test('the single-valued consistency modes do not promise no lost writes by dots; eventual and causal do', ({ assert }) => {
+    const run = new HistoryBuilder().run
+    assert.isFalse(promised({ ...run, consistency: 'sequential' }, 'no-lost-writes'))
+    assert.isFalse(promised({ ...run, consistency: 'linearizable' }, 'no-lost-writes'))
+    assert.isTrue(promised({ ...run, consistency: 'causal' }, 'no-lost-writes'))
+    assert.isTrue(promised({ ...run, consistency: 'eventual' }, 'no-lost-writes'))
+    assert.isTrue(promised(run, 'no-lost-writes'), 'a history from before the modes is eventual')
+  })
+
   test('read-your-writes only with dvv, strict quorums and R + W > N', ({ assert }) => {
     const run = new HistoryBuilder().run
     const ryw = (over: Partial<typeof run>) => promised({ ...run, ...over }, 'read-your-writes')

@@ -13,7 +13,7 @@ import type { Cluster, Network, NodeAddress, NodeControl } from '../../adapter/i
 import { converged, nodeStats, nodeWars, serves, setClockSkew, type AdminTarget } from './admin.ts'
 
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
-export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'strict' | 'token'>
+export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'consistency' | 'strict' | 'token'>
 
 export type QuorumlabClusterParts<N extends Network> = {
   nodes: NodeAddress[]
@@ -35,12 +35,15 @@ export function quorumlabCluster<N extends Network>({
 }: QuorumlabClusterParts<N>): Cluster & { network: N } {
   const admin: AdminTarget = { nodes, token: settings.token }
   const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
-  const { n, r, w, versioning, strict } = settings
+  const { n, r, w, versioning, strict, consistency } = settings
   return {
     nodes,
     control,
     network,
-    description: { summary: replicationSummary({ n, r, w, versioning, strict }), replication: { n, r, w, versioning, strict } },
+    description: {
+      summary: replicationSummary({ n, r, w, versioning, strict, consistency }),
+      replication: { n, r, w, versioning, strict, consistency },
+    },
     async ready(timeoutMs) {
       const deadline = performance.now() + timeoutMs
       let waiting = nodes.map((node) => node.id)
