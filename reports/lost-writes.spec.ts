@@ -46,6 +46,27 @@ test.group('lost writes: register', () => {
     assert.deepInclude(checked(a), { checkedWrites: 3, shown: 1, superseded: 2, lost: 0 })
   })
 
+  test('dots under incarnations: a node that counts again under a new incarnation is another actor', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, value: 'a', dot: ['n1.aaaa0000', 1], at: [0, 10] })
+    // n1 lost its data and counts from 1 again, under a new incarnation.
+    const lost = h.put({ process: 1, value: 'b', dot: ['n1.bbbb1111', 1], at: [20, 30] })
+    h.put({ process: 2, value: 'c', dot: ['n2.cccc2222', 1], context: { 'n1.aaaa0000': 1 }, at: [40, 50] })
+    h.get({
+      process: 5,
+      values: ['c'],
+      versions: [['n2.cccc2222', 1]],
+      context: { 'n1.aaaa0000': 1, 'n2.cccc2222': 1 },
+      phase: 'final',
+      at: [60, 61],
+    })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { checkedWrites: 3, shown: 1, superseded: 1, lost: 1 })
+    assert.deepEqual(lostIndexes(a), [lost.index])
+    assert.sameMembers(a.table.actors.names, ['n1.aaaa0000', 'n1.bbbb1111', 'n2.cccc2222'])
+    assert.notInclude(a.table.nodes.names, 'n1.aaaa0000')
+  })
+
   test('dvv: an info write never seen cannot supersede, though its context covered the write', async ({ assert }) => {
     const h = new HistoryBuilder({ versioning: 'dvv', strict: true })
     const lost = h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })

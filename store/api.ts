@@ -37,7 +37,13 @@ export type WriteResponse = {
   acks: number
 }
 
-export type HealthResponse = { node: string; status: 'ok'; pid: number }
+export type HealthResponse = {
+  node: string
+  status: 'ok'
+  pid: number
+  /** The data dir's incarnation (new when the dir is made again); the node's dots are under `<node>.<incarnation>`. */
+  incarnation: string
+}
 
 export type ErrorCode = 'bad_request' | 'unauthorized' | 'not_found' | 'too_large' | 'quorum_unavailable' | 'timeout' | 'internal'
 

@@ -15,7 +15,12 @@ import { kvRoutes, type KvRoutesOptions } from './http/kv-routes.ts'
 export { MAX_KEY_BYTES } from './http/kv-routes.ts'
 
 /** The parts of a node the HTTP API exposes: what the three sub-apps need, together. */
-export type AppOptions = KvRoutesOptions & InternalRoutesOptions & AdminRoutesOptions
+export type AppOptions = KvRoutesOptions &
+  InternalRoutesOptions &
+  AdminRoutesOptions & {
+    /** The data dir's incarnation, shown by `/health`. */
+    incarnation: string
+  }
 
 /**
  * Builds the node's HTTP API over its running parts. It holds no state of its own:
@@ -28,7 +33,7 @@ export type AppOptions = KvRoutesOptions & InternalRoutesOptions & AdminRoutesOp
  * - `/internal/*`: replica batches, gossip, Merkle walk, sync; needs `config.token` in
  *   the `x-quorumlab-token` header; bodies up to 1 GiB.
  * - `/admin/*`: introspection; the two POSTs that change behaviour need the token.
- * - `GET /health`: the node's id and pid.
+ * - `GET /health`: the node's id, pid and incarnation.
  *
  * Errors are `{"error": {"code", "message"}}` with the status of the {@link ApiError};
  * anything else thrown is logged and answered `500 internal`.
@@ -44,7 +49,7 @@ export function createApp(parts: AppOptions): Hono {
   })
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404))
 
-  app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid }))
+  app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid, incarnation: parts.incarnation }))
   app.route('/kv', kvRoutes(parts))
   app.route('/internal', internalRoutes(parts))
   app.route('/admin', adminRoutes(parts))

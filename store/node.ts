@@ -20,14 +20,17 @@ import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
 import { Stats } from './stats.ts'
 import { Storage } from './storage.ts'
+import { actorId } from './versioning.ts'
 import { WallClock } from './wall-clock.ts'
 
 export type RunningNode = {
   config: NodeConfig
   /** Base URL the node serves on, e.g. `http://127.0.0.1:7001`. */
   url: string
-  /** Incremented at every start from the same data dir. */
+  /** Gossip generation: above every earlier one of this node (the wall clock at start, ms). */
   generation: number
+  /** The data dir's incarnation: dots this node issues are under `<id>.<incarnation>`. */
+  incarnation: string
   /** Stops the background loops and the server, then closes the storage; calling it again waits for the same close. */
   close(): Promise<void>
 }
@@ -43,14 +46,14 @@ export type RunningNode = {
  */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const storage = Storage.open({ dir: config.dataDir })
-  const generation = await storage.bumpGeneration()
+  const { incarnation, generation } = await storage.begin()
   const stats = new Stats(config.id)
   const ring = new Ring({ nodes: [config.id, ...config.peers.map((p) => p.id)], vnodes: config.vnodes })
   const merkle = new MerkleIndex({ ring, load: (key) => storage.get(key) })
   for (const key of storage.keys()) merkle.touch(key)
   const wallClock = new WallClock()
   const replica = new Replica({
-    node: config.id,
+    node: actorId(config.id, incarnation),
     mode: config.versioning,
     storage,
     now: () => wallClock.now(),
@@ -87,7 +90,20 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     timeoutMs: config.replicaTimeoutMs * 5,
   })
   const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })
-  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats, wallClock })
+  const app = createApp({
+    config,
+    incarnation,
+    ring,
+    coordinator,
+    replica,
+    membership,
+    gossiper,
+    handoff,
+    merkle,
+    antiEntropy,
+    stats,
+    wallClock,
+  })
 
   let server: ServerType
   try {
@@ -118,5 +134,5 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     })()
     return closing
   }
-  return { config, url, generation, close }
+  return { config, url, generation, incarnation, close }
 }

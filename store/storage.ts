@@ -1,9 +1,11 @@
 /**
  * Durable storage of a node on LMDB: the versioned object of each key, the hints held
- * for other nodes, and small metadata (the dot counter). Every write goes through one
+ * for other nodes, and small metadata (the data dir's incarnation, the dot counter, the
+ * gossip generation). Every write goes through one
  * transaction whose promise resolves only once the commit is flushed to disk, so a
  * replica that acknowledges after `await` has made the write durable.
  */
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
@@ -19,6 +21,9 @@ export type StorageOptions = {
 /** A write held for a home replica that missed it. */
 export type Hint = { owner: string; key: string; object: VersionedObject }
 
+/** Random bytes of an incarnation id (8 hex digits). */
+const INCARNATION_BYTES = 4
+
 /** Dot counters reserved on disk at a time. */
 const COUNTER_BLOCK = 1000
 
@@ -27,7 +32,7 @@ export class Storage {
   #root: RootDatabase
   #objects: Database<VersionedObject, string>
   #hints: Database<Hint, string>
-  #meta: Database<number, string>
+  #meta: Database<number | string, string>
   #counter: number
   /** Counters up to here are reserved on disk; a restart goes on from here, never reusing one. */
   #reserved: number
@@ -38,8 +43,8 @@ export class Storage {
     // Decoded objects stay cached: hot keys are read on every request. Nothing mutates a stored object.
     this.#objects = root.openDB<VersionedObject, string>({ name: 'objects', cache: true })
     this.#hints = root.openDB<Hint, string>({ name: 'hints' })
-    this.#meta = root.openDB<number, string>({ name: 'meta' })
-    this.#reserved = this.#meta.get('counter') ?? 0
+    this.#meta = root.openDB<number | string, string>({ name: 'meta' })
+    this.#reserved = Number(this.#meta.get('counter') ?? 0)
     this.#counter = this.#reserved
   }
 
@@ -105,12 +110,23 @@ export class Storage {
     })
   }
 
-  /** Increments the generation (one per start), durably, and returns it. */
-  async bumpGeneration(): Promise<number> {
+  /**
+   * Starts this data dir's next life: resolves to its incarnation (random, made durably
+   * the first time the dir is used, so a dir wiped and made again gets a new one) and to
+   * a gossip generation above every earlier one of this dir. The generation is the wall
+   * clock in ms, as Cassandra's: a node that lost its dir (and the generation it had)
+   * still comes back with a generation its peers have not seen.
+   */
+  async begin(): Promise<{ incarnation: string; generation: number }> {
     return this.#root.transaction(() => {
-      const generation = (this.#meta.get('generation') ?? 0) + 1
+      let incarnation = this.#meta.get('incarnation')
+      if (typeof incarnation !== 'string') {
+        incarnation = randomBytes(INCARNATION_BYTES).toString('hex')
+        void this.#meta.put('incarnation', incarnation)
+      }
+      const generation = Math.max(Number(this.#meta.get('generation') ?? 0) + 1, Date.now())
       void this.#meta.put('generation', generation)
-      return generation
+      return { incarnation, generation }
     })
   }
 

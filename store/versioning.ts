@@ -35,6 +35,14 @@ import {
   type VersioningMode,
 } from '../common/contracts/causal.ts'
 
+/**
+ * The actor a node issues dots under: its id and its data dir's incarnation, as Riak's
+ * vnode ids. A node that lost its data starts counting again under a new incarnation, so
+ * it never issues a dot its peers' clocks already cover. Node ids have no `.`, so the
+ * actor reads one way.
+ */
+export const actorId = (node: string, incarnation: string): string => `${node}.${incarnation}`
+
 /** One stored version of a key. */
 export type Sibling = {
   dot: Dot

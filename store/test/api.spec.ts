@@ -149,9 +149,12 @@ test.group('store API', () => {
     assert.lengthOf(right.body.object.siblings, 1)
   })
 
-  test('health names the node and its pid', async ({ assert, cleanup }) => {
+  test('health names the node, its pid and the incarnation its dots are issued under', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { nodes: 1, settings: { n: 1, r: 1, w: 1 } })
     const health = await call(`${cluster.url('n1')}/health`)
-    assert.deepEqual(health.body, { node: 'n1', status: 'ok', pid: cluster.node('n1').pid })
+    assert.deepEqual(health.body, { node: 'n1', status: 'ok', pid: cluster.node('n1').pid, incarnation: health.body.incarnation })
+    assert.match(health.body.incarnation, /^[0-9a-f]{8}$/)
+    const put = await call<WriteResponse>(`${cluster.url('n1')}/kv/k`, 'PUT', { value: 1 })
+    assert.equal(put.body.dot.node, `n1.${health.body.incarnation}`)
   })
 })
