@@ -45,7 +45,16 @@ export type HealthResponse = {
   incarnation: string
 }
 
-export type ErrorCode = 'bad_request' | 'unauthorized' | 'not_found' | 'too_large' | 'quorum_unavailable' | 'timeout' | 'internal'
+export type ErrorCode =
+  | 'bad_request'
+  /** A context that is malformed, from another key or cluster, or claims dots its node never issued. */
+  | 'bad_context'
+  | 'unauthorized'
+  | 'not_found'
+  | 'too_large'
+  | 'quorum_unavailable'
+  | 'timeout'
+  | 'internal'
 
 export type ErrorResponse = {
   error: { code: ErrorCode; message: string; required?: number; acks?: number }

@@ -25,6 +25,9 @@ export class ApiError extends Error {
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'bad_request', message)
 
+/** A context refused: malformed, signed for another key or cluster, or claiming dots never issued. */
+export const badContext = (message: string): ApiError => new ApiError(400, 'bad_context', message)
+
 /** The data dir is held by another live process (two nodes on one dir would issue the same dots). */
 export class StorageLockedError extends Error {
   override name = 'StorageLockedError'

@@ -59,6 +59,11 @@ export class Storage {
     }
   }
 
+  /** The highest dot counter handed out so far (after a restart: the reservation it went on from). */
+  get issued(): number {
+    return this.#counter
+  }
+
   get(key: string): VersionedObject | undefined {
     return this.#objects.get(key)
   }

@@ -179,6 +179,35 @@ test.group('versioning: contexts', () => {
     }
   })
 
+  test('a context signed for one key never verifies for another, whatever the keys hold', ({ assert }) => {
+    const donor = encodeContext(ctx({ n1: 2 ** 50 }), { ...seal, key: 'acct\u0000ICAg' })
+    const [payload, signature] = donor.split('.')
+    assert.isFalse(decodeContext(`ICAg\u0000${payload}.${signature}`, { ...seal, key: 'acct' }).ok)
+    assert.isFalse(decodeContext(`ICAg${payload}.${signature}`, { ...seal, key: 'acct' }).ok)
+    const quoted = encodeContext(ctx({ n1: 1 }), { ...seal, key: 'a","b' })
+    assert.isFalse(decodeContext(quoted, { ...seal, key: 'a' }).ok)
+  })
+
+  test('only canonical base64url is accepted', ({ assert }) => {
+    const real = encodeContext(ctx({ n1: 3 }), seal)
+    const [payload, signature] = real.split('.')
+    assert.isTrue(decodeContext(real, seal).ok)
+    for (const bad of [
+      `${payload}=.${signature}`,
+      `${payload}.${signature}==`,
+      `${payload}\u0000.${signature}`,
+      `${payload} .${signature}`,
+    ]) {
+      const decoded = decodeContext(bad, seal)
+      assert.deepEqual(decoded, { ok: false, reason: 'context is not canonical base64url (as a read or write returned it)' }, bad)
+    }
+    // The last character carries bits beyond the payload's bytes: another spelling of the same bytes.
+    const last = signature.at(-1)!
+    const twin = `${signature.slice(0, -1)}${String.fromCharCode(last.charCodeAt(0) + 1)}`
+    assert.deepEqual(Buffer.from(twin, 'base64url'), Buffer.from(signature, 'base64url'))
+    assert.isFalse(decodeContext(`${payload}.${twin}`, seal).ok)
+  })
+
   test('a signed payload that is not a clock is refused', ({ assert }) => {
     assert.isTrue(decodeContext(encodeContext(ctx({}), seal), seal).ok)
     const notClock = encodeContext(ctx({ n1: -1 }), seal)

@@ -202,6 +202,18 @@ export function merge(mode: VersioningMode, a: VersionedObject, b: VersionedObje
   return canonical(context, kept)
 }
 
+/**
+ * The highest counter of `actor` that a context, and the versions of a state, claim to
+ * have seen: what the actor must have issued for the claim to be true.
+ */
+export function highestClaim(actor: string, context: CausalContext, siblings: readonly Sibling[] = []): number {
+  const ofClock = (clock: Clock): number => (Object.hasOwn(clock, actor) ? clock[actor] : 0)
+  const ofDots = (dots: readonly Dot[] = []): number => dots.reduce((max, d) => (d.node === actor && d.counter > max ? d.counter : max), 0)
+  let highest = Math.max(ofClock(context.clock), ofDots(context.dots))
+  for (const s of siblings) highest = Math.max(highest, ofClock(s.clock), ofDots(s.dots), ofDots([s.dot]))
+  return highest
+}
+
 /** The siblings a reader sees (tombstones hidden). */
 export const liveSiblings = (object: VersionedObject): Sibling[] => object.siblings.filter((s) => !s.deleted)
 
@@ -232,8 +244,10 @@ export type ContextSeal = { secret: string; key: string }
 
 /**
  * Encodes a causal context as an opaque string: base64url(JSON) + "." + a truncated HMAC
- * of the key and the payload, so a forged context (one claiming dots nobody issued,
+ * of the JSON pair `[key, payload]`, so a forged context (one claiming dots nobody issued,
  * which would make a replica discard future writes) or one from another key is refused.
+ * The pair is unambiguous whatever the key holds: no key and payload can be cut
+ * differently into the same signed text.
  */
 export function encodeContext(context: CausalContext, seal: ContextSeal): string {
   const { clock, dots } = normalizeContext(context)
@@ -243,12 +257,20 @@ export function encodeContext(context: CausalContext, seal: ContextSeal): string
 
 export type DecodedContext = { ok: true; context: CausalContext } | { ok: false; reason: string }
 
-/** Verifies and decodes a context produced by {@link encodeContext} for the same key. */
+/**
+ * Verifies and decodes a context produced by {@link encodeContext} for the same key. Only
+ * the canonical base64url {@link encodeContext} writes is accepted: decoders skip what is
+ * outside the alphabet, so a lenient check would let two strings carry one payload.
+ */
 export function decodeContext(encoded: string, seal: ContextSeal): DecodedContext {
   const dotAt = encoded.indexOf('.')
   if (dotAt <= 0) return { ok: false, reason: 'context is not of the form <payload>.<signature>' }
   const payload = encoded.slice(0, dotAt)
-  const given = Buffer.from(encoded.slice(dotAt + 1), 'base64url')
+  const signature = encoded.slice(dotAt + 1)
+  if (!isCanonicalBase64url(payload) || !isCanonicalBase64url(signature)) {
+    return { ok: false, reason: 'context is not canonical base64url (as a read or write returned it)' }
+  }
+  const given = Buffer.from(signature, 'base64url')
   const expected = Buffer.from(sign(payload, seal), 'base64url')
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'context signature does not match (from another key or cluster, forged or corrupted)' }
@@ -282,9 +304,15 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
 const recentSignatures = new Map<string, string>()
 const RECENT_SIGNATURES = 50_000
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+
+/** Only the alphabet, and exactly what encoding the decoded bytes gives back (no stray bits in the last character). */
+const isCanonicalBase64url = (text: string): boolean =>
+  BASE64URL.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text
+
 function sign(payload: string, { secret, key }: ContextSeal): string {
-  const input = `${key}\u0000${payload}`
-  const memo = `${secret}\u0000${input}`
+  const input = JSON.stringify([key, payload])
+  const memo = JSON.stringify([secret, input])
   let signature = recentSignatures.get(memo)
   if (signature === undefined) {
     signature = createHmac('sha256', secret).update(input).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')

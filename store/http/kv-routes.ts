@@ -76,6 +76,7 @@ function forwardUnlessLocal(config: NodeConfig, coordinator: Coordinator): Middl
     if (bytes < 1 || bytes > MAX_KEY_BYTES) {
       throw badRequest(`key must be 1 to ${MAX_KEY_BYTES} bytes of UTF-8, got ${bytes}`)
     }
+    if (key.includes('\u0000')) throw badRequest('key must not contain NUL (U+0000)')
     const headers = { [FORWARDED_HEADER]: header(c, FORWARDED_HEADER), [TOKEN_HEADER]: header(c, TOKEN_HEADER) }
     if (routeRequest(key, headers, node) === 'local') return next()
     const url = new URL(c.req.url)

@@ -9,7 +9,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { emptyContext, type CausalContext } from '../../common/contracts/causal.ts'
 import { TOKEN_HEADER } from '../api.ts'
-import { ApiError, badRequest } from '../errors.ts'
+import { ApiError, badContext, badRequest } from '../errors.ts'
 import { decodeContext, type ContextSeal } from '../versioning.ts'
 
 /** The route of one key: everything after the prefix, slashes included. */
@@ -76,9 +76,9 @@ export function quorumParam(c: Context, name: 'r' | 'w', fallback: number, n: nu
 /** The causal context a client sent back (empty when it sent none), checked against its seal. */
 export function contextOf(request: { context?: unknown }, seal: ContextSeal): CausalContext {
   if (request.context === undefined || request.context === null) return emptyContext()
-  if (typeof request.context !== 'string') throw badRequest('context must be the string a read or write returned')
+  if (typeof request.context !== 'string') throw badContext('context must be the string a read or write returned')
   const decoded = decodeContext(request.context, seal)
-  if (!decoded.ok) throw badRequest(`invalid context: ${decoded.reason}`)
+  if (!decoded.ok) throw badContext(`invalid context: ${decoded.reason}`)
   return decoded.context
 }
 
