@@ -52,6 +52,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'too_large'
+  /** The write would leave more siblings on its key than allowed: read, resolve, write with the read's context. */
+  | 'too_many_siblings'
   | 'quorum_unavailable'
   | 'timeout'
   | 'internal'

@@ -69,6 +69,17 @@ const cases: Case[] = [
     settings: { peerConnections: 'shared' },
     problems: [{ path: 'peerConnections', message: 'must be one of pooled, per-message' }],
   },
+  { name: 'a sibling limit of 0', settings: { maxSiblings: 0 }, problems: [{ path: 'maxSiblings', message: 'must be at least 1' }] },
+  {
+    name: 'an object limit below the value limit',
+    settings: { maxValueBytes: 2048, maxObjectBytes: 1024 },
+    problems: [{ path: 'maxObjectBytes', message: 'must be at least maxValueBytes (2048)' }],
+  },
+  {
+    name: 'a value limit above the default object limit',
+    settings: { maxValueBytes: 16 * 1024 * 1024 },
+    problems: [{ path: 'maxObjectBytes', message: 'must be at least maxValueBytes (16777216) (left out, it defaults to 8388608)' }],
+  },
   {
     name: 'every problem at once',
     settings: { n: 9, versioning: 'x', token: '', readRepair: 1 },

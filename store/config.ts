@@ -33,6 +33,14 @@ export type NodeConfig = {
   replicaTimeoutMs: number
   /** Largest accepted value, as serialized JSON, bytes. */
   maxValueBytes: number
+  /**
+   * Most siblings (tombstones included) a write may leave on its key at its coordinator;
+   * a write that would leave more is refused (409 `too_many_siblings`), as Riak's
+   * `max_siblings`. A write that does not add to them (one that resolves them) always passes.
+   */
+  maxSiblings: number
+  /** Largest object (a key's siblings and context, as JSON) a write may leave at its coordinator, bytes; more is a 413. */
+  maxObjectBytes: number
   /** Only home replicas count towards W: no sloppy quorum, no hinted handoff. */
   strict: boolean
   /** How often a node gossips its membership view to a random peer, ms. */
@@ -67,6 +75,8 @@ export const NODE_DEFAULTS = {
   vnodes: 16,
   replicaTimeoutMs: 1000,
   maxValueBytes: 1024 * 1024,
+  maxSiblings: 100,
+  maxObjectBytes: 8 * 1024 * 1024,
   strict: false,
   gossipIntervalMs: 1000,
   phiThreshold: 8,
@@ -152,6 +162,8 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     vnodes: integerFrom(1),
     replicaTimeoutMs: integerFrom(1),
     maxValueBytes: integerFrom(1),
+    maxSiblings: integerFrom(1),
+    maxObjectBytes: integerFrom(1),
     strict: trueOrFalse,
     gossipIntervalMs: integerFrom(1),
     phiThreshold: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a number above 0'),
@@ -168,7 +180,17 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     const message = check(value)
     if (message) problems.push({ path, value, message: leftOut ? `${message} (left out, it defaults to ${value})` : message })
   }
-  return problems
+  return [...problems, ...objectLimitProblems(settings, problems)]
+}
+
+/** The object limit must leave room for one value of the largest size. */
+function objectLimitProblems(settings: UncheckedSettings, found: SettingsProblem[]): SettingsProblem[] {
+  if (found.some((p) => p.path === 'maxValueBytes' || p.path === 'maxObjectBytes')) return []
+  const value = (settings.maxValueBytes ?? NODE_DEFAULTS.maxValueBytes) as number
+  const object = (settings.maxObjectBytes ?? NODE_DEFAULTS.maxObjectBytes) as number
+  if (object >= value) return []
+  const leftOut = settings.maxObjectBytes === undefined ? ` (left out, it defaults to ${object})` : ''
+  return [{ path: 'maxObjectBytes', value: object, message: `must be at least maxValueBytes (${value})${leftOut}` }]
 }
 
 /** The settings whose defaults depend on each other and on the cluster's size. */

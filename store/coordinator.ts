@@ -126,7 +126,11 @@ export class Coordinator {
     this.#stats.add('writes')
     // Durable here first: a write replicated and then lost in a crash of its coordinator
     // would leave a dot the coordinator reissues or claims to hold.
-    const { object, sibling, context } = await this.#replica.write(key, write)
+    const { object, sibling, context } = await this.#replica.write(key, write).catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'too_many_siblings') this.#stats.add('siblingLimitRefusals')
+      if (error instanceof ApiError && error.code === 'too_large') this.#stats.add('objectSizeRefusals')
+      throw error
+    })
     const home = this.homeReplicas(key)
     const fallbacks = this.#config.strict
       ? []

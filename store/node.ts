@@ -58,6 +58,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     storage,
     now: () => wallClock.now(),
     onChange: (key) => merkle.touch(key),
+    limits: { maxSiblings: config.maxSiblings, maxObjectBytes: config.maxObjectBytes },
   })
   const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
   const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs })

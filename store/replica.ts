@@ -2,7 +2,7 @@
  * A node's own copy of the keys it replicates: local reads, writes it coordinates and
  * states merged in from other replicas, each applied under the cluster's versioning mode.
  */
-import { badContext } from './errors.ts'
+import { ApiError, badContext } from './errors.ts'
 import type { Storage } from './storage.ts'
 import {
   applyWrite,
@@ -32,7 +32,15 @@ export type ReplicaOptions = {
   now?: () => number
   /** Called with each key whose stored state changed, once on disk (keeps the Merkle index current). */
   onChange?: (key: string) => void
+  /** What a write this node coordinates may leave on its key; default: no limits. */
+  limits?: WriteLimits
 }
+
+/** Bounds on what a coordinated write may leave on its key (see `NodeConfig`). */
+export type WriteLimits = { maxSiblings: number; maxObjectBytes: number }
+
+/** Why a write was refused: it would grow its key past a limit. */
+type Refusal = { limit: 'siblings' | 'bytes'; would: number }
 
 export class Replica {
   readonly node: string
@@ -40,13 +48,15 @@ export class Replica {
   #storage: Storage
   #now: () => number
   #onChange: (key: string) => void
+  #limits: WriteLimits
 
-  constructor({ node, mode, storage, now = Date.now, onChange = () => {} }: ReplicaOptions) {
+  constructor({ node, mode, storage, now = Date.now, onChange = () => {}, limits = NO_LIMITS }: ReplicaOptions) {
     this.node = node
     this.mode = mode
     this.#storage = storage
     this.#now = now
     this.#onChange = onChange
+    this.#limits = limits
   }
 
   read(key: string): VersionedObject {
@@ -55,16 +65,20 @@ export class Replica {
 
   /**
    * Applies a write this node coordinates; resolves once it is durable. A context
-   * claiming dots of this node beyond what it issued is a 400 `bad_context` and changes
-   * nothing.
+   * claiming dots of this node beyond what it issued is a 400 `bad_context`, and a write
+   * that would grow its key past a limit a 409 `too_many_siblings` or a 413 `too_large`:
+   * either changes nothing.
    */
   async write(key: string, write: LocalWrite): Promise<WriteResult> {
     this.#refuseUnissued(write.context, [], 'the context')
     const ts = this.#now()
-    const result = await this.#storage.update(key, (current, nextCounter) => {
-      const applied = applyWrite(this.mode, current ?? emptyObject(), { node: this.node, counter: nextCounter(), ts, ...write })
-      return { store: applied.object, result: applied }
+    const result = await this.#storage.update<WriteResult | Refusal>(key, (current, nextCounter) => {
+      const before = current ?? emptyObject()
+      const applied = applyWrite(this.mode, before, { node: this.node, counter: nextCounter(), ts, ...write })
+      const refusal = this.#overLimit(before, applied.object)
+      return refusal ? { result: refusal } : { store: applied.object, result: applied }
     })
+    if ('limit' in result) throw limitError(result, this.#limits)
     this.#onChange(key)
     return result
   }
@@ -85,6 +99,18 @@ export class Replica {
     return result
   }
 
+  /** A write may not grow its key past a limit; one that does not grow it (a resolution) always passes. */
+  #overLimit(before: VersionedObject, after: VersionedObject): Refusal | undefined {
+    const { maxSiblings, maxObjectBytes } = this.#limits
+    if (after.siblings.length > maxSiblings && after.siblings.length > before.siblings.length) {
+      return { limit: 'siblings', would: after.siblings.length }
+    }
+    if (maxObjectBytes === Number.POSITIVE_INFINITY) return undefined
+    const bytes = objectBytes(after)
+    if (bytes > maxObjectBytes && bytes > objectBytes(before)) return { limit: 'bytes', would: bytes }
+    return undefined
+  }
+
   /**
    * Dots of this node are issued here only: a context or state claiming one beyond the
    * last issued was forged (it would make every later write of the key invisible). `vv`
@@ -97,4 +123,24 @@ export class Replica {
       throw badContext(`${what} claims dot ${this.node}:${claimed}, which ${this.node} never issued (it issued ${this.#storage.issued})`)
     }
   }
+}
+
+const NO_LIMITS: WriteLimits = { maxSiblings: Number.POSITIVE_INFINITY, maxObjectBytes: Number.POSITIVE_INFINITY }
+
+/** An object's size as JSON, bytes: what the limit counts (and about what it takes on disk and on the wire). */
+const objectBytes = (object: VersionedObject): number => Buffer.byteLength(JSON.stringify(object))
+
+function limitError({ limit, would }: Refusal, limits: WriteLimits): ApiError {
+  if (limit === 'siblings') {
+    return new ApiError(
+      409,
+      'too_many_siblings',
+      `the write would leave ${would} siblings on the key, over the limit of ${limits.maxSiblings}: read the key, resolve its values and write with the read's context`,
+    )
+  }
+  return new ApiError(
+    413,
+    'too_large',
+    `the write would make the key's object ${would} bytes, over the limit of ${limits.maxObjectBytes} bytes`,
+  )
 }

@@ -18,6 +18,10 @@ const COUNTERS = [
   'replicaErrors',
   /** Replica calls skipped because the failure detector believed the peer down. */
   'skippedDown',
+  /** Writes refused because they would leave more than `maxSiblings` siblings on their key (409). */
+  'siblingLimitRefusals',
+  /** Writes refused because they would leave an object over `maxObjectBytes` (413). */
+  'objectSizeRefusals',
   /** Writes a fallback node took in place of a home replica (sloppy quorum). */
   'sloppyWrites',
   /** Hints stored here, for a home replica that missed a write. */

@@ -89,11 +89,28 @@ test.group('versioning: dvv', () => {
   })
 
   test('a loose dot from a write answer supersedes that write when it arrives later', ({ assert }) => {
-    const onC = applyWrite('dvv', emptyObject(), write('c', 5, ctx({}), 'via-c'))
+    // c holds c:3, unseen by the writer of c:5: the answer's clock stops below it and c:5 stays loose.
+    const first = applyWrite('dvv', emptyObject(), write('c', 3, ctx({}), 'first-via-c')).object
+    const onC = applyWrite('dvv', first, write('c', 5, ctx({}), 'via-c'))
+    assert.deepEqual(onC.context, ctx({ c: 2 }, [{ node: 'c', counter: 5 }]))
     const onA = applyWrite('dvv', emptyObject(), write('a', 1, onC.context, 'via-a')).object
     assert.deepEqual(onA.context.dots, [{ node: 'c', counter: 5 }])
-    assert.deepEqual(values(merge('dvv', onA, onC.object)), ['via-a'])
-    assert.deepEqual(values(merge('dvv', onC.object, onA)), ['via-a'])
+    assert.sameMembers(values(merge('dvv', onA, onC.object)), ['first-via-c', 'via-a'])
+    assert.sameMembers(values(merge('dvv', onC.object, onA)), ['first-via-c', 'via-a'])
+  })
+
+  test("a write's answer folds its own dot into the clock unless a sibling of the coordinator's is unseen", ({ assert }) => {
+    // The coordinator's dots below 7 are for other keys, seen, or superseded: the clock may cover them.
+    const alone = applyWrite('dvv', emptyObject(), write('a', 7, ctx({ b: 2 }), 'x'))
+    assert.deepEqual(alone.context, ctx({ a: 7, b: 2 }))
+    // Another node's unseen sibling is no gap in a's dots.
+    const fromB = applyWrite('dvv', emptyObject(), write('b', 3, ctx({}), 'from-b')).object
+    const chained = applyWrite('dvv', merge('dvv', alone.object, fromB), write('a', 9, alone.context, 'y'))
+    assert.deepEqual(chained.context, ctx({ a: 9, b: 2 }))
+    // An unseen sibling of a's own (a:9 here, for a writer who saw only b:2) is a gap.
+    const stale = applyWrite('dvv', chained.object, write('a', 12, ctx({ b: 2 }), 'w'))
+    assert.deepEqual(stale.context, ctx({ a: 8, b: 2 }, [{ node: 'a', counter: 12 }]))
+    assert.isFalse(covers(stale.context, { node: 'a', counter: 9 }))
   })
 
   test('a delete leaves a tombstone that hides the value but keeps the clock', ({ assert }) => {

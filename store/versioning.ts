@@ -148,9 +148,11 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
   const dot = { node: write.node, counter: write.counter }
   const sibling = makeSibling(write, dot, sortClock(write.context.clock))
   if (write.context.dots.length > 0) sibling.dots = write.context.dots
-  const context = addDot(write.context, dot)
-  // lww: the object's context is the winner's, computed by merge.
-  if (mode === 'lww') return { object: merge('lww', object, { context, siblings: [sibling] }), sibling, context }
+  if (mode === 'lww') {
+    // The object's context is the winner's, computed by merge.
+    const context = addDot(write.context, dot)
+    return { object: merge('lww', object, { context, siblings: [sibling] }), sibling, context }
+  }
   // The coordinator holds every dot it ever issued for this key (durably, before any
   // left the node), so its own dot can go into the object's clock; loose dots from the
   // writer's context stay loose.
@@ -159,7 +161,25 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
     dots: write.context.dots,
   })
   const kept = object.siblings.filter((s) => !covers(write.context, s.dot))
-  return { object: canonical(seen, [...kept, sibling]), sibling, context }
+  return { object: canonical(seen, [...kept, sibling]), sibling, context: foldOwnDot(write.context, dot, kept) }
+}
+
+/**
+ * The writer's context after its write: what it had read plus the write's dot, with the
+ * dot folded into the clock as far as no gap forbids. The coordinator holds every dot it
+ * issued for the key that nobody superseded (`unseen`: the siblings the writer's context
+ * did not cover), so its entry can go up to just below the lowest of its own dots the
+ * writer has not seen: every dot of it below that one is either seen, superseded, or of
+ * another key. Without the fold a client that chains writes without reading would carry
+ * one loose dot per write.
+ */
+function foldOwnDot(context: CausalContext, dot: Dot, unseen: readonly Sibling[]): CausalContext {
+  let gap = dot.counter
+  for (const s of unseen) if (s.dot.node === dot.node && s.dot.counter < gap) gap = s.dot.counter
+  const upTo = gap === dot.counter ? dot.counter : gap - 1
+  const seen = Object.hasOwn(context.clock, dot.node) ? context.clock[dot.node] : 0
+  const clock = upTo > seen ? { ...context.clock, [dot.node]: upTo } : context.clock
+  return normalizeContext({ clock, dots: [...context.dots, dot] })
 }
 
 function makeSibling(write: WriteInput, dot: Dot, clock: Clock): Sibling {

@@ -60,6 +60,20 @@ const STORE_FLAGS: SettingFlag[] = [
     parse: integerOption(1, 64 * 1024 * 1024),
   },
   {
+    key: 'maxSiblings',
+    kind: 'value',
+    flags: '--max-siblings <count>',
+    description: 'most siblings a write may leave on its key (more: 409 too_many_siblings)',
+    parse: integerOption(1, 1_000_000),
+  },
+  {
+    key: 'maxObjectBytes',
+    kind: 'value',
+    flags: '--max-object-bytes <bytes>',
+    description: "largest object (a key's siblings and context) a write may leave, bytes, at least --max-value-bytes (more: 413)",
+    parse: integerOption(1, 1024 * 1024 * 1024),
+  },
+  {
     key: 'strict',
     kind: 'on',
     flags: '--strict',
