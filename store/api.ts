@@ -22,7 +22,11 @@ export type ReadResponse = {
 /** Body of `PUT /kv/:key`. */
 export type WriteRequest = { value: unknown; context?: string }
 
-/** Body of `DELETE /kv/:key` (optional; without a context the delete is blind). */
+/**
+ * Body of `DELETE /kv/:key`: the context of a read, which says which values the delete
+ * removes. Required in `dvv` and `vv` (a delete without one would remove nothing); in
+ * `lww` a delete without one wins by its timestamp.
+ */
 export type DeleteRequest = { context?: string }
 
 /** `PUT` and `DELETE /kv/:key`, 200. */

@@ -31,6 +31,11 @@ export type NodeConfig = {
   vnodes: number
   /** How long a coordinator waits for one replica call, ms. */
   replicaTimeoutMs: number
+  /**
+   * A read forwarded to a home replica that has not answered after this long is also sent
+   * to the next home replica; the first answer wins (a hedged request), ms.
+   */
+  readHedgeMs: number
   /** Largest accepted value, as serialized JSON, bytes. */
   maxValueBytes: number
   /**
@@ -74,6 +79,7 @@ export const NODE_DEFAULTS = {
   token: 'quorumlab',
   vnodes: 16,
   replicaTimeoutMs: 1000,
+  readHedgeMs: 300,
   maxValueBytes: 1024 * 1024,
   maxSiblings: 100,
   maxObjectBytes: 8 * 1024 * 1024,
@@ -161,6 +167,7 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     token: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string'),
     vnodes: integerFrom(1),
     replicaTimeoutMs: integerFrom(1),
+    readHedgeMs: integerFrom(1),
     maxValueBytes: integerFrom(1),
     maxSiblings: integerFrom(1),
     maxObjectBytes: integerFrom(1),

@@ -28,6 +28,17 @@ export const badRequest = (message: string): ApiError => new ApiError(400, 'bad_
 /** A context refused: malformed, signed for another key or cluster, or claiming dots never issued. */
 export const badContext = (message: string): ApiError => new ApiError(400, 'bad_context', message)
 
+/**
+ * No home replica of a key could take a forwarded write, and none of them certainly got
+ * it (each refused the connection or is believed down): the node that took the request
+ * may coordinate it itself with a sloppy quorum.
+ */
+export class HomesUnreachable extends ApiError {
+  constructor() {
+    super(503, 'quorum_unavailable', 'no home replica of the key could be reached', { required: 1, acks: 0 })
+  }
+}
+
 /** The data dir is held by another live process (two nodes on one dir would issue the same dots). */
 export class StorageLockedError extends Error {
   override name = 'StorageLockedError'

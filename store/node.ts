@@ -3,6 +3,7 @@
  * replica, membership and gossip, hinted handoff, anti-entropy and the coordinator,
  * serves the Hono app, and runs the background loops until closed.
  */
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { httpUrl } from '../common/helpers/address.ts'
@@ -11,6 +12,7 @@ import { createApp } from './app.ts'
 import type { NodeConfig } from './config.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
+import { keepKeyTarget } from './http/request.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
@@ -19,7 +21,7 @@ import { PeerClient } from './peers.ts'
 import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
 import { Stats } from './stats.ts'
-import { Storage } from './storage.ts'
+import { Storage, survivingFailedCommits } from './storage.ts'
 import { actorId } from './versioning.ts'
 import { WallClock } from './wall-clock.ts'
 
@@ -45,6 +47,7 @@ export type RunningNode = {
  * when it cannot listen.
  */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  survivingFailedCommits()
   const storage = Storage.open({ dir: config.dataDir })
   const { incarnation, generation } = await storage.begin()
   const stats = new Stats(config.id)
@@ -109,7 +112,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   let server: ServerType
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: keepingKeyTargets }, () => resolve(s))
       s.once('error', reject)
     })
   } catch (error) {
@@ -137,3 +140,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   }
   return { config, url, generation, incarnation, close }
 }
+
+type Listener = (request: IncomingMessage, response: ServerResponse) => void
+
+/** An HTTP server that keeps each key request's target as sent before the adapter parses it (see `keepKeyTarget`). */
+const keepingKeyTargets = ((options: ServerOptions, listener: Listener) =>
+  createServer(options, (request, response) => {
+    keepKeyTarget(request)
+    listener(request, response)
+  })) as typeof createServer

@@ -19,6 +19,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import {
+  clockEntry,
   compareDots,
   covers,
   emptyContext,
@@ -89,7 +90,7 @@ export const emptyObject = (): VersionedObject => ({ context: emptyContext(), si
 export function join(a: Clock, b: Clock): Clock {
   const out: Clock = { ...a }
   for (const [node, counter] of Object.entries(b)) {
-    if ((out[node] ?? 0) < counter) out[node] = counter
+    if (clockEntry(out, node) < counter) out[node] = counter
   }
   return sortClock(out)
 }
@@ -105,8 +106,8 @@ export function compareClocks(a: Clock, b: Clock): ClockOrder {
   let aBigger = false
   let bBigger = false
   for (const node of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const x = a[node] ?? 0
-    const y = b[node] ?? 0
+    const x = clockEntry(a, node)
+    const y = clockEntry(b, node)
     if (x > y) aBigger = true
     if (y > x) bBigger = true
   }
@@ -139,7 +140,7 @@ const canonical = (context: CausalContext, siblings: Sibling[]): VersionedObject
 export function applyWrite(mode: VersioningMode, object: VersionedObject, write: WriteInput): WriteResult {
   if (mode === 'vv') {
     // Dynamo: the coordinator increments its own entry of the clock it was given.
-    const counter = (write.context.clock[write.node] ?? 0) + 1
+    const counter = clockEntry(write.context.clock, write.node) + 1
     const clock = sortClock({ ...write.context.clock, [write.node]: counter })
     const sibling = makeSibling(write, { node: write.node, counter }, clock)
     const context = { clock, dots: [] }
@@ -177,7 +178,7 @@ function foldOwnDot(context: CausalContext, dot: Dot, unseen: readonly Sibling[]
   let gap = dot.counter
   for (const s of unseen) if (s.dot.node === dot.node && s.dot.counter < gap) gap = s.dot.counter
   const upTo = gap === dot.counter ? dot.counter : gap - 1
-  const seen = Object.hasOwn(context.clock, dot.node) ? context.clock[dot.node] : 0
+  const seen = clockEntry(context.clock, dot.node)
   const clock = upTo > seen ? { ...context.clock, [dot.node]: upTo } : context.clock
   return normalizeContext({ clock, dots: [...context.dots, dot] })
 }
@@ -227,7 +228,7 @@ export function merge(mode: VersioningMode, a: VersionedObject, b: VersionedObje
  * have seen: what the actor must have issued for the claim to be true.
  */
 export function highestClaim(actor: string, context: CausalContext, siblings: readonly Sibling[] = []): number {
-  const ofClock = (clock: Clock): number => (Object.hasOwn(clock, actor) ? clock[actor] : 0)
+  const ofClock = (clock: Clock): number => clockEntry(clock, actor)
   const ofDots = (dots: readonly Dot[] = []): number => dots.reduce((max, d) => (d.node === actor && d.counter > max ? d.counter : max), 0)
   let highest = Math.max(ofClock(context.clock), ofDots(context.dots))
   for (const s of siblings) highest = Math.max(highest, ofClock(s.clock), ofDots(s.dots), ofDots([s.dot]))

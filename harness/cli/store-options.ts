@@ -53,6 +53,13 @@ const STORE_FLAGS: SettingFlag[] = [
     parse: integerOption(1, 600_000),
   },
   {
+    key: 'readHedgeMs',
+    kind: 'value',
+    flags: '--read-hedge <ms>',
+    description: 'a forwarded read unanswered this long also goes to the next home replica, ms',
+    parse: integerOption(1, 600_000),
+  },
+  {
     key: 'maxValueBytes',
     kind: 'value',
     flags: '--max-value-bytes <bytes>',

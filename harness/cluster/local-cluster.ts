@@ -7,8 +7,10 @@ import type { StoreSettings } from '../../store/config.ts'
 import { NodeProcess, type NodeProcessOptions } from './node-process.ts'
 
 export type LocalClusterOptions = {
-  /** Number of nodes, named n1..nN. */
+  /** Number of nodes, named n1..nN unless `ids` names them. */
   nodes: number
+  /** The nodes' ids, when not n1..nN. */
+  ids?: string[]
   /** Node nI listens on ports[I-1]. */
   ports: number[]
   host?: string
@@ -33,7 +35,8 @@ export class LocalCluster {
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
     const { host = '127.0.0.1', ports } = options
     if (ports.length !== options.nodes) throw new Error(`need ${options.nodes} ports, got ${ports.length}`)
-    const ids = nodeIds(options.nodes)
+    const ids = options.ids ?? nodeIds(options.nodes)
+    if (ids.length !== options.nodes) throw new Error(`need ${options.nodes} node ids, got ${ids.length}`)
     const nodes = ids.map(
       (id, i) =>
         new NodeProcess(

@@ -39,7 +39,7 @@ test.group('store API', () => {
     assert.equal(a.status, 200)
     assert.equal(b.status, 200)
     const read = await call<ReadResponse>(`${cluster.url('n3')}/kv/cart?r=3`)
-    assert.sameMembers(read.body.values as string[], ['from-n1', 'from-n2'])
+    assert.sameMembers(read.body.values as string[], ['from-n1', 'from-n2'], JSON.stringify(read.body))
     assert.lengthOf(read.body.versions, 2)
     const resolved = await call(`${cluster.url('n3')}/kv/cart`, 'PUT', { value: 'merged', context: read.body.context })
     assert.equal(resolved.status, 200)

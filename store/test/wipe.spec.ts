@@ -29,7 +29,7 @@ async function wipe(cluster: TestCluster, id: string): Promise<void> {
 
 test.group('store: a wiped node', () => {
   test('rejoins as a new incarnation: new dots, a newer generation, its writes kept by every replica', async ({ assert, cleanup }) => {
-    const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 300 } })
+    const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 1000 } })
     const keys = Array.from({ length: 10 }, (_, i) => `wiped-${i}`)
     const before = new Map<string, WriteResponse>()
     for (const key of keys) {
@@ -62,7 +62,7 @@ test.group('store: a wiped node', () => {
   })
 
   test('gets its hints and, through anti-entropy, every key it lost', async ({ assert, cleanup }) => {
-    const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 300, antiEntropyIntervalMs: 300 } })
+    const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 1000, antiEntropyIntervalMs: 300 } })
     const kept = Array.from({ length: 20 }, (_, i) => `kept-${i}`)
     for (const key of kept) assert.equal((await call(`${cluster.url('n2')}/kv/${key}?w=3`, 'PUT', { value: key })).status, 200)
     await cluster.node('n1').kill()
