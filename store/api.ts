@@ -60,6 +60,8 @@ export type ErrorCode =
   | 'too_many_siblings'
   | 'quorum_unavailable'
   | 'timeout'
+  /** A peer the node needed answered with an error or could not be reached (502). */
+  | 'peer_error'
   | 'internal'
 
 export type ErrorResponse = {

@@ -91,6 +91,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     membership,
     stats,
     intervalMs: config.antiEntropyIntervalMs,
+    roundDeadlineMs: config.replicaTimeoutMs * 5,
     timeoutMs: config.replicaTimeoutMs * 5,
   })
   const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })

@@ -36,6 +36,9 @@ export type ReplicaOptions = {
   limits?: WriteLimits
 }
 
+/** A state merged in: the merged state, and whether anything here changed. */
+export type MergeResult = { object: VersionedObject; changed: boolean }
+
 /** Bounds on what a coordinated write may leave on its key (see `NodeConfig`). */
 export type WriteLimits = { maxSiblings: number; maxObjectBytes: number }
 
@@ -87,16 +90,38 @@ export class Replica {
    * Merges another replica's state of the key into this one, durably. Resolves to the
    * merged state and whether anything here changed.
    */
-  async mergeIn(key: string, incoming: VersionedObject): Promise<{ object: VersionedObject; changed: boolean }> {
+  async mergeIn(key: string, incoming: VersionedObject): Promise<MergeResult> {
     this.#refuseUnissued(incoming.context, incoming.siblings, `the state of ${JSON.stringify(key)}`)
-    const result = await this.#storage.update(key, (current) => {
-      const before = current ?? emptyObject()
-      const object = merge(this.mode, before, incoming)
-      const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
-      return { store: changed ? object : undefined, result: { object, changed } }
-    })
+    const result = await this.#storage.update(key, (current) => this.#merged(current, incoming))
     if (result.changed) this.#onChange(key)
     return result
+  }
+
+  /**
+   * {@link mergeIn} for many keys in one transaction. A state this node refuses (it
+   * claims dots of this node never issued) is left out of the merge and of the result.
+   */
+  async mergeMany(entries: readonly { key: string; object: VersionedObject }[]): Promise<Map<string, MergeResult>> {
+    const accepted = entries.filter(({ object }) => {
+      try {
+        this.#refuseUnissued(object.context, object.siblings, 'a state')
+        return true
+      } catch {
+        return false
+      }
+    })
+    const incoming = new Map(accepted.map(({ key, object }) => [key, object]))
+    const results = await this.#storage.updateMany([...incoming.keys()], (key, current) => this.#merged(current, incoming.get(key)!))
+    const byKey = new Map([...incoming.keys()].map((key, i) => [key, results[i]]))
+    for (const [key, result] of byKey) if (result.changed) this.#onChange(key)
+    return byKey
+  }
+
+  #merged(current: VersionedObject | undefined, incoming: VersionedObject): { store?: VersionedObject; result: MergeResult } {
+    const before = current ?? emptyObject()
+    const object = merge(this.mode, before, incoming)
+    const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
+    return { store: changed ? object : undefined, result: { object, changed } }
   }
 
   /** A write may not grow its key past a limit; one that does not grow it (a resolution) always passes. */

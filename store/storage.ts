@@ -98,6 +98,23 @@ export class Storage {
     return result
   }
 
+  /**
+   * {@link update} for several keys in one transaction (one commit for all of them);
+   * `change` takes no dot counters. Resolves, once on disk, to each key's result.
+   */
+  updateMany<T>(
+    keys: readonly string[],
+    change: (key: string, current: VersionedObject | undefined) => { store?: VersionedObject; result: T },
+  ): Promise<T[]> {
+    return this.#transaction(() =>
+      keys.map((key) => {
+        const { store, result } = change(key, this.#objects.get(key))
+        if (store) inTransaction(this.#objects.put(key, store))
+        return result
+      }),
+    )
+  }
+
   /** Every stored key, in key order. */
   *keys(): Generator<string> {
     for (const key of this.#objects.getKeys()) yield key

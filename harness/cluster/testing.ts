@@ -102,3 +102,13 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }
+
+/** True when every ring arc has the same Merkle root on all the nodes that replicate it (`/admin/digest`). */
+export async function digestsAgree(cluster: TestCluster): Promise<boolean> {
+  const roots = new Map<number, Set<string>>()
+  for (const node of cluster.nodes) {
+    const { body } = await call(`${node.url}/admin/digest`)
+    for (const range of body.ranges) roots.set(range.arc, (roots.get(range.arc) ?? new Set()).add(range.root))
+  }
+  return roots.size > 0 && [...roots.values()].every((set) => set.size === 1)
+}
