@@ -5,10 +5,16 @@
  *   common/  <-  workloads/  <-  harness/
  *   common/  <-  reports/    <-  harness/run, harness/cli, harness/bench
  *
- * Tests and benchmarks (`*.spec.ts`, `*.bench.ts`, `test/`, `testing/`) sit at the top
- * with the CLI: they may start clusters and run reports. No file may be part of a cycle.
+ * Inside the harness, stores are plugged in at one seam: `harness/adapter/` (the contract)
+ * <- `harness/stores/<store>/` (implementations, built from the store-neutral parts in
+ * `harness/cluster/` and the networks in `harness/network/`) <- the CLI, which picks the
+ * store. The run sees only the contract.
+ *
+ * Tests and benchmarks (`*.spec.ts`, `*.bench.ts`, `test/`, `testing/`, `testing.ts`) sit
+ * at the top with the CLI: they may start clusters and run reports. No file may be part
+ * of a cycle.
  */
-const TESTS = '(\\.spec\\.ts$|\\.bench\\.ts$|/test/|/testing/|^bin/test\\.ts$)'
+const TESTS = '(\\.spec\\.ts$|\\.bench\\.ts$|/test/|/testing/|/testing\\.ts$|^bin/test\\.ts$)'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -61,6 +67,35 @@ module.exports = {
       comment: 'Clients, clusters, nemeses and generators do not import the run, the CLI, the benchmarks or the reports.',
       from: { path: '^harness/', pathNot: `^harness/(run|cli|bench)/|${TESTS}` },
       to: { path: '^harness/(run|cli|bench)/|^reports/' },
+    },
+    {
+      name: 'adapter-is-a-contract',
+      severity: 'error',
+      comment: 'harness/adapter/ holds the types a store implements, and nothing that runs: it imports only common/.',
+      from: { path: '^harness/adapter/' },
+      to: { path: '^(store|workloads|reports)/|^harness/(?!adapter/)' },
+    },
+    {
+      name: 'cluster-parts-are-store-neutral',
+      severity: 'error',
+      comment: "harness/cluster/ holds what any store's cluster is built from (layout, links, node control): no store's own code.",
+      from: { path: '^harness/cluster/', pathNot: TESTS },
+      to: { path: '^store/|^harness/stores/' },
+    },
+    {
+      name: 'network-is-store-neutral',
+      comment:
+        "harness/network/ holds the networks nodes talk over (Toxiproxy links, network namespaces): it implements the adapter's Network contract and imports only common/ and harness/adapter/.",
+      severity: 'error',
+      from: { path: '^harness/network/', pathNot: TESTS },
+      to: { path: '^(store|workloads|reports)/|^harness/(?!network/|adapter/)' },
+    },
+    {
+      name: 'only-the-cli-picks-a-store',
+      severity: 'error',
+      comment: 'The run, sessions, nemeses and generators see a store only through harness/adapter/; the CLI picks the store.',
+      from: { path: '^harness/(?!stores/|cli/)', pathNot: TESTS },
+      to: { path: '^harness/stores/' },
     },
     {
       name: 'run-below-the-cli',

@@ -5,19 +5,20 @@
 import { test } from '@japa/runner'
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { QUORUMLAB_BIN } from '../harness/cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../harness/stores/quorumlab/index.ts'
 import { tempDir } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, ...args], { encoding: 'utf8', timeout: 60_000 })
 
 test.group('cli: report and serve', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.each.timeout(60_000)
 
   test('--help lists every flag with its default', ({ assert }) => {
     const report = run('report', '--help')
     assert.equal(report.status, 0)
-    for (const text of ['[run-dir]', '"runs/latest"', '--quiet', '--workers']) assert.include(report.stdout, text)
+    for (const text of ['[dir]', 'matrix folder', '"runs/latest"', '--quiet', '--workers']) assert.include(report.stdout, text)
     const serve = run('serve', '--help')
     assert.equal(serve.status, 0)
     for (const text of ['--host', '"127.0.0.1"', '--port', '(default: 8080)', '--dir', '"runs"']) assert.include(serve.stdout, text)

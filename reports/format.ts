@@ -1,7 +1,6 @@
 /**
- * Number formatting for the plain-text outputs (the terminal summary) and the server-rendered
- * pages (the scenario matrix), so one figure reads the same everywhere. A missing value
- * (null) is shown as '-'.
+ * Number formatting for the plain-text outputs (the terminal summary), so one figure reads
+ * the same everywhere. A missing value (null) is shown as '-'.
  */
 
 /** A fraction as a percentage: one decimal, three for small non-zero fractions (< 0.1%). */
@@ -9,9 +8,6 @@ export const pct = (x: number | null): string => (x === null ? '-' : `${(x * 100
 
 /** An integer as is, anything else with `digits` decimals. */
 export const num = (x: number | null, digits = 2): string => (x === null ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(digits))
-
-/** A duration in ms, with its unit: two decimals below 10 ms, none above. */
-export const ms = (x: number | null): string => (x === null ? '-' : `${x.toFixed(x < 10 ? 2 : 0)} ms`)
 
 /** A count with thousands separators. */
 export const count = (x: number): string => x.toLocaleString('en-US')

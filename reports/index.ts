@@ -5,6 +5,15 @@
  * server that browses runs. This is what the rest of quorumlab uses of it.
  */
 export { reportRun, type ReportOptions, type RunReport } from './report-run.ts'
-export { writeMatrix } from './matrix.ts'
-export { MATRIX_COLUMNS, type MatrixCell, type MatrixRow } from './matrix-rows.ts'
+export { reportMatrix, writeMatrix, type MatrixReport } from './matrix.ts'
+export {
+  MATRIX_FILE,
+  type MatrixAxis,
+  type MatrixCellPlan,
+  type MatrixData,
+  type MatrixPlan,
+  type MatrixRunPlan,
+  type MatrixSetting,
+} from './matrix-data.ts'
+export { matrixTable } from './matrix-table.ts'
 export { serveRuns, type ServeOptions, type RunsServer } from './server.ts'

@@ -1,5 +1,6 @@
 /**
- * The runs server: an index of runs with their verdicts (names escaped), each run's files
+ * The runs server: an index of matrices with their cells and of runs with their verdicts
+ * (names escaped), each run's files
  * (the latest run's under /runs/latest/), no dot files and nothing outside the runs folder
  * even through links, a broken summary shown as a problem, and a real socket on 127.0.0.1
  * by default.
@@ -8,9 +9,10 @@ import { test } from '@japa/runner'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { reportRun } from './report-run.ts'
-import { createRunsApp, listRuns, serveRuns } from './server.ts'
+import { createRunsApp, listMatrices, listRuns, serveRuns } from './server.ts'
 import { tempDir } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
+import { writeMatrixFixture } from './testing/matrix-fixture.ts'
 
 const HOSTILE_NAME = '20260101T000000-<img src=x onerror=alert(1)>-none'
 
@@ -140,6 +142,53 @@ test.group('runs server', () => {
       assert.equal(response.status, 404, path)
       assert.notInclude(await response.text(), 'not for the web', path)
     }
+  })
+
+  test("lists a matrix as a matrix with its cells (not as a run), its page its cells, and serves its runs' reports", async ({
+    assert,
+    cleanup,
+  }) => {
+    const { runs } = await runsFolder(cleanup)
+    const name = '20260106T000000-matrix'
+    await mkdir(join(runs, name))
+    const { plan } = await writeMatrixFixture(join(runs, name), 1)
+    await mkdir(join(runs, '20260107T000000-broken-matrix'))
+    await writeFile(join(runs, '20260107T000000-broken-matrix', 'matrix.json'), '{"format": 1}')
+    assert.notInclude(
+      (await listRuns(runs)).map((r) => r.name),
+      name,
+      'a matrix is no run',
+    )
+    const matrices = await listMatrices(runs)
+    assert.deepEqual(
+      matrices.map((m) => m.name),
+      ['20260107T000000-broken-matrix', name],
+    )
+    assert.match(matrices[0].problem ?? '', /lacks its name/)
+    assert.deepEqual(
+      matrices[1].matrix?.cells.map((c) => c.id),
+      plan.cells.map((c) => c.id),
+    )
+
+    const app = createRunsApp({ dir: runs })
+    const index = await (await app.request('/')).text()
+    assert.include(index, '<h2>Matrices</h2>')
+    assert.include(index, `href="/runs/${name}/index.html">comparison page</a>`)
+    assert.include(index, 'varies r × w × concurrency')
+    assert.include(index, `href="/runs/${name}/c01-rep1/index.html">repeat 1</a>`)
+    assert.include(index, 'r=1 w=1 concurrency=4')
+    assert.include(index, 'lacks its name')
+    assert.notInclude(index, 'no history', 'neither matrix is shown as a run without history')
+    assert.notInclude(index, '<img', 'a hostile axis value is escaped')
+
+    const cells = await (await app.request(`/runs/${name}/`)).text()
+    for (const c of plan.cells) assert.include(cells, `<td>${c.id}</td>`)
+    assert.include(cells, `href="/runs/${name}/matrix.csv"`)
+    const report = await app.request(`/runs/${name}/c01-rep1/index.html`)
+    assert.equal(report.status, 200)
+    assert.include(await report.text(), 'id="report-data"')
+    const page = await app.request(`/runs/${name}/index.html`)
+    assert.include(await page.text(), 'id="matrix-data"')
   })
 
   test('listens on 127.0.0.1 by default and closes', async ({ assert, cleanup }) => {

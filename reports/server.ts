@@ -1,6 +1,8 @@
 /**
- * `quorumlab serve`: browses the runs folder, like Jepsen's `serve`. `/` lists every run
- * (newest first, with its verdict read from summary.json), `/runs/<name>/` lists a run's
+ * `quorumlab serve`: browses the runs folder, like Jepsen's `serve`. `/` lists every
+ * matrix folder (from its matrix.json: its axes and its cells, each linked to its runs'
+ * reports) and every run (newest first, with its verdict read from summary.json);
+ * `/runs/<name>/` lists a matrix's cells or a run's
  * files (`/runs/latest/`: the latest run's), and `/runs/<name>/<file>` serves them (the
  * HTML report opens as is). Only plain names are served: no dot files or dot folders, and
  * nothing a link leads to outside the runs folder. Listens on 127.0.0.1 unless told
@@ -16,6 +18,8 @@ import { basename, join, resolve, sep } from 'node:path'
 import type { RunInfo } from '../common/contracts/history.ts'
 import { htmlPage } from './html/page-shell.ts'
 import { HISTORY_FILE } from '../common/contracts/history.ts'
+import { MATRIX_FILE } from './matrix-data.ts'
+import { readMatrixListing, type MatrixListing } from './matrix-listing.ts'
 
 export type RunListing = {
   name: string
@@ -70,22 +74,39 @@ function summaryListing(parsed: unknown): RunListing['summary'] | undefined {
   return { exitCode, reason, ops, run: run as RunInfo | null }
 }
 
-/** The runs in `dir`, newest first (run folders start with a timestamp). */
-export async function listRuns(dir: string): Promise<RunListing[]> {
+/** The plain-named folders of `dir` that lie inside it once links are followed, and where `latest` points. */
+async function foldersOf(dir: string): Promise<{ names: string[]; latest: string | null }> {
   let entries: string[]
   try {
     entries = await readdir(dir)
   } catch {
-    return []
+    return { names: [], latest: null }
   }
-  const latestTarget = await latestRun(dir)
   const root = await realpath(dir)
-  const runs: RunListing[] = []
+  const names: string[] = []
   for (const name of entries) {
     if (name === LATEST || !RUN_NAME.test(name)) continue
     const path = join(dir, name)
     const info = await stat(path).catch(() => null)
-    if (!info?.isDirectory() || !(await realPathInside(root, path))) continue
+    if (info?.isDirectory() && (await realPathInside(root, path))) names.push(name)
+  }
+  // Newest first: run and matrix folders start with a timestamp.
+  return { names: names.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)), latest: await latestRun(dir) }
+}
+
+const isMatrixFolder = (path: string): Promise<boolean> =>
+  stat(join(path, MATRIX_FILE)).then(
+    (info) => info.isFile(),
+    () => false,
+  )
+
+/** The runs in `dir`, newest first; matrix folders are left out ({@link listMatrices}). */
+export async function listRuns(dir: string): Promise<RunListing[]> {
+  const { names, latest } = await foldersOf(dir)
+  const runs: RunListing[] = []
+  for (const name of names) {
+    const path = join(dir, name)
+    if (await isMatrixFolder(path)) continue
     const files = (await readdir(path).catch(() => [] as string[])).filter((f) => RUN_NAME.test(f)).sort()
     let summary: RunListing['summary'] = null
     let problem: string | null = null
@@ -99,7 +120,7 @@ export async function listRuns(dir: string): Promise<RunListing[]> {
     }
     runs.push({
       name,
-      latest: name === latestTarget,
+      latest: name === latest,
       hasHistory: files.includes(HISTORY_FILE),
       hasReport: files.includes('index.html'),
       files,
@@ -107,7 +128,22 @@ export async function listRuns(dir: string): Promise<RunListing[]> {
       problem,
     })
   }
-  return runs.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0))
+  return runs
+}
+
+/** A matrix folder of the runs folder: its listing, or why its matrix.json cannot be read. */
+export type MatrixFolder = { name: string; matrix: MatrixListing | null; problem: string | null }
+
+/** The matrix folders in `dir` (those with a matrix.json), newest first. */
+export async function listMatrices(dir: string): Promise<MatrixFolder[]> {
+  const { names } = await foldersOf(dir)
+  const matrices: MatrixFolder[] = []
+  for (const name of names) {
+    const listing = await readMatrixListing(join(dir, name))
+    if (listing === null) continue
+    matrices.push(typeof listing === 'string' ? { name, matrix: null, problem: listing } : { name, matrix: listing, problem: null })
+  }
+  return matrices
 }
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;font-size:.9rem}
@@ -137,55 +173,117 @@ async function realPathInside(root: string, path: string): Promise<string | unde
   return real?.startsWith(root + sep) ? real : undefined
 }
 
-const runLink = (name: string, file = ''): string => `/runs/${encodeURIComponent(name)}/${file ? encodeURIComponent(file) : ''}`
+/** The URL of a run folder, or of a file in it (`file` may be a relative path: each segment is encoded). */
+const runLink = (name: string, file = ''): string =>
+  `/runs/${encodeURIComponent(name)}/${file.split('/').filter(Boolean).map(encodeURIComponent).join('/')}`
 
 export type RunsAppOptions = { dir: string }
+
+/** The runs table of the index. */
+function runsTable(dir: string, runs: RunListing[]) {
+  const rows = runs.map((r) => {
+    const run = r.summary?.run
+    return html`<tr>
+      <td><a href="${runLink(r.name)}">${r.name}</a>${r.latest ? html` <span class="muted">(latest)</span>` : ''}</td>
+      <td>${run?.startedAt ?? ''}</td>
+      <td>${run ? `${run.workload.name} (${run.workload.kind})` : ''}</td>
+      <td>${run ? `${run.versioning} N=${run.n} R=${run.r} W=${run.w} ${run.strict ? 'strict' : 'sloppy'}` : ''}</td>
+      <td>${run ? run.nemeses.join('+') || 'none' : ''}</td>
+      <td>${r.summary ? r.summary.ops.toLocaleString('en-US') : ''}</td>
+      <td>
+        ${
+          r.summary
+            ? html`<span class="exit-${r.summary.exitCode}">exit ${r.summary.exitCode}</span> ${r.summary.reason}`
+            : html`<span class="muted">${r.problem ?? (r.hasHistory ? `not analysed: quorumlab report ${join(dir, r.name)}` : 'no history')}</span>`
+        }
+      </td>
+      <td>${r.hasReport ? html`<a href="${runLink(r.name, 'index.html')}">report</a>` : ''}</td>
+    </tr>`
+  })
+  return html`<table>
+    <thead>
+      <tr><th>run</th><th>started</th><th>workload</th><th>store</th><th>nemesis</th><th>ops</th><th>verdict</th><th></th></tr>
+    </thead>
+    <tbody>
+      ${rows}
+    </tbody>
+  </table>`
+}
+
+/** A matrix's cells: each one's configuration, status and a link to every run's report. */
+function matrixCells(name: string, matrix: MatrixListing) {
+  return html`<table class="cells">
+    <thead><tr><th>cell</th><th>configuration</th><th>status</th><th>runs</th></tr></thead>
+    <tbody>
+      ${matrix.cells.map(
+        (cell) => html`<tr>
+          <td>${cell.id}</td>
+          <td>${Object.entries(cell.config)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}</td>
+          <td>${cell.status}</td>
+          <td>
+            ${cell.runs.map((run) =>
+              run.folder && run.report
+                ? html`<a href="${runLink(name, run.report)}">repeat ${run.repeat}</a> `
+                : html`<span class="muted">repeat ${run.repeat} ${run.status}</span> `,
+            )}
+          </td>
+        </tr>`,
+      )}
+    </tbody>
+  </table>`
+}
+
+/** The matrices of the index, each with its cells. */
+function matricesBlock(matrices: MatrixFolder[]) {
+  return matrices.map(({ name, matrix, problem }) => {
+    if (!matrix) return html`<h3><a href="${runLink(name)}">${name}</a></h3><p class="muted">${problem}</p>`
+    const runs = matrix.cells.reduce((n, c) => n + c.runs.length, 0)
+    return html`<h3><a href="${runLink(name, 'index.html')}">${name}</a></h3>
+      <p>
+        ${matrix.startedAt} · varies ${matrix.axes.join(' × ') || 'nothing'} · ${matrix.cells.length} cells, ${runs} runs
+        (${matrix.repeat} a cell) · <span class="exit-${matrix.exitCode}">exit ${matrix.exitCode}</span> ·
+        <a href="${runLink(name, 'index.html')}">comparison page</a> · <a href="${runLink(name)}">files</a>
+      </p>
+      <details ${matrix.cells.length <= 12 ? 'open' : ''}>
+        <summary>cells</summary>
+        ${matrixCells(name, matrix)}
+      </details>`
+  })
+}
+
+/** A matrix folder's page: its outputs, and its cells with their runs. */
+function matrixPage(dir: string, { name, matrix, problem }: MatrixFolder) {
+  const files = ['index.html', 'matrix.json', 'matrix.csv']
+  return html`<h1>${name}</h1>
+    <p><a href="/">all runs</a> · ${files.map((f) => html`<a href="${runLink(name, f)}">${f}</a> `)}</p>
+    ${matrix ? matrixCells(name, matrix) : html`<p class="muted">${problem}; rebuild it with quorumlab report ${join(dir, name)}</p>`}`
+}
 
 /** The Hono app behind `serve` (usable without a socket: `app.request(...)`). */
 export function createRunsApp(options: RunsAppOptions): Hono {
   const dir = resolve(options.dir)
   const app = new Hono()
   app.get('/', async (c) => {
-    const runs = await listRuns(dir)
-    const rows = runs.map((r) => {
-      const run = r.summary?.run
-      return html`<tr>
-        <td><a href="${runLink(r.name)}">${r.name}</a>${r.latest ? html` <span class="muted">(latest)</span>` : ''}</td>
-        <td>${run?.startedAt ?? ''}</td>
-        <td>${run ? `${run.workload.name} (${run.workload.kind})` : ''}</td>
-        <td>${run ? `${run.versioning} N=${run.n} R=${run.r} W=${run.w} ${run.strict ? 'strict' : 'sloppy'}` : ''}</td>
-        <td>${run ? run.nemeses.join('+') || 'none' : ''}</td>
-        <td>${r.summary ? r.summary.ops.toLocaleString('en-US') : ''}</td>
-        <td>
-          ${
-            r.summary
-              ? html`<span class="exit-${r.summary.exitCode}">exit ${r.summary.exitCode}</span> ${r.summary.reason}`
-              : html`<span class="muted">${r.problem ?? (r.hasHistory ? `not analysed: quorumlab report ${join(dir, r.name)}` : 'no history')}</span>`
-          }
-        </td>
-        <td>${r.hasReport ? html`<a href="${runLink(r.name, 'index.html')}">report</a>` : ''}</td>
-      </tr>`
-    })
+    const [runs, matrices] = await Promise.all([listRuns(dir), listMatrices(dir)])
     return c.html(
       page(
         'quorumlab runs',
         html`<h1>quorumlab runs</h1>
-          <p class="muted">${dir} · ${runs.length} runs</p>
-          <table>
-            <thead>
-              <tr><th>run</th><th>started</th><th>workload</th><th>store</th><th>nemesis</th><th>ops</th><th>verdict</th><th></th></tr>
-            </thead>
-            <tbody>
-              ${rows}
-            </tbody>
-          </table>`,
+          <p class="muted">${dir} · ${runs.length} runs, ${matrices.length} ${matrices.length === 1 ? 'matrix' : 'matrices'}</p>
+          ${matrices.length > 0 ? html`<h2>Matrices</h2>${matricesBlock(matrices)}<h2>Runs</h2>` : ''}
+          ${runsTable(dir, runs)}`,
       ),
     )
   })
   app.get('/runs.json', async (c) => c.json(await listRuns(dir)))
+  app.get('/matrices.json', async (c) => c.json(await listMatrices(dir)))
   app.get('/runs/:name/', async (c) => {
     const name = c.req.param('name')
     const target = name === LATEST ? await latestRun(dir) : name
+    const matrix = target && RUN_NAME.test(target) ? (await listMatrices(dir)).find((m) => m.name === target) : undefined
+    if (matrix) return c.html(page(matrix.name, matrixPage(dir, matrix)))
     const run = target && RUN_NAME.test(target) ? (await listRuns(dir)).find((r) => r.name === target) : undefined
     if (!run) return c.html(page('not found', html`<h1>No run called ${name}</h1><p><a href="/">all runs</a></p>`), 404)
     return c.html(

@@ -4,17 +4,7 @@
  */
 import { count, num, pct } from './format.ts'
 import type { RunSummary } from './summary.ts'
-
-/** A plain-text table: columns padded to their widest cell. */
-function textTable(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
-      .join('  ')
-      .trimEnd()
-  return [line(header), ...rows.map(line)]
-}
+import { textTable } from './text-table.ts'
 
 /** The verdict table, then why each unknown check is unknown, and one example of each violation or anomaly. */
 function verdictLines(checks: RunSummary['verdict']['checks']): string[] {

@@ -114,7 +114,6 @@ export class AntiEntropy {
     let differing = await this.#differingNodes(
       peer,
       arcs.map((arc) => ({ arc, level: 0, index: 0 })),
-      clock,
     )
     const differingArcs = new Set(differing.map((d) => d.arc)).size
     for (let level = 1; level <= MERKLE_DEPTH && differing.length > 0; level++) {
@@ -122,31 +121,25 @@ export class AntiEntropy {
         { arc, level, index: 2 * index },
         { arc, level, index: 2 * index + 1 },
       ])
-      differing = await this.#differingNodes(peer, children, clock)
+      differing = await this.#differingNodes(peer, children)
     }
     const exchange = { keysExchanged: 0, chunks: 0, chunkKeys: 0, complete: true }
     for (let page = 0; page < differing.length && exchange.complete; page += LEAVES_PER_CALL) {
       if (this.#late(clock)) exchange.complete = false
-      else
-        await this.#exchangeKeys(
-          peer,
-          await this.#differingKeys(peer, differing.slice(page, page + LEAVES_PER_CALL), clock),
-          clock,
-          exchange,
-        )
+      else await this.#exchangeKeys(peer, await this.#differingKeys(peer, differing.slice(page, page + LEAVES_PER_CALL)), clock, exchange)
     }
     const durationMs = Math.round(performance.now() - clock.started)
     return { peer, arcs: arcs.length, differingArcs, ...exchange, chunkLimit: SYNC_CHUNK_KEYS, durationMs, deadlineMs: roundDeadlineMs }
   }
 
-  async #differingNodes(peer: string, nodes: TreeNode[], clock: RoundClock): Promise<TreeNode[]> {
+  async #differingNodes(peer: string, nodes: TreeNode[]): Promise<TreeNode[]> {
     if (nodes.length === 0) return []
     const request: MerkleNodesRequest = { nodes }
     const { hashes } = await this.#call<MerkleNodesResponse>(peer, '/internal/merkle/nodes', request)
     return nodes.filter((node, i) => this.#options.merkle.hash(node) !== hashes[i])
   }
 
-  async #differingKeys(peer: string, leaves: TreeNode[], clock: RoundClock): Promise<string[]> {
+  async #differingKeys(peer: string, leaves: TreeNode[]): Promise<string[]> {
     if (leaves.length === 0) return []
     const request: MerkleKeysRequest = { leaves: leaves.map(({ arc, index }) => ({ arc, index })) }
     const answer = await this.#call<MerkleKeysResponse>(peer, '/internal/merkle/keys', request)

@@ -61,10 +61,12 @@ export class PeerClient {
 
   async request<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
     this.#stats?.add('peerCalls')
+    this.#stats?.peerCall(peer)
     try {
       return await this.#send<T>(peer, call)
     } catch (error) {
       this.#stats?.add(error instanceof PeerError && error.kind === 'timeout' ? 'replicaTimeouts' : 'replicaErrors')
+      this.#stats?.peerCall(peer, true)
       throw error
     }
   }
@@ -74,6 +76,7 @@ export class PeerClient {
     const { status, body } = await this.request<T>(peer, call)
     if (status !== 200) {
       this.#stats?.add('replicaErrors')
+      this.#stats?.peerCall(peer, true)
       throw new PeerError('protocol', peer, `answered ${status} to ${call.method} ${call.path}`)
     }
     return body

@@ -1,6 +1,7 @@
 /**
  * A node's counters, served at `/admin/stats`: what the node did, so a run can show each
- * mechanism at work (forwards, replica timeouts, hints, read repairs, anti-entropy).
+ * mechanism at work (forwards, replica timeouts, hints, read repairs, anti-entropy), and
+ * its calls to each peer with how many failed, so a test can see which links were cut.
  */
 
 const COUNTERS = [
@@ -39,11 +40,16 @@ const COUNTERS = [
 ] as const
 
 export type Counter = (typeof COUNTERS)[number]
-export type StatsSnapshot = { node: string } & Record<Counter, number>
+
+/** This node's calls to one peer, and those of them that failed (no answer in time, refused, reset, bad answer). */
+export type PeerCallCounts = { calls: number; failures: number }
+
+export type StatsSnapshot = { node: string; peers: Record<string, PeerCallCounts> } & Record<Counter, number>
 
 export class Stats {
   #node: string
   #counts = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>
+  #peers = new Map<string, PeerCallCounts>()
 
   constructor(node: string) {
     this.#node = node
@@ -57,7 +63,14 @@ export class Stats {
     return this.#counts[counter]
   }
 
+  /** Counts a call to `peer`, or (`failed`) the failure of one. */
+  peerCall(peer: string, failed = false): void {
+    const counts = this.#peers.get(peer) ?? { calls: 0, failures: 0 }
+    counts[failed ? 'failures' : 'calls'] += 1
+    this.#peers.set(peer, counts)
+  }
+
   snapshot(): StatsSnapshot {
-    return { node: this.#node, ...this.#counts }
+    return { node: this.#node, ...this.#counts, peers: Object.fromEntries([...this.#peers].map(([peer, c]) => [peer, { ...c }])) }
   }
 }

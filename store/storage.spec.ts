@@ -23,6 +23,7 @@ function thrownBy(action: () => unknown): unknown {
 }
 
 test.group('storage: data-dir lock', (group) => {
+  group.tap((t) => t.tags(['integration']))
   const dirs: string[] = []
   group.each.teardown(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Benchmark, BenchRow } from '../harness/bench/benchmark.ts'
 import { loadTest, startBareHono, type LoadResult } from '../harness/bench/load.ts'
-import { LocalCluster } from '../harness/cluster/local-cluster.ts'
 import { freePorts } from '../harness/cluster/ports.ts'
-import { startProxiedCluster } from '../harness/cluster/proxied-cluster.ts'
+import { LocalCluster, startProxiedCluster } from '../harness/stores/quorumlab/index.ts'
 import { TEST_SETTINGS } from '../harness/cluster/testing.ts'
 import { NODE_DEFAULTS } from './config.ts'
+import { httpUrl } from '../common/helpers/address.ts'
 
 /** Keys the GETs read: the first ones the PUTs wrote. */
 const READ_KEYS = 1000
@@ -67,12 +67,9 @@ export const benchmark: Benchmark = {
       }
       const proxied = await startProxiedCluster({ nodes: 3, settings: SETTINGS, dataDir: join(dir, 'proxied') })
       try {
-        await measure(
-          `store via ${proxied.proxy.kind} proxy`,
-          proxied.nodes.map((n) => proxied.url(n.id)),
-        )
+        await measure(`store via ${proxied.network.toxiproxy.kind} proxy`, proxied.nodes.map(httpUrl))
       } finally {
-        await proxied.stop()
+        await proxied.teardown()
       }
     } finally {
       await rm(dir, { recursive: true, force: true })

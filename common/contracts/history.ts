@@ -11,6 +11,14 @@ import type { Dot, VersioningMode, VersionInfo } from './causal.ts'
 export const WORKLOAD_KINDS = ['register', 'set'] as const
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number]
 
+/**
+ * How the nodes of a run are connected: `proxy`, every link through a Toxiproxy proxy
+ * (everywhere); `netns`, one Linux network namespace per node on a bridge, faults as
+ * iptables rules (Linux, root).
+ */
+export const NETWORK_KINDS = ['proxy', 'netns'] as const
+export type NetworkKind = (typeof NETWORK_KINDS)[number]
+
 /** The file a run streams its history to, inside the run folder. */
 export const HISTORY_FILE = 'history.jsonl'
 
@@ -84,7 +92,9 @@ export type NemesisRecord = {
   /**
    * What was done: e.g. `{ targets: ['n2'] }`, `{ latencyMs: 100, jitterMs: 20 }`,
    * `{ kind: 'halves', groups: [['n1'], ['n2', 'n3']] }`. A `drop` stop also carries
-   * `{ probability, messages, dropped, achievedRate }`.
+   * `{ probability, unit, messages, dropped, achievedRate }`: `unit` is `messages` (the
+   * nodes' own counts of node-to-node calls, proxy network) or `packets` (the iptables rule
+   * counters, netns network).
    */
   value: Record<string, unknown>
   invoke: Micros
@@ -113,6 +123,8 @@ export type RunInfo = {
     readModifyWrite: boolean
   }
   nemeses: NemesisName[]
+  /** The network the nodes talked over; absent in histories from before there was a choice (all `proxy`). */
+  network?: NetworkKind
   /** Measured run length, s. */
   timeS: number
   /** Target ops/s; 0 for closed loop. */

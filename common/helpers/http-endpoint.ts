@@ -1,12 +1,13 @@
 /**
  * A minimal HTTP/1.1 client for one endpoint: kept-alive connections (or one per request),
- * one request at a time per connection, responses framed by Content-Length or chunked
- * encoding. It carries node-to-node calls and the harness's ops, both hot paths (it
- * outruns autocannon on loopback), and it tells apart the failures a history must tell
- * apart: a refused connection (the request certainly never arrived) from a reset or a
- * timeout after sending (it may have).
+ * one request at a time per connection, responses framed by {@link HttpResponseReader}.
+ * It carries node-to-node calls and the harness's ops, both hot paths (it outruns
+ * autocannon on loopback), and it tells apart the failures a history must tell apart: a
+ * refused connection (the request certainly never arrived) from a reset or a timeout
+ * after sending (it may have).
  */
 import { connect, type Socket } from 'node:net'
+import { HttpResponseReader } from './http-response-reader.ts'
 
 export type HttpFailureKind = 'refused' | 'reset' | 'timeout' | 'protocol'
 
@@ -51,18 +52,19 @@ type Pending = {
 /** How often an endpoint looks for requests past their deadline, ms: a timer per request costs more than the request. */
 const SWEEP_MS = 25
 
-const HEADER_END = Buffer.from('\r\n\r\n')
-
 class Connection {
   readonly socket: Socket
   #endpoint: HttpEndpoint
   #connected = false
-  #buffer: Buffer = Buffer.alloc(0)
+  #reader = new HttpResponseReader()
   #pending: Pending | undefined
   #closed = false
+  /** False: the request asked for `Connection: close`, so the connection serves one request whatever the server answers. */
+  #reusable: boolean
 
-  constructor(endpoint: HttpEndpoint, host: string, port: number) {
+  constructor(endpoint: HttpEndpoint, host: string, port: number, reusable: boolean) {
     this.#endpoint = endpoint
+    this.#reusable = reusable
     this.socket = connect({ host, port, noDelay: true })
     this.socket.on('connect', () => (this.#connected = true))
     this.socket.on('data', (chunk: Buffer) => this.#onData(chunk))
@@ -125,10 +127,10 @@ class Connection {
   }
 
   #onData(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+    this.#reader.push(chunk)
     const pending = this.#pending
     if (!pending) return
-    const parsed = parseResponse(this.#buffer)
+    const parsed = this.#reader.next()
     if (parsed === undefined) return
     if (parsed === 'invalid') {
       this.#pending = undefined
@@ -136,55 +138,10 @@ class Connection {
       pending.reject(new HttpFailure('protocol', true, 'malformed HTTP response'))
       return
     }
-    this.#buffer = this.#buffer.subarray(parsed.consumed)
     this.#pending = undefined
-    if (parsed.close) this.destroy()
+    if (parsed.close || !this.#reusable) this.destroy()
     else this.#endpoint.release(this)
     pending.resolve({ status: parsed.status, body: parsed.body })
-  }
-}
-
-type Parsed = { status: number; body: string; consumed: number; close: boolean }
-
-/** One complete response at the start of `buffer`, undefined if more bytes are needed. */
-function parseResponse(buffer: Buffer): Parsed | 'invalid' | undefined {
-  const headerEnd = buffer.indexOf(HEADER_END)
-  if (headerEnd < 0) return buffer.length > 64 * 1024 ? 'invalid' : undefined
-  const head = buffer.toString('latin1', 0, headerEnd).toLowerCase()
-  if (!head.startsWith('http/1.')) return 'invalid'
-  const status = Number(head.slice(9, 12))
-  const close = head.includes('\r\nconnection: close')
-  const bodyStart = headerEnd + 4
-  const lengthAt = head.indexOf('\r\ncontent-length:')
-  if (lengthAt >= 0) {
-    const lineEnd = head.indexOf('\r\n', lengthAt + 2)
-    const length = Number.parseInt(head.slice(lengthAt + 17, lineEnd < 0 ? undefined : lineEnd), 10)
-    if (!Number.isFinite(length) || length < 0) return 'invalid'
-    if (buffer.length < bodyStart + length) return undefined
-    return { status, body: buffer.toString('utf8', bodyStart, bodyStart + length), consumed: bodyStart + length, close }
-  }
-  if (head.includes('\r\ntransfer-encoding: chunked')) return parseChunked(buffer, bodyStart, status, close)
-  if (status === 204 || status === 304) return { status, body: '', consumed: bodyStart, close }
-  return 'invalid'
-}
-
-function parseChunked(buffer: Buffer, start: number, status: number, close: boolean): Parsed | 'invalid' | undefined {
-  const parts: Buffer[] = []
-  let at = start
-  for (;;) {
-    const lineEnd = buffer.indexOf('\r\n', at)
-    if (lineEnd < 0) return undefined
-    const size = Number.parseInt(buffer.toString('latin1', at, lineEnd), 16)
-    if (!Number.isFinite(size) || size < 0) return 'invalid'
-    const dataStart = lineEnd + 2
-    if (size === 0) {
-      // The last chunk, then optional trailers, then an empty line.
-      const end = buffer.indexOf(HEADER_END, lineEnd)
-      return end < 0 ? undefined : { status, body: Buffer.concat(parts).toString('utf8'), consumed: end + 4, close }
-    }
-    if (buffer.length < dataStart + size + 2) return undefined
-    parts.push(buffer.subarray(dataStart, dataStart + size))
-    at = dataStart + size + 2
   }
 }
 
@@ -194,10 +151,12 @@ export class HttpEndpoint {
   #idle: Connection[] = []
   #all = new Set<Connection>()
   #headPrefix: string
+  #keepAlive: boolean
 
   constructor({ host, port, keepAlive = true }: HttpEndpointOptions) {
     this.host = host
     this.port = port
+    this.#keepAlive = keepAlive
     this.#headPrefix = ` HTTP/1.1\r\nhost: ${host}:${port}\r\n${keepAlive ? '' : 'connection: close\r\n'}`
   }
 
@@ -205,7 +164,7 @@ export class HttpEndpoint {
     let connection = this.#idle.pop()
     while (connection?.closed) connection = this.#idle.pop()
     if (!connection) {
-      connection = new Connection(this, this.host, this.port)
+      connection = new Connection(this, this.host, this.port, this.#keepAlive)
       this.#all.add(connection)
     }
     let head = `${method} ${path}${this.#headPrefix}`

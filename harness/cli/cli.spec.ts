@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { isProcessAlive } from '../../common/helpers/pid.ts'
-import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
 import { freePorts } from '../cluster/ports.ts'
 import { call } from '../cluster/testing.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, ...args], { encoding: 'utf8', timeout: 30_000 })
 
-test.group('cli', () => {
+test.group('cli', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('--help of {$self} lists every flag with its default')
     .with(['store', 'cluster'])
     .run(({ assert }, command) => {

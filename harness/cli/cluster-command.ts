@@ -1,6 +1,7 @@
 /** `quorumlab cluster`: a local cluster of store node processes in the foreground. */
 import { DEFAULT_HOST } from '../../store/config.ts'
-import { LocalCluster, nodeIds } from '../cluster/local-cluster.ts'
+import { nodeIds } from '../cluster/layout.ts'
+import { LocalCluster } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
 import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
 

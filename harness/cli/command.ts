@@ -94,13 +94,15 @@ export function numberOption(min: number, max = Number.POSITIVE_INFINITY) {
   }
 }
 
+/** One of `choices`; the parser carries them (`parser.choices`), so a caller can list a flag's values. */
 export function choiceOption<T extends string>(choices: readonly T[]) {
-  return (raw: string): T => {
+  const parse = (raw: string): T => {
     if (!(choices as readonly string[]).includes(raw)) {
       throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got "${raw}"`)
     }
     return raw as T
   }
+  return Object.assign(parse, { choices })
 }
 
 /** A comma list, each item read by `item` (e.g. `integerOption(1)`); an empty list is refused. */

@@ -1,6 +1,6 @@
 /** `quorumlab compose`: writes the docker-compose file for N nodes and the given store settings. */
 import { writeFile } from 'node:fs/promises'
-import { composeYaml } from '../cluster/compose-file.ts'
+import { composeYaml } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption } from './command.ts'
 import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
 

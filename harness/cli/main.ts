@@ -6,6 +6,7 @@ import { Command } from 'commander'
 import { clusterCommand } from './cluster-command.ts'
 import { composeCommand } from './compose-command.ts'
 import { matrixCommand } from './matrix-command.ts'
+import { netCommand } from './net-command.ts'
 import { runProgram } from './command.ts'
 import { predictCommand } from './predict-command.ts'
 import { reportCommand } from './report-command.ts'
@@ -26,5 +27,6 @@ const program = new Command('quorumlab')
   .addCommand(reportCommand())
   .addCommand(serveCommand())
   .addCommand(predictCommand())
+  .addCommand(netCommand())
 
 await runProgram(program, process.argv)

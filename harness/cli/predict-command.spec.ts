@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import type { Prediction } from '../../reports/pbs/index.ts'
-import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../stores/quorumlab/node-process.ts'
 import { USAGE_ERROR } from './command.ts'
 
 const MIX = 'pareto(1.5,3)*0.95+exp(0.02)*0.05'
@@ -17,7 +17,8 @@ const LEGS = ['--write', MIX, '--ack', MIX, '--read', MIX, '--response', MIX]
 const predict = (...args: string[]) =>
   spawnSync(process.execPath, [QUORUMLAB_BIN, 'predict', ...args], { encoding: 'utf8', timeout: 60_000 })
 
-test.group('predict command', () => {
+test.group('predict command', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('prints P(consistent) at each t and k with intervals, and the t for 99% and 99.9%', ({ assert }) => {
     const result = predict('--n', '3', '--r', '1', '--w', '1', ...LEGS, '--t', '0,10', '--k', '1,2', '--trials', '20000', '--seed', '1')
     assert.equal(result.status, 0, result.stderr)

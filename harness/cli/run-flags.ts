@@ -5,10 +5,11 @@
 import { Option, type Command } from 'commander'
 import { ARRIVALS, type Arrival } from '../generator/arrivals.ts'
 import { ROUTINGS, type Routing } from '../generator/op-generator.ts'
-import { NEMESIS_NAMES, type NemesisName } from '../../common/contracts/history.ts'
-import { PARTITION_KINDS, type PartitionKind } from '../nemesis/index.ts'
+import { NEMESIS_NAMES, NETWORK_KINDS, type NemesisName, type NetworkKind } from '../../common/contracts/history.ts'
+import { PARTITION_KINDS, refusedByNetwork, type PartitionKind } from '../nemesis/index.ts'
+import { netnsCapabilities, netnsSupport } from '../network/index.ts'
+import type { StoreAdapter } from '../adapter/index.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
-import type { StoreSettings } from '../../store/config.ts'
 import { WORKLOAD_KINDS, type WorkloadKind } from '../../common/contracts/history.ts'
 import { loadWorkload } from '../../workloads/load.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
@@ -23,6 +24,7 @@ export type RunFlags = Record<string, unknown> & {
   valueBytes?: number
   writeStyle?: WriteStyle
   nodes: number
+  network: NetworkKind
   time: number
   warmup: number
   rate: number
@@ -56,6 +58,20 @@ export function parseNemeses(raw: string, flag = '--nemesis'): NemesisName[] {
   return [...new Set(names)] as NemesisName[]
 }
 
+/**
+ * Refuses, before anything starts, a network this machine cannot run (`netns` off Linux,
+ * without root or without iptables), one an external cluster (`--cluster`) cannot use,
+ * and nemeses the network cannot serve (latency under netns without netem).
+ */
+export async function checkNetwork(network: NetworkKind, nemeses: readonly NemesisName[], clusterFile?: string): Promise<void> {
+  if (network === 'proxy') return
+  if (clusterFile) throw new UsageError(`--network ${network} starts its own nodes: it cannot be used with --cluster ${clusterFile}`)
+  const support = netnsSupport()
+  if (!support.ok) throw new UsageError(support.reason)
+  const refused = refusedByNetwork(await netnsCapabilities(), nemeses)
+  if (refused.length > 0) throw new UsageError(`--network ${network} cannot run every nemesis asked for: ${refused.join('; ')}`)
+}
+
 export function addRunFlags(command: Command): Command {
   const d = RUN_DEFAULTS
   command
@@ -65,6 +81,12 @@ export function addRunFlags(command: Command): Command {
     .option('--value-bytes <bytes>', 'override the register value size, bytes', integerOption(1, 1024 * 1024))
     .option('--write-style <style>', 'override: read-modify-write | blind', choiceOption(['read-modify-write', 'blind'] as const))
     .option('--nodes <count>', 'local mode: store nodes to start', integerOption(1, 32), d.nodes)
+    .option(
+      '--network <kind>',
+      'local mode: proxy (Toxiproxy links, everywhere) | netns (a network namespace per node, iptables faults; Linux, root)',
+      choiceOption(NETWORK_KINDS),
+      d.network,
+    )
     .option('--time <s>', 'measured run length, s', integerOption(1, 86_400), d.timeS)
     .option('--warmup <s>', 'warm-up before the measured run (no faults), s', integerOption(0, 3600), d.warmupS)
     .option('--rate <ops/s>', 'offered load, ops/s over all clients (open loop); 0 = closed loop', integerOption(0, 1_000_000), d.rate)
@@ -129,8 +151,7 @@ export async function workloadFrom(nameOrFile: string, flags: RunFlags): Promise
 export type RunChoice = {
   workload: WorkloadSpec
   nemeses: NemesisName[]
-  settings: StoreSettings
-  clusterFile?: string
+  store: StoreAdapter
   out?: string
   seed?: number
 }
@@ -139,8 +160,9 @@ export type RunChoice = {
 export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
   return {
     workload: choice.workload,
+    store: choice.store,
     nodes: flags.nodes,
-    settings: choice.settings,
+    network: flags.network,
     timeS: flags.time,
     warmupS: flags.warmup,
     rate: flags.rate,
@@ -162,7 +184,6 @@ export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
     requestTimeoutMs: flags.requestTimeout,
     convergenceTimeoutS: flags.convergenceTimeout,
     out: choice.out ?? flags.out,
-    clusterFile: choice.clusterFile,
     progress: flags.progress,
   }
 }

@@ -1,13 +1,11 @@
 /** `quorumlab store`: one store node in the foreground. */
-import { ConfigError, DEFAULT_HOST, validateNodeConfig, type PeerAddress } from '../../store/config.ts'
+import { ConfigError, DEFAULT_HOST, validateNodeConfig, type NodeConfig, type PeerAddress } from '../../store/config.ts'
 import { startNode } from '../../store/node.ts'
+import type { NodeReadyMessage } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
 import { addStoreOptions, collectPeer, storeSettings } from './store-options.ts'
 
 type Flags = Record<string, unknown> & { id: string; host: string; port: number; dataDir?: string; peer: PeerAddress[] }
-
-/** Message a node sends its parent process (when spawned with IPC) once it serves. */
-export type NodeReadyMessage = { type: 'ready'; node: string; url: string; pid: number }
 
 export function storeCommand() {
   const command = defineCommand('store', 'run one store node in the foreground')
@@ -17,7 +15,7 @@ export function storeCommand() {
     .option('--data-dir <dir>', 'where the node keeps its data (default: data/<id>)')
     .option('--peer <id=host:port>', 'another ring member and where to reach it; repeat per peer', collectPeer, [])
   return addStoreOptions(command).action(async (flags: Flags) => {
-    let config
+    let config: NodeConfig
     try {
       config = validateNodeConfig({
         id: flags.id,

@@ -1,5 +1,5 @@
 /** `quorumlab toxiproxy`: the embedded Toxiproxy-compatible server in the foreground. */
-import { startEmbeddedToxiproxy, TOXIPROXY_VERSION } from '../proxy/index.ts'
+import { startEmbeddedToxiproxy, TOXIPROXY_VERSION, type EmbeddedToxiproxy } from '../proxy/index.ts'
 import { defineCommand, integerOption } from './command.ts'
 
 type Flags = { host: string; port: number }
@@ -9,7 +9,7 @@ export function toxiproxyCommand() {
     .option('--host <host>', 'interface the API listens on', '127.0.0.1')
     .option('--port <port>', 'port the API listens on (0: any free port)', integerOption(0, 65535), 8474)
     .action(async (flags: Flags) => {
-      let server
+      let server: EmbeddedToxiproxy
       try {
         server = await startEmbeddedToxiproxy({ host: flags.host, port: flags.port })
       } catch (error) {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { isProcessAlive } from '../../common/helpers/pid.ts'
-import { QUORUMLAB_BIN } from '../cluster/node-process.ts'
+import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
 import { eventually } from '../cluster/testing.ts'
 import type { HistoryRecord } from '../../common/contracts/history.ts'
 
@@ -26,7 +26,8 @@ const listening = (port: number): Promise<boolean> =>
     socket.once('error', () => resolve(false))
   })
 
-test.group('workload command', () => {
+test.group('workload command', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('--help lists every flag with its default', ({ assert }) => {
     const result = run('--help')
     assert.equal(result.status, 0)

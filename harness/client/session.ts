@@ -1,19 +1,19 @@
 /**
- * A session: one logical client (a Jepsen process) running one op at a time. It keeps,
- * per key, the last context and values it saw (from its reads and its own writes),
- * writes with that context in read-modify-write workloads or blind otherwise, resolves
- * siblings a read returns with the workload's merge and writes the result back, and
- * turns every op into a history record.
+ * A session: one logical client (a Jepsen process) running one op at a time through the
+ * store adapter's {@link Client}. It keeps, per key, the last context and values it saw
+ * (from its reads and its own writes), writes with that context in read-modify-write
+ * workloads or blind otherwise, resolves siblings a read returns with the workload's
+ * merge and writes the result back, and turns every op into a history record.
  */
 import type { OpRecord, Phase } from '../../common/contracts/history.ts'
-import type { RunClock } from '../history/clock.ts'
-import type { PlannedOp } from '../generator/op-generator.ts'
 import type { Workload } from '../../workloads/workload.ts'
-import type { StoreClient } from './store-client.ts'
+import type { Client } from '../adapter/index.ts'
+import type { PlannedOp } from '../generator/op-generator.ts'
+import type { RunClock } from '../history/clock.ts'
 
 export type SessionOptions = {
   process: number
-  client: StoreClient
+  client: Client
   workload: Workload
   clock: RunClock
   /** The phase an op belongs to, asked at its invocation. */
@@ -21,17 +21,18 @@ export type SessionOptions = {
   record: (op: Omit<OpRecord, 'index'>) => void
 }
 
-type Known = { context: string; values: unknown[] }
+/** What the session last saw of a key; `context` is null on stores without version metadata. */
+type Known = { context: string | null; values: unknown[] }
 
 export class Session {
   readonly process: number
-  #o: SessionOptions
+  #options: SessionOptions
   #known = new Map<string, Known>()
   #resolutions = 0
 
   constructor(options: SessionOptions) {
     this.process = options.process
-    this.#o = options
+    this.#options = options
   }
 
   /** Runs a planned op (and a write-back if it found siblings); resolves when recorded. */
@@ -41,37 +42,28 @@ export class Session {
       if (values && values.length > 1) await this.#resolve(op, values)
       return
     }
-    const known = this.#o.workload.writeStyle === 'read-modify-write' ? this.#known.get(op.key) : undefined
-    const { value, element } = this.#o.workload.behavior.write(op.element!, known?.values, this.#o.workload.valueBytes)
+    const { workload } = this.#options
+    const known = workload.writeStyle === 'read-modify-write' ? this.#known.get(op.key) : undefined
+    const { value, element } = workload.behavior.write(op.element!, known?.values, workload.valueBytes)
     await this.#write(op, intendedUs, value, element, known?.context ?? null)
   }
 
   /** A read; returns the values when it succeeded. */
   async read(key: string, node: string, intendedUs: number, phase?: Phase): Promise<unknown[] | undefined> {
-    const { clock, client } = this.#o
+    const { clock, client, record } = this.#options
     const invoke = clock.nowUs()
-    const currentPhase = phase ?? this.#o.phase()
-    const outcome = await client.get(node, key)
-    const complete = clock.nowUs()
-    const times = { intended: intendedUs, invoke, complete }
+    const currentPhase = phase ?? this.#options.phase()
+    const outcome = await client.invoke({ f: 'get', key, node })
+    const times = { intended: intendedUs, invoke, complete: clock.nowUs() }
     if (outcome.type !== 'ok') {
-      this.#o.record({
-        process: this.process,
-        type: outcome.type,
-        f: 'get',
-        key,
-        value: null,
-        node,
-        ...times,
-        context: null,
-        error: outcome.error,
-        phase: currentPhase,
-      })
+      const { type, error } = outcome
+      record({ process: this.process, type, f: 'get', key, value: null, node, ...times, context: null, error, phase: currentPhase })
       return undefined
     }
-    const { values, versions, context, coordinator } = outcome.body
+    const values = outcome.values ?? []
+    const { context = null, versions, coordinator } = outcome.version ?? {}
     this.#known.set(key, { context, values })
-    this.#o.record({
+    record({
       process: this.process,
       type: 'ok',
       f: 'get',
@@ -89,13 +81,10 @@ export class Session {
   }
 
   async #resolve(read: PlannedOp, siblings: unknown[]): Promise<void> {
-    const { value, element } = this.#o.workload.behavior.resolve(
-      `${this.process}-r${this.#resolutions++}`,
-      siblings,
-      this.#o.workload.valueBytes,
-    )
-    const now = this.#o.clock.nowUs()
-    await this.#write({ f: 'put', key: read.key, node: read.node }, now, value, element, this.#known.get(read.key)?.context ?? null, true)
+    const { workload, clock } = this.#options
+    const { value, element } = workload.behavior.resolve(`${this.process}-r${this.#resolutions++}`, siblings, workload.valueBytes)
+    const context = this.#known.get(read.key)?.context ?? null
+    await this.#write({ f: 'put', key: read.key, node: read.node }, clock.nowUs(), value, element, context, true)
   }
 
   async #write(
@@ -106,14 +95,15 @@ export class Session {
     context: string | null,
     resolution = false,
   ): Promise<void> {
-    const { clock, client } = this.#o
-    const phase = this.#o.phase()
+    const { clock, client } = this.#options
+    const phase = this.#options.phase()
     const invoke = clock.nowUs()
-    const outcome = await client.put(op.node, op.key, value, context)
+    const outcome = await client.invoke({ f: 'put', key: op.key, node: op.node, value, context })
     const complete = clock.nowUs()
-    const ok = outcome.type === 'ok' ? outcome.body : undefined
-    if (ok) this.#known.set(op.key, { context: ok.context, values: [value] })
-    this.#o.record({
+    const version = outcome.type === 'ok' ? (outcome.version ?? {}) : undefined
+    if (version) this.#known.set(op.key, { context: version.context ?? null, values: [value] })
+    // Fields left undefined (no dot on a failed write; none on a store without version metadata) stay out of the JSON line.
+    this.#options.record({
       process: this.process,
       type: outcome.type,
       f: 'put',
@@ -122,12 +112,12 @@ export class Session {
       ...(element === undefined ? {} : { element }),
       ...(resolution ? { resolution: true as const } : {}),
       node: op.node,
-      ...(ok ? { coordinator: ok.coordinator } : {}),
+      coordinator: version?.coordinator,
       intended: intendedUs,
       invoke,
       complete,
       context,
-      ...(ok ? { dot: ok.dot } : {}),
+      dot: version?.dot,
       error: outcome.type === 'ok' ? null : outcome.error,
       phase,
     })

@@ -11,7 +11,7 @@ import { test } from '@japa/runner'
 import { dockerControl } from './docker-control.ts'
 
 test.group('docker control', () => {
-  test('crash, restart, pause and resume are the engine API calls for the node container', async ({ assert, cleanup }) => {
+  test('kill, start, pause and resume are the engine API calls for the node container', async ({ assert, cleanup }) => {
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-docker-'))
     const socket = join(dir, 'docker.sock')
     const calls: string[] = []
@@ -31,9 +31,9 @@ test.group('docker control', () => {
       await rm(dir, { recursive: true, force: true })
     })
     const control = dockerControl({ type: 'docker', socket, containers: { n1: 'quorumlab-n1', n2: 'missing' } })
-    await control.crash('n1')
-    await control.restart('n1')
-    await control.restart('n1')
+    await control.kill('n1')
+    await control.start('n1')
+    await control.start('n1')
     await control.pause('n1')
     await control.resume('n1')
     assert.deepEqual(calls, [
@@ -43,7 +43,7 @@ test.group('docker control', () => {
       'POST /containers/quorumlab-n1/pause',
       'POST /containers/quorumlab-n1/unpause',
     ])
-    await assert.rejects(() => control.crash('n2'), /404: \{"message":"No such container: missing"\}/)
+    await assert.rejects(() => control.kill('n2'), /404: \{"message":"No such container: missing"\}/)
     await assert.rejects(() => control.pause('n9'), /no container configured for n9/)
   })
 })

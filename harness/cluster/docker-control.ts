@@ -1,10 +1,10 @@
 /**
  * Node control through the Docker Engine API (the socket mounted into the harness
- * container): crash is a SIGKILL, restart a start, pause and resume Docker's freeze and
- * thaw of the container's processes.
+ * container): kill is a SIGKILL, start, stop and restart the container's own, pause and
+ * resume Docker's freeze and thaw of the container's processes.
  */
 import { request } from 'node:http'
-import type { NodeControl } from './cluster.ts'
+import type { NodeControl } from '../adapter/index.ts'
 
 export type DockerControlConfig = {
   type: 'docker'
@@ -39,11 +39,14 @@ export function dockerControl({ containers, socket = '/var/run/docker.sock' }: D
     if (!name) throw new Error(`no container configured for ${node}`)
     return encodeURIComponent(name)
   }
+  const call = (action: string) => async (node: string) => dockerCall(socket, 'POST', `/containers/${container(node)}/${action}`)
   return {
-    can: { crash: true, pause: true },
-    crash: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/kill?signal=SIGKILL`),
-    restart: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/start`),
-    pause: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/pause`),
-    resume: async (node) => dockerCall(socket, 'POST', `/containers/${container(node)}/unpause`),
+    can: { kill: true, pause: true },
+    start: call('start'),
+    stop: call('stop'),
+    kill: call('kill?signal=SIGKILL'),
+    restart: call('restart'),
+    pause: call('pause'),
+    resume: call('unpause'),
   }
 }

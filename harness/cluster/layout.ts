@@ -1,122 +1,102 @@
 /**
- * The layout of an external cluster, in one place: which address each node listens on
- * and is reached at, its `quorumlab store` flags (peers are the listen addresses of its
- * `nI-nJ` links), and the cluster config the harness reads in external mode. The
- * compose file is this layout with Docker's names; the external-mode test is the same
- * layout on loopback, so what CI runs is configured exactly as the containers are.
+ * The layout of a cluster, computed in one place for every way the harness lays one out
+ * (local processes behind a proxy, local processes talking directly, docker compose, an
+ * external cluster on loopback): the node ids, where each node binds and is reached,
+ * where clients reach it, where it reaches each peer, and the links a proxy carries
+ * (`c-nI` to node I, `nI-nJ` from node I to node J; node I's peers are the listen
+ * addresses of its `nI-nJ` links). Store-neutral: a store turns a node's layout into its
+ * own command line.
  */
-import type { StoreSettings } from '../../store/config.ts'
-import { storeArgs } from '../cli/store-options.ts'
-import type { ExternalClusterConfig } from './external-cluster.ts'
 import { formatAddress, type Address } from '../../common/helpers/address.ts'
-import { peerLinkName } from './links.ts'
-import { nodeIds } from './local-cluster.ts'
+import { clientLinkName, peerLinkName } from '../network/index.ts'
+import type { LinkSpec } from './links.ts'
 
-export type LayoutNode = {
-  id: string
-  /** Where the node process binds. */
-  listen: Address
-  /** Where the proxy reaches it. */
-  address: Address
-  dataDir: string
-  /** `quorumlab store` arguments (after `store`). */
-  args: string[]
-}
+/** n1..nN */
+export const nodeIds = (count: number): string[] => Array.from({ length: count }, (_, i) => `n${i + 1}`)
 
-export type Layout = { nodes: LayoutNode[]; config: ExternalClusterConfig }
+/** Node indexes are 1-based: node nI has index I. */
+type ByNode<T> = (i: number) => T
 
 export type LayoutOptions = {
+  /** How many nodes (n1..nN). */
   nodes: number
-  settings: StoreSettings
-  /** `compose`: Docker service names, fixed ports, every node on port 7000 of its own container. `local`: loopback. */
-  style: 'compose' | 'local'
-  /** Ports: the Toxiproxy API, node nI, client link `c-nI`, peer link `nI-nJ` (1-based indexes). */
-  ports?: LayoutPorts
-  control: ExternalClusterConfig['control']
-  /** Data folder of node nI: `<dataRoot>/nI` (`/data` in containers). */
-  dataRoot?: string
-}
-
-export type LayoutPorts = {
-  api: number
-  node: (i: number) => number
-  client: (i: number) => number
-  peer: (i: number, j: number) => number
-}
-
-/** The compose file's ports: API 8474, nodes 7000, `c-nI` 2000I, `nI-nJ` 21IJ (two digits each). */
-export const COMPOSE_PORTS: LayoutPorts = {
-  api: 8474,
-  node: () => 7000,
-  client: (i) => 20000 + i,
-  peer: (i, j) => 21000 + i * 100 + j,
-}
-
-export function clusterLayout({ nodes: count, settings, style, ports = COMPOSE_PORTS, control, dataRoot }: LayoutOptions): Layout {
-  const ids = nodeIds(count)
-  const compose = style === 'compose'
-  const proxyHost = compose ? 'toxiproxy' : '127.0.0.1'
-  const bindHost = compose ? '0.0.0.0' : '127.0.0.1'
-  const at = (host: string, port: number): Address => ({ host, port })
-  const nodes: LayoutNode[] = ids.map((id, i) => {
-    const dataDir = compose ? '/data' : `${dataRoot ?? 'data'}/${id}`
-    const peers = ids
-      .map((peer, j) => ({ peer, j }))
-      .filter(({ peer }) => peer !== id)
-      .map(({ peer, j }) => ['--peer', `${peer}=${formatAddress(at(proxyHost, ports.peer(i + 1, j + 1)))}`])
-    return {
-      id,
-      listen: at(bindHost, ports.node(i + 1)),
-      address: at(compose ? id : '127.0.0.1', ports.node(i + 1)),
-      dataDir,
-      args: [
-        '--id',
-        id,
-        '--host',
-        bindHost,
-        '--port',
-        String(ports.node(i + 1)),
-        '--data-dir',
-        dataDir,
-        ...peers.flat(),
-        ...storeArgs(settings),
-      ],
-    }
-  })
-  const config: ExternalClusterConfig = {
-    toxiproxy: `http://${proxyHost}:${ports.api}`,
-    store: {
-      n: settings.n,
-      r: settings.r,
-      w: settings.w,
-      vnodes: settings.vnodes,
-      versioning: settings.versioning,
-      strict: settings.strict,
-      token: settings.token,
-    },
-    nodes: nodes.map((n) => ({ id: n.id, address: formatAddress(n.address) })),
-    links: {
-      client: Object.fromEntries(
-        ids.map((id, i) => [
-          id,
-          compose
-            ? { listen: formatAddress(at('0.0.0.0', ports.client(i + 1))), connect: formatAddress(at(proxyHost, ports.client(i + 1))) }
-            : { listen: formatAddress(at(proxyHost, ports.client(i + 1))) },
-        ]),
-      ),
-      peer: Object.fromEntries(
-        ids.flatMap((from, i) =>
-          ids
-            .map((to, j) => ({ to, j }))
-            .filter(({ to }) => to !== from)
-            .map(({ to, j }) => [
-              peerLinkName(from, to),
-              { listen: formatAddress(at(compose ? '0.0.0.0' : proxyHost, ports.peer(i + 1, j + 1))) },
-            ]),
-        ),
-      ),
-    },
-    control,
+  /** Where node nI binds. */
+  listen: ByNode<Address>
+  /** Where node nI is reached (by the proxy, or by peers and clients without one). Default: where it binds. */
+  reach?: ByNode<Address>
+  /** The proxy that carries every link; leave it out when nodes and clients talk to each other directly. */
+  proxy?: {
+    /** Where the proxy binds the listener of the client link `c-nI`. */
+    client: ByNode<Address>
+    /** Where the proxy binds the listener of the link `nI-nJ`. */
+    peer: (i: number, j: number) => Address
+    /** The host at which nodes and clients reach the proxy's listeners. Default: where they bind. */
+    host?: string
   }
-  return { nodes, config }
+}
+
+export type NodeLayout = {
+  id: string
+  /** Where the node binds. */
+  listen: Address
+  /** Where the node is reached (the upstream of its links). */
+  address: Address
+  /** Where clients reach it: its client link, or the node itself without a proxy. */
+  client: Address
+  /** Where it reaches each peer: the link `nI-nJ`, or the peer itself without a proxy. */
+  peers: (Address & { id: string })[]
+}
+
+/** Without a proxy, there are no links. */
+export type ClusterLayout = {
+  nodes: NodeLayout[]
+  /** `c-nI`, by node. */
+  clientLinks: LinkSpec[]
+  /** `nI-nJ`, by I and then J. */
+  peerLinks: LinkSpec[]
+}
+
+export function clusterLayout({ nodes: count, listen, reach = listen, proxy }: LayoutOptions): ClusterLayout {
+  const ids = nodeIds(count)
+  const others = (i: number): { id: string; j: number }[] => ids.flatMap((id, k) => (k + 1 === i ? [] : [{ id, j: k + 1 }]))
+  const viaProxy = (at: Address): Address => ({ host: proxy?.host ?? at.host, port: at.port })
+  const nodes = ids.map(
+    (id, k): NodeLayout => ({
+      id,
+      listen: listen(k + 1),
+      address: reach(k + 1),
+      client: proxy ? viaProxy(proxy.client(k + 1)) : reach(k + 1),
+      peers: others(k + 1).map(({ id: peer, j }) => ({ id: peer, ...(proxy ? viaProxy(proxy.peer(k + 1, j)) : reach(j)) })),
+    }),
+  )
+  if (!proxy) return { nodes, clientLinks: [], peerLinks: [] }
+  const link = (name: string, listen: Address, upstream: Address): LinkSpec => ({
+    name,
+    listen: formatAddress(listen),
+    upstream: formatAddress(upstream),
+  })
+  return {
+    nodes,
+    clientLinks: ids.map((id, k) => link(clientLinkName(id), proxy.client(k + 1), reach(k + 1))),
+    peerLinks: ids.flatMap((from, k) => others(k + 1).map(({ id: to, j }) => link(peerLinkName(from, to), proxy.peer(k + 1, j), reach(j)))),
+  }
+}
+
+/** How many ports {@link sequentialPorts} needs for a proxied cluster of `count` nodes. */
+export const proxiedPortCount = (count: number): number => 2 * count + count * (count - 1)
+
+/**
+ * Ports of a proxied cluster taken in order from a list (free ports): node nI, then
+ * client link `c-nI`, then link `nI-nJ` by I and then J.
+ */
+export function sequentialPorts(
+  ports: number[],
+  count: number,
+): { node: ByNode<number>; client: ByNode<number>; peer: (i: number, j: number) => number } {
+  if (ports.length < proxiedPortCount(count)) throw new Error(`need ${proxiedPortCount(count)} ports, got ${ports.length}`)
+  return {
+    node: (i) => ports[i - 1],
+    client: (i) => ports[count + i - 1],
+    peer: (i, j) => ports[2 * count + (i - 1) * (count - 1) + (j < i ? j - 1 : j - 2)],
+  }
 }

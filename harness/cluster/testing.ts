@@ -6,8 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LocalCluster } from './local-cluster.ts'
 import { DEFAULT_STORE_SETTINGS, type StoreSettings } from '../../store/config.ts'
+import { LocalCluster } from '../stores/quorumlab/local-cluster.ts'
 import { freePorts } from './ports.ts'
 
 export type TestClusterOptions = {
@@ -54,9 +54,11 @@ export async function startTestCluster(cleanup: Cleanup, options: TestClusterOpt
   return Object.assign(cluster, { dir, url: (id: string) => cluster!.node(id).url })
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a test reads the fields it asserts on; typing each answer would only add casts
 export type JsonResponse<T = any> = { status: number; body: T }
 
 /** One HTTP call with a JSON body (or raw text when `body` is a string). */
+// biome-ignore lint/suspicious/noExplicitAny: as for JsonResponse
 export async function call<T = any>(
   url: string,
   method = 'GET',

@@ -15,7 +15,7 @@ export class RunClock {
 }
 
 /** Waits until the run clock reaches `ms`, or the signal aborts. */
-export function sleepUntil(ms: number, clock: RunClock, signal: AbortSignal): Promise<void> {
+export function sleepUntil(ms: number, clock: Pick<RunClock, 'nowMs'>, signal: AbortSignal): Promise<void> {
   const wait = ms - clock.nowMs()
   if (wait <= 0 || signal.aborted) return Promise.resolve()
   return new Promise((resolve) => {

@@ -1,129 +1,94 @@
 /**
- * Nemeses on links, through the Toxiproxy API: `latency` (a latency toxic on every
- * node-to-node link, optionally client links too), `drop` (each node-to-node message lost
- * with probability p) and `partition` (links cut by disabling their proxies).
+ * Nemeses on links, through the cluster's network (`harness/adapter/network.ts`), whatever
+ * it is made of (Toxiproxy proxies, namespaces with iptables rules): `latency` (every
+ * node-to-node link slowed, optionally client links too), `drop` (each node-to-node
+ * packet or message lost with probability p) and `partition` (links cut).
  */
-import type { Proxy, Toxic } from 'toxiproxy-node-client'
-import { nodeStats } from '../cluster/admin.ts'
-import type { Cluster } from '../cluster/cluster.ts'
-import { peerLinkName } from '../cluster/links.ts'
-import { failures, PARTITION_KINDS, type Nemesis, type NemesisContext, type PartitionKind } from './nemesis.ts'
+import type { Cluster, LinkPair, PeerTraffic } from '../adapter/index.ts'
+import { PARTITION_KINDS, type Nemesis, type NemesisContext, type NemesisEvent, type PartitionKind } from './nemesis.ts'
 
-type ToxicBody = Parameters<Proxy['addToxic']>[0]
-
-/** Adds a toxic to every link; returns those added (to be removed later) and what failed. */
-async function addToxics(links: Proxy[], body: ToxicBody): Promise<{ added: Toxic<unknown>[]; error?: string }> {
-  const results = await Promise.allSettled(links.map((proxy) => proxy.addToxic(body)))
-  const added = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value as Toxic<unknown>] : []))
-  return {
-    added,
-    ...failures(
-      links.map((l) => l.name),
-      results,
-    ),
-  }
-}
-
-/** Removes toxics; returns those that could not be removed (to try again) and what failed. */
-async function removeToxics(toxics: Toxic<unknown>[]): Promise<{ left: Toxic<unknown>[]; error?: string }> {
-  const results = await Promise.allSettled(toxics.map((t) => t.remove()))
-  const left = toxics.filter((_, i) => results[i].status === 'rejected')
-  return {
-    left,
-    ...failures(
-      toxics.map((t) => t.proxyPath.split('/').pop() ?? t.name),
-      results,
-    ),
-  }
-}
-
-/**
- * Delays the responses on every node-to-node link (and client link with
- * `latencyClients`) by latency ± jitter, so every call over a link takes about that
- * much longer.
- */
+/** Delays every node-to-node link (and client links with `latencyClients`) by latency ± jitter. */
 export function latencyNemesis(): Nemesis {
-  let toxics: Toxic<unknown>[] = []
   return {
     name: 'latency',
     async start({ cluster, options }) {
-      const links: Proxy[] = [...cluster.peerLinks.values()].map((l) => l.proxy)
-      if (options.latencyClients) links.push(...cluster.clientLinks.values())
-      const { added, error } = await addToxics(links, {
-        name: 'nemesis-latency',
-        type: 'latency',
-        stream: 'downstream',
-        toxicity: 1,
-        attributes: { latency: options.latencyMs, jitter: options.jitterMs },
+      const { links, error } = await cluster.network.slow({
+        latencyMs: options.latencyMs,
+        jitterMs: options.jitterMs,
+        clients: options.latencyClients,
       })
-      toxics.push(...added)
       return {
         latencyMs: options.latencyMs,
         jitterMs: options.jitterMs,
-        links: added.length,
+        links: links.length,
         clients: options.latencyClients,
         ...(error ? { error } : {}),
       }
     },
-    async stop() {
-      const count = toxics.length
-      const { left, error } = await removeToxics(toxics)
-      toxics = left
-      return { links: count, ...(error ? { error } : {}) }
+    async stop({ cluster }) {
+      const { links, error } = await cluster.network.fast()
+      return { links: links.length, ...(error ? { error } : {}) }
     },
   }
 }
 
-type Traffic = { messages: number; dropped: number }
-
-/** Node-to-node calls and failed calls so far, summed over the nodes that answer. */
-async function traffic(cluster: Cluster): Promise<Map<string, Traffic>> {
-  const byNode = new Map<string, Traffic>()
+/** Node-to-node calls and failed calls so far, by the nodes that answer (none on a store that does not count them). */
+async function traffic(cluster: Cluster): Promise<Map<string, PeerTraffic>> {
+  const byNode = new Map<string, PeerTraffic>()
   await Promise.all(
     cluster.nodes.map(async ({ id }) => {
-      const stats = await nodeStats(cluster, id).catch(() => undefined)
-      if (stats) byNode.set(id, { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors })
+      const counts = await cluster.peerTraffic?.(id).catch(() => undefined)
+      if (counts) byNode.set(id, counts)
     }),
   )
   return byNode
 }
 
+/** Calls and failed calls between two snapshots of {@link traffic}, over the nodes in both. */
+function trafficBetween(before: Map<string, PeerTraffic>, after: Map<string, PeerTraffic>): { messages: number; dropped: number } {
+  let messages = 0
+  let dropped = 0
+  for (const [node, now] of after) {
+    const then = before.get(node)
+    if (!then) continue
+    messages += now.messages - then.messages
+    dropped += now.dropped - then.dropped
+  }
+  return { messages, dropped }
+}
+
+/** Every ordered pair of the cluster's nodes. */
+const everyPair = (cluster: Cluster): LinkPair[] =>
+  cluster.nodes.flatMap(({ id: from }) => cluster.nodes.filter(({ id: to }) => to !== from).map(({ id: to }): LinkPair => [from, to]))
+
 /**
- * Loses node-to-node messages with probability p: a `timeout` toxic (data held, never
- * delivered) with toxicity p on every node-to-node link. Toxicity is rolled per
- * connection, so nodes must run with `--peer-connections per-message` (the harness
- * does this for `drop`). The stop event carries the drop rate achieved, from the
- * nodes' own counts of calls and failed calls during the fault.
+ * Loses node-to-node traffic with probability p on every ordered pair of nodes. The stop
+ * event carries the rate achieved: from the network's own counters where it keeps them
+ * (netns: packets, from the iptables rules), else from the nodes' counts of calls and
+ * failed calls during the fault (proxy: a toxic is rolled per connection, so the nodes
+ * run with `--peer-connections per-message` and a lost connection is a lost message).
  */
 export function dropNemesis(): Nemesis {
-  let toxics: Toxic<unknown>[] = []
-  let before = new Map<string, Traffic>()
+  let before = new Map<string, PeerTraffic>()
   return {
     name: 'drop',
     async start({ cluster, options }) {
       before = await traffic(cluster)
-      const { added, error } = await addToxics(
-        [...cluster.peerLinks.values()].map(({ proxy }) => proxy),
-        { name: 'nemesis-drop', type: 'timeout', stream: 'upstream', toxicity: options.dropProbability, attributes: { timeout: 0 } },
-      )
-      toxics.push(...added)
-      return { probability: options.dropProbability, links: added.length, ...(error ? { error } : {}) }
+      const { links, error } = await cluster.network.drop({ pairs: everyPair(cluster), probability: options.dropProbability })
+      return { probability: options.dropProbability, links: links.length, ...(error ? { error } : {}) }
     },
-    async stop({ cluster, options }) {
-      if (toxics.length === 0) return {}
-      const { left, error } = await removeToxics(toxics)
-      toxics = left
-      if (error) return { probability: options.dropProbability, error }
-      const after = await traffic(cluster)
-      let messages = 0
-      let dropped = 0
-      for (const [node, now] of after) {
-        const then = before.get(node)
-        if (!then) continue
-        messages += now.messages - then.messages
-        dropped += now.dropped - then.dropped
+    async stop({ cluster, options }): Promise<NemesisEvent> {
+      const { links, loss, error } = await cluster.network.stopDrop()
+      if (links.length === 0 && !error) return {}
+      const probability = options.dropProbability
+      if (loss) {
+        const rate = loss.seen > 0 ? loss.dropped / loss.seen : null
+        const counted = { unit: loss.unit, messages: loss.seen, dropped: loss.dropped, achievedRate: rate, byLink: loss.byLink }
+        return { probability, ...counted, ...(error ? { error } : {}) }
       }
-      return { probability: options.dropProbability, messages, dropped, achievedRate: messages > 0 ? dropped / messages : null }
+      if (error) return { probability, error }
+      const { messages, dropped } = trafficBetween(before, await traffic(cluster))
+      return { probability, unit: 'messages', messages, dropped, achievedRate: messages > 0 ? dropped / messages : null }
     },
   }
 }
@@ -171,40 +136,20 @@ export function partitionCuts(kind: PartitionKind, nodes: string[]): { cuts: [st
   }
 }
 
-/** Cuts links by disabling their proxies: calls over them are refused at once. */
+/** Cuts links through the network: calls over them are refused (proxy) or get no answer (netns). */
 export function partitionNemesis(): Nemesis {
-  let disabled: Proxy[] = []
   return {
     name: 'partition',
     async start(ctx: NemesisContext) {
       const kind = ctx.options.partition === 'random' ? ctx.rng.pick(PARTITION_KINDS) : ctx.options.partition
       const order = ctx.rng.shuffle(ctx.cluster.nodes.map((n) => n.id))
       const { cuts, description } = partitionCuts(kind, order)
-      const links = cuts.map(([from, to]) => ctx.cluster.peerLinks.get(peerLinkName(from, to))!.proxy)
-      const results = await Promise.allSettled(links.map((p) => p.update({ enabled: false, listen: p.listen, upstream: p.upstream })))
-      // A link whose disable failed may still have been disabled: heal every one.
-      disabled.push(...links)
-      return {
-        kind,
-        ...description,
-        cut: links.map((p) => p.name),
-        ...failures(
-          links.map((p) => p.name),
-          results,
-        ),
-      }
+      const { links, error } = await ctx.cluster.network.cut(cuts)
+      return { kind, ...description, cut: links, ...(error ? { error } : {}) }
     },
-    async stop() {
-      const links = disabled
-      const results = await Promise.allSettled(links.map((p) => p.update({ enabled: true, listen: p.listen, upstream: p.upstream })))
-      disabled = links.filter((_, i) => results[i].status === 'rejected')
-      return {
-        healed: links.map((p) => p.name),
-        ...failures(
-          links.map((p) => p.name),
-          results,
-        ),
-      }
+    async stop({ cluster }) {
+      const { links, error } = await cluster.network.heal()
+      return { healed: links, ...(error ? { error } : {}) }
     },
   }
 }

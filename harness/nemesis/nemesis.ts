@@ -4,8 +4,9 @@
  * is safe to call when nothing is active, so a run can always heal everything.
  */
 import type { NemesisName } from '../../common/contracts/history.ts'
-import type { Cluster } from '../cluster/cluster.ts'
+import type { Cluster } from '../adapter/index.ts'
 import type { Random } from '../../common/helpers/random.ts'
+import { settledFailures } from '../../common/helpers/settled.ts'
 
 export const PARTITION_KINDS = ['isolate', 'halves', 'majority-ring', 'bridge', 'one-way'] as const
 export type PartitionKind = (typeof PARTITION_KINDS)[number]
@@ -73,21 +74,13 @@ export function targetNemesis({ name, hit, undo }: TargetNemesisOptions): Nemesi
           return r.status === 'fulfilled' && r.value !== undefined ? [[node, r.value]] : []
         }),
       )
-      return { targets, ...(Object.keys(details).length > 0 ? { details } : {}), ...failures(targets, results) }
+      return { targets, ...(Object.keys(details).length > 0 ? { details } : {}), ...settledFailures(targets, results) }
     },
     async stop(ctx) {
       const targets = hurt
       const results = await Promise.allSettled(targets.map((node) => undo(ctx, node)))
       hurt = targets.filter((_, i) => results[i].status === 'rejected')
-      return { targets, ...failures(targets, results) }
+      return { targets, ...settledFailures(targets, results) }
     },
   }
-}
-
-/** `{ error }` naming what failed, or nothing when all went well. */
-export function failures(names: string[], results: PromiseSettledResult<unknown>[]): { error?: string } {
-  const failed = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${names[i]}: ${(r.reason as Error)?.message ?? String(r.reason)}`] : [],
-  )
-  return failed.length > 0 ? { error: failed.join('; ') } : {}
 }

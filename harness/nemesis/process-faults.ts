@@ -4,8 +4,8 @@ import { targetNemesis, type Nemesis } from './nemesis.ts'
 export const crashNemesis = (): Nemesis =>
   targetNemesis({
     name: 'crash',
-    hit: ({ cluster }, node) => cluster.control.crash(node),
-    undo: ({ cluster }, node) => cluster.control.restart(node),
+    hit: ({ cluster }, node) => cluster.control.kill(node),
+    undo: ({ cluster }, node) => cluster.control.start(node),
   })
 
 export const pauseNemesis = (): Nemesis =>

@@ -12,35 +12,40 @@ export type NemesisScheduleOptions = {
   context: NemesisContext
   /** Fault on for this long, then off for as long, ms. */
   intervalMs: number
-  clock: RunClock
+  /** The run's clock: records are stamped with it and the interval is measured on it. */
+  clock: Pick<RunClock, 'nowMs' | 'nowUs'>
+  /** Waits until `clock` reaches `ms` or `signal` aborts; by default a timer. A test passes a fake with its fake clock. */
+  sleepUntil?: (ms: number, signal: AbortSignal) => Promise<void>
   record: (event: Omit<NemesisRecord, 'index'>) => void
   /** Called with the phase the run is in as faults come and go. */
   onPhase: (phase: Phase) => void
 }
 
 export class NemesisSchedule {
-  #o: NemesisScheduleOptions
-  #active = new Set<Nemesis>()
-  #description = 'none'
+  #options: NemesisScheduleOptions
+  #sleepUntil: (ms: number, signal: AbortSignal) => Promise<void>
+  /** Each active nemesis, with what its start did (for the progress line). */
+  #active = new Map<Nemesis, string>()
 
   constructor(options: NemesisScheduleOptions) {
-    this.#o = options
+    this.#options = options
+    this.#sleepUntil = options.sleepUntil ?? ((ms, signal) => sleepUntil(ms, options.clock, signal))
   }
 
   /** What is active now, for the progress line. */
   get description(): string {
-    return this.#active.size === 0 ? 'none' : this.#description
+    return this.#active.size === 0 ? 'none' : [...this.#active.values()].join(', ')
   }
 
   /** Cycles until `endMs` (on the run clock) or until aborted; leaves everything healed. */
   async run(endMs: number, signal: AbortSignal): Promise<void> {
-    if (this.#o.nemeses.length === 0) return
-    const { clock, intervalMs } = this.#o
+    if (this.#options.nemeses.length === 0) return
+    const { clock, intervalMs } = this.#options
     while (!signal.aborted && clock.nowMs() + intervalMs / 2 < endMs) {
       await this.#startAll()
-      await sleepUntil(Math.min(endMs, clock.nowMs() + intervalMs), clock, signal)
+      await this.#sleepUntil(Math.min(endMs, clock.nowMs() + intervalMs), signal)
       await this.healAll()
-      await sleepUntil(Math.min(endMs, clock.nowMs() + intervalMs), clock, signal)
+      await this.#sleepUntil(Math.min(endMs, clock.nowMs() + intervalMs), signal)
     }
     await this.healAll()
   }
@@ -50,26 +55,25 @@ export class NemesisSchedule {
    * and a nemesis whose stop failed stays active so the next heal tries it again.
    */
   async healAll(): Promise<void> {
-    for (const nemesis of [...this.#active]) {
+    for (const nemesis of [...this.#active.keys()]) {
       const event = await this.#apply(nemesis, 'stop')
       if (!event.error) this.#active.delete(nemesis)
     }
-    this.#o.onPhase('heal')
+    this.#options.onPhase('heal')
   }
 
   async #startAll(): Promise<void> {
-    const described: string[] = []
-    this.#o.onPhase('fault')
-    for (const nemesis of this.#o.nemeses) {
-      this.#active.add(nemesis)
+    this.#options.onPhase('fault')
+    for (const nemesis of this.#options.nemeses) {
+      // Active from before its start: a start that fails half way still gets healed.
+      this.#active.set(nemesis, nemesis.name)
       const event = await this.#apply(nemesis, 'start')
-      described.push(describe(nemesis.name, event))
+      this.#active.set(nemesis, describe(nemesis.name, event))
     }
-    this.#description = described.join(', ')
   }
 
   async #apply(nemesis: Nemesis, f: 'start' | 'stop'): Promise<NemesisEvent> {
-    const { clock, context, record } = this.#o
+    const { clock, context, record } = this.#options
     const invoke = clock.nowUs()
     let value: NemesisEvent
     try {

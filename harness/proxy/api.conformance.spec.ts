@@ -33,6 +33,7 @@ console.log(`proxy conformance (HTTP API) against: ${servers.map((s) => s.label)
 
 for (const server of servers) {
   test.group(`conformance: ${server.label}: HTTP API`, (group) => {
+    group.tap((t) => t.tags(['integration']))
     const scope = useServer(group, server)
 
     const assertError = (

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { toApiError, type ApiError } from './api-error.ts'
-import type { ProxyCollection } from './collection.ts'
+import type { ProxyCollection } from './proxy-collection.ts'
 import { stringifyGoJson } from './go-json.ts'
-import type { Proxy } from './proxy.ts'
+import type { TcpProxy } from './proxy.ts'
 import { decodeNewProxy, decodeNewToxic, decodePopulate, decodeProxyUpdate, decodeToxicUpdate } from './requests.ts'
 import type { Toxic } from './toxic.ts'
 
@@ -20,7 +20,7 @@ function toxicBody(toxic: Toxic) {
   return { attributes, name, type, stream, toxicity }
 }
 
-function proxyBody(proxy: Proxy) {
+function proxyBody(proxy: TcpProxy) {
   const { name, listen, upstream, enabled } = proxy
   // Toxiproxy's Proxy struct exports its logger, which prints as an empty object.
   return { name, listen, upstream, enabled, Logger: {}, toxics: proxy.toxics.list().map(toxicBody) }
@@ -92,10 +92,9 @@ function endpoint(handler: Handler): Handler {
   }
 }
 
+/** The Toxiproxy API over `proxies`: the same routes, answers and errors as Toxiproxy 2.12. */
 export function createToxiproxyApp(proxies: ProxyCollection): Hono {
   const app = new Hono()
-  const param = (c: Context, name: string): string => c.req.param(name) ?? ''
-
   app.post(
     '/reset',
     endpoint(async () => {
@@ -103,7 +102,22 @@ export function createToxiproxyApp(proxies: ProxyCollection): Hono {
       return noContent()
     }),
   )
+  routeProxies(app, proxies)
+  routeToxics(app, proxies)
+  app.get(
+    '/version',
+    endpoint(
+      () => new Response(`{"version": "${TOXIPROXY_VERSION}"}\n`, { headers: { 'Content-Type': 'application/json;charset=utf-8' } }),
+    ),
+  )
+  routeMisses(app)
+  return app
+}
 
+const param = (c: Context, name: string): string => c.req.param(name) ?? ''
+
+/** /proxies, /populate and /proxies/:proxy: listing, creating, updating and deleting proxies. */
+function routeProxies(app: Hono, proxies: ProxyCollection): void {
   app.get(
     '/proxies',
     endpoint(() => json(200, Object.fromEntries(proxies.all().map((p) => [p.name, proxyBody(p)])))),
@@ -117,7 +131,7 @@ export function createToxiproxyApp(proxies: ProxyCollection): Hono {
     '/populate',
     endpoint(async (c) => {
       // Unlike other endpoints, /populate reports errors in its JSON body, beside the proxies done.
-      let outcome: { proxies: Proxy[]; error?: unknown }
+      let outcome: { proxies: TcpProxy[]; error?: unknown }
       try {
         outcome = await proxies.populate(decodePopulate(await c.req.text()))
       } catch (error) {
@@ -147,7 +161,10 @@ export function createToxiproxyApp(proxies: ProxyCollection): Hono {
       return noContent()
     }),
   )
+}
 
+/** /proxies/:proxy/toxics and /proxies/:proxy/toxics/:toxic: a proxy's toxics. */
+function routeToxics(app: Hono, proxies: ProxyCollection): void {
   app.get(
     '/proxies/:proxy/toxics',
     endpoint((c) => json(200, proxies.get(param(c, 'proxy')).toxics.list().map(toxicBody))),
@@ -181,15 +198,10 @@ export function createToxiproxyApp(proxies: ProxyCollection): Hono {
       return noContent()
     }),
   )
+}
 
-  app.get(
-    '/version',
-    endpoint(
-      () => new Response(`{"version": "${TOXIPROXY_VERSION}"}\n`, { headers: { 'Content-Type': 'application/json;charset=utf-8' } }),
-    ),
-  )
-
-  // A known path with another method gets an empty 405; an unknown path Go's plain 404.
+/** Registered last: a known path with another method gets an empty 405; an unknown path Go's plain 404. */
+function routeMisses(app: Hono): void {
   const paths = [
     '/reset',
     '/proxies',
@@ -207,5 +219,4 @@ export function createToxiproxyApp(proxies: ProxyCollection): Hono {
         headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
       }),
   )
-  return app
 }

@@ -49,192 +49,227 @@ function quoteByte(byte: number): string {
 
 /** Reads the first JSON value of `text` as Go's `json.Decoder` does; the rest is ignored. */
 export function parseGoJson(text: string): GoJsonValue {
-  let i = 0
-  const unexpectedEof = (): GoJsonError => new GoJsonError('unexpected EOF')
-  const invalid = (context: string): GoJsonError => new GoJsonError(`invalid character ${quoteByte(firstByte(text, i))} ${context}`)
-  const skipSpace = (): void => {
-    while (i < text.length && WHITESPACE.has(text[i])) i++
-  }
-  const expectMore = (): void => {
-    if (i >= text.length) throw unexpectedEof()
-  }
-  const isDigit = (): boolean => i < text.length && text[i] >= '0' && text[i] <= '9'
+  return new GoJsonReader(text).document()
+}
 
-  const literal = (word: string, value: boolean | null): boolean | null => {
-    for (let k = 1; k < word.length; k++) {
-      i++
-      expectMore()
-      if (text[i] !== word[k]) throw invalid(`in literal ${word} (expecting '${word[k]}')`)
-    }
-    i++
-    return value
+/**
+ * A recursive-descent reader of one JSON value: one method per production of the grammar
+ * (value, object, array, string, number, literal), each starting at its first character and
+ * leaving `#at` just past its last. Errors carry Go's words and the offending byte.
+ */
+class GoJsonReader {
+  readonly #text: string
+  /** Index of the next character to read. */
+  #at = 0
+
+  constructor(text: string) {
+    this.#text = text
   }
 
-  const number = (): GoJsonNumber => {
-    const start = i
-    if (text[i] === '-') {
-      i++
-      expectMore()
-      if (!isDigit()) throw invalid('in numeric literal')
+  /** Whitespace, then a value; a body of nothing but whitespace is Go's `EOF`. */
+  document(): GoJsonValue {
+    this.#skipSpace()
+    if (this.#at >= this.#text.length) throw new GoJsonError('EOF')
+    return this.#value()
+  }
+
+  #value(): GoJsonValue {
+    const c = this.#nextNonSpace()
+    if (c === '{') return this.#object()
+    if (c === '[') return this.#array()
+    if (c === '"') return this.#string()
+    if (c === 't') return this.#literal('true', true)
+    if (c === 'f') return this.#literal('false', false)
+    if (c === 'n') return this.#literal('null', null)
+    if (c === '-' || (c >= '0' && c <= '9')) return this.#number()
+    throw this.#invalid('looking for beginning of value')
+  }
+
+  #object(): GoJsonObject {
+    this.#at++
+    const entries: [string, GoJsonValue][] = []
+    if (this.#nextNonSpace() === '}') {
+      this.#at++
+      return new GoJsonObject(entries)
     }
-    if (text[i] === '0') i++
-    else while (isDigit()) i++
-    if (i < text.length && text[i] === '.') {
-      i++
-      expectMore()
-      if (!isDigit()) throw invalid('after decimal point in numeric literal')
-      while (isDigit()) i++
-    }
-    if (i < text.length && (text[i] === 'e' || text[i] === 'E')) {
-      i++
-      expectMore()
-      if (text[i] === '+' || text[i] === '-') {
-        i++
-        expectMore()
+    for (;;) {
+      if (this.#nextNonSpace() !== '"') throw this.#invalid('looking for beginning of object key string')
+      const key = this.#string()
+      if (this.#nextNonSpace() !== ':') throw this.#invalid('after object key')
+      this.#at++
+      entries.push([key, this.#value()])
+      const after = this.#nextNonSpace()
+      if (after === '}') {
+        this.#at++
+        return new GoJsonObject(entries)
       }
-      if (!isDigit()) throw invalid('in exponent of numeric literal')
-      while (isDigit()) i++
+      if (after !== ',') throw this.#invalid('after object key:value pair')
+      this.#at++
     }
-    return new GoJsonNumber(text.slice(start, i))
   }
 
-  const hex4 = (): number => {
+  #array(): GoJsonValue[] {
+    this.#at++
+    const items: GoJsonValue[] = []
+    if (this.#nextNonSpace() === ']') {
+      this.#at++
+      return items
+    }
+    for (;;) {
+      items.push(this.#value())
+      const after = this.#nextNonSpace()
+      if (after === ']') {
+        this.#at++
+        return items
+      }
+      if (after !== ',') throw this.#invalid('after array element')
+      this.#at++
+    }
+  }
+
+  #string(): string {
+    this.#at++
+    let out = ''
+    for (;;) {
+      this.#expectMore()
+      const c = this.#text[this.#at]
+      if (c === '"') {
+        this.#at++
+        return out
+      }
+      if (c === '\\') out += this.#escape()
+      else if (c < ' ') throw this.#invalid('in string literal')
+      else out += this.#character()
+    }
+  }
+
+  /** A backslash escape inside a string. */
+  #escape(): string {
+    this.#at++
+    this.#expectMore()
+    const code = this.#text[this.#at]
+    const simple = SIMPLE_ESCAPES[code]
+    if (simple !== undefined) {
+      this.#at++
+      return simple
+    }
+    if (code !== 'u') throw this.#invalid('in string escape code')
+    this.#at++
+    return this.#unicodeEscape()
+  }
+
+  /** The four hex digits after `\u`, and a second `\uXXXX` when they are a high surrogate. */
+  #unicodeEscape(): string {
+    const code = this.#hex4()
+    if (code >= 0xd800 && code < 0xdc00 && this.#text.startsWith('\\u', this.#at)) {
+      // A surrogate pair only counts when both halves are escapes in a row.
+      const save = this.#at
+      this.#at += 2
+      const low = this.#hex4()
+      if (low >= 0xdc00 && low < 0xe000) return String.fromCharCode(code, low)
+      this.#at = save
+      return '\ufffd'
+    }
+    return code >= 0xd800 && code < 0xe000 ? '\ufffd' : String.fromCharCode(code)
+  }
+
+  #hex4(): number {
     let code = 0
     for (let k = 0; k < 4; k++) {
-      expectMore()
-      const digit = parseInt(text[i], 16)
-      if (!/[0-9a-fA-F]/.test(text[i])) throw invalid('in \\u hexadecimal character escape')
-      code = code * 16 + digit
-      i++
+      this.#expectMore()
+      const digit = this.#text[this.#at]
+      if (!/[0-9a-fA-F]/.test(digit)) throw this.#invalid('in \\u hexadecimal character escape')
+      code = code * 16 + parseInt(digit, 16)
+      this.#at++
     }
     return code
   }
 
-  const string = (): string => {
-    i++
-    let out = ''
-    for (;;) {
-      expectMore()
-      const c = text[i]
-      if (c === '"') {
-        i++
-        return out
-      }
-      if (c === '\\') {
-        i++
-        expectMore()
-        const escape = text[i]
-        if (SIMPLE_ESCAPES[escape] !== undefined) {
-          out += SIMPLE_ESCAPES[escape]
-          i++
-        } else if (escape === 'u') {
-          i++
-          const code = hex4()
-          if (code >= 0xd800 && code < 0xdc00 && text.startsWith('\\u', i)) {
-            // A surrogate pair only counts when both halves are escapes in a row.
-            const save = i
-            i += 2
-            const low = hex4()
-            if (low >= 0xdc00 && low < 0xe000) out += String.fromCharCode(code, low)
-            else {
-              out += '\ufffd'
-              i = save
-            }
-          } else {
-            out += code >= 0xd800 && code < 0xe000 ? '\ufffd' : String.fromCharCode(code)
-          }
-        } else {
-          throw invalid('in string escape code')
-        }
-        continue
-      }
-      if (c < ' ') throw invalid('in string literal')
-      const code = text.charCodeAt(i)
-      const lone =
-        (code >= 0xd800 && code < 0xdc00 && !(text.charCodeAt(i + 1) >= 0xdc00 && text.charCodeAt(i + 1) < 0xe000)) ||
-        (code >= 0xdc00 && code < 0xe000)
-      if (lone) {
-        out += '\ufffd'
-        i++
-      } else if (code >= 0xd800 && code < 0xdc00) {
-        out += text.slice(i, i + 2)
-        i += 2
-      } else {
-        out += c
-        i++
-      }
+  /** One unescaped character of a string; a lone surrogate (not valid UTF-8) reads as U+FFFD, as in Go. */
+  #character(): string {
+    const code = this.#text.charCodeAt(this.#at)
+    const next = this.#text.charCodeAt(this.#at + 1)
+    const high = code >= 0xd800 && code < 0xdc00
+    if (high && next >= 0xdc00 && next < 0xe000) {
+      this.#at += 2
+      return this.#text.slice(this.#at - 2, this.#at)
     }
+    this.#at++
+    return high || (code >= 0xdc00 && code < 0xe000) ? '\ufffd' : this.#text[this.#at - 1]
   }
 
-  const value = (): GoJsonValue => {
-    skipSpace()
-    expectMore()
-    const c = text[i]
-    if (c === '{') return object()
-    if (c === '[') return array()
-    if (c === '"') return string()
-    if (c === 't') return literal('true', true)
-    if (c === 'f') return literal('false', false)
-    if (c === 'n') return literal('null', null)
-    if (c === '-' || (c >= '0' && c <= '9')) return number()
-    throw invalid('looking for beginning of value')
+  /** `-`? integer fraction? exponent?, kept as its literal text. */
+  #number(): GoJsonNumber {
+    const start = this.#at
+    if (this.#text[this.#at] === '-') this.#stepToDigit('in numeric literal')
+    if (this.#text[this.#at] === '0') this.#at++
+    else this.#skipDigits()
+    if (this.#text[this.#at] === '.') {
+      this.#stepToDigit('after decimal point in numeric literal')
+      this.#skipDigits()
+    }
+    const e = this.#text[this.#at]
+    if (e === 'e' || e === 'E') this.#exponent()
+    return new GoJsonNumber(this.#text.slice(start, this.#at))
   }
 
-  const object = (): GoJsonObject => {
-    i++
-    const entries: [string, GoJsonValue][] = []
-    skipSpace()
-    expectMore()
-    if (text[i] === '}') {
-      i++
-      return new GoJsonObject(entries)
+  /** `e` or `E`, an optional sign, digits. */
+  #exponent(): void {
+    this.#at++
+    this.#expectMore()
+    const sign = this.#text[this.#at]
+    if (sign === '+' || sign === '-') {
+      this.#at++
+      this.#expectMore()
     }
-    for (;;) {
-      if (text[i] !== '"') throw invalid('looking for beginning of object key string')
-      const key = string()
-      skipSpace()
-      expectMore()
-      if (text[i] !== ':') throw invalid('after object key')
-      i++
-      entries.push([key, value()])
-      skipSpace()
-      expectMore()
-      if (text[i] === '}') {
-        i++
-        return new GoJsonObject(entries)
-      }
-      if (text[i] !== ',') throw invalid('after object key:value pair')
-      i++
-      skipSpace()
-      expectMore()
-    }
+    if (!this.#isDigit()) throw this.#invalid('in exponent of numeric literal')
+    this.#skipDigits()
   }
 
-  const array = (): GoJsonValue[] => {
-    i++
-    const items: GoJsonValue[] = []
-    skipSpace()
-    expectMore()
-    if (text[i] === ']') {
-      i++
-      return items
-    }
-    for (;;) {
-      items.push(value())
-      skipSpace()
-      expectMore()
-      if (text[i] === ']') {
-        i++
-        return items
-      }
-      if (text[i] !== ',') throw invalid('after array element')
-      i++
-    }
+  /** Steps over a sign or point that a digit must follow. */
+  #stepToDigit(context: string): void {
+    this.#at++
+    this.#expectMore()
+    if (!this.#isDigit()) throw this.#invalid(context)
   }
 
-  skipSpace()
-  if (i >= text.length) throw new GoJsonError('EOF')
-  return value()
+  #literal(word: string, value: boolean | null): boolean | null {
+    for (let k = 1; k < word.length; k++) {
+      this.#at++
+      this.#expectMore()
+      if (this.#text[this.#at] !== word[k]) throw this.#invalid(`in literal ${word} (expecting '${word[k]}')`)
+    }
+    this.#at++
+    return value
+  }
+
+  /** Skips whitespace and returns the character there; the text may not end first. */
+  #nextNonSpace(): string {
+    this.#skipSpace()
+    this.#expectMore()
+    return this.#text[this.#at]
+  }
+
+  #skipSpace(): void {
+    while (this.#at < this.#text.length && WHITESPACE.has(this.#text[this.#at])) this.#at++
+  }
+
+  #skipDigits(): void {
+    while (this.#isDigit()) this.#at++
+  }
+
+  #isDigit(): boolean {
+    const c = this.#text[this.#at]
+    return c !== undefined && c >= '0' && c <= '9'
+  }
+
+  #expectMore(): void {
+    if (this.#at >= this.#text.length) throw new GoJsonError('unexpected EOF')
+  }
+
+  #invalid(context: string): GoJsonError {
+    return new GoJsonError(`invalid character ${quoteByte(firstByte(this.#text, this.#at))} ${context}`)
+  }
 }
 
 // ---- decoding into Go types ----

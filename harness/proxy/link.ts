@@ -8,7 +8,7 @@ import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { ToxicStub, type Backlog } from './stub.ts'
 import type { Direction, Inlet, Toxic } from './toxic.ts'
-import { toxicKind } from './toxics/index.ts'
+import { kindOf } from './toxics/index.ts'
 
 /** Bytes a chain holds per slot before the link stops reading (Go's copy buffer size). */
 const SLOT_BYTES = 32 * 1024
@@ -51,7 +51,7 @@ export class Link {
     this.source = source
     this.dest = dest
     this.#onFinish = onFinish
-    this.resetsPeer = toxics.some((toxic) => toxicKind(toxic.type).resetsPeer === true)
+    this.resetsPeer = toxics.some((toxic) => kindOf(toxic).resetsPeer === true)
     this.#sink = { push: (chunk) => this.#write(chunk.data), end: () => this.#finish() }
     this.#backlog = {
       add: (bytes) => {
@@ -64,13 +64,13 @@ export class Link {
       },
     }
     for (const toxic of toxics) {
-      const stub = new ToxicStub(toxic, this.#sink, this.#backlog)
+      const stub = this.#newStub(toxic)
       const previous = this.#stubs.at(-1)
       if (previous) previous.output = stub
       this.#stubs.push(stub)
     }
     this.#updateLimit()
-    for (const stub of this.#stubs) stub.run()
+    for (const stub of this.#stubs) run(stub)
     source.on('data', this.#onData)
     source.on('end', this.sourceEnded)
     dest.on('drain', this.#onDrain)
@@ -93,19 +93,19 @@ export class Link {
 
   /** Appends a toxic to the chain of this running link. */
   async addToxic(toxic: Toxic): Promise<void> {
-    const stub = new ToxicStub(toxic, this.#sink, this.#backlog)
+    const stub = this.#newStub(toxic)
     const last = this.#stubs.at(-1)
     if (last === undefined) {
       this.#stubs.push(stub)
       if (this.#finished) stub.dispose()
-      else stub.run()
+      else run(stub)
     } else if (await last.interrupt()) {
       // The last toxic restarts (rolling its toxicity again) in front of the new one.
       stub.output = last.output
       last.output = stub
       this.#stubs.push(stub)
-      stub.run()
-      last.run()
+      run(stub)
+      run(last)
     } else {
       this.#stubs.push(stub)
       stub.dispose()
@@ -116,7 +116,7 @@ export class Link {
   /** Restarts the toxic at `index` so it picks up new settings and rolls its toxicity again. */
   async updateToxic(index: number): Promise<void> {
     const stub = this.#stubs[index]
-    if (stub && (await stub.interrupt())) stub.run()
+    if (stub && (await stub.interrupt())) run(stub)
   }
 
   /**
@@ -127,14 +127,14 @@ export class Link {
     const stub = this.#stubs[index]
     if (stub === undefined) return
     if (await stub.interrupt()) {
-      toxicKind(stub.toxic.type).cleanup?.(stub)
+      kindOf(stub.toxic).cleanup?.(stub)
       if (!stub.closed) {
         const previous = this.#stubs[index - 1]
         const previousRunning = previous ? await previous.interrupt() : false
         stub.flush()
         if (previous) previous.output = stub.output
         this.#stubs.splice(this.#stubs.indexOf(stub), 1)
-        if (previous && previousRunning) previous.run()
+        if (previous && previousRunning) run(previous)
         this.#updateLimit()
         return
       }
@@ -152,6 +152,10 @@ export class Link {
     this.source.off('end', this.sourceEnded)
     this.dest.off('drain', this.#onDrain)
     for (const stub of this.#stubs) stub.dispose()
+  }
+
+  #newStub(toxic: Toxic): ToxicStub {
+    return new ToxicStub(toxic, this.#sink, this.#backlog, kindOf(toxic).newState?.())
   }
 
   readonly #onData = (data: Buffer): void => {
@@ -196,8 +200,13 @@ export class Link {
   /** Room in the chain: a slot per toxic plus its buffered chunks, as Toxiproxy's channels have. */
   #updateLimit(): void {
     let slots = 1
-    for (const stub of this.#stubs) slots += 1 + toxicKind(stub.toxic.type).bufferChunks
+    for (const stub of this.#stubs) slots += 1 + kindOf(stub.toxic).bufferChunks
     this.#limitBytes = slots * SLOT_BYTES
     if (this.#paused) this.#resumeIfClear()
   }
+}
+
+/** Starts (or restarts) a stub's toxic: the stub is handed what its toxic's type does. */
+function run(stub: ToxicStub): void {
+  stub.run(kindOf(stub.toxic))
 }

@@ -16,7 +16,7 @@ export class ProxyAlreadyStarted extends Error {
   }
 }
 
-export class Proxy {
+export class TcpProxy {
   readonly name: string
   /** As given until the proxy listens, then the address it listens on (`127.0.0.1:41234`). */
   listen: string

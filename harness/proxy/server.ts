@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { createToxiproxyApp } from './api.ts'
-import { ProxyCollection } from './collection.ts'
+import { ProxyCollection } from './proxy-collection.ts'
 
 export type EmbeddedToxiproxyOptions = {
   /** Interface the API listens on; default `127.0.0.1`. */

@@ -1,11 +1,13 @@
 /**
  * One toxic running on one link (Toxiproxy's ToxicStub): the toxic's input queue, the
  * primitives a pipe is written with (read, sleep, emit, close) and the interrupt that lets
- * the chain change while data flows without losing or reordering a byte.
+ * the chain change while data flows without losing or reordering a byte. The link hands
+ * the stub the toxic kind to run (Toxiproxy's `stub.Run(toxic)`); kinds see the stub only
+ * through the {@link PipeStub} interface.
  */
 import { performance } from 'node:perf_hooks'
-import type { Chunk, Inlet, Toxic } from './toxic.ts'
-import { newToxicState, runToxicPipe } from './toxics/index.ts'
+import type { Chunk, Inlet, PipeStub, ReadResult, Toxic, ToxicKind, ToxicType } from './toxic.ts'
+import { noop } from './toxics/noop.ts'
 
 /** Counts the bytes waiting in a link's stubs, so the link can stop reading its source. */
 export type Backlog = { add(bytes: number): void; remove(bytes: number): void }
@@ -16,10 +18,7 @@ export type Backlog = { add(bytes: number): void; remove(bytes: number): void }
  */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** What `read` gives a pipe: a chunk, the end of the input, or an interrupt to obey. */
-export type ReadResult = Chunk | 'end' | 'interrupted'
-
-export class ToxicStub<S = unknown> {
+export class ToxicStub<S = unknown> implements PipeStub<S> {
   /** The toxic's per-link state; it survives restarts of the toxic on this link. */
   state: S
   /** Where emitted chunks go; rewired when the chain changes. */
@@ -37,11 +36,12 @@ export class ToxicStub<S = unknown> {
   #pendingPause?: () => void
   #timer?: NodeJS.Timeout
 
-  constructor(toxic: Toxic, output: Inlet, backlog: Backlog) {
+  /** `state` is the toxic kind's fresh per-link state (`newState()`), if it keeps one. */
+  constructor(toxic: Toxic, output: Inlet, backlog: Backlog, state: S) {
     this.toxic = toxic
     this.output = output
     this.#backlog = backlog
-    this.state = newToxicState(toxic) as S
+    this.state = state
   }
 
   get closed(): boolean {
@@ -50,9 +50,13 @@ export class ToxicStub<S = unknown> {
 
   // ---- the link's side ----
 
-  /** Starts (or restarts) the toxic, rolling its toxicity: when the roll misses, the stub only passes data on. */
-  run(): void {
-    this.#running = runToxicPipe(this as ToxicStub<unknown>, Math.random() < this.toxic.toxicity).catch((error) => {
+  /**
+   * Starts (or restarts) the toxic with `kind`, what its type does, rolling its toxicity:
+   * when the roll misses, the stub only passes data on (Toxiproxy runs a NoopToxic then).
+   */
+  run(kind: ToxicKind<ToxicType, S>): void {
+    const piping = Math.random() < this.toxic.toxicity ? kind.pipe(this, this.toxic.attributes) : noop.pipe(this, {})
+    this.#running = piping.catch((error) => {
       console.error(`toxic ${this.toxic.name} failed:`, error)
       this.close()
     })

@@ -1,10 +1,8 @@
 /**
  * The toxic contract: the toxic types Toxiproxy 2.12 knows, their attributes, the toxic as
  * the API shows it, and what each toxic kind provides to run on a link (Toxiproxy's `Pipe`,
- * per-connection state, cleanup on removal).
+ * per-connection state, cleanup on removal), and the stub as a toxic's pipe sees it.
  */
-import type { ToxicStub } from './stub.ts'
-
 /** Which way a toxic acts: `upstream` is client → server, `downstream` is server → client. */
 export type Direction = 'upstream' | 'downstream'
 
@@ -67,9 +65,35 @@ export type ToxicKind<T extends ToxicType, S = unknown> = {
    * Moves chunks from the stub's input to its output, transformed. Resolves once the stub
    * is interrupted (for an update, an addition behind it or its removal) or closed.
    */
-  pipe(stub: ToxicStub<S>, attributes: Readonly<ToxicAttributes[T]>): Promise<void>
+  pipe(stub: PipeStub<S>, attributes: Readonly<ToxicAttributes[T]>): Promise<void>
   /** Runs when the toxic is removed from a link, before the link is rejoined. */
-  cleanup?(stub: ToxicStub<S>): void
+  cleanup?(stub: PipeStub<S>): void
+}
+
+/** What `read` gives a pipe: a chunk, the end of the input, or an interrupt to obey. */
+export type ReadResult = Chunk | 'end' | 'interrupted'
+
+/**
+ * The stub as a toxic's pipe sees it: its input, its output and its timers. The stub
+ * (`stub.ts`) implements it and is handed the toxic kind to run, as Toxiproxy's
+ * `stub.Run(toxic)` is, so toxic kinds never import the stub.
+ */
+export interface PipeStub<S = unknown> {
+  /** The toxic's per-link state; it survives restarts of the toxic on this link. */
+  readonly state: S
+  /** The next chunk; `'end'` once the input ended; `'idle'` when `idleMs` ms pass without one. */
+  read(): Promise<ReadResult>
+  read(idleMs: number): Promise<ReadResult | 'idle'>
+  /** Waits until `performance.now()` reaches `at` (ms); false when interrupted first. */
+  sleepUntil(at: number): Promise<boolean>
+  /** Waits `ms` ms (Infinity: until interrupted); false when interrupted first. */
+  sleep(ms: number): Promise<boolean>
+  /** Waits `ms` ms and cannot be interrupted (Toxiproxy's reset_peer waits this way). */
+  pause(ms: number): Promise<void>
+  /** Passes a chunk to the next stub (or the link's writer). */
+  emit(chunk: Chunk): void
+  /** Ends the output: the next stub (or the link's writer) sees the end of the stream. */
+  close(): void
 }
 
 /** A piece of a stream, stamped with when the link read it (ms, `performance.now()`). */

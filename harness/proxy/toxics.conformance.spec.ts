@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { test } from '@japa/runner'
-import type { Proxy, Toxic } from 'toxiproxy-node-client'
+import type { Proxy as ClientProxy, Toxic } from 'toxiproxy-node-client'
 import { median } from '../bench/benchmark.ts'
 import { Random } from '../../common/helpers/random.ts'
 import { serversUnderTest } from './test/servers.ts'
@@ -29,7 +29,7 @@ const RATE_TOLERANCE = 0.05
 
 type LatencyToxic = { name?: string; stream: 'upstream' | 'downstream'; latency: number; jitter?: number; toxicity?: number }
 
-function addLatency(proxy: Proxy, { name, stream, latency, jitter = 0, toxicity = 1 }: LatencyToxic): Promise<Toxic<unknown>> {
+function addLatency(proxy: ClientProxy, { name, stream, latency, jitter = 0, toxicity = 1 }: LatencyToxic): Promise<Toxic<unknown>> {
   return proxy.addToxic({ name: name ?? `latency_${stream}`, type: 'latency', stream, toxicity, attributes: { latency, jitter } })
 }
 
@@ -45,6 +45,7 @@ console.log(`proxy conformance (toxics over TCP) against: ${servers.map((s) => s
 
 for (const server of servers) {
   test.group(`conformance: ${server.label}: toxics over TCP`, (group) => {
+    group.tap((t) => t.tags(['integration']))
     const scope = useServer(group, server)
 
     test('bytes pass unchanged without toxics, on several connections at once', async ({ assert }) => {

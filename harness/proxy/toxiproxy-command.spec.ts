@@ -38,6 +38,7 @@ async function listening(child: ChildProcess, timeoutMs = 10_000): Promise<strin
 }
 
 test.group('quorumlab toxiproxy', (group) => {
+  group.tap((t) => t.tags(['integration']))
   const children: ChildProcess[] = []
   group.each.teardown(() => {
     for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')

@@ -4,26 +4,37 @@ import { join, resolve } from 'node:path'
 
 export type RunFolder = { name: string; dir: string }
 
-const stamp = (date: Date): string =>
+/** `20261122T101500`: a UTC time that sorts as it reads and is safe in a file name. */
+export const stamp = (date: Date): string =>
   date
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, '')
 
-export async function createRunFolder(out: string, workload: string, nemeses: string[], now = new Date()): Promise<RunFolder> {
-  const base = `${stamp(now)}-${workload}-${nemeses.length > 0 ? nemeses.join('+') : 'none'}`
+/**
+ * Creates `out/<name>` (a `-2`, `-3`... suffix when taken) and points `out/latest` at it;
+ * `name` defaults to `<timestamp>-<workload>-<nemesis>`.
+ */
+export async function createRunFolder(
+  out: string,
+  workload: string,
+  nemeses: string[],
+  now = new Date(),
+  name?: string,
+): Promise<RunFolder> {
+  const base = name ?? `${stamp(now)}-${workload}-${nemeses.length > 0 ? nemeses.join('+') : 'none'}`
   await mkdir(out, { recursive: true })
   for (let attempt = 0; ; attempt++) {
-    const name = attempt === 0 ? base : `${base}-${attempt + 1}`
-    const dir = resolve(join(out, name))
+    const taken = attempt === 0 ? base : `${base}-${attempt + 1}`
+    const dir = resolve(join(out, taken))
     try {
       await mkdir(dir)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
       throw error
     }
-    await pointLatestAt(out, name)
-    return { name, dir }
+    await pointLatestAt(out, taken)
+    return { name: taken, dir }
   }
 }
 

@@ -1,17 +1,19 @@
 /** Everything that defines a run, with the defaults `npm run workload` uses. */
-import type { NemesisName } from '../../common/contracts/history.ts'
+import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
+import type { WorkloadSpec } from '../../workloads/workload.ts'
+import type { StoreAdapter } from '../adapter/index.ts'
 import type { Arrival } from '../generator/arrivals.ts'
 import type { Routing } from '../generator/op-generator.ts'
 import type { NemesisOptions } from '../nemesis/index.ts'
-import type { StoreSettings } from '../../store/config.ts'
-import type { WorkloadSpec } from '../../workloads/workload.ts'
 
 export type RunOptions = {
   workload: WorkloadSpec
-  /** Local mode: how many node processes. */
+  /** The store under test, with its settings (local or external mode is the adapter's business). */
+  store: StoreAdapter
+  /** How many nodes the adapter starts (an external cluster has its own). */
   nodes: number
-  /** Local mode: the store's settings. External mode takes N and vnodes from the config. */
-  settings: StoreSettings
+  /** The network the adapter starts the nodes on: Toxiproxy links (`proxy`) or a namespace per node (`netns`). */
+  network: NetworkKind
   /** Measured run, s. */
   timeS: number
   /** Before the measured run, without faults, s. */
@@ -33,14 +35,15 @@ export type RunOptions = {
   convergenceTimeoutS: number
   /** Folder that receives one folder per run. */
   out: string
-  /** External mode: a cluster config file; local mode when absent. */
-  clusterFile?: string
+  /** The run folder's name inside `out` (default `<timestamp>-<workload>-<nemesis>`): the matrix names its cells' runs. */
+  folder?: string
   /** Show the live progress line. */
   progress: boolean
 }
 
 export const RUN_DEFAULTS = {
   nodes: 3,
+  network: 'proxy',
   timeS: 30,
   warmupS: 2,
   rate: 200,

@@ -6,8 +6,9 @@ import { test } from '@japa/runner'
 import type { NemesisRecord, OpRecord } from '../../common/contracts/history.ts'
 import { runWorkload } from './run.ts'
 import { median } from '../bench/benchmark.ts'
-import { nemesisEventsOf, opsOf, readHistory, shortRunOptions } from './testing.ts'
+import { nemesisEventsOf, opsOf, readHistory, SHORT_RUN_SETTINGS, shortRunOptions } from './testing.ts'
 import { PRESETS } from '../../workloads/workload.ts'
+import { quorumlabAdapter } from '../stores/quorumlab/index.ts'
 
 /** The fault windows of one nemesis: from its start's completion to its stop's invocation. */
 function windows(events: NemesisRecord[], name: string): { start: NemesisRecord; stop: NemesisRecord }[] {
@@ -19,7 +20,8 @@ function windows(events: NemesisRecord[], name: string): { start: NemesisRecord;
 const during = (op: OpRecord, w: { start: NemesisRecord; stop: NemesisRecord }): boolean =>
   op.invoke > w.start.complete && op.complete < w.stop.invoke
 
-test.group('run under nemeses', () => {
+test.group('run under nemeses', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('crash: ops to the killed node fail or are info during the fault and succeed after the restart', async ({ assert, cleanup }) => {
     // 9 s: faults at 0-2 s and 4-6 s, each followed by time for ops to the restarted node.
     const options = await shortRunOptions(cleanup, { nemeses: ['crash'], timeS: 9 })
@@ -56,7 +58,7 @@ test.group('run under nemeses', () => {
     const options = await shortRunOptions(cleanup, {
       nemeses: ['partition'],
       nemesis: { ...(await shortRunOptions(cleanup)).nemesis, partition: 'isolate' },
-      settings: { ...(await shortRunOptions(cleanup)).settings, strict: true },
+      store: quorumlabAdapter({ settings: { ...SHORT_RUN_SETTINGS, strict: true } }),
       timeS: 6,
     })
     const result = await runWorkload(options)
@@ -134,7 +136,7 @@ test.group('run under nemeses', () => {
     const options = {
       ...base,
       workload: { ...PRESETS.clustered, keys: 4, writeStyle: 'blind' as const },
-      settings: { ...base.settings, versioning: 'lww' as const },
+      store: quorumlabAdapter({ settings: { ...SHORT_RUN_SETTINGS, versioning: 'lww' } }),
       nemeses: ['clock' as const],
       nemesis: { ...base.nemesis, clockSkewMs: 60_000 },
       timeS: 4,
@@ -163,7 +165,8 @@ test.group('run under nemeses', () => {
   })
 })
 
-test.group('run determinism', () => {
+test.group('run determinism', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('the same seed gives the same op sequence', async ({ assert, cleanup }) => {
     const sequence = async (seed: number): Promise<string[][]> => {
       const result = await runWorkload(await shortRunOptions(cleanup, { seed, timeS: 2, warmupS: 0, rate: 100, convergenceTimeoutS: 0 }))

@@ -1,277 +1,233 @@
 /**
- * One run, start to end (DESIGN.md, "A run"): start the cluster and its links, warm up,
- * run the workload for the set time while the nemesis cycles, heal everything, wait for
- * the replicas to converge, read every written key through every node, and leave a
- * history (streamed as it happens) in the run folder. Ctrl-C or any error heals the
- * cluster, stops every process and the proxy, and leaves the partial history readable.
+ * One run, start to end (DESIGN.md, "A run"), as a list of named stages over one
+ * {@link RunContext}: start the cluster and record the configuration, run the clients
+ * (a warm-up, then the measured run while the nemesis schedule cycles), heal and wait
+ * for the replicas to converge, read every written key through every node, and tear
+ * down. The history is streamed to the run folder as it happens. Ctrl-C or any error
+ * skips to the tear-down, which heals the cluster, stops every process and the proxy,
+ * and leaves the partial history readable.
  */
-import { setMaxListeners } from 'node:events'
 import { join } from 'node:path'
-import { converged } from '../cluster/admin.ts'
-import type { Cluster } from '../cluster/cluster.ts'
-import { startProxiedCluster } from '../cluster/proxied-cluster.ts'
-import { ArrivalSchedule } from '../generator/arrivals.ts'
-import { OpGenerator } from '../generator/op-generator.ts'
-import { RunClock, sleepUntil } from '../history/clock.ts'
-import type { OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
-import { HistoryWriter } from '../history/writer.ts'
-import { createNemesis, NemesisSchedule } from '../nemesis/index.ts'
-import { Session } from '../client/session.ts'
-import { StoreClient } from '../client/store-client.ts'
-import { Random } from '../../common/helpers/random.ts'
+import type { NemesisName, RunInfo } from '../../common/contracts/history.ts'
 import { keyNames } from '../../workloads/placement.ts'
-import { Ring } from '../../store/ring.ts'
-import { prepareWorkload } from '../../workloads/workload.ts'
-import { loadExternalCluster } from '../cluster/external-cluster.ts'
-import { HISTORY_FILE } from '../../common/contracts/history.ts'
-import { createRunFolder } from './run-folder.ts'
-import { Progress } from './progress.ts'
+import type { Cluster } from '../adapter/index.ts'
+import { sleepUntil } from '../history/clock.ts'
+import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
+import { ClientProcesses } from './client-processes.ts'
+import { enterStage, openRun, recordHarnessEvent, recordOp, type RunContext, type RunHooks, type RunResult } from './run-context.ts'
 import type { RunOptions } from './run-options.ts'
 
-export type RunResult = {
-  name: string
-  dir: string
-  history: string
-  /** The run went through every stage. */
-  completed: boolean
-  interrupted: boolean
-  error?: string
-  counts: { ok: number; fail: number; info: number }
-  convergence?: { converged: boolean; ms: number }
-}
+export type { RunHooks, RunResult } from './run-context.ts'
 
-export type RunHooks = {
-  /** Aborting stops the run early (Ctrl-C); it still heals and cleans up. */
-  signal?: AbortSignal
-  log?: (line: string) => void
-  /** Called once the cluster is up (tests use it to find the processes). */
-  onCluster?: (cluster: Cluster) => void
-}
-
+/** How long a cluster may take to serve once started, ms. */
+const READY_TIMEOUT_MS = 30_000
+/** How often convergence is polled after the final heal, ms. */
+const CONVERGENCE_POLL_MS = 250
+/** Final reads in flight at once. */
 const FINAL_READ_CONCURRENCY = 16
 
+/**
+ * Runs one workload against the store `options.store` and resolves, never rejecting once
+ * the run folder exists, with where its history is and how far it got.
+ *
+ * Times: `options.warmupS` and `options.timeS` are seconds of the run clock;
+ * `options.requestTimeoutMs` is each request's deadline in ms; convergence waits up to
+ * `options.convergenceTimeoutS` seconds. Analysis is the caller's (`reports/`).
+ */
 export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Promise<RunResult> {
-  // Stops every client and the nemesis schedule: on Ctrl-C (the caller's signal) and on errors.
-  const stopping = new AbortController()
-  const signal = stopping.signal
-  const interrupted = (): boolean => hooks.signal?.aborted ?? false
-  hooks.signal?.addEventListener('abort', () => stopping.abort(), { once: true })
-  if (hooks.signal?.aborted) stopping.abort()
-  // Every client waits on the signal at once.
-  setMaxListeners(options.concurrency + FINAL_READ_CONCURRENCY + 8, signal)
-  const log = hooks.log ?? (() => {})
-  const workload = prepareWorkload(options.workload)
-  const folder = await createRunFolder(options.out, workload.name, options.nemeses)
-  const history = new HistoryWriter(join(folder.dir, HISTORY_FILE))
-  const clock = new RunClock()
-  const counts = { ok: 0, fail: 0, info: 0 }
-  const result: RunResult = { name: folder.name, dir: folder.dir, history: history.path, completed: false, interrupted: false, counts }
-  let phase: Phase = 'warmup'
-  const recordOp = (op: Omit<OpRecord, 'index'>): void => {
-    counts[op.type] += 1
-    history.append(op)
-  }
-
-  log(`run ${folder.name}: seed ${options.seed}; starting the cluster`)
-  let cluster: Cluster | undefined
-  let client: StoreClient | undefined
-  let schedule: NemesisSchedule | undefined
-  const progress = new Progress({ enabled: options.progress })
-  let ticker: NodeJS.Timeout | undefined
+  // Every client and final reader waits on the stop signal at once.
+  const run = await openRun(options, hooks, options.concurrency + FINAL_READ_CONCURRENCY + 8)
   try {
-    cluster = options.clusterFile
-      ? await loadExternalCluster(options.clusterFile)
-      : await startProxiedCluster({
-          nodes: options.nodes,
-          settings: {
-            ...options.settings,
-            // Toxicity is rolled per connection: drop needs one connection per message.
-            peerConnections: options.nemeses.includes('drop') ? 'per-message' : options.settings.peerConnections,
-          },
-          dataDir: join(folder.dir, 'nodes'),
-        })
-    hooks.onCluster?.(cluster)
-    const nodes = cluster.nodes.map((n) => n.id)
-    const info: RunInfo = {
-      name: folder.name,
-      startedAt: new Date().toISOString(),
-      nodes,
-      n: cluster.store.n,
-      r: cluster.store.r,
-      w: cluster.store.w,
-      versioning: cluster.store.versioning,
-      strict: cluster.store.strict,
-      workload: {
-        name: workload.name,
-        kind: workload.kind,
-        keys: workload.keys,
-        readModifyWrite: workload.writeStyle === 'read-modify-write',
-      },
-      nemeses: options.nemeses,
-      timeS: options.timeS,
-      rate: options.rate,
-      concurrency: options.concurrency,
-      seed: options.seed,
-    }
-    history.append({ process: 'harness', type: 'info', f: 'run', value: info, invoke: clock.nowUs(), complete: clock.nowUs(), phase })
-    log(`cluster up: ${nodes.join(', ')} behind the ${cluster.proxy.kind} Toxiproxy at ${cluster.proxy.url}`)
-
-    const rng = new Random(options.seed)
-    const ring = new Ring({ nodes, vnodes: cluster.store.vnodes })
-    const preferenceList = (key: string): readonly string[] => ring.preferenceList(key)
-    const keys = keyNames(workload.keys, workload.placement, preferenceList)
-    client = new StoreClient({ nodes: cluster.nodes, timeoutMs: options.requestTimeoutMs })
-    const processes = Array.from({ length: options.concurrency }, (_, process) => ({
-      session: new Session({ process, client: client!, workload, clock, phase: () => phase, record: recordOp }),
-      generator: new OpGenerator({
-        process,
-        rng: rng.fork(`ops/${process}`),
-        workload,
-        keys,
-        nodes,
-        routing: options.routing,
-        preferenceList,
-      }),
-      arrivals: new ArrivalSchedule({
-        rate: options.rate,
-        arrival: options.arrival,
-        concurrency: options.concurrency,
-        rng: rng.fork(`arrivals/${process}`),
-        process,
-      }),
-    }))
-    const written = new Set<string>()
-
-    const runProcesses = async (untilMs: number): Promise<void> => {
-      const phaseStartUs = clock.nowUs()
-      await Promise.all(
-        processes.map(async ({ session, generator, arrivals }) => {
-          arrivals.restart()
-          while (!signal.aborted) {
-            const intended = arrivals.next(phaseStartUs, clock.nowUs())
-            if (intended / 1000 >= untilMs) break
-            await sleepUntil(intended / 1000, clock, signal)
-            if (signal.aborted) break
-            const op = generator.next()
-            if (op.f === 'put') written.add(op.key)
-            await session.run(op, intended)
-          }
-        }),
-      )
-    }
-
-    let stage = 'warmup'
-    let stageStartMs = clock.nowMs()
-    let stageTotalS = options.warmupS
-    ticker = setInterval(() => {
-      progress.update({
-        stage,
-        elapsedS: (clock.nowMs() - stageStartMs) / 1000,
-        totalS: stageTotalS,
-        ...counts,
-        nemesis: schedule?.description ?? 'none',
-      })
-    }, 250)
-
-    await runProcesses(clock.nowMs() + options.warmupS * 1000)
-
-    phase = 'heal'
-    stage = 'run'
-    stageStartMs = clock.nowMs()
-    stageTotalS = options.timeS
-    const mainEndMs = clock.nowMs() + options.timeS * 1000
-    schedule = new NemesisSchedule({
-      nemeses: options.nemeses.map(createNemesis),
-      context: { cluster, rng: rng.fork('nemesis'), options: options.nemesis },
-      intervalMs: options.nemesisIntervalS * 1000,
-      clock,
-      record: (event) => history.append(event),
-      onPhase: (p) => (phase = p),
-    })
-    // If either side fails, stop the other before going on: no client or fault may
-    // outlive the heal.
-    const main = await Promise.allSettled([
-      runProcesses(mainEndMs).catch((error: unknown) => {
-        stopping.abort()
-        throw error
-      }),
-      schedule.run(mainEndMs, signal).catch((error: unknown) => {
-        stopping.abort()
-        throw error
-      }),
-    ])
-    for (const outcome of main) if (outcome.status === 'rejected') throw outcome.reason
-    await schedule.healAll()
-    phase = 'heal'
-
-    if (!signal.aborted) {
-      stage = 'converging'
-      stageStartMs = clock.nowMs()
-      stageTotalS = options.convergenceTimeoutS
-      const healedAt = clock.nowMs()
-      const invoke = clock.nowUs()
-      let isConverged = false
-      while (!signal.aborted && clock.nowMs() - healedAt < options.convergenceTimeoutS * 1000) {
-        if ((isConverged = await converged(cluster))) break
-        await sleepUntil(clock.nowMs() + 250, clock, signal)
-      }
-      result.convergence = { converged: isConverged, ms: Math.round(clock.nowMs() - healedAt) }
-      history.append({
-        process: 'harness',
-        type: 'info',
-        f: 'converged',
-        value: result.convergence,
-        invoke,
-        complete: clock.nowUs(),
-        phase,
-      })
-      log(
-        isConverged
-          ? `replicas converged ${result.convergence.ms} ms after the heal`
-          : `replicas did not converge within ${options.convergenceTimeoutS} s`,
-      )
-    }
-
-    if (!signal.aborted) {
-      phase = 'final'
-      clearInterval(ticker)
-      progress.stop()
-      const reads = [...written].sort().flatMap((key) => nodes.map((node) => ({ key, node })))
-      log(`final reads: ${written.size} keys through ${nodes.length} nodes`)
-      const reader = new Session({ process: options.concurrency, client, workload, clock, phase: () => 'final', record: recordOp })
-      let next = 0
-      await Promise.all(
-        Array.from({ length: FINAL_READ_CONCURRENCY }, async () => {
-          while (!signal.aborted && next < reads.length) {
-            const { key, node } = reads[next++]
-            await reader.read(key, node, clock.nowUs(), 'final')
-          }
-        }),
-      )
-    }
-    result.completed = !signal.aborted
-    result.interrupted = interrupted()
+    await startCluster(run)
+    recordConfig(run)
+    await openClients(run)
+    await warmUp(run)
+    await runUnderNemeses(run)
+    await healAndConverge(run)
+    await readEveryKey(run)
+    run.result.completed = !run.signal.aborted
   } catch (error) {
-    stopping.abort()
-    result.error = (error as Error).message
-    result.interrupted = interrupted()
+    run.stop()
+    run.result.error = (error as Error).message
   } finally {
-    clearInterval(ticker)
-    progress.stop()
-    const lastPhase = phase
-    await schedule?.healAll().catch(() => undefined)
-    client?.close()
-    await cluster?.stop().catch((error: Error) => log(`stopping the cluster: ${error.message}`))
-    history.append({
-      process: 'harness',
-      type: 'info',
-      f: 'end',
-      value: { completed: result.completed, interrupted: result.interrupted, ...(result.error ? { reason: result.error } : {}) },
-      invoke: clock.nowUs(),
-      complete: clock.nowUs(),
-      phase: lastPhase,
-    })
-    await history.close()
+    run.result.interrupted = run.interrupted()
+    await tearDown(run)
   }
-  return result
+  return run.result
+}
+
+/** Starts (or connects to) the cluster, waits until it serves, and checks it can take the nemeses asked for. */
+async function startCluster(run: RunContext): Promise<void> {
+  const { options, log } = run
+  log(`run ${run.result.name}: seed ${options.seed}; starting the ${options.store.name} cluster on the ${options.network} network`)
+  run.cluster = await options.store.startCluster({
+    nodes: options.nodes,
+    dataDir: join(run.result.dir, 'nodes'),
+    nemeses: options.nemeses,
+    network: options.network,
+  })
+  await run.cluster.ready(READY_TIMEOUT_MS)
+  const unsupported = unsupportedNemeses(run.cluster, options.nemeses)
+  if (unsupported.length > 0) throw new Error(`this cluster cannot run every nemesis asked for: ${unsupported.join('; ')}`)
+  const { network, nodes } = run.cluster
+  log(`cluster up: ${nodes.map((n) => n.id).join(', ')} over ${network.description}`)
+}
+
+/** Each nemesis that needs what this cluster does not have, with what it needs. */
+function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): string[] {
+  const needs: Partial<Record<NemesisName, { has: boolean; what: string }>> = {
+    crash: { has: cluster.control.can.kill, what: 'node control that can kill and start nodes' },
+    pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
+    clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
+  }
+  const byControl = nemeses.flatMap((name) => {
+    const need = needs[name]
+    return need && !need.has ? [`${name} needs ${need.what}`] : []
+  })
+  return [...byControl, ...refusedByNetwork(cluster.network.can, nemeses)]
+}
+
+/** The history's first record: what is being run, against what. */
+function recordConfig(run: RunContext): void {
+  const { options, workload, cluster } = run
+  const info: RunInfo = {
+    name: run.result.name,
+    startedAt: new Date().toISOString(),
+    nodes: cluster!.nodes.map((n) => n.id),
+    ...cluster!.description,
+    workload: {
+      name: workload.name,
+      kind: workload.kind,
+      keys: workload.keys,
+      readModifyWrite: workload.writeStyle === 'read-modify-write',
+    },
+    nemeses: options.nemeses,
+    network: options.network,
+    timeS: options.timeS,
+    rate: options.rate,
+    concurrency: options.concurrency,
+    seed: options.seed,
+  }
+  recordHarnessEvent(run, 'run', info)
+}
+
+/** Opens the store's client and sets up one logical client (session, op stream, arrival schedule) per process. */
+async function openClients(run: RunContext): Promise<void> {
+  const { options, workload } = run
+  const cluster = run.cluster!
+  run.client = await options.store.openClient(cluster, { timeoutMs: options.requestTimeoutMs })
+  const preferenceList = cluster.preferenceList && ((key: string) => cluster.preferenceList!(key))
+  run.processes = new ClientProcesses({
+    options,
+    workload,
+    client: run.client,
+    clock: run.clock,
+    rng: run.rng,
+    keys: keyNames(workload.keys, workload.placement, preferenceList),
+    nodes: cluster.nodes.map((n) => n.id),
+    preferenceList,
+    phase: () => run.phase,
+    record: (op) => recordOp(run, op),
+    signal: run.signal,
+  })
+}
+
+/** Clients without faults for `warmupS` seconds, so the measured run starts on warm connections and caches. */
+async function warmUp(run: RunContext): Promise<void> {
+  enterStage(run, 'warmup', run.options.warmupS)
+  await run.processes!.runUntil(run.clock.nowMs() + run.options.warmupS * 1000)
+}
+
+/**
+ * The measured run: clients for `timeS` seconds while the nemesis schedule turns faults
+ * on and off. If either side fails, the other is stopped before going on: no client or
+ * fault may outlive the heal.
+ */
+async function runUnderNemeses(run: RunContext): Promise<void> {
+  const { options, clock } = run
+  run.phase = 'heal'
+  enterStage(run, 'run', options.timeS)
+  const endMs = clock.nowMs() + options.timeS * 1000
+  const schedule = new NemesisSchedule({
+    nemeses: options.nemeses.map(createNemesis),
+    context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis },
+    intervalMs: options.nemesisIntervalS * 1000,
+    clock,
+    record: (event) => run.history.append(event),
+    onPhase: (phase) => {
+      run.phase = phase
+    },
+  })
+  run.schedule = schedule
+  const stopOnError = (error: unknown): never => {
+    run.stop()
+    throw error
+  }
+  const outcomes = await Promise.allSettled([
+    run.processes!.runUntil(endMs).catch(stopOnError),
+    schedule.run(endMs, run.signal).catch(stopOnError),
+  ])
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+}
+
+/**
+ * Heals every fault, then (unless interrupted, and if the store can tell) polls until
+ * the replicas agree or `convergenceTimeoutS` seconds pass, and records how long it took.
+ */
+async function healAndConverge(run: RunContext): Promise<void> {
+  await run.schedule?.healAll()
+  run.phase = 'heal'
+  const cluster = run.cluster!
+  if (run.signal.aborted || !cluster.converged) return
+  const { clock, options } = run
+  enterStage(run, 'converging', options.convergenceTimeoutS)
+  const healedAt = clock.nowMs()
+  const invoke = clock.nowUs()
+  let isConverged = false
+  while (!run.signal.aborted && clock.nowMs() - healedAt < options.convergenceTimeoutS * 1000) {
+    isConverged = await cluster.converged()
+    if (isConverged) break
+    await sleepUntil(clock.nowMs() + CONVERGENCE_POLL_MS, clock, run.signal)
+  }
+  run.result.convergence = { converged: isConverged, ms: Math.round(clock.nowMs() - healedAt) }
+  recordHarnessEvent(run, 'converged', run.result.convergence, invoke)
+  run.log(
+    isConverged
+      ? `replicas converged ${run.result.convergence.ms} ms after the heal`
+      : `replicas did not converge within ${options.convergenceTimeoutS} s`,
+  )
+}
+
+/** The final phase: every key written, read through every node. */
+async function readEveryKey(run: RunContext): Promise<void> {
+  if (run.signal.aborted) return
+  run.phase = 'final'
+  run.ticker.stop()
+  const nodes = run.cluster!.nodes.map((n) => n.id)
+  const keys = run.processes!.writtenKeys()
+  run.log(`final reads: ${keys.length} keys through ${nodes.length} nodes`)
+  const reads = keys.flatMap((key) => nodes.map((node) => ({ key, node })))
+  const reader = run.processes!.finalReader()
+  let next = 0
+  await Promise.all(
+    Array.from({ length: FINAL_READ_CONCURRENCY }, async () => {
+      while (!run.signal.aborted && next < reads.length) {
+        const { key, node } = reads[next++]
+        await reader.read(key, node, run.clock.nowUs(), 'final')
+      }
+    }),
+  )
+}
+
+/** Heals whatever is still broken, closes the client, tears the cluster down and ends the history; never throws. */
+async function tearDown(run: RunContext): Promise<void> {
+  run.ticker.stop()
+  // The end record keeps the phase the run stopped in, not the heal that follows.
+  const lastPhase = run.phase
+  await run.schedule?.healAll().catch(() => undefined)
+  await run.client?.close().catch(() => undefined)
+  await run.cluster?.teardown().catch((error: Error) => run.log(`stopping the cluster: ${error.message}`))
+  const { completed, interrupted, error } = run.result
+  recordHarnessEvent(run, 'end', { completed, interrupted, ...(error ? { reason: error } : {}) }, undefined, lastPhase)
+  await run.history.close()
 }

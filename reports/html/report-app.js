@@ -13,89 +13,16 @@
 /** @typedef {Summary['verdict']['checks'][number]} Check */
 /** @typedef {import('./chart-data.ts').ChartData['kHistogram']} Histogram */
 /** @typedef {Omit<uPlot.Options, 'width' | 'height'>} ChartOptions */
-/** @typedef {string | number | Node | null | undefined} Cell */
+/** @typedef {import('./page-kit.js').Cell} Cell */
 
 const COLORS = { ok: '#2e7d32', fail: '#c62828', info: '#ef8f00', p50: '#1565c0', p90: '#6a1b9a', p99: '#c62828', max: '#555' }
 const NODE_COLORS = ['#1565c0', '#2e7d32', '#c62828', '#ef8f00', '#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#558b2f', '#283593']
 const FAULT_FILL = 'rgba(198, 40, 40, 0.10)'
 const CHART_HEIGHT = 280
 
-// ---- DOM helpers: text only ----
-
-/**
- * An element with attributes (`text` sets textContent, `class` the class name; null and
- * undefined are left out) and children.
- * @param {string} tag
- * @param {Record<string, string | null | undefined>} [attrs]
- * @param {(Node | null | undefined)[]} [children]
- * @returns {HTMLElement}
- */
-function el(tag, attrs, children) {
-  const node = document.createElement(tag)
-  for (const [name, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined) continue
-    if (name === 'text') node.textContent = value
-    else if (name === 'class') node.className = value
-    else node.setAttribute(name, value)
-  }
-  for (const child of children || []) if (child !== null && child !== undefined) node.appendChild(child)
-  return node
-}
-
-/** @param {string | number} value */
-const text = (value) => document.createTextNode(String(value))
-
-/**
- * @param {string[]} header
- * @param {Cell[][]} rows
- * @param {string} [className]
- */
-function table(header, rows, className) {
-  return el('table', { class: className || '' }, [
-    el('thead', {}, [
-      el(
-        'tr',
-        {},
-        header.map((h) => el('th', { text: h })),
-      ),
-    ]),
-    el(
-      'tbody',
-      {},
-      rows.map((row) =>
-        el(
-          'tr',
-          {},
-          row.map((cell) =>
-            cell instanceof Node ? el('td', {}, [cell]) : el('td', { text: cell === null || cell === undefined ? '–' : String(cell) }),
-          ),
-        ),
-      ),
-    ),
-  ])
-}
-
-/**
- * @param {string} title
- * @param {string} id
- * @param {(Node | null)[]} children
- * @param {string} [note]
- */
-function section(title, id, children, note) {
-  return el('section', { id }, [el('h2', { text: title }), note ? el('p', { class: 'note', text: note }) : null, ...children])
-}
-
-/** Number formats; null and undefined show as a dash. */
-const fmt = {
-  /** @param {number | null | undefined} x */
-  count: (x) => (x === null || x === undefined ? '–' : Number(x).toLocaleString('en-US')),
-  /** @param {number | null | undefined} x milliseconds */
-  ms: (x) => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3)),
-  /** @param {number | null | undefined} x a fraction */
-  pct: (x) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`),
-  /** @param {number | null | undefined} x @param {number} [d] decimals */
-  num: (x, d) => (x === null || x === undefined ? '–' : Number.isInteger(x) ? String(x) : x.toFixed(d === undefined ? 2 : d)),
-}
+// The page kit (page-kit.js, inlined before this script): DOM helpers that set text only, and number formats.
+/** @type {import('./page-kit.js').PageKit} */
+const { el, text, table, section, fmt } = /** @type {any} */ (globalThis).pageKit
 
 // ---- charts ----
 

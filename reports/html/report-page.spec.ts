@@ -6,9 +6,8 @@
 import { test } from '@japa/runner'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Page } from 'playwright-core'
 import { reportRun } from '../report-run.ts'
-import { launchChromium } from '../testing/browser.ts'
+import { chartPaint, launchChromium, openPage, type PageGlobals } from '../testing/browser.ts'
 import { tempDir } from '../testing/analyse.ts'
 import { HistoryBuilder } from '../testing/history-builder.ts'
 import { writeSyntheticHistory } from '../testing/synthetic-history.ts'
@@ -25,59 +24,8 @@ const CHARTS = [
   'chart-node-load',
 ]
 
-/** The few browser globals the page functions below use (the project compiles without lib dom). */
-type Canvas = {
-  width: number
-  height: number
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null
-}
-type Element = { getAttribute(name: string): string | null; querySelectorAll(selector: string): ArrayLike<Canvas>; innerText: string }
-type Browser = {
-  document: { body: Element; getElementById(id: string): Element | null; querySelectorAll(selector: string): ArrayLike<unknown> }
-}
-
-type PageWatch = { errors: string[]; requests: string[]; dialogs: string[] }
-
-/** Opens a report file, recording console errors, page errors, requests and dialogs. */
-async function openReport(page: Page, file: string): Promise<PageWatch> {
-  const watch: PageWatch = { errors: [], requests: [], dialogs: [] }
-  page.on('console', (message) => {
-    if (message.type() === 'error') watch.errors.push(message.text())
-  })
-  page.on('pageerror', (error) => watch.errors.push(error.message))
-  page.on('request', (request) => watch.requests.push(request.url()))
-  page.on('dialog', (dialog) => {
-    watch.dialogs.push(dialog.message())
-    void dialog.dismiss()
-  })
-  await page.goto(pathToFileURL(file).href)
-  await page.waitForFunction(() => (globalThis as unknown as Browser).document.body.getAttribute('data-rendered') !== null, undefined, {
-    timeout: 15_000,
-  })
-  return watch
-}
-
-/** Per chart: canvases found, and whether any canvas has a painted (non-transparent) pixel. */
-function chartPaint(page: Page): Promise<Record<string, { canvases: number; painted: boolean; points: number }>> {
-  return page.evaluate((ids) => {
-    const out: Record<string, { canvases: number; painted: boolean; points: number }> = {}
-    const document = (globalThis as unknown as Browser).document
-    for (const id of ids) {
-      const holder = document.getElementById(id)
-      const canvases = holder ? Array.from(holder.querySelectorAll('canvas')) : []
-      const painted = canvases.some((canvas) => {
-        const pixels = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data
-        if (!pixels) return false
-        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) return true
-        return false
-      })
-      out[id] = { canvases: canvases.length, painted, points: Number(holder?.getAttribute('data-points') ?? -1) }
-    }
-    return out
-  }, CHARTS)
-}
-
 test.group('HTML report in Chromium', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.each.timeout(60_000)
 
   test('renders every chart offline, without errors, and shows a stored HTML tag as text', async ({ assert, cleanup }) => {
@@ -102,7 +50,7 @@ test.group('HTML report in Chromium', (group) => {
     cleanup(() => browser.close())
     const page = await browser.newPage()
     const file = join(dir, 'index.html')
-    const watch = await openReport(page, file)
+    const watch = await openPage(page, file)
 
     assert.deepEqual(watch.errors, [], 'console errors')
     assert.deepEqual(watch.dialogs, [], 'no dialog: the stored onerror never ran')
@@ -111,17 +59,17 @@ test.group('HTML report in Chromium', (group) => {
       [pathToFileURL(file).href],
       'no request beyond the file itself',
     )
-    const paint = await chartPaint(page)
+    const paint = await chartPaint(page, CHARTS)
     for (const id of CHARTS) {
       assert.isAtLeast(paint[id].canvases, 1, `${id} has a canvas`)
       assert.isTrue(paint[id].painted, `${id} is drawn`)
     }
     // biome-ignore lint/performance/useDomNodeTextContent: innerText is the text the page renders (script blocks left out)
-    const text = await page.evaluate(() => (globalThis as unknown as Browser).document.body.innerText)
+    const text = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText)
     assert.include(text, HOSTILE, 'the stored value appears as text')
     assert.include(text, 'promised guarantee violated')
     assert.equal(
-      await page.evaluate(() => (globalThis as unknown as Browser).document.querySelectorAll('img').length),
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('img').length),
       0,
       'no <img> element was created',
     )
@@ -157,9 +105,9 @@ test.group('HTML report in Chromium', (group) => {
     const browser = await launchChromium()
     cleanup(() => browser.close())
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    const watch = await openReport(page, join(dir, 'index.html'))
+    const watch = await openPage(page, join(dir, 'index.html'))
     assert.deepEqual(watch.errors, [])
-    const paint = await chartPaint(page)
+    const paint = await chartPaint(page, CHARTS)
     for (const id of CHARTS) {
       assert.isTrue(paint[id].painted, `${id} is drawn`)
       assert.isAbove(paint[id].points, 0, `${id} has data`)

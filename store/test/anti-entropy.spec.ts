@@ -35,7 +35,8 @@ async function missedByN3(cluster: TestCluster): Promise<void> {
   }
 }
 
-test.group('store: anti-entropy', () => {
+test.group('store: anti-entropy', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('20,000 keys missed in an outage converge in paged rounds that keep their deadline', async ({ assert, cleanup }) => {
     const replicaTimeoutMs = 500
     const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs, antiEntropyIntervalMs: 0 } })

@@ -7,7 +7,8 @@ import { call, startTestCluster } from '../../harness/cluster/testing.ts'
 import type { ReadResponse, WriteResponse } from '../api.ts'
 import { Ring } from '../ring.ts'
 
-test.group('store API', () => {
+test.group('store API', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('a PUT through one node is read through another', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup)
     const put = await call<WriteResponse>(`${cluster.url('n1')}/kv/greeting`, 'PUT', { value: { text: 'hello' } })

@@ -88,7 +88,8 @@ const badRequest: fc.Arbitrary<BadRequest> = fc.oneof(
   })),
 )
 
-test.group('store bad input', () => {
+test.group('store bad input', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('random malformed requests get 4xx JSON errors and change nothing', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { settings: { maxValueBytes: MAX_VALUE_BYTES } })
     const base = cluster.url('n1')

@@ -12,7 +12,8 @@ import { encodeContext } from '../versioning.ts'
 const SECRET = 'test-token'
 const TOKEN = { 'x-quorumlab-token': SECRET }
 
-test.group('store: context security', () => {
+test.group('store: context security', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('a context from key "acct\\0ICAg" is not accepted for "acct"; keys may not hold NUL', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup)
     const n1 = cluster.url('n1')

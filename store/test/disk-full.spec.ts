@@ -33,7 +33,8 @@ const bigObject = (i: number) => ({
   siblings: [{ dot: { node: 'filler.00000000', counter: i + 1 }, clock: {}, value: 'x'.repeat(100_000), deleted: false, ts: 0 }],
 })
 
-test.group('store: a full disk', () => {
+test.group('store: a full disk', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('failed commits are errors, the node keeps serving and issues no dot twice after a restart', async ({ assert, cleanup }) => {
     const fs = smallFilesystem(4 * 1024 * 1024)
     cleanup(() => fs.remove())

@@ -5,7 +5,8 @@ import { test } from '@japa/runner'
 import { call, startTestCluster } from '../../harness/cluster/testing.ts'
 import type { ReadResponse, WriteResponse } from '../api.ts'
 
-test.group('store durability', () => {
+test.group('store durability', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('every write a node acknowledged is still there after kill -9 and a restart', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup)
     const n2 = cluster.url('n2')

@@ -15,7 +15,8 @@ const memberState = async (cluster: TestCluster, at: string, of: string): Promis
 const pendingHints = async (cluster: TestCluster, id: string): Promise<number> =>
   (await call(`${cluster.url(id)}/admin/hints`)).body.pending
 
-test.group('store under faults', () => {
+test.group('store under faults', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('hinted handoff: writes while a node is killed reach it once it restarts', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 300 } })
     await cluster.node('n3').kill()

@@ -18,7 +18,8 @@ function farKey(n: number, prefix: string): { key: string; home: string[] } {
   return { key, home: ring.homeReplicas(key, n) }
 }
 
-test.group('store: forwarding', () => {
+test.group('store: forwarding', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('a read whose first home replica is paused is answered by the next one; a write keeps waiting', async ({ assert, cleanup }) => {
     // Slow gossip: the failure detector does not mark the paused node down during the test.
     const cluster = await startTestCluster(cleanup, {

@@ -23,7 +23,8 @@ function rawCall(base: string, method: string, target: string, body?: unknown): 
   })
 }
 
-test.group('store: names', () => {
+test.group('store: names', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('node ids such as constructor and __proto__ keep their entries in clocks', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { ids: ['constructor', '__proto__', 'toString'] })
     const writes = await Promise.all(

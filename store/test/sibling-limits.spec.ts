@@ -41,7 +41,8 @@ const statsSum = async (cluster: TestCluster, counter: keyof StatsSnapshot): Pro
     0,
   )
 
-test.group('store: bounded keys', () => {
+test.group('store: bounded keys', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('10 concurrent blind writers stop at the sibling limit: 409, and what is refused is never stored', async ({ assert, cleanup }) => {
     const maxSiblings = 20
     const cluster = await startTestCluster(cleanup, { settings: { maxSiblings, replicaTimeoutMs: 2000 } })

@@ -27,7 +27,8 @@ async function wipe(cluster: TestCluster, id: string): Promise<void> {
   await node.start()
 }
 
-test.group('store: a wiped node', () => {
+test.group('store: a wiped node', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('rejoins as a new incarnation: new dots, a newer generation, its writes kept by every replica', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 1000 } })
     const keys = Array.from({ length: 10 }, (_, i) => `wiped-${i}`)

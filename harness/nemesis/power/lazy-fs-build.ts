@@ -3,12 +3,11 @@
  * the machine's Go, once per version of the sources and of Go: the binary is cached as
  * `.tmp/lazyfs/lazyfs-<hash>` (git-ignored). Also says whether this machine can run it.
  */
-import { execFile, spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { accessSync, constants, existsSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
+import { buildGoProgram, findGo, goSourceDigest } from '../../../common/helpers/go-build.ts'
 
 const SOURCES = fileURLToPath(new URL('./lazyfs/', import.meta.url))
 const CACHE = fileURLToPath(new URL('../../../.tmp/lazyfs/', import.meta.url))
@@ -31,7 +30,7 @@ export function lazyFsSupport(): LazyFsSupport {
   } catch {
     return { ok: false, reason: existsSync('/dev/fuse') ? '/dev/fuse is not readable and writable here' : 'no /dev/fuse on this machine' }
   }
-  if (goVersion() === undefined)
+  if (findGo() === undefined)
     return { ok: false, reason: 'no Go toolchain on the PATH (`go version` failed): lazyfs is built from Go sources' }
   if (process.getuid?.() !== 0 && spawnSync('fusermount3', ['-V']).error) {
     return { ok: false, reason: 'not root and no fusermount3: run as root, or install fuse3' }
@@ -59,39 +58,18 @@ export function ensureLazyFs(): Promise<string> {
 }
 
 async function build(): Promise<string> {
-  const binary = join(CACHE, `lazyfs-${sourceHash()}`)
+  const go = findGo()
+  if (!go) throw new LazyFsUnavailableError('lazyfs cannot run here: no Go toolchain on the PATH')
+  // The Go version is part of the name: a new Go rebuilds.
+  const binary = join(CACHE, `lazyfs-${goSourceDigest(SOURCES, go.version)}`)
   if (existsSync(binary)) return binary
-  mkdirSync(CACHE, { recursive: true })
-  // Built beside the final name and renamed, so a concurrent build or run never sees half a file.
-  const partial = `${binary}.${process.pid}.partial`
   try {
-    await promisify(execFile)('go', ['build', '-trimpath', '-buildvcs=false', '-o', partial, '.'], {
-      cwd: SOURCES,
-      maxBuffer: 16 * 1024 * 1024,
-    })
+    await buildGoProgram({ go, dir: SOURCES, output: binary })
   } catch (error) {
-    rmSync(partial, { force: true })
-    const { stderr } = error as { stderr?: string }
-    throw new Error(`building lazyfs (go build in ${SOURCES}) failed:\n${stderr || String(error)}`)
+    throw new Error(`building lazyfs failed: ${(error as Error).message}`)
   }
-  renameSync(partial, binary)
   for (const name of readdirSync(CACHE)) {
     if (name.startsWith('lazyfs-') && join(CACHE, name) !== binary && !name.endsWith('.partial')) rmSync(join(CACHE, name), { force: true })
   }
   return binary
-}
-
-function goVersion(): string | undefined {
-  const result = spawnSync('go', ['version'], { encoding: 'utf8' })
-  return result.status === 0 ? result.stdout.trim() : undefined
-}
-
-/** Hash of every source file and of the Go version: a change to either rebuilds. */
-function sourceHash(): string {
-  const hash = createHash('sha256').update(goVersion() ?? '')
-  const files = readdirSync(SOURCES)
-    .filter((name) => name.endsWith('.go') || name === 'go.mod' || name === 'go.sum')
-    .sort()
-  for (const name of files) hash.update(`\0${name}\0`).update(readFileSync(join(SOURCES, name)))
-  return hash.digest('hex').slice(0, 16)
 }

@@ -48,6 +48,7 @@ function syncDir(path: string) {
 const read = (path: string): string => readFileSync(path, 'utf8')
 
 test.group('lazyfs: data', (group) => {
+  group.tap((t) => t.tags(['integration']))
   // The first build compiles go-fuse: seconds, outside any test's timeout.
   group.setup(async () => {
     if (!skipReason) await ensureLazyFs()
@@ -144,6 +145,7 @@ test.group('lazyfs: data', (group) => {
 })
 
 test.group('lazyfs: names', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.setup(async () => {
     if (!skipReason) await ensureLazyFs()
   })
@@ -227,7 +229,8 @@ test.group('lazyfs: names', (group) => {
   }).skip(!!skipReason, skipReason)
 })
 
-test.group('lazyfs: bad input', () => {
+test.group('lazyfs: bad input', (group) => {
+  group.tap((t) => t.tags(['integration']))
   test('without Go (or FUSE) mounting is refused with a LazyFsUnavailableError saying why', async ({ assert, cleanup }) => {
     const path = process.env.PATH
     cleanup(() => {

@@ -31,6 +31,7 @@ const keysOf = (stored: Record<string, unknown>, prefix: string): string[] =>
   Object.keys(stored).filter((key) => key.startsWith(`${prefix}-`))
 
 test.group('lazyfs: LMDB under a power cut', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.setup(async () => {
     if (!skipReason) await ensureLazyFs()
   })

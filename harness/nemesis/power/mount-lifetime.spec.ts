@@ -16,6 +16,7 @@ import { killHard, scratchDirs, scratchMount, skipReason, spawnUntilLine, TSX_NO
 const OWNER = fileURLToPath(new URL('./testing/mount-owner.ts', import.meta.url))
 
 test.group('lazyfs: mount lifetime', (group) => {
+  group.tap((t) => t.tags(['integration']))
   group.setup(async () => {
     if (!skipReason) await ensureLazyFs()
   })

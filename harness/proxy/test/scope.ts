@@ -4,7 +4,7 @@
  * removed from the server, which may be a real Toxiproxy shared by the whole test run.
  */
 import type { Group } from '@japa/runner/core'
-import { Toxiproxy, type Proxy } from 'toxiproxy-node-client'
+import { Toxiproxy, type Proxy as ClientProxy } from 'toxiproxy-node-client'
 import { startEchoServer, type EchoServer } from './echo-server.ts'
 import type { ServerUnderTest } from './servers.ts'
 import { TestClient } from './tcp-client.ts'
@@ -34,7 +34,7 @@ export class TestScope {
   }
 
   /** A proxy on an ephemeral loopback port, through toxiproxy-node-client. */
-  proxy(suffix: string, upstream: string): Promise<Proxy> {
+  proxy(suffix: string, upstream: string): Promise<ClientProxy> {
     return this.client.createProxy({ name: this.name(suffix), listen: '127.0.0.1:0', upstream })
   }
 

@@ -1,5 +1,4 @@
-/** Every toxic type Toxiproxy 2.12 knows, by name, and how a stub starts one. */
-import type { ToxicStub } from '../stub.ts'
+/** Every toxic type Toxiproxy 2.12 knows, by name. */
 import type { Toxic, ToxicKind, ToxicType } from '../toxic.ts'
 import { bandwidth } from './bandwidth.ts'
 import { latency } from './latency.ts'
@@ -29,13 +28,7 @@ export function toxicKind<T extends ToxicType>(type: T): ToxicKind<T, unknown> {
   return KINDS[type]
 }
 
-export function newToxicState(toxic: Toxic): unknown {
-  return (KINDS[toxic.type] as ToxicKind<ToxicType, unknown>).newState?.()
-}
-
-/** Runs the toxic's pipe on the stub, or only passes data on when its toxicity roll failed. */
-export function runToxicPipe(stub: ToxicStub<unknown>, active: boolean): Promise<void> {
-  const toxic = stub.toxic
-  if (!active) return noop.pipe(stub, {})
-  return (KINDS[toxic.type] as ToxicKind<ToxicType, unknown>).pipe(stub, toxic.attributes)
+/** What the toxic's type does: a link hands it to the toxic's stub to run. */
+export function kindOf(toxic: Toxic): ToxicKind<ToxicType, unknown> {
+  return KINDS[toxic.type] as ToxicKind<ToxicType, unknown>
 }

@@ -1,0 +1,71 @@
+/**
+ * The cluster half of a store adapter (Jepsen's `DB` protocol with process and pause
+ * control): where clients reach the nodes, control of each node, the network the
+ * nemeses act on, and what the store can do beyond the contract (optional methods: a
+ * cluster has them only when its store offers them). Contract only: implementations
+ * live under `harness/stores/<store>/`, built from the store-neutral parts in
+ * `harness/cluster/`.
+ */
+import type { RunInfo } from '../../common/contracts/history.ts'
+import type { Network } from './network.ts'
+
+/** Where a client reaches a node (proxy network: the listen address of its client link `c-nI`; netns: the node's own address). */
+export type NodeAddress = { id: string; host: string; port: number }
+
+/** What node control can do; a run refuses, before it starts, a nemesis that needs more. */
+export type NodeControlCapabilities = {
+  /** `kill` and `start` (the crash nemesis). */
+  kill: boolean
+  /** `pause` and `resume` (the pause nemesis). */
+  pause: boolean
+}
+
+/**
+ * Control of one node at a time, by node id. A method the control cannot do rejects
+ * with a message saying so.
+ */
+export type NodeControl = {
+  can: NodeControlCapabilities
+  /** Starts a node that is down (killed or stopped) again from its data; resolves once it serves. */
+  start(node: string): Promise<void>
+  /** Stops a node gracefully (SIGTERM or the container's stop), killing it if it does not stop in time. */
+  stop(node: string): Promise<void>
+  /** kill -9: no chance to flush or say goodbye. */
+  kill(node: string): Promise<void>
+  /** `stop`, then `start`. */
+  restart(node: string): Promise<void>
+  /** SIGSTOP (or the container's freeze): the node holds its connections and answers nothing. */
+  pause(node: string): Promise<void>
+  /** SIGCONT (or thaw). */
+  resume(node: string): Promise<void>
+}
+
+/** The store's replication settings, as the run's first history record gives them. */
+export type StoreDescription = Pick<RunInfo, 'n' | 'r' | 'w' | 'versioning' | 'strict'>
+
+/** Node-to-node messages a node sent and those it lost (timed out or failed), since it started. */
+export type PeerTraffic = { messages: number; dropped: number }
+
+/** A running cluster, started by an adapter or described by a config file (external mode). */
+export type Cluster = {
+  /** Every node with its client address, in node order (n1, n2...). */
+  nodes: readonly NodeAddress[]
+  control: NodeControl
+  network: Network
+  description: StoreDescription
+  /** Resolves once every node serves clients; rejects naming the nodes that did not within `timeoutMs` ms. */
+  ready(timeoutMs: number): Promise<void>
+  /** Stops what this cluster started (nodes, links, an embedded proxy); leaves what it did not start. */
+  teardown(): Promise<void>
+
+  // ---- what only some stores offer ----
+
+  /** True once replicas agree (the reference store: no hints held, equal Merkle roots on every arc). */
+  converged?(): Promise<boolean>
+  /** The nodes that hold `key`, in preference order: colocated keys and coordinator routing need it. */
+  preferenceList?(key: string): readonly string[]
+  /** Moves a node's wall clock `skewMs` ms away from the host's (0: back); the clock nemesis needs it. */
+  skewClock?(node: string, skewMs: number): Promise<void>
+  /** A node's own count of node-to-node messages; the drop nemesis reports the achieved loss rate from it. */
+  peerTraffic?(node: string): Promise<PeerTraffic>
+}

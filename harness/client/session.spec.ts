@@ -1,0 +1,113 @@
+/**
+ * A session against a scripted client (no store, no process): what it sends through the
+ * adapter's Client and what it records, for a store with version metadata (the context a
+ * read returned rides on the next write) and one without (blind writes, no versions in
+ * the history), and for each outcome.
+ */
+import { test } from '@japa/runner'
+import type { OpRecord } from '../../common/contracts/history.ts'
+import { PRESETS, prepareWorkload } from '../../workloads/workload.ts'
+import type { Client, Op, OpResult } from '../adapter/index.ts'
+import { RunClock } from '../history/clock.ts'
+import { Session } from './session.ts'
+
+/** A client that answers each op with the next scripted result and remembers what it was sent. */
+function scriptedClient(results: OpResult[]): Client & { sent: Op[] } {
+  const sent: Op[] = []
+  return {
+    sent,
+    invoke: async (op) => {
+      sent.push(op)
+      const result = results.shift()
+      if (!result) throw new Error(`no scripted result for ${op.f} ${op.key}`)
+      return result
+    },
+    close: async () => {},
+  }
+}
+
+function sessionWith(client: Client): { session: Session; records: Omit<OpRecord, 'index'>[] } {
+  const records: Omit<OpRecord, 'index'>[] = []
+  const workload = prepareWorkload({ ...PRESETS.distributed, keys: 4 })
+  const session = new Session({
+    process: 3,
+    client,
+    workload,
+    clock: new RunClock(),
+    phase: () => 'heal',
+    record: (op) => records.push(op),
+  })
+  return { session, records }
+}
+
+const versions = [{ dot: { node: 'n2', counter: 7 }, clock: { n2: 7 } }]
+const dot = { node: 'n1', counter: 8 }
+
+test.group('session', () => {
+  test('with version metadata: a read records it, and the next write sends the context read', async ({ assert }) => {
+    const client = scriptedClient([
+      { type: 'ok', values: ['0-0'], version: { context: 'ctx-1', versions, coordinator: 'n2' } },
+      { type: 'ok', version: { context: 'ctx-2', dot, coordinator: 'n1' } },
+    ])
+    const { session, records } = sessionWith(client)
+    await session.run({ f: 'get', key: 'k1', node: 'n2' }, 0)
+    await session.run({ f: 'put', key: 'k1', node: 'n1', element: '3-0' }, 0)
+    assert.deepEqual(client.sent[0], { f: 'get', key: 'k1', node: 'n2' })
+    assert.include(client.sent[1] as object, { f: 'put', key: 'k1', node: 'n1', context: 'ctx-1' })
+    assert.include(records[0], {
+      process: 3,
+      type: 'ok',
+      f: 'get',
+      node: 'n2',
+      coordinator: 'n2',
+      context: 'ctx-1',
+      error: null,
+      phase: 'heal',
+    })
+    assert.deepEqual(records[0].value, ['0-0'])
+    assert.deepEqual(records[0].versions, versions)
+    assert.include(records[1], { type: 'ok', f: 'put', coordinator: 'n1', context: 'ctx-1', error: null })
+    assert.deepEqual(records[1].dot, dot)
+  })
+
+  test('without version metadata: blind writes, and no versions, dot or coordinator in the history', async ({ assert }) => {
+    const client = scriptedClient([{ type: 'ok', values: ['0-0'] }, { type: 'ok' }])
+    const { session, records } = sessionWith(client)
+    await session.run({ f: 'get', key: 'k1', node: 'n2' }, 0)
+    await session.run({ f: 'put', key: 'k1', node: 'n1', element: '3-0' }, 0)
+    assert.include(client.sent[1] as object, { f: 'put', context: null })
+    for (const record of records) {
+      assert.equal(record.type, 'ok')
+      assert.isNull(record.context)
+      for (const field of ['versions', 'dot', 'coordinator']) assert.isUndefined(record[field as keyof typeof record], field)
+    }
+  })
+
+  test('a failed or unknown op is recorded with its error and no values', async ({ assert }) => {
+    const cases: { f: 'get' | 'put'; result: OpResult }[] = [
+      { f: 'get', result: { type: 'fail', error: 'timeout' } },
+      { f: 'put', result: { type: 'info', error: 'timeout' } },
+      { f: 'put', result: { type: 'fail', error: 'connection_refused' } },
+    ]
+    for (const { f, result } of cases) {
+      const { session, records } = sessionWith(scriptedClient([result]))
+      await session.run(f === 'get' ? { f, key: 'k1', node: 'n1' } : { f, key: 'k1', node: 'n1', element: '3-0' }, 0)
+      assert.lengthOf(records, 1)
+      assert.include(records[0], { type: result.type, f, error: (result as { error: string }).error })
+      if (f === 'get') assert.isNull(records[0].value)
+      assert.isUndefined(records[0].dot)
+    }
+  })
+
+  test('siblings a read returns are merged and written back with the read context', async ({ assert }) => {
+    const client = scriptedClient([
+      { type: 'ok', values: ['a', 'b'], version: { context: 'ctx-both', versions: [...versions, ...versions], coordinator: 'n1' } },
+      { type: 'ok', version: { context: 'ctx-merged', dot, coordinator: 'n1' } },
+    ])
+    const { session, records } = sessionWith(client)
+    await session.run({ f: 'get', key: 'k1', node: 'n1' }, 0)
+    assert.lengthOf(client.sent, 2)
+    assert.include(client.sent[1] as object, { f: 'put', key: 'k1', context: 'ctx-both' })
+    assert.include(records[1], { f: 'put', resolution: true, context: 'ctx-both', type: 'ok' })
+  })
+})

@@ -1,0 +1,62 @@
+/**
+ * The reference store's introspection endpoints as the harness uses them (through the
+ * nodes' client links): health for readiness, stats for the achieved drop rate, digests
+ * and hints for convergence, the clock for the clock nemesis.
+ */
+import { httpUrl } from '../../../common/helpers/address.ts'
+import { TOKEN_HEADER } from '../../../store/api.ts'
+import type { StatsSnapshot } from '../../../store/stats.ts'
+import type { NodeAddress } from '../../adapter/index.ts'
+
+/** The nodes to ask (their client addresses) and the cluster token that `/admin/clock` wants. */
+export type AdminTarget = { nodes: readonly NodeAddress[]; token: string }
+
+type DigestRange = { arc: number; replicas: string[]; keys: number; root: string }
+
+async function adminCall<T>(target: AdminTarget, node: string, path: string, init: RequestInit = {}, timeoutMs = 3000): Promise<T> {
+  const address = target.nodes.find((n) => n.id === node)
+  if (!address) throw new Error(`no node ${node} in this cluster`)
+  const response = await fetch(`${httpUrl(address)}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) })
+  if (!response.ok) throw new Error(`${node} answered ${response.status} to ${init.method ?? 'GET'} ${path}`)
+  return (await response.json()) as T
+}
+
+export const nodeStats = (target: AdminTarget, node: string): Promise<StatsSnapshot> => adminCall(target, node, '/admin/stats')
+
+const pendingHints = async (target: AdminTarget, node: string): Promise<number> =>
+  (await adminCall<{ pending: number }>(target, node, '/admin/hints')).pending
+
+const digest = async (target: AdminTarget, node: string): Promise<DigestRange[]> =>
+  (await adminCall<{ ranges: DigestRange[] }>(target, node, '/admin/digest')).ranges
+
+export const setClockSkew = async (target: AdminTarget, node: string, skewMs: number): Promise<void> => {
+  await adminCall(target, node, '/admin/clock', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [TOKEN_HEADER]: target.token },
+    body: JSON.stringify({ skewMs }),
+  })
+}
+
+/** True when the node answers `/health` with 200. */
+export const serves = async (target: AdminTarget, node: string): Promise<boolean> =>
+  adminCall(target, node, '/health', {}, 1000).then(
+    () => true,
+    () => false,
+  )
+
+/**
+ * True when every node answers, holds no hints, and every ring arc has the same Merkle
+ * root on all its replicas.
+ */
+export async function converged(target: AdminTarget): Promise<boolean> {
+  try {
+    const roots = new Map<number, Set<string>>()
+    for (const { id } of target.nodes) {
+      if ((await pendingHints(target, id)) > 0) return false
+      for (const range of await digest(target, id)) roots.set(range.arc, (roots.get(range.arc) ?? new Set()).add(range.root))
+    }
+    return [...roots.values()].every((set) => set.size === 1)
+  } catch {
+    return false
+  }
+}

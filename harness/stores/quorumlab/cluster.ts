@@ -1,0 +1,63 @@
+/**
+ * A reference-store cluster as the run sees it, however it was started: the contract's
+ * parts (nodes, control, network) plus what only this store offers, through its admin
+ * endpoints and its ring: readiness from `/health`, convergence from hints and Merkle
+ * digests, key placement from the same ring the nodes build, clock skew, and the nodes'
+ * own counts of node-to-node messages.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { StoreSettings } from '../../../store/config.ts'
+import { Ring } from '../../../store/ring.ts'
+import type { Cluster, Network, NodeAddress, NodeControl } from '../../adapter/index.ts'
+import { converged, nodeStats, serves, setClockSkew, type AdminTarget } from './admin.ts'
+
+/** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
+export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'strict' | 'token'>
+
+export type QuorumlabClusterParts<N extends Network> = {
+  nodes: NodeAddress[]
+  settings: KnownSettings
+  control: NodeControl
+  network: N
+  teardown(): Promise<void>
+}
+
+const READY_POLL_MS = 100
+
+/** The cluster these parts make; its `network` keeps its own type (a proxy network says which Toxiproxy carries it). */
+export function quorumlabCluster<N extends Network>({
+  nodes,
+  settings,
+  control,
+  network,
+  teardown,
+}: QuorumlabClusterParts<N>): Cluster & { network: N } {
+  const admin: AdminTarget = { nodes, token: settings.token }
+  const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
+  const { n, r, w, versioning, strict } = settings
+  return {
+    nodes,
+    control,
+    network,
+    description: { n, r, w, versioning, strict },
+    async ready(timeoutMs) {
+      const deadline = performance.now() + timeoutMs
+      let waiting = nodes.map((node) => node.id)
+      for (;;) {
+        const answers = await Promise.all(waiting.map((id) => serves(admin, id)))
+        waiting = waiting.filter((_, i) => !answers[i])
+        if (waiting.length === 0) return
+        if (performance.now() > deadline) throw new Error(`${waiting.join(', ')} did not serve within ${timeoutMs} ms`)
+        await sleep(READY_POLL_MS)
+      }
+    },
+    teardown,
+    converged: () => converged(admin),
+    preferenceList: (key) => ring.preferenceList(key),
+    skewClock: (node, skewMs) => setClockSkew(admin, node, skewMs),
+    async peerTraffic(node) {
+      const stats = await nodeStats(admin, node)
+      return { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors }
+    },
+  }
+}
