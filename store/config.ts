@@ -25,8 +25,15 @@ export type NodeConfig = {
   /** Durable acks a write waits for by default (the coordinator's own included). */
   w: number
   versioning: VersioningMode
-  /** Shared secret for node-to-node calls and for signing contexts. */
+  /**
+   * The cluster's secret: node-to-node calls and admin calls that change behaviour carry
+   * it, and contexts are signed with it. There is no default: a node refuses to start
+   * without one unless `insecure` (empty in shared settings: the harness makes one per
+   * cluster).
+   */
   token: string
+  /** Run without a secret of the cluster's own: the token is {@link INSECURE_TOKEN}, which everyone knows. */
+  insecure: boolean
   /** Tokens (virtual nodes) per node on the ring. */
   vnodes: number
   /** How long a coordinator waits for one replica call, ms. */
@@ -76,7 +83,8 @@ export const NODE_DEFAULTS = {
   r: 2,
   w: 2,
   versioning: 'dvv',
-  token: 'quorumlab',
+  token: '',
+  insecure: false,
   vnodes: 16,
   replicaTimeoutMs: 1000,
   readHedgeMs: 300,
@@ -94,6 +102,9 @@ export const NODE_DEFAULTS = {
 
 /** The defaults of every shared setting. */
 export const DEFAULT_STORE_SETTINGS: StoreSettings = { ...NODE_DEFAULTS }
+
+/** The token of an `insecure` node: public, so it guards nothing. */
+export const INSECURE_TOKEN = 'insecure'
 
 /** Where a node listens unless told otherwise. */
 export const DEFAULT_HOST = '127.0.0.1'
@@ -133,6 +144,11 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
     seen.add(peer.id)
   }
   if (config.dataDir.length === 0) problems.push('data dir must not be empty')
+  if (config.token === '' && !config.insecure) {
+    problems.push(
+      'no cluster secret: give every node of the cluster the same --token <secret> (or --token-file), or --insecure to run without one',
+    )
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
@@ -164,7 +180,8 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     r: quorumOf,
     w: quorumOf,
     versioning: oneOf(VERSIONING_MODES),
-    token: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string'),
+    token: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+    insecure: trueOrFalse,
     vnodes: integerFrom(1),
     replicaTimeoutMs: integerFrom(1),
     readHedgeMs: integerFrom(1),

@@ -1,7 +1,7 @@
 /** `quorumlab cluster`: a local cluster of store node processes in the foreground. */
 import { DEFAULT_HOST } from '../../store/config.ts'
 import { nodeIds } from '../cluster/layout.ts'
-import { LocalCluster } from '../stores/quorumlab/index.ts'
+import { LocalCluster, withClusterSecret } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
 import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
 
@@ -15,7 +15,7 @@ export function clusterCommand() {
     .option('--data-dir <dir>', 'node nI keeps its data in <dir>/nI', 'data/cluster')
   return addStoreOptions(command).action(async (flags: Flags) => {
     // Checked once here rather than watching every node refuse them.
-    const settings = checkedStoreSettings(flags, flags.nodes)
+    const settings = withClusterSecret(checkedStoreSettings(flags, flags.nodes))
     if (flags.basePort + flags.nodes - 1 > 65535) throw new UsageError('base-port + nodes - 1 must not exceed 65535')
     const ids = nodeIds(flags.nodes)
     const cluster = await LocalCluster.start({
@@ -28,6 +28,11 @@ export function clusterCommand() {
     })
     for (const node of cluster.nodes) console.log(`${node.id}  ${node.url}  pid ${node.pid}`)
     console.log(`${flags.nodes} nodes up (N=${settings.n} R=${settings.r} W=${settings.w}, ${settings.versioning}); Ctrl-C stops them`)
+    console.log(
+      flags.token === '' && !settings.insecure
+        ? `cluster secret (made for this cluster; internal and admin calls need it in x-quorumlab-token): ${settings.token}`
+        : `cluster secret: ${settings.insecure ? 'none (--insecure)' : 'as given with --token'}`,
+    )
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve()
       process.once('SIGINT', stop)

@@ -4,8 +4,13 @@
  * node never issued (forged by someone holding the token) is refused by that node, so
  * one PUT cannot make every later write to a key invisible.
  */
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { call, startTestCluster } from '../../harness/cluster/testing.ts'
+import { QUORUMLAB_BIN } from '../../harness/stores/quorumlab/index.ts'
 import type { ReadResponse, WriteResponse } from '../api.ts'
 import { encodeContext } from '../versioning.ts'
 
@@ -96,5 +101,41 @@ test.group('store: context security', (group) => {
       held.body.object.siblings.map((s: { value: unknown }) => s.value),
       ['first'],
     )
+  })
+
+  test('a node refuses to start without a secret unless --insecure; each local cluster gets its own', async ({ assert, cleanup }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-secret-'))
+    cleanup(() => rm(dir, { recursive: true, force: true }))
+    const refused = spawnSync(
+      process.execPath,
+      [QUORUMLAB_BIN, 'store', '--id', 'n1', '--port', '0', '--n', '1', '--r', '1', '--w', '1', '--data-dir', join(dir, 'n1')],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    )
+    assert.equal(refused.status, 2, refused.stderr)
+    assert.match(refused.stderr, /no cluster secret: .*--token.*--insecure/)
+
+    const insecure = await startTestCluster(cleanup, { nodes: 1, settings: { n: 1, r: 1, w: 1, token: '', insecure: true } })
+    assert.equal(insecure.settings.token, 'insecure')
+    const open = await call(`${insecure.url('n1')}/internal/objects/k`, 'GET', undefined, { 'x-quorumlab-token': 'insecure' })
+    assert.equal(open.status, 200, 'an insecure node takes the public token')
+
+    const [a, b] = await Promise.all([
+      startTestCluster(cleanup, { settings: { token: '' } }),
+      startTestCluster(cleanup, { settings: { token: '' } }),
+    ])
+    assert.notEqual(a.settings.token, b.settings.token)
+    assert.isAtLeast(a.settings.token.length, 32)
+    for (const [token, status] of [
+      [a.settings.token, 200],
+      [b.settings.token, 401],
+      ['quorumlab', 401],
+      ['insecure', 401],
+    ] as const) {
+      const answer = await call(`${a.url('n1')}/internal/objects/k`, 'GET', undefined, { 'x-quorumlab-token': token })
+      assert.equal(answer.status, status, token)
+    }
   })
 })

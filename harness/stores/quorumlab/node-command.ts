@@ -37,8 +37,14 @@ export const SETTING_FLAGS: SettingFlag[] = [
     key: 'token',
     kind: 'value',
     flags: '--token <secret>',
-    description: 'cluster token: guards internal calls and signs contexts',
+    description: 'the cluster secret (the same on every node): guards internal calls and signs contexts; none by default',
     value: { type: 'text' },
+  },
+  {
+    key: 'insecure',
+    kind: 'on',
+    flags: '--insecure',
+    description: 'run without a cluster secret: anyone who reaches a node can call its internal API and forge contexts',
   },
   { key: 'vnodes', kind: 'value', flags: '--vnodes <count>', description: 'ring tokens (virtual nodes) per node', value: integer(1, 4096) },
   {
@@ -129,6 +135,8 @@ export function storeArgs(settings: StoreSettings): string[] {
     const value = settings[flag.key]
     if (flag.kind === 'on') return value ? [flagName(flag)] : []
     if (flag.kind === 'off') return value ? [] : [flagName(flag)]
+    // No secret given: the node is told none (and refuses to start unless insecure).
+    if (flag.key === 'token' && value === '') return []
     return [flagName(flag), String(value)]
   })
 }

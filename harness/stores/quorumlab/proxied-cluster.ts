@@ -13,6 +13,7 @@ import { proxyNetwork, type LinkProxy, type ProxyNetwork } from '../../network/i
 import { toxiproxyEndpoint, type ToxiproxyEndpoint } from '../../proxy/index.ts'
 import { quorumlabCluster } from './cluster.ts'
 import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
+import { withClusterSecret } from './secret.ts'
 
 export type ProxiedClusterOptions = {
   nodes: number
@@ -26,7 +27,8 @@ export type ProxiedClusterOptions = {
 }
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
-export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster & { network: ProxyNetwork }> {
+export async function startProxiedCluster(given: ProxiedClusterOptions): Promise<Cluster & { network: ProxyNetwork }> {
+  const options = { ...given, settings: withClusterSecret(given.settings) }
   const host = options.host ?? '127.0.0.1'
   const endpoint = options.endpoint ?? (await toxiproxyEndpoint())
   const processes: NodeProcess[] = []
