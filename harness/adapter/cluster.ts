@@ -38,6 +38,11 @@ export type NodeControl = {
   pause(node: string): Promise<void>
   /** SIGCONT (or thaw). */
   resume(node: string): Promise<void>
+  /**
+   * kill -9 and delete the node's data, as a lost disk (the wipe nemesis); `start` brings
+   * it back empty. Only controls that know where a node keeps its data have it.
+   */
+  wipe?(node: string): Promise<void>
 }
 
 /** The store's replication settings, as the run's first history record gives them. */

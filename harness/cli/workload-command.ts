@@ -42,7 +42,7 @@ export async function prepareWorkloadRun(flags: WorkloadFlags): Promise<RunOptio
   if (flags.cluster) {
     try {
       const config = await readClusterConfig(flags.cluster)
-      const needs = nemeses.filter((n) => n === 'crash' || n === 'pause')
+      const needs = nemeses.filter((n) => n === 'crash' || n === 'pause' || n === 'wipe')
       if (needs.length > 0 && config.control.type === 'none') {
         throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${flags.cluster} has control.type "none"`)
       }

@@ -1,4 +1,7 @@
-/** Nemeses on node processes: `crash` (kill -9, restart from its data) and `pause` (SIGSTOP, SIGCONT). */
+/**
+ * Nemeses on node processes: `crash` (kill -9, restart from its data), `pause` (SIGSTOP,
+ * SIGCONT) and `wipe` (kill -9 and delete its data, restart it empty: Jepsen's lost disk).
+ */
 import { targetNemesis, type Nemesis } from './nemesis.ts'
 
 export const crashNemesis = (): Nemesis =>
@@ -13,4 +16,14 @@ export const pauseNemesis = (): Nemesis =>
     name: 'pause',
     hit: ({ cluster }, node) => cluster.control.pause(node),
     undo: ({ cluster }, node) => cluster.control.resume(node),
+  })
+
+export const wipeNemesis = (): Nemesis =>
+  targetNemesis({
+    name: 'wipe',
+    hit: ({ cluster }, node) => {
+      if (!cluster.control.wipe) return Promise.reject(new Error("this cluster cannot delete a node's data"))
+      return cluster.control.wipe(node)
+    },
+    undo: ({ cluster }, node) => cluster.control.start(node),
   })

@@ -9,6 +9,7 @@ import { median } from '../bench/benchmark.ts'
 import { nemesisEventsOf, opsOf, readHistory, SHORT_RUN_SETTINGS, shortRunOptions } from './testing.ts'
 import { PRESETS } from '../../workloads/workload.ts'
 import { quorumlabAdapter } from '../stores/quorumlab/index.ts'
+import { analyseHistory } from '../../reports/analysis.ts'
 
 /** The fault windows of one nemesis: from its start's completion to its stop's invocation. */
 function windows(events: NemesisRecord[], name: string): { start: NemesisRecord; stop: NemesisRecord }[] {
@@ -52,6 +53,37 @@ test.group('run under nemeses', (group) => {
       ops.some((op) => op.phase === 'final' && op.type === 'ok'),
       'final reads ran',
     )
+  })
+
+  test('wipe: a node loses its disk, comes back empty and rejoins; a dvv run loses no acknowledged write', async ({ assert, cleanup }) => {
+    const options = await shortRunOptions(cleanup, { nemeses: ['wipe'], timeS: 9 })
+    const result = await runWorkload(options)
+    assert.isTrue(result.completed, result.error)
+    const history = readHistory(result.history)
+    const wipes = windows(nemesisEventsOf(history), 'wipe')
+    assert.isAtLeast(wipes.length, 1)
+    for (const w of wipes) assert.notProperty(w.start.value, 'failures', JSON.stringify(w.start.value))
+    const ops = opsOf(history)
+    // Writes the wiped node coordinated after it came back are under a new incarnation.
+    const [first] = wipes
+    const [target] = first.start.value.targets as string[]
+    const actors = (phase: (op: OpRecord) => boolean): Set<string> =>
+      new Set(
+        ops
+          .filter((op) => op.f === 'put' && op.type === 'ok' && op.dot?.node.startsWith(`${target}.`) && phase(op))
+          .map((op) => op.dot!.node),
+      )
+    const before = actors((op) => op.complete < first.start.invoke)
+    const after = actors((op) => op.invoke > first.stop.complete)
+    if (before.size > 0 && after.size > 0)
+      assert.isTrue(
+        [...after].every((actor) => !before.has(actor)),
+        'a new incarnation',
+      )
+    const analysis = await analyseHistory(result.history)
+    assert.isTrue(analysis.lostWrites.check.checked > 0)
+    assert.equal(analysis.lostWrites.check.violations, 0, JSON.stringify(analysis.lostWrites.check.examples.slice(0, 2)))
+    assert.equal(analysis.convergence.check.violations, 0)
   })
 
   test('partition (strict): writes on the minority side fail, the majority keeps writing', async ({ assert, cleanup }) => {

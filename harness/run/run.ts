@@ -78,6 +78,7 @@ function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): 
   const needs: Partial<Record<NemesisName, { has: boolean; what: string }>> = {
     crash: { has: cluster.control.can.kill, what: 'node control that can kill and start nodes' },
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
+    wipe: { has: cluster.control.wipe !== undefined, what: "node control that can delete a node's data (local nodes, or a wipe command)" },
     clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
   }
   const byControl = nemeses.flatMap((name) => {

@@ -112,6 +112,9 @@ export function clusterConfigProblems(raw: unknown): string[] {
         problems.push(`control.${verb}: must be a shell command containing {node}`)
       }
     }
+    if (control.wipe !== undefined && (typeof control.wipe !== 'string' || !control.wipe.includes('{node}'))) {
+      problems.push('control.wipe: must be a shell command containing {node} (it kills the node and deletes its data)')
+    }
     if (control.timeoutMs !== undefined && !(Number.isInteger(control.timeoutMs) && (control.timeoutMs as number) > 0)) {
       problems.push('control.timeoutMs: must be a positive integer (ms)')
     }

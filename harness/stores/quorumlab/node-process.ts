@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { httpUrl } from '../../../common/helpers/address.ts'
@@ -168,6 +169,10 @@ export function processControl(processes: NodeProcess[]): NodeControl {
     },
     pause: async (id) => node(id).pause(),
     resume: async (id) => node(id).resume(),
+    wipe: async (id) => {
+      await node(id).kill()
+      await rm(node(id).spec.dataDir, { recursive: true, force: true })
+    },
   }
 }
 
