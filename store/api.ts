@@ -74,6 +74,8 @@ export type ErrorResponse = {
 export const TOKEN_HEADER = 'x-quorumlab-token'
 /** Set on a client request a node forwards to a home replica, so it is not forwarded again. */
 export const FORWARDED_HEADER = 'x-quorumlab-forwarded'
+/** The id of the node that sent an internal call or a forwarded request, so the receiver can count what reached it by link. */
+export const SENDER_HEADER = 'x-quorumlab-from'
 
 /** `GET /internal/objects/:key`: one replica's own state of a key, for inspection. */
 export type ReplicaReadResponse = { node: string; object: VersionedObject | null }

@@ -5,11 +5,12 @@
  * change data unless it is valid.
  */
 import { Hono } from 'hono'
-import type { HealthResponse } from './api.ts'
+import { SENDER_HEADER, TOKEN_HEADER, type HealthResponse } from './api.ts'
 import { ApiError } from './errors.ts'
 import { adminRoutes, type AdminRoutesOptions } from './http/admin-routes.ts'
 import { internalRoutes, type InternalRoutesOptions } from './http/internal-routes.ts'
 import { kvRoutes, type KvRoutesOptions } from './http/kv-routes.ts'
+import { header } from './http/request.ts'
 
 // The key limit is part of the client API; tests and clients find it with the app.
 export { MAX_KEY_BYTES } from './http/kv-routes.ts'
@@ -49,6 +50,13 @@ export function createApp(parts: AppOptions): Hono {
   })
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404))
 
+  // A call from a peer is counted as it arrives, before any work: the drop nemesis's loss is what was sent and never came.
+  const peerIds = new Set(config.peers.map((p) => p.id))
+  app.use('*', async (c, next) => {
+    const sender = header(c, SENDER_HEADER)
+    if (sender !== undefined && peerIds.has(sender) && header(c, TOKEN_HEADER) === config.token) parts.stats.peerCallReceived(sender)
+    await next()
+  })
   app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid, incarnation: parts.incarnation }))
   app.route('/kv', kvRoutes(parts))
   app.route('/internal', internalRoutes(parts))

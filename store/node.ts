@@ -63,7 +63,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     onChange: (key) => merkle.touch(key),
     limits: { maxSiblings: config.maxSiblings, maxObjectBytes: config.maxObjectBytes },
   })
-  const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
+  const peers = new PeerClient({ self: config.id, peers: config.peers, token: config.token, stats, connections: config.peerConnections })
   const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs })
   const membership = new Membership({
     self: config.id,

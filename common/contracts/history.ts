@@ -92,9 +92,11 @@ export type NemesisRecord = {
   /**
    * What was done: e.g. `{ targets: ['n2'] }`, `{ latencyMs: 100, jitterMs: 20 }`,
    * `{ kind: 'halves', groups: [['n1'], ['n2', 'n3']] }`. A `drop` stop also carries
-   * `{ probability, unit, messages, dropped, achievedRate }`: `unit` is `messages` (the
-   * nodes' own counts of node-to-node calls, proxy network) or `packets` (the iptables rule
-   * counters, netns network).
+   * `{ probability, unit, messages, dropped, achievedRate }`, `probability` being the rate
+   * asked: `unit` is `messages` (the nodes' own counts of node-to-node calls sent on each
+   * link and received at its far end, proxy network) or `packets` (the iptables rule
+   * counters, netns network); `byLink` gives the same per `from-to` link, and `leftOut`
+   * names the nodes a process fault had down, whose links are not counted.
    */
   value: Record<string, unknown>
   invoke: Micros

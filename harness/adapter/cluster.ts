@@ -48,8 +48,19 @@ export type NodeControl = {
 /** The store's replication settings, as the run's first history record gives them. */
 export type StoreDescription = Pick<RunInfo, 'n' | 'r' | 'w' | 'versioning' | 'strict'>
 
-/** Node-to-node messages a node sent and those it lost (timed out or failed), since it started. */
-export type PeerTraffic = { messages: number; dropped: number }
+/**
+ * Node-to-node messages a node sent since it started, as a lossy network sees them: the
+ * messages that reached the network (calls that failed at once, without reaching the
+ * peer, are not counted) and those lost (no answer in time). `byPeer` splits them by the
+ * peer they went to, when the store counts that, with `received`: the messages from that
+ * peer that reached this node. With both ends' counts a lost message is one sent and
+ * never received, which a slow answer is not.
+ */
+export type PeerTraffic = {
+  messages: number
+  dropped: number
+  byPeer?: Record<string, { messages: number; dropped: number; received?: number }>
+}
 
 /** A running cluster, started by an adapter or described by a config file (external mode). */
 export type Cluster = {

@@ -7,6 +7,7 @@ import { targetNemesis, type Nemesis } from './nemesis.ts'
 export const crashNemesis = (): Nemesis =>
   targetNemesis({
     name: 'crash',
+    takesDown: true,
     hit: ({ cluster }, node) => cluster.control.kill(node),
     undo: ({ cluster }, node) => cluster.control.start(node),
   })
@@ -14,6 +15,7 @@ export const crashNemesis = (): Nemesis =>
 export const pauseNemesis = (): Nemesis =>
   targetNemesis({
     name: 'pause',
+    takesDown: true,
     hit: ({ cluster }, node) => cluster.control.pause(node),
     undo: ({ cluster }, node) => cluster.control.resume(node),
   })
@@ -21,6 +23,7 @@ export const pauseNemesis = (): Nemesis =>
 export const wipeNemesis = (): Nemesis =>
   targetNemesis({
     name: 'wipe',
+    takesDown: true,
     hit: ({ cluster }, node) => {
       if (!cluster.control.wipe) return Promise.reject(new Error("this cluster cannot delete a node's data"))
       return cluster.control.wipe(node)

@@ -151,7 +151,7 @@ async function runUnderNemeses(run: RunContext): Promise<void> {
   const endMs = clock.nowMs() + options.timeS * 1000
   const schedule = new NemesisSchedule({
     nemeses: options.nemeses.map(createNemesis),
-    context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis },
+    context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis, down: new Set() },
     intervalMs: options.nemesisIntervalS * 1000,
     clock,
     record: (event) => run.history.append(event),
