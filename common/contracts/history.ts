@@ -135,9 +135,33 @@ export type RunInfo = {
   seed: number
 }
 
-/** A harness event: the run's configuration, convergence after the final heal, the end. */
+/**
+ * A context no honest client holds, as the forging client of the security test
+ * (`--forge`) sends it: `forged` (signed with a secret that is not the cluster's),
+ * `inflated` (sealed with the cluster's secret but claiming dots no node issued),
+ * `replayed` (read from another key) and `oversized` (thousands of loose dots).
+ */
+export type ForgeKind = 'forged' | 'inflated' | 'replayed' | 'oversized'
+
+/**
+ * One forged write and how the store answered it: `refused` (a 4xx), `accepted` (a 2xx:
+ * the store took a context it must not) or `unanswered` (no answer, or a 5xx).
+ */
+export type ForgeAttempt = {
+  kind: ForgeKind
+  key: string
+  node: string
+  outcome: 'refused' | 'accepted' | 'unanswered'
+  /** The HTTP status, when there was an answer. */
+  status?: number
+  /** The error code of a refusal (`bad_context`, `too_large`...) or the failure. */
+  code?: string
+}
+
+/** A harness event: the run's configuration, a forged write (`--forge`), convergence after the final heal, the end. */
 export type HarnessRecord =
   | { index: number; process: 'harness'; type: 'info'; f: 'run'; value: RunInfo; invoke: Micros; complete: Micros; phase: Phase }
+  | { index: number; process: 'harness'; type: 'info'; f: 'forge'; value: ForgeAttempt; invoke: Micros; complete: Micros; phase: Phase }
   | {
       index: number
       process: 'harness'

@@ -44,6 +44,7 @@ export type RunFlags = Record<string, unknown> & {
   convergenceTimeout: number
   out: string
   progress: boolean
+  forge: boolean
 }
 
 /** `none`, or a comma list of nemeses to run together (`latency,crash`). */
@@ -123,6 +124,11 @@ export function addRunFlags(command: Command): Command {
       integerOption(0, 3600),
       d.convergenceTimeoutS,
     )
+    .option(
+      '--forge',
+      'security test: a client also sends writes with forged, replayed and oversized contexts; any the store accepts fails the run',
+      false,
+    )
     .option('--out <dir>', 'folder for run folders', d.out)
     .addOption(new Option('--no-progress', 'no live progress line'))
   return addStoreOptions(command)
@@ -185,6 +191,7 @@ export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
     convergenceTimeoutS: flags.convergenceTimeout,
     out: choice.out ?? flags.out,
     progress: flags.progress,
+    ...(flags.forge ? { forge: true } : {}),
   }
 }
 

@@ -8,6 +8,7 @@
 import type { Command } from 'commander'
 import { NEMESIS_NAMES } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
+import type { ForgeCounts } from '../run/run-context.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { reportRun } from '../../reports/index.ts'
 import { ClusterConfigError, quorumlabAdapter, readClusterConfig } from '../stores/quorumlab/index.ts'
@@ -19,6 +20,14 @@ export type WorkloadFlags = RunFlags & { workload: string; nemesis: string; clus
 
 /** Exit status of a run that could not complete (interrupted, or an error), as `report` says it. */
 const RUN_INCOMPLETE = 2
+
+/** Exit status when the store accepted a forged write: a promised guarantee (forged contexts are refused) was violated. */
+const FORGE_ACCEPTED = 1
+
+/** The security test's verdict, one line. */
+const forgeLine = ({ attempts, refused, accepted, unanswered }: ForgeCounts): string =>
+  `forge: ${attempts} writes with forged, replayed or oversized contexts: ${refused} refused, ${accepted} accepted, ${unanswered} unanswered` +
+  (accepted > 0 ? ' (VIOLATION: the store took contexts it must refuse; the forge records in the history say which)' : '')
 
 /** Every flag of `quorumlab workload`: the workload, the nemeses, external mode, and the run flags. */
 export function addWorkloadFlags(command: Command): Command {
@@ -66,7 +75,8 @@ export function workloadCommand() {
     if (result.error) process.stderr.write(`the run stopped on an error: ${result.error}\n`)
     // Even a cut-short run gets its (partial) history analysed.
     const report = await reportRun(result.dir)
+    if (result.forge) console.log(forgeLine(result.forge))
     console.log(`results: ${result.dir}  (npm run serve to browse every run)`)
-    process.exitCode = result.completed ? report.exitCode : RUN_INCOMPLETE
+    process.exitCode = !result.completed ? RUN_INCOMPLETE : result.forge && result.forge.accepted > 0 ? FORGE_ACCEPTED : report.exitCode
   })
 }

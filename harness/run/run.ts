@@ -14,6 +14,7 @@ import type { Cluster } from '../adapter/index.ts'
 import { sleepUntil } from '../history/clock.ts'
 import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
 import { ClientProcesses } from './client-processes.ts'
+import { forgeUntil } from './forge-loop.ts'
 import { enterStage, openRun, recordHarnessEvent, recordOp, type RunContext, type RunHooks, type RunResult } from './run-context.ts'
 import type { RunOptions } from './run-options.ts'
 
@@ -167,8 +168,31 @@ async function runUnderNemeses(run: RunContext): Promise<void> {
   const outcomes = await Promise.allSettled([
     run.processes!.runUntil(endMs).catch(stopOnError),
     schedule.run(endMs, run.signal).catch(stopOnError),
+    forge(run, endMs).catch(stopOnError),
   ])
   for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+}
+
+/** With `forge`, the forging client runs beside the clients until `endMs`; its counts go into the result. */
+async function forge(run: RunContext, endMs: number): Promise<void> {
+  if (!run.options.forge) return
+  const { options, clock, signal } = run
+  const cluster = run.cluster!
+  if (!options.store.openForger) throw new Error(`--forge: the ${options.store.name} store has no forging client`)
+  const forger = await options.store.openForger(cluster, { timeoutMs: options.requestTimeoutMs })
+  try {
+    run.result.forge = await forgeUntil(endMs, {
+      forger,
+      keys: run.processes!.keys,
+      nodes: cluster.nodes.map((n) => n.id),
+      rng: run.rng.fork('forge'),
+      clock,
+      signal,
+      record: (attempt, invoke) => recordHarnessEvent(run, 'forge', attempt, invoke),
+    })
+  } finally {
+    await forger.close()
+  }
 }
 
 /**
