@@ -1,6 +1,6 @@
 /**
  * `quorumlab report` and `quorumlab serve` as a user runs them: help with defaults, usage
- * errors exit 2, report's exit code is the run's verdict, serve serves until SIGTERM.
+ * errors exit 254, report's exit code is the run's verdict, serve serves until SIGTERM.
  */
 import { test } from '@japa/runner'
 import { spawn, spawnSync } from 'node:child_process'
@@ -24,7 +24,7 @@ test.group('cli: report and serve', (group) => {
     for (const text of ['--host', '"127.0.0.1"', '--port', '(default: 8080)', '--dir', '"runs"']) assert.include(serve.stdout, text)
   })
 
-  test('bad flags and values exit 2 with a message naming the problem', ({ assert }) => {
+  test('bad flags and values exit 254 with a message naming the problem', ({ assert }) => {
     const cases: [string[], RegExp][] = [
       [['report', '--bogus'], /unknown option '--bogus'/],
       [['report', '--workers', 'many'], /--workers.*expected an integer/],
@@ -34,12 +34,15 @@ test.group('cli: report and serve', (group) => {
     ]
     for (const [args, message] of cases) {
       const result = run(...args)
-      assert.equal(result.status, 2, args.join(' '))
+      assert.equal(result.status, 254, args.join(' '))
       assert.match(result.stderr, message, args.join(' '))
     }
   })
 
-  test("report exits with the run's verdict: 1 for a dvv lost write, 2 without a history", async ({ assert, cleanup }) => {
+  test("report exits with the run's verdict: 1 for a dvv lost write; 254, saying why, for a folder without a history", async ({
+    assert,
+    cleanup,
+  }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)
     const h = new HistoryBuilder({ versioning: 'dvv' })
@@ -52,8 +55,9 @@ test.group('cli: report and serve', (group) => {
     assert.include(lost.stdout, 'exit 1: promised guarantee violated: no-lost-writes (1)')
     assert.include(lost.stdout, join(dir, 'lost', 'index.html'))
     const missing = run('report', join(dir, 'nothing-here'), '--quiet')
-    assert.equal(missing.status, 2)
+    assert.equal(missing.status, 254)
     assert.equal(missing.stdout, '')
+    assert.equal(missing.stderr, `error: ${join(dir, 'nothing-here')}: no such folder\n`)
   })
 
   test('serve answers on the address it prints and stops on SIGTERM', async ({ assert, cleanup }) => {

@@ -23,6 +23,11 @@ export type HistoryReaderOptions = {
   end?: number
   /** How many malformed lines to keep as examples (all are counted). */
   keepMalformed?: number
+  /**
+   * Why a parsed line is malformed, or undefined to accept it (default: it is not a history
+   * record of ours). A reader of converted histories accepts fewer fields.
+   */
+  problem?: (value: unknown) => string | undefined
 }
 
 const NEWLINE = 0x0a
@@ -35,6 +40,7 @@ export class HistoryReader {
   #keepMalformed: number
   #start: number
   #end: number | undefined
+  #problem: (value: unknown) => string | undefined
 
   constructor(path: string, options: HistoryReaderOptions = {}) {
     this.path = path
@@ -42,6 +48,7 @@ export class HistoryReader {
     this.#keepMalformed = options.keepMalformed ?? 10
     this.#start = options.start ?? 0
     this.#end = options.end
+    this.#problem = options.problem ?? recordProblem
   }
 
   /**
@@ -87,7 +94,7 @@ export class HistoryReader {
       this.#malformed(offset, `not JSON: ${(error as Error).message}`)
       return
     }
-    const problem = recordProblem(parsed)
+    const problem = this.#problem(parsed)
     if (problem) {
       this.#malformed(offset, problem)
       return
@@ -105,7 +112,7 @@ export class HistoryReader {
 }
 
 const OUTCOMES = new Set(['ok', 'fail', 'info'])
-const OP_FUNCTIONS = new Set(['get', 'put', 'delete'])
+const OP_FUNCTIONS = new Set(['get', 'put', 'delete', 'cas'])
 const PHASES = new Set(['warmup', 'fault', 'heal', 'final'])
 
 /** Why a parsed line is not a history record, or undefined when it is one. */

@@ -1,10 +1,11 @@
 /**
  * The reports package: analyses of a recorded `history.jsonl` (staleness, t-visibility,
- * lost writes, session guarantees, latency, availability, convergence), the CSV files,
+ * lost writes, session guarantees, consistency models, latency, availability, convergence), the CSV files,
  * `summary.json`, the self-contained `index.html`, the scenario matrix summary, and the
  * server that browses runs. This is what the rest of quorumlab uses of it.
  */
 export { reportRun, type ReportOptions, type RunReport } from './report-run.ts'
+export { writeKeyTimeline } from './key-timeline.ts'
 export { reportMatrix, writeMatrix, type MatrixReport } from './matrix.ts'
 export {
   MATRIX_FILE,
@@ -17,3 +18,5 @@ export {
 } from './matrix-data.ts'
 export { matrixTable } from './matrix-table.ts'
 export { serveRuns, type ServeOptions, type RunsServer } from './server.ts'
+export { CHECK_NAMES } from './promises.ts'
+export { notARunFolder } from './run-folder.ts'

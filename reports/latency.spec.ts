@@ -37,6 +37,17 @@ test.group('latency', () => {
     assert.closeTo(row(a, 'intended', 'get', 'ok', 'heal').maxMs, 105, 0.11)
   })
 
+  test('no quantile exceeds the maximum, though a bucket top can lie above it', async ({ assert }) => {
+    // 122.881 ms shares an HdrHistogram bucket with values up to 122.943 ms.
+    const h = new HistoryBuilder()
+    h.get({ process: 0, context: {}, at: [0, 1] })
+    h.get({ process: 1, context: {}, at: [0, 122.881] })
+    const r = row(await analyseBuilt(h.end()), 'invoke', 'get', 'ok', 'heal')
+    assert.equal(r.maxMs, 122.881)
+    for (const q of [r.p50Ms, r.p90Ms, r.p99Ms, r.p999Ms]) assert.isAtMost(q, r.maxMs)
+    assert.equal(r.p999Ms, r.maxMs)
+  })
+
   test('groups by op type, outcome and phase, with roll-ups', async ({ assert }) => {
     const a = await analyseBuilt(timedHistory())
     const fails = row(a, 'invoke', 'put', 'fail', 'fault')

@@ -83,6 +83,9 @@ function collect(table: OpTable, newHistogram: () => Histogram): LatencyRow[] {
     const push = (f: number | 'all', o: number | 'all', p: number | 'all'): void => {
       const h = pick(f, o, p)
       if (!h || h.totalCount === 0) return
+      // A quantile is the top of its HdrHistogram bucket (3 significant digits), which can lie
+      // above the largest value recorded: no quantile may exceed the maximum.
+      const at = (percentile: number): number => Math.min(h.getValueAtPercentile(percentile), h.maxValue) / 1000
       rows.push({
         from,
         f: f === 'all' ? 'all' : FUNCTIONS[f],
@@ -90,10 +93,10 @@ function collect(table: OpTable, newHistogram: () => Histogram): LatencyRow[] {
         phase: p === 'all' ? 'all' : PHASES[p],
         count: h.totalCount,
         meanMs: h.mean / 1000,
-        p50Ms: h.getValueAtPercentile(50) / 1000,
-        p90Ms: h.getValueAtPercentile(90) / 1000,
-        p99Ms: h.getValueAtPercentile(99) / 1000,
-        p999Ms: h.getValueAtPercentile(99.9) / 1000,
+        p50Ms: at(50),
+        p90Ms: at(90),
+        p99Ms: at(99),
+        p999Ms: at(99.9),
         maxMs: h.maxValue / 1000,
       })
     }

@@ -13,6 +13,7 @@ import { SCAN_LIMITS, scanWorkers } from './history-scan.ts'
 import { TaskPool } from './task-pool.ts'
 import { CSV_FILES, startOpsCsv, startStalenessCsv, writeSummaryCsvFiles } from './csv.ts'
 import { resolveExamples, type ResolvedExample } from './examples.ts'
+import { modelDetails } from './model-checks.ts'
 import { buildChartData } from './html/chart-data.ts'
 import { renderReportPage } from './html/report-page.ts'
 import { buildSummary, type RunSummary } from './summary.ts'
@@ -28,6 +29,8 @@ export type ReportOptions = {
    * history under 16 MiB, else the cores, at most 4.
    */
   workers?: number
+  /** Checks to fail on though the configuration does not promise them (`--fail-on`), beside those the run record names. */
+  failOn?: readonly string[]
 }
 
 export type RunReport =
@@ -96,6 +99,7 @@ async function analyseAndWrite(
   }
   const analysis = await analyseHistory(historyPath, {
     workers: options.workers,
+    failOn: options.failOn,
     pool,
     onTable: (table) => track(startOpsCsv(dir, table, pool)),
     onStaleness: (table, ranks, staleness) => track(startStalenessCsv(dir, table, ranks.reads, staleness, pool)),
@@ -110,8 +114,9 @@ async function analyseAndWrite(
     ...c,
     examples: c.examples.map(() => resolved[next++]),
   }))
+  const models = await modelDetails(historyPath, analysis.table, analysis.models)
   const files = [...CSV_FILES, 'summary.json', 'index.html']
-  const summary = buildSummary(basename(dir), analysis, checks, files, analysisSeconds)
+  const summary = buildSummary(basename(dir), analysis, checks, models, files, analysisSeconds)
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   await writeFile(join(dir, 'index.html'), await renderReportPage({ summary, charts: buildChartData(analysis) }))
   await Promise.all(written)

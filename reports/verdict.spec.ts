@@ -8,12 +8,13 @@
 import { test } from '@japa/runner'
 import { decided, undecided, type CheckPromise, type CheckResult } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
-import type { Analysis } from './analysis.ts'
-import { GUARANTEES, promisedGuarantees, type Guarantee } from './promises.ts'
+import { join } from 'node:path'
+import { analyseHistory, type Analysis } from './analysis.ts'
+import { CHECK_NAMES, type GUARANTEES, MODEL_CHECKS, promisedGuarantees, withFailOn } from './promises.ts'
 import { decideVerdict } from './verdict.ts'
 import { buildSummary } from './summary.ts'
 import { terminalSummary } from './terminal-summary.ts'
-import { analyseBuilt } from './testing/analyse.ts'
+import { analyseBuilt, tempDir } from './testing/analyse.ts'
 import { HistoryBuilder, type BuilderConfig } from './testing/history-builder.ts'
 
 /** A register history with one lost write: w1 and a concurrent w2, final read shows w2 only. */
@@ -34,8 +35,23 @@ function staleOwnRead(config: BuilderConfig): HistoryBuilder {
   return h
 }
 
-const status = (a: Analysis, g: Guarantee) => a.verdict.checks.find((c) => c.name === g)?.status
-const promised = (run: RunInfo, g: Guarantee): boolean | undefined => promisedGuarantees(run).find((p) => p.name === g)?.promised
+type Check = (typeof GUARANTEES)[number] | (typeof MODEL_CHECKS)[number]
+const status = (a: Analysis, g: Check) => a.verdict.checks.find((c) => c.name === g)?.status
+const promised = (run: RunInfo, g: Check): boolean | undefined => promisedGuarantees(run).find((p) => p.name === g)?.promised
+
+/** A causal violation across two keys (x=1 read, y=1 written after; y=1 read, then x read as absent), and the final reads. */
+function causalViolation(config: BuilderConfig): HistoryBuilder {
+  const h = new HistoryBuilder(config)
+  h.put({ process: 0, key: 'x', value: 1, dot: ['n1', 1], at: [0, 1] })
+  h.get({ process: 1, key: 'x', values: [1], versions: [['n1', 1]], context: { n1: 1 }, at: [2, 3] })
+  h.put({ process: 1, key: 'y', value: 1, dot: ['n1', 2], context: { n1: 1 }, at: [4, 5] })
+  h.get({ process: 2, key: 'y', values: [1], versions: [['n1', 2]], context: { n1: 2 }, at: [6, 7] })
+  h.get({ process: 2, key: 'x', values: [], context: {}, at: [8, 9] })
+  h.converged(true, 5, 30)
+  h.get({ process: 5, key: 'x', values: [1], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
+  h.get({ process: 5, key: 'y', values: [1], versions: [['n1', 2]], context: { n1: 2 }, phase: 'final', at: [52, 53] })
+  return h
+}
 
 test.group('verdict: promised guarantees', () => {
   test('dvv promises no lost writes; lww and vv do not', ({ assert }) => {
@@ -65,19 +81,72 @@ test.group('verdict: promised guarantees', () => {
     const promises = promisedGuarantees(undefined)
     assert.deepEqual(
       promises.map((p) => p.name),
-      [...GUARANTEES],
+      [...CHECK_NAMES],
     )
     for (const p of promises) assert.isFalse(p.promised, p.name)
   })
 
-  test('every check the analysis runs is one the promises name, in the same order', async ({ assert }) => {
+  test('every check the analysis runs is one the promises name, in the same order: every guarantee, then every model', async ({
+    assert,
+  }) => {
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
     const a = await analyseBuilt(h.end())
+    // Every guarantee, then every model: each has a checker in this build.
+    const ran = a.verdict.checks.map((c) => c.name)
+    assert.deepEqual(ran, [...CHECK_NAMES])
     assert.deepEqual(
-      a.verdict.checks.map((c) => c.name),
-      [...GUARANTEES],
+      ran,
+      promisedGuarantees(a.run).flatMap((p) => (ran.includes(p.name) ? [p.name] : [])),
     )
+    assert.includeMembers(ran, ['linearizable', 'sequential', 'causal'])
+  })
+
+  test('each consistency mode promises its models: eventual (or none given) none, causal causal and the session guarantees', ({
+    assert,
+  }) => {
+    const run = new HistoryBuilder().run
+    const promisedModels = (over: Partial<RunInfo>) => MODEL_CHECKS.filter((m) => promised({ ...run, ...over }, m))
+    assert.deepEqual(promisedModels({}), [])
+    assert.deepEqual(promisedModels({ consistency: 'eventual' }), [])
+    assert.deepEqual(promisedModels({ consistency: 'causal' }), [
+      'causal',
+      'read-your-writes-from-values',
+      'monotonic-reads-from-values',
+      'monotonic-writes-from-values',
+      'writes-follow-reads-from-values',
+    ])
+    assert.deepEqual(promisedModels({ consistency: 'sequential' }), ['sequential'])
+    assert.deepEqual(promisedModels({ consistency: 'linearizable' }), ['linearizable'])
+    assert.deepEqual(promisedModels({ consistency: 'causal', workload: { ...run.workload, kind: 'set' } }), [])
+  })
+})
+
+test.group('verdict: consistency models', () => {
+  test('a causal violation is an anomaly of an eventual run (exit 0) and fails a causal one (exit 1)', async ({ assert }) => {
+    const eventual = await analyseBuilt(causalViolation({}).end())
+    assert.equal(status(eventual, 'causal'), 'anomaly')
+    assert.equal(status(eventual, 'writes-follow-reads-from-values'), 'anomaly')
+    assert.equal(eventual.verdict.exitCode, 0)
+    assert.match(eventual.verdict.reason, /found \(not promised\): .*causal, .*writes-follow-reads-from-values/)
+    const causal = await analyseBuilt(causalViolation({ consistency: 'causal' }).end())
+    assert.equal(causal.verdict.exitCode, 1)
+    assert.equal(status(causal, 'causal'), 'violated')
+    assert.match(causal.verdict.reason, /violated: causal \(1\), writes-follow-reads-from-values \(1\)/)
+    const example = causal.verdict.checks.find((c) => c.name === 'causal')?.examples[0]
+    assert.deepEqual(
+      example?.ops.map((o) => o.role),
+      ['write in the causal past', 'causal path', 'causal path', 'causal path', 'read'],
+    )
+  })
+
+  test('the models are not judged for the set workload: unknown, and not promised', async ({ assert }) => {
+    const h = new HistoryBuilder({ kind: 'set' })
+    h.put({ process: 0, value: ['a'], element: 'a', dot: ['n1', 1], at: [0, 10] })
+    const a = await analyseBuilt(h.end())
+    const causal = a.verdict.checks.find((c) => c.name === 'causal')
+    assert.deepInclude(causal, { valid: 'unknown', promised: false, status: 'unknown' })
+    assert.match(causal?.reason ?? '', /register workloads only/)
   })
 })
 
@@ -90,6 +159,40 @@ test.group('verdict: exit codes', () => {
     const lww = await analyseBuilt(lostWrite({ versioning: 'lww' }).end())
     assert.equal(lww.verdict.exitCode, 0)
     assert.equal(status(lww, 'no-lost-writes'), 'anomaly')
+  })
+
+  test('--fail-on makes an anomaly the configuration does not promise fail the run (exit 1)', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    await lostWrite({ versioning: 'lww' }).end().writeRun(dir)
+    const history = join(dir, 'history.jsonl')
+    const asked = await analyseHistory(history, { workers: 0, failOn: ['no-lost-writes'] })
+    assert.equal(asked.verdict.exitCode, 1)
+    assert.equal(status(asked, 'no-lost-writes'), 'violated')
+    assert.match(asked.verdict.checks.find((c) => c.name === 'no-lost-writes')!.why, /--fail-on no-lost-writes/)
+    // Asking for a check that held changes nothing.
+    assert.equal((await analyseHistory(history, { workers: 0, failOn: ['monotonic-reads'] })).verdict.exitCode, 0)
+    // A check no checker reported cannot be decided: exit 2, naming it.
+    const missing = await analyseHistory(history, { workers: 0, failOn: ['strict-serializable'] })
+    assert.equal(missing.verdict.exitCode, 2)
+    assert.match(missing.verdict.reason, /strict-serializable \(no checker reported it\)/)
+  })
+
+  test('the run record carries --fail-on, so a later report judges the same', async ({ assert }) => {
+    const history = lostWrite({ versioning: 'lww' })
+    history.run.failOn = ['no-lost-writes']
+    assert.equal((await analyseBuilt(history.end())).verdict.exitCode, 1)
+  })
+
+  test('withFailOn marks the named checks promised and leaves the others as they were', ({ assert }) => {
+    const base = promisedGuarantees({ ...new HistoryBuilder().run, versioning: 'lww' })
+    const changed = withFailOn(base, ['no-lost-writes', 'causal'])
+    assert.isTrue(changed.find((p) => p.name === 'no-lost-writes')!.promised)
+    assert.isTrue(changed.find((p) => p.name === 'causal')!.promised)
+    assert.deepEqual(
+      changed.filter((p) => p.name !== 'no-lost-writes' && p.name !== 'causal'),
+      base.filter((p) => p.name !== 'no-lost-writes' && p.name !== 'causal'),
+    )
   })
 
   test('read-your-writes fails a strict R + W > N dvv run, not a sloppy one', async ({ assert }) => {
@@ -150,11 +253,38 @@ test.group('verdict: exit codes', () => {
         a,
         a.verdict.checks.map((c) => ({ ...c, examples: [] })),
         [],
+        [],
         0,
       ),
       'run',
     )
     assert.match(printed, /read-your-writes +yes +ok +0 +0 reads/)
+  })
+
+  test('under lww the summary says why stale reads stay stale: the dropped writes count in k; dvv has no such note', async ({ assert }) => {
+    const summarise = (a: Analysis) =>
+      buildSummary(
+        'run',
+        a,
+        a.verdict.checks.map((c) => ({ ...c, examples: [] })),
+        [],
+        [],
+        0,
+      )
+    const withLaterRead = (versioning: 'lww' | 'dvv') => {
+      const h = lostWrite({ versioning })
+      // After the loss, a read sees the surviving write only: k = 1 for ever.
+      h.get({ process: 2, values: ['b'], versions: [['n2', 1]], context: { n2: 1 }, at: [20, 21] })
+      return h.end()
+    }
+    const lww = summarise(await analyseBuilt(withLaterRead('lww')))
+    assert.equal(lww.staleness.staleReads, 1)
+    assert.match(
+      lww.staleness.note ?? '',
+      /^under lww, 1 acknowledged write was dropped \(no-lost-writes\): .* counts in the k of every later read/,
+    )
+    assert.include(terminalSummary(lww, 'run'), `  (${lww.staleness.note})`)
+    assert.isNull(summarise(await analyseBuilt(withLaterRead('dvv'))).staleness.note)
   })
 
   test('a clean run exits 0', async ({ assert }) => {

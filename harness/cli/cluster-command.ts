@@ -1,7 +1,8 @@
 /** `quorumlab cluster`: a local cluster of store node processes in the foreground. */
 import { DEFAULT_HOST } from '../../store/config.ts'
 import { nodeIds } from '../cluster/layout.ts'
-import { LocalCluster, withClusterSecret } from '../stores/quorumlab/index.ts'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
+import { LocalCluster, NodeExitedError, withClusterSecret } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
 import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
 
@@ -25,7 +26,7 @@ export function clusterCommand() {
       dataDir: flags.dataDir,
       settings,
       processOptions: (id) => ({ onLine: (line) => console.log(`[${id}] ${line}`) }),
-    })
+    }).catch(refusedArguments)
     for (const node of cluster.nodes) console.log(`${node.id}  ${node.url}  pid ${node.pid}`)
     console.log(`${flags.nodes} nodes up (N=${settings.n} R=${settings.r} W=${settings.w}, ${settings.versioning}); Ctrl-C stops them`)
     console.log(
@@ -41,4 +42,13 @@ export function clusterCommand() {
     console.log('stopping nodes...')
     await cluster.stop()
   })
+}
+
+/** A node that refused what it was given (a port in use, a locked data folder) makes the cluster's arguments bad too. */
+function refusedArguments(error: unknown): never {
+  if (error instanceof NodeExitedError && error.code === EXIT.usage) {
+    const why = error.output.split('\n').findLast((line) => line.startsWith('error: ')) ?? error.message
+    throw new UsageError(`${error.node}: ${why.replace(/^error: /, '')}`)
+  }
+  throw error
 }

@@ -1,45 +1,69 @@
 /**
  * Shared CLI plumbing: every subcommand is built with {@link defineCommand} so bad flags
- * and values print one clear message and exit with status 2, and `--help` shows defaults.
+ * and values print one clear message and exit 254, `--help` shows defaults and the exit
+ * codes, and {@link runProgram} ends every command through the one exit-code table.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { parseAddress, type Address } from '../../common/helpers/address.ts'
 import { StorageLockedError } from '../../store/errors.ts'
+import { EXIT, exitCodesHelp } from '../../common/contracts/exit-codes.ts'
+import { keepWritingAfterClosedOutput } from './output.ts'
 
-/** Exit status for a usage error (bad flag, bad value, bad config). */
-export const USAGE_ERROR = 2
+/** What `--help` shows after the options, before the exit codes: command lines, each with what it does. */
+export type HelpExamples = readonly (readonly [commandLine: string, what: string])[]
 
-export function defineCommand(name: string, description: string): Command {
-  return new Command(name)
+export function defineCommand(name: string, description: string, examples: HelpExamples = []): Command {
+  const command = new Command(name)
     .description(description)
     .exitOverride()
     .showHelpAfterError('(run with --help for every flag and its default)')
     .allowExcessArguments(false)
+  if (examples.length > 0) {
+    command.addHelpText('after', ['', 'Examples:', ...examples.flatMap(([line, what]) => [`  ${line}`, `      ${what}`])].join('\n'))
+  }
+  return command.addHelpText('after', exitCodesHelp())
+}
+
+/** Writes an error's message (and its stack with QUORUMLAB_DEBUG) to stderr. */
+function printError(error: unknown): void {
+  process.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`)
+  if (process.env.QUORUMLAB_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`)
 }
 
 /**
- * Runs a program, turning commander's exits into status 0 (help) or 2 (usage), what the
- * user asked for that the system refused (a port in use, a folder that is a file) into
- * a one-line message and status 2, and any other failure into its message and status 1
- * (with the stack when QUORUMLAB_DEBUG is set).
+ * What the `quorumlab` process does whatever the command: output nobody reads any more
+ * does not kill it, and an error that escapes every command (a callback's throw) exits
+ * 255 with its message, not node's 1 with a stack.
  */
-export async function runProgram(program: Command, argv: string[]): Promise<void> {
+export function guardProcess(): void {
+  keepWritingAfterClosedOutput()
+  const crash = (error: unknown): void => {
+    printError(error)
+    process.exit(EXIT.internal)
+  }
+  process.on('uncaughtException', crash)
+  process.on('unhandledRejection', crash)
+}
+
+/**
+ * Runs a program and resolves with its exit code (also set as `process.exitCode`):
+ * commander's exits become 0 (help, version) or 254 (a bad flag); what the user asked for
+ * that the system refused (a port in use, a folder that is a file) a one-line message and
+ * 254; any other failure its message and 255. A command's own result is the exit code it set.
+ */
+export async function runProgram(program: Command, argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv)
+    return Number(process.exitCode ?? EXIT.valid)
   } catch (error) {
     if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? 0 : USAGE_ERROR
-      return
+      process.exitCode = error.exitCode === 0 ? EXIT.valid : EXIT.usage
+      return process.exitCode
     }
     const usage = error instanceof UsageError ? error : asUsageError(error)
-    if (usage) {
-      process.stderr.write(`error: ${usage.message}\n`)
-      process.exitCode = USAGE_ERROR
-      return
-    }
-    process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`)
-    if (process.env.QUORUMLAB_DEBUG) process.stderr.write(`${(error as Error).stack}\n`)
-    process.exitCode = 1
+    printError(usage ?? error)
+    process.exitCode = usage ? EXIT.usage : EXIT.internal
+    return process.exitCode
   }
 }
 
@@ -90,6 +114,35 @@ export function numberOption(min: number, max = Number.POSITIVE_INFINITY) {
     const value = Number(raw)
     if (raw.trim() === '' || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a number, got "${raw}"`)
     if (value < min || value > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${value}`)
+    return value
+  }
+}
+
+type TimeUnit = 'ms' | 's'
+const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** How a duration flag's range reads in its help and errors: `100ms..10m` style, in the flag's unit. */
+export function durationRange(unit: TimeUnit, min: number, max: number): string {
+  return `${min}..${max} ${unit}`
+}
+
+/**
+ * A duration: a plain number counts in the flag's `unit`, or a number with a unit
+ * (`500ms`, `10s`, `2m`, `1h`); the value, in `unit`, must be whole and within min..max.
+ * The one convention of every time flag (README, "Units").
+ */
+export function durationOption(unit: TimeUnit, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (raw: string): number => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(raw)
+    if (!match) {
+      throw new InvalidArgumentError(`expected a duration: a number of ${unit}, or one with a unit (500ms, 10s, 2m), got "${raw}"`)
+    }
+    const value = Math.round(((Number(match[1]) * MS_PER[match[2] ?? unit]) / MS_PER[unit]) * 1e6) / 1e6
+    if (!Number.isInteger(value)) throw new InvalidArgumentError(`expected a whole number of ${unit}, got "${raw}"`)
+    if (value < min || value > max) {
+      const plain = match[2] ? '' : ` (a plain number counts ${unit}; add a unit, e.g. ${match[1]}s, to mean another)`
+      throw new InvalidArgumentError(`expected ${durationRange(unit, min, max)}, got "${raw}"${plain}`)
+    }
     return value
   }
 }

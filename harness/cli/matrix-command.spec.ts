@@ -4,6 +4,7 @@
  * run carries its cell's flags and its repeat's seed; the table, matrix.json, matrix.csv
  * and the page); Ctrl-C in the middle of a cell stops it cleanly and still writes the page.
  */
+import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -50,7 +51,7 @@ test.group('matrix command', (group) => {
     ]
     for (const [args, message] of cases) {
       const result = matrix(...args, '--out', out)
-      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`)
+      assert.equal(result.status, EXIT.usage, `${args.join(' ')}: ${result.stderr}`)
       assert.match(result.stderr, message, args.join(' '))
     }
     assert.deepEqual(readdirSync(out), [], 'nothing ran')

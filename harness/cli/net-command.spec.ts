@@ -17,7 +17,7 @@ import { isProcessAlive } from '../../common/helpers/pid.ts'
 import { eventually } from '../cluster/testing.ts'
 import { leftoversOf, netnsSkipReason } from '../network/netns/testing.ts'
 import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
-import { USAGE_ERROR } from './command.ts'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
 
 type Cleanup = (handler: () => Promise<void> | void) => void
 
@@ -132,7 +132,7 @@ test.group('workload --network netns', (group) => {
     const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find(existsSync)
     const prefix = asRoot && setpriv ? [setpriv, '--reuid=65534', '--regid=65534', '--clear-groups'] : []
     const result = cli(['workload', '--network', 'netns', '--time', '1', '--out', join(out, 'runs')], prefix)
-    assert.equal(result.status, USAGE_ERROR, result.stderr)
+    assert.equal(result.status, EXIT.usage, result.stderr)
     assert.match(result.stderr, /--network netns needs (root|Linux)/)
     assert.isFalse(existsSync(join(out, 'runs')), 'no run folder was made')
   }).skip(process.getuid?.() === 0 && !['/usr/bin/setpriv', '/bin/setpriv'].some(existsSync), 'no setpriv to run the CLI without root')
@@ -140,10 +140,10 @@ test.group('workload --network netns', (group) => {
   test('latency, and an external cluster, are refused before anything starts', async ({ assert, cleanup }) => {
     const out = await outDir(cleanup)
     const latency = cli(['workload', '--network', 'netns', '--nemesis', 'latency,partition', '--out', join(out, 'runs')])
-    assert.equal(latency.status, USAGE_ERROR, latency.stderr)
+    assert.equal(latency.status, EXIT.usage, latency.stderr)
     assert.match(latency.stderr, /cannot run every nemesis asked for: latency: --network netns (cannot|does not) add latency/)
     const external = cli(['workload', '--network', 'netns', '--cluster', join(out, 'cluster.json'), '--out', join(out, 'runs')])
-    assert.equal(external.status, USAGE_ERROR, external.stderr)
+    assert.equal(external.status, EXIT.usage, external.stderr)
     assert.match(external.stderr, /--network netns starts its own nodes: it cannot be used with --cluster/)
     assert.isFalse(existsSync(join(out, 'runs')))
   })
@@ -177,7 +177,7 @@ test.group('net --cleanup', (group) => {
     assert.include(cleaned.stdout, `kept qln${live}`)
     assert.deepEqual(await leftoversOf(gone), [])
     assert.lengthOf(await leftoversOf(live), 3, "a live run's network is not touched")
-    assert.equal(cli(['net', '--force']).status, USAGE_ERROR, '--force needs --cleanup')
+    assert.equal(cli(['net', '--force']).status, EXIT.usage, '--force needs --cleanup')
   })
     // Real processes and namespaces: slow on a loaded 2-core machine.
     .timeout(60_000)

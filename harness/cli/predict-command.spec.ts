@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { test } from '@japa/runner'
 import type { Prediction } from '../../reports/pbs/index.ts'
 import { QUORUMLAB_BIN } from '../stores/quorumlab/node-process.ts'
-import { USAGE_ERROR } from './command.ts'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
 
 const MIX = 'pareto(1.5,3)*0.95+exp(0.02)*0.05'
 const LEGS = ['--write', MIX, '--ack', MIX, '--read', MIX, '--response', MIX]
@@ -104,7 +104,7 @@ test.group('predict command', (group) => {
     ]
     for (const [args, message] of cases) {
       const result = predict(...args)
-      assert.equal(result.status, USAGE_ERROR, `${args.join(' ')}\n${result.stderr}`)
+      assert.equal(result.status, EXIT.usage, `${args.join(' ')}\n${result.stderr}`)
       assert.match(result.stderr, message, args.join(' '))
       assert.equal(result.stdout, '', args.join(' '))
     }

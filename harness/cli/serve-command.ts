@@ -1,6 +1,7 @@
 /** `quorumlab serve`: browses the runs folder over HTTP (like Jepsen's serve). */
+import { stat } from 'node:fs/promises'
 import { serveRuns } from '../../reports/index.ts'
-import { defineCommand, integerOption } from './command.ts'
+import { defineCommand, integerOption, UsageError } from './command.ts'
 
 type Flags = { host: string; port: number; dir: string }
 
@@ -10,6 +11,12 @@ export function serveCommand() {
     .option('--port <port>', 'port to listen on (0: any free port)', integerOption(0, 65535), 8080)
     .option('--dir <dir>', 'the runs folder', 'runs')
     .action(async (flags: Flags) => {
+      const dir = await stat(flags.dir).catch(() => undefined)
+      if (!dir?.isDirectory()) {
+        throw new UsageError(
+          `--dir ${flags.dir}: ${dir ? 'not a folder' : 'no such folder'} (the folder runs are written to: --out of workload)`,
+        )
+      }
       const server = await serveRuns({ host: flags.host, port: flags.port, dir: flags.dir })
       console.log(`serving ${flags.dir} at ${server.url}/ (Ctrl-C stops)`)
       await new Promise<void>((resolve) => {

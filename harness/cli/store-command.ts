@@ -38,7 +38,7 @@ export function storeCommand() {
         token: clusterSecret(flags),
       })
     } catch (error) {
-      if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n       '))
+      if (error instanceof ConfigError) throw new UsageError([...error.problems, ...ringHint(flags)].join('\n       '))
       throw error
     }
     const node = await startNode(config)
@@ -69,4 +69,13 @@ function clusterSecret({ token, tokenFile, insecure }: Flags): string {
     return secret
   }
   return token === '' && insecure ? INSECURE_TOKEN : token
+}
+
+/** A node's ring is itself and its peers: a lone `--id n1` with N=3 needs to hear that. */
+function ringHint(flags: Flags): string[] {
+  const members = flags.peer.length + 1
+  if (members >= Number(flags.n)) return []
+  return [
+    `(the ring is this node and its --peer list: ${members} node${members === 1 ? '' : 's'}; name the other members with --peer ID=HOST:PORT, one per peer, or run a single node with --n 1 --r 1 --w 1)`,
+  ]
 }

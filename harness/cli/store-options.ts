@@ -13,7 +13,7 @@ import {
   type StoreSettings,
 } from '../../store/config.ts'
 import { SETTING_FLAGS, type SettingFlag, type SettingValue } from '../stores/quorumlab/index.ts'
-import { addressOption, choiceOption, integerOption, numberOption, UsageError } from './command.ts'
+import { addressOption, choiceOption, durationOption, integerOption, numberOption, UsageError } from './command.ts'
 
 function parserOf(value: SettingValue): ((raw: string) => unknown) | undefined {
   switch (value.type) {
@@ -21,6 +21,8 @@ function parserOf(value: SettingValue): ((raw: string) => unknown) | undefined {
       return integerOption(value.min, value.max)
     case 'number':
       return numberOption(value.min, value.max)
+    case 'duration':
+      return durationOption(value.unit, value.min, value.max)
     case 'choice':
       return choiceOption(value.choices)
     case 'text':
@@ -36,8 +38,9 @@ const optionOf = (flag: SettingFlag): Option => {
   return option
 }
 
-export function addStoreOptions(command: Command): Command {
-  for (const flag of SETTING_FLAGS) command.addOption(optionOf(flag))
+/** Adds every store setting flag, under the help heading `group` when given. */
+export function addStoreOptions(command: Command, group?: string): Command {
+  for (const flag of SETTING_FLAGS) command.addOption(group ? optionOf(flag).helpGroup(group) : optionOf(flag))
   return command
 }
 

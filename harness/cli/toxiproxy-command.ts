@@ -9,16 +9,8 @@ export function toxiproxyCommand() {
     .option('--host <host>', 'interface the API listens on', '127.0.0.1')
     .option('--port <port>', 'port the API listens on (0: any free port)', integerOption(0, 65535), 8474)
     .action(async (flags: Flags) => {
-      let server: EmbeddedToxiproxy
-      try {
-        server = await startEmbeddedToxiproxy({ host: flags.host, port: flags.port })
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        const why = code === 'EADDRINUSE' ? 'address already in use' : (error as Error).message
-        process.stderr.write(`error: cannot listen on ${flags.host}:${flags.port}: ${why}\n`)
-        process.exitCode = 1
-        return
-      }
+      // A port in use is a bad argument (exit 254), like any other: runProgram says so.
+      const server: EmbeddedToxiproxy = await startEmbeddedToxiproxy({ host: flags.host, port: flags.port })
       console.log(`toxiproxy (embedded, API ${TOXIPROXY_VERSION}) listening on ${server.url} (pid ${process.pid})`)
       const stop = (): void => {
         void server.close().then(() => process.exit(0))

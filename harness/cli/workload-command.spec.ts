@@ -13,6 +13,7 @@ import { isProcessAlive } from '../../common/helpers/pid.ts'
 import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
 import { eventually } from '../cluster/testing.ts'
 import type { HistoryRecord } from '../../common/contracts/history.ts'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, 'workload', ...args], { encoding: 'utf8', timeout: 30_000 })
 
@@ -49,18 +50,46 @@ test.group('workload command', (group) => {
     ]) {
       assert.include(result.stdout, flag)
     }
-    // Help text is wrapped to the terminal: compare with the line breaks taken out.
-    const text = result.stdout.replace(/\s+/g, ' ')
-    assert.include(text, '(default: "distributed")')
-    assert.include(text, '(default: "partition")')
+    const flat = result.stdout.replace(/\s+/g, ' ')
+    assert.include(flat, '(default: "distributed")')
+    assert.include(flat, '(default: "partition")')
+    assert.include(flat, 'random | coordinator')
+    assert.include(flat, '100..600000 ms')
   })
 
-  test('bad flags, workloads and cluster files exit 2 naming the problem', async ({ assert, cleanup }) => {
+  test('--help sorts the flags into groups, each flag in its own, and ends with examples and exit codes', ({ assert }) => {
+    const { stdout, status } = run('--help')
+    assert.equal(status, 0)
+    const headings = ['Workload:', 'Load and clients:', 'Nemesis:', 'Cluster:', 'Store settings (the local nodes):', 'Output and verdict:']
+    const at = headings.map((h) => stdout.indexOf(`\n${h}\n`))
+    assert.notInclude(at, -1, 'every group is shown')
+    assert.deepEqual(
+      [...at].sort((a, b) => a - b),
+      at,
+      'in this order',
+    )
+    const groupOf = (flag: string): string => {
+      const where = stdout.indexOf(`  ${flag} `)
+      return headings.filter((_, i) => at[i] < where).at(-1) ?? 'none'
+    }
+    assert.equal(groupOf('--keys'), 'Workload:')
+    assert.equal(groupOf('--request-timeout'), 'Load and clients:')
+    assert.equal(groupOf('--nemesis'), 'Nemesis:')
+    assert.equal(groupOf('--targets'), 'Nemesis:')
+    assert.equal(groupOf('--cluster'), 'Cluster:')
+    assert.equal(groupOf('--versioning'), 'Store settings (the local nodes):')
+    assert.equal(groupOf('--fail-on'), 'Output and verdict:')
+    assert.isBelow(stdout.indexOf('\nExamples:\n'), stdout.indexOf('\nExit codes:\n'))
+    assert.isAbove(stdout.indexOf('\nExamples:\n'), at.at(-1)!)
+  })
+
+  test('bad flags, workloads, folders and cluster files exit 254 naming the problem, fast', async ({ assert, cleanup }) => {
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-flags-'))
     cleanup(() => rm(dir, { recursive: true, force: true }))
     const { writeFileSync } = await import('node:fs')
     writeFileSync(join(dir, 'bad-workload.json'), JSON.stringify({ keys: -1, colour: 'red' }))
     writeFileSync(join(dir, 'bad-cluster.json'), JSON.stringify({ nodes: [{ id: 'n1', address: 'nowhere' }], control: { type: 'ssh' } }))
+    writeFileSync(join(dir, 'malformed.json'), '{\n  "keys": 8,\n  "kind": set\n}\n')
     const cases: [string[], RegExp][] = [
       [['--nemesis', 'meteor'], /unknown nemesis "meteor"/],
       [['--rate', '-5'], /--rate.*from 0/],
@@ -70,10 +99,19 @@ test.group('workload command', (group) => {
       [['--r', '4'], /r=4 must be from 1 to n=3/],
       [['--cluster', join(dir, 'bad-cluster.json'), '--time', '1'], /nodes\[0\]\.address[\s\S]*control\.type/],
       [['--cluster', join(dir, 'missing.json'), '--time', '1'], /cannot read it/],
+      [['--nemesis', 'none,crash'], /"none" means no faults and cannot be combined with crash/],
+      [['--nemesis', 'crash', '--targets', '5'], /--targets 5: the crash nemesis can hit at most the cluster's 3 nodes/],
+      [['--workload', join(dir, 'missing.json')], /missing\.json: no such file/],
+      [['--workload', join(dir, 'malformed.json')], /malformed\.json:3:11: /],
+      [['--workload', join(dir, 'w.yaml')], /nor a workload file \(\.json, \.ts, \.mts, \.js, \.mjs\)/],
+      [['--request-timeout', '5'], /--request-timeout.*got "5" \(a plain number counts ms; add a unit, e\.g\. 5s/],
+      [['--nemesis-interval', '10x'], /--nemesis-interval.*expected a duration/],
+      [['--fail-on', 'no-lost-writes,fast'], /--fail-on.*expected one of no-lost-writes.*got "fast"/],
+      [['--time', '1', '--out', '/proc/quorumlab-no-such-folder'], /--out \/proc\/quorumlab-no-such-folder: cannot create the folder/],
     ]
     for (const [args, message] of cases) {
-      const result = run(...args, '--out', dir)
-      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`)
+      const result = run(...args, ...(args.includes('--out') ? [] : ['--out', dir]))
+      assert.equal(result.status, EXIT.usage, `${args.join(' ')}: ${result.stderr}`)
       assert.match(result.stderr, message, args.join(' '))
     }
   })

@@ -53,12 +53,12 @@ test.group('quorumlab toxiproxy', (group) => {
     assert.match(stdout, /--port <port>.*\(default: 8474\)/)
   })
 
-  test('a bad flag exits 2 naming the problem', async ({ assert }) => {
+  test('a bad flag exits 254 naming the problem', async ({ assert }) => {
     for (const args of [['--port', 'abc'], ['--port', '70000'], ['--bogus']]) {
       const { child, done } = run(args)
       children.push(child)
       const { code, stderr } = await done
-      assert.equal(code, 2, args.join(' '))
+      assert.equal(code, 254, args.join(' '))
       assert.match(stderr, /error: /)
     }
   })
@@ -83,14 +83,14 @@ test.group('quorumlab toxiproxy', (group) => {
     }
   })
 
-  test('an API port in use is reported and exits 1', async ({ assert }) => {
+  test('an API port in use is a bad argument: exit 254 naming the address', async ({ assert }) => {
     const first = run(['--port', '0'])
     children.push(first.child)
     const url = await listening(first.child)
     const second = run(['--port', new URL(url).port])
     children.push(second.child)
     const { code, stderr } = await second.done
-    assert.equal(code, 1)
-    assert.include(stderr, 'address already in use')
+    assert.equal(code, 254)
+    assert.include(stderr, `error: 127.0.0.1:${new URL(url).port} is already in use`)
   })
 })

@@ -14,9 +14,13 @@ import { RunClock } from '../history/clock.ts'
 import { HistoryWriter, type UnindexedRecord } from '../history/writer.ts'
 import type { NemesisSchedule } from '../nemesis/index.ts'
 import type { ClientProcesses } from './client-processes.ts'
+import { HarnessLog } from './harness-log.ts'
 import { Progress } from './progress.ts'
 import { createRunFolder } from './run-folder.ts'
 import type { RunOptions } from './run-options.ts'
+
+/** The harness's own log in a run folder (beside history.jsonl and nodes/). */
+export const HARNESS_LOG_FILE = 'harness.log'
 
 export type RunResult = {
   name: string
@@ -48,6 +52,8 @@ export type RunContext = {
   /** The run's seed; each consumer forks its own stream by name. */
   readonly rng: Random
   readonly history: HistoryWriter
+  /** `harness.log` in the run folder: every log line, nemesis event and error, timestamped. */
+  readonly harnessLog: HarnessLog
   readonly result: RunResult
   /** Aborted on Ctrl-C (the caller's signal) and on errors: every client and the nemesis schedule stop. */
   readonly signal: AbortSignal
@@ -76,15 +82,24 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
   const workload = prepareWorkload(options.workload)
   const folder = await createRunFolder(options.out, workload.name, options.nemeses, new Date(), options.folder)
   const history = new HistoryWriter(join(folder.dir, HISTORY_FILE))
+  const harnessLog = new HarnessLog(join(folder.dir, HARNESS_LOG_FILE))
+  hooks.signal?.addEventListener('abort', () => harnessLog.line('interrupted (Ctrl-C, SIGTERM or SIGHUP): healing and stopping'), {
+    once: true,
+  })
   const counts = { ok: 0, fail: 0, info: 0 }
   const clock = new RunClock()
+  const write = hooks.log ?? (() => {})
   const run: RunContext = {
     options,
     workload,
-    log: hooks.log ?? (() => {}),
+    log: (line) => {
+      harnessLog.line(line)
+      run.ticker.log(line, write)
+    },
     clock,
     rng: new Random(options.seed),
     history,
+    harnessLog,
     result: { name: folder.name, dir: folder.dir, history: history.path, completed: false, interrupted: false, counts },
     signal: stopping.signal,
     stop: () => stopping.abort(),
@@ -95,6 +110,8 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
       nemesis: run.schedule?.description ?? 'none',
     })),
   }
+  // Ctrl-C or an error clears the bar at once: what is said next must not be drawn over.
+  stopping.signal.addEventListener('abort', () => run.ticker.stop(), { once: true })
   return run
 }
 
@@ -143,6 +160,11 @@ class StageTicker {
     if (this.#stopped) return
     this.#stage = { name, startMs: this.#clock.nowMs(), totalS }
     this.#timer ??= setInterval(() => this.#draw(), 250)
+  }
+
+  /** Writes a log line with `write`, above the progress line. */
+  log(line: string, write: (line: string) => void): void {
+    this.#progress.log(line, write)
   }
 
   /** Stops the line for good (before the final reads' own log lines, and at the end). */

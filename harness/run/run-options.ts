@@ -45,6 +45,8 @@ export type RunOptions = {
    * recorded; the store must refuse every one and lose no acknowledged write.
    */
   forge?: boolean
+  /** Checks to fail the run on though the configuration does not promise them (`--fail-on`); recorded in the run record. */
+  failOn?: string[]
 }
 
 export const RUN_DEFAULTS = {

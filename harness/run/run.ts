@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import type { NemesisName, RunInfo } from '../../common/contracts/history.ts'
 import { keyNames } from '../../workloads/placement.ts'
-import type { Cluster } from '../adapter/index.ts'
+import type { Cluster, StoreAdapter } from '../adapter/index.ts'
 import { sleepUntil } from '../history/clock.ts'
 import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
 import { ClientProcesses } from './client-processes.ts'
@@ -50,6 +50,7 @@ export async function runWorkload(options: RunOptions, hooks: RunHooks = {}): Pr
   } catch (error) {
     run.stop()
     run.result.error = (error as Error).message
+    run.harnessLog.line(`error: ${(error as Error).stack ?? String(error)}`)
   } finally {
     run.result.interrupted = run.interrupted()
     await tearDown(run)
@@ -68,14 +69,16 @@ async function startCluster(run: RunContext): Promise<void> {
     network: options.network,
   })
   await run.cluster.ready(READY_TIMEOUT_MS)
-  const unsupported = unsupportedNemeses(run.cluster, options.nemeses)
+  const unsupported = unsupportedNemeses(options.store, run.cluster, options.nemeses)
   if (unsupported.length > 0) throw new Error(`this cluster cannot run every nemesis asked for: ${unsupported.join('; ')}`)
   const { network, nodes } = run.cluster
   log(`cluster up: ${nodes.map((n) => n.id).join(', ')} over ${network.description}`)
 }
 
 /** Each nemesis that needs what this cluster does not have, with what it needs. */
-function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): string[] {
+function unsupportedNemeses(store: StoreAdapter, cluster: Cluster, nemeses: readonly NemesisName[]): string[] {
+  const network = cluster.network.kind
+  const offered = store.capabilities.nemeses[network] ?? []
   const needs: Partial<Record<NemesisName, { has: boolean; what: string }>> = {
     crash: { has: cluster.control.can.kill, what: 'node control that can kill and start nodes' },
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
@@ -83,6 +86,7 @@ function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): 
     clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
   }
   const byControl = nemeses.flatMap((name) => {
+    if (!offered.includes(name)) return [`the ${store.name} store does not take ${name} on the ${network} network`]
     const need = needs[name]
     return need && !need.has ? [`${name} needs ${need.what}`] : []
   })
@@ -92,16 +96,27 @@ function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): 
 /** The history's first record: what is being run, against what. */
 function recordConfig(run: RunContext): void {
   const { options, workload, cluster } = run
+  const { summary, settings, replication } = cluster!.description
+  const { name, capabilities } = options.store
   const info: RunInfo = {
     name: run.result.name,
     startedAt: new Date().toISOString(),
     nodes: cluster!.nodes.map((n) => n.id),
-    ...cluster!.description,
+    // The reference store's settings stay at the top, where histories have always had them.
+    ...replication,
+    store: {
+      name,
+      summary,
+      versionMetadata: capabilities.versionMetadata,
+      promises: [...capabilities.promises],
+      ...(settings ? { settings } : {}),
+    },
     workload: {
       name: workload.name,
       kind: workload.kind,
       keys: workload.keys,
       readModifyWrite: workload.writeStyle === 'read-modify-write',
+      ...(workload.casFraction > 0 ? { casFraction: workload.casFraction } : {}),
     },
     nemeses: options.nemeses,
     network: options.network,
@@ -109,6 +124,7 @@ function recordConfig(run: RunContext): void {
     rate: options.rate,
     concurrency: options.concurrency,
     seed: options.seed,
+    ...(options.failOn && options.failOn.length > 0 ? { failOn: options.failOn } : {}),
   }
   recordHarnessEvent(run, 'run', info)
 }
@@ -118,7 +134,9 @@ async function openClients(run: RunContext): Promise<void> {
   const { options, workload } = run
   const cluster = run.cluster!
   run.client = await options.store.openClient(cluster, { timeoutMs: options.requestTimeoutMs })
-  const preferenceList = cluster.preferenceList && ((key: string) => cluster.preferenceList!(key))
+  const ids = cluster.nodes.map((n) => n.id)
+  const everywhere = options.store.capabilities.placement === 'everywhere' ? () => ids : undefined
+  const preferenceList = cluster.preferenceList ? (key: string) => cluster.preferenceList!(key) : everywhere
   run.processes = new ClientProcesses({
     options,
     workload,
@@ -155,7 +173,10 @@ async function runUnderNemeses(run: RunContext): Promise<void> {
     context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis, down: new Set() },
     intervalMs: options.nemesisIntervalS * 1000,
     clock,
-    record: (event) => run.history.append(event),
+    record: (event) => {
+      run.history.append(event)
+      run.harnessLog.line(`nemesis ${event.nemesis} ${event.f} ${JSON.stringify(event.value)}`)
+    },
     onPhase: (phase) => {
       run.phase = phase
     },
@@ -254,5 +275,9 @@ async function tearDown(run: RunContext): Promise<void> {
   await run.cluster?.teardown().catch((error: Error) => run.log(`stopping the cluster: ${error.message}`))
   const { completed, interrupted, error } = run.result
   recordHarnessEvent(run, 'end', { completed, interrupted, ...(error ? { reason: error } : {}) }, undefined, lastPhase)
+  run.harnessLog.line(
+    `end: ${completed ? 'completed' : interrupted ? 'interrupted' : 'stopped'}${error ? ` (${error})` : ''}; ${run.history.count} history records`,
+  )
+  await run.harnessLog.close()
   await run.history.close()
 }

@@ -5,7 +5,8 @@
  * started, through the proxy its file names. Either way the client is {@link QuorumlabClient}.
  */
 import type { StoreSettings } from '../../../store/config.ts'
-import type { Cluster, StoreAdapter } from '../../adapter/index.ts'
+import { NEMESIS_NAMES } from '../../../common/contracts/history.ts'
+import type { Cluster, StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
 import { QuorumlabForger } from './forger.ts'
 import { loadExternalCluster } from './external-cluster.ts'
@@ -20,11 +21,26 @@ export type QuorumlabAdapterOptions = {
   clusterFile?: string
 }
 
+/**
+ * What the reference store offers: version metadata, every nemesis on either network, no
+ * compare-and-set. Its guarantees follow from its replication settings
+ * (`reports/promises.ts`); in its eventual mode it promises no consistency model.
+ */
+export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
+  cas: false,
+  versionMetadata: true,
+  promises: [],
+  // On netns the network itself still refuses what the kernel cannot do (latency without netem).
+  nemeses: { proxy: NEMESIS_NAMES, netns: NEMESIS_NAMES },
+  placement: 'ring',
+}
+
 export function quorumlabAdapter({ settings: given, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
   // The secret of each local cluster, for the forger's `inflated` contexts (an external cluster keeps its own).
   const secrets = new WeakMap<Cluster, string>()
   return {
     name: 'quorumlab',
+    capabilities: QUORUMLAB_CAPABILITIES,
     async startCluster({ nodes, dataDir, nemeses, network }) {
       if (clusterFile) {
         if (network !== 'proxy')

@@ -12,6 +12,8 @@ import { PEER_CONNECTIONS, type PeerAddress, type StoreSettings } from '../../..
 export type SettingValue =
   | { type: 'integer'; min: number; max: number }
   | { type: 'number'; min: number; max: number }
+  /** A time in ms; the CLI also takes a unit (`2s`). */
+  | { type: 'duration'; unit: 'ms'; min: number; max: number }
   | { type: 'choice'; choices: readonly string[] }
   | { type: 'text' }
 
@@ -21,6 +23,7 @@ type FlagText = { key: keyof StoreSettings; flags: string; description: string }
 export type SettingFlag = (FlagText & { kind: 'value'; value: SettingValue }) | (FlagText & { kind: 'on' | 'off' })
 
 const integer = (min: number, max: number): SettingValue => ({ type: 'integer', min, max })
+const ms = (min: number, max: number): SettingValue => ({ type: 'duration', unit: 'ms', min, max })
 
 export const SETTING_FLAGS: SettingFlag[] = [
   { key: 'n', kind: 'value', flags: '--n <replicas>', description: 'replicas per key (N)', value: integer(1, 64) },
@@ -51,8 +54,8 @@ export const SETTING_FLAGS: SettingFlag[] = [
     key: 'replicaTimeoutMs',
     kind: 'value',
     flags: '--replica-timeout <ms>',
-    description: 'how long a coordinator waits for one replica, ms',
-    value: integer(1, 600_000),
+    description: 'how long a coordinator waits for one replica, 1..600000 ms (or 2s)',
+    value: ms(1, 600_000),
   },
   {
     key: 'readHedgeMs',
@@ -92,8 +95,8 @@ export const SETTING_FLAGS: SettingFlag[] = [
     key: 'gossipIntervalMs',
     kind: 'value',
     flags: '--gossip-interval <ms>',
-    description: 'how often each node gossips its membership view, ms',
-    value: integer(10, 600_000),
+    description: 'how often each node gossips its membership view, 10..600000 ms',
+    value: ms(10, 600_000),
   },
   {
     key: 'phiThreshold',
@@ -106,16 +109,16 @@ export const SETTING_FLAGS: SettingFlag[] = [
     key: 'hintIntervalMs',
     kind: 'value',
     flags: '--hint-interval <ms>',
-    description: 'how often held hints are offered to their owners, ms',
-    value: integer(10, 600_000),
+    description: 'how often held hints are offered to their owners, 10..600000 ms',
+    value: ms(10, 600_000),
   },
   { key: 'readRepair', kind: 'off', flags: '--no-read-repair', description: 'do not repair stale replicas after reads (default: repair)' },
   {
     key: 'antiEntropyIntervalMs',
     kind: 'value',
     flags: '--anti-entropy-interval <ms>',
-    description: 'how often a node compares Merkle trees with a peer, ms; 0 = off',
-    value: integer(0, 3_600_000),
+    description: 'how often a node compares Merkle trees with a peer, 0..3600000 ms; 0 = off',
+    value: ms(0, 3_600_000),
   },
   {
     key: 'peerConnections',

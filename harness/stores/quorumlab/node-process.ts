@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { httpUrl } from '../../../common/helpers/address.ts'
 import type { NodeControl } from '../../adapter/index.ts'
+import { nodeControl } from '../../cluster/node-control.ts'
 import type { ClusterLayout } from '../../cluster/layout.ts'
 import { ProcessControl } from '../../cluster/process-control.ts'
 import type { StoreSettings } from '../../../store/config.ts'
@@ -33,6 +34,23 @@ export type NodeProcessOptions = {
 }
 
 const KEPT_LINES = 50
+
+/** A node's arguments as its log shows them: the cluster token (a secret) left out. */
+const redactedArgs = (args: string[]): string[] => args.map((arg, i) => (args[i - 1] === '--token' ? '(secret)' : arg))
+
+/** A node that exited before it served: its exit code (254: it refused its arguments, e.g. a port in use) and last output. */
+export class NodeExitedError extends Error {
+  readonly node: string
+  readonly code: number | null
+  readonly output: string
+
+  constructor(node: string, code: number | null, signal: string | null, output: string) {
+    super(`${node} exited (${signal ?? `code ${code}`}) before serving:\n${output}`)
+    this.node = node
+    this.code = code
+    this.output = output
+  }
+}
 
 export class NodeProcess {
   readonly spec: NodeSpec
@@ -78,9 +96,18 @@ export class NodeProcess {
       mkdirSync(dirname(this.#options.logFile), { recursive: true })
       this.#log = createWriteStream(this.#options.logFile, { flags: 'a' })
     }
+    // Its own process group: a Ctrl-C in the terminal reaches the harness alone, which heals
+    // and stops the nodes in order. The IPC channel still ends the node if the harness dies.
     const [command, ...prefix] = [...(this.#options.launcher ?? []), process.execPath]
-    const child = spawn(command, [...prefix, ...this.args()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    const child = spawn(command, [...prefix, ...this.args()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true })
     this.#control = new ProcessControl(child)
+    // The log keeps every start and exit, so a crash nemesis' kills and restarts read in order.
+    this.#log?.write(
+      `--- ${new Date().toISOString()} ${this.id} started (pid ${child.pid}): quorumlab store ${redactedArgs(nodeArgs(this.spec)).join(' ')}\n`,
+    )
+    child.once('exit', (code, signal) => {
+      this.#log?.write(`--- ${new Date().toISOString()} ${this.id} exited (${signal ?? `code ${code}`})\n`)
+    })
     for (const stream of [child.stdout, child.stderr]) {
       let partial = ''
       stream?.setEncoding('utf8')
@@ -106,7 +133,7 @@ export class NodeProcess {
       const onExit = (code: number | null, signal: string | null): void => {
         cleanup()
         // Let the last output arrive before reporting it.
-        setImmediate(() => reject(new Error(`${this.id} exited (${signal ?? `code ${code}`}) before serving:\n${this.recentOutput}`)))
+        setImmediate(() => reject(new NodeExitedError(this.id, code, signal, this.recentOutput)))
       }
       const cleanup = (): void => {
         clearTimeout(timer)
@@ -151,27 +178,16 @@ export class NodeProcess {
 }
 
 /** Control of these node processes by node id: what a local cluster hands its nemeses. */
+/** Control of the cluster's node processes, and the wipe nemesis's: kill -9, then delete the node's data dir. */
 export function processControl(processes: NodeProcess[]): NodeControl {
   const byId = new Map(processes.map((p) => [p.id, p]))
-  const node = (id: string): NodeProcess => {
-    const found = byId.get(id)
-    if (!found) throw new Error(`no node ${id}`)
-    return found
-  }
   return {
-    can: { kill: true, pause: true },
-    start: (id) => node(id).start(),
-    stop: (id) => node(id).stop(),
-    kill: (id) => node(id).kill(),
-    restart: async (id) => {
-      await node(id).stop()
-      await node(id).start()
-    },
-    pause: async (id) => node(id).pause(),
-    resume: async (id) => node(id).resume(),
+    ...nodeControl(byId),
     wipe: async (id) => {
-      await node(id).kill()
-      await rm(node(id).spec.dataDir, { recursive: true, force: true })
+      const node = byId.get(id)
+      if (!node) throw new Error(`no node ${id}`)
+      await node.kill()
+      await rm(node.spec.dataDir, { recursive: true, force: true })
     },
   }
 }

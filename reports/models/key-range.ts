@@ -1,0 +1,69 @@
+/**
+ * Checks a range of keys one by one (P-compositionality: a register history is
+ * linearizable, or sequentially consistent, when each key's is), in this thread or in a
+ * worker of the task pool.
+ */
+import type { KeyOutcome, SearchBudget } from './key-search.ts'
+import { searchLinearizable } from './linearizable-search.ts'
+import { type Anomaly, findAnomaly, siblingsOrPhantom, writersByValue, zoneAnomaly, zoneTimes } from './register-anomalies.ts'
+import { type KeyOps, keyOps, type RegisterHistories } from './register-history.ts'
+import { searchSequential } from './sequential-search.ts'
+
+/** The searches by model name. */
+export const SEARCHES = { linearizable: searchLinearizable, sequential: searchSequential } as const
+export type SearchedModel = keyof typeof SEARCHES
+
+/** The columns a search reads, and each key's number of values: what crosses to a worker (typed arrays only). */
+export type SearchColumns = Pick<RegisterHistories, 'keyStart' | 'lane' | 'op' | 'info' | 'a' | 'b' | 'invoke' | 'deadline'> & {
+  valueCounts: Int32Array
+}
+
+export type KeyRange = { model: SearchedModel; columns: SearchColumns; from: number; to: number; budget: SearchBudget }
+
+/** The keys of a range that were not valid (their outcomes), how many were, and the steps spent. */
+export type KeyRangeResult = { outcomes: [number, KeyOutcome][]; valid: number; steps: number }
+
+export function searchColumns(h: RegisterHistories): SearchColumns {
+  const { keyStart, lane, op, info, a, b, invoke, deadline } = h
+  return { keyStart, lane, op, info, a, b, invoke, deadline, valueCounts: Int32Array.from(h.values, (v) => v.length) }
+}
+
+/** The search steps spent on the longest linearizable prefix of a key the zones found invalid (for its timeline). */
+const PREFIX_STEPS = 200_000
+
+/**
+ * One key's verdict: a key showing an anomaly (siblings, a phantom, a stale read...) is
+ * invalid without a search; the zones decide linearizability where they apply; else the
+ * search decides, or runs out of budget (unknown).
+ */
+export function checkKey(model: SearchedModel, ops: KeyOps, budget: SearchBudget): KeyOutcome {
+  const search = SEARCHES[model]
+  const writers = writersByValue(ops)
+  // The search, briefly and without lookahead, only for the longest prefix a timeline marks.
+  const outlined = (anomaly: Anomaly): KeyOutcome => {
+    const outline = search(ops, { ...budget, steps: Math.min(budget.steps, PREFIX_STEPS) }, { lookahead: false })
+    return { verdict: 'invalid', steps: outline.steps, anomaly, deadEnd: outline.verdict === 'valid' ? undefined : outline.deadEnd }
+  }
+  const anomaly = siblingsOrPhantom(ops, writers) ?? findAnomaly(model, ops, writers)
+  if (anomaly) return anomaly.kind === 'siblings' ? { verdict: 'invalid', steps: 0, anomaly } : outlined(anomaly)
+  const times = model === 'linearizable' ? zoneTimes(ops, writers) : undefined
+  if (times) {
+    const zones = zoneAnomaly(ops, writers, times)
+    return zones ? outlined(zones) : { verdict: 'valid', steps: 0 }
+  }
+  return search(ops, budget)
+}
+
+export function checkKeyRange({ model, columns, from, to, budget }: KeyRange): KeyRangeResult {
+  const outcomes: [number, KeyOutcome][] = []
+  let valid = 0
+  let steps = 0
+  for (let key = from; key < to; key++) {
+    const ops = keyOps(columns, columns.keyStart[key], columns.keyStart[key + 1], columns.valueCounts[key])
+    const outcome = checkKey(model, ops, budget)
+    steps += outcome.steps
+    if (outcome.verdict === 'valid') valid += 1
+    else outcomes.push([key, outcome])
+  }
+  return { outcomes, valid, steps }
+}

@@ -1,0 +1,505 @@
+/**
+ * The register histories the linearizable and sequential searches run on: each key's ops
+ * as a read/write/compare-and-set register (Knossos's cas-register), in flat typed arrays
+ * so a 1M-op history costs tens of MB and a worker thread reads it without a copy.
+ *
+ * What an op of the history becomes:
+ * - `fail`: dropped (it never happened). An `info` get: dropped (it constrains nothing).
+ * - ok `get` with one value: a read of it; with none (`[]`): a read of "absent"; with
+ *   several (siblings): a sibling read, which no register returns (the key is invalid).
+ * - `put`: a write of its value; `delete`: a write of "absent"; `cas` `[expected, new]`,
+ *   ok: swapped (the register held `expected`, now holds `new`).
+ * - An `info` write or cas may take effect any time after its invocation, or never. One
+ *   whose value no ok op observed (read, or expected by a cas) is dropped: taking effect
+ *   could only hide values. One that is the only writer of a value an ok op observed must
+ *   have taken effect before the first such observer completed: it becomes required, with
+ *   that completion as its deadline (exact, and it keeps the search local). Any other
+ *   info write (of "absent", or of a value others wrote too) stays optional, with no deadline.
+ *
+ * Rows are sorted by invocation (then history index): within a process, that is its
+ * program order, which both checkers keep (an ok op before the process's later ops).
+ * A process is a sequential client; one whose ops overlap (our harness reads each key
+ * through every node at once at the end, as one process) is split into sequential lanes,
+ * its ops ordered within a lane only (real time still orders the rest).
+ *
+ * Values are compared as JSON text (strings and numbers directly); `null` is "absent",
+ * as a not-found read or a delete leave the register. Any stand-in for a value that is
+ * equal exactly when the values are (a hash) does as well.
+ */
+import type { OpFunction, OpRecord } from '../../common/contracts/history.ts'
+
+/** The fields of an op the model checkers read: what a history converted from another tool needs. */
+export type RegisterOp = Pick<OpRecord, 'index' | 'process' | 'type' | 'f' | 'key' | 'value' | 'invoke' | 'complete'>
+
+/** The value id of "absent": the register before any write, after a delete, after a not-found read. */
+export const ABSENT = 0
+
+/** What an op does to the register. */
+export const READ = 0
+export const WRITE = 1
+export const CAS = 2
+/** An ok get that returned several values: `a` is its first value in `siblings`, `b` how many. */
+export const SIBLINGS = 3
+
+const FUNCTIONS: readonly OpFunction[] = ['get', 'put', 'delete', 'cas']
+
+/**
+ * Every key's register ops. Rows of one key are contiguous (`keyStart[k]` to
+ * `keyStart[k + 1]`), sorted by invocation; typed arrays may be in shared memory.
+ */
+export type RegisterHistories = {
+  keys: string[]
+  keyStart: Int32Array
+  /** Per row: index of the op in the history. */
+  index: Float64Array
+  process: Int32Array
+  /**
+   * The sequential lane program order runs in: the process, or for an op that overlapped
+   * its process's earlier ok ops, a lane of its own (a negative number).
+   */
+  lane: Int32Array
+  /** {@link READ}, {@link WRITE}, {@link CAS}, {@link SIBLINGS}. */
+  op: Uint8Array
+  /** The history's function, index into `['get', 'put', 'delete', 'cas']` (for timelines). */
+  f: Uint8Array
+  /** 1 for an `info` op. */
+  info: Uint8Array
+  /** Read: the value read; write: the value written; cas: the value expected. Value ids are per key. */
+  a: Int32Array
+  /** cas: the value written. */
+  b: Int32Array
+  /** µs since the run started. */
+  invoke: Float64Array
+  /** When it completed (µs), +Infinity for an info op (it never did). */
+  complete: Float64Array
+  /** When it must have taken effect by: `complete` for an ok op; see the module comment for info ops (+Infinity: optional). */
+  deadline: Float64Array
+  /** Value ids of sibling reads' values. */
+  siblings: Int32Array
+  /** Per key, per value id, the value (for timelines and messages); `[ABSENT]` is null. */
+  values: unknown[][]
+  /** What was left out, over every key. */
+  dropped: { fail: number; infoReads: number; unobservedInfoWrites: number; malformed: number }
+}
+
+/** One key's rows, as the searches read them (views into a {@link RegisterHistories}). */
+export type KeyOps = {
+  length: number
+  /** Program order: each lane's ops in row order (see {@link RegisterHistories.lane}). */
+  lane: Int32Array
+  op: Uint8Array
+  info: Uint8Array
+  a: Int32Array
+  b: Int32Array
+  invoke: Float64Array
+  deadline: Float64Array
+  /** How many value ids the key has. */
+  values: number
+}
+
+/** The columns a search reads, for `count` rows from `start` (no copy). */
+export function keyOps(
+  h: Pick<RegisterHistories, 'lane' | 'op' | 'info' | 'a' | 'b' | 'invoke' | 'deadline'>,
+  start: number,
+  end: number,
+  values: number,
+): KeyOps {
+  return {
+    length: end - start,
+    lane: h.lane.subarray(start, end),
+    op: h.op.subarray(start, end),
+    info: h.info.subarray(start, end),
+    a: h.a.subarray(start, end),
+    b: h.b.subarray(start, end),
+    invoke: h.invoke.subarray(start, end),
+    deadline: h.deadline.subarray(start, end),
+    values,
+  }
+}
+
+/** Interns values: equal values (as JSON; strings and numbers directly) get one id, over all keys. */
+class ValueInterner {
+  /** Per id, the value first seen; id 0 is absent. */
+  readonly values: unknown[] = [null]
+  #strings = new Map<string, number>()
+  #numbers = new Map<number, number>()
+  #json = new Map<string, number>()
+
+  id(value: unknown): number {
+    if (value === null || value === undefined) return ABSENT
+    if (typeof value === 'string') return this.#lookup(this.#strings, value, value)
+    if (typeof value === 'number') return this.#lookup(this.#numbers, value, value)
+    return this.#lookup(this.#json, JSON.stringify(value), value)
+  }
+
+  #lookup<K>(map: Map<K, number>, key: K, value: unknown): number {
+    let id = map.get(key)
+    if (id === undefined) {
+      id = this.values.length
+      this.values.push(value)
+      map.set(key, id)
+    }
+    return id
+  }
+}
+
+/** A growable column of numbers. */
+class Column<T extends Float64Array | Int32Array> {
+  data: T
+  #make: (length: number) => T
+  constructor(make: (length: number) => T) {
+    this.#make = make
+    this.data = make(1024)
+  }
+  set(at: number, value: number): void {
+    if (at >= this.data.length) {
+      const bigger = this.#make(this.data.length * 2)
+      bigger.set(this.data)
+      this.data = bigger
+    }
+    this.data[at] = value
+  }
+}
+const f64 = (): Column<Float64Array> => new Column((n) => new Float64Array(n))
+const i32 = (): Column<Int32Array> => new Column((n) => new Int32Array(n))
+
+/**
+ * Collects ops one at a time into columns (a history streamed from a file needs no array
+ * of records, and 1M ops make no object each), then lays every key out for the searches.
+ */
+export class RegisterHistoryBuilder {
+  #keyIds = new Map<string, number>()
+  #keyNames: string[] = []
+  #values = new ValueInterner()
+  #dropped = { fail: 0, infoReads: 0, unobservedInfoWrites: 0, malformed: 0 }
+  #length = 0
+  #c = {
+    key: i32(),
+    index: f64(),
+    process: i32(),
+    /** op | f << 2 | info << 4 */
+    kind: i32(),
+    a: i32(),
+    b: i32(),
+    invoke: f64(),
+    complete: f64(),
+  }
+  /** Sibling reads' value ids (global until finished). */
+  #siblings: number[] = []
+  #localIds = new Int32Array(0)
+
+  /** Adds one client op; ops of any order. Malformed ones (a cas without `[expected, new]`) are counted and skipped. */
+  push(op: RegisterOp): void {
+    if (op.type === 'fail') {
+      this.#dropped.fail += 1
+      return
+    }
+    const info = op.type === 'ok' ? 0 : 1
+    if (info === 1 && op.f === 'get') {
+      this.#dropped.infoReads += 1
+      return
+    }
+    const f = FUNCTIONS.indexOf(op.f)
+    const casOk = op.f !== 'cas' || (Array.isArray(op.value) && op.value.length === 2)
+    if (f < 0 || !casOk || typeof op.key !== 'string' || !Number.isFinite(op.invoke) || (info === 0 && !Number.isFinite(op.complete))) {
+      this.#dropped.malformed += 1
+      return
+    }
+    let key = this.#keyIds.get(op.key)
+    if (key === undefined) {
+      key = this.#keyNames.length
+      this.#keyIds.set(op.key, key)
+      this.#keyNames.push(op.key)
+    }
+    let kind = WRITE
+    let a = ABSENT
+    let b = -1
+    if (op.f === 'get') {
+      const values = Array.isArray(op.value) ? op.value : [op.value]
+      if (values.length > 1) {
+        kind = SIBLINGS
+        a = this.#siblings.length
+        b = values.length
+        for (const value of values) this.#siblings.push(this.#values.id(value))
+      } else {
+        kind = READ
+        a = values.length === 0 ? ABSENT : this.#values.id(values[0])
+      }
+    } else if (op.f === 'cas') {
+      const [expected, next] = op.value as [unknown, unknown]
+      kind = CAS
+      a = this.#values.id(expected)
+      b = this.#values.id(next)
+    } else if (op.f === 'put') a = this.#values.id(op.value)
+    const at = this.#length++
+    const c = this.#c
+    c.key.set(at, key)
+    c.index.set(at, op.index)
+    c.process.set(at, op.process)
+    c.kind.set(at, kind | (f << 2) | (info << 4))
+    c.a.set(at, a)
+    c.b.set(at, b)
+    c.invoke.set(at, op.invoke)
+    c.complete.set(at, info === 1 ? Number.POSITIVE_INFINITY : Math.max(op.complete, op.invoke))
+  }
+
+  /** Lays the keys out (sorted by name) in typed arrays, in shared memory when `shared`. Call once. */
+  finish(options: { shared?: boolean } = {}): RegisterHistories {
+    const c = {
+      key: this.#c.key.data,
+      index: this.#c.index.data,
+      process: this.#c.process.data,
+      kind: this.#c.kind.data,
+      a: this.#c.a.data,
+      b: this.#c.b.data,
+      invoke: this.#c.invoke.data,
+      complete: this.#c.complete.data,
+    }
+    const { names, start, order } = this.#groupByKey(c.key)
+    const h = this.#allocate(names, options.shared ?? false)
+    const scratch = new DeadlineScratch()
+    let at = 0
+    for (let k = 0; k < names.length; k++) {
+      h.keyStart[k] = at
+      const lanes = new Lanes()
+      const rows = sortByInvocation(order.subarray(start[k], start[k + 1]), c.invoke, c.index)
+      const values = this.#localValues(rows, c)
+      const deadlines = scratch.deadlines(rows, c, values.length, h.dropped)
+      for (let r = 0; r < rows.length; r++) {
+        if (Number.isNaN(deadlines[r])) continue
+        const i = rows[r]
+        h.index[at] = c.index[i]
+        h.process[at] = c.process[i]
+        h.lane[at] = lanes.of(c.process[i], c.invoke[i], c.kind[i] >> 4 === 0 ? c.complete[i] : Number.NEGATIVE_INFINITY)
+        h.op[at] = c.kind[i] & 3
+        h.f[at] = (c.kind[i] >> 2) & 3
+        h.info[at] = c.kind[i] >> 4
+        h.a[at] = c.a[i]
+        h.b[at] = c.b[i]
+        h.invoke[at] = c.invoke[i]
+        h.complete[at] = c.complete[i]
+        h.deadline[at] = deadlines[r]
+        at += 1
+      }
+      h.values.push(values)
+    }
+    h.keyStart[names.length] = at
+    h.siblings = Int32Array.from(this.#siblings)
+    for (const name of ['index', 'process', 'lane', 'op', 'f', 'info', 'a', 'b', 'invoke', 'complete', 'deadline'] as const) {
+      ;(h as Record<string, unknown>)[name] = h[name].subarray(0, at)
+    }
+    return h
+  }
+
+  /** Key names in order, and the ops grouped by key in that order (a counting sort): key k's are `order[start[k]..start[k + 1])`. */
+  #groupByKey(key: Int32Array): { names: string[]; start: Int32Array; order: Int32Array } {
+    const n = this.#length
+    const count = this.#keyNames.length
+    const byName = Array.from(this.#keyNames.keys()).sort((x, y) => (this.#keyNames[x] < this.#keyNames[y] ? -1 : 1))
+    const rank = new Int32Array(count)
+    for (let i = 0; i < count; i++) rank[byName[i]] = i
+    const start = new Int32Array(count + 1)
+    for (let i = 0; i < n; i++) start[rank[key[i]] + 1] += 1
+    for (let k = 0; k < count; k++) start[k + 1] += start[k]
+    const fill = start.slice(0, count)
+    const order = new Int32Array(n)
+    for (let i = 0; i < n; i++) order[fill[rank[key[i]]]++] = i
+    return { names: byName.map((k) => this.#keyNames[k]), start, order }
+  }
+
+  #allocate(names: string[], shared: boolean): RegisterHistories {
+    const n = this.#length
+    const alloc = <T>(Type: new (buffer: ArrayBuffer | SharedArrayBuffer) => T, bytes: number): T =>
+      new Type(shared ? new SharedArrayBuffer(n * bytes) : new ArrayBuffer(n * bytes))
+    return {
+      keys: names,
+      keyStart: new Int32Array(names.length + 1),
+      index: alloc(Float64Array, 8),
+      process: alloc(Int32Array, 4),
+      lane: alloc(Int32Array, 4),
+      op: alloc(Uint8Array, 1),
+      f: alloc(Uint8Array, 1),
+      info: alloc(Uint8Array, 1),
+      a: alloc(Int32Array, 4),
+      b: alloc(Int32Array, 4),
+      invoke: alloc(Float64Array, 8),
+      complete: alloc(Float64Array, 8),
+      deadline: alloc(Float64Array, 8),
+      siblings: new Int32Array(0),
+      values: [],
+      dropped: { ...this.#dropped },
+    }
+  }
+
+  /** Rewrites one key's value ids (in `c` and the siblings' pool) to ids local to the key, so searches index small arrays by them; returns its values by local id. */
+  #localValues(rows: Int32Array, c: { kind: Int32Array; a: Int32Array; b: Int32Array }): unknown[] {
+    const local = this.#local
+    const values: unknown[] = [null]
+    const used: number[] = []
+    const toLocal = (global: number): number => {
+      if (global === ABSENT) return ABSENT
+      if (local[global] < 0) {
+        local[global] = values.length
+        values.push(this.#values.values[global])
+        used.push(global)
+      }
+      return local[global]
+    }
+    const pool = this.#siblings
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r]
+      const op = c.kind[i] & 3
+      if (op === SIBLINGS) for (let j = c.a[i]; j < c.a[i] + c.b[i]; j++) pool[j] = toLocal(pool[j])
+      else {
+        c.a[i] = toLocal(c.a[i])
+        if (op === CAS) c.b[i] = toLocal(c.b[i])
+      }
+    }
+    for (const global of used) local[global] = -1
+    return values
+  }
+
+  /** Per global value id, its id local to the key being laid out (-1 between keys). */
+  get #local(): Int32Array {
+    if (this.#localIds.length < this.#values.values.length) this.#localIds = new Int32Array(this.#values.values.length).fill(-1)
+    return this.#localIds
+  }
+}
+
+/**
+ * Sequential lanes of one key's processes: an op joins its process's first lane whose
+ * last ok op completed no later than the op's invocation (lane 0 is the process itself),
+ * else opens a lane of its own. Ops come in invocation order.
+ */
+class Lanes {
+  /** Per process, per lane, when its last ok op completed. */
+  #ends = new Map<number, number[]>()
+  #next = -1
+
+  /** The lane of an op of `process` invoked at `invoke`; `end`: its completion when ok (-Infinity: it holds nothing back). */
+  of(process: number, invoke: number, end: number): number {
+    let ends = this.#ends.get(process)
+    if (!ends) {
+      ends = []
+      this.#ends.set(process, ends)
+    }
+    let lane = ends.findIndex((last) => last <= invoke)
+    if (lane < 0) {
+      lane = ends.length
+      ends.push(end)
+    } else ends[lane] = Math.max(ends[lane], end)
+    return lane === 0 ? process : this.#id(process, lane)
+  }
+
+  #ids = new Map<string, number>()
+  #id(process: number, lane: number): number {
+    const key = `${process}/${lane}`
+    let id = this.#ids.get(key)
+    if (id === undefined) {
+      id = this.#next--
+      this.#ids.set(key, id)
+    }
+    return id
+  }
+}
+
+/**
+ * Sorts op numbers by invocation, then history index, in place. Histories come in
+ * completion order, nearly sorted by invocation: insertion sort, unless that turns out
+ * to move too much.
+ */
+function sortByInvocation(rows: Int32Array, invoke: Float64Array, index: Float64Array): Int32Array {
+  const before = (x: number, y: number): boolean => invoke[x] < invoke[y] || (invoke[x] === invoke[y] && index[x] < index[y])
+  let moves = 0
+  for (let i = 1; i < rows.length; i++) {
+    const x = rows[i]
+    let j = i - 1
+    while (j >= 0 && before(x, rows[j])) {
+      rows[j + 1] = rows[j]
+      j -= 1
+    }
+    rows[j + 1] = x
+    moves += i - 1 - j
+    if (moves > 16 * rows.length + 1024) return rows.sort((x, y) => invoke[x] - invoke[y] || index[x] - index[y])
+  }
+  return rows
+}
+
+/** The builder's columns the deadlines read (value ids already local to the key). */
+type Collected = { kind: Int32Array; a: Int32Array; b: Int32Array; invoke: Float64Array; complete: Float64Array }
+
+/** Per-value counts reused from key to key (allocating them per key costs more than the work). */
+class DeadlineScratch {
+  #writers = new Int32Array(64)
+  #expected = new Uint8Array(64)
+  #firstObserved = new Float64Array(64)
+  #deadlines = new Float64Array(64)
+
+  /**
+   * Per row of a key (`rows`: builder op numbers in invocation order), when it must have
+   * taken effect by, or NaN when it is dropped: an info write nobody observed. See the
+   * module comment. Counts what it drops into `dropped`. The array is reused: read it
+   * before the next call.
+   */
+  deadlines(rows: Int32Array, c: Collected, values: number, dropped: RegisterHistories['dropped']): Float64Array {
+    if (values > this.#writers.length) {
+      this.#writers = new Int32Array(2 * values)
+      this.#expected = new Uint8Array(2 * values)
+      this.#firstObserved = new Float64Array(2 * values)
+    }
+    if (rows.length > this.#deadlines.length) this.#deadlines = new Float64Array(2 * rows.length)
+    // Per value: how many ops (ok or info) write it, whether an op expects it (an info cas
+    // too: it may have swapped), and the earliest completion of an ok op that observed it.
+    const writers = this.#writers
+    const expected = this.#expected
+    const firstObserved = this.#firstObserved
+    writers.fill(0, 0, values)
+    expected.fill(0, 0, values)
+    firstObserved.fill(Number.POSITIVE_INFINITY, 0, values)
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r]
+      const op = c.kind[i] & 3
+      if (op === WRITE) writers[c.a[i]] += 1
+      else if (op === CAS) writers[c.b[i]] += 1
+      if (op !== READ && op !== CAS) continue
+      expected[c.a[i]] = 1
+      if (c.kind[i] >> 4 === 0) firstObserved[c.a[i]] = Math.min(firstObserved[c.a[i]], c.complete[i])
+    }
+    const deadlines = this.#deadlines
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r]
+      deadlines[r] = c.complete[i]
+      if (c.kind[i] >> 4 === 0) continue
+      const written = (c.kind[i] & 3) === CAS ? c.b[i] : c.a[i]
+      if (expected[written] === 0) {
+        dropped.unobservedInfoWrites += 1
+        deadlines[r] = Number.NaN
+      } else if (written !== ABSENT && writers[written] === 1) deadlines[r] = Math.max(c.invoke[i], firstObserved[written])
+      else deadlines[r] = Number.POSITIVE_INFINITY
+    }
+    return deadlines
+  }
+}
+
+/** Builds the register histories of every client op among `records` (other records are skipped). */
+export function registerHistories(records: Iterable<{ process: unknown }>, options: { shared?: boolean } = {}): RegisterHistories {
+  const builder = new RegisterHistoryBuilder()
+  for (const record of records) if (typeof record.process === 'number') builder.push(record as RegisterOp)
+  return builder.finish(options)
+}
+
+/** The op at row `row` as the history had it: its function and value (for timelines and messages). */
+export function opAsRecorded(h: RegisterHistories, key: number, row: number): { f: OpFunction; value: unknown } {
+  const values = h.values[key]
+  const f = FUNCTIONS[h.f[row]]
+  switch (h.op[row]) {
+    case READ:
+      return { f, value: h.a[row] === ABSENT ? [] : [values[h.a[row]]] }
+    case SIBLINGS:
+      return { f, value: Array.from(h.siblings.subarray(h.a[row], h.a[row] + h.b[row]), (id) => values[id]) }
+    case CAS:
+      return { f, value: [values[h.a[row]], values[h.b[row]]] }
+    default:
+      return { f, value: f === 'delete' ? null : values[h.a[row]] }
+  }
+}
