@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
+import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { call, startTestCluster } from '../../harness/cluster/testing.ts'
 import { QUORUMLAB_BIN } from '../../harness/stores/quorumlab/index.ts'
 import type { ReadResponse, WriteResponse } from '../api.ts'
@@ -114,7 +115,7 @@ test.group('store: context security', (group) => {
         timeout: 30_000,
       },
     )
-    assert.equal(refused.status, 2, refused.stderr)
+    assert.equal(refused.status, EXIT.usage, refused.stderr)
     assert.match(refused.stderr, /no cluster secret: .*--token.*--insecure/)
 
     const insecure = await startTestCluster(cleanup, { nodes: 1, settings: { n: 1, r: 1, w: 1, token: '', insecure: true } })
