@@ -16,7 +16,7 @@ COPY store ./store
 COPY harness ./harness
 COPY workloads ./workloads
 COPY reports ./reports
-RUN mkdir -p /data /runs && chown node:node /data /runs
+RUN mkdir -p /data /runs /secret && chown node:node /data /runs /secret
 USER node
 EXPOSE 7000
 ENTRYPOINT ["node", "bin/quorumlab.js"]

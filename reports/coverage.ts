@@ -1,5 +1,7 @@
 /**
  * Which writes a causal context covers, answered in O(log n) per (context, node).
+ * "Node" here is the actor dots are issued under (`OpTable.actors`: a node, or a node's
+ * incarnation).
  *
  * Dot counters are per node, shared by all keys, so a context's clock entry `n: 40` covers
  * the writes *of this key* through n whose counters are <= 40, however sparse. The write
@@ -28,7 +30,7 @@ export type WriteIndex = {
 
 /** Indexes every ok put/delete with a dot by (key, dot node), sorted by dot counter. */
 export function buildWriteIndex(table: OpTable): WriteIndex {
-  const nodes = Math.max(1, table.nodes.size)
+  const nodes = Math.max(1, table.actors.size)
   const groups = table.keys.size * nodes
   const groupStart = new Int32Array(groups + 1)
   for (let r = 0; r < table.length; r++) {

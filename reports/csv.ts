@@ -105,7 +105,7 @@ export type TableColumns = Pick<
   | 'dotNode'
   | 'dotCounter'
   | 'siblings'
-> & { keys: string[]; nodes: string[]; errors: string[] }
+> & { keys: string[]; nodes: string[]; actors: string[]; errors: string[] }
 
 const tableColumns = (table: OpTable): TableColumns => ({
   length: table.length,
@@ -126,12 +126,13 @@ const tableColumns = (table: OpTable): TableColumns => ({
   siblings: table.siblings,
   keys: table.keys.names,
   nodes: table.nodes.names,
+  actors: table.actors.names,
   errors: table.errors.names,
 })
 
 /** Writes ops.csv: one row per op, in history order. */
 async function writeOpsCsv(path: string, table: TableColumns): Promise<void> {
-  const { nodes, keys } = table
+  const { nodes, actors, keys } = table
   await writeCsv(path, OPS_COLUMNS, table.length, (r) => [
     table.index[r],
     table.process[r],
@@ -147,7 +148,7 @@ async function writeOpsCsv(path: string, table: TableColumns): Promise<void> {
     Math.round(table.complete[r] - table.intended[r]),
     Math.round(table.complete[r] - table.invoke[r]),
     table.error[r] >= 0 ? table.errors[table.error[r]] : '',
-    table.dotNode[r] >= 0 ? `${nodes[table.dotNode[r]]}:${table.dotCounter[r]}` : '',
+    table.dotNode[r] >= 0 ? `${actors[table.dotNode[r]]}:${table.dotCounter[r]}` : '',
     table.siblings[r] >= 0 ? table.siblings[r] : '',
   ])
 }

@@ -91,12 +91,13 @@ test.group('history reader', () => {
           ? String(start)
           : Array.from(
               { length: t.ctxClock[r] + t.ctxLoose[r] },
-              (_, e) => `${t.nodes.names[t.ctxNode[start + e]]}:${t.ctxCounter[start + e]}`,
+              (_, e) => `${t.actors.names[t.ctxNode[start + e]]}:${t.ctxCounter[start + e]}`,
             ).join(','),
       )
     assert.deepEqual(contexts(parallel.table), contexts(serial.table))
     assert.deepEqual(parallel.table.keys.names, serial.table.keys.names)
     assert.deepEqual(parallel.table.nodes.names, serial.table.nodes.names)
+    assert.deepEqual(parallel.table.actors.names, serial.table.actors.names)
     assert.deepEqual(parallel.nemesis, serial.nemesis)
     assert.deepEqual(parallel.end, serial.end)
     assert.deepEqual(parallel.reader.records, serial.reader.records)

@@ -42,7 +42,7 @@ export type ScannedHistory = {
 }
 
 /** The typed-array columns of an op table. */
-type PortableColumns = Omit<OpTable, 'length' | 'keys' | 'nodes' | 'errors' | 'elements' | 'badContexts'>
+type PortableColumns = Omit<OpTable, 'length' | 'keys' | 'nodes' | 'actors' | 'errors' | 'elements' | 'badContexts'>
 
 const EMPTY = new Float64Array(0)
 
@@ -96,7 +96,7 @@ async function firstRun(path: string): Promise<RunInfo | undefined> {
 }
 
 /** Which ids each column holds (remapped when merging), and what it is counted in. */
-type Remap = 'key' | 'node' | 'error' | 'element' | 'pool' | 'versions' | null
+type Remap = 'key' | 'node' | 'actor' | 'error' | 'element' | 'pool' | 'versions' | null
 const MERGED_COLUMNS: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Remap][] = [
   ['index', 'rows', null],
   ['process', 'rows', null],
@@ -111,7 +111,7 @@ const MERGED_COLUMNS: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Rema
   ['complete', 'rows', null],
   ['error', 'rows', 'error'],
   ['siblings', 'rows', null],
-  ['dotNode', 'rows', 'node'],
+  ['dotNode', 'rows', 'actor'],
   ['dotCounter', 'rows', null],
   ['ctxStart', 'rows', 'pool'],
   ['ctxClock', 'rows', null],
@@ -121,15 +121,15 @@ const MERGED_COLUMNS: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Rema
   ['element', 'rows', 'element'],
   ['offset', 'rows', null],
   ['lineLength', 'rows', null],
-  ['ctxNode', 'pool', 'node'],
+  ['ctxNode', 'pool', 'actor'],
   ['ctxCounter', 'pool', null],
-  ['verNode', 'versions', 'node'],
+  ['verNode', 'versions', 'actor'],
   ['verCounter', 'versions', null],
   ['verHash', 'versions', null],
 ]
 
 /** Per range, its interned ids' numbers in the merged space. */
-type IdMaps = Record<'key' | 'node' | 'error' | 'element', Int32Array>[]
+type IdMaps = Record<'key' | 'node' | 'actor' | 'error' | 'element', Int32Array>[]
 type Sizes = { rows: number; pool: number; versions: number }[]
 
 /** Concatenates the ranges' columns into shared memory, renumbering ids, dropping each range's column once copied. */
@@ -200,11 +200,13 @@ function mergeReaderStats(scans: RangeScan[]): ReaderStats {
 function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
   const keys = new Interner()
   const nodes = new Interner()
+  const actors = new Interner()
   const errors = new Interner()
   const elements = new Interner()
   const ids: IdMaps = scans.map(({ table: t }) => ({
     key: Int32Array.from(t.keys, (name) => keys.id(name)),
     node: Int32Array.from(t.nodes, (name) => nodes.id(name)),
+    actor: Int32Array.from(t.actors, (name) => actors.id(name)),
     error: Int32Array.from(t.errors, (name) => errors.id(name)),
     element: Int32Array.from(t.elements, (name) => elements.id(name)),
   }))
@@ -219,6 +221,7 @@ function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
     length,
     keys,
     nodes,
+    actors,
     errors,
     elements,
     badContexts,

@@ -46,6 +46,53 @@ test.group('lost writes: register', () => {
     assert.deepInclude(checked(a), { checkedWrites: 3, shown: 1, superseded: 2, lost: 0 })
   })
 
+  test('dots under incarnations: a node that counts again under a new incarnation is another actor', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, value: 'a', dot: ['n1.aaaa0000', 1], at: [0, 10] })
+    // n1 lost its data and counts from 1 again, under a new incarnation.
+    const lost = h.put({ process: 1, value: 'b', dot: ['n1.bbbb1111', 1], at: [20, 30] })
+    h.put({ process: 2, value: 'c', dot: ['n2.cccc2222', 1], context: { 'n1.aaaa0000': 1 }, at: [40, 50] })
+    h.get({
+      process: 5,
+      values: ['c'],
+      versions: [['n2.cccc2222', 1]],
+      context: { 'n1.aaaa0000': 1, 'n2.cccc2222': 1 },
+      phase: 'final',
+      at: [60, 61],
+    })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { checkedWrites: 3, shown: 1, superseded: 1, lost: 1 })
+    assert.deepEqual(lostIndexes(a), [lost.index])
+    assert.sameMembers(a.table.actors.names, ['n1.aaaa0000', 'n1.bbbb1111', 'n2.cccc2222'])
+    assert.notInclude(a.table.nodes.names, 'n1.aaaa0000')
+  })
+
+  test('dvv: a write whose dot another write of its key also got (a dot issued twice) cannot hide behind it', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'dvv' })
+    h.put({ process: 0, value: 'before', dot: ['n1', 1], at: [0, 10] })
+    h.get({ process: 1, values: ['before'], versions: [['n1', 1]], context: { n1: 1 }, at: [20, 25] })
+    // n1 lost its disk and counts from 1 again: a new write gets the old dot.
+    const lost = h.put({ process: 2, value: 'after', dot: ['n1', 1], at: [30, 40] })
+    h.put({ process: 1, value: 'next', dot: ['n2', 1], context: { n1: 1 }, at: [50, 60] })
+    h.get({ process: 5, values: ['next'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, phase: 'final', at: [70, 71] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { checkedWrites: 3, shown: 1, superseded: 1, lost: 1, dotCollisions: 1 })
+    assert.deepEqual(lostIndexes(a), [lost.index])
+  })
+
+  test('dvv: a write whose node had issued a counter as high before it began cannot hide behind later contexts', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'dvv' })
+    h.put({ process: 0, key: 'j', value: 'other key', dot: ['n1', 5], at: [0, 10] })
+    h.put({ process: 0, value: 'before', dot: ['n1', 6], at: [11, 15] })
+    // n1 lost its disk: a write to another key gets counter 2, covered by every context that saw n1:6.
+    const lost = h.put({ process: 2, value: 'after', dot: ['n1', 2], at: [30, 40] })
+    h.put({ process: 1, value: 'next', dot: ['n2', 1], context: { n1: 6 }, at: [50, 60] })
+    h.get({ process: 5, values: ['next'], versions: [['n2', 1]], context: { n1: 6, n2: 1 }, phase: 'final', at: [70, 71] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { superseded: 1, lost: 1, reissuedDots: 1 })
+    assert.deepEqual(lostIndexes(a), [lost.index])
+  })
+
   test('dvv: an info write never seen cannot supersede, though its context covered the write', async ({ assert }) => {
     const h = new HistoryBuilder({ versioning: 'dvv', strict: true })
     const lost = h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })

@@ -11,7 +11,10 @@
  *   check is linear. In `vv` two writes through one coordinator with the same context get the
  *   same dot, and in `lww` a context covers the dots of values it dropped: there a covering
  *   context only supersedes a write some read actually returned (dot and value), so a
- *   colliding or dropped write cannot hide behind a dot it shares or left behind.
+ *   colliding or dropped write cannot hide behind a dot it shares or left behind. In `dvv`
+ *   dots are unique, unless the store issued one again (a node that lost its disk counting
+ *   from 1): a write whose dot another acknowledged write of its key also got, or whose
+ *   node had issued a counter as high before the write began, is held to the same rule.
  * - `set` (add-only; the Jepsen set test): an acknowledged element is lost when no ok final
  *   read of its key contains it. Also counted: elements of info adds that did show up
  *   (recovered), and elements in final reads that no add ever attempted (unexpected).
@@ -23,7 +26,7 @@ import { decided, undecided, type CheckResult } from '../common/contracts/checke
 import type { RunInfo } from '../common/contracts/history.ts'
 import type { WriteIndex } from './coverage.ts'
 import { dotPositions } from './coverage.ts'
-import { FINAL, GET, INFO, OK, PUT, type OpTable } from './op-table.ts'
+import { FINAL, GET, INFO, isDottedWrite, OK, PUT, type OpTable } from './op-table.ts'
 import type { Example } from './examples.ts'
 
 /** How the judged writes ended, beyond the check's counts (judged: its `checked`; lost: its `violations`). */
@@ -37,8 +40,10 @@ export type LostWriteTally = {
   superseded: number
   /** set: info adds whose element showed up in a final read. */
   recovered: number
-  /** register: dots shared by several ok writes of one key (the vv collision). */
+  /** register: dots shared by several ok writes of one key (the vv collision; in dvv, a dot issued twice). */
   dotCollisions: number
+  /** register: ok writes whose node had issued a counter as high before they began (it counted again: a lost disk). */
+  reissuedDots: number
 }
 
 /** The check's result, and its tally when it ran. */
@@ -157,14 +162,65 @@ function supersededDots(
   return (key, node, counter) => joined[key * nodes + node] >= counter || looseByKey.has(`${key}:${node}:${counter}`)
 }
 
-/** Dots shared by several ok writes of one key (the vv collision). */
+/** Whether the write at position `p` of the index has the same key and dot as the one before it. */
+function sameDotAsPrevious(table: OpTable, index: WriteIndex, p: number): boolean {
+  const a = index.rows[p - 1]
+  const b = index.rows[p]
+  return index.counters[p] === index.counters[p - 1] && table.key[a] === table.key[b] && table.dotNode[a] === table.dotNode[b]
+}
+
+/** By write position: 1 where another ok write of the same key has the same dot (the vv collision, or a dot issued twice). */
+function collidingDots(table: OpTable, index: WriteIndex): Uint8Array {
+  const colliding = new Uint8Array(index.rows.length)
+  for (let p = 1; p < index.rows.length; p++) {
+    if (sameDotAsPrevious(table, index, p)) {
+      colliding[p - 1] = 1
+      colliding[p] = 1
+    }
+  }
+  return colliding
+}
+
+/**
+ * By row: 1 for an ok write whose dot's node had already issued a counter at least as
+ * high before the write was invoked (another ok write of that node, any key, with such a
+ * counter had completed). A node issues counters in rising order, so the write's dot was
+ * issued again: its node lost its counter (its disk) and counted from an earlier one.
+ */
+function reissuedDots(table: OpTable): Uint8Array {
+  const reissued = new Uint8Array(table.length)
+  const byActor = new Map<number, number[]>()
+  for (let r = 0; r < table.length; r++) {
+    if (!isDottedWrite(table, r)) continue
+    const rows = byActor.get(table.dotNode[r])
+    if (rows) rows.push(r)
+    else byActor.set(table.dotNode[r], [r])
+  }
+  for (const rows of byActor.values()) {
+    const done = [...rows].sort((a, b) => table.complete[a] - table.complete[b])
+    const highest = new Float64Array(done.length)
+    done.forEach((r, i) => {
+      highest[i] = Math.max(i > 0 ? highest[i - 1] : 0, table.dotCounter[r])
+    })
+    for (const r of rows) {
+      // The writes completed before r was invoked: a prefix of `done`.
+      let lo = 0
+      let hi = done.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (table.complete[done[mid]] < table.invoke[r]) lo = mid + 1
+        else hi = mid
+      }
+      if (lo > 0 && highest[lo - 1] >= table.dotCounter[r]) reissued[r] = 1
+    }
+  }
+  return reissued
+}
+
+/** Dots shared by several ok writes of one key: each write after the first with a dot counts once. */
 function dotCollisions(table: OpTable, index: WriteIndex): number {
   let collisions = 0
-  for (let p = 1; p < index.rows.length; p++) {
-    const a = index.rows[p - 1]
-    const b = index.rows[p]
-    if (index.counters[p] === index.counters[p - 1] && table.key[a] === table.key[b] && table.dotNode[a] === table.dotNode[b]) collisions++
-  }
+  for (let p = 1; p < index.rows.length; p++) if (sameDotAsPrevious(table, index, p)) collisions++
   return collisions
 }
 
@@ -172,11 +228,21 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
   const { shown, observed, infoValuesRead } = observeReads(table, index)
   const covers = supersededDots(table, index.nodes, infoValuesRead)
   const exactContexts = run.versioning === 'dvv'
+  const colliding = collidingDots(table, index)
+  const reissued = reissuedDots(table)
   const count: Count = {
     checked: 0,
     lost: 0,
     examples: [],
-    tally: { method: 'register', unchecked: 0, shown: 0, superseded: 0, recovered: 0, dotCollisions: dotCollisions(table, index) },
+    tally: {
+      method: 'register',
+      unchecked: 0,
+      shown: 0,
+      superseded: 0,
+      recovered: 0,
+      dotCollisions: dotCollisions(table, index),
+      reissuedDots: reissued.reduce((n, r) => n + r, 0),
+    },
   }
   const { tally } = count
   for (let p = 0; p < index.rows.length; p++) {
@@ -193,7 +259,7 @@ function registerLosses(table: OpTable, index: WriteIndex, run: RunInfo, finalKe
       continue
     }
     const covered = covers(key, table.dotNode[row], table.dotCounter[row])
-    if (covered && (exactContexts || observed[p])) {
+    if (covered && ((exactContexts && !colliding[p] && !reissued[row]) || observed[p])) {
       tally.superseded++
       continue
     }
@@ -215,7 +281,7 @@ function setLosses(table: OpTable, finalKeys: Uint8Array, finalElements: Map<num
     checked: 0,
     lost: 0,
     examples: [],
-    tally: { method: 'set', unchecked: 0, shown: 0, superseded: 0, recovered: 0, dotCollisions: 0 },
+    tally: { method: 'set', unchecked: 0, shown: 0, superseded: 0, recovered: 0, dotCollisions: 0, reissuedDots: 0 },
   }
   const { tally } = count
   for (let r = 0; r < table.length; r++) {

@@ -1,7 +1,7 @@
 /**
  * The op table: every client op of a history as one row of typed-array columns, with
- * keys, nodes, errors and set elements interned and causal contexts decoded once into a
- * shared pool. Every analysis reads this instead of the records, so a history is parsed
+ * keys, nodes, actors, errors and set elements interned and causal contexts decoded once
+ * into a shared pool. Every analysis reads this instead of the records, so a history is parsed
  * once and 1M ops take ~100 MB, not gigabytes. Values are not kept: a register value is
  * kept as a 53-bit hash (enough to match a read to the write it shows), and the few ops a
  * report quotes are read again from the file by byte offset.
@@ -58,7 +58,7 @@ export type OpTable = {
   error: Int32Array
   /** ok gets: the number of values returned; -1 otherwise. */
   siblings: Int32Array
-  /** put/delete ok: the dot's node (-1 when none) and counter. */
+  /** put/delete ok: the dot's actor (-1 when none) and counter. */
   dotNode: Int32Array
   dotCounter: Float64Array
   /** Start in the context pool, or {@link NO_CONTEXT} / {@link BAD_CONTEXT}. */
@@ -75,14 +75,22 @@ export type OpTable = {
   /** Where the op's line is in the file, bytes. */
   offset: Float64Array
   lineLength: Int32Array
+  /** Context entries: actor and counter. */
   ctxNode: Int32Array
   ctxCounter: Float64Array
-  /** A read's i-th value: the dot of its version (-1 node when missing) and value hash. */
+  /** A read's i-th value: the dot of its version (-1 actor when missing) and value hash. */
   verNode: Int32Array
   verCounter: Float64Array
   verHash: Float64Array
   keys: Interner
+  /** The nodes ops went to and were coordinated by. */
   nodes: Interner
+  /**
+   * What dots are issued under (`dotNode`, `ctxNode`, `verNode`): a node's id, or, for a
+   * store with incarnations, `<node>.<incarnation>` (a node that lost its data counts again
+   * under a new one). Apart from `nodes`, so per-node tables list nodes only.
+   */
+  actors: Interner
   errors: Interner
   elements: Interner
   badContexts: number
@@ -144,6 +152,7 @@ export class OpTableBuilder {
   #verHash = new F64Column()
   #keys = new Interner()
   #nodes = new Interner()
+  #actors = new Interner()
   #errors = new Interner()
   #elements = new Interner()
   #badContexts = 0
@@ -166,7 +175,7 @@ export class OpTableBuilder {
     return this.#rows
   }
 
-  /** The interned id of a node name (shared by requests, coordinators and dots). */
+  /** The interned id of a node name (requests and coordinators). */
   nodeId(name: string): number {
     return this.#nodes.id(name)
   }
@@ -206,7 +215,7 @@ export class OpTableBuilder {
 
     const dot = op.dot
     if (dot && typeof dot.node === 'string' && typeof dot.counter === 'number') {
-      c.dotNode[r] = this.#nodes.id(dot.node)
+      c.dotNode[r] = this.#actors.id(dot.node)
       c.dotCounter[r] = dot.counter
     } else {
       c.dotNode[r] = -1
@@ -224,7 +233,7 @@ export class OpTableBuilder {
       for (let i = 0; i < count; i++) {
         const vdot = versions[i]?.dot
         const valid = vdot && typeof vdot.node === 'string' && typeof vdot.counter === 'number'
-        this.#verNode.push(valid ? this.#nodes.id(vdot.node) : -1)
+        this.#verNode.push(valid ? this.#actors.id(vdot.node) : -1)
         this.#verCounter.push(valid ? vdot.counter : 0)
         this.#verHash.push(this.#kind === 'register' && i < values.length ? valueHashOf(op.key, values[i]) : 0)
       }
@@ -264,12 +273,12 @@ export class OpTableBuilder {
       const start = this.#ctxNode.length
       let clock = 0
       for (const node in decoded.clock) {
-        this.#ctxNode.push(this.#nodes.id(node))
+        this.#ctxNode.push(this.#actors.id(node))
         this.#ctxCounter.push(decoded.clock[node])
         clock += 1
       }
       for (const dot of decoded.dots) {
-        this.#ctxNode.push(this.#nodes.id(dot.node))
+        this.#ctxNode.push(this.#actors.id(dot.node))
         this.#ctxCounter.push(dot.counter)
       }
       place = { start, clock, loose: decoded.dots.length }
@@ -304,6 +313,7 @@ export class OpTableBuilder {
       verHash: this.#verHash.finish(),
       keys: this.#keys,
       nodes: this.#nodes,
+      actors: this.#actors,
       errors: this.#errors,
       elements: this.#elements,
       badContexts: this.#badContexts,

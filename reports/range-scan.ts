@@ -17,9 +17,10 @@ export type EndEvent = { completed: boolean; interrupted: boolean; reason?: stri
 export type ReaderStats = { lines: number; records: number; malformed: number; bytes: number; malformedExamples: MalformedLine[] }
 
 /** An op table whose interners are plain name lists, as it travels between threads. */
-export type PortableOpTable = Omit<OpTable, 'keys' | 'nodes' | 'errors' | 'elements'> & {
+export type PortableOpTable = Omit<OpTable, 'keys' | 'nodes' | 'actors' | 'errors' | 'elements'> & {
   keys: string[]
   nodes: string[]
+  actors: string[]
   errors: string[]
   elements: string[]
 }
@@ -88,7 +89,14 @@ export async function scanRange(options: RangeScanOptions): Promise<RangeScan> {
   const table = builder.finish()
   const empty = !Number.isFinite(firstTime)
   return {
-    table: { ...table, keys: table.keys.names, nodes: table.nodes.names, errors: table.errors.names, elements: table.elements.names },
+    table: {
+      ...table,
+      keys: table.keys.names,
+      nodes: table.nodes.names,
+      actors: table.actors.names,
+      errors: table.errors.names,
+      elements: table.elements.names,
+    },
     run,
     nemesis,
     converged,

@@ -1,9 +1,11 @@
 /**
  * Anti-entropy: every interval, pick a random live peer and reconcile every ring arc
  * both replicate. Roots are compared first; only subtrees whose hashes differ are walked,
- * level by level (one round trip per level for all arcs); only the keys under differing
- * leaves are listed, and only keys whose digests differ are exchanged, both ways, in one
- * sync call.
+ * level by level (one round trip per level for all arcs); the keys under differing
+ * leaves are listed a page of leaves at a time, and the keys whose digests differ are
+ * exchanged, both ways, in chunks of bounded keys and bytes, each merged in one
+ * transaction on either side. A round starts no call after its deadline: what it did
+ * not reach, the next round finds (the roots still differ).
  */
 import type { MerkleKeysRequest, MerkleKeysResponse, MerkleNodesRequest, MerkleNodesResponse, SyncRequest, SyncResponse } from './api.ts'
 import type { Membership } from './membership.ts'
@@ -13,6 +15,13 @@ import type { Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
 import { isEmptyObject, isVersionedObject, type VersionedObject } from './versioning.ts'
+
+/** Keys exchanged in one sync call at most. */
+export const SYNC_CHUNK_KEYS = 500
+/** A sync chunk is closed once its states reach this size (JSON), bytes. */
+const SYNC_CHUNK_BYTES = 4 * 1024 * 1024
+/** Leaves whose keys are listed in one call at most. */
+const LEAVES_PER_CALL = 256
 
 export type AntiEntropyOptions = {
   self: string
@@ -25,11 +34,32 @@ export type AntiEntropyOptions = {
   stats: Stats
   /** Between rounds, ms; 0 turns the loop off. */
   intervalMs: number
+  /** A round starts no sync call after this long (so it ends within it plus one call's `timeoutMs`), ms. */
+  roundDeadlineMs: number
   /** Deadline of each call to the peer, ms. */
   timeoutMs: number
 }
 
-export type SyncOutcome = { peer: string; arcs: number; differingArcs: number; keysExchanged: number }
+export type SyncOutcome = {
+  peer: string
+  arcs: number
+  differingArcs: number
+  /** Keys sent and merged back, over every chunk. */
+  keysExchanged: number
+  /** Sync calls made. */
+  chunks: number
+  /** Most keys in one sync call, and the limit. */
+  chunkKeys: number
+  chunkLimit: number
+  /** How long the round took, and its deadline, ms. */
+  durationMs: number
+  deadlineMs: number
+  /** False when the deadline stopped the round before every differing key was exchanged. */
+  complete: boolean
+}
+
+/** When a round started and when it must start no more calls, ms on the monotonic clock. */
+type RoundClock = { started: number; deadline: number }
 
 export class AntiEntropy {
   #options: AntiEntropyOptions
@@ -77,11 +107,14 @@ export class AntiEntropy {
   }
 
   async syncWith(peer: string): Promise<SyncOutcome> {
-    const { ring, n, stats } = this.#options
+    const { ring, n, stats, roundDeadlineMs } = this.#options
     stats.add('antiEntropyRounds')
+    const clock: RoundClock = { started: performance.now(), deadline: performance.now() + roundDeadlineMs }
     const arcs = this.heldArcs().filter((arc) => ring.arcPreferenceList(arc).slice(0, n).includes(peer))
-    let differing: TreeNode[] = arcs.map((arc) => ({ arc, level: 0, index: 0 }))
-    differing = await this.#differingNodes(peer, differing)
+    let differing = await this.#differingNodes(
+      peer,
+      arcs.map((arc) => ({ arc, level: 0, index: 0 })),
+    )
     const differingArcs = new Set(differing.map((d) => d.arc)).size
     for (let level = 1; level <= MERKLE_DEPTH && differing.length > 0; level++) {
       const children = differing.flatMap(({ arc, index }) => [
@@ -90,9 +123,13 @@ export class AntiEntropy {
       ])
       differing = await this.#differingNodes(peer, children)
     }
-    const keys = await this.#differingKeys(peer, differing)
-    if (keys.length > 0) await this.#exchange(peer, keys)
-    return { peer, arcs: arcs.length, differingArcs, keysExchanged: keys.length }
+    const exchange = { keysExchanged: 0, chunks: 0, chunkKeys: 0, complete: true }
+    for (let page = 0; page < differing.length && exchange.complete; page += LEAVES_PER_CALL) {
+      if (this.#late(clock)) exchange.complete = false
+      else await this.#exchangeKeys(peer, await this.#differingKeys(peer, differing.slice(page, page + LEAVES_PER_CALL)), clock, exchange)
+    }
+    const durationMs = Math.round(performance.now() - clock.started)
+    return { peer, arcs: arcs.length, differingArcs, ...exchange, chunkLimit: SYNC_CHUNK_KEYS, durationMs, deadlineMs: roundDeadlineMs }
   }
 
   async #differingNodes(peer: string, nodes: TreeNode[]): Promise<TreeNode[]> {
@@ -116,35 +153,74 @@ export class AntiEntropy {
     return [...differing].sort()
   }
 
-  async #exchange(peer: string, keys: string[]): Promise<void> {
-    const { replica } = this.#options
-    const request: SyncRequest = {
-      entries: keys.map((key) => {
-        const object = replica.read(key)
-        return { key, object: isEmptyObject(object) ? null : object }
-      }),
+  /** Exchanges `keys` in chunks, each one call and one transaction here; stops at the deadline. */
+  async #exchangeKeys(
+    peer: string,
+    keys: string[],
+    clock: RoundClock,
+    tally: Omit<SyncOutcome, 'peer' | 'arcs' | 'differingArcs' | 'chunkLimit' | 'durationMs' | 'deadlineMs'>,
+  ): Promise<void> {
+    for (const entries of this.#chunks(keys)) {
+      if (this.#late(clock)) {
+        tally.complete = false
+        return
+      }
+      const request: SyncRequest = { entries }
+      const answer = await this.#call<SyncResponse>(peer, '/internal/sync', request)
+      await this.#repair(answer.entries.filter((e): e is { key: string; object: VersionedObject } => isVersionedObject(e.object)))
+      tally.chunks += 1
+      tally.keysExchanged += entries.length
+      tally.chunkKeys = Math.max(tally.chunkKeys, entries.length)
     }
-    const answer = await this.#call<SyncResponse>(peer, '/internal/sync', request)
-    for (const { key, object } of answer.entries) if (isVersionedObject(object)) await this.#repair(key, object)
+  }
+
+  /** This node's states of `keys`, in chunks of at most {@link SYNC_CHUNK_KEYS} keys and about {@link SYNC_CHUNK_BYTES}. */
+  *#chunks(keys: string[]): Generator<SyncRequest['entries']> {
+    let chunk: SyncRequest['entries'] = []
+    let bytes = 0
+    for (const key of keys) {
+      const object = this.#options.replica.read(key)
+      const entry = { key, object: isEmptyObject(object) ? null : object }
+      chunk.push(entry)
+      bytes += entry.object ? JSON.stringify(entry.object).length : 0
+      if (chunk.length >= SYNC_CHUNK_KEYS || bytes >= SYNC_CHUNK_BYTES) {
+        yield chunk
+        chunk = []
+        bytes = 0
+      }
+    }
+    if (chunk.length > 0) yield chunk
+  }
+
+  #late(clock: RoundClock): boolean {
+    return performance.now() >= clock.deadline
   }
 
   /**
-   * The other side of an exchange: merges what the peer sent, answers with this node's
-   * merged state of every key, so both converge in one round trip.
+   * The other side of an exchange: merges what the peer sent in one transaction, and
+   * answers with this node's merged state of every key, so both converge in one round
+   * trip. A state this node refuses (it claims dots of this node never issued) is left
+   * out; this node's own state of that key is sent back.
    */
   async answerSync(entries: SyncRequest['entries']): Promise<SyncResponse> {
-    const answer: SyncResponse = { entries: [] }
-    for (const { key, object } of entries) {
-      const merged = object ? await this.#repair(key, object) : this.#options.replica.read(key)
-      answer.entries.push({ key, object: isEmptyObject(merged) ? null : merged })
+    const incoming = entries.filter((e): e is { key: string; object: VersionedObject } => e.object !== null)
+    const merged = await this.#repair(incoming)
+    return {
+      entries: entries.map(({ key }) => {
+        const object = merged.get(key) ?? this.#options.replica.read(key)
+        return { key, object: isEmptyObject(object) ? null : object }
+      }),
     }
-    return answer
   }
 
-  /** Merges a peer's state; counts the key when this node's state changed (on either side of an exchange). */
-  async #repair(key: string, object: VersionedObject): Promise<VersionedObject> {
-    const { object: merged, changed } = await this.#options.replica.mergeIn(key, object)
-    if (changed) this.#options.stats.add('antiEntropyKeysRepaired')
+  /** Merges peers' states in one transaction; counts the keys whose state here changed. */
+  async #repair(entries: { key: string; object: VersionedObject }[]): Promise<Map<string, VersionedObject>> {
+    const results = await this.#options.replica.mergeMany(entries)
+    const merged = new Map<string, VersionedObject>()
+    for (const [key, result] of results) {
+      merged.set(key, result.object)
+      if (result.changed) this.#options.stats.add('antiEntropyKeysRepaired')
+    }
     return merged
   }
 

@@ -22,7 +22,11 @@ export type ReadResponse = {
 /** Body of `PUT /kv/:key`. */
 export type WriteRequest = { value: unknown; context?: string }
 
-/** Body of `DELETE /kv/:key` (optional; without a context the delete is blind). */
+/**
+ * Body of `DELETE /kv/:key`: the context of a read, which says which values the delete
+ * removes. Required in `dvv` and `vv` (a delete without one would remove nothing); in
+ * `lww` a delete without one wins by its timestamp.
+ */
 export type DeleteRequest = { context?: string }
 
 /** `PUT` and `DELETE /kv/:key`, 200. */
@@ -37,15 +41,27 @@ export type WriteResponse = {
   acks: number
 }
 
-export type HealthResponse = { node: string; status: 'ok'; pid: number }
+export type HealthResponse = {
+  node: string
+  status: 'ok'
+  pid: number
+  /** The data dir's incarnation (new when the dir is made again); the node's dots are under `<node>.<incarnation>`. */
+  incarnation: string
+}
 
 export type ErrorCode =
   | 'bad_request'
+  /** A context that is malformed, from another key or cluster, or claims dots its node never issued. */
+  | 'bad_context'
   | 'unauthorized'
   | 'not_found'
   | 'too_large'
+  /** The write would leave more siblings on its key than allowed: read, resolve, write with the read's context. */
+  | 'too_many_siblings'
   | 'quorum_unavailable'
   | 'timeout'
+  /** A peer the node needed answered with an error or could not be reached (502). */
+  | 'peer_error'
   | 'internal'
   /** causal: the node has not applied what the request's context depends on, within the deadline. */
   | 'causal_dependencies_unmet'
@@ -67,6 +83,8 @@ export const TOKEN_HEADER = 'x-quorumlab-token'
 export const CONTEXT_HEADER = 'x-quorumlab-context'
 /** Set on a client request a node forwards to a home replica, so it is not forwarded again. */
 export const FORWARDED_HEADER = 'x-quorumlab-forwarded'
+/** The id of the node that sent an internal call or a forwarded request, so the receiver can count what reached it by link. */
+export const SENDER_HEADER = 'x-quorumlab-from'
 
 /** `GET /internal/objects/:key`: one replica's own state of a key, for inspection. */
 export type ReplicaReadResponse = { node: string; object: VersionedObject | null }

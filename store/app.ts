@@ -5,12 +5,13 @@
  * change data unless it is valid.
  */
 import { Hono } from 'hono'
-import type { HealthResponse } from './api.ts'
+import { SENDER_HEADER, TOKEN_HEADER, type HealthResponse } from './api.ts'
 import { consistencyAdminRoutes, consistencyInternalRoutes, type ConsistencyEngine } from './consistency/index.ts'
 import { ApiError } from './errors.ts'
 import { adminRoutes, type AdminRoutesOptions } from './http/admin-routes.ts'
 import { internalRoutes, type InternalRoutesOptions } from './http/internal-routes.ts'
 import { kvRoutes, type KvRoutesOptions } from './http/kv-routes.ts'
+import { header } from './http/request.ts'
 
 // The key limit is part of the client API; tests and clients find it with the app.
 export { MAX_KEY_BYTES } from './http/kv-routes.ts'
@@ -21,6 +22,8 @@ export type AppOptions = KvRoutesOptions &
   AdminRoutesOptions & {
     /** The cluster's consistency mode as this node runs it. */
     consistency: ConsistencyEngine
+    /** The data dir's incarnation, shown by `/health`. */
+    incarnation: string
   }
 
 /**
@@ -36,7 +39,7 @@ export type AppOptions = KvRoutesOptions &
  * - `/internal/consistency/*`: the consistency mode's own node-to-node calls (token too).
  * - `/admin/*`: introspection; the two POSTs that change behaviour need the token.
  *   `/admin/consistency` shows the mode and its state.
- * - `GET /health`: the node's id and pid.
+ * - `GET /health`: the node's id, pid and incarnation.
  *
  * Errors are `{"error": {"code", "message"}}` with the status of the {@link ApiError};
  * anything else thrown is logged and answered `500 internal`.
@@ -52,7 +55,14 @@ export function createApp(parts: AppOptions): Hono {
   })
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404))
 
-  app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid }))
+  // A call from a peer is counted as it arrives, before any work: the drop nemesis's loss is what was sent and never came.
+  const peerIds = new Set(config.peers.map((p) => p.id))
+  app.use('*', async (c, next) => {
+    const sender = header(c, SENDER_HEADER)
+    if (sender !== undefined && peerIds.has(sender) && header(c, TOKEN_HEADER) === config.token) parts.stats.peerCallReceived(sender)
+    await next()
+  })
+  app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid, incarnation: parts.incarnation }))
   app.route('/kv', kvRoutes(parts))
   app.route('/internal', internalRoutes(parts))
   app.route('/internal/consistency', consistencyInternalRoutes(parts.consistency, config))

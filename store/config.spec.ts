@@ -49,8 +49,9 @@ const cases: Case[] = [
     settings: { versioning: 'crdt' },
     problems: [{ path: 'versioning', message: 'must be one of dvv, vv, lww' }],
   },
-  { name: 'an empty token', settings: { token: '' }, problems: [{ path: 'token', message: 'must be a non-empty string' }] },
-  { name: 'a token that is not a string', settings: { token: 7 }, problems: [{ path: 'token', message: 'must be a non-empty string' }] },
+  { name: 'an empty token (shared settings: the harness makes one per cluster)', settings: { token: '' }, problems: [] },
+  { name: 'a token that is not a string', settings: { token: 7 }, problems: [{ path: 'token', message: 'must be a string' }] },
+  { name: 'insecure as a string', settings: { insecure: 'yes' }, problems: [{ path: 'insecure', message: 'must be true or false' }] },
   { name: 'vnodes of 0', settings: { vnodes: 0 }, problems: [{ path: 'vnodes', message: 'must be at least 1' }] },
   {
     name: 'a timeout as a string',
@@ -71,13 +72,24 @@ const cases: Case[] = [
     settings: { peerConnections: 'shared' },
     problems: [{ path: 'peerConnections', message: 'must be one of pooled, per-message' }],
   },
+  { name: 'a sibling limit of 0', settings: { maxSiblings: 0 }, problems: [{ path: 'maxSiblings', message: 'must be at least 1' }] },
+  {
+    name: 'an object limit below the value limit',
+    settings: { maxValueBytes: 2048, maxObjectBytes: 1024 },
+    problems: [{ path: 'maxObjectBytes', message: 'must be at least maxValueBytes (2048)' }],
+  },
+  {
+    name: 'a value limit above the default object limit',
+    settings: { maxValueBytes: 16 * 1024 * 1024 },
+    problems: [{ path: 'maxObjectBytes', message: 'must be at least maxValueBytes (16777216) (left out, it defaults to 8388608)' }],
+  },
   {
     name: 'every problem at once',
-    settings: { n: 9, versioning: 'x', token: '', readRepair: 1 },
+    settings: { n: 9, versioning: 'x', token: 0, readRepair: 1 },
     problems: [
       { path: 'n', message: 'must be from 1 to the number of nodes (3)' },
       { path: 'versioning', message: 'must be one of dvv, vv, lww' },
-      { path: 'token', message: 'must be a non-empty string' },
+      { path: 'token', message: 'must be a string' },
       { path: 'readRepair', message: 'must be true or false' },
     ],
   },
@@ -118,6 +130,7 @@ const cases: Case[] = [
 
 const node = (changes: Partial<NodeConfig>): NodeConfig => ({
   ...DEFAULT_STORE_SETTINGS,
+  token: 'secret',
   id: 'n1',
   host: '127.0.0.1',
   port: 7001,
@@ -176,11 +189,16 @@ test.group('config: validateNodeConfig', () => {
     )
     assert.deepEqual(problems, [
       'r=4 must be from 1 to n=3',
-      'token="" must be a non-empty string',
       'node id "n-1" must be 1-64 letters, digits or _',
       'node id "n2" appears twice among the node and its peers',
       'data dir must not be empty',
+      'no cluster secret: give every node of the cluster the same --token <secret> (or --token-file), or --insecure to run without one',
     ])
+  })
+
+  test('a node without a secret starts only when insecure', ({ assert }) => {
+    assert.lengthOf(refusal(node({ token: '' })), 1)
+    assert.deepEqual(refusal(node({ token: 'insecure', insecure: true })), [])
   })
 
   test('n is checked against the node and its peers', ({ assert }) => {

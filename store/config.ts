@@ -31,14 +31,34 @@ export type NodeConfig = {
    * or `linearizable` (see `store/consistency/`). Cluster-wide: every node must have the same.
    */
   consistency: ConsistencyMode
-  /** Shared secret for node-to-node calls and for signing contexts. */
+  /**
+   * The cluster's secret: node-to-node calls and admin calls that change behaviour carry
+   * it, and contexts are signed with it. There is no default: a node refuses to start
+   * without one unless `insecure` (empty in shared settings: the harness makes one per
+   * cluster).
+   */
   token: string
+  /** Run without a secret of the cluster's own: the token is {@link INSECURE_TOKEN}, which everyone knows. */
+  insecure: boolean
   /** Tokens (virtual nodes) per node on the ring. */
   vnodes: number
   /** How long a coordinator waits for one replica call, ms. */
   replicaTimeoutMs: number
+  /**
+   * A read forwarded to a home replica that has not answered after this long is also sent
+   * to the next home replica; the first answer wins (a hedged request), ms.
+   */
+  readHedgeMs: number
   /** Largest accepted value, as serialized JSON, bytes. */
   maxValueBytes: number
+  /**
+   * Most siblings (tombstones included) a write may leave on its key at its coordinator;
+   * a write that would leave more is refused (409 `too_many_siblings`), as Riak's
+   * `max_siblings`. A write that does not add to them (one that resolves them) always passes.
+   */
+  maxSiblings: number
+  /** Largest object (a key's siblings and context, as JSON) a write may leave at its coordinator, bytes; more is a 413. */
+  maxObjectBytes: number
   /** Only home replicas count towards W: no sloppy quorum, no hinted handoff. */
   strict: boolean
   /** How often a node gossips its membership view to a random peer, ms. */
@@ -70,10 +90,14 @@ export const NODE_DEFAULTS = {
   w: 2,
   versioning: 'dvv',
   consistency: 'eventual',
-  token: 'quorumlab',
+  token: '',
+  insecure: false,
   vnodes: 16,
   replicaTimeoutMs: 1000,
+  readHedgeMs: 300,
   maxValueBytes: 1024 * 1024,
+  maxSiblings: 100,
+  maxObjectBytes: 8 * 1024 * 1024,
   strict: false,
   gossipIntervalMs: 1000,
   phiThreshold: 8,
@@ -85,6 +109,9 @@ export const NODE_DEFAULTS = {
 
 /** The defaults of every shared setting. */
 export const DEFAULT_STORE_SETTINGS: StoreSettings = { ...NODE_DEFAULTS }
+
+/** The token of an `insecure` node: public, so it guards nothing. */
+export const INSECURE_TOKEN = 'insecure'
 
 /** Where a node listens unless told otherwise. */
 export const DEFAULT_HOST = '127.0.0.1'
@@ -127,6 +154,11 @@ export function validateNodeConfig(given: NodeConfig): NodeConfig {
     seen.add(peer.id)
   }
   if (config.dataDir.length === 0) problems.push('data dir must not be empty')
+  if (config.token === '' && !config.insecure) {
+    problems.push(
+      'no cluster secret: give every node of the cluster the same --token <secret> (or --token-file), or --insecure to run without one',
+    )
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
@@ -162,10 +194,14 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     w: quorumOf,
     versioning: oneOf(VERSIONING_MODES),
     consistency: oneOf(CONSISTENCY_MODES),
-    token: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string'),
+    token: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+    insecure: trueOrFalse,
     vnodes: integerFrom(1),
     replicaTimeoutMs: integerFrom(1),
+    readHedgeMs: integerFrom(1),
     maxValueBytes: integerFrom(1),
+    maxSiblings: integerFrom(1),
+    maxObjectBytes: integerFrom(1),
     strict: trueOrFalse,
     gossipIntervalMs: integerFrom(1),
     phiThreshold: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a number above 0'),
@@ -182,7 +218,17 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     const message = check(value)
     if (message) problems.push({ path, value, message: leftOut ? `${message} (left out, it defaults to ${value})` : message })
   }
-  return [...problems, ...consistencyProblems(settings, members, problems)]
+  return [...problems, ...consistencyProblems(settings, members, problems), ...objectLimitProblems(settings, problems)]
+}
+
+/** The object limit must leave room for one value of the largest size. */
+function objectLimitProblems(settings: UncheckedSettings, found: SettingsProblem[]): SettingsProblem[] {
+  if (found.some((p) => p.path === 'maxValueBytes' || p.path === 'maxObjectBytes')) return []
+  const value = (settings.maxValueBytes ?? NODE_DEFAULTS.maxValueBytes) as number
+  const object = (settings.maxObjectBytes ?? NODE_DEFAULTS.maxObjectBytes) as number
+  if (object >= value) return []
+  const leftOut = settings.maxObjectBytes === undefined ? ` (left out, it defaults to ${object})` : ''
+  return [{ path: 'maxObjectBytes', value: object, message: `must be at least maxValueBytes (${value})${leftOut}` }]
 }
 
 /** The settings whose defaults depend on each other and on the cluster's size. */

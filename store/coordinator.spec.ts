@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import { FORWARDED_HEADER } from './api.ts'
 import { NODE_DEFAULTS, type NodeConfig } from './config.ts'
 import { Coordinator } from './coordinator.ts'
-import { ApiError } from './errors.ts'
+import { ApiError, HomesUnreachable } from './errors.ts'
 import { PeerError, type PeerRequest, type PeerResponse } from './peers.ts'
 import { Ring } from './ring.ts'
 import { Stats } from './stats.ts'
@@ -22,9 +22,9 @@ const KEY = Array.from({ length: 100 }, (_, i) => `k${i}`).find((key) => !ring.h
 const HOME = ring.homeReplicas(KEY, config.n)
 
 /** What one home replica does with a forwarded request. */
-type Reply = PeerResponse<unknown> | 'refused' | 'dropped' | 'timeout' | 'garbled'
+type Reply = PeerResponse<unknown> | 'refused' | 'dropped' | 'timeout' | 'garbled' | 'silent'
 
-const failure = (reply: Exclude<Reply, PeerResponse<unknown>>, peer: string): PeerError =>
+const failure = (reply: Exclude<Reply, PeerResponse<unknown> | 'silent'>, peer: string): PeerError =>
   ({
     refused: new PeerError('unreachable', peer, 'ECONNREFUSED', false),
     dropped: new PeerError('unreachable', peer, 'connection closed before the response', true),
@@ -40,6 +40,8 @@ class FakePeers {
   async request<T>(node: string, call: PeerRequest): Promise<PeerResponse<T>> {
     this.calls.push({ node, call })
     const reply = this.replies.get(node) ?? 'refused'
+    // A paused node: the call neither answers nor fails while the test looks.
+    if (reply === 'silent') return new Promise(() => {})
     if (typeof reply === 'string') throw failure(reply, node)
     return reply as PeerResponse<T>
   }
@@ -79,7 +81,7 @@ type Case = {
   /** Home replicas (by position) the failure detector believes down. */
   down?: number[]
   /** The answer passed on, or the error thrown. */
-  outcome: { answer: PeerResponse<unknown> } | { status: number; code: string } | { rethrown: 'protocol' }
+  outcome: { answer: PeerResponse<unknown> } | { status: number; code: string; homesUnreachable?: boolean } | { rethrown: 'protocol' }
   /** Home replicas (by position) the request was sent to, in order. */
   sentTo: number[]
 }
@@ -136,17 +138,38 @@ const cases: Case[] = [
     sentTo: [0, 1],
   },
   {
-    name: 'a GET that times out is not resent either',
+    name: 'a GET that times out goes on to the next home replica (reads change nothing)',
     method: 'GET',
     replies: ['timeout', OK],
-    outcome: { status: 504, code: 'timeout' },
-    sentTo: [0],
+    outcome: { answer: OK },
+    sentTo: [0, 1],
   },
   {
-    name: 'every home replica refuses',
-    method: 'PUT',
+    name: 'a GET the first home replica does not answer goes to the next after readHedgeMs; the first answer wins',
+    method: 'GET',
+    replies: ['silent', OK],
+    outcome: { answer: OK },
+    sentTo: [0, 1],
+  },
+  {
+    name: 'a GET no home replica answers in time is a 504',
+    method: 'GET',
+    replies: ['timeout', 'refused', 'timeout'],
+    outcome: { status: 504, code: 'timeout' },
+    sentTo: [0, 1, 2],
+  },
+  {
+    name: 'a GET every home replica refuses is a 503',
+    method: 'GET',
     replies: ['refused', 'refused', 'refused'],
     outcome: { status: 503, code: 'quorum_unavailable' },
+    sentTo: [0, 1, 2],
+  },
+  {
+    name: 'every home replica refuses: no home could take the write (the node may take it, sloppily)',
+    method: 'PUT',
+    replies: ['refused', 'refused', 'refused'],
+    outcome: { status: 503, code: 'quorum_unavailable', homesUnreachable: true },
     sentTo: [0, 1, 2],
   },
   {
@@ -158,7 +181,7 @@ const cases: Case[] = [
   },
   { name: 'a garbled answer is thrown as is', method: 'PUT', replies: ['garbled', OK], outcome: { rethrown: 'protocol' }, sentTo: [0] },
   {
-    name: 'home replicas believed down are asked last',
+    name: 'a PUT skips the home replicas believed down',
     method: 'PUT',
     replies: ['refused', 'refused', OK],
     down: [0, 1],
@@ -166,8 +189,16 @@ const cases: Case[] = [
     sentTo: [2],
   },
   {
-    name: 'a home replica believed down is still asked when no other answers',
+    name: 'a write is not sent to a home replica believed down: with the others refusing, no home could take it',
     method: 'PUT',
+    replies: [OK, 'refused', 'refused'],
+    down: [0],
+    outcome: { status: 503, code: 'quorum_unavailable', homesUnreachable: true },
+    sentTo: [1, 2],
+  },
+  {
+    name: 'a GET goes to a home replica believed down last',
+    method: 'GET',
     replies: [OK, 'refused', 'refused'],
     down: [0],
     outcome: { answer: OK },
@@ -196,7 +227,9 @@ test.group('coordinator: forwarding', () => {
           assert.equal((error as PeerError).kind, outcome.rethrown)
         } else {
           assert.instanceOf(error, ApiError)
-          assert.include({ status: (error as ApiError).status, code: (error as ApiError).code }, outcome)
+          const { homesUnreachable = false, ...expected } = outcome
+          assert.include({ status: (error as ApiError).status, code: (error as ApiError).code }, expected)
+          assert.equal(error instanceof HomesUnreachable, homesUnreachable)
         }
       }
       assert.deepEqual(

@@ -13,7 +13,7 @@
  */
 import { FORWARDED_HEADER } from './api.ts'
 import type { NodeConfig } from './config.ts'
-import { ApiError } from './errors.ts'
+import { ApiError, HomesUnreachable } from './errors.ts'
 import type { HintedHandoff } from './hinted-handoff.ts'
 import type { Membership } from './membership.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
@@ -121,13 +121,24 @@ export class Coordinator {
    * replicas (or, with sloppy quorums, to fallbacks holding it as a hint) and answers
    * after `w` durable acks, this node's included. Throws a 503 {@link ApiError} when fewer
    * arrive: the write may still have happened.
+   *
+   * A node that is not a home replica of the key coordinates a write only when no home
+   * could take it (sloppy quorum, see {@link forward}): it keeps the write as it would as
+   * a home (it must hold every dot it issues for the key) and holds it as a hint for every
+   * home replica, so its own ack is handed off like a fallback's.
    */
   async write(key: string, write: LocalWrite, w: number): Promise<WriteOutcome> {
     this.#stats.add('writes')
     // Durable here first: a write replicated and then lost in a crash of its coordinator
     // would leave a dot the coordinator reissues or claims to hold.
-    const { object, sibling, context } = await this.#replica.write(key, write)
+    const { object, sibling, context } = await this.#replica.write(key, write).catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'too_many_siblings') this.#stats.add('siblingLimitRefusals')
+      if (error instanceof ApiError && error.code === 'too_large') this.#stats.add('objectSizeRefusals')
+      throw error
+    })
     const home = this.homeReplicas(key)
+    const holdsHints = !home.includes(this.#config.id)
+    if (holdsHints) await Promise.all(home.map((owner) => this.#handoff.store(owner, key, object)))
     const fallbacks = this.#config.strict
       ? []
       : this.#ring
@@ -136,7 +147,7 @@ export class Coordinator {
           .filter((node) => node !== this.#config.id)
     const calls = this.#others(home).map((owner) =>
       this.#ifUp(owner, () => this.#replicateTo(owner, key, object, true)).catch((error: unknown) =>
-        this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks),
+        this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks, holdsHints),
       ),
     )
     const quorum = awaitQuorum([this.#config.id], calls, w)
@@ -146,31 +157,46 @@ export class Coordinator {
   }
 
   /**
-   * Sends a client request to the key's first reachable home replica and returns its
-   * answer as is: any node takes any request, at the cost of one extra hop. Home
-   * replicas believed up are tried first. A PUT or DELETE goes on to the next one only
-   * when it certainly never reached the last (connection refused): one that may have
-   * arrived (dropped after sending: 503) may have happened, and sending it again would
-   * make one write two. A GET goes on after a dropped connection too. Nothing goes on
-   * after a timeout (504), which waits `3 * config.replicaTimeoutMs + 1000` milliseconds.
+   * Sends a client request to a home replica of the key and returns its answer as is: any
+   * node takes any request, at the cost of one extra hop. Each call waits at most
+   * `3 * config.replicaTimeoutMs + 1000` milliseconds (the home may itself wait a full
+   * replica timeout, twice with a fallback).
+   *
+   * A GET goes to the home replicas believed up first, and on to the next whenever one
+   * fails or has not answered within `config.readHedgeMs` (the first answer wins), so a
+   * paused home costs a read that much, not a timeout. A PUT or DELETE goes on to the
+   * next home only when it certainly never reached the last (connection refused): one that
+   * may have arrived (dropped after sending: 503; no answer in time: 504) may have
+   * happened, and sending it again would make one write two. Homes believed down are not
+   * tried for writes (with `strict`, they are, last); when no home could take the write,
+   * {@link HomesUnreachable} says the node may coordinate it with a sloppy quorum.
    */
   async forward(key: string, call: Omit<PeerRequest, 'timeoutMs' | 'headers'>): Promise<PeerResponse<unknown>> {
     this.#stats.add('forwards')
-    // The home replica may itself wait a full replica timeout (twice, with a fallback).
-    const timeoutMs = 3 * this.#config.replicaTimeoutMs + 1000
+    const request: PeerRequest = {
+      ...call,
+      timeoutMs: 3 * this.#config.replicaTimeoutMs + 1000,
+      headers: { [FORWARDED_HEADER]: this.#config.id },
+    }
     const home = this.homeReplicas(key)
-    const ordered = [...home.filter((n) => this.#membership.isUp(n)), ...home.filter((n) => !this.#membership.isUp(n))]
-    for (const node of ordered) {
+    const up = home.filter((n) => this.#membership.isUp(n))
+    const down = home.filter((n) => !this.#membership.isUp(n))
+    if (call.method === 'GET') return this.#hedgedRead([...up, ...down], request)
+    return this.#forwardWrite(this.#config.strict ? [...up, ...down] : up, request)
+  }
+
+  async #forwardWrite(homes: string[], request: PeerRequest): Promise<PeerResponse<unknown>> {
+    for (const node of homes) {
       try {
-        return await this.#peers.request(node, { ...call, timeoutMs, headers: { [FORWARDED_HEADER]: this.#config.id } })
+        return await this.#peers.request(node, request)
       } catch (error) {
         if (!(error instanceof PeerError) || error.kind === 'protocol') throw error
         if (error.kind === 'timeout') {
-          throw new ApiError(504, 'timeout', `forwarded to ${node}, which did not answer within ${timeoutMs} ms`)
+          throw new ApiError(504, 'timeout', `forwarded to ${node}, which did not answer within ${request.timeoutMs} ms`)
         }
         // A write that may have reached a coordinator must not be sent to a second one:
         // it would become two writes with two dots.
-        if (error.maybeDelivered && call.method !== 'GET') {
+        if (error.maybeDelivered) {
           throw new ApiError(503, 'quorum_unavailable', `forwarded to ${node}, which dropped the connection: the write may have happened`, {
             required: 1,
             acks: 0,
@@ -178,7 +204,43 @@ export class Coordinator {
         }
       }
     }
-    throw new ApiError(503, 'quorum_unavailable', 'no home replica of the key could be reached', { required: 1, acks: 0 })
+    throw new HomesUnreachable()
+  }
+
+  /** Sends the read to `homes` in turn, the next one on a failure or after `readHedgeMs`; resolves with the first answer. */
+  #hedgedRead(homes: string[], request: PeerRequest): Promise<PeerResponse<unknown>> {
+    return new Promise((resolve, reject) => {
+      let sent = 0
+      let failed = 0
+      let timedOut = false
+      let done = false
+      let hedge: NodeJS.Timeout | undefined
+      const finish = (settle: () => void): void => {
+        done = true
+        clearTimeout(hedge)
+        settle()
+      }
+      const sendNext = (): void => {
+        clearTimeout(hedge)
+        if (done || sent >= homes.length) return
+        const node = homes[sent++]
+        if (sent < homes.length) hedge = setTimeout(sendNext, this.#config.readHedgeMs)
+        this.#peers.request(node, request).then(
+          (answer) => {
+            if (!done) finish(() => resolve(answer))
+          },
+          (error: unknown) => {
+            failed += 1
+            if (error instanceof PeerError && error.kind === 'timeout') timedOut = true
+            if (done) return
+            if (failed === homes.length) finish(() => reject(readFailure(timedOut, request.timeoutMs)))
+            else sendNext()
+          },
+        )
+      }
+      if (homes.length === 0) reject(readFailure(false, request.timeoutMs))
+      else sendNext()
+    })
   }
 
   #others(home: string[]): string[] {
@@ -195,9 +257,9 @@ export class Coordinator {
   /**
    * Sloppy quorum: a home replica missed the write, so the next live fallback node of
    * the preference list takes it as a hint (and its ack counts). Without one, this node
-   * keeps the hint and the write has one ack fewer.
+   * keeps the hint itself (unless it holds it already) and the write has one ack fewer.
    */
-  async #writeElsewhere(owner: string, key: string, object: VersionedObject, fallbacks: string[]): Promise<string> {
+  async #writeElsewhere(owner: string, key: string, object: VersionedObject, fallbacks: string[], held: boolean): Promise<string> {
     while (fallbacks.length > 0) {
       const fallback = fallbacks.shift()!
       if (!this.#membership.isUp(fallback)) continue
@@ -209,7 +271,7 @@ export class Coordinator {
         // Try the next fallback.
       }
     }
-    await this.#handoff.store(owner, key, object)
+    if (!held) await this.#handoff.store(owner, key, object)
     throw new Error(`${owner} missed the write; this node holds it as a hint`)
   }
 
@@ -245,6 +307,12 @@ export class Coordinator {
       this.#stats.add('readRepairs')
     }
   }
+}
+
+function readFailure(timedOut: boolean, timeoutMs: number): ApiError {
+  return timedOut
+    ? new ApiError(504, 'timeout', `no home replica of the key answered the forwarded read within ${timeoutMs} ms`)
+    : new ApiError(503, 'quorum_unavailable', 'no home replica of the key could be reached', { required: 1, acks: 0 })
 }
 
 function quorumError(op: 'read' | 'write', required: number, acks: number): ApiError {

@@ -3,6 +3,7 @@
  * replica, membership and gossip, hinted handoff, anti-entropy and the coordinator,
  * serves the Hono app, and runs the background loops until closed.
  */
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { httpUrl } from '../common/helpers/address.ts'
@@ -12,6 +13,7 @@ import type { NodeConfig } from './config.ts'
 import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
+import { keepKeyTarget } from './http/request.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
@@ -21,15 +23,18 @@ import { PeerClient } from './peers.ts'
 import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
 import { Stats } from './stats.ts'
-import { Storage } from './storage.ts'
+import { Storage, survivingFailedCommits } from './storage.ts'
+import { actorId } from './versioning.ts'
 import { WallClock } from './wall-clock.ts'
 
 export type RunningNode = {
   config: NodeConfig
   /** Base URL the node serves on, e.g. `http://127.0.0.1:7001`. */
   url: string
-  /** Incremented at every start from the same data dir. */
+  /** Gossip generation: above every earlier one of this node (the wall clock at start, ms). */
   generation: number
+  /** The data dir's incarnation: dots this node issues are under `<id>.<incarnation>`. */
+  incarnation: string
   /** Stops the background loops and the server, then closes the storage; calling it again waits for the same close. */
   close(): Promise<void>
 }
@@ -38,7 +43,7 @@ export type RunningNode = {
 async function listen(app: ReturnType<typeof createApp>, config: NodeConfig, release: () => Promise<void>): Promise<ServerType> {
   try {
     return await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: keepingKeyTargets }, () => resolve(s))
       s.once('error', reject)
     })
   } catch (error) {
@@ -57,22 +62,24 @@ async function listen(app: ReturnType<typeof createApp>, config: NodeConfig, rel
  * when it cannot listen.
  */
 export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  survivingFailedCommits()
   const storage = Storage.open({ dir: config.dataDir })
-  const generation = await storage.bumpGeneration()
+  const { incarnation, generation } = await storage.begin()
   const stats = new Stats(config.id)
   const ring = new Ring({ nodes: [config.id, ...config.peers.map((p) => p.id)], vnodes: config.vnodes })
   const merkle = new MerkleIndex({ ring, load: (key) => storage.get(key) })
   for (const key of storage.keys()) merkle.touch(key)
   const wallClock = new WallClock()
   const replica = new Replica({
-    node: config.id,
+    node: actorId(config.id, incarnation),
     mode: config.versioning,
     storage,
     now: () => wallClock.now(),
     onChange: (key) => merkle.touch(key),
     merge: replicaMerge(config.consistency),
+    limits: { maxSiblings: config.maxSiblings, maxObjectBytes: config.maxObjectBytes },
   })
-  const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
+  const peers = new PeerClient({ self: config.id, peers: config.peers, token: config.token, stats, connections: config.peerConnections })
   const wars = new WarsRecorder({ node: config.id })
   const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs, wars })
   const membership = new Membership({
@@ -101,6 +108,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     membership,
     stats,
     intervalMs: config.antiEntropyIntervalMs,
+    roundDeadlineMs: config.replicaTimeoutMs * 5,
     timeoutMs: config.replicaTimeoutMs * 5,
   })
   const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })
@@ -110,6 +118,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     ring,
     coordinator,
     consistency,
+    incarnation,
     replica,
     membership,
     gossiper,
@@ -143,5 +152,14 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     })()
     return closing
   }
-  return { config, url, generation, close }
+  return { config, url, generation, incarnation, close }
 }
+
+type Listener = (request: IncomingMessage, response: ServerResponse) => void
+
+/** An HTTP server that keeps each key request's target as sent before the adapter parses it (see `keepKeyTarget`). */
+const keepingKeyTargets = ((options: ServerOptions, listener: Listener) =>
+  createServer(options, (request, response) => {
+    keepKeyTarget(request)
+    listener(request, response)
+  })) as typeof createServer

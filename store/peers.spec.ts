@@ -10,7 +10,9 @@ const listen = (server: Server): Promise<number> =>
 
 test.group('peer client counts', () => {
   test('counts calls and failures per peer: answered, refused, and answered with an error', async ({ assert, cleanup }) => {
+    const senders: (string | string[] | undefined)[] = []
     const server = createServer((request, response) => {
+      senders.push(request.headers['x-quorumlab-from'])
       response.statusCode = request.url === '/ok' ? 200 : 500
       response.end('{}')
     })
@@ -20,6 +22,7 @@ test.group('peer client counts', () => {
     await new Promise((resolve) => closed.close(resolve))
     const stats = new Stats('n1')
     const peers = new PeerClient({
+      self: 'n1',
       peers: [
         { id: 'n2', host: '127.0.0.1', port },
         { id: 'n3', host: '127.0.0.1', port: closedPort },
@@ -37,8 +40,12 @@ test.group('peer client counts', () => {
     await assert.rejects(() => peers.expectOk('n2', get('/bad')), /answered 500/)
     await assert.rejects(() => peers.request('n3', get('/ok')))
     const snapshot = stats.snapshot()
-    assert.deepEqual(snapshot.peers, { n2: { calls: 3, failures: 1 }, n3: { calls: 1, failures: 1 } })
+    assert.deepEqual(snapshot.peers, {
+      n2: { calls: 3, failures: 1, timeouts: 0, unreachable: 0, received: 0 },
+      n3: { calls: 1, failures: 1, timeouts: 0, unreachable: 1, received: 0 },
+    })
     assert.equal(snapshot.peerCalls, 4)
+    assert.deepEqual(senders, ['n1', 'n1', 'n1'], 'every call names its sender, for the receiver to count')
     assert.equal(snapshot.replicaErrors, 2)
   })
 })

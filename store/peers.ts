@@ -3,7 +3,7 @@
  * the project's HTTP/1.1 client (kept-alive connections, or one per message). Every
  * failure becomes a {@link PeerError}, never a hang.
  */
-import { TOKEN_HEADER } from './api.ts'
+import { SENDER_HEADER, TOKEN_HEADER } from './api.ts'
 import type { PeerAddress, PeerConnections } from './config.ts'
 import { HttpEndpoint, HttpFailure, type HttpResponse } from '../common/helpers/http-endpoint.ts'
 import type { Stats } from './stats.ts'
@@ -35,6 +35,8 @@ export type PeerRequest = {
 }
 
 export type PeerClientOptions = {
+  /** This node's id, sent with every call so the peer can count what reached it from here. */
+  self: string
   peers: PeerAddress[]
   token: string
   stats?: Stats
@@ -45,9 +47,11 @@ export type PeerClientOptions = {
 export class PeerClient {
   #endpoints: Map<string, HttpEndpoint>
   #token: string
+  #self: string
   #stats: Stats | undefined
 
-  constructor({ peers, token, stats, connections = 'pooled' }: PeerClientOptions) {
+  constructor({ self, peers, token, stats, connections = 'pooled' }: PeerClientOptions) {
+    this.#self = self
     this.#endpoints = new Map(
       peers.map((p) => [p.id, new HttpEndpoint({ host: p.host, port: p.port, keepAlive: connections === 'pooled' })]),
     )
@@ -65,8 +69,9 @@ export class PeerClient {
     try {
       return await this.#send<T>(peer, call)
     } catch (error) {
-      this.#stats?.add(error instanceof PeerError && error.kind === 'timeout' ? 'replicaTimeouts' : 'replicaErrors')
-      this.#stats?.peerCall(peer, true)
+      const kind = error instanceof PeerError ? error.kind : 'protocol'
+      this.#stats?.add(kind === 'timeout' ? 'replicaTimeouts' : 'replicaErrors')
+      this.#stats?.peerCall(peer, kind === 'timeout' ? 'timeout' : kind === 'unreachable' ? 'unreachable' : 'error')
       throw error
     }
   }
@@ -76,7 +81,7 @@ export class PeerClient {
     const { status, body } = await this.request<T>(peer, call)
     if (status !== 200) {
       this.#stats?.add('replicaErrors')
-      this.#stats?.peerCall(peer, true)
+      this.#stats?.peerCall(peer, 'error')
       throw new PeerError('protocol', peer, `answered ${status} to ${call.method} ${call.path}`)
     }
     return body
@@ -91,7 +96,7 @@ export class PeerClient {
         method: call.method,
         path: call.path,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        headers: { [TOKEN_HEADER]: this.#token, ...call.headers },
+        headers: { [TOKEN_HEADER]: this.#token, [SENDER_HEADER]: this.#self, ...call.headers },
         timeoutMs: call.timeoutMs,
       })
     } catch (error) {

@@ -2,8 +2,19 @@
  * A node's own copy of the keys it replicates: local reads, writes it coordinates and
  * states merged in from other replicas, each applied under the cluster's versioning mode.
  */
+import { ApiError, badContext } from './errors.ts'
 import type { Storage } from './storage.ts'
-import { applyWrite, emptyObject, merge, isEmptyObject, sameState, type VersionedObject, type WriteResult } from './versioning.ts'
+import {
+  applyWrite,
+  emptyObject,
+  highestClaim,
+  merge,
+  isEmptyObject,
+  sameState,
+  type Sibling,
+  type VersionedObject,
+  type WriteResult,
+} from './versioning.ts'
 import type { CausalContext, VersioningMode } from '../common/contracts/causal.ts'
 
 export type LocalWrite = {
@@ -13,6 +24,7 @@ export type LocalWrite = {
 }
 
 export type ReplicaOptions = {
+  /** The actor this node issues dots under (`<node>.<incarnation>`). */
   node: string
   mode: VersioningMode
   storage: Storage
@@ -22,10 +34,21 @@ export type ReplicaOptions = {
   onChange?: (key: string) => void
   /** How another replica's state combines with this one's; default: the versioning mode's merge. */
   merge?: (current: VersionedObject, incoming: VersionedObject) => VersionedObject
+  /** What a write this node coordinates may leave on its key; default: no limits. */
+  limits?: WriteLimits
 }
 
 /** What {@link Replica.update} runs in its transaction: the key's state and unique counters in, what to store out. */
 export type ReplicaChange<T> = (current: VersionedObject, nextCounter: () => number) => { store?: VersionedObject; result: T }
+
+/** A state merged in: the merged state, and whether anything here changed. */
+export type MergeResult = { object: VersionedObject; changed: boolean }
+
+/** Bounds on what a coordinated write may leave on its key (see `NodeConfig`). */
+export type WriteLimits = { maxSiblings: number; maxObjectBytes: number }
+
+/** Why a write was refused: it would grow its key past a limit. */
+type Refusal = { limit: 'siblings' | 'bytes'; would: number }
 
 export class Replica {
   readonly node: string
@@ -34,13 +57,15 @@ export class Replica {
   #now: () => number
   #onChange: (key: string) => void
   #merge: (current: VersionedObject, incoming: VersionedObject) => VersionedObject
+  #limits: WriteLimits
 
-  constructor({ node, mode, storage, now = Date.now, onChange = () => {}, merge: mergeStates }: ReplicaOptions) {
+  constructor({ node, mode, storage, now = Date.now, onChange = () => {}, merge: mergeStates, limits = NO_LIMITS }: ReplicaOptions) {
     this.node = node
     this.mode = mode
     this.#storage = storage
     this.#now = now
     this.#onChange = onChange
+    this.#limits = limits
     this.#merge = mergeStates ?? ((current, incoming) => merge(mode, current, incoming))
   }
 
@@ -53,13 +78,22 @@ export class Replica {
     return this.#storage.get(key) ?? emptyObject()
   }
 
-  /** Applies a write this node coordinates; resolves once it is durable. */
+  /**
+   * Applies a write this node coordinates; resolves once it is durable. A context
+   * claiming dots of this node beyond what it issued is a 400 `bad_context`, and a write
+   * that would grow its key past a limit a 409 `too_many_siblings` or a 413 `too_large`:
+   * either changes nothing.
+   */
   async write(key: string, write: LocalWrite): Promise<WriteResult> {
+    this.#refuseUnissued(write.context, [], 'the context')
     const ts = this.#now()
-    const result = await this.#storage.update(key, (current, nextCounter) => {
-      const applied = applyWrite(this.mode, current ?? emptyObject(), { node: this.node, counter: nextCounter(), ts, ...write })
-      return { store: applied.object, result: applied }
+    const result = await this.#storage.update<WriteResult | Refusal>(key, (current, nextCounter) => {
+      const before = current ?? emptyObject()
+      const applied = applyWrite(this.mode, before, { node: this.node, counter: nextCounter(), ts, ...write })
+      const refusal = this.#overLimit(before, applied.object)
+      return refusal ? { result: refusal } : { store: applied.object, result: applied }
     })
+    if ('limit' in result) throw limitError(result, this.#limits)
     this.#onChange(key)
     return result
   }
@@ -68,13 +102,9 @@ export class Replica {
    * Merges another replica's state of the key into this one, durably. Resolves to the
    * merged state and whether anything here changed.
    */
-  async mergeIn(key: string, incoming: VersionedObject): Promise<{ object: VersionedObject; changed: boolean }> {
-    const result = await this.#storage.update(key, (current) => {
-      const before = current ?? emptyObject()
-      const object = this.#merge(before, incoming)
-      const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
-      return { store: changed ? object : undefined, result: { object, changed } }
-    })
+  async mergeIn(key: string, incoming: VersionedObject): Promise<MergeResult> {
+    this.#refuseUnissued(incoming.context, incoming.siblings, `the state of ${JSON.stringify(key)}`)
+    const result = await this.#storage.update(key, (current) => this.#merged(current, incoming))
     if (result.changed) this.#onChange(key)
     return result
   }
@@ -94,4 +124,76 @@ export class Replica {
     if (stored) this.#onChange(key)
     return result
   }
+
+  /**
+   * {@link mergeIn} for many keys in one transaction. A state this node refuses (it
+   * claims dots of this node never issued) is left out of the merge and of the result.
+   */
+  async mergeMany(entries: readonly { key: string; object: VersionedObject }[]): Promise<Map<string, MergeResult>> {
+    const accepted = entries.filter(({ object }) => {
+      try {
+        this.#refuseUnissued(object.context, object.siblings, 'a state')
+        return true
+      } catch {
+        return false
+      }
+    })
+    const incoming = new Map(accepted.map(({ key, object }) => [key, object]))
+    const results = await this.#storage.updateMany([...incoming.keys()], (key, current) => this.#merged(current, incoming.get(key)!))
+    const byKey = new Map([...incoming.keys()].map((key, i) => [key, results[i]]))
+    for (const [key, result] of byKey) if (result.changed) this.#onChange(key)
+    return byKey
+  }
+
+  #merged(current: VersionedObject | undefined, incoming: VersionedObject): { store?: VersionedObject; result: MergeResult } {
+    const before = current ?? emptyObject()
+    const object = this.#merge(before, incoming)
+    const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
+    return { store: changed ? object : undefined, result: { object, changed } }
+  }
+
+  /** A write may not grow its key past a limit; one that does not grow it (a resolution) always passes. */
+  #overLimit(before: VersionedObject, after: VersionedObject): Refusal | undefined {
+    const { maxSiblings, maxObjectBytes } = this.#limits
+    if (after.siblings.length > maxSiblings && after.siblings.length > before.siblings.length) {
+      return { limit: 'siblings', would: after.siblings.length }
+    }
+    if (maxObjectBytes === Number.POSITIVE_INFINITY) return undefined
+    const bytes = objectBytes(after)
+    if (bytes > maxObjectBytes && bytes > objectBytes(before)) return { limit: 'bytes', would: bytes }
+    return undefined
+  }
+
+  /**
+   * Dots of this node are issued here only: a context or state claiming one beyond the
+   * last issued was forged (it would make every later write of the key invisible). `vv`
+   * derives counters from the writer's clock instead, so it has nothing to check.
+   */
+  #refuseUnissued(context: CausalContext, siblings: readonly Sibling[], what: string): void {
+    if (this.mode === 'vv') return
+    const claimed = highestClaim(this.node, context, siblings)
+    if (claimed > this.#storage.issued) {
+      throw badContext(`${what} claims dot ${this.node}:${claimed}, which ${this.node} never issued (it issued ${this.#storage.issued})`)
+    }
+  }
+}
+
+const NO_LIMITS: WriteLimits = { maxSiblings: Number.POSITIVE_INFINITY, maxObjectBytes: Number.POSITIVE_INFINITY }
+
+/** An object's size as JSON, bytes: what the limit counts (and about what it takes on disk and on the wire). */
+const objectBytes = (object: VersionedObject): number => Buffer.byteLength(JSON.stringify(object))
+
+function limitError({ limit, would }: Refusal, limits: WriteLimits): ApiError {
+  if (limit === 'siblings') {
+    return new ApiError(
+      409,
+      'too_many_siblings',
+      `the write would leave ${would} siblings on the key, over the limit of ${limits.maxSiblings}: read the key, resolve its values and write with the read's context`,
+    )
+  }
+  return new ApiError(
+    413,
+    'too_large',
+    `the write would make the key's object ${would} bytes, over the limit of ${limits.maxObjectBytes} bytes`,
+  )
 }

@@ -19,6 +19,10 @@ const COUNTERS = [
   'replicaErrors',
   /** Replica calls skipped because the failure detector believed the peer down. */
   'skippedDown',
+  /** Writes refused because they would leave more than `maxSiblings` siblings on their key (409). */
+  'siblingLimitRefusals',
+  /** Writes refused because they would leave an object over `maxObjectBytes` (413). */
+  'objectSizeRefusals',
   /** Writes a fallback node took in place of a home replica (sloppy quorum). */
   'sloppyWrites',
   /** Hints stored here, for a home replica that missed a write. */
@@ -37,8 +41,18 @@ const COUNTERS = [
 
 export type Counter = (typeof COUNTERS)[number]
 
-/** This node's calls to one peer, and those of them that failed (no answer in time, refused, reset, bad answer). */
-export type PeerCallCounts = { calls: number; failures: number }
+/**
+ * This node's calls to one peer: all of them, those that failed (any way), and of those
+ * the calls with no answer in time (`timeouts`: a lost message, or a slow peer) and the
+ * calls that failed at once without reaching it (`unreachable`: refused, or closed
+ * before an answer, as by a proxy whose upstream is down); and `received`, the calls
+ * from that peer that reached this node (so a lost message is one sent and never
+ * received, whatever the sender's deadline).
+ */
+export type PeerCallCounts = { calls: number; failures: number; timeouts: number; unreachable: number; received: number }
+
+/** How a peer call failed, for {@link PeerCallCounts}. */
+export type PeerFailure = 'timeout' | 'unreachable' | 'error'
 
 export type StatsSnapshot = { node: string; peers: Record<string, PeerCallCounts> } & Record<Counter, number>
 
@@ -59,11 +73,29 @@ export class Stats {
     return this.#counts[counter]
   }
 
-  /** Counts a call to `peer`, or (`failed`) the failure of one. */
-  peerCall(peer: string, failed = false): void {
-    const counts = this.#peers.get(peer) ?? { calls: 0, failures: 0 }
-    counts[failed ? 'failures' : 'calls'] += 1
-    this.#peers.set(peer, counts)
+  /** Counts a call to `peer`, or (`failed`) the failure of one, and how it failed. */
+  peerCall(peer: string, failed?: PeerFailure): void {
+    const counts = this.#countsOf(peer)
+    if (failed === undefined) counts.calls += 1
+    else {
+      counts.failures += 1
+      if (failed === 'timeout') counts.timeouts += 1
+      if (failed === 'unreachable') counts.unreachable += 1
+    }
+  }
+
+  /** Counts a call from `peer` that reached this node (`peer` must be one of the cluster's nodes: the map never grows past them). */
+  peerCallReceived(peer: string): void {
+    this.#countsOf(peer).received += 1
+  }
+
+  #countsOf(peer: string): PeerCallCounts {
+    let counts = this.#peers.get(peer)
+    if (!counts) {
+      counts = { calls: 0, failures: 0, timeouts: 0, unreachable: 0, received: 0 }
+      this.#peers.set(peer, counts)
+    }
+    return counts
   }
 
   snapshot(): StatsSnapshot {

@@ -1,9 +1,11 @@
 /**
  * Durable storage of a node on LMDB: the versioned object of each key, the hints held
- * for other nodes, and small metadata (the dot counter). Every write goes through one
+ * for other nodes, and small metadata (the data dir's incarnation, the dot counter, the
+ * gossip generation). Every write goes through one
  * transaction whose promise resolves only once the commit is flushed to disk, so a
  * replica that acknowledges after `await` has made the write durable.
  */
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
@@ -19,6 +21,9 @@ export type StorageOptions = {
 /** A write held for a home replica that missed it. */
 export type Hint = { owner: string; key: string; object: VersionedObject }
 
+/** Random bytes of an incarnation id (8 hex digits). */
+const INCARNATION_BYTES = 4
+
 /** Dot counters reserved on disk at a time. */
 const COUNTER_BLOCK = 1000
 
@@ -27,10 +32,12 @@ export class Storage {
   #root: RootDatabase
   #objects: Database<VersionedObject, string>
   #hints: Database<Hint, string>
-  #meta: Database<number, string>
+  #meta: Database<number | string, string>
   #counter: number
-  /** Counters up to here are reserved on disk; a restart goes on from here, never reusing one. */
+  /** Counters up to here are reserved on disk, committed; a restart goes on from here, never reusing one. */
   #reserved: number
+  /** The highest reservation a transaction wrote, committed or not yet. */
+  #reserving: number
 
   private constructor(root: RootDatabase, lock: string) {
     this.#lock = lock
@@ -38,8 +45,9 @@ export class Storage {
     // Decoded objects stay cached: hot keys are read on every request. Nothing mutates a stored object.
     this.#objects = root.openDB<VersionedObject, string>({ name: 'objects', cache: true })
     this.#hints = root.openDB<Hint, string>({ name: 'hints' })
-    this.#meta = root.openDB<number, string>({ name: 'meta' })
-    this.#reserved = this.#meta.get('counter') ?? 0
+    this.#meta = root.openDB<number | string, string>({ name: 'meta' })
+    this.#reserved = Number(this.#meta.get('counter') ?? 0)
+    this.#reserving = this.#reserved
     this.#counter = this.#reserved
   }
 
@@ -54,6 +62,11 @@ export class Storage {
     }
   }
 
+  /** The highest dot counter handed out so far (after a restart: the reservation it went on from). */
+  get issued(): number {
+    return this.#counter
+  }
+
   get(key: string): VersionedObject | undefined {
     return this.#objects.get(key)
   }
@@ -66,15 +79,40 @@ export class Storage {
    * replicated a write it then lost in a crash would reissue its dot, or cover it in
    * its clock without holding it).
    */
-  update<T>(
+  async update<T>(
     key: string,
     change: (current: VersionedObject | undefined, nextCounter: () => number) => { store?: VersionedObject; result: T },
   ): Promise<T> {
-    return this.#root.transaction(() => {
-      const { store, result } = change(this.#objects.get(key), () => this.#nextCounter())
-      if (store) void this.#objects.put(key, store)
+    let reservation = 0
+    const result = await this.#transaction(() => {
+      const { store, result } = change(this.#objects.get(key), () => {
+        const { counter, reserving } = this.#nextCounter()
+        reservation = Math.max(reservation, reserving)
+        return counter
+      })
+      if (store) inTransaction(this.#objects.put(key, store))
       return result
     })
+    // Only a committed reservation may be issued from without writing it again.
+    if (reservation > this.#reserved) this.#reserved = reservation
+    return result
+  }
+
+  /**
+   * {@link update} for several keys in one transaction (one commit for all of them);
+   * `change` takes no dot counters. Resolves, once on disk, to each key's result.
+   */
+  updateMany<T>(
+    keys: readonly string[],
+    change: (key: string, current: VersionedObject | undefined) => { store?: VersionedObject; result: T },
+  ): Promise<T[]> {
+    return this.#transaction(() =>
+      keys.map((key) => {
+        const { store, result } = change(key, this.#objects.get(key))
+        if (store) inTransaction(this.#objects.put(key, store))
+        return result
+      }),
+    )
   }
 
   /** Every stored key, in key order. */
@@ -85,8 +123,8 @@ export class Storage {
   /** Stores or merges a hint for `owner`, durably. */
   updateHint(owner: string, key: string, change: (current: VersionedObject | undefined) => VersionedObject): Promise<void> {
     const id = hintId(owner, key)
-    return this.#root.transaction(() => {
-      void this.#hints.put(id, { owner, key, object: change(this.#hints.get(id)?.object) })
+    return this.#transaction(() => {
+      inTransaction(this.#hints.put(id, { owner, key, object: change(this.#hints.get(id)?.object) }))
     })
   }
 
@@ -97,20 +135,31 @@ export class Storage {
   /** Deletes a hint if `unchanged` says it is still the one that was delivered. */
   deleteHintIf(owner: string, key: string, unchanged: (current: VersionedObject) => boolean): Promise<boolean> {
     const id = hintId(owner, key)
-    return this.#root.transaction(() => {
+    return this.#transaction(() => {
       const current = this.#hints.get(id)
       if (!current || !unchanged(current.object)) return false
-      void this.#hints.remove(id)
+      inTransaction(this.#hints.remove(id))
       return true
     })
   }
 
-  /** Increments the generation (one per start), durably, and returns it. */
-  async bumpGeneration(): Promise<number> {
-    return this.#root.transaction(() => {
-      const generation = (this.#meta.get('generation') ?? 0) + 1
-      void this.#meta.put('generation', generation)
-      return generation
+  /**
+   * Starts this data dir's next life: resolves to its incarnation (random, made durably
+   * the first time the dir is used, so a dir wiped and made again gets a new one) and to
+   * a gossip generation above every earlier one of this dir. The generation is the wall
+   * clock in ms, as Cassandra's: a node that lost its dir (and the generation it had)
+   * still comes back with a generation its peers have not seen.
+   */
+  async begin(): Promise<{ incarnation: string; generation: number }> {
+    return this.#transaction(() => {
+      let incarnation = this.#meta.get('incarnation')
+      if (typeof incarnation !== 'string') {
+        incarnation = randomBytes(INCARNATION_BYTES).toString('hex')
+        inTransaction(this.#meta.put('incarnation', incarnation))
+      }
+      const generation = Math.max(Number(this.#meta.get('generation') ?? 0) + 1, Date.now())
+      inTransaction(this.#meta.put('generation', generation))
+      return { incarnation, generation }
     })
   }
 
@@ -139,15 +188,56 @@ export class Storage {
     rmSync(this.#lock, { force: true })
   }
 
-  #nextCounter(): number {
+  /**
+   * The next counter, and the reservation the running transaction wrote for it (0:
+   * none needed). Counters are reserved in blocks, in the same transaction as the write
+   * that takes one; until a reservation is known committed, every transaction that takes
+   * a counter beyond the committed one writes it again, so a failed commit can never
+   * leave an issued counter unreserved on disk.
+   */
+  #nextCounter(): { counter: number; reserving: number } {
     this.#counter += 1
-    // Reserved in blocks, in the same transaction as the write that needs the next one.
-    if (this.#counter > this.#reserved) {
-      this.#reserved += COUNTER_BLOCK
-      void this.#meta.put('counter', this.#reserved)
-    }
-    return this.#counter
+    if (this.#counter <= this.#reserved) return { counter: this.#counter, reserving: 0 }
+    if (this.#counter > this.#reserving) this.#reserving = this.#counter - 1 + COUNTER_BLOCK
+    inTransaction(this.#meta.put('counter', this.#reserving))
+    return { counter: this.#counter, reserving: this.#reserving }
   }
+
+  /**
+   * One transaction, resolved once its commit is on disk. A commit that fails (a full
+   * disk) rejects it; lmdb also rejects the error's `commitError`, which is the same
+   * failure and must not go unhandled (it would bring the node down).
+   */
+  #transaction<T>(body: () => T): Promise<T> {
+    return this.#root.transaction(body).catch((error: unknown) => {
+      ;(error as { commitError?: Promise<unknown> } | undefined)?.commitError?.catch(() => {})
+      throw error
+    })
+  }
+}
+
+/**
+ * Keeps a failed commit (a full disk) from bringing the process down. lmdb rejects, with
+ * the same failure, promises nobody can hold (its per-turn batch); the transaction's own
+ * promise reports it to the writer, which answers 500 and changes nothing, so those are
+ * dropped here. Any other unhandled rejection still ends the process, as Node's default.
+ */
+export function survivingFailedCommits(): void {
+  if (process.listeners('unhandledRejection').includes(dropFailedCommit)) return
+  process.on('unhandledRejection', dropFailedCommit)
+}
+
+function dropFailedCommit(reason: unknown): void {
+  if (reason instanceof Error && 'commitError' in reason) return
+  throw reason
+}
+
+/**
+ * A write inside a transaction: done when the callback returns; its promise settles with
+ * the commit, whose failure the transaction's own promise reports.
+ */
+const inTransaction = (write: Promise<unknown>): void => {
+  write.catch(() => {})
 }
 
 /** A table beside the objects (see {@link Storage.table}); ids sort as strings. */

@@ -32,14 +32,17 @@ type SimulatedWrite = {
   dot: Dot
   context: CausalContext
   answer: CausalContext
-  /** The dots the writer really had seen, its own included: what `answer` may cover. */
+  /**
+   * What `answer` may cover: the dots the writer really had seen, its own included, and
+   * in dvv the coordinator's dots it had already seen superseded (folded into the clock).
+   */
   known: Set<string>
   value: string
 }
 
 type Simulation = {
   replicas: VersionedObject[]
-  /** The dots each replica really has seen: what its context may cover. */
+  /** The dots each replica really has seen, or learnt were superseded: what its context may cover. */
   known: Set<string>[]
   /** Every state any replica passed through. */
   states: VersionedObject[]
@@ -69,6 +72,7 @@ function simulate(mode: VersioningMode, actions: Action[]): Simulation {
           ? [writes[source.write % writes.length].answer, writes[source.write % writes.length].known]
           : [emptyContext(), new Set<string>()]
     const value = `v${i}`
+    const superseded = mode === 'dvv' ? supersededOwnDots(replicas[action.at], REPLICAS[action.at], counters[action.at]) : []
     const {
       object,
       sibling,
@@ -83,11 +87,20 @@ function simulate(mode: VersioningMode, actions: Action[]): Simulation {
     })
     replicas[action.at] = object
     states.push(object)
-    const writerKnows = new Set([...seen, dotKey(sibling.dot)])
+    const writerKnows = new Set([...seen, ...superseded, dotKey(sibling.dot)])
     for (const d of writerKnows) known[action.at].add(d)
     writes.push({ dot: sibling.dot, context, answer, known: writerKnows, value })
   })
   return { replicas, known, states, writes }
+}
+
+/**
+ * The dots a replica issued (every one of them for this key, here) that are no longer
+ * among its siblings: superseded, so a write's answer may claim them.
+ */
+function supersededOwnDots(replica: VersionedObject, node: string, issued: number): string[] {
+  const live = new Set(replica.siblings.map((s) => dotKey(s.dot)))
+  return Array.from({ length: issued }, (_, i) => `${node}:${i + 1}`).filter((d) => !live.has(d))
 }
 
 const converge = (mode: VersioningMode, objects: VersionedObject[]): VersionedObject =>
@@ -112,7 +125,7 @@ for (const mode of VERSIONING_MODES) {
       )
     })
 
-    test('a context covers only dots its holder has really seen', ({ assert }) => {
+    test('a context covers only dots its holder has really seen, or its coordinator held superseded', ({ assert }) => {
       fc.assert(
         fc.property(historyArb, (actions) => {
           const { replicas, known, writes } = simulate(mode, actions)

@@ -89,11 +89,28 @@ test.group('versioning: dvv', () => {
   })
 
   test('a loose dot from a write answer supersedes that write when it arrives later', ({ assert }) => {
-    const onC = applyWrite('dvv', emptyObject(), write('c', 5, ctx({}), 'via-c'))
+    // c holds c:3, unseen by the writer of c:5: the answer's clock stops below it and c:5 stays loose.
+    const first = applyWrite('dvv', emptyObject(), write('c', 3, ctx({}), 'first-via-c')).object
+    const onC = applyWrite('dvv', first, write('c', 5, ctx({}), 'via-c'))
+    assert.deepEqual(onC.context, ctx({ c: 2 }, [{ node: 'c', counter: 5 }]))
     const onA = applyWrite('dvv', emptyObject(), write('a', 1, onC.context, 'via-a')).object
     assert.deepEqual(onA.context.dots, [{ node: 'c', counter: 5 }])
-    assert.deepEqual(values(merge('dvv', onA, onC.object)), ['via-a'])
-    assert.deepEqual(values(merge('dvv', onC.object, onA)), ['via-a'])
+    assert.sameMembers(values(merge('dvv', onA, onC.object)), ['first-via-c', 'via-a'])
+    assert.sameMembers(values(merge('dvv', onC.object, onA)), ['first-via-c', 'via-a'])
+  })
+
+  test("a write's answer folds its own dot into the clock unless a sibling of the coordinator's is unseen", ({ assert }) => {
+    // The coordinator's dots below 7 are for other keys, seen, or superseded: the clock may cover them.
+    const alone = applyWrite('dvv', emptyObject(), write('a', 7, ctx({ b: 2 }), 'x'))
+    assert.deepEqual(alone.context, ctx({ a: 7, b: 2 }))
+    // Another node's unseen sibling is no gap in a's dots.
+    const fromB = applyWrite('dvv', emptyObject(), write('b', 3, ctx({}), 'from-b')).object
+    const chained = applyWrite('dvv', merge('dvv', alone.object, fromB), write('a', 9, alone.context, 'y'))
+    assert.deepEqual(chained.context, ctx({ a: 9, b: 2 }))
+    // An unseen sibling of a's own (a:9 here, for a writer who saw only b:2) is a gap.
+    const stale = applyWrite('dvv', chained.object, write('a', 12, ctx({ b: 2 }), 'w'))
+    assert.deepEqual(stale.context, ctx({ a: 8, b: 2 }, [{ node: 'a', counter: 12 }]))
+    assert.isFalse(covers(stale.context, { node: 'a', counter: 9 }))
   })
 
   test('a delete leaves a tombstone that hides the value but keeps the clock', ({ assert }) => {
@@ -177,6 +194,35 @@ test.group('versioning: contexts', () => {
     ]) {
       assert.isFalse(decodeContext(bad, seal).ok, bad)
     }
+  })
+
+  test('a context signed for one key never verifies for another, whatever the keys hold', ({ assert }) => {
+    const donor = encodeContext(ctx({ n1: 2 ** 50 }), { ...seal, key: 'acct\u0000ICAg' })
+    const [payload, signature] = donor.split('.')
+    assert.isFalse(decodeContext(`ICAg\u0000${payload}.${signature}`, { ...seal, key: 'acct' }).ok)
+    assert.isFalse(decodeContext(`ICAg${payload}.${signature}`, { ...seal, key: 'acct' }).ok)
+    const quoted = encodeContext(ctx({ n1: 1 }), { ...seal, key: 'a","b' })
+    assert.isFalse(decodeContext(quoted, { ...seal, key: 'a' }).ok)
+  })
+
+  test('only canonical base64url is accepted', ({ assert }) => {
+    const real = encodeContext(ctx({ n1: 3 }), seal)
+    const [payload, signature] = real.split('.')
+    assert.isTrue(decodeContext(real, seal).ok)
+    for (const bad of [
+      `${payload}=.${signature}`,
+      `${payload}.${signature}==`,
+      `${payload}\u0000.${signature}`,
+      `${payload} .${signature}`,
+    ]) {
+      const decoded = decodeContext(bad, seal)
+      assert.deepEqual(decoded, { ok: false, reason: 'context is not canonical base64url (as a read or write returned it)' }, bad)
+    }
+    // The last character carries bits beyond the payload's bytes: another spelling of the same bytes.
+    const last = signature.at(-1)!
+    const twin = `${signature.slice(0, -1)}${String.fromCharCode(last.charCodeAt(0) + 1)}`
+    assert.deepEqual(Buffer.from(twin, 'base64url'), Buffer.from(signature, 'base64url'))
+    assert.isFalse(decodeContext(`${payload}.${twin}`, seal).ok)
   })
 
   test('a signed payload that is not a clock is refused', ({ assert }) => {

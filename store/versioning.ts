@@ -19,6 +19,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import {
+  clockEntry,
   compareDots,
   covers,
   emptyContext,
@@ -34,6 +35,14 @@ import {
   type Dot,
   type VersioningMode,
 } from '../common/contracts/causal.ts'
+
+/**
+ * The actor a node issues dots under: its id and its data dir's incarnation, as Riak's
+ * vnode ids. A node that lost its data starts counting again under a new incarnation, so
+ * it never issues a dot its peers' clocks already cover. Node ids have no `.`, so the
+ * actor reads one way.
+ */
+export const actorId = (node: string, incarnation: string): string => `${node}.${incarnation}`
 
 /** One stored version of a key. */
 export type Sibling = {
@@ -81,7 +90,7 @@ export const emptyObject = (): VersionedObject => ({ context: emptyContext(), si
 export function join(a: Clock, b: Clock): Clock {
   const out: Clock = { ...a }
   for (const [node, counter] of Object.entries(b)) {
-    if ((out[node] ?? 0) < counter) out[node] = counter
+    if (clockEntry(out, node) < counter) out[node] = counter
   }
   return sortClock(out)
 }
@@ -97,8 +106,8 @@ export function compareClocks(a: Clock, b: Clock): ClockOrder {
   let aBigger = false
   let bBigger = false
   for (const node of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const x = a[node] ?? 0
-    const y = b[node] ?? 0
+    const x = clockEntry(a, node)
+    const y = clockEntry(b, node)
     if (x > y) aBigger = true
     if (y > x) bBigger = true
   }
@@ -131,7 +140,7 @@ const canonical = (context: CausalContext, siblings: Sibling[]): VersionedObject
 export function applyWrite(mode: VersioningMode, object: VersionedObject, write: WriteInput): WriteResult {
   if (mode === 'vv') {
     // Dynamo: the coordinator increments its own entry of the clock it was given.
-    const counter = (write.context.clock[write.node] ?? 0) + 1
+    const counter = clockEntry(write.context.clock, write.node) + 1
     const clock = sortClock({ ...write.context.clock, [write.node]: counter })
     const sibling = makeSibling(write, { node: write.node, counter }, clock)
     const context = { clock, dots: [] }
@@ -140,9 +149,11 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
   const dot = { node: write.node, counter: write.counter }
   const sibling = makeSibling(write, dot, sortClock(write.context.clock))
   if (write.context.dots.length > 0) sibling.dots = write.context.dots
-  const context = addDot(write.context, dot)
-  // lww: the object's context is the winner's, computed by merge.
-  if (mode === 'lww') return { object: merge('lww', object, { context, siblings: [sibling] }), sibling, context }
+  if (mode === 'lww') {
+    // The object's context is the winner's, computed by merge.
+    const context = addDot(write.context, dot)
+    return { object: merge('lww', object, { context, siblings: [sibling] }), sibling, context }
+  }
   // The coordinator holds every dot it ever issued for this key (durably, before any
   // left the node), so its own dot can go into the object's clock; loose dots from the
   // writer's context stay loose.
@@ -151,7 +162,25 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
     dots: write.context.dots,
   })
   const kept = object.siblings.filter((s) => !covers(write.context, s.dot))
-  return { object: canonical(seen, [...kept, sibling]), sibling, context }
+  return { object: canonical(seen, [...kept, sibling]), sibling, context: foldOwnDot(write.context, dot, kept) }
+}
+
+/**
+ * The writer's context after its write: what it had read plus the write's dot, with the
+ * dot folded into the clock as far as no gap forbids. The coordinator holds every dot it
+ * issued for the key that nobody superseded (`unseen`: the siblings the writer's context
+ * did not cover), so its entry can go up to just below the lowest of its own dots the
+ * writer has not seen: every dot of it below that one is either seen, superseded, or of
+ * another key. Without the fold a client that chains writes without reading would carry
+ * one loose dot per write.
+ */
+function foldOwnDot(context: CausalContext, dot: Dot, unseen: readonly Sibling[]): CausalContext {
+  let gap = dot.counter
+  for (const s of unseen) if (s.dot.node === dot.node && s.dot.counter < gap) gap = s.dot.counter
+  const upTo = gap === dot.counter ? dot.counter : gap - 1
+  const seen = clockEntry(context.clock, dot.node)
+  const clock = upTo > seen ? { ...context.clock, [dot.node]: upTo } : context.clock
+  return normalizeContext({ clock, dots: [...context.dots, dot] })
 }
 
 function makeSibling(write: WriteInput, dot: Dot, clock: Clock): Sibling {
@@ -194,6 +223,18 @@ export function merge(mode: VersioningMode, a: VersionedObject, b: VersionedObje
   return canonical(context, kept)
 }
 
+/**
+ * The highest counter of `actor` that a context, and the versions of a state, claim to
+ * have seen: what the actor must have issued for the claim to be true.
+ */
+export function highestClaim(actor: string, context: CausalContext, siblings: readonly Sibling[] = []): number {
+  const ofClock = (clock: Clock): number => clockEntry(clock, actor)
+  const ofDots = (dots: readonly Dot[] = []): number => dots.reduce((max, d) => (d.node === actor && d.counter > max ? d.counter : max), 0)
+  let highest = Math.max(ofClock(context.clock), ofDots(context.dots))
+  for (const s of siblings) highest = Math.max(highest, ofClock(s.clock), ofDots(s.dots), ofDots([s.dot]))
+  return highest
+}
+
 /** The siblings a reader sees (tombstones hidden). */
 export const liveSiblings = (object: VersionedObject): Sibling[] => object.siblings.filter((s) => !s.deleted)
 
@@ -224,8 +265,10 @@ export type ContextSeal = { secret: string; key: string }
 
 /**
  * Encodes a causal context as an opaque string: base64url(JSON) + "." + a truncated HMAC
- * of the key and the payload, so a forged context (one claiming dots nobody issued,
+ * of the JSON pair `[key, payload]`, so a forged context (one claiming dots nobody issued,
  * which would make a replica discard future writes) or one from another key is refused.
+ * The pair is unambiguous whatever the key holds: no key and payload can be cut
+ * differently into the same signed text.
  */
 export function encodeContext(context: CausalContext, seal: ContextSeal): string {
   const { clock, dots } = normalizeContext(context)
@@ -235,12 +278,20 @@ export function encodeContext(context: CausalContext, seal: ContextSeal): string
 
 export type DecodedContext = { ok: true; context: CausalContext } | { ok: false; reason: string }
 
-/** Verifies and decodes a context produced by {@link encodeContext} for the same key. */
+/**
+ * Verifies and decodes a context produced by {@link encodeContext} for the same key. Only
+ * the canonical base64url {@link encodeContext} writes is accepted: decoders skip what is
+ * outside the alphabet, so a lenient check would let two strings carry one payload.
+ */
 export function decodeContext(encoded: string, seal: ContextSeal): DecodedContext {
   const dotAt = encoded.indexOf('.')
   if (dotAt <= 0) return { ok: false, reason: 'context is not of the form <payload>.<signature>' }
   const payload = encoded.slice(0, dotAt)
-  const given = Buffer.from(encoded.slice(dotAt + 1), 'base64url')
+  const signature = encoded.slice(dotAt + 1)
+  if (!isCanonicalBase64url(payload) || !isCanonicalBase64url(signature)) {
+    return { ok: false, reason: 'context is not canonical base64url (as a read or write returned it)' }
+  }
+  const given = Buffer.from(signature, 'base64url')
   const expected = Buffer.from(sign(payload, seal), 'base64url')
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'context signature does not match (from another key or cluster, forged or corrupted)' }
@@ -274,9 +325,15 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
 const recentSignatures = new Map<string, string>()
 const RECENT_SIGNATURES = 50_000
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+
+/** Only the alphabet, and exactly what encoding the decoded bytes gives back (no stray bits in the last character). */
+const isCanonicalBase64url = (text: string): boolean =>
+  BASE64URL.test(text) && Buffer.from(text, 'base64url').toString('base64url') === text
+
 function sign(payload: string, { secret, key }: ContextSeal): string {
-  const input = `${key}\u0000${payload}`
-  const memo = `${secret}\u0000${input}`
+  const input = JSON.stringify([key, payload])
+  const memo = JSON.stringify([secret, input])
   let signature = recentSignatures.get(memo)
   if (signature === undefined) {
     signature = createHmac('sha256', secret).update(input).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')

@@ -23,7 +23,13 @@ export type VersionInfo = { dot: Dot; clock: Clock }
 
 export const emptyContext = (): CausalContext => ({ clock: {}, dots: [] })
 
-const clockCovers = (clock: Clock, dot: Dot): boolean => (clock[dot.node] ?? 0) >= dot.counter
+/**
+ * A clock's counter for `node` (0 when it has none). Clocks are plain objects, so a
+ * lookup must not find what every object inherits (`constructor`, `toString`).
+ */
+export const clockEntry = (clock: Clock, node: string): number => (Object.hasOwn(clock, node) ? clock[node] : 0)
+
+const clockCovers = (clock: Clock, dot: Dot): boolean => clockEntry(clock, dot.node) >= dot.counter
 
 export const sameDot = (a: Dot, b: Dot): boolean => a.node === b.node && a.counter === b.counter
 
@@ -70,9 +76,12 @@ export function peekContext(encoded: string): CausalContext | undefined {
   }
 }
 
+/** A clock: positive safe-integer counters by node (`__proto__` is no node: assigning it would change the object's prototype). */
 export function isClock(value: unknown): value is Clock {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  return Object.entries(value).every(([node, counter]) => node.length > 0 && Number.isSafeInteger(counter) && (counter as number) > 0)
+  return Object.entries(value).every(
+    ([node, counter]) => node.length > 0 && node !== '__proto__' && Number.isSafeInteger(counter) && (counter as number) > 0,
+  )
 }
 
 export const isDot = (value: unknown): value is Dot =>
@@ -80,6 +89,7 @@ export const isDot = (value: unknown): value is Dot =>
   value !== null &&
   typeof (value as Dot).node === 'string' &&
   (value as Dot).node.length > 0 &&
+  (value as Dot).node !== '__proto__' &&
   Number.isSafeInteger((value as Dot).counter) &&
   (value as Dot).counter > 0
 

@@ -87,7 +87,7 @@ export type OpRecord = {
 export const CONSISTENCY_MODES = ['eventual', 'causal', 'sequential', 'linearizable'] as const
 export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number]
 
-export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock'] as const
+export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock', 'wipe'] as const
 export type NemesisName = (typeof NEMESIS_NAMES)[number]
 
 /** A nemesis turning a fault on (`start`) or off (`stop`). */
@@ -100,9 +100,11 @@ export type NemesisRecord = {
   /**
    * What was done: e.g. `{ targets: ['n2'] }`, `{ latencyMs: 100, jitterMs: 20 }`,
    * `{ kind: 'halves', groups: [['n1'], ['n2', 'n3']] }`. A `drop` stop also carries
-   * `{ probability, unit, messages, dropped, achievedRate }`: `unit` is `messages` (the
-   * nodes' own counts of node-to-node calls, proxy network) or `packets` (the iptables rule
-   * counters, netns network).
+   * `{ probability, unit, messages, dropped, achievedRate }`, `probability` being the rate
+   * asked: `unit` is `messages` (the nodes' own counts of node-to-node calls sent on each
+   * link and received at its far end, proxy network) or `packets` (the iptables rule
+   * counters, netns network); `byLink` gives the same per `from-to` link, and `leftOut`
+   * names the nodes a process fault had down, whose links are not counted.
    */
   value: Record<string, unknown>
   invoke: Micros
@@ -179,9 +181,33 @@ export type RunInfo = Partial<ReplicationSettings> & {
   failOn?: string[]
 }
 
-/** A harness event: the run's configuration, convergence after the final heal, the end. */
+/**
+ * A context no honest client holds, as the forging client of the security test
+ * (`--forge`) sends it: `forged` (signed with a secret that is not the cluster's),
+ * `inflated` (sealed with the cluster's secret but claiming dots no node issued),
+ * `replayed` (read from another key) and `oversized` (thousands of loose dots).
+ */
+export type ForgeKind = 'forged' | 'inflated' | 'replayed' | 'oversized'
+
+/**
+ * One forged write and how the store answered it: `refused` (a 4xx), `accepted` (a 2xx:
+ * the store took a context it must not) or `unanswered` (no answer, or a 5xx).
+ */
+export type ForgeAttempt = {
+  kind: ForgeKind
+  key: string
+  node: string
+  outcome: 'refused' | 'accepted' | 'unanswered'
+  /** The HTTP status, when there was an answer. */
+  status?: number
+  /** The error code of a refusal (`bad_context`, `too_large`...) or the failure. */
+  code?: string
+}
+
+/** A harness event: the run's configuration, a forged write (`--forge`), convergence after the final heal, the end. */
 export type HarnessRecord =
   | { index: number; process: 'harness'; type: 'info'; f: 'run'; value: RunInfo; invoke: Micros; complete: Micros; phase: Phase }
+  | { index: number; process: 'harness'; type: 'info'; f: 'forge'; value: ForgeAttempt; invoke: Micros; complete: Micros; phase: Phase }
   | {
       index: number
       process: 'harness'

@@ -4,7 +4,7 @@
  * a store only through this, its {@link Cluster} and its {@link Client};
  * `harness/stores/<store>/` implements it, and a user's own module may too (`--store PATH`).
  */
-import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
+import type { ForgeAttempt, ForgeKind, NemesisName, NetworkKind } from '../../common/contracts/history.ts'
 import type { Client, ClientOptions } from './client.ts'
 import type { Cluster } from './cluster.ts'
 
@@ -69,4 +69,19 @@ export type StoreAdapter = {
   startCluster(request: ClusterRequest): Promise<Cluster>
   /** Opens a client to every node of the cluster (Jepsen's `open!`), shared by a run's sessions. */
   openClient(cluster: Cluster, options: ClientOptions): Promise<Client>
+  /** Opens the forging client of the security test (`--forge`), for a store whose contexts can be forged at all. */
+  openForger?(cluster: Cluster, options: ClientOptions): Promise<Forger>
+}
+
+/**
+ * The security test's client: writes with contexts no honest client holds, which the
+ * store must refuse. Not a nemesis: it attacks through the client API, as anyone who
+ * reaches a node could.
+ */
+export type Forger = {
+  /** The kinds it can send (some need the cluster's secret). */
+  readonly kinds: readonly ForgeKind[]
+  /** One forged write to `key` through `node`; resolves with the store's answer, never rejects for a failed request. */
+  attempt(kind: ForgeKind, key: string, node: string): Promise<ForgeAttempt>
+  close(): Promise<void>
 }

@@ -39,6 +39,11 @@ export type NodeControl = {
   pause(node: string): Promise<void>
   /** SIGCONT (or thaw). */
   resume(node: string): Promise<void>
+  /**
+   * kill -9 and delete the node's data, as a lost disk (the wipe nemesis); `start` brings
+   * it back empty. Only controls that know where a node keeps its data have it.
+   */
+  wipe?(node: string): Promise<void>
 }
 
 /** What the run's first history record says about the running store, beside the adapter's capabilities. */
@@ -51,8 +56,19 @@ export type StoreDescription = {
   replication?: ReplicationSettings
 }
 
-/** Node-to-node messages a node sent and those it lost (timed out or failed), since it started. */
-export type PeerTraffic = { messages: number; dropped: number }
+/**
+ * Node-to-node messages a node sent since it started, as a lossy network sees them: the
+ * messages that reached the network (calls that failed at once, without reaching the
+ * peer, are not counted) and those lost (no answer in time). `byPeer` splits them by the
+ * peer they went to, when the store counts that, with `received`: the messages from that
+ * peer that reached this node. With both ends' counts a lost message is one sent and
+ * never received, which a slow answer is not.
+ */
+export type PeerTraffic = {
+  messages: number
+  dropped: number
+  byPeer?: Record<string, { messages: number; dropped: number; received?: number }>
+}
 
 /** A running cluster, started by an adapter or described by a config file (external mode). */
 export type Cluster = {

@@ -2,7 +2,7 @@
 import { DEFAULT_HOST } from '../../store/config.ts'
 import { nodeIds } from '../cluster/layout.ts'
 import { EXIT } from '../../common/contracts/exit-codes.ts'
-import { LocalCluster, NodeExitedError } from '../stores/quorumlab/index.ts'
+import { LocalCluster, NodeExitedError, withClusterSecret } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
 import { addStoreOptions, checkedStoreSettings, sayConsistencyFixes } from './store-options.ts'
 
@@ -16,7 +16,7 @@ export function clusterCommand() {
     .option('--data-dir <dir>', 'node nI keeps its data in <dir>/nI', 'data/cluster')
   return addStoreOptions(command).action(async (flags: Flags) => {
     // Checked once here rather than watching every node refuse them.
-    const settings = checkedStoreSettings(flags, flags.nodes)
+    const settings = withClusterSecret(checkedStoreSettings(flags, flags.nodes))
     sayConsistencyFixes(flags)
     if (flags.basePort + flags.nodes - 1 > 65535) throw new UsageError('base-port + nodes - 1 must not exceed 65535')
     const ids = nodeIds(flags.nodes)
@@ -31,6 +31,11 @@ export function clusterCommand() {
     for (const node of cluster.nodes) console.log(`${node.id}  ${node.url}  pid ${node.pid}`)
     const { n, r, w, versioning, consistency } = settings
     console.log(`${flags.nodes} nodes up (N=${n} R=${r} W=${w}, ${versioning}, ${consistency}); Ctrl-C stops them`)
+    console.log(
+      flags.token === '' && !settings.insecure
+        ? `cluster secret (made for this cluster; internal and admin calls need it in x-quorumlab-token): ${settings.token}`
+        : `cluster secret: ${settings.insecure ? 'none (--insecure)' : 'as given with --token'}`,
+    )
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve()
       process.once('SIGINT', stop)

@@ -1,7 +1,7 @@
 /** `quorumlab compose`: writes the docker-compose file for N nodes and the given store settings. */
 import { writeFile } from 'node:fs/promises'
 import { composeYaml } from '../stores/quorumlab/index.ts'
-import { defineCommand, integerOption } from './command.ts'
+import { defineCommand, integerOption, UsageError } from './command.ts'
 import { addStoreOptions, checkedStoreSettings, sayConsistencyFixes } from './store-options.ts'
 
 type Flags = Record<string, unknown> & { nodes: number; out?: string }
@@ -11,7 +11,11 @@ export function composeCommand() {
     .option('--nodes <count>', 'store nodes (n1..nN), at most 99', integerOption(1, 99), 3)
     .option('--out <file>', 'write here instead of standard output (e.g. docker-compose.yml)')
   return addStoreOptions(command).action(async (flags: Flags) => {
-    const yaml = composeYaml(flags.nodes, checkedStoreSettings(flags, flags.nodes))
+    const settings = checkedStoreSettings(flags, flags.nodes)
+    if (settings.token !== '') {
+      throw new UsageError('the compose file holds no secret: its nodes read one made when the deployment first starts; drop --token')
+    }
+    const yaml = composeYaml(flags.nodes, settings)
     sayConsistencyFixes(flags)
     if (flags.out) await writeFile(flags.out, yaml)
     else process.stdout.write(yaml)

@@ -47,6 +47,7 @@ export type RunFlags = Record<string, unknown> & {
   convergenceTimeout: number
   out: string
   progress: boolean
+  forge: boolean
   failOn?: string[]
 }
 
@@ -194,6 +195,13 @@ function nemesisFlags(): Option[] {
       integerOption(1, 64),
       d.nemesis.targets,
     ),
+    option(
+      g,
+      '--forge',
+      'security test: a client also sends writes with forged, replayed and oversized contexts; any the store accepts fails the run',
+      undefined,
+      false,
+    ),
   ]
 }
 
@@ -311,6 +319,7 @@ export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
     convergenceTimeoutS: flags.convergenceTimeout,
     out: choice.out ?? flags.out,
     progress: flags.progress,
+    ...(flags.forge ? { forge: true } : {}),
     failOn: flags.failOn ?? [],
   }
 }

@@ -87,7 +87,7 @@ async function quorumlabFrom(flags: StoreFlags, plan: StorePlan): Promise<Chosen
   if (!flags.cluster) return { store: quorumlabAdapter({ settings: checkedStoreSettings(flags, plan.nodes) }), nodes: plan.nodes }
   try {
     const config = await readClusterConfig(flags.cluster)
-    const needs = plan.nemeses.filter((n) => n === 'crash' || n === 'pause')
+    const needs = plan.nemeses.filter((n) => n === 'crash' || n === 'pause' || n === 'wipe')
     if (needs.length > 0 && config.control.type === 'none') {
       throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${flags.cluster} has control.type "none"`)
     }

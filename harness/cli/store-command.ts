@@ -1,11 +1,21 @@
 /** `quorumlab store`: one store node in the foreground. */
-import { ConfigError, DEFAULT_HOST, validateNodeConfig, type NodeConfig, type PeerAddress } from '../../store/config.ts'
+import { readFileSync } from 'node:fs'
+import { ConfigError, DEFAULT_HOST, INSECURE_TOKEN, validateNodeConfig, type NodeConfig, type PeerAddress } from '../../store/config.ts'
 import { startNode } from '../../store/node.ts'
 import type { NodeReadyMessage } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
 import { addStoreOptions, collectPeer, sayConsistencyFixes, storeSettings } from './store-options.ts'
 
-type Flags = Record<string, unknown> & { id: string; host: string; port: number; dataDir?: string; peer: PeerAddress[] }
+type Flags = Record<string, unknown> & {
+  id: string
+  host: string
+  port: number
+  dataDir?: string
+  peer: PeerAddress[]
+  token: string
+  tokenFile?: string
+  insecure: boolean
+}
 
 export function storeCommand() {
   const command = defineCommand('store', 'run one store node in the foreground')
@@ -14,6 +24,7 @@ export function storeCommand() {
     .option('--port <port>', 'port to listen on (0: any free port)', integerOption(0, 65535), 7001)
     .option('--data-dir <dir>', 'where the node keeps its data (default: data/<id>)')
     .option('--peer <id=host:port>', 'another ring member and where to reach it; repeat per peer', collectPeer, [])
+    .option('--token-file <file>', 'read the cluster secret from this file (instead of --token)')
   return addStoreOptions(command).action(async (flags: Flags) => {
     let config: NodeConfig
     try {
@@ -24,6 +35,7 @@ export function storeCommand() {
         dataDir: flags.dataDir ?? `data/${flags.id}`,
         peers: flags.peer,
         ...storeSettings(flags),
+        token: clusterSecret(flags),
       })
     } catch (error) {
       if (error instanceof ConfigError) throw new UsageError([...error.problems, ...ringHint(flags)].join('\n       '))
@@ -42,6 +54,22 @@ export function storeCommand() {
     // A node spawned by the harness goes away with it, even if the harness is killed.
     process.once('disconnect', stop)
   })
+}
+
+/** The secret from `--token` or `--token-file`; an insecure node without one takes the public {@link INSECURE_TOKEN}. */
+function clusterSecret({ token, tokenFile, insecure }: Flags): string {
+  if (tokenFile !== undefined) {
+    if (token !== '') throw new UsageError('give the cluster secret once: --token or --token-file, not both')
+    let secret: string
+    try {
+      secret = readFileSync(tokenFile, 'utf8').trim()
+    } catch (error) {
+      throw new UsageError(`--token-file ${tokenFile}: ${(error as Error).message}`)
+    }
+    if (secret === '') throw new UsageError(`--token-file ${tokenFile} is empty`)
+    return secret
+  }
+  return token === '' && insecure ? INSECURE_TOKEN : token
 }
 
 /** A node's ring is itself and its peers: a lone `--id n1` with N=3 needs to hear that. */

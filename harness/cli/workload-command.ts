@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander'
 import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { NEMESIS_NAMES, type NemesisName } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
+import type { ForgeCounts } from '../run/run-context.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { RunFolderError } from '../run/run-folder.ts'
 import { reportRun } from '../../reports/index.ts'
@@ -36,6 +37,11 @@ const EXAMPLES: HelpExamples = [
   ['quorumlab workload --workload ./my-workload.ts --request-timeout 2s --seed 42', 'a workload file, a 2 s deadline, a fixed seed'],
   ['quorumlab workload --cluster cluster.json --nemesis pause', 'external mode: nodes somebody else started'],
 ]
+
+/** The security test's verdict, one line. */
+const forgeLine = ({ attempts, refused, accepted, unanswered }: ForgeCounts): string =>
+  `forge: ${attempts} writes with forged, replayed or oversized contexts: ${refused} refused, ${accepted} accepted, ${unanswered} unanswered` +
+  (accepted > 0 ? ' (VIOLATION: the store took contexts it must refuse; the forge records in the history say which)' : '')
 
 /** Every flag of `quorumlab workload`, in its help groups: the workload, the nemeses, external mode, and the run flags. */
 export function addWorkloadFlags(command: Command, own: OwnRunFlags = {}): Command {
@@ -78,6 +84,8 @@ export async function prepareWorkloadRun(flags: WorkloadFlags, given: (attribute
   const plan = { nodes: flags.nodes, nemeses, workloads: [workload], routing: flags.routing, network: flags.network }
   const { store, nodes } = await storeAdapterFrom(flags, given, plan)
   checkTargets(flags.targets, nodes, nemeses)
+  if (flags.forge && !store.openForger)
+    throw new UsageError(`--forge: the ${store.name} store has no forging client (it needs signed contexts)`)
   return runOptionsFrom(flags, { workload, nemeses, store })
 }
 
@@ -98,8 +106,9 @@ export function workloadCommand() {
     // Even a cut-short run gets its (partial) history analysed; a Ctrl-C meanwhile forces the exit.
     const report = await reportRun(result.dir, { failOn: options.failOn })
     interrupt.release()
+    if (result.forge) console.log(forgeLine(result.forge))
     console.log(`results: ${result.dir}  (npm run serve to browse every run)`)
-    process.exitCode = result.completed ? report.exitCode : EXIT.unknown
+    process.exitCode = !result.completed ? EXIT.unknown : result.forge && result.forge.accepted > 0 ? EXIT.invalid : report.exitCode
   })
 }
 

@@ -8,7 +8,16 @@ import type { NodeControl } from '../adapter/index.ts'
 
 const run = promisify(exec)
 
-export type CommandControlConfig = { type: 'command'; crash: string; restart: string; pause: string; resume: string; timeoutMs?: number }
+export type CommandControlConfig = {
+  type: 'command'
+  crash: string
+  restart: string
+  pause: string
+  resume: string
+  /** kill -9 the node and delete its data (the wipe nemesis); `restart` brings it back empty. */
+  wipe?: string
+  timeoutMs?: number
+}
 
 /** `crash` is kill -9 and `restart` brings a crashed node back; there is no command for a graceful stop. */
 export function commandControl(config: CommandControlConfig): NodeControl {
@@ -26,6 +35,7 @@ export function commandControl(config: CommandControlConfig): NodeControl {
     restart: noStop,
     pause: act(config.pause),
     resume: act(config.resume),
+    ...(config.wipe === undefined ? {} : { wipe: act(config.wipe) }),
   }
 }
 

@@ -12,6 +12,10 @@ import { freePorts } from './ports.ts'
 
 export type TestClusterOptions = {
   nodes?: number
+  /** Node ids, when not n1..nN (their number is the number of nodes). */
+  ids?: string[]
+  /** Where the nodes keep their data (`<dir>/<id>`); default: a new temporary folder, removed at the end. */
+  dir?: string
   settings?: Partial<StoreSettings>
   extraArgs?: string[]
 }
@@ -32,15 +36,16 @@ export const TEST_SETTINGS: StoreSettings = {
 
 /** Starts a cluster whose processes and data are removed by `cleanup` at the end of the test. */
 export async function startTestCluster(cleanup: Cleanup, options: TestClusterOptions = {}): Promise<TestCluster> {
-  const nodes = options.nodes ?? 3
-  const dir = await mkdtemp(join(tmpdir(), 'quorumlab-test-'))
+  const nodes = options.ids?.length ?? options.nodes ?? 3
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'quorumlab-test-')))
   let cluster: LocalCluster | undefined
   cleanup(async () => {
     await cluster?.stop()
-    await rm(dir, { recursive: true, force: true })
+    if (!options.dir) await rm(dir, { recursive: true, force: true })
   })
   cluster = await LocalCluster.start({
     nodes,
+    ids: options.ids,
     ports: await freePorts(nodes),
     dataDir: dir,
     settings: { ...TEST_SETTINGS, ...options.settings },
@@ -98,4 +103,14 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`)
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
+}
+
+/** True when every ring arc has the same Merkle root on all the nodes that replicate it (`/admin/digest`). */
+export async function digestsAgree(cluster: TestCluster): Promise<boolean> {
+  const roots = new Map<number, Set<string>>()
+  for (const node of cluster.nodes) {
+    const { body } = await call(`${node.url}/admin/digest`)
+    for (const range of body.ranges) roots.set(range.arc, (roots.get(range.arc) ?? new Set()).add(range.root))
+  }
+  return roots.size > 0 && [...roots.values()].every((set) => set.size === 1)
 }

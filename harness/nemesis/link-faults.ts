@@ -32,7 +32,7 @@ export function latencyNemesis(): Nemesis {
   }
 }
 
-/** Node-to-node calls and failed calls so far, by the nodes that answer (none on a store that does not count them). */
+/** Node-to-node messages and lost messages so far, by the nodes that answer (none on a store that does not count them). */
 async function traffic(cluster: Cluster): Promise<Map<string, PeerTraffic>> {
   const byNode = new Map<string, PeerTraffic>()
   await Promise.all(
@@ -44,17 +44,48 @@ async function traffic(cluster: Cluster): Promise<Map<string, PeerTraffic>> {
   return byNode
 }
 
-/** Calls and failed calls between two snapshots of {@link traffic}, over the nodes in both. */
-function trafficBetween(before: Map<string, PeerTraffic>, after: Map<string, PeerTraffic>): { messages: number; dropped: number } {
-  let messages = 0
-  let dropped = 0
+type LinkTraffic = { messages: number; dropped: number }
+
+/** What one count moved by between two snapshots (undefined: not counted in both). */
+const delta = (now: number | undefined, then: number | undefined): number | undefined =>
+  now === undefined || then === undefined ? undefined : now - then
+
+/**
+ * Messages and lost messages between two snapshots of {@link traffic}, over the nodes in
+ * both, in total and by link (`from-to`, when the nodes count by peer), leaving out every
+ * link from or to a node in `leftOut` (one a process fault had down: its calls failed or
+ * went unanswered whatever the drop did, and its counts restarted with it). A message on
+ * a link is lost when the receiving end counted fewer than were sent (a slow answer the
+ * sender gave up on still arrived); without the receiver's count, when it went
+ * unanswered. Without counts by peer, a node's own traffic is all there is.
+ */
+function trafficBetween(
+  before: Map<string, PeerTraffic>,
+  after: Map<string, PeerTraffic>,
+  leftOut: ReadonlySet<string>,
+): LinkTraffic & { byLink?: Record<string, LinkTraffic> } {
+  const total: LinkTraffic = { messages: 0, dropped: 0 }
+  const byLink: Record<string, LinkTraffic> = {}
   for (const [node, now] of after) {
     const then = before.get(node)
-    if (!then) continue
-    messages += now.messages - then.messages
-    dropped += now.dropped - then.dropped
+    if (!then || leftOut.has(node)) continue
+    if (!now.byPeer) {
+      total.messages += now.messages - then.messages
+      total.dropped += now.dropped - then.dropped
+      continue
+    }
+    for (const [peer, counts] of Object.entries(now.byPeer)) {
+      if (leftOut.has(peer)) continue
+      const earlier = then.byPeer?.[peer] ?? { messages: 0, dropped: 0 }
+      const messages = counts.messages - earlier.messages
+      const received = delta(after.get(peer)?.byPeer?.[node]?.received, before.get(peer)?.byPeer?.[node]?.received ?? 0)
+      const dropped = received === undefined ? counts.dropped - earlier.dropped : Math.min(messages, Math.max(0, messages - received))
+      byLink[`${node}-${peer}`] = { messages, dropped }
+      total.messages += messages
+      total.dropped += dropped
+    }
   }
-  return { messages, dropped }
+  return Object.keys(byLink).length > 0 ? { ...total, byLink } : total
 }
 
 /** Every ordered pair of the cluster's nodes. */
@@ -63,21 +94,29 @@ const everyPair = (cluster: Cluster): LinkPair[] =>
 
 /**
  * Loses node-to-node traffic with probability p on every ordered pair of nodes. The stop
- * event carries the rate achieved: from the network's own counters where it keeps them
- * (netns: packets, from the iptables rules), else from the nodes' counts of calls and
- * failed calls during the fault (proxy: a toxic is rolled per connection, so the nodes
- * run with `--peer-connections per-message` and a lost connection is a lost message).
+ * event carries the rate asked and the rate achieved: from the network's own counters
+ * where it keeps them (netns: packets, from the iptables rules), else from the nodes'
+ * counts during the fault of messages sent on each link and received at its far end
+ * (proxy: a toxic is rolled per connection, so the nodes run with `--peer-connections
+ * per-message` and a lost connection is a lost message). Links from or to a node a
+ * process fault had down are left out (`leftOut`): their calls failed whatever the drop
+ * did. The counts are taken before the drop ends, so traffic after it does not dilute them.
  */
 export function dropNemesis(): Nemesis {
   let before = new Map<string, PeerTraffic>()
+  let down = new Set<string>()
   return {
     name: 'drop',
-    async start({ cluster, options }) {
+    async start({ cluster, options, down: downNow }) {
       before = await traffic(cluster)
+      down = new Set(downNow)
       const { links, error } = await cluster.network.drop({ pairs: everyPair(cluster), probability: options.dropProbability })
       return { probability: options.dropProbability, links: links.length, ...(error ? { error } : {}) }
     },
-    async stop({ cluster, options }): Promise<NemesisEvent> {
+    async stop({ cluster, options, down: downNow }): Promise<NemesisEvent> {
+      // Process faults start and stop with this one, before or after it: down at either end is down in between.
+      for (const node of downNow ?? []) down.add(node)
+      const counts = await traffic(cluster)
       const { links, loss, error } = await cluster.network.stopDrop()
       if (links.length === 0 && !error) return {}
       const probability = options.dropProbability
@@ -87,8 +126,10 @@ export function dropNemesis(): Nemesis {
         return { probability, ...counted, ...(error ? { error } : {}) }
       }
       if (error) return { probability, error }
-      const { messages, dropped } = trafficBetween(before, await traffic(cluster))
-      return { probability, unit: 'messages', messages, dropped, achievedRate: messages > 0 ? dropped / messages : null }
+      const { messages, dropped, byLink } = trafficBetween(before, counts, down)
+      const leftOut = down.size > 0 ? { leftOut: [...down].sort() } : {}
+      const achievedRate = messages > 0 ? dropped / messages : null
+      return { probability, unit: 'messages', messages, dropped, achievedRate, ...(byLink ? { byLink } : {}), ...leftOut }
     },
   }
 }

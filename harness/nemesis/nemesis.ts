@@ -33,6 +33,11 @@ export type NemesisContext = {
   /** The nemesis stream of the run's seed: same seed, same targets. */
   rng: Random
   options: NemesisOptions
+  /**
+   * The nodes a process fault (crash, pause, wipe) has down right now, kept by those
+   * nemeses: the drop nemesis leaves their traffic out of the rate it achieved.
+   */
+  down?: Set<string>
 }
 
 export type NemesisEvent = Record<string, unknown>
@@ -49,6 +54,8 @@ const pickNodes = (ctx: NemesisContext, count: number): string[] =>
 
 export type TargetNemesisOptions = {
   name: NemesisName
+  /** The fault takes the node down (its messages fail or go unanswered): it is in the context's `down` while hit. */
+  takesDown?: boolean
   /** Does the fault to one node; what it returns goes into the start event. */
   hit(ctx: NemesisContext, node: string): Promise<unknown>
   /** Undoes it. */
@@ -60,14 +67,16 @@ export type TargetNemesisOptions = {
  * its own: a node whose hit failed is not healed, and a node whose heal failed stays
  * pending, so the next stop (the run's final heal) tries it again.
  */
-export function targetNemesis({ name, hit, undo }: TargetNemesisOptions): Nemesis {
+export function targetNemesis({ name, hit, undo, takesDown = false }: TargetNemesisOptions): Nemesis {
   let hurt: string[] = []
   return {
     name,
     async start(ctx) {
       const targets = pickNodes(ctx, ctx.options.targets)
       const results = await Promise.allSettled(targets.map((node) => hit(ctx, node)))
-      hurt.push(...targets.filter((_, i) => results[i].status === 'fulfilled'))
+      const done = targets.filter((_, i) => results[i].status === 'fulfilled')
+      hurt.push(...done)
+      if (takesDown) for (const node of done) ctx.down?.add(node)
       const details = Object.fromEntries(
         targets.flatMap((node, i) => {
           const r = results[i]
@@ -80,6 +89,7 @@ export function targetNemesis({ name, hit, undo }: TargetNemesisOptions): Nemesi
       const targets = hurt
       const results = await Promise.allSettled(targets.map((node) => undo(ctx, node)))
       hurt = targets.filter((_, i) => results[i].status === 'rejected')
+      if (takesDown) for (const node of targets) if (!hurt.includes(node)) ctx.down?.delete(node)
       return { targets, ...settledFailures(targets, results) }
     },
   }

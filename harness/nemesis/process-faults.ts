@@ -1,9 +1,13 @@
-/** Nemeses on node processes: `crash` (kill -9, restart from its data) and `pause` (SIGSTOP, SIGCONT). */
+/**
+ * Nemeses on node processes: `crash` (kill -9, restart from its data), `pause` (SIGSTOP,
+ * SIGCONT) and `wipe` (kill -9 and delete its data, restart it empty: Jepsen's lost disk).
+ */
 import { targetNemesis, type Nemesis } from './nemesis.ts'
 
 export const crashNemesis = (): Nemesis =>
   targetNemesis({
     name: 'crash',
+    takesDown: true,
     hit: ({ cluster }, node) => cluster.control.kill(node),
     undo: ({ cluster }, node) => cluster.control.start(node),
   })
@@ -11,6 +15,18 @@ export const crashNemesis = (): Nemesis =>
 export const pauseNemesis = (): Nemesis =>
   targetNemesis({
     name: 'pause',
+    takesDown: true,
     hit: ({ cluster }, node) => cluster.control.pause(node),
     undo: ({ cluster }, node) => cluster.control.resume(node),
+  })
+
+export const wipeNemesis = (): Nemesis =>
+  targetNemesis({
+    name: 'wipe',
+    takesDown: true,
+    hit: ({ cluster }, node) => {
+      if (!cluster.control.wipe) return Promise.reject(new Error("this cluster cannot delete a node's data"))
+      return cluster.control.wipe(node)
+    },
+    undo: ({ cluster }, node) => cluster.control.start(node),
   })

@@ -78,6 +78,11 @@ export class ClientProcesses {
     )
   }
 
+  /** The workload's key names. */
+  get keys(): readonly string[] {
+    return this.#options.keys
+  }
+
   /** Every key some process planned to write, sorted. */
   writtenKeys(): string[] {
     return [...this.#written].sort()

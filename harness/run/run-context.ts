@@ -32,7 +32,11 @@ export type RunResult = {
   error?: string
   counts: { ok: number; fail: number; info: number }
   convergence?: { converged: boolean; ms: number }
+  /** With `forge`: the forged writes sent, by how the store answered (any `accepted` is a violation). */
+  forge?: ForgeCounts
 }
+
+export type ForgeCounts = { attempts: number; refused: number; accepted: number; unanswered: number }
 
 export type RunHooks = {
   /** Aborting stops the run early (Ctrl-C); it still heals and cleans up. */

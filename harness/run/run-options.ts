@@ -39,6 +39,12 @@ export type RunOptions = {
   folder?: string
   /** Show the live progress line. */
   progress: boolean
+  /**
+   * The security test: during the measured run a forging client (the store adapter's
+   * `openForger`) sends writes with forged, replayed and oversized contexts, each
+   * recorded; the store must refuse every one and lose no acknowledged write.
+   */
+  forge?: boolean
   /** Checks to fail the run on though the configuration does not promise them (`--fail-on`); recorded in the run record. */
   failOn?: string[]
 }

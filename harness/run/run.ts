@@ -15,6 +15,7 @@ import { sleepUntil } from '../history/clock.ts'
 import { routingFor } from '../generator/op-generator.ts'
 import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
 import { ClientProcesses } from './client-processes.ts'
+import { forgeUntil } from './forge-loop.ts'
 import { enterStage, openRun, recordHarnessEvent, recordOp, type RunContext, type RunHooks, type RunResult } from './run-context.ts'
 import type { RunOptions } from './run-options.ts'
 import { collectWars } from './wars-collection.ts'
@@ -83,6 +84,7 @@ function unsupportedNemeses(store: StoreAdapter, cluster: Cluster, nemeses: read
   const needs: Partial<Record<NemesisName, { has: boolean; what: string }>> = {
     crash: { has: cluster.control.can.kill, what: 'node control that can kill and start nodes' },
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
+    wipe: { has: cluster.control.wipe !== undefined, what: "node control that can delete a node's data (local nodes, or a wipe command)" },
     clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
   }
   const byControl = nemeses.flatMap((name) => {
@@ -175,7 +177,7 @@ async function runUnderNemeses(run: RunContext): Promise<void> {
   const endMs = clock.nowMs() + options.timeS * 1000
   const schedule = new NemesisSchedule({
     nemeses: options.nemeses.map(createNemesis),
-    context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis },
+    context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis, down: new Set() },
     intervalMs: options.nemesisIntervalS * 1000,
     clock,
     record: (event) => {
@@ -194,8 +196,31 @@ async function runUnderNemeses(run: RunContext): Promise<void> {
   const outcomes = await Promise.allSettled([
     run.processes!.runUntil(endMs).catch(stopOnError),
     schedule.run(endMs, run.signal).catch(stopOnError),
+    forge(run, endMs).catch(stopOnError),
   ])
   for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+}
+
+/** With `forge`, the forging client runs beside the clients until `endMs`; its counts go into the result. */
+async function forge(run: RunContext, endMs: number): Promise<void> {
+  if (!run.options.forge) return
+  const { options, clock, signal } = run
+  const cluster = run.cluster!
+  if (!options.store.openForger) throw new Error(`--forge: the ${options.store.name} store has no forging client`)
+  const forger = await options.store.openForger(cluster, { timeoutMs: options.requestTimeoutMs })
+  try {
+    run.result.forge = await forgeUntil(endMs, {
+      forger,
+      keys: run.processes!.keys,
+      nodes: cluster.nodes.map((n) => n.id),
+      rng: run.rng.fork('forge'),
+      clock,
+      signal,
+      record: (attempt, invoke) => recordHarnessEvent(run, 'forge', attempt, invoke),
+    })
+  } finally {
+    await forger.close()
+  }
 }
 
 /**

@@ -569,6 +569,7 @@ function measureRows(summary) {
         : `not checked: ${lost?.reason ?? 'no such check'}`,
     ],
     ['dot collisions (vv)', lw ? fmt.count(lw.dotCollisions) : '–'],
+    ['dots issued again (a node counting again)', lw ? fmt.count(lw.reissuedDots) : '–'],
     ['recovered info adds (set)', lw ? fmt.count(lw.recovered) : '–'],
     [
       'convergence after the final heal',

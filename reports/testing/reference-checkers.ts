@@ -90,7 +90,16 @@ export function referenceLostWrites(records: HistoryRecord[], versioning: 'dvv' 
       (o) => o.key === w.key && o.f !== 'get' && happened(o) && o.context && covers(peekContext(o.context) as CausalContext, w.dot as Dot),
     )
     const observed = all.some((o) => o.key === w.key && o.f === 'get' && o.type === 'ok' && returns(o, w))
-    if (coveredBy && (versioning === 'dvv' || observed)) continue
+    // A dot issued twice: shared with another ok write of the key, or its node had issued one as high before w began.
+    const suspect = all.some(
+      (o) =>
+        o !== w &&
+        o.type === 'ok' &&
+        o.f !== 'get' &&
+        o.dot?.node === w.dot?.node &&
+        ((o.key === w.key && o.dot?.counter === w.dot?.counter) || (o.dot!.counter >= w.dot!.counter && o.complete < w.invoke)),
+    )
+    if (coveredBy && ((versioning === 'dvv' && !suspect) || observed)) continue
     lost.push(w.index)
   }
   return lost

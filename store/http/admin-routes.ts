@@ -7,10 +7,11 @@
 import { Hono } from 'hono'
 import type { AntiEntropy } from '../anti-entropy.ts'
 import type { NodeConfig } from '../config.ts'
-import { badRequest } from '../errors.ts'
+import { ApiError, badRequest } from '../errors.ts'
 import type { HintedHandoff } from '../hinted-handoff.ts'
 import type { Membership } from '../membership.ts'
 import type { MerkleIndex } from '../merkle.ts'
+import { PeerError } from '../peers.ts'
 import type { Ring } from '../ring.ts'
 import type { Stats } from '../stats.ts'
 import type { WarsRecorder } from '../wars.ts'
@@ -60,7 +61,9 @@ export function adminRoutes({ config, ring, membership, handoff, merkle, antiEnt
   // Runs an anti-entropy round now, with a random live peer (like `nodetool repair`).
   admin.post('/anti-entropy', async (c) => {
     requireToken(c, config.token)
-    const outcome = await antiEntropy.runRound()
+    const outcome = await antiEntropy.runRound().catch((error: unknown) => {
+      throw error instanceof PeerError ? peerFailure(error) : error
+    })
     return c.json({ node: config.id, ran: outcome !== undefined, ...outcome })
   })
 
@@ -75,4 +78,9 @@ export function adminRoutes({ config, ring, membership, handoff, merkle, antiEnt
     return c.json({ node: config.id, skewMs: wallClock.skewMs, now: wallClock.now() })
   })
   return admin
+}
+
+/** A peer that failed a call: 504 when it did not answer in time, 502 otherwise. */
+function peerFailure(error: PeerError): ApiError {
+  return error.kind === 'timeout' ? new ApiError(504, 'timeout', error.message) : new ApiError(502, 'peer_error', error.message)
 }

@@ -29,7 +29,7 @@ import { MERKLE_DEPTH, MerkleIndex, type TreeNode } from '../merkle.ts'
 import type { Replica } from '../replica.ts'
 import { isEmptyObject, isVersionedObject } from '../versioning.ts'
 import { monotonicMs } from '../../common/contracts/wars.ts'
-import { KEY_ROUTE, limitBody, readJsonObject, requireToken } from './request.ts'
+import { KEY_ROUTE, keyOf, limitBody, readJsonObject, requireToken } from './request.ts'
 
 /** Internal calls carry whole objects (every sibling), so they get a larger limit, bytes. */
 const INTERNAL_BODY_BYTES = 1024 * 1024 * 1024
@@ -53,7 +53,7 @@ export function internalRoutes({ config, replica, handoff, gossiper, merkle, ant
   internal.use(limitBody(INTERNAL_BODY_BYTES, INTERNAL_BODY_BYTES))
 
   internal.get(`/objects${KEY_ROUTE}`, (c) => {
-    const stored = replica.read(c.req.param('key'))
+    const stored = replica.read(keyOf(c, '/internal/objects/'))
     const object = isEmptyObject(stored) ? null : stored
     return c.json<ReplicaReadResponse>({ node: config.id, object })
   })

@@ -1,7 +1,9 @@
 /**
- * The client API, mounted at `/kv`: GET, PUT and DELETE of one key. A request for a key
- * this node does not hold is forwarded to a home replica (see {@link routeRequest});
- * the rest is coordinated here.
+ * The client API, mounted at `/kv`: GET, PUT and DELETE of one key. A request is checked
+ * in full first (key, `r`/`w`, body, context); then one for a key this node does not
+ * hold is forwarded to a home replica (see {@link routeRequest}), and the rest is
+ * coordinated here, in the cluster's consistency mode. A write no home replica could take is coordinated here too, with a
+ * sloppy quorum, unless the cluster is strict.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import {
@@ -16,13 +18,27 @@ import {
 import type { NodeConfig } from '../config.ts'
 import type { KvEngine } from '../consistency/index.ts'
 import type { Coordinator, WriteOutcome } from '../coordinator.ts'
-import { badRequest } from '../errors.ts'
+import { badRequest, HomesUnreachable } from '../errors.ts'
+import type { LocalWrite } from '../replica.ts'
 import { encodeContext, liveSiblings, type ContextSeal } from '../versioning.ts'
-import { contextOf, header, KEY_ROUTE, limitBody, quorumParam, readJsonObject, readOptionalJson, tooLarge } from './request.ts'
+import {
+  contextOf,
+  header,
+  KEY_ROUTE,
+  keyOf,
+  limitBody,
+  quorumParam,
+  readJsonObject,
+  readOptionalJson,
+  sentTarget,
+  tooLarge,
+} from './request.ts'
 import { routeRequest } from './routing.ts'
 
 /** Longest key, in bytes of UTF-8. */
 export const MAX_KEY_BYTES = 512
+/** What the client API's paths start with; the key is the rest. */
+const KV_PREFIX = '/kv/'
 /** Room for the context and JSON framing around a value of the largest size, bytes. */
 const BODY_OVERHEAD_BYTES = 64 * 1024
 
@@ -34,15 +50,19 @@ export type KvRoutesOptions = {
   consistency: KvEngine
 }
 
+/** A client write, checked: the quorum to wait for and what to store. */
+type CheckedWrite = { w: number; write: LocalWrite }
+
 /** The `/kv` sub-app. */
 export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions): Hono {
+  // The causal mode's contexts are a session's dependencies on every key: one scope for all.
   const seal = (key: string): ContextSeal => ({ secret: config.token, key: consistency.contextScope ?? key })
   const kv = new Hono()
   kv.use(limitBody(config.maxValueBytes + BODY_OVERHEAD_BYTES, config.maxValueBytes))
-  kv.use(KEY_ROUTE, forwardUnlessLocal(config, coordinator))
+  kv.use(KEY_ROUTE, forwardUnlessLocal(config, coordinator, seal))
 
   kv.get(KEY_ROUTE, async (c) => {
-    const key = c.req.param('key')
+    const key = keyOf(c, KV_PREFIX)
     const r = quorumParam(c, 'r', config.r, config.n)
     const after = contextOf({ context: header(c, CONTEXT_HEADER) }, seal(key))
     const { object, replies } = await consistency.read(key, r, after)
@@ -58,50 +78,65 @@ export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions):
     return c.json(body, live.length > 0 ? 200 : 404)
   })
 
-  kv.put(KEY_ROUTE, async (c) => {
-    const key = c.req.param('key')
-    const w = quorumParam(c, 'w', config.w, config.n)
+  const write = async (c: Context): Promise<Response> => {
+    const key = keyOf(c, KV_PREFIX)
+    const { w, write } = await checkWrite(c, config, seal(key))
+    return respondToWrite(c, config, seal(key), key, await consistency.write(key, write, w))
+  }
+  kv.put(KEY_ROUTE, write)
+  kv.delete(KEY_ROUTE, write)
+  return kv
+}
+
+/** A PUT or DELETE checked in full: a bad one is a 4xx here, before it is forwarded or stored. */
+async function checkWrite(c: Context, config: NodeConfig, seal: ContextSeal): Promise<CheckedWrite> {
+  const w = quorumParam(c, 'w', config.w, config.n)
+  if (c.req.method === 'PUT') {
     const request = await readJsonObject<WriteRequest>(c)
     if (!('value' in request)) throw badRequest('body must have a "value" field')
     const size = Buffer.byteLength(JSON.stringify(request.value))
     if (size > config.maxValueBytes) throw tooLarge(config.maxValueBytes)
-    const context = contextOf(request, seal(key))
-    return respondToWrite(c, config, seal(key), key, await consistency.write(key, { context, value: request.value, deleted: false }, w))
-  })
-
-  kv.delete(KEY_ROUTE, async (c) => {
-    const key = c.req.param('key')
-    const w = quorumParam(c, 'w', config.w, config.n)
-    const request = ((await readOptionalJson(c)) ?? {}) as DeleteRequest
-    if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-      throw badRequest('body must be a JSON object')
-    }
-    const context = contextOf(request, seal(key))
-    return respondToWrite(c, config, seal(key), key, await consistency.write(key, { context, value: null, deleted: true }, w))
-  })
-
-  return kv
+    return { w, write: { context: contextOf(request, seal), value: request.value, deleted: false } }
+  }
+  const request = ((await readOptionalJson(c)) ?? {}) as DeleteRequest
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw badRequest('body must be a JSON object')
+  const siblingsKept = config.versioning !== 'lww' && (config.consistency === 'eventual' || config.consistency === 'causal')
+  if ((request.context === undefined || request.context === null) && siblingsKept) {
+    // A tombstone is one more sibling: without a context it supersedes nothing. (The single-valued modes order deletes like writes.)
+    throw badRequest(
+      `DELETE needs the context of a read of the key: in ${config.versioning} a delete removes only the values its context covers`,
+    )
+  }
+  return { w, write: { context: contextOf(request, seal), value: null, deleted: true } }
 }
 
-/** Checks the key, then lets the request through or answers with a home replica's answer. */
-function forwardUnlessLocal(config: NodeConfig, coordinator: Coordinator): MiddlewareHandler {
+/**
+ * Checks the key and the request, then lets it through (this node coordinates) or
+ * answers with a home replica's answer. A write no home could take goes through too,
+ * for a sloppy quorum, unless the cluster is strict.
+ */
+function forwardUnlessLocal(config: NodeConfig, coordinator: Coordinator, seal: (key: string) => ContextSeal): MiddlewareHandler {
   const node = { token: config.token, isHome: (key: string) => coordinator.isHome(key) }
   return async (c, next) => {
-    const key = c.req.param('key') ?? ''
+    const key = keyOf(c, KV_PREFIX)
     const bytes = Buffer.byteLength(key)
     if (bytes < 1 || bytes > MAX_KEY_BYTES) {
       throw badRequest(`key must be 1 to ${MAX_KEY_BYTES} bytes of UTF-8, got ${bytes}`)
     }
+    if (key.includes('\u0000')) throw badRequest('key must not contain NUL (U+0000)')
     const headers = { [FORWARDED_HEADER]: header(c, FORWARDED_HEADER), [TOKEN_HEADER]: header(c, TOKEN_HEADER) }
     if (routeRequest(key, headers, node) === 'local') return next()
-    const url = new URL(c.req.url)
-    const body = c.req.method === 'GET' ? undefined : await readOptionalJson(c)
-    const { status, body: answer } = await coordinator.forward(key, {
-      method: c.req.method as 'GET' | 'PUT' | 'DELETE',
-      path: `${url.pathname}${url.search}`,
-      body,
-    })
-    return c.json(answer as object, status as 200)
+    const method = c.req.method as 'GET' | 'PUT' | 'DELETE'
+    if (method === 'GET') quorumParam(c, 'r', config.r, config.n)
+    else await checkWrite(c, config, seal(key))
+    try {
+      const body = method === 'GET' ? undefined : await readOptionalJson(c)
+      const { status, body: answer } = await coordinator.forward(key, { method, path: sentTarget(c), body })
+      return c.json(answer as object, status as 200)
+    } catch (error) {
+      if (error instanceof HomesUnreachable && method !== 'GET' && !config.strict) return next()
+      throw error
+    }
   }
 }
 

@@ -7,13 +7,57 @@
 import type { IncomingMessage } from 'node:http'
 import type { Context, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { tryDecodeURIComponent } from 'hono/utils/url'
 import { emptyContext, type CausalContext } from '../../common/contracts/causal.ts'
 import { TOKEN_HEADER } from '../api.ts'
-import { ApiError, badRequest } from '../errors.ts'
+import { ApiError, badContext, badRequest } from '../errors.ts'
 import { decodeContext, type ContextSeal } from '../versioning.ts'
 
 /** The route of one key: everything after the prefix, slashes included. */
 export const KEY_ROUTE = '/:key{.+}'
+
+/** Where a request's target, as the client sent it, is kept when the adapter gets another. */
+const SENT_TARGET = Symbol('quorumlab.sentTarget')
+type Incoming = IncomingMessage & { [SENT_TARGET]?: string }
+type NodeEnv = { incoming?: Incoming } | undefined
+
+/** Paths that end in a key: the client API and the replica inspection. */
+const KEY_PREFIXES = ['/kv/', '/internal/objects/']
+/** A `.` or `..` path segment, as a URL parser finds it (`%2e` is a dot to it too). */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?=\/|$)/i
+
+/**
+ * Keeps the target of a request for a key as the client sent it, before the HTTP adapter
+ * parses it as a URL: a URL parser resolves `.` and `..` segments, encoded or not, so
+ * `/kv/x/../y` would name `y` and the keys `.` and `..` could not be named at all. A
+ * target with such a segment after its prefix goes on with a placeholder for the key;
+ * {@link keyOf} reads the key from the kept target. Called on every request.
+ */
+export function keepKeyTarget(incoming: IncomingMessage): void {
+  const url = incoming.url ?? ''
+  const prefix = KEY_PREFIXES.find((p) => url.startsWith(p))
+  if (prefix === undefined) return
+  const query = url.indexOf('?')
+  const path = query >= 0 ? url.slice(0, query) : url
+  if (!DOT_SEGMENT.test(path.slice(prefix.length))) return
+  ;(incoming as Incoming)[SENT_TARGET] = url
+  incoming.url = `${prefix}_${query >= 0 ? url.slice(query) : ''}`
+}
+
+/** The request's target (path and query) as the client sent it. */
+export function sentTarget(c: Context): string {
+  const incoming = (c.env as NodeEnv)?.incoming
+  if (incoming?.url !== undefined) return incoming[SENT_TARGET] ?? incoming.url
+  const url = new URL(c.req.url)
+  return `${url.pathname}${url.search}`
+}
+
+/** The key of a request to `<prefix><key>`, percent-decoded from the target as sent. */
+export function keyOf(c: Context, prefix: string): string {
+  const target = sentTarget(c)
+  const query = target.indexOf('?')
+  return tryDecodeURIComponent((query >= 0 ? target.slice(0, query) : target).slice(prefix.length))
+}
 
 /**
  * A request header (name in lower case). On Node it is read from the IncomingMessage
@@ -21,7 +65,7 @@ export const KEY_ROUTE = '/:key{.+}'
  * them first, a cost paid on every request.
  */
 export function header(c: Context, name: string): string | undefined {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  const incoming = (c.env as NodeEnv)?.incoming
   if (!incoming) return c.req.header(name)
   const value = incoming.headers[name]
   return Array.isArray(value) ? value.join(', ') : value
@@ -76,9 +120,9 @@ export function quorumParam(c: Context, name: 'r' | 'w', fallback: number, n: nu
 /** The causal context a client sent back (empty when it sent none), checked against its seal. */
 export function contextOf(request: { context?: unknown }, seal: ContextSeal): CausalContext {
   if (request.context === undefined || request.context === null) return emptyContext()
-  if (typeof request.context !== 'string') throw badRequest('context must be the string a read or write returned')
+  if (typeof request.context !== 'string') throw badContext('context must be the string a read or write returned')
   const decoded = decodeContext(request.context, seal)
-  if (!decoded.ok) throw badRequest(`invalid context: ${decoded.reason}`)
+  if (!decoded.ok) throw badContext(`invalid context: ${decoded.reason}`)
   return decoded.context
 }
 

@@ -40,7 +40,7 @@ test.group('store API', (group) => {
     assert.equal(a.status, 200)
     assert.equal(b.status, 200)
     const read = await call<ReadResponse>(`${cluster.url('n3')}/kv/cart?r=3`)
-    assert.sameMembers(read.body.values as string[], ['from-n1', 'from-n2'])
+    assert.sameMembers(read.body.values as string[], ['from-n1', 'from-n2'], JSON.stringify(read.body))
     assert.lengthOf(read.body.versions, 2)
     const resolved = await call(`${cluster.url('n3')}/kv/cart`, 'PUT', { value: 'merged', context: read.body.context })
     assert.equal(resolved.status, 200)
@@ -150,9 +150,12 @@ test.group('store API', (group) => {
     assert.lengthOf(right.body.object.siblings, 1)
   })
 
-  test('health names the node and its pid', async ({ assert, cleanup }) => {
+  test('health names the node, its pid and the incarnation its dots are issued under', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { nodes: 1, settings: { n: 1, r: 1, w: 1 } })
     const health = await call(`${cluster.url('n1')}/health`)
-    assert.deepEqual(health.body, { node: 'n1', status: 'ok', pid: cluster.node('n1').pid })
+    assert.deepEqual(health.body, { node: 'n1', status: 'ok', pid: cluster.node('n1').pid, incarnation: health.body.incarnation })
+    assert.match(health.body.incarnation, /^[0-9a-f]{8}$/)
+    const put = await call<WriteResponse>(`${cluster.url('n1')}/kv/k`, 'PUT', { value: 1 })
+    assert.equal(put.body.dot.node, `n1.${health.body.incarnation}`)
   })
 })

@@ -34,14 +34,15 @@ test.group('store durability', (group) => {
     }
   })
 
-  test('a restarted node keeps issuing unique dots', async ({ assert, cleanup }) => {
+  test('a restarted node keeps its incarnation and issues unique dots', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup)
     const n1 = cluster.url('n1')
     const before = await call<WriteResponse>(`${n1}/kv/dots`, 'PUT', { value: 'before' })
     await cluster.node('n1').kill()
     await cluster.node('n1').start()
     const after = await call<WriteResponse>(`${n1}/kv/dots`, 'PUT', { value: 'after' })
-    assert.equal(after.body.dot.node, 'n1')
+    assert.equal(after.body.dot.node, before.body.dot.node)
+    assert.match(after.body.dot.node, /^n1\.[0-9a-f]{8}$/)
     assert.isAbove(after.body.dot.counter, before.body.dot.counter)
     const read = await call<ReadResponse>(`${n1}/kv/dots?r=3`)
     assert.sameMembers(read.body.values as string[], ['before', 'after'])

@@ -4,7 +4,7 @@
  * paused node, and sloppy quorums with a fallback node.
  */
 import { test } from '@japa/runner'
-import { call, eventually, startTestCluster, type TestCluster } from '../../harness/cluster/testing.ts'
+import { call, digestsAgree, eventually, startTestCluster, type TestCluster } from '../../harness/cluster/testing.ts'
 import type { ReadResponse, WriteResponse } from '../api.ts'
 import { Ring } from '../ring.ts'
 import type { StatsSnapshot } from '../stats.ts'
@@ -14,16 +14,6 @@ const memberState = async (cluster: TestCluster, at: string, of: string): Promis
   (await call(`${cluster.url(at)}/admin/members`)).body.members.find((m: { node: string }) => m.node === of).state
 const pendingHints = async (cluster: TestCluster, id: string): Promise<number> =>
   (await call(`${cluster.url(id)}/admin/hints`)).body.pending
-
-/** Root hash per range on every node; true when every range's replicas agree. */
-async function digestsAgree(cluster: TestCluster): Promise<boolean> {
-  const roots = new Map<number, Set<string>>()
-  for (const node of cluster.nodes) {
-    const { body } = await call(`${node.url}/admin/digest`)
-    for (const range of body.ranges) roots.set(range.arc, (roots.get(range.arc) ?? new Set()).add(range.root))
-  }
-  return roots.size > 0 && [...roots.values()].every((set) => set.size === 1)
-}
 
 test.group('store under faults', (group) => {
   group.tap((t) => t.tags(['integration']))

@@ -6,11 +6,13 @@
  */
 import { withConsistencyFixes, type StoreSettings } from '../../../store/config.ts'
 import { NEMESIS_NAMES } from '../../../common/contracts/history.ts'
-import type { StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
+import type { Cluster, StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
+import { QuorumlabForger } from './forger.ts'
 import { loadExternalCluster } from './external-cluster.ts'
 import { startNetnsCluster } from './netns-cluster.ts'
 import { startProxiedCluster } from './proxied-cluster.ts'
+import { withClusterSecret } from './secret.ts'
 
 export type QuorumlabAdapterOptions = {
   /** Local mode: the settings every node starts with. External mode takes them from the config file. */
@@ -35,7 +37,9 @@ export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
 
 export function quorumlabAdapter({ settings: asked, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
   // What the nodes will run with (a consistency mode sets what it needs): the run records that.
-  const settings = withConsistencyFixes(asked)
+  const given = withConsistencyFixes(asked)
+  // The secret of each local cluster, for the forger's `inflated` contexts (an external cluster keeps its own).
+  const secrets = new WeakMap<Cluster, string>()
   return {
     name: 'quorumlab',
     capabilities: QUORUMLAB_CAPABILITIES,
@@ -45,11 +49,17 @@ export function quorumlabAdapter({ settings: asked, clusterFile }: QuorumlabAdap
           throw new Error(`an external cluster (${clusterFile}) runs on its own proxy links: it cannot use --network ${network}`)
         return loadExternalCluster(clusterFile)
       }
-      if (network === 'netns') return startNetnsCluster({ nodes, settings, dataDir })
+      const settings = withClusterSecret(given)
       // Toxicity is rolled per connection: drop needs one connection per message.
       const peerConnections = nemeses.includes('drop') ? 'per-message' : settings.peerConnections
-      return startProxiedCluster({ nodes, settings: { ...settings, peerConnections }, dataDir })
+      const cluster =
+        network === 'netns'
+          ? await startNetnsCluster({ nodes, settings, dataDir })
+          : await startProxiedCluster({ nodes, settings: { ...settings, peerConnections }, dataDir })
+      secrets.set(cluster, settings.token)
+      return cluster
     },
     openClient: async (cluster, options) => new QuorumlabClient(cluster.nodes, options),
+    openForger: async (cluster, { timeoutMs }) => new QuorumlabForger({ nodes: cluster.nodes, secret: secrets.get(cluster), timeoutMs }),
   }
 }

@@ -62,7 +62,15 @@ export function quorumlabCluster<N extends Network>({
     warsLatencies: (node) => nodeWars(admin, node),
     async peerTraffic(node) {
       const stats = await nodeStats(admin, node)
-      return { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors }
+      // A call refused or closed at once never reached the network's loss: only unanswered calls are lost messages.
+      const byPeer = Object.fromEntries(
+        Object.entries(stats.peers).map(([peer, c]) => [
+          peer,
+          { messages: c.calls - c.unreachable, dropped: c.timeouts, received: c.received },
+        ]),
+      )
+      const sum = (field: 'messages' | 'dropped'): number => Object.values(byPeer).reduce((n, t) => n + t[field], 0)
+      return { messages: sum('messages'), dropped: sum('dropped'), byPeer }
     },
   }
 }

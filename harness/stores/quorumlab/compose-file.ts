@@ -1,18 +1,28 @@
 /**
- * The docker-compose file, generated from the cluster layout: the real Toxiproxy, one
- * container per store node (peers are their Toxiproxy-side addresses), and a harness
- * service that creates the links through the Toxiproxy API and runs a workload in
- * external mode, crashing and pausing node containers through the Docker Engine API.
+ * The docker-compose file, generated from the cluster layout: the real Toxiproxy, a
+ * one-off service that makes the cluster secret (a random one per deployment, kept in a
+ * volume, never in the file), one container per store node (peers are their
+ * Toxiproxy-side addresses), and a harness service that creates the links through the
+ * Toxiproxy API and runs a workload in external mode, crashing and pausing node
+ * containers through the Docker Engine API.
  */
 import { Document, isSeq, visit } from 'yaml'
 import type { StoreSettings } from '../../../store/config.ts'
-import { COMPOSE_PORTS, deployment } from './deployment.ts'
+import { COMPOSE_PORTS, COMPOSE_SECRET_FILE, deployment } from './deployment.ts'
 
 export const TOXIPROXY_IMAGE = 'ghcr.io/shopify/toxiproxy:2.12.0'
 const QUORUMLAB_IMAGE = 'quorumlab:local'
 export const CLUSTER_CONFIG_PATH = '/cluster.json'
 
 export const containerName = (node: string): string => `quorumlab-${node}`
+
+/** The secret service's script: a random secret, made once (kept while the volume is). */
+const MAKE_SECRET = [
+  "const fs = require('node:fs')",
+  `const file = '${COMPOSE_SECRET_FILE}'`,
+  "if (!fs.existsSync(file)) fs.writeFileSync(file, require('node:crypto').randomBytes(24).toString('base64url'), { mode: 0o600 })",
+].join('; ')
+const SECRET_VOLUME = `secret:${COMPOSE_SECRET_FILE.slice(0, COMPOSE_SECRET_FILE.lastIndexOf('/'))}`
 
 function composeDocument(nodes: number, settings: StoreSettings): Record<string, unknown> {
   const layout = deployment({
@@ -32,6 +42,7 @@ function composeDocument(nodes: number, settings: StoreSettings): Record<string,
       command: ['-host', '0.0.0.0', '-port', String(COMPOSE_PORTS.api)],
       ports: [`127.0.0.1:${COMPOSE_PORTS.api}:${COMPOSE_PORTS.api}`],
     },
+    secret: { build, image: QUORUMLAB_IMAGE, entrypoint: ['node', '-e', MAKE_SECRET], volumes: [SECRET_VOLUME] },
   }
   for (const node of layout.nodes) {
     services[node.id] = {
@@ -39,7 +50,8 @@ function composeDocument(nodes: number, settings: StoreSettings): Record<string,
       image: QUORUMLAB_IMAGE,
       container_name: containerName(node.id),
       command: ['store', ...node.args],
-      volumes: [`${node.id}-data:/data`],
+      depends_on: { secret: { condition: 'service_completed_successfully' } },
+      volumes: [`${node.id}-data:/data`, `${SECRET_VOLUME}:ro`],
       healthcheck: {
         test: [
           'CMD',
@@ -78,7 +90,7 @@ function composeDocument(nodes: number, settings: StoreSettings): Record<string,
       '--no-progress',
     ],
     configs: [{ source: 'cluster', target: CLUSTER_CONFIG_PATH }],
-    volumes: ['./runs:/runs', '/var/run/docker.sock:/var/run/docker.sock'],
+    volumes: ['./runs:/runs', '/var/run/docker.sock:/var/run/docker.sock', `${SECRET_VOLUME}:ro`],
     // The Docker socket's group, so the non-root harness may crash and pause nodes.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation, as above
     group_add: ['${DOCKER_GID:-0}'],
@@ -86,7 +98,7 @@ function composeDocument(nodes: number, settings: StoreSettings): Record<string,
   return {
     name: 'quorumlab',
     services,
-    volumes: Object.fromEntries(layout.nodes.map((n) => [`${n.id}-data`, {}])),
+    volumes: Object.fromEntries([...layout.nodes.map((n) => [`${n.id}-data`, {}]), ['secret', {}]]),
     configs: { cluster: { content: `${JSON.stringify(layout.config, null, 2)}\n` } },
   }
 }

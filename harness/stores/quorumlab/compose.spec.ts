@@ -5,6 +5,7 @@
  * configured as the containers are) runs a workload with a crash nemesis in external mode.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,7 +17,7 @@ import { DEFAULT_STORE_SETTINGS } from '../../../store/config.ts'
 import { eventually } from '../../cluster/testing.ts'
 import { CLUSTER_CONFIG_PATH, composeYaml, containerName, TOXIPROXY_IMAGE } from './compose-file.ts'
 import { clusterConfigProblems, type ExternalClusterConfig } from './external-cluster.ts'
-import { deployment, type DeploymentPorts } from './deployment.ts'
+import { COMPOSE_SECRET_FILE, deployment, type DeploymentPorts } from './deployment.ts'
 import { QUORUMLAB_BIN } from './node-process.ts'
 import { freePorts } from '../../cluster/ports.ts'
 import type { HistoryRecord } from '../../../common/contracts/history.ts'
@@ -33,6 +34,7 @@ type Service = {
   container_name?: string
   configs?: { source: string; target: string }[]
   group_add?: string[]
+  depends_on?: Record<string, { condition: string }>
 }
 
 test.group('docker compose (static)', (group) => {
@@ -72,11 +74,20 @@ test.group('docker compose (static)', (group) => {
         assert.equal(address, `toxiproxy:${port}`, `${node.id} reaches ${peerId} through its link`)
       }
       assert.include(service.volumes!, `${node.id}-data:${flag('--data-dir')}`)
+      assert.notInclude(args, '--token', 'the file holds no secret')
+      assert.equal(flag('--token-file'), COMPOSE_SECRET_FILE)
+      assert.include(service.volumes!, 'secret:/secret:ro')
+      assert.deepEqual(service.depends_on, { secret: { condition: 'service_completed_successfully' } })
       assert.property(doc.volumes, `${node.id}-data`)
       assert.equal(service.container_name, containerName(node.id))
       assert.equal((config.control as { containers: Record<string, string> }).containers[node.id], containerName(node.id))
       assert.equal(config.links.client[node.id].connect, `toxiproxy:${config.links.client[node.id].listen.split(':')[1]}`)
     }
+    assert.equal(config.store.tokenFile, COMPOSE_SECRET_FILE)
+    assert.notProperty(config.store, 'token')
+    assert.include(doc.services.secret.volumes!, 'secret:/secret')
+    assert.include(doc.services.harness.volumes!, 'secret:/secret:ro')
+    assert.property(doc.volumes, 'secret')
     const harness = doc.services.harness
     const command = harness.command!
     assert.equal(command[0], 'workload')
@@ -151,7 +162,18 @@ test.group('external mode, laid out as docker compose', (group) => {
       pause: `kill -STOP $(cat ${dir}/{node}.pid)`,
       resume: `kill -CONT $(cat ${dir}/{node}.pid)`,
     }
-    const layout = deployment({ nodes: ids.length, settings, style: 'local', ports: layoutPorts, control, dataRoot: join(dir, 'data') })
+    // As the compose file's secret service does: one secret for this deployment, in a file.
+    const secretFile = join(dir, 'secret')
+    writeFileSync(secretFile, randomBytes(24).toString('base64url'), { mode: 0o600 })
+    const layout = deployment({
+      nodes: ids.length,
+      settings,
+      style: 'local',
+      ports: layoutPorts,
+      control,
+      dataRoot: join(dir, 'data'),
+      secretFile,
+    })
     const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
     for (const node of layout.nodes) {
       const pidFile = join(dir, `${node.id}.pid`)

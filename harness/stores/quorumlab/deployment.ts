@@ -4,6 +4,9 @@
  * cluster config the harness reads in external mode, both from the one cluster layout.
  * The compose file is this deployment with Docker's names; the external-mode test is the
  * same deployment on loopback, so what CI runs is configured exactly as the containers are.
+ * The nodes and the harness read the cluster secret from one file (`--token-file`,
+ * `store.tokenFile`), made when the deployment first starts: a deployment's files hold no
+ * secret, so no two deployments share one.
  */
 import { formatAddress, type Address } from '../../../common/helpers/address.ts'
 import type { StoreSettings } from '../../../store/config.ts'
@@ -34,7 +37,12 @@ export type DeploymentOptions = {
   control: ExternalClusterConfig['control']
   /** Data folder of node nI: `<dataRoot>/nI` (`/data` in containers). */
   dataRoot?: string
+  /** The file the cluster secret is read from. Default (compose): {@link COMPOSE_SECRET_FILE}. */
+  secretFile?: string
 }
+
+/** Where the compose file's containers find the cluster secret (a volume of its own). */
+export const COMPOSE_SECRET_FILE = '/secret/token'
 
 export type DeploymentPorts = {
   api: number
@@ -51,7 +59,15 @@ export const COMPOSE_PORTS: DeploymentPorts = {
   peer: (i, j) => 21000 + i * 100 + j,
 }
 
-export function deployment({ nodes: count, settings, style, ports = COMPOSE_PORTS, control, dataRoot }: DeploymentOptions): Deployment {
+export function deployment({
+  nodes: count,
+  settings,
+  style,
+  ports = COMPOSE_PORTS,
+  control,
+  dataRoot,
+  secretFile = COMPOSE_SECRET_FILE,
+}: DeploymentOptions): Deployment {
   const compose = style === 'compose'
   const proxyHost = compose ? 'toxiproxy' : '127.0.0.1'
   // In compose, nodes and the proxy bind every interface of their own containers.
@@ -68,7 +84,8 @@ export function deployment({ nodes: count, settings, style, ports = COMPOSE_PORT
   })
   const nodes = layout.nodes.map(({ id, listen, address, peers }): DeployedNode => {
     const dataDir = compose ? '/data' : `${dataRoot ?? 'data'}/${id}`
-    return { id, listen, address, dataDir, args: nodeArgs({ id, ...listen, dataDir, peers, settings }) }
+    const args = nodeArgs({ id, ...listen, dataDir, peers, settings: { ...settings, token: '' }, extraArgs: ['--token-file', secretFile] })
+    return { id, listen, address, dataDir, args }
   })
   const config: ExternalClusterConfig = {
     toxiproxy: `http://${proxyHost}:${ports.api}`,
@@ -80,7 +97,7 @@ export function deployment({ nodes: count, settings, style, ports = COMPOSE_PORT
       versioning: settings.versioning,
       consistency: settings.consistency,
       strict: settings.strict,
-      token: settings.token,
+      tokenFile: secretFile,
     },
     nodes: nodes.map((n) => ({ id: n.id, address: formatAddress(n.address) })),
     links: {

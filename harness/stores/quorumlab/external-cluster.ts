@@ -7,7 +7,7 @@
  * ```json
  * {
  *   "toxiproxy": "http://127.0.0.1:8474",
- *   "store": { "n": 3, "r": 2, "w": 2, "vnodes": 16, "versioning": "dvv", "consistency": "eventual", "strict": false, "token": "quorumlab" },
+ *   "store": { "n": 3, "r": 2, "w": 2, "vnodes": 16, "versioning": "dvv", "consistency": "eventual", "strict": false, "tokenFile": "/secret/token" },
  *   "nodes": [{ "id": "n1", "address": "127.0.0.1:7001" }],
  *   "links": {
  *     "client": { "n1": { "listen": "127.0.0.1:20001" } },
@@ -18,14 +18,17 @@
  * ```
  *
  * A client link may also say `"connect": "host:port"` when clients reach it at another
- * address than it listens on (a proxy in a container listening on 0.0.0.0).
+ * address than it listens on (a proxy in a container listening on 0.0.0.0). The store's
+ * secret (what the nodes were given with `--token`) is `store.token`, or read from the
+ * file `store.tokenFile` (as the nodes read it with `--token-file`), or neither when the
+ * nodes run `--insecure` (`store.insecure`).
  */
 import { readFile } from 'node:fs/promises'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import type { VersioningMode } from '../../../common/contracts/causal.ts'
 import type { ConsistencyMode } from '../../../common/contracts/history.ts'
 import { parseAddress } from '../../../common/helpers/address.ts'
-import { NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems, withConsistencyFixes } from '../../../store/config.ts'
+import { INSECURE_TOKEN, NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems, withConsistencyFixes } from '../../../store/config.ts'
 import type { Cluster, NodeControl } from '../../adapter/index.ts'
 import { commandControl, noControl, type CommandControlConfig } from '../../cluster/command-control.ts'
 import { dockerControl, type DockerControlConfig } from '../../cluster/docker-control.ts'
@@ -35,7 +38,7 @@ import { quorumlabCluster, type KnownSettings } from './cluster.ts'
 
 export type ExternalClusterConfig = {
   toxiproxy: string
-  store: KnownSettings
+  store: Partial<KnownSettings> & { insecure?: boolean; tokenFile?: string }
   nodes: { id: string; address: string }[]
   links: {
     client: Record<string, { listen: string; connect?: string }>
@@ -64,9 +67,10 @@ export function clusterConfigProblems(raw: unknown): string[] {
     problems.push('toxiproxy: must be the http:// URL of the Toxiproxy API (or leave it out and set TOXIPROXY_URL)')
   }
   if (c.store !== undefined && (typeof c.store !== 'object' || c.store === null || Array.isArray(c.store))) {
-    problems.push('store: must be an object of store settings (n, r, w, vnodes, versioning, consistency, strict, token)')
+    problems.push('store: must be an object of store settings (n, r, w, vnodes, versioning, consistency, strict, token or tokenFile)')
   }
-  const store = (typeof c.store === 'object' && c.store !== null ? c.store : {}) as Partial<ExternalClusterConfig['store']>
+  const store = (typeof c.store === 'object' && c.store !== null ? c.store : {}) as ExternalClusterConfig['store']
+  problems.push(...secretProblems(store))
   const nodes = Array.isArray(c.nodes) ? c.nodes : []
   if (!Array.isArray(c.nodes) || nodes.length === 0) problems.push('nodes: must be a non-empty list of {id, address}')
   const ids = new Set<string>()
@@ -76,7 +80,8 @@ export function clusterConfigProblems(raw: unknown): string[] {
     else ids.add(node.id)
     if (!isAddress(node?.address)) problems.push(`nodes[${i}].address: must be host:port where the node listens`)
   })
-  for (const { path, message } of settingsProblems(store, Math.max(1, ids.size))) problems.push(`store.${path}: ${message}`)
+  const { tokenFile: _, ...settings } = store
+  for (const { path, message } of settingsProblems(settings, Math.max(1, ids.size))) problems.push(`store.${path}: ${message}`)
   const clientLinks = c.links?.client ?? {}
   const peerLinks = c.links?.peer ?? {}
   for (const id of ids) {
@@ -108,6 +113,9 @@ export function clusterConfigProblems(raw: unknown): string[] {
         problems.push(`control.${verb}: must be a shell command containing {node}`)
       }
     }
+    if (control.wipe !== undefined && (typeof control.wipe !== 'string' || !control.wipe.includes('{node}'))) {
+      problems.push('control.wipe: must be a shell command containing {node} (it kills the node and deletes its data)')
+    }
     if (control.timeoutMs !== undefined && !(Number.isInteger(control.timeoutMs) && (control.timeoutMs as number) > 0)) {
       problems.push('control.timeoutMs: must be a positive integer (ms)')
     }
@@ -120,6 +128,26 @@ export function clusterConfigProblems(raw: unknown): string[] {
       problems.push('control.socket: must be the path of the Docker socket')
   }
   return problems
+}
+
+/** The nodes' secret: given inline or in a file, once; or none, for insecure nodes. */
+function secretProblems({ token, tokenFile, insecure }: ExternalClusterConfig['store']): string[] {
+  if (tokenFile !== undefined && (typeof tokenFile !== 'string' || tokenFile === '')) return ['store.tokenFile: must be the path of a file']
+  if (token !== undefined && tokenFile !== undefined) return ['store: give the cluster secret once, as token or as tokenFile']
+  if (token === undefined && tokenFile === undefined && insecure !== true) {
+    return ['store.token: missing: the cluster secret the nodes were given (--token), or store.tokenFile, or "insecure": true']
+  }
+  return []
+}
+
+/** The secret the harness sends where the nodes want it (admin calls that change behaviour). */
+async function secretOf({ token, tokenFile, insecure }: ExternalClusterConfig['store'], file: string): Promise<string> {
+  if (tokenFile === undefined) return token ?? (insecure ? INSECURE_TOKEN : '')
+  try {
+    return (await readFile(tokenFile, 'utf8')).trim()
+  } catch (error) {
+    throw new ClusterConfigError(file, [`store.tokenFile: cannot read ${tokenFile}: ${(error as Error).message}`])
+  }
 }
 
 export async function readClusterConfig(file: string): Promise<ExternalClusterConfig> {
@@ -162,6 +190,7 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
         })),
     ),
   ]
+  const token = await secretOf(config.store ?? {}, file)
   const created = await createLinks(toxiproxy, links)
   const connect = (id: string) => parseAddress(config.links.client[id].connect ?? config.links.client[id].listen)!
   const store = config.store ?? {}
@@ -178,7 +207,7 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
       strict: store.strict ?? NODE_DEFAULTS.strict,
       readRepair: NODE_DEFAULTS.readRepair,
       antiEntropyIntervalMs: NODE_DEFAULTS.antiEntropyIntervalMs,
-      token: store.token ?? NODE_DEFAULTS.token,
+      token,
     }),
     control: controlOf(config.control),
     network: proxyNetwork({ kind: 'real', url }, ids, created),

@@ -61,7 +61,11 @@ async function peerCounts(cluster: Cluster): Promise<Map<string, PeerCallCounts>
   return counts
 }
 
-const since = (before: Map<string, PeerCallCounts>, after: Map<string, PeerCallCounts>, link: string): PeerCallCounts => ({
+const since = (
+  before: Map<string, PeerCallCounts>,
+  after: Map<string, PeerCallCounts>,
+  link: string,
+): Pick<PeerCallCounts, 'calls' | 'failures'> => ({
   calls: (after.get(link)?.calls ?? 0) - (before.get(link)?.calls ?? 0),
   failures: (after.get(link)?.failures ?? 0) - (before.get(link)?.failures ?? 0),
 })

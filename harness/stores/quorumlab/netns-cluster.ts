@@ -8,6 +8,7 @@ import type { StoreSettings } from '../../../store/config.ts'
 import type { Cluster } from '../../adapter/index.ts'
 import { clusterLayout, nodeIds } from '../../cluster/layout.ts'
 import { NetnsNetwork } from '../../network/index.ts'
+import { withClusterSecret } from './secret.ts'
 import { quorumlabCluster } from './cluster.ts'
 import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
 
@@ -26,7 +27,8 @@ export type NetnsClusterOptions = {
  * Creates the network, then starts every node in its namespace; if any of it fails,
  * stops what it started, removes the network and rethrows.
  */
-export async function startNetnsCluster(options: NetnsClusterOptions): Promise<Cluster & { network: NetnsNetwork }> {
+export async function startNetnsCluster(given: NetnsClusterOptions): Promise<Cluster & { network: NetnsNetwork }> {
+  const options = { ...given, settings: withClusterSecret(given.settings) }
   const ids = nodeIds(options.nodes)
   const network = await NetnsNetwork.create({ nodes: ids })
   const processes: NodeProcess[] = []

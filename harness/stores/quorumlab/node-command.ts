@@ -48,8 +48,14 @@ export const SETTING_FLAGS: SettingFlag[] = [
     key: 'token',
     kind: 'value',
     flags: '--token <secret>',
-    description: 'cluster token: guards internal calls and signs contexts',
+    description: 'the cluster secret (the same on every node): guards internal calls and signs contexts; none by default',
     value: { type: 'text' },
+  },
+  {
+    key: 'insecure',
+    kind: 'on',
+    flags: '--insecure',
+    description: 'run without a cluster secret: anyone who reaches a node can call its internal API and forge contexts',
   },
   { key: 'vnodes', kind: 'value', flags: '--vnodes <count>', description: 'ring tokens (virtual nodes) per node', value: integer(1, 4096) },
   {
@@ -60,11 +66,32 @@ export const SETTING_FLAGS: SettingFlag[] = [
     value: ms(1, 600_000),
   },
   {
+    key: 'readHedgeMs',
+    kind: 'value',
+    flags: '--read-hedge <ms>',
+    description: 'a forwarded read unanswered this long also goes to the next home replica, ms',
+    value: integer(1, 600_000),
+  },
+  {
     key: 'maxValueBytes',
     kind: 'value',
     flags: '--max-value-bytes <bytes>',
     description: 'largest value accepted, bytes of JSON (at most 64 MiB)',
     value: integer(1, 64 * 1024 * 1024),
+  },
+  {
+    key: 'maxSiblings',
+    kind: 'value',
+    flags: '--max-siblings <count>',
+    description: 'most siblings a write may leave on its key (more: 409 too_many_siblings)',
+    value: integer(1, 1_000_000),
+  },
+  {
+    key: 'maxObjectBytes',
+    kind: 'value',
+    flags: '--max-object-bytes <bytes>',
+    description: "largest object (a key's siblings and context) a write may leave, bytes, at least --max-value-bytes (more: 413)",
+    value: integer(1, 1024 * 1024 * 1024),
   },
   {
     key: 'strict',
@@ -119,6 +146,8 @@ export function storeArgs(settings: StoreSettings): string[] {
     const value = settings[flag.key]
     if (flag.kind === 'on') return value ? [flagName(flag)] : []
     if (flag.kind === 'off') return value ? [] : [flagName(flag)]
+    // No secret given: the node is told none (and refuses to start unless insecure).
+    if (flag.key === 'token' && value === '') return []
     return [flagName(flag), String(value)]
   })
 }

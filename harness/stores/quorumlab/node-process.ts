@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { httpUrl } from '../../../common/helpers/address.ts'
@@ -177,7 +178,19 @@ export class NodeProcess {
 }
 
 /** Control of these node processes by node id: what a local cluster hands its nemeses. */
-export const processControl = (processes: NodeProcess[]): NodeControl => nodeControl(new Map(processes.map((p) => [p.id, p])))
+/** Control of the cluster's node processes, and the wipe nemesis's: kill -9, then delete the node's data dir. */
+export function processControl(processes: NodeProcess[]): NodeControl {
+  const byId = new Map(processes.map((p) => [p.id, p]))
+  return {
+    ...nodeControl(byId),
+    wipe: async (id) => {
+      const node = byId.get(id)
+      if (!node) throw new Error(`no node ${id}`)
+      await node.kill()
+      await rm(node.spec.dataDir, { recursive: true, force: true })
+    },
+  }
+}
 
 export type LayoutProcessOptions = {
   settings: StoreSettings

@@ -10,6 +10,7 @@ import type { ProxyNetwork } from '../../network/index.ts'
 import type { ToxiproxyEndpoint } from '../../proxy/index.ts'
 import { quorumlabCluster } from './cluster.ts'
 import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
+import { withClusterSecret } from './secret.ts'
 
 export type ProxiedClusterOptions = {
   nodes: number
@@ -23,7 +24,8 @@ export type ProxiedClusterOptions = {
 }
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
-export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster & { network: ProxyNetwork }> {
+export async function startProxiedCluster(given: ProxiedClusterOptions): Promise<Cluster & { network: ProxyNetwork }> {
+  const options = { ...given, settings: withClusterSecret(given.settings) }
   const { layout, network, close } = await openProxiedLayout({
     nodes: options.nodes,
     peerLinks: true,
