@@ -60,19 +60,20 @@ async function open(page: Page, file: string): Promise<Watch> {
 
 /** Per timeline on the page (within `scope`, a CSS selector): lanes and ops it says it has, bars drawn with a width, lane labels, and all its text. */
 function timelines(page: Page, scope = 'main') {
-  return page.evaluate((scope) =>
-    Array.from((globalThis as unknown as Browser).document.querySelectorAll(`${scope} svg.timeline`), (svg) => ({
-      lanes: Number(svg.getAttribute('data-lanes')),
-      ops: Number(svg.getAttribute('data-ops')),
-      bars: Array.from(svg.querySelectorAll('g.op rect')).filter((rect) => rect.getBBox().width > 0).length,
-      laneLabels: Array.from(svg.querySelectorAll('text.lane'), (t) => t.textContent ?? ''),
-      outlined: svg.querySelectorAll('g.op.focus').length,
-      // Bars drawn over one another (ops of one process that overlap in time must not be).
-      overlapping: Array.from(svg.querySelectorAll('g.op rect'), (rect) => rect.getBBox()).filter((a, i, boxes) =>
-        boxes.some((b, j) => j !== i && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height),
-      ).length,
-      text: Array.from(svg.querySelectorAll('text, title'), (t) => t.textContent ?? '').join('\n'),
-    })),
+  return page.evaluate(
+    (scope) =>
+      Array.from((globalThis as unknown as Browser).document.querySelectorAll(`${scope} svg.timeline`), (svg) => ({
+        lanes: Number(svg.getAttribute('data-lanes')),
+        ops: Number(svg.getAttribute('data-ops')),
+        bars: Array.from(svg.querySelectorAll('g.op rect')).filter((rect) => rect.getBBox().width > 0).length,
+        laneLabels: Array.from(svg.querySelectorAll('text.lane'), (t) => t.textContent ?? ''),
+        outlined: svg.querySelectorAll('g.op.focus').length,
+        // Bars drawn over one another (ops of one process that overlap in time must not be).
+        overlapping: Array.from(svg.querySelectorAll('g.op rect'), (rect) => rect.getBBox()).filter((a, i, boxes) =>
+          boxes.some((b, j) => j !== i && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height),
+        ).length,
+        text: Array.from(svg.querySelectorAll('text, title'), (t) => t.textContent ?? '').join('\n'),
+      })),
     scope,
   )
 }
