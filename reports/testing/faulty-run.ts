@@ -1,7 +1,7 @@
 /**
  * A small hand-made run with everything the report's first screen and time charts must say
- * something about: calm phases around a fault period where a partition and a latency fault
- * overlap (a combination), fails and slow ops during it, a write lww drops (a lost write and
+ * something about: calm phases around a fault period where a partition, a latency and a drop
+ * fault overlap (a combination), fails and slow ops during it, a write lww drops (a lost write and
  * the staleness note), a final-read burst far above the run's rate, and convergence.
  */
 import { HistoryBuilder } from './history-builder.ts'
@@ -10,9 +10,16 @@ import { HistoryBuilder } from './history-builder.ts'
 export const FAULTY_RUN = { rate: 10, finalReads: 150, finalAtMs: 10_600 }
 
 export function faultyRun(): HistoryBuilder {
-  const h = new HistoryBuilder({ versioning: 'lww', nemeses: ['partition', 'latency'] })
+  const h = new HistoryBuilder({ versioning: 'lww', nemeses: ['partition', 'latency', 'drop'] })
   h.nemesis('partition', 2000, 6000, { kind: 'isolate', groups: [['n1'], ['n2', 'n3']], cut: ['n1-n2', 'n2-n1', 'n1-n3', 'n3-n1'] })
   h.nemesis('latency', 3000, 6000, { latencyMs: 100, jitterMs: 20, links: 6, clients: false })
+  h.nemesis(
+    'drop',
+    4000,
+    5000,
+    { probability: 0.2, links: 6 },
+    { probability: 0.2, unit: 'messages', messages: 100, dropped: 19, achievedRate: 0.19 },
+  )
   let counter = 0
   for (let t = 0; t < 10_000; t += 100) {
     const phase = t < 1000 ? 'warmup' : t >= 2000 && t < 6000 ? 'fault' : 'heal'
