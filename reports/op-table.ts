@@ -66,7 +66,7 @@ export type OpTable = {
   /** Clock entries, then loose dots, at ctxStart. */
   ctxClock: Int32Array
   ctxLoose: Int32Array
-  /** ok gets: start of `siblings` entries in the versions pool. */
+  /** ok gets: start of `siblings` entries in the versions pool; register cas: of one entry, the value it expected (hash 0: none). */
   verStart: Int32Array
   /** register puts: hash of key and value. */
   valueHash: Float64Array
@@ -228,6 +228,14 @@ export class OpTableBuilder {
         this.#verCounter.push(valid ? vdot.counter : 0)
         this.#verHash.push(this.#kind === 'register' && i < values.length ? valueHashOf(op.key, values[i]) : 0)
       }
+    } else if (f === CAS && this.#kind === 'register') {
+      // The value a cas expected, as one entry of the versions pool (its siblings stay -1: it is no read's).
+      const expected = Array.isArray(op.value) && op.value.length === 2 ? op.value[0] : null
+      c.siblings[r] = -1
+      c.verStart[r] = this.#verNode.length
+      this.#verNode.push(-1)
+      this.#verCounter.push(0)
+      this.#verHash.push(expected === null || expected === undefined ? 0 : valueHashOf(op.key, expected))
     } else {
       c.siblings[r] = -1
       c.verStart[r] = -1

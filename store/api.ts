@@ -70,8 +70,8 @@ export type BatchOp =
 /** `POST /internal/batch` */
 export type BatchRequest = { ops: BatchOp[] }
 
-/** One result per op, in order; an op that went wrong fails alone. */
-export type BatchResult = { ok: true; object?: VersionedObject | null } | { ok: false; error: string }
+/** One result per op, in order; an op that went wrong fails alone. `atMs`: when the replica applied it, on the host's monotonic clock (PBS). */
+export type BatchResult = { ok: true; object?: VersionedObject | null; atMs?: number } | { ok: false; error: string }
 export type BatchResponse = { node: string; results: BatchResult[] }
 
 /** `POST /internal/gossip`: push-pull of membership views. */

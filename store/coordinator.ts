@@ -135,7 +135,7 @@ export class Coordinator {
           .slice(this.#config.n)
           .filter((node) => node !== this.#config.id)
     const calls = this.#others(home).map((owner) =>
-      this.#ifUp(owner, () => this.#replicateTo(owner, key, object)).catch((error: unknown) =>
+      this.#ifUp(owner, () => this.#replicateTo(owner, key, object, true)).catch((error: unknown) =>
         this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks),
       ),
     )
@@ -214,11 +214,12 @@ export class Coordinator {
   }
 
   async #readFrom(peer: string, key: string): Promise<ReplicaReply> {
-    return { node: peer, object: await this.#batcher.read(peer, key) }
+    return { node: peer, object: await this.#batcher.read(peer, key, true) }
   }
 
-  async #replicateTo(peer: string, key: string, object: VersionedObject): Promise<string> {
-    await this.#batcher.merge(peer, key, object)
+  /** `timed`: a client write's call, whose legs count for PBS (not a repair's). */
+  async #replicateTo(peer: string, key: string, object: VersionedObject, timed = false): Promise<string> {
+    await this.#batcher.merge(peer, key, object, timed)
     return peer
   }
 

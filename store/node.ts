@@ -15,6 +15,7 @@ import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
 import { PeerBatcher } from './peer-batcher.ts'
+import { WarsRecorder } from './wars.ts'
 import { PeerClient } from './peers.ts'
 import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
@@ -57,7 +58,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     onChange: (key) => merkle.touch(key),
   })
   const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
-  const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs })
+  const wars = new WarsRecorder({ node: config.id })
+  const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs, wars })
   const membership = new Membership({
     self: config.id,
     generation,
@@ -87,7 +89,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     timeoutMs: config.replicaTimeoutMs * 5,
   })
   const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })
-  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats, wallClock })
+  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats, wallClock, wars })
 
   let server: ServerType
   try {

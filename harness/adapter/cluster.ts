@@ -7,6 +7,7 @@
  * `harness/cluster/`.
  */
 import type { ReplicationSettings } from '../../common/contracts/history.ts'
+import type { NodeWarsSnapshot } from '../../common/contracts/wars.ts'
 import type { Network } from './network.ts'
 
 /** Where a client reaches a node (proxy network: the listen address of its client link `c-nI`; netns: the node's own address). */
@@ -75,4 +76,6 @@ export type Cluster = {
   skewClock?(node: string, skewMs: number): Promise<void>
   /** A node's own count of node-to-node messages; the drop nemesis reports the achieved loss rate from it. */
   peerTraffic?(node: string): Promise<PeerTraffic>
+  /** The WARS legs (PBS) a node timed as coordinator, on the host's monotonic clock; the report's PBS prediction needs it. */
+  warsLatencies?(node: string): Promise<NodeWarsSnapshot>
 }

@@ -16,6 +16,7 @@ import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/ind
 import { ClientProcesses } from './client-processes.ts'
 import { enterStage, openRun, recordHarnessEvent, recordOp, type RunContext, type RunHooks, type RunResult } from './run-context.ts'
 import type { RunOptions } from './run-options.ts'
+import { collectWars } from './wars-collection.ts'
 
 export type { RunHooks, RunResult } from './run-context.ts'
 
@@ -247,6 +248,8 @@ async function tearDown(run: RunContext): Promise<void> {
   const lastPhase = run.phase
   await run.schedule?.healAll().catch(() => undefined)
   await run.client?.close().catch(() => undefined)
+  if (run.cluster)
+    await collectWars(run.cluster, run.clock, run.result.dir).catch((error: Error) => run.log(`WARS latencies: ${error.message}`))
   await run.cluster?.teardown().catch((error: Error) => run.log(`stopping the cluster: ${error.message}`))
   const { completed, interrupted, error } = run.result
   recordHarnessEvent(run, 'end', { completed, interrupted, ...(error ? { reason: error } : {}) }, undefined, lastPhase)

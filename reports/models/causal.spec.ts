@@ -11,6 +11,10 @@ import { causalHistory } from '../testing/causal-simulation.ts'
 import { HistoryBuilder } from '../testing/history-builder.ts'
 import { randomRecords } from '../testing/random-causal-history.ts'
 import { hasCycle, referenceCausal, referenceOrder, referenceSessionValues } from '../testing/reference-causal.ts'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { analyseHistory } from '../analysis.ts'
 import { checkCausalModels, modelHistoryFromRecords, type ModelCheckResult } from './index.ts'
 
 const CHECKS = [
@@ -121,6 +125,40 @@ function flagged(h: HistoryBuilder, read: OpRecord): { names: string[]; summary:
   const example = results[names[0]]?.examples.find((e) => e.ops.includes(read.index))
   return { names, summary: example?.summary }
 }
+
+test.group('causal checker: from records and from the analysis op table alike', () => {
+  /** Causal results by name, as [valid, violations]: from the records, and from the op table of the same history on disk. */
+  async function bothWays(h: HistoryBuilder): Promise<[Record<string, unknown>, Record<string, unknown>]> {
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-causal-'))
+    try {
+      const fromRecords = check(h.records())
+      const analysis = await analyseHistory(join(await h.writeRun(dir), 'history.jsonl'), { workers: 0 })
+      const byName = (results: { name: string; valid: unknown; violations: number }[]) =>
+        Object.fromEntries(results.filter((r) => CHECKS.includes(r.name)).map((r) => [r.name, [r.valid, r.violations]]))
+      return [byName(Object.values(fromRecords)), byName(analysis.models)]
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  test('compare-and-set ops: a cas reads the value it expected and writes its new one, on the op table too', async ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    h.cas({ process: 1, key: 'x', expected: 'a', value: 'b', at: [2, 3] })
+    h.get({ process: 2, key: 'x', values: ['b'], at: [4, 5] })
+    h.cas({ process: 1, key: 'x', expected: null, value: 'c', type: 'fail', error: 'cas_mismatch', at: [6, 7] })
+    h.cas({ process: 0, key: 'x', expected: 'b', value: 'd', at: [8, 9] })
+    h.get({ process: 2, key: 'x', values: ['d'], at: [10, 11] })
+    const [records, table] = await bothWays(h)
+    assert.deepEqual(records.causal, [true, 0])
+    assert.deepEqual(table, records)
+    // Planted: after reading d (written by a cas that read b, which overwrote a), a goes back to a.
+    h.get({ process: 2, key: 'x', values: ['a'], at: [12, 13] })
+    const [badRecords, badTable] = await bothWays(h)
+    assert.deepEqual(badRecords.causal, [false, 1])
+    assert.deepEqual(badTable, badRecords)
+  })
+})
 
 test.group('causal checker: hand-made anomalies', () => {
   test('a causal violation across two keys: y=1 was written after reading x=1, yet x=0 is read after y=1', ({ assert }) => {

@@ -169,7 +169,11 @@ export function modelHistoryFromTable(table: ModelColumns): ModelHistory {
     h.final[r] = table.phase[r] === FINAL ? 1 : 0
     h.readStart[r] = at
     if (table.f[r] === PUT) h.written[r] = idOf(table.valueHash[r])
-    else if (table.f[r] === GET && table.type[r] === OK) {
+    else if (table.f[r] === CAS) {
+      h.written[r] = table.valueHash[r] === 0 ? NO_VALUE : idOf(table.valueHash[r])
+      const expected = table.verStart[r] >= 0 ? table.verHash[table.verStart[r]] : 0
+      h.expected[r] = expected === 0 ? NO_VALUE : idOf(expected)
+    } else if (table.f[r] === GET && table.type[r] === OK) {
       const start = table.verStart[r]
       for (let v = start; v < start + table.siblings[r]; v++) h.readValues[at++] = idOf(table.verHash[v])
       h.readCount[r] = at - h.readStart[r]

@@ -10,7 +10,7 @@ import { replicationSummary } from '../../../common/contracts/history.ts'
 import type { StoreSettings } from '../../../store/config.ts'
 import { Ring } from '../../../store/ring.ts'
 import type { Cluster, Network, NodeAddress, NodeControl } from '../../adapter/index.ts'
-import { converged, nodeStats, serves, setClockSkew, type AdminTarget } from './admin.ts'
+import { converged, nodeStats, nodeWars, serves, setClockSkew, type AdminTarget } from './admin.ts'
 
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
 export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'strict' | 'token'>
@@ -56,6 +56,7 @@ export function quorumlabCluster<N extends Network>({
     converged: () => converged(admin),
     preferenceList: (key) => ring.preferenceList(key),
     skewClock: (node, skewMs) => setClockSkew(admin, node, skewMs),
+    warsLatencies: (node) => nodeWars(admin, node),
     async peerTraffic(node) {
       const stats = await nodeStats(admin, node)
       return { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors }
