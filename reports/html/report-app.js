@@ -549,8 +549,8 @@ function siblingsSection(summary, charts) {
 function pbsChart(p) {
   const x = p.buckets.map((b) => (b.toMs === null ? b.fromMs * 1.5 : b.fromMs === 0 ? b.toMs / 2 : Math.sqrt(b.fromMs * b.toMs)))
   const exact = p.prediction.kind !== 'sampled'
-  /** @type {uPlot.Series[]} */
   const span = x.length ? `${fmt.ms(p.buckets[0].fromMs)}–${fmt.ms(p.buckets[x.length - 1].toMs ?? p.buckets[x.length - 1].fromMs)}` : '–'
+  /** @type {uPlot.Series[]} */
   const series = [
     { label: 'ms', value: legendValue(span, msText) },
     line('observed', '#1565c0', {
