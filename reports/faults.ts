@@ -10,6 +10,8 @@ export type NemesisPeriod = {
   stopped: boolean
   /** What the start record says was done (targets, latency, partition groups...). */
   value: Record<string, unknown>
+  /** What the stop record says (a drop's achieved rate, a heal's errors); null while still on. */
+  stopValue: Record<string, unknown> | null
 }
 
 /** Pairs each nemesis's start with its next stop, in history order. */
@@ -30,6 +32,7 @@ export function nemesisPeriods(records: readonly NemesisRecord[], historyEnd: nu
       stopMs: record.complete / 1000,
       stopped: true,
       value: start.value ?? {},
+      stopValue: record.value ?? {},
     })
   }
   for (const start of open.values()) {
@@ -39,6 +42,7 @@ export function nemesisPeriods(records: readonly NemesisRecord[], historyEnd: nu
       stopMs: Math.max(historyEnd, start.complete) / 1000,
       stopped: false,
       value: start.value ?? {},
+      stopValue: null,
     })
   }
   return periods.sort((a, b) => a.startMs - b.startMs)

@@ -10,6 +10,7 @@ import type { Convergence } from './convergence.ts'
 import type { SiblingSummary, StalenessSummary } from './distributions.ts'
 import type { ResolvedExample } from './examples.ts'
 import type { DropRate, NemesisPeriod } from './faults.ts'
+import { type Headline, headlineFigures } from './headline.ts'
 import type { LatencyRow } from './latency.ts'
 import type { LostWriteTally } from './lost-writes.ts'
 import type { ModelDetails } from './model-checks.ts'
@@ -34,6 +35,8 @@ export type RunSummary = {
   /** Per consistency model (checks of kind `model` in the verdict): keys judged and failing windows to draw. */
   models: ModelDetails[]
   history: HistoryFacts & { completed: boolean; interrupted: boolean; endReason: string | null }
+  /** ok rate, p99 and stale fraction during faults and in the calm phases, for the page's headline row. */
+  headline: Headline
   availability: PhaseAvailability[]
   latency: LatencyRow[]
   /** `note`: why the figures look as they do, when the mode makes them read oddly (writes lww or vv dropped). */
@@ -82,6 +85,7 @@ export function buildSummary(
       interrupted: end?.interrupted ?? false,
       endReason: end?.reason ?? null,
     },
+    headline: headlineFigures(analysis.table, analysis.stalenessSummary),
     availability: analysis.availability,
     latency: analysis.latency,
     staleness: { ...analysis.stalenessSummary, note: stalenessNote(analysis) },

@@ -41,13 +41,13 @@ test.group('time series', () => {
 test.group('faults and convergence', () => {
   test('nemesis periods pair starts with stops; a fault left on runs to the end', async ({ assert }) => {
     const h = new HistoryBuilder({ nemeses: ['partition', 'crash'] })
-    h.nemesis('partition', 10, 20, { kind: 'halves' })
+    h.nemesis('partition', 10, 20, { kind: 'halves' }, { healed: 4 })
     h.nemesis('crash', 15, null, { targets: ['n2'] })
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 30] })
     const a = await analyseBuilt(h.end())
     assert.deepEqual(a.periods, [
-      { nemesis: 'partition', startMs: 10, stopMs: 20, stopped: true, value: { kind: 'halves' } },
-      { nemesis: 'crash', startMs: 15, stopMs: 30, stopped: false, value: { targets: ['n2'] } },
+      { nemesis: 'partition', startMs: 10, stopMs: 20, stopped: true, value: { kind: 'halves' }, stopValue: { healed: 4 } },
+      { nemesis: 'crash', startMs: 15, stopMs: 30, stopped: false, value: { targets: ['n2'] }, stopValue: null },
     ])
   })
 

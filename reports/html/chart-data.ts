@@ -7,11 +7,13 @@
  */
 import type { Analysis } from '../analysis.ts'
 import type { HistogramBin } from '../distributions.ts'
-import { OUTCOMES } from '../op-table.ts'
+import { FINAL, OUTCOMES } from '../op-table.ts'
 
 export type ChartData = {
   /** Fault periods, s since the run started. */
   periods: { nemesis: string; startS: number; stopS: number }[]
+  /** The final reads (after the heal and convergence), s since the run started; null without any. */
+  final: { startS: number; stopS: number } | null
   /** Latency (invoke to complete) of ops, thinned; sorted by time. */
   scatter: { total: number; drawn: number; x: number[]; ok: (number | null)[]; fail: (number | null)[]; info: (number | null)[] }
   /** Per-second series, aligned on `second`. */
@@ -50,6 +52,7 @@ export function buildChartData(analysis: Analysis, options: ChartDataOptions = {
   const series = analysis.timeseries.rows
   return {
     periods: analysis.periods.map((p) => ({ nemesis: p.nemesis, startS: p.startMs / 1000, stopS: p.stopMs / 1000 })),
+    final: finalWindow(table),
     scatter: thinScatter(analysis, columns, rows),
     series: {
       second: series.map((r) => r.second),
@@ -112,6 +115,17 @@ function thinScatter(analysis: Analysis, columns: number, rows: number): ChartDa
     for (let o = 0; o < 3; o++) ys[o].push(table.type[r] === o ? ms : null)
   }
   return { total: table.length, drawn: kept.length, x, ok: ys[0], fail: ys[1], info: ys[2] }
+}
+
+function finalWindow(table: Analysis['table']): ChartData['final'] {
+  let start = Number.POSITIVE_INFINITY
+  let stop = Number.NEGATIVE_INFINITY
+  for (let r = 0; r < table.length; r++) {
+    if (table.phase[r] !== FINAL) continue
+    if (table.invoke[r] < start) start = table.invoke[r]
+    if (table.complete[r] > stop) stop = table.complete[r]
+  }
+  return start > stop ? null : { startS: round(start / 1e6, 6), stopS: round(stop / 1e6, 6) }
 }
 
 function nodeLoad(analysis: Analysis): ChartData['load'] {

@@ -7,6 +7,8 @@
  * Type-checked against the report data contract (`npm run typecheck`, reports/html/tsconfig.json).
  */
 
+import { bucketScale, legendValue, periodShading, rangeBeforeFinal, secondsSeries } from './chart-kit.js'
+import { faultWords } from './fault-words.js'
 import { drawTimeline } from './timeline.js'
 
 /** @typedef {import('./report-page.ts').ReportPageData} ReportPageData */
@@ -20,7 +22,6 @@ import { drawTimeline } from './timeline.js'
 
 const COLORS = { ok: '#2e7d32', fail: '#c62828', info: '#ef8f00', p50: '#1565c0', p90: '#6a1b9a', p99: '#c62828', max: '#555' }
 const NODE_COLORS = ['#1565c0', '#2e7d32', '#c62828', '#ef8f00', '#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#558b2f', '#283593']
-const FAULT_FILL = 'rgba(198, 40, 40, 0.10)'
 const CHART_HEIGHT = 280
 
 // The page kit (page-kit.js, inlined before this script): DOM helpers that set text only, and number formats.
@@ -31,31 +32,6 @@ const { el, text, table, section, fmt } = /** @type {any} */ (globalThis).pageKi
 
 /** @type {{ holder: HTMLElement, options: ChartOptions, columns: uPlot.AlignedData, plot?: uPlot }[]} */
 const made = []
-
-/**
- * A uPlot plugin shading the fault periods behind a time chart.
- * @param {Charts['periods']} periods
- * @returns {uPlot.Plugin}
- */
-function faultShading(periods) {
-  return {
-    hooks: {
-      drawClear: [
-        (u) => {
-          const ctx = u.ctx
-          ctx.save()
-          ctx.fillStyle = FAULT_FILL
-          for (const p of periods) {
-            const x0 = Math.max(u.bbox.left, u.valToPos(p.startS, 'x', true))
-            const x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(p.stopS, 'x', true))
-            if (x1 > x0) ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height)
-          }
-          ctx.restore()
-        },
-      ],
-    },
-  }
-}
 
 /**
  * A chart's figure; the chart itself is drawn by renderCharts once the page is laid out.
@@ -76,7 +52,9 @@ function chart(id, title, note, options, columns, points) {
 function renderCharts() {
   for (const c of made) {
     const width = Math.max(320, c.holder.clientWidth || 800)
-    c.plot = new uPlot({ width, height: CHART_HEIGHT, ...c.options }, c.columns, c.holder)
+    // The y axis's top, kept on the holder for the browser test (the final reads' burst must not set it).
+    const hooks = { draw: [(/** @type {uPlot} */ u) => c.holder.setAttribute('data-y-max', String(u.scales.y?.max ?? ''))] }
+    c.plot = new uPlot({ width, height: CHART_HEIGHT, ...c.options, hooks }, c.columns, c.holder)
   }
   let pending = 0
   window.addEventListener('resize', () => {
@@ -91,6 +69,31 @@ function renderCharts() {
 const secondsAxis = { label: 's since start', stroke: '#333' }
 /** @type {uPlot.Scales} */
 const timeScale = { x: { time: false } }
+/** @type {('ok' | 'fail' | 'info')[]} */
+const OUTCOME_NAMES = ['ok', 'fail', 'info']
+
+/** @param {number} x */
+const msText = (x) => `${fmt.ms(x)} ms`
+
+/**
+ * The fault periods and the final reads shaded and labelled.
+ * @param {Charts} charts
+ * @param {boolean} [perSecond] a chart of the per-second series (else of ops)
+ */
+const shading = (charts, perSecond) => periodShading(charts.periods, charts.final, perSecond ? charts.series.second : undefined)
+
+/**
+ * The legend of a per-second count: its total, and its mean per second before the final reads, until hovered.
+ * @param {number[]} column
+ * @param {number[]} seconds
+ * @param {Charts['final']} final
+ */
+function perSecondLegend(column, seconds, final) {
+  const total = column.reduce((sum, x) => sum + x, 0)
+  const before = final ? seconds.filter((s) => s < Math.floor(final.startS)).length : column.length
+  const mean = before > 0 ? column.slice(0, before).reduce((sum, x) => sum + x, 0) / before : null
+  return legendValue(`${fmt.count(total)} in all · ${fmt.num(mean, 1)}/s in the run`, (x) => `${fmt.num(x, 1)}/s`)
+}
 
 /**
  * @param {string} label
@@ -140,7 +143,13 @@ function histogramChart(id, title, note, bins, label) {
       { label, values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && labels[i] !== undefined ? labels[i] : '')) },
       { label: 'reads', size: 70 },
     ],
-    series: [{ label, value: (_u, i) => (i === null ? '–' : labels[i]) }, bars('reads', '#1565c0')],
+    series: [
+      { label, value: legendValue(labels.length ? `${labels[0]}–${labels[labels.length - 1]}` : '–', (i) => labels[i] ?? '–') },
+      {
+        ...bars('reads', '#1565c0'),
+        value: legendValue(`${fmt.count(bins.reduce((sum, b) => sum + b.count, 0))} in all`, (x) => fmt.count(x)),
+      },
+    ],
   }
   return chart(id, title, note, options, [bins.map((_, i) => i), bins.map((b) => b.count)], bins.length)
 }
@@ -151,16 +160,14 @@ function histogramChart(id, title, note, bins, label) {
 function header(summary) {
   const run = summary.run
   const exitClass = summary.exitCode === 0 ? 'pass' : summary.exitCode === 1 ? 'fail' : 'incomplete'
-  const exitText =
-    summary.exitCode === 0
-      ? 'exit 0 · no promised guarantee violated'
-      : summary.exitCode === 1
-        ? 'exit 1 · promised guarantee violated'
-        : 'exit 2 · run incomplete or a promised guarantee undecided'
+  // The badge is the exit code in a word; the verdict's reason beside it says why.
+  const exitText = summary.exitCode === 0 ? 'exit 0 · valid' : summary.exitCode === 1 ? 'exit 1 · INVALID' : 'exit 2 · unknown'
   return el('header', {}, [
     el('h1', {}, [text('quorumlab · '), el('span', { text: summary.name })]),
-    el('p', { class: `badge ${exitClass}`, text: exitText }),
-    el('p', { class: 'reason', text: summary.verdict.reason }),
+    el('p', { class: 'verdict-line' }, [
+      el('span', { class: `badge ${exitClass}`, text: exitText }),
+      el('span', { class: 'reason', text: summary.verdict.reason }),
+    ]),
     run
       ? el('p', {
           class: 'config',
@@ -172,6 +179,89 @@ function header(summary) {
       text: `${fmt.count(summary.history.ops)} ops · ${summary.history.completed ? 'run completed' : 'run did not complete'}${summary.history.malformed ? ` · ${fmt.count(summary.history.malformed)} malformed lines skipped` : ''} · analysed in ${summary.analysisSeconds.toFixed(2)} s`,
     }),
   ])
+}
+
+/**
+ * One headline figure: what it is, its value, and how it compares (to the calm phases).
+ * @param {string} id
+ * @param {string} label
+ * @param {string} value
+ * @param {string | null} compare
+ * @param {'bad' | 'warn' | null} [tone]
+ */
+function figure(id, label, value, compare, tone) {
+  return el('div', { class: `figure${tone ? ` ${tone}` : ''}`, 'data-figure': id }, [
+    el('div', { class: 'figure-label', text: label }),
+    el('div', { class: 'figure-value', text: value }),
+    compare ? el('div', { class: 'figure-compare', text: compare }) : null,
+  ])
+}
+
+/** ok rate and p99 during faults against the calm phases (warmup and heal). @param {Summary} summary */
+function faultFigures(summary) {
+  const { fault, calm } = summary.headline
+  if (!fault)
+    return [
+      figure('ok', 'ok rate', fmt.pct(calm.okRate), 'no op ran during a fault'),
+      figure('p99', 'p99 latency', `${fmt.ms(calm.p99Ms)} ms`, 'no op ran during a fault'),
+    ]
+  const ratio = fault.p99Ms !== null && calm.p99Ms ? ` (${fmt.num(fault.p99Ms / calm.p99Ms, 1)}×)` : ''
+  return [
+    figure('ok', 'ok during faults', fmt.pct(fault.okRate), `calm ${fmt.pct(calm.okRate)}`),
+    figure('p99', 'p99 during faults', `${fmt.ms(fault.p99Ms)} ms`, `calm ${fmt.ms(calm.p99Ms)} ms${ratio}`),
+  ]
+}
+
+/** The stale-read figure: the measured phases, and faults against calm. @param {Summary} summary */
+function staleFigure(summary) {
+  if (summary.store?.versionMetadata === false) return figure('stale', 'stale reads', 'n/a', 'the store records no version metadata')
+  const { fault, calm } = summary.headline
+  const compare = fault ? `faults ${fmt.pct(fault.staleFraction)} · calm ${fmt.pct(calm.staleFraction)}` : `${fmt.count(calm.reads)} reads`
+  const note = summary.staleness.note ? ' · counts dropped writes (see Staleness)' : ''
+  return figure('stale', 'stale reads', fmt.pct(summary.staleness.staleFraction), compare + note)
+}
+
+/** The row of headline figures, above the verdict table. @param {Summary} summary */
+function headlineSection(summary) {
+  const sib = summary.siblings
+  const conv = summary.convergence
+  const lost = summary.verdict.checks.find((c) => c.name === 'no-lost-writes')
+  const final = summary.verdict.checks.find((c) => c.name === 'final-reads-agree')
+  const lostTone = lost && lost.violations > 0 ? (lost.promised ? 'bad' : 'warn') : null
+  return el('section', { id: 'headline', class: 'figures' }, [
+    ...faultFigures(summary),
+    staleFigure(summary),
+    figure(
+      'siblings',
+      'reads with siblings',
+      fmt.pct(sib.reads ? sib.readsWithSiblings / sib.reads : null),
+      `max ${fmt.num(sib.max)} values`,
+    ),
+    figure(
+      'convergence',
+      'convergence after heal',
+      conv.waited ? (conv.converged ? `${fmt.num(conv.ms, 0)} ms` : 'did not converge') : 'not measured',
+      final ? `${fmt.count(final.violations)} of ${fmt.count(final.checked)} keys disagree in final reads` : null,
+      conv.waited && !conv.converged ? 'bad' : null,
+    ),
+    figure(
+      'lost',
+      'lost writes',
+      lost && lost.valid !== 'unknown' ? fmt.count(lost.violations) : 'not checked',
+      lost ? `of ${fmt.count(lost.checked)} ${lost.checkedWhat}${lost.promised ? ' · promised' : ' · not promised'}` : null,
+      lostTone,
+    ),
+  ])
+}
+
+/** Longest why text shown unfolded in the verdict table, characters. */
+const WHY_SHOWN = 48
+
+/** A check's why, folded to its first words when long. @param {string} why */
+function whyCell(why) {
+  if (why.length <= WHY_SHOWN) return why
+  const cut = why.lastIndexOf(' ', WHY_SHOWN)
+  return el('details', { class: 'why' }, [el('summary', { text: `${why.slice(0, cut > 20 ? cut : WHY_SHOWN)}…` }), el('p', { text: why })])
 }
 
 /** @type {Record<Check['status'], string>} */
@@ -223,7 +313,7 @@ function verdictSection(summary) {
     el('span', { class: `status ${c.status}`, text: STATUS_TEXT[c.status] || c.status }),
     fmt.count(c.violations),
     c.valid === 'unknown' && c.checked === 0 ? '–' : `${fmt.count(c.checked)} ${c.checkedWhat}`,
-    c.valid === 'unknown' ? `${c.why} — ${c.reason}` : c.why,
+    whyCell(c.valid === 'unknown' ? `${c.why} — ${c.reason}` : c.why),
   ])
   return section('Verdict', 'verdict', [
     table(['check', 'promised', 'result', 'violations', 'checked', 'why'], rows, 'verdict'),
@@ -257,19 +347,26 @@ function latencyRows(rows, perPhase) {
 function latencySection(summary, charts) {
   const s = charts.series
   const { scatter } = charts
+  const all = summary.availability.find((a) => a.phase === 'all')
+  const run = summary.latency.find((l) => l.from === 'intended' && l.f === 'all' && l.outcome === 'all' && l.phase === 'all')
+  /** @param {string} label @param {string} color @param {number | undefined} runMs @param {uPlot.Series} [extra] */
+  const quantile = (label, color, runMs, extra) => line(label, color, { ...extra, value: legendValue(`run ${fmt.ms(runMs)} ms`, msText) })
   return section('Latency', 'latency', [
     chart(
       'chart-latency-scatter',
-      'Latency of every op (invoke to complete), log scale; fault periods shaded',
+      'Latency of every op (invoke to complete), log scale; faults shaded red and named, final reads grey',
       scatter.drawn < scatter.total
         ? `Drawing ${fmt.count(scatter.drawn)} of ${fmt.count(scatter.total)} ops: one point per outcome per screen cell. Every number on this page uses all ops.`
         : `${fmt.count(scatter.total)} ops.`,
       {
         mode: 1,
-        plugins: [faultShading(charts.periods)],
+        plugins: [shading(charts)],
         scales: { y: { distr: 3 }, ...timeScale },
         axes: [secondsAxis, { label: 'ms', size: 70 }],
-        series: [{ label: 's' }, dots('ok', COLORS.ok), dots('fail', COLORS.fail), dots('info', COLORS.info)],
+        series: [
+          secondsSeries(scatter.x),
+          ...OUTCOME_NAMES.map((o) => ({ ...dots(o, COLORS[o]), value: legendValue(`${fmt.count(all?.[o])} ops`, msText) })),
+        ],
         cursor: { points: { show: false } },
       },
       [scatter.x, scatter.ok, scatter.fail, scatter.info],
@@ -280,15 +377,15 @@ function latencySection(summary, charts) {
       'Latency quantiles per second, from intended time (includes queueing: no coordinated omission), log scale',
       null,
       {
-        plugins: [faultShading(charts.periods)],
-        scales: { y: { distr: 3 }, ...timeScale },
+        plugins: [shading(charts, true)],
+        scales: { y: { distr: 3 }, x: bucketScale(s.second) },
         axes: [secondsAxis, { label: 'ms', size: 70 }],
         series: [
-          { label: 's' },
-          line('p50', COLORS.p50),
-          line('p90', COLORS.p90),
-          line('p99', COLORS.p99),
-          line('max', COLORS.max, { dash: [4, 4] }),
+          secondsSeries(s.second),
+          quantile('p50', COLORS.p50, run?.p50Ms),
+          quantile('p90', COLORS.p90, run?.p90Ms),
+          quantile('p99', COLORS.p99, run?.p99Ms),
+          quantile('max', COLORS.max, run?.maxMs, { dash: [4, 4] }),
         ],
       },
       [s.second, s.p50, s.p90, s.p99, s.max],
@@ -320,13 +417,16 @@ function throughputSection(summary, charts) {
   return section('Throughput and availability', 'throughput', [
     chart(
       'chart-throughput',
-      'Ops per second by outcome (by invoke time); fault periods shaded',
+      'Ops per second by outcome (by invoke time); faults shaded red and named, final reads grey',
       null,
       {
-        plugins: [faultShading(charts.periods)],
-        scales: timeScale,
+        plugins: [shading(charts, true)],
+        scales: { x: bucketScale(s.second), y: { range: rangeBeforeFinal(s.second, [s.ok, s.fail, s.info], charts.final) } },
         axes: [secondsAxis, { label: 'ops/s', size: 70 }],
-        series: [{ label: 's' }, line('ok', COLORS.ok), line('fail', COLORS.fail), line('info', COLORS.info)],
+        series: [
+          secondsSeries(s.second),
+          ...OUTCOME_NAMES.map((o) => line(o, COLORS[o], { value: perSecondLegend(s[o], s.second, charts.final) })),
+        ],
       },
       [s.second, s.ok, s.fail, s.info],
       s.second.length,
@@ -364,24 +464,30 @@ function stalenessSection(summary, charts) {
   /** @type {Cell[][]} */
   const rows = st.byPhase.map((p) => [p.phase, fmt.count(p.reads), fmt.pct(p.staleFraction), fmt.num(p.meanK)])
   rows.push([`measured (${st.phases.join(', ')})`, fmt.count(st.reads), fmt.pct(st.staleFraction), fmt.num(st.meanK)])
-  const visibilityNote = `${fmt.count(summary.visibility.reads)} reads (${measured}) had an earlier acknowledged write to their key; ${fmt.pct(summary.visibility.reads ? summary.visibility.saw / summary.visibility.reads : null)} saw the latest one.`
+  const sawLatest = fmt.pct(summary.visibility.reads ? summary.visibility.saw / summary.visibility.reads : null)
+  const visibilityNote = `${fmt.count(summary.visibility.reads)} reads (${measured}) had an earlier acknowledged write to their key; ${sawLatest} saw the latest one.`
   return section(
     'Staleness',
     'staleness',
     [
+      st.note ? el('p', { class: 'caveat', id: 'staleness-note', text: `Note: ${st.note}.` }) : null,
       chart(
         'chart-staleness',
-        'Stale reads per second (fraction, left) and mean k (right); fault periods shaded',
+        'Stale reads per second (fraction, left) and mean k (right); faults shaded red and named, final reads grey',
         null,
         {
-          plugins: [faultShading(charts.periods)],
-          scales: { y: { range: [0, 1] }, k: { range: (_u, _min, max) => [0, Math.max(1, max)] }, ...timeScale },
+          plugins: [shading(charts, true)],
+          scales: { y: { range: [0, 1] }, k: { range: (_u, _min, max) => [0, Math.max(1, max)] }, x: bucketScale(s.second) },
           axes: [
             secondsAxis,
             { label: 'stale fraction', size: 60 },
             { scale: 'k', side: 1, label: 'mean k', grid: { show: false }, size: 60 },
           ],
-          series: [{ label: 's' }, line('stale fraction', '#c62828'), line('mean k', '#1565c0', { scale: 'k' })],
+          series: [
+            secondsSeries(s.second),
+            line('stale fraction', '#c62828', { value: legendValue(`${fmt.pct(st.staleFraction)} measured`, (x) => fmt.pct(x)) }),
+            line('mean k', '#1565c0', { scale: 'k', value: legendValue(`${fmt.num(st.meanK)} measured`, (x) => fmt.num(x)) }),
+          ],
         },
         [s.second, s.staleFraction, s.meanK],
         s.second.length,
@@ -393,7 +499,16 @@ function stalenessSection(summary, charts) {
         {
           scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
           axes: [{ label: 'ms since the latest write was acknowledged' }, { label: 'P(saw it)', size: 60 }],
-          series: [{ label: 'ms' }, line('P(saw)', '#1565c0', { points: { show: true, size: 5 } })],
+          series: [
+            {
+              label: 'ms',
+              value: legendValue(
+                vis.length ? `${fmt.ms(vis[0].fromMs)}–${fmt.ms(vis[vis.length - 1].toMs ?? vis[vis.length - 1].fromMs)}` : '–',
+                msText,
+              ),
+            },
+            line('P(saw)', '#1565c0', { points: { show: true, size: 5 }, value: legendValue(`${sawLatest} overall`, (x) => fmt.pct(x)) }),
+          ],
         },
         [visX, vis.map((b) => b.probability)],
         vis.length,
@@ -434,12 +549,26 @@ function siblingsSection(summary, charts) {
 function pbsChart(p) {
   const x = p.buckets.map((b) => (b.toMs === null ? b.fromMs * 1.5 : b.fromMs === 0 ? b.toMs / 2 : Math.sqrt(b.fromMs * b.toMs)))
   const exact = p.prediction.kind !== 'sampled'
+  const span = x.length ? `${fmt.ms(p.buckets[0].fromMs)}–${fmt.ms(p.buckets[x.length - 1].toMs ?? p.buckets[x.length - 1].fromMs)}` : '–'
   /** @type {uPlot.Series[]} */
-  const series = [{ label: 'ms' }, line('observed', '#1565c0', { points: { show: true, size: 5 } })]
+  const series = [
+    { label: 'ms', value: legendValue(span, msText) },
+    line('observed', '#1565c0', {
+      points: { show: true, size: 5 },
+      value: legendValue(`${fmt.pct(p.observed)} overall`, (v) => fmt.pct(v)),
+    }),
+  ]
   /** @type {(number | null)[][]} */
   const columns = [p.buckets.map((b) => b.observed)]
   if (!exact) {
-    series.push(line('predicted (WARS)', '#ef8f00', { dash: [6, 4], points: { show: true, size: 4 } }))
+    const overall = p.prediction.kind === 'sampled' ? `${fmt.pct(p.prediction.predicted)} overall` : 'not predicted'
+    series.push(
+      line('predicted (WARS)', '#ef8f00', {
+        dash: [6, 4],
+        points: { show: true, size: 4 },
+        value: legendValue(overall, (v) => fmt.pct(v)),
+      }),
+    )
     columns.push(p.buckets.map((b) => b.predicted))
   }
   const title = exact
@@ -530,13 +659,18 @@ function loadSection(charts) {
   return section('Load per node', 'load', [
     chart(
       'chart-node-load',
-      'Requests per second sent to each node; fault periods shaded',
+      'Requests per second sent to each node; faults shaded red and named, final reads grey',
       null,
       {
-        plugins: [faultShading(charts.periods)],
-        scales: timeScale,
+        plugins: [shading(charts, true)],
+        scales: { x: bucketScale(s.second), y: { range: rangeBeforeFinal(s.second, s.perNode, charts.final) } },
         axes: [secondsAxis, { label: 'requests/s', size: 70 }],
-        series: [{ label: 's' }, ...charts.nodes.map((n, i) => line(n, NODE_COLORS[i % NODE_COLORS.length]))],
+        series: [
+          secondsSeries(s.second),
+          ...charts.nodes.map((n, i) =>
+            line(n, NODE_COLORS[i % NODE_COLORS.length], { value: perSecondLegend(s.perNode[i], s.second, charts.final) }),
+          ),
+        ],
       },
       [s.second, ...s.perNode],
       s.second.length * charts.nodes.length,
@@ -598,7 +732,7 @@ function faultsSection(summary) {
         p.nemesis,
         fmt.num(p.startMs / 1000, 1),
         `${fmt.num(p.stopMs / 1000, 1)}${p.stopped ? '' : ' (still on)'}`,
-        el('code', { text: JSON.stringify(p.value) }),
+        faultWords(p),
       ]),
     ),
     table(['measure', 'value'], measureRows(summary)),
@@ -682,6 +816,7 @@ const { summary, charts } = JSON.parse(dataBlock.textContent)
 document.title = `quorumlab · ${summary.name}`
 for (const part of [
   header(summary),
+  headlineSection(summary),
   verdictSection(summary),
   modelsSection(summary),
   latencySection(summary, charts),

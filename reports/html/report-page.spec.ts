@@ -1,7 +1,10 @@
 /**
  * The HTML report in headless Chromium: it opens from disk with no network, draws every
  * chart, logs no error, shows stored values as text (a value that is an HTML tag with an
- * onerror handler stays text and never runs), and thins what it draws at 100k ops.
+ * onerror handler stays text and never runs), and thins what it draws at 100k ops. The
+ * finding first: headline figures and the folded verdict in the first screen at 1400x900,
+ * fault shading named, the final reads marked and off the y axis, legends with summaries,
+ * faults in words, the lww staleness note.
  */
 import { test } from '@japa/runner'
 import { join } from 'node:path'
@@ -9,6 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { reportRun } from '../report-run.ts'
 import { chartPaint, launchChromium, openPage, type PageGlobals } from '../testing/browser.ts'
 import { tempDir } from '../testing/analyse.ts'
+import { FAULTY_RUN, faultyRun } from '../testing/faulty-run.ts'
 import { HistoryBuilder } from '../testing/history-builder.ts'
 import { writeSyntheticHistory } from '../testing/synthetic-history.ts'
 
@@ -149,5 +153,131 @@ test.group('HTML report in Chromium', (group) => {
     const scatter = paint['chart-latency-scatter'].points
     assert.isBelow(scatter, 50_000, 'the per-op chart draws a bounded number of points')
     assert.include(await page.locator('#latency').textContent(), `of ${(100_080).toLocaleString('en-US')} ops`)
+  })
+})
+
+/** The faulty run (testing/faulty-run.ts) analysed, its report open at 1400x900 in Chromium. */
+async function openFaultyRun(cleanup: (fn: () => Promise<void> | void) => void) {
+  const { dir, remove } = await tempDir()
+  cleanup(remove)
+  await faultyRun().end().writeRun(dir)
+  const report = await reportRun(dir, { quiet: true, workers: 0 })
+  if (report.kind !== 'analysed') throw new Error(`the faulty run was not analysed: ${report.kind}`)
+  const browser = await launchChromium()
+  cleanup(() => browser.close())
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  const watch = await openPage(page, join(dir, 'index.html'))
+  return { page, watch, summary: report.summary }
+}
+
+const TIME_CHARTS = ['chart-latency-scatter', 'chart-latency-quantiles', 'chart-throughput', 'chart-staleness', 'chart-node-load']
+
+test.group('HTML report: the finding first', (group) => {
+  group.tap((t) => t.tags(['integration']))
+  group.each.timeout(60_000)
+
+  test('at 1400x900 the headline figures and the verdict table are in the first screen, the why texts folded', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { page, watch, summary } = await openFaultyRun(cleanup)
+    assert.deepEqual(watch.errors, [])
+    const { fault, calm } = summary.headline
+    assert.isNotNull(fault)
+    const figures = page.locator('#headline [data-figure]')
+    assert.deepEqual(await figures.evaluateAll((all) => all.map((f) => f.getAttribute('data-figure'))), [
+      'ok',
+      'p99',
+      'stale',
+      'siblings',
+      'convergence',
+      'lost',
+    ])
+    const ok = await page.locator('[data-figure=ok]').textContent()
+    assert.include(ok, `${((fault?.okRate ?? 0) * 100).toFixed(1)}%`)
+    assert.include(ok, `calm ${((calm.okRate ?? 0) * 100).toFixed(1)}%`)
+    assert.match((await page.locator('[data-figure=p99]').textContent()) ?? '', /during faults150 mscalm 5\.00 ms \(30×\)/)
+    assert.match((await page.locator('[data-figure=lost]').textContent()) ?? '', /lost writes1of 2 acknowledged writes/)
+    assert.include(await page.locator('[data-figure=convergence]').textContent(), '40 ms')
+
+    for (const part of ['#headline', 'table.verdict']) {
+      const box = await page.locator(part).boundingBox()
+      assert.isNotNull(box, part)
+      assert.isAtMost((box?.y ?? 0) + (box?.height ?? 0), 900, `${part} ends within the first screen`)
+    }
+
+    const folded = page.locator('table.verdict details.why')
+    assert.isAtLeast(await folded.count(), 5, 'the long why texts are folded')
+    assert.deepEqual(await folded.evaluateAll((all) => all.filter((d) => d.hasAttribute('open')).length), 0)
+    const first = summary.verdict.checks.find((c) => c.why.length > 48)
+    const whole = page.locator('table.verdict details.why > p', { hasText: first?.why })
+    assert.isFalse(await whole.isVisible(), 'the whole why text is hidden until unfolded')
+    await page.locator('table.verdict details.why > summary').first().click()
+    assert.isTrue(await whole.isVisible(), 'and shown when unfolded')
+  })
+
+  test('the fault shading names each nemesis of a combination; the final reads are marked and do not set the y max', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { page } = await openFaultyRun(cleanup)
+    for (const id of TIME_CHARTS) {
+      const faults = page.locator(`#${id} .period-label[data-kind=fault]`)
+      assert.deepEqual((await faults.allInnerTexts()).sort(), ['drop', 'latency', 'partition'], `${id} names each fault`)
+      assert.deepEqual(await page.locator(`#${id} .period-label[data-kind=final]`).allInnerTexts(), ['final reads'], id)
+      const boxes = await faults.evaluateAll((all) => all.map((l) => l.getBoundingClientRect().toJSON() as Record<string, number>))
+      const overlaps = boxes.filter((a, i) =>
+        boxes.some((b, j) => j !== i && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom),
+      )
+      assert.lengthOf(overlaps, 0, `${id}: the labels of overlapping faults do not cover one another`)
+    }
+    // The run does 10 ops/s, n1 about that; the final reads' bucket holds 150 reads, 50 per node.
+    for (const id of ['chart-throughput', 'chart-node-load']) {
+      const yMax = Number(await page.locator(`#${id}`).getAttribute('data-y-max'))
+      assert.isAtLeast(yMax, FAULTY_RUN.rate, `${id}: the run's own rate fits`)
+      assert.isBelow(yMax, FAULTY_RUN.rate * 2, `${id}: the final-read burst does not set the y max`)
+    }
+  })
+
+  test('legends show each series summary before any hover, the hovered value on hover', async ({ assert, cleanup }) => {
+    const { page, summary } = await openFaultyRun(cleanup)
+    const legend = (id: string) => page.locator(`#${id} .u-legend .u-value`).allInnerTexts()
+    for (const id of CHARTS) {
+      const values = await legend(id)
+      assert.isAbove(values.length, 1, id)
+      for (const v of values) assert.notInclude(['--', ''], v.trim(), `${id} legend shows a summary, not a dash`)
+    }
+    const all = summary.availability.find((a) => a.phase === 'all')
+    const [, okBefore] = await legend('chart-throughput')
+    assert.include(okBefore, `${all?.ok} in all`)
+    const run = summary.latency.find((l) => l.from === 'intended' && l.f === 'all' && l.outcome === 'all' && l.phase === 'all')
+    assert.include((await legend('chart-latency-quantiles'))[3], `run ${run?.p99Ms} ms`)
+
+    // Hovers a point a quarter of the way in (the locator scrolls the chart into view first).
+    const over = page.locator('#chart-throughput .u-over')
+    const box = await over.boundingBox()
+    await over.hover({ position: { x: (box?.width ?? 400) / 4, y: 20 } })
+    await page.waitForFunction(
+      // biome-ignore lint/performance/useDomNodeTextContent: the page test types give elements innerText only
+      () => !(globalThis as unknown as PageGlobals).document.getElementById('chart-throughput')?.innerText.includes(' in all'),
+      undefined,
+      { timeout: 5_000 },
+    )
+    const [x, okHovered] = await legend('chart-throughput')
+    assert.match(x, /^\d+(\.\d+)?$/, 'the hovered second')
+    assert.match(okHovered, /^[\d.]+\/s$/, 'the hovered value')
+  })
+
+  test('fault details in words, and the lww staleness note on the page', async ({ assert, cleanup }) => {
+    const { page } = await openFaultyRun(cleanup)
+    const faults = await page.locator('#faults table').first().textContent()
+    assert.include(faults, 'partition (isolate): n1 | n2 n3, 4 links cut')
+    assert.include(faults, 'latency 100 ms ± 20 ms on 6 links')
+    assert.include(faults, 'drop p=0.2, achieved 0.19 (19 of 100 messages)')
+    assert.notInclude(faults, '{', 'no raw JSON')
+    const note = page.locator('#staleness-note')
+    assert.isTrue(await note.isVisible())
+    assert.include(await note.textContent(), 'under lww, 1 acknowledged write was dropped (no-lost-writes)')
+    assert.include(await page.locator('[data-figure=stale]').textContent(), 'counts dropped writes')
   })
 })

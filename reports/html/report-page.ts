@@ -1,6 +1,7 @@
 /**
  * Renders a run's `index.html`: the self-contained report page (script-page.ts) with the
- * run's summary and chart data, drawn by report-app.js (with timeline.js for the failing windows).
+ * run's summary and chart data, drawn by report-app.js (with chart-kit.js for the charts' shading, ranges
+ * and legends, fault-words.js for the fault table, timeline.js for the failing windows).
  */
 import type { RunSummary } from '../summary.ts'
 import type { ChartData } from './chart-data.ts'
@@ -12,7 +13,7 @@ export function renderReportPage(data: ReportPageData): Promise<string> {
   return renderScriptPage({
     title: 'quorumlab report',
     styles: ['report.css'],
-    app: ['timeline.js', 'report-app.js'],
+    app: ['chart-kit.js', 'fault-words.js', 'timeline.js', 'report-app.js'],
     dataId: 'report-data',
     data,
   })
