@@ -79,7 +79,7 @@ export type OpRecord = {
   phase: Phase
 }
 
-export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock'] as const
+export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock', 'power'] as const
 export type NemesisName = (typeof NEMESIS_NAMES)[number]
 
 /** A nemesis turning a fault on (`start`) or off (`stop`). */

@@ -68,4 +68,13 @@ export type Cluster = {
   skewClock?(node: string, skewMs: number): Promise<void>
   /** A node's own count of node-to-node messages; the drop nemesis reports the achieved loss rate from it. */
   peerTraffic?(node: string): Promise<PeerTraffic>
+  /**
+   * Power loss (the power nemesis): kills the node (SIGKILL) and drops every write its
+   * disk had not made durable (fsync); `control.start` brings it back. Only a cluster
+   * whose nodes run on lazyfs disks has it.
+   */
+  powerCut?(node: string): Promise<PowerCut>
 }
+
+/** What a power cut dropped from a node's disk: files with unsynced data, their unsynced bytes, namespace changes undone. */
+export type PowerCut = { droppedFiles: number; droppedBytes: number; undoneChanges: number }

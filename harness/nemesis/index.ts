@@ -4,9 +4,9 @@ import type { NetworkCapabilities, NetworkFault } from '../adapter/index.ts'
 import { clockNemesis } from './clock.ts'
 import { dropNemesis, latencyNemesis, partitionNemesis } from './link-faults.ts'
 import type { Nemesis } from './nemesis.ts'
-import { crashNemesis, pauseNemesis } from './process-faults.ts'
+import { crashNemesis, pauseNemesis, powerNemesis } from './process-faults.ts'
 
-export { PARTITION_KINDS, type Nemesis, type NemesisContext, type NemesisOptions, type PartitionKind } from './nemesis.ts'
+export { ALL_NODES, PARTITION_KINDS, type Nemesis, type NemesisContext, type NemesisOptions, type PartitionKind } from './nemesis.ts'
 export { NemesisSchedule, type NemesisScheduleOptions } from './schedule.ts'
 
 const FACTORIES: Record<NemesisName, () => Nemesis> = {
@@ -16,6 +16,7 @@ const FACTORIES: Record<NemesisName, () => Nemesis> = {
   pause: pauseNemesis,
   partition: partitionNemesis,
   clock: clockNemesis,
+  power: powerNemesis,
 }
 
 export const createNemesis = (name: NemesisName): Nemesis => FACTORIES[name]()

@@ -1,4 +1,7 @@
-/** Nemeses on node processes: `crash` (kill -9, restart from its data) and `pause` (SIGSTOP, SIGCONT). */
+/**
+ * Nemeses on node processes: `crash` (kill -9, restart from its data), `pause` (SIGSTOP,
+ * SIGCONT) and `power` (kill -9 and lose what the disk had not made durable, restart).
+ */
 import { targetNemesis, type Nemesis } from './nemesis.ts'
 
 export const crashNemesis = (): Nemesis =>
@@ -13,4 +16,18 @@ export const pauseNemesis = (): Nemesis =>
     name: 'pause',
     hit: ({ cluster }, node) => cluster.control.pause(node),
     undo: ({ cluster }, node) => cluster.control.resume(node),
+  })
+
+/**
+ * A power loss: unlike `crash`, which leaves the kernel's page cache (and so every write
+ * the node made, synced or not), the node's disk drops what was not fsynced.
+ */
+export const powerNemesis = (): Nemesis =>
+  targetNemesis({
+    name: 'power',
+    hit: ({ cluster }, node) => {
+      if (!cluster.powerCut) return Promise.reject(new Error('this cluster cannot cut a node\'s power (its nodes are not on lazyfs disks)'))
+      return cluster.powerCut(node)
+    },
+    undo: ({ cluster }, node) => cluster.control.start(node),
   })

@@ -80,6 +80,7 @@ function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): 
     crash: { has: cluster.control.can.kill, what: 'node control that can kill and start nodes' },
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
     clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
+    power: { has: cluster.powerCut !== undefined, what: 'nodes on lazyfs disks (local mode, proxy network)' },
   }
   const byControl = nemeses.flatMap((name) => {
     const need = needs[name]

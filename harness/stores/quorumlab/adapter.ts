@@ -30,7 +30,8 @@ export function quorumlabAdapter({ settings, clusterFile }: QuorumlabAdapterOpti
       if (network === 'netns') return startNetnsCluster({ nodes, settings, dataDir })
       // Toxicity is rolled per connection: drop needs one connection per message.
       const peerConnections = nemeses.includes('drop') ? 'per-message' : settings.peerConnections
-      return startProxiedCluster({ nodes, settings: { ...settings, peerConnections }, dataDir })
+      // Only the power nemesis pays for FUSE: its disks lose what was not fsynced.
+      return startProxiedCluster({ nodes, settings: { ...settings, peerConnections }, dataDir, lazyDisks: nemeses.includes('power') })
     },
     openClient: async (cluster, options) => new QuorumlabClient(cluster.nodes, options),
   }

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { StoreSettings } from '../../../store/config.ts'
 import { Ring } from '../../../store/ring.ts'
-import type { Cluster, Network, NodeAddress, NodeControl } from '../../adapter/index.ts'
+import type { Cluster, Network, NodeAddress, NodeControl, PowerCut } from '../../adapter/index.ts'
 import { converged, nodeStats, serves, setClockSkew, type AdminTarget } from './admin.ts'
 
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
@@ -20,6 +20,8 @@ export type QuorumlabClusterParts<N extends Network> = {
   control: NodeControl
   network: N
   teardown(): Promise<void>
+  /** Present when the nodes run on lazyfs disks (the power nemesis). */
+  powerCut?(node: string): Promise<PowerCut>
 }
 
 const READY_POLL_MS = 100
@@ -31,6 +33,7 @@ export function quorumlabCluster<N extends Network>({
   control,
   network,
   teardown,
+  powerCut,
 }: QuorumlabClusterParts<N>): Cluster & { network: N } {
   const admin: AdminTarget = { nodes, token: settings.token }
   const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
@@ -59,5 +62,6 @@ export function quorumlabCluster<N extends Network>({
       const stats = await nodeStats(admin, node)
       return { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors }
     },
+    ...(powerCut ? { powerCut } : {}),
   }
 }

@@ -7,6 +7,7 @@ import { Toxiproxy } from 'toxiproxy-node-client'
 import type { StoreSettings } from '../../../store/config.ts'
 import type { Cluster } from '../../adapter/index.ts'
 import { clusterLayout, proxiedPortCount, sequentialPorts } from '../../cluster/layout.ts'
+import { LazyDisks } from '../../cluster/lazy-disks.ts'
 import { createLinks, removeLinks } from '../../cluster/links.ts'
 import { freePorts } from '../../cluster/ports.ts'
 import { proxyNetwork, type LinkProxy, type ProxyNetwork } from '../../network/index.ts'
@@ -23,6 +24,8 @@ export type ProxiedClusterOptions = {
   extraArgs?: string[]
   /** A Toxiproxy to use; by default TOXIPROXY_URL's, else a new embedded one. */
   endpoint?: ToxiproxyEndpoint
+  /** Each node's data dir on a lazyfs disk (`<dataDir>/nI.disk` backs it), so the cluster can cut a node's power. */
+  lazyDisks?: boolean
 }
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
@@ -31,9 +34,11 @@ export async function startProxiedCluster(options: ProxiedClusterOptions): Promi
   const endpoint = options.endpoint ?? (await toxiproxyEndpoint())
   const processes: NodeProcess[] = []
   const created = new Map<string, LinkProxy>()
+  let disks: LazyDisks | undefined
 
   const teardown = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.dispose()))
+    await disks?.unmount()
     if (endpoint.kind === 'real') await removeLinks(created.values())
     if (!options.endpoint) await endpoint.close()
   }
@@ -48,18 +53,33 @@ export async function startProxiedCluster(options: ProxiedClusterOptions): Promi
     })
     for (const [name, proxy] of await createLinks(new Toxiproxy(endpoint.url), [...layout.clientLinks, ...layout.peerLinks]))
       created.set(name, proxy)
+    if (options.lazyDisks)
+      disks = await LazyDisks.mount(
+        options.dataDir,
+        layout.nodes.map((n) => n.id),
+      )
     processes.push(...layoutProcesses(layout, options))
     await Promise.all(processes.map((p) => p.start()))
+    const control = processControl(processes)
+    const onDisks = disks
     return quorumlabCluster({
       nodes: layout.nodes.map(({ id, client }) => ({ id, ...client })),
       settings: options.settings,
-      control: processControl(processes),
+      control,
       network: proxyNetwork(
         { kind: endpoint.kind, url: endpoint.url },
         layout.nodes.map((n) => n.id),
         created,
       ),
       teardown,
+      ...(onDisks
+        ? {
+            async powerCut(node: string) {
+              await control.kill(node)
+              return onDisks.powerCut(node)
+            },
+          }
+        : {}),
     })
   } catch (error) {
     await teardown().catch(() => undefined)
