@@ -16,6 +16,7 @@ import type { NodeConfig } from './config.ts'
 import { ApiError } from './errors.ts'
 import type { HintedHandoff } from './hinted-handoff.ts'
 import type { Membership } from './membership.ts'
+import { mutant } from './mutants.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
@@ -106,7 +107,7 @@ export class Coordinator {
     const home = this.homeReplicas(key)
     const local: ReplicaReply = { node: this.#config.id, object: this.#replica.read(key) }
     const calls = this.#others(home).map((peer) => this.#ifUp(peer, () => this.#readFrom(peer, key)))
-    const quorum = awaitQuorum([local], calls, r)
+    const quorum = awaitQuorum([local], calls, mutant('read-first-reply') ? 1 : r)
     if (this.#config.readRepair) {
       // Repair is best effort; a replica it could not reach is anti-entropy's to fix.
       void quorum.settled.then(({ results }) => this.#repair(key, home, results)).catch(() => this.#stats.add('replicaErrors'))
@@ -135,11 +136,11 @@ export class Coordinator {
           .slice(this.#config.n)
           .filter((node) => node !== this.#config.id)
     const calls = this.#others(home).map((owner) =>
-      this.#ifUp(owner, () => this.#replicateTo(owner, key, object)).catch((error: unknown) =>
-        this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks),
-      ),
+      this.#ifUp(owner, () =>
+        mutant('skip-replication') && sibling.dot.counter % 4 === 0 ? Promise.resolve(owner) : this.#replicateTo(owner, key, object),
+      ).catch((error: unknown) => (this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks))),
     )
-    const quorum = awaitQuorum([this.#config.id], calls, w)
+    const quorum = awaitQuorum([this.#config.id], calls, mutant('ack-local-only') ? 1 : w)
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('write', w, (await quorum.settled).results.length)
     return { sibling, context, acks: results.length }

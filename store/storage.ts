@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
 import { isProcessAlive } from '../common/helpers/pid.ts'
 import { StorageLockedError } from './errors.ts'
+import { mutant } from './mutants.ts'
 import type { VersionedObject } from './versioning.ts'
 
 export type StorageOptions = {
@@ -47,7 +48,7 @@ export class Storage {
     mkdirSync(dir, { recursive: true })
     const lock = lockDir(dir)
     try {
-      return new Storage(open({ path: dir, maxDbs: 8 }), lock)
+      return new Storage(open({ path: dir, maxDbs: 8, noSync: mutant('skip-fsync') }), lock)
     } catch (error) {
       rmSync(lock, { force: true })
       throw error
@@ -120,11 +121,12 @@ export class Storage {
   }
 
   #nextCounter(): number {
+    if (mutant('counter-not-incremented')) return this.#counter + 1
     this.#counter += 1
     // Reserved in blocks, in the same transaction as the write that needs the next one.
     if (this.#counter > this.#reserved) {
       this.#reserved += COUNTER_BLOCK
-      void this.#meta.put('counter', this.#reserved)
+      if (!mutant('counter-not-reserved')) void this.#meta.put('counter', this.#reserved)
     }
     return this.#counter
   }

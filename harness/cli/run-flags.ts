@@ -67,8 +67,10 @@ export function parseNemeses(raw: string, flag = '--nemesis'): NemesisName[] {
 
 /** The power nemesis mounts a lazyfs disk under each node the harness starts itself, on the proxy network. */
 function checkPower(network: NetworkKind, clusterFile?: string): void {
-  if (clusterFile) throw new UsageError(`--nemesis power puts the nodes the harness starts on lazyfs disks: it cannot be used with --cluster`)
-  if (network !== 'proxy') throw new UsageError(`--nemesis power runs on --network proxy only (lazyfs disks are not mounted inside the nodes' namespaces)`)
+  if (clusterFile)
+    throw new UsageError(`--nemesis power puts the nodes the harness starts on lazyfs disks: it cannot be used with --cluster`)
+  if (network !== 'proxy')
+    throw new UsageError(`--nemesis power runs on --network proxy only (lazyfs disks are not mounted inside the nodes' namespaces)`)
   const support = lazyFsSupport()
   if (!support.ok) throw new UsageError(`--nemesis power needs lazyfs (a FUSE filesystem), which cannot run here: ${support.reason}`)
 }

@@ -26,7 +26,7 @@ export const powerNemesis = (): Nemesis =>
   targetNemesis({
     name: 'power',
     hit: ({ cluster }, node) => {
-      if (!cluster.powerCut) return Promise.reject(new Error('this cluster cannot cut a node\'s power (its nodes are not on lazyfs disks)'))
+      if (!cluster.powerCut) return Promise.reject(new Error("this cluster cannot cut a node's power (its nodes are not on lazyfs disks)"))
       return cluster.powerCut(node)
     },
     undo: ({ cluster }, node) => cluster.control.start(node),

@@ -8,6 +8,7 @@ import { FORWARDED_HEADER, TOKEN_HEADER, type DeleteRequest, type ReadResponse, 
 import type { NodeConfig } from '../config.ts'
 import type { Coordinator, WriteOutcome } from '../coordinator.ts'
 import { badRequest } from '../errors.ts'
+import { mutant } from '../mutants.ts'
 import { encodeContext, liveSiblings, type ContextSeal } from '../versioning.ts'
 import { contextOf, header, KEY_ROUTE, limitBody, quorumParam, readJsonObject, readOptionalJson, tooLarge } from './request.ts'
 import { routeRequest } from './routing.ts'
@@ -33,7 +34,7 @@ export function kvRoutes({ config, coordinator }: KvRoutesOptions): Hono {
     const live = liveSiblings(object)
     const body: ReadResponse = {
       key,
-      values: live.map((s) => s.value),
+      values: live.map((s) => (mutant('phantom-read') && Math.random() < 0.02 ? `phantom-${Math.random()}` : s.value)),
       versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
       context: encodeContext(object.context, seal(key)),
       coordinator: config.id,
