@@ -17,6 +17,7 @@ import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withFailOn } from './promises.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
+import { checkStaleReads } from './stale-reads.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
 import { decideVerdict, incompleteRun } from './verdict.ts'
@@ -80,6 +81,8 @@ export type Analysis = {
   lostWrites: LostWrites
   phantoms: CheckResult<Example>
   sessions: SessionResults
+  /** No read missed a write acknowledged before it was invoked (promised by strict quorums with R + W > N). */
+  staleReads: CheckResult<Example>
   timeseries: Timeseries
   /** Every check's result composed with what the configuration promises. */
   verdict: Verdict<Example>
@@ -91,10 +94,17 @@ export type Analysis = {
 type Step = <T>(name: string, run: () => T) => T
 
 /** The checkers' part of an analysis. */
-type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'verdict'>
+type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'verdict'>
 
 /** Runs every checker on the op table and composes their results into the verdict. */
-function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, options: AnalysisOptions, step: Step): Checked {
+function runCheckers(
+  scan: ScannedHistory,
+  index: WriteIndex,
+  ranks: ReadRanks,
+  staleness: StalenessResult,
+  options: AnalysisOptions,
+  step: Step,
+): Checked {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
@@ -118,12 +128,13 @@ function runCheckers(scan: ScannedHistory, index: WriteIndex, ranks: ReadRanks, 
       : undecided<Example>({ name: 'no-phantom-values', kind: 'guarantee', checkedWhat: 'reads' }, noRun),
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
+  const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, maxExamples))
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
+    checks: [lostWrites.check, phantoms, staleReads, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, verdict }
+  return { convergence, lostWrites, phantoms, sessions, staleReads, verdict }
 }
 
 function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
@@ -169,7 +180,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = runCheckers(scan, index, ranks, options, step)
+  const checked = runCheckers(scan, index, ranks, staleness, options, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

@@ -11,6 +11,7 @@ import { MODEL_NAMES } from './models/model-result.ts'
 export const GUARANTEES = [
   'no-lost-writes',
   'no-phantom-values',
+  'no-stale-reads',
   'read-your-writes',
   'monotonic-reads',
   'monotonic-writes',
@@ -40,17 +41,20 @@ function noLostWrites({ versioning, workload }: RunInfo): Promised {
   }
 }
 
-function readYourWrites({ n, r, w, versioning, strict }: RunInfo): Promised {
+/**
+ * When every read quorum meets every write quorum: dvv (a covered dot means a kept value),
+ * R + W > N, and quorums of home replicas only (strict, or sloppy with no node beyond the
+ * N home replicas to stand in for one).
+ */
+function quorumsIntersect({ n, r, w, versioning, strict, nodes }: RunInfo, what: string): Promised {
   const quorum = `R + W = ${r} + ${w}`
   if (versioning !== 'dvv')
     return { promised: false, why: `${versioning}: a context can cover a write whose value was dropped, so coverage promises no value` }
   if (r + w <= n) return { promised: false, why: `${quorum} <= N = ${n}: a read quorum can miss the write quorum` }
-  if (!strict)
+  if (!strict && nodes.length > n)
     return { promised: false, why: 'sloppy quorums: a write acknowledged by stand-in nodes is not on the home replicas a read asks' }
-  return {
-    promised: true,
-    why: `dvv, strict quorums, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged the session's write`,
-  }
+  const homeOnly = strict ? 'strict quorums' : `sloppy quorums with no stand-in (${nodes.length} nodes, N = ${n})`
+  return { promised: true, why: `dvv, ${homeOnly}, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged ${what}` }
 }
 
 function promises(run: RunInfo): Record<Guarantee, Promised> {
@@ -60,7 +64,8 @@ function promises(run: RunInfo): Record<Guarantee, Promised> {
     'no-phantom-values': valueChecks
       ? { promised: true, why: 'every mode: replicas only ever hold values clients wrote' }
       : { promised: false, why: `not checked for the ${run.workload.kind} workload` },
-    'read-your-writes': readYourWrites(run),
+    'no-stale-reads': quorumsIntersect(run, 'every write completed before the read'),
+    'read-your-writes': quorumsIntersect(run, "the session's write"),
     'monotonic-reads': {
       promised: false,
       why: 'read repair is asynchronous: a read quorum can miss the replica an earlier read merged from',

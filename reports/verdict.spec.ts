@@ -46,13 +46,18 @@ test.group('verdict: promised guarantees', () => {
     assert.isFalse(promised({ ...run, versioning: 'vv' }, 'no-lost-writes'))
   })
 
-  test('read-your-writes only with dvv, strict quorums and R + W > N', ({ assert }) => {
+  test('read-your-writes and no stale reads only with dvv, R + W > N and no stand-in node', ({ assert }) => {
     const run = new HistoryBuilder().run
-    const ryw = (over: Partial<typeof run>) => promised({ ...run, ...over }, 'read-your-writes')
-    assert.isTrue(ryw({ versioning: 'dvv', strict: true, n: 3, r: 2, w: 2 }))
-    assert.isFalse(ryw({ versioning: 'dvv', strict: false, n: 3, r: 2, w: 2 }))
-    assert.isFalse(ryw({ versioning: 'dvv', strict: true, n: 3, r: 1, w: 2 }))
-    assert.isFalse(ryw({ versioning: 'lww', strict: true, n: 3, r: 2, w: 2 }))
+    const four = ['n1', 'n2', 'n3', 'n4']
+    for (const g of ['read-your-writes', 'no-stale-reads'] as const) {
+      const is = (over: Partial<typeof run>) => promised({ ...run, ...over }, g)
+      assert.isTrue(is({ versioning: 'dvv', strict: true, n: 3, r: 2, w: 2, nodes: four }), g)
+      // Sloppy, but every node is a home replica: there is no stand-in to take a write.
+      assert.isTrue(is({ versioning: 'dvv', strict: false, n: 3, r: 2, w: 2 }), g)
+      assert.isFalse(is({ versioning: 'dvv', strict: false, n: 3, r: 2, w: 2, nodes: four }), g)
+      assert.isFalse(is({ versioning: 'dvv', strict: true, n: 3, r: 1, w: 2 }), g)
+      assert.isFalse(is({ versioning: 'lww', strict: true, n: 3, r: 2, w: 2 }), g)
+    }
   })
 
   test('monotonic reads, monotonic writes and writes-follow-reads are never promised', ({ assert }) => {
@@ -131,7 +136,7 @@ test.group('verdict: exit codes', () => {
     const strict = await analyseBuilt(staleOwnRead({ strict: true }).end())
     assert.equal(strict.verdict.exitCode, 1)
     assert.equal(status(strict, 'read-your-writes'), 'violated')
-    const sloppy = await analyseBuilt(staleOwnRead({ strict: false }).end())
+    const sloppy = await analyseBuilt(staleOwnRead({ strict: false, nodes: ['n1', 'n2', 'n3', 'n4'] }).end())
     assert.equal(sloppy.verdict.exitCode, 0)
     assert.equal(status(sloppy, 'read-your-writes'), 'anomaly')
   })
@@ -167,7 +172,10 @@ test.group('verdict: exit codes', () => {
     h.get({ process: 0, context: {}, at: [20, 21] })
     const a = await analyseBuilt(h.end())
     assert.equal(a.verdict.exitCode, 1)
-    assert.match(a.verdict.reason, /violated: read-your-writes \(1\); promised guarantees undecided: no-lost-writes .*, final-reads-agree/)
+    assert.match(
+      a.verdict.reason,
+      /violated: no-stale-reads \(1\), read-your-writes \(1\); promised guarantees undecided: no-lost-writes .*, final-reads-agree/,
+    )
   })
 
   test('a guarantee with nothing to check stays ok, and the summary shows it checked 0', async ({ assert }) => {
@@ -294,5 +302,29 @@ test.group('verdict: composition', () => {
     assert.equal(incomplete.exitCode, 2)
     assert.equal(incomplete.reason, 'the run did not complete')
     assert.lengthOf(incomplete.checks, 3, 'every result is still reported')
+  })
+})
+
+test.group('verdict: no stale reads', () => {
+  test("a read that misses another session's completed write fails a strict R + W > N run; a concurrent one does not", async ({
+    assert,
+  }) => {
+    const stale = new HistoryBuilder()
+    stale.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
+    stale.get({ process: 1, context: {}, at: [20, 21] })
+    stale.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
+    const a = await analyseBuilt(stale.end())
+    assert.equal(status(a, 'no-stale-reads'), 'violated')
+    assert.equal(status(a, 'read-your-writes'), 'ok')
+    assert.equal(a.verdict.exitCode, 1)
+
+    // The read was invoked before the write completed: it may miss it.
+    const overlapping = new HistoryBuilder()
+    overlapping.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 30] })
+    overlapping.get({ process: 1, context: {}, at: [20, 21] })
+    overlapping.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
+    const b = await analyseBuilt(overlapping.end())
+    assert.equal(status(b, 'no-stale-reads'), 'ok')
+    assert.equal(b.verdict.exitCode, 0)
   })
 })
