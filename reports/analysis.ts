@@ -128,7 +128,7 @@ function runCheckers(
       : undecided<Example>({ name: 'no-phantom-values', kind: 'guarantee', checkedWhat: 'reads' }, noRun),
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
-  const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, maxExamples))
+  const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, { maxExamples, doubt }))
   const verdict = decideVerdict({
     checks: [lostWrites.check, phantoms, staleReads, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),

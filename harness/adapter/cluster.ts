@@ -7,6 +7,7 @@
  * `harness/cluster/`.
  */
 import type { RunInfo } from '../../common/contracts/history.ts'
+import type { OpResult } from './client.ts'
 import type { Network } from './network.ts'
 
 /** Where a client reaches a node (proxy network: the listen address of its client link `c-nI`; netns: the node's own address). */
@@ -74,6 +75,12 @@ export type Cluster = {
    * whose nodes run on lazyfs disks has it.
    */
   powerCut?(node: string): Promise<PowerCut>
+  /**
+   * What one replica itself holds for `key` (no quorum, no merge with other replicas, no
+   * read repair), as a read's outcome: the final phase reads every home replica this way,
+   * so a divergent replica cannot hide behind a quorum's merge.
+   */
+  replicaRead?(node: string, key: string): Promise<OpResult>
 }
 
 /** What a power cut dropped from a node's disk: files with unsynced data, their unsynced bytes, namespace changes undone. */

@@ -10,7 +10,7 @@ import { reportRun } from '../../reports/index.ts'
 import { ALL_NODES } from '../nemesis/index.ts'
 import { skipReason } from '../nemesis/power/testing/scratch-mount.ts'
 import { runWorkload } from './run.ts'
-import { nemesisEventsOf, readHistory, shortRunOptions } from './testing.ts'
+import { nemesisEventsOf, opsOf, readHistory, shortRunOptions } from './testing.ts'
 
 type Cleanup = Parameters<typeof shortRunOptions>[0]
 
@@ -41,6 +41,21 @@ test.group('run under the power nemesis', (group) => {
       assert.sameMembers(Object.keys(start.value.details as object), ['n1', 'n2', 'n3'])
     }
     for (const stop of events.filter((e) => e.f === 'stop')) assert.notProperty(stop.value, 'error')
+    // The final phase read each replica's own copy of every written key: all three, all ok.
+    const copies = opsOf(history).filter((op) => op.replica)
+    const keys = new Set(
+      opsOf(history)
+        .filter((op) => op.f === 'put')
+        .map((op) => op.key),
+    )
+    assert.isAbove(copies.length, 0)
+    assert.isTrue(copies.every((op) => op.type === 'ok' && op.phase === 'final'))
+    for (const key of keys)
+      assert.sameMembers(
+        copies.filter((op) => op.key === key).map((op) => op.node),
+        ['n1', 'n2', 'n3'],
+        key,
+      )
     const lost = check('no-lost-writes')
     assert.equal(lost?.status, 'ok')
     assert.isAbove(lost?.checked ?? 0, 0)

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { StoreSettings } from '../../../store/config.ts'
 import { Ring } from '../../../store/ring.ts'
 import type { Cluster, Network, NodeAddress, NodeControl, PowerCut } from '../../adapter/index.ts'
-import { converged, nodeStats, serves, setClockSkew, type AdminTarget } from './admin.ts'
+import { converged, nodeStats, replicaRead, serves, setClockSkew, type AdminTarget } from './admin.ts'
 
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
 export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'strict' | 'token'>
@@ -62,6 +62,7 @@ export function quorumlabCluster<N extends Network>({
       const stats = await nodeStats(admin, node)
       return { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors }
     },
+    replicaRead: (node, key) => replicaRead(admin, node, key),
     ...(powerCut ? { powerCut } : {}),
   }
 }
