@@ -16,7 +16,7 @@ import type { NodeConfig } from './config.ts'
 import { ApiError } from './errors.ts'
 import type { HintedHandoff } from './hinted-handoff.ts'
 import type { Membership } from './membership.ts'
-import { mutant } from './mutants.ts'
+import { cachedRead, cacheRead, mutant } from './mutants.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
@@ -104,6 +104,8 @@ export class Coordinator {
    */
   async read(key: string, r: number): Promise<ReadResult> {
     this.#stats.add('reads')
+    const cached = mutant('cached-reads') ? cachedRead<ReadResult>(key) : undefined
+    if (cached) return cached
     const home = this.homeReplicas(key)
     const local: ReplicaReply = { node: this.#config.id, object: this.#replica.read(key) }
     const calls = this.#others(home).map((peer) => this.#ifUp(peer, () => this.#readFrom(peer, key)))
@@ -114,7 +116,9 @@ export class Coordinator {
     }
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('read', r, (await quorum.settled).results.length)
-    return { object: this.#mergeAll(results), replies: results.length }
+    const result = { object: this.#mergeAll(results), replies: results.length }
+    if (mutant('cached-reads')) cacheRead(key, result)
+    return result
   }
 
   /**

@@ -6,6 +6,7 @@
  * which. Every hook in the store is one `mutant(...)` test, so the correct store pays a
  * string comparison and nothing else.
  */
+import type { CausalContext, Dot } from '../common/contracts/causal.ts'
 
 /** Every planted bug, with what it does. */
 export const MUTANTS = {
@@ -19,6 +20,8 @@ export const MUTANTS = {
   'counter-not-incremented': 'the dot counter is not incremented: every write of a node gets the same dot',
   'counter-not-reserved': 'the dot counter is not saved: a restart reissues dots already used',
   'hints-dropped': 'hints are deleted without being delivered',
+  'context-omits-sibling': "a read that returns siblings hands out a context without the last sibling's dot",
+  'cached-reads': 'the coordinator answers a key it read less than a second ago from its cache',
 } as const
 
 export type MutantName = keyof typeof MUTANTS
@@ -38,3 +41,21 @@ const ACTIVE = activeMutant()
 
 /** True when the planted bug `name` is switched on in this process. */
 export const mutant = (name: MutantName): boolean => ACTIVE === name
+
+/** `context-omits-sibling`: `context` no longer covering `dot` (nor the node's later dots). */
+export const contextWithout = ({ clock, dots }: CausalContext, dot: Dot): CausalContext => ({
+  clock: { ...clock, [dot.node]: Math.min(clock[dot.node] ?? 0, dot.counter - 1) },
+  dots: dots.filter((d) => d.node !== dot.node || d.counter !== dot.counter),
+})
+
+const READ_CACHE_MS = 1000
+const readCache = new Map<string, { at: number; result: unknown }>()
+
+/** `cached-reads`: what the coordinator read for `key` less than a second ago, if anything. */
+export function cachedRead<T>(key: string): T | undefined {
+  const hit = readCache.get(key)
+  return hit && performance.now() - hit.at < READ_CACHE_MS ? (hit.result as T) : undefined
+}
+
+/** `cached-reads`: remembers a read's result for {@link cachedRead}. */
+export const cacheRead = (key: string, result: unknown): void => void readCache.set(key, { at: performance.now(), result })

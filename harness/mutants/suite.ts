@@ -49,6 +49,8 @@ export const MUTANT_CASES: readonly MutantCase[] = [
   { mutant: 'counter-not-incremented', scenario: 'default', caughtBy: ['no-lost-writes'] },
   { mutant: 'counter-not-reserved', scenario: 'set-crash', caughtBy: ['no-lost-writes'] },
   { mutant: 'hints-dropped', scenario: 'default', caughtBy: ['no-lost-writes', 'final-reads-agree'] },
+  { mutant: 'context-omits-sibling', scenario: 'default', caughtBy: ['no-stale-reads'] },
+  { mutant: 'cached-reads', scenario: 'default', caughtBy: ['no-stale-reads'] },
 ]
 
 /** The mutants the CI runs (`--fast`): one per scenario kind that needs no FUSE, quick to catch. */

@@ -8,7 +8,7 @@ import { FORWARDED_HEADER, TOKEN_HEADER, type DeleteRequest, type ReadResponse, 
 import type { NodeConfig } from '../config.ts'
 import type { Coordinator, WriteOutcome } from '../coordinator.ts'
 import { badRequest } from '../errors.ts'
-import { mutant } from '../mutants.ts'
+import { contextWithout, mutant } from '../mutants.ts'
 import { encodeContext, liveSiblings, type ContextSeal } from '../versioning.ts'
 import { contextOf, header, KEY_ROUTE, limitBody, quorumParam, readJsonObject, readOptionalJson, tooLarge } from './request.ts'
 import { routeRequest } from './routing.ts'
@@ -36,7 +36,10 @@ export function kvRoutes({ config, coordinator }: KvRoutesOptions): Hono {
       key,
       values: live.map((s) => (mutant('phantom-read') && Math.random() < 0.02 ? `phantom-${Math.random()}` : s.value)),
       versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
-      context: encodeContext(object.context, seal(key)),
+      context: encodeContext(
+        mutant('context-omits-sibling') && live.length > 1 ? contextWithout(object.context, live[live.length - 1].dot) : object.context,
+        seal(key),
+      ),
       coordinator: config.id,
       replies,
     }
