@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MUTANT_ENV, MUTANTS, type MutantName } from '../../store/mutants.ts'
+import { MUTANT_ENV, type MutantName } from '../../store/mutants.ts'
 
 const QUORUMLAB_BIN = fileURLToPath(new URL('../../bin/quorumlab.js', import.meta.url))
 
@@ -110,6 +110,3 @@ function readChecks(runDir: string): SummaryCheck[] {
     return []
   }
 }
-
-/** What a mutant does, for the table. */
-export const describeMutant = (name: MutantName): string => MUTANTS[name]
