@@ -18,6 +18,7 @@ import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withFailOn } from './promises.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
 import { checkStaleReads } from './stale-reads.ts'
+import { checkUniqueDots } from './unique-dots.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
 import { decideVerdict, incompleteRun } from './verdict.ts'
@@ -83,6 +84,8 @@ export type Analysis = {
   sessions: SessionResults
   /** No read missed a write acknowledged before it was invoked (promised by strict quorums with R + W > N). */
   staleReads: CheckResult<Example>
+  /** No two acknowledged writes to a key got the same dot. */
+  uniqueDots: CheckResult<Example>
   timeseries: Timeseries
   /** Every check's result composed with what the configuration promises. */
   verdict: Verdict<Example>
@@ -94,7 +97,7 @@ export type Analysis = {
 type Step = <T>(name: string, run: () => T) => T
 
 /** The checkers' part of an analysis. */
-type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'verdict'>
+type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'uniqueDots' | 'verdict'>
 
 /** Runs every checker on the op table and composes their results into the verdict. */
 function runCheckers(
@@ -129,12 +132,13 @@ function runCheckers(
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, { maxExamples, doubt }))
+  const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, maxExamples))
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, staleReads, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
+    checks: [lostWrites.check, phantoms, staleReads, uniqueDots, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, staleReads, verdict }
+  return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, verdict }
 }
 
 function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {

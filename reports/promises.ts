@@ -12,6 +12,7 @@ export const GUARANTEES = [
   'no-lost-writes',
   'no-phantom-values',
   'no-stale-reads',
+  'no-duplicate-dots',
   'read-your-writes',
   'monotonic-reads',
   'monotonic-writes',
@@ -66,6 +67,10 @@ function promises(run: RunInfo): Record<Guarantee, Promised> {
       : { promised: false, why: `not checked for the ${run.workload.kind} workload` },
     'no-stale-reads': quorumsIntersect(run, 'every write completed before the read'),
     'read-your-writes': quorumsIntersect(run, "the session's write"),
+    'no-duplicate-dots': {
+      promised: true,
+      why: "every mode: a write's dot is its coordinator's next counter, reserved on disk before use, so no two writes share one",
+    },
     'monotonic-reads': {
       promised: false,
       why: 'read repair is asynchronous: a read quorum can miss the replica an earlier read merged from',

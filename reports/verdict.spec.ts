@@ -328,3 +328,21 @@ test.group('verdict: no stale reads', () => {
     assert.equal(b.verdict.exitCode, 0)
   })
 })
+
+test.group('verdict: no duplicate dots', () => {
+  test('two acknowledged writes to a key with one dot fail the run, whatever the contexts say', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'lww' })
+    h.put({ process: 0, value: 'a', dot: ['n1', 7], at: [0, 10] })
+    h.put({ process: 1, value: 'b', dot: ['n1', 7], at: [20, 30] })
+    h.put({ process: 1, value: 'c', key: 'other', dot: ['n1', 7], at: [40, 50] })
+    h.get({ process: 5, values: ['b'], versions: [['n1', 7]], context: { n1: 7 }, phase: 'final', at: [60, 61] })
+    h.get({ process: 5, key: 'other', values: ['c'], versions: [['n1', 7]], context: { n1: 7 }, phase: 'final', at: [60, 61] })
+    const a = await analyseBuilt(h.end())
+    const check = a.verdict.checks.find((c) => c.name === 'no-duplicate-dots')
+    assert.equal(check?.status, 'violated')
+    // The same dot on another key is another write: one violation, not two.
+    assert.equal(check?.violations, 1)
+    assert.equal(check?.checked, 3)
+    assert.equal(a.verdict.exitCode, 1)
+  })
+})
