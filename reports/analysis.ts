@@ -5,7 +5,7 @@
 import { undecided, type CheckResult, type Verdict } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
-import { checkConvergence, type Convergence } from './convergence.ts'
+import { checkConvergence, checkConverges, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
 import { summariseSiblings, summariseStaleness, type SiblingSummary, type StalenessSummary } from './distributions.ts'
 import { dropRate, nemesisPeriods, type DropRate, type NemesisPeriod } from './faults.ts'
@@ -134,7 +134,15 @@ function runCheckers(
   const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, { maxExamples, doubt }))
   const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, maxExamples))
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, staleReads, uniqueDots, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check],
+    checks: [
+      lostWrites.check,
+      phantoms,
+      staleReads,
+      uniqueDots,
+      ...SESSION_GUARANTEES.map((g) => sessions[g]),
+      convergence.check,
+      checkConverges(scan.converged),
+    ],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })

@@ -18,6 +18,7 @@ export const GUARANTEES = [
   'monotonic-writes',
   'writes-follow-reads',
   'final-reads-agree',
+  'converges',
 ] as const
 export type Guarantee = (typeof GUARANTEES)[number]
 
@@ -85,6 +86,10 @@ function promises(run: RunInfo): Record<Guarantee, Promised> {
     'writes-follow-reads': {
       promised: false,
       why: 'a write carries the context of the last read only, and what a read saw may not be on a quorum yet',
+    },
+    converges: {
+      promised: true,
+      why: 'every mode: once faults heal, hinted handoff, read repair and anti-entropy make every replica agree within --convergence-timeout (vacuous when the store cannot tell)',
     },
     'final-reads-agree': {
       promised: true,

@@ -156,7 +156,7 @@ test.group('verdict: exit codes', () => {
   test('a promised guarantee that could not be checked (every final read failed) exits 2 and is named', async ({ assert }) => {
     const h = new HistoryBuilder({ versioning: 'dvv', strict: true })
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
-    h.converged(false, 10, 1100)
+    h.converged(true, 10, 1100)
     for (const node of ['n1', 'n2', 'n3']) h.get({ process: 5, node, type: 'info', phase: 'final', at: [1200, 1201] })
     const a = await analyseBuilt(h.end())
     assert.equal(status(a, 'no-lost-writes'), 'unknown')
@@ -236,17 +236,24 @@ test.group('verdict: exit codes', () => {
     assert.deepEqual([...new Set(a.verdict.checks.map((c) => c.status))], ['ok'])
   })
 
-  test('without convergence a loss is unknown: exit 2 under dvv, 0 under lww; disagreeing final reads after convergence fail', async ({
+  test('without convergence a loss is unknown, and the failure to converge fails the run; disagreeing final reads after convergence fail', async ({
     assert,
   }) => {
     const unconverged = await analyseBuilt(lostWrite({}).converged(false, 60_000, 40).end())
     assert.equal(status(unconverged, 'no-lost-writes'), 'unknown')
-    assert.equal(unconverged.verdict.exitCode, 2)
-    assert.match(unconverged.verdict.reason, /^promised guarantee undecided: no-lost-writes \(the cluster did not converge/)
+    assert.equal(status(unconverged, 'converges'), 'violated')
+    assert.equal(unconverged.verdict.exitCode, 1)
+    assert.match(
+      unconverged.verdict.reason,
+      /violated: converges \(1\); promised guarantee undecided: no-lost-writes \(the cluster did not converge/,
+    )
     const lww = await analyseBuilt(lostWrite({ versioning: 'lww' }).converged(false, 60_000, 40).end())
     assert.equal(status(lww, 'no-lost-writes'), 'unknown')
-    assert.equal(lww.verdict.exitCode, 0)
-    assert.match(lww.verdict.reason, /found \(not promised\): no-lost-writes/)
+    assert.equal(status(lww, 'converges'), 'violated')
+    assert.equal(lww.verdict.exitCode, 1)
+    // A store that cannot tell whether it converged leaves nothing to judge.
+    const untold = await analyseBuilt(lostWrite({ versioning: 'lww' }).end())
+    assert.equal(status(untold, 'converges'), 'ok')
 
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
