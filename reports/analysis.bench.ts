@@ -2,8 +2,8 @@
  * Analysis at scale: a synthetic 1M-op history on 16 hot keys (the clustered workload's
  * worst case for per-key work), analysed by reportRun end to end (parse, every checker,
  * every CSV file, summary.json, index.html) in a child process, against the targets of
- * 10 s and 1 GiB. Baseline: only JSON.parse of every line. Also: how long the report
- * page takes to draw in Chromium. `--quick` uses 100k ops. The CPU time over all threads is
+ * 5 s and 512 MiB. Baseline: only JSON.parse of every line. Also: how long the report
+ * page takes to draw in Chromium. `--quick` uses 50k ops. The CPU time over all threads is
  * given too: unlike wall time, other load on the machine does not inflate it.
  */
 import { execFile } from 'node:child_process'
@@ -18,8 +18,11 @@ import { CHROMIUM_PATH, launchChromium } from './testing/browser.ts'
 import { writeSyntheticHistory } from './testing/synthetic-history.ts'
 
 const CHILD = fileURLToPath(new URL('./testing/analyse-child.ts', import.meta.url))
-const TARGET_SECONDS = 10
-const TARGET_MIB = 1024
+/** The issue's targets for 1M ops (issue 18), the model checkers included. */
+const TARGET_SECONDS = 5
+const TARGET_MIB = 512
+/** `--quick` (CI): enough ops to exercise every step, few enough that generating them stays a few seconds. */
+const QUICK_OPS = 50_000
 
 type ChildResult = { seconds: number; cpuSeconds: number; peakRssMiB: number; exitCode: number | null; timings: Record<string, number> }
 
@@ -46,9 +49,9 @@ async function renderMs(file: string): Promise<number> {
 
 export const benchmark: Benchmark = {
   name: 'analysis',
-  description: 'reportRun on a synthetic clustered history (1M ops; --quick 100k) vs JSON.parse alone',
+  description: 'reportRun on a synthetic clustered history (1M ops; --quick 50k) vs JSON.parse alone',
   async run({ quick, log }) {
-    const ops = quick ? 100_000 : 1_000_000
+    const ops = quick ? QUICK_OPS : 1_000_000
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-analysis-bench-'))
     try {
       const generated = performance.now()
@@ -94,7 +97,7 @@ export const benchmark: Benchmark = {
           unit: 'MiB',
           baseline: 'JSON.parse only',
           ratio: report.peakRssMiB / parse.peakRssMiB,
-          ...(quick ? {} : { target: { text: `< ${TARGET_MIB} MiB (1 GiB) for 1M ops`, met: report.peakRssMiB < TARGET_MIB } }),
+          ...(quick ? {} : { target: { text: `< ${TARGET_MIB} MiB for 1M ops`, met: report.peakRssMiB < TARGET_MIB } }),
         },
         {
           benchmark: 'analysis',

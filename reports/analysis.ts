@@ -3,7 +3,7 @@
  * table. Every step is streaming or O(n log n), so 1M ops analyse in seconds.
  */
 import { undecided, type CheckResult, type Verdict } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
+import { type RunInfo, storeOf } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
 import { checkConvergence, checkConverges, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
@@ -13,6 +13,8 @@ import { scanHistory, type EndEvent, type ScannedHistory } from './history-scan.
 import type { MalformedLine } from './history-reader.ts'
 import { latencyTable, type LatencyRow } from './latency.ts'
 import { findLostWrites, type LostWrites } from './lost-writes.ts'
+import { startModelChecks, type ModelChecks } from './model-checks.ts'
+import type { ModelCheckResult } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withFailOn } from './promises.ts'
@@ -82,10 +84,12 @@ export type Analysis = {
   lostWrites: LostWrites
   phantoms: CheckResult<Example>
   sessions: SessionResults
-  /** No read missed a write acknowledged before it was invoked (promised by strict quorums with R + W > N). */
+  /** No read missed a write acknowledged before it was invoked (promised when read and write quorums intersect). */
   staleReads: CheckResult<Example>
   /** No two acknowledged writes to a key got the same dot. */
   uniqueDots: CheckResult<Example>
+  /** The consistency models judged from values (their checks are in the verdict too), with failing windows. */
+  models: ModelCheckResult[]
   timeseries: Timeseries
   /** Every check's result composed with what the configuration promises. */
   verdict: Verdict<Example>
@@ -97,34 +101,41 @@ export type Analysis = {
 type Step = <T>(name: string, run: () => T) => T
 
 /** The checkers' part of an analysis. */
-type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'uniqueDots' | 'verdict'>
+type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'uniqueDots' | 'models' | 'verdict'>
 
-/** Runs every checker on the op table and composes their results into the verdict. */
-function runCheckers(
+/**
+ * Runs every checker on the op table and composes their results into the verdict; the models,
+ * started earlier (perhaps in a worker), are awaited last.
+ */
+async function runCheckers(
   scan: ScannedHistory,
   index: WriteIndex,
   ranks: ReadRanks,
   staleness: StalenessResult,
+  models: Promise<ModelChecks>,
   options: AnalysisOptions,
   step: Step,
-): Checked {
+): Promise<Checked> {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
-  const sessions = step('sessions', () => checkSessions(table, index, ranks, { maxExamples }))
+  const unversioned = withoutVersions(run)
+  const sessions = step('sessions', () =>
+    unversioned ? notApplicableSessions(unversioned) : checkSessions(table, index, ranks, { maxExamples }),
+  )
   // A write missing from the final reads may still have been on its way when the harness
   // waited for convergence and gave up.
   const doubt =
     scan.converged?.converged === false
       ? 'the cluster did not converge before the final reads, so a write may still have been on its way'
       : undefined
-  const lostWrites = step(
-    'lostWrites',
-    (): LostWrites =>
-      run
-        ? findLostWrites(table, index, run, scan.finalElements, { maxExamples, doubt })
-        : { check: undecided({ name: 'no-lost-writes', kind: 'guarantee', checkedWhat: 'acknowledged writes' }, noRun), tally: null },
-  )
+  const lostWritesCheck = { name: 'no-lost-writes', kind: 'guarantee', checkedWhat: 'acknowledged writes' } as const
+  const lostWrites = step('lostWrites', (): LostWrites => {
+    if (!run) return { check: undecided(lostWritesCheck, noRun), tally: null }
+    // A set's lost adds are found from values alone; a register's need dots.
+    if (unversioned && run.workload.kind !== 'set') return { check: undecided(lostWritesCheck, unversioned), tally: null }
+    return findLostWrites(table, index, run, scan.finalElements, { maxExamples, doubt })
+  })
   const phantoms = step('phantoms', () =>
     run
       ? findPhantomValues(table, index, run, scan.finalElements, maxExamples)
@@ -133,6 +144,7 @@ function runCheckers(
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, { maxExamples, doubt }))
   const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, maxExamples))
+  const modelChecks = await models
   const verdict = decideVerdict({
     checks: [
       lostWrites.check,
@@ -142,12 +154,27 @@ function runCheckers(
       ...SESSION_GUARANTEES.map((g) => sessions[g]),
       convergence.check,
       checkConverges(scan.converged),
+      ...modelChecks.checks,
     ],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, verdict }
+  return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, models: modelChecks.results, verdict }
 }
+
+/** Why the context-based checks do not apply to this run's store (it records no version metadata), or undefined when they do. */
+function withoutVersions(run: RunInfo | undefined): string | undefined {
+  if (!run) return undefined
+  const store = storeOf(run)
+  return store.versionMetadata
+    ? undefined
+    : `not applicable: the ${store.name} store records no version metadata (dots, contexts); the model checkers judge it from values`
+}
+
+const notApplicableSessions = (reason: string): SessionResults =>
+  Object.fromEntries(
+    SESSION_GUARANTEES.map((name) => [name, undecided<Example>({ name, kind: 'guarantee', checkedWhat: 'reads' }, reason)]),
+  ) as SessionResults
 
 function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
   const { reader, table } = scan
@@ -188,11 +215,20 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   mark = performance.now()
   const { table, run } = scan
   options.onTable?.(table)
+  const maxExamples = options.maxExamples ?? 10
+  const modelsStarted = performance.now()
+  const models = startModelChecks(path, table, run, maxExamples, options.pool).then((checks) => {
+    timings.models = performance.now() - modelsStarted
+    return checks
+  })
+  // Reported when awaited below, not as an unhandled rejection meanwhile.
+  models.catch(() => undefined)
+  mark = performance.now()
   const index = step('index', () => buildWriteIndex(table))
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = runCheckers(scan, index, ranks, staleness, options, step)
+  const checked = await runCheckers(scan, index, ranks, staleness, models, options, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

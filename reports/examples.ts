@@ -35,8 +35,8 @@ export type ResolvedExample = { summary: string; ops: ExampleOp[] }
 /** Longest value shown in an example, characters. */
 const MAX_VALUE_CHARS = 300
 
-/** Shortens a JSON text for display. */
-function shortJson(value: unknown, max = MAX_VALUE_CHARS): string {
+/** A value as JSON text, shortened for display. */
+export function shortJson(value: unknown, max = MAX_VALUE_CHARS): string {
   const text = JSON.stringify(value) ?? 'undefined'
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }

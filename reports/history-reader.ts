@@ -112,7 +112,7 @@ export class HistoryReader {
 }
 
 const OUTCOMES = new Set(['ok', 'fail', 'info'])
-const OP_FUNCTIONS = new Set(['get', 'put', 'delete'])
+const OP_FUNCTIONS = new Set(['get', 'put', 'delete', 'cas'])
 const PHASES = new Set(['warmup', 'fault', 'heal', 'final'])
 
 /** Why a parsed line is not a history record, or undefined when it is one. */

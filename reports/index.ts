@@ -1,10 +1,11 @@
 /**
  * The reports package: analyses of a recorded `history.jsonl` (staleness, t-visibility,
- * lost writes, session guarantees, latency, availability, convergence), the CSV files,
+ * lost writes, session guarantees, consistency models, latency, availability, convergence), the CSV files,
  * `summary.json`, the self-contained `index.html`, the scenario matrix summary, and the
  * server that browses runs. This is what the rest of quorumlab uses of it.
  */
 export { reportRun, type ReportOptions, type RunReport } from './report-run.ts'
+export { writeKeyTimeline } from './key-timeline.ts'
 export { reportMatrix, writeMatrix, type MatrixReport } from './matrix.ts'
 export {
   MATRIX_FILE,

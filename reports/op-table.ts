@@ -11,7 +11,7 @@ import type { OpFunction, OpOutcome, OpRecord, Phase, WorkloadKind } from '../co
 import { F64Column, hashKeyed, I32Column, Interner } from './columns.ts'
 
 export const OUTCOMES: readonly OpOutcome[] = ['ok', 'fail', 'info']
-export const FUNCTIONS: readonly OpFunction[] = ['get', 'put', 'delete']
+export const FUNCTIONS: readonly OpFunction[] = ['get', 'put', 'delete', 'cas']
 export const PHASES: readonly Phase[] = ['warmup', 'fault', 'heal', 'final']
 /**
  * The phases of the measured run, which headline figures (staleness, t-visibility) cover:
@@ -26,6 +26,8 @@ export const INFO = 2
 export const GET = 0
 export const PUT = 1
 export const DELETE = 2
+/** Compare-and-set: its `value` is `[expected, new]`; `valueHash` is the new value's. */
+export const CAS = 3
 export const FINAL = 3
 
 /** `ctxStart` of an op that carried no context (a blind write, a failed read). */
@@ -40,7 +42,7 @@ export type OpTable = {
   process: Int32Array
   /** {@link OK}, {@link FAIL}, {@link INFO}. */
   type: Uint8Array
-  /** {@link GET}, {@link PUT}, {@link DELETE}. */
+  /** {@link GET}, {@link PUT}, {@link DELETE}, {@link CAS}. */
   f: Uint8Array
   key: Int32Array
   node: Int32Array
@@ -64,7 +66,7 @@ export type OpTable = {
   /** Clock entries, then loose dots, at ctxStart. */
   ctxClock: Int32Array
   ctxLoose: Int32Array
-  /** ok gets: start of `siblings` entries in the versions pool. */
+  /** ok gets: start of `siblings` entries in the versions pool; register cas: of one entry, the value it expected (hash 0: none). */
   verStart: Int32Array
   /** register puts: hash of key and value. */
   valueHash: Float64Array
@@ -89,6 +91,9 @@ export type OpTable = {
 /** The hash a register value is matched by (the key is part of it); strings skip JSON. */
 const valueHashOf = (key: string, value: unknown): number =>
   typeof value === 'string' ? hashKeyed(key, 1, value) : hashKeyed(key, 2, JSON.stringify(value) ?? 'undefined')
+
+/** The hash of the value a cas writes (`value` is `[expected, new]`); 0 for a malformed one. */
+const casValueHash = (op: OpRecord): number => (Array.isArray(op.value) && op.value.length === 2 ? valueHashOf(op.key, op.value[1]) : 0)
 
 const CACHE_LIMIT = 65_536
 
@@ -182,7 +187,7 @@ export class OpTableBuilder {
     const c = this.#c
     const r = this.#rows++
     const type = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO
-    const f = op.f === 'get' ? GET : op.f === 'put' ? PUT : DELETE
+    const f = op.f === 'get' ? GET : op.f === 'put' ? PUT : op.f === 'cas' ? CAS : DELETE
     c.index[r] = op.index
     c.process[r] = op.process
     c.type[r] = type
@@ -207,7 +212,7 @@ export class OpTableBuilder {
       c.dotNode[r] = -1
       c.dotCounter[r] = 0
     }
-    c.valueHash[r] = f === PUT && this.#kind === 'register' ? valueHashOf(op.key, op.value) : 0
+    c.valueHash[r] = this.#kind !== 'register' ? 0 : f === PUT ? valueHashOf(op.key, op.value) : f === CAS ? casValueHash(op) : 0
     c.element[r] = f === PUT && typeof op.element === 'string' ? this.#elements.id(op.element) : -1
 
     if (f === GET && type === OK) {
@@ -223,6 +228,14 @@ export class OpTableBuilder {
         this.#verCounter.push(valid ? vdot.counter : 0)
         this.#verHash.push(this.#kind === 'register' && i < values.length ? valueHashOf(op.key, values[i]) : 0)
       }
+    } else if (f === CAS && this.#kind === 'register') {
+      // The value a cas expected, as one entry of the versions pool (its siblings stay -1: it is no read's).
+      const expected = Array.isArray(op.value) && op.value.length === 2 ? op.value[0] : null
+      c.siblings[r] = -1
+      c.verStart[r] = this.#verNode.length
+      this.#verNode.push(-1)
+      this.#verCounter.push(0)
+      this.#verHash.push(expected === null || expected === undefined ? 0 : valueHashOf(op.key, expected))
     } else {
       c.siblings[r] = -1
       c.verStart[r] = -1
@@ -297,6 +310,9 @@ export class OpTableBuilder {
     }
   }
 }
+
+/** True for a put or a compare-and-set: an op that writes a register value (`valueHash`). */
+export const writesValue = (table: OpTable, row: number): boolean => table.f[row] === PUT || table.f[row] === CAS
 
 /** True for an ok put or delete that got a dot: a write every later read can be asked about. */
 export const isDottedWrite = (table: OpTable, row: number): boolean =>

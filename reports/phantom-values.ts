@@ -1,7 +1,7 @@
 /**
  * Phantom values: a read returning something no write wrote. `register`: every value an
- * ok read returns must have been written to that key by a put (ok, info or even fail)
- * invoked before the read completed. `set`: every element of an ok final read must have
+ * ok read returns must have been written to that key by a put or compare-and-set (ok, info
+ * or even fail) invoked before the read completed. `set`: every element of an ok final read must have
  * been added to that key by some put (the Jepsen set test's "unexpected"). The result is
  * the `no-phantom-values` check.
  */
@@ -9,7 +9,7 @@ import { decided, undecided, type CheckResult } from '../common/contracts/checke
 import type { RunInfo } from '../common/contracts/history.ts'
 import { dotPositions, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
-import { FINAL, GET, OK, PUT, type OpTable } from './op-table.ts'
+import { FINAL, GET, OK, PUT, type OpTable, writesValue } from './op-table.ts'
 
 const NAME = 'no-phantom-values'
 
@@ -36,12 +36,12 @@ function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number
   const firstWritten = (hash: number): number | undefined => {
     if (!byHash) {
       byHash = new Map()
-      for (let r = 0; r < table.length; r++) if (table.f[r] === PUT && index.positionOf[r] < 0) remember(byHash, r)
+      for (let r = 0; r < table.length; r++) if (writesValue(table, r) && index.positionOf[r] < 0) remember(byHash, r)
     }
     const found = byHash.get(hash)
     if (found !== undefined || everyPut) return found
     everyPut = true
-    for (let r = 0; r < table.length; r++) if (table.f[r] === PUT && index.positionOf[r] >= 0) remember(byHash, r)
+    for (let r = 0; r < table.length; r++) if (writesValue(table, r) && index.positionOf[r] >= 0) remember(byHash, r)
     return byHash.get(hash)
   }
   const remember = (map: Map<number, number>, r: number): void => {

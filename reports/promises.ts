@@ -1,11 +1,23 @@
 /**
- * What a run's configuration promises: for each guarantee the reference store's checkers
- * judge, whether this configuration (versioning, quorums, strictness, workload kind)
- * promises it, and why. The verdict (verdict.ts) fails a run only on promised checks.
+ * What a run's configuration promises: for each guarantee the checkers judge, whether this
+ * configuration promises it, and why; and for each consistency model judged from values,
+ * whether it is promised. For the reference store that follows from its settings
+ * (versioning, quorums, strictness, workload kind, consistency mode); another store
+ * promises what its adapter recorded in the run record (`store.promises`). The verdict
+ * (verdict.ts) fails a run only on promised checks.
  */
 import type { CheckPromise } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
+import {
+  CONSISTENCY_MODES,
+  type ConsistencyMode,
+  type ReplicationSettings,
+  replicationOf,
+  type RunInfo,
+  type StoreInfo,
+  storeOf,
+} from '../common/contracts/history.ts'
 import { MODEL_NAMES } from './models/model-result.ts'
+import { SESSION_VALUE_CHECKS } from './models/session-values.ts'
 
 /** The guarantees the checkers judge, by the names their results carry, in report order. */
 export const GUARANTEES = [
@@ -22,12 +34,18 @@ export const GUARANTEES = [
 ] as const
 export type Guarantee = (typeof GUARANTEES)[number]
 
+/** The consistency models judged from values, by their check names, in report order. */
+export const MODEL_CHECKS = [...MODEL_NAMES, ...SESSION_VALUE_CHECKS] as const
+type ModelCheck = (typeof MODEL_CHECKS)[number]
+
 /** Every check name a report can carry, guarantees and consistency models: what `--fail-on` accepts. */
-export const CHECK_NAMES: readonly string[] = [...GUARANTEES, ...MODEL_NAMES]
+export const CHECK_NAMES: readonly string[] = [...GUARANTEES, ...MODEL_CHECKS]
 
 type Promised = Omit<CheckPromise, 'name'>
 
-function noLostWrites({ versioning, workload }: RunInfo): Promised {
+type ReferenceRun = RunInfo & ReplicationSettings
+
+function noLostWrites({ versioning, workload }: ReferenceRun): Promised {
   if (workload.kind !== 'register' && workload.kind !== 'set')
     return { promised: false, why: `not checked for the ${workload.kind} workload` }
   if (versioning === 'dvv')
@@ -48,7 +66,7 @@ function noLostWrites({ versioning, workload }: RunInfo): Promised {
  * R + W > N, and quorums of home replicas only (strict, or sloppy with no node beyond the
  * N home replicas to stand in for one).
  */
-function quorumsIntersect({ n, r, w, versioning, strict, nodes }: RunInfo, what: string): Promised {
+function quorumsIntersect({ n, r, w, versioning, strict, nodes }: ReferenceRun, what: string): Promised {
   const quorum = `R + W = ${r} + ${w}`
   if (versioning !== 'dvv')
     return { promised: false, why: `${versioning}: a context can cover a write whose value was dropped, so coverage promises no value` }
@@ -59,7 +77,7 @@ function quorumsIntersect({ n, r, w, versioning, strict, nodes }: RunInfo, what:
   return { promised: true, why: `dvv, ${homeOnly}, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged ${what}` }
 }
 
-function promises(run: RunInfo): Record<Guarantee, Promised> {
+function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
   const valueChecks = run.workload.kind === 'register' || run.workload.kind === 'set'
   return {
     'no-lost-writes': noLostWrites(run),
@@ -67,11 +85,11 @@ function promises(run: RunInfo): Record<Guarantee, Promised> {
       ? { promised: true, why: 'every mode: replicas only ever hold values clients wrote' }
       : { promised: false, why: `not checked for the ${run.workload.kind} workload` },
     'no-stale-reads': quorumsIntersect(run, 'every write completed before the read'),
-    'read-your-writes': quorumsIntersect(run, "the session's write"),
     'no-duplicate-dots': {
       promised: true,
       why: "every mode: a write's dot is its coordinator's next counter, reserved on disk before use, so no two writes share one",
     },
+    'read-your-writes': quorumsIntersect(run, "the session's write"),
     'monotonic-reads': {
       promised: false,
       why: 'read repair is asynchronous: a read quorum can miss the replica an earlier read merged from',
@@ -87,24 +105,118 @@ function promises(run: RunInfo): Record<Guarantee, Promised> {
       promised: false,
       why: 'a write carries the context of the last read only, and what a read saw may not be on a quorum yet',
     },
-    converges: {
-      promised: true,
-      why: 'every mode: once faults heal, hinted handoff, read repair and anti-entropy make every replica agree within --convergence-timeout (vacuous when the store cannot tell)',
-    },
     'final-reads-agree': {
       promised: true,
       why: 'every mode: once faults heal, anti-entropy makes replicas converge (judged when the harness saw them converge)',
     },
+    converges: {
+      promised: true,
+      why: 'every mode: once faults heal, hinted handoff, read repair and anti-entropy make every replica agree within --convergence-timeout (vacuous when the store cannot tell)',
+    },
   }
 }
 
+/** Why the eventual mode promises none of the models. */
+const EVENTUAL_WHY: Record<ModelCheck, string> = {
+  linearizable: 'eventual: a read can miss a completed write (stand-in replicas, read quorums that miss it, no read write-back)',
+  sequential: 'eventual: replicas apply concurrent writes in different orders, and a read can go back to an older one',
+  causal: 'eventual: a write can reach a replica before the writes it depends on',
+  'read-your-writes-from-values':
+    'eventual: not promised from values (the context-based read-your-writes says what the configuration promises)',
+  'monotonic-reads-from-values': 'eventual: not promised',
+  'monotonic-writes-from-values': 'eventual: not promised',
+  'writes-follow-reads-from-values': 'eventual: not promised',
+}
+
+/** What each consistency mode promises of the models; undefined: not promised, and why. */
+const MODE_PROMISES: Record<Exclude<ConsistencyMode, 'eventual'>, Partial<Record<ModelCheck, string>>> = {
+  causal: {
+    causal: 'causal: contexts carry dependencies and a replica serves a request only once it has them',
+    'read-your-writes-from-values': 'causal consistency includes the session guarantees',
+    'monotonic-reads-from-values': 'causal consistency includes the session guarantees',
+    'monotonic-writes-from-values': 'causal consistency includes the session guarantees',
+    'writes-follow-reads-from-values': 'causal consistency includes the session guarantees',
+  },
+  sequential: { sequential: "sequential: one total order of the writes of each key, read in each session's order" },
+  linearizable: { linearizable: 'linearizable: ABD over strict majorities of the home replicas, with read write-back' },
+}
+
+/** Models promised by a store other than the reference one: those its record lists (etcd with linearizable reads: `linearizable`). */
+function storeModelPromise(store: StoreInfo, name: ModelCheck): Promised {
+  return store.promises.includes(name)
+    ? { promised: true, why: `the ${store.name} store promises it (${store.summary})` }
+    : { promised: false, why: `not promised by the ${store.name} store (${store.summary})` }
+}
+
+/** The consistency models judged from values: the reference store promises those of its consistency mode; another store, those its record lists. */
+function modelPromises(run: RunInfo): Record<ModelCheck, Promised> {
+  const mode = run.consistency ?? 'eventual'
+  const notRegister = run.workload.kind !== 'register'
+  const known = (CONSISTENCY_MODES as readonly string[]).includes(mode)
+  const otherStore = replicationOf(run) ? undefined : storeOf(run)
+  return Object.fromEntries(
+    MODEL_CHECKS.map((name): [ModelCheck, Promised] => {
+      if (notRegister)
+        return [name, { promised: false, why: `judged for register workloads only (${run.workload.kind} values are not one per write)` }]
+      if (otherStore) return [name, storeModelPromise(otherStore, name)]
+      if (!known)
+        return [name, { promised: false, why: `unknown consistency mode ${JSON.stringify(mode)}: nothing is known to be promised` }]
+      if (mode === 'eventual') return [name, { promised: false, why: EVENTUAL_WHY[name] }]
+      const why = MODE_PROMISES[mode as Exclude<ConsistencyMode, 'eventual'>][name]
+      return [name, why ? { promised: true, why } : { promised: false, why: `${mode} consistency does not promise it` }]
+    }),
+  ) as Record<ModelCheck, Promised>
+}
+
 /**
- * Every guarantee with whether the run's configuration promises it and why, in report order.
+ * A store judged from values alone: the context-based session checks do not apply, lost
+ * writes of a register cannot be told from overwritten ones without versions (a set's can),
+ * and the rest is promised only when the store's adapter says so. No phantom values is
+ * promised by every store: a value no client wrote is no value of any model.
+ */
+function storePromises(run: RunInfo, store: StoreInfo): Record<Guarantee, Promised> {
+  const says = (name: Guarantee): Promised =>
+    store.promises.includes(name)
+      ? { promised: true, why: `the ${store.name} store promises it (its adapter says so)` }
+      : { promised: false, why: `not promised by the ${store.name} store` }
+  const noContexts: Promised = {
+    promised: false,
+    why: `judged from the reference store's causal contexts; the ${store.name} store records none (the model checkers judge it from values)`,
+  }
+  const kind = run.workload.kind
+  return {
+    'no-lost-writes':
+      kind === 'set' || store.versionMetadata
+        ? says('no-lost-writes')
+        : { promised: false, why: `a ${kind}'s lost writes need version metadata to tell them from overwritten ones` },
+    'no-phantom-values':
+      kind === 'register' || kind === 'set'
+        ? { promised: true, why: 'every store: a read returns only values clients wrote' }
+        : { promised: false, why: `not checked for the ${kind} workload` },
+    'no-stale-reads': store.versionMetadata ? says('no-stale-reads') : noContexts,
+    'no-duplicate-dots': store.versionMetadata ? says('no-duplicate-dots') : noContexts,
+    'read-your-writes': store.versionMetadata ? says('read-your-writes') : noContexts,
+    'monotonic-reads': store.versionMetadata ? says('monotonic-reads') : noContexts,
+    'monotonic-writes': store.versionMetadata ? says('monotonic-writes') : noContexts,
+    'writes-follow-reads': store.versionMetadata ? says('writes-follow-reads') : noContexts,
+    'final-reads-agree': says('final-reads-agree'),
+    converges: says('converges'),
+  }
+}
+
+function promises(run: RunInfo): Record<Guarantee, Promised> {
+  const replication = replicationOf(run)
+  return replication ? referencePromises({ ...run, ...replication }) : storePromises(run, storeOf(run))
+}
+
+/**
+ * Every guarantee, then every consistency model, with whether the run's configuration
+ * promises it and why, in report order.
  * Without a run record nothing is known to be promised.
  */
 export function promisedGuarantees(run: RunInfo | undefined): CheckPromise[] {
-  const table = run ? promises(run) : undefined
-  return GUARANTEES.map((name) => ({
+  const table: Partial<Record<string, Promised>> | undefined = run ? { ...promises(run), ...modelPromises(run) } : undefined
+  return CHECK_NAMES.map((name) => ({
     name,
     ...(table?.[name] ?? { promised: false, why: 'no run record: nothing is known to be promised' }),
   }))

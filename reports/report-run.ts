@@ -13,6 +13,7 @@ import { SCAN_LIMITS, scanWorkers } from './history-scan.ts'
 import { TaskPool } from './task-pool.ts'
 import { CSV_FILES, startOpsCsv, startStalenessCsv, writeSummaryCsvFiles } from './csv.ts'
 import { resolveExamples, type ResolvedExample } from './examples.ts'
+import { modelDetails } from './model-checks.ts'
 import { buildChartData } from './html/chart-data.ts'
 import { renderReportPage } from './html/report-page.ts'
 import { buildSummary, type RunSummary } from './summary.ts'
@@ -113,8 +114,9 @@ async function analyseAndWrite(
     ...c,
     examples: c.examples.map(() => resolved[next++]),
   }))
+  const models = await modelDetails(historyPath, analysis.table, analysis.models)
   const files = [...CSV_FILES, 'summary.json', 'index.html']
-  const summary = buildSummary(basename(dir), analysis, checks, files, analysisSeconds)
+  const summary = buildSummary(basename(dir), analysis, checks, models, files, analysisSeconds)
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   await writeFile(join(dir, 'index.html'), await renderReportPage({ summary, charts: buildChartData(analysis) }))
   await Promise.all(written)

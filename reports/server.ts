@@ -15,7 +15,7 @@ import { html } from 'hono/html'
 import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { basename, join, resolve, sep } from 'node:path'
-import type { RunInfo } from '../common/contracts/history.ts'
+import { type RunInfo, storeOf } from '../common/contracts/history.ts'
 import { htmlPage } from './html/page-shell.ts'
 import { HISTORY_FILE } from '../common/contracts/history.ts'
 import { MATRIX_FILE } from './matrix-data.ts'
@@ -55,13 +55,20 @@ function isRunInfo(value: unknown): value is RunInfo {
     typeof value.startedAt === 'string' &&
     typeof workload.name === 'string' &&
     typeof workload.kind === 'string' &&
-    typeof value.versioning === 'string' &&
-    ['n', 'r', 'w'].every((field) => typeof value[field] === 'number') &&
-    typeof value.strict === 'boolean' &&
+    (isStoreInfo(value.store) || isReplication(value)) &&
     Array.isArray(nemeses) &&
     nemeses.every((n) => typeof n === 'string')
   )
 }
+
+/** A run record's `store`, checked for what the index shows. */
+const isStoreInfo = (store: unknown): boolean => isObject(store) && typeof store.name === 'string' && typeof store.summary === 'string'
+
+/** A run record of the reference store written before `store` was recorded: its replication settings. */
+const isReplication = (value: Record<string, unknown>): boolean =>
+  typeof value.versioning === 'string' &&
+  ['n', 'r', 'w'].every((field) => typeof value[field] === 'number') &&
+  typeof value.strict === 'boolean'
 
 /** What the index shows of a parsed summary.json; undefined when it does not have the shape written by reportRun. */
 function summaryListing(parsed: unknown): RunListing['summary'] | undefined {
@@ -187,7 +194,7 @@ function runsTable(dir: string, runs: RunListing[]) {
       <td><a href="${runLink(r.name)}">${r.name}</a>${r.latest ? html` <span class="muted">(latest)</span>` : ''}</td>
       <td>${run?.startedAt ?? ''}</td>
       <td>${run ? `${run.workload.name} (${run.workload.kind})` : ''}</td>
-      <td>${run ? `${run.versioning} N=${run.n} R=${run.r} W=${run.w} ${run.strict ? 'strict' : 'sloppy'}` : ''}</td>
+      <td>${run ? storeOf(run).summary : ''}</td>
       <td>${run ? run.nemeses.join('+') || 'none' : ''}</td>
       <td>${r.summary ? r.summary.ops.toLocaleString('en-US') : ''}</td>
       <td>

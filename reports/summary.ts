@@ -3,7 +3,7 @@
  * built from the analysis); terminal-summary.ts prints it.
  */
 import type { ExitCode, JudgedCheck } from '../common/contracts/checker.ts'
-import type { RunInfo } from '../common/contracts/history.ts'
+import { type RunInfo, type StoreInfo, storeOf } from '../common/contracts/history.ts'
 import type { Analysis, HistoryFacts } from './analysis.ts'
 import type { PhaseAvailability } from './availability.ts'
 import type { Convergence } from './convergence.ts'
@@ -12,6 +12,7 @@ import type { ResolvedExample } from './examples.ts'
 import type { DropRate, NemesisPeriod } from './faults.ts'
 import type { LatencyRow } from './latency.ts'
 import type { LostWriteTally } from './lost-writes.ts'
+import type { ModelDetails } from './model-checks.ts'
 import type { Visibility } from './visibility.ts'
 
 /**
@@ -25,8 +26,12 @@ export type RunSummary = {
   name: string
   generatedAt: string
   run: RunInfo | null
+  /** The store under test (for histories written before stores were recorded: the reference store); null without a run record. */
+  store: StoreInfo | null
   exitCode: ExitCode
   verdict: { reason: string; checks: JudgedCheck<ResolvedExample>[] }
+  /** Per consistency model (checks of kind `model` in the verdict): keys judged and failing windows to draw. */
+  models: ModelDetails[]
   history: HistoryFacts & { completed: boolean; interrupted: boolean; endReason: string | null }
   availability: PhaseAvailability[]
   latency: LatencyRow[]
@@ -52,6 +57,7 @@ export function buildSummary(
   name: string,
   analysis: Analysis,
   checks: JudgedCheck<ResolvedExample>[],
+  models: ModelDetails[],
   files: string[],
   analysisSeconds: number,
 ): RunSummary {
@@ -62,8 +68,10 @@ export function buildSummary(
     name,
     generatedAt: new Date().toISOString(),
     run: analysis.run ?? null,
+    store: analysis.run ? storeOf(analysis.run) : null,
     exitCode: analysis.verdict.exitCode,
     verdict: { reason: analysis.verdict.reason, checks },
+    models,
     history: {
       ...analysis.history,
       completed: end?.completed ?? false,

@@ -2,11 +2,12 @@
  * The summary printed in the terminal at the end of a run (and by `quorumlab report`):
  * configuration, availability and latency per phase, staleness, the verdict table.
  */
+import { storeOf } from '../common/contracts/history.ts'
 import { count, num, pct } from './format.ts'
 import type { RunSummary } from './summary.ts'
 import { textTable } from './text-table.ts'
 
-/** The verdict table, then why each unknown check is unknown, and one example of each violation or anomaly. */
+/** The verdict table (guarantees, then models), then why each unknown check is unknown, and one example of each violation or anomaly. */
 function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
   const out = textTable(
     ['check', 'promised', 'result', 'violations', 'checked'],
@@ -18,6 +19,9 @@ function verdictLines(checks: RunSummary['verdict']['checks']): string[] {
       c.valid === 'unknown' && c.checked === 0 ? '-' : `${count(c.checked)} ${c.checkedWhat}`,
     ]),
   )
+  // The models, judged from values alone, after the guarantees (the verdict keeps that order).
+  const firstModel = checks.findIndex((c) => c.kind === 'model')
+  if (firstModel >= 0) out.splice(firstModel + 1, 0, 'consistency models, judged from the values clients saw:')
   for (const c of checks) {
     if (c.valid === 'unknown') out.push(`  ${c.name} unknown: ${c.reason}`)
     const example = c.examples[0]
@@ -33,7 +37,7 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
   out.push(`quorumlab report: ${runDir}`)
   if (run) {
     out.push(
-      `  ${run.workload.name} (${run.workload.kind}), ${run.versioning}, N=${run.n} R=${run.r} W=${run.w}${run.strict ? ' strict' : ' sloppy'}, ` +
+      `  ${run.workload.name} (${run.workload.kind}), ${summary.store?.summary ?? storeOf(run).summary}, ` +
         `nemesis ${run.nemeses.join('+') || 'none'}, ${run.timeS} s`,
     )
   }
@@ -77,8 +81,10 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
   const v = summary.visibility
   out.push('')
   out.push(
-    `  staleness (${s.phases.join(', ')}; final reads left out): ${pct(s.staleFraction)} of ${count(s.reads)} reads stale, mean k ${num(s.meanK)}, p99 k ${num(s.p99K)}, max k ${num(s.maxK)}; ` +
-      `latest write seen by ${pct(v.reads ? v.saw / v.reads : null)}${v.p99VisibleAfterMs !== null ? `, by 99% from ${v.p99VisibleAfterMs} ms after its ack` : ''}`,
+    summary.store?.versionMetadata === false
+      ? `  staleness: not applicable (the ${summary.store.name} store records no version metadata)`
+      : `  staleness (${s.phases.join(', ')}; final reads left out): ${pct(s.staleFraction)} of ${count(s.reads)} reads stale, mean k ${num(s.meanK)}, p99 k ${num(s.p99K)}, max k ${num(s.maxK)}; ` +
+          `latest write seen by ${pct(v.reads ? v.saw / v.reads : null)}${v.p99VisibleAfterMs !== null ? `, by 99% from ${v.p99VisibleAfterMs} ms after its ack` : ''}`,
   )
   if (s.note) out.push(`  (${s.note})`)
   out.push(

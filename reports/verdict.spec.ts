@@ -10,7 +10,7 @@ import { decided, undecided, type CheckPromise, type CheckResult } from '../comm
 import type { RunInfo } from '../common/contracts/history.ts'
 import { join } from 'node:path'
 import { analyseHistory, type Analysis } from './analysis.ts'
-import { GUARANTEES, promisedGuarantees, withFailOn, type Guarantee } from './promises.ts'
+import { CHECK_NAMES, type GUARANTEES, MODEL_CHECKS, promisedGuarantees, withFailOn } from './promises.ts'
 import { decideVerdict } from './verdict.ts'
 import { buildSummary } from './summary.ts'
 import { terminalSummary } from './terminal-summary.ts'
@@ -35,8 +35,23 @@ function staleOwnRead(config: BuilderConfig): HistoryBuilder {
   return h
 }
 
-const status = (a: Analysis, g: Guarantee) => a.verdict.checks.find((c) => c.name === g)?.status
-const promised = (run: RunInfo, g: Guarantee): boolean | undefined => promisedGuarantees(run).find((p) => p.name === g)?.promised
+type Check = (typeof GUARANTEES)[number] | (typeof MODEL_CHECKS)[number]
+const status = (a: Analysis, g: Check) => a.verdict.checks.find((c) => c.name === g)?.status
+const promised = (run: RunInfo, g: Check): boolean | undefined => promisedGuarantees(run).find((p) => p.name === g)?.promised
+
+/** A causal violation across two keys (x=1 read, y=1 written after; y=1 read, then x read as absent), and the final reads. */
+function causalViolation(config: BuilderConfig): HistoryBuilder {
+  const h = new HistoryBuilder(config)
+  h.put({ process: 0, key: 'x', value: 1, dot: ['n1', 1], at: [0, 1] })
+  h.get({ process: 1, key: 'x', values: [1], versions: [['n1', 1]], context: { n1: 1 }, at: [2, 3] })
+  h.put({ process: 1, key: 'y', value: 1, dot: ['n1', 2], context: { n1: 1 }, at: [4, 5] })
+  h.get({ process: 2, key: 'y', values: [1], versions: [['n1', 2]], context: { n1: 2 }, at: [6, 7] })
+  h.get({ process: 2, key: 'x', values: [], context: {}, at: [8, 9] })
+  h.converged(true, 5, 30)
+  h.get({ process: 5, key: 'x', values: [1], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
+  h.get({ process: 5, key: 'y', values: [1], versions: [['n1', 2]], context: { n1: 2 }, phase: 'final', at: [52, 53] })
+  return h
+}
 
 test.group('verdict: promised guarantees', () => {
   test('dvv promises no lost writes; lww and vv do not', ({ assert }) => {
@@ -71,19 +86,72 @@ test.group('verdict: promised guarantees', () => {
     const promises = promisedGuarantees(undefined)
     assert.deepEqual(
       promises.map((p) => p.name),
-      [...GUARANTEES],
+      [...CHECK_NAMES],
     )
     for (const p of promises) assert.isFalse(p.promised, p.name)
   })
 
-  test('every check the analysis runs is one the promises name, in the same order', async ({ assert }) => {
+  test('every check the analysis runs is one the promises name, in the same order: every guarantee, then every model', async ({
+    assert,
+  }) => {
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
     const a = await analyseBuilt(h.end())
+    // Every guarantee, then every model: each has a checker in this build.
+    const ran = a.verdict.checks.map((c) => c.name)
+    assert.deepEqual(ran, [...CHECK_NAMES])
     assert.deepEqual(
-      a.verdict.checks.map((c) => c.name),
-      [...GUARANTEES],
+      ran,
+      promisedGuarantees(a.run).flatMap((p) => (ran.includes(p.name) ? [p.name] : [])),
     )
+    assert.includeMembers(ran, ['linearizable', 'sequential', 'causal'])
+  })
+
+  test('each consistency mode promises its models: eventual (or none given) none, causal causal and the session guarantees', ({
+    assert,
+  }) => {
+    const run = new HistoryBuilder().run
+    const promisedModels = (over: Partial<RunInfo>) => MODEL_CHECKS.filter((m) => promised({ ...run, ...over }, m))
+    assert.deepEqual(promisedModels({}), [])
+    assert.deepEqual(promisedModels({ consistency: 'eventual' }), [])
+    assert.deepEqual(promisedModels({ consistency: 'causal' }), [
+      'causal',
+      'read-your-writes-from-values',
+      'monotonic-reads-from-values',
+      'monotonic-writes-from-values',
+      'writes-follow-reads-from-values',
+    ])
+    assert.deepEqual(promisedModels({ consistency: 'sequential' }), ['sequential'])
+    assert.deepEqual(promisedModels({ consistency: 'linearizable' }), ['linearizable'])
+    assert.deepEqual(promisedModels({ consistency: 'causal', workload: { ...run.workload, kind: 'set' } }), [])
+  })
+})
+
+test.group('verdict: consistency models', () => {
+  test('a causal violation is an anomaly of an eventual run (exit 0) and fails a causal one (exit 1)', async ({ assert }) => {
+    const eventual = await analyseBuilt(causalViolation({}).end())
+    assert.equal(status(eventual, 'causal'), 'anomaly')
+    assert.equal(status(eventual, 'writes-follow-reads-from-values'), 'anomaly')
+    assert.equal(eventual.verdict.exitCode, 0)
+    assert.match(eventual.verdict.reason, /found \(not promised\): .*causal, .*writes-follow-reads-from-values/)
+    const causal = await analyseBuilt(causalViolation({ consistency: 'causal' }).end())
+    assert.equal(causal.verdict.exitCode, 1)
+    assert.equal(status(causal, 'causal'), 'violated')
+    assert.match(causal.verdict.reason, /violated: causal \(1\), writes-follow-reads-from-values \(1\)/)
+    const example = causal.verdict.checks.find((c) => c.name === 'causal')?.examples[0]
+    assert.deepEqual(
+      example?.ops.map((o) => o.role),
+      ['write in the causal past', 'causal path', 'causal path', 'causal path', 'read'],
+    )
+  })
+
+  test('the models are not judged for the set workload: unknown, and not promised', async ({ assert }) => {
+    const h = new HistoryBuilder({ kind: 'set' })
+    h.put({ process: 0, value: ['a'], element: 'a', dot: ['n1', 1], at: [0, 10] })
+    const a = await analyseBuilt(h.end())
+    const causal = a.verdict.checks.find((c) => c.name === 'causal')
+    assert.deepInclude(causal, { valid: 'unknown', promised: false, status: 'unknown' })
+    assert.match(causal?.reason ?? '', /register workloads only/)
   })
 })
 
@@ -110,9 +178,9 @@ test.group('verdict: exit codes', () => {
     // Asking for a check that held changes nothing.
     assert.equal((await analyseHistory(history, { workers: 0, failOn: ['monotonic-reads'] })).verdict.exitCode, 0)
     // A check no checker reported cannot be decided: exit 2, naming it.
-    const missing = await analyseHistory(history, { workers: 0, failOn: ['linearizable'] })
+    const missing = await analyseHistory(history, { workers: 0, failOn: ['strict-serializable'] })
     assert.equal(missing.verdict.exitCode, 2)
-    assert.match(missing.verdict.reason, /linearizable \(no checker reported it\)/)
+    assert.match(missing.verdict.reason, /strict-serializable \(no checker reported it\)/)
   })
 
   test('the run record carries --fail-on, so a later report judges the same', async ({ assert }) => {
@@ -128,7 +196,7 @@ test.group('verdict: exit codes', () => {
     assert.isTrue(changed.find((p) => p.name === 'causal')!.promised)
     assert.deepEqual(
       changed.filter((p) => p.name !== 'no-lost-writes' && p.name !== 'causal'),
-      base.filter((p) => p.name !== 'no-lost-writes'),
+      base.filter((p) => p.name !== 'no-lost-writes' && p.name !== 'causal'),
     )
   })
 
@@ -193,6 +261,7 @@ test.group('verdict: exit codes', () => {
         a,
         a.verdict.checks.map((c) => ({ ...c, examples: [] })),
         [],
+        [],
         0,
       ),
       'run',
@@ -206,6 +275,7 @@ test.group('verdict: exit codes', () => {
         'run',
         a,
         a.verdict.checks.map((c) => ({ ...c, examples: [] })),
+        [],
         [],
         0,
       )

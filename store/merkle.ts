@@ -23,10 +23,14 @@ export type TreeNode = { arc: number; level: number; index: number }
 
 const md5 = (data: string | Buffer): Buffer => createHash('md5').update(data).digest()
 
-/** Digest of a stored version: its causal context and every sibling's identity and value. */
-function versionDigest(object: VersionedObject): string {
+/**
+ * Digest of a key's stored version: the key, its causal context and every sibling's
+ * identity and value. The key is in it so the digest itself is what the key adds to its
+ * leaf: one MD5 per change, none to take the old version out.
+ */
+function versionDigest(key: string, object: VersionedObject): string {
   const siblings = object.siblings.map((s) => [s.dot.node, s.dot.counter, s.deleted, s.ts, s.clock, s.value])
-  return md5(JSON.stringify([object.context, siblings])).toString('hex')
+  return md5(`${key}\u0000${JSON.stringify([object.context, siblings])}`).toString('hex')
 }
 
 type ArcTree = {
@@ -75,14 +79,14 @@ export class MerkleIndex {
   }
 
   #update(key: string, object: VersionedObject | undefined): void {
-    const digest = object ? versionDigest(object) : undefined
+    const digest = object ? versionDigest(key, object) : undefined
     const previous = this.#digests.get(key)
     if (previous === digest) return
     const tree = this.#arcs[this.#ring.arcOf(key)]
     const leaf = leafOf(key)
-    if (previous !== undefined) xorInto(tree.leaves[leaf], md5(`${key}\u0000${previous}`))
+    if (previous !== undefined) xorInto(tree.leaves[leaf], Buffer.from(previous, 'hex'))
     if (digest !== undefined) {
-      xorInto(tree.leaves[leaf], md5(`${key}\u0000${digest}`))
+      xorInto(tree.leaves[leaf], Buffer.from(digest, 'hex'))
       this.#digests.set(key, digest)
       tree.keys[leaf].add(key)
     } else {
@@ -135,9 +139,16 @@ export class MerkleIndex {
   }
 }
 
-/** Spreads an arc's keys over its leaves by bits of their hash other than the ring position's. */
+/**
+ * Spreads an arc's keys over its leaves by a hash independent of the ring position's
+ * (32-bit FNV-1a of the key's UTF-16 code units: every node computes the same, without
+ * an MD5 per change).
+ */
 function leafOf(key: string): number {
-  return md5(`leaf\u0000${key}`)[0] % LEAVES
+  let hash = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
+  // The top bits: a multiply mixes them best.
+  return hash >>> (32 - MERKLE_DEPTH)
 }
 
 function xorInto(target: Buffer, other: Buffer): void {

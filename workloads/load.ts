@@ -12,7 +12,7 @@ import { tsImport } from 'tsx/esm/api'
 import { jsonErrorAt } from '../common/helpers/json-position.ts'
 import { PRESETS, WorkloadError, workloadProblems, type PresetName, type WorkloadSpec } from './workload.ts'
 
-const FIELDS = ['name', 'kind', 'keys', 'distribution', 'placement', 'readFraction', 'valueBytes', 'writeStyle'] as const
+const FIELDS = ['name', 'kind', 'keys', 'distribution', 'placement', 'readFraction', 'casFraction', 'valueBytes', 'writeStyle'] as const
 
 const isPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, name)
 

@@ -74,3 +74,30 @@ test.group('workload placement and presets', () => {
     await assert.rejects(() => loadWorkload(join(dir, 'broken.json')), /broken\.json/)
   })
 })
+
+test.group('workload compare-and-set', () => {
+  test('casFraction: 0 by default, a number from 0 to 1, for registers, beside the reads', ({ assert }) => {
+    assert.equal(prepareWorkload(PRESETS.distributed).casFraction, 0)
+    assert.equal(prepareWorkload({ ...PRESETS.distributed, readFraction: 0.5, casFraction: 0.5 }).casFraction, 0.5)
+    const problems = (casFraction: unknown, over: object = {}) => {
+      try {
+        prepareWorkload({ ...PRESETS.distributed, ...over, casFraction } as never)
+        return []
+      } catch (error) {
+        return (error as WorkloadError).problems
+      }
+    }
+    assert.deepEqual(problems(1.5), ['casFraction must be a number from 0 to 1'])
+    assert.deepEqual(problems('0.1'), ['casFraction must be a number from 0 to 1'])
+    assert.deepEqual(problems(0.2, { kind: 'set' }), ['casFraction applies to the register kind only, not set'])
+    assert.deepEqual(problems(0.6), ['readFraction + casFraction must be at most 1 (got 0.5 + 0.6): the rest are puts'])
+    assert.deepEqual(problems(0, { kind: 'set' }), [])
+  })
+
+  test('a workload file may set casFraction', async ({ assert, cleanup }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-workload-'))
+    cleanup(() => rm(dir, { recursive: true, force: true }))
+    await writeFile(join(dir, 'cas.json'), JSON.stringify({ name: 'cas', readFraction: 0.4, casFraction: 0.3 }))
+    assert.include(await loadWorkload(join(dir, 'cas.json')), { readFraction: 0.4, casFraction: 0.3 })
+  })
+})

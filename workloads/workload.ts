@@ -19,6 +19,11 @@ export type WorkloadSpec = {
   placement: Placement
   /** Fraction of ops that are reads, 0..1. */
   readFraction: number
+  /**
+   * Fraction of ops that are compare-and-set, 0..1 (register kind, on stores that offer it;
+   * default 0): each replaces the value its session last saw of the key with a new one.
+   */
+  casFraction?: number
   /** Approximate size of a register value, bytes. */
   valueBytes: number
   writeStyle: WriteStyle
@@ -52,12 +57,12 @@ export const PRESETS = {
 export type PresetName = keyof typeof PRESETS
 
 /** A workload ready to generate ops. */
-export type Workload = WorkloadSpec & { behavior: KindBehavior; sampleKey: KeySampler }
+export type Workload = WorkloadSpec & { casFraction: number; behavior: KindBehavior; sampleKey: KeySampler }
 
 export function prepareWorkload(spec: WorkloadSpec): Workload {
   const problems = workloadProblems(spec)
   if (problems.length > 0) throw new WorkloadError(problems)
-  return { ...spec, behavior: KINDS[spec.kind], sampleKey: keySampler(spec.distribution, spec.keys) }
+  return { ...spec, casFraction: spec.casFraction ?? 0, behavior: KINDS[spec.kind], sampleKey: keySampler(spec.distribution, spec.keys) }
 }
 
 export class WorkloadError extends Error {
@@ -79,6 +84,7 @@ export function workloadProblems(spec: WorkloadSpec): string[] {
   if (typeof spec.readFraction !== 'number' || !(spec.readFraction >= 0 && spec.readFraction <= 1)) {
     problems.push('readFraction must be a number from 0 to 1')
   }
+  problems.push(...casProblems(spec))
   if (!Number.isInteger(spec.valueBytes) || spec.valueBytes < 1 || spec.valueBytes > 1024 * 1024) {
     problems.push('valueBytes must be an integer from 1 to 1048576')
   }
@@ -94,4 +100,15 @@ export function workloadProblems(spec: WorkloadSpec): string[] {
     problems.push('distribution.type must be uniform, zipfian or hotspot')
   }
   return problems
+}
+
+/** Compare-and-set needs a register (a set's writes merge, a cas would replace) and room beside the reads. */
+function casProblems({ casFraction, readFraction, kind }: WorkloadSpec): string[] {
+  if (casFraction === undefined) return []
+  if (typeof casFraction !== 'number' || !(casFraction >= 0 && casFraction <= 1)) return ['casFraction must be a number from 0 to 1']
+  if (casFraction > 0 && kind !== 'register') return [`casFraction applies to the register kind only, not ${kind}`]
+  if (typeof readFraction === 'number' && readFraction + casFraction > 1) {
+    return [`readFraction + casFraction must be at most 1 (got ${readFraction} + ${casFraction}): the rest are puts`]
+  }
+  return []
 }

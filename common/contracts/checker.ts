@@ -12,6 +12,16 @@
  */
 export type CheckKind = 'guarantee' | 'model'
 
+/** The consistency models judged from the values clients saw alone, by their check names. */
+export const MODEL_NAMES = ['linearizable', 'sequential', 'causal'] as const
+export type ModelName = (typeof MODEL_NAMES)[number]
+
+/**
+ * What a store other than the reference one may promise (`StoreInfo.promises`): a model, or a
+ * guarantee its checker judges from values alone (`no-lost-writes` for the set workload).
+ */
+export const PROMISABLE_CHECKS = [...MODEL_NAMES, 'no-lost-writes', 'no-phantom-values', 'final-reads-agree'] as const
+
 /** The least an example of a violation says: one sentence. Checkers add the ops involved. */
 export type Described = { summary: string }
 

@@ -85,6 +85,14 @@ export type OpRecord = {
   phase: Phase
 }
 
+/**
+ * What the store under test is run to provide (`--consistency`): `eventual` (the Dynamo
+ * default), `causal`, `sequential` (per key) or `linearizable` (per key). The verdict fails a
+ * run on the models its mode promises, and reports the others.
+ */
+export const CONSISTENCY_MODES = ['eventual', 'causal', 'sequential', 'linearizable'] as const
+export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number]
+
 export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock', 'power'] as const
 export type NemesisName = (typeof NEMESIS_NAMES)[number]
 
@@ -108,25 +116,61 @@ export type NemesisRecord = {
   phase: Phase
 }
 
-/** The run configuration, the first record of every history. */
-export type RunInfo = {
-  /** Run folder name, e.g. `20261122T101500-distributed-crash`. */
-  name: string
-  /** Wall-clock start, ISO 8601. */
-  startedAt: string
-  nodes: string[]
+/** The reference store's replication settings, as its run records give them. */
+export type ReplicationSettings = {
   n: number
   r: number
   w: number
   versioning: VersioningMode
   /** Sloppy quorums off. */
   strict: boolean
+}
+
+/** The store a run tested, as its run record describes it. */
+export type StoreInfo = {
+  /** The adapter's name: `quorumlab`, `etcd`, `http`, or a user module's own. */
+  name: string
+  /** One line naming the store and its settings, for reports: `etcd 3.6.16, linearizable reads`. */
+  summary: string
+  /**
+   * Ops carry the reference store's version metadata (dots, causal contexts): staleness, lost
+   * writes of registers and the context-based session checks need it; without it they are
+   * not applicable and the model checkers judge the store from values alone.
+   */
+  versionMetadata: boolean
+  /**
+   * What the store promises, by check name: consistency models (`linearizable`...) and
+   * guarantees judged from values (`no-lost-writes` of a set...). The reference store's
+   * promises follow from its replication settings instead (`reports/promises.ts`).
+   */
+  promises: string[]
+  /** Store-specific settings worth keeping (etcd's read mode, the http description file). */
+  settings?: Record<string, unknown>
+}
+
+/**
+ * The run configuration, the first record of every history. Runs of the reference store
+ * carry its replication settings (`n`, `r`, `w`, `versioning`, `strict`) at the top, as
+ * histories did before `store` was recorded; other stores leave them out.
+ */
+export type RunInfo = Partial<ReplicationSettings> & {
+  /** Run folder name, e.g. `20261122T101500-distributed-crash`. */
+  name: string
+  /** Wall-clock start, ISO 8601. */
+  startedAt: string
+  nodes: string[]
+  /** The store under test; absent in histories written before stores other than the reference one could be tested. */
+  store?: StoreInfo
+  /** The reference store's consistency mode; `eventual` when absent (histories from before the modes, other stores). */
+  consistency?: ConsistencyMode
   workload: {
     name: string
     kind: WorkloadKind
     keys: number
     /** Writes carry the last context read (true) or none (false). */
     readModifyWrite: boolean
+    /** Fraction of ops that are compare-and-set (register workloads on stores that offer it); absent when 0. */
+    casFraction?: number
   }
   nemeses: NemesisName[]
   /** The network the nodes talked over; absent in histories from before there was a choice (all `proxy`). */
@@ -171,3 +215,30 @@ export type HistoryRecord = OpRecord | NemesisRecord | HarnessRecord
 
 export const isOp = (record: HistoryRecord): record is OpRecord => typeof record.process === 'number'
 export const isNemesis = (record: HistoryRecord): record is NemesisRecord => record.process === 'nemesis'
+
+/** The reference store's replication settings, when the run tested it with them recorded. */
+export function replicationOf(run: RunInfo): ReplicationSettings | undefined {
+  const { n, r, w, versioning, strict } = run
+  if (run.store && run.store.name !== 'quorumlab') return undefined
+  if (n === undefined || r === undefined || w === undefined || versioning === undefined || strict === undefined) return undefined
+  return { n, r, w, versioning, strict }
+}
+
+/**
+ * The store a run tested: its `store` record, or, for a history written before stores were
+ * recorded, the reference store described from its replication settings.
+ */
+export function storeOf(run: RunInfo): StoreInfo {
+  if (run.store) return run.store
+  const replication = replicationOf(run)
+  return {
+    name: 'quorumlab',
+    summary: replication ? replicationSummary(replication) : 'quorumlab',
+    versionMetadata: true,
+    promises: [],
+  }
+}
+
+/** `quorumlab dvv, N=3 R=2 W=2 sloppy`: the reference store's settings in one line. */
+export const replicationSummary = ({ n, r, w, versioning, strict }: ReplicationSettings): string =>
+  `quorumlab ${versioning}, N=${n} R=${r} W=${w} ${strict ? 'strict' : 'sloppy'}`

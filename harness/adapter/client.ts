@@ -19,11 +19,24 @@ export type PutOp = { f: 'put'; key: string; node: string; value: unknown; conte
 export type DeleteOp = { f: 'delete'; key: string; node: string; context?: string | null }
 
 /**
- * One operation, sent to one node (`node`: a node id of the cluster). New kinds of op
- * (compare-and-set) are new members of this union; a client that does not implement
- * one answers `fail` with error `unsupported_op`: it certainly did not happen.
+ * Compare-and-set (Jepsen's register `cas`): write `value` if the key's value is `expected`.
+ * `ok` when it was written; `fail` when it certainly was not (the comparison did not hold, or
+ * the request was refused), with error `cas_mismatch` for a comparison that did not hold.
  */
-export type Op = GetOp | PutOp | DeleteOp
+export type CasOp = { f: 'cas'; key: string; node: string; expected: unknown; value: unknown }
+
+/**
+ * One operation, sent to one node (`node`: a node id of the cluster). A client that does
+ * not implement a kind of op answers `fail` with error {@link UNSUPPORTED_OP}: it certainly
+ * did not happen (a store adapter says which ops it offers in its capabilities).
+ */
+export type Op = GetOp | PutOp | DeleteOp | CasOp
+
+/** The error of a `fail` a client answers for an op it does not implement. */
+export const UNSUPPORTED_OP = 'unsupported_op'
+
+/** The error of a `fail` for a compare-and-set whose comparison did not hold. */
+export const CAS_MISMATCH = 'cas_mismatch'
 
 export type OpName = Op['f']
 

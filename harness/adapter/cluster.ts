@@ -6,7 +6,7 @@
  * live under `harness/stores/<store>/`, built from the store-neutral parts in
  * `harness/cluster/`.
  */
-import type { RunInfo } from '../../common/contracts/history.ts'
+import type { ReplicationSettings } from '../../common/contracts/history.ts'
 import type { OpResult } from './client.ts'
 import type { Network } from './network.ts'
 
@@ -41,8 +41,15 @@ export type NodeControl = {
   resume(node: string): Promise<void>
 }
 
-/** The store's replication settings, as the run's first history record gives them. */
-export type StoreDescription = Pick<RunInfo, 'n' | 'r' | 'w' | 'versioning' | 'strict'>
+/** What the run's first history record says about the running store, beside the adapter's capabilities. */
+export type StoreDescription = {
+  /** One line naming the store, its version and settings, for reports: `etcd 3.6.16, linearizable reads`. */
+  summary: string
+  /** Store-specific settings worth keeping in the run record (JSON values). */
+  settings?: Record<string, unknown>
+  /** The reference store only: its replication settings, recorded at the top of the run record. */
+  replication?: ReplicationSettings
+}
 
 /** Node-to-node messages a node sent and those it lost (timed out or failed), since it started. */
 export type PeerTraffic = { messages: number; dropped: number }

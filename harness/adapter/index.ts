@@ -2,8 +2,10 @@
  * The adapter seam (Jepsen's `Client` and `DB` protocols): the types a store implements
  * so the harness can test it. Nothing here runs; `harness/stores/<store>/` implements it.
  */
-export type { ClusterRequest, StoreAdapter } from './adapter.ts'
+export type { ClusterRequest, StoreAdapter, StoreCapabilities } from './adapter.ts'
+export { CAS_MISMATCH, UNSUPPORTED_OP } from './client.ts'
 export type {
+  CasOp,
   Client,
   ClientOptions,
   DeleteOp,

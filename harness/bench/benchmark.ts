@@ -19,7 +19,10 @@ export type BenchRow = {
   subject: string
   /** e.g. `p50 latency`, `throughput`. */
   metric: string
+  /** The figure; over several rounds, their median. */
   value: number
+  /** Over several rounds: the lowest and the highest, around the median `value`. */
+  range?: Range
   /** e.g. `ms`, `req/s`, `MiB/s`, `s`, `MiB`. */
   unit: string
   /** The subject this row is compared with, when there is one. */
@@ -36,5 +39,14 @@ export type Benchmark = {
   run(options: BenchOptions): Promise<BenchRow[]>
 }
 
+/** The lowest and the highest of a figure measured in rounds. */
+export type Range = { min: number; max: number }
+
 /** The middle value (the upper middle of an even count). */
 export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** The median of rounds and their range, as a row shows them. */
+export const overRounds = (values: number[]): { value: number; range: Range } => ({
+  value: median(values),
+  range: { min: Math.min(...values), max: Math.max(...values) },
+})

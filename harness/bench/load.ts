@@ -1,20 +1,61 @@
 /**
- * Load generation for benchmarks: autocannon runs against an endpoint, and the child
- * process that serves the bare Hono baseline.
+ * Load generation for benchmarks: closed-loop autocannon runs against one endpoint or the
+ * nodes of a cluster, each connection building its own requests, and the child process
+ * that serves the bare Hono baseline.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { median } from './benchmark.ts'
 
 export type LoadResult = {
   /** Mean requests per second. */
   rps: number
-  /** Latency percentiles, ms. */
+  /** Latency percentiles, ms (autocannon measures whole milliseconds). */
   p50: number
   p99: number
   errors: number
   non2xx: number
+}
+
+/** One request as a connection sends it. */
+export type LoadRequest = { method: string; path: string; body?: string; headers?: Record<string, string> }
+
+/**
+ * The requests of one connection: called once per connection with its number (0, 1...),
+ * it returns what makes that connection's next request, so each connection keeps its own
+ * sequence (of fresh keys, say) without sharing a counter.
+ */
+export type RequestBuilder = (connection: number) => () => LoadRequest
+
+export type LoadRun = {
+  /** One endpoint, or several sharing the connections round-robin (the nodes of a cluster). */
+  urls: string[]
+  connections: number
+  /** s */
+  duration: number
+  requests: RequestBuilder
+}
+
+/** Closed-loop load with autocannon: `connections` clients spread over `urls`, each sending its next request when the last is answered. */
+export async function runLoad({ urls, connections, duration, requests }: LoadRun): Promise<LoadResult> {
+  let next = 0
+  const result = await autocannon({
+    // autocannon takes several URLs (its types say one) and deals the connections over them in turn.
+    url: urls as unknown as string,
+    connections,
+    duration,
+    setupClient: (client) => {
+      const build = requests(next++)
+      client.setRequests([{ setupRequest: (request) => ({ ...request, ...withType(build()) }) as typeof request }])
+    },
+  })
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx }
+}
+
+/** A body is JSON: it gets its content type (autocannon adds the length). */
+function withType(request: LoadRequest): LoadRequest {
+  if (request.body === undefined) return request
+  return { ...request, headers: { 'content-type': 'application/json', ...request.headers } }
 }
 
 export type LoadOptions = {
@@ -31,56 +72,22 @@ export type LoadOptions = {
 }
 
 /**
- * Closed-loop load with autocannon. Several URLs run side by side, splitting the
- * connections; their rates add up, p50 is the median of theirs and p99 the worst.
+ * The store's routes under load: GET or PUT `/kv/<prefix><n>`, n counting up over every
+ * connection and wrapping at `keys`, so PUTs write each key once until they wrap and GETs
+ * read the first `keys` keys written.
  */
-export async function loadTest({ url, method, connections, duration, keys, prefix = 'bench-' }: LoadOptions): Promise<LoadResult> {
-  const urls = Array.isArray(url) ? url : [url]
-  // One sequence of keys over every URL, so a key is not written by several at once.
-  const counter = { next: 0 }
-  const results = await Promise.all(
-    urls.map((u, i) =>
-      loadOne(u, method, Math.floor(connections / urls.length) + (i < connections % urls.length ? 1 : 0), duration, {
-        keys,
-        prefix,
-        counter,
-      }),
-    ),
-  )
-  return {
-    rps: results.reduce((sum, r) => sum + r.rps, 0),
-    p50: median(results.map((r) => r.p50)),
-    p99: Math.max(...results.map((r) => r.p99)),
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
-    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
-  }
-}
-
-async function loadOne(
-  url: string,
-  method: 'GET' | 'PUT',
-  connections: number,
-  duration: number,
-  { keys, prefix, counter }: { keys: number; prefix: string; counter: { next: number } },
-): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
+export function loadTest({ url, method, connections, duration, keys, prefix = 'bench-' }: LoadOptions): Promise<LoadResult> {
+  let n = 0
+  return runLoad({
+    urls: Array.isArray(url) ? url : [url],
     connections,
     duration,
-    requests: [
-      {
-        method,
-        setupRequest: (request) => {
-          const n = counter.next++
-          const key = `${prefix}${n % keys}`
-          return method === 'GET'
-            ? { ...request, path: `/kv/${key}` }
-            : { ...request, path: `/kv/${key}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: `v${n}` }) }
-        },
-      },
-    ],
+    requests: () => () => {
+      const count = n++
+      const path = `/kv/${prefix}${count % keys}`
+      return method === 'GET' ? { method, path } : { method, path, body: JSON.stringify({ value: `v${count}` }) }
+    },
   })
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx }
 }
 
 export type BareHono = { url: string; stop(): Promise<void> }

@@ -8,13 +8,16 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { HISTORY_FILE } from '../../common/contracts/history.ts'
 import {
+  checkCausalModels,
   DEFAULT_BUDGET,
   type HistoryFile,
   MODEL_CHECKERS,
   MODEL_NAMES,
   type ModelCheckResult,
   type ModelName,
+  modelHistoryFromRecords,
   readHistoryFile,
+  readOpRecords,
   timelineText,
 } from '../../reports/models/index.ts'
 import { choiceOption, defineCommand, integerOption, UsageError } from './command.ts'
@@ -54,16 +57,42 @@ function describeHistory(file: string, read: HistoryFile): string {
 function render(result: ModelCheckResult, windows: number): string {
   const verdict = result.valid === true ? 'VALID' : result.valid === false ? 'INVALID' : 'UNKNOWN'
   const { valid, invalid, unknown } = result.keys
-  const lines = [`${result.name}: ${verdict} (${plural(result.checked, 'key')}: ${valid} valid, ${invalid} invalid, ${unknown} unknown)`]
+  const judged =
+    result.checkedWhat === 'keys'
+      ? `${plural(result.checked, 'key')}: ${valid} valid, ${invalid} invalid, ${unknown} unknown`
+      : `${plural(result.checked, result.checkedWhat.replace(/s$/, ''))} judged, ${plural(result.violations, 'violation')}`
+  const lines = [`${result.name}: ${verdict} (${judged})`]
   if (result.valid === 'unknown') lines.push(`  ${result.reason}`)
   for (const example of result.examples) lines.push(`  key ${JSON.stringify(example.key)}: ${example.summary}`)
-  if (result.violations > result.examples.length) lines.push(`  ... and ${result.violations - result.examples.length} more invalid keys`)
+  if (result.violations > result.examples.length)
+    lines.push(
+      `  ... and ${result.violations - result.examples.length} more ${result.checkedWhat === 'keys' ? 'invalid keys' : 'violations'}`,
+    )
   for (const window of result.windows.slice(0, windows)) {
     const prefix = result.name === 'linearizable' ? 'the longest linearizable prefix' : 'the longest prefix placed'
-    lines.push('', `failing window, key ${JSON.stringify(window.key)} (${plural(window.ops.length, 'op')}; * = in ${prefix}):`)
+    const marks = window.linearized ? `; * = in ${prefix}` : ''
+    lines.push('', `failing window, key ${JSON.stringify(window.key)} (${plural(window.ops.length, 'op')}${marks}):`)
     lines.push(...timelineText(window))
   }
   return `${lines.join('\n')}\n`
+}
+
+/** Causal consistency over the whole history (causality crosses keys, so no `--key`); the exit code. */
+async function checkCausal(file: string, flags: Flags): Promise<number> {
+  if (flags.key !== undefined)
+    throw new UsageError('--key does not apply to --model causal: causality crosses keys, the whole history is judged')
+  const read = await readOpRecords(file)
+  const [result] = checkCausalModels(modelHistoryFromRecords(read.records), { maxWindows: Math.max(flags.windows, 1) })
+  if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+  else {
+    process.stdout.write(`${file}: ${plural(read.ops, 'op')}\n`)
+    if (read.malformed > 0) {
+      const [first] = read.malformedExamples
+      process.stdout.write(`${plural(read.malformed, 'malformed line')} skipped (first: line ${first.line}: ${first.reason})\n`)
+    }
+    process.stdout.write(render(result, flags.windows))
+  }
+  return result.valid === true ? 0 : result.valid === false ? 1 : 2
 }
 
 export function checkCommand() {
@@ -84,6 +113,10 @@ export function checkCommand() {
     .option('--windows <count>', 'failing windows to print', integerOption(0, 100), 1)
     .option('--json', 'print the result as JSON (windows included)', false)
     .action(async (history: string, flags: Flags) => {
+      if (flags.model === 'causal') {
+        process.exitCode = await checkCausal(historyPath(history), flags)
+        return
+      }
       const checker = MODEL_CHECKERS[flags.model]
       if (!checker) {
         const available = Object.keys(MODEL_CHECKERS).join(', ')

@@ -114,7 +114,7 @@ test.group('cli', (group) => {
     assert.equal(refused.status, EXIT.usage)
     assert.match(refused.stderr, /is not a quorumlab run/)
     assert.deepEqual(await readdir(notARun), ['history.jsonl'])
-  })
+  }).timeout(120_000)
 
   test('cluster: a port in use is a bad argument (254) naming the node and the address, and no node is left running', async ({
     assert,

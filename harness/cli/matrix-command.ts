@@ -69,7 +69,9 @@ export function matrixCommand() {
     const explicit = (attribute: string): boolean => self.getOptionValueSource(attribute) === 'cli'
     const { axes, base } = matrixAxes(flags, explicit, table)
     const seed = flags.seed ?? randomSeed()
-    const { cells, skipped } = await checkCells(base, axes, table)
+    // A flag set on the command line or varied is the user's: a store that has no such setting refuses it.
+    const given = (attribute: string): boolean => explicit(attribute) || axes.some((a) => a.attribute === attribute)
+    const { cells, skipped } = await checkCells(base, axes, table, given)
     if (flags.dryRun) printPlan(cells, skipped, flags.repeat, seed)
     if (skipped.length > 0 && (!flags.skipInvalid || cells.length === 0)) throw invalidCells(skipped, cells.length)
     if (flags.dryRun) return
@@ -133,13 +135,18 @@ function matrixAxes(flags: Flags, explicit: (attribute: string) => boolean, tabl
 type Skipped = MatrixPlan['skipped']
 
 /** Every cell of the cross product checked as `workload` checks its flags: the valid ones with their runs, the others with why. */
-async function checkCells(base: Flags, axes: Axis[], table: Map<string, AxisFlag>): Promise<{ cells: MatrixCellRun[]; skipped: Skipped }> {
+async function checkCells(
+  base: Flags,
+  axes: Axis[],
+  table: Map<string, AxisFlag>,
+  given: (attribute: string) => boolean,
+): Promise<{ cells: MatrixCellRun[]; skipped: Skipped }> {
   const valid: Omit<MatrixCellRun, 'id'>[] = []
   const skipped: Skipped = []
   for (const config of crossProduct(axes)) {
     const flags = cellFlags(base, axes, config)
     try {
-      valid.push({ config, settings: settingsOf(flags, axes, table), options: await prepareWorkloadRun(flags) })
+      valid.push({ config, settings: settingsOf(flags, axes, table), options: await prepareWorkloadRun(flags, given) })
     } catch (error) {
       if (!(error instanceof UsageError)) throw error
       skipped.push({ config, reason: error.message.replace(/\n\s*/g, '; ') })

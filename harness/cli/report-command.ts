@@ -1,14 +1,15 @@
 /**
  * `quorumlab report [DIR]`: re-analyses a stored run, or every run of a matrix folder and
  * rebuilds its comparison (matrix.json, matrix.csv, index.html); exits 0, 1 or 2 like the
- * run or the matrix, 254 for a folder that is neither.
+ * run or the matrix, 254 for a folder that is neither. With `--key K`, writes instead the
+ * timeline page of that key's history (timeline-<key>.html).
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { CHECK_NAMES, MATRIX_FILE, notARunFolder, reportMatrix, reportRun } from '../../reports/index.ts'
+import { CHECK_NAMES, MATRIX_FILE, notARunFolder, reportMatrix, reportRun, writeKeyTimeline } from '../../reports/index.ts'
 import { choiceOption, defineCommand, integerOption, listOption, UsageError } from './command.ts'
 
-type Flags = { quiet: boolean; workers?: number; failOn?: string[] }
+type Flags = { quiet: boolean; workers?: number; failOn?: string[]; key?: string }
 
 export function reportCommand() {
   return defineCommand(
@@ -33,7 +34,17 @@ export function reportCommand() {
       `also fail (exit 1) on these checks, beside those the run was started with: a comma list of ${CHECK_NAMES.join(', ')}`,
       listOption(choiceOption(CHECK_NAMES)),
     )
+    .option(
+      '--key <key>',
+      "instead of the analysis, write timeline-<key>.html: that key's history as a timeline (a window of it for a hot key)",
+    )
     .action(async (dir: string, flags: Flags) => {
+      if (flags.key !== undefined) {
+        const timeline = await writeKeyTimeline(dir, flags.key)
+        if (timeline.kind === 'problem') throw new UsageError(timeline.reason)
+        if (!flags.quiet) process.stdout.write(`timeline: ${timeline.file} (${timeline.drawn} of ${timeline.ops} ops drawn)\n`)
+        return
+      }
       const options = { quiet: flags.quiet, workers: flags.workers, failOn: flags.failOn }
       if (existsSync(join(dir, MATRIX_FILE))) {
         process.exitCode = (await reportMatrix(dir, options)).exitCode

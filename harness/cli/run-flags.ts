@@ -14,7 +14,7 @@ import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { WORKLOAD_KINDS, type WorkloadKind } from '../../common/contracts/history.ts'
 import { loadWorkload } from '../../workloads/load.ts'
 import { randomSeed } from '../../common/helpers/random.ts'
-import { WorkloadError, type WorkloadSpec, type WriteStyle } from '../../workloads/workload.ts'
+import { WorkloadError, workloadProblems, type WorkloadSpec, type WriteStyle } from '../../workloads/workload.ts'
 import { CHECK_NAMES } from '../../reports/index.ts'
 import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { choiceOption, durationOption, durationRange, integerOption, listOption, numberOption, UsageError } from './command.ts'
@@ -24,6 +24,7 @@ export type RunFlags = Record<string, unknown> & {
   kind?: WorkloadKind
   keys?: number
   readFraction?: number
+  casFraction?: number
   valueBytes?: number
   writeStyle?: WriteStyle
   nodes: number
@@ -114,6 +115,7 @@ function workloadFlags(): Option[] {
     option(g, '--kind <kind>', `override the workload kind: ${WORKLOAD_KINDS.join(' | ')}`, choiceOption(WORKLOAD_KINDS)),
     option(g, '--keys <count>', 'override the number of keys, 1..10000000', integerOption(1, 10_000_000)),
     option(g, '--read-fraction <0..1>', 'override the fraction of reads, 0..1', numberOption(0, 1)),
+    option(g, '--cas-fraction <0..1>', 'fraction of compare-and-set ops, 0..1 (register kind; stores with cas: etcd)', numberOption(0, 1)),
     option(g, '--value-bytes <bytes>', 'override the register value size, 1..1048576 bytes', integerOption(1, 1024 * 1024)),
     option(g, '--write-style <style>', 'override: read-modify-write | blind', choiceOption(['read-modify-write', 'blind'] as const)),
   ]
@@ -274,10 +276,14 @@ export async function workloadFrom(nameOrFile: string, flags: RunFlags): Promise
     kind: flags.kind,
     keys: flags.keys,
     readFraction: flags.readFraction,
+    casFraction: flags.casFraction,
     valueBytes: flags.valueBytes,
     writeStyle: flags.writeStyle,
   }
   for (const [field, value] of Object.entries(overrides)) if (value !== undefined) Object.assign(workload, { [field]: value })
+  // An override can clash with the workload's own fields (a cas fraction beside its reads, on a set).
+  const problems = workloadProblems(workload)
+  if (problems.length > 0) throw new UsageError(problems.map((p) => `${nameOrFile} with the flags given: ${p}`).join('\n       '))
   return workload
 }
 

@@ -12,7 +12,6 @@ import { runWorkload } from '../run/run.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { RunFolderError } from '../run/run-folder.ts'
 import { reportRun } from '../../reports/index.ts'
-import { ClusterConfigError, quorumlabAdapter, readClusterConfig } from '../stores/quorumlab/index.ts'
 import { defineCommand, UsageError, type HelpExamples } from './command.ts'
 import {
   addRunFlags,
@@ -25,9 +24,9 @@ import {
   type OwnRunFlags,
   type RunFlags,
 } from './run-flags.ts'
-import { checkedStoreSettings, storeSettings } from './store-options.ts'
+import { storeAdapterFrom, storeChoiceOptions, type StoreFlags } from './store-choice.ts'
 
-export type WorkloadFlags = RunFlags & { workload: string; nemesis: string; cluster?: string }
+export type WorkloadFlags = RunFlags & StoreFlags & { workload: string; nemesis: string }
 
 const EXAMPLES: HelpExamples = [
   ['quorumlab workload', 'the distributed workload under partitions for 30 s on 3 local nodes'],
@@ -54,7 +53,8 @@ export function addWorkloadFlags(command: Command, own: OwnRunFlags = {}): Comma
       ...(own.nemesis ?? []),
     ],
     cluster: [
-      new Option('--cluster <file>', 'external mode: a cluster config file (JSON) instead of local node processes').helpGroup(
+      ...storeChoiceOptions(RUN_GROUPS.cluster),
+      new Option('--cluster <file>', 'quorumlab: external mode, a cluster config file (JSON) instead of local node processes').helpGroup(
         RUN_GROUPS.cluster,
       ),
       ...(own.cluster ?? []),
@@ -65,25 +65,25 @@ export function addWorkloadFlags(command: Command, own: OwnRunFlags = {}): Comma
 
 /**
  * The run that parsed workload flags describe, every value checked together (R and W
- * against N, the nemeses against the cluster file and the network, `--targets` against
- * the nodes...); a problem is a {@link UsageError}.
+ * against N, the store against the nemeses, the network and the workload, `--targets`
+ * against the nodes...); a problem is a {@link UsageError}. `given(attribute)` says whether
+ * the user set a flag rather than leaving its default: a flag of another store than the
+ * one chosen is refused only then.
  */
-export async function prepareWorkloadRun(flags: WorkloadFlags): Promise<RunOptions> {
+export async function prepareWorkloadRun(flags: WorkloadFlags, given: (attribute: string) => boolean = () => false): Promise<RunOptions> {
   const nemeses = parseNemeses(flags.nemesis)
   await checkNetwork(flags.network, nemeses, flags.cluster)
   const workload = await workloadFrom(flags.workload, flags)
-  // External mode takes the store's settings (and its nodes) from the cluster file.
-  const settings = flags.cluster ? storeSettings(flags) : checkedStoreSettings(flags, flags.nodes)
-  const nodes = flags.cluster ? await checkClusterFile(flags.cluster, nemeses) : flags.nodes
+  const plan = { nodes: flags.nodes, nemeses, workloads: [workload], routing: flags.routing, network: flags.network }
+  const { store, nodes } = await storeAdapterFrom(flags, given, plan)
   checkTargets(flags.targets, nodes, nemeses)
-  const store = quorumlabAdapter({ settings, clusterFile: flags.cluster })
   return runOptionsFrom(flags, { workload, nemeses, store })
 }
 
 export function workloadCommand() {
   const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation', EXAMPLES)
-  return addWorkloadFlags(command).action(async (flags: WorkloadFlags) => {
-    const options = await prepareWorkloadRun(flags)
+  return addWorkloadFlags(command).action(async (flags: WorkloadFlags, self: Command) => {
+    const options = await prepareWorkloadRun(flags, (attribute) => self.getOptionValueSource(attribute) === 'cli')
     const interrupt = interruptOnSignals()
     const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) }).catch(
       (error: unknown) => {
@@ -98,21 +98,6 @@ export function workloadCommand() {
     console.log(`results: ${result.dir}  (npm run serve to browse every run)`)
     process.exitCode = result.completed ? report.exitCode : EXIT.unknown
   })
-}
-
-/** Reads the external cluster's file, refusing nemeses it cannot serve; resolves with its number of nodes. */
-async function checkClusterFile(file: string, nemeses: NemesisName[]): Promise<number> {
-  try {
-    const config = await readClusterConfig(file)
-    const needs = nemeses.filter((n) => n === 'crash' || n === 'pause')
-    if (needs.length > 0 && config.control.type === 'none') {
-      throw new UsageError(`--nemesis ${needs.join(',')} needs node control, but ${file} has control.type "none"`)
-    }
-    return config.nodes.length
-  } catch (error) {
-    if (error instanceof ClusterConfigError) throw new UsageError(error.message)
-    throw error
-  }
 }
 
 /** `--targets` beyond the cluster would be quietly cut to every node: refuse it instead. */

@@ -6,6 +6,7 @@
  */
 import { test } from '@japa/runner'
 import type { OpRecord } from '../../common/contracts/history.ts'
+import { KINDS } from '../../workloads/kinds.ts'
 import { PRESETS, prepareWorkload } from '../../workloads/workload.ts'
 import type { Client, Op, OpResult } from '../adapter/index.ts'
 import { RunClock } from '../history/clock.ts'
@@ -39,6 +40,9 @@ function sessionWith(client: Client): { session: Session; records: Omit<OpRecord
   })
   return { session, records }
 }
+
+/** The register value the session writes for an element (32 bytes, the preset's size). */
+const written = (element: string): unknown => KINDS.register.write(element, undefined, 32).value
 
 const versions = [{ dot: { node: 'n2', counter: 7 }, clock: { n2: 7 } }]
 const dot = { node: 'n1', counter: 8 }
@@ -109,5 +113,33 @@ test.group('session', () => {
     assert.lengthOf(client.sent, 2)
     assert.include(client.sent[1] as object, { f: 'put', key: 'k1', context: 'ctx-both' })
     assert.include(records[1], { f: 'put', resolution: true, context: 'ctx-both', type: 'ok' })
+  })
+
+  test('compare-and-set: expects the one value the session last saw, records [expected, new], and learns the new value', async ({
+    assert,
+  }) => {
+    const client = scriptedClient([
+      { type: 'fail', error: 'cas_mismatch' },
+      { type: 'ok', values: ['0-0'] },
+      { type: 'ok' },
+      { type: 'ok', values: ['a', 'b'] },
+      { type: 'ok' },
+      { type: 'fail', error: 'cas_mismatch' },
+    ])
+    const { session, records } = sessionWith(client)
+    // Nothing seen yet: a cas from null, which a store cannot match (the key is missing or holds a value).
+    await session.run({ f: 'cas', key: 'k1', node: 'n1', element: '3-0' }, 0)
+    await session.run({ f: 'get', key: 'k1', node: 'n2' }, 0)
+    await session.run({ f: 'cas', key: 'k1', node: 'n3', element: '3-1' }, 0)
+    assert.deepEqual(client.sent[0], { f: 'cas', key: 'k1', node: 'n1', expected: null, value: written('3-0') })
+    assert.deepInclude(client.sent[2], { f: 'cas', expected: '0-0' })
+    assert.include(records[0], { f: 'cas', type: 'fail', error: 'cas_mismatch', context: null })
+    assert.deepEqual(records[0].value, [null, written('3-0')])
+    assert.include(records[2], { f: 'cas', type: 'ok', error: null, node: 'n3' })
+    assert.deepEqual(records[2].value, ['0-0', written('3-1')])
+    // Siblings read are resolved by a put: the next cas expects what that put wrote.
+    await session.run({ f: 'get', key: 'k2', node: 'n1' }, 0)
+    await session.run({ f: 'cas', key: 'k2', node: 'n1', element: '3-2' }, 0)
+    assert.deepInclude(client.sent[5], { f: 'cas', key: 'k2', expected: written('3-r0') })
   })
 })

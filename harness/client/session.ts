@@ -43,9 +43,43 @@ export class Session {
       return
     }
     const { workload } = this.#options
+    if (op.f === 'cas') {
+      await this.#cas(op, intendedUs, workload.behavior.write(op.element!, undefined, workload.valueBytes).value)
+      return
+    }
     const known = workload.writeStyle === 'read-modify-write' ? this.#known.get(op.key) : undefined
     const { value, element } = workload.behavior.write(op.element!, known?.values, workload.valueBytes)
     await this.#write(op, intendedUs, value, element, known?.context ?? null)
+  }
+
+  /**
+   * Compare-and-set from the one value the session last saw of the key (null when it saw
+   * none, or siblings: such a cas cannot hold on a store whose missing keys match nothing).
+   * Recorded with `value: [expected, new]`.
+   */
+  async #cas(op: PlannedOp, intendedUs: number, value: unknown): Promise<void> {
+    const { clock, client, record } = this.#options
+    const seen = this.#known.get(op.key)?.values
+    const expected = seen?.length === 1 ? seen[0] : null
+    const phase = this.#options.phase()
+    const invoke = clock.nowUs()
+    const outcome = await client.invoke({ f: 'cas', key: op.key, node: op.node, expected, value })
+    const complete = clock.nowUs()
+    if (outcome.type === 'ok') this.#known.set(op.key, { context: outcome.version?.context ?? null, values: [value] })
+    record({
+      process: this.process,
+      type: outcome.type,
+      f: 'cas',
+      key: op.key,
+      value: [expected, value],
+      node: op.node,
+      intended: intendedUs,
+      invoke,
+      complete,
+      context: null,
+      error: outcome.type === 'ok' ? null : outcome.error,
+      phase,
+    })
   }
 
   /** A read; returns the values when it succeeded. */

@@ -15,11 +15,12 @@ export const ROUTINGS = ['random', 'coordinator'] as const
 export type Routing = (typeof ROUTINGS)[number]
 
 export type PlannedOp = {
-  f: 'get' | 'put'
+  /** `cas`: replace the value the session last saw of the key with a new one. */
+  f: 'get' | 'put' | 'cas'
   key: string
   /** Node the request goes to. */
   node: string
-  /** For puts: unique id of the write in the run (`<process>-<n>`). */
+  /** For puts and cas: unique id of the write in the run (`<process>-<n>`). */
   element?: string
 }
 
@@ -59,7 +60,10 @@ export class OpGenerator {
   }
 
   next(): PlannedOp {
-    const f = this.#rng.float() < this.#workload.readFraction ? 'get' : 'put'
+    // One draw decides the kind, so a workload without cas draws exactly as it always did.
+    const draw = this.#rng.float()
+    const { readFraction, casFraction } = this.#workload
+    const f = draw < readFraction ? 'get' : draw < readFraction + casFraction ? 'cas' : 'put'
     const key = this.#keys[this.#workload.sampleKey(this.#rng)]
     const node = this.#route(key, this.#rng)
     if (f === 'get') return { f, key, node }

@@ -52,11 +52,20 @@ async function setEnabled(links: LinkProxy[], enabled: boolean): Promise<{ faile
   return { failed: links.filter((_, i) => results[i].status === 'rejected'), outcome: { links: names, ...settledFailures(names, results) } }
 }
 
-/** The network these links make, for a cluster of nodes `ids`; every link `c-nI` and `nI-nJ` must be in `links`. */
+/** Why a cluster with client links only cannot take link faults. */
+const NO_PEER_LINKS =
+  'its nodes reach each other directly, not through links (they find their peers by advertised address): use --network netns'
+
+/**
+ * The network these links make, for a cluster of nodes `ids`; every link `c-nI` and
+ * `nI-nJ` must be in `links`. With `peers: false` (a store whose nodes find each other by
+ * advertised address: etcd) there are client links only, and no fault between nodes.
+ */
 export function proxyNetwork(
   toxiproxy: ProxyNetwork['toxiproxy'],
   ids: readonly string[],
   links: ReadonlyMap<string, LinkProxy>,
+  { peers = true }: { peers?: boolean } = {},
 ): ProxyNetwork {
   const link = (name: string): LinkProxy => {
     const proxy = links.get(name)
@@ -64,7 +73,8 @@ export function proxyNetwork(
     return proxy
   }
   const clientLinks = ids.map((id) => link(clientLinkName(id)))
-  const peerLinks = ids.flatMap((from) => ids.filter((to) => to !== from).map((to) => link(peerLinkName(from, to))))
+  const peerLinks = peers ? ids.flatMap((from) => ids.filter((to) => to !== from).map((to) => link(peerLinkName(from, to)))) : []
+  const linkFaults = peers ? { ok: true as const } : { ok: false as const, reason: NO_PEER_LINKS }
   const pairLinks = (pairs: readonly LinkPair[]): LinkProxy[] => pairs.map((pair) => link(pairName(pair)))
   let cut: LinkProxy[] = []
   let lossy: AnyToxic[] = []
@@ -73,7 +83,7 @@ export function proxyNetwork(
     kind: 'proxy',
     toxiproxy,
     description: `the ${toxiproxy.kind} Toxiproxy at ${toxiproxy.url}`,
-    can: { cut: { ok: true }, drop: { ok: true }, slow: { ok: true } },
+    can: { cut: linkFaults, drop: linkFaults, slow: linkFaults },
     async cut(pairs) {
       const { outcome } = await setEnabled(pairLinks(pairs), false)
       // A link whose disable failed may still have been disabled: heal every one.

@@ -1,29 +1,36 @@
 /**
  * Benchmark of the proxy with no toxics: round-trip latency of small messages (p50, p99)
- * and one-way throughput through one proxy, against a direct connection and, with
- * TOXIPROXY_URL set, the real Toxiproxy. The embedded proxy runs as `npm run toxiproxy`
+ * and one-way throughput through one proxy, against a direct connection and the real
+ * Toxiproxy: a `toxiproxy-server` binary the bench starts itself on a free port
+ * (TOXIPROXY_SERVER, else `.tmp/bin/toxiproxy-server`, else one on the PATH), or, with
+ * TOXIPROXY_URL set, that running one. The embedded proxy runs as `npm run toxiproxy`
  * does, in its own process; the echo and sink servers run in a worker thread, so the
  * client, the servers and the proxy do not share an event loop.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
+import { delimiter, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { Toxiproxy } from 'toxiproxy-node-client'
-import type { Benchmark, BenchOptions, BenchRow } from '../bench/benchmark.ts'
+import { type Benchmark, type BenchOptions, type BenchRow, median, overRounds } from '../bench/benchmark.ts'
+import { freePorts } from '../cluster/ports.ts'
 
 /**
- * Subjects are measured in turns, round after round, so a busy moment of the machine hits
- * them alike: latency samples are pooled over the rounds, throughput is the median round.
+ * Latency rounds, then throughput rounds. In a latency round every subject's round trips
+ * are interleaved one by one (subject after subject, the order turning each time), so a
+ * busy moment of the machine hits them alike; throughput rounds take the subjects in turn,
+ * the order reversed every other round. A figure is the median of the rounds' figures (a
+ * percentile of each round's round trips), with their range.
  */
-const QUICK = { rounds: 3, roundTrips: 1_000, warmup: 300, throughputMiB: 48 }
-const FULL = { rounds: 8, roundTrips: 4_000, warmup: 2_000, throughputMiB: 192 }
+const QUICK = { rounds: 3, roundTrips: 1_000, warmup: 500, throughputMiB: 48 }
+const FULL = { rounds: 8, roundTrips: 4_000, warmup: 4_000, throughputMiB: 192 }
 const MESSAGE_BYTES = 64
 const WRITE_BYTES = 64 * 1024
 const LATENCY_TARGET_MS = 0.3
-
 /** Echo and sink servers: the sink reads an 8-byte length, then that many bytes, then answers one byte. */
 const SERVERS_SOURCE = `
 const { createServer } = require('node:net')
@@ -67,29 +74,50 @@ async function open(address: string): Promise<Socket> {
   return socket
 }
 
-/** Round-trip times (ms) of `count` messages of MESSAGE_BYTES, one at a time. */
-async function roundTrips(address: string, count: number): Promise<number[]> {
-  const socket = await open(address)
-  const message = Buffer.alloc(MESSAGE_BYTES, 7)
-  const times: number[] = []
-  let pending = 0
-  let start = 0
-  let finish: () => void = () => {}
-  const done = new Promise<void>((resolve) => (finish = resolve))
-  socket.on('data', (chunk: Buffer) => {
-    pending -= chunk.length
-    if (pending > 0) return
-    times.push(performance.now() - start)
-    if (times.length === count) return finish()
-    pending = MESSAGE_BYTES
-    start = performance.now()
-    socket.write(message)
-  })
-  pending = MESSAGE_BYTES
-  start = performance.now()
-  socket.write(message)
-  await done
-  socket.destroy()
+/** One kept-open echo connection that times one round trip of a MESSAGE_BYTES message at a time. */
+class Pinger {
+  #socket: Socket
+  #message = Buffer.alloc(MESSAGE_BYTES, 7)
+  #pending = 0
+  #start = 0
+  #done: (ms: number) => void = () => {}
+
+  private constructor(socket: Socket) {
+    this.#socket = socket
+    socket.on('data', (chunk: Buffer) => {
+      this.#pending -= chunk.length
+      if (this.#pending <= 0) this.#done(performance.now() - this.#start)
+    })
+  }
+
+  static async open(address: string): Promise<Pinger> {
+    return new Pinger(await open(address))
+  }
+
+  /** The time of one round trip, ms. */
+  ping(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#done = resolve
+      this.#pending = MESSAGE_BYTES
+      this.#start = performance.now()
+      this.#socket.write(this.#message)
+    })
+  }
+
+  close(): void {
+    this.#socket.destroy()
+  }
+}
+
+/** `count` round trips through each pinger, interleaved: one through each in turn, starting one further on each time. */
+async function interleavedRoundTrips(pingers: Pinger[], count: number): Promise<number[][]> {
+  const times = pingers.map(() => [] as number[])
+  for (let i = 0; i < count; i++) {
+    for (let k = 0; k < pingers.length; k++) {
+      const j = (i + k) % pingers.length
+      times[j].push(await pingers[j].ping())
+    }
+  }
   return times
 }
 
@@ -138,6 +166,44 @@ async function startEmbeddedProcess(): Promise<{ url: string; child: ChildProces
   return { url, child }
 }
 
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  await exited
+}
+
+/** The real Toxiproxy's server binary to start, if there is one. */
+function toxiproxyServerBinary(): string | undefined {
+  const candidates = [
+    process.env.TOXIPROXY_SERVER,
+    fileURLToPath(new URL('../../.tmp/bin/toxiproxy-server', import.meta.url)),
+    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'toxiproxy-server')),
+  ]
+  return candidates.find((path) => path && existsSync(path))
+}
+
+/** A real `toxiproxy-server` on a free port; resolves with its API URL once it answers. */
+async function startRealToxiproxy(binary: string): Promise<{ url: string; child: ChildProcess }> {
+  const [port] = await freePorts(1)
+  const child = spawn(binary, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${binary} exited (${child.exitCode}) before answering`)
+    const answered = await fetch(`${url}/version`).then(
+      (response) => response.ok,
+      () => false,
+    )
+    if (answered) return { url, child }
+    if (Date.now() > deadline) {
+      await stopChild(child)
+      throw new Error(`${binary} did not answer on ${url} within 10 s`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 /** The echo and sink servers behind two new proxies of the Toxiproxy at `url`. */
 async function proxySubject(name: string, url: string, servers: Servers, stop: () => Promise<void>): Promise<Subject> {
   const api = new Toxiproxy(url)
@@ -156,97 +222,117 @@ async function proxySubject(name: string, url: string, servers: Servers, stop: (
   }
 }
 
+/** Per subject, one figure per round. */
+type Rounds = { p50: number[]; p99: number[]; throughput: number[] }
+
+async function measureRounds(subjects: Subject[], plan: typeof FULL, log: BenchOptions['log']): Promise<Map<string, Rounds>> {
+  const rounds = new Map<string, Rounds>(subjects.map((s) => [s.name, { p50: [], p99: [], throughput: [] }]))
+  const pingers = await Promise.all(subjects.map((s) => Pinger.open(s.echo)))
+  try {
+    for (const subject of subjects) await throughput(subject.sink, 8)
+    await interleavedRoundTrips(pingers, plan.warmup)
+    for (let round = 1; round <= plan.rounds; round++) {
+      const times = await interleavedRoundTrips(pingers, plan.roundTrips)
+      subjects.forEach((subject, i) => {
+        const sorted = times[i].sort((a, b) => a - b)
+        rounds.get(subject.name)!.p50.push(percentile(sorted, 50))
+        rounds.get(subject.name)!.p99.push(percentile(sorted, 99))
+      })
+      log(
+        `latency round ${round} of ${plan.rounds}: ${subjects.map((s) => `${s.name} p99 ${rounds.get(s.name)!.p99.at(-1)!.toFixed(3)} ms`).join(', ')}`,
+      )
+    }
+  } finally {
+    for (const pinger of pingers) pinger.close()
+  }
+  // After the latency rounds: the garbage a throughput run leaves is collected while it runs, not during round trips.
+  for (let round = 1; round <= plan.rounds; round++) {
+    const order = round % 2 === 0 ? [...subjects].reverse() : subjects
+    for (const subject of order) rounds.get(subject.name)!.throughput.push(await throughput(subject.sink, plan.throughputMiB))
+    log(
+      `throughput round ${round} of ${plan.rounds}: ${subjects.map((s) => `${s.name} ${rounds.get(s.name)!.throughput.at(-1)!.toFixed(0)} MiB/s`).join(', ')}`,
+    )
+  }
+  return rounds
+}
+
+/**
+ * The rows: each subject's round trip and throughput, a proxy's round trip less the
+ * direct one's in the same round (what it adds), and the embedded proxy against the
+ * real Toxiproxy where there is one.
+ */
+function rowsOf(subjects: Subject[], rounds: Map<string, Rounds>): BenchRow[] {
+  const direct = rounds.get('direct')!
+  const real = subjects.find((s) => s.name.startsWith('real'))?.name
+  const added = (name: string, p: 'p50' | 'p99'): number[] => rounds.get(name)![p].map((v, i) => v - direct[p][i])
+  const rows: BenchRow[] = []
+  for (const { name } of subjects) {
+    const own = rounds.get(name)!
+    const row = (metric: string, values: number[], unit: string, extra: Partial<BenchRow> = {}): BenchRow => ({
+      benchmark: 'proxy',
+      subject: name,
+      metric,
+      unit,
+      ...overRounds(values),
+      ...extra,
+    })
+    rows.push(row('p50 round trip', own.p50, 'ms'), row('p99 round trip', own.p99, 'ms'))
+    if (name !== 'direct') {
+      const embeddedVsReal = name === 'embedded proxy' && real !== undefined
+      for (const p of ['p50', 'p99'] as const) {
+        const ours = median(added(name, p))
+        const extra: Partial<BenchRow> = embeddedVsReal
+          ? { baseline: real, ratio: ours / median(added(real, p)), target: addedTarget(p, ours, median(added(real, p))) }
+          : { baseline: 'direct', ratio: median(own[p]) / median(direct[p]) }
+        if (name === 'embedded proxy' && !real && p === 'p50') extra.target = addedTarget(p, ours)
+        rows.push(row(`${p} added round trip`, added(name, p), 'ms', extra))
+      }
+    }
+    const rate = median(own.throughput)
+    const extra: Partial<BenchRow> =
+      name === 'embedded proxy' && real
+        ? {
+            baseline: real,
+            ratio: rate / median(rounds.get(real)!.throughput),
+            target: { text: '>= real Toxiproxy', met: rate >= median(rounds.get(real)!.throughput) },
+          }
+        : name === 'direct'
+          ? {}
+          : { baseline: 'direct', ratio: rate / median(direct.throughput) }
+    rows.push(row('throughput', own.throughput, 'MiB/s', extra))
+  }
+  return rows
+}
+
+/** The p50 overhead is below LATENCY_TARGET_MS; both overheads are at most the real Toxiproxy's. */
+function addedTarget(p: 'p50' | 'p99', ours: number, real?: number): BenchRow['target'] {
+  const texts = [p === 'p50' ? `< ${LATENCY_TARGET_MS} ms overhead` : '', real === undefined ? '' : "<= real Toxiproxy's"].filter(Boolean)
+  const met = (p === 'p99' || ours < LATENCY_TARGET_MS) && (real === undefined || ours <= real)
+  return { text: texts.join(' and '), met }
+}
+
 async function measure(options: BenchOptions): Promise<BenchRow[]> {
   const plan = options.quick ? QUICK : FULL
   const servers = await startServers()
   const subjects: Subject[] = [{ name: 'direct', echo: servers.echo, sink: servers.sink, close: async () => {} }]
-  const rows: BenchRow[] = []
   try {
     const embedded = await startEmbeddedProcess()
-    subjects.push(
-      await proxySubject('embedded proxy', embedded.url, servers, async () => {
-        embedded.child.kill('SIGTERM')
-        if (embedded.child.exitCode === null) await once(embedded.child, 'exit')
-      }),
-    )
+    subjects.push(await proxySubject('embedded proxy', embedded.url, servers, () => stopChild(embedded.child)))
     const realUrl = process.env.TOXIPROXY_URL?.trim().replace(/\/+$/, '')
+    const server = realUrl ? undefined : toxiproxyServerBinary()
     if (realUrl) subjects.push(await proxySubject(`real toxiproxy (${realUrl})`, realUrl, servers, async () => {}))
-    else options.log('TOXIPROXY_URL is not set: no comparison with the real Toxiproxy')
-
-    const samples = new Map<string, number[]>(subjects.map((s) => [s.name, []]))
-    const rounds = new Map<string, number[]>(subjects.map((s) => [s.name, []]))
-    for (const subject of subjects) {
-      await roundTrips(subject.echo, plan.warmup)
-      await throughput(subject.sink, 8)
-    }
-    for (let round = 1; round <= plan.rounds; round++) {
-      for (const subject of subjects) {
-        samples.get(subject.name)!.push(...(await roundTrips(subject.echo, plan.roundTrips)))
-        rounds.get(subject.name)!.push(await throughput(subject.sink, plan.throughputMiB))
-      }
+    else if (server) {
+      const real = await startRealToxiproxy(server)
+      subjects.push(await proxySubject('real toxiproxy', real.url, servers, () => stopChild(real.child)))
+    } else
       options.log(
-        `round ${round} of ${plan.rounds}: ${subjects.map((s) => `${s.name} ${rounds.get(s.name)!.at(-1)!.toFixed(0)} MiB/s`).join(', ')}`,
+        'no toxiproxy-server binary (TOXIPROXY_SERVER, .tmp/bin, PATH) and no TOXIPROXY_URL: no comparison with the real Toxiproxy',
       )
-    }
-    const latency = new Map<string, { p50: number; p99: number }>()
-    const rates = new Map<string, number>()
-    for (const subject of subjects) {
-      const sorted = samples.get(subject.name)!.sort((a, b) => a - b)
-      latency.set(subject.name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99) })
-      rates.set(
-        subject.name,
-        percentile(
-          rounds.get(subject.name)!.sort((a, b) => a - b),
-          50,
-        ),
-      )
-    }
-
-    const direct = latency.get('direct')!
-    const real = subjects.find((s) => s.name.startsWith('real'))?.name
-    for (const subject of subjects) {
-      const own = latency.get(subject.name)!
-      const row = (metric: string, value: number, unit: string, extra: Partial<BenchRow> = {}): BenchRow => ({
-        benchmark: 'proxy',
-        subject: subject.name,
-        metric,
-        value,
-        unit,
-        ...extra,
-      })
-      rows.push(row('p50 round trip', own.p50, 'ms'), row('p99 round trip', own.p99, 'ms'))
-      if (subject.name !== 'direct') {
-        const addedP50 = own.p50 - direct.p50
-        rows.push(
-          row('p50 added round trip', addedP50, 'ms', {
-            baseline: 'direct',
-            ratio: own.p50 / direct.p50,
-            ...(subject.name === 'embedded proxy'
-              ? { target: { text: `< ${LATENCY_TARGET_MS} ms overhead`, met: addedP50 < LATENCY_TARGET_MS } }
-              : {}),
-          }),
-          row('p99 added round trip', own.p99 - direct.p99, 'ms', { baseline: 'direct', ratio: own.p99 / direct.p99 }),
-        )
-      }
-      const rate = rates.get(subject.name)!
-      const throughputRow = row('throughput', rate, 'MiB/s')
-      if (subject.name === 'embedded proxy' && real) {
-        const realRate = rates.get(real)!
-        Object.assign(throughputRow, {
-          baseline: real,
-          ratio: rate / realRate,
-          target: { text: '>= real Toxiproxy', met: rate >= realRate },
-        })
-      } else if (subject.name !== 'direct') {
-        Object.assign(throughputRow, { baseline: 'direct', ratio: rate / rates.get('direct')! })
-      }
-      rows.push(throughputRow)
-    }
+    return rowsOf(subjects, await measureRounds(subjects, plan, options.log))
   } finally {
     for (const subject of subjects) await subject.close()
     await servers.close()
   }
-  return rows
 }
 
 export const benchmark: Benchmark = {

@@ -69,7 +69,7 @@ export class ClientProcesses {
           await sleepUntil(intended / 1000, clock, signal)
           if (signal.aborted) break
           const op = generator.next()
-          if (op.f === 'put') this.#written.add(op.key)
+          if (op.f !== 'get') this.#written.add(op.key)
           await session.run(op, intended)
         }
       }),

@@ -14,6 +14,7 @@ import { shortRunOptions } from './testing.ts'
 /** A store whose cluster never starts: what a cell with a broken store does. */
 const brokenStore: StoreAdapter = {
   name: 'broken',
+  capabilities: { cas: false, versionMetadata: false, promises: [], nemeses: { proxy: [] } },
   startCluster: () => Promise.reject(new Error('no cluster for you: the store binary is missing')),
   openClient: () => Promise.reject(new Error('unreachable')),
 }

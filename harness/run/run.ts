@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import type { NemesisName, RunInfo } from '../../common/contracts/history.ts'
 import { keyNames } from '../../workloads/placement.ts'
-import type { Cluster } from '../adapter/index.ts'
+import type { Cluster, StoreAdapter } from '../adapter/index.ts'
 import { sleepUntil } from '../history/clock.ts'
 import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
 import { ClientProcesses } from './client-processes.ts'
@@ -68,14 +68,16 @@ async function startCluster(run: RunContext): Promise<void> {
     network: options.network,
   })
   await run.cluster.ready(READY_TIMEOUT_MS)
-  const unsupported = unsupportedNemeses(run.cluster, options.nemeses)
+  const unsupported = unsupportedNemeses(options.store, run.cluster, options.nemeses)
   if (unsupported.length > 0) throw new Error(`this cluster cannot run every nemesis asked for: ${unsupported.join('; ')}`)
   const { network, nodes } = run.cluster
   log(`cluster up: ${nodes.map((n) => n.id).join(', ')} over ${network.description}`)
 }
 
 /** Each nemesis that needs what this cluster does not have, with what it needs. */
-function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): string[] {
+function unsupportedNemeses(store: StoreAdapter, cluster: Cluster, nemeses: readonly NemesisName[]): string[] {
+  const network = cluster.network.kind
+  const offered = store.capabilities.nemeses[network] ?? []
   const needs: Partial<Record<NemesisName, { has: boolean; what: string }>> = {
     crash: { has: cluster.control.can.kill, what: 'node control that can kill and start nodes' },
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
@@ -83,6 +85,7 @@ function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): 
     power: { has: cluster.powerCut !== undefined, what: 'nodes on lazyfs disks (local mode, proxy network)' },
   }
   const byControl = nemeses.flatMap((name) => {
+    if (!offered.includes(name)) return [`the ${store.name} store does not take ${name} on the ${network} network`]
     const need = needs[name]
     return need && !need.has ? [`${name} needs ${need.what}`] : []
   })
@@ -92,16 +95,27 @@ function unsupportedNemeses(cluster: Cluster, nemeses: readonly NemesisName[]): 
 /** The history's first record: what is being run, against what. */
 function recordConfig(run: RunContext): void {
   const { options, workload, cluster } = run
+  const { summary, settings, replication } = cluster!.description
+  const { name, capabilities } = options.store
   const info: RunInfo = {
     name: run.result.name,
     startedAt: new Date().toISOString(),
     nodes: cluster!.nodes.map((n) => n.id),
-    ...cluster!.description,
+    // The reference store's settings stay at the top, where histories have always had them.
+    ...replication,
+    store: {
+      name,
+      summary,
+      versionMetadata: capabilities.versionMetadata,
+      promises: [...capabilities.promises],
+      ...(settings ? { settings } : {}),
+    },
     workload: {
       name: workload.name,
       kind: workload.kind,
       keys: workload.keys,
       readModifyWrite: workload.writeStyle === 'read-modify-write',
+      ...(workload.casFraction > 0 ? { casFraction: workload.casFraction } : {}),
     },
     nemeses: options.nemeses,
     network: options.network,
@@ -119,7 +133,9 @@ async function openClients(run: RunContext): Promise<void> {
   const { options, workload } = run
   const cluster = run.cluster!
   run.client = await options.store.openClient(cluster, { timeoutMs: options.requestTimeoutMs })
-  const preferenceList = cluster.preferenceList && ((key: string) => cluster.preferenceList!(key))
+  const ids = cluster.nodes.map((n) => n.id)
+  const everywhere = options.store.capabilities.placement === 'everywhere' ? () => ids : undefined
+  const preferenceList = cluster.preferenceList ? (key: string) => cluster.preferenceList!(key) : everywhere
   run.processes = new ClientProcesses({
     options,
     workload,
@@ -241,7 +257,8 @@ async function readEveryReplica(run: RunContext): Promise<void> {
   const cluster = run.cluster!
   if (run.signal.aborted || !cluster.replicaRead) return
   const all = cluster.nodes.map((n) => n.id)
-  const homes = (key: string): readonly string[] => cluster.preferenceList?.(key).slice(0, cluster.description.n) ?? all
+  const homes = (key: string): readonly string[] =>
+    cluster.preferenceList?.(key).slice(0, cluster.description.replication?.n ?? all.length) ?? all
   const reads = run.processes!.writtenKeys().flatMap((key) => homes(key).map((node) => ({ key, node })))
   run.log(`replica reads: ${reads.length} copies of ${run.processes!.writtenKeys().length} keys`)
   // A process number of its own: no session's guarantees apply to the harness's reads.

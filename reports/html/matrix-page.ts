@@ -11,7 +11,7 @@ export function renderMatrixPage(data: MatrixData): Promise<string> {
   return renderScriptPage({
     title: `quorumlab matrix ${data.name}`,
     styles: ['report.css', 'matrix.css'],
-    app: 'matrix-app.js',
+    app: ['matrix-app.js'],
     dataId: 'matrix-data',
     data,
   })

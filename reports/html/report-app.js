@@ -7,6 +7,8 @@
  * Type-checked against the report data contract (`npm run typecheck`, reports/html/tsconfig.json).
  */
 
+import { drawTimeline } from './timeline.js'
+
 /** @typedef {import('./report-page.ts').ReportPageData} ReportPageData */
 /** @typedef {ReportPageData['summary']} Summary */
 /** @typedef {ReportPageData['charts']} Charts */
@@ -14,6 +16,7 @@
 /** @typedef {import('./chart-data.ts').ChartData['kHistogram']} Histogram */
 /** @typedef {Omit<uPlot.Options, 'width' | 'height'>} ChartOptions */
 /** @typedef {import('./page-kit.js').Cell} Cell */
+/** @typedef {Summary['models'][number]} ModelDetails */
 
 const COLORS = { ok: '#2e7d32', fail: '#c62828', info: '#ef8f00', p50: '#1565c0', p90: '#6a1b9a', p99: '#c62828', max: '#555' }
 const NODE_COLORS = ['#1565c0', '#2e7d32', '#c62828', '#ef8f00', '#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#558b2f', '#283593']
@@ -161,7 +164,7 @@ function header(summary) {
     run
       ? el('p', {
           class: 'config',
-          text: `${run.workload.name} (${run.workload.kind}, ${run.workload.keys} keys) · ${run.versioning} · N=${run.n} R=${run.r} W=${run.w} ${run.strict ? 'strict' : 'sloppy'} · nemesis ${run.nemeses.join(' + ') || 'none'} · ${run.timeS} s at ${run.rate || 'closed-loop'} ops/s, ${run.concurrency} clients · seed ${run.seed} · nodes ${run.nodes.join(', ')}`,
+          text: `${run.workload.name} (${run.workload.kind}, ${run.workload.keys} keys) · ${summary.store?.summary ?? ''} · nemesis ${run.nemeses.join(' + ') || 'none'} · ${run.timeS} s at ${run.rate || 'closed-loop'} ops/s, ${run.concurrency} clients · seed ${run.seed} · nodes ${run.nodes.join(', ')}`,
         })
       : el('p', { class: 'config', text: 'no run record in the history' }),
     el('p', {
@@ -346,6 +349,10 @@ function throughputSection(summary, charts) {
 
 /** @param {Summary} summary @param {Charts} charts */
 function stalenessSection(summary, charts) {
+  if (summary.store?.versionMetadata === false) {
+    const why = `Not applicable: the ${summary.store.name} store records no version metadata (dots, contexts), so a read cannot be matched to the writes it missed. The consistency models judge it from values.`
+    return section('Staleness', 'staleness', [], why)
+  }
   const s = charts.series
   const st = summary.staleness
   const measured = `${st.phases.join(', ')} phases`
@@ -498,6 +505,73 @@ function faultsSection(summary) {
   ])
 }
 
+// ---- consistency models ----
+
+/** @type {{ holder: HTMLElement, window: ModelDetails['windows'][number] }[]} */
+const timelines = []
+
+/** Draws every timeline at its holder's width (once the page is laid out), and again on resize. */
+function renderTimelines() {
+  const draw = () => {
+    for (const t of timelines) t.holder.replaceChildren(drawTimeline(t.window, Math.max(480, t.holder.clientWidth)))
+  }
+  draw()
+  let pending = 0
+  window.addEventListener('resize', () => {
+    cancelAnimationFrame(pending)
+    pending = requestAnimationFrame(draw)
+  })
+}
+
+/**
+ * One model: its result in a sentence, then each failing window as a timeline.
+ * @param {Check} check
+ * @param {ModelDetails | undefined} details
+ */
+function modelPart(check, details) {
+  const keys = details
+    ? ` over ${fmt.count(details.keys.valid + details.keys.invalid + details.keys.unknown)} keys (${fmt.count(details.keys.invalid)} with a violation)`
+    : ''
+  const result =
+    check.valid === 'unknown'
+      ? `unknown: ${check.reason}`
+      : check.checked === 0
+        ? `holds vacuously: no ${check.checkedWhat.replace(/^reads/, 'read')}`
+        : check.valid
+          ? `holds: ${fmt.count(check.checked)} ${check.checkedWhat} checked${keys}, no violation`
+          : `${fmt.count(check.violations)} of ${fmt.count(check.checked)} ${check.checkedWhat} violate it${keys}`
+  const windows = details?.windows ?? []
+  return el('div', { class: 'model', id: `model-${check.name}` }, [
+    el('h3', {}, [
+      text(`${check.name} · `),
+      el('span', { class: `status ${check.status}`, text: STATUS_TEXT[check.status] || check.status }),
+    ]),
+    el('p', { class: 'note', text: `${check.promised ? 'promised' : 'not promised'}: ${check.why}. ${result}.` }),
+    ...windows.map((w, i) => {
+      const holder = el('div', { class: 'timeline-holder' })
+      timelines.push({ holder, window: w })
+      return el('figure', { class: 'window' }, [
+        el('figcaption', { text: `Failing window ${i + 1} of ${windows.length}, key ${w.key}: ${w.ops.length} ops` }),
+        el('p', { class: 'note', text: w.explanation }),
+        holder,
+      ])
+    }),
+  ])
+}
+
+/** The consistency models judged from values: a part per model. @param {Summary} summary */
+function modelsSection(summary) {
+  const checks = summary.verdict.checks.filter((c) => c.kind === 'model')
+  if (checks.length === 0) return null
+  const details = new Map(summary.models.map((m) => [m.name, m]))
+  return section(
+    'Consistency models',
+    'models',
+    checks.map((c) => modelPart(c, details.get(c.name))),
+    'Judged from the values clients saw alone (every write writes a unique value), trusting nothing the store reports. A timeline has one lane per process; each op is a bar from invoke to complete (green ok, red fail, orange info: it never completed, so it may take effect any time after its start); the ops the explanation names are outlined. Time runs in order, not to scale: each invoke and complete gets the same room, so overlaps are exact and idle gaps take none.',
+  )
+}
+
 // ---- page ----
 
 const dataBlock = document.getElementById('report-data')
@@ -509,6 +583,7 @@ document.title = `quorumlab · ${summary.name}`
 for (const part of [
   header(summary),
   verdictSection(summary),
+  modelsSection(summary),
   latencySection(summary, charts),
   throughputSection(summary, charts),
   stalenessSection(summary, charts),
@@ -516,6 +591,7 @@ for (const part of [
   loadSection(charts),
   faultsSection(summary),
 ])
-  root.appendChild(part)
+  if (part) root.appendChild(part)
 renderCharts()
+renderTimelines()
 document.body.setAttribute('data-rendered', String(made.length))

@@ -93,6 +93,40 @@ test.group('HTML report in Chromium', (group) => {
     for (const c of checks) assert.match(printed.join('\n'), new RegExp(`^${c.name} +${c.promised ? 'yes' : 'no'} +${c.status} `, 'm'))
   })
 
+  test('a store without version metadata: the store named, staleness not applicable, cas ops drawn, no error', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const store = {
+      name: 'etcd',
+      summary: 'etcd 3.6.16, 3 members, linearizable reads',
+      versionMetadata: false,
+      promises: ['linearizable'],
+    }
+    const h = new HistoryBuilder({ store })
+    h.put({ process: 0, value: 'a', at: [0, 10] })
+    h.cas({ process: 1, expected: 'a', value: 'b', at: [12, 20] })
+    h.cas({ process: 2, expected: 'a', value: 'c', type: 'fail', error: 'cas_mismatch', at: [14, 22] })
+    h.get({ process: 3, values: ['b'], context: null, at: [25, 30] })
+    h.get({ process: 5, values: ['b'], context: null, phase: 'final', at: [40, 41] })
+    await h.end().writeRun(dir)
+    const report = await reportRun(dir, { quiet: true, workers: 0 })
+    assert.equal(report.kind, 'analysed')
+
+    const browser = await launchChromium()
+    cleanup(() => browser.close())
+    const page = await browser.newPage()
+    const watch = await openPage(page, join(dir, 'index.html'))
+    assert.deepEqual(watch.errors, [], 'console errors')
+    assert.include(await page.locator('header').textContent(), store.summary)
+    assert.include(await page.locator('#staleness').textContent(), 'Not applicable: the etcd store records no version metadata')
+    assert.equal(await page.locator('#chart-staleness').count(), 0, 'no staleness chart drawn from nothing')
+    const paint = await chartPaint(page, ['chart-latency-scatter', 'chart-throughput'])
+    for (const id of ['chart-latency-scatter', 'chart-throughput']) assert.isTrue(paint[id].painted, `${id} is drawn`)
+  })
+
   test('stays drawable at 100k ops: every chart has data, the per-op chart is thinned', async ({ assert, cleanup }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)

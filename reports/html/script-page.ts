@@ -14,8 +14,11 @@ export type ScriptPage = {
   title: string
   /** CSS files of this folder, inlined after uPlot's in this order. */
   styles: string[]
-  /** The page script, a file of this folder (a `// @ts-check` module reading `dataId`). */
-  app: string
+  /**
+   * The page script: files of this folder (`// @ts-check` modules, the last reading
+   * `dataId`), in dependency order, joined into one module by {@link joinPageModules}.
+   */
+  app: string[]
   /** Id of the JSON script block holding `data`. */
   dataId: string
   data: unknown
@@ -38,6 +41,22 @@ function asset(url: string): Promise<string> {
 
 const here = (name: string): string => new URL(`./${name}`, import.meta.url).href
 
+/** `import { a } from './sibling.js'` lines (the only imports page modules may have). */
+const SIBLING_IMPORT = /^import \{[^}]*\} from '\.\/[\w-]+\.js'\n/gm
+const EXPORT = /^export (?=function |const )/gm
+
+/**
+ * Joins page modules (files of this folder, in dependency order) into one script text. Each
+ * is type-checked on its own with real imports; joined, a module's `export` becomes a local
+ * declaration and the imports of its siblings are dropped, so the page needs no loader.
+ */
+async function joinPageModules(names: readonly string[]): Promise<string> {
+  const parts = await Promise.all(names.map((name) => asset(here(name))))
+  const script = parts.map((code) => code.replace(SIBLING_IMPORT, '').replace(EXPORT, '')).join('\n')
+  if (/^\s*(import|export) /m.test(script)) throw new Error(`${names.join(' + ')}: an import or export is left after joining`)
+  return script
+}
+
 /** JSON that is safe as the text of a <script> element (and stays valid JSON). */
 function scriptSafeJson(value: unknown): string {
   return JSON.stringify(value)
@@ -53,7 +72,7 @@ export async function renderScriptPage(page: ScriptPage): Promise<string> {
     asset(import.meta.resolve('uplot/dist/uPlot.iife.min.js')),
     asset(import.meta.resolve('uplot/dist/uPlot.min.css')),
     asset(here('page-kit.js')),
-    asset(here(page.app)),
+    joinPageModules(page.app),
     ...page.styles.map((name) => asset(here(name))),
   ])
   const scripts = [uplot, kit, app].map(sha256).join(' ')

@@ -13,7 +13,7 @@
  * - `invoke`, `complete`: numbers on one clock (any unit); `complete` may be null for `info`;
  * - `index` (optional): the op's number, shown in examples (default: its line, from 0).
  */
-import type { OpFunction, OpOutcome } from '../../common/contracts/history.ts'
+import type { OpFunction, OpOutcome, OpRecord } from '../../common/contracts/history.ts'
 import { HistoryReader, type MalformedLine } from '../history-reader.ts'
 import { type RegisterHistories, RegisterHistoryBuilder, type RegisterOp } from './register-history.ts'
 
@@ -66,4 +66,18 @@ export async function readHistoryFile(path: string, options: HistoryFileOptions 
   })
   const { lines, malformed, malformedExamples } = reader.stats
   return { histories: builder.finish({ shared: options.shared }), lines, ops, malformed, malformedExamples }
+}
+
+/** The ops of the history at `path` as records (for the whole-history checks: causality crosses keys), with the same line checks. */
+export async function readOpRecords(path: string): Promise<Omit<HistoryFile, 'histories'> & { records: OpRecord[] }> {
+  const reader = new HistoryReader(path, { problem: lineProblem })
+  const records: OpRecord[] = []
+  await reader.read((record) => {
+    const op = record as OpRecord
+    if (typeof op.process !== 'number') return
+    op.index ??= reader.stats.lines - 1
+    records.push(op)
+  })
+  const { lines, malformed, malformedExamples } = reader.stats
+  return { records, lines, ops: records.length, malformed, malformedExamples }
 }

@@ -1,14 +1,16 @@
 /**
  * The consistency-model checkers: each judges a history from the values clients saw
- * alone, key by key, and returns a {@link ModelCheckResult} (the verdict, examples naming
- * history indices, failing windows for timelines). In Porcupine's spirit, the whole API:
+ * alone and returns {@link ModelCheckResult}s (the verdict, examples naming history
+ * indices, failing windows for timelines). In Porcupine's spirit, the whole API:
  *
  *   const result = await checkLinearizable(records, { budget: { ms: 5000 } })
  *   const result = await MODEL_CHECKERS.sequential(records, { key: 'k1' })
+ *   const [causal, ...sessions] = checkCausalModels(modelHistoryFromRecords(records))
  *
- * `records`: history records (`OpRecord`s; other records are skipped), or register
- * histories built once ({@link registerHistories}, or streamed from a file with
- * `readHistoryFile`) and checked against several models.
+ * Linearizable and sequential judge each key apart (`records`: history records, or
+ * register histories built once with {@link registerHistories} or streamed from a file
+ * with `readHistoryFile`). Causal consistency and the session guarantees from values judge
+ * the whole history at once (causality crosses keys), on a {@link ModelHistory}.
  */
 import { checkModel, type ModelCheckOptions, type ModelInput } from './model-check.ts'
 import type { ModelCheckResult, ModelName } from './model-result.ts'
@@ -16,7 +18,7 @@ import type { ModelCheckResult, ModelName } from './model-result.ts'
 export type { ModelCheckOptions, ModelInput } from './model-check.ts'
 export { DEFAULT_BUDGET, type SearchBudget } from './key-search.ts'
 export { type RegisterHistories, type RegisterOp, registerHistories } from './register-history.ts'
-export { type HistoryFile, type HistoryFileOptions, readHistoryFile } from './history-file.ts'
+export { type HistoryFile, type HistoryFileOptions, readHistoryFile, readOpRecords } from './history-file.ts'
 export { timelineText } from './timeline-text.ts'
 export {
   MODEL_NAMES,
@@ -26,8 +28,11 @@ export {
   type ModelName,
   type TimelineOp,
 } from './model-result.ts'
+export { checkCausalModels } from './causal-checks.ts'
+export type { CausalCheckOptions } from './causal.ts'
+export { modelHistoryFromRecords, modelHistoryFromTable, type ModelColumns, type ModelHistory } from './model-history.ts'
 
-/** A model checker: every key of a history (or `options.key`) judged against one model. */
+/** A per-key model checker: every key of a history (or `options.key`) judged against one model. */
 export type ModelChecker = (input: ModelInput, options?: ModelCheckOptions) => Promise<ModelCheckResult>
 
 /**
@@ -46,7 +51,7 @@ export const checkLinearizable: ModelChecker = (input, options) => checkModel('l
  */
 export const checkSequential: ModelChecker = (input, options) => checkModel('sequential', input, options)
 
-/** The checkers by model name (`quorumlab check --model NAME`); a model without an entry is not available in this build. */
+/** The per-key checkers by model name; causal is judged over the whole history by {@link checkCausalModels}. */
 export const MODEL_CHECKERS: Partial<Record<ModelName, ModelChecker>> = {
   linearizable: checkLinearizable,
   sequential: checkSequential,

@@ -7,9 +7,8 @@
 import type { CheckResult, Described } from '../../common/contracts/checker.ts'
 import type { OpFunction, OpOutcome } from '../../common/contracts/history.ts'
 
-/** The models the checkers judge, by their check names. */
-export const MODEL_NAMES = ['linearizable', 'sequential', 'causal'] as const
-export type ModelName = (typeof MODEL_NAMES)[number]
+/** The models the checkers judge, by their check names (one list, in the checker contract). */
+export { MODEL_NAMES, type ModelName } from '../../common/contracts/checker.ts'
 
 /** One op as a timeline draws it. Times are µs since the run started. */
 export type TimelineOp = {
@@ -32,12 +31,17 @@ export type FailingWindow = {
   ops: TimelineOp[]
   /** History indices of the longest prefix the search could linearize (linearizable and sequential only). */
   linearized?: number[]
+  /** History indices of the ops the explanation names (drawn highlighted); the others are context. */
+  focus?: number[]
   /** One or two sentences: what went wrong, naming the ops. */
   explanation: string
 }
 
-/** An example of a violation: its sentence, the key and the history indices of the ops involved. */
-export type ModelExample = Described & { key: string; ops: number[] }
+/**
+ * An example of a violation: its sentence, the key and the history indices of the ops
+ * involved; `roles`, when given, says what each op is in it (`read`, `overwriting write`...).
+ */
+export type ModelExample = Described & { key: string; ops: number[]; roles?: string[] }
 
 /** A model checker's result. */
 export type ModelCheckResult = CheckResult<ModelExample> & {

@@ -9,7 +9,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { HistoryRecord, NemesisName, OpOutcome, OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
+import type {
+  ConsistencyMode,
+  HistoryRecord,
+  NemesisName,
+  OpOutcome,
+  OpRecord,
+  Phase,
+  RunInfo,
+  StoreInfo,
+} from '../../common/contracts/history.ts'
 import { encodeContext } from '../../store/versioning.ts'
 import type { CausalContext, VersioningMode } from '../../common/contracts/causal.ts'
 
@@ -49,6 +58,7 @@ export type GetSpec = Timing & {
 
 export type BuilderConfig = {
   versioning?: VersioningMode
+  consistency?: ConsistencyMode
   n?: number
   r?: number
   w?: number
@@ -57,6 +67,8 @@ export type BuilderConfig = {
   nodes?: string[]
   nemeses?: NemesisName[]
   name?: string
+  /** Another store than the reference one: the run record names it and has no replication settings. */
+  store?: StoreInfo
 }
 
 const SECRET = 'history-builder'
@@ -82,15 +94,19 @@ export class HistoryBuilder {
 
   constructor(config: BuilderConfig = {}) {
     const nodes = config.nodes ?? ['n1', 'n2', 'n3']
-    this.run = {
-      name: config.name ?? 'test-run',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      nodes,
+    const replication = {
       n: config.n ?? 3,
       r: config.r ?? 2,
       w: config.w ?? 2,
       versioning: config.versioning ?? 'dvv',
       strict: config.strict ?? true,
+    }
+    this.run = {
+      name: config.name ?? 'test-run',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      nodes,
+      ...(config.store ? { store: config.store } : replication),
+      ...(config.consistency ? { consistency: config.consistency } : {}),
       workload: { name: 'test', kind: config.kind ?? 'register', keys: 1, readModifyWrite: true },
       nemeses: config.nemeses ?? [],
       timeS: 1,
@@ -145,6 +161,11 @@ export class HistoryBuilder {
       context: spec.context ? encodeSpec(spec.context) : null,
       ...(ok && spec.dot ? { dot: { node: spec.dot[0], counter: spec.dot[1] } } : {}),
     })
+  }
+
+  /** A compare-and-set from `expected` to `value` (recorded as `[expected, value]`). */
+  cas(spec: Timing & { expected: unknown; value: unknown }): OpRecord {
+    return this.#op('cas', spec, { value: [spec.expected, spec.value] })
   }
 
   get(spec: GetSpec): OpRecord {

@@ -11,10 +11,11 @@ import { join } from 'node:path'
 import { type Address, httpUrl } from '../../../common/helpers/address.ts'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
 import type { NodeControl } from '../../adapter/index.ts'
+import { nodeControl } from '../../cluster/node-control.ts'
 import { freePorts } from '../../cluster/ports.ts'
 import type { EtcdEndpoint } from './client.ts'
 import type { ProcessControl } from '../../cluster/process-control.ts'
-import { logTail, spawnMember } from './member-process.ts'
+import { logTail, spawnLogged } from '../../cluster/logged-process.ts'
 
 /** Where one member listens and is reached. */
 export type EtcdMemberAddresses = {
@@ -186,15 +187,20 @@ export class EtcdCluster {
 
   /** The same control as the adapter seam's {@link NodeControl}, for the crash and pause nemeses. */
   get control(): NodeControl {
-    return {
-      can: { kill: true, pause: true },
-      start: (id) => this.startNode(id),
-      stop: (id) => this.stopNode(id),
-      kill: (id) => this.kill(id),
-      restart: (id) => this.restart(id),
-      pause: (id) => this.pause(id),
-      resume: (id) => this.resume(id),
-    }
+    return nodeControl(
+      new Map(
+        this.ids.map((id) => [
+          id,
+          {
+            start: () => this.startNode(id),
+            stop: () => this.stopNode(id),
+            kill: () => this.kill(id),
+            pause: () => this.pause(id),
+            resume: () => this.resume(id),
+          },
+        ]),
+      ),
+    )
   }
 
   /**
@@ -236,7 +242,7 @@ export class EtcdCluster {
 
   async #spawn(member: EtcdMember): Promise<void> {
     if (this.running(member.id)) throw new Error(`${member.id} is already running`)
-    this.#controls.set(member.id, await spawnMember(this.#argv(member), member.logFile))
+    this.#controls.set(member.id, await spawnLogged(this.#argv(member), member.logFile))
   }
 
   #argv(member: EtcdMember): string[] {

@@ -5,7 +5,8 @@
  * started, through the proxy its file names. Either way the client is {@link QuorumlabClient}.
  */
 import type { StoreSettings } from '../../../store/config.ts'
-import type { StoreAdapter } from '../../adapter/index.ts'
+import { NEMESIS_NAMES } from '../../../common/contracts/history.ts'
+import type { StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
 import { loadExternalCluster } from './external-cluster.ts'
 import { startNetnsCluster } from './netns-cluster.ts'
@@ -18,9 +19,24 @@ export type QuorumlabAdapterOptions = {
   clusterFile?: string
 }
 
+/**
+ * What the reference store offers: version metadata, every nemesis on either network, no
+ * compare-and-set. Its guarantees follow from its replication settings
+ * (`reports/promises.ts`); in its eventual mode it promises no consistency model.
+ */
+export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
+  cas: false,
+  versionMetadata: true,
+  promises: [],
+  // On netns the network itself still refuses what the kernel cannot do (latency without netem).
+  nemeses: { proxy: NEMESIS_NAMES, netns: NEMESIS_NAMES },
+  placement: 'ring',
+}
+
 export function quorumlabAdapter({ settings, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
   return {
     name: 'quorumlab',
+    capabilities: QUORUMLAB_CAPABILITIES,
     async startCluster({ nodes, dataDir, nemeses, network }) {
       if (clusterFile) {
         if (network !== 'proxy')

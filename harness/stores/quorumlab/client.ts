@@ -5,7 +5,17 @@
  */
 import { HttpEndpoint, HttpFailure } from '../../../common/helpers/http-endpoint.ts'
 import type { DeleteRequest, WriteRequest } from '../../../store/api.ts'
-import type { Client, ClientOptions, NodeAddress, Op, OpResult } from '../../adapter/index.ts'
+import {
+  type Client,
+  type ClientOptions,
+  type DeleteOp,
+  type GetOp,
+  type NodeAddress,
+  type Op,
+  type OpResult,
+  type PutOp,
+  UNSUPPORTED_OP,
+} from '../../adapter/index.ts'
 import { outcomeOfAnswer, outcomeOfFailure } from './outcome.ts'
 
 export class QuorumlabClient implements Client {
@@ -18,6 +28,8 @@ export class QuorumlabClient implements Client {
   }
 
   async invoke(op: Op): Promise<OpResult> {
+    // The reference store has no compare-and-set: refused before sending.
+    if (op.f === 'cas') return { type: 'fail', error: UNSUPPORTED_OP }
     const endpoint = this.#endpoints.get(op.node)
     if (!endpoint) return { type: 'fail', error: 'unknown_node' }
     const path = `/kv/${encodeURIComponent(op.key)}`
@@ -34,7 +46,7 @@ export class QuorumlabClient implements Client {
   }
 }
 
-function requestOf(op: Op): { method: string; body?: string } {
+function requestOf(op: GetOp | PutOp | DeleteOp): { method: string; body?: string } {
   switch (op.f) {
     case 'get':
       return { method: 'GET' }

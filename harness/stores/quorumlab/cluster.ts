@@ -6,6 +6,7 @@
  * own counts of node-to-node messages.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import { replicationSummary } from '../../../common/contracts/history.ts'
 import type { StoreSettings } from '../../../store/config.ts'
 import { Ring } from '../../../store/ring.ts'
 import type { Cluster, Network, NodeAddress, NodeControl, PowerCut } from '../../adapter/index.ts'
@@ -42,7 +43,7 @@ export function quorumlabCluster<N extends Network>({
     nodes,
     control,
     network,
-    description: { n, r, w, versioning, strict },
+    description: { summary: replicationSummary({ n, r, w, versioning, strict }), replication: { n, r, w, versioning, strict } },
     async ready(timeoutMs) {
       const deadline = performance.now() + timeoutMs
       let waiting = nodes.map((node) => node.id)

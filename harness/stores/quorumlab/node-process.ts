@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { httpUrl } from '../../../common/helpers/address.ts'
 import type { NodeControl } from '../../adapter/index.ts'
+import { nodeControl } from '../../cluster/node-control.ts'
 import type { ClusterLayout } from '../../cluster/layout.ts'
 import { ProcessControl } from '../../cluster/process-control.ts'
 import type { StoreSettings } from '../../../store/config.ts'
@@ -176,26 +177,7 @@ export class NodeProcess {
 }
 
 /** Control of these node processes by node id: what a local cluster hands its nemeses. */
-export function processControl(processes: NodeProcess[]): NodeControl {
-  const byId = new Map(processes.map((p) => [p.id, p]))
-  const node = (id: string): NodeProcess => {
-    const found = byId.get(id)
-    if (!found) throw new Error(`no node ${id}`)
-    return found
-  }
-  return {
-    can: { kill: true, pause: true },
-    start: (id) => node(id).start(),
-    stop: (id) => node(id).stop(),
-    kill: (id) => node(id).kill(),
-    restart: async (id) => {
-      await node(id).stop()
-      await node(id).start()
-    },
-    pause: async (id) => node(id).pause(),
-    resume: async (id) => node(id).resume(),
-  }
-}
+export const processControl = (processes: NodeProcess[]): NodeControl => nodeControl(new Map(processes.map((p) => [p.id, p])))
 
 export type LayoutProcessOptions = {
   settings: StoreSettings

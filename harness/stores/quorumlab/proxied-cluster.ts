@@ -3,15 +3,12 @@
  * processes with their data under the run folder, and every link between them created
  * through the proxy before the nodes start, so no byte bypasses it.
  */
-import { Toxiproxy } from 'toxiproxy-node-client'
 import type { StoreSettings } from '../../../store/config.ts'
 import type { Cluster } from '../../adapter/index.ts'
-import { clusterLayout, proxiedPortCount, sequentialPorts } from '../../cluster/layout.ts'
 import { LazyDisks } from '../../cluster/lazy-disks.ts'
-import { createLinks, removeLinks } from '../../cluster/links.ts'
-import { freePorts } from '../../cluster/ports.ts'
-import { proxyNetwork, type LinkProxy, type ProxyNetwork } from '../../network/index.ts'
-import { toxiproxyEndpoint, type ToxiproxyEndpoint } from '../../proxy/index.ts'
+import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
+import type { ProxyNetwork } from '../../network/index.ts'
+import type { ToxiproxyEndpoint } from '../../proxy/index.ts'
 import { quorumlabCluster } from './cluster.ts'
 import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
 
@@ -30,29 +27,20 @@ export type ProxiedClusterOptions = {
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
 export async function startProxiedCluster(options: ProxiedClusterOptions): Promise<Cluster & { network: ProxyNetwork }> {
-  const host = options.host ?? '127.0.0.1'
-  const endpoint = options.endpoint ?? (await toxiproxyEndpoint())
+  const { layout, network, close } = await openProxiedLayout({
+    nodes: options.nodes,
+    peerLinks: true,
+    host: options.host,
+    endpoint: options.endpoint,
+  })
   const processes: NodeProcess[] = []
-  const created = new Map<string, LinkProxy>()
   let disks: LazyDisks | undefined
-
   const teardown = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.dispose()))
     await disks?.unmount()
-    if (endpoint.kind === 'real') await removeLinks(created.values())
-    if (!options.endpoint) await endpoint.close()
+    await close()
   }
-
   try {
-    const ports = sequentialPorts(await freePorts(proxiedPortCount(options.nodes), host), options.nodes)
-    const at = (port: number) => ({ host, port })
-    const layout = clusterLayout({
-      nodes: options.nodes,
-      listen: (i) => at(ports.node(i)),
-      proxy: { client: (i) => at(ports.client(i)), peer: (i, j) => at(ports.peer(i, j)) },
-    })
-    for (const [name, proxy] of await createLinks(new Toxiproxy(endpoint.url), [...layout.clientLinks, ...layout.peerLinks]))
-      created.set(name, proxy)
     if (options.lazyDisks)
       disks = await LazyDisks.mount(
         options.dataDir,
@@ -66,11 +54,7 @@ export async function startProxiedCluster(options: ProxiedClusterOptions): Promi
       nodes: layout.nodes.map(({ id, client }) => ({ id, ...client })),
       settings: options.settings,
       control,
-      network: proxyNetwork(
-        { kind: endpoint.kind, url: endpoint.url },
-        layout.nodes.map((n) => n.id),
-        created,
-      ),
+      network,
       teardown,
       ...(onDisks
         ? {

@@ -1,0 +1,83 @@
+/**
+ * The benchmark plumbing: figures over rounds, the hand-written end of BENCHMARKS.md that
+ * every write keeps, and the load generator's per-connection requests spread over
+ * several endpoints.
+ */
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test } from '@japa/runner'
+import { overRounds } from './benchmark.ts'
+import { runLoad } from './load.ts'
+import { notesOf } from './run-benchmarks.ts'
+
+const MARKER = '<!-- Written by hand below this line: `quorumlab bench --write` keeps it. -->'
+
+test.group('bench: rounds and notes', () => {
+  test('a figure over rounds is their median, with the lowest and highest', ({ assert }) => {
+    assert.deepEqual(overRounds([30, 10, 20]), { value: 20, range: { min: 10, max: 30 } })
+    assert.deepEqual(overRounds([5]), { value: 5, range: { min: 5, max: 5 } })
+  })
+
+  test('the hand-written end of BENCHMARKS.md is kept from the marker on', ({ assert }) => {
+    const committed = `# Benchmarks\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n${MARKER}\n\n## Where a PUT's time goes\n\ntext\n\n`
+    assert.deepEqual(notesOf(committed), [`${MARKER}\n\n## Where a PUT's time goes\n\ntext`, ''])
+  })
+
+  test('a BENCHMARKS.md without the marker has no notes to keep', ({ assert }) => {
+    assert.deepEqual(notesOf('# Benchmarks\n\n| a | b |\n'), [])
+  })
+})
+
+type Seen = { server: number; method: string; url: string; type?: string; body: string }
+
+async function recordingServer(index: number, seen: Seen[]): Promise<Server> {
+  const server = createServer((request: IncomingMessage, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk))
+    request.on('end', () => {
+      seen.push({ server: index, method: request.method ?? '', url: request.url ?? '', type: request.headers['content-type'], body })
+      response.end('{}')
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return server
+}
+
+test.group('bench: load', (group) => {
+  group.tap((t) => t.tags(['integration']))
+
+  test('each connection builds its own requests, and the connections are dealt over the endpoints', async ({ assert }) => {
+    const seen: Seen[] = []
+    const servers = [await recordingServer(0, seen), await recordingServer(1, seen)]
+    try {
+      const urls = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`)
+      const built = new Set<number>()
+      const result = await runLoad({
+        urls,
+        connections: 4,
+        duration: 1,
+        requests: (connection) => {
+          built.add(connection)
+          let n = 0
+          return () => ({ method: 'PUT', path: `/kv/c${connection}-${++n}`, body: JSON.stringify({ value: n }) })
+        },
+      })
+      assert.deepEqual([...built].sort(), [0, 1, 2, 3])
+      assert.isAbove(result.rps, 0)
+      assert.equal(result.errors + result.non2xx, 0)
+      // Connections 0 and 2 go to the first endpoint, 1 and 3 to the second.
+      for (const s of seen) assert.equal(Number(/^\/kv\/c(\d)-/.exec(s.url)![1]) % 2, s.server, s.url)
+      // Every key is fresh: each connection counts up its own keys.
+      assert.equal(new Set(seen.map((s) => s.url)).size, seen.length)
+      for (const s of seen) {
+        assert.equal(s.method, 'PUT')
+        assert.equal(s.type, 'application/json')
+        assert.equal(JSON.parse(s.body).value, Number(s.url.split('-')[1]))
+      }
+    } finally {
+      for (const server of servers) server.close()
+    }
+  })
+})

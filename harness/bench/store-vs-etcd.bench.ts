@@ -1,0 +1,240 @@
+/**
+ * The store against its real peer: a 3-node quorumlab cluster (the store's defaults: N3 R2
+ * W2) and a 3-member etcd 3.6 cluster on the same machine, both through JSON over HTTP
+ * (etcd's v3 gateway), with a bare Hono app on the store's routes as the ceiling. PUTs
+ * write fresh keys; GETs read 1,000 keys written beforehand, etcd's both linearizable (a
+ * read index through the leader) and serializable (the member's local state). Every
+ * subject runs in each round, in alternating order, so a busy moment of the machine hits
+ * them alike; a figure is the median of the rounds, with their range.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { httpUrl } from '../../common/helpers/address.ts'
+import { HttpEndpoint } from '../../common/helpers/http-endpoint.ts'
+import { DEFAULT_STORE_SETTINGS } from '../../store/config.ts'
+import { freePorts } from '../cluster/ports.ts'
+import { EtcdCluster, ensureEtcd, etcdUnavailableReason } from '../stores/etcd/index.ts'
+import { putRequest, rangeRequest } from '../stores/etcd/gateway.ts'
+import { LocalCluster } from '../stores/quorumlab/index.ts'
+import { type Benchmark, type BenchOptions, type BenchRow, median, overRounds } from './benchmark.ts'
+import { type LoadRequest, type LoadResult, type RequestBuilder, runLoad, startBareHono } from './load.ts'
+
+/** Keys the GETs read, written before the first round. */
+const READ_KEYS = 1000
+const FULL = { rounds: 3, seconds: 5, warmupSeconds: 2, connections: [16, 64] }
+/** CI's smoke run: every subject, short rounds; its figures are not worth comparing. */
+const QUICK = { rounds: 2, seconds: 1, warmupSeconds: 0, connections: [64] }
+/** The issue's targets: the store's PUT and GET against etcd's, in the same run. */
+const TARGETS = { putOverEtcd: 1.5, getOverLinearizable: 1.5, getOverSerializable: 1.0 }
+
+type Op = 'PUT' | 'GET'
+
+/** One thing measured: a kind of request to a set of endpoints. */
+type Subject = {
+  name: string
+  op: Op
+  urls: string[]
+  /** The requests of one measurement; `tag` is new for each, so PUTs never write a key twice. */
+  requests(tag: string): RequestBuilder
+}
+
+const readKey = (i: number): string => `read-${i}`
+const value = (n: number): string => `v${n}`
+
+/** `/kv/:key` of the store (and of the bare Hono app). */
+const storePut = (key: string, n: number): LoadRequest => ({ method: 'PUT', path: `/kv/${key}`, body: JSON.stringify({ value: value(n) }) })
+const storeGet = (key: string): LoadRequest => ({ method: 'GET', path: `/kv/${key}` })
+/** etcd's gateway: values are the JSON text of the value, as the harness's etcd client stores them. */
+const etcdPut = (key: string, n: number): LoadRequest => ({
+  method: 'POST',
+  path: '/v3/kv/put',
+  body: putRequest(key, JSON.stringify(value(n))),
+})
+const etcdGet =
+  (serializable: boolean) =>
+  (key: string): LoadRequest => ({ method: 'POST', path: '/v3/kv/range', body: rangeRequest(key, serializable) })
+
+/** Each connection writes its own fresh keys: `<tag>-<connection>-<n>`. */
+const writes =
+  (request: (key: string, n: number) => LoadRequest) =>
+  (tag: string): RequestBuilder =>
+  (connection) => {
+    let n = 0
+    return () => {
+      n += 1
+      return request(`${tag}-${connection}-${n}`, n)
+    }
+  }
+
+/** Each connection walks the read keys from its own starting point. */
+const reads = (request: (key: string) => LoadRequest) => (): RequestBuilder => (connection) => {
+  let n = connection * 7919
+  return () => request(readKey(n++ % READ_KEYS))
+}
+
+function subjects(urls: { hono: string; store: string[]; etcd: string[] }): Subject[] {
+  return [
+    { name: 'bare Hono PUT', op: 'PUT', urls: [urls.hono], requests: writes(storePut) },
+    { name: 'quorumlab PUT', op: 'PUT', urls: urls.store, requests: writes(storePut) },
+    { name: 'etcd PUT', op: 'PUT', urls: urls.etcd, requests: writes(etcdPut) },
+    { name: 'bare Hono GET', op: 'GET', urls: [urls.hono], requests: reads(storeGet) },
+    { name: 'quorumlab GET', op: 'GET', urls: urls.store, requests: reads(storeGet) },
+    { name: 'etcd linearizable GET', op: 'GET', urls: urls.etcd, requests: reads(etcdGet(false)) },
+    { name: 'etcd serializable GET', op: 'GET', urls: urls.etcd, requests: reads(etcdGet(true)) },
+  ]
+}
+
+/** Writes the read keys through the nodes in turn, 64 at a time; throws on an answer other than 2xx. */
+async function preload(urls: string[], request: (key: string, n: number) => LoadRequest): Promise<void> {
+  const endpoints = urls.map((url) => {
+    const { hostname, port } = new URL(url)
+    return new HttpEndpoint({ host: hostname, port: Number(port) })
+  })
+  let next = 0
+  try {
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        for (let i = next++; i < READ_KEYS; i = next++) {
+          const { method, path, body } = request(readKey(i), i)
+          const answer = await endpoints[i % endpoints.length].request({ method, path, body, timeoutMs: 10_000 })
+          if (answer.status < 200 || answer.status > 299)
+            throw new Error(`preloading ${path}: ${answer.status} ${answer.body.slice(0, 200)}`)
+        }
+      }),
+    )
+  } finally {
+    for (const endpoint of endpoints) endpoint.close()
+  }
+}
+
+type Plan = typeof FULL
+/** Results by `<subject>/<connections>`, one per round. */
+type Results = Map<string, LoadResult[]>
+
+/** Every subject at every concurrency, round after round, the order reversed every other round. */
+async function measureRounds(all: Subject[], plan: Plan, log: BenchOptions['log']): Promise<Results> {
+  const results: Results = new Map()
+  const connectionsMax = Math.max(...plan.connections)
+  for (const subject of plan.warmupSeconds > 0 ? all : []) {
+    await runLoad({ urls: subject.urls, connections: connectionsMax, duration: plan.warmupSeconds, requests: subject.requests('warmup') })
+  }
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const connections of plan.connections) {
+      for (const op of ['PUT', 'GET'] as const) {
+        const order = all.filter((s) => s.op === op)
+        if (round % 2 === 0) order.reverse()
+        for (const subject of order) {
+          const requests = subject.requests(`r${round}-c${connections}`)
+          const result = await runLoad({ urls: subject.urls, connections, duration: plan.seconds, requests })
+          const key = `${subject.name}/${connections}`
+          results.set(key, [...(results.get(key) ?? []), result])
+          const failed = result.errors + result.non2xx
+          log(
+            `round ${round}, ${connections} connections, ${subject.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${failed ? `, ${result.errors} errors and ${result.non2xx} non-2xx answers` : ''}`,
+          )
+        }
+      }
+    }
+  }
+  return results
+}
+
+/** The rows of one concurrency: each subject's throughput and p99, the store's against etcd's. */
+function rowsOf(results: Results, connections: number): BenchRow[] {
+  const of = (name: string): LoadResult[] => results.get(`${name}/${connections}`) ?? []
+  const label = (name: string): string => `${name}, ${connections} conns`
+  /** The median of the rounds' ratios: each round's two figures were measured side by side. */
+  const ratio = (ours: LoadResult[], theirs: LoadResult[]): number => median(ours.map((r, i) => r.rps / theirs[i].rps))
+  const rows: BenchRow[] = []
+  const names = [
+    'bare Hono PUT',
+    'quorumlab PUT',
+    'etcd PUT',
+    'bare Hono GET',
+    'quorumlab GET',
+    'etcd linearizable GET',
+    'etcd serializable GET',
+  ]
+  for (const name of names) {
+    const rounds = of(name)
+    if (rounds.length === 0) continue
+    const base = { benchmark: 'etcd', subject: label(name) }
+    const throughput = { ...base, metric: 'throughput', unit: 'req/s', ...overRounds(rounds.map((r) => r.rps)) }
+    const p99 = { ...base, metric: 'p99 latency', unit: 'ms', ...overRounds(rounds.map((r) => r.p99)) }
+    if (name === 'quorumlab PUT') {
+      const etcd = of('etcd PUT')
+      const times = ratio(rounds, etcd)
+      const theirP99 = median(etcd.map((r) => r.p99))
+      rows.push(
+        { ...throughput, ...versus(label('etcd PUT'), times, TARGETS.putOverEtcd) },
+        { ...p99, baseline: label('etcd PUT'), ratio: p99.value / theirP99, target: { text: "<= etcd's p99", met: p99.value <= theirP99 } },
+      )
+    } else if (name === 'quorumlab GET') {
+      rows.push(
+        {
+          ...throughput,
+          ...versus(label('etcd linearizable GET'), ratio(rounds, of('etcd linearizable GET')), TARGETS.getOverLinearizable),
+        },
+        {
+          ...throughput,
+          ...versus(label('etcd serializable GET'), ratio(rounds, of('etcd serializable GET')), TARGETS.getOverSerializable),
+        },
+        p99,
+      )
+    } else {
+      rows.push(throughput, p99)
+    }
+  }
+  return rows
+}
+
+const versus = (baseline: string, ratio: number, target: number): Partial<BenchRow> => ({
+  baseline,
+  ratio,
+  target: { text: `>= ${target.toFixed(1)}x ${baseline.replace(/, \d+ conns$/, '')}`, met: ratio >= target },
+})
+
+async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
+  const unavailable = await etcdUnavailableReason()
+  if (unavailable) {
+    log(`skipped: no etcd to compare with. ${unavailable}`)
+    return []
+  }
+  const plan = quick ? QUICK : FULL
+  const binary = await ensureEtcd({ onProgress: log })
+  const began = performance.now()
+  const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-etcd-'))
+  const bare = await startBareHono()
+  let store: LocalCluster | undefined
+  let etcd: EtcdCluster | undefined
+  try {
+    etcd = await EtcdCluster.create({ binary, nodes: 3, dataDir: join(dir, 'etcd') })
+    const settings = { ...DEFAULT_STORE_SETTINGS }
+    const [started, etcdStarted] = await Promise.allSettled([
+      LocalCluster.start({ nodes: 3, ports: await freePorts(3), dataDir: join(dir, 'quorumlab'), settings }),
+      etcd.start(),
+    ])
+    if (started.status === 'fulfilled') store = started.value
+    if (started.status === 'rejected') throw started.reason
+    if (etcdStarted.status === 'rejected') throw etcdStarted.reason
+    const storeUrls = started.value.nodes.map((n) => n.url)
+    const etcdUrls = etcd.members.map((m) => httpUrl(m.addresses.client))
+    await Promise.all([preload(storeUrls, storePut), preload(etcdUrls, etcdPut)])
+    log(`both clusters up and ${READ_KEYS} keys written to each in ${((performance.now() - began) / 1000).toFixed(1)} s`)
+    log(`${plan.rounds} rounds of ${plan.seconds} s per subject, at ${plan.connections.join(' and ')} connections spread over the nodes`)
+    const results = await measureRounds(subjects({ hono: bare.url, store: storeUrls, etcd: etcdUrls }), plan, log)
+    return plan.connections.flatMap((connections) => rowsOf(results, connections))
+  } finally {
+    await etcd?.stop()
+    await store?.stop()
+    await bare.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+export const benchmark: Benchmark = {
+  name: 'etcd',
+  description: 'the store against etcd 3.6, 3 nodes each: PUT, GET against linearizable and serializable GET; bare Hono as the ceiling',
+  run,
+}

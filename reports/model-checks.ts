@@ -1,0 +1,141 @@
+/**
+ * The consistency models in a run's analysis: runs every model checker (reports/models) on
+ * the op table, where values are known by their hashes (in a worker thread for a big history),
+ * and turns their results into checks the verdict composes (examples naming op-table rows, as
+ * every other check's do); reads the values of their failing windows back for the report.
+ */
+import { undecided, type CheckResult } from '../common/contracts/checker.ts'
+import type { OpRecord, RunInfo } from '../common/contracts/history.ts'
+import { shortJson, type Example } from './examples.ts'
+import { readRecordsAt } from './history-reader.ts'
+import type { ModelTask } from './model-task.ts'
+import {
+  checkCausalModels,
+  type FailingWindow,
+  MODEL_CHECKERS,
+  type ModelCheckResult,
+  type ModelColumns,
+  type ModelExample,
+  modelHistoryFromTable,
+  readHistoryFile,
+  type TimelineOp,
+} from './models/index.ts'
+import type { OpTable } from './op-table.ts'
+import { MODEL_CHECKS } from './promises.ts'
+import type { TaskPool } from './task-pool.ts'
+
+export type ModelChecks = {
+  /** Every model checker's results, failing windows included (their values not read back yet: null). */
+  results: ModelCheckResult[]
+  /** The same as verdict checks. */
+  checks: CheckResult<Example>[]
+}
+
+/** Below this many ops the models are checked in this thread: a worker costs more to start. */
+const WORKER_FROM_OPS = 100_000
+const MODEL_TASK = new URL('./model-task.ts', import.meta.url)
+
+/** Every model judged unknown, saying why. */
+const undecidedModels = (reason: string): ModelCheckResult[] =>
+  MODEL_CHECKS.map((name) => ({
+    ...undecided<ModelExample>({ name, kind: 'model', checkedWhat: name in MODEL_CHECKERS ? 'keys' : 'reads' }, reason),
+    keys: { valid: 0, invalid: 0, unknown: 0 },
+    windows: [],
+  }))
+
+/** Causal consistency and the session guarantees from values, on the op table (values known by their hashes). */
+async function causalChecks(table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
+  const shared = table.index.buffer instanceof SharedArrayBuffer
+  // The table's columns are in shared memory: the worker reads them without a copy.
+  const columns: ModelColumns = table
+  return pool && shared && table.length >= WORKER_FROM_OPS
+    ? await pool.run<ModelCheckResult[]>(MODEL_TASK, { columns, options: { maxExamples } } satisfies ModelTask)
+    : checkCausalModels(modelHistoryFromTable(columns), { maxExamples })
+}
+
+/** Linearizability and sequential consistency per key: the history at `path` read again for its values (a second streaming pass). */
+async function perKeyChecks(path: string, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
+  const { histories } = await readHistoryFile(path, { shared: pool !== undefined })
+  const results: ModelCheckResult[] = []
+  for (const checker of Object.values(MODEL_CHECKERS)) if (checker) results.push(await checker(histories, { maxExamples, pool }))
+  return results
+}
+
+/**
+ * Starts every model checker on the register history at `path` whose op table is `table`:
+ * the causal checks in a worker of `pool` for a big history whose table is in shared memory
+ * (so they run while this thread goes on with the other checks), the per-key searches on
+ * `pool`'s threads. For another workload each model is unknown and says why.
+ */
+export async function startModelChecks(
+  path: string,
+  table: OpTable,
+  run: RunInfo | undefined,
+  maxExamples: number,
+  pool?: TaskPool,
+): Promise<ModelChecks> {
+  const kind = run?.workload.kind ?? 'register'
+  if (kind !== 'register')
+    return asChecks(table, undecidedModels(`judged for register workloads only: ${kind} values are not one per write`))
+  const [perKey, causal] = await Promise.all([perKeyChecks(path, maxExamples, pool), causalChecks(table, maxExamples, pool)])
+  return asChecks(table, [...perKey, ...causal])
+}
+
+/** The results, and the same as verdict checks (examples naming table rows). */
+function asChecks(table: OpTable, results: ModelCheckResult[]): ModelChecks {
+  const rowOf = rowsOf(
+    table,
+    results.flatMap((r) => r.examples.flatMap((e) => e.ops)),
+  )
+  const checks = results.map((result): CheckResult<Example> => {
+    const { keys: _keys, windows: _windows, examples, ...check } = result
+    return {
+      ...check,
+      examples: examples.map((e) => ({
+        summary: e.summary,
+        ops: e.ops.map((index, i) => ({ role: e.roles?.[i] ?? 'op', row: rowOf.get(index) as number })),
+      })),
+    }
+  })
+  return { results, checks }
+}
+
+/** The op-table row of each of the given history indexes. */
+export function rowsOf(table: OpTable, indexes: Iterable<number>): Map<number, number> {
+  const wanted = new Set(indexes)
+  const rows = new Map<number, number>()
+  if (wanted.size === 0) return rows
+  for (let row = 0; row < table.length; row++) if (wanted.has(table.index[row])) rows.set(table.index[row], row)
+  return rows
+}
+
+/** A timeline op as a report shows it: its value as JSON text, shortened. */
+export type ShownTimelineOp = Omit<TimelineOp, 'value'> & { value: string }
+export type ShownWindow = Omit<FailingWindow, 'ops'> & { ops: ShownTimelineOp[] }
+
+/** A model's details beyond its check in the verdict: keys judged, and its failing windows to draw. */
+export type ModelDetails = { name: string; keys: ModelCheckResult['keys']; windows: ShownWindow[] }
+
+/** The models' details, with the values of their windows' ops read back from the history. */
+export async function modelDetails(path: string, table: OpTable, results: readonly ModelCheckResult[]): Promise<ModelDetails[]> {
+  const indexes = results.flatMap((r) => r.windows.flatMap((w) => w.ops.map((op) => op.index)))
+  const rowOf = rowsOf(table, indexes)
+  const wanted = [...rowOf.values()]
+  const records = await readRecordsAt(
+    path,
+    wanted.map((row) => ({ offset: table.offset[row], length: table.lineLength[row] })),
+  )
+  const value = new Map<number, string>()
+  wanted.forEach((row, i) => {
+    const op = records[i] as OpRecord | undefined
+    value.set(
+      table.index[row],
+      op && typeof op.process === 'number' ? shortJson(op.f === 'delete' ? null : op.value) : '(could not be read back)',
+    )
+  })
+  return results.map((r) => ({
+    name: r.name,
+    keys: r.keys,
+    windows: r.windows.map((w) => ({ ...w, ops: w.ops.map((op) => ({ ...op, value: value.get(op.index) ?? shortJson(op.value) })) })),
+  }))
+}

@@ -1,0 +1,356 @@
+/**
+ * The graph behind the causal order of a register history (causal-order.ts walks it):
+ * which ops take part and how, each session's chain in program order, every read's writers
+ * (reads-from), and lookups over them. Built once, in O(n).
+ *
+ * What takes part:
+ * - ok ops of a session form its chain, in program order (a session runs one op at a time,
+ *   so its ops' invoke order).
+ * - an `info` write may have happened: it takes part only when some read returned its value
+ *   (which proves it happened). It follows its session's earlier ops, but nothing of its
+ *   session follows it (it may have taken effect at any time after its invocation), so it
+ *   sits beside the chain (a side write), and it is in an op's past exactly when one of its
+ *   readers is.
+ * - `fail` ops did not happen, and failed or unknown reads returned nothing: left out.
+ * - the harness's final reads are real reads, but no session's: each has only its values'
+ *   writes (and their pasts) before it, and nothing after it. Putting every op before them
+ *   would ask them to converge, which the final-reads-agree check judges, not causality.
+ */
+import { DELETE, GET, INFO, OK, PUT } from '../op-table.ts'
+import { CAS, NO_VALUE, type ModelHistory } from './model-history.ts'
+import { groupRuns, type Runs } from './runs.ts'
+
+/** Per-session positions: `clock[base + s]` ops of session s's chain are in the past. */
+export type Clocks = Uint16Array | Int32Array
+
+export const IGNORED = 0
+export const CHAIN_READ = 1
+export const CHAIN_WRITE = 2
+export const CHAIN_CAS = 3
+export const SIDE_WRITE = 4
+export const FINAL_READ = 5
+
+/** Positions past every chain: no such op. */
+export const NO_POSITION = 0x7fffffff
+
+export class CausalGraph {
+  readonly history: ModelHistory
+  /** Sessions with a chain (dense ids); `sessionOf[row]`, -1 for none. */
+  readonly sessions: number
+  readonly sessionOf: Int32Array
+  /** 1-based position in its session's chain; 0 off the chain. */
+  readonly pos: Int32Array
+  /** IGNORED, CHAIN_READ, CHAIN_WRITE, CHAIN_CAS, SIDE_WRITE or FINAL_READ. */
+  readonly kind: Uint8Array
+  /** Per value id: the write (ok or info) that wrote it, and a failed write of it; -1 when none. */
+  readonly writerOf: Int32Array
+  readonly failedWriterOf: Int32Array
+  /** Values written by more than one write that may have happened. */
+  readonly duplicateValues: number
+  /**
+   * Per reading row, its writers at rfStart..rfStart+rfCount: a row; -1 for a value no write
+   * that may have happened wrote; below -1, `-(writer + 2)`, an edge dropped to break a cycle.
+   */
+  readonly rfStart: Int32Array
+  readonly rfCount: Int32Array
+  readonly rf: Int32Array
+  /** Keys with a delete: an empty read of them may have read a delete, so it is not judged. */
+  readonly keyHasDelete: Uint8Array
+  /** The chains: session s's ops are chain[chainFrom[s] .. chainFrom[s + 1]], position 1 first. */
+  readonly chain: Int32Array
+  readonly chainFrom: Int32Array
+  /** A side write's chain predecessor (-1: none); the side writes after each chain op. */
+  readonly pred: Int32Array
+  readonly sidesAfter = new Map<number, number[]>()
+  /** For every write, the reads that returned its value: readers[readersFrom[w] .. readersFrom[w + 1]]. */
+  readonly readersFrom: Int32Array
+  readonly readers: Int32Array
+  /** Chain writes, and session reads (gets and cas), grouped by key then session. */
+  readonly writes: Runs
+  readonly reads: Runs
+  /** Per row: its index in `writes` (chain writes), or -1. */
+  readonly writeIndexOf: Int32Array
+  /** Values by id (overwrites.ts): chain writes by their index in `writes`, then info writes that were read; -1 for other rows. */
+  readonly valueIdOf: Int32Array
+  readonly valueIds: number
+  /** Per info write that was read: its readers on chains, as (session, first position) pairs. */
+  #infoReaders = new Map<number, Int32Array>()
+  /** Per chain position (chainFrom[s] + pos - 1): the last chain write at or before it, and the next write's position after it. */
+  #lastWrite: Int32Array
+  #nextWrite: Int32Array
+
+  constructor(history: ModelHistory) {
+    this.history = history
+    const n = history.length
+    this.sessionOf = new Int32Array(n).fill(-1)
+    this.pos = new Int32Array(n)
+    this.kind = new Uint8Array(n)
+    this.pred = new Int32Array(n).fill(-1)
+    const values = maxValue(history) + 1
+    this.writerOf = new Int32Array(values).fill(-1)
+    this.failedWriterOf = new Int32Array(values).fill(-1)
+    this.duplicateValues = this.#findWriters()
+    this.keyHasDelete = new Uint8Array(history.keys.length)
+    ;({ rfStart: this.rfStart, rfCount: this.rfCount, rf: this.rf } = this.#readsFrom())
+    ;({ sessions: this.sessions, chain: this.chain, chainFrom: this.chainFrom } = this.#buildChains())
+    ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
+    const keys = history.keys.length
+    this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
+    this.reads = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isSessionRead(row))
+    this.writeIndexOf = new Int32Array(n).fill(-1)
+    this.writes.runRows.forEach((row, i) => {
+      this.writeIndexOf[row] = i
+    })
+    ;({ last: this.#lastWrite, next: this.#nextWrite } = this.#writePositions())
+    this.#collectInfoReaders()
+    this.valueIdOf = new Int32Array(n).fill(-1)
+    this.valueIdOf.set(this.writeIndexOf)
+    let ids = this.writes.runRows.length
+    for (let row = 0; row < n; row++) if (this.kind[row] === SIDE_WRITE) this.valueIdOf[row] = ids++
+    this.valueIds = ids
+  }
+
+  /** Assigns every value id its writer; returns how many values more than one write wrote. */
+  #findWriters(): number {
+    const h = this.history
+    let duplicates = 0
+    for (let row = 0; row < h.length; row++) {
+      const v = h.written[row]
+      if (v === NO_VALUE || (h.f[row] !== PUT && h.f[row] !== CAS)) continue
+      if (h.type[row] === OK || h.type[row] === INFO) {
+        const before = this.writerOf[v]
+        if (before < 0) this.writerOf[v] = row
+        else {
+          duplicates++
+          // An ok write is the better guess of the two.
+          if (h.type[before] !== OK && h.type[row] === OK) this.writerOf[v] = row
+        }
+      } else if (this.failedWriterOf[v] < 0) this.failedWriterOf[v] = row
+    }
+    return duplicates
+  }
+
+  /** Classifies ops and lists each read's writers (deduplicated); marks info writes that were read. */
+  #readsFrom(): { rfStart: Int32Array; rfCount: Int32Array; rf: Int32Array } {
+    const h = this.history
+    const rfStart = new Int32Array(h.length)
+    const rfCount = new Int32Array(h.length)
+    const rf = new Int32Array(h.readValues.length + h.length)
+    let at = 0
+    for (let row = 0; row < h.length; row++) {
+      const f = h.f[row]
+      if (f === DELETE) this.keyHasDelete[h.key[row]] = 1
+      if (h.type[row] !== OK) continue
+      if (f === GET) this.kind[row] = h.final[row] ? FINAL_READ : CHAIN_READ
+      else this.kind[row] = f === CAS ? CHAIN_CAS : CHAIN_WRITE
+      rfStart[row] = at
+      if (f === GET) {
+        const start = h.readStart[row]
+        for (let v = start; v < start + h.readCount[row]; v++) at = this.#addWriter(rf, rfStart[row], at, h.readValues[v])
+      } else if (f === CAS && h.expected[row] !== NO_VALUE) at = this.#addWriter(rf, rfStart[row], at, h.expected[row])
+      rfCount[row] = at - rfStart[row]
+    }
+    return { rfStart, rfCount, rf: rf.subarray(0, at) }
+  }
+
+  #addWriter(rf: Int32Array, start: number, at: number, value: number): number {
+    const writer = this.writerOf[value]
+    for (let i = start; i < at; i++) if (rf[i] === writer && writer >= 0) return at
+    rf[at] = writer
+    if (writer >= 0 && this.history.type[writer] === INFO) this.kind[writer] = SIDE_WRITE
+    return at + 1
+  }
+
+  /** Orders each session's ops, numbers its chain, and gives each info write that was read its predecessor. */
+  #buildChains(): { sessions: number; chain: Int32Array; chainFrom: Int32Array } {
+    const h = this.history
+    const dense = new Map<number, number>()
+    const bySession: number[][] = []
+    for (let row = 0; row < h.length; row++) {
+      const kind = this.kind[row]
+      if (kind === IGNORED || kind === FINAL_READ) continue
+      let s = dense.get(h.process[row])
+      if (s === undefined) {
+        s = dense.size
+        dense.set(h.process[row], s)
+        bySession.push([])
+      }
+      bySession[s].push(row)
+    }
+    const chainFrom = new Int32Array(bySession.length + 1)
+    const chain = new Int32Array(bySession.reduce((sum, rows) => sum + rows.length, 0))
+    let at = 0
+    bySession.forEach((rows, s) => {
+      // The history is in completion order, which is a session's program order; a converted one may not be.
+      if (rows.some((row, i) => i > 0 && h.invoke[row] < h.invoke[rows[i - 1]])) rows.sort((a, b) => h.invoke[a] - h.invoke[b] || a - b)
+      chainFrom[s] = at
+      let last = -1
+      for (const row of rows) {
+        this.sessionOf[row] = s
+        if (this.kind[row] === SIDE_WRITE) {
+          this.pred[row] = last
+          if (last >= 0) this.sidesAfter.set(last, [...(this.sidesAfter.get(last) ?? []), row])
+          continue
+        }
+        chain[at++] = row
+        this.pos[row] = at - chainFrom[s]
+        last = row
+      }
+    })
+    chainFrom[bySession.length] = at
+    return { sessions: bySession.length, chain: chain.subarray(0, at), chainFrom }
+  }
+
+  /** For every write, the reads that returned its value (CSR). */
+  #readersOfWrites(): { from: Int32Array; readers: Int32Array } {
+    const n = this.history.length
+    const from = new Int32Array(n + 1)
+    for (const w of this.rf) if (w >= 0) from[w + 1]++
+    for (let row = 0; row < n; row++) from[row + 1] += from[row]
+    const fill = from.slice(0, n)
+    const readers = new Int32Array(from[n])
+    for (let row = 0; row < n; row++) {
+      for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) {
+        const w = this.rf[i]
+        if (w >= 0) readers[fill[w]++] = row
+      }
+    }
+    return { from, readers }
+  }
+
+  /** Per chain position: the last chain write at or before it (row), and the position of the first after it. */
+  #writePositions(): { last: Int32Array; next: Int32Array } {
+    const last = new Int32Array(this.chain.length).fill(-1)
+    const next = new Int32Array(this.chain.length).fill(NO_POSITION)
+    for (let s = 0; s < this.sessions; s++) {
+      let write = -1
+      for (let i = this.chainFrom[s]; i < this.chainFrom[s + 1]; i++) {
+        if (this.isChainWrite(this.chain[i])) write = this.chain[i]
+        last[i] = write
+      }
+      let after = NO_POSITION
+      for (let i = this.chainFrom[s + 1] - 1; i >= this.chainFrom[s]; i--) {
+        next[i] = after
+        if (this.isChainWrite(this.chain[i])) after = i - this.chainFrom[s] + 1
+      }
+    }
+    return { last, next }
+  }
+
+  /** For each info write that was read, the first reader on each chain. */
+  #collectInfoReaders(): void {
+    const first = new Map<number, Map<number, number>>()
+    for (const row of this.chain) {
+      if (!this.isSessionRead(row)) continue
+      for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) {
+        const w = this.rf[i]
+        if (w < 0 || this.kind[w] !== SIDE_WRITE) continue
+        let bySession = first.get(w)
+        if (!bySession) {
+          bySession = new Map()
+          first.set(w, bySession)
+        }
+        const s = this.sessionOf[row]
+        const before = bySession.get(s)
+        if (before === undefined || this.pos[row] < before) bySession.set(s, this.pos[row])
+      }
+    }
+    for (const [w, bySession] of first) this.#infoReaders.set(w, Int32Array.from([...bySession].flat()))
+  }
+
+  /** The longest chain: how large a position can get. */
+  longestChain(): number {
+    let longest = 0
+    for (let s = 0; s < this.sessions; s++) longest = Math.max(longest, this.chainFrom[s + 1] - this.chainFrom[s])
+    return longest
+  }
+
+  /** True for an ok put, delete or cas of a session. */
+  isChainWrite(row: number): boolean {
+    return this.kind[row] === CHAIN_WRITE || this.kind[row] === CHAIN_CAS
+  }
+
+  /** True for a read of a session (not a final read): ok get or ok cas. */
+  isSessionRead(row: number): boolean {
+    return this.kind[row] === CHAIN_READ || this.kind[row] === CHAIN_CAS
+  }
+
+  /** True for a write on a session's chain (as opposed to an info write beside it). */
+  onChain(row: number): boolean {
+    return this.pos[row] > 0
+  }
+
+  /** The op at `position` of session s's chain. */
+  opAt(s: number, position: number): number {
+    return this.chain[this.chainFrom[s] + position - 1]
+  }
+
+  /** The last chain write of session s at a position <= limit (any key), or -1. */
+  lastWriteOf(s: number, limit: number): number {
+    const length = this.chainFrom[s + 1] - this.chainFrom[s]
+    return limit <= 0 ? -1 : this.#lastWrite[this.chainFrom[s] + Math.min(limit, length) - 1]
+  }
+
+  /** The position of session s's first chain write after `position`, or {@link NO_POSITION}. */
+  nextWriteAfter(s: number, position: number): number {
+    const length = this.chainFrom[s + 1] - this.chainFrom[s]
+    if (position >= length) return NO_POSITION
+    return position <= 0
+      ? length > 0 && this.isChainWrite(this.opAt(s, 1))
+        ? 1
+        : this.#nextWrite[this.chainFrom[s]]
+      : this.#nextWrite[this.chainFrom[s] + position - 1]
+  }
+
+  /** The reads-from entry as a writer row, or -1 (no writer, or an edge dropped for a cycle). */
+  writerIn(entry: number): number {
+    return entry >= 0 ? entry : -1
+  }
+
+  /** The writer of a dropped reads-from entry, or -1. */
+  droppedWriter(entry: number): number {
+    return entry <= -2 ? -entry - 2 : -1
+  }
+
+  /** An info write's readers on chains, as (session, first position) pairs; undefined when none. */
+  infoReadersOf(x: number): Int32Array | undefined {
+    return this.#infoReaders.get(x)
+  }
+
+  /** True when write `x` is in the causal past described by `clock` at `base`. */
+  inPast(x: number, clock: Clocks, base: number): boolean {
+    const p = this.pos[x]
+    if (p > 0) return clock[base + this.sessionOf[x]] >= p
+    const readers = this.#infoReaders.get(x)
+    if (!readers) return false
+    for (let i = 0; i < readers.length; i += 2) if (clock[base + readers[i]] >= readers[i + 1]) return true
+    return false
+  }
+
+  /** True when op `op` (a chain op or a side write) is in the causal past described by `clock` at `base`. */
+  inPastOp(op: number, clock: Clocks, base: number): boolean {
+    if (this.pos[op] > 0) return clock[base + this.sessionOf[op]] >= this.pos[op]
+    return this.kind[op] === SIDE_WRITE && this.inPast(op, clock, base)
+  }
+
+  /** The ops right after `op` in the order: its chain successor, side writes after it, its readers. */
+  successors(op: number): number[] {
+    const next: number[] = []
+    if (this.pos[op] > 0) {
+      const s = this.sessionOf[op]
+      const i = this.chainFrom[s] + this.pos[op]
+      if (i < this.chainFrom[s + 1]) next.push(this.chain[i])
+      next.push(...(this.sidesAfter.get(op) ?? []))
+    }
+    for (let i = this.readersFrom[op]; i < this.readersFrom[op + 1]; i++) next.push(this.readers[i])
+    return next
+  }
+}
+
+function maxValue(history: ModelHistory): number {
+  let max = -1
+  for (const v of history.written) if (v > max) max = v
+  for (const v of history.readValues) if (v > max) max = v
+  for (const v of history.expected) if (v > max) max = v
+  return max
+}

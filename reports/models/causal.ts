@@ -1,0 +1,225 @@
+/**
+ * Causal consistency of registers, judged from values alone on the causal order of
+ * causal-order.ts (each session's program order plus reads-from, transitively). A read
+ * violates it when a value it returned
+ * - was written by no write that may have happened (a phantom; a value only a failed write
+ *   wrote counts as one: `fail` says that write never happened),
+ * - was written in the read's own causal future (reads-from closes a cycle), or
+ * - was overwritten in the read's causal past: a write of the same key that follows the
+ *   value's write is before the read (with siblings, this includes one value returned
+ *   being before another returned with it);
+ * or when it returned nothing although a write of its key is in its causal past (reads of
+ * keys with deletes are not judged so: a delete writes nothing too).
+ *
+ * Per read, the latest write of its key of each session inside the read's past is found by
+ * binary search and asked whether the returned value's write is before it; info writes that
+ * were read are found through the sessions' reads that returned them. O(sessions · log n)
+ * per read.
+ */
+import { decided, undecided } from '../../common/contracts/checker.ts'
+import { GET } from '../op-table.ts'
+import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
+import { opName, ViolationLog } from './causal-window.ts'
+import type { ModelCheckOptions } from './model-check.ts'
+import { lastInRun } from './runs.ts'
+import type { ModelCheckResult } from './model-result.ts'
+
+export const CAUSAL = 'causal'
+
+/** What causal.ts found for one read, reported once per read. */
+type Finding = { summary: string; ops: number[]; roles: string[] }
+
+/** Examples kept per check (counts are always complete; default 10) and failing windows kept (default 3). */
+export type CausalCheckOptions = Pick<ModelCheckOptions, 'maxExamples' | 'maxWindows'>
+
+/** The causal check, fed each read by {@link CausalOrder.walk}. */
+export class CausalCheck {
+  #order: CausalOrder
+  #log: ViolationLog
+  #checked = 0
+  #violations = 0
+  /** Per key: 1 when a read of it was judged, 2 when one violated causality. */
+  #keys: Uint8Array
+
+  constructor(order: CausalOrder, options: CausalCheckOptions) {
+    this.#order = order
+    this.#log = new ViolationLog(order.history, options.maxExamples ?? 10, options.maxWindows ?? 3)
+    this.#keys = new Uint8Array(order.history.keys.length)
+  }
+
+  /** Judges a read; true when it violates causal consistency. */
+  visit({ row, clock, base }: ReadVisit): boolean {
+    const order = this.#order
+    const key = order.history.key[row]
+    this.#checked++
+    const finding = this.#judge(row, key, clock, base)
+    if (!finding) {
+      this.#keys[key] ||= 1
+      return false
+    }
+    this.#violations++
+    this.#keys[key] = 2
+    if (this.#log.wanted) {
+      const f = finding()
+      this.#log.add(key, f.summary, f.ops, f.roles)
+    }
+    return true
+  }
+
+  /** The first violation of read `row`, as a function making its example (only called while examples are wanted). */
+  #judge(row: number, key: number, clock: Clocks, base: number): (() => Finding) | undefined {
+    const order = this.#order
+    const h = order.history
+    const read = `read ${opName(h, row)} of ${h.keys[key]}`
+    let returned = 0
+    for (let i = order.rfStart[row]; i < order.rfStart[row] + order.rfCount[row]; i++) {
+      const entry = order.rf[i]
+      const x = order.writerIn(entry)
+      if (x >= 0) {
+        returned++
+        // The table answers; the example's overwriting write is searched for.
+        if (!order.overwrites.overwritten(order.valueIdOf[x], clock, base) && !this.#beforeSibling(row, x)) continue
+        const w = this.#overwriter(row, key, x, clock, base)
+        if (w >= 0) return () => this.#overwritten(row, read, x, w, clock, base)
+        continue
+      }
+      const future = order.droppedWriter(entry)
+      if (future >= 0) return () => this.#cycle(row, read, future)
+      return () => this.#phantom(row, read, i)
+    }
+    const empty = h.f[row] === GET ? h.readCount[row] === 0 : order.rfCount[row] === 0
+    if (!empty || returned > 0 || order.keyHasDelete[key]) return undefined
+    const w = this.#anyWrite(key, clock, base)
+    if (w < 0) return undefined
+    return () => {
+      const path = order.path(w, row, clock, base) ?? [w, row]
+      return {
+        summary: `${read} returned nothing, but ${opName(h, w)} wrote ${h.keys[key]} in its causal past (${chain(h, path)})`,
+        ops: path,
+        roles: path.map((op, i) => (i === 0 ? 'write in the causal past' : op === row ? 'read' : 'causal path')),
+      }
+    }
+  }
+
+  /** True when write x is before another value read `row` returned (one sibling overwriting another). */
+  #beforeSibling(row: number, x: number): boolean {
+    const order = this.#order
+    if (order.rfCount[row] < 2) return false
+    for (let i = order.rfStart[row]; i < order.rfStart[row] + order.rfCount[row]; i++) {
+      const y = order.writerIn(order.rf[i])
+      if (y >= 0 && order.before(x, y)) return true
+    }
+    return false
+  }
+
+  /** A write of `key` in the past of read `row` (clock at base) that follows write x, or -1. */
+  #overwriter(row: number, key: number, x: number, clock: Clocks, base: number): number {
+    const order = this.#order
+    // Another value the read returned (an info write a final read returned is known only so).
+    for (let i = order.rfStart[row]; i < order.rfStart[row] + order.rfCount[row]; i++) {
+      const y = order.writerIn(order.rf[i])
+      if (y >= 0 && order.before(x, y)) return y
+    }
+    const { writes } = order
+    for (let run = writes.runStart[key]; run < writes.runStart[key + 1]; run++) {
+      const at = lastInRun(writes, run, clock[base + writes.runSession[run]])
+      if (at < 0) continue
+      const w = writes.runRows[at]
+      if (order.before(x, w)) return w
+    }
+    const bySession = order.infoEntries.get(key)
+    if (!bySession) return -1
+    for (const [s, entries] of bySession) {
+      const last = lastAtOrBefore(entries.pos, clock[base + s])
+      if (last < 0 || !order.inPast(x, entries.clocks[last], 0)) continue
+      // Some info write up to `last` follows x: find which.
+      for (let e = last; e >= 0; e--) if (order.before(x, entries.rows[e])) return entries.rows[e]
+    }
+    return -1
+  }
+
+  /** Any write of `key` in the past (clock at base), or -1. */
+  #anyWrite(key: number, clock: Clocks, base: number): number {
+    const order = this.#order
+    const { writes } = order
+    for (let run = writes.runStart[key]; run < writes.runStart[key + 1]; run++) {
+      const at = lastInRun(writes, run, clock[base + writes.runSession[run]])
+      if (at >= 0) return writes.runRows[at]
+    }
+    for (const [s, entries] of order.infoEntries.get(key) ?? []) {
+      if (entries.pos.length > 0 && entries.pos[0] <= clock[base + s]) return entries.rows[0]
+    }
+    return -1
+  }
+
+  #overwritten(row: number, read: string, x: number, w: number, clock: Clocks, base: number): Finding {
+    const order = this.#order
+    const h = order.history
+    const toW = order.path(x, w, order.clockOf(w).clock, order.clockOf(w).base) ?? [x, w]
+    const toRead = order.path(w, row, clock, base) ?? [w, row]
+    const path = [...toW, ...toRead.slice(1)]
+    const sibling = order.rfCount[row] > 1 ? ' (one of its siblings)' : ''
+    return {
+      summary: `${read} returned the value of ${opName(h, x)}${sibling}, which ${opName(h, w)} overwrote in the read's causal past (${chain(h, path)})`,
+      ops: path,
+      roles: path.map((op) =>
+        op === x ? 'write of the value read' : op === w ? 'overwriting write' : op === row ? 'read' : 'causal path',
+      ),
+    }
+  }
+
+  #cycle(row: number, read: string, writer: number): Finding {
+    const order = this.#order
+    const h = order.history
+    const cycle = order.cycles.find((c) => c.reader === row)
+    const ops = cycle ? [...new Set([writer, ...cycle.ops.filter((op) => op !== row && op !== writer), row])] : [writer, row]
+    return {
+      summary: `${read} returned the value of ${opName(h, writer)}, which is in the read's own causal future (a cycle through ${ops.map((op) => opName(h, op)).join(', ')})`,
+      ops,
+      roles: ops.map((op) => (op === row ? 'read' : op === writer ? 'write of the value read' : 'on the cycle')),
+    }
+  }
+
+  #phantom(row: number, read: string, entry: number): Finding {
+    const order = this.#order
+    const h = order.history
+    const value = h.f[row] === GET ? h.readValues[h.readStart[row] + (entry - order.rfStart[row])] : h.expected[row]
+    const failed = value >= 0 ? order.failedWriterOf[value] : -1
+    if (failed >= 0) {
+      return {
+        summary: `${read} returned the value of ${opName(h, failed)}, a write that failed (so it never happened)`,
+        ops: [failed, row],
+        roles: ['failed write', 'read'],
+      }
+    }
+    return { summary: `${read} returned a value no write of ${h.keys[h.key[row]]} wrote (a phantom)`, ops: [row], roles: ['read'] }
+  }
+
+  result(): ModelCheckResult {
+    const keys = { valid: this.#keys.filter((k) => k === 1).length, invalid: this.#keys.filter((k) => k === 2).length, unknown: 0 }
+    const tally = { name: CAUSAL, kind: 'model' as const, checked: this.#checked, checkedWhat: 'reads', violations: this.#violations }
+    return { ...decided({ ...tally, examples: this.#log.examples }), keys, windows: this.#log.sortedWindows() }
+  }
+}
+
+/** The result of a model check that could not run. */
+export function undecidedModel(name: string, checkedWhat: string, reason: string, keys = 0): ModelCheckResult {
+  return { ...undecided({ name, kind: 'model', checkedWhat }, reason), keys: { valid: 0, invalid: 0, unknown: keys }, windows: [] }
+}
+
+/** Index of the last position <= limit in ascending `positions`, or -1. */
+export function lastAtOrBefore(positions: readonly number[], limit: number): number {
+  let lo = 0
+  let hi = positions.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (positions[mid] <= limit) lo = mid + 1
+    else hi = mid
+  }
+  return lo - 1
+}
+
+/** `#3 → #40 → #812`. */
+function chain(history: CausalOrder['history'], rows: number[]): string {
+  return rows.map((row) => opName(history, row)).join(' → ')
+}

@@ -1,0 +1,127 @@
+/**
+ * Where each value in flight is first overwritten, per session. For a write x that some read
+ * still to be judged returns, and each session q, two positions on q's chain:
+ * - W: q's first write of x's key that follows x (x → w);
+ * - C: q's first op that brings a write of x's key following x into q's past by q's own doing:
+ *   q's write of the key, or q's read of an info write of the key that follows x (an info
+ *   write is in a past only through its readers).
+ * Kept up to date during the causal order's walk. Then "is x overwritten in this read's past
+ * (clock V)?" is "is some C entry <= V[q]?", and read-your-writes and monotonic writes are
+ * questions about W entries (see session-values.ts).
+ *
+ * A value is open (has a row) from its write until its last reader has been judged; only
+ * open values need entries, and a key has few at a time, so each covering event tests just
+ * its key's open values: a chain write x is in an event's strict past when the event's clock
+ * reaches x's position, an info write when it reaches one of x's readers. Rows are reused
+ * (a slab with a free list), so the table stays small and in cache.
+ */
+import type { Clocks } from './causal-graph.ts'
+
+/** What a covering event is: a session's write (sets W and C) or a session's read of an info write (sets C). */
+export const BY_WRITE = 0
+export const BY_INFO_READ = 1
+type Kind = typeof BY_WRITE | typeof BY_INFO_READ
+
+/** Where an open value is: on a chain (its session and position), or off the chains (its readers, as (session, position) pairs). */
+export type Place = { session: number; pos: number } | { readers: Int32Array }
+
+export class Overwrites {
+  #sessions: number
+  #make: (length: number) => Clocks
+  /** The largest value of the clocks' type: no entry yet. */
+  readonly never: number
+  /** Slab row of each value id, or -1 (not open). */
+  #rowOf: Int32Array
+  /** Row r: W entries at r * 2S, C entries at r * 2S + S. */
+  #table: Clocks
+  #free: number[] = []
+  #used = 0
+  /** Per row: where its value is, and its key; per key, its open rows. */
+  #place: Place[] = []
+  #keyOf: number[] = []
+  #open = new Map<number, number[]>()
+
+  /** `ids`: how many values there are (ids 0 .. ids - 1). */
+  constructor(ids: number, sessions: number, make: (length: number) => Clocks) {
+    this.#sessions = sessions
+    this.#make = make
+    this.never = make(1) instanceof Uint16Array ? 0xffff : 0x7fffffff
+    this.#rowOf = new Int32Array(ids).fill(-1)
+    this.#table = make(64 * 2 * sessions)
+  }
+
+  /** Opens value `id` of `key`: from now on what overwrites it is recorded. */
+  open(id: number, key: number, place: Place): void {
+    const width = 2 * this.#sessions
+    let row = this.#free.pop()
+    if (row === undefined) {
+      row = this.#used++
+      if ((row + 1) * width > this.#table.length) {
+        const bigger = this.#make(this.#table.length * 2)
+        bigger.set(this.#table)
+        this.#table = bigger
+      }
+    }
+    this.#table.fill(this.never, row * width, (row + 1) * width)
+    this.#rowOf[id] = row
+    this.#place[row] = place
+    this.#keyOf[row] = key
+    const open = this.#open.get(key)
+    if (open) open.push(row)
+    else this.#open.set(key, [row])
+  }
+
+  /** True while value `id` has a row (from its write until its last reader is judged). */
+  isOpen(id: number): boolean {
+    return this.#rowOf[id] >= 0
+  }
+
+  /** Value `id` has no reader left to judge: its row is freed. */
+  close(id: number): void {
+    const row = this.#rowOf[id]
+    if (!(row >= 0)) return
+    this.#rowOf[id] = -1
+    this.#free.push(row)
+    const open = this.#open.get(this.#keyOf[row]) as number[]
+    const at = open.indexOf(row)
+    open[at] = open[open.length - 1]
+    open.pop()
+  }
+
+  /** True when a write of the key following (open) value `id` is in the past `clock` at `base` describes. */
+  overwritten(id: number, clock: Clocks, base: number): boolean {
+    const S = this.#sessions
+    const c = this.#rowOf[id] * 2 * S + S
+    const table = this.#table
+    for (let q = 0; q < S; q++) if (table[c + q] <= clock[base + q]) return true
+    return false
+  }
+
+  /** Session q's first write of the key following (open) value `id`: a position, or {@link never}. */
+  firstWrite(id: number, q: number): number {
+    return this.#table[this.#rowOf[id] * 2 * this.#sessions + q]
+  }
+
+  /**
+   * Session s, at position `at`, has just written `key` (kind {@link BY_WRITE}; `clock` at
+   * `base` is the write's, whose own position on s counts strictly before it) or read an info
+   * write of `key` ({@link BY_INFO_READ}; the clock is the info write's). Every open value of
+   * the key in that past is overwritten from `at` on s, unless it was already.
+   */
+  cover(kind: Kind, key: number, s: number, clock: Clocks, base: number, at: number): void {
+    const open = this.#open.get(key)
+    if (!open) return
+    const S = this.#sessions
+    const table = this.#table
+    for (const row of open) {
+      const place = this.#place[row]
+      let covered = false
+      if ('pos' in place) covered = clock[base + place.session] - (kind === BY_WRITE && place.session === s ? 1 : 0) >= place.pos
+      else for (let i = 0; i < place.readers.length && !covered; i += 2) covered = clock[base + place.readers[i]] >= place.readers[i + 1]
+      if (!covered) continue
+      const start = row * 2 * S
+      if (table[start + S + s] === this.never) table[start + S + s] = at
+      if (kind === BY_WRITE && table[start + s] === this.never) table[start + s] = at
+    }
+  }
+}

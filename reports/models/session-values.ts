@@ -1,0 +1,385 @@
+/**
+ * The four session guarantees judged from values alone, on the causal order of
+ * causal-order.ts (→: program order plus reads-from, transitively). A read r of key k is
+ * stale with respect to a write w of k when a value r returned was written by a write
+ * strictly before w (x → w), or when r returned nothing. Over ok ops of sessions:
+ *
+ * - read-your-writes: no session read of k is stale w.r.t. a write of k its session made before it.
+ * - monotonic reads: no session read of k is stale w.r.t. a value an earlier read of k by its session returned.
+ * - monotonic writes: no read of k is stale w.r.t. a write w1 of k by another session s when
+ *   a later write w2 of s (any key) is in the read's causal past.
+ * - writes-follow-reads: no read of k is stale w.r.t. a value that a read of k by another
+ *   session s returned before s made a write w2 (any key) that is in the read's causal past.
+ *
+ * (The reader's own session is left out of the last two: there they would repeat the first
+ * two, read-your-writes and monotonic reads.)
+ * Each is a special case of a causal violation (the write the read misses is in its causal
+ * past), so a causal history satisfies all four, and only reads the causal check flags are
+ * searched; each guarantee names where the missed write came from. The last two judge final
+ * reads too (they are real reads, though of no session). Info writes take part as values
+ * read and as writes that follow others, not as a session's writes (their place in their
+ * session is unknown). Unlike the context-based checks of sessions.ts, these need nothing
+ * from the store but values, so they judge any store.
+ *
+ * For a returned value x, overwrites.ts has, per session q, q's first write of the key
+ * following x (W): read-your-writes is W[x][own session] before the read; monotonic writes is
+ * a W[x][q] followed by another write of q, both in the read's past. For the other two, the
+ * maximal values each session's reads of each key returned are kept as they change (a
+ * frontier, usually one value): monotonic reads asks the read's own session's frontier;
+ * writes-follow-reads asks, per session q, q's frontier before q's last write in the read's
+ * past. An empty read asks the runs' first entries.
+ */
+import { decided } from '../../common/contracts/checker.ts'
+import { GET } from '../op-table.ts'
+import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
+import type { CausalCheckOptions } from './causal.ts'
+import { opName, ViolationLog } from './causal-window.ts'
+import type { ModelCheckResult } from './model-result.ts'
+import { lastAtOrBefore } from './causal.ts'
+import { lastInRun, runOf } from './runs.ts'
+
+export const SESSION_VALUE_CHECKS = [
+  'read-your-writes-from-values',
+  'monotonic-reads-from-values',
+  'monotonic-writes-from-values',
+  'writes-follow-reads-from-values',
+] as const
+type SessionValueCheck = (typeof SESSION_VALUE_CHECKS)[number]
+
+/** What a check applies to: session reads for the first two, every read for the last two. */
+const CHECKED_WHAT: Record<SessionValueCheck, string> = {
+  'read-your-writes-from-values': 'reads after a write of their session to their key',
+  'monotonic-reads-from-values': 'reads after a read of their session of their key',
+  'monotonic-writes-from-values': 'reads',
+  'writes-follow-reads-from-values': 'reads',
+}
+
+/** `keys`: per key, 1 when a read of it was judged, 2 when one violated the guarantee. */
+type Tally = { checked: number; violations: number; log: ViolationLog; keys: Uint8Array }
+type Example = { summary: string; ops: number[]; roles: string[] }
+/** A violation found: the write (or value) the read missed, and the other ops that show it. */
+type Witness = { missed: number; why: string; role: string; more?: { op: number; role: string } }
+
+/** The read being judged. */
+type Judged = { row: number; key: number; session: number; position: number; clock: Clocks; base: number; final: boolean }
+
+/**
+ * The maximal values (writes) a session's reads of one key returned, after each read that
+ * changed them: `items[from[i] .. from[i + 1]]` after the read at position pos[i].
+ */
+class ReadFrontier {
+  readonly session: number
+  readonly pos: number[] = []
+  readonly from: number[] = [0]
+  readonly items: number[] = []
+
+  constructor(session: number) {
+    this.session = session
+  }
+
+  /** Index of the last snapshot taken at a position < limit, or -1. */
+  before(limit: number): number {
+    return lastAtOrBefore(this.pos, limit - 1)
+  }
+}
+
+/** The four checks, fed each read by {@link CausalOrder.walk}. */
+export class SessionValueChecks {
+  #order: CausalOrder
+  #tallies: Record<SessionValueCheck, Tally>
+  /** The read being judged: its valid writers, and whether it returned nothing (and may be judged so). */
+  #returned: number[] = []
+  #empty = false
+  /** Per key, the frontiers of the sessions that read it; per `session * keys + key`, one frontier. */
+  #byKey = new Map<number, ReadFrontier[]>()
+  #frontier = new Map<number, ReadFrontier>()
+
+  constructor(order: CausalOrder, options: CausalCheckOptions) {
+    this.#order = order
+    const tally = (): Tally => ({
+      checked: 0,
+      violations: 0,
+      log: new ViolationLog(order.history, options.maxExamples ?? 10, options.maxWindows ?? 3),
+      keys: new Uint8Array(order.history.keys.length),
+    })
+    this.#tallies = {
+      'read-your-writes-from-values': tally(),
+      'monotonic-reads-from-values': tally(),
+      'monotonic-writes-from-values': tally(),
+      'writes-follow-reads-from-values': tally(),
+    }
+  }
+
+  /**
+   * Judges a read; `causal` says whether the causal check found it violated. Every violation of
+   * these guarantees is a causal one, so a read the causal check passed is only counted.
+   */
+  visit({ row, clock, base, final }: ReadVisit, causal: boolean): void {
+    const order = this.#order
+    const h = order.history
+    const key = h.key[row]
+    this.#returned.length = 0
+    let unexplained = false
+    for (let i = order.rfStart[row]; i < order.rfStart[row] + order.rfCount[row]; i++) {
+      const x = order.writerIn(order.rf[i])
+      if (x >= 0) this.#returned.push(x)
+      else unexplained = true
+    }
+    const nothing = h.f[row] === GET ? h.readCount[row] === 0 : order.rfCount[row] === 0
+    // A read whose values have no write (phantoms, cycles) is the causal check's to report.
+    if (!unexplained && !(nothing && order.keyHasDelete[key])) {
+      this.#empty = nothing
+      this.#judge({ row, key, session: order.sessionOf[row], position: order.pos[row], clock, base, final }, causal)
+    }
+    if (!final) this.#remember(row, key)
+  }
+
+  #judge(read: Judged, causal: boolean): void {
+    const order = this.#order
+    const { key, final } = read
+    this.#applies('monotonic-writes-from-values', key)
+    this.#applies('writes-follow-reads-from-values', key)
+    if (!final) {
+      const own = runOf(order.writes, key, read.session)
+      if (own >= 0 && order.writes.runPos[order.writes.runFrom[own]] < read.position) this.#applies('read-your-writes-from-values', key)
+      const frontier = this.#frontier.get(read.session * order.history.keys.length + key)
+      if (frontier && frontier.pos.length > 0) this.#applies('monotonic-reads-from-values', key)
+    }
+    if (!causal) return
+    const empty = this.#empty
+    const checks: [SessionValueCheck, () => Witness | undefined][] = [
+      ['read-your-writes-from-values', () => (final ? undefined : empty ? this.#ownWriteBefore(read) : this.#ownWrite(read))],
+      ['monotonic-reads-from-values', () => (final ? undefined : this.#ownRead(read))],
+      ['monotonic-writes-from-values', () => (empty ? this.#sessionWriteBefore(read) : this.#sessionWrite(read))],
+      ['writes-follow-reads-from-values', () => this.#sessionRead(read)],
+    ]
+    for (const [check, find] of checks) {
+      const witness = find()
+      if (witness) this.#violated(check, read, witness)
+    }
+  }
+
+  /** True when the read being judged is stale w.r.t. write w. */
+  #stale(w: number): boolean {
+    if (this.#empty) return true
+    for (const x of this.#returned) if (this.#order.before(x, w)) return true
+    return false
+  }
+
+  /** Read-your-writes: a returned value that an own earlier write follows. */
+  #ownWrite({ session, position }: Judged): Witness | undefined {
+    const order = this.#order
+    for (const x of this.#returned) {
+      const at = order.overwrites.firstWrite(order.valueIdOf[x], session)
+      if (at < position) return this.#missedWrite(order.opAt(session, at), "its session's earlier write", 'own earlier write')
+    }
+    return undefined
+  }
+
+  /** Read-your-writes of an empty read: any earlier write of the key by its session. */
+  #ownWriteBefore({ key, session, position }: Judged): Witness | undefined {
+    const { writes } = this.#order
+    const run = runOf(writes, key, session)
+    const at = run < 0 ? -1 : lastInRun(writes, run, position - 1)
+    return at < 0 ? undefined : this.#missedWrite(writes.runRows[at], "its session's earlier write", 'own earlier write')
+  }
+
+  /** Monotonic reads: a value the session's earlier reads of the key returned that the read is stale w.r.t. */
+  #ownRead({ key, session }: Judged): Witness | undefined {
+    const frontier = this.#frontier.get(session * this.#order.history.keys.length + key)
+    const y = frontier ? this.#staleIn(frontier, frontier.pos.length - 1) : -1
+    return y < 0 ? undefined : this.#missedValue(y, 'which an earlier read of its session returned')
+  }
+
+  /** Monotonic writes: a write following a returned value, then a later write of its session, both in the past. */
+  #sessionWrite({ session, clock, base }: Judged): Witness | undefined {
+    const order = this.#order
+    for (const x of this.#returned) {
+      for (let q = 0; q < order.sessions; q++) {
+        if (q === session) continue
+        const at = order.overwrites.firstWrite(order.valueIdOf[x], q)
+        const witness =
+          at <= clock[base + q]
+            ? this.#thenWrote(q, at, clock[base + q], (later) =>
+                this.#missedWrite(order.opAt(q, at), '', 'earlier write of a session', later),
+              )
+            : undefined
+        if (witness) return witness
+      }
+    }
+    return undefined
+  }
+
+  /** Monotonic writes of an empty read: a session's first write of the key, then a later write of it, in the past. */
+  #sessionWriteBefore({ key, session, clock, base }: Judged): Witness | undefined {
+    const order = this.#order
+    const { writes } = order
+    for (let run = writes.runStart[key]; run < writes.runStart[key + 1]; run++) {
+      const q = writes.runSession[run]
+      if (q === session) continue
+      const at = writes.runPos[writes.runFrom[run]]
+      const witness = this.#thenWrote(q, at, clock[base + q], (later) =>
+        this.#missedWrite(order.opAt(q, at), '', 'earlier write of a session', later),
+      )
+      if (witness) return witness
+    }
+    return undefined
+  }
+
+  /** Writes-follow-reads: per session that read the key, a value it read before its last write in the read's past. */
+  #sessionRead({ key, session, clock, base }: Judged): Witness | undefined {
+    const order = this.#order
+    const h = order.history
+    for (const frontier of this.#byKey.get(key) ?? []) {
+      const q = frontier.session
+      if (q === session) continue
+      const write = order.lastWriteOf(q, clock[base + q])
+      const y = write < 0 ? -1 : this.#staleIn(frontier, frontier.before(order.pos[write]))
+      if (y >= 0) {
+        const why = `which session ${h.process[write]} had read before its write ${opName(h, write)}, in the read's causal past`
+        return { ...this.#missedValue(y, why), role: 'value read before the write', more: { op: write, role: 'write after that read' } }
+      }
+    }
+    return undefined
+  }
+
+  /** A value of snapshot i of a frontier the read being judged is stale w.r.t., or -1. */
+  #staleIn(frontier: ReadFrontier, i: number): number {
+    if (i < 0) return -1
+    for (let j = frontier.from[i]; j < frontier.from[i + 1]; j++) if (this.#stale(frontier.items[j])) return frontier.items[j]
+    return -1
+  }
+
+  /** After a session read: its session's frontier of the key gains the values it returned. */
+  #remember(row: number, key: number): void {
+    if (this.#returned.length === 0) return
+    const order = this.#order
+    const s = order.sessionOf[row]
+    const id = s * order.history.keys.length + key
+    let frontier = this.#frontier.get(id)
+    if (!frontier) {
+      frontier = new ReadFrontier(s)
+      this.#frontier.set(id, frontier)
+      const list = this.#byKey.get(key)
+      if (list) list.push(frontier)
+      else this.#byKey.set(key, [frontier])
+    }
+    const i = frontier.pos.length - 1
+    const from = i < 0 ? 0 : frontier.from[i]
+    const to = i < 0 ? 0 : frontier.from[i + 1]
+    if (!maximal(frontier.items, from, to, this.#returned, (a, b) => order.before(a, b))) return
+    frontier.pos.push(order.pos[row])
+    frontier.from.push(frontier.items.length)
+  }
+
+  /** The witness `make` gives when session q wrote after position `at`, within `limit` (the read's past of q). */
+  #thenWrote(q: number, at: number, limit: number, make: (write: number) => Witness | undefined): Witness | undefined {
+    if (at > limit) return undefined
+    const next = this.#order.nextWriteAfter(q, at)
+    return next <= limit ? make(this.#order.opAt(q, next)) : undefined
+  }
+
+  /** A witness that the read missed write w (`after`: a later write of w's session in the read's past). */
+  #missedWrite(w: number, what: string, role: string, after?: number): Witness {
+    const h = this.#order.history
+    const why =
+      after === undefined
+        ? `${what} ${opName(h, w)}`
+        : `${opName(h, w)}, though ${opName(h, after)}, a later write of the same session, is in its causal past`
+    return { missed: w, why, role, more: after === undefined ? undefined : { op: after, role: 'later write of that session' } }
+  }
+
+  /** A witness that the read missed value y (`which` says who read it). */
+  #missedValue(y: number, which: string): Witness {
+    return { missed: y, why: `the value of ${opName(this.#order.history, y)}, ${which}`, role: 'value read before' }
+  }
+
+  /** Counts a violation of `check` by the read being judged, with its example while wanted. */
+  #violated(check: SessionValueCheck, read: Judged, witness: Witness): void {
+    const t = this.#tallies[check]
+    t.violations++
+    t.keys[read.key] = 2
+    if (!t.log.wanted) return
+    const e = this.#example(read.row, witness)
+    t.log.add(read.key, e.summary, e.ops, e.roles)
+  }
+
+  /** Counts the read being judged as one `check` applies to (once per read). */
+  #applies(check: SessionValueCheck, key: number): void {
+    const t = this.#tallies[check]
+    t.checked++
+    t.keys[key] ||= 1
+  }
+
+  /** An example: the read, what it returned, the write it missed, and what shows it should not have. */
+  #example(row: number, { missed, why, role, more }: Witness): Example {
+    const h = this.#order.history
+    const read = `read ${opName(h, row)} of ${h.keys[h.key[row]]}${h.final[row] ? ' (a final read)' : ` by session ${h.process[row]}`}`
+    const what = this.#empty
+      ? `returned nothing, missing ${why}`
+      : `returned the value of ${this.#returned.map((x) => opName(h, x)).join(' and ')}, older than ${why}`
+    const ops = [...new Set([...this.#returned, missed, ...(more ? [more.op] : []), row])]
+    const roleOf = (op: number): string =>
+      op === row ? 'read' : op === missed ? role : op === more?.op ? more.role : 'write of the value read'
+    return { summary: `${read} ${what}`, ops, roles: ops.map(roleOf) }
+  }
+
+  results(): ModelCheckResult[] {
+    return SESSION_VALUE_CHECKS.map((name) => {
+      const t = this.#tallies[name]
+      const keys = { valid: t.keys.filter((k) => k === 1).length, invalid: t.keys.filter((k) => k === 2).length, unknown: 0 }
+      return {
+        ...decided({
+          name,
+          kind: 'model',
+          checked: t.checked,
+          checkedWhat: CHECKED_WHAT[name],
+          violations: t.violations,
+          examples: t.log.examples,
+        }),
+        keys,
+        windows: t.log.sortedWindows(),
+      }
+    })
+  }
+}
+
+/**
+ * Appends to `items` the maximal elements of `items[from..to]` (a frontier) and `added`
+ * together (`before(a, b)`: a strictly before b), and returns true; or returns false, leaving
+ * `items` as it was, when they are the frontier's own. The common case, one value replacing
+ * one it follows, makes nothing.
+ */
+function maximal(items: number[], from: number, to: number, added: readonly number[], before: (a: number, b: number) => boolean): boolean {
+  if (added.length === 1 && to - from === 1) {
+    const y = added[0]
+    const z = items[from]
+    if (y === z || before(y, z)) return false
+    if (!before(z, y)) items.push(z)
+    items.push(y)
+    return true
+  }
+  const start = items.length
+  // The frontier is an antichain already: its values need only be compared with the new ones.
+  const kept = (y: number, self: number): boolean => {
+    if (self >= 0) for (let j = from; j < to; j++) if (items[j] !== y && before(y, items[j])) return false
+    for (let j = 0; j < added.length; j++) if (j !== self && added[j] !== y && before(y, added[j])) return false
+    return true
+  }
+  let changed = false
+  for (let j = from; j < to; j++) {
+    if (kept(items[j], -1)) items.push(items[j])
+    else changed = true
+  }
+  for (let j = 0; j < added.length; j++) {
+    const y = added[j]
+    let known = false
+    for (let i = from; i < to && !known; i++) known = items[i] === y
+    for (let i = 0; i < j && !known; i++) known = added[i] === y
+    if (known || !kept(y, j)) continue
+    items.push(y)
+    changed = true
+  }
+  if (!changed) items.length = start
+  return changed
+}
