@@ -41,7 +41,8 @@ const promised = (run: RunInfo, g: Check): boolean | undefined => promisedGuaran
 
 /** A causal violation across two keys (x=1 read, y=1 written after; y=1 read, then x read as absent), and the final reads. */
 function causalViolation(config: BuilderConfig): HistoryBuilder {
-  const h = new HistoryBuilder(config)
+  // R + W = N: the read of x that misses a completed write is a causal anomaly here, not a promised stale read.
+  const h = new HistoryBuilder({ r: 1, ...config })
   h.put({ process: 0, key: 'x', value: 1, dot: ['n1', 1], at: [0, 1] })
   h.get({ process: 1, key: 'x', values: [1], versions: [['n1', 1]], context: { n1: 1 }, at: [2, 3] })
   h.put({ process: 1, key: 'y', value: 1, dot: ['n1', 2], context: { n1: 1 }, at: [4, 5] })
