@@ -36,6 +36,15 @@ const latencyOf = (rows: LatencyRow[], f: 'get' | 'put'): LatencyRow | undefined
 const okRate = (summary: RunSummary, phase: 'all' | 'fault'): number | null =>
   summary.availability.find((a) => a.phase === phase)?.okRate ?? null
 
+/** The calm phase of the run's PBS fit, when there is one. */
+const calmPbs = (summary: RunSummary) => (summary.pbs?.kind === 'fitted' ? summary.pbs.phases.find((p) => p.phase === 'calm') : undefined)
+
+/** The predicted P(a calm read saw the latest write): exactly 1 when R + W > N. */
+function pbsPredicted(summary: RunSummary): number | null {
+  const prediction = calmPbs(summary)?.prediction
+  return prediction?.kind === 'sampled' ? prediction.predicted : prediction?.kind === 'exact' ? 1 : null
+}
+
 const MEASURED = 'over the measured phases (warm-up, fault, heal; final reads left out)'
 const WHOLE_RUN = 'ok ops over the whole run, from the intended send time'
 
@@ -83,6 +92,28 @@ export const MATRIX_MEASURES: MatrixMeasure[] = [
     help: `time after a write's ack from which 99% of reads saw it, ${MEASURED}`,
     terminal: true,
     of: (s) => s.visibility.p99VisibleAfterMs,
+  },
+  {
+    id: 'pbsPredicted',
+    csv: 'pbs_predicted',
+    label: 'PBS predicted',
+    short: 'pbsP',
+    unit: 'fraction',
+    better: 'high',
+    help: "calm reads the WARS model, fed with the run's timed message latencies, predicts saw the latest acknowledged write (1 when R + W > N)",
+    terminal: false,
+    of: pbsPredicted,
+  },
+  {
+    id: 'pbsObserved',
+    csv: 'pbs_observed',
+    label: 'PBS observed',
+    short: 'pbsO',
+    unit: 'fraction',
+    better: 'high',
+    help: 'calm reads (no fault between the write and the read) that saw the latest acknowledged write, beside the prediction',
+    terminal: false,
+    of: (s) => calmPbs(s)?.observed ?? null,
   },
   {
     id: 'okRate',

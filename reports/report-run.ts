@@ -16,6 +16,7 @@ import { resolveExamples, type ResolvedExample } from './examples.ts'
 import { modelDetails } from './model-checks.ts'
 import { buildChartData } from './html/chart-data.ts'
 import { renderReportPage } from './html/report-page.ts'
+import { fitRun, type PbsRunSummary, readWarsFile } from './pbs-run.ts'
 import { buildSummary, type RunSummary } from './summary.ts'
 import { terminalSummary } from './terminal-summary.ts'
 
@@ -116,10 +117,19 @@ async function analyseAndWrite(
   }))
   const models = await modelDetails(historyPath, analysis.table, analysis.models)
   const files = [...CSV_FILES, 'summary.json', 'index.html']
-  const summary = buildSummary(basename(dir), analysis, checks, models, files, analysisSeconds)
+  const summary = buildSummary(basename(dir), analysis, checks, models, files, analysisSeconds, await predictStaleness(dir, analysis))
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   await writeFile(join(dir, 'index.html'), await renderReportPage({ summary, charts: buildChartData(analysis) }))
   await Promise.all(written)
   print(`${terminalSummary(summary, dir)}\nreport: ${join(dir, 'index.html')}`)
   return { kind: 'analysed', exitCode: summary.exitCode, runDir: dir, summary, files }
+}
+
+/** The PBS prediction from the run's `wars.json`; a file that cannot be used is said, not thrown. */
+async function predictStaleness(dir: string, analysis: Parameters<typeof fitRun>[1]): Promise<PbsRunSummary> {
+  try {
+    return fitRun(await readWarsFile(dir), analysis)
+  } catch (error) {
+    return { kind: 'unavailable', reason: (error as Error).message }
+  }
 }

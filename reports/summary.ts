@@ -13,6 +13,7 @@ import type { DropRate, NemesisPeriod } from './faults.ts'
 import type { LatencyRow } from './latency.ts'
 import type { LostWriteTally } from './lost-writes.ts'
 import type { ModelDetails } from './model-checks.ts'
+import type { PbsRunSummary } from './pbs-run.ts'
 import type { Visibility } from './visibility.ts'
 
 /**
@@ -38,6 +39,8 @@ export type RunSummary = {
   /** `note`: why the figures look as they do, when the mode makes them read oddly (writes lww or vv dropped). */
   staleness: StalenessSummary & { note: string | null }
   visibility: Visibility
+  /** The PBS (WARS) prediction of t-visibility from the latencies the nodes timed, beside the observed, per phase. */
+  pbs: PbsRunSummary
   siblings: SiblingSummary
   /** How the writes judged by `no-lost-writes` ended; null when it could not run (its check in the verdict says why). */
   lostWrites: LostWriteTally | null
@@ -60,6 +63,7 @@ export function buildSummary(
   models: ModelDetails[],
   files: string[],
   analysisSeconds: number,
+  pbs: PbsRunSummary = { kind: 'unavailable', reason: 'not predicted' },
 ): RunSummary {
   const { convergence, end } = analysis
   const { check: _final, ...convergenceDetails } = convergence
@@ -82,6 +86,7 @@ export function buildSummary(
     latency: analysis.latency,
     staleness: { ...analysis.stalenessSummary, note: stalenessNote(analysis) },
     visibility: analysis.visibility,
+    pbs,
     siblings: analysis.siblings,
     lostWrites: analysis.lostWrites.tally,
     convergence: convergenceDetails,

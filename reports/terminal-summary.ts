@@ -87,6 +87,7 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
           `latest write seen by ${pct(v.reads ? v.saw / v.reads : null)}${v.p99VisibleAfterMs !== null ? `, by 99% from ${v.p99VisibleAfterMs} ms after its ack` : ''}`,
   )
   if (s.note) out.push(`  (${s.note})`)
+  out.push(...pbsLines(summary))
   out.push(
     `  siblings: ${pct(summary.siblings.reads ? summary.siblings.readsWithSiblings / summary.siblings.reads : null)} of reads had 2+, max ${num(summary.siblings.max)}` +
       `; convergence: ${summary.convergence.waited ? `${summary.convergence.converged ? 'converged' : 'did NOT converge'} in ${num(summary.convergence.ms, 0)} ms` : 'not measured'}` +
@@ -97,4 +98,15 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
   out.push('')
   out.push(`exit ${summary.exitCode}: ${summary.verdict.reason}`)
   return out.join('\n')
+}
+
+/** One line per PBS phase: predicted beside observed, and whether they agree. */
+function pbsLines({ pbs }: RunSummary): string[] {
+  if (pbs?.kind !== 'fitted') return []
+  return pbs.phases.map((p) => {
+    const predicted =
+      p.prediction.kind === 'sampled' ? pct(p.prediction.predicted) : p.prediction.kind === 'exact' ? '100% (exact)' : 'none'
+    const gap = p.gap === null ? '' : ` (${p.gap >= 0 ? '+' : ''}${num(p.gap * 100, 1)} pts, tolerance ±${num(p.tolerance * 100, 1)})`
+    return `  PBS ${p.phase}: latest write seen by ${pct(p.observed)} of ${count(p.reads)} reads, predicted ${predicted}; ${p.agreement}${gap}: ${p.reason}`
+  })
 }

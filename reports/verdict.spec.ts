@@ -62,6 +62,15 @@ test.group('verdict: promised guarantees', () => {
     assert.isFalse(promised({ ...run, versioning: 'vv' }, 'no-lost-writes'))
   })
 
+  test('the single-valued consistency modes do not promise no lost writes by dots; eventual and causal do', ({ assert }) => {
+    const run = new HistoryBuilder().run
+    assert.isFalse(promised({ ...run, consistency: 'sequential' }, 'no-lost-writes'))
+    assert.isFalse(promised({ ...run, consistency: 'linearizable' }, 'no-lost-writes'))
+    assert.isTrue(promised({ ...run, consistency: 'causal' }, 'no-lost-writes'))
+    assert.isTrue(promised({ ...run, consistency: 'eventual' }, 'no-lost-writes'))
+    assert.isTrue(promised(run, 'no-lost-writes'), 'a history from before the modes is eventual')
+  })
+
   test('read-your-writes and no stale reads only with dvv, R + W > N and no stand-in node', ({ assert }) => {
     const run = new HistoryBuilder().run
     const four = ['n1', 'n2', 'n3', 'n4']

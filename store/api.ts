@@ -39,7 +39,18 @@ export type WriteResponse = {
 
 export type HealthResponse = { node: string; status: 'ok'; pid: number }
 
-export type ErrorCode = 'bad_request' | 'unauthorized' | 'not_found' | 'too_large' | 'quorum_unavailable' | 'timeout' | 'internal'
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'not_found'
+  | 'too_large'
+  | 'quorum_unavailable'
+  | 'timeout'
+  | 'internal'
+  /** causal: the node has not applied what the request's context depends on, within the deadline. */
+  | 'causal_dependencies_unmet'
+  /** sequential: the key's sequencer could not be reached, so the write was not ordered. */
+  | 'sequencer_unavailable'
 
 export type ErrorResponse = {
   error: { code: ErrorCode; message: string; required?: number; acks?: number }
@@ -49,6 +60,11 @@ export type ErrorResponse = {
 
 /** Header carrying the cluster token on internal calls. */
 export const TOKEN_HEADER = 'x-quorumlab-token'
+/**
+ * On a GET (optional): a context this cluster returned for the key. In the causal mode the
+ * node answers only once it has applied every write the context covers.
+ */
+export const CONTEXT_HEADER = 'x-quorumlab-context'
 /** Set on a client request a node forwards to a home replica, so it is not forwarded again. */
 export const FORWARDED_HEADER = 'x-quorumlab-forwarded'
 
@@ -70,8 +86,8 @@ export type BatchOp =
 /** `POST /internal/batch` */
 export type BatchRequest = { ops: BatchOp[] }
 
-/** One result per op, in order; an op that went wrong fails alone. */
-export type BatchResult = { ok: true; object?: VersionedObject | null } | { ok: false; error: string }
+/** One result per op, in order; an op that went wrong fails alone. `atMs`: when the replica applied it, on the host's monotonic clock (PBS). */
+export type BatchResult = { ok: true; object?: VersionedObject | null; atMs?: number } | { ok: false; error: string }
 export type BatchResponse = { node: string; results: BatchResult[] }
 
 /** `POST /internal/gossip`: push-pull of membership views. */

@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono'
 import type { HealthResponse } from './api.ts'
+import { consistencyAdminRoutes, consistencyInternalRoutes, type ConsistencyEngine } from './consistency/index.ts'
 import { ApiError } from './errors.ts'
 import { adminRoutes, type AdminRoutesOptions } from './http/admin-routes.ts'
 import { internalRoutes, type InternalRoutesOptions } from './http/internal-routes.ts'
@@ -15,7 +16,12 @@ import { kvRoutes, type KvRoutesOptions } from './http/kv-routes.ts'
 export { MAX_KEY_BYTES } from './http/kv-routes.ts'
 
 /** The parts of a node the HTTP API exposes: what the three sub-apps need, together. */
-export type AppOptions = KvRoutesOptions & InternalRoutesOptions & AdminRoutesOptions
+export type AppOptions = KvRoutesOptions &
+  InternalRoutesOptions &
+  AdminRoutesOptions & {
+    /** The cluster's consistency mode as this node runs it. */
+    consistency: ConsistencyEngine
+  }
 
 /**
  * Builds the node's HTTP API over its running parts. It holds no state of its own:
@@ -27,7 +33,9 @@ export type AppOptions = KvRoutesOptions & InternalRoutesOptions & AdminRoutesOp
  *   value plus 64 KiB of framing.
  * - `/internal/*`: replica batches, gossip, Merkle walk, sync; needs `config.token` in
  *   the `x-quorumlab-token` header; bodies up to 1 GiB.
+ * - `/internal/consistency/*`: the consistency mode's own node-to-node calls (token too).
  * - `/admin/*`: introspection; the two POSTs that change behaviour need the token.
+ *   `/admin/consistency` shows the mode and its state.
  * - `GET /health`: the node's id and pid.
  *
  * Errors are `{"error": {"code", "message"}}` with the status of the {@link ApiError};
@@ -47,6 +55,8 @@ export function createApp(parts: AppOptions): Hono {
   app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid }))
   app.route('/kv', kvRoutes(parts))
   app.route('/internal', internalRoutes(parts))
+  app.route('/internal/consistency', consistencyInternalRoutes(parts.consistency, config))
   app.route('/admin', adminRoutes(parts))
+  app.route('/admin/consistency', consistencyAdminRoutes(parts.consistency, config))
   return app
 }

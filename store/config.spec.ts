@@ -1,9 +1,11 @@
 import { test } from '@japa/runner'
 import {
   ConfigError,
+  consistencyFixes,
   DEFAULT_STORE_SETTINGS,
   settingsProblems,
   validateNodeConfig,
+  validateSettings,
   type NodeConfig,
   type UncheckedSettings,
 } from './config.ts'
@@ -79,6 +81,39 @@ const cases: Case[] = [
       { path: 'readRepair', message: 'must be true or false' },
     ],
   },
+  {
+    name: 'a consistency mode that does not exist',
+    settings: { consistency: 'strong' },
+    problems: [{ path: 'consistency', message: 'must be one of eventual, causal, sequential, linearizable' }],
+  },
+  {
+    name: 'linearizable with lww: refused, it orders a key itself',
+    settings: { consistency: 'linearizable', versioning: 'lww' },
+    problems: [{ path: 'versioning', message: 'must be dvv with consistency=linearizable: it orders the writes of a key itself' }],
+  },
+  {
+    name: 'causal with vv: refused, it keeps dvv siblings',
+    settings: { consistency: 'causal', versioning: 'vv' },
+    problems: [{ path: 'versioning', message: 'must be dvv with consistency=causal: it keeps concurrent writes as dvv siblings' }],
+  },
+  {
+    name: 'sequential with n below the cluster size: refused, every node holds every key',
+    settings: { consistency: 'sequential', n: 3 },
+    members: 5,
+    problems: [
+      {
+        path: 'n',
+        message:
+          'must equal the number of nodes (5) with consistency=sequential: every node holds every key, so a client reads on the node it is attached to',
+      },
+    ],
+  },
+  {
+    name: 'linearizable with n below the cluster size: fine, it forwards',
+    settings: { consistency: 'linearizable', n: 3 },
+    members: 5,
+    problems: [],
+  },
 ]
 
 const node = (changes: Partial<NodeConfig>): NodeConfig => ({
@@ -150,5 +185,25 @@ test.group('config: validateNodeConfig', () => {
 
   test('n is checked against the node and its peers', ({ assert }) => {
     assert.deepEqual(refusal(node({ n: 3, peers: [] })), ['n=3 must be from 1 to the number of nodes (1)'])
+  })
+})
+
+test.group('config: what a consistency mode sets itself', () => {
+  test('eventual sets nothing; the others turn off sloppy quorums and read repair, causal anti-entropy too', ({ assert }) => {
+    assert.deepEqual(consistencyFixes(DEFAULT_STORE_SETTINGS), [])
+    const fixed = (consistency: 'causal' | 'sequential' | 'linearizable') => validateSettings({ ...DEFAULT_STORE_SETTINGS, consistency }, 3)
+    assert.include(fixed('linearizable'), {
+      strict: true,
+      readRepair: false,
+      antiEntropyIntervalMs: DEFAULT_STORE_SETTINGS.antiEntropyIntervalMs,
+    })
+    assert.include(fixed('sequential'), { strict: true, readRepair: false })
+    assert.include(fixed('causal'), { strict: true, readRepair: false, antiEntropyIntervalMs: 0 })
+    assert.include(validateNodeConfig(node({ consistency: 'causal' })), { strict: true, antiEntropyIntervalMs: 0 })
+    assert.deepEqual(
+      consistencyFixes({ ...DEFAULT_STORE_SETTINGS, consistency: 'sequential', strict: true }).map((f) => f.path),
+      ['readRepair'],
+      'only what the settings do not already say',
+    )
   })
 })

@@ -3,6 +3,7 @@
  * a valid config, or into a list of every problem found.
  */
 import { VERSIONING_MODES, type VersioningMode } from '../common/contracts/causal.ts'
+import { CONSISTENCY_MODES, type ConsistencyMode } from '../common/contracts/history.ts'
 
 export type PeerAddress = {
   id: string
@@ -25,6 +26,11 @@ export type NodeConfig = {
   /** Durable acks a write waits for by default (the coordinator's own included). */
   w: number
   versioning: VersioningMode
+  /**
+   * The consistency model the cluster provides: `eventual` (Dynamo), `causal`, `sequential`
+   * or `linearizable` (see `store/consistency/`). Cluster-wide: every node must have the same.
+   */
+  consistency: ConsistencyMode
   /** Shared secret for node-to-node calls and for signing contexts. */
   token: string
   /** Tokens (virtual nodes) per node on the ring. */
@@ -63,6 +69,7 @@ export const NODE_DEFAULTS = {
   r: 2,
   w: 2,
   versioning: 'dvv',
+  consistency: 'eventual',
   token: 'quorumlab',
   vnodes: 16,
   replicaTimeoutMs: 1000,
@@ -106,8 +113,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Checks a complete config; throws a {@link ConfigError} naming every problem. */
-export function validateNodeConfig(config: NodeConfig): NodeConfig {
+/**
+ * Checks a complete config and applies what its consistency mode sets itself (see
+ * {@link consistencyFixes}); throws a {@link ConfigError} naming every problem. */
+export function validateNodeConfig(given: NodeConfig): NodeConfig {
+  const config = withConsistencyFixes(given)
   const problems = settingsProblems(config, 1 + config.peers.length).map(describeProblem)
   if (!NODE_ID_PATTERN.test(config.id)) problems.push(`node id "${config.id}" must be 1-64 letters, digits or _`)
   const seen = new Set([config.id])
@@ -121,11 +131,14 @@ export function validateNodeConfig(config: NodeConfig): NodeConfig {
   return config
 }
 
-/** Checks the settings a cluster of `members` nodes shares; throws a {@link ConfigError}. */
+/**
+ * Checks the settings a cluster of `members` nodes shares and returns them with what the
+ * consistency mode sets itself (see {@link consistencyFixes}); throws a {@link ConfigError}.
+ */
 export function validateSettings(settings: StoreSettings, members: number): StoreSettings {
   const problems = settingsProblems(settings, members)
   if (problems.length > 0) throw new ConfigError(problems.map(describeProblem))
-  return settings
+  return withConsistencyFixes(settings)
 }
 
 /** A problem as one line that names the field and what it held: `r=4 must be from 1 to n=3`. */
@@ -148,6 +161,7 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     r: quorumOf,
     w: quorumOf,
     versioning: oneOf(VERSIONING_MODES),
+    consistency: oneOf(CONSISTENCY_MODES),
     token: (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string'),
     vnodes: integerFrom(1),
     replicaTimeoutMs: integerFrom(1),
@@ -168,7 +182,7 @@ export function settingsProblems(settings: UncheckedSettings, members: number): 
     const message = check(value)
     if (message) problems.push({ path, value, message: leftOut ? `${message} (left out, it defaults to ${value})` : message })
   }
-  return problems
+  return [...problems, ...consistencyProblems(settings, members, problems)]
 }
 
 /** The settings whose defaults depend on each other and on the cluster's size. */
@@ -197,3 +211,66 @@ const oneOf =
     typeof v === 'string' && choices.includes(v) ? undefined : `must be one of ${choices.join(', ')}`
 
 const trueOrFalse: FieldCheck = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false')
+
+// ---- what a consistency mode needs of the other settings ----
+
+/** A setting a consistency mode sets itself, whatever was asked, and why. */
+export type ConsistencyFix = { path: 'strict' | 'readRepair' | 'antiEntropyIntervalMs'; value: boolean | number; why: string }
+
+type FixedSettings = Pick<StoreSettings, 'consistency' | 'strict' | 'readRepair' | 'antiEntropyIntervalMs'>
+
+/**
+ * What the mode of `settings` sets itself, among the settings that do not already say
+ * so. Only `eventual` uses sloppy quorums, hinted handoff and read repair: the other
+ * modes send every write to the home replicas themselves, and a stand-in node or a
+ * repair would apply writes outside the mode's order. `causal` also turns anti-entropy
+ * off: a repair would make a write visible before the writes it depends on (its own log
+ * brings every replica up to date instead). `sequential` and `linearizable` keep it:
+ * their replicas merge a key by its sequence number or tag, so a repair only moves a
+ * replica forward in the key's order.
+ */
+export function consistencyFixes(settings: FixedSettings): ConsistencyFix[] {
+  const mode = settings.consistency
+  if (mode === 'eventual') return []
+  const fixes: ConsistencyFix[] = [
+    { path: 'strict', value: true, why: `${mode} writes go to the home replicas only: no sloppy quorum, no hinted handoff` },
+    { path: 'readRepair', value: false, why: `${mode} replicas take writes in the mode's order only` },
+  ]
+  if (mode === 'causal') {
+    fixes.push({ path: 'antiEntropyIntervalMs', value: 0, why: 'causal: a repair could show a write before its dependencies' })
+  }
+  return fixes.filter((fix) => settings[fix.path] !== fix.value)
+}
+
+/** The settings with what their consistency mode sets itself. */
+export function withConsistencyFixes<T extends FixedSettings>(settings: T): T {
+  const fixes = consistencyFixes(settings)
+  if (fixes.length === 0) return settings
+  return { ...settings, ...Object.fromEntries(fixes.map(({ path, value }) => [path, value])) }
+}
+
+/**
+ * What a consistency mode refuses: every mode but `eventual` needs `dvv` versioning (the
+ * single-valued modes order a key's writes themselves; `causal` keeps concurrent writes as
+ * dvv siblings), and `causal` and `sequential` need every node to hold every key (a client
+ * reads on the node it is attached to, whatever the key).
+ */
+function consistencyProblems(settings: UncheckedSettings, members: number, found: SettingsProblem[]): SettingsProblem[] {
+  const mode = settings.consistency ?? NODE_DEFAULTS.consistency
+  if (mode === 'eventual' || found.some((p) => p.path === 'consistency')) return []
+  const problems: SettingsProblem[] = []
+  const versioning = settings.versioning ?? NODE_DEFAULTS.versioning
+  if (versioning !== 'dvv' && !found.some((p) => p.path === 'versioning')) {
+    const why = mode === 'causal' ? 'it keeps concurrent writes as dvv siblings' : 'it orders the writes of a key itself'
+    problems.push({ path: 'versioning', value: versioning, message: `must be dvv with consistency=${mode}: ${why}` })
+  }
+  const n = settings.n ?? NODE_DEFAULTS.n
+  if ((mode === 'causal' || mode === 'sequential') && n !== members && !found.some((p) => p.path === 'n')) {
+    problems.push({
+      path: 'n',
+      value: n,
+      message: `must equal the number of nodes (${members}) with consistency=${mode}: every node holds every key, so a client reads on the node it is attached to`,
+    })
+  }
+  return problems
+}

@@ -141,7 +141,7 @@ export class Coordinator {
           .filter((node) => node !== this.#config.id)
     const calls = this.#others(home).map((owner) =>
       this.#ifUp(owner, () =>
-        mutant('skip-replication') && sibling.dot.counter % 4 === 0 ? Promise.resolve(owner) : this.#replicateTo(owner, key, object),
+        mutant('skip-replication') && sibling.dot.counter % 4 === 0 ? Promise.resolve(owner) : this.#replicateTo(owner, key, object, true),
       ).catch((error: unknown) => (this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks))),
     )
     const quorum = awaitQuorum([this.#config.id], calls, mutant('ack-local-only') ? 1 : w)
@@ -219,11 +219,12 @@ export class Coordinator {
   }
 
   async #readFrom(peer: string, key: string): Promise<ReplicaReply> {
-    return { node: peer, object: await this.#batcher.read(peer, key) }
+    return { node: peer, object: await this.#batcher.read(peer, key, true) }
   }
 
-  async #replicateTo(peer: string, key: string, object: VersionedObject): Promise<string> {
-    await this.#batcher.merge(peer, key, object)
+  /** `timed`: a client write's call, whose legs count for PBS (not a repair's). */
+  async #replicateTo(peer: string, key: string, object: VersionedObject, timed = false): Promise<string> {
+    await this.#batcher.merge(peer, key, object, timed)
     return peer
   }
 

@@ -6,7 +6,7 @@
  */
 import type { ErrorCode, ErrorResponse } from './api.ts'
 
-export type ErrorStatus = 400 | 401 | 404 | 413 | 500 | 503 | 504
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 500 | 503 | 504
 
 export class ApiError extends Error {
   constructor(

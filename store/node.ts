@@ -9,12 +9,14 @@ import { httpUrl } from '../common/helpers/address.ts'
 import { AntiEntropy } from './anti-entropy.ts'
 import { createApp } from './app.ts'
 import type { NodeConfig } from './config.ts'
+import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
 import { PeerBatcher } from './peer-batcher.ts'
+import { WarsRecorder } from './wars.ts'
 import { PeerClient } from './peers.ts'
 import { Replica } from './replica.ts'
 import { Ring } from './ring.ts'
@@ -30,6 +32,19 @@ export type RunningNode = {
   generation: number
   /** Stops the background loops and the server, then closes the storage; calling it again waits for the same close. */
   close(): Promise<void>
+}
+
+/** Serves `app` on the configured address; when it cannot listen, releases what the node holds (`release`) and throws. */
+async function listen(app: ReturnType<typeof createApp>, config: NodeConfig, release: () => Promise<void>): Promise<ServerType> {
+  try {
+    return await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))
+      s.once('error', reject)
+    })
+  } catch (error) {
+    await release()
+    throw error
+  }
 }
 
 /**
@@ -55,9 +70,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     storage,
     now: () => wallClock.now(),
     onChange: (key) => merkle.touch(key),
+    merge: replicaMerge(config.consistency),
   })
   const peers = new PeerClient({ peers: config.peers, token: config.token, stats, connections: config.peerConnections })
-  const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs })
+  const wars = new WarsRecorder({ node: config.id })
+  const batcher = new PeerBatcher({ peers, timeoutMs: config.replicaTimeoutMs, wars })
   const membership = new Membership({
     self: config.id,
     generation,
@@ -87,22 +104,30 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     timeoutMs: config.replicaTimeoutMs * 5,
   })
   const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })
-  const app = createApp({ config, ring, coordinator, replica, membership, gossiper, handoff, merkle, antiEntropy, stats, wallClock })
+  const consistency = createConsistencyEngine({ config, ring, replica, storage, coordinator, peers, batcher, membership, stats })
+  const app = createApp({
+    config,
+    ring,
+    coordinator,
+    consistency,
+    replica,
+    membership,
+    gossiper,
+    handoff,
+    merkle,
+    antiEntropy,
+    stats,
+    wallClock,
+    wars,
+  })
 
-  let server: ServerType
-  try {
-    server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s))
-      s.once('error', reject)
-    })
-  } catch (error) {
+  const server = await listen(app, config, async () => {
     peers.close()
     await storage.close()
-    throw error
-  }
+  })
   const { port } = server.address() as AddressInfo
   const url = httpUrl({ host: config.host, port })
-  const loops = [gossiper, handoff, antiEntropy]
+  const loops = [gossiper, handoff, antiEntropy, consistency]
   for (const loop of loops) loop.start()
 
   let closing: Promise<void> | undefined

@@ -7,6 +7,8 @@
 import { BATCH_PATH, type BatchOp, type BatchRequest, type BatchResponse, type BatchResult } from './api.ts'
 import { PeerError, type PeerClient } from './peers.ts'
 import { emptyObject, isVersionedObject, type VersionedObject } from './versioning.ts'
+import { monotonicMs } from '../common/contracts/wars.ts'
+import type { WarsRecorder } from './wars.ts'
 
 export type PeerBatcherOptions = {
   peers: PeerClient
@@ -16,9 +18,14 @@ export type PeerBatcherOptions = {
   maxOps?: number
   /** A batch is sent once the objects in it reach this size (JSON), bytes. Default 8 MiB. */
   maxBytes?: number
+  /** Times the replica calls of client reads and writes (PBS); none when absent. */
+  wars?: WarsRecorder
 }
 
-type Waiter = { resolve: (result: BatchResult) => void; reject: (error: unknown) => void }
+/** A call whose WARS legs are timed: a client read's or write's, with when it was queued (ms, monotonic). */
+type Timed = { kind: 'read' | 'write'; queuedMs: number }
+
+type Waiter = { resolve: (result: BatchResult) => void; reject: (error: unknown) => void; timed?: Timed }
 type Queue = { ops: BatchOp[]; waiters: Waiter[]; bytes: number }
 
 export class PeerBatcher {
@@ -28,26 +35,28 @@ export class PeerBatcher {
   #maxBytes: number
   #queues = new Map<string, Queue>()
   #scheduled = false
+  #wars: WarsRecorder | undefined
 
-  constructor({ peers, timeoutMs, maxOps = 64, maxBytes = 8 * 1024 * 1024 }: PeerBatcherOptions) {
+  constructor({ peers, timeoutMs, maxOps = 64, maxBytes = 8 * 1024 * 1024, wars }: PeerBatcherOptions) {
     this.#peers = peers
+    this.#wars = wars
     this.#timeoutMs = timeoutMs
     this.#maxOps = maxOps
     this.#maxBytes = maxBytes
   }
 
-  /** The peer's state of the key (empty when it has none). */
-  async read(peer: string, key: string): Promise<VersionedObject> {
-    const result = await this.#enqueue(peer, { op: 'read', key })
+  /** The peer's state of the key (empty when it has none); `timed`: a client read's call, whose legs count for PBS. */
+  async read(peer: string, key: string, timed = false): Promise<VersionedObject> {
+    const result = await this.#enqueue(peer, { op: 'read', key }, timed)
     if (result.object !== undefined && result.object !== null && !isVersionedObject(result.object)) {
       throw new PeerError('protocol', peer, 'sent a malformed object')
     }
     return result.object ?? emptyObject()
   }
 
-  /** Merges `object` into the peer's state, resolving once it is durable there. */
-  async merge(peer: string, key: string, object: VersionedObject): Promise<void> {
-    await this.#enqueue(peer, { op: 'merge', key, object })
+  /** Merges `object` into the peer's state, resolving once it is durable there; `timed`: a client write's call. */
+  async merge(peer: string, key: string, object: VersionedObject, timed = false): Promise<void> {
+    await this.#enqueue(peer, { op: 'merge', key, object }, timed)
   }
 
   /** Has the peer hold `object` for `owner`, durably. */
@@ -55,7 +64,7 @@ export class PeerBatcher {
     await this.#enqueue(peer, { op: 'hint', owner, key, object })
   }
 
-  async #enqueue(peer: string, op: BatchOp): Promise<Extract<BatchResult, { ok: true }>> {
+  async #enqueue(peer: string, op: BatchOp, timed = false): Promise<Extract<BatchResult, { ok: true }>> {
     const result = await new Promise<BatchResult>((resolve, reject) => {
       let queue = this.#queues.get(peer)
       if (!queue) {
@@ -63,7 +72,8 @@ export class PeerBatcher {
         this.#queues.set(peer, queue)
       }
       queue.ops.push(op)
-      queue.waiters.push({ resolve, reject })
+      const kind = op.op === 'read' ? 'read' : 'write'
+      queue.waiters.push({ resolve, reject, timed: timed && this.#wars ? { kind, queuedMs: monotonicMs() } : undefined })
       if (op.op !== 'read') queue.bytes += approximateBytes(op.object)
       if (queue.ops.length >= this.#maxOps || queue.bytes >= this.#maxBytes) this.#send(peer)
       else if (!this.#scheduled) {
@@ -88,12 +98,21 @@ export class PeerBatcher {
     this.#peers.expectOk<BatchResponse>(peer, { method: 'POST', path: BATCH_PATH, body, timeoutMs: this.#timeoutMs }).then(
       (answer) => {
         const results = Array.isArray(answer?.results) ? answer.results : []
+        if (this.#wars) this.#time(queue.waiters, results, monotonicMs())
         for (const [i, w] of queue.waiters.entries()) w.resolve(results[i] ?? { ok: false, error: 'missing from the batch answer' })
       },
       (error: unknown) => {
         for (const w of queue.waiters) w.reject(error)
       },
     )
+  }
+
+  /** Records the legs of the timed calls the replica answered with when it applied them. */
+  #time(waiters: Waiter[], results: BatchResult[], answeredMs: number): void {
+    for (const [i, { timed }] of waiters.entries()) {
+      const appliedMs = results[i]?.ok ? results[i].atMs : undefined
+      if (timed && typeof appliedMs === 'number') this.#wars!.call(timed.kind, timed.queuedMs, appliedMs, answeredMs)
+    }
   }
 }
 

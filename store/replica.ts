@@ -20,7 +20,12 @@ export type ReplicaOptions = {
   now?: () => number
   /** Called with each key whose stored state changed, once on disk (keeps the Merkle index current). */
   onChange?: (key: string) => void
+  /** How another replica's state combines with this one's; default: the versioning mode's merge. */
+  merge?: (current: VersionedObject, incoming: VersionedObject) => VersionedObject
 }
+
+/** What {@link Replica.update} runs in its transaction: the key's state and unique counters in, what to store out. */
+export type ReplicaChange<T> = (current: VersionedObject, nextCounter: () => number) => { store?: VersionedObject; result: T }
 
 export class Replica {
   readonly node: string
@@ -28,13 +33,20 @@ export class Replica {
   #storage: Storage
   #now: () => number
   #onChange: (key: string) => void
+  #merge: (current: VersionedObject, incoming: VersionedObject) => VersionedObject
 
-  constructor({ node, mode, storage, now = Date.now, onChange = () => {} }: ReplicaOptions) {
+  constructor({ node, mode, storage, now = Date.now, onChange = () => {}, merge: mergeStates }: ReplicaOptions) {
     this.node = node
     this.mode = mode
     this.#storage = storage
     this.#now = now
     this.#onChange = onChange
+    this.#merge = mergeStates ?? ((current, incoming) => merge(mode, current, incoming))
+  }
+
+  /** Wall-clock time this node stamps writes with, ms since the epoch. */
+  now(): number {
+    return this.#now()
   }
 
   read(key: string): VersionedObject {
@@ -59,11 +71,27 @@ export class Replica {
   async mergeIn(key: string, incoming: VersionedObject): Promise<{ object: VersionedObject; changed: boolean }> {
     const result = await this.#storage.update(key, (current) => {
       const before = current ?? emptyObject()
-      const object = merge(this.mode, before, incoming)
+      const object = this.#merge(before, incoming)
       const changed = current === undefined ? !isEmptyObject(object) : !sameState(before, object)
       return { store: changed ? object : undefined, result: { object, changed } }
     })
     if (result.changed) this.#onChange(key)
+    return result
+  }
+
+  /**
+   * Runs `change` on the key's state in one durable transaction, for the consistency modes
+   * that order writes themselves; resolves once it is on disk. Writes that `change` makes to
+   * other tables of the same storage commit with it.
+   */
+  async update<T>(key: string, change: ReplicaChange<T>): Promise<T> {
+    let stored = false
+    const result = await this.#storage.update(key, (current, nextCounter) => {
+      const outcome = change(current ?? emptyObject(), nextCounter)
+      stored = outcome.store !== undefined
+      return outcome
+    })
+    if (stored) this.#onChange(key)
     return result
   }
 }

@@ -48,7 +48,7 @@ export class Storage {
     mkdirSync(dir, { recursive: true })
     const lock = lockDir(dir)
     try {
-      return new Storage(open({ path: dir, maxDbs: 8, noSync: mutant('skip-fsync') }), lock)
+      return new Storage(open({ path: dir, maxDbs: 16, noSync: mutant('skip-fsync') }), lock)
     } catch (error) {
       rmSync(lock, { force: true })
       throw error
@@ -115,6 +115,26 @@ export class Storage {
     })
   }
 
+  /**
+   * A table of its own beside the objects, for a consistency mode's durable state. Write
+   * to it inside {@link update}'s `change`, so those writes commit with the key's, or
+   * through {@link Table.commit}.
+   */
+  table<V>(name: string): Table<V> {
+    const db = this.#root.openDB<V, string>({ name: `table:${name}` })
+    return {
+      get: (id) => db.get(id),
+      put: (id, value) => void db.put(id, value).catch(() => {}),
+      remove: (id) => void db.remove(id).catch(() => {}),
+      *entries(after) {
+        for (const { key, value } of db.getRange(after === undefined ? {} : { start: after })) {
+          if (key !== after) yield [key, value]
+        }
+      },
+      commit: (body) => this.#root.transaction(body),
+    }
+  }
+
   async close(): Promise<void> {
     await this.#root.close()
     rmSync(this.#lock, { force: true })
@@ -130,6 +150,18 @@ export class Storage {
     }
     return this.#counter
   }
+}
+
+/** A table beside the objects (see {@link Storage.table}); ids sort as strings. */
+export type Table<V> = {
+  get(id: string): V | undefined
+  /** Inside a transaction: done when the transaction commits. */
+  put(id: string, value: V): void
+  remove(id: string): void
+  /** Entries in id order, after `after` (from the first when undefined). */
+  entries(after?: string): Generator<[string, V]>
+  /** Runs `body` in a transaction of its own; resolves once it is on disk. */
+  commit<T>(body: () => T): Promise<T>
 }
 
 const hintId = (owner: string, key: string): string => `${owner}\u0000${key}`

@@ -15,15 +15,20 @@ import { NODE_DEFAULTS } from './config.ts'
 import { httpUrl } from '../common/helpers/address.ts'
 
 /** Keys the GETs read: the first ones the PUTs wrote. */
-const READ_KEYS = 1000
+export const READ_KEYS = 1000
 /**
  * PUTs write fresh keys (each about once): autocannon's writes are blind, and blind
  * writes to one key pile up as siblings under dvv, measuring sibling growth rather
  * than the store's path.
  */
-const WRITE_KEYS = 100_000_000
+export const WRITE_KEYS = 100_000_000
 const _CONNECTIONS = 16
-const SETTINGS = { ...TEST_SETTINGS, replicaTimeoutMs: NODE_DEFAULTS.replicaTimeoutMs, gossipIntervalMs: NODE_DEFAULTS.gossipIntervalMs }
+/** Store settings of the benchmarks: test timings, but the default replica timeout and gossip. */
+export const BENCH_SETTINGS = {
+  ...TEST_SETTINGS,
+  replicaTimeoutMs: NODE_DEFAULTS.replicaTimeoutMs,
+  gossipIntervalMs: NODE_DEFAULTS.gossipIntervalMs,
+}
 
 export const benchmark: Benchmark = {
   name: 'store',
@@ -56,7 +61,12 @@ export const benchmark: Benchmark = {
       } finally {
         await bare.stop()
       }
-      const direct = await LocalCluster.start({ nodes: 3, ports: await freePorts(3), dataDir: join(dir, 'direct'), settings: SETTINGS })
+      const direct = await LocalCluster.start({
+        nodes: 3,
+        ports: await freePorts(3),
+        dataDir: join(dir, 'direct'),
+        settings: BENCH_SETTINGS,
+      })
       try {
         await measure(
           'store direct',
@@ -65,7 +75,7 @@ export const benchmark: Benchmark = {
       } finally {
         await direct.stop()
       }
-      const proxied = await startProxiedCluster({ nodes: 3, settings: SETTINGS, dataDir: join(dir, 'proxied') })
+      const proxied = await startProxiedCluster({ nodes: 3, settings: BENCH_SETTINGS, dataDir: join(dir, 'proxied') })
       try {
         await measure(`store via ${proxied.network.toxiproxy.kind} proxy`, proxied.nodes.map(httpUrl))
       } finally {

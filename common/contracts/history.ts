@@ -124,6 +124,8 @@ export type ReplicationSettings = {
   versioning: VersioningMode
   /** Sloppy quorums off. */
   strict: boolean
+  /** The consistency mode the store ran in; `eventual` when absent (histories from before the modes). */
+  consistency?: ConsistencyMode
 }
 
 /** The store a run tested, as its run record describes it. */
@@ -161,8 +163,6 @@ export type RunInfo = Partial<ReplicationSettings> & {
   nodes: string[]
   /** The store under test; absent in histories written before stores other than the reference one could be tested. */
   store?: StoreInfo
-  /** The reference store's consistency mode; `eventual` when absent (histories from before the modes, other stores). */
-  consistency?: ConsistencyMode
   workload: {
     name: string
     kind: WorkloadKind
@@ -218,10 +218,10 @@ export const isNemesis = (record: HistoryRecord): record is NemesisRecord => rec
 
 /** The reference store's replication settings, when the run tested it with them recorded. */
 export function replicationOf(run: RunInfo): ReplicationSettings | undefined {
-  const { n, r, w, versioning, strict } = run
+  const { n, r, w, versioning, strict, consistency } = run
   if (run.store && run.store.name !== 'quorumlab') return undefined
   if (n === undefined || r === undefined || w === undefined || versioning === undefined || strict === undefined) return undefined
-  return { n, r, w, versioning, strict }
+  return { n, r, w, versioning, strict, ...(consistency ? { consistency } : {}) }
 }
 
 /**
@@ -239,6 +239,6 @@ export function storeOf(run: RunInfo): StoreInfo {
   }
 }
 
-/** `quorumlab dvv, N=3 R=2 W=2 sloppy`: the reference store's settings in one line. */
-export const replicationSummary = ({ n, r, w, versioning, strict }: ReplicationSettings): string =>
-  `quorumlab ${versioning}, N=${n} R=${r} W=${w} ${strict ? 'strict' : 'sloppy'}`
+/** `quorumlab dvv, N=3 R=2 W=2 sloppy` (`quorumlab linearizable, ...` in a mode other than eventual): the reference store's settings in one line. */
+export const replicationSummary = ({ n, r, w, versioning, strict, consistency }: ReplicationSettings): string =>
+  `quorumlab ${consistency && consistency !== 'eventual' ? `${consistency}, ` : ''}${versioning}, N=${n} R=${r} W=${w} ${strict ? 'strict' : 'sloppy'}`

@@ -6,8 +6,12 @@
  */
 import type { Dot, VersionInfo } from '../../common/contracts/causal.ts'
 
-/** Read the key's current value(s). */
-export type GetOp = { f: 'get'; key: string; node: string }
+/**
+ * Read the key's current value(s). `context`: on stores whose contexts are a session's
+ * dependencies, the last one the session got (any key); the store answers once it has
+ * what the context covers.
+ */
+export type GetOp = { f: 'get'; key: string; node: string; context?: string | null }
 
 /**
  * Write `value`. `context` is what the session last saw of the key (from a read or its

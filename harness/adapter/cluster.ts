@@ -8,6 +8,7 @@
  */
 import type { ReplicationSettings } from '../../common/contracts/history.ts'
 import type { OpResult } from './client.ts'
+import type { NodeWarsSnapshot } from '../../common/contracts/wars.ts'
 import type { Network } from './network.ts'
 
 /** Where a client reaches a node (proxy network: the listen address of its client link `c-nI`; netns: the node's own address). */
@@ -88,6 +89,8 @@ export type Cluster = {
    * so a divergent replica cannot hide behind a quorum's merge.
    */
   replicaRead?(node: string, key: string): Promise<OpResult>
+  /** The WARS legs (PBS) a node timed as coordinator, on the host's monotonic clock; the report's PBS prediction needs it. */
+  warsLatencies?(node: string): Promise<NodeWarsSnapshot>
 }
 
 /** What a power cut dropped from a node's disk: files with unsynced data, their unsynced bytes, namespace changes undone. */

@@ -61,6 +61,33 @@ test.group('cli', (group) => {
     }
   })
 
+  test('consistency: compose passes it to every node with what the mode sets, said once; what a mode refuses is named', ({ assert }) => {
+    const composed = run('compose', '--consistency', 'linearizable')
+    assert.equal(composed.status, 0, composed.stderr)
+    const nodes = composed.stdout.split('\n').filter((line) => line.includes('command: [ store'))
+    assert.lengthOf(nodes, 3)
+    for (const line of nodes) {
+      assert.include(line, '--consistency, linearizable')
+      assert.include(line, '--strict')
+      assert.include(line, '--no-read-repair')
+    }
+    const notes = composed.stderr.split('\n').filter((line) => line.startsWith('note: --consistency linearizable sets'))
+    assert.deepEqual(
+      notes.map((line) => line.split(' (')[0]),
+      ['note: --consistency linearizable sets strict=true', 'note: --consistency linearizable sets readRepair=false'],
+    )
+    const cases: [string[], RegExp][] = [
+      [['compose', '--consistency', 'causal', '--versioning', 'lww'], /versioning="lww" must be dvv with consistency=causal/],
+      [['cluster', '--nodes', '4', '--consistency', 'sequential'], /n=3 must equal the number of nodes \(4\) with consistency=sequential/],
+      [['workload', '--consistency', 'strong'], /--consistency.*expected one of eventual, causal, sequential, linearizable/],
+    ]
+    for (const [args, message] of cases) {
+      const result = run(...args)
+      assert.equal(result.status, EXIT.usage, `${args.join(' ')}: ${result.stderr}`)
+      assert.match(result.stderr, message, args.join(' '))
+    }
+  })
+
   test('every subcommand prints the exit-code table in --help and exits 254 on a bad flag', ({ assert }) => {
     const help = run('--help')
     assert.equal(help.status, EXIT.valid)

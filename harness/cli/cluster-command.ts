@@ -4,7 +4,7 @@ import { nodeIds } from '../cluster/layout.ts'
 import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { LocalCluster, NodeExitedError } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
-import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
+import { addStoreOptions, checkedStoreSettings, sayConsistencyFixes } from './store-options.ts'
 
 type Flags = Record<string, unknown> & { nodes: number; basePort: number; host: string; dataDir: string }
 
@@ -17,6 +17,7 @@ export function clusterCommand() {
   return addStoreOptions(command).action(async (flags: Flags) => {
     // Checked once here rather than watching every node refuse them.
     const settings = checkedStoreSettings(flags, flags.nodes)
+    sayConsistencyFixes(flags)
     if (flags.basePort + flags.nodes - 1 > 65535) throw new UsageError('base-port + nodes - 1 must not exceed 65535')
     const ids = nodeIds(flags.nodes)
     const cluster = await LocalCluster.start({
@@ -28,7 +29,8 @@ export function clusterCommand() {
       processOptions: (id) => ({ onLine: (line) => console.log(`[${id}] ${line}`) }),
     }).catch(refusedArguments)
     for (const node of cluster.nodes) console.log(`${node.id}  ${node.url}  pid ${node.pid}`)
-    console.log(`${flags.nodes} nodes up (N=${settings.n} R=${settings.r} W=${settings.w}, ${settings.versioning}); Ctrl-C stops them`)
+    const { n, r, w, versioning, consistency } = settings
+    console.log(`${flags.nodes} nodes up (N=${n} R=${r} W=${w}, ${versioning}, ${consistency}); Ctrl-C stops them`)
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve()
       process.once('SIGINT', stop)

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises'
 import { composeYaml } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption } from './command.ts'
-import { addStoreOptions, checkedStoreSettings } from './store-options.ts'
+import { addStoreOptions, checkedStoreSettings, sayConsistencyFixes } from './store-options.ts'
 
 type Flags = Record<string, unknown> & { nodes: number; out?: string }
 
@@ -12,6 +12,7 @@ export function composeCommand() {
     .option('--out <file>', 'write here instead of standard output (e.g. docker-compose.yml)')
   return addStoreOptions(command).action(async (flags: Flags) => {
     const yaml = composeYaml(flags.nodes, checkedStoreSettings(flags, flags.nodes))
+    sayConsistencyFixes(flags)
     if (flags.out) await writeFile(flags.out, yaml)
     else process.stdout.write(yaml)
   })

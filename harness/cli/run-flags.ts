@@ -145,7 +145,7 @@ function loadFlags(): Option[] {
     option(
       g,
       '--routing <how>',
-      `where a client sends an op: ${ROUTINGS.join(' | ')} (coordinator: the key's first home replica, from a client-side ring)`,
+      `where a client sends an op: ${ROUTINGS.join(' | ')} (coordinator: the key's first home replica, from a client-side ring; sticky: each session on one node, always with --consistency causal or sequential)`,
       choiceOption(ROUTINGS),
       d.routing,
     ),

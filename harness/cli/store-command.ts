@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_HOST, validateNodeConfig, type NodeConfig, type Pe
 import { startNode } from '../../store/node.ts'
 import type { NodeReadyMessage } from '../stores/quorumlab/index.ts'
 import { defineCommand, integerOption, UsageError } from './command.ts'
-import { addStoreOptions, collectPeer, storeSettings } from './store-options.ts'
+import { addStoreOptions, collectPeer, sayConsistencyFixes, storeSettings } from './store-options.ts'
 
 type Flags = Record<string, unknown> & { id: string; host: string; port: number; dataDir?: string; peer: PeerAddress[] }
 
@@ -29,6 +29,7 @@ export function storeCommand() {
       if (error instanceof ConfigError) throw new UsageError([...error.problems, ...ringHint(flags)].join('\n       '))
       throw error
     }
+    sayConsistencyFixes(flags)
     const node = await startNode(config)
     console.log(`${config.id} listening on ${node.url} (pid ${process.pid}, data in ${config.dataDir})`)
     process.send?.({ type: 'ready', node: config.id, url: node.url, pid: process.pid } satisfies NodeReadyMessage)

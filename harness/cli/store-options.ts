@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import {
   ConfigError,
+  consistencyFixes,
   DEFAULT_STORE_SETTINGS,
   NODE_ID_PATTERN,
   validateSettings,
@@ -50,8 +51,9 @@ export function storeSettings(flags: Record<string, unknown>): StoreSettings {
 }
 
 /**
- * The settings out of the parsed flags, checked for a cluster of `nodes` nodes; a
- * problem is a {@link UsageError} naming every flag that is wrong.
+ * The settings out of the parsed flags, checked for a cluster of `nodes` nodes, with what
+ * their consistency mode sets itself (see {@link sayConsistencyFixes}); a problem is a
+ * {@link UsageError} naming every flag that is wrong.
  */
 export function checkedStoreSettings(flags: Record<string, unknown>, nodes: number): StoreSettings {
   try {
@@ -59,6 +61,14 @@ export function checkedStoreSettings(flags: Record<string, unknown>, nodes: numb
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.problems.join('\n       '))
     throw error
+  }
+}
+
+/** Tells, on stderr, what the consistency mode of the parsed flags sets itself, whatever the other flags said. */
+export function sayConsistencyFixes(flags: Record<string, unknown>): void {
+  const asked = storeSettings(flags)
+  for (const { path, value, why } of consistencyFixes(asked)) {
+    console.error(`note: --consistency ${asked.consistency} sets ${path}=${value} (${why})`)
   }
 }
 

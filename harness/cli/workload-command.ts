@@ -25,6 +25,7 @@ import {
   type RunFlags,
 } from './run-flags.ts'
 import { storeAdapterFrom, storeChoiceOptions, type StoreFlags } from './store-choice.ts'
+import { sayConsistencyFixes } from './store-options.ts'
 
 export type WorkloadFlags = RunFlags & StoreFlags & { workload: string; nemesis: string }
 
@@ -84,6 +85,8 @@ export function workloadCommand() {
   const command = defineCommand('workload', 'run a workload against a proxied cluster under nemeses and record every operation', EXAMPLES)
   return addWorkloadFlags(command).action(async (flags: WorkloadFlags, self: Command) => {
     const options = await prepareWorkloadRun(flags, (attribute) => self.getOptionValueSource(attribute) === 'cli')
+    // Local reference-store nodes only: a cluster file's nodes were started with their own settings.
+    if (flags.store === 'quorumlab' && !flags.cluster) sayConsistencyFixes(flags)
     const interrupt = interruptOnSignals()
     const result = await runWorkload(options, { signal: interrupt.signal, log: (line) => process.stderr.write(`${line}\n`) }).catch(
       (error: unknown) => {

@@ -27,7 +27,7 @@ function scriptedClient(results: OpResult[]): Client & { sent: Op[] } {
   }
 }
 
-function sessionWith(client: Client): { session: Session; records: Omit<OpRecord, 'index'>[] } {
+function sessionWith(client: Client, carryContext = false): { session: Session; records: Omit<OpRecord, 'index'>[] } {
   const records: Omit<OpRecord, 'index'>[] = []
   const workload = prepareWorkload({ ...PRESETS.distributed, keys: 4 })
   const session = new Session({
@@ -37,6 +37,7 @@ function sessionWith(client: Client): { session: Session; records: Omit<OpRecord
     clock: new RunClock(),
     phase: () => 'heal',
     record: (op) => records.push(op),
+    carryContext,
   })
   return { session, records }
 }
@@ -72,6 +73,23 @@ test.group('session', () => {
     assert.deepEqual(records[0].versions, versions)
     assert.include(records[1], { type: 'ok', f: 'put', coordinator: 'n1', context: 'ctx-1', error: null })
     assert.deepEqual(records[1].dot, dot)
+  })
+
+  test('carrying its context (causal): every op sends the last context any op returned, whatever the key', async ({ assert }) => {
+    const client = scriptedClient([
+      { type: 'ok', values: [], version: { context: 'after-read-k1' } },
+      { type: 'ok', version: { context: 'after-write-k2', dot } },
+      { type: 'ok', values: ['x'], version: { context: 'after-read-k3' } },
+    ])
+    const { session, records } = sessionWith(client, true)
+    await session.run({ f: 'get', key: 'k1', node: 'n2' }, 0)
+    await session.run({ f: 'put', key: 'k2', node: 'n2', element: '3-0' }, 0)
+    await session.run({ f: 'get', key: 'k3', node: 'n2' }, 0)
+    assert.deepEqual(client.sent[0], { f: 'get', key: 'k1', node: 'n2' }, 'nothing to carry yet')
+    assert.include(client.sent[1] as object, { f: 'put', key: 'k2', context: 'after-read-k1' }, 'a context from another key')
+    assert.deepEqual(client.sent[2], { f: 'get', key: 'k3', node: 'n2', context: 'after-write-k2' }, 'reads carry it too')
+    assert.equal(records[1].context, 'after-read-k1', 'a write records the context it sent')
+    assert.equal(records[2].context, 'after-read-k3', 'a read records the context it got')
   })
 
   test('without version metadata: blind writes, and no versions, dot or coordinator in the history', async ({ assert }) => {

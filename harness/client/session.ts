@@ -3,7 +3,9 @@
  * store adapter's {@link Client}. It keeps, per key, the last context and values it saw
  * (from its reads and its own writes), writes with that context in read-modify-write
  * workloads or blind otherwise, resolves siblings a read returns with the workload's
- * merge and writes the result back, and turns every op into a history record.
+ * merge and writes the result back, and turns every op into a history record. On a store
+ * whose contexts are a session's dependencies (the reference store's causal mode), it
+ * sends the last context it got, whatever its key, with every op instead.
  */
 import type { OpRecord, Phase } from '../../common/contracts/history.ts'
 import type { Workload } from '../../workloads/workload.ts'
@@ -19,6 +21,11 @@ export type SessionOptions = {
   /** The phase an op belongs to, asked at its invocation. */
   phase: () => Phase
   record: (op: Omit<OpRecord, 'index'>) => void
+  /**
+   * Send the last context any op returned with every op, reads included, writes blind or
+   * not: the store's contexts carry the session's causal dependencies, whatever the key.
+   */
+  carryContext?: boolean
 }
 
 /** What the session last saw of a key; `context` is null on stores without version metadata. */
@@ -28,6 +35,8 @@ export class Session {
   readonly process: number
   #options: SessionOptions
   #known = new Map<string, Known>()
+  /** The last context any op returned (sent with every op when `carryContext`). */
+  #latest: string | null = null
   #resolutions = 0
 
   constructor(options: SessionOptions) {
@@ -49,7 +58,7 @@ export class Session {
     }
     const known = workload.writeStyle === 'read-modify-write' ? this.#known.get(op.key) : undefined
     const { value, element } = workload.behavior.write(op.element!, known?.values, workload.valueBytes)
-    await this.#write(op, intendedUs, value, element, known?.context ?? null)
+    await this.#write(op, intendedUs, value, element, this.#options.carryContext ? this.#latest : (known?.context ?? null))
   }
 
   /**
@@ -87,7 +96,8 @@ export class Session {
     const { clock, client, record } = this.#options
     const invoke = clock.nowUs()
     const currentPhase = phase ?? this.#options.phase()
-    const outcome = await client.invoke({ f: 'get', key, node })
+    const after = this.#options.carryContext && this.#latest !== null ? { context: this.#latest } : {}
+    const outcome = await client.invoke({ f: 'get', key, node, ...after })
     const times = { intended: intendedUs, invoke, complete: clock.nowUs() }
     if (outcome.type !== 'ok') {
       const { type, error } = outcome
@@ -97,6 +107,7 @@ export class Session {
     const values = outcome.values ?? []
     const { context = null, versions, coordinator } = outcome.version ?? {}
     this.#known.set(key, { context, values })
+    if (context !== null) this.#latest = context
     record({
       process: this.process,
       type: 'ok',
@@ -136,6 +147,7 @@ export class Session {
     const complete = clock.nowUs()
     const version = outcome.type === 'ok' ? (outcome.version ?? {}) : undefined
     if (version) this.#known.set(op.key, { context: version.context ?? null, values: [value] })
+    if (version?.context) this.#latest = version.context
     // Fields left undefined (no dot on a failed write; none on a store without version metadata) stay out of the JSON line.
     this.#options.record({
       process: this.process,

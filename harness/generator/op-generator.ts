@@ -3,16 +3,29 @@
  * ops from the workload and the run's seed. The same seed gives every process the same
  * ops in the same order, whatever the timing of the run.
  */
+import type { ConsistencyMode } from '../../common/contracts/history.ts'
 import type { Random } from '../../common/helpers/random.ts'
 import type { Workload } from '../../workloads/workload.ts'
 import type { PreferenceList } from '../../workloads/placement.ts'
 
-export const ROUTINGS = ['random', 'coordinator'] as const
+export const ROUTINGS = ['random', 'coordinator', 'sticky'] as const
 /**
  * `random`: any node (it forwards if it must). `coordinator`: the key's first home
  * replica, from a client-side ring (the partition-aware client of the Dynamo paper).
+ * `sticky`: every op of a process goes to one node (process i to the i-th node, round
+ * robin), as a client attached to its node.
  */
 export type Routing = (typeof ROUTINGS)[number]
+
+/**
+ * The routing a run uses: `sticky` in the `causal` and `sequential` modes, whose promises
+ * are to clients that stay on their node (a session moving between nodes would take its
+ * dependencies somewhere that may not have them yet); otherwise the one asked for.
+ */
+export function routingFor(consistency: ConsistencyMode | undefined, asked: Routing): { routing: Routing; changed: boolean } {
+  const sticky = consistency === 'causal' || consistency === 'sequential'
+  return sticky ? { routing: 'sticky', changed: asked !== 'sticky' } : { routing: asked, changed: false }
+}
 
 export type PlannedOp = {
   /** `cas`: replace the value the session last saw of the key with a new one. */
@@ -54,6 +67,9 @@ export class OpGenerator {
     if (routing === 'coordinator') {
       if (!preferenceList) throw new Error('coordinator routing needs a store that tells where keys live (its ring)')
       this.#route = (key) => preferenceList(key)[0]
+    } else if (routing === 'sticky') {
+      const node = nodes[process % nodes.length]
+      this.#route = () => node
     } else {
       this.#route = (_key, r) => r.pick(this.#nodes)
     }

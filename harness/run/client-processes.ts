@@ -31,6 +31,8 @@ export type ClientProcessesOptions = {
   record: (op: Omit<OpRecord, 'index'>) => void
   /** Stops every process between ops. */
   signal: AbortSignal
+  /** Each session sends the last context it got with every op (see {@link Session}). */
+  carryContext?: boolean
 }
 
 type ClientProcess = { session: Session; generator: OpGenerator; arrivals: ArrivalSchedule }
@@ -42,9 +44,9 @@ export class ClientProcesses {
 
   constructor(options: ClientProcessesOptions) {
     this.#options = options
-    const { options: run, workload, client, clock, rng, keys, nodes, preferenceList, phase, record } = options
+    const { options: run, workload, client, clock, rng, keys, nodes, preferenceList, phase, record, carryContext } = options
     this.#processes = Array.from({ length: run.concurrency }, (_, process) => ({
-      session: new Session({ process, client, workload, clock, phase, record }),
+      session: new Session({ process, client, workload, clock, phase, record, carryContext }),
       generator: new OpGenerator({ process, rng: rng.fork(`ops/${process}`), workload, keys, nodes, routing: run.routing, preferenceList }),
       arrivals: new ArrivalSchedule({
         rate: run.rate,

@@ -12,10 +12,12 @@ import type { NemesisName, RunInfo } from '../../common/contracts/history.ts'
 import { keyNames } from '../../workloads/placement.ts'
 import type { Cluster, StoreAdapter } from '../adapter/index.ts'
 import { sleepUntil } from '../history/clock.ts'
+import { routingFor } from '../generator/op-generator.ts'
 import { createNemesis, NemesisSchedule, refusedByNetwork } from '../nemesis/index.ts'
 import { ClientProcesses } from './client-processes.ts'
 import { enterStage, openRun, recordHarnessEvent, recordOp, type RunContext, type RunHooks, type RunResult } from './run-context.ts'
 import type { RunOptions } from './run-options.ts'
+import { collectWars } from './wars-collection.ts'
 
 export type { RunHooks, RunResult } from './run-context.ts'
 
@@ -136,8 +138,13 @@ async function openClients(run: RunContext): Promise<void> {
   const ids = cluster.nodes.map((n) => n.id)
   const everywhere = options.store.capabilities.placement === 'everywhere' ? () => ids : undefined
   const preferenceList = cluster.preferenceList ? (key: string) => cluster.preferenceList!(key) : everywhere
+  const consistency = cluster.description.replication?.consistency ?? 'eventual'
+  const { routing, changed } = routingFor(consistency, options.routing)
+  if (changed) run.log(`consistency ${consistency}: each session stays on one node (--routing sticky)`)
   run.processes = new ClientProcesses({
-    options,
+    options: { ...options, routing },
+    // Causal contexts are a session's dependencies: a session sends its last one with every op.
+    carryContext: consistency === 'causal',
     workload,
     client: run.client,
     clock: run.clock,
@@ -284,6 +291,8 @@ async function tearDown(run: RunContext): Promise<void> {
   const lastPhase = run.phase
   await run.schedule?.healAll().catch(() => undefined)
   await run.client?.close().catch(() => undefined)
+  if (run.cluster)
+    await collectWars(run.cluster, run.clock, run.result.dir).catch((error: Error) => run.log(`WARS latencies: ${error.message}`))
   await run.cluster?.teardown().catch((error: Error) => run.log(`stopping the cluster: ${error.message}`))
   const { completed, interrupted, error } = run.result
   recordHarnessEvent(run, 'end', { completed, interrupted, ...(error ? { reason: error } : {}) }, undefined, lastPhase)

@@ -425,6 +425,105 @@ function siblingsSection(summary, charts) {
   ])
 }
 
+/** @typedef {Extract<Summary['pbs'], { kind: 'fitted' }>['phases'][number]} PbsPhase */
+
+/**
+ * One phase's predicted and observed t-visibility, over the same reads.
+ * @param {PbsPhase} p
+ */
+function pbsChart(p) {
+  const x = p.buckets.map((b) => (b.toMs === null ? b.fromMs * 1.5 : b.fromMs === 0 ? b.toMs / 2 : Math.sqrt(b.fromMs * b.toMs)))
+  const exact = p.prediction.kind !== 'sampled'
+  /** @type {uPlot.Series[]} */
+  const series = [{ label: 'ms' }, line('observed', '#1565c0', { points: { show: true, size: 5 } })]
+  /** @type {(number | null)[][]} */
+  const columns = [p.buckets.map((b) => b.observed)]
+  if (!exact) {
+    series.push(line('predicted (WARS)', '#ef8f00', { dash: [6, 4], points: { show: true, size: 4 } }))
+    columns.push(p.buckets.map((b) => b.predicted))
+  }
+  const title = exact
+    ? `${p.phase}: observed t-visibility (the prediction is exactly 1 at every t, not drawn)`
+    : `${p.phase}: t-visibility predicted from the timed latencies (dashed) and observed, over the same reads; log scale`
+  return chart(
+    `chart-pbs-${p.phase}`,
+    title,
+    p.reason,
+    {
+      scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
+      axes: [{ label: 'ms since the latest write was acknowledged' }, { label: 'P(saw it)', size: 60 }],
+      series,
+    },
+    [x, ...columns],
+    x.length,
+  )
+}
+
+/** @param {Summary} summary */
+function pbsSection(summary) {
+  const pbs = summary.pbs
+  if (pbs.kind !== 'fitted')
+    return section('Predicted staleness (PBS)', 'pbs', [el('p', { class: 'note', text: `No prediction: ${pbs.reason}.` })])
+  const note =
+    `The WARS model (Bailis et al., VLDB 2012) fed with the one-way latencies of the replica calls the nodes timed (W write, A ack, R read, S response), per phase, ` +
+    `N=${pbs.n} R=${pbs.r} W=${pbs.w}, coordinators that are replicas, ${fmt.count(pbs.trials)} trials, seed ${pbs.seed}. ` +
+    'Calm: no fault active between a write and the read; the model assumes no faults, so only calm reads are expected to agree.' +
+    (pbs.missing.length ? ` Not timed (down at the end): ${pbs.missing.join(', ')}.` : '')
+  /** @param {PbsPhase['legs'][keyof PbsPhase['legs']]} leg */
+  const legText = (leg) => (leg ? `${fmt.ms(leg.p50Ms)} / ${fmt.ms(leg.p99Ms)} (${fmt.count(leg.samples)})` : '–')
+  /** @type {Cell[][]} */
+  const rows = pbs.phases.map((p) => [
+    p.phase,
+    fmt.count(p.reads),
+    fmt.pct(p.observed),
+    p.prediction.kind === 'sampled' ? fmt.pct(p.prediction.predicted) : p.prediction.kind === 'exact' ? '100% (exact)' : '–',
+    p.gap === null ? '–' : `${p.gap >= 0 ? '+' : ''}${fmt.num(p.gap * 100, 1)} pts (±${fmt.num(p.tolerance * 100, 1)})`,
+    el('span', {
+      class: `status ${p.agreement === 'agree' ? 'ok' : p.agreement === 'differ' ? 'violated' : 'unknown'}`,
+      text: p.agreement,
+    }),
+    fmt.ms(p.observed99Ms),
+    p.prediction.kind === 'sampled' ? fmt.ms(p.prediction.predicted99Ms) : p.prediction.kind === 'exact' ? '0' : '–',
+    p.worstBucket
+      ? `${p.worstBucket.gap >= 0 ? '+' : ''}${fmt.num(p.worstBucket.gap * 100, 1)} pts at ${fmt.num(p.worstBucket.fromMs)}–${p.worstBucket.toMs === null ? '' : fmt.num(p.worstBucket.toMs)} ms`
+      : '–',
+    fmt.pct(p.sameCoordinator),
+  ])
+  /** @type {Cell[][]} */
+  const legRows = pbs.phases.map((p) => [
+    p.phase,
+    legText(p.legs.write),
+    legText(p.legs.ack),
+    legText(p.legs.read),
+    legText(p.legs.response),
+  ])
+  return section(
+    'Predicted staleness (PBS)',
+    'pbs',
+    [
+      table(
+        [
+          'phase',
+          'reads',
+          'saw latest',
+          'predicted',
+          'observed − predicted',
+          'agreement',
+          '99% seen from, ms',
+          '99% predicted from, ms',
+          'widest bucket gap',
+          'same coordinator',
+        ],
+        rows,
+        'pbs',
+      ),
+      ...pbs.phases.map((p) => pbsChart(p)),
+      table(['phase', 'W p50 / p99 ms (samples)', 'A', 'R', 'S'], legRows),
+    ],
+    note,
+  )
+}
+
 /** @param {Charts} charts */
 function loadSection(charts) {
   const s = charts.series
@@ -587,6 +686,7 @@ for (const part of [
   latencySection(summary, charts),
   throughputSection(summary, charts),
   stalenessSection(summary, charts),
+  pbsSection(summary),
   siblingsSection(summary, charts),
   loadSection(charts),
   faultsSection(summary),

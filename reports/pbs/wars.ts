@@ -49,6 +49,22 @@ export type SimulationOptions = Quorum & {
   trials: number
   /** The same seed gives the same figures. */
   seed: number
+  /**
+   * Coordinators that are themselves replicas (the reference store, where any home replica
+   * coordinates; Cassandra when the coordinator owns the key), instead of the paper's
+   * remote coordinator: replica 0 coordinates the write, so it holds it at once and acks
+   * at once (the legs then time the calls to the others, sent once the coordinator has
+   * the write); the read's coordinator, replica 0 with probability `sameCoordinator` and
+   * another replica otherwise, answers itself at once.
+   */
+  localCoordinator?: { sameCoordinator: number }
+  /**
+   * t as a client measures it, from receiving the write's ack to sending the read, rather
+   * than at the coordinators: the ack's trip to the client (`ack`) and the read's trip to
+   * its coordinator (`request`) both happen after the commit, so the read starts there
+   * that much later. Drawn once per trial, independently.
+   */
+  clientLegs?: { ack: Distribution; request: Distribution }
 }
 
 /** Why a figure is exactly 1 rather than sampled. */
@@ -106,12 +122,13 @@ export function sampleThresholds(options: SimulationOptions): Float64Array {
   const { n, r, w, trials } = checkSimulation(options)
   const random = new Random(options.seed, 'pbs/t-visibility')
   const legs = samplers(options.latencies)
-  const trial = new Scratch(n)
+  const trial = new Scratch(n, options.localCoordinator)
   const thresholds = new Float64Array(trials)
+  const client = options.clientLegs && { ack: sampler(options.clientLegs.ack), request: sampler(options.clientLegs.request) }
   for (let t = 0; t < trials; t++) {
     trial.drawRead(legs, random)
     const commit = trial.drawWrite(legs, random, w)
-    thresholds[t] = trial.threshold(commit, r)
+    thresholds[t] = trial.threshold(commit, r) - (client ? client.ack(random) + client.request(random) : 0)
   }
   return thresholds.sort()
 }
@@ -157,7 +174,7 @@ export function simulateKStaleness(options: KStalenessOptions): KStaleness[] {
   const kMax = Math.max(0, ...ks)
   const random = new Random(options.seed, 'pbs/k-staleness')
   const legs = samplers(options.latencies)
-  const trial = new Scratch(n)
+  const trial = new Scratch(n, options.localCoordinator)
   // Per trial: the newest version (0 = newest) the non-expanding read saw, and the running
   // minimum over versions of the expanding threshold, counted per (k, t) as it goes.
   const seenByRank = new Float64Array(kMax + 1)
@@ -214,9 +231,12 @@ class Scratch {
   readonly #writeOrder: Int32Array
   readonly #ties: Float64Array
   readonly #sorted: Float64Array
+  /** P(the read's coordinator is the write's); undefined for remote coordinators. */
+  readonly #sameCoordinator: number | undefined
 
-  constructor(n: number) {
+  constructor(n: number, local?: { sameCoordinator: number }) {
     this.#n = n
+    this.#sameCoordinator = local?.sameCoordinator
     this.#received = new Float64Array(n)
     this.#acked = new Float64Array(n)
     this.#requested = new Float64Array(n)
@@ -236,6 +256,11 @@ class Scratch {
       this.#acked[i] = received + legs.ack(random)
       sorted[i] = this.#acked[i]
     }
+    if (this.#sameCoordinator !== undefined) {
+      this.#received[0] = 0
+      this.#acked[0] = 0
+      sorted[0] = 0
+    }
     insertionSort(sorted)
     return sorted[w - 1]
   }
@@ -250,6 +275,12 @@ class Scratch {
       const requested = legs.read(random)
       this.#requested[i] = requested
       this.#answered[i] = requested + legs.response(random)
+    }
+    if (this.#sameCoordinator !== undefined) {
+      const own = this.#n === 1 || random.float() < this.#sameCoordinator ? 0 : 1
+      this.#requested[own] = 0
+      // First to answer, ahead of remote replicas that tie at 0 ms.
+      this.#answered[own] = Number.NEGATIVE_INFINITY
     }
     orderBy(this.#readOrder, this.#answered, undefined)
   }
@@ -338,5 +369,8 @@ function checkSimulation(options: SimulationOptions): SimulationOptions {
     throw new RangeError(`trials must be an integer from 1 to ${MAX_TRIALS}, got ${trials}`)
   }
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`)
+  const same = options.localCoordinator?.sameCoordinator
+  if (same !== undefined && !(same >= 0 && same <= 1))
+    throw new RangeError(`sameCoordinator must be a probability from 0 to 1, got ${same}`)
   return options
 }

@@ -1,6 +1,6 @@
 /**
  * Introspection, mounted at `/admin`: members with their failure-detector state, held
- * hints, stats counters, Merkle digests per arc, the ring, the config (without its
+ * hints, stats counters, WARS latencies (PBS), Merkle digests per arc, the ring, the config (without its
  * token) and the clock skew. Calls that change behaviour (run anti-entropy now, skew the
  * clock) need the cluster token, like node-to-node calls.
  */
@@ -13,6 +13,7 @@ import type { Membership } from '../membership.ts'
 import type { MerkleIndex } from '../merkle.ts'
 import type { Ring } from '../ring.ts'
 import type { Stats } from '../stats.ts'
+import type { WarsRecorder } from '../wars.ts'
 import { MAX_SKEW_MS, type WallClock } from '../wall-clock.ts'
 import { readJsonObject, requireToken } from './request.ts'
 
@@ -28,10 +29,12 @@ export type AdminRoutesOptions = {
   antiEntropy: AntiEntropy
   stats: Stats
   wallClock: WallClock
+  /** WARS legs timed here (PBS); `/admin/wars` answers 404 without. */
+  wars?: WarsRecorder
 }
 
 /** The `/admin` sub-app. */
-export function adminRoutes({ config, ring, membership, handoff, merkle, antiEntropy, stats, wallClock }: AdminRoutesOptions): Hono {
+export function adminRoutes({ config, ring, membership, handoff, merkle, antiEntropy, stats, wallClock, wars }: AdminRoutesOptions): Hono {
   const admin = new Hono()
   admin.get('/members', (c) => c.json({ node: config.id, members: membership.members() }))
   admin.get('/hints', (c) => {
@@ -39,6 +42,7 @@ export function adminRoutes({ config, ring, membership, handoff, merkle, antiEnt
     return c.json({ node: config.id, pending: hints.length, hints: hints.slice(0, LISTED_HINTS) })
   })
   admin.get('/stats', (c) => c.json(stats.snapshot()))
+  if (wars) admin.get('/wars', (c) => c.json(wars.snapshot()))
   admin.get('/digest', (c) =>
     c.json({
       node: config.id,

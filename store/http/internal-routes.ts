@@ -28,6 +28,7 @@ import type { MemberView } from '../membership.ts'
 import { MERKLE_DEPTH, MerkleIndex, type TreeNode } from '../merkle.ts'
 import type { Replica } from '../replica.ts'
 import { isEmptyObject, isVersionedObject } from '../versioning.ts'
+import { monotonicMs } from '../../common/contracts/wars.ts'
 import { KEY_ROUTE, limitBody, readJsonObject, requireToken } from './request.ts'
 
 /** Internal calls carry whole objects (every sibling), so they get a larger limit, bytes. */
@@ -105,12 +106,12 @@ async function runBatchOp(replica: Replica, handoff: HintedHandoff, op: BatchOp)
   if (typeof op !== 'object' || op === null || typeof op.key !== 'string') return { ok: false, error: 'an op needs a key' }
   if (op.op === 'read') {
     const object = replica.read(op.key)
-    return { ok: true, object: isEmptyObject(object) ? null : object }
+    return { ok: true, object: isEmptyObject(object) ? null : object, atMs: monotonicMs() }
   }
   if (!isVersionedObject(op.object)) return { ok: false, error: 'op.object is not a versioned object' }
   if (op.op === 'merge') {
     await replica.mergeIn(op.key, op.object)
-    return { ok: true }
+    return { ok: true, atMs: monotonicMs() }
   }
   if (op.op === 'hint' && typeof op.owner === 'string') {
     await handoff.store(op.owner, op.key, op.object)

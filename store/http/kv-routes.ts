@@ -4,8 +4,17 @@
  * the rest is coordinated here.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { FORWARDED_HEADER, TOKEN_HEADER, type DeleteRequest, type ReadResponse, type WriteRequest, type WriteResponse } from '../api.ts'
+import {
+  CONTEXT_HEADER,
+  FORWARDED_HEADER,
+  TOKEN_HEADER,
+  type DeleteRequest,
+  type ReadResponse,
+  type WriteRequest,
+  type WriteResponse,
+} from '../api.ts'
 import type { NodeConfig } from '../config.ts'
+import type { KvEngine } from '../consistency/index.ts'
 import type { Coordinator, WriteOutcome } from '../coordinator.ts'
 import { badRequest } from '../errors.ts'
 import { contextWithout, mutant } from '../mutants.ts'
@@ -18,11 +27,17 @@ export const MAX_KEY_BYTES = 512
 /** Room for the context and JSON framing around a value of the largest size, bytes. */
 const BODY_OVERHEAD_BYTES = 64 * 1024
 
-export type KvRoutesOptions = { config: NodeConfig; coordinator: Coordinator }
+export type KvRoutesOptions = {
+  config: NodeConfig
+  /** Forwards requests for keys this node does not hold. */
+  coordinator: Coordinator
+  /** Reads and writes the keys it holds, in the cluster's consistency mode. */
+  consistency: KvEngine
+}
 
 /** The `/kv` sub-app. */
-export function kvRoutes({ config, coordinator }: KvRoutesOptions): Hono {
-  const seal = (key: string): ContextSeal => ({ secret: config.token, key })
+export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions): Hono {
+  const seal = (key: string): ContextSeal => ({ secret: config.token, key: consistency.contextScope ?? key })
   const kv = new Hono()
   kv.use(limitBody(config.maxValueBytes + BODY_OVERHEAD_BYTES, config.maxValueBytes))
   kv.use(KEY_ROUTE, forwardUnlessLocal(config, coordinator))
@@ -30,7 +45,8 @@ export function kvRoutes({ config, coordinator }: KvRoutesOptions): Hono {
   kv.get(KEY_ROUTE, async (c) => {
     const key = c.req.param('key')
     const r = quorumParam(c, 'r', config.r, config.n)
-    const { object, replies } = await coordinator.read(key, r)
+    const after = contextOf({ context: header(c, CONTEXT_HEADER) }, seal(key))
+    const { object, replies } = await consistency.read(key, r, after)
     const live = liveSiblings(object)
     const body: ReadResponse = {
       key,
@@ -54,7 +70,7 @@ export function kvRoutes({ config, coordinator }: KvRoutesOptions): Hono {
     const size = Buffer.byteLength(JSON.stringify(request.value))
     if (size > config.maxValueBytes) throw tooLarge(config.maxValueBytes)
     const context = contextOf(request, seal(key))
-    return respondToWrite(c, config, key, await coordinator.write(key, { context, value: request.value, deleted: false }, w))
+    return respondToWrite(c, config, seal(key), key, await consistency.write(key, { context, value: request.value, deleted: false }, w))
   })
 
   kv.delete(KEY_ROUTE, async (c) => {
@@ -65,7 +81,7 @@ export function kvRoutes({ config, coordinator }: KvRoutesOptions): Hono {
       throw badRequest('body must be a JSON object')
     }
     const context = contextOf(request, seal(key))
-    return respondToWrite(c, config, key, await coordinator.write(key, { context, value: null, deleted: true }, w))
+    return respondToWrite(c, config, seal(key), key, await consistency.write(key, { context, value: null, deleted: true }, w))
   })
 
   return kv
@@ -93,10 +109,16 @@ function forwardUnlessLocal(config: NodeConfig, coordinator: Coordinator): Middl
   }
 }
 
-function respondToWrite(c: Context, config: NodeConfig, key: string, { sibling, context, acks }: WriteOutcome): Response {
+function respondToWrite(
+  c: Context,
+  config: NodeConfig,
+  seal: ContextSeal,
+  key: string,
+  { sibling, context, acks }: WriteOutcome,
+): Response {
   const body: WriteResponse = {
     key,
-    context: encodeContext(context, { secret: config.token, key }),
+    context: encodeContext(context, seal),
     dot: sibling.dot,
     clock: sibling.clock,
     coordinator: config.id,

@@ -4,7 +4,7 @@
  * (`netns`); external mode (a cluster config file) connects to nodes someone else
  * started, through the proxy its file names. Either way the client is {@link QuorumlabClient}.
  */
-import type { StoreSettings } from '../../../store/config.ts'
+import { withConsistencyFixes, type StoreSettings } from '../../../store/config.ts'
 import { NEMESIS_NAMES } from '../../../common/contracts/history.ts'
 import type { StoreAdapter, StoreCapabilities } from '../../adapter/index.ts'
 import { QuorumlabClient } from './client.ts'
@@ -21,8 +21,8 @@ export type QuorumlabAdapterOptions = {
 
 /**
  * What the reference store offers: version metadata, every nemesis on either network, no
- * compare-and-set. Its guarantees follow from its replication settings
- * (`reports/promises.ts`); in its eventual mode it promises no consistency model.
+ * compare-and-set. Its guarantees and models follow from its replication settings and
+ * consistency mode, as the run records them (`reports/promises.ts`).
  */
 export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
   cas: false,
@@ -33,7 +33,9 @@ export const QUORUMLAB_CAPABILITIES: StoreCapabilities = {
   placement: 'ring',
 }
 
-export function quorumlabAdapter({ settings, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
+export function quorumlabAdapter({ settings: asked, clusterFile }: QuorumlabAdapterOptions): StoreAdapter {
+  // What the nodes will run with (a consistency mode sets what it needs): the run records that.
+  const settings = withConsistencyFixes(asked)
   return {
     name: 'quorumlab',
     capabilities: QUORUMLAB_CAPABILITIES,

@@ -1,11 +1,13 @@
 /**
  * The reference store's introspection endpoints as the harness uses them (through the
- * nodes' client links): health for readiness, stats for the achieved drop rate, digests
- * and hints for convergence, the clock for the clock nemesis.
+ * nodes' client links): health for readiness, stats for the achieved drop rate, WARS
+ * latencies for the PBS prediction, digests and hints for convergence, the clock for the
+ * clock nemesis.
  */
 import { httpUrl } from '../../../common/helpers/address.ts'
 import { TOKEN_HEADER, type ReplicaReadResponse } from '../../../store/api.ts'
 import type { StatsSnapshot } from '../../../store/stats.ts'
+import type { NodeWarsSnapshot } from '../../../common/contracts/wars.ts'
 import { encodeContext, liveSiblings } from '../../../store/versioning.ts'
 import type { NodeAddress, OpResult } from '../../adapter/index.ts'
 
@@ -21,6 +23,8 @@ async function adminCall<T>(target: AdminTarget, node: string, path: string, ini
   if (!response.ok) throw new Error(`${node} answered ${response.status} to ${init.method ?? 'GET'} ${path}`)
   return (await response.json()) as T
 }
+
+export const nodeWars = (target: AdminTarget, node: string): Promise<NodeWarsSnapshot> => adminCall(target, node, '/admin/wars')
 
 export const nodeStats = (target: AdminTarget, node: string): Promise<StatsSnapshot> => adminCall(target, node, '/admin/stats')
 

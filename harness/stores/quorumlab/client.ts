@@ -4,7 +4,7 @@
  * `outcome.ts`.
  */
 import { HttpEndpoint, HttpFailure } from '../../../common/helpers/http-endpoint.ts'
-import type { DeleteRequest, WriteRequest } from '../../../store/api.ts'
+import { CONTEXT_HEADER, type DeleteRequest, type WriteRequest } from '../../../store/api.ts'
 import {
   type Client,
   type ClientOptions,
@@ -46,10 +46,10 @@ export class QuorumlabClient implements Client {
   }
 }
 
-function requestOf(op: GetOp | PutOp | DeleteOp): { method: string; body?: string } {
+function requestOf(op: GetOp | PutOp | DeleteOp): { method: string; body?: string; headers?: Record<string, string> } {
   switch (op.f) {
     case 'get':
-      return { method: 'GET' }
+      return op.context ? { method: 'GET', headers: { [CONTEXT_HEADER]: op.context } } : { method: 'GET' }
     case 'put':
       return {
         method: 'PUT',

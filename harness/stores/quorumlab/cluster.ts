@@ -10,10 +10,10 @@ import { replicationSummary } from '../../../common/contracts/history.ts'
 import type { StoreSettings } from '../../../store/config.ts'
 import { Ring } from '../../../store/ring.ts'
 import type { Cluster, Network, NodeAddress, NodeControl, PowerCut } from '../../adapter/index.ts'
-import { converged, nodeStats, replicaRead, serves, setClockSkew, type AdminTarget } from './admin.ts'
+import { converged, nodeStats, nodeWars, replicaRead, serves, setClockSkew, type AdminTarget } from './admin.ts'
 
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
-export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'strict' | 'token'>
+export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'consistency' | 'strict' | 'token'>
 
 export type QuorumlabClusterParts<N extends Network> = {
   nodes: NodeAddress[]
@@ -38,12 +38,15 @@ export function quorumlabCluster<N extends Network>({
 }: QuorumlabClusterParts<N>): Cluster & { network: N } {
   const admin: AdminTarget = { nodes, token: settings.token }
   const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
-  const { n, r, w, versioning, strict } = settings
+  const { n, r, w, versioning, strict, consistency } = settings
   return {
     nodes,
     control,
     network,
-    description: { summary: replicationSummary({ n, r, w, versioning, strict }), replication: { n, r, w, versioning, strict } },
+    description: {
+      summary: replicationSummary({ n, r, w, versioning, strict, consistency }),
+      replication: { n, r, w, versioning, strict, consistency },
+    },
     async ready(timeoutMs) {
       const deadline = performance.now() + timeoutMs
       let waiting = nodes.map((node) => node.id)
@@ -59,6 +62,7 @@ export function quorumlabCluster<N extends Network>({
     converged: () => converged(admin),
     preferenceList: (key) => ring.preferenceList(key),
     skewClock: (node, skewMs) => setClockSkew(admin, node, skewMs),
+    warsLatencies: (node) => nodeWars(admin, node),
     async peerTraffic(node) {
       const stats = await nodeStats(admin, node)
       return { messages: stats.peerCalls, dropped: stats.replicaTimeouts + stats.replicaErrors }

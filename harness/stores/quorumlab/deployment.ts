@@ -78,6 +78,7 @@ export function deployment({ nodes: count, settings, style, ports = COMPOSE_PORT
       w: settings.w,
       vnodes: settings.vnodes,
       versioning: settings.versioning,
+      consistency: settings.consistency,
       strict: settings.strict,
       token: settings.token,
     },

@@ -7,7 +7,7 @@
  * ```json
  * {
  *   "toxiproxy": "http://127.0.0.1:8474",
- *   "store": { "n": 3, "r": 2, "w": 2, "vnodes": 16, "versioning": "dvv", "strict": false, "token": "quorumlab" },
+ *   "store": { "n": 3, "r": 2, "w": 2, "vnodes": 16, "versioning": "dvv", "consistency": "eventual", "strict": false, "token": "quorumlab" },
  *   "nodes": [{ "id": "n1", "address": "127.0.0.1:7001" }],
  *   "links": {
  *     "client": { "n1": { "listen": "127.0.0.1:20001" } },
@@ -23,8 +23,9 @@
 import { readFile } from 'node:fs/promises'
 import { Toxiproxy } from 'toxiproxy-node-client'
 import type { VersioningMode } from '../../../common/contracts/causal.ts'
+import type { ConsistencyMode } from '../../../common/contracts/history.ts'
 import { parseAddress } from '../../../common/helpers/address.ts'
-import { NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems } from '../../../store/config.ts'
+import { NODE_DEFAULTS, NODE_ID_PATTERN, settingsProblems, withConsistencyFixes } from '../../../store/config.ts'
 import type { Cluster, NodeControl } from '../../adapter/index.ts'
 import { commandControl, noControl, type CommandControlConfig } from '../../cluster/command-control.ts'
 import { dockerControl, type DockerControlConfig } from '../../cluster/docker-control.ts'
@@ -63,7 +64,7 @@ export function clusterConfigProblems(raw: unknown): string[] {
     problems.push('toxiproxy: must be the http:// URL of the Toxiproxy API (or leave it out and set TOXIPROXY_URL)')
   }
   if (c.store !== undefined && (typeof c.store !== 'object' || c.store === null || Array.isArray(c.store))) {
-    problems.push('store: must be an object of store settings (n, r, w, vnodes, versioning, strict, token)')
+    problems.push('store: must be an object of store settings (n, r, w, vnodes, versioning, consistency, strict, token)')
   }
   const store = (typeof c.store === 'object' && c.store !== null ? c.store : {}) as Partial<ExternalClusterConfig['store']>
   const nodes = Array.isArray(c.nodes) ? c.nodes : []
@@ -166,15 +167,19 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
   const store = config.store ?? {}
   return quorumlabCluster({
     nodes: ids.map((id) => ({ id, ...connect(id) })),
-    settings: {
+    // The nodes set what their consistency mode needs (strict quorums...): the run records that.
+    settings: withConsistencyFixes({
       n: store.n ?? NODE_DEFAULTS.n,
       r: store.r ?? NODE_DEFAULTS.r,
       w: store.w ?? NODE_DEFAULTS.w,
       vnodes: store.vnodes ?? NODE_DEFAULTS.vnodes,
       versioning: (store.versioning ?? NODE_DEFAULTS.versioning) as VersioningMode,
+      consistency: (store.consistency ?? NODE_DEFAULTS.consistency) as ConsistencyMode,
       strict: store.strict ?? NODE_DEFAULTS.strict,
+      readRepair: NODE_DEFAULTS.readRepair,
+      antiEntropyIntervalMs: NODE_DEFAULTS.antiEntropyIntervalMs,
       token: store.token ?? NODE_DEFAULTS.token,
-    },
+    }),
     control: controlOf(config.control),
     network: proxyNetwork({ kind: 'real', url }, ids, created),
     // The nodes are not ours to stop; the links we made are ours to remove.

@@ -5,6 +5,7 @@
  * message a node spawned with IPC sends its parent once it serves.
  */
 import { VERSIONING_MODES } from '../../../common/contracts/causal.ts'
+import { CONSISTENCY_MODES } from '../../../common/contracts/history.ts'
 import { formatAddress } from '../../../common/helpers/address.ts'
 import { PEER_CONNECTIONS, type PeerAddress, type StoreSettings } from '../../../store/config.ts'
 
@@ -35,6 +36,13 @@ export const SETTING_FLAGS: SettingFlag[] = [
     flags: '--versioning <mode>',
     description: `versioning: ${VERSIONING_MODES.join(' | ')}`,
     value: { type: 'choice', choices: VERSIONING_MODES },
+  },
+  {
+    key: 'consistency',
+    kind: 'value',
+    flags: '--consistency <mode>',
+    description: `consistency model, cluster-wide: ${CONSISTENCY_MODES.join(' | ')}`,
+    value: { type: 'choice', choices: CONSISTENCY_MODES },
   },
   {
     key: 'token',
