@@ -5,7 +5,7 @@
 import { undecided, type CheckResult, type Verdict } from '../common/contracts/checker.ts'
 import { type RunInfo, storeOf } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
-import { checkConvergence, type Convergence } from './convergence.ts'
+import { checkConvergence, checkConverges, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
 import { summariseSiblings, summariseStaleness, type SiblingSummary, type StalenessSummary } from './distributions.ts'
 import { dropRate, nemesisPeriods, type DropRate, type NemesisPeriod } from './faults.ts'
@@ -19,6 +19,8 @@ import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withFailOn } from './promises.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
+import { checkStaleReads } from './stale-reads.ts'
+import { checkUniqueDots } from './unique-dots.ts'
 import { computeStaleness, type StalenessResult } from './staleness.ts'
 import { timeseries, type Timeseries } from './timeseries.ts'
 import { decideVerdict, incompleteRun } from './verdict.ts'
@@ -82,6 +84,10 @@ export type Analysis = {
   lostWrites: LostWrites
   phantoms: CheckResult<Example>
   sessions: SessionResults
+  /** No read missed a write acknowledged before it was invoked (promised when read and write quorums intersect). */
+  staleReads: CheckResult<Example>
+  /** No two acknowledged writes to a key got the same dot. */
+  uniqueDots: CheckResult<Example>
   /** The consistency models judged from values (their checks are in the verdict too), with failing windows. */
   models: ModelCheckResult[]
   timeseries: Timeseries
@@ -95,7 +101,7 @@ export type Analysis = {
 type Step = <T>(name: string, run: () => T) => T
 
 /** The checkers' part of an analysis. */
-type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'models' | 'verdict'>
+type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'uniqueDots' | 'models' | 'verdict'>
 
 /**
  * Runs every checker on the op table and composes their results into the verdict; the models,
@@ -105,6 +111,7 @@ async function runCheckers(
   scan: ScannedHistory,
   index: WriteIndex,
   ranks: ReadRanks,
+  staleness: StalenessResult,
   models: Promise<ModelChecks>,
   options: AnalysisOptions,
   step: Step,
@@ -135,13 +142,24 @@ async function runCheckers(
       : undecided<Example>({ name: 'no-phantom-values', kind: 'guarantee', checkedWhat: 'reads' }, noRun),
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
+  const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, { maxExamples, doubt }))
+  const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, maxExamples))
   const modelChecks = await models
   const verdict = decideVerdict({
-    checks: [lostWrites.check, phantoms, ...SESSION_GUARANTEES.map((g) => sessions[g]), convergence.check, ...modelChecks.checks],
+    checks: [
+      lostWrites.check,
+      phantoms,
+      staleReads,
+      uniqueDots,
+      ...SESSION_GUARANTEES.map((g) => sessions[g]),
+      convergence.check,
+      checkConverges(scan.converged),
+      ...modelChecks.checks,
+    ],
     promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, models: modelChecks.results, verdict }
+  return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, models: modelChecks.results, verdict }
 }
 
 /** Why the context-based checks do not apply to this run's store (it records no version metadata), or undefined when they do. */
@@ -210,7 +228,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = await runCheckers(scan, index, ranks, models, options, step)
+  const checked = await runCheckers(scan, index, ranks, staleness, models, options, step)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

@@ -72,3 +72,16 @@ export function checkConvergence(table: OpTable, event: ConvergedEvent | undefin
           ),
   }
 }
+
+/**
+ * `converges`: the replicas agreed within the convergence timeout after the final heal, as
+ * the harness saw it (its `converged` record). A store that cannot tell leaves no record:
+ * nothing to judge, so it holds vacuously.
+ */
+export function checkConverges(event: ConvergedEvent | undefined): CheckResult<Example> {
+  const check = { name: 'converges', kind: 'guarantee', checkedWhat: 'waits for convergence after the final heal' } as const
+  if (!event) return decided<Example>({ ...check, checked: 0, violations: 0, examples: [] })
+  if (event.converged) return decided<Example>({ ...check, checked: 1, violations: 0, examples: [] })
+  const summary = `the replicas did not agree within ${Math.round(event.ms / 1000)} s of the final heal`
+  return decided({ ...check, checked: 1, violations: 1, examples: [{ summary, ops: [] }] })
+}

@@ -23,11 +23,14 @@ import { SESSION_VALUE_CHECKS } from './models/session-values.ts'
 export const GUARANTEES = [
   'no-lost-writes',
   'no-phantom-values',
+  'no-stale-reads',
+  'no-duplicate-dots',
   'read-your-writes',
   'monotonic-reads',
   'monotonic-writes',
   'writes-follow-reads',
   'final-reads-agree',
+  'converges',
 ] as const
 export type Guarantee = (typeof GUARANTEES)[number]
 
@@ -63,17 +66,20 @@ function noLostWrites({ versioning, workload, consistency }: ReferenceRun): Prom
   }
 }
 
-function readYourWrites({ n, r, w, versioning, strict }: ReferenceRun): Promised {
+/**
+ * When every read quorum meets every write quorum: dvv (a covered dot means a kept value),
+ * R + W > N, and quorums of home replicas only (strict, or sloppy with no node beyond the
+ * N home replicas to stand in for one).
+ */
+function quorumsIntersect({ n, r, w, versioning, strict, nodes }: ReferenceRun, what: string): Promised {
   const quorum = `R + W = ${r} + ${w}`
   if (versioning !== 'dvv')
     return { promised: false, why: `${versioning}: a context can cover a write whose value was dropped, so coverage promises no value` }
   if (r + w <= n) return { promised: false, why: `${quorum} <= N = ${n}: a read quorum can miss the write quorum` }
-  if (!strict)
+  if (!strict && nodes.length > n)
     return { promised: false, why: 'sloppy quorums: a write acknowledged by stand-in nodes is not on the home replicas a read asks' }
-  return {
-    promised: true,
-    why: `dvv, strict quorums, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged the session's write`,
-  }
+  const homeOnly = strict ? 'strict quorums' : `sloppy quorums with no stand-in (${nodes.length} nodes, N = ${n})`
+  return { promised: true, why: `dvv, ${homeOnly}, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged ${what}` }
 }
 
 function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
@@ -83,7 +89,18 @@ function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
     'no-phantom-values': valueChecks
       ? { promised: true, why: 'every mode: replicas only ever hold values clients wrote' }
       : { promised: false, why: `not checked for the ${run.workload.kind} workload` },
-    'read-your-writes': readYourWrites(run),
+    'no-stale-reads':
+      run.consistency === 'causal' || run.consistency === 'sequential'
+        ? {
+            promised: false,
+            why: `${run.consistency}: a read is served by the client's own node, which may not have every completed write yet`,
+          }
+        : quorumsIntersect(run, 'every write completed before the read'),
+    'no-duplicate-dots': {
+      promised: true,
+      why: "every mode: a write's dot is its coordinator's next counter, reserved on disk before use, so no two writes share one",
+    },
+    'read-your-writes': quorumsIntersect(run, "the session's write"),
     'monotonic-reads': {
       promised: false,
       why: 'read repair is asynchronous: a read quorum can miss the replica an earlier read merged from',
@@ -102,6 +119,10 @@ function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
     'final-reads-agree': {
       promised: true,
       why: 'every mode: once faults heal, anti-entropy makes replicas converge (judged when the harness saw them converge)',
+    },
+    converges: {
+      promised: true,
+      why: 'every mode: once faults heal, hinted handoff, read repair and anti-entropy make every replica agree within --convergence-timeout (vacuous when the store cannot tell)',
     },
   }
 }
@@ -183,11 +204,14 @@ function storePromises(run: RunInfo, store: StoreInfo): Record<Guarantee, Promis
       kind === 'register' || kind === 'set'
         ? { promised: true, why: 'every store: a read returns only values clients wrote' }
         : { promised: false, why: `not checked for the ${kind} workload` },
+    'no-stale-reads': store.versionMetadata ? says('no-stale-reads') : noContexts,
+    'no-duplicate-dots': store.versionMetadata ? says('no-duplicate-dots') : noContexts,
     'read-your-writes': store.versionMetadata ? says('read-your-writes') : noContexts,
     'monotonic-reads': store.versionMetadata ? says('monotonic-reads') : noContexts,
     'monotonic-writes': store.versionMetadata ? says('monotonic-writes') : noContexts,
     'writes-follow-reads': store.versionMetadata ? says('writes-follow-reads') : noContexts,
     'final-reads-agree': says('final-reads-agree'),
+    converges: says('converges'),
   }
 }
 

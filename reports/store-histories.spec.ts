@@ -122,7 +122,15 @@ test.group('histories of stores without version metadata', () => {
       'sequential',
     ])
     assert.deepEqual(promisedNames({ ...ETCD, promises: [] }), ['no-phantom-values'])
-    assert.deepEqual(promisedNames(), ['no-lost-writes', 'no-phantom-values', 'read-your-writes', 'final-reads-agree'])
+    assert.deepEqual(promisedNames(), [
+      'no-lost-writes',
+      'no-phantom-values',
+      'no-stale-reads',
+      'no-duplicate-dots',
+      'read-your-writes',
+      'final-reads-agree',
+      'converges',
+    ])
   })
 
   test('a history written before stores were recorded is the reference store with its settings', ({ assert }) => {

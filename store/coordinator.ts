@@ -16,6 +16,7 @@ import type { NodeConfig } from './config.ts'
 import { ApiError, HomesUnreachable } from './errors.ts'
 import type { HintedHandoff } from './hinted-handoff.ts'
 import type { Membership } from './membership.ts'
+import { cachedRead, cacheRead, mutant } from './mutants.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
@@ -103,17 +104,21 @@ export class Coordinator {
    */
   async read(key: string, r: number): Promise<ReadResult> {
     this.#stats.add('reads')
+    const cached = mutant('cached-reads') ? cachedRead<ReadResult>(key) : undefined
+    if (cached) return cached
     const home = this.homeReplicas(key)
     const local: ReplicaReply = { node: this.#config.id, object: this.#replica.read(key) }
     const calls = this.#others(home).map((peer) => this.#ifUp(peer, () => this.#readFrom(peer, key)))
-    const quorum = awaitQuorum([local], calls, r)
+    const quorum = awaitQuorum([local], calls, mutant('read-first-reply') ? 1 : r)
     if (this.#config.readRepair) {
       // Repair is best effort; a replica it could not reach is anti-entropy's to fix.
       void quorum.settled.then(({ results }) => this.#repair(key, home, results)).catch(() => this.#stats.add('replicaErrors'))
     }
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('read', r, (await quorum.settled).results.length)
-    return { object: this.#mergeAll(results), replies: results.length }
+    const result = { object: this.#mergeAll(results), replies: results.length }
+    if (mutant('cached-reads')) cacheRead(key, result)
+    return result
   }
 
   /**
@@ -146,11 +151,13 @@ export class Coordinator {
           .slice(this.#config.n)
           .filter((node) => node !== this.#config.id)
     const calls = this.#others(home).map((owner) =>
-      this.#ifUp(owner, () => this.#replicateTo(owner, key, object, true)).catch((error: unknown) =>
+      this.#ifUp(owner, () =>
+        mutant('skip-replication') && sibling.dot.counter % 4 === 0 ? Promise.resolve(owner) : this.#replicateTo(owner, key, object, true),
+      ).catch((error: unknown) =>
         this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks, holdsHints),
       ),
     )
-    const quorum = awaitQuorum([this.#config.id], calls, w)
+    const quorum = awaitQuorum([this.#config.id], calls, mutant('ack-local-only') ? 1 : w)
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('write', w, (await quorum.settled).results.length)
     return { sibling, context, acks: results.length }

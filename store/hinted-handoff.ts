@@ -5,6 +5,7 @@
  * same owner and key was merged into it meanwhile).
  */
 import type { Membership } from './membership.ts'
+import { mutant } from './mutants.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import type { Stats } from './stats.ts'
 import type { Storage } from './storage.ts'
@@ -63,7 +64,7 @@ export class HintedHandoff {
       const offers = [...storage.hints()]
         .filter((hint) => this.#timer !== undefined && membership.isUp(hint.owner))
         .map(async (hint) => {
-          await batcher.merge(hint.owner, hint.key, hint.object)
+          if (!mutant('hints-dropped')) await batcher.merge(hint.owner, hint.key, hint.object)
           if (await storage.deleteHintIf(hint.owner, hint.key, (current) => sameState(current, hint.object))) {
             stats.add('hintsDelivered')
           }

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { open, type Database, type RootDatabase } from 'lmdb'
 import { isProcessAlive } from '../common/helpers/pid.ts'
 import { StorageLockedError } from './errors.ts'
+import { mutant } from './mutants.ts'
 import type { VersionedObject } from './versioning.ts'
 
 export type StorageOptions = {
@@ -55,7 +56,7 @@ export class Storage {
     mkdirSync(dir, { recursive: true })
     const lock = lockDir(dir)
     try {
-      return new Storage(open({ path: dir, maxDbs: 16 }), lock)
+      return new Storage(open({ path: dir, maxDbs: 16, noSync: mutant('skip-fsync') }), lock)
     } catch (error) {
       rmSync(lock, { force: true })
       throw error
@@ -196,10 +197,11 @@ export class Storage {
    * leave an issued counter unreserved on disk.
    */
   #nextCounter(): { counter: number; reserving: number } {
+    if (mutant('counter-not-incremented')) return { counter: this.#counter + 1, reserving: 0 }
     this.#counter += 1
     if (this.#counter <= this.#reserved) return { counter: this.#counter, reserving: 0 }
     if (this.#counter > this.#reserving) this.#reserving = this.#counter - 1 + COUNTER_BLOCK
-    inTransaction(this.#meta.put('counter', this.#reserving))
+    if (!mutant('counter-not-reserved')) inTransaction(this.#meta.put('counter', this.#reserving))
     return { counter: this.#counter, reserving: this.#reserving }
   }
 

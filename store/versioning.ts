@@ -35,6 +35,7 @@ import {
   type Dot,
   type VersioningMode,
 } from '../common/contracts/causal.ts'
+import { mutant } from './mutants.ts'
 
 /**
  * The actor a node issues dots under: its id and its data dir's incarnation, as Riak's
@@ -193,15 +194,15 @@ function makeSibling(write: WriteInput, dot: Dot, clock: Clock): Sibling {
  */
 export function merge(mode: VersioningMode, a: VersionedObject, b: VersionedObject): VersionedObject {
   const context = joinContexts(a.context, b.context)
-  if (mode === 'dvv') {
+  if (mode === 'dvv' && !mutant('merge-last-writer-wins')) {
     const inB = (s: Sibling): boolean => b.siblings.some((t) => sameDot(s.dot, t.dot))
     const inA = (s: Sibling): boolean => a.siblings.some((t) => sameDot(s.dot, t.dot))
     const kept = a.siblings.filter((s) => inB(s) || !covers(b.context, s.dot))
     for (const s of b.siblings) if (!inA(s) && !covers(a.context, s.dot)) kept.push(s)
-    return canonical(context, kept)
+    return canonical(context, mutant('merge-drops-sibling') ? kept.slice(0, 1) : kept)
   }
   const all = [...a.siblings, ...b.siblings]
-  if (mode === 'lww') {
+  if (mode === 'lww' || mutant('merge-last-writer-wins')) {
     const winner = all.reduce<Sibling | undefined>(
       (best, s) => (best === undefined || compareForTiebreak(s, best) > 0 ? s : best),
       undefined,

@@ -60,6 +60,12 @@ export type OpRecord = {
    * written back with that read's context), rather than one the generator planned.
    */
   resolution?: true
+  /**
+   * True for a final-phase read of one home replica's own copy of the key, made by the
+   * harness (no quorum, no merge with other replicas, no read repair): the final checks
+   * then see each replica, not a quorum's merge that can hide a divergent one.
+   */
+  replica?: true
   /** The node the request was sent to (through its client link). */
   node: string
   /** The node that coordinated it, when the store said (ok answers). */
@@ -87,7 +93,7 @@ export type OpRecord = {
 export const CONSISTENCY_MODES = ['eventual', 'causal', 'sequential', 'linearizable'] as const
 export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number]
 
-export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock', 'wipe'] as const
+export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock', 'wipe', 'power'] as const
 export type NemesisName = (typeof NEMESIS_NAMES)[number]
 
 /** A nemesis turning a fault on (`start`) or off (`stop`). */

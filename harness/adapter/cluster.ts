@@ -7,6 +7,7 @@
  * `harness/cluster/`.
  */
 import type { ReplicationSettings } from '../../common/contracts/history.ts'
+import type { OpResult } from './client.ts'
 import type { NodeWarsSnapshot } from '../../common/contracts/wars.ts'
 import type { Network } from './network.ts'
 
@@ -92,6 +93,21 @@ export type Cluster = {
   skewClock?(node: string, skewMs: number): Promise<void>
   /** A node's own count of node-to-node messages; the drop nemesis reports the achieved loss rate from it. */
   peerTraffic?(node: string): Promise<PeerTraffic>
+  /**
+   * Power loss (the power nemesis): kills the node (SIGKILL) and drops every write its
+   * disk had not made durable (fsync); `control.start` brings it back. Only a cluster
+   * whose nodes run on lazyfs disks has it.
+   */
+  powerCut?(node: string): Promise<PowerCut>
+  /**
+   * What one replica itself holds for `key` (no quorum, no merge with other replicas, no
+   * read repair), as a read's outcome: the final phase reads every home replica this way,
+   * so a divergent replica cannot hide behind a quorum's merge.
+   */
+  replicaRead?(node: string, key: string): Promise<OpResult>
   /** The WARS legs (PBS) a node timed as coordinator, on the host's monotonic clock; the report's PBS prediction needs it. */
   warsLatencies?(node: string): Promise<NodeWarsSnapshot>
 }
+
+/** What a power cut dropped from a node's disk: files with unsynced data, their unsynced bytes, namespace changes undone. */
+export type PowerCut = { droppedFiles: number; droppedBytes: number; undoneChanges: number }

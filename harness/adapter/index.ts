@@ -19,7 +19,7 @@ export type {
   PutOp,
   VersionMetadata,
 } from './client.ts'
-export type { Cluster, NodeAddress, NodeControl, NodeControlCapabilities, PeerTraffic, StoreDescription } from './cluster.ts'
+export type { Cluster, NodeAddress, NodeControl, NodeControlCapabilities, PeerTraffic, PowerCut, StoreDescription } from './cluster.ts'
 export type {
   DropOutcome,
   DropRequest,

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { benchCommand } from './bench-command.ts'
+import { mutantsCommand } from './mutants-command.ts'
 import { checkCommand } from './check-command.ts'
 import { clusterCommand } from './cluster-command.ts'
 import { composeCommand } from './compose-command.ts'
@@ -38,6 +39,7 @@ const program = new Command('quorumlab')
   .addCommand(netCommand())
   .addCommand(benchCommand())
   .addCommand(checkCommand())
+  .addCommand(mutantsCommand())
 
 guardProcess()
 await runProgram(program, process.argv)

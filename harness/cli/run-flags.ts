@@ -6,7 +6,8 @@ import { Option, type Command } from 'commander'
 import { ARRIVALS, type Arrival } from '../generator/arrivals.ts'
 import { ROUTINGS, type Routing } from '../generator/op-generator.ts'
 import { NEMESIS_NAMES, NETWORK_KINDS, type NemesisName, type NetworkKind } from '../../common/contracts/history.ts'
-import { PARTITION_KINDS, refusedByNetwork, type PartitionKind } from '../nemesis/index.ts'
+import { ALL_NODES, PARTITION_KINDS, refusedByNetwork, type PartitionKind } from '../nemesis/index.ts'
+import { lazyFsSupport } from '../nemesis/power/index.ts'
 import { netnsCapabilities, netnsSupport } from '../network/index.ts'
 import type { StoreAdapter } from '../adapter/index.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
@@ -66,12 +67,24 @@ export function parseNemeses(raw: string, flag = '--nemesis'): NemesisName[] {
   return [...new Set(names)] as NemesisName[]
 }
 
+/** The power nemesis mounts a lazyfs disk under each node the harness starts itself, on the proxy network. */
+function checkPower(network: NetworkKind, clusterFile?: string): void {
+  if (clusterFile)
+    throw new UsageError(`--nemesis power puts the nodes the harness starts on lazyfs disks: it cannot be used with --cluster`)
+  if (network !== 'proxy')
+    throw new UsageError(`--nemesis power runs on --network proxy only (lazyfs disks are not mounted inside the nodes' namespaces)`)
+  const support = lazyFsSupport()
+  if (!support.ok) throw new UsageError(`--nemesis power needs lazyfs (a FUSE filesystem), which cannot run here: ${support.reason}`)
+}
+
 /**
  * Refuses, before anything starts, a network this machine cannot run (`netns` off Linux,
  * without root or without iptables), one an external cluster (`--cluster`) cannot use,
- * and nemeses the network cannot serve (latency under netns without netem).
+ * nemeses the network cannot serve (latency under netns without netem), and the power
+ * nemesis where lazyfs cannot run.
  */
 export async function checkNetwork(network: NetworkKind, nemeses: readonly NemesisName[], clusterFile?: string): Promise<void> {
+  if (nemeses.includes('power')) checkPower(network, clusterFile)
   if (network === 'proxy') return
   if (clusterFile) throw new UsageError(`--network ${network} starts its own nodes: it cannot be used with --cluster ${clusterFile}`)
   const support = netnsSupport()
@@ -191,8 +204,8 @@ function nemesisFlags(): Option[] {
     option(
       g,
       '--targets <count>',
-      'crash, pause and clock nemeses: nodes hit at once, 1..the number of nodes',
-      integerOption(1, 64),
+      'crash, power, pause and clock nemeses: nodes hit at once, 1..the number of nodes, or all',
+      (raw: string) => (raw === 'all' ? ALL_NODES : integerOption(1, 64)(raw)),
       d.nemesis.targets,
     ),
     option(

@@ -67,7 +67,7 @@ test.group('--store', () => {
         'openClient: must be a function',
         'capabilities.cas: must be true or false',
         'capabilities.promises[0]: must be one of linearizable, sequential, causal, no-lost-writes, no-phantom-values, final-reads-agree',
-        'capabilities.nemeses.proxy: must be a list of latency, drop, crash, pause, partition, clock, wipe',
+        'capabilities.nemeses.proxy: must be a list of latency, drop, crash, pause, partition, clock, wipe, power',
       ],
     )
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-module-'))

@@ -114,7 +114,7 @@ export function workloadCommand() {
 
 /** `--targets` beyond the cluster would be quietly cut to every node: refuse it instead. */
 function checkTargets(targets: number, nodes: number, nemeses: NemesisName[]): void {
-  const hit = nemeses.filter((n) => n === 'crash' || n === 'pause' || n === 'clock')
+  const hit = nemeses.filter((n) => n === 'crash' || n === 'power' || n === 'pause' || n === 'clock')
   if (hit.length > 0 && targets > nodes) {
     throw new UsageError(`--targets ${targets}: the ${hit.join(', ')} nemesis can hit at most the cluster's ${nodes} nodes`)
   }

@@ -4,9 +4,9 @@ import type { NetworkCapabilities, NetworkFault } from '../adapter/index.ts'
 import { clockNemesis } from './clock.ts'
 import { dropNemesis, latencyNemesis, partitionNemesis } from './link-faults.ts'
 import type { Nemesis } from './nemesis.ts'
-import { crashNemesis, pauseNemesis, wipeNemesis } from './process-faults.ts'
+import { crashNemesis, pauseNemesis, powerNemesis, wipeNemesis } from './process-faults.ts'
 
-export { PARTITION_KINDS, type Nemesis, type NemesisContext, type NemesisOptions, type PartitionKind } from './nemesis.ts'
+export { ALL_NODES, PARTITION_KINDS, type Nemesis, type NemesisContext, type NemesisOptions, type PartitionKind } from './nemesis.ts'
 export { NemesisSchedule, type NemesisScheduleOptions } from './schedule.ts'
 
 const FACTORIES: Record<NemesisName, () => Nemesis> = {
@@ -17,6 +17,7 @@ const FACTORIES: Record<NemesisName, () => Nemesis> = {
   partition: partitionNemesis,
   clock: clockNemesis,
   wipe: wipeNemesis,
+  power: powerNemesis,
 }
 
 export const createNemesis = (name: NemesisName): Nemesis => FACTORIES[name]()

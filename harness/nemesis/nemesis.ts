@@ -24,7 +24,7 @@ export type NemesisOptions = {
   partition: PartitionKind | 'random'
   /** How far the clock nemesis moves a node's wall clock, ms (either direction). */
   clockSkewMs: number
-  /** How many nodes crash, pause or clock faults hit at once. */
+  /** How many nodes crash, power, pause or clock faults hit at once; {@link ALL_NODES} hits every node. */
   targets: number
 }
 
@@ -48,9 +48,14 @@ export type Nemesis = {
   stop(ctx: NemesisContext): Promise<NemesisEvent>
 }
 
-/** `count` distinct nodes picked by the nemesis stream. */
-const pickNodes = (ctx: NemesisContext, count: number): string[] =>
-  ctx.rng.shuffle(ctx.cluster.nodes.map((n) => n.id)).slice(0, Math.max(1, Math.min(count, ctx.cluster.nodes.length)))
+/** `targets` meaning every node of the cluster at once (`--targets all`): a power loss of the whole rack. */
+export const ALL_NODES = 0
+
+/** `count` distinct nodes picked by the nemesis stream ({@link ALL_NODES}: every node). */
+function pickNodes(ctx: NemesisContext, count: number): string[] {
+  const all = ctx.cluster.nodes.length
+  return ctx.rng.shuffle(ctx.cluster.nodes.map((n) => n.id)).slice(0, count === ALL_NODES ? all : Math.max(1, Math.min(count, all)))
+}
 
 export type TargetNemesisOptions = {
   name: NemesisName

@@ -1,6 +1,7 @@
 /**
  * Nemeses on node processes: `crash` (kill -9, restart from its data), `pause` (SIGSTOP,
- * SIGCONT) and `wipe` (kill -9 and delete its data, restart it empty: Jepsen's lost disk).
+ * SIGCONT), `wipe` (kill -9 and delete its data, restart it empty: Jepsen's lost disk) and
+ * `power` (kill -9 and lose what the disk had not made durable, restart).
  */
 import { targetNemesis, type Nemesis } from './nemesis.ts'
 
@@ -27,6 +28,20 @@ export const wipeNemesis = (): Nemesis =>
     hit: ({ cluster }, node) => {
       if (!cluster.control.wipe) return Promise.reject(new Error("this cluster cannot delete a node's data"))
       return cluster.control.wipe(node)
+    },
+    undo: ({ cluster }, node) => cluster.control.start(node),
+  })
+
+/**
+ * A power loss: unlike `crash`, which leaves the kernel's page cache (and so every write
+ * the node made, synced or not), the node's disk drops what was not fsynced.
+ */
+export const powerNemesis = (): Nemesis =>
+  targetNemesis({
+    name: 'power',
+    hit: ({ cluster }, node) => {
+      if (!cluster.powerCut) return Promise.reject(new Error("this cluster cannot cut a node's power (its nodes are not on lazyfs disks)"))
+      return cluster.powerCut(node)
     },
     undo: ({ cluster }, node) => cluster.control.start(node),
   })

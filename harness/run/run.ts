@@ -86,6 +86,7 @@ function unsupportedNemeses(store: StoreAdapter, cluster: Cluster, nemeses: read
     pause: { has: cluster.control.can.pause, what: 'node control that can pause and resume nodes' },
     wipe: { has: cluster.control.wipe !== undefined, what: "node control that can delete a node's data (local nodes, or a wipe command)" },
     clock: { has: cluster.skewClock !== undefined, what: 'a store that can skew a node clock' },
+    power: { has: cluster.powerCut !== undefined, what: 'nodes on lazyfs disks (local mode, proxy network)' },
   }
   const byControl = nemeses.flatMap((name) => {
     if (!offered.includes(name)) return [`the ${store.name} store does not take ${name} on the ${network} network`]
@@ -251,8 +252,27 @@ async function healAndConverge(run: RunContext): Promise<void> {
   )
 }
 
-/** The final phase: every key written, read through every node. */
+/**
+ * The final phase: every key written, read through every node, then (when the store can)
+ * each home replica's own copy of it, so the final checks judge replicas one by one.
+ */
 async function readEveryKey(run: RunContext): Promise<void> {
+  await readThroughEveryNode(run)
+  await readEveryReplica(run)
+}
+
+/** Runs `read` over `items`, {@link FINAL_READ_CONCURRENCY} at a time, until done or stopped. */
+async function inParallel<T>(run: RunContext, items: T[], read: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: FINAL_READ_CONCURRENCY }, async () => {
+      while (!run.signal.aborted && next < items.length) await read(items[next++])
+    }),
+  )
+}
+
+/** Every written key through every node. */
+async function readThroughEveryNode(run: RunContext): Promise<void> {
   if (run.signal.aborted) return
   run.phase = 'final'
   run.ticker.stop()
@@ -261,15 +281,32 @@ async function readEveryKey(run: RunContext): Promise<void> {
   run.log(`final reads: ${keys.length} keys through ${nodes.length} nodes`)
   const reads = keys.flatMap((key) => nodes.map((node) => ({ key, node })))
   const reader = run.processes!.finalReader()
-  let next = 0
-  await Promise.all(
-    Array.from({ length: FINAL_READ_CONCURRENCY }, async () => {
-      while (!run.signal.aborted && next < reads.length) {
-        const { key, node } = reads[next++]
-        await reader.read(key, node, run.clock.nowUs(), 'final')
-      }
-    }),
-  )
+  await inParallel(run, reads, ({ key, node }) => reader.read(key, node, run.clock.nowUs(), 'final').then(() => undefined))
+}
+
+/** Every written key on each of its home replicas, by the replica's own copy (`replica: true` records). */
+async function readEveryReplica(run: RunContext): Promise<void> {
+  const cluster = run.cluster!
+  if (run.signal.aborted || !cluster.replicaRead) return
+  const all = cluster.nodes.map((n) => n.id)
+  const homes = (key: string): readonly string[] =>
+    cluster.preferenceList?.(key).slice(0, cluster.description.replication?.n ?? all.length) ?? all
+  const reads = run.processes!.writtenKeys().flatMap((key) => homes(key).map((node) => ({ key, node })))
+  run.log(`replica reads: ${reads.length} copies of ${run.processes!.writtenKeys().length} keys`)
+  // A process number of its own: no session's guarantees apply to the harness's reads.
+  const process = run.options.concurrency + 1
+  await inParallel(run, reads, async ({ key, node }) => {
+    const invoke = run.clock.nowUs()
+    const outcome = await cluster.replicaRead!(node, key)
+    const times = { intended: invoke, invoke, complete: run.clock.nowUs() }
+    const common = { process, f: 'get' as const, key, node, replica: true as const, phase: 'final' as const, ...times }
+    if (outcome.type !== 'ok') {
+      recordOp(run, { ...common, type: outcome.type, value: null, context: null, error: outcome.error })
+      return
+    }
+    const { context = null, versions, coordinator } = outcome.version ?? {}
+    recordOp(run, { ...common, type: 'ok', value: outcome.values ?? [], coordinator, context, versions, error: null })
+  })
 }
 
 /** Heals whatever is still broken, closes the client, tears the cluster down and ends the history; never throws. */

@@ -20,6 +20,7 @@ import type { KvEngine } from '../consistency/index.ts'
 import type { Coordinator, WriteOutcome } from '../coordinator.ts'
 import { badRequest, HomesUnreachable } from '../errors.ts'
 import type { LocalWrite } from '../replica.ts'
+import { contextWithout, mutant } from '../mutants.ts'
 import { encodeContext, liveSiblings, type ContextSeal } from '../versioning.ts'
 import {
   contextOf,
@@ -69,9 +70,12 @@ export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions):
     const live = liveSiblings(object)
     const body: ReadResponse = {
       key,
-      values: live.map((s) => s.value),
+      values: live.map((s) => (mutant('phantom-read') && Math.random() < 0.02 ? `phantom-${Math.random()}` : s.value)),
       versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
-      context: encodeContext(object.context, seal(key)),
+      context: encodeContext(
+        mutant('context-omits-sibling') && live.length > 1 ? contextWithout(object.context, live[live.length - 1].dot) : object.context,
+        seal(key),
+      ),
       coordinator: config.id,
       replies,
     }

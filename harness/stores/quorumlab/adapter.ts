@@ -55,7 +55,13 @@ export function quorumlabAdapter({ settings: asked, clusterFile }: QuorumlabAdap
       const cluster =
         network === 'netns'
           ? await startNetnsCluster({ nodes, settings, dataDir })
-          : await startProxiedCluster({ nodes, settings: { ...settings, peerConnections }, dataDir })
+          : await startProxiedCluster({
+              nodes,
+              settings: { ...settings, peerConnections },
+              dataDir,
+              // Only the power nemesis pays for FUSE: its disks lose what was not fsynced.
+              lazyDisks: nemeses.includes('power'),
+            })
       secrets.set(cluster, settings.token)
       return cluster
     },

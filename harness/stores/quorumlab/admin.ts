@@ -5,10 +5,11 @@
  * clock nemesis.
  */
 import { httpUrl } from '../../../common/helpers/address.ts'
-import { TOKEN_HEADER } from '../../../store/api.ts'
+import { TOKEN_HEADER, type ReplicaReadResponse } from '../../../store/api.ts'
 import type { StatsSnapshot } from '../../../store/stats.ts'
 import type { NodeWarsSnapshot } from '../../../common/contracts/wars.ts'
-import type { NodeAddress } from '../../adapter/index.ts'
+import { encodeContext, liveSiblings } from '../../../store/versioning.ts'
+import type { NodeAddress, OpResult } from '../../adapter/index.ts'
 
 /** The nodes to ask (their client addresses) and the cluster token that `/admin/clock` wants. */
 export type AdminTarget = { nodes: readonly NodeAddress[]; token: string }
@@ -39,6 +40,32 @@ export const setClockSkew = async (target: AdminTarget, node: string, skewMs: nu
     headers: { 'content-type': 'application/json', [TOKEN_HEADER]: target.token },
     body: JSON.stringify({ skewMs }),
   })
+}
+
+/**
+ * The node's own copy of `key` (`/internal/objects/:key`, with the cluster token), as a
+ * read's outcome: its live siblings' values and versions, and its context sealed as a
+ * read's would be. A failure to answer is a `fail` saying why.
+ */
+export async function replicaRead(target: AdminTarget, node: string, key: string): Promise<OpResult> {
+  try {
+    const { object } = await adminCall<ReplicaReadResponse>(target, node, `/internal/objects/${encodeURIComponent(key)}`, {
+      headers: { [TOKEN_HEADER]: target.token },
+    })
+    if (!object) return { type: 'ok', values: [], version: { versions: [] } }
+    const live = liveSiblings(object)
+    return {
+      type: 'ok',
+      values: live.map((s) => s.value),
+      version: {
+        context: encodeContext(object.context, { secret: target.token, key }),
+        versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
+        coordinator: node,
+      },
+    }
+  } catch (error) {
+    return { type: 'fail', error: (error as Error).message }
+  }
 }
 
 /** True when the node answers `/health` with 200. */

@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { replicationSummary } from '../../../common/contracts/history.ts'
 import type { StoreSettings } from '../../../store/config.ts'
 import { Ring } from '../../../store/ring.ts'
-import type { Cluster, Network, NodeAddress, NodeControl } from '../../adapter/index.ts'
-import { converged, nodeStats, nodeWars, serves, setClockSkew, type AdminTarget } from './admin.ts'
+import type { Cluster, Network, NodeAddress, NodeControl, PowerCut } from '../../adapter/index.ts'
+import { converged, nodeStats, nodeWars, replicaRead, serves, setClockSkew, type AdminTarget } from './admin.ts'
 
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
 export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'consistency' | 'strict' | 'token'>
@@ -21,6 +21,8 @@ export type QuorumlabClusterParts<N extends Network> = {
   control: NodeControl
   network: N
   teardown(): Promise<void>
+  /** Present when the nodes run on lazyfs disks (the power nemesis). */
+  powerCut?(node: string): Promise<PowerCut>
 }
 
 const READY_POLL_MS = 100
@@ -32,6 +34,7 @@ export function quorumlabCluster<N extends Network>({
   control,
   network,
   teardown,
+  powerCut,
 }: QuorumlabClusterParts<N>): Cluster & { network: N } {
   const admin: AdminTarget = { nodes, token: settings.token }
   const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
@@ -72,5 +75,7 @@ export function quorumlabCluster<N extends Network>({
       const sum = (field: 'messages' | 'dropped'): number => Object.values(byPeer).reduce((n, t) => n + t[field], 0)
       return { messages: sum('messages'), dropped: sum('dropped'), byPeer }
     },
+    replicaRead: (node, key) => replicaRead(admin, node, key),
+    ...(powerCut ? { powerCut } : {}),
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { StoreSettings } from '../../../store/config.ts'
 import type { Cluster } from '../../adapter/index.ts'
+import { LazyDisks } from '../../cluster/lazy-disks.ts'
 import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
 import type { ProxyNetwork } from '../../network/index.ts'
 import type { ToxiproxyEndpoint } from '../../proxy/index.ts'
@@ -21,6 +22,8 @@ export type ProxiedClusterOptions = {
   extraArgs?: string[]
   /** A Toxiproxy to use; by default TOXIPROXY_URL's, else a new embedded one. */
   endpoint?: ToxiproxyEndpoint
+  /** Each node's data dir on a lazyfs disk (`<dataDir>/nI.disk` backs it), so the cluster can cut a node's power. */
+  lazyDisks?: boolean
 }
 
 /** Starts the proxy, the links and the nodes; if any of it fails, stops what it started and rethrows. */
@@ -33,19 +36,36 @@ export async function startProxiedCluster(given: ProxiedClusterOptions): Promise
     endpoint: options.endpoint,
   })
   const processes: NodeProcess[] = []
+  let disks: LazyDisks | undefined
   const teardown = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.dispose()))
+    await disks?.unmount()
     await close()
   }
   try {
+    if (options.lazyDisks)
+      disks = await LazyDisks.mount(
+        options.dataDir,
+        layout.nodes.map((n) => n.id),
+      )
     processes.push(...layoutProcesses(layout, options))
     await Promise.all(processes.map((p) => p.start()))
+    const control = processControl(processes)
+    const onDisks = disks
     return quorumlabCluster({
       nodes: layout.nodes.map(({ id, client }) => ({ id, ...client })),
       settings: options.settings,
-      control: processControl(processes),
+      control,
       network,
       teardown,
+      ...(onDisks
+        ? {
+            async powerCut(node: string) {
+              await control.kill(node)
+              return onDisks.powerCut(node)
+            },
+          }
+        : {}),
     })
   } catch (error) {
     await teardown().catch(() => undefined)
