@@ -229,8 +229,11 @@ export function survivingFailedCommits(): void {
   process.on('unhandledRejection', dropFailedCommit)
 }
 
+/** A failed commit as lmdb reports it: what {@link survivingFailedCommits} drops, and a process-wide crash handler must too. */
+export const isFailedCommit = (reason: unknown): boolean => reason instanceof Error && 'commitError' in reason
+
 function dropFailedCommit(reason: unknown): void {
-  if (reason instanceof Error && 'commitError' in reason) return
+  if (isFailedCommit(reason)) return
   throw reason
 }
 

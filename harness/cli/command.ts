@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { parseAddress, type Address } from '../../common/helpers/address.ts'
 import { StorageLockedError } from '../../store/errors.ts'
+import { isFailedCommit } from '../../store/storage.ts'
 import { EXIT, exitCodesHelp } from '../../common/contracts/exit-codes.ts'
 import { keepWritingAfterClosedOutput } from './output.ts'
 
@@ -42,7 +43,8 @@ export function guardProcess(): void {
     process.exit(EXIT.internal)
   }
   process.on('uncaughtException', crash)
-  process.on('unhandledRejection', crash)
+  // A store node's failed commit (a full disk) is answered to its writer; the node lives on.
+  process.on('unhandledRejection', (reason) => (isFailedCommit(reason) ? undefined : crash(reason)))
 }
 
 /**
