@@ -45,7 +45,10 @@ test.group('cli', (group) => {
       [['store'], /required option '--id <id>'/],
       [['cluster', '--nodes', '0'], /--nodes.*from 1 to 64/],
       [['cluster', '--nodes', '2', '--n', '3'], /n=3 must be from 1 to the number of nodes/],
-      [['store', '--id', 'n1'], /n=3 must be from 1 to the number of nodes \(1\)\n.*name the other members with --peer ID=HOST:PORT/],
+      [
+        ['store', '--id', 'n1'],
+        /n=3 must be from 1 to the number of nodes \(1\)\n.*no cluster secret[^\n]*\n.*name the other members with --peer ID=HOST:PORT/,
+      ],
       [['store', '--id', 'n1', '--replica-timeout', '2x'], /--replica-timeout.*expected a duration/],
       [['serve', '--dir', 'no-such-runs-folder'], /--dir no-such-runs-folder: no such folder/],
       [['report', 'runs/nope'], /runs\/nope: no such folder/],
