@@ -95,7 +95,9 @@ test.group('http adapter (real processes)', (group) => {
     assert.isTrue(described.completed && builtIn.completed, described.error ?? builtIn.error)
     // The final reads run 16 at a time: their order is the only thing timing decides.
     const outcomes = (file: string) => {
-      const rows = opsOf(readHistory(file)).map((op: OpRecord) => [op.phase, op.f, op.key, op.node, op.type, op.value, op.error])
+      // The built-in adapter also reads each home replica's own copy at the end, which an http store cannot.
+      const ops = opsOf(readHistory(file)).filter((op: OpRecord) => !op.replica)
+      const rows = ops.map((op: OpRecord) => [op.phase, op.f, op.key, op.node, op.type, op.value, op.error])
       const finals = rows.filter((row) => row[0] === 'final').sort((x, y) => `${x[2]} ${x[3]}`.localeCompare(`${y[2]} ${y[3]}`))
       return [...rows.filter((row) => row[0] !== 'final'), ...finals]
     }
