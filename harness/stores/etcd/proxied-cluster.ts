@@ -5,6 +5,7 @@
  * advertise, which a proxy per ordered pair cannot stand in for, so partitions need the
  * netns network. The cluster is the adapter seam's {@link Cluster}.
  */
+import { join } from 'node:path'
 import type { Cluster } from '../../adapter/index.ts'
 import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
 import type { EtcdReads } from './client.ts'
@@ -22,23 +23,39 @@ export type ProxiedEtcdOptions = {
   reads: EtcdReads
 }
 
-/** Starts the members and their client links; if any of it fails, stops what it started and rethrows. */
+/** How many times a start whose ports were taken in the meantime (freed ports are only free when looked at) is tried afresh. */
+const START_ATTEMPTS = 3
+
+/** The members, started on free ports; a start that lost a port to another process is tried again on new ones. */
+async function startedEtcd(binary: string, nodes: number, dataDir: string): Promise<EtcdCluster> {
+  for (let attempt = 1; ; attempt++) {
+    const etcd = await EtcdCluster.create({ binary, nodes, dataDir: join(dataDir, attempt === 1 ? '' : `attempt-${attempt}`) })
+    try {
+      await etcd.start()
+      return etcd
+    } catch (error) {
+      if (attempt >= START_ATTEMPTS || !/address already in use/.test(String((error as Error)?.message))) throw error
+    }
+  }
+}
+
+/**
+ * Starts the members, then their client links (after, so a link cannot take a port a member
+ * was given); if any of it fails, stops what it started and rethrows.
+ */
 export async function startProxiedEtcd({ binary, version, nodes, dataDir, reads }: ProxiedEtcdOptions): Promise<Cluster> {
-  const etcd = await EtcdCluster.create({ binary, nodes, dataDir })
-  const { layout, network, close } = await openProxiedLayout({
-    nodes,
-    peerLinks: false,
-    upstream: (i) => etcd.members[i - 1].addresses.client,
-  })
+  const etcd = await startedEtcd(binary, nodes, dataDir)
+  let opened: Awaited<ReturnType<typeof openProxiedLayout>>
+  try {
+    opened = await openProxiedLayout({ nodes, peerLinks: false, upstream: (i) => etcd.members[i - 1].addresses.client })
+  } catch (error) {
+    await etcd.stop(2000).catch(() => undefined)
+    throw error
+  }
+  const { layout, network, close } = opened
   const teardown = async (): Promise<void> => {
     await etcd.stop(2000)
     await close()
-  }
-  try {
-    await etcd.start()
-  } catch (error) {
-    await teardown().catch(() => undefined)
-    throw error
   }
   return {
     nodes: layout.nodes.map(({ id, client }) => ({ id, ...client })),
