@@ -1,9 +1,10 @@
 /**
- * StrykerJS on the pure modules, one group at a time (stryker.groups.json: the files a
- * group mutates and the unit specs that judge them). `STRYKER_GROUP=<group>` picks one (unset: all of them in one run);
+ * StrykerJS on the pure modules, one group at a time. stryker.groups.json names per group
+ * the files it mutates and the unit tests that judge them (Japa's arguments per test
+ * process). `STRYKER_GROUP=<group>` picks one (unset: every group in one slow run);
  * `npm run stryker` runs every group and `npm run stryker -- ring` one (bin/stryker.ts).
- * Our tests are Japa, so Stryker's command runner runs the group's specs once per mutant:
- * keeping to the specs that cover the group's files makes a mutant of ring.ts cost about a
+ * Our tests are Japa, so Stryker's command runner runs the group's tests once per mutant:
+ * keeping to the tests that cover the group's files makes a mutant of ring.ts cost about a
  * second, not the whole suite's minutes. Everything Stryker writes goes under .tmp/stryker/.
  */
 import groups from './stryker.groups.json' with { type: 'json' }
@@ -14,15 +15,16 @@ if (name !== 'all' && !Object.hasOwn(groups, name)) {
 }
 // Without STRYKER_GROUP (a bare `npx stryker run`): every group at once, each mutant judged by every group's specs (slow).
 const chosen = name === 'all' ? Object.values(groups) : [groups[name]]
-const group = { mutate: chosen.flatMap((g) => g.mutate), specs: chosen.flatMap((g) => g.specs) }
+const group = { mutate: chosen.flatMap((g) => g.mutate), runs: chosen.flatMap((g) => g.runs) }
 const out = `.tmp/stryker/${name}`
 
 export default {
   mutate: group.mutate,
   testRunner: 'command',
-  // One test process per spec, in the group's order (fast specs first), stopping at the first
-  // failure (&&, --bail): most mutants die in the first spec, so the slow ones run for few.
-  commandRunner: { command: group.specs.map((spec) => `node --import tsx bin/test.ts --bail --files ${spec}`).join(' && ') },
+  // One test process per run (Japa's arguments), in the group's order, fast tests first,
+  // stopping at the first failure (&&, --bail): most mutants die in the first run, so only
+  // the few that survive it pay for the slow property tests.
+  commandRunner: { command: group.runs.map((args) => `node --import tsx bin/test.ts --bail ${args}`).join(' && ') },
   // An endless loop is given a few seconds above the run's own time, not the default five.
   timeoutMS: 3000,
   // The machine is shared; one mutant at a time.
