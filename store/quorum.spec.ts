@@ -11,8 +11,14 @@ function call<T>(): { promise: Promise<T>; succeed: (value: T) => Promise<void>;
   })
   return {
     promise,
-    succeed: (value) => (resolve(value), settle()),
-    fail: (error) => (reject(error), settle()),
+    succeed: (value) => {
+      resolve(value)
+      return settle()
+    },
+    fail: (error) => {
+      reject(error)
+      return settle()
+    },
   }
 }
 
