@@ -140,6 +140,39 @@ test.group('searches on hand-made keys', () => {
   })
 })
 
+test.group('search budgets', () => {
+  // Ten concurrent writes, then a read no order explains: without lookahead, every subset of the writes is tried.
+  const writes = Array.from({ length: 10 }, (_, i): [number, RegisterOp['f'], unknown, [number, number]] => [
+    i + 1,
+    'put',
+    `v${i}`,
+    [0, 100],
+  ])
+  const cases = {
+    // Absent, read after every write completed.
+    linearizable: key(...writes, [20, 'get', [], [200, 300]]),
+    // Process 0 reads absent after its own write.
+    sequential: key([0, 'put', 'mine', [0, 100]], ...writes, [0, 'get', [], [200, 300]]),
+  }
+
+  for (const model of ['linearizable', 'sequential'] as const) {
+    test(`${model}: a search that would run past its budget is unknown, with the dead end reached so far`, ({ assert }) => {
+      const ops = cases[model]
+      const tight = SEARCHES[model](ops, { ...DEFAULT_BUDGET, steps: 1 }, { lookahead: false })
+      assert.equal(tight.verdict, 'unknown')
+      assert.match(tight.verdict === 'unknown' ? tight.reason : '', /budget of 1 steps ran out/)
+      assert.isUndefined(badDeadEnd(model, ops, tight.verdict === 'unknown' ? tight.deadEnd : undefined))
+      const full = SEARCHES[model](ops, DEFAULT_BUDGET, { lookahead: false })
+      assert.equal(full.verdict, 'invalid')
+      assert.isAbove(full.steps, tight.steps)
+      // The lookahead sees at once that nothing writes the absent value again.
+      const pruned = SEARCHES[model](ops, DEFAULT_BUDGET)
+      assert.equal(pruned.verdict, 'invalid')
+      assert.isBelow(pruned.steps, 1000)
+    })
+  }
+})
+
 test.group('register model', () => {
   test('step: a read needs its value, a cas its expected value, a write always takes effect', ({ assert }) => {
     assert.equal(step(2, READ, 2, 0), 2)
