@@ -70,6 +70,17 @@ test.group('quorum', () => {
     assert.deepEqual(await quorum.outcome, { reached: false, results: ['self'] })
   })
 
+  test('successes so far count once: one success and two failures of four calls cannot make three', async ({ assert }) => {
+    const [a, x, y, d] = [call<string>(), call<string>(), call<string>(), call<string>()]
+    const quorum = awaitQuorum([], [a.promise, x.promise, y.promise, d.promise], 3)
+    await a.succeed('a')
+    await x.fail(new Error('x'))
+    assert.equal(await peek(quorum.outcome), PENDING)
+    await y.fail(new Error('y'))
+    assert.deepEqual(await peek(quorum.outcome), { reached: false, results: ['a'] })
+    await d.succeed('d')
+  })
+
   test('a success after a failure still counts, and a failure after the quorum changes nothing', async ({ assert }) => {
     const [x, a, b] = [call<string>(), call<string>(), call<string>()]
     const quorum = awaitQuorum([], [x.promise, a.promise, b.promise], 2)
