@@ -28,10 +28,11 @@ function row(name: string, seconds: number): string {
   const mutants = Object.values(report.files).flatMap((file) => file.mutants)
   const count = (status: string): number => mutants.filter((m) => m.status === status).length
   const [killed, survived, timeout, noCoverage] = [count('Killed'), count('Survived'), count('Timeout'), count('NoCoverage')]
+  const ignored = count('Ignored')
   const judged = killed + survived + timeout + noCoverage
   const score = judged === 0 ? 0 : (100 * (killed + timeout)) / judged
   const files = Object.keys(report.files).map((f) => f.replace(/^.*\//, ''))
-  return `| ${name} | ${files.join(', ')} | ${judged} | ${killed} | ${survived + noCoverage} | ${timeout} | ${score.toFixed(1)}% | ${Math.round(seconds)} s |`
+  return `| ${name} | ${files.join(', ')} | ${judged} | ${killed} | ${survived + noCoverage} | ${timeout} | ${ignored} | ${score.toFixed(1)}% | ${Math.round(seconds)} s |`
 }
 
 const rows: string[] = []
@@ -50,7 +51,7 @@ for (const name of asked.length > 0 ? asked : names) {
   }
 }
 process.stdout.write(
-  `\n| group | files | mutants | killed | survived | timeout | score | wall time |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n`,
+  `\n| group | files | mutants | killed | survived | timeout | disabled | score | wall time |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n`,
 )
 process.stdout.write(`${rows.join('\n')}\n`)
 process.exit(failed ? 1 : 0)
