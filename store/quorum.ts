@@ -19,7 +19,6 @@ export type Quorum<T> = {
 export function awaitQuorum<T>(initial: T[], calls: Promise<T>[], needed: number): Quorum<T> {
   const results = [...initial]
   const failures: unknown[] = []
-  // Stryker disable next-line ArrowFunction: a placeholder the promise's executor replaces at once
   let decide: (outcome: QuorumOutcome<T>) => void = () => {}
   const outcome = new Promise<QuorumOutcome<T>>((resolve) => (decide = resolve))
   // The first decision stands: a promise settles once, so later calls of decide do nothing.
