@@ -16,7 +16,7 @@ import type { NodeConfig } from './config.ts'
 import { ApiError, HomesUnreachable } from './errors.ts'
 import type { HintedHandoff } from './hinted-handoff.ts'
 import type { Membership } from './membership.ts'
-import { cachedRead, cacheRead, mutant } from './mutants.ts'
+import { cachedRead, cacheRead, mutant, oldestState } from './mutants.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
@@ -300,7 +300,8 @@ export class Coordinator {
   async #repair(key: string, home: string[], replies: ReplicaReply[]): Promise<void> {
     // The common case, every home replica answered the same: nothing to merge or send.
     if (replies.length === home.length && replies.every((r) => sameState(r.object, replies[0].object))) return
-    const merged = this.#mergeAll(replies)
+    const all = this.#mergeAll(replies)
+    const merged = mutant('read-repair-overwrites') ? { ...oldestState(replies.map((r) => r.object)), context: all.context } : all
     for (const node of home) {
       const reply = replies.find((r) => r.node === node)
       if (reply && sameState(reply.object, merged)) continue
