@@ -99,7 +99,7 @@ export type OpTable = {
 }
 
 /** The hash a register value is matched by (the key is part of it); strings skip JSON. */
-const valueHashOf = (key: string, value: unknown): number =>
+export const valueHashOf = (key: string, value: unknown): number =>
   typeof value === 'string' ? hashKeyed(key, 1, value) : hashKeyed(key, 2, JSON.stringify(value) ?? 'undefined')
 
 /** The hash of the value a cas writes (`value` is `[expected, new]`); 0 for a malformed one. */
