@@ -32,7 +32,7 @@ function followed(copies: Record<string, string[]>, config: BuilderConfig = {}, 
   h.get({ process: 5, values: ['b'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, phase: 'final', at: [50, 51] })
   for (const [node, values] of Object.entries(copies)) {
     const dots: Record<string, [string, number]> = { a: ['n1', 1], b: ['n2', 1] }
-    const context = values.includes('b') ? { n1: 1, n2: 1 } : values.includes('a') ? { n1: 1 } : {}
+    const context: Record<string, number> = values.includes('b') ? { n1: 1, n2: 1 } : values.includes('a') ? { n1: 1 } : {}
     h.get({ process: 6, node, values, versions: values.map((v) => dots[v]), context, replica: true, at: [60, 61] })
   }
   return h.end()

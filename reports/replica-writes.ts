@@ -16,10 +16,11 @@
  */
 import { decided, undecided, type CheckResult } from '../common/contracts/checker.ts'
 import type { OpRecord, RunInfo } from '../common/contracts/history.ts'
-import { shortJson, type Example } from './examples.ts'
+import type { Example } from './examples.ts'
 import { readRecordsAt } from './history-reader.ts'
 import { CausalOrder } from './models/causal-order.ts'
 import { modelHistoryFromTable } from './models/model-history.ts'
+import { valueText } from './models/value-text.ts'
 import { FINAL, GET, OK, type OpTable } from './op-table.ts'
 
 export const REPLICAS_HOLD_WRITES = 'replicas-hold-writes'
@@ -107,7 +108,7 @@ async function describe(path: string, table: OpTable, missing: Missing[]): Promi
   ).catch(() => [])
   return missing.map(({ write, read }, i) => {
     const op = records[i] as OpRecord | undefined
-    const value = op && typeof op.process === 'number' ? shortJson(op.value, 60) : '(value not read back)'
+    const value = op && typeof op.process === 'number' ? valueText(op.value) : '(value not read back)'
     const key = table.keys.names[table.key[write]]
     const replica = table.nodes.names[table.node[read]]
     const when = (table.complete[write] / 1e6).toFixed(3)
