@@ -300,15 +300,15 @@ export class Coordinator {
   async #repair(key: string, home: string[], replies: ReplicaReply[]): Promise<void> {
     // The common case, every home replica answered the same: nothing to merge or send.
     if (replies.length === home.length && replies.every((r) => sameState(r.object, replies[0].object))) return
-    const all = this.#mergeAll(replies)
-    const merged = mutant('read-repair-overwrites') ? { ...oldestState(replies.map((r) => r.object)), context: all.context } : all
+    const merged = this.#mergeAll(replies)
+    const repair = mutant('read-repair-overwrites') ? { ...oldestState(replies.map((r) => r.object)), context: merged.context } : merged
     for (const node of home) {
       const reply = replies.find((r) => r.node === node)
-      if (reply && sameState(reply.object, merged)) continue
+      if (reply && sameState(reply.object, repair)) continue
       if (node === this.#config.id) {
-        await this.#replica.mergeIn(key, merged)
+        await this.#replica.mergeIn(key, repair)
       } else if (this.#membership.isUp(node)) {
-        await this.#replicateTo(node, key, merged).catch(() => undefined)
+        await this.#replicateTo(node, key, repair).catch(() => undefined)
       } else {
         continue
       }
