@@ -5,7 +5,6 @@
  * advertise, which a proxy per ordered pair cannot stand in for, so partitions need the
  * netns network. The cluster is the adapter seam's {@link Cluster}.
  */
-import { join } from 'node:path'
 import type { Cluster } from '../../adapter/index.ts'
 import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
 import type { EtcdReads } from './client.ts'
