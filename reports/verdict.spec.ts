@@ -316,11 +316,14 @@ test.group('verdict: exit codes', () => {
   })
 
   test('a clean run exits 0', async ({ assert }) => {
-    const h = new HistoryBuilder()
+    const h = new HistoryBuilder({ repair: { readRepair: true, hintedHandoff: true, antiEntropy: true } })
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
     h.get({ process: 0, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, at: [20, 21] })
     h.converged(true, 5, 30)
     h.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
+    // Each home replica's own copy, as the final phase reads them.
+    for (const node of ['n1', 'n2', 'n3'])
+      h.get({ process: 6, node, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, replica: true, at: [52, 53] })
     const a = await analyseBuilt(h.end())
     assert.equal(a.verdict.exitCode, 0)
     assert.deepEqual([...new Set(a.verdict.checks.map((c) => c.status))], ['ok'])
