@@ -445,4 +445,36 @@ test.group('verdict: no duplicate dots', () => {
     assert.equal(check?.checked, 3)
     assert.equal(a.verdict.exitCode, 1)
   })
+  test('dots of two incarnations of a node are two dots; one incarnation reissuing a counter is a violation', async ({ assert }) => {
+    // A wiped node comes back as a new incarnation: its counters restart, under another actor.
+    // More actors than nodes (n1, n2, n3, then n3 twice more): a dot is named by its actor, not by a node's index.
+    const wiped = new HistoryBuilder()
+    for (const [process, actor] of ['n1.0000000a', 'n2.0000000b', 'n3.0000000c'].entries()) {
+      wiped.put({ process, key: 'other', value: actor, dot: [actor, 1], at: [0, 5] })
+    }
+    wiped.put({ process: 0, value: 'a', dot: ['n3.23037638', 3], at: [0, 10] })
+    wiped.put({ process: 1, value: 'b', dot: ['n3.671a131d', 3], at: [20, 30] })
+    wiped.get({
+      process: 5,
+      values: ['a', 'b'],
+      versions: [
+        ['n3.23037638', 3],
+        ['n3.671a131d', 3],
+      ],
+      context: { 'n3.23037638': 3, 'n3.671a131d': 3 },
+      phase: 'final',
+      at: [60, 61],
+    })
+    const a = await analyseBuilt(wiped.end())
+    assert.equal(a.verdict.checks.find((c) => c.name === 'no-duplicate-dots')?.status, 'ok')
+
+    const reissued = new HistoryBuilder()
+    reissued.put({ process: 0, value: 'a', dot: ['n3.23037638', 3], at: [0, 10] })
+    reissued.put({ process: 1, value: 'b', dot: ['n3.23037638', 3], at: [20, 30] })
+    reissued.get({ process: 5, values: ['b'], versions: [['n3.23037638', 3]], context: { 'n3.23037638': 3 }, phase: 'final', at: [60, 61] })
+    const b = await analyseBuilt(reissued.end())
+    const check = b.verdict.checks.find((c) => c.name === 'no-duplicate-dots')
+    assert.equal(check?.status, 'violated')
+    assert.match(check!.examples[0].summary, /both got dot n3\.23037638:3$/)
+  })
 })
