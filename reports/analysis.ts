@@ -17,7 +17,8 @@ import { startModelChecks, type ModelChecks } from './model-checks.ts'
 import type { ModelCheckResult } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
 import { findPhantomValues } from './phantom-values.ts'
-import { promisedGuarantees, withFailOn } from './promises.ts'
+import { promisedGuarantees, withConvergence, withFailOn } from './promises.ts'
+import { checkReplicasHoldWrites } from './replica-writes.ts'
 import { checkSessions, SESSION_GUARANTEES, type SessionResults } from './sessions.ts'
 import { checkStaleReads } from './stale-reads.ts'
 import { checkUniqueDots } from './unique-dots.ts'
@@ -144,6 +145,8 @@ async function runCheckers(
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, { maxExamples, doubt }))
   const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, maxExamples))
+  // The walk is synchronous, so the step times it; only reading back the examples' values is awaited.
+  const replicaWrites = await step('replicaWrites', () => checkReplicasHoldWrites(scan.path, table, run, { maxExamples, doubt }))
   const modelChecks = await models
   const verdict = decideVerdict({
     checks: [
@@ -153,10 +156,14 @@ async function runCheckers(
       uniqueDots,
       ...SESSION_GUARANTEES.map((g) => sessions[g]),
       convergence.check,
+      replicaWrites,
       checkConverges(scan.converged),
       ...modelChecks.checks,
     ],
-    promises: withFailOn(promisedGuarantees(run), [...(run?.failOn ?? []), ...(options.failOn ?? [])]),
+    promises: withFailOn(withConvergence(promisedGuarantees(run), scan.converged?.converged), [
+      ...(run?.failOn ?? []),
+      ...(options.failOn ?? []),
+    ]),
     incomplete: incompleteRun(run, scan.end),
   })
   return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, models: modelChecks.results, verdict }

@@ -106,6 +106,7 @@ const MERGED_COLUMNS: [keyof PortableColumns, 'rows' | 'pool' | 'versions', Rema
   ['node', 'rows', 'node'],
   ['coordinator', 'rows', 'node'],
   ['phase', 'rows', null],
+  ['replica', 'rows', null],
   ['intended', 'rows', null],
   ['invoke', 'rows', null],
   ['complete', 'rows', null],

@@ -16,11 +16,15 @@ import {
   type ModelCheckResult,
   type ModelColumns,
   type ModelExample,
+  fillHashTokens,
+  hashesIn,
   modelHistoryFromTable,
-  readHistoryFile,
+  registerHistoriesFromTable,
+  rowValueHashes,
   type TimelineOp,
+  valueText,
 } from './models/index.ts'
-import type { OpTable } from './op-table.ts'
+import { type OpTable, valueHashOf } from './op-table.ts'
 import { MODEL_CHECKS } from './promises.ts'
 import type { TaskPool } from './task-pool.ts'
 
@@ -53,12 +57,50 @@ async function causalChecks(table: OpTable, maxExamples: number, pool?: TaskPool
     : checkCausalModels(modelHistoryFromTable(columns), { maxExamples })
 }
 
-/** Linearizability and sequential consistency per key: the history at `path` read again for its values (a second streaming pass). */
-async function perKeyChecks(path: string, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
-  const { histories } = await readHistoryFile(path, { shared: pool !== undefined })
+/**
+ * Linearizability and sequential consistency per key, on the op table's value hashes; the
+ * few values their sentences name are then read back from the history at `path`.
+ */
+async function perKeyChecks(path: string, table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
+  const histories = registerHistoriesFromTable(table, { shared: pool !== undefined })
   const results: ModelCheckResult[] = []
   for (const checker of Object.values(MODEL_CHECKERS)) if (checker) results.push(await checker(histories, { maxExamples, pool }))
-  return results
+  const texts = await valueTexts(
+    path,
+    table,
+    new Set(results.flatMap((r) => [...r.examples.map((e) => e.summary), ...r.windows.map((w) => w.explanation)].flatMap(hashesIn))),
+  )
+  return results.map((r) => ({
+    ...r,
+    examples: r.examples.map((e) => ({ ...e, summary: fillHashTokens(e.summary, texts) })),
+    windows: r.windows.map((w) => ({ ...w, explanation: fillHashTokens(w.explanation, texts) })),
+  }))
+}
+
+/** Each value among `hashes` as sentences show it, read back from the first op of the history that wrote or read it. */
+async function valueTexts(path: string, table: OpTable, hashes: ReadonlySet<number>): Promise<Map<number, string>> {
+  const texts = new Map<number, string>()
+  const left = new Set(hashes)
+  const rows: number[] = []
+  for (let row = 0; row < table.length && left.size > 0; row++) {
+    let found = false
+    for (const hash of Array.from(rowValueHashes(table, row))) found = left.delete(hash) || found
+    if (found) rows.push(row)
+  }
+  const records = await readRecordsAt(
+    path,
+    rows.map((row) => ({ offset: table.offset[row], length: table.lineLength[row] })),
+  )
+  for (const record of records) {
+    const op = record as OpRecord | undefined
+    if (!op || typeof op.key !== 'string') continue
+    const values: unknown[] = op.f === 'put' ? [op.value] : Array.isArray(op.value) ? op.value : []
+    for (const value of values) {
+      const hash = valueHashOf(op.key, value)
+      if (hashes.has(hash)) texts.set(hash, valueText(value))
+    }
+  }
+  return texts
 }
 
 /**
@@ -77,7 +119,7 @@ export async function startModelChecks(
   const kind = run?.workload.kind ?? 'register'
   if (kind !== 'register')
     return asChecks(table, undecidedModels(`judged for register workloads only: ${kind} values are not one per write`))
-  const [perKey, causal] = await Promise.all([perKeyChecks(path, maxExamples, pool), causalChecks(table, maxExamples, pool)])
+  const [perKey, causal] = await Promise.all([perKeyChecks(path, table, maxExamples, pool), causalChecks(table, maxExamples, pool)])
   return asChecks(table, [...perKey, ...causal])
 }
 

@@ -50,6 +50,8 @@ export type OpTable = {
   coordinator: Int32Array
   /** Index into {@link PHASES}. */
   phase: Uint8Array
+  /** 1 for a final read of one home replica's own copy (the record's `replica: true`), else 0. */
+  replica: Uint8Array
   /** µs since the run started. */
   intended: Float64Array
   invoke: Float64Array
@@ -97,7 +99,7 @@ export type OpTable = {
 }
 
 /** The hash a register value is matched by (the key is part of it); strings skip JSON. */
-const valueHashOf = (key: string, value: unknown): number =>
+export const valueHashOf = (key: string, value: unknown): number =>
   typeof value === 'string' ? hashKeyed(key, 1, value) : hashKeyed(key, 2, JSON.stringify(value) ?? 'undefined')
 
 /** The hash of the value a cas writes (`value` is `[expected, new]`); 0 for a malformed one. */
@@ -116,6 +118,7 @@ const ROW_COLUMNS = {
   node: Int32Array,
   coordinator: Int32Array,
   phase: Uint8Array,
+  replica: Uint8Array,
   intended: Float64Array,
   invoke: Float64Array,
   complete: Float64Array,
@@ -205,6 +208,7 @@ export class OpTableBuilder {
     c.node[r] = this.#nodes.id(op.node)
     c.coordinator[r] = typeof op.coordinator === 'string' ? this.#nodes.id(op.coordinator) : -1
     c.phase[r] = PHASES.indexOf(op.phase)
+    c.replica[r] = op.replica === true ? 1 : 0
     c.intended[r] = op.intended
     c.invoke[r] = op.invoke
     c.complete[r] = op.complete

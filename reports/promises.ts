@@ -30,6 +30,7 @@ export const GUARANTEES = [
   'monotonic-writes',
   'writes-follow-reads',
   'final-reads-agree',
+  'replicas-hold-writes',
   'converges',
 ] as const
 export type Guarantee = (typeof GUARANTEES)[number]
@@ -82,6 +83,36 @@ function quorumsIntersect({ n, r, w, versioning, strict, nodes }: ReferenceRun, 
   return { promised: true, why: `dvv, ${homeOnly}, ${quorum} > N = ${n}: every read quorum meets the quorum that acknowledged ${what}` }
 }
 
+/**
+ * Every home replica holds every acknowledged write after convergence: a repair path brings
+ * a replica that missed a write up to date, and dvv keeps what no write superseded. Also
+ * only when the run converged ({@link withConvergence}).
+ */
+function replicasHoldWrites({ workload, consistency = 'eventual', versioning, repair }: ReferenceRun): Promised {
+  if (workload.kind !== 'register')
+    return { promised: false, why: `judged for register workloads only (a ${workload.kind}'s values are not one per write)` }
+  if (consistency !== 'eventual')
+    return {
+      promised: false,
+      why: `${consistency}: the mode sets its own repair paths and write order; its model checker judges it from values`,
+    }
+  if (versioning !== 'dvv')
+    return { promised: false, why: `${versioning}: a merge can drop a concurrent write, so a replica need not hold it` }
+  if (!repair) return { promised: false, why: 'the run record does not say which repair paths were on' }
+  const on = [repair.readRepair && 'read repair', repair.hintedHandoff && 'hinted handoff', repair.antiEntropy && 'anti-entropy'].filter(
+    (path): path is string => typeof path === 'string',
+  )
+  if (on.length === 0)
+    return {
+      promised: false,
+      why: 'no repair path on (read repair, hinted handoff, anti-entropy): a replica that missed a write keeps missing it',
+    }
+  return {
+    promised: true,
+    why: `${on.join(', ')} on: once the replicas converge, every home replica holds every acknowledged write, or a write that follows it`,
+  }
+}
+
 function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
   const valueChecks = run.workload.kind === 'register' || run.workload.kind === 'set'
   return {
@@ -120,6 +151,7 @@ function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
       promised: true,
       why: 'every mode: once faults heal, anti-entropy makes replicas converge (judged when the harness saw them converge)',
     },
+    'replicas-hold-writes': replicasHoldWrites(run),
     converges: {
       promised: true,
       why: 'every mode: once faults heal, hinted handoff, read repair and anti-entropy make every replica agree within --convergence-timeout (vacuous when the store cannot tell)',
@@ -211,6 +243,7 @@ function storePromises(run: RunInfo, store: StoreInfo): Record<Guarantee, Promis
     'monotonic-writes': store.versionMetadata ? says('monotonic-writes') : noContexts,
     'writes-follow-reads': store.versionMetadata ? says('writes-follow-reads') : noContexts,
     'final-reads-agree': says('final-reads-agree'),
+    'replicas-hold-writes': { promised: false, why: `the ${store.name} store offers no read of one replica's own copy` },
     converges: says('converges'),
   }
 }
@@ -244,4 +277,19 @@ export function withFailOn(promises: CheckPromise[], failOn: readonly string[]):
   const updated = promises.map((p) => (asked.has(p.name) && !p.promised ? { name: p.name, promised: true, why: why(p.name) } : p))
   const known = new Set(promises.map((p) => p.name))
   return [...updated, ...[...asked].filter((name) => !known.has(name)).map((name) => ({ name, promised: true, why: why(name) }))]
+}
+
+/**
+ * The promises with `replicas-hold-writes` kept only when the harness saw the replicas
+ * converge after the final heal (`converged`: its record; undefined when the store cannot
+ * tell): before that, a replica may lack a write that is still on its way, and `converges`
+ * says whether that is a fault.
+ */
+export function withConvergence(promises: CheckPromise[], converged: boolean | undefined): CheckPromise[] {
+  if (converged === true) return promises
+  const why =
+    converged === false
+      ? 'the replicas did not converge after the final heal (converges says so): a write a replica lacks may still be on its way'
+      : 'the harness could not tell when the replicas converged, so a write a replica lacks may still be on its way'
+  return promises.map((p) => (p.name === 'replicas-hold-writes' && p.promised ? { name: p.name, promised: false, why } : p))
 }

@@ -10,6 +10,7 @@ import { storeOf, type StoreInfo } from '../common/contracts/history.ts'
 import type { Analysis } from './analysis.ts'
 import { CAS, FUNCTIONS } from './op-table.ts'
 import { promisedGuarantees } from './promises.ts'
+import { hashesIn } from './models/index.ts'
 import { buildSummary } from './summary.ts'
 import { terminalSummary } from './terminal-summary.ts'
 import { analyseBuilt } from './testing/analyse.ts'
@@ -66,6 +67,16 @@ test.group('histories of stores without version metadata', () => {
     assert.include(check(linearizable, 'linearizable'), { valid: false, promised: true, status: 'violated', violations: 1 })
     assert.equal(linearizable.verdict.exitCode, 1)
     assert.match(linearizable.verdict.reason, /linearizable \(1\)/)
+    // The search ran on the op table's value hashes; its sentence names the values read back from the file.
+    const [example] = check(linearizable, 'linearizable')?.examples ?? []
+    assert.match(
+      example.summary,
+      /read \d+ \(process 2\) of "a" \(written by write \d+ \(process 0\) of "a"\) is stale: write \d+ \(process 1\) of "b"/,
+    )
+    assert.deepEqual(
+      linearizable.models.find((m) => m.name === 'linearizable')?.windows.map((w) => hashesIn(w.explanation)),
+      [[]],
+    )
     // The same history is sequentially consistent: the stale read may come first in the process's order.
     assert.include(check(linearizable, 'sequential'), { valid: true, promised: false })
     const serializable = await analyseBuilt(stale({ ...ETCD, summary: 'etcd 3.6.16, 3 members, serializable reads', promises: [] }))

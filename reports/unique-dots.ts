@@ -1,6 +1,7 @@
 /**
  * No duplicate dots: two acknowledged writes to one key must never get the same dot (the
- * coordinator's node and counter). A dot names one write; a store that reissues one (a
+ * actor it was issued under, a node or a node's incarnation, and its counter; two
+ * incarnations of a wiped node are two actors). A dot names one write; a store that reissues one (a
  * counter not incremented, or not saved before a restart) makes a later context that
  * covers one write cover the other too, so a lost write hides behind it. Checked on what
  * the store answered, without trusting any context.
@@ -17,7 +18,7 @@ export function checkUniqueDots(table: OpTable, maxExamples: number): CheckResul
   for (let row = 0; row < table.length; row++) {
     if (table.f[row] === GET || table.type[row] !== OK || table.dotNode[row] < 0) continue
     checked += 1
-    const dot = `${table.nodes.names[table.dotNode[row]]}:${table.dotCounter[row]}`
+    const dot = `${table.actors.names[table.dotNode[row]]}:${table.dotCounter[row]}`
     const id = `${table.key[row]} ${dot}`
     const earlier = first.get(id)
     if (earlier === undefined) {

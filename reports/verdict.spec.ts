@@ -316,11 +316,14 @@ test.group('verdict: exit codes', () => {
   })
 
   test('a clean run exits 0', async ({ assert }) => {
-    const h = new HistoryBuilder()
+    const h = new HistoryBuilder({ repair: { readRepair: true, hintedHandoff: true, antiEntropy: true } })
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })
     h.get({ process: 0, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, at: [20, 21] })
     h.converged(true, 5, 30)
     h.get({ process: 5, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, phase: 'final', at: [50, 51] })
+    // Each home replica's own copy, as the final phase reads them.
+    for (const node of ['n1', 'n2', 'n3'])
+      h.get({ process: 6, node, values: ['a'], versions: [['n1', 1]], context: { n1: 1 }, replica: true, at: [52, 53] })
     const a = await analyseBuilt(h.end())
     assert.equal(a.verdict.exitCode, 0)
     assert.deepEqual([...new Set(a.verdict.checks.map((c) => c.status))], ['ok'])
@@ -441,5 +444,37 @@ test.group('verdict: no duplicate dots', () => {
     assert.equal(check?.violations, 1)
     assert.equal(check?.checked, 3)
     assert.equal(a.verdict.exitCode, 1)
+  })
+  test('dots of two incarnations of a node are two dots; one incarnation reissuing a counter is a violation', async ({ assert }) => {
+    // A wiped node comes back as a new incarnation: its counters restart, under another actor.
+    // More actors than nodes (n1, n2, n3, then n3 twice more): a dot is named by its actor, not by a node's index.
+    const wiped = new HistoryBuilder()
+    for (const [process, actor] of ['n1.0000000a', 'n2.0000000b', 'n3.0000000c'].entries()) {
+      wiped.put({ process, key: 'other', value: actor, dot: [actor, 1], at: [0, 5] })
+    }
+    wiped.put({ process: 0, value: 'a', dot: ['n3.23037638', 3], at: [0, 10] })
+    wiped.put({ process: 1, value: 'b', dot: ['n3.671a131d', 3], at: [20, 30] })
+    wiped.get({
+      process: 5,
+      values: ['a', 'b'],
+      versions: [
+        ['n3.23037638', 3],
+        ['n3.671a131d', 3],
+      ],
+      context: { 'n3.23037638': 3, 'n3.671a131d': 3 },
+      phase: 'final',
+      at: [60, 61],
+    })
+    const a = await analyseBuilt(wiped.end())
+    assert.equal(a.verdict.checks.find((c) => c.name === 'no-duplicate-dots')?.status, 'ok')
+
+    const reissued = new HistoryBuilder()
+    reissued.put({ process: 0, value: 'a', dot: ['n3.23037638', 3], at: [0, 10] })
+    reissued.put({ process: 1, value: 'b', dot: ['n3.23037638', 3], at: [20, 30] })
+    reissued.get({ process: 5, values: ['b'], versions: [['n3.23037638', 3]], context: { 'n3.23037638': 3 }, phase: 'final', at: [60, 61] })
+    const b = await analyseBuilt(reissued.end())
+    const check = b.verdict.checks.find((c) => c.name === 'no-duplicate-dots')
+    assert.equal(check?.status, 'violated')
+    assert.match(check!.examples[0].summary, /both got dot n3\.23037638:3$/)
   })
 })

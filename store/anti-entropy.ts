@@ -10,6 +10,7 @@
 import type { MerkleKeysRequest, MerkleKeysResponse, MerkleNodesRequest, MerkleNodesResponse, SyncRequest, SyncResponse } from './api.ts'
 import type { Membership } from './membership.ts'
 import { MERKLE_DEPTH, type MerkleIndex, type TreeNode } from './merkle.ts'
+import { mutant, SKIPPED_LEAF } from './mutants.ts'
 import type { PeerClient } from './peers.ts'
 import type { Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
@@ -123,6 +124,7 @@ export class AntiEntropy {
       ])
       differing = await this.#differingNodes(peer, children)
     }
+    if (mutant('anti-entropy-skips-range')) differing = differing.filter((leaf) => leaf.index !== SKIPPED_LEAF)
     const exchange = { keysExchanged: 0, chunks: 0, chunkKeys: 0, complete: true }
     for (let page = 0; page < differing.length && exchange.complete; page += LEAVES_PER_CALL) {
       if (this.#late(clock)) exchange.complete = false

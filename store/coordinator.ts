@@ -16,7 +16,7 @@ import type { NodeConfig } from './config.ts'
 import { ApiError, HomesUnreachable } from './errors.ts'
 import type { HintedHandoff } from './hinted-handoff.ts'
 import type { Membership } from './membership.ts'
-import { cachedRead, cacheRead, mutant } from './mutants.ts'
+import { cachedRead, cacheRead, mutant, oldestState } from './mutants.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
@@ -301,13 +301,14 @@ export class Coordinator {
     // The common case, every home replica answered the same: nothing to merge or send.
     if (replies.length === home.length && replies.every((r) => sameState(r.object, replies[0].object))) return
     const merged = this.#mergeAll(replies)
+    const repair = mutant('read-repair-overwrites') ? { ...oldestState(replies.map((r) => r.object)), context: merged.context } : merged
     for (const node of home) {
       const reply = replies.find((r) => r.node === node)
-      if (reply && sameState(reply.object, merged)) continue
+      if (reply && sameState(reply.object, repair)) continue
       if (node === this.#config.id) {
-        await this.#replica.mergeIn(key, merged)
+        await this.#replica.mergeIn(key, repair)
       } else if (this.#membership.isUp(node)) {
-        await this.#replicateTo(node, key, merged).catch(() => undefined)
+        await this.#replicateTo(node, key, repair).catch(() => undefined)
       } else {
         continue
       }

@@ -22,6 +22,9 @@ export const MUTANTS = {
   'hints-dropped': 'hints are deleted without being delivered',
   'context-omits-sibling': "a read that returns siblings hands out a context without the last sibling's dot",
   'cached-reads': 'the coordinator answers a key it read less than a second ago from its cache',
+  'read-repair-overwrites':
+    'read repair writes back the oldest version it saw (under the merged context) instead of the merge, rolling up-to-date replicas back',
+  'anti-entropy-skips-range': 'anti-entropy never exchanges the keys of the first Merkle leaf of each ring arc',
 } as const
 
 export type MutantName = keyof typeof MUTANTS
@@ -47,6 +50,15 @@ export const contextWithout = ({ clock, dots }: CausalContext, dot: Dot): Causal
   clock: { ...clock, [dot.node]: Math.min(clock[dot.node] ?? 0, dot.counter - 1) },
   dots: dots.filter((d) => d.node !== dot.node || d.counter !== dot.counter),
 })
+
+/** `read-repair-overwrites`: the state that has seen least (the smallest causal context) of `states`. */
+export function oldestState<T extends { context: CausalContext }>(states: readonly T[]): T {
+  const seen = ({ context }: T): number => Object.values(context.clock).reduce((sum, c) => sum + c, 0) + context.dots.length
+  return states.reduce((oldest, s) => (seen(s) < seen(oldest) ? s : oldest))
+}
+
+/** `anti-entropy-skips-range`: the Merkle leaf (of every arc) whose keys anti-entropy leaves alone. */
+export const SKIPPED_LEAF = 0
 
 const READ_CACHE_MS = 1000
 const readCache = new Map<string, { at: number; result: unknown }>()

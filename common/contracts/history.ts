@@ -128,7 +128,12 @@ export type ReplicationSettings = {
   strict: boolean
   /** The consistency mode the store ran in; `eventual` when absent (histories from before the modes). */
   consistency?: ConsistencyMode
+  /** The repair paths the store ran with; absent in histories from before they were recorded. */
+  repair?: RepairPaths
 }
+
+/** Which of the reference store's repair paths were on: each brings a replica that missed a write up to date. */
+export type RepairPaths = { readRepair: boolean; hintedHandoff: boolean; antiEntropy: boolean }
 
 /** The store a run tested, as its run record describes it. */
 export type StoreInfo = {
@@ -244,10 +249,10 @@ export const isNemesis = (record: HistoryRecord): record is NemesisRecord => rec
 
 /** The reference store's replication settings, when the run tested it with them recorded. */
 export function replicationOf(run: RunInfo): ReplicationSettings | undefined {
-  const { n, r, w, versioning, strict, consistency } = run
+  const { n, r, w, versioning, strict, consistency, repair } = run
   if (run.store && run.store.name !== 'quorumlab') return undefined
   if (n === undefined || r === undefined || w === undefined || versioning === undefined || strict === undefined) return undefined
-  return { n, r, w, versioning, strict, ...(consistency ? { consistency } : {}) }
+  return { n, r, w, versioning, strict, ...(consistency ? { consistency } : {}), ...(repair ? { repair } : {}) }
 }
 
 /**

@@ -17,8 +17,8 @@ const QUORUMLAB_BIN = fileURLToPath(new URL('../../bin/quorumlab.js', import.met
 const SHORT = ['--time', '20', '--nemesis-interval', '5', '--warmup', '1']
 
 export const SCENARIOS = {
-  /** `npm run workload` as it is (partition nemesis), cut to 20 s. */
-  default: { args: [...SHORT], what: 'the default run (partition), 20 s' },
+  /** `npm run workload` as it is (partition and crash nemeses), cut to 20 s. */
+  default: { args: [...SHORT], what: 'the default run (partition, crash), 20 s' },
   /** Strict quorums, R + W > N: read-your-writes is promised; a hot key set makes sessions re-read what they wrote. */
   'strict-partition': {
     args: [...SHORT, '--strict', '--nemesis', 'partition', '--partition', 'isolate', '--keys', '20'],
@@ -35,6 +35,16 @@ export const SCENARIOS = {
   'hints-only': {
     args: [...SHORT, '--anti-entropy-interval', '0', '--no-read-repair'],
     what: 'anti-entropy and read repair off, partition',
+  },
+  /** Read repair is the only repair path (strict quorums hold no hints); a hot key set makes reads repair every key. */
+  'read-repair-only': {
+    args: [...SHORT, '--strict', '--anti-entropy-interval', '0', '--partition', 'isolate', '--keys', '20'],
+    what: 'read repair only (strict, anti-entropy off), partition isolate, 20 keys',
+  },
+  /** Anti-entropy is the only repair path, every second; the replicas must converge within 20 s of the heal. */
+  'anti-entropy-only': {
+    args: [...SHORT, '--strict', '--no-read-repair', '--anti-entropy-interval', '1000', '--convergence-timeout', '20'],
+    what: 'anti-entropy only (strict, read repair off), partition',
   },
 } as const satisfies Record<string, { args: string[]; what: string }>
 
@@ -56,6 +66,8 @@ export const MUTANT_CASES: readonly MutantCase[] = [
   { mutant: 'hints-dropped', scenario: 'hints-only', caughtBy: ['converges', 'final-reads-agree', 'no-lost-writes'] },
   { mutant: 'context-omits-sibling', scenario: 'default', caughtBy: ['no-stale-reads'] },
   { mutant: 'cached-reads', scenario: 'default', caughtBy: ['no-stale-reads'] },
+  { mutant: 'read-repair-overwrites', scenario: 'read-repair-only', caughtBy: ['replicas-hold-writes', 'no-lost-writes'] },
+  { mutant: 'anti-entropy-skips-range', scenario: 'anti-entropy-only', caughtBy: ['converges', 'replicas-hold-writes'] },
 ]
 
 /** The mutants the CI runs (`--fast`): one per scenario kind that needs no FUSE, quick to catch. */

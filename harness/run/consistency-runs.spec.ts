@@ -63,7 +63,7 @@ const PROMISED: [ConsistencyMode, string[]][] = [
   ['linearizable', ['linearizable', 'no-phantom-values', 'final-reads-agree']],
   ['sequential', ['sequential', 'no-phantom-values', 'final-reads-agree']],
   ['causal', ['causal', 'no-lost-writes', 'no-phantom-values', 'final-reads-agree']],
-  ['eventual', ['no-lost-writes', 'no-phantom-values', 'final-reads-agree']],
+  ['eventual', ['no-lost-writes', 'no-phantom-values', 'final-reads-agree', 'replicas-hold-writes']],
 ]
 
 const NEMESES = ['none', 'partition', 'crash', 'pause'] as const

@@ -695,6 +695,7 @@ function measureRows(summary) {
   const check = (name) => summary.verdict.checks.find((c) => c.name === name)
   const lost = check('no-lost-writes')
   const final = check('final-reads-agree')
+  const replicas = check('replicas-hold-writes')
   return [
     [
       'lost writes',
@@ -710,6 +711,12 @@ function measureRows(summary) {
       conv.waited ? `${conv.converged ? 'converged' : 'did not converge'} in ${fmt.num(conv.ms, 0)} ms` : 'not measured',
     ],
     ['final reads', `${fmt.count(conv.finalReads)} over ${fmt.count(final?.checked)} keys; ${fmt.count(final?.violations)} keys disagree`],
+    [
+      'acknowledged writes on every home replica',
+      replicas && replicas.checked > 0
+        ? `${fmt.count(replicas.violations)} of ${fmt.count(replicas.checked)} ${replicas.checkedWhat} missing (a replica's own copy holds neither the write nor one that follows it)`
+        : `not checked: ${replicas?.reason ?? 'no such check'}`,
+    ],
     [
       'drop rate',
       drops

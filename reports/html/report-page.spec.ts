@@ -35,7 +35,11 @@ test.group('HTML report in Chromium', (group) => {
   test('renders every chart offline, without errors, and shows a stored HTML tag as text', async ({ assert, cleanup }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)
-    const h = new HistoryBuilder({ versioning: 'dvv', nemeses: ['partition'] })
+    const h = new HistoryBuilder({
+      versioning: 'dvv',
+      nemeses: ['partition'],
+      repair: { readRepair: true, hintedHandoff: true, antiEntropy: true },
+    })
     h.nemesis('partition', 5, 25, { kind: 'isolate', groups: [['n1'], ['n2', 'n3']] })
     h.put({ process: 0, key: HOSTILE, value: HOSTILE, dot: ['n1', 1], at: [0, 10] })
     h.put({ process: 1, key: HOSTILE, value: 'b', dot: ['n2', 1], at: [1, 12] })
@@ -43,6 +47,19 @@ test.group('HTML report in Chromium', (group) => {
     h.get({ process: 2, key: HOSTILE, type: 'info', at: [20, 40] })
     h.put({ process: 3, key: HOSTILE, value: 'c', type: 'fail', at: [22, 23] })
     h.get({ process: 5, key: HOSTILE, values: ['b'], versions: [['n2', 1]], context: { n1: 1, n2: 1 }, phase: 'final', at: [50, 51] })
+    // Every home replica's own copy lacks the hostile write too: its example quotes the value.
+    for (const node of ['n1', 'n2', 'n3']) {
+      h.get({
+        process: 6,
+        key: HOSTILE,
+        node,
+        values: ['b'],
+        versions: [['n2', 1]],
+        context: { n1: 1, n2: 1 },
+        replica: true,
+        at: [52, 53],
+      })
+    }
     h.converged(true, 3, 45)
     await h.end().writeRun(dir)
     const printed: string[] = []
@@ -72,6 +89,7 @@ test.group('HTML report in Chromium', (group) => {
     const text = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText)
     assert.include(text, HOSTILE, 'the stored value appears as text')
     assert.match(text, /promised guarantees? violated/)
+    assert.match(text, /acknowledged writes on every home replica\s+3 of 6 /)
     assert.equal(
       await page.evaluate(() => (globalThis as unknown as PageGlobals).document.querySelectorAll('img').length),
       0,

@@ -7,6 +7,7 @@ import type { DeadEnd } from './key-search.ts'
 import type { FailingWindow, ModelExample, TimelineOp } from './model-result.ts'
 import type { SearchedModel } from './key-range.ts'
 import { type Anomaly, anomalyRows, writersByValue, type Zone } from './register-anomalies.ts'
+import { hashToken, valueText } from './value-text.ts'
 import { ABSENT, CAS, type KeyOps, keyOps, opAsRecorded, READ, type RegisterHistories, SIBLINGS, WRITE } from './register-history.ts'
 
 /** The most ops a window shows (the ones nearest the op in question are kept). */
@@ -15,11 +16,6 @@ const MAX_WINDOW_OPS = 40
 /** A key found invalid: by an anomaly, a search's dead end, or both. */
 export type InvalidKey = { key: number; anomaly?: Anomaly; deadEnd?: DeadEnd }
 
-/** A value's JSON, cut to about 24 characters (a string keeps its closing quote). */
-const shorten = (text: string): string => {
-  if (text.length <= 24) return text
-  return text.startsWith('"') ? `${text.slice(0, 20)}..."` : `${text.slice(0, 21)}...`
-}
 const ms = (micros: number): string => `${(micros / 1000).toFixed(3)} ms`
 
 /** One key's rows, as sentences and timelines show them. */
@@ -55,10 +51,14 @@ class KeyView {
     return Array.from(this.h.siblings.subarray(this.ops.a[r], this.ops.a[r] + this.ops.b[r]))
   }
   value(v: number): string {
-    return v === ABSENT ? 'absent' : shorten(JSON.stringify(this.h.values[this.key][v]) ?? 'undefined')
+    return v === ABSENT ? 'absent' : this.#text(this.h.values[this.key][v])
   }
   values(value: unknown): string {
-    return Array.isArray(value) ? value.map((v) => shorten(JSON.stringify(v) ?? 'undefined')).join(', ') : String(value)
+    return Array.isArray(value) ? value.map((v) => this.#text(v)).join(', ') : String(value)
+  }
+  /** A value as sentences show it; a hash stands for it when the history keeps no values. */
+  #text(value: unknown): string {
+    return this.h.hashed && typeof value === 'number' ? hashToken(value) : valueText(value)
   }
   /** e.g. `read 17 (process 3) of "v5"`. */
   describe(r: number): string {

@@ -31,6 +31,9 @@ import type { OpFunction, OpRecord } from '../../common/contracts/history.ts'
 /** The fields of an op the model checkers read: what a history converted from another tool needs. */
 export type RegisterOp = Pick<OpRecord, 'index' | 'process' | 'type' | 'f' | 'key' | 'value' | 'invoke' | 'complete'>
 
+/** An op whose values are known by their hashes only (0: absent): put: `[written]`; cas: `[expected, new]`; get: the values read. */
+export type HashedOp = Omit<RegisterOp, 'value'> & { hashes: ArrayLike<number> }
+
 /** The value id of "absent": the register before any write, after a delete, after a not-found read. */
 export const ABSENT = 0
 
@@ -78,6 +81,12 @@ export type RegisterHistories = {
   siblings: Int32Array
   /** Per key, per value id, the value (for timelines and messages); `[ABSENT]` is null. */
   values: unknown[][]
+  /**
+   * True when the history was built from value hashes (the analysis' op table): `values`
+   * then holds 53-bit hashes, which sentences show as tokens the caller fills in with the
+   * values read back (`reports/models/value-text.ts`).
+   */
+  hashed: boolean
   /** What was left out, over every key. */
   dropped: { fail: number; infoReads: number; unobservedInfoWrites: number; malformed: number }
 }
@@ -124,12 +133,18 @@ class ValueInterner {
   #strings = new Map<string, number>()
   #numbers = new Map<number, number>()
   #json = new Map<string, number>()
+  #hashes = new Map<number, number>()
 
   id(value: unknown): number {
     if (value === null || value === undefined) return ABSENT
     if (typeof value === 'string') return this.#lookup(this.#strings, value, value)
     if (typeof value === 'number') return this.#lookup(this.#numbers, value, value)
     return this.#lookup(this.#json, JSON.stringify(value), value)
+  }
+
+  /** The id of a value known by its hash (0: absent); the value kept is the hash. */
+  hashed(hash: number): number {
+    return hash === 0 ? ABSENT : this.#lookup(this.#hashes, hash, hash)
   }
 
   #lookup<K>(map: Map<K, number>, key: K, value: unknown): number {
@@ -187,56 +202,80 @@ export class RegisterHistoryBuilder {
   /** Sibling reads' value ids (global until finished). */
   #siblings: number[] = []
   #localIds = new Int32Array(0)
+  #hashed = false
 
   /** Adds one client op; ops of any order. Malformed ones (a cas without `[expected, new]`) are counted and skipped. */
   push(op: RegisterOp): void {
+    const casOk = op.f !== 'cas' || (Array.isArray(op.value) && op.value.length === 2)
+    if (!this.#admit(op, casOk)) return
+    const values: readonly unknown[] =
+      op.f === 'get' ? (Array.isArray(op.value) ? op.value : [op.value]) : op.f === 'cas' ? (op.value as unknown[]) : [op.value]
+    this.#append(op, values.length, (i) => this.#values.id(values[i]))
+  }
+
+  /**
+   * Adds one client op whose values are known by their hashes only (the analysis' op table
+   * keeps no values). The histories' values are then those hashes: see {@link RegisterHistories.hashed}.
+   */
+  pushHashed(op: HashedOp): void {
+    if (!this.#admit(op, op.f !== 'cas' || op.hashes.length === 2)) return
+    this.#hashed = true
+    this.#append(op, op.hashes.length, (i) => this.#values.hashed(op.hashes[i]))
+  }
+
+  /** Whether an op goes in; counts the ones dropped, and why. */
+  #admit(op: Omit<RegisterOp, 'value'>, casOk: boolean): boolean {
     if (op.type === 'fail') {
       this.#dropped.fail += 1
-      return
+      return false
     }
-    const info = op.type === 'ok' ? 0 : 1
-    if (info === 1 && op.f === 'get') {
+    const info = op.type !== 'ok'
+    if (info && op.f === 'get') {
       this.#dropped.infoReads += 1
-      return
+      return false
     }
     const f = FUNCTIONS.indexOf(op.f)
-    const casOk = op.f !== 'cas' || (Array.isArray(op.value) && op.value.length === 2)
-    if (f < 0 || !casOk || typeof op.key !== 'string' || !Number.isFinite(op.invoke) || (info === 0 && !Number.isFinite(op.complete))) {
+    if (f < 0 || !casOk || typeof op.key !== 'string' || !Number.isFinite(op.invoke) || (!info && !Number.isFinite(op.complete))) {
       this.#dropped.malformed += 1
-      return
+      return false
     }
+    return true
+  }
+
+  /**
+   * Appends an admitted op. `count` and `idAt`: its values as ids (get: the values read;
+   * cas: expected, then new; put: the value written).
+   */
+  #append(op: Omit<RegisterOp, 'value'>, count: number, idAt: (i: number) => number): void {
     let key = this.#keyIds.get(op.key)
     if (key === undefined) {
       key = this.#keyNames.length
       this.#keyIds.set(op.key, key)
       this.#keyNames.push(op.key)
     }
+    const info = op.type === 'ok' ? 0 : 1
     let kind = WRITE
     let a = ABSENT
     let b = -1
-    if (op.f === 'get') {
-      const values = Array.isArray(op.value) ? op.value : [op.value]
-      if (values.length > 1) {
-        kind = SIBLINGS
-        a = this.#siblings.length
-        b = values.length
-        for (const value of values) this.#siblings.push(this.#values.id(value))
-      } else {
-        kind = READ
-        a = values.length === 0 ? ABSENT : this.#values.id(values[0])
-      }
+    if (op.f === 'get' && count > 1) {
+      kind = SIBLINGS
+      a = this.#siblings.length
+      b = count
+      for (let i = 0; i < count; i++) this.#siblings.push(idAt(i))
+    } else if (op.f === 'get') {
+      kind = READ
+      a = count === 0 ? ABSENT : idAt(0)
     } else if (op.f === 'cas') {
-      const [expected, next] = op.value as [unknown, unknown]
       kind = CAS
-      a = this.#values.id(expected)
-      b = this.#values.id(next)
-    } else if (op.f === 'put') a = this.#values.id(op.value)
+      a = idAt(0)
+      b = idAt(1)
+    } else if (op.f === 'put') a = idAt(0)
     const at = this.#length++
     const c = this.#c
     c.key.set(at, key)
     c.index.set(at, op.index)
     c.process.set(at, op.process)
-    c.kind.set(at, kind | (f << 2) | (info << 4))
+    c.kind.set(at, kind | (FUNCTIONS.indexOf(op.f) << 2) | (info << 4))
     c.a.set(at, a)
     c.b.set(at, b)
     c.invoke.set(at, op.invoke)
@@ -327,6 +366,7 @@ export class RegisterHistoryBuilder {
       deadline: alloc(Float64Array, 8),
       siblings: new Int32Array(0),
       values: [],
+      hashed: this.#hashed,
       dropped: { ...this.#dropped },
     }
   }

@@ -16,6 +16,7 @@ import type {
   OpOutcome,
   OpRecord,
   Phase,
+  RepairPaths,
   RunInfo,
   StoreInfo,
 } from '../../common/contracts/history.ts'
@@ -54,6 +55,8 @@ export type GetSpec = Timing & {
   /** The dot of each value (ok reads); defaults to none. */
   versions?: [string, number][]
   context?: ContextSpec | null
+  /** A final read of one home replica's own copy (`node`), as the harness makes them. */
+  replica?: boolean
 }
 
 export type BuilderConfig = {
@@ -63,6 +66,8 @@ export type BuilderConfig = {
   r?: number
   w?: number
   strict?: boolean
+  /** The repair paths the run record names; none by default (a record from before they were recorded). */
+  repair?: RepairPaths
   kind?: RunInfo['workload']['kind']
   nodes?: string[]
   nemeses?: NemesisName[]
@@ -100,6 +105,7 @@ export class HistoryBuilder {
       w: config.w ?? 2,
       versioning: config.versioning ?? 'dvv',
       strict: config.strict ?? true,
+      ...(config.repair ? { repair: config.repair } : {}),
     }
     this.run = {
       name: config.name ?? 'test-run',
@@ -174,6 +180,7 @@ export class HistoryBuilder {
       value: ok ? (spec.values ?? []) : null,
       context: spec.context === null ? null : spec.context ? encodeSpec(spec.context) : ok ? encodeSpec({}) : null,
       ...(ok ? { versions: (spec.versions ?? []).map(([node, counter]) => ({ dot: { node, counter }, clock: {} })) } : {}),
+      ...(spec.replica ? { replica: true as const, phase: 'final' as const } : {}),
     })
   }
 

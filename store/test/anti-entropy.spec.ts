@@ -1,7 +1,9 @@
 /**
- * Anti-entropy after a long outage, on real node processes: a replica that missed 20,000
+ * Anti-entropy on real node processes: after a long outage, a replica that missed 20,000
  * keys is brought back in rounds that page the exchange and keep their deadline, each
- * answered without an error, until every range agrees.
+ * answered without an error, until every range agrees; and a round asked for with
+ * `POST /admin/anti-entropy` whose peer fails answers 504 (a paused peer) or 502 (a dead
+ * one) with the store's JSON error, not 500.
  */
 import { test } from '@japa/runner'
 import { call, digestsAgree, eventually, startTestCluster, type TestCluster } from '../../harness/cluster/testing.ts'
@@ -62,4 +64,32 @@ test.group('store: anti-entropy', (group) => {
     const { body } = await call(`${cluster.url('n3')}/internal/objects/outage-19999`, 'GET', undefined, TOKEN)
     assert.equal(body.object.siblings[0].value, 'value-19999')
   }).timeout(180_000)
+})
+
+test.group('store: anti-entropy with a failing peer', (group) => {
+  group.tap((t) => t.tags(['integration']))
+  // Two nodes, N = 2: the round's only possible peer is n2. A failure detector that never
+  // calls n2 down (phi 100: many seconds of silence) keeps it a candidate, so the round calls it rather than skipping.
+  const settings = { n: 2, r: 1, w: 1, replicaTimeoutMs: 300, phiThreshold: 100 }
+
+  test('a paused peer: 504 timeout; a dead peer: 502 peer_error', async ({ assert, cleanup }) => {
+    const cluster = await startTestCluster(cleanup, { nodes: 2, settings })
+    const round = () => call(`${cluster.url('n1')}/admin/anti-entropy`, 'POST', {}, TOKEN)
+    const healthy = await round()
+    assert.equal(healthy.status, 200, JSON.stringify(healthy.body))
+    assert.include(healthy.body, { ran: true, peer: 'n2' })
+
+    // The cluster's cleanup resumes a paused node before stopping it, even when an assertion fails.
+    cluster.node('n2').pause()
+    const paused = await round()
+    assert.equal(paused.status, 504, JSON.stringify(paused.body))
+    assert.equal(paused.body.error.code, 'timeout')
+    assert.match(paused.body.error.message, /^n2: no answer within \d+ ms/)
+
+    await cluster.node('n2').kill()
+    const dead = await round()
+    assert.equal(dead.status, 502, JSON.stringify(dead.body))
+    assert.equal(dead.body.error.code, 'peer_error')
+    assert.match(dead.body.error.message, /^n2: /)
+  }).timeout(60_000)
 })

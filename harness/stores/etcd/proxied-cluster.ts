@@ -5,7 +5,6 @@
  * advertise, which a proxy per ordered pair cannot stand in for, so partitions need the
  * netns network. The cluster is the adapter seam's {@link Cluster}.
  */
-import { join } from 'node:path'
 import type { Cluster } from '../../adapter/index.ts'
 import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
 import type { EtcdReads } from './client.ts'
@@ -23,28 +22,13 @@ export type ProxiedEtcdOptions = {
   reads: EtcdReads
 }
 
-/** How many times a start whose ports were taken in the meantime (freed ports are only free when looked at) is tried afresh. */
-const START_ATTEMPTS = 3
-
-/** The members, started on free ports; a start that lost a port to another process is tried again on new ones. */
-async function startedEtcd(binary: string, nodes: number, dataDir: string): Promise<EtcdCluster> {
-  for (let attempt = 1; ; attempt++) {
-    const etcd = await EtcdCluster.create({ binary, nodes, dataDir: join(dataDir, attempt === 1 ? '' : `attempt-${attempt}`) })
-    try {
-      await etcd.start()
-      return etcd
-    } catch (error) {
-      if (attempt >= START_ATTEMPTS || !/address already in use/.test(String((error as Error)?.message))) throw error
-    }
-  }
-}
-
 /**
  * Starts the members, then their client links (after, so a link cannot take a port a member
  * was given); if any of it fails, stops what it started and rethrows.
  */
 export async function startProxiedEtcd({ binary, version, nodes, dataDir, reads }: ProxiedEtcdOptions): Promise<Cluster> {
-  const etcd = await startedEtcd(binary, nodes, dataDir)
+  const etcd = await EtcdCluster.create({ binary, nodes, dataDir })
+  await etcd.start()
   let opened: Awaited<ReturnType<typeof openProxiedLayout>>
   try {
     opened = await openProxiedLayout({ nodes, peerLinks: false, upstream: (i) => etcd.members[i - 1].addresses.client })

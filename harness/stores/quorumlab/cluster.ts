@@ -13,7 +13,10 @@ import type { Cluster, Network, NodeAddress, NodeControl, PowerCut } from '../..
 import { converged, nodeStats, nodeWars, replicaRead, serves, setClockSkew, type AdminTarget } from './admin.ts'
 
 /** The settings the harness needs to know: what the run records, the ring's shape, the token `/admin/clock` wants. */
-export type KnownSettings = Pick<StoreSettings, 'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'consistency' | 'strict' | 'token'>
+export type KnownSettings = Pick<
+  StoreSettings,
+  'n' | 'r' | 'w' | 'vnodes' | 'versioning' | 'consistency' | 'strict' | 'readRepair' | 'antiEntropyIntervalMs' | 'token'
+>
 
 export type QuorumlabClusterParts<N extends Network> = {
   nodes: NodeAddress[]
@@ -39,13 +42,15 @@ export function quorumlabCluster<N extends Network>({
   const admin: AdminTarget = { nodes, token: settings.token }
   const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
   const { n, r, w, versioning, strict, consistency } = settings
+  // Strict quorums hand no write to a stand-in, so no hint is ever held for a home replica.
+  const repair = { readRepair: settings.readRepair, hintedHandoff: !strict, antiEntropy: settings.antiEntropyIntervalMs > 0 }
   return {
     nodes,
     control,
     network,
     description: {
       summary: replicationSummary({ n, r, w, versioning, strict, consistency }),
-      replication: { n, r, w, versioning, strict, consistency },
+      replication: { n, r, w, versioning, strict, consistency, repair },
     },
     async ready(timeoutMs) {
       const deadline = performance.now() + timeoutMs

@@ -205,8 +205,9 @@ export async function loadExternalCluster(file: string): Promise<Cluster> {
       versioning: (store.versioning ?? NODE_DEFAULTS.versioning) as VersioningMode,
       consistency: (store.consistency ?? NODE_DEFAULTS.consistency) as ConsistencyMode,
       strict: store.strict ?? NODE_DEFAULTS.strict,
-      readRepair: NODE_DEFAULTS.readRepair,
-      antiEntropyIntervalMs: NODE_DEFAULTS.antiEntropyIntervalMs,
+      // What the nodes were started with, as far as the file says: the run records the repair paths.
+      readRepair: store.readRepair ?? NODE_DEFAULTS.readRepair,
+      antiEntropyIntervalMs: store.antiEntropyIntervalMs ?? NODE_DEFAULTS.antiEntropyIntervalMs,
       token,
     }),
     control: controlOf(config.control),
