@@ -13,7 +13,7 @@ import { anyHistory, linearizableHistory, mutated, sequentialHistory } from '../
 import type { DeadEnd, KeyOutcome } from './key-search.ts'
 import { DEFAULT_BUDGET } from './key-search.ts'
 import { searchLinearizable } from './linearizable-search.ts'
-import { siblingsOrPhantom, writersByValue } from './register-anomalies.ts'
+import { siblingsOrPhantom, writersByValue, zoneAnomaly, zoneTimes } from './register-anomalies.ts'
 import { CAS, type KeyOps, keyOps, READ, type RegisterOp, registerHistories, WRITE } from './register-history.ts'
 import { RegisterModel, step } from './register-model.ts'
 import { searchSequential } from './sequential-search.ts'
@@ -92,6 +92,27 @@ test.group('searches against brute force', () => {
       }).timeout(60_000)
     }
   }
+})
+
+test.group('linearizable search on longer keys', () => {
+  test("up to 40 ops and 6 processes of unique reads and writes: the search decides as Gibbons and Korach's zones do", ({ assert }) => {
+    const shape = { ops: 40, processes: 6, keys: 1, readsAndWrites: true }
+    let applied = 0
+    fc.assert(
+      fc.property(fc.oneof(anyHistory(shape), mutated(linearizableHistory(shape))), (ops) => {
+        for (const key of searchableKeys(ops).values()) {
+          const writers = writersByValue(key)
+          const times = zoneTimes(key, writers)
+          if (!times) continue
+          applied += 1
+          const search = searchLinearizable(key, DEFAULT_BUDGET)
+          assert.equal(search.verdict, zoneAnomaly(key, writers, times) === undefined ? 'valid' : 'invalid', JSON.stringify(ops))
+        }
+      }),
+      { numRuns: 200, seed: 13 },
+    )
+    assert.isAbove(applied, 100)
+  }).timeout(60_000)
 })
 
 /** One key's ops from (process, f, value, [invoke, complete] in µs) rows. */
