@@ -14,7 +14,6 @@ import { QUORUMLAB_BIN } from '../stores/quorumlab/index.ts'
 import { eventually } from '../cluster/testing.ts'
 import type { HistoryRecord } from '../../common/contracts/history.ts'
 import { EXIT } from '../../common/contracts/exit-codes.ts'
-import { defaultNemeses } from './workload-command.ts'
 
 const run = (...args: string[]) => spawnSync(process.execPath, [QUORUMLAB_BIN, 'workload', ...args], { encoding: 'utf8', timeout: 30_000 })
 
@@ -53,7 +52,7 @@ test.group('workload command', (group) => {
     }
     const flat = result.stdout.replace(/\s+/g, ' ')
     assert.include(flat, '(default: "distributed")')
-    assert.include(flat, "(default: partition,crash on the reference store's own nodes, partition on another store or with --cluster)")
+    assert.include(flat, '(default: "partition")')
     assert.include(flat, 'random | coordinator')
     assert.include(flat, '100..600000 ms')
   })
@@ -176,14 +175,5 @@ test.group('workload command', (group) => {
       const proxies = (await (await fetch(`${process.env.TOXIPROXY_URL}/proxies`)).json()) as Record<string, unknown>
       assert.notProperty(proxies, 'c-n1', 'the run removed its links from the real Toxiproxy')
     }
-  })
-})
-
-test.group('workload command: the default nemeses', () => {
-  test('partitions and crashes on the reference store’s own nodes, partitions alone where a node may not restart', ({ assert }) => {
-    assert.equal(defaultNemeses({ store: 'quorumlab', cluster: undefined }), 'partition,crash')
-    assert.equal(defaultNemeses({ store: 'quorumlab', cluster: 'cluster.json' }), 'partition')
-    assert.equal(defaultNemeses({ store: 'etcd', cluster: undefined }), 'partition')
-    assert.equal(defaultNemeses({ store: 'http:kvs.json', cluster: undefined }), 'partition')
   })
 })

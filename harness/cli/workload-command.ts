@@ -10,7 +10,7 @@ import { EXIT } from '../../common/contracts/exit-codes.ts'
 import { NEMESIS_NAMES, type NemesisName } from '../../common/contracts/history.ts'
 import { runWorkload } from '../run/run.ts'
 import type { ForgeCounts } from '../run/run-context.ts'
-import type { RunOptions } from '../run/run-options.ts'
+import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { RunFolderError } from '../run/run-folder.ts'
 import { reportRun } from '../../reports/index.ts'
 import { defineCommand, UsageError, type HelpExamples } from './command.ts'
@@ -28,20 +28,10 @@ import {
 import { storeAdapterFrom, storeChoiceOptions, type StoreFlags } from './store-choice.ts'
 import { sayConsistencyFixes } from './store-options.ts'
 
-/** `nemesis` is undefined when not given: the default depends on the store (see {@link defaultNemeses}). */
-export type WorkloadFlags = RunFlags & StoreFlags & { workload: string; nemesis?: string }
-
-/**
- * The nemeses of a run that names none: partitions and crashes against the reference store's
- * own nodes (a restart is what exposes state a node failed to keep, such as reissued dots),
- * partitions alone against another store or an external cluster, which may have no way to
- * restart a node.
- */
-export const defaultNemeses = (flags: Pick<WorkloadFlags, 'store' | 'cluster'>): string =>
-  flags.store === 'quorumlab' && flags.cluster === undefined ? 'partition,crash' : 'partition'
+export type WorkloadFlags = RunFlags & StoreFlags & { workload: string; nemesis: string }
 
 const EXAMPLES: HelpExamples = [
-  ['quorumlab workload', 'the distributed workload under partitions and crashes for 30 s on 3 local nodes'],
+  ['quorumlab workload', 'the distributed workload under partitions for 30 s on 3 local nodes'],
   ['quorumlab workload --workload clustered --nemesis latency,crash --time 2m', 'hot keys, two nemeses together, 2 minutes'],
   ['quorumlab workload --versioning lww --nemesis clock --fail-on no-lost-writes', 'fail the run on the writes lww drops'],
   ['quorumlab workload --workload ./my-workload.ts --request-timeout 2s --seed 42', 'a workload file, a 2 s deadline, a fixed seed'],
@@ -64,10 +54,9 @@ export function addWorkloadFlags(command: Command, own: OwnRunFlags = {}): Comma
       ...(own.workload ?? []),
     ],
     nemesis: [
-      new Option(
-        '--nemesis <list>',
-        `none, or a comma list of ${NEMESIS_NAMES.join(', ')} (run together) (default: partition,crash on the reference store's own nodes, partition on another store or with --cluster)`,
-      ).helpGroup(RUN_GROUPS.nemesis),
+      new Option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')} (run together)`)
+        .default(RUN_DEFAULTS.nemeses.join(','))
+        .helpGroup(RUN_GROUPS.nemesis),
       ...(own.nemesis ?? []),
     ],
     cluster: [
@@ -89,7 +78,7 @@ export function addWorkloadFlags(command: Command, own: OwnRunFlags = {}): Comma
  * one chosen is refused only then.
  */
 export async function prepareWorkloadRun(flags: WorkloadFlags, given: (attribute: string) => boolean = () => false): Promise<RunOptions> {
-  const nemeses = parseNemeses(flags.nemesis ?? defaultNemeses(flags))
+  const nemeses = parseNemeses(flags.nemesis)
   await checkNetwork(flags.network, nemeses, flags.cluster)
   const workload = await workloadFrom(flags.workload, flags)
   const plan = { nodes: flags.nodes, nemeses, workloads: [workload], routing: flags.routing, network: flags.network }

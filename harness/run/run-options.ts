@@ -58,6 +58,7 @@ export const RUN_DEFAULTS = {
   arrival: 'poisson',
   concurrency: 10,
   routing: 'random',
+  nemeses: ['partition'],
   nemesisIntervalS: 10,
   nemesis: {
     latencyMs: 100,
