@@ -21,17 +21,11 @@ export function awaitQuorum<T>(initial: T[], calls: Promise<T>[], needed: number
   const failures: unknown[] = []
   let decide: (outcome: QuorumOutcome<T>) => void = () => {}
   const outcome = new Promise<QuorumOutcome<T>>((resolve) => (decide = resolve))
-  let decided = false
+  // The first decision stands: a promise settles once, so later calls of decide do nothing.
   const check = (): void => {
-    if (decided) return
     const pending = calls.length - (results.length - initial.length) - failures.length
-    if (results.length >= needed) {
-      decided = true
-      decide({ reached: true, results: [...results] })
-    } else if (results.length + pending < needed) {
-      decided = true
-      decide({ reached: false, results: [...results] })
-    }
+    if (results.length >= needed) decide({ reached: true, results: [...results] })
+    else if (results.length + pending < needed) decide({ reached: false, results: [...results] })
   }
   const settled = Promise.all(
     calls.map((call) =>

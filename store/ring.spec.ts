@@ -72,9 +72,38 @@ test.group('ring', () => {
     }
   })
 
+  test('the arcs tile the circle: each starts where the one before ends, arc 0 where the last ends', ({ assert }) => {
+    const ring = new Ring({ nodes, vnodes: 4 })
+    const count = ring.tokens.length
+    for (let arc = 0; arc < count; arc++) {
+      assert.equal(ring.arcRange(arc).start, ring.arcRange((arc + count - 1) % count).end, `arc ${arc}`)
+      assert.equal(ring.arcRange(arc).end, ring.tokens[arc].position)
+    }
+  })
+
+  test('a key exactly at a token position belongs to the arc that token ends (arcs are (start, end])', ({ assert }) => {
+    const ring = new Ring({ nodes, vnodes: 4 })
+    // A token sits at MD5("<node>#<i>"), so the key "<node>#<i>" hashes onto it.
+    for (const node of nodes) {
+      for (let i = 0; i < 4; i++) {
+        const key = `${node}#${i}`
+        const arc = ring.tokens.findIndex((t) => t.position === ringPosition(key))
+        assert.isAtLeast(arc, 0)
+        assert.equal(ring.arcOf(key), arc, key)
+        assert.equal(ring.preferenceList(key)[0], node)
+      }
+    }
+  })
+
+  test('nodes are kept sorted, whatever order they are given in', ({ assert }) => {
+    assert.deepEqual(new Ring({ nodes: ['n3', 'n1', 'n2'] }).nodes, ['n1', 'n2', 'n3'])
+  })
+
   test('bad options are refused', ({ assert }) => {
     assert.throws(() => new Ring({ nodes: [] }), /at least one node/)
     assert.throws(() => new Ring({ nodes: ['a', 'a'] }), /distinct/)
     assert.throws(() => new Ring({ nodes: ['a'], vnodes: 0 }), /vnodes/)
+    assert.throws(() => new Ring({ nodes: ['a'], vnodes: 1.5 }), /vnodes/)
+    assert.lengthOf(new Ring({ nodes: ['a', 'b'], vnodes: 1 }).tokens, 2)
   })
 })

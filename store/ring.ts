@@ -20,6 +20,9 @@ const RECENT_ARCS = 100_000
 /** Position on the ring as 32 hex digits, so string order is numeric order. */
 export const ringPosition = (text: string): string => createHash('md5').update(text).digest('hex')
 
+/** Token order; positions are distinct ("<node>#<i>" are), so no tie is ever compared. */
+const byPosition = (a: Token, b: Token): number => (a.position < b.position ? -1 : 1)
+
 export class Ring {
   readonly nodes: readonly string[]
   readonly vnodes: number
@@ -36,10 +39,11 @@ export class Ring {
     this.vnodes = vnodes
     this.tokens = this.nodes
       .flatMap((node) => Array.from({ length: vnodes }, (_, i) => ({ position: ringPosition(`${node}#${i}`), node })))
-      .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0))
+      .sort(byPosition)
     this.#arcLists = this.tokens.map((_, arc) => {
       const seen = new Set<string>()
-      for (let i = 0; i < this.tokens.length && seen.size < this.nodes.length; i++) {
+      // Every node has a token, so the walk meets them all before it comes round.
+      for (let i = 0; seen.size < this.nodes.length; i++) {
         seen.add(this.tokens[(arc + i) % this.tokens.length].node)
       }
       return [...seen]
@@ -60,6 +64,7 @@ export class Ring {
     if (arc === undefined) {
       arc = this.#firstTokenAtOrAfter(ringPosition(key))
       // A request asks several times, and workloads come back to their keys: skip the MD5.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: when the memo empties changes only how often MD5 runs
       if (this.#recentArcs.size >= RECENT_ARCS) this.#recentArcs.clear()
       this.#recentArcs.set(key, arc)
     }

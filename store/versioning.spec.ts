@@ -1,13 +1,19 @@
 import { test } from '@japa/runner'
 import {
+  actorId,
   applyWrite,
   compareClocks,
   decodeContext,
   emptyObject,
   encodeContext,
+  highestClaim,
+  isEmptyObject,
+  isVersionedObject,
   join,
   liveSiblings,
   merge,
+  sameState,
+  type Sibling,
   type VersionedObject,
   type WriteInput,
 } from './versioning.ts'
@@ -229,5 +235,145 @@ test.group('versioning: contexts', () => {
     assert.isTrue(decodeContext(encodeContext(ctx({}), seal), seal).ok)
     const notClock = encodeContext(ctx({ n1: -1 }), seal)
     assert.isFalse(decodeContext(notClock, seal).ok)
+  })
+})
+
+test.group('versioning: deterministic choices', () => {
+  test('vv: of two writes with equal clocks the later timestamp wins, at equal times the larger value, and a value beats a tombstone', ({
+    assert,
+  }) => {
+    const blind = (value: unknown, ts: number, deleted = false) =>
+      applyWrite('vv', emptyObject(), { ...write('a', 1, ctx({}), value, ts), deleted }).object
+    for (const [x, y, winner] of [
+      [blind('z', 1), blind('a', 2), 'a'],
+      [blind('a', 1), blind('b', 1), 'b'],
+      [blind('b', 1), blind('a', 1), 'b'],
+    ] as const) {
+      for (const merged of [merge('vv', x, y), merge('vv', y, x)]) {
+        assert.lengthOf(merged.siblings, 1)
+        assert.deepEqual(values(merged), [winner])
+      }
+    }
+    const tombstone = blind('x', 1, true)
+    const value = blind('x', 1)
+    for (const merged of [merge('vv', tombstone, value), merge('vv', value, tombstone)]) {
+      assert.deepEqual(
+        merged.siblings.map((s) => s.deleted),
+        [false],
+      )
+    }
+  })
+
+  test('lww: at equal timestamps the higher dot wins, whatever the values', ({ assert }) => {
+    const onA = applyWrite('lww', emptyObject(), write('a', 1, ctx({}), 'z', 100)).object
+    const onB = applyWrite('lww', emptyObject(), write('b', 1, ctx({}), 'a', 100)).object
+    for (const merged of [merge('lww', onA, onB), merge('lww', onB, onA)]) {
+      assert.deepEqual(values(merged), ['a'])
+      // The winner's context: its writer's clock and its own dot, no loose dots.
+      assert.deepEqual(merged.context, ctx({ b: 1 }))
+    }
+  })
+
+  test('dvv: siblings are kept in dot order, whichever replica merges', ({ assert }) => {
+    const onB = applyWrite('dvv', emptyObject(), write('b', 1, ctx({}), 'from-b')).object
+    const onA = applyWrite('dvv', emptyObject(), write('a', 2, ctx({}), 'from-a')).object
+    const onC = applyWrite('dvv', emptyObject(), write('c', 1, ctx({}), 'from-c')).object
+    for (const merged of [merge('dvv', merge('dvv', onC, onB), onA), merge('dvv', onB, merge('dvv', onA, onC))]) {
+      assert.deepEqual(values(merged), ['from-a', 'from-b', 'from-c'])
+    }
+  })
+
+  test('a sibling carries loose dots only when its writer had some', ({ assert }) => {
+    const blind = applyWrite('dvv', emptyObject(), write('a', 1, ctx({}), 'x')).sibling
+    assert.notProperty(blind, 'dots')
+    const after = applyWrite('dvv', emptyObject(), write('a', 2, ctx({}, [{ node: 'b', counter: 4 }]), 'y')).sibling
+    assert.deepEqual(after.dots, [{ node: 'b', counter: 4 }])
+  })
+})
+
+test.group('versioning: state helpers', () => {
+  const dot = (node: string, counter: number) => ({ node, counter })
+  const sibling = (d: { node: string; counter: number }, extra: Partial<Sibling> = {}): Sibling => ({
+    dot: d,
+    clock: {},
+    value: 'v',
+    deleted: false,
+    ts: 1,
+    ...extra,
+  })
+
+  test('actorId joins node and incarnation with a dot', ({ assert }) => {
+    assert.equal(actorId('n1', 'k3x'), 'n1.k3x')
+  })
+
+  test("highestClaim: the highest counter of the actor in a context's clock and dots, and in siblings' clocks, dots and own dots", ({
+    assert,
+  }) => {
+    const context = ctx({ a: 3, b: 50 }, [dot('a', 5), dot('b', 60)])
+    assert.equal(highestClaim('a', context), 5)
+    assert.equal(highestClaim('a', ctx({ a: 3 }, [dot('a', 2)])), 3)
+    assert.equal(highestClaim('a', context, [sibling(dot('b', 70), { clock: { a: 7 } })]), 7)
+    assert.equal(highestClaim('a', context, [sibling(dot('b', 70), { dots: [dot('a', 8), dot('b', 90)] })]), 8)
+    assert.equal(highestClaim('a', context, [sibling(dot('b', 70)), sibling(dot('a', 10))]), 10)
+    assert.equal(highestClaim('c', context, [sibling(dot('a', 10))]), 0)
+  })
+
+  test('isEmptyObject: nothing stored and nothing seen', ({ assert }) => {
+    assert.isTrue(isEmptyObject(emptyObject()))
+    assert.isFalse(isEmptyObject({ context: ctx({}), siblings: [sibling(dot('a', 1))] }))
+    assert.isFalse(isEmptyObject({ context: ctx({ a: 1 }), siblings: [] }))
+    assert.isFalse(isEmptyObject({ context: ctx({}, [dot('a', 1)]), siblings: [] }))
+  })
+
+  test('sameState: same versions and context, and each difference spotted', ({ assert }) => {
+    const state = (over: Partial<VersionedObject> = {}): VersionedObject => ({
+      context: ctx({ a: 2 }, [dot('b', 5), dot('c', 6)]),
+      siblings: [sibling(dot('a', 1)), sibling(dot('a', 2), { value: 'w' })],
+      ...over,
+    })
+    assert.isTrue(sameState(state(), state()))
+    const different = [
+      state({ siblings: [sibling(dot('a', 1))] }),
+      state({ siblings: [sibling(dot('a', 1)), sibling(dot('a', 2), { value: 'other' })] }),
+      state({ context: ctx({ a: 3 }, [dot('b', 5), dot('c', 6)]) }),
+      state({ context: ctx({ a: 2 }, [dot('b', 5)]) }),
+      state({ context: ctx({ a: 2 }, [dot('b', 5), dot('c', 7)]) }),
+    ]
+    for (const other of different) {
+      assert.isFalse(sameState(state(), other), JSON.stringify(other))
+      assert.isFalse(sameState(other, state()), JSON.stringify(other))
+    }
+  })
+
+  test('isVersionedObject: the shape a peer must send, and each way to miss it', ({ assert }) => {
+    const good = { context: ctx({ a: 1 }), siblings: [sibling(dot('a', 1)), sibling(dot('a', 2), { dots: [dot('b', 1)] })] }
+    assert.isTrue(isVersionedObject(good))
+    assert.isTrue(isVersionedObject({ context: ctx({}), siblings: [] }))
+    const bad: unknown[] = [
+      null,
+      'state',
+      { context: { clock: { a: -1 }, dots: [] }, siblings: [] },
+      { context: ctx({}), siblings: 'none' },
+      { context: ctx({}), siblings: [null] },
+      { context: ctx({}), siblings: ['s'] },
+      { context: ctx({}), siblings: [{ ...sibling(dot('a', 1)), dot: { node: 'a' } }] },
+      { context: ctx({}), siblings: [{ ...sibling(dot('a', 1)), clock: { a: 'x' } }] },
+      { context: ctx({}), siblings: [{ ...sibling(dot('a', 1)), dots: 'x' }] },
+      { context: ctx({}), siblings: [sibling(dot('a', 1), { dots: [dot('b', 1), { node: 'c' } as never] })] },
+      { context: ctx({}), siblings: [{ dot: dot('a', 1), clock: {}, deleted: false, ts: 1 }] },
+      { context: ctx({}), siblings: [{ ...sibling(dot('a', 1)), deleted: 'no' }] },
+      { context: ctx({}), siblings: [{ ...sibling(dot('a', 1)), ts: Number.NaN }] },
+      { context: ctx({}), siblings: [sibling(dot('a', 1)), { ...sibling(dot('a', 2)), ts: 'x' }] },
+    ]
+    for (const value of bad) assert.isFalse(isVersionedObject(value), JSON.stringify(value))
+  })
+
+  test('an encoded context without loose dots carries only its clock; the refusals name their reason', ({ assert }) => {
+    const [payload] = encodeContext(ctx({ n1: 3 }), seal).split('.')
+    assert.equal(Buffer.from(payload, 'base64url').toString(), '{"clock":{"n1":3}}')
+    const signature = encodeContext(ctx({}), seal).split('.')[1]
+    for (const bad of ['garbage', `.${signature}`]) {
+      assert.deepEqual(decodeContext(bad, seal), { ok: false, reason: 'context is not of the form <payload>.<signature>' }, bad)
+    }
   })
 })

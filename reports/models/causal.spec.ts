@@ -249,6 +249,8 @@ test.group('causal checker: hand-made anomalies', () => {
     for (const name of CHECKS) {
       const result = check(h.records())[name]
       assert.equal(result.valid, 'unknown')
+      assert.equal(result.checkedWhat, 'reads')
+      assert.deepEqual(result.keys, { valid: 0, invalid: 0, unknown: 1 })
       assert.match(result.reason ?? '', /1 values were written by more than one write/)
     }
   })
