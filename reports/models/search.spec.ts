@@ -115,12 +115,12 @@ test.group('linearizable search on longer keys', () => {
   }).timeout(60_000)
 })
 
-/** One key's ops from (process, f, value, [invoke, complete] in µs) rows. */
-function key(...rows: [number, RegisterOp['f'], unknown, [number, number]][]): KeyOps {
-  const ops = rows.map(([process, f, value, [invoke, complete]], index) => ({
+/** One key's ops from (process, f, value, [invoke, complete] in µs, outcome: ok unless given) rows. */
+function key(...rows: [number, RegisterOp['f'], unknown, [number, number], RegisterOp['type']?][]): KeyOps {
+  const ops = rows.map(([process, f, value, [invoke, complete], type], index) => ({
     index,
     process,
-    type: 'ok' as const,
+    type: type ?? 'ok',
     f,
     key: 'x',
     value,
@@ -158,6 +158,65 @@ test.group('searches on hand-made keys', () => {
     const outcome = searchSequential(stale, DEFAULT_BUDGET, { lookahead: false })
     assert.equal(outcome.verdict, 'invalid')
     assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 3, prefix: [0, 1, 2], state: stale.a[1] })
+  })
+})
+
+test.group('linearizable search: dead ends and optional ops', () => {
+  test('the dead end names the op whose completion the search could not get past', ({ assert }) => {
+    // Two reads of absent after the write of a completed: the later-invoked one completes first, so the search stops there.
+    const ops = key([0, 'put', 'a', [0, 10]], [1, 'get', [], [20, 40]], [2, 'get', [], [30, 35]])
+    const outcome = searchLinearizable(ops, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 2, prefix: [0], state: ops.a[0] })
+    // Process 0 reads absent after its own write; process 1's read of a fits after the write, before that stale read's completion.
+    const own = key([0, 'put', 'a', [0, 10]], [0, 'get', [], [10, 30]], [1, 'get', ['a'], [20, 25]])
+    const stuck = searchLinearizable(own, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(stuck.verdict === 'invalid' && stuck.deadEnd, { stuck: 1, prefix: [0, 2], state: own.a[0] })
+  })
+
+  test("a read of absent after a write completed is stale while the writer's next write is still running", ({ assert }) => {
+    const ops = key([0, 'put', 'a', [0, 10]], [0, 'put', 'b', [10, 30]], [1, 'get', [], [20, 25]])
+    for (const lookahead of [true, false]) assert.equal(searchLinearizable(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+    const outcome = searchLinearizable(ops, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 2, prefix: [0, 1], state: ops.a[1] })
+  })
+
+  test('an info delete that may have happened explains a later read of absent; an info write of the value read before does not', ({
+    assert,
+  }) => {
+    // Someone read the info op's value (a, or absent), so it is kept, and optional: a has two writers, and absent is never one op's value.
+    const rows = (info: [number, RegisterOp['f'], unknown, [number, number], RegisterOp['type']]) =>
+      key([0, 'put', 'a', [0, 10]], [2, 'get', ['a'], [12, 15]], info, [0, 'get', [], [30, 40]])
+    const deleted = rows([1, 'delete', null, [20, 20], 'info'])
+    const rewritten = rows([1, 'put', 'a', [20, 20], 'info'])
+    for (const lookahead of [true, false]) {
+      assert.equal(searchLinearizable(deleted, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+      assert.equal(searchLinearizable(rewritten, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+    }
+    const outcome = searchLinearizable(rewritten, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 3, prefix: [0, 1, 2], state: rewritten.a[0] })
+  })
+
+  test('optional info ops (timed out: they may or may not have happened): valid when some of them, in some order, explain the reads', ({
+    assert,
+  }) => {
+    // A timed-out cas absent -> a and a timed-out delete, then a write of a, a read of a, a read of absent: the delete took effect last.
+    const ops = key(
+      [1, 'cas', [null, 'a'], [0, 0], 'info'],
+      [1, 'delete', null, [5, 5], 'info'],
+      [2, 'put', 'a', [10, 20]],
+      [0, 'get', ['a'], [30, 40]],
+      [0, 'get', [], [50, 60]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchLinearizable(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+    // Two timed-out writes of a, then reads of absent, then a read of a: either write took effect after the reads of absent.
+    const late = key(
+      [0, 'put', 'a', [0, 0], 'info'],
+      [1, 'get', [], [0, 10]],
+      [0, 'put', 'a', [5, 5], 'info'],
+      [1, 'get', [], [20, 30]],
+      [2, 'get', ['a'], [40, 50]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchLinearizable(late, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
   })
 })
 
