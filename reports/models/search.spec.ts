@@ -220,6 +220,53 @@ test.group('linearizable search: dead ends and optional ops', () => {
   })
 })
 
+test.group('sequential search: info ops, dead ends, long keys', () => {
+  test('an info delete that may have happened explains reading absent after reading its own write; an info write of it does not', ({
+    assert,
+  }) => {
+    const rows = (info: [number, RegisterOp['f'], unknown, [number, number], RegisterOp['type']]) =>
+      key([0, 'put', 'a', [0, 10]], [0, 'get', ['a'], [12, 15]], info, [0, 'get', [], [30, 40]])
+    const deleted = rows([1, 'delete', null, [20, 20], 'info'])
+    const rewritten = rows([1, 'put', 'a', [20, 20], 'info'])
+    for (const lookahead of [true, false]) {
+      assert.equal(searchSequential(deleted, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+      assert.equal(searchSequential(rewritten, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+    }
+    const outcome = searchSequential(rewritten, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 3, prefix: [0, 1, 2], state: rewritten.a[0] })
+  })
+
+  test('a process reading a before its own write of a, the only one: the dead end places each op once', ({ assert }) => {
+    const ops = key([1, 'get', ['a'], [0, 10]], [2, 'get', [], [0, 10]], [0, 'delete', null, [0, 10], 'info'], [1, 'put', 'a', [20, 30]])
+    for (const lookahead of [true, false]) {
+      const outcome = searchSequential(ops, DEFAULT_BUDGET, { lookahead })
+      assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 0, prefix: [1, 2], state: 0 })
+    }
+  })
+
+  test('a long key: 30 writes, each read by another process in turn, is valid; with the last read seeing an older value, invalid there', ({
+    assert,
+  }) => {
+    const rows = (last: number) =>
+      Array.from({ length: 30 }, (_, k): [number, RegisterOp['f'], unknown, [number, number]][] => [
+        [0, 'put', k, [100 * k, 100 * k + 10]],
+        [1, 'get', [k === 29 ? last : k], [100 * k + 20, 100 * k + 30]],
+      ]).flat()
+    // Process 1 reads 28, then 27: no order of process 0's writes explains it.
+    const stale = key(...rows(27))
+    for (const model of ['linearizable', 'sequential'] as const) {
+      for (const lookahead of [true, false]) {
+        assert.equal(SEARCHES[model](key(...rows(29)), DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+        const outcome = SEARCHES[model](stale, DEFAULT_BUDGET, { lookahead })
+        assert.equal(outcome.verdict, 'invalid')
+        assert.isUndefined(badDeadEnd(model, stale, outcome.verdict === 'invalid' ? outcome.deadEnd : undefined))
+        // Without the lookahead's pruning, the search gets as far as the stale read.
+        if (!lookahead) assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd?.stuck, 59)
+      }
+    }
+  })
+})
+
 test.group('search budgets', () => {
   // Ten concurrent writes, then a read no order explains: without lookahead, every subset of the writes is tried.
   const writes = Array.from({ length: 10 }, (_, i): [number, RegisterOp['f'], unknown, [number, number]] => [
