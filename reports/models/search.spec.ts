@@ -244,6 +244,106 @@ test.group('sequential search: info ops, dead ends, long keys', () => {
     }
   })
 
+  test("an info op does not hold its process back: it may take effect after the process's later ops, or before another's", ({ assert }) => {
+    // Process 0 reads absent after its own timed-out write of a, which took effect later; process 1's timed-out cas then swapped a for b.
+    const late = key(
+      [0, 'put', 'a', [0, 0], 'info'],
+      [0, 'get', [], [10, 20]],
+      [1, 'cas', ['a', 'b'], [30, 30], 'info'],
+      [0, 'get', ['b'], [40, 50]],
+    )
+    // Process 0's timed-out cas absent -> b took effect after both processes' reads of absent, before its own later write of c.
+    const between = key(
+      [2, 'get', ['b'], [0, 100]],
+      [0, 'get', [], [10, 20]],
+      [0, 'get', [], [30, 40]],
+      [0, 'cas', [null, 'b'], [50, 50], 'info'],
+      [1, 'get', [], [60, 70]],
+      [0, 'put', 'c', [80, 90]],
+      [1, 'get', [], [100, 110]],
+    )
+    // Process 1 reads absent, then b: process 0's write of a came after that read, its timed-out write of b after the write of a.
+    const after = key([0, 'put', 'a', [0, 10]], [1, 'get', [], [5, 15]], [0, 'put', 'b', [20, 20], 'info'], [1, 'get', ['b'], [30, 40]])
+    for (const ops of [late, between, after]) {
+      for (const lookahead of [true, false]) assert.equal(searchSequential(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+    }
+  })
+
+  test("an info op still comes after its process's earlier ok ops: reading its value, then the earlier write's, is invalid", ({
+    assert,
+  }) => {
+    // Process 0 writes a, then times out writing b; process 1 reads b, then a. Writes of x and y by others give the search other ways to try.
+    const ops = key(
+      [2, 'put', 'x', [0, 1]],
+      [0, 'put', 'a', [2, 10]],
+      [3, 'put', 'y', [3, 10]],
+      [0, 'put', 'b', [20, 20], 'info'],
+      [1, 'get', ['b'], [30, 40]],
+      [1, 'get', ['a'], [50, 60]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchSequential(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+  })
+
+  test("a write whose state was explored already does not end the search: another process's delete may still come between", ({
+    assert,
+  }) => {
+    // Process 1 reads absent, swaps absent for b, reads absent again: process 0's delete took effect between.
+    const ops = key(
+      [1, 'get', [], [10, 20]],
+      [1, 'cas', [null, 'b'], [30, 40]],
+      [0, 'delete', null, [0, 5]],
+      [1, 'get', [], [50, 60]],
+      [0, 'get', [], [70, 80]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchSequential(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+  })
+
+  test('which info ops are placed is part of the search state: the dead end is the longest prefix, with both placed', ({ assert }) => {
+    // Process 0 reads a, then c (a timed-out cas swapped a timed-out write of b for c), then swaps a for d: a was gone.
+    const ops = key(
+      [2, 'put', 'b', [0, 0], 'info'],
+      [3, 'cas', ['b', 'c'], [10, 10], 'info'],
+      [2, 'put', 'a', [15, 20]],
+      [0, 'get', ['a'], [30, 40]],
+      [0, 'get', ['c'], [50, 60]],
+      [0, 'cas', ['a', 'd'], [70, 80]],
+    )
+    const outcome = searchSequential(ops, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 5, prefix: [2, 3, 0, 1, 4], state: ops.b[1] })
+  })
+
+  test('with the lookahead, the dead end names the earliest read the register refuses, else the earliest ok op, never an info op', ({
+    assert,
+  }) => {
+    // Process 2 reads a, then absent, and nothing deletes: each write would strand the read of absent, so none is placed.
+    const refused = key([0, 'put', 'b', [0, 10]], [2, 'get', ['a'], [1, 10]], [1, 'put', 'a', [2, 10]], [2, 'get', [], [20, 30]])
+    // Two reads the register refuses in the initial state: the earlier one is named.
+    const twoRefused = key(
+      [2, 'get', ['a'], [0, 10]],
+      [3, 'get', ['b'], [0, 10]],
+      [0, 'put', 'a', [1, 10]],
+      [1, 'put', 'b', [1, 10]],
+      [2, 'get', [], [20, 30]],
+    )
+    // Only writes can go first (a timed-out one of b, which process 1 reads later), and the lookahead holds each back.
+    const heldBack = key(
+      [0, 'put', 'b', [0, 0], 'info'],
+      [1, 'put', 'a', [1, 10]],
+      [2, 'put', 'c', [2, 10]],
+      [2, 'get', [], [20, 30]],
+      [1, 'get', ['b'], [40, 50]],
+    )
+    const expected: [KeyOps, number][] = [
+      [refused, 1],
+      [twoRefused, 0],
+      [heldBack, 1],
+    ]
+    for (const [ops, stuck] of expected) {
+      const outcome = searchSequential(ops, DEFAULT_BUDGET)
+      assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck, prefix: [], state: 0 })
+    }
+  })
+
   test('a long key: 30 writes, each read by another process in turn, is valid; with the last read seeing an older value, invalid there', ({
     assert,
   }) => {
