@@ -176,7 +176,12 @@ export class Coordinator {
     )
     const quorum = awaitQuorum([], [local, ...calls], mutant('ack-local-only') ? 1 : w)
     const { reached, results } = await quorum.outcome
-    if (!reached) throw quorumError('write', w, (await quorum.settled).results.length)
+    // A failed local commit is the answer (500) even when too few peers acked too (503).
+    if (!reached) {
+      const settled = await quorum.settled
+      await local
+      throw quorumError('write', w, settled.results.length)
+    }
     await local
     return { sibling, context, acks: results.length + (results.includes(this.#config.id) ? 0 : 1) }
   }
@@ -375,6 +380,6 @@ function uncommitted(node: string, error: unknown): ApiError {
   return new ApiError(
     500,
     'internal',
-    `${node} could not commit the write to its disk (${why}) after sending it to other replicas: the write may have happened`,
+    `${node} could not commit the write to its disk (${why}), and it may already be on other replicas: the write may have happened`,
   )
 }
