@@ -152,10 +152,46 @@ function referencePromises(run: ReferenceRun): Record<Guarantee, Promised> {
       why: 'every mode: once faults heal, anti-entropy makes replicas converge (judged when the harness saw them converge)',
     },
     'replicas-hold-writes': replicasHoldWrites(run),
-    converges: {
+    converges: converges(run),
+  }
+}
+
+/** Nemeses that kill a node: a coordinator killed mid-write keeps a write it never sent or hinted. */
+const KILLING_NEMESES: readonly string[] = ['crash', 'power', 'wipe']
+
+/**
+ * Replicas agree within --convergence-timeout of the final heal when some repair path
+ * reaches every key: anti-entropy compares them all; hinted handoff carries every write
+ * that missed a home replica, unless a coordinator died before sending or hinting it.
+ * Read repair alone fixes only the keys read after the heal.
+ */
+function converges({ repair, nemeses }: ReferenceRun): Promised {
+  if (!repair)
+    return {
       promised: true,
       why: 'every mode: once faults heal, hinted handoff, read repair and anti-entropy make every replica agree within --convergence-timeout (vacuous when the store cannot tell)',
-    },
+    }
+  if (repair.antiEntropy)
+    return {
+      promised: true,
+      why: 'anti-entropy on: once faults heal, it compares every key on every replica until they agree, within --convergence-timeout (vacuous when the store cannot tell)',
+    }
+  const killing = nemeses.filter((n) => KILLING_NEMESES.includes(n))
+  if (repair.hintedHandoff && killing.length === 0)
+    return {
+      promised: true,
+      why: 'hinted handoff on and no node killed: every write that missed a home replica is held as a hint and delivered after the heal, within --convergence-timeout',
+    }
+  if (repair.hintedHandoff)
+    return {
+      promised: false,
+      why: `anti-entropy off and ${killing.join(', ')} kills nodes: a coordinator killed mid-write keeps a write it never sent nor hinted, and nothing compares replicas`,
+    }
+  return {
+    promised: false,
+    why: repair.readRepair
+      ? 'anti-entropy and hinted handoff off: read repair fixes only the keys read after the heal'
+      : 'no repair path on: a replica that missed a write keeps missing it',
   }
 }
 

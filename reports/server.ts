@@ -20,6 +20,7 @@ import { htmlPage } from './html/page-shell.ts'
 import { HISTORY_FILE } from '../common/contracts/history.ts'
 import { MATRIX_FILE } from './matrix-data.ts'
 import { readMatrixListing, type MatrixListing } from './matrix-listing.ts'
+import { nemesesText } from './format.ts'
 
 export type RunListing = {
   name: string
@@ -195,7 +196,7 @@ function runsTable(dir: string, runs: RunListing[]) {
       <td>${run?.startedAt ?? ''}</td>
       <td>${run ? `${run.workload.name} (${run.workload.kind})` : ''}</td>
       <td>${run ? storeOf(run).summary : ''}</td>
-      <td>${run ? run.nemeses.join('+') || 'none' : ''}</td>
+      <td>${run ? nemesesText(run) : ''}</td>
       <td>${r.summary ? r.summary.ops.toLocaleString('en-US') : ''}</td>
       <td>
         ${

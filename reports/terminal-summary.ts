@@ -3,7 +3,7 @@
  * configuration, availability and latency per phase, staleness, the verdict table.
  */
 import { storeOf } from '../common/contracts/history.ts'
-import { count, num, pct } from './format.ts'
+import { count, nemesesText, num, pct } from './format.ts'
 import type { RunSummary } from './summary.ts'
 import { textTable } from './text-table.ts'
 
@@ -38,7 +38,7 @@ export function terminalSummary(summary: RunSummary, runDir: string): string {
   if (run) {
     out.push(
       `  ${run.workload.name} (${run.workload.kind}), ${summary.store?.summary ?? storeOf(run).summary}, ` +
-        `nemesis ${run.nemeses.join('+') || 'none'}, ${run.timeS} s`,
+        `nemesis ${nemesesText(run)}, ${run.timeS} s`,
     )
   }
   const h = summary.history

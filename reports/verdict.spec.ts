@@ -7,7 +7,7 @@
  */
 import { test } from '@japa/runner'
 import { decided, undecided, type CheckPromise, type CheckResult } from '../common/contracts/checker.ts'
-import type { ConsistencyMode, RunInfo } from '../common/contracts/history.ts'
+import type { ConsistencyMode, NemesisName, RunInfo } from '../common/contracts/history.ts'
 import { join } from 'node:path'
 import { analyseHistory, type Analysis } from './analysis.ts'
 import { CHECK_NAMES, type GUARANTEES, MODEL_CHECKS, promisedGuarantees, withFailOn } from './promises.ts'
@@ -347,6 +347,30 @@ test.group('verdict: exit codes', () => {
     // A store that cannot tell whether it converged leaves nothing to judge.
     const untold = await analyseBuilt(lostWrite({ versioning: 'lww' }).end())
     assert.equal(status(untold, 'converges'), 'ok')
+
+    // Convergence is promised only where a repair path reaches every key.
+    const all = { readRepair: true, hintedHandoff: true, antiEntropy: true }
+    const readRepairOnly = await analyseBuilt(
+      lostWrite({ repair: { ...all, hintedHandoff: false, antiEntropy: false }, nemeses: ['partition'] })
+        .converged(false, 60_000, 40)
+        .end(),
+    )
+    assert.equal(status(readRepairOnly, 'converges'), 'anomaly')
+    assert.equal(
+      readRepairOnly.verdict.exitCode,
+      2,
+      'unconverged with read repair alone: the losses cannot be judged, nothing promised fails',
+    )
+    const promisedBy = (repair: typeof all, nemeses: NemesisName[]) =>
+      promised({ ...new HistoryBuilder({ repair, nemeses }).run }, 'converges')
+    assert.isTrue(promisedBy({ ...all, hintedHandoff: false, readRepair: false }, ['crash']), 'anti-entropy reaches every key')
+    assert.isTrue(promisedBy({ ...all, antiEntropy: false, readRepair: false }, ['partition', 'pause']), 'hints carry every missed write')
+    assert.isFalse(promisedBy({ ...all, antiEntropy: false }, ['partition', 'crash']), 'a killed coordinator leaves an unhinted write')
+    assert.isFalse(
+      promisedBy({ ...all, antiEntropy: false, hintedHandoff: false }, ['partition']),
+      'read repair fixes only keys read again',
+    )
+    assert.isFalse(promisedBy({ readRepair: false, hintedHandoff: false, antiEntropy: false }, []))
 
     const h = new HistoryBuilder()
     h.put({ process: 0, value: 'a', dot: ['n1', 1], at: [0, 10] })

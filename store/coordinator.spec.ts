@@ -4,8 +4,13 @@ import { NODE_DEFAULTS, type NodeConfig } from './config.ts'
 import { Coordinator } from './coordinator.ts'
 import { ApiError, HomesUnreachable } from './errors.ts'
 import { PeerError, type PeerRequest, type PeerResponse } from './peers.ts'
+import type { PeerBatcher } from './peer-batcher.ts'
+import { Replica, type WriteLimits } from './replica.ts'
 import { Ring } from './ring.ts'
 import { Stats } from './stats.ts'
+import type { Storage } from './storage.ts'
+import type { VersionedObject } from './versioning.ts'
+import { emptyContext } from '../common/contracts/causal.ts'
 
 const NODES = ['n1', 'n2', 'n3', 'n4']
 const config: NodeConfig = {
@@ -249,4 +254,192 @@ test.group('coordinator: forwarding', () => {
       headers: { [FORWARDED_HEADER]: 'n1' },
     })
   })
+})
+
+/** One storage transaction held open: its change has run; the test decides when (and whether) it commits. */
+type HeldCommit = { commit(): void; fail(error: Error): void }
+
+/**
+ * The storage a replica writes through, with commits the test releases: each update runs its
+ * change at once (as a transaction applies it) and settles only on `commit()` or `fail()`.
+ */
+class HeldStorage {
+  issued = 0
+  readonly commits: HeldCommit[] = []
+  #objects = new Map<string, VersionedObject>()
+  #applied = signal()
+
+  get(key: string): VersionedObject | undefined {
+    return this.#objects.get(key)
+  }
+
+  /** Resolves once `count` transactions have applied their change. */
+  applied(count: number): Promise<void> {
+    return this.#applied.until(() => this.commits.length >= count)
+  }
+
+  update<T>(key: string, change: (current: VersionedObject | undefined, next: () => number) => { store?: VersionedObject; result: T }) {
+    return new Promise<T>((resolve, reject) => {
+      const { store, result } = change(this.#objects.get(key), () => ++this.issued)
+      this.commits.push({
+        commit: () => {
+          if (store) this.#objects.set(key, store)
+          resolve(result)
+        },
+        fail: reject,
+      })
+      this.#applied.notify()
+    })
+  }
+}
+
+/** The peer batcher's merges, each answered when the test says. */
+class HeldBatcher {
+  readonly merges: { peer: string; ack(): void }[] = []
+  #sent = signal()
+
+  /** Resolves once `count` merges were sent. */
+  sent(count: number): Promise<void> {
+    return this.#sent.until(() => this.merges.length >= count)
+  }
+
+  merge(peer: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.merges.push({ peer, ack: resolve })
+      this.#sent.notify()
+    })
+  }
+}
+
+/** Wakes whoever waits for a condition each time it may have become true. */
+function signal(): { notify(): void; until(done: () => boolean): Promise<void> } {
+  const waiting = new Set<() => void>()
+  return {
+    notify: () => {
+      for (const wake of waiting) wake()
+    },
+    until: (done) =>
+      new Promise<void>((resolve) => {
+        const wake = (): void => {
+          if (!done()) return
+          waiting.delete(wake)
+          resolve()
+        }
+        waiting.add(wake)
+        wake()
+      }),
+  }
+}
+
+/** Lets every callback already queued run (promise reactions and I/O turns). */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise(setImmediate)
+}
+
+/** A key n1 is a home replica of, so n1 coordinates its writes. */
+const HOME_KEY = Array.from({ length: 100 }, (_, i) => `h${i}`).find((key) => ring.homeReplicas(key, config.n).includes('n1'))!
+
+function writer(limits?: WriteLimits) {
+  const storage = new HeldStorage()
+  const batcher = new HeldBatcher()
+  const stats = new Stats(config.id)
+  const replica = new Replica({ node: 'n1.00000001', mode: 'dvv', storage: storage as unknown as Storage, limits })
+  const coordinator = new Coordinator({
+    config,
+    ring,
+    replica,
+    peers: untouched('peer client'),
+    batcher: batcher as unknown as PeerBatcher,
+    membership: { isUp: () => true },
+    handoff: untouched('hinted handoff'),
+    stats,
+  })
+  let answered = false
+  const write = (value: unknown, context = emptyContext(), w = 2) => {
+    const outcome = coordinator.write(HOME_KEY, { context, value, deleted: false }, w)
+    void outcome.then(
+      () => (answered = true),
+      () => (answered = true),
+    )
+    return outcome
+  }
+  return { storage, batcher, stats, write, answered: () => answered }
+}
+
+test.group('coordinator: writes', () => {
+  test('the answer waits for W acks, not only for the local commit', async ({ assert }) => {
+    const { storage, batcher, write, answered } = writer()
+    const outcome = write('v', emptyContext(), 3)
+    await storage.applied(1)
+    storage.commits[0].commit()
+    await batcher.sent(2)
+    batcher.merges[0].ack()
+    await settle()
+    assert.isFalse(answered(), 'W=3 needs the second peer')
+    batcher.merges[1].ack()
+    assert.equal((await outcome).acks, 3)
+  })
+
+  test('a write is sent to the other home replicas only once its local commit is on disk', async ({ assert }) => {
+    const { storage, batcher, write } = writer()
+    const outcome = write('v')
+    await storage.applied(1)
+    await settle()
+    assert.lengthOf(batcher.merges, 0, 'not sent while its commit (and its dot) may still be lost')
+    storage.commits[0].commit()
+    await batcher.sent(2)
+    for (const merge of batcher.merges) merge.ack()
+    assert.equal((await outcome).acks, 2, 'this node and the first peer: W=2')
+  })
+
+  test('a commit that fails is thrown as is, and nothing was sent', async ({ assert }) => {
+    const { storage, batcher, write } = writer()
+    const outcome = write('v')
+    await storage.applied(1)
+    storage.commits[0].fail(new Error('MDB_MAP_FULL'))
+    const error = await outcome.then(
+      () => assert.fail('answered'),
+      (e: unknown) => e,
+    )
+    assert.notInstanceOf(error, ApiError)
+    assert.lengthOf(batcher.merges, 0)
+  })
+
+  test('a write refused ({name}) is sent nowhere')
+    .with([
+      {
+        name: 'too large',
+        limits: { maxSiblings: 10, maxObjectBytes: 10 },
+        context: emptyContext(),
+        code: 'too_large',
+        refusals: { objectSizeRefusals: 1 },
+      },
+      {
+        name: 'too many siblings',
+        limits: { maxSiblings: 0, maxObjectBytes: Number.POSITIVE_INFINITY },
+        context: emptyContext(),
+        code: 'too_many_siblings',
+        refusals: { siblingLimitRefusals: 1 },
+      },
+      {
+        name: 'a context claiming a dot never issued',
+        limits: undefined,
+        context: { clock: { 'n1.00000001': 5 }, dots: [] },
+        code: 'bad_context',
+        refusals: { writes: 1 },
+      },
+    ])
+    .run(async ({ assert }, { limits, context, code, refusals }) => {
+      const { storage, batcher, stats, write } = writer(limits)
+      const outcome = write('a value', context)
+      if (storage.commits.length > 0) storage.commits[0].commit()
+      const error = await outcome.then(
+        () => assert.fail('answered'),
+        (e: unknown) => e,
+      )
+      assert.equal((error as ApiError).code, code)
+      await settle()
+      assert.lengthOf(batcher.merges, 0)
+      assert.deepInclude(stats.snapshot(), refusals)
+    })
 })

@@ -34,7 +34,7 @@ export const benchmark: Benchmark = {
   name: 'store',
   description: 'store GET and PUT (3 nodes, N3 R2 W2), direct and through the proxy, against a bare Hono app',
   async run({ quick, log }) {
-    const duration = quick ? 2 : 10
+    const duration = quick ? 1 : 10
     // 16 clients leave the store waiting on disk flushes; 64 let its commits group.
     const concurrencies = quick ? [64] : [16, 64]
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-store-'))

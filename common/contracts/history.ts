@@ -96,6 +96,14 @@ export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number]
 export const NEMESIS_NAMES = ['latency', 'drop', 'crash', 'pause', 'partition', 'clock', 'wipe', 'power'] as const
 export type NemesisName = (typeof NEMESIS_NAMES)[number]
 
+/**
+ * How several nemeses share the fault windows: `rotate` runs one per window, in the order
+ * given (crash, then partition, then crash...), the way Jepsen mixes its fault packages;
+ * `together` runs every one of them in every window.
+ */
+export const NEMESIS_SCHEDULES = ['rotate', 'together'] as const
+export type NemesisScheduleMode = (typeof NEMESIS_SCHEDULES)[number]
+
 /** A nemesis turning a fault on (`start`) or off (`stop`). */
 export type NemesisRecord = {
   index: number
@@ -180,6 +188,8 @@ export type RunInfo = Partial<ReplicationSettings> & {
     casFraction?: number
   }
   nemeses: NemesisName[]
+  /** How the nemeses shared the fault windows; absent with fewer than two nemeses and in histories from before `rotate` (all `together`). */
+  nemesisSchedule?: NemesisScheduleMode
   /** The network the nodes talked over; absent in histories from before there was a choice (all `proxy`). */
   network?: NetworkKind
   /** Measured run length, s. */

@@ -109,7 +109,7 @@ test.group('matrix axes', () => {
     assert.deepEqual(presetPlan('quorums', { n: 2, table }).vary, ['r=1,2', 'w=1,2', 'nemesis=partition,crash'])
     const versioning = presetPlan('versioning', { n: 3, table })
     assert.deepEqual(versioning.vary, ['versioning=dvv,vv,lww', 'write-style=read-modify-write,blind'])
-    assert.deepEqual(versioning.defaults, { workload: 'clustered' })
+    assert.deepEqual(versioning.defaults, { workload: 'clustered', nemesis: 'partition' })
     for (const spec of versioning.vary) assert.doesNotThrow(() => parseAxis(spec, table))
     if (table.has('consistency')) {
       assert.match(presetPlan('consistency', { n: 3, table }).vary[0], /^consistency=.*linearizable/)

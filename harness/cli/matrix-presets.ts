@@ -51,7 +51,11 @@ export function presetPlan(preset: MatrixPreset, { n, table }: { n: number; tabl
       const modes = choicesOf(needFlag(table, preset, 'versioning')) ?? ['dvv', 'vv', 'lww']
       const styles = choicesOf(needFlag(table, preset, 'write-style')) ?? ['blind', 'read-modify-write']
       // Lost writes need concurrent writes to one key: a few hot keys on one replica set.
-      return { vary: [`versioning=${modes.join(',')}`, `write-style=${styles.join(',')}`], defaults: { workload: 'clustered' } }
+      // Partitions alone: what is lost is then the versioning's doing, not a crash's.
+      return {
+        vary: [`versioning=${modes.join(',')}`, `write-style=${styles.join(',')}`],
+        defaults: { workload: 'clustered', nemesis: 'partition' },
+      }
     }
   }
 }

@@ -5,7 +5,14 @@
 import { Option, type Command } from 'commander'
 import { ARRIVALS, type Arrival } from '../generator/arrivals.ts'
 import { ROUTINGS, type Routing } from '../generator/op-generator.ts'
-import { NEMESIS_NAMES, NETWORK_KINDS, type NemesisName, type NetworkKind } from '../../common/contracts/history.ts'
+import {
+  NEMESIS_NAMES,
+  NEMESIS_SCHEDULES,
+  NETWORK_KINDS,
+  type NemesisName,
+  type NemesisScheduleMode,
+  type NetworkKind,
+} from '../../common/contracts/history.ts'
 import { ALL_NODES, PARTITION_KINDS, refusedByNetwork, type PartitionKind } from '../nemesis/index.ts'
 import { lazyFsSupport } from '../nemesis/power/index.ts'
 import { netnsCapabilities, netnsSupport } from '../network/index.ts'
@@ -37,6 +44,7 @@ export type RunFlags = Record<string, unknown> & {
   seed?: number
   routing: Routing
   nemesisInterval: number
+  nemesisSchedule: NemesisScheduleMode
   latency: number
   jitter: number
   latencyClients: boolean
@@ -52,7 +60,7 @@ export type RunFlags = Record<string, unknown> & {
   failOn?: string[]
 }
 
-/** `none`, or a comma list of nemeses to run together (`latency,crash`). */
+/** `none`, or a comma list of nemeses (`latency,crash`), run in turn or together as `--nemesis-schedule` says. */
 export function parseNemeses(raw: string, flag = '--nemesis'): NemesisName[] {
   if (raw === 'none' || raw === '') return []
   const names = raw.split(/[,+]/).map((s) => s.trim())
@@ -170,6 +178,13 @@ function nemesisFlags(): Option[] {
       'faults on this long, then off as long, 1..3600 s',
       durationOption('s', 1, 3600),
       d.nemesisIntervalS,
+    ),
+    option(
+      g,
+      '--nemesis-schedule <mode>',
+      'with several nemeses: rotate (one per fault window, in the order given) | together (all in every window)',
+      choiceOption(NEMESIS_SCHEDULES),
+      d.nemesisSchedule,
     ),
     option(
       g,
@@ -319,6 +334,7 @@ export function runOptionsFrom(flags: RunFlags, choice: RunChoice): RunOptions {
     routing: flags.routing,
     nemeses: choice.nemeses,
     nemesisIntervalS: flags.nemesisInterval,
+    nemesisSchedule: flags.nemesisSchedule,
     nemesis: {
       latencyMs: flags.latency,
       jitterMs: flags.jitter,

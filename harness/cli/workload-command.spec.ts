@@ -41,6 +41,7 @@ test.group('workload command', (group) => {
       '--routing',
       '--nemesis',
       '--nemesis-interval',
+      '--nemesis-schedule',
       '--latency',
       '--drop',
       '--partition',
@@ -52,7 +53,8 @@ test.group('workload command', (group) => {
     }
     const flat = result.stdout.replace(/\s+/g, ' ')
     assert.include(flat, '(default: "distributed")')
-    assert.include(flat, '(default: "partition")')
+    assert.include(flat, '(default: "crash,partition")')
+    assert.include(flat, 'rotate (one per fault window, in the order given) | together (all in every window) (default: "rotate")')
     assert.include(flat, 'random | coordinator')
     assert.include(flat, '100..600000 ms')
   })
@@ -100,6 +102,7 @@ test.group('workload command', (group) => {
       [['--cluster', join(dir, 'bad-cluster.json'), '--time', '1'], /nodes\[0\]\.address[\s\S]*control\.type/],
       [['--cluster', join(dir, 'missing.json'), '--time', '1'], /cannot read it/],
       [['--nemesis', 'none,crash'], /"none" means no faults and cannot be combined with crash/],
+      [['--nemesis-schedule', 'sometimes'], /--nemesis-schedule.*sometimes.*rotate.*together/],
       [['--nemesis', 'crash', '--targets', '5'], /--targets 5: the crash nemesis can hit at most the cluster's 3 nodes/],
       [['--nemesis', 'power', '--targets', 'most'], /--targets.*expected an integer, got "most"/],
       [['--nemesis', 'power', '--cluster', join(dir, 'missing.json')], /--nemesis power .* cannot be used with --cluster/],

@@ -31,8 +31,11 @@ import { sayConsistencyFixes } from './store-options.ts'
 export type WorkloadFlags = RunFlags & StoreFlags & { workload: string; nemesis: string }
 
 const EXAMPLES: HelpExamples = [
-  ['quorumlab workload', 'the distributed workload under partitions for 30 s on 3 local nodes'],
-  ['quorumlab workload --workload clustered --nemesis latency,crash --time 2m', 'hot keys, two nemeses together, 2 minutes'],
+  ['quorumlab workload', 'the distributed workload for 30 s on 3 local nodes: a crash, then a partition'],
+  [
+    'quorumlab workload --workload clustered --nemesis latency,crash --nemesis-schedule together --time 2m',
+    'hot keys, two nemeses together, 2 minutes',
+  ],
   ['quorumlab workload --versioning lww --nemesis clock --fail-on no-lost-writes', 'fail the run on the writes lww drops'],
   ['quorumlab workload --workload ./my-workload.ts --request-timeout 2s --seed 42', 'a workload file, a 2 s deadline, a fixed seed'],
   ['quorumlab workload --cluster cluster.json --nemesis pause', 'external mode: nodes somebody else started'],
@@ -54,7 +57,7 @@ export function addWorkloadFlags(command: Command, own: OwnRunFlags = {}): Comma
       ...(own.workload ?? []),
     ],
     nemesis: [
-      new Option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')} (run together)`)
+      new Option('--nemesis <list>', `none, or a comma list of ${NEMESIS_NAMES.join(', ')} (see --nemesis-schedule)`)
         .default(RUN_DEFAULTS.nemeses.join(','))
         .helpGroup(RUN_GROUPS.nemesis),
       ...(own.nemesis ?? []),

@@ -13,12 +13,16 @@ import { MUTANT_ENV, type MutantName } from '../../store/mutants.ts'
 
 const QUORUMLAB_BIN = fileURLToPath(new URL('../../bin/quorumlab.js', import.meta.url))
 
-/** Short runs: each fault window is 5 s, so a 20 s run has two faults and two heals. */
+/**
+ * Short runs: each fault window is 5 s, so a 20 s run has two faults and two heals. The
+ * scenarios of one repair path pin partitions alone: a crash's restart can push the last
+ * heal to the run's end, leaving no reads after it for read repair.
+ */
 const SHORT = ['--time', '20', '--nemesis-interval', '5', '--warmup', '1']
 
 export const SCENARIOS = {
-  /** `npm run workload` as it is (partition nemesis), cut to 20 s. */
-  default: { args: [...SHORT], what: 'the default run (partition), 20 s' },
+  /** `npm run workload` as it is (a crash, then a partition, in turn), cut to 20 s. */
+  default: { args: [...SHORT], what: 'the default run (crash, then partition), 20 s' },
   /** Strict quorums, R + W > N: read-your-writes is promised; a hot key set makes sessions re-read what they wrote. */
   'strict-partition': {
     args: [...SHORT, '--strict', '--nemesis', 'partition', '--partition', 'isolate', '--keys', '20'],
@@ -33,17 +37,27 @@ export const SCENARIOS = {
   },
   /** Hints are the only repair path: anti-entropy and read repair off. */
   'hints-only': {
-    args: [...SHORT, '--anti-entropy-interval', '0', '--no-read-repair'],
+    args: [...SHORT, '--nemesis', 'partition', '--anti-entropy-interval', '0', '--no-read-repair'],
     what: 'anti-entropy and read repair off, partition',
   },
   /** Read repair is the only repair path (strict quorums hold no hints); a hot key set makes reads repair every key. */
   'read-repair-only': {
-    args: [...SHORT, '--strict', '--anti-entropy-interval', '0', '--partition', 'isolate', '--keys', '20'],
+    args: [...SHORT, '--nemesis', 'partition', '--strict', '--anti-entropy-interval', '0', '--partition', 'isolate', '--keys', '20'],
     what: 'read repair only (strict, anti-entropy off), partition isolate, 20 keys',
   },
   /** Anti-entropy is the only repair path, every second; the replicas must converge within 20 s of the heal. */
   'anti-entropy-only': {
-    args: [...SHORT, '--strict', '--no-read-repair', '--anti-entropy-interval', '1000', '--convergence-timeout', '20'],
+    args: [
+      ...SHORT,
+      '--nemesis',
+      'partition',
+      '--strict',
+      '--no-read-repair',
+      '--anti-entropy-interval',
+      '1000',
+      '--convergence-timeout',
+      '20',
+    ],
     what: 'anti-entropy only (strict, read repair off), partition',
   },
 } as const satisfies Record<string, { args: string[]; what: string }>

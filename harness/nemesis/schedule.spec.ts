@@ -4,7 +4,7 @@
  * microseconds and every record's time is exact.
  */
 import { test } from '@japa/runner'
-import type { NemesisRecord, Phase } from '../../common/contracts/history.ts'
+import type { NemesisRecord, NemesisScheduleMode, Phase } from '../../common/contracts/history.ts'
 import type { NemesisContext, Nemesis, NemesisEvent } from './nemesis.ts'
 import { NemesisSchedule } from './schedule.ts'
 
@@ -68,11 +68,12 @@ function fakeNemesis(
   return { nemesis, calls }
 }
 
-function scheduleOf(clock: FakeClock, nemeses: Nemesis[], intervalMs = 10_000) {
+function scheduleOf(clock: FakeClock, nemeses: Nemesis[], intervalMs = 10_000, mode: NemesisScheduleMode = 'together') {
   const records: Record[] = []
   const phases: Phase[] = []
   const schedule = new NemesisSchedule({
     nemeses,
+    mode,
     context: {} as NemesisContext,
     intervalMs,
     clock,
@@ -131,6 +132,46 @@ test.group('NemesisSchedule on a fake clock', () => {
     const { schedule, records } = scheduleOf(clock, [a.nemesis, b.nemesis])
     await schedule.run(15_000, new AbortController().signal)
     assert.deepEqual(brief(records), ['start latency @0-1', 'start crash @1-2', 'stop latency @10002-10003', 'stop crash @10003-10004'])
+  })
+
+  test('rotate: each fault window runs the next nemesis in the order given, and only it', async ({ assert }) => {
+    const clock = new FakeClock()
+    const crash = fakeNemesis(clock, { name: 'crash', takesMs: 1, started: { targets: ['n2'] } })
+    const partition = fakeNemesis(clock, { name: 'partition', takesMs: 1 })
+    const { schedule, records, phases } = scheduleOf(clock, [crash.nemesis, partition.nemesis], 5_000, 'rotate')
+    const seen: string[] = []
+    clock.onSleep = () => seen.push(schedule.description)
+    await schedule.run(32_000, new AbortController().signal)
+    assert.deepEqual(brief(records), [
+      'start crash @0-1',
+      'stop crash @5001-5002',
+      'start partition @10002-10003',
+      'stop partition @15003-15004',
+      'start crash @20004-20005',
+      'stop crash @25005-25006',
+    ])
+    assert.deepEqual(seen, ['crash n2', 'none', 'partition isolate', 'none', 'crash n2', 'none'])
+    assert.deepEqual(phases, ['fault', 'heal', 'fault', 'heal', 'fault', 'heal', 'heal'])
+  })
+
+  test('rotate is the default, and one nemesis is in every window either way', async ({ assert }) => {
+    const clock = new FakeClock()
+    const a = fakeNemesis(clock, { name: 'latency' })
+    const b = fakeNemesis(clock, { name: 'crash' })
+    const records: Record[] = []
+    const options = { context: {} as NemesisContext, intervalMs: 10_000, clock, sleepUntil: clock.sleepUntil, onPhase: () => {} }
+    await new NemesisSchedule({ ...options, nemeses: [a.nemesis, b.nemesis], record: (r) => records.push(r) }).run(
+      35_000,
+      new AbortController().signal,
+    )
+    assert.deepEqual(
+      records.map((r) => `${r.f} ${r.nemesis}`),
+      ['start latency', 'stop latency', 'start crash', 'stop crash'],
+    )
+    const single = fakeNemesis(clock, { name: 'partition' })
+    const alone = scheduleOf(clock, [single.nemesis], 10_000, 'rotate')
+    await alone.schedule.run(clock.ms + 35_000, new AbortController().signal)
+    assert.equal(single.calls.length, 4, 'the only nemesis starts and stops in each of the two windows')
   })
 
   test('description: what is active, for the progress line', async ({ assert }) => {

@@ -1,14 +1,18 @@
 /**
  * The nemesis schedule: faults on for an interval, off for an interval, repeated until
- * the measured run ends. Every start and stop is a history record; `healAll` stops
- * whatever is active and is what a run calls at the end, on errors and on Ctrl-C.
+ * the measured run ends; with several nemeses each window runs the next one in turn
+ * (`rotate`) or all of them (`together`). Every start and stop is a history record;
+ * `healAll` stops whatever is active and is what a run calls at the end, on errors and
+ * on Ctrl-C.
  */
 import { sleepUntil, type RunClock } from '../history/clock.ts'
-import type { NemesisRecord, Phase } from '../../common/contracts/history.ts'
+import type { NemesisRecord, NemesisScheduleMode, Phase } from '../../common/contracts/history.ts'
 import type { Nemesis, NemesisContext, NemesisEvent } from './nemesis.ts'
 
 export type NemesisScheduleOptions = {
   nemeses: Nemesis[]
+  /** One nemesis per fault window in turn, or all of them in each; by default `rotate`. */
+  mode?: NemesisScheduleMode
   context: NemesisContext
   /** Fault on for this long, then off for as long, ms. */
   intervalMs: number
@@ -41,8 +45,8 @@ export class NemesisSchedule {
   async run(endMs: number, signal: AbortSignal): Promise<void> {
     if (this.#options.nemeses.length === 0) return
     const { clock, intervalMs } = this.#options
-    while (!signal.aborted && clock.nowMs() + intervalMs / 2 < endMs) {
-      await this.#startAll()
+    for (let round = 0; !signal.aborted && clock.nowMs() + intervalMs / 2 < endMs; round++) {
+      await this.#start(this.#windowNemeses(round))
       await this.#sleepUntil(Math.min(endMs, clock.nowMs() + intervalMs), signal)
       await this.healAll()
       await this.#sleepUntil(Math.min(endMs, clock.nowMs() + intervalMs), signal)
@@ -62,9 +66,15 @@ export class NemesisSchedule {
     this.#options.onPhase('heal')
   }
 
-  async #startAll(): Promise<void> {
+  /** The nemeses of fault window `round` (0 for the first). */
+  #windowNemeses(round: number): Nemesis[] {
+    const { nemeses, mode = 'rotate' } = this.#options
+    return mode === 'together' ? nemeses : [nemeses[round % nemeses.length]]
+  }
+
+  async #start(nemeses: Nemesis[]): Promise<void> {
     this.#options.onPhase('fault')
-    for (const nemesis of this.#options.nemeses) {
+    for (const nemesis of nemeses) {
       // Active from before its start: a start that fails half way still gets healed.
       this.#active.set(nemesis, nemesis.name)
       const event = await this.#apply(nemesis, 'start')

@@ -1,5 +1,5 @@
 /** Everything that defines a run, with the defaults `npm run workload` uses. */
-import type { NemesisName, NetworkKind } from '../../common/contracts/history.ts'
+import type { NemesisName, NemesisScheduleMode, NetworkKind } from '../../common/contracts/history.ts'
 import type { WorkloadSpec } from '../../workloads/workload.ts'
 import type { StoreAdapter } from '../adapter/index.ts'
 import type { Arrival } from '../generator/arrivals.ts'
@@ -28,6 +28,8 @@ export type RunOptions = {
   nemeses: NemesisName[]
   /** Faults on this long, then off as long, s. */
   nemesisIntervalS: number
+  /** With several nemeses: one per fault window in turn (`rotate`), or all in every window (`together`). */
+  nemesisSchedule: NemesisScheduleMode
   nemesis: NemesisOptions
   /** Client deadline for one request, ms; an op past it is `info` (or `fail` for a read). */
   requestTimeoutMs: number
@@ -58,14 +60,19 @@ export const RUN_DEFAULTS = {
   arrival: 'poisson',
   concurrency: 10,
   routing: 'random',
-  nemeses: ['partition'],
+  // A crash first, so that writes reach the restarted node before the run ends, then a
+  // partition: between them they reach every planted bug a short run can (README, Detection power).
+  nemeses: ['crash', 'partition'],
   nemesisIntervalS: 10,
+  nemesisSchedule: 'rotate',
   nemesis: {
     latencyMs: 100,
     jitterMs: 20,
     latencyClients: false,
     dropProbability: 0.2,
-    partition: 'random',
+    // Jepsen's random halves: with 3 nodes one node alone, cut off from a majority, which is
+    // what exposes a coordinator that acknowledges writes it could not replicate.
+    partition: 'halves',
     clockSkewMs: 5000,
     targets: 1,
   },

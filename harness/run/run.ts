@@ -68,6 +68,7 @@ async function startCluster(run: RunContext): Promise<void> {
     nodes: options.nodes,
     dataDir: join(run.result.dir, 'nodes'),
     nemeses: options.nemeses,
+    ...(options.nemeses.length > 1 ? { nemesisSchedule: options.nemesisSchedule } : {}),
     network: options.network,
   })
   await run.cluster.ready(READY_TIMEOUT_MS)
@@ -178,6 +179,7 @@ async function runUnderNemeses(run: RunContext): Promise<void> {
   const endMs = clock.nowMs() + options.timeS * 1000
   const schedule = new NemesisSchedule({
     nemeses: options.nemeses.map(createNemesis),
+    mode: options.nemesisSchedule,
     context: { cluster: run.cluster!, rng: run.rng.fork('nemesis'), options: options.nemesis, down: new Set() },
     intervalMs: options.nemesisIntervalS * 1000,
     clock,

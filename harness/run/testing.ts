@@ -33,6 +33,7 @@ export async function shortRunOptions(cleanup: Cleanup, overrides: Partial<RunOp
     routing: 'random',
     nemeses: [],
     nemesisIntervalS: 2,
+    nemesisSchedule: 'rotate',
     nemesis: { ...RUN_DEFAULTS.nemesis },
     requestTimeoutMs: 2000,
     convergenceTimeoutS: 20,

@@ -22,7 +22,7 @@ export const benchmark: Benchmark = {
   name: 'consistency',
   description: 'GET and PUT per consistency mode (3 nodes, N = 3), against eventual in the same run',
   async run({ quick, log }) {
-    const duration = quick ? 2 : 8
+    const duration = quick ? 1 : 8
     const connections = 32
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-consistency-'))
     const clusters = new Map<ConsistencyMode, LocalCluster>()
