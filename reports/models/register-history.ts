@@ -162,9 +162,9 @@ class ValueInterner {
 class Column<T extends Float64Array | Int32Array> {
   data: T
   #make: (length: number) => T
-  constructor(make: (length: number) => T) {
+  constructor(make: (length: number) => T, capacity: number) {
     this.#make = make
-    this.data = make(1024)
+    this.data = make(Math.max(1, capacity))
   }
   set(at: number, value: number): void {
     if (at >= this.data.length) {
@@ -175,8 +175,8 @@ class Column<T extends Float64Array | Int32Array> {
     this.data[at] = value
   }
 }
-const f64 = (): Column<Float64Array> => new Column((n) => new Float64Array(n))
-const i32 = (): Column<Int32Array> => new Column((n) => new Int32Array(n))
+const f64 = (capacity: number): Column<Float64Array> => new Column((n) => new Float64Array(n), capacity)
+const i32 = (capacity: number): Column<Int32Array> => new Column((n) => new Int32Array(n), capacity)
 
 /**
  * Collects ops one at a time into columns (a history streamed from a file needs no array
@@ -188,21 +188,26 @@ export class RegisterHistoryBuilder {
   #values = new ValueInterner()
   #dropped = { fail: 0, infoReads: 0, unobservedInfoWrites: 0, malformed: 0 }
   #length = 0
-  #c = {
-    key: i32(),
-    index: f64(),
-    process: i32(),
-    /** op | f << 2 | info << 4 */
-    kind: i32(),
-    a: i32(),
-    b: i32(),
-    invoke: f64(),
-    complete: f64(),
-  }
+  #c: Record<'key' | 'process' | 'kind' | 'a' | 'b', Column<Int32Array>> & Record<'index' | 'invoke' | 'complete', Column<Float64Array>>
   /** Sibling reads' value ids (global until finished). */
   #siblings: number[] = []
   #localIds = new Int32Array(0)
   #hashed = false
+
+  /** `capacity`: ops expected, when known (the columns then never regrow, so no copy of them is left as garbage). */
+  constructor(capacity = 1024) {
+    this.#c = {
+      key: i32(capacity),
+      index: f64(capacity),
+      process: i32(capacity),
+      /** op | f << 2 | info << 4 */
+      kind: i32(capacity),
+      a: i32(capacity),
+      b: i32(capacity),
+      invoke: f64(capacity),
+      complete: f64(capacity),
+    }
+  }
 
   /** Adds one client op; ops of any order. Malformed ones (a cas without `[expected, new]`) are counted and skipped. */
   push(op: RegisterOp): void {
