@@ -27,6 +27,7 @@
  * equal exactly when the values are (a hash) does as well.
  */
 import type { OpFunction, OpRecord } from '../../common/contracts/history.ts'
+import { HashIds } from './hash-ids.ts'
 
 /** The fields of an op the model checkers read: what a history converted from another tool needs. */
 export type RegisterOp = Pick<OpRecord, 'index' | 'process' | 'type' | 'f' | 'key' | 'value' | 'invoke' | 'complete'>
@@ -133,7 +134,7 @@ class ValueInterner {
   #strings = new Map<string, number>()
   #numbers = new Map<number, number>()
   #json = new Map<string, number>()
-  #hashes = new Map<number, number>()
+  #hashes = new HashIds()
 
   id(value: unknown): number {
     if (value === null || value === undefined) return ABSENT
@@ -144,7 +145,10 @@ class ValueInterner {
 
   /** The id of a value known by its hash (0: absent); the value kept is the hash. */
   hashed(hash: number): number {
-    return hash === 0 ? ABSENT : this.#lookup(this.#hashes, hash, hash)
+    if (hash === 0) return ABSENT
+    const id = this.#hashes.intern(hash, this.values.length)
+    if (id === this.values.length) this.values.push(hash)
+    return id
   }
 
   #lookup<K>(map: Map<K, number>, key: K, value: unknown): number {
