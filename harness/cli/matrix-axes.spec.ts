@@ -41,6 +41,7 @@ test.group('matrix axes', () => {
       { spec: 'strict=on,off', flag: '--strict', parsed: [true, false] },
       { spec: 'read-repair=yes,no', flag: '--read-repair', parsed: [true, false] },
       { spec: 'nemesis=none,partition,latency+crash', flag: '--nemesis', parsed: ['none', 'partition', 'latency+crash'] },
+      { spec: 'nemesis-schedule=rotate,together', flag: '--nemesis-schedule', parsed: ['rotate', 'together'] },
       { spec: '--workload=distributed,clustered', flag: '--workload', parsed: ['distributed', 'clustered'] },
     ])
     .run(({ assert }, { spec, flag, parsed }) => {
