@@ -115,12 +115,12 @@ test.group('linearizable search on longer keys', () => {
   }).timeout(60_000)
 })
 
-/** One key's ops from (process, f, value, [invoke, complete] in µs) rows. */
-function key(...rows: [number, RegisterOp['f'], unknown, [number, number]][]): KeyOps {
-  const ops = rows.map(([process, f, value, [invoke, complete]], index) => ({
+/** One key's ops from (process, f, value, [invoke, complete] in µs, outcome: ok unless given) rows. */
+function key(...rows: [number, RegisterOp['f'], unknown, [number, number], RegisterOp['type']?][]): KeyOps {
+  const ops = rows.map(([process, f, value, [invoke, complete], type], index) => ({
     index,
     process,
-    type: 'ok' as const,
+    type: type ?? 'ok',
     f,
     key: 'x',
     value,
@@ -158,6 +158,212 @@ test.group('searches on hand-made keys', () => {
     const outcome = searchSequential(stale, DEFAULT_BUDGET, { lookahead: false })
     assert.equal(outcome.verdict, 'invalid')
     assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 3, prefix: [0, 1, 2], state: stale.a[1] })
+  })
+})
+
+test.group('linearizable search: dead ends and optional ops', () => {
+  test('the dead end names the op whose completion the search could not get past', ({ assert }) => {
+    // Two reads of absent after the write of a completed: the later-invoked one completes first, so the search stops there.
+    const ops = key([0, 'put', 'a', [0, 10]], [1, 'get', [], [20, 40]], [2, 'get', [], [30, 35]])
+    const outcome = searchLinearizable(ops, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 2, prefix: [0], state: ops.a[0] })
+    // Process 0 reads absent after its own write; process 1's read of a fits after the write, before that stale read's completion.
+    const own = key([0, 'put', 'a', [0, 10]], [0, 'get', [], [10, 30]], [1, 'get', ['a'], [20, 25]])
+    const stuck = searchLinearizable(own, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(stuck.verdict === 'invalid' && stuck.deadEnd, { stuck: 1, prefix: [0, 2], state: own.a[0] })
+  })
+
+  test("a read of absent after a write completed is stale while the writer's next write is still running", ({ assert }) => {
+    const ops = key([0, 'put', 'a', [0, 10]], [0, 'put', 'b', [10, 30]], [1, 'get', [], [20, 25]])
+    for (const lookahead of [true, false]) assert.equal(searchLinearizable(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+    const outcome = searchLinearizable(ops, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 2, prefix: [0, 1], state: ops.a[1] })
+  })
+
+  test('an info delete that may have happened explains a later read of absent; an info write of the value read before does not', ({
+    assert,
+  }) => {
+    // Someone read the info op's value (a, or absent), so it is kept, and optional: a has two writers, and absent is never one op's value.
+    const rows = (info: [number, RegisterOp['f'], unknown, [number, number], RegisterOp['type']]) =>
+      key([0, 'put', 'a', [0, 10]], [2, 'get', ['a'], [12, 15]], info, [0, 'get', [], [30, 40]])
+    const deleted = rows([1, 'delete', null, [20, 20], 'info'])
+    const rewritten = rows([1, 'put', 'a', [20, 20], 'info'])
+    for (const lookahead of [true, false]) {
+      assert.equal(searchLinearizable(deleted, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+      assert.equal(searchLinearizable(rewritten, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+    }
+    const outcome = searchLinearizable(rewritten, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 3, prefix: [0, 1, 2], state: rewritten.a[0] })
+  })
+
+  test('optional info ops (timed out: they may or may not have happened): valid when some of them, in some order, explain the reads', ({
+    assert,
+  }) => {
+    // A timed-out cas absent -> a and a timed-out delete, then a write of a, a read of a, a read of absent: the delete took effect last.
+    const ops = key(
+      [1, 'cas', [null, 'a'], [0, 0], 'info'],
+      [1, 'delete', null, [5, 5], 'info'],
+      [2, 'put', 'a', [10, 20]],
+      [0, 'get', ['a'], [30, 40]],
+      [0, 'get', [], [50, 60]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchLinearizable(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+    // Two timed-out writes of a, then reads of absent, then a read of a: either write took effect after the reads of absent.
+    const late = key(
+      [0, 'put', 'a', [0, 0], 'info'],
+      [1, 'get', [], [0, 10]],
+      [0, 'put', 'a', [5, 5], 'info'],
+      [1, 'get', [], [20, 30]],
+      [2, 'get', ['a'], [40, 50]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchLinearizable(late, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+  })
+})
+
+test.group('sequential search: info ops, dead ends, long keys', () => {
+  test('an info delete that may have happened explains reading absent after reading its own write; an info write of it does not', ({
+    assert,
+  }) => {
+    const rows = (info: [number, RegisterOp['f'], unknown, [number, number], RegisterOp['type']]) =>
+      key([0, 'put', 'a', [0, 10]], [0, 'get', ['a'], [12, 15]], info, [0, 'get', [], [30, 40]])
+    const deleted = rows([1, 'delete', null, [20, 20], 'info'])
+    const rewritten = rows([1, 'put', 'a', [20, 20], 'info'])
+    for (const lookahead of [true, false]) {
+      assert.equal(searchSequential(deleted, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+      assert.equal(searchSequential(rewritten, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+    }
+    const outcome = searchSequential(rewritten, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 3, prefix: [0, 1, 2], state: rewritten.a[0] })
+  })
+
+  test('a process reading a before its own write of a, the only one: the dead end places each op once', ({ assert }) => {
+    const ops = key([1, 'get', ['a'], [0, 10]], [2, 'get', [], [0, 10]], [0, 'delete', null, [0, 10], 'info'], [1, 'put', 'a', [20, 30]])
+    for (const lookahead of [true, false]) {
+      const outcome = searchSequential(ops, DEFAULT_BUDGET, { lookahead })
+      assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 0, prefix: [1, 2], state: 0 })
+    }
+  })
+
+  test("an info op does not hold its process back: it may take effect after the process's later ops, or before another's", ({ assert }) => {
+    // Process 0 reads absent after its own timed-out write of a, which took effect later; process 1's timed-out cas then swapped a for b.
+    const late = key(
+      [0, 'put', 'a', [0, 0], 'info'],
+      [0, 'get', [], [10, 20]],
+      [1, 'cas', ['a', 'b'], [30, 30], 'info'],
+      [0, 'get', ['b'], [40, 50]],
+    )
+    // Process 0's timed-out cas absent -> b took effect after both processes' reads of absent, before its own later write of c.
+    const between = key(
+      [2, 'get', ['b'], [0, 100]],
+      [0, 'get', [], [10, 20]],
+      [0, 'get', [], [30, 40]],
+      [0, 'cas', [null, 'b'], [50, 50], 'info'],
+      [1, 'get', [], [60, 70]],
+      [0, 'put', 'c', [80, 90]],
+      [1, 'get', [], [100, 110]],
+    )
+    // Process 1 reads absent, then b: process 0's write of a came after that read, its timed-out write of b after the write of a.
+    const after = key([0, 'put', 'a', [0, 10]], [1, 'get', [], [5, 15]], [0, 'put', 'b', [20, 20], 'info'], [1, 'get', ['b'], [30, 40]])
+    for (const ops of [late, between, after]) {
+      for (const lookahead of [true, false]) assert.equal(searchSequential(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+    }
+  })
+
+  test("an info op still comes after its process's earlier ok ops: reading its value, then the earlier write's, is invalid", ({
+    assert,
+  }) => {
+    // Process 0 writes a, then times out writing b; process 1 reads b, then a. Writes of x and y by others give the search other ways to try.
+    const ops = key(
+      [2, 'put', 'x', [0, 1]],
+      [0, 'put', 'a', [2, 10]],
+      [3, 'put', 'y', [3, 10]],
+      [0, 'put', 'b', [20, 20], 'info'],
+      [1, 'get', ['b'], [30, 40]],
+      [1, 'get', ['a'], [50, 60]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchSequential(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'invalid')
+  })
+
+  test("a write whose state was explored already does not end the search: another process's delete may still come between", ({
+    assert,
+  }) => {
+    // Process 1 reads absent, swaps absent for b, reads absent again: process 0's delete took effect between.
+    const ops = key(
+      [1, 'get', [], [10, 20]],
+      [1, 'cas', [null, 'b'], [30, 40]],
+      [0, 'delete', null, [0, 5]],
+      [1, 'get', [], [50, 60]],
+      [0, 'get', [], [70, 80]],
+    )
+    for (const lookahead of [true, false]) assert.equal(searchSequential(ops, DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+  })
+
+  test('which info ops are placed is part of the search state: the dead end is the longest prefix, with both placed', ({ assert }) => {
+    // Process 0 reads a, then c (a timed-out cas swapped a timed-out write of b for c), then swaps a for d: a was gone.
+    const ops = key(
+      [2, 'put', 'b', [0, 0], 'info'],
+      [3, 'cas', ['b', 'c'], [10, 10], 'info'],
+      [2, 'put', 'a', [15, 20]],
+      [0, 'get', ['a'], [30, 40]],
+      [0, 'get', ['c'], [50, 60]],
+      [0, 'cas', ['a', 'd'], [70, 80]],
+    )
+    const outcome = searchSequential(ops, DEFAULT_BUDGET, { lookahead: false })
+    assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck: 5, prefix: [2, 3, 0, 1, 4], state: ops.b[1] })
+  })
+
+  test('with the lookahead, the dead end names the earliest read the register refuses, else the earliest ok op, never an info op', ({
+    assert,
+  }) => {
+    // Process 2 reads a, then absent, and nothing deletes: each write would strand the read of absent, so none is placed.
+    const refused = key([0, 'put', 'b', [0, 10]], [2, 'get', ['a'], [1, 10]], [1, 'put', 'a', [2, 10]], [2, 'get', [], [20, 30]])
+    // Two reads the register refuses in the initial state: the earlier one is named.
+    const twoRefused = key(
+      [2, 'get', ['a'], [0, 10]],
+      [3, 'get', ['b'], [0, 10]],
+      [0, 'put', 'a', [1, 10]],
+      [1, 'put', 'b', [1, 10]],
+      [2, 'get', [], [20, 30]],
+    )
+    // Only writes can go first (a timed-out one of b, which process 1 reads later), and the lookahead holds each back.
+    const heldBack = key(
+      [0, 'put', 'b', [0, 0], 'info'],
+      [1, 'put', 'a', [1, 10]],
+      [2, 'put', 'c', [2, 10]],
+      [2, 'get', [], [20, 30]],
+      [1, 'get', ['b'], [40, 50]],
+    )
+    const expected: [KeyOps, number][] = [
+      [refused, 1],
+      [twoRefused, 0],
+      [heldBack, 1],
+    ]
+    for (const [ops, stuck] of expected) {
+      const outcome = searchSequential(ops, DEFAULT_BUDGET)
+      assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd, { stuck, prefix: [], state: 0 })
+    }
+  })
+
+  test('a long key: 30 writes, each read by another process in turn, is valid; with the last read seeing an older value, invalid there', ({
+    assert,
+  }) => {
+    const rows = (last: number) =>
+      Array.from({ length: 30 }, (_, k): [number, RegisterOp['f'], unknown, [number, number]][] => [
+        [0, 'put', k, [100 * k, 100 * k + 10]],
+        [1, 'get', [k === 29 ? last : k], [100 * k + 20, 100 * k + 30]],
+      ]).flat()
+    // Process 1 reads 28, then 27: no order of process 0's writes explains it.
+    const stale = key(...rows(27))
+    for (const model of ['linearizable', 'sequential'] as const) {
+      for (const lookahead of [true, false]) {
+        assert.equal(SEARCHES[model](key(...rows(29)), DEFAULT_BUDGET, { lookahead }).verdict, 'valid')
+        const outcome = SEARCHES[model](stale, DEFAULT_BUDGET, { lookahead })
+        assert.equal(outcome.verdict, 'invalid')
+        assert.isUndefined(badDeadEnd(model, stale, outcome.verdict === 'invalid' ? outcome.deadEnd : undefined))
+        // Without the lookahead's pruning, the search gets as far as the stale read.
+        if (!lookahead) assert.deepEqual(outcome.verdict === 'invalid' && outcome.deadEnd?.stuck, 59)
+      }
+    }
   })
 })
 

@@ -157,6 +157,7 @@ export function searchSequential(ops: KeyOps, budget: SearchBudget, options: Sea
   const candStart = new Int32Array(n + 1)
   const candEnd = new Int32Array(n + 1)
   const candNext = new Int32Array(n + 1)
+  // Stryker disable next-line MethodExpression,ArithmeticOperator: enter() grows the pool on demand; its first size only sets how soon.
   let pool = new Int32Array(Math.max(64, 4 * (prog.count + 1)))
   let depth = 0
   let state = 0
@@ -228,6 +229,8 @@ function recordDeadEnd(
   ops: KeyOps,
   state: number,
 ): void {
+  // A dead end always has an ok candidate (an ok op left, or the ok observer of a required info write left): the loop sets stuck.
+  // Stryker disable next-line UnaryOperator: never read, see above.
   let stuck = -1
   let refused = -1
   for (let c = to - 1; c >= from; c--) {
