@@ -6,7 +6,7 @@
 
 type TypedArray = Float64Array | Int32Array
 
-/** An append-only column of numbers backed by a typed array that doubles as it fills. */
+/** An append-only column of numbers backed by a typed array that doubles as it fills: `data[0 .. length)` is filled. */
 class Column<T extends TypedArray> {
   #make: (size: number) => T
   data: T
@@ -26,11 +26,6 @@ class Column<T extends TypedArray> {
     const bigger = this.#make(this.data.length * 2)
     bigger.set(this.data)
     this.data = bigger
-  }
-
-  /** The filled part, trimmed to `length` (a copy, so the spare capacity is freed). */
-  finish(): T {
-    return this.data.slice(0, this.length) as T
   }
 }
 

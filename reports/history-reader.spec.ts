@@ -53,6 +53,24 @@ test.group('history reader', () => {
     assert.deepEqual(await readRecordsAt(path, places), seen)
   })
 
+  test('every chunk size reads the same records at the same offsets, lines cut across chunks included', async ({ assert, cleanup }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const lines = smallHistory().jsonl().trimEnd().split('\n')
+    const path = join(dir, 'history.jsonl')
+    await writeFile(path, [lines[0], 'not json', `${lines[1]}\r`, '', ...lines.slice(2), lines[2].slice(0, 20)].join('\n'))
+    const readWith = async (chunkBytes: number) => {
+      const reader = new HistoryReader(path, { chunkBytes })
+      const seen: unknown[] = []
+      await reader.read((record, offset, length) => seen.push({ record, offset, length }))
+      return { seen, stats: reader.stats }
+    }
+    const whole = await readWith(1 << 20)
+    assert.equal(whole.seen.length, lines.length)
+    for (const chunkBytes of [1, 2, 3, 7, 64, 101, 257])
+      assert.deepEqual(await readWith(chunkBytes), whole, `chunks of ${chunkBytes} bytes`)
+  })
+
   test('line boundaries split a file into ranges that tile it and start on lines', async ({ assert, cleanup }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)

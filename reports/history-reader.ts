@@ -63,21 +63,35 @@ export class HistoryReader {
       // createReadStream's end is inclusive.
       end: this.#end === undefined ? undefined : this.#end - 1,
     })
+    // The start of a line the previous chunk ended in, and where it is in the file.
     let carry: Buffer | undefined
     let carryOffset = 0
     let position = this.#start
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buffer = carry ? Buffer.concat([carry, chunk]) : chunk
-      const base = carry ? carryOffset : position
+      const base = position
       position += chunk.length
       this.stats.bytes += chunk.length
       let start = 0
-      for (let end = buffer.indexOf(NEWLINE, start); end >= 0; end = buffer.indexOf(NEWLINE, start)) {
-        this.#parse(buffer, start, end, base + start, onRecord)
+      if (carry) {
+        // Only the line cut in two is joined: copying whole chunks onto the carry would copy the file once more.
+        const newline = chunk.indexOf(NEWLINE)
+        if (newline < 0) {
+          carry = Buffer.concat([carry, chunk])
+          continue
+        }
+        const line = Buffer.concat([carry, chunk.subarray(0, newline)])
+        this.#parse(line, 0, line.length, carryOffset, onRecord)
+        carry = undefined
+        start = newline + 1
+      }
+      for (let end = chunk.indexOf(NEWLINE, start); end >= 0; end = chunk.indexOf(NEWLINE, start)) {
+        this.#parse(chunk, start, end, base + start, onRecord)
         start = end + 1
       }
-      carry = start < buffer.length ? buffer.subarray(start) : undefined
-      carryOffset = base + start
+      if (start < chunk.length) {
+        carry = chunk.subarray(start)
+        carryOffset = base + start
+      }
     }
     if (carry) this.#parse(carry, 0, carry.length, carryOffset, onRecord)
   }

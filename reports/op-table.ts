@@ -298,23 +298,29 @@ export class OpTableBuilder {
     c.ctxLoose[r] = place.loose
   }
 
-  finish(): OpTable {
+  /**
+   * The table. `trim` (default true): columns are trimmed copies, so the spare capacity is
+   * freed; false: views of the filled part, no copy (for a table that is copied anyway,
+   * as a range's is when ranges are merged: copying twice leaves a worker holding the
+   * untrimmed columns as garbage until its next full GC).
+   */
+  finish(options: { trim?: boolean } = {}): OpTable {
     const rows = this.#rows
     const c = this.#c
-    // Trimmed copies, so the spare capacity is freed.
-    const trimmed = Object.fromEntries(
-      Object.keys(ROW_COLUMNS).map((name) => [name, c[name as RowColumnName].slice(0, rows)]),
-    ) as RowColumns
+    const trim = options.trim ?? true
+    const part = <T extends Float64Array | Int32Array | Uint8Array>(column: T, length: number): T =>
+      (trim ? column.slice(0, length) : column.subarray(0, length)) as T
+    const trimmed = Object.fromEntries(Object.keys(ROW_COLUMNS).map((name) => [name, part(c[name as RowColumnName], rows)])) as RowColumns
     this.#contexts.clear()
     this.#lastContext.clear()
     return {
       length: rows,
       ...trimmed,
-      ctxNode: this.#ctxNode.finish(),
-      ctxCounter: this.#ctxCounter.finish(),
-      verNode: this.#verNode.finish(),
-      verCounter: this.#verCounter.finish(),
-      verHash: this.#verHash.finish(),
+      ctxNode: part(this.#ctxNode.data, this.#ctxNode.length),
+      ctxCounter: part(this.#ctxCounter.data, this.#ctxCounter.length),
+      verNode: part(this.#verNode.data, this.#verNode.length),
+      verCounter: part(this.#verCounter.data, this.#verCounter.length),
+      verHash: part(this.#verHash.data, this.#verHash.length),
       keys: this.#keys,
       nodes: this.#nodes,
       actors: this.#actors,

@@ -86,7 +86,8 @@ export async function scanRange(options: RangeScanOptions): Promise<RangeScan> {
     else if (event.f === 'end') end = { ...event.value, at: event.complete }
   })
 
-  const table = builder.finish()
+  // Not trimmed: the merge copies every range's columns into one table anyway.
+  const table = builder.finish({ trim: false })
   const empty = !Number.isFinite(firstTime)
   return {
     table: {

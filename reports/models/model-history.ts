@@ -7,6 +7,7 @@
  */
 import type { OpFunction, OpOutcome, OpRecord, Phase } from '../../common/contracts/history.ts'
 import { DELETE, FAIL, FINAL, GET, INFO, OK, PUT, type OpTable } from '../op-table.ts'
+import { HashIds } from './hash-ids.ts'
 
 /** The fields of a history record a model checker reads. */
 export type ModelOp = Pick<OpRecord, 'index' | 'process' | 'type' | 'f' | 'key' | 'value' | 'invoke' | 'complete' | 'phase'>
@@ -136,15 +137,8 @@ export type ModelColumns = Pick<
  */
 export function modelHistoryFromTable(table: ModelColumns): ModelHistory {
   const n = table.length
-  const ids = new Map<number, number>()
-  const idOf = (hash: number): number => {
-    let id = ids.get(hash)
-    if (id === undefined) {
-      id = ids.size
-      ids.set(hash, id)
-    }
-    return id
-  }
+  const ids = new HashIds(n / 2)
+  const idOf = (hash: number): number => ids.intern(hash, ids.size)
   // The columns both have are the table's own (read only here), not copies.
   const { index, process, type, f, key, invoke, complete } = table
   const h: ModelHistory = {

@@ -25,7 +25,7 @@ export function rowValueHashes(
 
 /** The table's client ops as register histories (in shared memory when `shared`, for worker threads). */
 export function registerHistoriesFromTable(table: ModelColumns, options: { shared?: boolean } = {}): RegisterHistories {
-  const builder = new RegisterHistoryBuilder()
+  const builder = new RegisterHistoryBuilder(table.length)
   const names = table.keys.names
   for (let r = 0; r < table.length; r++) {
     builder.pushHashed({

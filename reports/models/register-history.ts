@@ -27,6 +27,7 @@
  * equal exactly when the values are (a hash) does as well.
  */
 import type { OpFunction, OpRecord } from '../../common/contracts/history.ts'
+import { HashIds } from './hash-ids.ts'
 
 /** The fields of an op the model checkers read: what a history converted from another tool needs. */
 export type RegisterOp = Pick<OpRecord, 'index' | 'process' | 'type' | 'f' | 'key' | 'value' | 'invoke' | 'complete'>
@@ -133,7 +134,7 @@ class ValueInterner {
   #strings = new Map<string, number>()
   #numbers = new Map<number, number>()
   #json = new Map<string, number>()
-  #hashes = new Map<number, number>()
+  #hashes = new HashIds()
 
   id(value: unknown): number {
     if (value === null || value === undefined) return ABSENT
@@ -144,7 +145,10 @@ class ValueInterner {
 
   /** The id of a value known by its hash (0: absent); the value kept is the hash. */
   hashed(hash: number): number {
-    return hash === 0 ? ABSENT : this.#lookup(this.#hashes, hash, hash)
+    if (hash === 0) return ABSENT
+    const id = this.#hashes.intern(hash, this.values.length)
+    if (id === this.values.length) this.values.push(hash)
+    return id
   }
 
   #lookup<K>(map: Map<K, number>, key: K, value: unknown): number {
@@ -162,9 +166,9 @@ class ValueInterner {
 class Column<T extends Float64Array | Int32Array> {
   data: T
   #make: (length: number) => T
-  constructor(make: (length: number) => T) {
+  constructor(make: (length: number) => T, capacity: number) {
     this.#make = make
-    this.data = make(1024)
+    this.data = make(Math.max(1, capacity))
   }
   set(at: number, value: number): void {
     if (at >= this.data.length) {
@@ -175,8 +179,8 @@ class Column<T extends Float64Array | Int32Array> {
     this.data[at] = value
   }
 }
-const f64 = (): Column<Float64Array> => new Column((n) => new Float64Array(n))
-const i32 = (): Column<Int32Array> => new Column((n) => new Int32Array(n))
+const f64 = (capacity: number): Column<Float64Array> => new Column((n) => new Float64Array(n), capacity)
+const i32 = (capacity: number): Column<Int32Array> => new Column((n) => new Int32Array(n), capacity)
 
 /**
  * Collects ops one at a time into columns (a history streamed from a file needs no array
@@ -188,21 +192,26 @@ export class RegisterHistoryBuilder {
   #values = new ValueInterner()
   #dropped = { fail: 0, infoReads: 0, unobservedInfoWrites: 0, malformed: 0 }
   #length = 0
-  #c = {
-    key: i32(),
-    index: f64(),
-    process: i32(),
-    /** op | f << 2 | info << 4 */
-    kind: i32(),
-    a: i32(),
-    b: i32(),
-    invoke: f64(),
-    complete: f64(),
-  }
+  #c: Record<'key' | 'process' | 'kind' | 'a' | 'b', Column<Int32Array>> & Record<'index' | 'invoke' | 'complete', Column<Float64Array>>
   /** Sibling reads' value ids (global until finished). */
   #siblings: number[] = []
   #localIds = new Int32Array(0)
   #hashed = false
+
+  /** `capacity`: ops expected, when known (the columns then never regrow, so no copy of them is left as garbage). */
+  constructor(capacity = 1024) {
+    this.#c = {
+      key: i32(capacity),
+      index: f64(capacity),
+      process: i32(capacity),
+      /** op | f << 2 | info << 4 */
+      kind: i32(capacity),
+      a: i32(capacity),
+      b: i32(capacity),
+      invoke: f64(capacity),
+      complete: f64(capacity),
+    }
+  }
 
   /** Adds one client op; ops of any order. Malformed ones (a cas without `[expected, new]`) are counted and skipped. */
   push(op: RegisterOp): void {
