@@ -116,7 +116,12 @@ test.group('http adapter (real processes)', (group) => {
       const id = log.join('\n').match(/network namespaces qln([0-9a-f]{6})-n1/)?.[1]
       if (id && (await leftoversOf(id)).length > 0) throw new Error(`the run left ${(await leftoversOf(id)).join(', ')}`)
     })
-    const options = await setRun(cleanup, { store: await kvsStore(false), network: 'netns', nemeses: ['partition', 'drop'], nemesisSchedule: 'together' })
+    const options = await setRun(cleanup, {
+      store: await kvsStore(false),
+      network: 'netns',
+      nemeses: ['partition', 'drop'],
+      nemesisSchedule: 'together',
+    })
     const result = await runWorkload(options, { log: (line) => log.push(line) })
     assert.isTrue(result.completed, result.error)
     assert.match(log.join('\n'), /over network namespaces qln/)
