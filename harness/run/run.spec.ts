@@ -134,6 +134,7 @@ test.group('run under nemeses', (group) => {
       ...base,
       store: quorumlabAdapter({ settings: { ...SHORT_RUN_SETTINGS, replicaTimeoutMs: 150 } }),
       nemeses: ['crash' as const, 'drop' as const],
+      nemesisSchedule: 'together' as const,
       nemesis: { ...base.nemesis, dropProbability: 0.2 },
       timeS: 8,
       nemesisIntervalS: 4,

@@ -52,7 +52,7 @@ test.group('http adapter (real processes)', (group) => {
   group.each.timeout(180_000)
 
   test('the fixture store loses no acknowledged add under partitions and crashes (exit 0)', async ({ assert, cleanup }) => {
-    const options = await setRun(cleanup, { store: await kvsStore(false), nemeses: ['partition', 'crash'] })
+    const options = await setRun(cleanup, { store: await kvsStore(false), nemeses: ['partition', 'crash'], nemesisSchedule: 'together' })
     const result = await runWorkload(options)
     assert.isTrue(result.completed, result.error)
     const history = readHistory(result.history)
@@ -116,7 +116,7 @@ test.group('http adapter (real processes)', (group) => {
       const id = log.join('\n').match(/network namespaces qln([0-9a-f]{6})-n1/)?.[1]
       if (id && (await leftoversOf(id)).length > 0) throw new Error(`the run left ${(await leftoversOf(id)).join(', ')}`)
     })
-    const options = await setRun(cleanup, { store: await kvsStore(false), network: 'netns', nemeses: ['partition', 'drop'] })
+    const options = await setRun(cleanup, { store: await kvsStore(false), network: 'netns', nemeses: ['partition', 'drop'], nemesisSchedule: 'together' })
     const result = await runWorkload(options, { log: (line) => log.push(line) })
     assert.isTrue(result.completed, result.error)
     assert.match(log.join('\n'), /over network namespaces qln/)
