@@ -250,6 +250,8 @@ test.group('causal checker: hand-made anomalies', () => {
       const result = check(h.records())[name]
       assert.equal(result.valid, 'unknown')
       assert.equal(result.checkedWhat, 'reads')
+      assert.equal(result.kind, 'model')
+      assert.deepEqual(result.windows, [])
       assert.deepEqual(result.keys, { valid: 0, invalid: 0, unknown: 1 })
       assert.match(result.reason ?? '', /1 values were written by more than one write/)
     }
@@ -300,5 +302,300 @@ test.group('session guarantees from values: each catches its planted violation',
     h.get({ process: 0, key: 'y', values: ['b'], at: [6, 7] })
     const read = h.get({ process: 0, key: 'x', values: [], at: [8, 9] })
     assert.deepEqual(flagged(h, read).names, ['causal', 'writes-follow-reads-from-values'])
+  })
+})
+
+/** The causal check's examples: [summary, ops (indexes), roles]. */
+function causalExamples(h: HistoryBuilder): [string, number[], string[] | undefined][] {
+  return check(h.records()).causal.examples.map((e) => [e.summary, e.ops, e.roles])
+}
+
+test.group('causal checker: what its examples and counts say', () => {
+  test('an overwritten value names its write, the overwriting write and the causal path to the read, each in its role', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 0, at: [0, 1] })
+    h.put({ process: 0, key: 'x', value: 1, at: [2, 3] })
+    h.get({ process: 1, key: 'x', values: [1], at: [4, 5] })
+    h.put({ process: 1, key: 'y', value: 1, at: [6, 7] })
+    h.get({ process: 2, key: 'y', values: [1], at: [8, 9] })
+    h.get({ process: 2, key: 'x', values: [0], at: [10, 11] })
+    assert.deepEqual(causalExamples(h), [
+      [
+        "read #6 of x returned the value of #1, which #2 overwrote in the read's causal past (#1 → #2 → #3 → #4 → #5 → #6)",
+        [1, 2, 3, 4, 5, 6],
+        ['write of the value read', 'overwriting write', 'causal path', 'causal path', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test("the overwriting write named is in the read's causal past, not a later one another read returned", ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    h.put({ process: 0, key: 'x', value: 'b', at: [2, 3] })
+    h.get({ process: 1, key: 'x', values: ['b'], at: [4, 5] })
+    h.get({ process: 1, key: 'x', values: ['a'], at: [6, 7] })
+    h.put({ process: 0, key: 'x', value: 'c', at: [8, 9] })
+    h.get({ process: 2, key: 'x', values: ['c'], at: [10, 11] })
+    assert.deepEqual(causalExamples(h), [
+      [
+        "read #4 of x returned the value of #1, which #2 overwrote in the read's causal past (#1 → #2 → #3 → #4)",
+        [1, 2, 3, 4],
+        ['write of the value read', 'overwriting write', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test('a read returning nothing names the write in its causal past and the path from it', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    h.put({ process: 0, key: 'y', value: 'b', at: [2, 3] })
+    h.get({ process: 1, key: 'y', values: ['b'], at: [4, 5] })
+    h.get({ process: 1, key: 'x', values: [], at: [6, 7] })
+    assert.deepEqual(causalExamples(h), [
+      [
+        'read #4 of x returned nothing, but #1 wrote x in its causal past (#1 → #2 → #3 → #4)',
+        [1, 2, 3, 4],
+        ['write in the causal past', 'causal path', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test('each cycle names the write read, the ops around its own cycle and the read', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.get({ process: 0, key: 'x', values: ['later'], at: [0, 1] })
+    h.put({ process: 0, key: 'y', value: 'y1', at: [2, 3] })
+    h.get({ process: 1, key: 'y', values: ['y1'], at: [4, 5] })
+    h.put({ process: 1, key: 'x', value: 'later', at: [6, 7] })
+    h.get({ process: 2, key: 'z', values: ['z1'], at: [10, 11] })
+    h.put({ process: 2, key: 'w', value: 'w1', at: [12, 13] })
+    h.get({ process: 3, key: 'w', values: ['w1'], at: [14, 15] })
+    h.put({ process: 3, key: 'z', value: 'z1', at: [16, 17] })
+    const roles = ['write of the value read', 'on the cycle', 'on the cycle', 'read']
+    assert.deepEqual(causalExamples(h), [
+      [
+        "read #1 of x returned the value of #4, which is in the read's own causal future (a cycle through #4, #3, #2, #1)",
+        [4, 3, 2, 1],
+        roles,
+      ],
+      [
+        "read #5 of z returned the value of #8, which is in the read's own causal future (a cycle through #8, #7, #6, #5)",
+        [8, 7, 6, 5],
+        roles,
+      ],
+    ])
+  })
+
+  test("a failed write's value is named as such wherever a read returns it: beside a good value, or as a cas's expected one", ({
+    assert,
+  }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    h.put({ process: 0, key: 'x', value: 'lost', type: 'fail', at: [2, 3] })
+    h.get({ process: 1, key: 'x', values: ['a', 'lost'], at: [4, 5] })
+    h.cas({ process: 2, key: 'x', expected: 'lost', value: 'c', at: [6, 7] })
+    h.cas({ process: 2, key: 'x', expected: 'ghost', value: 'd', at: [8, 9] })
+    const byRead = Object.fromEntries(causalExamples(h).map(([summary, ops, roles]) => [ops.at(-1), [summary, ops, roles]]))
+    assert.deepEqual(byRead, {
+      3: ['read #3 of x returned the value of #2, a write that failed (so it never happened)', [2, 3], ['failed write', 'read']],
+      4: ['read #4 of x returned the value of #2, a write that failed (so it never happened)', [2, 4], ['failed write', 'read']],
+      5: ['read #5 of x returned a value no write of x wrote (a phantom)', [5], ['read']],
+    })
+  })
+
+  test('a final read returning a value and an info write after it, of the same session, is a violation', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    h.put({ process: 0, key: 'x', value: 'b', type: 'info', at: [2, 30] })
+    h.get({ process: 3, key: 'x', phase: 'final', values: ['a', 'b'], at: [40, 41] })
+    assert.deepEqual(causalExamples(h), [
+      [
+        "read #3 of x returned the value of #1 (one of its siblings), which #2 overwrote in the read's causal past (#1 → #2 → #3)",
+        [1, 2, 3],
+        ['write of the value read', 'overwriting write', 'read'],
+      ],
+    ])
+  })
+
+  test('an info write a session read is the overwriting write: for that session, and for a session that read its later write', ({
+    assert,
+  }) => {
+    const own = new HistoryBuilder()
+    own.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    own.put({ process: 0, key: 'x', value: 'b', type: 'info', at: [2, 30] })
+    own.get({ process: 1, key: 'x', values: ['b'], at: [40, 41] })
+    own.get({ process: 1, key: 'x', values: ['a'], at: [42, 43] })
+    own.get({ process: 1, key: 'x', values: [], at: [44, 45] })
+    assert.deepEqual(causalExamples(own), [
+      [
+        "read #4 of x returned the value of #1, which #2 overwrote in the read's causal past (#1 → #2 → #3 → #4)",
+        [1, 2, 3, 4],
+        ['write of the value read', 'overwriting write', 'causal path', 'read'],
+      ],
+      [
+        'read #5 of x returned nothing, but #1 wrote x in its causal past (#1 → #4 → #5)',
+        [1, 4, 5],
+        ['write in the causal past', 'causal path', 'read'],
+      ],
+    ])
+    const other = new HistoryBuilder()
+    other.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    other.put({ process: 0, key: 'x', value: 'b', type: 'info', at: [2, 30] })
+    other.get({ process: 1, key: 'x', values: ['b'], at: [40, 41] })
+    other.put({ process: 1, key: 'y', value: 'y1', at: [42, 43] })
+    other.get({ process: 2, key: 'y', values: ['y1'], at: [44, 45] })
+    other.get({ process: 2, key: 'x', values: ['a'], at: [46, 47] })
+    other.get({ process: 2, key: 'x', values: [], at: [48, 49] })
+    assert.deepEqual(causalExamples(other), [
+      [
+        "read #6 of x returned the value of #1, which #2 overwrote in the read's causal past (#1 → #2 → #3 → #4 → #5 → #6)",
+        [1, 2, 3, 4, 5, 6],
+        ['write of the value read', 'overwriting write', 'causal path', 'causal path', 'causal path', 'read'],
+      ],
+      [
+        'read #7 of x returned nothing, but #1 wrote x in its causal past (#1 → #6 → #7)',
+        [1, 6, 7],
+        ['write in the causal past', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test('of the info writes a session read, the one that follows the value read is named, whether read first or last', ({ assert }) => {
+    for (const [first, second] of [
+      ['c', 'b'],
+      ['b', 'c'],
+    ]) {
+      const h = new HistoryBuilder()
+      h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+      h.put({ process: 2, key: 'x', value: 'c', type: 'info', at: [0, 30] })
+      h.put({ process: 0, key: 'x', value: 'b', type: 'info', at: [2, 30] })
+      h.get({ process: 1, key: 'x', values: [first], at: [40, 41] })
+      h.get({ process: 1, key: 'x', values: [second], at: [42, 43] })
+      h.get({ process: 1, key: 'x', values: ['a'], at: [44, 45] })
+      // b (#3) follows a; c (#2) is concurrent with it.
+      const examples = causalExamples(h)
+      assert.lengthOf(examples, 1)
+      assert.match(examples[0][0], /^read #6 of x returned the value of #1, which #3 overwrote/)
+      assert.deepEqual(examples[0][2], ['write of the value read', 'overwriting write', 'causal path', 'read'])
+    }
+  })
+
+  test('an info write two sessions read: each one reading the older value after it is flagged, whichever read it first', ({ assert }) => {
+    for (const [p, q] of [
+      [1, 2],
+      [2, 1],
+    ]) {
+      const h = new HistoryBuilder()
+      h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+      h.put({ process: 0, key: 'x', value: 'b', type: 'info', at: [2, 30] })
+      h.get({ process: p, key: 'x', values: ['b'], at: [40, 41] })
+      h.get({ process: q, key: 'x', values: ['b'], at: [42, 43] })
+      h.get({ process: 2, key: 'x', values: ['a'], at: [44, 45] })
+      h.get({ process: 1, key: 'x', values: ['a'], at: [46, 47] })
+      const { causal } = check(h.records())
+      assert.deepEqual(causal.reads, [5, 6])
+      assert.isTrue(causal.examples.every((e) => e.summary.includes('which #2 overwrote')))
+    }
+  })
+
+  test('a read returning nothing after its session read an info write of the key names that write', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'b', type: 'info', at: [0, 30] })
+    h.get({ process: 1, key: 'x', values: ['b'], at: [40, 41] })
+    h.get({ process: 1, key: 'x', values: [], at: [42, 43] })
+    assert.deepEqual(causalExamples(h), [
+      [
+        'read #3 of x returned nothing, but #1 wrote x in its causal past (#1 → #2 → #3)',
+        [1, 2, 3],
+        ['write in the causal past', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test('a read returning nothing is fine while no write of its key is in its causal past, not even an info write another session read', ({
+    assert,
+  }) => {
+    const h = new HistoryBuilder()
+    h.get({ process: 2, key: 'x', values: [], at: [0, 0.5] })
+    h.get({ process: 2, key: 'y', values: [], at: [0.6, 0.9] })
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    h.put({ process: 0, key: 'x', value: 'b', type: 'info', at: [2, 30] })
+    h.put({ process: 0, key: 'y', value: 'c', at: [31, 32] })
+    h.get({ process: 1, key: 'x', values: ['b'], at: [40, 41] })
+    assert.deepInclude(check(h.records()).causal, { valid: true, checked: 3, violations: 0 })
+  })
+
+  test("a read returning nothing names another session's write it knows of through that session's later write", ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'z', value: 'z1', at: [0, 1] })
+    h.put({ process: 1, key: 'x', value: 'a', at: [2, 3] })
+    h.put({ process: 1, key: 'y', value: 'b', at: [4, 5] })
+    h.get({ process: 2, key: 'y', values: ['b'], at: [6, 7] })
+    h.get({ process: 2, key: 'x', values: [], at: [8, 9] })
+    assert.deepEqual(causalExamples(h), [
+      [
+        'read #5 of x returned nothing, but #2 wrote x in its causal past (#2 → #3 → #4 → #5)',
+        [2, 3, 4, 5],
+        ['write in the causal past', 'causal path', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test('the causal path runs from the value read through the overwriting write (after a read of the value) to the read', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 1] })
+    h.get({ process: 1, key: 'x', values: ['a'], at: [2, 3] })
+    h.put({ process: 1, key: 'x', value: 'b', at: [4, 5] })
+    h.get({ process: 2, key: 'x', values: ['b'], at: [6, 7] })
+    h.get({ process: 2, key: 'x', values: ['a'], at: [8, 9] })
+    assert.deepEqual(causalExamples(h), [
+      [
+        "read #5 of x returned the value of #1, which #3 overwrote in the read's causal past (#1 → #2 → #3 → #4 → #5)",
+        [1, 2, 3, 4, 5],
+        ['write of the value read', 'causal path', 'overwriting write', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test('a cas that read a write still in flight overwrites it, though it completed first', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'a', at: [0, 10] })
+    h.cas({ process: 1, key: 'x', expected: 'a', value: 'b', at: [1, 2] })
+    h.get({ process: 2, key: 'x', values: ['b'], at: [11, 12] })
+    h.get({ process: 2, key: 'x', values: ['a'], at: [13, 14] })
+    // Indexes follow completion: the cas is #1, the put of a #2.
+    assert.deepEqual(causalExamples(h), [
+      [
+        "read #4 of x returned the value of #2, which #1 overwrote in the read's causal past (#2 → #1 → #3 → #4)",
+        [2, 1, 3, 4],
+        ['write of the value read', 'overwriting write', 'causal path', 'read'],
+      ],
+    ])
+  })
+
+  test('reads and keys are counted: a key with one bad read is invalid, a key whose reads are all fine valid', ({ assert }) => {
+    const h = new HistoryBuilder()
+    h.put({ process: 0, key: 'x', value: 'x1', at: [0, 1] })
+    h.get({ process: 1, key: 'x', values: ['x1'], at: [2, 3] })
+    h.get({ process: 1, key: 'y', values: ['ghost'], at: [4, 5] })
+    h.put({ process: 0, key: 'y', value: 'y1', at: [6, 7] })
+    h.get({ process: 0, key: 'y', values: ['y1'], at: [8, 9] })
+    h.put({ process: 2, key: 'z', value: 'z1', at: [10, 11] })
+    const { causal } = check(h.records())
+    assert.deepInclude(causal, {
+      valid: false,
+      checked: 3,
+      violations: 1,
+      checkedWhat: 'reads',
+      keys: { valid: 1, invalid: 1, unknown: 0 },
+    })
+  })
+
+  test('by default 10 examples and 3 failing windows are kept, and every violation is counted', ({ assert }) => {
+    const h = new HistoryBuilder()
+    for (let i = 0; i < 12; i++) h.get({ process: i % 3, key: `k${i}`, values: ['ghost'], at: [2 * i, 2 * i + 1] })
+    const [causal] = checkCausalModels(modelHistoryFromRecords(h.records()))
+    assert.deepEqual([causal.violations, causal.examples.length, causal.windows.length], [12, 10, 3])
+    const [all] = checkCausalModels(modelHistoryFromRecords(h.records()), { maxExamples: 11, maxWindows: 4 })
+    assert.deepEqual([all.violations, all.examples.length, all.windows.length], [12, 11, 4])
   })
 })
