@@ -29,6 +29,7 @@
  * guarantee's result is a check of that name, counting the reads it applied to.
  */
 import { decided, type CheckResult } from '../common/contracts/checker.ts'
+import { I32Column } from './columns.ts'
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, OK, type OpTable } from './op-table.ts'
@@ -50,21 +51,28 @@ export type SessionResults = Record<SessionGuarantee, CheckResult<Example>>
 
 export type SessionOptions = { maxExamples?: number }
 
-/** One per (process, key) that has ok ops: kept small, as there can be a million. */
+/**
+ * One per (process, key) that has ok ops: kept small, as there can be a million. Its four
+ * per-node vectors live in {@link Checking.vectors} from `at` on: own need and own row (per
+ * node, the rank a read needs to cover every own write, 0 for none, and that write's row),
+ * then read max and read row (the highest rank an earlier read of the session had, and that
+ * read's row).
+ */
 type SessionState = {
-  /** Per node: the rank a read needs to cover every own write (0: none), and that write's row. */
-  ownNeed: Int32Array
-  ownRow: Int32Array
-  /** Per node: positions of the session's own writes through it, ascending. */
-  ownByNode: number[][]
+  at: number
+  /** Per node: positions of the session's own writes through it, ascending (none before its first write). */
+  ownByNode: number[][] | undefined
   hasOwn: boolean
-  /** Per node: the highest rank an earlier read of the session had, and that read's row. */
-  readMax: Int32Array
-  readRow: Int32Array
   /** Writes earlier reads covered only through gap dots, by position -> the read's row. */
   readGaps: Map<number, number> | undefined
   hasRead: boolean
 }
+
+/** Where each of a session's vectors starts, in `nodes` from its `at`. */
+const OWN_NEED = 0
+const OWN_ROW = 1
+const READ_MAX = 2
+const READ_ROW = 3
 
 /** How many own writes a monotonic-writes verification looks at before giving up. */
 const VERIFY_STEPS = 256
@@ -85,6 +93,8 @@ class Checking {
   readonly counts: Record<SessionGuarantee, SessionCount>
   /** The session state of each (process, key) with ok ops, by `process * keys + key`. */
   readonly states = new Map<number, SessionState>()
+  /** Every session's four per-node vectors, one session after another (one array, not four views each). */
+  readonly vectors = new I32Column()
   #maxExamples: number
 
   constructor(table: OpTable, index: WriteIndex, ranks: ReadRanks, maxExamples: number) {
@@ -187,10 +197,13 @@ function sessionPass(c: Checking): { monotonicWrites: Requirements; writesFollow
     if (i < 0 && p < 0) continue
     const st = sessionState(c, r)
     if (i < 0) {
-      mwNeed.set(st.ownNeed, p * nodes)
-      mwRow.set(st.ownRow, p * nodes)
-      wfrNeed.set(st.readMax, p * nodes)
-      wfrRow.set(st.readRow, p * nodes)
+      const v = c.vectors.data
+      for (let n = 0; n < nodes; n++) {
+        mwNeed[p * nodes + n] = v[st.at + OWN_NEED * nodes + n]
+        mwRow[p * nodes + n] = v[st.at + OWN_ROW * nodes + n]
+        wfrNeed[p * nodes + n] = v[st.at + READ_MAX * nodes + n]
+        wfrRow[p * nodes + n] = v[st.at + READ_ROW * nodes + n]
+      }
       addOwnWrite(c, st, r, p)
       continue
     }
@@ -206,20 +219,10 @@ function sessionState(c: Checking, row: number): SessionState {
   const key = c.sessionOf(row)
   let st = c.states.get(key)
   if (!st) {
-    // The four per-node vectors share one buffer.
-    const vectors = new Int32Array(4 * nodes)
-    vectors.fill(-1, nodes, 2 * nodes)
-    vectors.fill(-1, 3 * nodes)
-    st = {
-      ownNeed: vectors.subarray(0, nodes),
-      ownRow: vectors.subarray(nodes, 2 * nodes),
-      ownByNode: [],
-      hasOwn: false,
-      readMax: vectors.subarray(2 * nodes, 3 * nodes),
-      readRow: vectors.subarray(3 * nodes),
-      readGaps: undefined,
-      hasRead: false,
-    }
+    const at = c.vectors.length
+    // Own need 0 and own row -1, then read max 0 and read row -1 (OWN_NEED .. READ_ROW, in order).
+    for (const initial of [0, -1, 0, -1]) for (let n = 0; n < nodes; n++) c.vectors.push(initial)
+    st = { at, ownByNode: undefined, hasOwn: false, readGaps: undefined, hasRead: false }
     c.states.set(key, st)
   }
   return st
@@ -227,10 +230,13 @@ function sessionState(c: Checking, row: number): SessionState {
 
 function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void {
   const n = c.table.dotNode[r]
-  if (c.need[p] > st.ownNeed[n]) {
-    st.ownNeed[n] = c.need[p]
-    st.ownRow[n] = r
+  const v = c.vectors.data
+  const need = st.at + OWN_NEED * c.nodes + n
+  if (c.need[p] > v[need]) {
+    v[need] = c.need[p]
+    v[st.at + OWN_ROW * c.nodes + n] = r
   }
+  st.ownByNode ??= []
   st.ownByNode[n] ??= []
   const list = st.ownByNode[n]
   let j = list.length
@@ -247,9 +253,10 @@ function addRead(c: Checking, st: SessionState, r: number, i: number): void {
   const { nodes, rank } = c
   const base = i * nodes
   for (let n = 0; n < nodes; n++) {
-    if (rank[base + n] > st.readMax[n]) {
-      st.readMax[n] = rank[base + n]
-      st.readRow[n] = r
+    const max = st.at + READ_MAX * nodes + n
+    if (rank[base + n] > c.vectors.data[max]) {
+      c.vectors.data[max] = rank[base + n]
+      c.vectors.data[st.at + READ_ROW * nodes + n] = r
     }
   }
   const gaps = c.gapsOf(i)
@@ -259,7 +266,8 @@ function addRead(c: Checking, st: SessionState, r: number, i: number): void {
   }
   // Gap writes the session's prefix has caught up with need no separate check.
   if (st.readGaps) {
-    for (const q of st.readGaps.keys()) if (c.local(q) < st.readMax[c.table.dotNode[c.index.rows[q]]]) st.readGaps.delete(q)
+    const readMax = st.at + READ_MAX * c.nodes
+    for (const q of st.readGaps.keys()) if (c.local(q) < c.vectors.data[readMax + c.table.dotNode[c.index.rows[q]]]) st.readGaps.delete(q)
     if (st.readGaps.size === 0) st.readGaps = undefined
   }
   st.hasRead = true
@@ -274,13 +282,13 @@ function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number
   c.counts['read-your-writes'].checked += 1
   let missed = -1
   for (let n = 0; n < nodes && missed < 0; n++) {
-    if (st.ownNeed[n] <= rank[base + n]) continue
+    if (c.vectors.data[st.at + OWN_NEED * nodes + n] <= rank[base + n]) continue
     if (!gaps) {
-      missed = st.ownRow[n]
+      missed = c.vectors.data[st.at + OWN_ROW * nodes + n]
       break
     }
     // Own writes past the prefix must all be gap dots: stops at the first that is not.
-    const list = st.ownByNode[n]
+    const list = st.ownByNode?.[n] ?? []
     for (let j = list.length - 1; j >= 0 && c.local(list[j]) >= rank[base + n]; j--) {
       if (!gaps.includes(list[j])) {
         missed = rows[list[j]]
@@ -306,9 +314,9 @@ function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number
   let seen = -1
   let earlier = -1
   for (let n = 0; n < nodes && seen < 0; n++) {
-    if (st.readMax[n] > rank[base + n]) {
+    if (c.vectors.data[st.at + READ_MAX * nodes + n] > rank[base + n]) {
       seen = c.firstUncovered(table.key[r], n, i)
-      earlier = st.readRow[n]
+      earlier = c.vectors.data[st.at + READ_ROW * nodes + n]
     }
   }
   if (seen < 0 && st.readGaps) {
@@ -421,7 +429,7 @@ function checkMonotonicWrites(c: Checking, req: Requirements, i: number): void {
  */
 function missedEarlierOwn(c: Checking, i: number, later: number, n: number, gaps: number[]): number {
   const rows = c.index.rows
-  const list = c.states.get(c.sessionOf(later))?.ownByNode[n] ?? []
+  const list = c.states.get(c.sessionOf(later))?.ownByNode?.[n] ?? []
   const have = c.rank[i * c.nodes + n]
   let steps = 0
   for (let j = list.length - 1; j >= 0 && c.local(list[j]) >= have && steps < VERIFY_STEPS; j--, steps++) {
