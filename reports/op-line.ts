@@ -339,7 +339,7 @@ class OpLineScanner {
     if (escaped) return this.#parse(open, p + 1) as string
     if (!ascii) return b.toString('utf8', open + 1, p)
     const length = p - open - 1
-    if (!repeats || length > REPEAT_BYTES) return b.toString('latin1', open + 1, p)
+    if (!repeats || length > REPEAT_BYTES) return latin1(b, open + 1, p)
     hash = (hash ^ length) & 0x3fffffff
     const seen = REPEATS.get(hash)
     if (seen !== undefined && seen.length === length) {
@@ -347,7 +347,7 @@ class OpLineScanner {
       while (at < length && seen.charCodeAt(at) === b[open + 1 + at]) at++
       if (at === length) return seen
     }
-    const text = b.toString('latin1', open + 1, p)
+    const text = latin1(b, open + 1, p)
     if (REPEATS.size >= REPEATS_LIMIT) REPEATS.clear()
     REPEATS.set(hash, text)
     return text
@@ -413,7 +413,7 @@ class OpLineScanner {
       const value = decimals === 0 ? digits : digits / POWERS_OF_TEN[decimals]
       return negative ? -value : value
     }
-    return Number(b.toString('latin1', start, p))
+    return Number(latin1(b, start, p))
   }
 
   /** At least one digit from `p`; returns where they end. */
@@ -623,6 +623,14 @@ class OpLineScanner {
     this.#p = p + 1
   }
 }
+
+/**
+ * Bytes [start, end) as Latin-1 (the caller checked they are ASCII), through Buffer's own
+ * binding: `toString('latin1', start, end)` checks its arguments and looks the encoding
+ * up first, which costs more than the copy for strings this short.
+ */
+const latin1 = (b: Buffer, start: number, end: number): string =>
+  (b as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end)
 
 /** `"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`: the escapes JSON has besides `\u`. */
 const SIMPLE_ESCAPES = [0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]
