@@ -10,7 +10,6 @@
  * read covers it.
  */
 import { shared } from './columns.ts'
-import { stableOrder } from './stable-order.ts'
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { OpTable } from './op-table.ts'
 
@@ -44,9 +43,9 @@ export function computeStaleness(table: OpTable, index: WriteIndex, ranks: ReadR
   const sawLatest = shared.uint8(count)
   const sinceLatest = shared.float64(count).fill(Number.NaN)
 
-  const readOrder = stableOrder(Float64Array.from(reads, (row) => table.invoke[row]))
+  const readOrder = sortedBy(count, (i) => table.invoke[reads[i]])
   const writes = index.rows
-  const writeOrder = stableOrder(Float64Array.from(writes, (row) => table.complete[row]))
+  const writeOrder = sortedBy(writes.length, (p) => table.complete[writes[p]])
   const tree = new Int32Array(writes.length)
   const ackedPerKey = new Int32Array(table.keys.size)
   const latestPerKey = new Int32Array(table.keys.size).fill(-1)
@@ -85,4 +84,18 @@ export function computeStaleness(table: OpTable, index: WriteIndex, ranks: ReadR
     }
   }
   return { k, acked, latest, sawLatest, sinceLatest }
+}
+
+/** 0..count-1 ordered by `by` (stable); O(n) when already in order, as history columns mostly are. */
+function sortedBy(count: number, by: (i: number) => number): Int32Array {
+  const order = new Int32Array(count)
+  let sorted = true
+  for (let i = 0; i < count; i++) {
+    order[i] = i
+    if (i > 0 && by(i) < by(i - 1)) sorted = false
+  }
+  if (sorted) return order
+  const keys = new Float64Array(count)
+  for (let i = 0; i < count; i++) keys[i] = by(i)
+  return Int32Array.from(Array.from(order).sort((a, b) => keys[a] - keys[b] || a - b))
 }
