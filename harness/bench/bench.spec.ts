@@ -3,12 +3,14 @@
  * every write keeps, and the load generator's per-connection requests spread over
  * several endpoints.
  */
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import { overRounds } from './benchmark.ts'
 import { runLoad } from './load.ts'
+import { processCpuSeconds } from './process-cpu.ts'
 import { notesOf } from './run-benchmarks.ts'
 
 const MARKER = '<!-- Written by hand below this line: `quorumlab bench --write` keeps it. -->'
@@ -45,6 +47,32 @@ async function recordingServer(index: number, seen: Seen[]): Promise<Server> {
   return server
 }
 
+test.group('bench: process CPU', () => {
+  test("a process's CPU time grows by what it computes; a process that is gone has none to tell", async ({ assert }) => {
+    const before = await processCpuSeconds([process.pid])
+    const started = process.cpuUsage()
+    let x = 0
+    while (process.cpuUsage(started).user < 300_000) x += Math.sqrt(x + 1)
+    const after = await processCpuSeconds([process.pid])
+    assert.isNumber(before)
+    assert.isAbove(x, 0)
+    // /proc counts in 10 ms ticks: 0.3 s of work is at least 0.28 s more.
+    assert.isAtLeast(after! - before!, 0.28)
+    assert.isUndefined(await processCpuSeconds([process.pid, 2 ** 22 + 1]))
+  })
+})
+
+/** A server in its own process that spins for `?spin=<µs>` of CPU on each request. */
+const SPINNING_SERVER = `
+const { createServer } = require('node:http')
+createServer((request, response) => {
+  const spin = Number(new URL(request.url, 'http://x').searchParams.get('spin')) * 1000
+  const start = process.cpuUsage()
+  while (process.cpuUsage(start).user * 1000 < spin) {}
+  response.end('{}')
+}).listen(0, '127.0.0.1', function () { console.log('port', this.address().port) })
+`
+
 test.group('bench: load', (group) => {
   group.tap((t) => t.tags(['integration']))
 
@@ -78,6 +106,38 @@ test.group('bench: load', (group) => {
       }
     } finally {
       for (const server of servers) server.close()
+    }
+  })
+
+  test('the CPU time a server spends per request is measured beside the load', async ({ assert }) => {
+    const child = spawn(process.execPath, ['-e', SPINNING_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      const [chunk] = (await once(child.stdout!, 'data')) as [Buffer]
+      const url = `http://127.0.0.1:${/port (\d+)/.exec(chunk.toString())![1]}`
+      const load = (spinUs: number) =>
+        runLoad({
+          urls: [url],
+          connections: 2,
+          duration: 1,
+          serverPids: [child.pid!],
+          requests: () => () => ({ method: 'GET', path: `/?spin=${spinUs}` }),
+        })
+      const light = await load(0)
+      const heavy = await load(2000)
+      const unmeasured = await runLoad({
+        urls: [url],
+        connections: 1,
+        duration: 1,
+        requests: () => () => ({ method: 'GET', path: '/?spin=0' }),
+      })
+      assert.isAbove(light.rps, 0)
+      assert.isAbove(heavy.rps, 0)
+      // 2 ms of spinning a request: at least that, whatever the server's own overhead.
+      assert.isAtLeast(heavy.cpuPerRequestUs!, 1_900)
+      assert.isBelow(light.cpuPerRequestUs!, heavy.cpuPerRequestUs! / 3)
+      assert.notProperty(unmeasured, 'cpuPerRequestUs')
+    } finally {
+      child.kill()
     }
   })
 })

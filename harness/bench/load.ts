@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { processCpuSeconds } from './process-cpu.ts'
 
 export type LoadResult = {
   /** Mean requests per second. */
@@ -15,6 +16,8 @@ export type LoadResult = {
   p99: number
   errors: number
   non2xx: number
+  /** CPU time the `serverPids` spent per completed request, µs (all their threads); absent where it was not measured. */
+  cpuPerRequestUs?: number
 }
 
 /** One request as a connection sends it. */
@@ -34,11 +37,14 @@ export type LoadRun = {
   /** s */
   duration: number
   requests: RequestBuilder
+  /** The processes serving `urls`, whose CPU time per request is measured (Linux only). */
+  serverPids?: readonly number[]
 }
 
 /** Closed-loop load with autocannon: `connections` clients spread over `urls`, each sending its next request when the last is answered. */
-export async function runLoad({ urls, connections, duration, requests }: LoadRun): Promise<LoadResult> {
+export async function runLoad({ urls, connections, duration, requests, serverPids = [] }: LoadRun): Promise<LoadResult> {
   let next = 0
+  const cpuBefore = serverPids.length > 0 ? await processCpuSeconds(serverPids) : undefined
   const result = await autocannon({
     // autocannon takes several URLs (its types say one) and deals the connections over them in turn.
     url: urls as unknown as string,
@@ -49,7 +55,18 @@ export async function runLoad({ urls, connections, duration, requests }: LoadRun
       client.setRequests([{ setupRequest: (request) => ({ ...request, ...withType(build()) }) as typeof request }])
     },
   })
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx }
+  const cpuAfter = cpuBefore === undefined ? undefined : await processCpuSeconds(serverPids)
+  const completed = result.requests.total
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    ...(cpuAfter !== undefined && cpuBefore !== undefined && completed > 0
+      ? { cpuPerRequestUs: ((cpuAfter - cpuBefore) / completed) * 1e6 }
+      : {}),
+  }
 }
 
 /** A body is JSON: it gets its content type (autocannon adds the length). */
@@ -90,7 +107,7 @@ export function loadTest({ url, method, connections, duration, keys, prefix = 'b
   })
 }
 
-export type BareHono = { url: string; stop(): Promise<void> }
+export type BareHono = { url: string; pid: number; stop(): Promise<void> }
 
 /** Starts the bare Hono baseline in its own process. */
 export async function startBareHono(): Promise<BareHono> {
@@ -105,6 +122,7 @@ export async function startBareHono(): Promise<BareHono> {
   })
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve())

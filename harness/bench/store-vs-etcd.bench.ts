@@ -22,7 +22,13 @@ import { type LoadRequest, type LoadResult, type RequestBuilder, runLoad, startB
 
 /** Keys the GETs read, written before the first round. */
 const READ_KEYS = 1000
-const FULL = { rounds: 3, seconds: 5, warmupSeconds: 2, connections: [16, 64] }
+/**
+ * Node compiles the store's hot paths during its first seconds under load: a node's threads
+ * beside the main one (V8's optimising compiler among them) took 0.99 s of CPU in 4 s right
+ * after a 3 s start, 0.36-0.46 s once settled. Each subject is warmed up for 5 s, so the
+ * rounds measure the steady state.
+ */
+const FULL = { rounds: 3, seconds: 5, warmupSeconds: 5, connections: [16, 64] }
 /** CI's smoke run: every subject, short rounds; its figures are not worth comparing. */
 const QUICK = { rounds: 2, seconds: 1, warmupSeconds: 0, connections: [64] }
 /** The issue's targets: the store's PUT and GET against etcd's, in the same run. */
@@ -35,6 +41,8 @@ type Subject = {
   name: string
   op: Op
   urls: string[]
+  /** The processes serving `urls`: their CPU time per request is measured beside the throughput. */
+  pids: number[]
   /** The requests of one measurement; `tag` is new for each, so PUTs never write a key twice. */
   requests(tag: string): RequestBuilder
 }
@@ -73,15 +81,18 @@ const reads = (request: (key: string) => LoadRequest) => (): RequestBuilder => (
   return () => request(readKey(n++ % READ_KEYS))
 }
 
-function subjects(urls: { hono: string; store: string[]; etcd: string[] }): Subject[] {
+/** Where each system answers, and the processes that serve it. */
+type Served = { urls: string[]; pids: number[] }
+
+function subjects({ hono, store, etcd }: { hono: Served; store: Served; etcd: Served }): Subject[] {
   return [
-    { name: 'bare Hono PUT', op: 'PUT', urls: [urls.hono], requests: writes(storePut) },
-    { name: 'quorumlab PUT', op: 'PUT', urls: urls.store, requests: writes(storePut) },
-    { name: 'etcd PUT', op: 'PUT', urls: urls.etcd, requests: writes(etcdPut) },
-    { name: 'bare Hono GET', op: 'GET', urls: [urls.hono], requests: reads(storeGet) },
-    { name: 'quorumlab GET', op: 'GET', urls: urls.store, requests: reads(storeGet) },
-    { name: 'etcd linearizable GET', op: 'GET', urls: urls.etcd, requests: reads(etcdGet(false)) },
-    { name: 'etcd serializable GET', op: 'GET', urls: urls.etcd, requests: reads(etcdGet(true)) },
+    { name: 'bare Hono PUT', op: 'PUT', ...hono, requests: writes(storePut) },
+    { name: 'quorumlab PUT', op: 'PUT', ...store, requests: writes(storePut) },
+    { name: 'etcd PUT', op: 'PUT', ...etcd, requests: writes(etcdPut) },
+    { name: 'bare Hono GET', op: 'GET', ...hono, requests: reads(storeGet) },
+    { name: 'quorumlab GET', op: 'GET', ...store, requests: reads(storeGet) },
+    { name: 'etcd linearizable GET', op: 'GET', ...etcd, requests: reads(etcdGet(false)) },
+    { name: 'etcd serializable GET', op: 'GET', ...etcd, requests: reads(etcdGet(true)) },
   ]
 }
 
@@ -126,12 +137,13 @@ async function measureRounds(all: Subject[], plan: Plan, log: BenchOptions['log'
         if (round % 2 === 0) order.reverse()
         for (const subject of order) {
           const requests = subject.requests(`r${round}-c${connections}`)
-          const result = await runLoad({ urls: subject.urls, connections, duration: plan.seconds, requests })
+          const result = await runLoad({ urls: subject.urls, connections, duration: plan.seconds, requests, serverPids: subject.pids })
           const key = `${subject.name}/${connections}`
           results.set(key, [...(results.get(key) ?? []), result])
           const failed = result.errors + result.non2xx
+          const cpu = result.cpuPerRequestUs === undefined ? '' : `, ${result.cpuPerRequestUs.toFixed(0)} µs CPU a request`
           log(
-            `round ${round}, ${connections} connections, ${subject.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${failed ? `, ${result.errors} errors and ${result.non2xx} non-2xx answers` : ''}`,
+            `round ${round}, ${connections} connections, ${subject.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${cpu}${failed ? `, ${result.errors} errors and ${result.non2xx} non-2xx answers` : ''}`,
           )
         }
       }
@@ -162,6 +174,11 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
     const base = { benchmark: 'etcd', subject: label(name) }
     const throughput = { ...base, metric: 'throughput', unit: 'req/s', ...overRounds(rounds.map((r) => r.rps)) }
     const p99 = { ...base, metric: 'p99 latency', unit: 'ms', ...overRounds(rounds.map((r) => r.p99)) }
+    const cpu = cpuRow(
+      base,
+      rounds,
+      name === 'quorumlab PUT' ? of('etcd PUT') : name === 'quorumlab GET' ? of('etcd linearizable GET') : [],
+    )
     if (name === 'quorumlab PUT') {
       const etcd = of('etcd PUT')
       const times = ratio(rounds, etcd)
@@ -169,6 +186,7 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
       rows.push(
         { ...throughput, ...versus(label('etcd PUT'), times, TARGETS.putOverEtcd) },
         { ...p99, baseline: label('etcd PUT'), ratio: p99.value / theirP99, target: { text: "<= etcd's p99", met: p99.value <= theirP99 } },
+        ...cpu(label('etcd PUT')),
       )
     } else if (name === 'quorumlab GET') {
       rows.push(
@@ -181,13 +199,28 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
           ...versus(label('etcd serializable GET'), ratio(rounds, of('etcd serializable GET')), TARGETS.getOverSerializable),
         },
         p99,
+        ...cpu(label('etcd linearizable GET')),
       )
     } else {
-      rows.push(throughput, p99)
+      rows.push(throughput, p99, ...cpu())
     }
   }
   return rows
 }
+
+/**
+ * The servers' CPU time per request over the rounds (none where it was not measured), against
+ * `theirs` (the rounds of the subject named by `baseline`) when given.
+ */
+const cpuRow =
+  (base: { benchmark: string; subject: string }, ours: LoadResult[], theirs: LoadResult[]) =>
+  (baseline?: string): BenchRow[] => {
+    const values = ours.flatMap((r) => (r.cpuPerRequestUs === undefined ? [] : [r.cpuPerRequestUs]))
+    if (values.length === 0) return []
+    const row: BenchRow = { ...base, metric: 'CPU per request, servers', unit: 'µs', ...overRounds(values) }
+    const theirValues = theirs.flatMap((r) => (r.cpuPerRequestUs === undefined ? [] : [r.cpuPerRequestUs]))
+    return [baseline && theirValues.length > 0 ? { ...row, baseline, ratio: row.value / median(theirValues) } : row]
+  }
 
 const versus = (baseline: string, ratio: number, target: number): Partial<BenchRow> => ({
   baseline,
@@ -220,10 +253,16 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
     if (etcdStarted.status === 'rejected') throw etcdStarted.reason
     const storeUrls = started.value.nodes.map((n) => n.url)
     const etcdUrls = etcd.members.map((m) => httpUrl(m.addresses.client))
+    const running = (pids: (number | undefined)[]): number[] => pids.filter((pid): pid is number => pid !== undefined)
+    const served = {
+      hono: { urls: [bare.url], pids: [bare.pid] },
+      store: { urls: storeUrls, pids: running(started.value.nodes.map((n) => n.pid)) },
+      etcd: { urls: etcdUrls, pids: running(etcd.members.map((m) => etcd?.pid(m.id))) },
+    }
     await Promise.all([preload(storeUrls, storePut), preload(etcdUrls, etcdPut)])
     log(`both clusters up and ${READ_KEYS} keys written to each in ${((performance.now() - began) / 1000).toFixed(1)} s`)
     log(`${plan.rounds} rounds of ${plan.seconds} s per subject, at ${plan.connections.join(' and ')} connections spread over the nodes`)
-    const results = await measureRounds(subjects({ hono: bare.url, store: storeUrls, etcd: etcdUrls }), plan, log)
+    const results = await measureRounds(subjects(served), plan, log)
     return plan.connections.flatMap((connections) => rowsOf(results, connections))
   } finally {
     await etcd?.stop()

@@ -141,21 +141,24 @@ export class CausalOrder extends CausalGraph {
     const s = this.sessionOf[row]
     const base = s * S
     const running = this.#running
+    const clocks = this.#clocks
     this.#joinWriters(row, running, base)
     running[base + s] = this.pos[row]
     if (kind !== CHAIN_WRITE) this.#visitRead(row, running, base, false, visit)
     if (kind !== CHAIN_READ) {
       const slot = this.#slot[row] * S
-      for (let i = 0; i < S; i++) this.#clocks[slot + i] = running[base + i]
+      clocks.set(running.subarray(base, base + S), slot)
       if (this.#pendingReaders[row] > 0)
         this.overwrites.open(this.valueIdOf[row], this.history.key[row], { session: s, pos: this.pos[row] })
-      this.overwrites.cover(BY_WRITE, this.history.key[row], s, this.#clocks, slot, this.pos[row])
+      this.overwrites.cover(BY_WRITE, this.history.key[row], s, clocks, slot, this.pos[row])
       this.#release(row, indegree, ready)
     }
-    for (const side of this.sidesAfter.get(row) ?? []) {
-      const slot = this.#slot[side] * S
-      for (let i = 0; i < S; i++) this.#clocks[slot + i] = running[base + i]
-      if (--indegree[side] === 0) ready.push(side)
+    const sides = this.sidesAfter.get(row)
+    if (sides !== undefined) {
+      for (const side of sides) {
+        clocks.set(running.subarray(base, base + S), this.#slot[side] * S)
+        if (--indegree[side] === 0) ready.push(side)
+      }
     }
     const next = this.chainFrom[s] + this.pos[row]
     if (next < this.chainFrom[s + 1] && --indegree[this.chain[next]] === 0) ready.push(this.chain[next])
@@ -178,11 +181,17 @@ export class CausalOrder extends CausalGraph {
   /** Joins the clocks of the read's writers into `clock` at `base`; records info writes a session read. */
   #joinWriters(row: number, clock: Clocks, base: number): void {
     const S = this.sessions
-    for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) {
+    const clocks = this.#clocks
+    const slots = this.#slot
+    const end = this.rfStart[row] + this.rfCount[row]
+    for (let i = this.rfStart[row]; i < end; i++) {
       const w = this.rf[i]
       if (w < 0) continue
-      const slot = this.#slot[w] * S
-      for (let j = 0; j < S; j++) if (this.#clocks[slot + j] > clock[base + j]) clock[base + j] = this.#clocks[slot + j]
+      const slot = slots[w] * S
+      for (let j = 0; j < S; j++) {
+        const c = clocks[slot + j]
+        if (c > clock[base + j]) clock[base + j] = c
+      }
       if (this.kind[w] === SIDE_WRITE && this.kind[row] !== FINAL_READ) this.#noteInfoRead(row, w)
     }
   }
