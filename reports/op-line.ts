@@ -74,14 +74,12 @@ const PHASES: readonly Phase[] = ['warmup', 'fault', 'heal', 'final']
 
 /** Known names, matched against a line's bytes without building a string. */
 class Names<T extends string> {
-  readonly list: readonly T[]
   /** Each name's bytes with its closing quote. */
   #quoted: Uint8Array[]
-  /** Indices into `list` by first byte: at most a few names share one. */
+  /** Indices into the list of names by first byte: at most a few names share one. */
   #byFirst: number[][] = Array.from({ length: 128 }, () => [])
 
   constructor(list: readonly T[]) {
-    this.list = list
     this.#quoted = list.map((name) => Buffer.from(`${name}"`, 'latin1'))
     for (const [i, name] of list.entries()) this.#byFirst[name.charCodeAt(0)].push(i)
   }
@@ -295,7 +293,7 @@ class OpLineScanner {
     throw GIVE_UP
   }
 
-  /** A string that is one of `known` byte for byte (no escapes): its index in `known.list`. */
+  /** A string that is one of `known` byte for byte (no escapes): its index in the list `known` was made from. */
   #choose<T extends string>(known: Names<T>): number {
     if (this.#at(this.#p) !== QUOTE) {
       this.#space()
