@@ -35,7 +35,7 @@ import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
 import type { CausalCheckOptions } from './causal.ts'
 import { opName, ViolationLog } from './causal-window.ts'
 import type { ModelCheckResult } from './model-result.ts'
-import { lastAtOrBefore } from './causal.ts'
+import { ReadFrontiers } from './read-frontiers.ts'
 import { lastInRun, runOf } from './runs.ts'
 
 export const SESSION_VALUE_CHECKS = [
@@ -63,26 +63,6 @@ type Witness = { missed: number; why: string; role: string; more?: { op: number;
 /** The read being judged. */
 type Judged = { row: number; key: number; session: number; position: number; clock: Clocks; base: number; final: boolean }
 
-/**
- * The maximal values (writes) a session's reads of one key returned, after each read that
- * changed them: `items[from[i] .. from[i + 1]]` after the read at position pos[i].
- */
-class ReadFrontier {
-  readonly session: number
-  readonly pos: number[] = []
-  readonly from: number[] = [0]
-  readonly items: number[] = []
-
-  constructor(session: number) {
-    this.session = session
-  }
-
-  /** Index of the last snapshot taken at a position < limit, or -1. */
-  before(limit: number): number {
-    return lastAtOrBefore(this.pos, limit - 1)
-  }
-}
-
 /** The four checks, fed each read by {@link CausalOrder.walk}. */
 export class SessionValueChecks {
   #order: CausalOrder
@@ -90,9 +70,16 @@ export class SessionValueChecks {
   /** The read being judged: its valid writers, and whether it returned nothing (and may be judged so). */
   #returned: number[] = []
   #empty = false
-  /** Per key, the frontiers of the sessions that read it; per `session * keys + key`, one frontier. */
-  #byKey = new Map<number, ReadFrontier[]>()
-  #frontier = new Map<number, ReadFrontier>()
+  /**
+   * The maximal values (writes) each session's reads of each key returned, after each read
+   * that changed them (see read-frontiers.ts). Per key, the frontiers of the sessions that read
+   * it; per `session * keys + key`, one frontier.
+   */
+  #frontiers = new ReadFrontiers()
+  #byKey = new Map<number, number[]>()
+  #frontier = new Map<number, number>()
+  /** The frontier a read makes, while {@link maximal} builds it. */
+  #next: number[] = []
 
   constructor(order: CausalOrder, options: CausalCheckOptions) {
     this.#order = order
@@ -143,7 +130,7 @@ export class SessionValueChecks {
       const own = runOf(order.writes, key, read.session)
       if (own >= 0 && order.writes.runPos[order.writes.runFrom[own]] < read.position) this.#applies('read-your-writes-from-values', key)
       const frontier = this.#frontier.get(read.session * order.history.keys.length + key)
-      if (frontier && frontier.pos.length > 0) this.#applies('monotonic-reads-from-values', key)
+      if (frontier !== undefined && this.#frontiers.count(frontier) > 0) this.#applies('monotonic-reads-from-values', key)
     }
     if (!causal) return
     const empty = this.#empty
@@ -187,7 +174,7 @@ export class SessionValueChecks {
   /** Monotonic reads: a value the session's earlier reads of the key returned that the read is stale w.r.t. */
   #ownRead({ key, session }: Judged): Witness | undefined {
     const frontier = this.#frontier.get(session * this.#order.history.keys.length + key)
-    const y = frontier ? this.#staleIn(frontier, frontier.pos.length - 1) : -1
+    const y = frontier === undefined ? -1 : this.#staleIn(frontier, this.#frontiers.count(frontier) - 1)
     return y < 0 ? undefined : this.#missedValue(y, 'which an earlier read of its session returned')
   }
 
@@ -231,10 +218,10 @@ export class SessionValueChecks {
     const order = this.#order
     const h = order.history
     for (const frontier of this.#byKey.get(key) ?? []) {
-      const q = frontier.session
+      const q = this.#frontiers.session(frontier)
       if (q === session) continue
       const write = order.lastWriteOf(q, clock[base + q])
-      const y = write < 0 ? -1 : this.#staleIn(frontier, frontier.before(order.pos[write]))
+      const y = write < 0 ? -1 : this.#staleIn(frontier, this.#frontiers.before(frontier, order.pos[write]))
       if (y >= 0) {
         const why = `which session ${h.process[write]} had read before its write ${opName(h, write)}, in the read's causal past`
         return { ...this.#missedValue(y, why), role: 'value read before the write', more: { op: write, role: 'write after that read' } }
@@ -244,9 +231,11 @@ export class SessionValueChecks {
   }
 
   /** A value of snapshot i of a frontier the read being judged is stale w.r.t., or -1. */
-  #staleIn(frontier: ReadFrontier, i: number): number {
+  #staleIn(frontier: number, i: number): number {
     if (i < 0) return -1
-    for (let j = frontier.from[i]; j < frontier.from[i + 1]; j++) if (this.#stale(frontier.items[j])) return frontier.items[j]
+    const { from, to } = this.#frontiers.range(frontier, i)
+    const values = this.#frontiers.values()
+    for (let j = from; j < to; j++) if (this.#stale(values[j])) return values[j]
     return -1
   }
 
@@ -257,19 +246,18 @@ export class SessionValueChecks {
     const s = order.sessionOf[row]
     const id = s * order.history.keys.length + key
     let frontier = this.#frontier.get(id)
-    if (!frontier) {
-      frontier = new ReadFrontier(s)
+    if (frontier === undefined) {
+      frontier = this.#frontiers.create(s)
       this.#frontier.set(id, frontier)
       const list = this.#byKey.get(key)
       if (list) list.push(frontier)
       else this.#byKey.set(key, [frontier])
     }
-    const i = frontier.pos.length - 1
-    const from = i < 0 ? 0 : frontier.from[i]
-    const to = i < 0 ? 0 : frontier.from[i + 1]
-    if (!maximal(frontier.items, from, to, this.#returned, (a, b) => order.before(a, b))) return
-    frontier.pos.push(order.pos[row])
-    frontier.from.push(frontier.items.length)
+    const i = this.#frontiers.count(frontier) - 1
+    const { from, to } = i < 0 ? { from: 0, to: 0 } : this.#frontiers.range(frontier, i)
+    const before = (a: number, b: number): boolean => order.before(a, b)
+    if (!maximal(this.#frontiers.values(), from, to, this.#returned, before, this.#next)) return
+    this.#frontiers.append(frontier, order.pos[row], this.#next)
   }
 
   /** The witness `make` gives when session q wrote after position `at`, within `limit` (the read's past of q). */
@@ -345,41 +333,46 @@ export class SessionValueChecks {
 }
 
 /**
- * Appends to `items` the maximal elements of `items[from..to]` (a frontier) and `added`
- * together (`before(a, b)`: a strictly before b), and returns true; or returns false, leaving
- * `items` as it was, when they are the frontier's own. The common case, one value replacing
- * one it follows, makes nothing.
+ * Puts in `out` the maximal elements of `current[from..to]` (a frontier) and `added` together
+ * (`before(a, b)`: a strictly before b), and returns true; or returns false when they are
+ * the frontier's own. The common case, one value replacing one it follows, makes nothing.
  */
-function maximal(items: number[], from: number, to: number, added: readonly number[], before: (a: number, b: number) => boolean): boolean {
+function maximal(
+  current: Int32Array,
+  from: number,
+  to: number,
+  added: readonly number[],
+  before: (a: number, b: number) => boolean,
+  out: number[],
+): boolean {
+  out.length = 0
   if (added.length === 1 && to - from === 1) {
     const y = added[0]
-    const z = items[from]
+    const z = current[from]
     if (y === z || before(y, z)) return false
-    if (!before(z, y)) items.push(z)
-    items.push(y)
+    if (!before(z, y)) out.push(z)
+    out.push(y)
     return true
   }
-  const start = items.length
   // The frontier is an antichain already: its values need only be compared with the new ones.
   const kept = (y: number, self: number): boolean => {
-    if (self >= 0) for (let j = from; j < to; j++) if (items[j] !== y && before(y, items[j])) return false
+    if (self >= 0) for (let j = from; j < to; j++) if (current[j] !== y && before(y, current[j])) return false
     for (let j = 0; j < added.length; j++) if (j !== self && added[j] !== y && before(y, added[j])) return false
     return true
   }
   let changed = false
   for (let j = from; j < to; j++) {
-    if (kept(items[j], -1)) items.push(items[j])
+    if (kept(current[j], -1)) out.push(current[j])
     else changed = true
   }
   for (let j = 0; j < added.length; j++) {
     const y = added[j]
     let known = false
-    for (let i = from; i < to && !known; i++) known = items[i] === y
+    for (let i = from; i < to && !known; i++) known = current[i] === y
     for (let i = 0; i < j && !known; i++) known = added[i] === y
     if (known || !kept(y, j)) continue
-    items.push(y)
+    out.push(y)
     changed = true
   }
-  if (!changed) items.length = start
   return changed
 }

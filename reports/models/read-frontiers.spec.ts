@@ -1,0 +1,62 @@
+import { test } from '@japa/runner'
+import { Random } from '../../common/helpers/random.ts'
+import { ReadFrontiers } from './read-frontiers.ts'
+
+/** The same frontiers as plain arrays: what the arena must answer. */
+type Plain = { session: number; pos: number[]; snapshots: number[][] }
+
+const valuesOf = (frontiers: ReadFrontiers, f: number, i: number): number[] => {
+  const { from, to } = frontiers.range(f, i)
+  return [...frontiers.values().subarray(from, to)]
+}
+
+test.group('read frontiers', () => {
+  test('snapshots appended to interleaved frontiers read back as appended, past every move', ({ assert }) => {
+    const random = new Random(7)
+    const frontiers = new ReadFrontiers()
+    const plain: Plain[] = []
+    for (let step = 0; step < 20_000; step++) {
+      if (plain.length === 0 || random.float() < 0.05) {
+        const session = random.int(0, 63)
+        assert.equal(frontiers.create(session), plain.length)
+        plain.push({ session, pos: [], snapshots: [] })
+      }
+      // Frontiers grow unevenly: a few get most snapshots, so their parts move many times.
+      const f = random.float() < 0.5 ? random.int(0, Math.min(3, plain.length - 1)) : random.int(0, plain.length - 1)
+      const values = Array.from({ length: random.float() < 0.8 ? 1 : random.int(0, 5) }, () => random.int(0, 1_000_000))
+      const pos = (plain[f].pos.at(-1) ?? 0) + random.int(1, 3)
+      frontiers.append(f, pos, values)
+      plain[f].pos.push(pos)
+      plain[f].snapshots.push(values)
+    }
+    for (const [f, p] of plain.entries()) {
+      assert.equal(frontiers.session(f), p.session)
+      assert.equal(frontiers.count(f), p.pos.length)
+      for (let i = 0; i < p.pos.length; i++) assert.deepEqual(valuesOf(frontiers, f, i), p.snapshots[i], `frontier ${f}, snapshot ${i}`)
+    }
+    assert.isAbove(Math.max(...plain.map((p) => p.pos.length)), 1000)
+  })
+
+  test('before(limit) is the last snapshot taken at a position below limit', ({ assert }) => {
+    const frontiers = new ReadFrontiers()
+    const f = frontiers.create(2)
+    const empty = frontiers.create(3)
+    for (const pos of [3, 5, 9, 10, 20]) frontiers.append(f, pos, [pos * 100])
+    const expected: [number, number][] = [
+      [0, -1],
+      [3, -1],
+      [4, 0],
+      [5, 0],
+      [6, 1],
+      [10, 2],
+      [11, 3],
+      [20, 3],
+      [21, 4],
+      [1000, 4],
+    ]
+    for (const [limit, index] of expected) assert.equal(frontiers.before(f, limit), index, `before(${limit})`)
+    assert.equal(frontiers.before(empty, 100), -1)
+    assert.equal(frontiers.count(empty), 0)
+    assert.deepEqual(valuesOf(frontiers, f, frontiers.before(f, 11)), [1000])
+  })
+})
