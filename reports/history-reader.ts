@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { HistoryRecord } from '../common/contracts/history.ts'
+import { scanOpLine } from './op-line.ts'
 
 /** Gets each record with where its line is: `offset` and `length` in bytes, without the newline. */
 export type RecordListener = (record: HistoryRecord, offset: number, length: number) => void
@@ -28,6 +29,12 @@ export type HistoryReaderOptions = {
    * record of ours). A reader of converted histories accepts fewer fields.
    */
   problem?: (value: unknown) => string | undefined
+  /**
+   * Client ops may be handed over as lean records read straight from the line's bytes
+   * (`op-line.ts`): every field the op table reads, but versions without their clocks.
+   * For the scan into an op table, which reads nothing else; only with the default `problem`.
+   */
+  leanOps?: boolean
 }
 
 const NEWLINE = 0x0a
@@ -41,6 +48,7 @@ export class HistoryReader {
   #start: number
   #end: number | undefined
   #problem: (value: unknown) => string | undefined
+  #leanOps: boolean
 
   constructor(path: string, options: HistoryReaderOptions = {}) {
     this.path = path
@@ -49,6 +57,8 @@ export class HistoryReader {
     this.#start = options.start ?? 0
     this.#end = options.end
     this.#problem = options.problem ?? recordProblem
+    if (options.leanOps && options.problem) throw new Error('leanOps reads records as the default problem check accepts them')
+    this.#leanOps = options.leanOps ?? false
   }
 
   /**
@@ -101,6 +111,13 @@ export class HistoryReader {
     const stop = end > start && buffer[end - 1] === 0x0d ? end - 1 : end
     if (stop === start) return
     this.stats.lines += 1
+    // The fast path reads only lines it accepts exactly as JSON.parse and recordProblem would; the rest go the slow way.
+    const lean = this.#leanOps ? scanOpLine(buffer, start, stop) : undefined
+    if (lean) {
+      this.stats.records += 1
+      onRecord(lean, offset, stop - start)
+      return
+    }
     let parsed: unknown
     try {
       parsed = JSON.parse(buffer.toString('utf8', start, stop))

@@ -51,7 +51,7 @@ export type RangeScanOptions = {
 }
 
 export async function scanRange(options: RangeScanOptions): Promise<RangeScan> {
-  const reader = new HistoryReader(options.path, { start: options.start, end: options.end })
+  const reader = new HistoryReader(options.path, { start: options.start, end: options.end, leanOps: true })
   // Sized from the range's line density, so the columns rarely regrow.
   const builder = new OpTableBuilder(options.kind, Math.ceil((await estimateLines(options.path, options.start, options.end)) * 1.05))
   for (const name of options.nodes) builder.nodeId(name)
