@@ -5,6 +5,7 @@
 import { undecided, type CheckResult, type Verdict } from '../common/contracts/checker.ts'
 import { type RunInfo, storeOf } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
+import { COLLECT_FROM_OPS, collectGarbage } from './collect-garbage.ts'
 import { checkConvergence, checkConverges, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
 import { summariseSiblings, summariseStaleness, type SiblingSummary, type StalenessSummary } from './distributions.ts'
@@ -210,8 +211,11 @@ function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
 export async function analyseHistory(path: string, options: AnalysisOptions = {}): Promise<Analysis> {
   const timings: Record<string, number> = {}
   let mark = performance.now()
+  let big = false
   const step: Step = (name, run) => {
     const value = run()
+    // What the step left behind is garbage now: collected here, it stays out of the peak RSS.
+    if (big) collectGarbage()
     const now = performance.now()
     timings[name] = now - mark
     mark = now
@@ -221,6 +225,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   timings.scan = performance.now() - mark
   mark = performance.now()
   const { table, run } = scan
+  big = table.length >= COLLECT_FROM_OPS
   options.onTable?.(table)
   const maxExamples = options.maxExamples ?? 10
   const modelsStarted = performance.now()

@@ -4,6 +4,7 @@
  * the buffers the task names instead of copying them.
  */
 import { parentPort } from 'node:worker_threads'
+import { collectGarbage } from './collect-garbage.ts'
 import type { TaskOutput } from './task-pool.ts'
 
 type Task = { id: number; module: string; data: unknown }
@@ -13,6 +14,8 @@ parentPort?.on('message', async ({ id, module, data }: Task) => {
     const task = (await import(module)) as { default: (data: unknown) => Promise<TaskOutput<unknown>> }
     const { result, transfer } = await task.default(data)
     parentPort?.postMessage({ id, ok: true, result }, transfer ?? [])
+    // A task's garbage would otherwise stay in this idle thread's heap (see collect-garbage.ts).
+    collectGarbage()
   } catch (error) {
     parentPort?.postMessage({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
   }
