@@ -30,7 +30,7 @@ const READ_KEYS = 1000
  */
 const FULL = { rounds: 3, seconds: 5, warmupSeconds: 5, connections: [16, 64] }
 /** CI's smoke run: every subject, short rounds; its figures are not worth comparing. */
-const QUICK = { rounds: 2, seconds: 1, warmupSeconds: 0, connections: [64] }
+const QUICK = { rounds: 1, seconds: 1, warmupSeconds: 0, connections: [64] }
 /** The targets: the store's PUT and GET against etcd's, in the same run. */
 const TARGETS = { putOverEtcd: 1.5, getOverLinearizable: 1.5, getOverSerializable: 1.0 }
 
