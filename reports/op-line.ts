@@ -165,8 +165,6 @@ class RepeatedStrings {
 }
 /** Keys, nodes, actors, errors: a run has a few thousand (or fewer) of each. */
 const NAMES = new RepeatedStrings(1 << 15)
-/** Encoded contexts: a run has hundreds of thousands, but each recurs soon after it first appears. */
-const CONTEXTS = new RepeatedStrings(1 << 14)
 /** Longer strings are not looked up. */
 const REPEAT_BYTES = 256
 
@@ -282,7 +280,7 @@ class OpLineScanner {
           op.complete = this.#number()
           break
         case 'context':
-          op.context = this.#stringOrNull(CONTEXTS)
+          op.context = this.#stringOrNull(null)
           break
         case 'versions':
           op.versions = this.#versions()
@@ -385,7 +383,7 @@ class OpLineScanner {
     return repeats.get(b, open + 1, p, hash)
   }
 
-  #stringOrNull(repeats: RepeatedStrings): string | null {
+  #stringOrNull(repeats: RepeatedStrings | null): string | null {
     if (this.#at(this.#p) === QUOTE) return this.#string(repeats)
     this.#literal('null')
     return null
