@@ -115,8 +115,6 @@ const VERSION_NAMES = new Names(['dot'] as const)
 
 /** Exact powers of ten as doubles (10^22 is the last one that is). */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
-/** Integers below this are exact doubles. */
-const TWO_TO_53 = 2 ** 53
 
 /**
  * Strings seen again and again, found by a hash of their bytes so that a repeat costs a
@@ -405,11 +403,9 @@ class OpLineScanner {
 
   /**
    * A JSON number, checked against JSON's grammar (no `+`, `.5`, `01`, `0x10`, `Infinity`).
-   * Without an exponent, when its digits as an integer are below 2^53 (exact: so is every
-   * step of summing them up, and a sum that passes 2^53 stays above it) and it has at most
-   * 22 decimals, it is that integer divided by an exact power of ten: one correctly rounded
-   * division, so the same double JSON.parse reads (times of 16 digits are common). Anything
-   * else is read by Number, which rounds as JSON.parse does.
+   * Up to 15 significant digits and no exponent, it is the digits as an integer (exact)
+   * divided by an exact power of ten: one correctly rounded division, so the same double
+   * JSON.parse reads. Anything longer is read by Number, which rounds as JSON.parse does.
    */
   #number(): number {
     const b = this.#b
@@ -425,14 +421,16 @@ class OpLineScanner {
       while (p < end && b[p] >= ZERO && b[p] <= NINE) digits = digits * 10 + (b[p++] - ZERO)
     }
     if (p === first) throw GIVE_UP
+    let count = p - first
     let decimals = 0
     if (this.#at(p) === POINT) {
       const from = ++p
       while (p < end && b[p] >= ZERO && b[p] <= NINE) digits = digits * 10 + (b[p++] - ZERO)
       if (p === from) throw GIVE_UP
       decimals = p - from
+      count += decimals
     }
-    let exact = digits < TWO_TO_53 && decimals < POWERS_OF_TEN.length
+    let exact = count <= 15
     const e = this.#at(p)
     if (e === 0x65 || e === 0x45) {
       exact = false
