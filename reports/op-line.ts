@@ -10,6 +10,7 @@
  */
 import type { Dot, VersionInfo } from '../common/contracts/causal.ts'
 import type { OpFunction, OpOutcome, OpRecord, Phase } from '../common/contracts/history.ts'
+import { decimalQuotient, POWERS_OF_TEN } from './decimal-quotient.ts'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -113,8 +114,8 @@ const PHASE_NAMES = new Names(PHASES)
 const DOT_NAMES = new Names(['node', 'counter'] as const)
 const VERSION_NAMES = new Names(['dot'] as const)
 
-/** Exact powers of ten as doubles (10^22 is the last one that is). */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
+/** Integers below this are exact doubles. */
+const TWO_TO_53 = 2 ** 53
 
 /**
  * Strings seen again and again, found by a hash of their bytes so that a repeat costs a
@@ -403,9 +404,11 @@ class OpLineScanner {
 
   /**
    * A JSON number, checked against JSON's grammar (no `+`, `.5`, `01`, `0x10`, `Infinity`).
-   * Up to 15 significant digits and no exponent, it is the digits as an integer (exact)
-   * divided by an exact power of ten: one correctly rounded division, so the same double
-   * JSON.parse reads. Anything longer is read by Number, which rounds as JSON.parse does.
+   * Without an exponent and with at most 22 decimals: when its digits as an integer are
+   * below 2^53 (exact: so is every step of summing them up, and a sum that passes 2^53
+   * stays above it), it is that integer divided by an exact power of ten, one correctly
+   * rounded division, so the same double JSON.parse reads; up to 18 digits, it is
+   * {@link decimalQuotient}'s. Anything else is read by Number, which rounds as JSON.parse does.
    */
   #number(): number {
     const b = this.#b
@@ -430,20 +433,43 @@ class OpLineScanner {
       decimals = p - from
       count += decimals
     }
-    let exact = count <= 15
     const e = this.#at(p)
     if (e === 0x65 || e === 0x45) {
-      exact = false
       p++
       if (this.#at(p) === PLUS || this.#at(p) === MINUS) p++
-      p = this.#digits(p)
+      this.#p = this.#digits(p)
+      return Number(latin1(b, start, this.#p))
     }
     this.#p = p
-    if (exact) {
-      const value = decimals === 0 ? digits : digits / POWERS_OF_TEN[decimals]
-      return negative ? -value : value
+    if (decimals < POWERS_OF_TEN.length) {
+      if (digits < TWO_TO_53) {
+        const value = decimals === 0 ? digits : digits / POWERS_OF_TEN[decimals]
+        return negative ? -value : value
+      }
+      if (count <= 18) {
+        const value = this.#quotient(first, p, count)
+        if (!Number.isNaN(value)) return negative ? -value : value
+      }
     }
     return Number(latin1(b, start, p))
+  }
+
+  /** The `count` digits in bytes [from, to) (a point among them skipped) divided by 10^decimals, by {@link decimalQuotient}. */
+  #quotient(from: number, to: number, count: number): number {
+    const b = this.#b
+    let high = 0
+    let low = 0
+    let decimals = 0
+    let seen = 0
+    for (let p = from; p < to; p++) {
+      if (b[p] === POINT) {
+        decimals = to - p - 1
+        continue
+      }
+      if (seen++ < count - 8) high = high * 10 + (b[p] - ZERO)
+      else low = low * 10 + (b[p] - ZERO)
+    }
+    return decimalQuotient(high, low, decimals)
   }
 
   /** At least one digit from `p`; returns where they end. */
