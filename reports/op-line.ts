@@ -349,7 +349,7 @@ class OpLineScanner {
     return found
   }
 
-  /** A string; `repeats`: where to look up one likely seen before (a key, a node, a context) by its bytes. */
+  /** A string; `repeats`: where to look up one likely seen before (a key, a node, an actor, an error) by its bytes. */
   #string(repeats: RepeatedStrings | null): string {
     const b = this.#b
     const end = this.#end
