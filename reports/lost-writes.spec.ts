@@ -80,6 +80,24 @@ test.group('lost writes: register', () => {
     assert.deepEqual(lostIndexes(a), [lost.index])
   })
 
+  test('dvv: reissued counters are judged against what had completed when each write began, not after', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'dvv' })
+    // The node's only write completed before the next began: already enough to show its counter was issued again.
+    h.put({ process: 0, key: 'j', value: 'first', dot: ['n1', 6], at: [0, 10] })
+    const reissued = h.put({ process: 2, value: 'again', dot: ['n1', 2], at: [20, 40] })
+    // Began before a write with a higher counter completed: concurrent with it, not reissued.
+    const concurrent = h.put({ process: 3, key: 'i', value: 'concurrent', dot: ['n1', 7], at: [12, 50] })
+    h.put({ process: 4, key: 'i', value: 'later', dot: ['n1', 8], at: [11, 13] })
+    h.put({ process: 1, value: 'next', dot: ['n2', 1], context: { n1: 8 }, at: [60, 70] })
+    h.put({ process: 1, key: 'i', value: 'next i', dot: ['n2', 2], context: { n1: 8 }, at: [71, 75] })
+    h.get({ process: 5, values: ['next'], versions: [['n2', 1]], context: { n1: 8, n2: 1 }, phase: 'final', at: [80, 81] })
+    h.get({ process: 5, key: 'i', values: ['next i'], versions: [['n2', 2]], context: { n1: 8, n2: 2 }, phase: 'final', at: [80, 81] })
+    const a = await analyseBuilt(h.end())
+    assert.deepInclude(checked(a), { reissuedDots: 1, lost: 1 })
+    assert.deepEqual(lostIndexes(a), [reissued.index])
+    assert.notInclude(lostIndexes(a), concurrent.index)
+  })
+
   test('dvv: a write whose node had issued a counter as high before it began cannot hide behind later contexts', async ({ assert }) => {
     const h = new HistoryBuilder({ versioning: 'dvv' })
     h.put({ process: 0, key: 'j', value: 'other key', dot: ['n1', 5], at: [0, 10] })
