@@ -198,18 +198,21 @@ function reissuedDots(table: OpTable): Uint8Array {
     else byActor.set(table.dotNode[r], [r])
   }
   for (const rows of byActor.values()) {
-    // The node's writes by completion and by invocation: one sweep finds, for each write, the
-    // highest counter among those completed before it was invoked.
-    const done = sortOrder(Float64Array.from(rows, (r) => table.complete[r]))
-    const invoked = sortOrder(Float64Array.from(rows, (r) => table.invoke[r]))
-    let completed = 0
-    let highest = 0
-    for (const i of invoked) {
-      const r = rows[i]
-      for (; completed < done.length && table.complete[rows[done[completed]]] < table.invoke[r]; completed++) {
-        highest = Math.max(highest, table.dotCounter[rows[done[completed]]])
+    const done = Array.from(sortOrder(Float64Array.from(rows, (r) => table.complete[r])), (i) => rows[i])
+    const highest = new Float64Array(done.length)
+    done.forEach((r, i) => {
+      highest[i] = Math.max(i > 0 ? highest[i - 1] : 0, table.dotCounter[r])
+    })
+    for (const r of rows) {
+      // The writes completed before r was invoked: a prefix of `done`.
+      let lo = 0
+      let hi = done.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (table.complete[done[mid]] < table.invoke[r]) lo = mid + 1
+        else hi = mid
       }
-      if (completed > 0 && highest >= table.dotCounter[r]) reissued[r] = 1
+      if (lo > 0 && highest[lo - 1] >= table.dotCounter[r]) reissued[r] = 1
     }
   }
   return reissued
