@@ -13,6 +13,7 @@
  * the whole history at once (causality crosses keys), on a {@link ModelHistory}.
  */
 import { checkModel, type ModelCheckOptions, type ModelInput } from './model-check.ts'
+export { checkModels } from './model-check.ts'
 import type { ModelCheckResult, ModelName } from './model-result.ts'
 
 export type { ModelCheckOptions, ModelInput } from './model-check.ts'
