@@ -80,9 +80,14 @@ export class SessionValueChecks {
   #frontier = new Map<number, number>()
   /** The frontier a read makes, while {@link maximal} builds it. */
   #next: number[] = []
+  /** The read being judged. */
+  #read: Judged = { row: -1, key: -1, session: -1, position: 0, clock: new Uint16Array(0), base: 0, final: false }
+  /** The causal order between writes, as {@link maximal} asks it (one function for every read). */
+  #before: (a: number, b: number) => boolean
 
   constructor(order: CausalOrder, options: CausalCheckOptions) {
     this.#order = order
+    this.#before = (a, b) => order.before(a, b)
     const tally = (): Tally => ({
       checked: 0,
       violations: 0,
@@ -116,7 +121,16 @@ export class SessionValueChecks {
     // A read whose values have no write (phantoms, cycles) is the causal check's to report.
     if (!unexplained && !(nothing && order.keyHasDelete[key])) {
       this.#empty = nothing
-      this.#judge({ row, key, session: order.sessionOf[row], position: order.pos[row], clock, base, final }, causal)
+      // One object for every read judged (nothing keeps it past the call).
+      const read = this.#read
+      read.row = row
+      read.key = key
+      read.session = order.sessionOf[row]
+      read.position = order.pos[row]
+      read.clock = clock
+      read.base = base
+      read.final = final
+      this.#judge(read, causal)
     }
     if (!final) this.#remember(row, key)
   }
@@ -132,7 +146,12 @@ export class SessionValueChecks {
       const frontier = this.#frontier.get(read.session * order.history.keys.length + key)
       if (frontier !== undefined && this.#frontiers.count(frontier) > 0) this.#applies('monotonic-reads-from-values', key)
     }
-    if (!causal) return
+    if (causal) this.#findViolations(read)
+  }
+
+  /** The read violated causality: which guarantees it violated (a method of its own, so its closures cost only such reads). */
+  #findViolations(read: Judged): void {
+    const { final } = read
     const empty = this.#empty
     const checks: [SessionValueCheck, () => Witness | undefined][] = [
       ['read-your-writes-from-values', () => (final ? undefined : empty ? this.#ownWriteBefore(read) : this.#ownWrite(read))],
@@ -255,8 +274,7 @@ export class SessionValueChecks {
     }
     const i = this.#frontiers.count(frontier) - 1
     const { from, to } = i < 0 ? { from: 0, to: 0 } : this.#frontiers.range(frontier, i)
-    const before = (a: number, b: number): boolean => order.before(a, b)
-    if (!maximal(this.#frontiers.values(), from, to, this.#returned, before, this.#next)) return
+    if (!maximal(this.#frontiers.values(), from, to, this.#returned, this.#before, this.#next)) return
     this.#frontiers.append(frontier, order.pos[row], this.#next)
   }
 
@@ -354,15 +372,9 @@ function maximal(
     out.push(y)
     return true
   }
-  // The frontier is an antichain already: its values need only be compared with the new ones.
-  const kept = (y: number, self: number): boolean => {
-    if (self >= 0) for (let j = from; j < to; j++) if (current[j] !== y && before(y, current[j])) return false
-    for (let j = 0; j < added.length; j++) if (j !== self && added[j] !== y && before(y, added[j])) return false
-    return true
-  }
   let changed = false
   for (let j = from; j < to; j++) {
-    if (kept(current[j], -1)) out.push(current[j])
+    if (kept(current, from, to, added, before, current[j], -1)) out.push(current[j])
     else changed = true
   }
   for (let j = 0; j < added.length; j++) {
@@ -370,9 +382,29 @@ function maximal(
     let known = false
     for (let i = from; i < to && !known; i++) known = current[i] === y
     for (let i = 0; i < j && !known; i++) known = added[i] === y
-    if (known || !kept(y, j)) continue
+    if (known || !kept(current, from, to, added, before, y, j)) continue
     out.push(y)
     changed = true
   }
   return changed
+}
+
+/**
+ * Whether value y stays maximal: nothing among `added` (but itself, `added[self]`) follows
+ * it, nor, for an added value (`self` >= 0), among the frontier `current[from..to)` (an
+ * antichain already: its own values need only be compared with the new ones). A function of
+ * its own, not a closure in {@link maximal}: most reads call maximal, and a closure each is garbage.
+ */
+function kept(
+  current: Int32Array,
+  from: number,
+  to: number,
+  added: readonly number[],
+  before: (a: number, b: number) => boolean,
+  y: number,
+  self: number,
+): boolean {
+  if (self >= 0) for (let j = from; j < to; j++) if (current[j] !== y && before(y, current[j])) return false
+  for (let j = 0; j < added.length; j++) if (j !== self && added[j] !== y && before(y, added[j])) return false
+  return true
 }
