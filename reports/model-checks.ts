@@ -120,10 +120,8 @@ export async function startModelChecks(
   const kind = run?.workload.kind ?? 'register'
   if (kind !== 'register')
     return asChecks(table, undecidedModels(`judged for register workloads only: ${kind} values are not one per write`))
-  // The causal checks first: the longest task, it goes to a worker before the per-key ranges queue up behind it.
-  const causal = causalChecks(table, maxExamples, pool)
-  const [perKey, causalResults] = await Promise.all([perKeyChecks(path, table, maxExamples, pool), causal])
-  return asChecks(table, [...perKey, ...causalResults])
+  const [perKey, causal] = await Promise.all([perKeyChecks(path, table, maxExamples, pool), causalChecks(table, maxExamples, pool)])
+  return asChecks(table, [...perKey, ...causal])
 }
 
 /** The results, and the same as verdict checks (examples naming table rows). */
