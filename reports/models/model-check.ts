@@ -1,8 +1,8 @@
 /**
- * Runs the linearizable or the sequential search over every key of a history (or one
- * key), in worker threads when the history is big enough for them to pay, and turns the
- * keys' outcomes into the model checker's result: the verdict, one example per invalid
- * key, and the smallest failing windows.
+ * Runs the linearizable or the sequential search, or both in one pass, over every key of
+ * a history (or one key), in worker threads when the history is big enough for them to
+ * pay, and turns the keys' outcomes into each model checker's result: the verdict, one
+ * example per invalid key, and the smallest failing windows.
  */
 import { availableParallelism } from 'node:os'
 import { decided, type CheckResult } from '../../common/contracts/checker.ts'
