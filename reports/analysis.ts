@@ -145,7 +145,7 @@ async function runCheckers(
   )
   const convergence = step('convergence', () => checkConvergence(table, scan.converged, maxExamples))
   const staleReads = step('staleReads', () => checkStaleReads(table, ranks, staleness, { maxExamples, doubt }))
-  const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, maxExamples))
+  const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, index, maxExamples))
   // The walk is synchronous, so the step times it; only reading back the examples' values is awaited.
   const replicaWrites = await step('replicaWrites', () => checkReplicasHoldWrites(scan.path, table, run, { maxExamples, doubt }))
   const modelChecks = await models

@@ -1,12 +1,17 @@
 /**
  * The CSV files of a run, written with csv-writer: `ops.csv` (one row per op),
  * `staleness.csv` (one row per read), `latency.csv`, `visibility.csv`, `timeseries.csv`.
- * Big files are written in batches, so memory stays bounded. Columns are documented in
- * the README ("Files of a run"); times in `*_us` are µs since the run started, as in
- * the history, and durations in `*_ms` are ms.
+ * Big files are written in batches, so memory stays bounded. Their rows are numbers and
+ * names from small sets (keys, nodes, errors): csv-writer quotes each name once, and the
+ * rows are assembled as bytes (csv-lines.ts), the same bytes without a string and a
+ * per-field check for each field of each row (most of the CPU of writing 1M rows). Columns are documented in the README ("Files of a
+ * run"); times in `*_us` are µs since the run started, as in the history, and durations
+ * in `*_ms` are ms.
  */
 import csvWriter from 'csv-writer/dist/index.js'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
+import { CsvLines, type EncodedField, encodeFields } from './csv-lines.ts'
 import type { Analysis } from './analysis.ts'
 import { FUNCTIONS, OUTCOMES, PHASES, type OpTable } from './op-table.ts'
 import type { StalenessResult } from './staleness.ts'
@@ -30,6 +35,33 @@ async function writeCsv(path: string, header: string[], count: number, row: (i: 
     await writer.writeRecords(batch as never)
     if (count === 0) break
   }
+}
+
+/** Writes `count` rows under `header`, row i added by `row(lines, i)`, through one buffer. */
+async function writeCsvRows(path: string, header: string[], count: number, row: (lines: CsvLines, i: number) => void): Promise<void> {
+  const file = await open(path, 'w')
+  try {
+    await file.write(csvWriter.createArrayCsvStringifier({ header }).getHeaderString() ?? '')
+    const lines = new CsvLines(file)
+    for (let i = 0; i < count; i++) {
+      row(lines, i)
+      if (lines.endRow()) await lines.flush()
+    }
+    await lines.flush()
+  } finally {
+    await file.close()
+  }
+}
+
+/** A field's text as csv-writer writes it (quoted only when it holds a comma, a quote or a newline). */
+function csvField(stringifier: ReturnType<typeof csvWriter.createArrayCsvStringifier>, value: string): string {
+  return stringifier.stringifyRecords([[value]]).slice(0, -1)
+}
+
+/** Each name as a CSV field, quoted by csv-writer once per name rather than once per row, and encoded. */
+function csvFields(names: readonly string[]): EncodedField[] {
+  const stringifier = csvWriter.createArrayCsvStringifier({ header: [] })
+  return encodeFields(names.map((name) => csvField(stringifier, name)))
 }
 
 export const OPS_COLUMNS = [
@@ -132,49 +164,56 @@ const tableColumns = (table: OpTable): TableColumns => ({
 
 /** Writes ops.csv: one row per op, in history order. */
 async function writeOpsCsv(path: string, table: TableColumns): Promise<void> {
-  const { nodes, actors, keys } = table
-  await writeCsv(path, OPS_COLUMNS, table.length, (r) => [
-    table.index[r],
-    table.process[r],
-    OUTCOMES[table.type[r]],
-    FUNCTIONS[table.f[r]],
-    keys[table.key[r]],
-    nodes[table.node[r]],
-    table.coordinator[r] >= 0 ? nodes[table.coordinator[r]] : '',
-    PHASES[table.phase[r]],
-    Math.round(table.intended[r]),
-    Math.round(table.invoke[r]),
-    Math.round(table.complete[r]),
-    Math.round(table.complete[r] - table.intended[r]),
-    Math.round(table.complete[r] - table.invoke[r]),
-    table.error[r] >= 0 ? table.errors[table.error[r]] : '',
-    table.dotNode[r] >= 0 ? `${actors[table.dotNode[r]]}:${table.dotCounter[r]}` : '',
-    table.siblings[r] >= 0 ? table.siblings[r] : '',
-  ])
+  const [keys, nodes, errors, outcomes, functions, phases] = [table.keys, table.nodes, table.errors, OUTCOMES, FUNCTIONS, PHASES].map(
+    csvFields,
+  )
+  const stringifier = csvWriter.createArrayCsvStringifier({ header: [] })
+  // A dot is `actor:counter`: one field, quoted as a whole only for an actor name that needs it.
+  const plainActor = table.actors.map((actor) => csvField(stringifier, actor) === actor)
+  const dot = (r: number): string => {
+    const text = `${table.actors[table.dotNode[r]]}:${table.dotCounter[r]}`
+    return plainActor[table.dotNode[r]] ? text : csvField(stringifier, text)
+  }
+  await writeCsvRows(path, OPS_COLUMNS, table.length, (lines, r) => {
+    const intended = table.intended[r]
+    const invoke = table.invoke[r]
+    const complete = table.complete[r]
+    lines.number(table.index[r]).number(table.process[r]).field(outcomes[table.type[r]]).field(functions[table.f[r]])
+    lines.field(keys[table.key[r]]).field(nodes[table.node[r]])
+    if (table.coordinator[r] >= 0) lines.field(nodes[table.coordinator[r]])
+    else lines.empty()
+    lines.field(phases[table.phase[r]]).number(Math.round(intended)).number(Math.round(invoke)).number(Math.round(complete))
+    lines.number(Math.round(complete - intended)).number(Math.round(complete - invoke))
+    if (table.error[r] >= 0) lines.field(errors[table.error[r]])
+    else lines.empty()
+    if (table.dotNode[r] >= 0) lines.text(dot(r))
+    else lines.empty()
+    if (table.siblings[r] >= 0) lines.number(table.siblings[r])
+    else lines.empty()
+  })
 }
 
 /** Writes staleness.csv: one row per ok read with a context, in history order. */
 async function writeStalenessCsv(path: string, table: TableColumns, reads: Int32Array, staleness: StalenessResult): Promise<void> {
-  const { nodes, keys } = table
-  await writeCsv(path, STALENESS_COLUMNS, reads.length, (i) => {
+  const [keys, nodes, phases] = [table.keys, table.nodes, PHASES].map(csvFields)
+  await writeCsvRows(path, STALENESS_COLUMNS, reads.length, (lines, i) => {
     const r = reads[i]
+    const k = staleness.k[i]
+    lines
+      .number(table.index[r])
+      .number(table.process[r])
+      .field(keys[table.key[r]])
+      .field(nodes[table.node[r]])
+      .field(phases[table.phase[r]])
+    lines.number(Math.round(table.invoke[r])).number(Math.round(table.complete[r]))
+    lines
+      .number(k)
+      .number(staleness.acked[i])
+      .number(k > 0 ? 1 : 0)
+      .number(table.siblings[r])
     const latest = staleness.latest[i]
-    return [
-      table.index[r],
-      table.process[r],
-      keys[table.key[r]],
-      nodes[table.node[r]],
-      PHASES[table.phase[r]],
-      Math.round(table.invoke[r]),
-      Math.round(table.complete[r]),
-      staleness.k[i],
-      staleness.acked[i],
-      staleness.k[i] > 0 ? 1 : 0,
-      table.siblings[r],
-      latest >= 0 ? table.index[latest] : '',
-      latest >= 0 ? Math.round(staleness.sinceLatest[i]) : '',
-      latest >= 0 ? staleness.sawLatest[i] : '',
-    ]
+    if (latest >= 0) lines.number(table.index[latest]).number(Math.round(staleness.sinceLatest[i])).number(staleness.sawLatest[i])
+    else lines.empty().empty().empty()
   })
 }
 

@@ -28,6 +28,7 @@ import type { WriteIndex } from './coverage.ts'
 import { dotPositions } from './coverage.ts'
 import { FINAL, GET, INFO, isDottedWrite, OK, PUT, type OpTable } from './op-table.ts'
 import type { Example } from './examples.ts'
+import { sortOrder } from './sort-order.ts'
 
 /** How the judged writes ended, beyond the check's counts (judged: its `checked`; lost: its `violations`). */
 export type LostWriteTally = {
@@ -197,7 +198,7 @@ function reissuedDots(table: OpTable): Uint8Array {
     else byActor.set(table.dotNode[r], [r])
   }
   for (const rows of byActor.values()) {
-    const done = [...rows].sort((a, b) => table.complete[a] - table.complete[b])
+    const done = Array.from(sortOrder(Float64Array.from(rows, (r) => table.complete[r])), (i) => rows[i])
     const highest = new Float64Array(done.length)
     done.forEach((r, i) => {
       highest[i] = Math.max(i > 0 ? highest[i - 1] : 0, table.dotCounter[r])

@@ -68,11 +68,12 @@ type SessionState = {
   hasRead: boolean
 }
 
-/** Where each of a session's vectors starts, in `nodes` from its `at`. */
+/** A session's four vectors, in this order from its `at`, each `nodes` long. */
 const OWN_NEED = 0
 const OWN_ROW = 1
 const READ_MAX = 2
 const READ_ROW = 3
+type SessionVector = typeof OWN_NEED | typeof OWN_ROW | typeof READ_MAX | typeof READ_ROW
 
 /** How many own writes a monotonic-writes verification looks at before giving up. */
 const VERIFY_STEPS = 256
@@ -93,6 +94,7 @@ class Checking {
   readonly counts: Record<SessionGuarantee, SessionCount>
   /** The session state of each (process, key) with ok ops, by `process * keys + key`. */
   readonly states = new Map<number, SessionState>()
+
   /** Every session's four per-node vectors, one session after another (one array, not four views each). */
   readonly vectors = new I32Column()
   #maxExamples: number
@@ -113,6 +115,11 @@ class Checking {
         this.need[p] = p + 1 < groupStart[g + 1] && counters[p + 1] === counters[p] ? this.need[p + 1] : p - groupStart[g] + 1
       }
     }
+  }
+
+  /** Where node n's entry of the session's `vector` is, in `vectors.data`. */
+  slot(st: SessionState, vector: SessionVector, n: number): number {
+    return st.at + vector * this.nodes + n
   }
 
   report(guarantee: SessionGuarantee, example: () => Example): void {
@@ -199,10 +206,10 @@ function sessionPass(c: Checking): { monotonicWrites: Requirements; writesFollow
     if (i < 0) {
       const v = c.vectors.data
       for (let n = 0; n < nodes; n++) {
-        mwNeed[p * nodes + n] = v[st.at + OWN_NEED * nodes + n]
-        mwRow[p * nodes + n] = v[st.at + OWN_ROW * nodes + n]
-        wfrNeed[p * nodes + n] = v[st.at + READ_MAX * nodes + n]
-        wfrRow[p * nodes + n] = v[st.at + READ_ROW * nodes + n]
+        mwNeed[p * nodes + n] = v[c.slot(st, OWN_NEED, n)]
+        mwRow[p * nodes + n] = v[c.slot(st, OWN_ROW, n)]
+        wfrNeed[p * nodes + n] = v[c.slot(st, READ_MAX, n)]
+        wfrRow[p * nodes + n] = v[c.slot(st, READ_ROW, n)]
       }
       addOwnWrite(c, st, r, p)
       continue
@@ -231,10 +238,10 @@ function sessionState(c: Checking, row: number): SessionState {
 function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void {
   const n = c.table.dotNode[r]
   const v = c.vectors.data
-  const need = st.at + OWN_NEED * c.nodes + n
+  const need = c.slot(st, OWN_NEED, n)
   if (c.need[p] > v[need]) {
     v[need] = c.need[p]
-    v[st.at + OWN_ROW * c.nodes + n] = r
+    v[c.slot(st, OWN_ROW, n)] = r
   }
   st.ownByNode ??= []
   st.ownByNode[n] ??= []
@@ -253,10 +260,10 @@ function addRead(c: Checking, st: SessionState, r: number, i: number): void {
   const { nodes, rank } = c
   const base = i * nodes
   for (let n = 0; n < nodes; n++) {
-    const max = st.at + READ_MAX * nodes + n
+    const max = c.slot(st, READ_MAX, n)
     if (rank[base + n] > c.vectors.data[max]) {
       c.vectors.data[max] = rank[base + n]
-      c.vectors.data[st.at + READ_ROW * nodes + n] = r
+      c.vectors.data[c.slot(st, READ_ROW, n)] = r
     }
   }
   const gaps = c.gapsOf(i)
@@ -266,8 +273,9 @@ function addRead(c: Checking, st: SessionState, r: number, i: number): void {
   }
   // Gap writes the session's prefix has caught up with need no separate check.
   if (st.readGaps) {
-    const readMax = st.at + READ_MAX * c.nodes
-    for (const q of st.readGaps.keys()) if (c.local(q) < c.vectors.data[readMax + c.table.dotNode[c.index.rows[q]]]) st.readGaps.delete(q)
+    for (const q of st.readGaps.keys()) {
+      if (c.local(q) < c.vectors.data[c.slot(st, READ_MAX, c.table.dotNode[c.index.rows[q]])]) st.readGaps.delete(q)
+    }
     if (st.readGaps.size === 0) st.readGaps = undefined
   }
   st.hasRead = true
@@ -282,9 +290,9 @@ function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number
   c.counts['read-your-writes'].checked += 1
   let missed = -1
   for (let n = 0; n < nodes && missed < 0; n++) {
-    if (c.vectors.data[st.at + OWN_NEED * nodes + n] <= rank[base + n]) continue
+    if (c.vectors.data[c.slot(st, OWN_NEED, n)] <= rank[base + n]) continue
     if (!gaps) {
-      missed = c.vectors.data[st.at + OWN_ROW * nodes + n]
+      missed = c.vectors.data[c.slot(st, OWN_ROW, n)]
       break
     }
     // Own writes past the prefix must all be gap dots: stops at the first that is not.
@@ -314,9 +322,9 @@ function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number
   let seen = -1
   let earlier = -1
   for (let n = 0; n < nodes && seen < 0; n++) {
-    if (c.vectors.data[st.at + READ_MAX * nodes + n] > rank[base + n]) {
+    if (c.vectors.data[c.slot(st, READ_MAX, n)] > rank[base + n]) {
       seen = c.firstUncovered(table.key[r], n, i)
-      earlier = c.vectors.data[st.at + READ_ROW * nodes + n]
+      earlier = c.vectors.data[c.slot(st, READ_ROW, n)]
     }
   }
   if (seen < 0 && st.readGaps) {

@@ -12,6 +12,7 @@
 import { shared } from './columns.ts'
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { OpTable } from './op-table.ts'
+import { sortOrder } from './sort-order.ts'
 
 export type StalenessResult = {
   /** Per read i of `ranks.reads`: its k. */
@@ -97,5 +98,5 @@ function sortedBy(count: number, by: (i: number) => number): Int32Array {
   if (sorted) return order
   const keys = new Float64Array(count)
   for (let i = 0; i < count; i++) keys[i] = by(i)
-  return Int32Array.from(Array.from(order).sort((a, b) => keys[a] - keys[b] || a - b))
+  return sortOrder(keys)
 }

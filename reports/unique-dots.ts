@@ -7,40 +7,47 @@
  * the store answered, without trusting any context.
  */
 import { decided, type CheckResult } from '../common/contracts/checker.ts'
+import type { WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
-import { GET, OK, type OpTable } from './op-table.ts'
+import type { OpTable } from './op-table.ts'
 
-export function checkUniqueDots(table: OpTable, maxExamples: number): CheckResult<Example> {
-  const first = new Map<string, number>()
-  const examples: Example[] = []
-  let checked = 0
+/**
+ * Reads the write index, which holds exactly the writes this check applies to (ok puts and
+ * deletes with a dot), grouped by (key, dot node) and sorted by counter, equal counters in
+ * row order: a reissued dot is a run of equal counters, its first row the earlier write.
+ * Examples are the duplicates in history order.
+ */
+export function checkUniqueDots(table: OpTable, index: WriteIndex, maxExamples: number): CheckResult<Example> {
+  const { groupStart, counters, rows } = index
+  const duplicates: { earlier: number; row: number }[] = []
   let violations = 0
-  for (let row = 0; row < table.length; row++) {
-    if (table.f[row] === GET || table.type[row] !== OK || table.dotNode[row] < 0) continue
-    checked += 1
-    const dot = `${table.actors.names[table.dotNode[row]]}:${table.dotCounter[row]}`
-    const id = `${table.key[row]} ${dot}`
-    const earlier = first.get(id)
-    if (earlier === undefined) {
-      first.set(id, row)
-      continue
-    }
-    violations += 1
-    if (examples.length < maxExamples) {
-      examples.push({
-        summary: `writes #${table.index[earlier]} and #${table.index[row]} to ${table.keys.names[table.key[row]]} both got dot ${dot}`,
-        ops: [
-          { role: 'first write', row: earlier },
-          { role: 'same dot', row },
-        ],
-      })
+  for (let g = 0; g + 1 < groupStart.length; g++) {
+    let first = groupStart[g]
+    for (let i = first + 1; i < groupStart[g + 1]; i++) {
+      if (counters[i] !== counters[first]) {
+        first = i
+        continue
+      }
+      violations += 1
+      duplicates.push({ earlier: rows[first], row: rows[i] })
     }
   }
+  duplicates.sort((a, b) => a.row - b.row)
+  const examples = duplicates.slice(0, maxExamples).map(({ earlier, row }): Example => {
+    const dot = `${table.actors.names[table.dotNode[row]]}:${table.dotCounter[row]}`
+    return {
+      summary: `writes #${table.index[earlier]} and #${table.index[row]} to ${table.keys.names[table.key[row]]} both got dot ${dot}`,
+      ops: [
+        { role: 'first write', row: earlier },
+        { role: 'same dot', row },
+      ],
+    }
+  })
   return decided({
     name: 'no-duplicate-dots',
     kind: 'guarantee',
     checkedWhat: 'acknowledged writes with a dot',
-    checked,
+    checked: rows.length,
     violations,
     examples,
   })

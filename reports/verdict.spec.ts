@@ -469,6 +469,24 @@ test.group('verdict: no duplicate dots', () => {
     assert.equal(check?.checked, 3)
     assert.equal(a.verdict.exitCode, 1)
   })
+  test('a dot issued three times is two violations, each example naming the first write; examples in history order', async ({ assert }) => {
+    const h = new HistoryBuilder({ versioning: 'lww' })
+    h.put({ process: 0, value: 'a', dot: ['n1', 4], at: [0, 10] })
+    h.put({ process: 1, key: 'other', value: 'x', dot: ['n2', 9], at: [5, 15] })
+    h.put({ process: 2, key: 'other', value: 'y', dot: ['n2', 9], at: [16, 20] })
+    h.put({ process: 1, value: 'b', dot: ['n1', 5], at: [21, 25] })
+    h.put({ process: 3, value: 'c', dot: ['n1', 4], at: [26, 30] })
+    h.put({ process: 4, value: 'd', dot: ['n1', 4], at: [31, 35] })
+    h.get({ process: 5, values: ['d'], versions: [['n1', 5]], context: { n1: 5 }, phase: 'final', at: [60, 61] })
+    const a = await analyseBuilt(h.end())
+    const check = a.verdict.checks.find((c) => c.name === 'no-duplicate-dots')
+    assert.equal(check?.violations, 3)
+    assert.equal(check?.checked, 6)
+    assert.deepEqual(
+      check?.examples.map((e) => e.summary.replace(/^writes #(\d+) and #(\d+) to (\S+) both got dot (\S+)$/, '$1-$2 $3 $4')),
+      ['2-3 other n2:9', '1-5 k n1:4', '1-6 k n1:4'],
+    )
+  })
   test('dots of two incarnations of a node are two dots; one incarnation reissuing a counter is a violation', async ({ assert }) => {
     // A wiped node comes back as a new incarnation: its counters restart, under another actor.
     // More actors than nodes (n1, n2, n3, then n3 twice more): a dot is named by its actor, not by a node's index.

@@ -174,11 +174,6 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
     const base = { benchmark: 'etcd', subject: label(name) }
     const throughput = { ...base, metric: 'throughput', unit: 'req/s', ...overRounds(rounds.map((r) => r.rps)) }
     const p99 = { ...base, metric: 'p99 latency', unit: 'ms', ...overRounds(rounds.map((r) => r.p99)) }
-    const cpu = cpuRow(
-      base,
-      rounds,
-      name === 'quorumlab PUT' ? of('etcd PUT') : name === 'quorumlab GET' ? of('etcd linearizable GET') : [],
-    )
     if (name === 'quorumlab PUT') {
       const etcd = of('etcd PUT')
       const times = ratio(rounds, etcd)
@@ -186,7 +181,7 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
       rows.push(
         { ...throughput, ...versus(label('etcd PUT'), times, TARGETS.putOverEtcd) },
         { ...p99, baseline: label('etcd PUT'), ratio: p99.value / theirP99, target: { text: "<= etcd's p99", met: p99.value <= theirP99 } },
-        ...cpu(label('etcd PUT')),
+        ...cpuRow(base, rounds, { baseline: label('etcd PUT'), rounds: of('etcd PUT') }),
       )
     } else if (name === 'quorumlab GET') {
       rows.push(
@@ -199,10 +194,10 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
           ...versus(label('etcd serializable GET'), ratio(rounds, of('etcd serializable GET')), TARGETS.getOverSerializable),
         },
         p99,
-        ...cpu(label('etcd linearizable GET')),
+        ...cpuRow(base, rounds, { baseline: label('etcd linearizable GET'), rounds: of('etcd linearizable GET') }),
       )
     } else {
-      rows.push(throughput, p99, ...cpu())
+      rows.push(throughput, p99, ...cpuRow(base, rounds))
     }
   }
   return rows
@@ -210,17 +205,20 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
 
 /**
  * The servers' CPU time per request over the rounds (none where it was not measured), against
- * `theirs` (the rounds of the subject named by `baseline`) when given.
+ * the rounds of the subject named `against.baseline` when given.
  */
-const cpuRow =
-  (base: { benchmark: string; subject: string }, ours: LoadResult[], theirs: LoadResult[]) =>
-  (baseline?: string): BenchRow[] => {
-    const values = ours.flatMap((r) => (r.cpuPerRequestUs === undefined ? [] : [r.cpuPerRequestUs]))
-    if (values.length === 0) return []
-    const row: BenchRow = { ...base, metric: 'CPU per request, servers', unit: 'µs', ...overRounds(values) }
-    const theirValues = theirs.flatMap((r) => (r.cpuPerRequestUs === undefined ? [] : [r.cpuPerRequestUs]))
-    return [baseline && theirValues.length > 0 ? { ...row, baseline, ratio: row.value / median(theirValues) } : row]
-  }
+function cpuRow(
+  base: { benchmark: string; subject: string },
+  ours: LoadResult[],
+  against?: { baseline: string; rounds: LoadResult[] },
+): BenchRow[] {
+  const measured = (rounds: LoadResult[]) => rounds.flatMap((r) => (r.cpuPerRequestUs === undefined ? [] : [r.cpuPerRequestUs]))
+  const values = measured(ours)
+  if (values.length === 0) return []
+  const row: BenchRow = { ...base, metric: 'CPU per request, servers', unit: 'µs', ...overRounds(values) }
+  const theirs = against ? measured(against.rounds) : []
+  return [against && theirs.length > 0 ? { ...row, baseline: against.baseline, ratio: row.value / median(theirs) } : row]
+}
 
 const versus = (baseline: string, ratio: number, target: number): Partial<BenchRow> => ({
   baseline,

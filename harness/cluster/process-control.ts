@@ -5,6 +5,11 @@
  * whatever reason it exits, are killed then.
  */
 import type { ChildProcess } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** How long a SIGSTOPped process may take to stop in every thread before pause() gives up, ms. */
+const STOP_DEADLINE_MS = 5000
 
 const live = new Set<ChildProcess>()
 let exitHookInstalled = false
@@ -68,10 +73,24 @@ export class ProcessControl {
     clearTimeout(timer)
   }
 
-  pause(): void {
+  /**
+   * SIGSTOP, resolving once every thread of the process is stopped. The signal is delivered
+   * asynchronously: a thread inside a system call (an fsync) stops only when it returns, and
+   * a fault test's next step must not race a member still acknowledging writes.
+   */
+  async pause(): Promise<void> {
     if (!this.running || this.#paused) return
     this.child.kill('SIGSTOP')
     this.#paused = true
+    const pid = this.child.pid
+    if (pid === undefined) return
+    const deadline = performance.now() + STOP_DEADLINE_MS
+    for (let state = await threadStates(pid); !allStopped(state); state = await threadStates(pid)) {
+      if (!this.running) return
+      if (performance.now() > deadline)
+        throw new Error(`process ${pid} did not stop within ${STOP_DEADLINE_MS} ms of SIGSTOP (thread states: ${state?.join('')})`)
+      await sleep(1)
+    }
   }
 
   resume(): void {
@@ -80,3 +99,16 @@ export class ProcessControl {
     this.#paused = false
   }
 }
+
+/** The state letter of each thread of `pid` (`T` stopped), from /proc; `undefined` where /proc is not Linux's. */
+async function threadStates(pid: number): Promise<string[] | undefined> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined)
+  if (!tasks) return undefined
+  const states = await Promise.all(
+    tasks.map(async (task) => (await readFile(`/proc/${pid}/task/${task}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.[0] ?? 'T'),
+  )
+  return states
+}
+
+/** Stopped in every thread, or nothing to tell (no /proc: the signal is all we can do). */
+const allStopped = (states: string[] | undefined): boolean => states === undefined || states.every((s) => s === 'T' || s === 't')

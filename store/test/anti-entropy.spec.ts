@@ -80,7 +80,7 @@ test.group('store: anti-entropy with a failing peer', (group) => {
     assert.include(healthy.body, { ran: true, peer: 'n2' })
 
     // The cluster's cleanup resumes a paused node before stopping it, even when an assertion fails.
-    cluster.node('n2').pause()
+    await cluster.node('n2').pause()
     const paused = await round()
     assert.equal(paused.status, 504, JSON.stringify(paused.body))
     assert.equal(paused.body.error.code, 'timeout')

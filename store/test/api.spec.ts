@@ -84,7 +84,7 @@ test.group('store API', (group) => {
 
   test('a paused replica makes W=3 fail with 503 once the replica timeout passes, not hang', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup, { settings: { replicaTimeoutMs: 300 } })
-    cluster.node('n3').pause()
+    await cluster.node('n3').pause()
     const started = Date.now()
     const put = await call(`${cluster.url('n1')}/kv/k?w=3`, 'PUT', { value: 'v' })
     const elapsed = Date.now() - started

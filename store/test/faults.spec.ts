@@ -117,7 +117,7 @@ test.group('store under faults', (group) => {
   test('a paused node is marked down within seconds, and up again after SIGCONT', async ({ assert, cleanup }) => {
     const cluster = await startTestCluster(cleanup)
     await eventually('n3 up at n1', async () => (await memberState(cluster, 'n1', 'n3')) === 'up')
-    cluster.node('n3').pause()
+    await cluster.node('n3').pause()
     const paused = Date.now()
     await eventually(
       'n1 and n2 mark n3 down',

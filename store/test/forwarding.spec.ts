@@ -28,7 +28,7 @@ test.group('store: forwarding', (group) => {
     })
     const { key, home } = farKey(2, 'hedge')
     assert.equal((await call(`${cluster.url(home[1])}/kv/${key}?w=2`, 'PUT', { value: 'v' })).status, 200)
-    cluster.node(home[0]).pause()
+    await cluster.node(home[0]).pause()
     cleanup(() => cluster.node(home[0]).resume())
     for (let i = 0; i < 4; i++) {
       const read = await call<ReadResponse>(`${cluster.url('n1')}/kv/${key}`)

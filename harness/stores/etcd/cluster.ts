@@ -175,9 +175,9 @@ export class EtcdCluster {
     await this.startNode(id)
   }
 
-  /** SIGSTOP one member: it keeps its connections and answers nothing. */
+  /** SIGSTOP one member, resolving once it is stopped: it keeps its connections and answers nothing. */
   async pause(id: string): Promise<void> {
-    this.#control(id)?.pause()
+    await this.#control(id)?.pause()
   }
 
   /** SIGCONT one member. */

@@ -130,8 +130,8 @@ class NodeRunner {
     await this.#control?.kill()
   }
 
-  pause(): void {
-    this.#control?.pause()
+  async pause(): Promise<void> {
+    await this.#control?.pause()
   }
 
   resume(): void {

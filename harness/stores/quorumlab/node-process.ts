@@ -155,8 +155,8 @@ export class NodeProcess {
     await this.#control?.stop(graceMs)
   }
 
-  pause(): void {
-    this.#control?.pause()
+  async pause(): Promise<void> {
+    await this.#control?.pause()
   }
 
   resume(): void {
