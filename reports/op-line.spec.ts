@@ -224,6 +224,65 @@ test.group('op line fast path', () => {
     assert.deepEqual(fast, slow)
   })
 
+  test('numbers of 16 and 17 digits, and around 2^53, are the doubles JSON.parse reads', ({ assert }) => {
+    const texts = [
+      '9007199254740991',
+      '9007199254740992',
+      '9007199254740993',
+      '9007199254740993.5',
+      '900719925474099.3',
+      '0.9007199254740993',
+      '785.8408340414267',
+      '102917941.47688344',
+      '1234567890123456.7',
+      '0.1234567890123456789012',
+      '0.00000000000000000000001',
+      '-0.0000000000000000000000001',
+      '12345678901234567890',
+    ]
+    const generated = fc.sample(
+      fc.oneof(
+        fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+        fc.stringMatching(/^-?(0|[1-9][0-9]{0,19})(\.[0-9]{1,25})?$/),
+      ),
+      { numRuns: 5000, seed: 18 },
+    )
+    for (const number of [...texts, ...generated].filter((text) => !text.includes('e'))) {
+      const line = Buffer.from(edit(put, '"intended":10', `"intended":${number}`))
+      const op = scanOpLine(line, 0, line.length)
+      assert.isDefined(op, number)
+      assert.isTrue(Object.is(op?.intended, JSON.parse(number)), `${number}: ${op?.intended} vs ${JSON.parse(number)}`)
+    }
+  })
+
+  test('names are told apart by their bytes, not by their hash, however many there are', ({ assert }) => {
+    // Two keys whose bytes have the same 32-bit FNV-1a hash (the scanner's): only a byte comparison tells them apart.
+    const fnv = (text: string): number => {
+      let hash = 0x811c9dc5
+      for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+      return hash
+    }
+    const byHash = new Map<number, string>()
+    let pair: [string, string] | undefined
+    for (let i = 0; !pair; i++) {
+      const key = `k${i}`
+      const other = byHash.get(fnv(key))
+      if (other) pair = [other, key]
+      else byHash.set(fnv(key), key)
+    }
+    // Then more names than the table keeps, so it is emptied on the way, and the pair again.
+    const keys = [...pair, ...Array.from({ length: 70_000 }, (_, i) => `key-${i % 50_000}`), ...pair]
+    const read = keys.map((key) => {
+      const line = Buffer.from(edit(edit(put, '"key":"k1"', `"key":"${key}"`), '"node":"n1"', `"node":"${key}"`))
+      const op = scanOpLine(line, 0, line.length)
+      return `${op?.key} ${op?.node}`
+    })
+    assert.deepEqual(
+      read,
+      keys.map((key) => `${key} ${key}`),
+    )
+  })
+
   test('a history from the random generator: every op line is read fast, with the same table', async ({ assert, cleanup }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)

@@ -10,6 +10,7 @@
  */
 import type { Dot, VersionInfo } from '../common/contracts/causal.ts'
 import type { OpFunction, OpOutcome, OpRecord, Phase } from '../common/contracts/history.ts'
+import { decimalQuotient, POWERS_OF_TEN } from './decimal-quotient.ts'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -113,15 +114,58 @@ const PHASE_NAMES = new Names(PHASES)
 const DOT_NAMES = new Names(['node', 'counter'] as const)
 const VERSION_NAMES = new Names(['dot'] as const)
 
-/** Exact powers of ten as doubles (10^22 is the last one that is). */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
+/** Integers below this are exact doubles. */
+const TWO_TO_53 = 2 ** 53
 
 /**
- * Short strings seen again and again (keys, nodes, contexts) by a hash of their bytes, so a
- * repeat costs a comparison instead of a new string. Bounded: cleared when full.
+ * Strings seen again and again, found by a hash of their bytes so that a repeat costs a
+ * comparison instead of a new string (and the op table's interning then finds a string
+ * whose hash is known). Open addressing; bounded: emptied when full.
  */
-const REPEATS = new Map<number, string>()
-const REPEATS_LIMIT = 4096
+class RepeatedStrings {
+  /** Per slot, 1 + the index of its string; 0: empty. */
+  #slots: Int32Array
+  #hashes: Int32Array
+  #strings: string[] = []
+  #mask: number
+  #limit: number
+
+  /** `limit`: strings kept at most (the table has four slots per string). */
+  constructor(limit: number) {
+    this.#limit = limit
+    this.#slots = new Int32Array(limit * 4)
+    this.#mask = limit * 4 - 1
+    this.#hashes = new Int32Array(limit)
+  }
+
+  /** The string of bytes [start, end) of `b` (ASCII, checked by the caller), whose 32-bit hash is `hash`. */
+  get(b: Buffer, start: number, end: number, hash: number): string {
+    const length = end - start
+    const slots = this.#slots
+    let slot = hash & this.#mask
+    for (let at = slots[slot]; at !== 0; at = slots[slot]) {
+      const seen = this.#strings[at - 1]
+      if (this.#hashes[at - 1] === hash && seen.length === length) {
+        let i = 0
+        while (i < length && seen.charCodeAt(i) === b[start + i]) i++
+        if (i === length) return seen
+      }
+      slot = (slot + 1) & this.#mask
+    }
+    const text = latin1(b, start, end)
+    if (this.#strings.length === this.#limit) {
+      slots.fill(0)
+      this.#strings.length = 0
+      slot = hash & this.#mask
+    }
+    this.#hashes[this.#strings.length] = hash
+    this.#strings.push(text)
+    slots[slot] = this.#strings.length
+    return text
+  }
+}
+/** Keys, nodes, actors, errors: a run has a few thousand (or fewer) of each. */
+const NAMES = new RepeatedStrings(1 << 15)
 /** Longer strings are not looked up. */
 const REPEAT_BYTES = 256
 
@@ -207,13 +251,13 @@ class OpLineScanner {
           op.f = FUNCTIONS[this.#choose(FUNCTION_NAMES)]
           break
         case 'key':
-          op.key = this.#string(true)
+          op.key = this.#string(NAMES)
           break
         case 'value':
           op.value = this.#value()
           break
         case 'element':
-          op.element = this.#string(false)
+          op.element = this.#string(null)
           break
         case 'resolution':
           op.resolution = this.#true()
@@ -222,10 +266,10 @@ class OpLineScanner {
           op.replica = this.#true()
           break
         case 'node':
-          op.node = this.#string(true)
+          op.node = this.#string(NAMES)
           break
         case 'coordinator':
-          op.coordinator = this.#string(true)
+          op.coordinator = this.#string(NAMES)
           break
         case 'intended':
           op.intended = this.#number()
@@ -237,7 +281,7 @@ class OpLineScanner {
           op.complete = this.#number()
           break
         case 'context':
-          op.context = this.#stringOrNull()
+          op.context = this.#stringOrNull(null)
           break
         case 'versions':
           op.versions = this.#versions()
@@ -246,7 +290,7 @@ class OpLineScanner {
           op.dot = this.#dot()
           break
         case 'error':
-          op.error = this.#stringOrNull()
+          op.error = this.#stringOrNull(NAMES)
           break
         case 'phase':
           op.phase = PHASES[this.#choose(PHASE_NAMES)]
@@ -305,8 +349,8 @@ class OpLineScanner {
     return found
   }
 
-  /** A string; `repeats`: one likely seen before (a key, a node, a context), looked up by its bytes. */
-  #string(repeats: boolean): string {
+  /** A string; `repeats`: where to look up one likely seen before (a key, a node, an actor, an error) by its bytes. */
+  #string(repeats: RepeatedStrings | null): string {
     const b = this.#b
     const end = this.#end
     const open = this.#p
@@ -336,23 +380,12 @@ class OpLineScanner {
     // Escapes are decoded by JSON.parse itself; the rest is decoded as the whole line would be (the quotes are ASCII, so UTF-8 decoding of the part is the same).
     if (escaped) return this.#parse(open, p + 1) as string
     if (!ascii) return b.toString('utf8', open + 1, p)
-    const length = p - open - 1
-    if (!repeats || length > REPEAT_BYTES) return latin1(b, open + 1, p)
-    hash = (hash ^ length) & 0x3fffffff
-    const seen = REPEATS.get(hash)
-    if (seen !== undefined && seen.length === length) {
-      let at = 0
-      while (at < length && seen.charCodeAt(at) === b[open + 1 + at]) at++
-      if (at === length) return seen
-    }
-    const text = latin1(b, open + 1, p)
-    if (REPEATS.size >= REPEATS_LIMIT) REPEATS.clear()
-    REPEATS.set(hash, text)
-    return text
+    if (!repeats || p - open - 1 > REPEAT_BYTES) return latin1(b, open + 1, p)
+    return repeats.get(b, open + 1, p, hash)
   }
 
-  #stringOrNull(): string | null {
-    if (this.#at(this.#p) === QUOTE) return this.#string(true)
+  #stringOrNull(repeats: RepeatedStrings | null): string | null {
+    if (this.#at(this.#p) === QUOTE) return this.#string(repeats)
     this.#literal('null')
     return null
   }
@@ -371,9 +404,11 @@ class OpLineScanner {
 
   /**
    * A JSON number, checked against JSON's grammar (no `+`, `.5`, `01`, `0x10`, `Infinity`).
-   * Up to 15 significant digits and no exponent, it is the digits as an integer (exact)
-   * divided by an exact power of ten: one correctly rounded division, so the same double
-   * JSON.parse reads. Anything longer is read by Number, which rounds as JSON.parse does.
+   * Without an exponent and with at most 22 decimals: when its digits as an integer are
+   * below 2^53 (exact: so is every step of summing them up, and a sum that passes 2^53
+   * stays above it), it is that integer divided by an exact power of ten, one correctly
+   * rounded division, so the same double JSON.parse reads; up to 18 digits, it is
+   * {@link decimalQuotient}'s. Anything else is read by Number, which rounds as JSON.parse does.
    */
   #number(): number {
     const b = this.#b
@@ -398,20 +433,43 @@ class OpLineScanner {
       decimals = p - from
       count += decimals
     }
-    let exact = count <= 15
     const e = this.#at(p)
     if (e === 0x65 || e === 0x45) {
-      exact = false
       p++
       if (this.#at(p) === PLUS || this.#at(p) === MINUS) p++
-      p = this.#digits(p)
+      this.#p = this.#digits(p)
+      return Number(latin1(b, start, this.#p))
     }
     this.#p = p
-    if (exact) {
-      const value = decimals === 0 ? digits : digits / POWERS_OF_TEN[decimals]
-      return negative ? -value : value
+    if (decimals < POWERS_OF_TEN.length) {
+      if (digits < TWO_TO_53) {
+        const value = decimals === 0 ? digits : digits / POWERS_OF_TEN[decimals]
+        return negative ? -value : value
+      }
+      if (count <= 18) {
+        const value = this.#quotient(first, p, count)
+        if (!Number.isNaN(value)) return negative ? -value : value
+      }
     }
     return Number(latin1(b, start, p))
+  }
+
+  /** The `count` digits in bytes [from, to) (a point among them skipped) divided by 10^decimals, by {@link decimalQuotient}. */
+  #quotient(from: number, to: number, count: number): number {
+    const b = this.#b
+    let high = 0
+    let low = 0
+    let decimals = 0
+    let seen = 0
+    for (let p = from; p < to; p++) {
+      if (b[p] === POINT) {
+        decimals = to - p - 1
+        continue
+      }
+      if (seen++ < count - 8) high = high * 10 + (b[p] - ZERO)
+      else low = low * 10 + (b[p] - ZERO)
+    }
+    return decimalQuotient(high, low, decimals)
   }
 
   /** At least one digit from `p`; returns where they end. */
@@ -430,7 +488,7 @@ class OpLineScanner {
   #value(): unknown {
     const start = this.#p
     const first = this.#at(start)
-    if (first === QUOTE) return this.#string(false)
+    if (first === QUOTE) return this.#string(null)
     if (first === OPEN_BRACKET) {
       const values: string[] = []
       this.#p++
@@ -442,7 +500,7 @@ class OpLineScanner {
       for (;;) {
         this.#space()
         if (this.#at(this.#p) !== QUOTE) break
-        values.push(this.#string(false))
+        values.push(this.#string(null))
         if (this.#next(CLOSE_BRACKET)) return values
       }
       this.#p = start
@@ -552,7 +610,7 @@ class OpLineScanner {
       this.#space()
       if (field === 0) {
         if (node !== undefined) throw GIVE_UP
-        node = this.#string(true)
+        node = this.#string(NAMES)
       } else {
         if (counter !== undefined) throw GIVE_UP
         counter = this.#number()

@@ -105,9 +105,9 @@ export const valueHashOf = (key: string, value: unknown): number =>
 /** The hash of the value a cas writes (`value` is `[expected, new]`); 0 for a malformed one. */
 const casValueHash = (op: OpRecord): number => (Array.isArray(op.value) && op.value.length === 2 ? valueHashOf(op.key, op.value[1]) : 0)
 
-const CACHE_LIMIT = 65_536
-
 type ContextPlace = { start: number; clock: number; loose: number }
+/** A context string and where it was decoded into the pool. */
+type SeenContext = { context: string; place: ContextPlace }
 
 const ROW_COLUMNS = {
   index: Float64Array,
@@ -160,12 +160,13 @@ export class OpTableBuilder {
   #elements = new Interner()
   #badContexts = 0
   /**
-   * Recently seen context strings -> their place in the pool: most contexts repeat, above
-   * all a process's write carries the context of its read just before (checked first,
-   * with no hashing of the string).
+   * The context last seen per process and per key (id), checked before decoding one: most
+   * contexts repeat one of these (a process's write carries the context of its read just
+   * before; readers of a key get the key's context until it is written). A comparison of
+   * two strings costs less than hashing a fresh string into a map of every context.
    */
-  #contexts = new Map<string, ContextPlace>()
-  #lastContext = new Map<number, { context: string; place: ContextPlace }>()
+  #lastByProcess = new Map<number, SeenContext>()
+  #lastByKey: (SeenContext | undefined)[] = []
 
   /** `capacity`: rows expected (a good guess saves regrowing). */
   constructor(kind: WorkloadKind, capacity = 1024) {
@@ -215,7 +216,7 @@ export class OpTableBuilder {
     c.error[r] = typeof op.error === 'string' ? this.#errors.id(op.error) : -1
     c.offset[r] = offset
     c.lineLength[r] = length
-    this.#context(r, op.process, op.context)
+    this.#context(r, op.process, c.key[r], op.context)
 
     const dot = op.dot
     if (dot && typeof dot.node === 'string' && typeof dot.counter === 'number') {
@@ -255,7 +256,7 @@ export class OpTableBuilder {
     }
   }
 
-  #context(r: number, process: number, context: string | null): void {
+  #context(r: number, process: number, key: number, context: string | null): void {
     const c = this.#c
     if (typeof context !== 'string') {
       c.ctxStart[r] = NO_CONTEXT
@@ -263,8 +264,9 @@ export class OpTableBuilder {
       c.ctxLoose[r] = 0
       return
     }
-    const last = this.#lastContext.get(process)
-    let place = last?.context === context ? last.place : this.#contexts.get(context)
+    const byProcess = this.#lastByProcess.get(process)
+    const byKey = this.#lastByKey[key]
+    let place = byProcess?.context === context ? byProcess.place : byKey?.context === context ? byKey.place : undefined
     if (!place) {
       const decoded = peekContext(context)
       if (!decoded) {
@@ -286,13 +288,15 @@ export class OpTableBuilder {
         this.#ctxCounter.push(dot.counter)
       }
       place = { start, clock, loose: decoded.dots.length }
-      if (this.#contexts.size >= CACHE_LIMIT) this.#contexts.clear()
-      this.#contexts.set(context, place)
     }
-    if (last) {
-      last.context = context
-      last.place = place
-    } else this.#lastContext.set(process, { context, place })
+    if (byProcess) {
+      byProcess.context = context
+      byProcess.place = place
+    } else this.#lastByProcess.set(process, { context, place })
+    if (byKey) {
+      byKey.context = context
+      byKey.place = place
+    } else this.#lastByKey[key] = { context, place }
     c.ctxStart[r] = place.start
     c.ctxClock[r] = place.clock
     c.ctxLoose[r] = place.loose
@@ -311,8 +315,8 @@ export class OpTableBuilder {
     const part = <T extends Float64Array | Int32Array | Uint8Array>(column: T, length: number): T =>
       (trim ? column.slice(0, length) : column.subarray(0, length)) as T
     const trimmed = Object.fromEntries(Object.keys(ROW_COLUMNS).map((name) => [name, part(c[name as RowColumnName], rows)])) as RowColumns
-    this.#contexts.clear()
-    this.#lastContext.clear()
+    this.#lastByProcess.clear()
+    this.#lastByKey = []
     return {
       length: rows,
       ...trimmed,

@@ -52,28 +52,29 @@ export type SessionResults = Record<SessionGuarantee, CheckResult<Example>>
 export type SessionOptions = { maxExamples?: number }
 
 /**
- * One per (process, key) that has ok ops: kept small, as there can be a million. Its four
+ * One per (process, key) that has ok ops: kept small, as there can be a million. Its five
  * per-node vectors live in {@link Checking.vectors} from `at` on: own need and own row (per
  * node, the rank a read needs to cover every own write, 0 for none, and that write's row),
- * then read max and read row (the highest rank an earlier read of the session had, and that
- * read's row).
+ * read max and read row (the highest rank an earlier read of the session had, and that
+ * read's row), then the position of its latest own write (its own writes' list).
  */
 type SessionState = {
   at: number
-  /** Per node: positions of the session's own writes through it, ascending (none before its first write). */
-  ownByNode: number[][] | undefined
   hasOwn: boolean
   /** Writes earlier reads covered only through gap dots, by position -> the read's row. */
   readGaps: Map<number, number> | undefined
   hasRead: boolean
 }
 
-/** A session's four vectors, in this order from its `at`, each `nodes` long. */
+/** A session's five vectors, in this order from its `at`, each `nodes` long. */
 const OWN_NEED = 0
 const OWN_ROW = 1
 const READ_MAX = 2
 const READ_ROW = 3
-type SessionVector = typeof OWN_NEED | typeof OWN_ROW | typeof READ_MAX | typeof READ_ROW
+/** Per node, the position of the session's latest own write through it (-1: none), the head of its list in {@link Checking.ownBefore}. */
+const OWN_LAST = 4
+const VECTOR_INITIAL = [0, -1, 0, -1, -1]
+type SessionVector = typeof OWN_NEED | typeof OWN_ROW | typeof READ_MAX | typeof READ_ROW | typeof OWN_LAST
 
 /** How many own writes a monotonic-writes verification looks at before giving up. */
 const VERIFY_STEPS = 256
@@ -95,8 +96,14 @@ class Checking {
   /** The session state of each (process, key) with ok ops, by `process * keys + key`. */
   readonly states = new Map<number, SessionState>()
 
-  /** Every session's four per-node vectors, one session after another (one array, not four views each). */
+  /** Every session's five per-node vectors, one session after another (one array, not five views each). */
   readonly vectors = new I32Column()
+  /**
+   * ownBefore[p]: the position of the next lower own write of write p's session through the
+   * same node (-1: none). With OWN_LAST, each session's own writes per node as a list in
+   * descending position order, without an array per session.
+   */
+  readonly ownBefore: Int32Array
   #maxExamples: number
 
   constructor(table: OpTable, index: WriteIndex, ranks: ReadRanks, maxExamples: number) {
@@ -110,6 +117,7 @@ class Checking {
     this.counts = { 'read-your-writes': count(), 'monotonic-reads': count(), 'monotonic-writes': count(), 'writes-follow-reads': count() }
     const { groupStart, counters } = index
     this.need = new Int32Array(index.rows.length)
+    this.ownBefore = new Int32Array(index.rows.length).fill(-1)
     for (let g = 0; g + 1 < groupStart.length; g++) {
       for (let p = groupStart[g + 1] - 1; p >= groupStart[g]; p--) {
         this.need[p] = p + 1 < groupStart[g + 1] && counters[p + 1] === counters[p] ? this.need[p + 1] : p - groupStart[g] + 1
@@ -227,9 +235,8 @@ function sessionState(c: Checking, row: number): SessionState {
   let st = c.states.get(key)
   if (!st) {
     const at = c.vectors.length
-    // Own need 0 and own row -1, then read max 0 and read row -1 (OWN_NEED .. READ_ROW, in order).
-    for (const initial of [0, -1, 0, -1]) for (let n = 0; n < nodes; n++) c.vectors.push(initial)
-    st = { at, ownByNode: undefined, hasOwn: false, readGaps: undefined, hasRead: false }
+    for (const initial of VECTOR_INITIAL) for (let n = 0; n < nodes; n++) c.vectors.push(initial)
+    st = { at, hasOwn: false, readGaps: undefined, hasRead: false }
     c.states.set(key, st)
   }
   return st
@@ -243,16 +250,18 @@ function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void 
     v[need] = c.need[p]
     v[c.slot(st, OWN_ROW, n)] = r
   }
-  st.ownByNode ??= []
-  st.ownByNode[n] ??= []
-  const list = st.ownByNode[n]
-  let j = list.length
-  list.push(p)
-  while (j > 0 && list[j - 1] > p) {
-    list[j] = list[j - 1]
-    j--
+  // A session's writes through a node mostly come in position order (their counters rise), so p goes at the head.
+  const last = c.slot(st, OWN_LAST, n)
+  const before = c.ownBefore
+  if (v[last] < p) {
+    before[p] = v[last]
+    v[last] = p
+  } else {
+    let after = v[last]
+    while (before[after] > p) after = before[after]
+    before[p] = before[after]
+    before[after] = p
   }
-  list[j] = p
   st.hasOwn = true
 }
 
@@ -296,10 +305,9 @@ function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number
       break
     }
     // Own writes past the prefix must all be gap dots: stops at the first that is not.
-    const list = st.ownByNode?.[n] ?? []
-    for (let j = list.length - 1; j >= 0 && c.local(list[j]) >= rank[base + n]; j--) {
-      if (!gaps.includes(list[j])) {
-        missed = rows[list[j]]
+    for (let q = c.vectors.data[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= rank[base + n]; q = c.ownBefore[q]) {
+      if (!gaps.includes(q)) {
+        missed = rows[q]
         break
       }
     }
@@ -437,11 +445,11 @@ function checkMonotonicWrites(c: Checking, req: Requirements, i: number): void {
  */
 function missedEarlierOwn(c: Checking, i: number, later: number, n: number, gaps: number[]): number {
   const rows = c.index.rows
-  const list = c.states.get(c.sessionOf(later))?.ownByNode?.[n] ?? []
+  const st = c.states.get(c.sessionOf(later))
+  if (!st) return -1
   const have = c.rank[i * c.nodes + n]
   let steps = 0
-  for (let j = list.length - 1; j >= 0 && c.local(list[j]) >= have && steps < VERIFY_STEPS; j--, steps++) {
-    const q = list[j]
+  for (let q = c.vectors.data[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= have && steps < VERIFY_STEPS; q = c.ownBefore[q], steps++) {
     if (rows[q] < later && !gaps.includes(q)) return rows[q]
   }
   return -1

@@ -64,6 +64,10 @@ export function normalizeContext({ clock, dots }: CausalContext): CausalContext 
  * contexts and hold no token.
  */
 export function peekContext(encoded: string): CausalContext | undefined {
+  return peekPlainClock(encoded) ?? peekParsed(encoded)
+}
+
+function peekParsed(encoded: string): CausalContext | undefined {
   const payload = encoded.slice(0, Math.max(0, encoded.indexOf('.')))
   try {
     const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
@@ -99,3 +103,133 @@ export const isContext = (value: unknown): value is CausalContext =>
   isClock((value as CausalContext).clock) &&
   Array.isArray((value as CausalContext).dots) &&
   (value as CausalContext).dots.every(isDot)
+
+/** base64url digits by character code (-1: none). */
+const BASE64URL = Int8Array.from({ length: 128 }, (_, code) =>
+  code >= 0x41 && code <= 0x5a
+    ? code - 0x41
+    : code >= 0x61 && code <= 0x7a
+      ? code - 0x61 + 26
+      : code >= 0x30 && code <= 0x39
+        ? code - 0x30 + 52
+        : code === 0x2d
+          ? 62
+          : code === 0x5f
+            ? 63
+            : -1,
+)
+const digit64 = (text: string, at: number): number => {
+  const code = text.charCodeAt(at)
+  return code < 128 ? BASE64URL[code] : -1
+}
+/** `{"clock":{`: how every payload of ours starts. */
+const CLOCK_OPEN = Buffer.from('{"clock":{', 'latin1')
+/** The decoded payload (reused: a payload is read before the next one is decoded). */
+let payloadBytes = Buffer.alloc(256)
+/** Actor names already made, so a name seen again is compared, not made again (actors are few). */
+const ACTOR_NAMES: string[] = []
+const ACTOR_NAMES_LIMIT = 64
+/** A clock's entries while it is read, sorted by actor. */
+const sortNodes: string[] = []
+const sortCounters: number[] = []
+
+/**
+ * peekContext's fast path for the payload every context of ours carries,
+ * `{"clock":{"<actor>":<counter>,...}}` without whitespace, loose dots or escapes,
+ * decoded straight from the characters (JSON.parse and its checks cost far more
+ * than the decoding, and a history holds hundreds of thousands of contexts). Accepts
+ * only what the general path reads to the same result: actor names of letters, digits,
+ * `.`, `_` and `-` starting with a letter (no `__proto__`, no array-index names, which
+ * objects order apart), counters of 1 to 15 digits without a leading zero (safe and
+ * positive), no repeated actor. Anything else is undefined: the general path decides.
+ */
+export function peekPlainClock(encoded: string): CausalContext | undefined {
+  const length = encoded.indexOf('.')
+  const tail = length & 3
+  if (length < 0 || tail === 1) return undefined
+  const size = (length >> 2) * 3 + (tail === 0 ? 0 : tail - 1)
+  if (payloadBytes.length < size + 2) payloadBytes = Buffer.alloc(size * 2 + 2)
+  const b = payloadBytes
+  // Zeros after the payload: a read past its end sees no JSON.
+  b[size] = 0
+  b[size + 1] = 0
+  let o = 0
+  let i = 0
+  for (; i + 4 <= length; i += 4) {
+    const n = (digit64(encoded, i) << 18) | (digit64(encoded, i + 1) << 12) | (digit64(encoded, i + 2) << 6) | digit64(encoded, i + 3)
+    // A -1 digit sets every high bit.
+    if (n < 0) return undefined
+    b[o++] = n >> 16
+    b[o++] = (n >> 8) & 0xff
+    b[o++] = n & 0xff
+  }
+  if (tail !== 0) {
+    const n = (digit64(encoded, i) << 18) | (digit64(encoded, i + 1) << 12) | (tail === 3 ? digit64(encoded, i + 2) << 6 : 0)
+    if (n < 0) return undefined
+    b[o++] = n >> 16
+    if (tail === 3) b[o++] = (n >> 8) & 0xff
+  }
+  return plainClock(b, size)
+}
+
+/** The context in payload bytes [0, size) when they are a plain clock (see {@link peekPlainClock}), else undefined. */
+function plainClock(b: Buffer, size: number): CausalContext | undefined {
+  if (size < CLOCK_OPEN.length + 2) return undefined
+  for (let i = 0; i < CLOCK_OPEN.length; i++) if (b[i] !== CLOCK_OPEN[i]) return undefined
+  let p = CLOCK_OPEN.length
+  const nodes = sortNodes
+  const counters = sortCounters
+  let count = 0
+  if (b[p] === 0x7d) p++
+  else {
+    for (;;) {
+      if (b[p] !== 0x22 || !isLetter(b[p + 1])) return undefined
+      const start = ++p
+      while (p < size && isNameByte(b[p])) p++
+      if (b[p] !== 0x22 || b[p + 1] !== 0x3a) return undefined
+      const node = actorName(b, start, p)
+      p += 2
+      const digits = p
+      let counter = 0
+      while (p < size && b[p] >= 0x30 && b[p] <= 0x39) counter = counter * 10 + (b[p++] - 0x30)
+      if (p === digits || p - digits > 15 || b[digits] === 0x30) return undefined
+      // Sorted as it goes (a clock has a few entries); a repeated actor is left to JSON.parse.
+      let at = count
+      while (at > 0 && nodes[at - 1] >= node) {
+        if (nodes[at - 1] === node) return undefined
+        nodes[at] = nodes[at - 1]
+        counters[at] = counters[at - 1]
+        at--
+      }
+      nodes[at] = node
+      counters[at] = counter
+      count++
+      const next = b[p++]
+      if (next === 0x7d) break
+      if (next !== 0x2c) return undefined
+    }
+  }
+  if (p !== size - 1 || b[p] !== 0x7d) return undefined
+  const clock: Clock = {}
+  for (let i = 0; i < count; i++) clock[nodes[i]] = counters[i]
+  return { clock, dots: [] }
+}
+
+const isLetter = (byte: number): boolean => (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+const isNameByte = (byte: number): boolean =>
+  isLetter(byte) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x5f || byte === 0x2d
+
+/** Bytes [start, end) of `b` (checked ASCII) as a string, the same string each time a name recurs. */
+function actorName(b: Buffer, start: number, end: number): string {
+  const length = end - start
+  for (const name of ACTOR_NAMES) {
+    if (name.length !== length) continue
+    let at = 0
+    while (at < length && name.charCodeAt(at) === b[start + at]) at++
+    if (at === length) return name
+  }
+  // Internalized (as a property name is), so building clocks with it looks nothing up.
+  const name = Object.keys({ [b.toString('latin1', start, end)]: 0 })[0]
+  if (ACTOR_NAMES.length < ACTOR_NAMES_LIMIT) ACTOR_NAMES.push(name)
+  return name
+}
