@@ -11,6 +11,7 @@ import { readRecordsAt } from './history-reader.ts'
 import type { ModelTask } from './model-task.ts'
 import {
   checkCausalModels,
+  checkModels,
   type FailingWindow,
   MODEL_CHECKERS,
   type ModelCheckResult,
@@ -63,8 +64,8 @@ async function causalChecks(table: OpTable, maxExamples: number, pool?: TaskPool
  */
 async function perKeyChecks(path: string, table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
   const histories = registerHistoriesFromTable(table, { shared: pool !== undefined })
-  const results: ModelCheckResult[] = []
-  for (const checker of Object.values(MODEL_CHECKERS)) if (checker) results.push(await checker(histories, { maxExamples, pool }))
+  // Both models in one pass over the keys: each key is prepared once, and one found linearizable is sequentially consistent.
+  const results = await checkModels(['linearizable', 'sequential'], histories, { maxExamples, pool })
   const texts = await valueTexts(
     path,
     table,

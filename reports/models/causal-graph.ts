@@ -98,9 +98,7 @@ export class CausalGraph {
     this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
     this.reads = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isSessionRead(row))
     this.writeIndexOf = new Int32Array(n).fill(-1)
-    this.writes.runRows.forEach((row, i) => {
-      this.writeIndexOf[row] = i
-    })
+    for (let i = 0; i < this.writes.runRows.length; i++) this.writeIndexOf[this.writes.runRows[i]] = i
     ;({ last: this.#lastWrite, next: this.#nextWrite } = this.#writePositions())
     this.#collectInfoReaders()
     this.valueIdOf = new Int32Array(n).fill(-1)
@@ -185,7 +183,8 @@ export class CausalGraph {
       if (rows.some((row, i) => i > 0 && h.invoke[row] < h.invoke[rows[i - 1]])) rows.sort((a, b) => h.invoke[a] - h.invoke[b] || a - b)
       chainFrom[s] = at
       let last = -1
-      for (const row of rows) {
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]
         this.sessionOf[row] = s
         if (this.kind[row] === SIDE_WRITE) {
           this.pred[row] = last
@@ -205,7 +204,7 @@ export class CausalGraph {
   #readersOfWrites(): { from: Int32Array; readers: Int32Array } {
     const n = this.history.length
     const from = new Int32Array(n + 1)
-    for (const w of this.rf) if (w >= 0) from[w + 1]++
+    for (let i = 0; i < this.rf.length; i++) if (this.rf[i] >= 0) from[this.rf[i] + 1]++
     for (let row = 0; row < n; row++) from[row + 1] += from[row]
     const fill = from.slice(0, n)
     const readers = new Int32Array(from[n])
@@ -240,7 +239,8 @@ export class CausalGraph {
   /** For each info write that was read, the first reader on each chain. */
   #collectInfoReaders(): void {
     const first = new Map<number, Map<number, number>>()
-    for (const row of this.chain) {
+    for (let c = 0; c < this.chain.length; c++) {
+      const row = this.chain[c]
       if (!this.isSessionRead(row)) continue
       for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) {
         const w = this.rf[i]
@@ -349,8 +349,9 @@ export class CausalGraph {
 
 function maxValue(history: ModelHistory): number {
   let max = -1
-  for (const v of history.written) if (v > max) max = v
-  for (const v of history.readValues) if (v > max) max = v
-  for (const v of history.expected) if (v > max) max = v
+  // Index loops: for-of over a typed array allocates an iterator result per element until the loop is optimized.
+  for (const column of [history.written, history.readValues, history.expected]) {
+    for (let i = 0; i < column.length; i++) if (column[i] > max) max = column[i]
+  }
   return max
 }

@@ -147,7 +147,8 @@ export class CausalOrder extends CausalGraph {
     if (kind !== CHAIN_WRITE) this.#visitRead(row, running, base, false, visit)
     if (kind !== CHAIN_READ) {
       const slot = this.#slot[row] * S
-      clocks.set(running.subarray(base, base + S), slot)
+      // A loop, not set(subarray()): a view object per write is garbage the walk makes a million times.
+      for (let j = 0; j < S; j++) clocks[slot + j] = running[base + j]
       if (this.#pendingReaders[row] > 0)
         this.overwrites.open(this.valueIdOf[row], this.history.key[row], { session: s, pos: this.pos[row] })
       this.overwrites.cover(BY_WRITE, this.history.key[row], s, clocks, slot, this.pos[row])
@@ -156,7 +157,8 @@ export class CausalOrder extends CausalGraph {
     const sides = this.sidesAfter.get(row)
     if (sides !== undefined) {
       for (const side of sides) {
-        clocks.set(running.subarray(base, base + S), this.#slot[side] * S)
+        const slot = this.#slot[side] * S
+        for (let j = 0; j < S; j++) clocks[slot + j] = running[base + j]
         if (--indegree[side] === 0) ready.push(side)
       }
     }

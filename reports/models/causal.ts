@@ -29,6 +29,9 @@ export const CAUSAL = 'causal'
 /** What causal.ts found for one read, reported once per read. */
 type Finding = { summary: string; ops: number[]; roles: string[] }
 
+/** A violation whose example is not made (examples are no longer wanted). */
+const UNSHOWN: Finding = { summary: '', ops: [], roles: [] }
+
 /** Examples kept per check (counts are always complete; default 10) and failing windows kept (default 3). */
 export type CausalCheckOptions = Pick<ModelCheckOptions, 'maxExamples' | 'maxWindows'>
 
@@ -52,25 +55,24 @@ export class CausalCheck {
     const order = this.#order
     const key = order.history.key[row]
     this.#checked++
-    const finding = this.#judge(row, key, clock, base)
+    const finding = this.#judge(row, key, clock, base, this.#log.wanted)
     if (!finding) {
       this.#keys[key] ||= 1
       return false
     }
     this.#violations++
     this.#keys[key] = 2
-    if (this.#log.wanted) {
-      const f = finding()
-      this.#log.add(key, f.summary, f.ops, f.roles)
-    }
+    if (finding !== UNSHOWN) this.#log.add(key, finding.summary, finding.ops, finding.roles)
     return true
   }
 
-  /** The first violation of read `row`, as a function making its example (only called while examples are wanted). */
-  #judge(row: number, key: number, clock: Clocks, base: number): (() => Finding) | undefined {
+  /**
+   * The first violation of read `row`: its example when `wanted`, else {@link UNSHOWN}. (No
+   * closures here: a function holding one allocates its context on every call, for every read.)
+   */
+  #judge(row: number, key: number, clock: Clocks, base: number, wanted: boolean): Finding | undefined {
     const order = this.#order
     const h = order.history
-    const read = `read ${opName(h, row)} of ${h.keys[key]}`
     let returned = 0
     for (let i = order.rfStart[row]; i < order.rfStart[row] + order.rfCount[row]; i++) {
       const entry = order.rf[i]
@@ -80,25 +82,36 @@ export class CausalCheck {
         // The table answers; the example's overwriting write is searched for.
         if (!order.overwrites.overwritten(order.valueIdOf[x], clock, base) && !this.#beforeSibling(row, x)) continue
         const w = this.#overwriter(row, key, x, clock, base)
-        if (w >= 0) return () => this.#overwritten(row, read, x, w, clock, base)
+        if (w >= 0) return wanted ? this.#overwritten(row, x, w, clock, base) : UNSHOWN
         continue
       }
       const future = order.droppedWriter(entry)
-      if (future >= 0) return () => this.#cycle(row, read, future)
-      return () => this.#phantom(row, read, i)
+      if (future >= 0) return wanted ? this.#cycle(row, future) : UNSHOWN
+      return wanted ? this.#phantom(row, i) : UNSHOWN
     }
     const empty = h.f[row] === GET ? h.readCount[row] === 0 : order.rfCount[row] === 0
     if (!empty || returned > 0 || order.keyHasDelete[key]) return undefined
     const w = this.#anyWrite(key, clock, base)
     if (w < 0) return undefined
-    return () => {
-      const path = order.path(w, row, clock, base) ?? [w, row]
-      return {
-        summary: `${read} returned nothing, but ${opName(h, w)} wrote ${h.keys[key]} in its causal past (${chain(h, path)})`,
-        ops: path,
-        roles: path.map((op, i) => (i === 0 ? 'write in the causal past' : op === row ? 'read' : 'causal path')),
-      }
+    return wanted ? this.#missedWrite(row, w, clock, base) : UNSHOWN
+  }
+
+  /** An empty read with write w of its key in its past. */
+  #missedWrite(row: number, w: number, clock: Clocks, base: number): Finding {
+    const order = this.#order
+    const h = order.history
+    const path = order.path(w, row, clock, base) ?? [w, row]
+    return {
+      summary: `${this.#readName(row)} returned nothing, but ${opName(h, w)} wrote ${h.keys[h.key[row]]} in its causal past (${chain(h, path)})`,
+      ops: path,
+      roles: path.map((op, i) => (i === 0 ? 'write in the causal past' : op === row ? 'read' : 'causal path')),
     }
+  }
+
+  /** How a finding names read `row` (made only for a finding: most reads are fine, and a string each would be garbage). */
+  #readName(row: number): string {
+    const h = this.#order.history
+    return `read ${opName(h, row)} of ${h.keys[h.key[row]]}`
   }
 
   /** True when write x is before another value read `row` returned (one sibling overwriting another). */
@@ -152,7 +165,8 @@ export class CausalCheck {
     return -1
   }
 
-  #overwritten(row: number, read: string, x: number, w: number, clock: Clocks, base: number): Finding {
+  #overwritten(row: number, x: number, w: number, clock: Clocks, base: number): Finding {
+    const read = this.#readName(row)
     const order = this.#order
     const h = order.history
     const toW = order.path(x, w, order.clockOf(w).clock, order.clockOf(w).base) ?? [x, w]
@@ -168,7 +182,8 @@ export class CausalCheck {
     }
   }
 
-  #cycle(row: number, read: string, writer: number): Finding {
+  #cycle(row: number, writer: number): Finding {
+    const read = this.#readName(row)
     const order = this.#order
     const h = order.history
     const cycle = order.cycles.find((c) => c.reader === row)
@@ -180,7 +195,8 @@ export class CausalCheck {
     }
   }
 
-  #phantom(row: number, read: string, entry: number): Finding {
+  #phantom(row: number, entry: number): Finding {
+    const read = this.#readName(row)
     const order = this.#order
     const h = order.history
     const value = h.f[row] === GET ? h.readValues[h.readStart[row] + (entry - order.rfStart[row])] : h.expected[row]

@@ -5,6 +5,7 @@
  *
  *   const result = await checkLinearizable(records, { budget: { ms: 5000 } })
  *   const result = await MODEL_CHECKERS.sequential(records, { key: 'k1' })
+ *   const [linearizable, sequential] = await checkModels(['linearizable', 'sequential'], records)
  *   const [causal, ...sessions] = checkCausalModels(modelHistoryFromRecords(records))
  *
  * Linearizable and sequential judge each key apart (`records`: history records, or
@@ -16,6 +17,7 @@ import { checkModel, type ModelCheckOptions, type ModelInput } from './model-che
 import type { ModelCheckResult, ModelName } from './model-result.ts'
 
 export type { ModelCheckOptions, ModelInput } from './model-check.ts'
+export { checkModels } from './model-check.ts'
 export { DEFAULT_BUDGET, type SearchBudget } from './key-search.ts'
 export { type RegisterHistories, type RegisterOp, registerHistories } from './register-history.ts'
 export { type HistoryFile, type HistoryFileOptions, readHistoryFile, readOpRecords } from './history-file.ts'

@@ -5,7 +5,7 @@
  */
 import type { KeyOutcome, SearchBudget } from './key-search.ts'
 import { searchLinearizable } from './linearizable-search.ts'
-import { type Anomaly, findAnomaly, siblingsOrPhantom, writersByValue, zoneAnomaly, zoneTimes } from './register-anomalies.ts'
+import { type Anomaly, AnomalyPatterns, siblingsOrPhantom, writersByValue, zoneAnomaly, zoneTimes } from './register-anomalies.ts'
 import { type KeyOps, keyOps, type RegisterHistories } from './register-history.ts'
 import { searchSequential } from './sequential-search.ts'
 
@@ -18,9 +18,10 @@ export type SearchColumns = Pick<RegisterHistories, 'keyStart' | 'lane' | 'op' |
   valueCounts: Int32Array
 }
 
-export type KeyRange = { model: SearchedModel; columns: SearchColumns; from: number; to: number; budget: SearchBudget }
+/** The models are checked in one pass over the keys (sharing each key's preparation), in this order. */
+export type KeyRange = { models: readonly SearchedModel[]; columns: SearchColumns; from: number; to: number; budget: SearchBudget }
 
-/** The keys of a range that were not valid (their outcomes), how many were, and the steps spent. */
+/** One model's keys of a range that were not valid (their outcomes), how many were, and the steps spent. */
 export type KeyRangeResult = { outcomes: [number, KeyOutcome][]; valid: number; steps: number }
 
 export function searchColumns(h: RegisterHistories): SearchColumns {
@@ -37,14 +38,46 @@ const PREFIX_STEPS = 200_000
  * search decides, or runs out of budget (unknown).
  */
 export function checkKey(model: SearchedModel, ops: KeyOps, budget: SearchBudget): KeyOutcome {
-  const search = SEARCHES[model]
+  return checkKeyModels([model], ops, budget)[0]
+}
+
+/**
+ * One key's verdict under each of `models` (see {@link checkKey}), the key's values' writers
+ * and anomalies found once for all. A key found linearizable is sequentially consistent
+ * too (the linearization keeps program order), so its sequential search is skipped.
+ */
+export function checkKeyModels(models: readonly SearchedModel[], ops: KeyOps, budget: SearchBudget): KeyOutcome[] {
   const writers = writersByValue(ops)
+  const siblings = siblingsOrPhantom(ops, writers)
+  const patterns = new AnomalyPatterns(ops, writers)
+  const outcomes: KeyOutcome[] = []
+  let linearizable = false
+  for (const model of models) {
+    const outcome: KeyOutcome =
+      model === 'sequential' && linearizable
+        ? { verdict: 'valid' as const, steps: 0 }
+        : judgeKey(model, ops, budget, writers, siblings, patterns)
+    if (model === 'linearizable') linearizable = outcome.verdict === 'valid'
+    outcomes.push(outcome)
+  }
+  return outcomes
+}
+
+function judgeKey(
+  model: SearchedModel,
+  ops: KeyOps,
+  budget: SearchBudget,
+  writers: number[][],
+  siblings: Anomaly | undefined,
+  patterns: AnomalyPatterns,
+): KeyOutcome {
+  const search = SEARCHES[model]
   // The search, briefly and without lookahead, only for the longest prefix a timeline marks.
   const outlined = (anomaly: Anomaly): KeyOutcome => {
     const outline = search(ops, { ...budget, steps: Math.min(budget.steps, PREFIX_STEPS) }, { lookahead: false })
     return { verdict: 'invalid', steps: outline.steps, anomaly, deadEnd: outline.verdict === 'valid' ? undefined : outline.deadEnd }
   }
-  const anomaly = siblingsOrPhantom(ops, writers) ?? findAnomaly(model, ops, writers)
+  const anomaly = siblings ?? patterns.find(model)
   if (anomaly) return anomaly.kind === 'siblings' ? { verdict: 'invalid', steps: 0, anomaly } : outlined(anomaly)
   const times = model === 'linearizable' ? zoneTimes(ops, writers) : undefined
   if (times) {
@@ -54,16 +87,18 @@ export function checkKey(model: SearchedModel, ops: KeyOps, budget: SearchBudget
   return search(ops, budget)
 }
 
-export function checkKeyRange({ model, columns, from, to, budget }: KeyRange): KeyRangeResult {
-  const outcomes: [number, KeyOutcome][] = []
-  let valid = 0
-  let steps = 0
+export function checkKeyRange({ models, columns, from, to, budget }: KeyRange): KeyRangeResult[] {
+  const results = models.map((): KeyRangeResult => ({ outcomes: [], valid: 0, steps: 0 }))
   for (let key = from; key < to; key++) {
     const ops = keyOps(columns, columns.keyStart[key], columns.keyStart[key + 1], columns.valueCounts[key])
-    const outcome = checkKey(model, ops, budget)
-    steps += outcome.steps
-    if (outcome.verdict === 'valid') valid += 1
-    else outcomes.push([key, outcome])
+    const outcomes = checkKeyModels(models, ops, budget)
+    for (let m = 0; m < models.length; m++) {
+      const outcome = outcomes[m]
+      const result = results[m]
+      result.steps += outcome.steps
+      if (outcome.verdict === 'valid') result.valid += 1
+      else result.outcomes.push([key, outcome])
+    }
   }
-  return { outcomes, valid, steps }
+  return results
 }

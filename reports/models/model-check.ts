@@ -1,8 +1,8 @@
 /**
- * Runs the linearizable or the sequential search over every key of a history (or one
- * key), in worker threads when the history is big enough for them to pay, and turns the
- * keys' outcomes into the model checker's result: the verdict, one example per invalid
- * key, and the smallest failing windows.
+ * Runs the linearizable or the sequential search, or both in one pass, over every key of
+ * a history (or one key), in worker threads when the history is big enough for them to
+ * pay, and turns the keys' outcomes into each model checker's result: the verdict, one
+ * example per invalid key, and the smallest failing windows.
  */
 import { availableParallelism } from 'node:os'
 import { decided, type CheckResult } from '../../common/contracts/checker.ts'
@@ -77,30 +77,30 @@ function inSharedMemory(columns: SearchColumns): SearchColumns {
 }
 
 async function searchKeys(
-  model: SearchedModel,
+  models: readonly SearchedModel[],
   h: RegisterHistories,
   from: number,
   to: number,
   budget: SearchBudget,
   options: ModelCheckOptions,
-): Promise<KeyRangeResult> {
+): Promise<KeyRangeResult[]> {
   const columns = searchColumns(h)
   const workers = workersFor(h.keyStart[to] - h.keyStart[from], to - from, options.workers)
-  if (workers === 0) return checkKeyRange({ model, columns, from, to, budget })
+  if (workers === 0) return checkKeyRange({ models, columns, from, to, budget })
   const shared = inSharedMemory(columns)
   const pool = options.pool ?? new TaskPool({ size: workers })
   try {
     const ranges = keyRanges(h, from, to, workers * RANGES_PER_WORKER)
     const results = await Promise.all(
       ranges.map(([start, end]) =>
-        pool.run<KeyRangeResult>(KEY_RANGE_TASK, { model, columns: shared, from: start, to: end, budget } satisfies KeyRange),
+        pool.run<KeyRangeResult[]>(KEY_RANGE_TASK, { models, columns: shared, from: start, to: end, budget } satisfies KeyRange),
       ),
     )
-    return {
-      outcomes: results.flatMap((r) => r.outcomes),
-      valid: results.reduce((sum, r) => sum + r.valid, 0),
-      steps: results.reduce((sum, r) => sum + r.steps, 0),
-    }
+    return models.map((_, m) => ({
+      outcomes: results.flatMap((r) => r[m].outcomes),
+      valid: results.reduce((sum, r) => sum + r[m].valid, 0),
+      steps: results.reduce((sum, r) => sum + r[m].steps, 0),
+    }))
   } finally {
     if (!options.pool) await pool.close()
   }
@@ -128,17 +128,43 @@ function noKeys(model: SearchedModel, reason: string): ModelCheckResult {
  * any key is, else valid.
  */
 export async function checkModel(model: SearchedModel, input: ModelInput, options: ModelCheckOptions = {}): Promise<ModelCheckResult> {
+  const [result] = await checkModels([model], input, options)
+  return result
+}
+
+/**
+ * {@link checkModel} for each of `models`, in one pass over the keys: each key's ops are
+ * prepared once for all the models (and a key found linearizable is not searched again
+ * for sequential consistency).
+ */
+export async function checkModels(
+  models: readonly SearchedModel[],
+  input: ModelInput,
+  options: ModelCheckOptions = {},
+): Promise<ModelCheckResult[]> {
   const h = isBuilt(input) ? input : registerHistories(input, { shared: true })
   const budget = { ...DEFAULT_BUDGET, ...options.budget }
   let from = 0
   let to = h.keys.length
   if (options.key !== undefined) {
     from = h.keys.indexOf(options.key)
-    if (from < 0) return noKeys(model, `the history has no ops of key ${JSON.stringify(options.key)}`)
+    if (from < 0) return models.map((model) => noKeys(model, `the history has no ops of key ${JSON.stringify(options.key)}`))
     to = from + 1
   }
-  if (to === from) return noKeys(model, 'the history has no client ops to check')
-  const searched = await searchKeys(model, h, from, to, budget, options)
+  if (to === from) return models.map((model) => noKeys(model, 'the history has no client ops to check'))
+  const searched = await searchKeys(models, h, from, to, budget, options)
+  return models.map((model, m) => modelResult(model, h, from, to, searched[m], options))
+}
+
+/** One model's result from its keys' outcomes. */
+function modelResult(
+  model: SearchedModel,
+  h: RegisterHistories,
+  from: number,
+  to: number,
+  searched: KeyRangeResult,
+  options: ModelCheckOptions,
+): ModelCheckResult {
   const invalid: [number, Extract<KeyOutcome, { verdict: 'invalid' }>][] = []
   const unknown: [number, Extract<KeyOutcome, { verdict: 'unknown' }>][] = []
   for (const [key, outcome] of searched.outcomes) {

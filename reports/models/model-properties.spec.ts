@@ -9,7 +9,7 @@ import { test } from '@japa/runner'
 import fc from 'fast-check'
 import { bruteForceValid } from '../testing/brute-force-models.ts'
 import { anyHistory, linearizableHistory, mutated, sequentialHistory } from '../testing/register-history-arbitraries.ts'
-import { checkLinearizable, checkSequential, DEFAULT_BUDGET, type ModelChecker, registerHistories } from './index.ts'
+import { checkLinearizable, checkModels, checkSequential, DEFAULT_BUDGET, type ModelChecker, registerHistories } from './index.ts'
 import { searchLinearizable } from './linearizable-search.ts'
 import { siblingsOrPhantom, writersByValue, zoneAnomaly, zoneTimes } from './register-anomalies.ts'
 import { keyOps, type RegisterOp } from './register-history.ts'
@@ -58,6 +58,28 @@ test.group('model checkers agree with brute force', () => {
       }).timeout(120_000)
     }
   }
+
+  test('both models in one pass (a linearizable key not searched again) judge as brute force does', async ({ assert }) => {
+    const invalid = { linearizable: 0, sequential: 0 }
+    let differ = 0
+    const source = fc.oneof(anyHistory({ unique: false }), anyHistory({ unique: true }), sequentialHistory({ processes: 3 }))
+    await fc.assert(
+      fc.asyncProperty(source, async (ops) => {
+        const results = await checkModels(['linearizable', 'sequential'], ops, { maxExamples: 100, workers: 0 })
+        const found = results.map((r) => r.examples.map((e) => e.key).sort())
+        assert.deepEqual(found[0], bruteInvalid('linearizable', ops), JSON.stringify(ops))
+        assert.deepEqual(found[1], bruteInvalid('sequential', ops), JSON.stringify(ops))
+        if (found[0].length > 0) invalid.linearizable += 1
+        if (found[1].length > 0) invalid.sequential += 1
+        if (found[0].length !== found[1].length) differ += 1
+      }),
+      { numRuns: RUNS, seed: 9 },
+    )
+    // Both verdicts of both models were exercised, and keys sequential but not linearizable.
+    assert.isAbove(invalid.sequential, RUNS / 20)
+    assert.isBelow(invalid.linearizable, RUNS - RUNS / 10)
+    assert.isAbove(differ, RUNS / 20)
+  }).timeout(120_000)
 
   test('a linearizable history is sequentially consistent', async ({ assert }) => {
     await fc.assert(

@@ -40,6 +40,8 @@ export class Overwrites {
   #place: Place[] = []
   #keyOf: number[] = []
   #open = new Map<number, number[]>()
+  /** Per row: its index in its key's open rows (so closing it needs no search of them). */
+  #openAt: number[] = []
 
   /** `ids`: how many values there are (ids 0 .. ids - 1). */
   constructor(ids: number, sessions: number, make: (length: number) => Clocks) {
@@ -66,9 +68,13 @@ export class Overwrites {
     this.#rowOf[id] = row
     this.#place[row] = place
     this.#keyOf[row] = key
-    const open = this.#open.get(key)
-    if (open) open.push(row)
-    else this.#open.set(key, [row])
+    let open = this.#open.get(key)
+    if (!open) {
+      open = []
+      this.#open.set(key, open)
+    }
+    this.#openAt[row] = open.length
+    open.push(row)
   }
 
   /** True while value `id` has a row (from its write until its last reader is judged). */
@@ -83,8 +89,10 @@ export class Overwrites {
     this.#rowOf[id] = -1
     this.#free.push(row)
     const open = this.#open.get(this.#keyOf[row]) as number[]
-    const at = open.indexOf(row)
-    open[at] = open[open.length - 1]
+    const at = this.#openAt[row]
+    const last = open[open.length - 1]
+    open[at] = last
+    this.#openAt[last] = at
     open.pop()
   }
 

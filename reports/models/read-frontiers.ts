@@ -75,20 +75,20 @@ export class ReadFrontiers {
     return this.#values.data
   }
 
-  /** Adds a snapshot taken by the read at `pos`, holding `values`. */
-  append(frontier: number, pos: number, values: readonly number[]): void {
+  /** Adds a snapshot taken by the read at `pos`, holding `values[0 .. length)`. */
+  append(frontier: number, pos: number, values: ArrayLike<number>, length = values.length): void {
     const count = this.#snapCount.data[frontier]
     if (count === this.#snapRoom.data[frontier]) this.#moveSnapshots(frontier, Math.max(2, 2 * count))
     const used = this.#valueCount.data[frontier]
-    if (used + values.length > this.#valueRoom.data[frontier]) {
-      this.#moveValues(frontier, Math.max(2, 2 * (used + values.length)))
+    if (used + length > this.#valueRoom.data[frontier]) {
+      this.#moveValues(frontier, Math.max(2, 2 * (used + length)))
     }
     const at = this.#valueStart.data[frontier] + used
-    for (let i = 0; i < values.length; i++) this.#values.data[at + i] = values[i]
-    this.#valueCount.data[frontier] = used + values.length
+    for (let i = 0; i < length; i++) this.#values.data[at + i] = values[i]
+    this.#valueCount.data[frontier] = used + length
     const slot = this.#snapStart.data[frontier] + count
     this.#pos.data[slot] = pos
-    this.#end.data[slot] = used + values.length
+    this.#end.data[slot] = used + length
     this.#snapCount.data[frontier] = count + 1
   }
 

@@ -233,18 +233,40 @@ function findCycle(edges: Map<number, WriteOrder[]>): Anomaly | undefined {
   return undefined
 }
 
-const PATTERNS = {
+type Pattern = (ops: KeyOps, writers: number[][]) => Anomaly | undefined
+
+const PATTERNS: Record<'linearizable' | 'sequential', readonly Pattern[]> = {
   linearizable: [readBeforeWrite, staleRead, outOfOrder, writeOrderCycle],
   sequential: [outOfOrder, writeOrderCycle],
-} as const
+}
 
-/** An anomaly the model forbids, found in O(n log n) without a search; the patterns are tried in turn, each over the whole key. */
-export function findAnomaly(model: keyof typeof PATTERNS, ops: KeyOps, writers: number[][]): Anomaly | undefined {
-  for (const pattern of PATTERNS[model]) {
-    const found = pattern(ops, writers)
-    if (found) return found
+/**
+ * The anomalies a model forbids, found in O(n log n) without a search; the patterns are
+ * tried in turn, each over the whole key, and each pattern's finding is kept for the
+ * other model (the sequential patterns are among the linearizable ones).
+ */
+export class AnomalyPatterns {
+  #ops: KeyOps
+  #writers: number[][]
+  #found = new Map<Pattern, Anomaly | undefined>()
+
+  constructor(ops: KeyOps, writers: number[][]) {
+    this.#ops = ops
+    this.#writers = writers
   }
-  return undefined
+
+  /** The first anomaly of `model`'s patterns, or undefined. */
+  find(model: keyof typeof PATTERNS): Anomaly | undefined {
+    for (const pattern of PATTERNS[model]) {
+      let found = this.#found.get(pattern)
+      if (!this.#found.has(pattern)) {
+        found = pattern(this.#ops, this.#writers)
+        this.#found.set(pattern, found)
+      }
+      if (found) return found
+    }
+    return undefined
+  }
 }
 
 /** Times the zones compare: invocations and deadlines, equal times ranked (see {@link zoneTimes}). */

@@ -8,36 +8,50 @@ import { CAS, FUNCTIONS, GET, OK, OUTCOMES, PUT } from '../op-table.ts'
 import type { ModelColumns } from './model-history.ts'
 import { type HashedOp, type RegisterHistories, RegisterHistoryBuilder } from './register-history.ts'
 
-const NONE = new Float64Array(0)
+type HashColumns = Pick<ModelColumns, 'f' | 'type' | 'valueHash' | 'verStart' | 'verHash' | 'siblings'>
 
 /** The hashes of the values row `r` wrote or read, as {@link HashedOp} has them (0: absent). */
-export function rowValueHashes(
-  table: Pick<ModelColumns, 'f' | 'type' | 'valueHash' | 'verStart' | 'verHash' | 'siblings'>,
-  r: number,
-): ArrayLike<number> {
+export function rowValueHashes(table: HashColumns, r: number): number[] {
+  const hashes: number[] = []
+  hashes.length = rowValueHashesInto(table, r, hashes)
+  return hashes
+}
+
+/** {@link rowValueHashes} written into `out` (its first elements; the rest left as they were); returns how many. */
+function rowValueHashesInto(table: HashColumns, r: number, out: number[]): number {
   const f = table.f[r]
-  if (f === PUT) return table.valueHash.subarray(r, r + 1)
+  if (f === PUT) {
+    out[0] = table.valueHash[r]
+    return 1
+  }
   // A malformed cas (no `[expected, new]`) has no hash of its new value: left without hashes, it is dropped as malformed.
-  if (f === CAS && table.valueHash[r] !== 0) return [table.verHash[table.verStart[r]], table.valueHash[r]]
-  if (f === GET && table.type[r] === OK) return table.verHash.subarray(table.verStart[r], table.verStart[r] + table.siblings[r])
-  return NONE
+  if (f === CAS && table.valueHash[r] !== 0) {
+    out[0] = table.verHash[table.verStart[r]]
+    out[1] = table.valueHash[r]
+    return 2
+  }
+  if (f !== GET || table.type[r] !== OK) return 0
+  for (let i = 0; i < table.siblings[r]; i++) out[i] = table.verHash[table.verStart[r] + i]
+  return table.siblings[r]
 }
 
 /** The table's client ops as register histories (in shared memory when `shared`, for worker threads). */
 export function registerHistoriesFromTable(table: ModelColumns, options: { shared?: boolean } = {}): RegisterHistories {
   const builder = new RegisterHistoryBuilder(table.length)
   const names = table.keys.names
+  // One op object for every row (the builder keeps none): a million objects would be garbage.
+  const hashes: number[] = []
+  const op: HashedOp = { index: 0, process: 0, type: 'ok', f: 'get', key: '', invoke: 0, complete: 0, hashes }
   for (let r = 0; r < table.length; r++) {
-    builder.pushHashed({
-      index: table.index[r],
-      process: table.process[r],
-      type: OUTCOMES[table.type[r]],
-      f: FUNCTIONS[table.f[r]],
-      key: names[table.key[r]],
-      invoke: table.invoke[r],
-      complete: table.complete[r],
-      hashes: rowValueHashes(table, r),
-    })
+    op.index = table.index[r]
+    op.process = table.process[r]
+    op.type = OUTCOMES[table.type[r]]
+    op.f = FUNCTIONS[table.f[r]]
+    op.key = names[table.key[r]]
+    op.invoke = table.invoke[r]
+    op.complete = table.complete[r]
+    // The row's hashes in one reused array (a view per row is garbage too); its first `count` are this row's.
+    builder.pushHashed(op, rowValueHashesInto(table, r, hashes))
   }
   return builder.finish(options)
 }

@@ -219,17 +219,18 @@ export class RegisterHistoryBuilder {
     if (!this.#admit(op, casOk)) return
     const values: readonly unknown[] =
       op.f === 'get' ? (Array.isArray(op.value) ? op.value : [op.value]) : op.f === 'cas' ? (op.value as unknown[]) : [op.value]
-    this.#append(op, values.length, (i) => this.#values.id(values[i]))
+    this.#append(op, values.length, values, false)
   }
 
   /**
    * Adds one client op whose values are known by their hashes only (the analysis' op table
    * keeps no values). The histories' values are then those hashes: see {@link RegisterHistories.hashed}.
+   * `count`: how many of `op.hashes` are the op's (all of them unless said).
    */
-  pushHashed(op: HashedOp): void {
-    if (!this.#admit(op, op.f !== 'cas' || op.hashes.length === 2)) return
+  pushHashed(op: HashedOp, count = op.hashes.length): void {
+    if (!this.#admit(op, op.f !== 'cas' || count === 2)) return
     this.#hashed = true
-    this.#append(op, op.hashes.length, (i) => this.#values.hashed(op.hashes[i]))
+    this.#append(op, count, op.hashes, true)
   }
 
   /** Whether an op goes in; counts the ones dropped, and why. */
@@ -251,11 +252,17 @@ export class RegisterHistoryBuilder {
     return true
   }
 
+  /** The id of value `i` of an op's `values`: hashes when `hashed`, else values. */
+  #idAt(values: ArrayLike<unknown>, i: number, hashed: boolean): number {
+    return hashed ? this.#values.hashed(values[i] as number) : this.#values.id(values[i])
+  }
+
   /**
-   * Appends an admitted op. `count` and `idAt`: its values as ids (get: the values read;
-   * cas: expected, then new; put: the value written).
+   * Appends an admitted op. `count` and `values`: its values, hashes when `hashed` (get: the
+   * values read; cas: expected, then new; put: the value written). No closure per op: a
+   * million ops would make a million.
    */
-  #append(op: Omit<RegisterOp, 'value'>, count: number, idAt: (i: number) => number): void {
+  #append(op: Omit<RegisterOp, 'value'>, count: number, values: ArrayLike<unknown>, hashed: boolean): void {
     let key = this.#keyIds.get(op.key)
     if (key === undefined) {
       key = this.#keyNames.length
@@ -270,15 +277,15 @@ export class RegisterHistoryBuilder {
       kind = SIBLINGS
       a = this.#siblings.length
       b = count
-      for (let i = 0; i < count; i++) this.#siblings.push(idAt(i))
+      for (let i = 0; i < count; i++) this.#siblings.push(this.#idAt(values, i, hashed))
     } else if (op.f === 'get') {
       kind = READ
-      a = count === 0 ? ABSENT : idAt(0)
+      a = count === 0 ? ABSENT : this.#idAt(values, 0, hashed)
     } else if (op.f === 'cas') {
       kind = CAS
-      a = idAt(0)
-      b = idAt(1)
-    } else if (op.f === 'put') a = idAt(0)
+      a = this.#idAt(values, 0, hashed)
+      b = this.#idAt(values, 1, hashed)
+    } else if (op.f === 'put') a = this.#idAt(values, 0, hashed)
     const at = this.#length++
     const c = this.#c
     c.key.set(at, key)
@@ -432,8 +439,10 @@ class Lanes {
       ends = []
       this.#ends.set(process, ends)
     }
-    let lane = ends.findIndex((last) => last <= invoke)
-    if (lane < 0) {
+    // A loop, not findIndex: a closure per op (a million of them) is garbage.
+    let lane = 0
+    while (lane < ends.length && ends[lane] > invoke) lane++
+    if (lane === ends.length) {
       lane = ends.length
       ends.push(end)
     } else ends[lane] = Math.max(ends[lane], end)

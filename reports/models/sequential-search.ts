@@ -115,10 +115,20 @@ class Frontier {
   /** The placeable ops, earliest invocation first, appended to `into` from `at`; returns the new end. */
   candidates(into: Int32Array, at: number): number {
     const from = at
-    for (const i of this.pending) into[at++] = i
+    const pending = this.pending
+    for (let p = 0; p < pending.length; p++) into[at++] = pending[p]
     for (let q = 0; q < this.#p.count; q++) if (this.cursor[q] < this.#p.start[q + 1]) into[at++] = this.#p.ops[this.cursor[q]]
     // Rows are in invocation order, so sorting by row tries the ops in real-time order first.
-    into.subarray(from, at).sort()
+    // An insertion sort in place: the candidates are few, and a subarray to sort is garbage at every step.
+    for (let c = from + 1; c < at; c++) {
+      const row = into[c]
+      let d = c - 1
+      while (d >= from && into[d] > row) {
+        into[d + 1] = into[d]
+        d -= 1
+      }
+      into[d + 1] = row
+    }
     return at
   }
 
@@ -128,7 +138,7 @@ class Frontier {
     let length = 1
     for (let q = 0; q < this.cursor.length; q++) key[length++] = this.cursor[q]
     key[length++] = -1
-    for (const i of this.pending) key[length++] = i
+    for (let p = 0; p < this.pending.length; p++) key[length++] = this.pending[p]
     return length
   }
 }

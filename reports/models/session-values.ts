@@ -68,7 +68,7 @@ export class SessionValueChecks {
   #order: CausalOrder
   #tallies: Record<SessionValueCheck, Tally>
   /** The read being judged: its valid writers, and whether it returned nothing (and may be judged so). */
-  #returned: number[] = []
+  #returned = new RowList()
   #empty = false
   /**
    * The maximal values (writes) each session's reads of each key returned, after each read
@@ -79,10 +79,15 @@ export class SessionValueChecks {
   #byKey = new Map<number, number[]>()
   #frontier = new Map<number, number>()
   /** The frontier a read makes, while {@link maximal} builds it. */
-  #next: number[] = []
+  #next = new RowList()
+  /** The read being judged. */
+  #read: Judged = { row: -1, key: -1, session: -1, position: 0, clock: new Uint16Array(0), base: 0, final: false }
+  /** The causal order between writes, as {@link maximal} asks it (one function for every read). */
+  #before: (a: number, b: number) => boolean
 
   constructor(order: CausalOrder, options: CausalCheckOptions) {
     this.#order = order
+    this.#before = (a, b) => order.before(a, b)
     const tally = (): Tally => ({
       checked: 0,
       violations: 0,
@@ -116,7 +121,16 @@ export class SessionValueChecks {
     // A read whose values have no write (phantoms, cycles) is the causal check's to report.
     if (!unexplained && !(nothing && order.keyHasDelete[key])) {
       this.#empty = nothing
-      this.#judge({ row, key, session: order.sessionOf[row], position: order.pos[row], clock, base, final }, causal)
+      // One object for every read judged (nothing keeps it past the call).
+      const read = this.#read
+      read.row = row
+      read.key = key
+      read.session = order.sessionOf[row]
+      read.position = order.pos[row]
+      read.clock = clock
+      read.base = base
+      read.final = final
+      this.#judge(read, causal)
     }
     if (!final) this.#remember(row, key)
   }
@@ -132,7 +146,12 @@ export class SessionValueChecks {
       const frontier = this.#frontier.get(read.session * order.history.keys.length + key)
       if (frontier !== undefined && this.#frontiers.count(frontier) > 0) this.#applies('monotonic-reads-from-values', key)
     }
-    if (!causal) return
+    if (causal) this.#findViolations(read)
+  }
+
+  /** The read violated causality: which guarantees it violated (a method of its own, so its closures cost only such reads). */
+  #findViolations(read: Judged): void {
+    const { final } = read
     const empty = this.#empty
     const checks: [SessionValueCheck, () => Witness | undefined][] = [
       ['read-your-writes-from-values', () => (final ? undefined : empty ? this.#ownWriteBefore(read) : this.#ownWrite(read))],
@@ -149,14 +168,17 @@ export class SessionValueChecks {
   /** True when the read being judged is stale w.r.t. write w. */
   #stale(w: number): boolean {
     if (this.#empty) return true
-    for (const x of this.#returned) if (this.#order.before(x, w)) return true
+    const returned = this.#returned
+    for (let i = 0; i < returned.length; i++) if (this.#order.before(returned.rows[i], w)) return true
     return false
   }
 
   /** Read-your-writes: a returned value that an own earlier write follows. */
   #ownWrite({ session, position }: Judged): Witness | undefined {
     const order = this.#order
-    for (const x of this.#returned) {
+    const returned = this.#returned
+    for (let r = 0; r < returned.length; r++) {
+      const x = returned.rows[r]
       const at = order.overwrites.firstWrite(order.valueIdOf[x], session)
       if (at < position) return this.#missedWrite(order.opAt(session, at), "its session's earlier write", 'own earlier write')
     }
@@ -181,7 +203,9 @@ export class SessionValueChecks {
   /** Monotonic writes: a write following a returned value, then a later write of its session, both in the past. */
   #sessionWrite({ session, clock, base }: Judged): Witness | undefined {
     const order = this.#order
-    for (const x of this.#returned) {
+    const returned = this.#returned
+    for (let r = 0; r < returned.length; r++) {
+      const x = returned.rows[r]
       for (let q = 0; q < order.sessions; q++) {
         if (q === session) continue
         const at = order.overwrites.firstWrite(order.valueIdOf[x], q)
@@ -255,9 +279,8 @@ export class SessionValueChecks {
     }
     const i = this.#frontiers.count(frontier) - 1
     const { from, to } = i < 0 ? { from: 0, to: 0 } : this.#frontiers.range(frontier, i)
-    const before = (a: number, b: number): boolean => order.before(a, b)
-    if (!maximal(this.#frontiers.values(), from, to, this.#returned, before, this.#next)) return
-    this.#frontiers.append(frontier, order.pos[row], this.#next)
+    if (!maximal(this.#frontiers.values(), from, to, this.#returned, this.#before, this.#next)) return
+    this.#frontiers.append(frontier, order.pos[row], this.#next.rows, this.#next.length)
   }
 
   /** The witness `make` gives when session q wrote after position `at`, within `limit` (the read's past of q). */
@@ -303,10 +326,11 @@ export class SessionValueChecks {
   #example(row: number, { missed, why, role, more }: Witness): Example {
     const h = this.#order.history
     const read = `read ${opName(h, row)} of ${h.keys[h.key[row]]}${h.final[row] ? ' (a final read)' : ` by session ${h.process[row]}`}`
+    const returned = this.#returned.toArray()
     const what = this.#empty
       ? `returned nothing, missing ${why}`
-      : `returned the value of ${this.#returned.map((x) => opName(h, x)).join(' and ')}, older than ${why}`
-    const ops = [...new Set([...this.#returned, missed, ...(more ? [more.op] : []), row])]
+      : `returned the value of ${returned.map((x) => opName(h, x)).join(' and ')}, older than ${why}`
+    const ops = [...new Set([...returned, missed, ...(more ? [more.op] : []), row])]
     const roleOf = (op: number): string =>
       op === row ? 'read' : op === missed ? role : op === more?.op ? more.role : 'write of the value read'
     return { summary: `${read} ${what}`, ops, roles: ops.map(roleOf) }
@@ -341,38 +365,75 @@ function maximal(
   current: Int32Array,
   from: number,
   to: number,
-  added: readonly number[],
+  added: RowList,
   before: (a: number, b: number) => boolean,
-  out: number[],
+  out: RowList,
 ): boolean {
   out.length = 0
   if (added.length === 1 && to - from === 1) {
-    const y = added[0]
+    const y = added.rows[0]
     const z = current[from]
     if (y === z || before(y, z)) return false
     if (!before(z, y)) out.push(z)
     out.push(y)
     return true
   }
-  // The frontier is an antichain already: its values need only be compared with the new ones.
-  const kept = (y: number, self: number): boolean => {
-    if (self >= 0) for (let j = from; j < to; j++) if (current[j] !== y && before(y, current[j])) return false
-    for (let j = 0; j < added.length; j++) if (j !== self && added[j] !== y && before(y, added[j])) return false
-    return true
-  }
   let changed = false
   for (let j = from; j < to; j++) {
-    if (kept(current[j], -1)) out.push(current[j])
+    if (kept(current, from, to, added, before, current[j], -1)) out.push(current[j])
     else changed = true
   }
   for (let j = 0; j < added.length; j++) {
-    const y = added[j]
+    const y = added.rows[j]
     let known = false
     for (let i = from; i < to && !known; i++) known = current[i] === y
-    for (let i = 0; i < j && !known; i++) known = added[i] === y
-    if (known || !kept(y, j)) continue
+    for (let i = 0; i < j && !known; i++) known = added.rows[i] === y
+    if (known || !kept(current, from, to, added, before, y, j)) continue
     out.push(y)
     changed = true
   }
   return changed
+}
+
+/**
+ * Whether value y stays maximal: nothing among `added` (but itself, `added[self]`) follows
+ * it, nor, for an added value (`self` >= 0), among the frontier `current[from..to)` (an
+ * antichain already: its own values need only be compared with the new ones). A function of
+ * its own, not a closure in {@link maximal}: most reads call maximal, and a closure each is garbage.
+ */
+function kept(
+  current: Int32Array,
+  from: number,
+  to: number,
+  added: RowList,
+  before: (a: number, b: number) => boolean,
+  y: number,
+  self: number,
+): boolean {
+  if (self >= 0) for (let j = from; j < to; j++) if (current[j] !== y && before(y, current[j])) return false
+  for (let j = 0; j < added.length; j++) if (j !== self && added.rows[j] !== y && before(y, added.rows[j])) return false
+  return true
+}
+
+/**
+ * Rows reused from read to read: emptying an array (`length = 0`) drops its storage, so
+ * each of a million reads would allocate it again.
+ */
+class RowList {
+  rows = new Int32Array(8)
+  /** The rows are `rows[0 .. length)`; set to 0 to empty the list. */
+  length = 0
+
+  push(row: number): void {
+    if (this.length === this.rows.length) {
+      const bigger = new Int32Array(2 * this.rows.length)
+      bigger.set(this.rows)
+      this.rows = bigger
+    }
+    this.rows[this.length++] = row
+  }
+
+  toArray(): number[] {
+    return Array.from(this.rows.subarray(0, this.length))
+  }
 }

@@ -8,10 +8,12 @@
 const EMPTY = 0
 
 export class StateMemo {
+  // Small at first, growing by doubling: most keys' searches hold a few dozen states, and a
+  // 1M-op history makes thousands of memos.
   /** Slot -> offset + 1 of the state in the pool; 0: empty. */
-  #slots = new Int32Array(1024)
+  #slots = new Int32Array(64)
   /** Per state: hash, length, then the key's integers. */
-  #pool = new Int32Array(16_384)
+  #pool = new Int32Array(1024)
   #used = 0
   #count = 0
 
