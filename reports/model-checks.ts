@@ -21,7 +21,7 @@ import {
   hashesIn,
   modelHistoryFromTable,
   registerHistoriesFromTable,
-  rowValueHashes,
+  rowValueHashesInto,
   type TimelineOp,
   valueText,
 } from './models/index.ts'
@@ -83,9 +83,10 @@ async function valueTexts(path: string, table: OpTable, hashes: ReadonlySet<numb
   const texts = new Map<number, string>()
   const left = new Set(hashes)
   const rows: number[] = []
+  const rowHashes: number[] = []
   for (let row = 0; row < table.length && left.size > 0; row++) {
     let found = false
-    for (const hash of Array.from(rowValueHashes(table, row))) found = left.delete(hash) || found
+    for (let i = rowValueHashesInto(table, row, rowHashes) - 1; i >= 0; i--) found = left.delete(rowHashes[i]) || found
     if (found) rows.push(row)
   }
   const records = await readRecordsAt(

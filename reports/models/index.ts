@@ -22,7 +22,7 @@ export { DEFAULT_BUDGET, type SearchBudget } from './key-search.ts'
 export { type RegisterHistories, type RegisterOp, registerHistories } from './register-history.ts'
 export { type HistoryFile, type HistoryFileOptions, readHistoryFile, readOpRecords } from './history-file.ts'
 export { timelineText } from './timeline-text.ts'
-export { registerHistoriesFromTable, rowValueHashes } from './register-history-table.ts'
+export { registerHistoriesFromTable, rowValueHashesInto } from './register-history-table.ts'
 export { fillHashTokens, hashesIn, valueText } from './value-text.ts'
 export {
   MODEL_NAMES,

@@ -10,15 +10,11 @@ import { type HashedOp, type RegisterHistories, RegisterHistoryBuilder } from '.
 
 type HashColumns = Pick<ModelColumns, 'f' | 'type' | 'valueHash' | 'verStart' | 'verHash' | 'siblings'>
 
-/** The hashes of the values row `r` wrote or read, as {@link HashedOp} has them (0: absent). */
-export function rowValueHashes(table: HashColumns, r: number): number[] {
-  const hashes: number[] = []
-  hashes.length = rowValueHashesInto(table, r, hashes)
-  return hashes
-}
-
-/** {@link rowValueHashes} written into `out` (its first elements; the rest left as they were); returns how many. */
-function rowValueHashesInto(table: HashColumns, r: number, out: number[]): number {
+/**
+ * The hashes of the values row `r` wrote or read, as {@link HashedOp} has them (0: absent),
+ * written into `out` (its first elements; the rest left as they were); returns how many.
+ */
+export function rowValueHashesInto(table: HashColumns, r: number, out: number[]): number {
   const f = table.f[r]
   if (f === PUT) {
     out[0] = table.valueHash[r]
