@@ -6,20 +6,10 @@
  */
 import { test } from '@japa/runner'
 import fc from 'fast-check'
-import { type CausalContext, isClock, isDot, normalizeContext, peekContext, peekPlainClock } from './causal.ts'
+import { type CausalContext, peekContext, peekParsed, peekPlainClock } from './causal.ts'
 
-/** The general path, written out: what peekContext gave before it had a fast path. */
-function reference(encoded: string): CausalContext | undefined {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(encoded.slice(0, Math.max(0, encoded.indexOf('.'))), 'base64url').toString('utf8'))
-    if (typeof parsed !== 'object' || parsed === null) return undefined
-    const { clock, dots = [] } = parsed as { clock?: unknown; dots?: unknown }
-    if (!isClock(clock) || !Array.isArray(dots) || !dots.every(isDot)) return undefined
-    return normalizeContext({ clock, dots })
-  } catch {
-    return undefined
-  }
-}
+/** The general path: what peekContext gave before it had a fast path. */
+const reference = peekParsed
 
 const encode = (payload: string, signature = 'c2lnbmF0dXJl'): string => `${Buffer.from(payload).toString('base64url')}.${signature}`
 

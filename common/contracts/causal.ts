@@ -67,7 +67,8 @@ export function peekContext(encoded: string): CausalContext | undefined {
   return peekPlainClock(encoded) ?? peekParsed(encoded)
 }
 
-function peekParsed(encoded: string): CausalContext | undefined {
+/** peekContext's general path: base64url, JSON.parse, the checks, normalizeContext (what the fast path must agree with). */
+export function peekParsed(encoded: string): CausalContext | undefined {
   const payload = encoded.slice(0, Math.max(0, encoded.indexOf('.')))
   try {
     const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
