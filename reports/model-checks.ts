@@ -121,8 +121,11 @@ export async function startModelChecks(
   const kind = run?.workload.kind ?? 'register'
   if (kind !== 'register')
     return asChecks(table, undecidedModels(`judged for register workloads only: ${kind} values are not one per write`))
-  const [perKey, causal] = await Promise.all([perKeyChecks(path, table, maxExamples, pool), causalChecks(table, maxExamples, pool)])
-  return asChecks(table, [...perKey, ...causal])
+  // The causal checks first: the longest task, it needs only the table, while the per-key
+  // searches wait for their register histories to be built in this thread.
+  const causal = causalChecks(table, maxExamples, pool)
+  const [perKey, causalResults] = await Promise.all([perKeyChecks(path, table, maxExamples, pool), causal])
+  return asChecks(table, [...perKey, ...causalResults])
 }
 
 /** The results, and the same as verdict checks (examples naming table rows). */
