@@ -65,6 +65,23 @@ test.group('merkle index', () => {
     assert.equal(index.keyCount(arc), keys.filter((k) => ring.arcOf(k) === arc).length)
   })
 
+  test("a leaf's hash is the XOR of its keys' digests, byte for byte", ({ assert }) => {
+    const index = indexWith(keys.map((k) => [k, objectOf(k)]))
+    let checked = 0
+    for (let arc = 0; arc < index.arcCount; arc++) {
+      for (let leaf = 0; leaf < 2 ** MERKLE_DEPTH; leaf++) {
+        const expected = Buffer.alloc(16)
+        for (const { digest } of index.leafKeys(arc, leaf)) {
+          const bytes = Buffer.from(digest, 'hex')
+          for (let i = 0; i < 16; i++) expected[i] ^= bytes[i]
+        }
+        assert.equal(index.hash({ arc, level: MERKLE_DEPTH, index: leaf }), expected.toString('hex'))
+        checked += index.leafKeys(arc, leaf).length
+      }
+    }
+    assert.equal(checked, keys.length)
+  })
+
   test('tree node validation', ({ assert }) => {
     assert.isTrue(MerkleIndex.isValidNode({ arc: 0, level: MERKLE_DEPTH, index: 2 ** MERKLE_DEPTH - 1 }, 12))
     assert.isFalse(MerkleIndex.isValidNode({ arc: 12, level: 0, index: 0 }, 12))
