@@ -25,7 +25,8 @@ export type PeerBatcherOptions = {
 /** A call whose WARS legs are timed: a client read's or write's, with when it was queued (ms, monotonic). */
 type Timed = { kind: 'read' | 'write'; queuedMs: number }
 
-type Waiter = { resolve: (result: BatchResult) => void; reject: (error: unknown) => void; timed?: Timed }
+type OkResult = Extract<BatchResult, { ok: true }>
+type Waiter = { resolve: (result: OkResult) => void; reject: (error: unknown) => void; timed?: Timed }
 type Queue = { ops: BatchOp[]; waiters: Waiter[]; bytes: number }
 
 export class PeerBatcher {
@@ -55,8 +56,8 @@ export class PeerBatcher {
   }
 
   /** Merges `object` into the peer's state, resolving once it is durable there; `timed`: a client write's call. */
-  async merge(peer: string, key: string, object: VersionedObject, timed = false): Promise<void> {
-    await this.#enqueue(peer, { op: 'merge', key, object }, timed)
+  merge(peer: string, key: string, object: VersionedObject, timed = false): Promise<unknown> {
+    return this.#enqueue(peer, { op: 'merge', key, object }, timed)
   }
 
   /** Has the peer hold `object` for `owner`, durably. */
@@ -64,8 +65,9 @@ export class PeerBatcher {
     await this.#enqueue(peer, { op: 'hint', owner, key, object })
   }
 
-  async #enqueue(peer: string, op: BatchOp, timed = false): Promise<Extract<BatchResult, { ok: true }>> {
-    const result = await new Promise<BatchResult>((resolve, reject) => {
+  /** Settles with the op's result when the peer applied it, and rejects with a {@link PeerError} when it did not. */
+  #enqueue(peer: string, op: BatchOp, timed = false): Promise<OkResult> {
+    return new Promise<OkResult>((resolve, reject) => {
       let queue = this.#queues.get(peer)
       if (!queue) {
         queue = { ops: [], waiters: [], bytes: 0 }
@@ -81,8 +83,6 @@ export class PeerBatcher {
         setImmediate(() => this.#flush())
       }
     })
-    if (!result.ok) throw new PeerError('protocol', peer, result.error)
-    return result
   }
 
   #flush(): void {
@@ -99,7 +99,11 @@ export class PeerBatcher {
       (answer) => {
         const results = Array.isArray(answer?.results) ? answer.results : []
         if (this.#wars) this.#time(queue.waiters, results, monotonicMs())
-        for (const [i, w] of queue.waiters.entries()) w.resolve(results[i] ?? { ok: false, error: 'missing from the batch answer' })
+        for (const [i, w] of queue.waiters.entries()) {
+          const result: BatchResult = results[i] ?? { ok: false, error: 'missing from the batch answer' }
+          if (result.ok) w.resolve(result)
+          else w.reject(new PeerError('protocol', peer, result.error))
+        }
       },
       (error: unknown) => {
         for (const w of queue.waiters) w.reject(error)
