@@ -336,8 +336,12 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
   )
 }
 
-/** Signatures already computed: a hot key's context is signed for every read of it. */
-const recentSignatures = new Map<string, string>()
+/**
+ * Signatures already computed, under one secret (a node has one): a hot key's context is
+ * signed for every read of it. Looked up by the signed text alone, so a miss (every write's
+ * fresh context) costs a lookup in a map and no string built for it.
+ */
+let recentSignatures = { secret: '', signatures: new Map<string, string>() }
 const RECENT_SIGNATURES = 50_000
 
 /**
@@ -348,13 +352,14 @@ const isCanonicalBase64url = (text: string): boolean => Buffer.from(text, 'base6
 
 function sign(payload: string, { secret, key }: ContextSeal): string {
   const input = JSON.stringify([key, payload])
-  const memo = JSON.stringify([secret, input])
-  let signature = recentSignatures.get(memo)
+  if (recentSignatures.secret !== secret) recentSignatures = { secret, signatures: new Map() }
+  const { signatures } = recentSignatures
+  let signature = signatures.get(input)
   if (signature === undefined) {
     signature = createHmac('sha256', secret).update(input).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')
     // Stryker disable next-line ConditionalExpression,EqualityOperator: when the memo empties changes only how often the HMAC runs
-    if (recentSignatures.size >= RECENT_SIGNATURES) recentSignatures.clear()
-    recentSignatures.set(memo, signature)
+    if (signatures.size >= RECENT_SIGNATURES) signatures.clear()
+    signatures.set(input, signature)
   }
   return signature
 }
