@@ -34,7 +34,7 @@ if (mode === 'storage') {
     ...(switches.includes('--no-sync') ? { noSync: true } : {}),
     ...(switches.includes('--writemap') ? { useWritemap: true } : {}),
   })
-  const objects = root.openDB<VersionedObject, string>({ name: 'objects' })
+  const objects = root.openDB<VersionedObject, string>({ name: 'objects', useRecords: false })
   for (const [i, key] of keys.entries()) {
     await root.transaction(() => {
       void objects.put(key, object(key, i + 1))
