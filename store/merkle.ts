@@ -3,7 +3,7 @@
  * key the node stores. Writes only mark their key; digests are computed when a tree is
  * next looked at, so the write path pays nothing. Leaves are XOR accumulators of
  * per-key hashes (a changed key updates its leaf in O(1)); inner nodes are hashed from
- * their children on demand and cached.
+ * their children on demand and cached, and a change makes only its leaf's ancestors stale.
  * Two replicas of an arc compare roots, walk down only the subtrees that differ, and
  * exchange only the keys of differing leaves.
  */
@@ -37,8 +37,13 @@ function versionDigest(key: string, object: VersionedObject): string {
 type ArcTree = {
   leaves: Buffer[]
   keys: Set<string>[]
-  /** Inner hashes by level, computed on demand; undefined when stale. */
-  levels: Buffer[][] | undefined
+  /**
+   * Inner hashes by level (0 to MERKLE_DEPTH - 1), each computed when first asked for;
+   * undefined when stale. A changed leaf makes only its ancestors stale, so a walk that
+   * runs while writes go on rehashes the paths they changed, not every arc's whole tree.
+   * A stale node's ancestors are stale too.
+   */
+  inner: (Buffer | undefined)[][]
 }
 
 export type MerkleIndexOptions = {
@@ -60,7 +65,7 @@ export class MerkleIndex {
     this.#arcs = ring.tokens.map(() => ({
       leaves: Array.from({ length: LEAVES }, () => Buffer.alloc(HASH_BYTES)),
       keys: Array.from({ length: LEAVES }, () => new Set<string>()),
-      levels: undefined,
+      inner: Array.from({ length: MERKLE_DEPTH }, (_, level) => new Array<Buffer | undefined>(2 ** level).fill(undefined)),
     }))
   }
 
@@ -94,7 +99,7 @@ export class MerkleIndex {
       this.#digests.delete(key)
       tree.keys[leaf].delete(key)
     }
-    tree.levels = undefined
+    staleAbove(tree, leaf)
   }
 
   digestOf(key: string): string | undefined {
@@ -114,9 +119,7 @@ export class MerkleIndex {
   /** Hex hash of one tree node. */
   hash({ arc, level, index }: TreeNode): string {
     this.#settle()
-    const tree = this.#arcs[arc]
-    tree.levels ??= buildLevels(tree.leaves)
-    return tree.levels[level][index].toString('hex')
+    return nodeHash(this.#arcs[arc], level, index).toString('hex')
   }
 
   /** The keys (with digests) under one leaf. */
@@ -160,11 +163,23 @@ function xorHexInto(target: Buffer, hex: string): void {
 /** The value of a lower-case hex digit's char code ('0'–'9' are 48–57, 'a'–'f' 97–102). */
 const nibble = (code: number): number => (code <= 57 ? code - 48 : code - 87)
 
-function buildLevels(leaves: Buffer[]): Buffer[][] {
-  const levels: Buffer[][] = [leaves]
-  while (levels[0].length > 1) {
-    const below = levels[0]
-    levels.unshift(Array.from({ length: below.length / 2 }, (_, i) => md5(Buffer.concat([below[2 * i], below[2 * i + 1]]))))
+/** Marks the ancestors of a changed leaf stale, up to the first already stale (whose own ancestors are). */
+function staleAbove(tree: ArcTree, leaf: number): void {
+  let index = leaf
+  for (let level = MERKLE_DEPTH - 1; level >= 0; level--) {
+    index >>= 1
+    if (tree.inner[level][index] === undefined) return
+    tree.inner[level][index] = undefined
   }
-  return levels
+}
+
+/** A node's hash: a leaf's accumulator, or the MD5 of its two children's hashes (computed now if stale). */
+function nodeHash(tree: ArcTree, level: number, index: number): Buffer {
+  if (level === MERKLE_DEPTH) return tree.leaves[index]
+  let hash = tree.inner[level][index]
+  if (hash === undefined) {
+    hash = md5(Buffer.concat([nodeHash(tree, level + 1, 2 * index), nodeHash(tree, level + 1, 2 * index + 1)]))
+    tree.inner[level][index] = hash
+  }
+  return hash
 }
