@@ -104,6 +104,30 @@ test.group('merkle index', () => {
     assert.deepEqual(everyNode(kept), everyNode(indexWith([...content])))
   })
 
+  test('a refreshed key is hashed at once from its stored state, and not read back when a tree is looked at', ({ assert }) => {
+    const store = new Map<string, VersionedObject>(keys.map((k) => [k, objectOf(k)]))
+    const loads: string[] = []
+    const index = new MerkleIndex({
+      ring,
+      load: (key) => {
+        loads.push(key)
+        return store.get(key)
+      },
+    })
+    for (const key of keys) index.touch(key)
+    const arc = ring.arcOf('k7')
+    index.root(arc)
+    assert.lengthOf(loads, keys.length, 'keys only touched are read when a tree is first looked at')
+    loads.length = 0
+    store.set('k7', objectOf('changed', 9))
+    index.refresh('k7')
+    assert.deepEqual(loads, ['k7'])
+    const fresh = indexWith([...store])
+    assert.equal(index.digestOf('k7'), fresh.digestOf('k7'))
+    assert.equal(index.root(arc), fresh.root(arc))
+    assert.deepEqual(loads, ['k7'], 'nothing read back later')
+  })
+
   test('tree node validation', ({ assert }) => {
     assert.isTrue(MerkleIndex.isValidNode({ arc: 0, level: MERKLE_DEPTH, index: 2 ** MERKLE_DEPTH - 1 }, 12))
     assert.isFalse(MerkleIndex.isValidNode({ arc: 12, level: 0, index: 0 }, 12))

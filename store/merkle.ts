@@ -1,7 +1,9 @@
 /**
  * Merkle trees for anti-entropy: one per ring arc, over (key, version digest) of every
- * key the node stores. Writes only mark their key; digests are computed when a tree is
- * next looked at, so the write path pays nothing. Leaves are XOR accumulators of
+ * key the node stores. A key's digest is brought up to date when its state changes,
+ * while the object is still in the storage's cache (later, it would be read back from
+ * disk and decoded: more than the digest costs); the keys found on disk at start are
+ * only marked, and hashed when a tree is first looked at. Leaves are XOR accumulators of
  * per-key hashes (a changed key updates its leaf in O(1)); inner nodes are hashed from
  * their children on demand and cached, and a change makes only its leaf's ancestors stale.
  * Two replicas of an arc compare roots, walk down only the subtrees that differ, and
@@ -73,9 +75,14 @@ export class MerkleIndex {
     return this.#arcs.length
   }
 
-  /** The key's state changed; its digest is brought up to date when next needed. */
+  /** The key may have a state this index has not seen (a key found on disk at start): its digest is brought up to date when next needed. */
   touch(key: string): void {
     this.#dirty.add(key)
+  }
+
+  /** The key's state changed: its digest is brought up to date now, from its stored state. */
+  refresh(key: string): void {
+    this.#update(key, this.#load(key))
   }
 
   #settle(): void {
