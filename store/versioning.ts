@@ -89,15 +89,21 @@ export type ClockOrder = 'equal' | 'before' | 'after' | 'concurrent'
 export const emptyObject = (): VersionedObject => ({ context: emptyContext(), siblings: [] })
 
 export function join(a: Clock, b: Clock): Clock {
+  return sortClock(joinUnsorted(a, b))
+}
+
+/** {@link join} in no particular key order: for callers that sort what they make of it anyway. */
+function joinUnsorted(a: Clock, b: Clock): Clock {
   const out: Clock = { ...a }
   for (const [node, counter] of Object.entries(b)) {
     if (clockEntry(out, node) < counter) out[node] = counter
   }
-  return sortClock(out)
+  return out
 }
 
+/** The join of two contexts, normalised (its clock sorted once, by normalizeContext). */
 function joinContexts(a: CausalContext, b: CausalContext): CausalContext {
-  return normalizeContext({ clock: join(a.clock, b.clock), dots: [...a.dots, ...b.dots] })
+  return normalizeContext({ clock: joinUnsorted(a.clock, b.clock), dots: [...a.dots, ...b.dots] })
 }
 
 const addDot = (context: CausalContext, dot: Dot): CausalContext => normalizeContext({ clock: context.clock, dots: [...context.dots, dot] })
@@ -132,8 +138,9 @@ function compareForTiebreak(a: Sibling, b: Sibling): number {
   )
 }
 
+/** A state in its one form: `context` already normalised (joinContexts makes it so), siblings sorted. */
 const canonical = (context: CausalContext, siblings: Sibling[]): VersionedObject => ({
-  context: normalizeContext(context),
+  context,
   siblings: siblings.sort((a, b) => compareDots(a.dot, b.dot) || compareForTiebreak(a, b)),
 })
 
@@ -159,7 +166,7 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
   // left the node), so its own dot can go into the object's clock; loose dots from the
   // writer's context stay loose.
   const seen = joinContexts(object.context, {
-    clock: join(write.context.clock, { [dot.node]: dot.counter }),
+    clock: joinUnsorted(write.context.clock, { [dot.node]: dot.counter }),
     dots: write.context.dots,
   })
   const kept = object.siblings.filter((s) => !covers(write.context, s.dot))
@@ -206,7 +213,8 @@ export function merge(mode: VersioningMode, a: VersionedObject, b: VersionedObje
       undefined,
     )
     if (!winner) return canonical(context, [])
-    return canonical({ clock: join(winner.clock, { [winner.dot.node]: winner.dot.counter }), dots: winner.dots ?? [] }, [winner])
+    const own = normalizeContext({ clock: joinUnsorted(winner.clock, { [winner.dot.node]: winner.dot.counter }), dots: winner.dots ?? [] })
+    return canonical(own, [winner])
   }
   // vv: keep the maximal versions; equal clocks are settled by the tiebreak order.
   const beats = (t: Sibling, s: Sibling): boolean => {
