@@ -17,6 +17,7 @@ import { findLostWrites, type LostWrites } from './lost-writes.ts'
 import { startModelChecks, type ModelChecks } from './model-checks.ts'
 import type { ModelCheckResult } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
+import { workerPoolFor } from './offload.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withConvergence, withFailOn } from './promises.ts'
 import { checkReplicasHoldWrites } from './replica-writes.ts'
@@ -28,6 +29,7 @@ import { timeseries, type Timeseries } from './timeseries.ts'
 import { decideVerdict, incompleteRun } from './verdict.ts'
 import type { Example } from './examples.ts'
 import { visibilityCurve, type Visibility } from './visibility.ts'
+import type { SessionsTask } from './sessions-task.ts'
 import type { TaskPool } from './task-pool.ts'
 
 export type AnalysisOptions = {
@@ -117,14 +119,22 @@ async function runCheckers(
   models: Promise<ModelChecks>,
   options: AnalysisOptions,
   step: Step,
+  timings: Record<string, number>,
 ): Promise<Checked> {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
   const unversioned = withoutVersions(run)
-  const sessions = step('sessions', () =>
-    unversioned ? notApplicableSessions(unversioned) : checkSessions(table, index, ranks, { maxExamples }),
-  )
+  const sessionsStarted = performance.now()
+  const sessionsChecked = unversioned
+    ? Promise.resolve(notApplicableSessions(unversioned))
+    : startSessions(table, index, ranks, maxExamples, options.pool)
+  const sessionsDone = sessionsChecked.then((results) => {
+    timings.sessions = performance.now() - sessionsStarted
+    return results
+  })
+  // Reported when awaited below, not as an unhandled rejection meanwhile.
+  sessionsDone.catch(() => undefined)
   // A write missing from the final reads may still have been on its way when the harness
   // waited for convergence and gave up.
   const doubt =
@@ -148,6 +158,7 @@ async function runCheckers(
   const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, index, maxExamples))
   // The walk is synchronous, so the step times it; only reading back the examples' values is awaited.
   const replicaWrites = await step('replicaWrites', () => checkReplicasHoldWrites(scan.path, table, run, { maxExamples, doubt }))
+  const sessions = await sessionsDone
   const modelChecks = await models
   const verdict = decideVerdict({
     checks: [
@@ -169,6 +180,25 @@ async function runCheckers(
   })
   return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, models: modelChecks.results, verdict }
 }
+
+/**
+ * The session guarantees: in a worker of `pool` for a big history (the table is in shared
+ * memory; the index and ranks are copied), so this thread goes on with the other checks.
+ */
+async function startSessions(
+  table: OpTable,
+  index: WriteIndex,
+  ranks: ReadRanks,
+  maxExamples: number,
+  pool: TaskPool | undefined,
+): Promise<SessionResults> {
+  const worker = workerPoolFor(table, pool)
+  return worker
+    ? await worker.run<SessionResults>(SESSIONS_TASK, { table, index, ranks, maxExamples } satisfies SessionsTask)
+    : checkSessions(table, index, ranks, { maxExamples })
+}
+
+const SESSIONS_TASK = new URL('./sessions-task.ts', import.meta.url)
 
 /** Why the context-based checks do not apply to this run's store (it records no version metadata), or undefined when they do. */
 function withoutVersions(run: RunInfo | undefined): string | undefined {
@@ -240,7 +270,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = await runCheckers(scan, index, ranks, staleness, models, options, step)
+  const checked = await runCheckers(scan, index, ranks, staleness, models, options, step, timings)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

@@ -56,6 +56,13 @@ export class Interner {
   #ids = new Map<string, number>()
   readonly names: string[] = []
 
+  /** An interner holding `names` with their ids (as another thread's interner arrives: its names only). */
+  static of(names: readonly string[]): Interner {
+    const interner = new Interner()
+    for (const name of names) interner.id(name)
+    return interner
+  }
+
   id(name: string): number {
     let id = this.#ids.get(name)
     if (id === undefined) {

@@ -26,6 +26,7 @@ import {
   valueText,
 } from './models/index.ts'
 import { type OpTable, valueHashOf } from './op-table.ts'
+import { workerPoolFor } from './offload.ts'
 import { MODEL_CHECKS } from './promises.ts'
 import type { TaskPool } from './task-pool.ts'
 
@@ -36,8 +37,6 @@ export type ModelChecks = {
   checks: CheckResult<Example>[]
 }
 
-/** Below this many ops the models are checked in this thread: a worker costs more to start. */
-const WORKER_FROM_OPS = 100_000
 const MODEL_TASK = new URL('./model-task.ts', import.meta.url)
 
 /** Every model judged unknown, saying why. */
@@ -50,11 +49,10 @@ const undecidedModels = (reason: string): ModelCheckResult[] =>
 
 /** Causal consistency and the session guarantees from values, on the op table (values known by their hashes). */
 async function causalChecks(table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
-  const shared = table.index.buffer instanceof SharedArrayBuffer
-  // The table's columns are in shared memory: the worker reads them without a copy.
+  const worker = workerPoolFor(table, pool)
   const columns: ModelColumns = table
-  return pool && shared && table.length >= WORKER_FROM_OPS
-    ? await pool.run<ModelCheckResult[]>(MODEL_TASK, { columns, options: { maxExamples } } satisfies ModelTask)
+  return worker
+    ? await worker.run<ModelCheckResult[]>(MODEL_TASK, { columns, options: { maxExamples } } satisfies ModelTask)
     : checkCausalModels(modelHistoryFromTable(columns), { maxExamples })
 }
 
@@ -121,8 +119,11 @@ export async function startModelChecks(
   const kind = run?.workload.kind ?? 'register'
   if (kind !== 'register')
     return asChecks(table, undecidedModels(`judged for register workloads only: ${kind} values are not one per write`))
-  const [perKey, causal] = await Promise.all([perKeyChecks(path, table, maxExamples, pool), causalChecks(table, maxExamples, pool)])
-  return asChecks(table, [...perKey, ...causal])
+  // The causal checks first: the longest task, it needs only the table, while the per-key
+  // searches wait for their register histories to be built in this thread.
+  const causal = causalChecks(table, maxExamples, pool)
+  const [perKey, causalResults] = await Promise.all([perKeyChecks(path, table, maxExamples, pool), causal])
+  return asChecks(table, [...perKey, ...causalResults])
 }
 
 /** The results, and the same as verdict checks (examples naming table rows). */

@@ -73,8 +73,10 @@ export async function reportRun(runDir: string, options: ReportOptions = {}): Pr
     return { kind: 'unreadable', exitCode: 2, runDir: dir, reason }
   }
 
-  // One pool of threads parses the history, then writes the big CSV files.
-  const pool = new TaskPool({ size: Math.max(2, scanWorkers(info.size, options.workers)), resourceLimits: SCAN_LIMITS })
+  // One pool of threads parses the history, then writes the big CSV files and runs the
+  // model checks. A thread is handed up to three tasks, so it goes on to its next while
+  // this thread is busy with the checks it runs itself (seconds without a break).
+  const pool = new TaskPool({ size: Math.max(2, scanWorkers(info.size, options.workers)), resourceLimits: SCAN_LIMITS, depth: 3 })
   try {
     return await analyseAndWrite(dir, historyPath, pool, options, print)
   } finally {

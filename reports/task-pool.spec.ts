@@ -1,6 +1,7 @@
 /**
- * The task pool when a worker dies mid-task: only the task that worker held fails, tasks on
- * other workers finish, and later tasks still run (the pool does not shrink for good).
+ * The task pool when a worker dies mid-task: only the task that worker was running fails,
+ * tasks on other workers finish, and later tasks still run (the pool does not shrink for
+ * good). A worker handed several tasks runs them one at a time, without this thread.
  */
 import { test } from '@japa/runner'
 import { TaskPool } from './task-pool.ts'
@@ -29,5 +30,38 @@ test.group('task pool', () => {
     const next = pool.run<number>(TASK, { value: 5 })
     await assert.rejects(() => dying, /exited with code 3/)
     assert.equal(await next, 5)
+  })
+
+  test('a worker handed several tasks runs them in order, one at a time', async ({ assert, cleanup }) => {
+    const pool = new TaskPool({ size: 1, depth: 3 })
+    cleanup(() => pool.close())
+    const running = new Int32Array(new SharedArrayBuffer(8))
+    const results = await Promise.all([30, 0, 10].map((delayMs, value) => pool.run<number>(TASK, { value, delayMs, running })))
+    assert.deepEqual(results, [0, 1, 2])
+    assert.equal(running[1], 1, 'never two tasks at once')
+  })
+
+  test('a worker goes on to the next task it holds while this thread is busy', async ({ assert, cleanup }) => {
+    const pool = new TaskPool({ size: 1, depth: 2 })
+    cleanup(() => pool.close())
+    // The worker is up (it loads tsx first) before the timed part starts.
+    await pool.run(TASK, { value: 0 })
+    const first = pool.run<number>(TASK, { delayMs: 20, startedAt: true })
+    const second = pool.run<number>(TASK, { startedAt: true })
+    // This thread is busy (no event turn) well past the first task's end.
+    const busyUntil = Date.now() + 500
+    while (Date.now() < busyUntil);
+    const [firstStarted, secondStarted] = await Promise.all([first, second])
+    assert.isBelow(firstStarted, busyUntil)
+    assert.isBelow(secondStarted, busyUntil, 'the second task started before this thread could hand it over')
+  })
+
+  test('tasks a dying worker held but had not started run on a fresh one', async ({ assert, cleanup }) => {
+    const pool = new TaskPool({ size: 1, depth: 3 })
+    cleanup(() => pool.close())
+    const dying = pool.run(TASK, { exitCode: 4, delayMs: 20 })
+    const waiting = [pool.run<number>(TASK, { value: 8 }), pool.run<number>(TASK, { value: 9 })]
+    await assert.rejects(() => dying, /exited with code 4/)
+    assert.deepEqual(await Promise.all(waiting), [8, 9])
   })
 })

@@ -18,6 +18,12 @@ export type TaskPoolOptions = {
   size: number
   /** Young-generation size etc. (a bigger young generation means fewer GC pauses when parsing). */
   resourceLimits?: ResourceLimits
+  /**
+   * Tasks a worker is handed at once (default 1): it runs them in order. Above 1, a worker
+   * finishing a task starts the next without waiting for this thread, which may be busy
+   * with long synchronous work and so unable to hand it one.
+   */
+  depth?: number
 }
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string }
@@ -28,15 +34,17 @@ export class TaskPool {
   #options: TaskPoolOptions
   #idle: Worker[] = []
   #all: Worker[] = []
-  /** The task each busy worker holds, by worker: what fails when that worker dies. */
-  #holding = new Map<Worker, number>()
+  /** The tasks each busy worker holds, in the order it runs them; the first is running. */
+  #holding = new Map<Worker, Task[]>()
+  /** The worker handed the last task: ties go to another, so tasks spread over the threads. */
+  #last: Worker | undefined
   #queue: Task[] = []
   #pending = new Map<number, Pending>()
   #next = 0
   #closed = false
 
   constructor(options: TaskPoolOptions) {
-    this.#options = { ...options, size: Math.max(1, options.size) }
+    this.#options = { ...options, size: Math.max(1, options.size), depth: Math.max(1, options.depth ?? 1) }
   }
 
   /** Runs `module`'s default export on `data` in a worker; resolves with its result. */
@@ -53,11 +61,29 @@ export class TaskPool {
     while (this.#queue.length > 0) {
       let worker = this.#idle.pop()
       if (!worker && this.#all.length < this.#options.size) worker = this.#start()
+      worker ??= this.#leastHeld()
       if (!worker) return
       const task = this.#queue.shift() as Task
-      this.#holding.set(worker, task.id)
+      const held = this.#holding.get(worker) ?? []
+      held.push(task)
+      this.#holding.set(worker, held)
+      this.#last = worker
       worker.postMessage(task)
     }
+  }
+
+  /** The busy worker holding the fewest tasks (below `depth`; on a tie not the last one handed a task), or none. */
+  #leastHeld(): Worker | undefined {
+    let best: Worker | undefined
+    let fewest = Number.POSITIVE_INFINITY
+    for (const [worker, held] of this.#holding) {
+      if (held.length >= (this.#options.depth as number)) continue
+      if (held.length < fewest || (held.length === fewest && best === this.#last)) {
+        best = worker
+        fewest = held.length
+      }
+    }
+    return best
   }
 
   #settle(id: number, settle: (pending: Pending) => void): void {
@@ -71,24 +97,30 @@ export class TaskPool {
     const worker = new Worker(bootstrap, { eval: true, resourceLimits: this.#options.resourceLimits })
     this.#all.push(worker)
     worker.on('message', (reply: Reply) => {
-      this.#holding.delete(worker)
-      this.#idle.push(worker)
+      const held = this.#holding.get(worker) ?? []
+      held.shift()
+      if (held.length === 0) {
+        this.#holding.delete(worker)
+        this.#idle.push(worker)
+      }
       this.#settle(reply.id, (pending) => (reply.ok ? pending.resolve(reply.result) : pending.reject(new Error(reply.error))))
       this.#dispatch()
     })
     // A worker that dies (an uncaught error, out of memory, process.exit in a task) fails
-    // only the task it held; it leaves the pool, and queued tasks go to the others or to
+    // only the task it was running; it leaves the pool, and queued tasks go to the others or to
     // a fresh worker.
     let failure: Error | undefined
     worker.once('error', (error) => (failure = error))
     worker.once('exit', (code) => {
       this.#all = this.#all.filter((w) => w !== worker)
       this.#idle = this.#idle.filter((w) => w !== worker)
-      const held = this.#holding.get(worker)
+      const [running, ...waiting] = this.#holding.get(worker) ?? []
       this.#holding.delete(worker)
       if (this.#closed) return
-      if (held !== undefined)
-        this.#settle(held, (pending) => pending.reject(failure ?? new Error(`a report worker exited with code ${code}`)))
+      if (running !== undefined)
+        this.#settle(running.id, (pending) => pending.reject(failure ?? new Error(`a report worker exited with code ${code}`)))
+      // Tasks it held but had not started go to the others, first in line.
+      this.#queue.unshift(...waiting)
       this.#dispatch()
     })
     return worker

@@ -9,7 +9,13 @@ import type { TaskOutput } from './task-pool.ts'
 
 type Task = { id: number; module: string; data: unknown }
 
-parentPort?.on('message', async ({ id, module, data }: Task) => {
+/** Tasks run one at a time, in the order they came: the pool may hand this thread several. */
+let running = Promise.resolve()
+parentPort?.on('message', (task: Task) => {
+  running = running.then(() => runTask(task))
+})
+
+async function runTask({ id, module, data }: Task): Promise<void> {
   try {
     const task = (await import(module)) as { default: (data: unknown) => Promise<TaskOutput<unknown>> }
     const { result, transfer } = await task.default(data)
@@ -19,4 +25,4 @@ parentPort?.on('message', async ({ id, module, data }: Task) => {
   } catch (error) {
     parentPort?.postMessage({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
   }
-})
+}

@@ -21,6 +21,13 @@ export type SearchColumns = Pick<RegisterHistories, 'keyStart' | 'lane' | 'op' |
 /** The models are checked in one pass over the keys (sharing each key's preparation), in this order. */
 export type KeyRange = { models: readonly SearchedModel[]; columns: SearchColumns; from: number; to: number; budget: SearchBudget }
 
+/**
+ * Ranges of keys several threads take one at a time, whichever is free (none waits for the
+ * thread that handed them out): range `r` is keys `bounds[r]..bounds[r + 1]`; `next`, in
+ * shared memory, is the next range to take.
+ */
+export type SharedKeyRanges = Omit<KeyRange, 'from' | 'to'> & { bounds: Int32Array; next: Int32Array }
+
 /** One model's keys of a range that were not valid (their outcomes), how many were, and the steps spent. */
 export type KeyRangeResult = { outcomes: [number, KeyOutcome][]; valid: number; steps: number }
 
@@ -101,4 +108,13 @@ export function checkKeyRange({ models, columns, from, to, budget }: KeyRange): 
     }
   }
   return results
+}
+
+/** Checks ranges of `shared` until none is left; returns each range taken, with its results. */
+export function takeKeyRanges(shared: SharedKeyRanges): [number, KeyRangeResult[]][] {
+  const { bounds, next, ...range } = shared
+  const taken: [number, KeyRangeResult[]][] = []
+  for (let r = Atomics.add(next, 0, 1); r < bounds.length - 1; r = Atomics.add(next, 0, 1))
+    taken.push([r, checkKeyRange({ ...range, from: bounds[r], to: bounds[r + 1] })])
+  return taken
 }

@@ -8,7 +8,14 @@ import { availableParallelism } from 'node:os'
 import { decided, type CheckResult } from '../../common/contracts/checker.ts'
 import { TaskPool } from '../task-pool.ts'
 import { explainInvalidKey } from './failing-window.ts'
-import { checkKeyRange, type KeyRange, type KeyRangeResult, type SearchColumns, type SearchedModel, searchColumns } from './key-range.ts'
+import {
+  checkKeyRange,
+  type KeyRangeResult,
+  type SearchColumns,
+  type SearchedModel,
+  type SharedKeyRanges,
+  searchColumns,
+} from './key-range.ts'
 import { DEFAULT_BUDGET, type KeyOutcome, type SearchBudget } from './key-search.ts'
 import type { FailingWindow, ModelCheckResult, ModelExample } from './model-result.ts'
 import { type RegisterHistories, registerHistories } from './register-history.ts'
@@ -91,11 +98,16 @@ async function searchKeys(
   const pool = options.pool ?? new TaskPool({ size: workers })
   try {
     const ranges = keyRanges(h, from, to, workers * RANGES_PER_WORKER)
-    const results = await Promise.all(
-      ranges.map(([start, end]) =>
-        pool.run<KeyRangeResult[]>(KEY_RANGE_TASK, { models, columns: shared, from: start, to: end, budget } satisfies KeyRange),
-      ),
-    )
+    const bounds = Int32Array.from([...ranges.map(([start]) => start), to])
+    const next = new Int32Array(new SharedArrayBuffer(4))
+    // One task per thread, each taking ranges until none is left: a thread that finishes
+    // early goes on without waiting for this one (maybe busy) to hand it the next range.
+    const task: SharedKeyRanges = { models, columns: shared, bounds, next, budget }
+    const taken = await Promise.all(Array.from({ length: workers }, () => pool.run<[number, KeyRangeResult[]][]>(KEY_RANGE_TASK, task)))
+    const results = taken
+      .flat()
+      .sort(([x], [y]) => x - y)
+      .map(([, result]) => result)
     return models.map((_, m) => ({
       outcomes: results.flatMap((r) => r[m].outcomes),
       valid: results.reduce((sum, r) => sum + r[m].valid, 0),
