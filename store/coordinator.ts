@@ -287,9 +287,8 @@ export class Coordinator {
   }
 
   /** `timed`: a client write's call, whose legs count for PBS (not a repair's). */
-  async #replicateTo(peer: string, key: string, object: VersionedObject, timed = false): Promise<string> {
-    await this.#batcher.merge(peer, key, object, timed)
-    return peer
+  #replicateTo(peer: string, key: string, object: VersionedObject, timed = false): Promise<string> {
+    return this.#batcher.merge(peer, key, object, timed).then(() => peer)
   }
 
   #mergeAll(replies: ReplicaReply[]): VersionedObject {

@@ -65,6 +65,69 @@ test.group('merkle index', () => {
     assert.equal(index.keyCount(arc), keys.filter((k) => ring.arcOf(k) === arc).length)
   })
 
+  test("a leaf's hash is the XOR of its keys' digests, byte for byte", ({ assert }) => {
+    const index = indexWith(keys.map((k) => [k, objectOf(k)]))
+    let checked = 0
+    for (let arc = 0; arc < index.arcCount; arc++) {
+      for (let leaf = 0; leaf < 2 ** MERKLE_DEPTH; leaf++) {
+        const expected = Buffer.alloc(16)
+        for (const { digest } of index.leafKeys(arc, leaf)) {
+          const bytes = Buffer.from(digest, 'hex')
+          for (let i = 0; i < 16; i++) expected[i] ^= bytes[i]
+        }
+        assert.equal(index.hash({ arc, level: MERKLE_DEPTH, index: leaf }), expected.toString('hex'))
+        checked += index.leafKeys(arc, leaf).length
+      }
+    }
+    assert.equal(checked, keys.length)
+  })
+
+  test('hashes kept between changes agree with an index built afresh from the same content', ({ assert }) => {
+    const content = new Map<string, VersionedObject>(keys.map((k) => [k, objectOf(k)]))
+    const kept = indexWith([...content])
+    const everyNode = (index: MerkleIndex): string[] =>
+      Array.from({ length: index.arcCount }, (_, arc) =>
+        Array.from({ length: MERKLE_DEPTH + 1 }, (_, level) =>
+          Array.from({ length: 2 ** level }, (_, i) => index.hash({ arc, level, index: i })),
+        ),
+      ).flat(2)
+    // Walks (some nodes asked, as anti-entropy does level by level) interleaved with changes, some to the same leaf.
+    for (let step = 0; step < 40; step++) {
+      const arc = step % kept.arcCount
+      kept.hash({ arc, level: step % (MERKLE_DEPTH + 1), index: 0 })
+      const key = keys[(step * 37) % keys.length]
+      const object = objectOf(`step ${step}`, step + 2)
+      content.set(key, object)
+      kept.set(key, object)
+      if (step % 5 === 0) assert.deepEqual(everyNode(kept), everyNode(indexWith([...content])), `after step ${step}`)
+    }
+    assert.deepEqual(everyNode(kept), everyNode(indexWith([...content])))
+  })
+
+  test('a refreshed key is hashed at once from its stored state, and not read back when a tree is looked at', ({ assert }) => {
+    const store = new Map<string, VersionedObject>(keys.map((k) => [k, objectOf(k)]))
+    const loads: string[] = []
+    const index = new MerkleIndex({
+      ring,
+      load: (key) => {
+        loads.push(key)
+        return store.get(key)
+      },
+    })
+    for (const key of keys) index.touch(key)
+    const arc = ring.arcOf('k7')
+    index.root(arc)
+    assert.lengthOf(loads, keys.length, 'keys only touched are read when a tree is first looked at')
+    loads.length = 0
+    store.set('k7', objectOf('changed', 9))
+    index.refresh('k7')
+    assert.deepEqual(loads, ['k7'])
+    const fresh = indexWith([...store])
+    assert.equal(index.digestOf('k7'), fresh.digestOf('k7'))
+    assert.equal(index.root(arc), fresh.root(arc))
+    assert.deepEqual(loads, ['k7'], 'nothing read back later')
+  })
+
   test('tree node validation', ({ assert }) => {
     assert.isTrue(MerkleIndex.isValidNode({ arc: 0, level: MERKLE_DEPTH, index: 2 ** MERKLE_DEPTH - 1 }, 12))
     assert.isFalse(MerkleIndex.isValidNode({ arc: 12, level: 0, index: 0 }, 12))

@@ -1,13 +1,15 @@
 /**
  * Merkle trees for anti-entropy: one per ring arc, over (key, version digest) of every
- * key the node stores. Writes only mark their key; digests are computed when a tree is
- * next looked at, so the write path pays nothing. Leaves are XOR accumulators of
+ * key the node stores. A key's digest is brought up to date when its state changes,
+ * while the object is still in the storage's cache (later, it would be read back from
+ * disk and decoded: more than the digest costs); the keys found on disk at start are
+ * only marked, and hashed when a tree is first looked at. Leaves are XOR accumulators of
  * per-key hashes (a changed key updates its leaf in O(1)); inner nodes are hashed from
- * their children on demand and cached.
+ * their children on demand and cached, and a change makes only its leaf's ancestors stale.
  * Two replicas of an arc compare roots, walk down only the subtrees that differ, and
  * exchange only the keys of differing leaves.
  */
-import { createHash } from 'node:crypto'
+import { hash as oneShotHash } from 'node:crypto'
 import type { Ring } from './ring.ts'
 import type { VersionedObject } from './versioning.ts'
 
@@ -21,7 +23,8 @@ export type KeyDigest = { key: string; digest: string }
 /** A node of an arc's tree: level 0 is the root, level MERKLE_DEPTH the leaves. */
 export type TreeNode = { arc: number; level: number; index: number }
 
-const md5 = (data: string | Buffer): Buffer => createHash('md5').update(data).digest()
+/** One-shot hashing: no Hash object per call, a third of `createHash`'s CPU for inputs this small. */
+const md5 = (data: Buffer): Buffer => oneShotHash('md5', data, 'buffer')
 
 /**
  * Digest of a key's stored version: the key, its causal context and every sibling's
@@ -30,14 +33,19 @@ const md5 = (data: string | Buffer): Buffer => createHash('md5').update(data).di
  */
 function versionDigest(key: string, object: VersionedObject): string {
   const siblings = object.siblings.map((s) => [s.dot.node, s.dot.counter, s.deleted, s.ts, s.clock, s.value])
-  return md5(`${key}\u0000${JSON.stringify([object.context, siblings])}`).toString('hex')
+  return oneShotHash('md5', `${key}\u0000${JSON.stringify([object.context, siblings])}`, 'hex')
 }
 
 type ArcTree = {
   leaves: Buffer[]
   keys: Set<string>[]
-  /** Inner hashes by level, computed on demand; undefined when stale. */
-  levels: Buffer[][] | undefined
+  /**
+   * Inner hashes by level (0 to MERKLE_DEPTH - 1), each computed when first asked for;
+   * undefined when stale. A changed leaf makes only its ancestors stale, so a walk that
+   * runs while writes go on rehashes the paths they changed, not every arc's whole tree.
+   * A stale node's ancestors are stale too.
+   */
+  inner: (Buffer | undefined)[][]
 }
 
 export type MerkleIndexOptions = {
@@ -59,7 +67,7 @@ export class MerkleIndex {
     this.#arcs = ring.tokens.map(() => ({
       leaves: Array.from({ length: LEAVES }, () => Buffer.alloc(HASH_BYTES)),
       keys: Array.from({ length: LEAVES }, () => new Set<string>()),
-      levels: undefined,
+      inner: Array.from({ length: MERKLE_DEPTH }, (_, level) => new Array<Buffer | undefined>(2 ** level).fill(undefined)),
     }))
   }
 
@@ -67,9 +75,14 @@ export class MerkleIndex {
     return this.#arcs.length
   }
 
-  /** The key's state changed; its digest is brought up to date when next needed. */
+  /** The key may have a state this index has not seen (a key found on disk at start): its digest is brought up to date when next needed. */
   touch(key: string): void {
     this.#dirty.add(key)
+  }
+
+  /** The key's state changed: its digest is brought up to date now, from its stored state. */
+  refresh(key: string): void {
+    this.#update(key, this.#load(key))
   }
 
   #settle(): void {
@@ -84,16 +97,16 @@ export class MerkleIndex {
     if (previous === digest) return
     const tree = this.#arcs[this.#ring.arcOf(key)]
     const leaf = leafOf(key)
-    if (previous !== undefined) xorInto(tree.leaves[leaf], Buffer.from(previous, 'hex'))
+    if (previous !== undefined) xorHexInto(tree.leaves[leaf], previous)
     if (digest !== undefined) {
-      xorInto(tree.leaves[leaf], Buffer.from(digest, 'hex'))
+      xorHexInto(tree.leaves[leaf], digest)
       this.#digests.set(key, digest)
       tree.keys[leaf].add(key)
     } else {
       this.#digests.delete(key)
       tree.keys[leaf].delete(key)
     }
-    tree.levels = undefined
+    staleAbove(tree, leaf)
   }
 
   digestOf(key: string): string | undefined {
@@ -113,9 +126,7 @@ export class MerkleIndex {
   /** Hex hash of one tree node. */
   hash({ arc, level, index }: TreeNode): string {
     this.#settle()
-    const tree = this.#arcs[arc]
-    tree.levels ??= buildLevels(tree.leaves)
-    return tree.levels[level][index].toString('hex')
+    return nodeHash(this.#arcs[arc], level, index).toString('hex')
   }
 
   /** The keys (with digests) under one leaf. */
@@ -151,15 +162,31 @@ function leafOf(key: string): number {
   return hash >>> (32 - MERKLE_DEPTH)
 }
 
-function xorInto(target: Buffer, other: Buffer): void {
-  for (let i = 0; i < HASH_BYTES; i++) target[i] ^= other[i]
+/** XORs the bytes a digest's lower-case hex spells into `target`, without decoding it into a Buffer first. */
+function xorHexInto(target: Buffer, hex: string): void {
+  for (let i = 0; i < HASH_BYTES; i++) target[i] ^= (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
 }
 
-function buildLevels(leaves: Buffer[]): Buffer[][] {
-  const levels: Buffer[][] = [leaves]
-  while (levels[0].length > 1) {
-    const below = levels[0]
-    levels.unshift(Array.from({ length: below.length / 2 }, (_, i) => md5(Buffer.concat([below[2 * i], below[2 * i + 1]]))))
+/** The value of a lower-case hex digit's char code ('0'–'9' are 48–57, 'a'–'f' 97–102). */
+const nibble = (code: number): number => (code <= 57 ? code - 48 : code - 87)
+
+/** Marks the ancestors of a changed leaf stale, up to the first already stale (whose own ancestors are). */
+function staleAbove(tree: ArcTree, leaf: number): void {
+  let index = leaf
+  for (let level = MERKLE_DEPTH - 1; level >= 0; level--) {
+    index >>= 1
+    if (tree.inner[level][index] === undefined) return
+    tree.inner[level][index] = undefined
   }
-  return levels
+}
+
+/** A node's hash: a leaf's accumulator, or the MD5 of its two children's hashes (computed now if stale). */
+function nodeHash(tree: ArcTree, level: number, index: number): Buffer {
+  if (level === MERKLE_DEPTH) return tree.leaves[index]
+  let hash = tree.inner[level][index]
+  if (hash === undefined) {
+    hash = md5(Buffer.concat([nodeHash(tree, level + 1, 2 * index), nodeHash(tree, level + 1, 2 * index + 1)]))
+    tree.inner[level][index] = hash
+  }
+  return hash
 }

@@ -75,7 +75,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     mode: config.versioning,
     storage,
     now: () => wallClock.now(),
-    onChange: (key) => merkle.touch(key),
+    onChange: (key) => merkle.refresh(key),
     merge: replicaMerge(config.consistency),
     limits: { maxSiblings: config.maxSiblings, maxObjectBytes: config.maxObjectBytes },
   })

@@ -4,7 +4,7 @@
  * small messages (each a socket write and a request to parse) into few, which is most of
  * a node's cost; alone, an op is sent at once, a turn later.
  */
-import { BATCH_PATH, type BatchOp, type BatchRequest, type BatchResponse, type BatchResult } from './api.ts'
+import { BATCH_PATH, type BatchOp, type BatchResponse, type BatchResult } from './api.ts'
 import { PeerError, type PeerClient } from './peers.ts'
 import { emptyObject, isVersionedObject, type VersionedObject } from './versioning.ts'
 import { monotonicMs } from '../common/contracts/wars.ts'
@@ -16,7 +16,7 @@ export type PeerBatcherOptions = {
   timeoutMs: number
   /** Ops per batch at most. Default 64. */
   maxOps?: number
-  /** A batch is sent once the objects in it reach this size (JSON), bytes. Default 8 MiB. */
+  /** A batch is sent once its ops' JSON reaches this length, characters (bytes of UTF-8: up to three times that). Default 8 Mi. */
   maxBytes?: number
   /** Times the replica calls of client reads and writes (PBS); none when absent. */
   wars?: WarsRecorder
@@ -25,8 +25,13 @@ export type PeerBatcherOptions = {
 /** A call whose WARS legs are timed: a client read's or write's, with when it was queued (ms, monotonic). */
 type Timed = { kind: 'read' | 'write'; queuedMs: number }
 
-type Waiter = { resolve: (result: BatchResult) => void; reject: (error: unknown) => void; timed?: Timed }
-type Queue = { ops: BatchOp[]; waiters: Waiter[]; bytes: number }
+type OkResult = Extract<BatchResult, { ok: true }>
+type Waiter = { resolve: (result: OkResult) => void; reject: (error: unknown) => void; timed?: Timed }
+/** A peer's queued ops, each already JSON (the body is their list); `bytes`: their JSON's length. */
+type Queue = { ops: string[]; waiters: Waiter[]; bytes: number }
+
+/** The last op encoded, so the same write sent to each of its replicas is encoded once. */
+type Encoded = { op: 'merge' | 'hint'; key: string; object: VersionedObject; owner: string | undefined; json: string }
 
 export class PeerBatcher {
   #peers: PeerClient
@@ -36,6 +41,7 @@ export class PeerBatcher {
   #queues = new Map<string, Queue>()
   #scheduled = false
   #wars: WarsRecorder | undefined
+  #lastEncoded: Encoded | undefined
 
   constructor({ peers, timeoutMs, maxOps = 64, maxBytes = 8 * 1024 * 1024, wars }: PeerBatcherOptions) {
     this.#peers = peers
@@ -55,8 +61,8 @@ export class PeerBatcher {
   }
 
   /** Merges `object` into the peer's state, resolving once it is durable there; `timed`: a client write's call. */
-  async merge(peer: string, key: string, object: VersionedObject, timed = false): Promise<void> {
-    await this.#enqueue(peer, { op: 'merge', key, object }, timed)
+  merge(peer: string, key: string, object: VersionedObject, timed = false): Promise<unknown> {
+    return this.#enqueue(peer, { op: 'merge', key, object }, timed)
   }
 
   /** Has the peer hold `object` for `owner`, durably. */
@@ -64,25 +70,39 @@ export class PeerBatcher {
     await this.#enqueue(peer, { op: 'hint', owner, key, object })
   }
 
-  async #enqueue(peer: string, op: BatchOp, timed = false): Promise<Extract<BatchResult, { ok: true }>> {
-    const result = await new Promise<BatchResult>((resolve, reject) => {
+  /** Settles with the op's result when the peer applied it, and rejects with a {@link PeerError} when it did not. */
+  #enqueue(peer: string, op: BatchOp, timed = false): Promise<OkResult> {
+    const json = this.#encode(op)
+    return new Promise<OkResult>((resolve, reject) => {
       let queue = this.#queues.get(peer)
       if (!queue) {
         queue = { ops: [], waiters: [], bytes: 0 }
         this.#queues.set(peer, queue)
       }
-      queue.ops.push(op)
+      queue.ops.push(json)
       const kind = op.op === 'read' ? 'read' : 'write'
       queue.waiters.push({ resolve, reject, timed: timed && this.#wars ? { kind, queuedMs: monotonicMs() } : undefined })
-      if (op.op !== 'read') queue.bytes += approximateBytes(op.object)
+      queue.bytes += json.length
       if (queue.ops.length >= this.#maxOps || queue.bytes >= this.#maxBytes) this.#send(peer)
       else if (!this.#scheduled) {
         this.#scheduled = true
         setImmediate(() => this.#flush())
       }
     })
-    if (!result.ok) throw new PeerError('protocol', peer, result.error)
-    return result
+  }
+
+  /**
+   * The op as JSON. A write goes to each of its replicas in a row, with the same object:
+   * the second and later are the first's text (objects are never changed once made).
+   */
+  #encode(op: BatchOp): string {
+    if (op.op === 'read') return JSON.stringify(op)
+    const owner = op.op === 'hint' ? op.owner : undefined
+    const last = this.#lastEncoded
+    if (last?.object === op.object && last.key === op.key && last.op === op.op && last.owner === owner) return last.json
+    const json = JSON.stringify(op)
+    this.#lastEncoded = { op: op.op, key: op.key, object: op.object, owner, json }
+    return json
   }
 
   #flush(): void {
@@ -94,12 +114,17 @@ export class PeerBatcher {
     const queue = this.#queues.get(peer)
     if (!queue || queue.ops.length === 0) return
     this.#queues.delete(peer)
-    const body: BatchRequest = { ops: queue.ops }
-    this.#peers.expectOk<BatchResponse>(peer, { method: 'POST', path: BATCH_PATH, body, timeoutMs: this.#timeoutMs }).then(
+    // A BatchRequest, written out of its ops' JSON.
+    const json = `{"ops":[${queue.ops.join(',')}]}`
+    this.#peers.expectOk<BatchResponse>(peer, { method: 'POST', path: BATCH_PATH, json, timeoutMs: this.#timeoutMs }).then(
       (answer) => {
         const results = Array.isArray(answer?.results) ? answer.results : []
         if (this.#wars) this.#time(queue.waiters, results, monotonicMs())
-        for (const [i, w] of queue.waiters.entries()) w.resolve(results[i] ?? { ok: false, error: 'missing from the batch answer' })
+        for (const [i, w] of queue.waiters.entries()) {
+          const result: BatchResult = results[i] ?? { ok: false, error: 'missing from the batch answer' }
+          if (result.ok) w.resolve(result)
+          else w.reject(new PeerError('protocol', peer, result.error))
+        }
       },
       (error: unknown) => {
         for (const w of queue.waiters) w.reject(error)
@@ -114,12 +139,4 @@ export class PeerBatcher {
       if (timed && typeof appliedMs === 'number') this.#wars!.call(timed.kind, timed.queuedMs, appliedMs, answeredMs)
     }
   }
-}
-
-/** A cheap upper-bound-ish size of an object's values, so one batch does not grow past the body limit. */
-function approximateBytes(object: VersionedObject): number {
-  let bytes = 256
-  for (const sibling of object.siblings)
-    bytes += 128 + (typeof sibling.value === 'string' ? sibling.value.length * 3 : (JSON.stringify(sibling.value)?.length ?? 4))
-  return bytes
 }

@@ -29,6 +29,8 @@ export type PeerRequest = {
   /** Path and query, already encoded. */
   path: string
   body?: unknown
+  /** The body already as JSON (sent as is; `body` is ignored). */
+  json?: string
   /** Deadline for the whole call, ms. */
   timeoutMs: number
   headers?: Record<string, string>
@@ -95,7 +97,7 @@ export class PeerClient {
       response = await endpoint.request({
         method: call.method,
         path: call.path,
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        body: call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body)),
         headers: { [TOKEN_HEADER]: this.#token, [SENDER_HEADER]: this.#self, ...call.headers },
         timeoutMs: call.timeoutMs,
       })

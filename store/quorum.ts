@@ -17,30 +17,46 @@ export type Quorum<T> = {
 }
 
 export function awaitQuorum<T>(initial: T[], calls: Promise<T>[], needed: number): Quorum<T> {
-  const results = [...initial]
-  const failures: unknown[] = []
-  let decide: (outcome: QuorumOutcome<T>) => void = () => {}
-  const outcome = new Promise<QuorumOutcome<T>>((resolve) => (decide = resolve))
-  // The first decision stands: a promise settles once, so later calls of decide do nothing.
-  const check = (): void => {
-    const pending = calls.length - (results.length - initial.length) - failures.length
-    if (results.length >= needed) decide({ reached: true, results: [...results] })
-    else if (results.length + pending < needed) decide({ reached: false, results: [...results] })
-  }
+  const tally: Tally<T> = { results: [...initial], failures: [], pending: calls.length, needed, decide: undefined }
+  const outcome = new Promise<QuorumOutcome<T>>((resolve) => {
+    tally.decide = resolve
+  })
   const settled = Promise.all(
     calls.map((call) =>
       call.then(
         (result) => {
-          results.push(result)
-          check()
+          tally.pending -= 1
+          tally.results.push(result)
+          decideIfKnown(tally)
         },
         (error: unknown) => {
-          failures.push(error)
-          check()
+          tally.pending -= 1
+          tally.failures.push(error)
+          decideIfKnown(tally)
         },
       ),
     ),
-  ).then(() => ({ results, failures }))
-  check()
+  ).then(() => ({ results: tally.results, failures: tally.failures }))
+  decideIfKnown(tally)
   return { outcome, settled }
+}
+
+/**
+ * The calls' answers so far. Kept in an object and decided by a module function rather
+ * than a closure per quorum: tsx names every named closure as it is made, a cost paid per
+ * request.
+ */
+type Tally<T> = {
+  results: T[]
+  failures: unknown[]
+  /** Calls not settled yet. */
+  pending: number
+  needed: number
+  decide: ((outcome: QuorumOutcome<T>) => void) | undefined
+}
+
+/** The first decision stands: a promise settles once, so later calls of decide do nothing. */
+function decideIfKnown<T>({ results, pending, needed, decide }: Tally<T>): void {
+  if (results.length >= needed) decide?.({ reached: true, results: [...results] })
+  else if (results.length + pending < needed) decide?.({ reached: false, results: [...results] })
 }

@@ -3,7 +3,7 @@
  * per node at MD5("<node>#<i>"). A key's preference list walks clockwise from the key's
  * position collecting distinct nodes; its first N entries are the key's home replicas.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 export type RingOptions = {
   /** Node ids taking part in the ring. */
@@ -17,8 +17,8 @@ export type Token = { position: string; node: string }
 /** Keys whose arc is remembered (the memo is emptied when full). */
 const RECENT_ARCS = 100_000
 
-/** Position on the ring as 32 hex digits, so string order is numeric order. */
-export const ringPosition = (text: string): string => createHash('md5').update(text).digest('hex')
+/** Position on the ring as 32 hex digits, so string order is numeric order (one-shot: no Hash object per key). */
+export const ringPosition = (text: string): string => hash('md5', text, 'hex')
 
 /** Token order; positions are distinct ("<node>#<i>" are), so no tie is ever compared. */
 const byPosition = (a: Token, b: Token): number => (a.position < b.position ? -1 : 1)

@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
+import { open } from 'lmdb'
 import { StorageLockedError } from './errors.ts'
 import { Storage } from './storage.ts'
+import { applyWrite, emptyObject, merge, type VersionedObject } from './versioning.ts'
 
 /** A data dir whose lock file names `pid`, as if that process had opened it. */
 function dirLockedBy(pid: number): string {
@@ -45,6 +47,49 @@ test.group('storage: data-dir lock', (group) => {
     dirs.push(dir)
     const storage = Storage.open({ dir })
     assert.equal(readFileSync(join(dir, 'quorumlab.lock'), 'utf8'), String(process.pid))
+    await storage.close()
+  })
+})
+
+test.group('storage: objects on disk', (group) => {
+  const dirs: string[] = []
+  group.each.teardown(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+  const newDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'quorumlab-storage-'))
+    dirs.push(dir)
+    return dir
+  }
+  const value = { nested: { list: [1, 'two', null, true, { deep: 2.5 }], empty: {} }, '1': 'numeric key' }
+  const written = (node: string, counter: number, v: unknown): VersionedObject =>
+    applyWrite('dvv', emptyObject(), { node, counter, context: { clock: {}, dots: [] }, value: v, deleted: false, ts: 1_764_400_000_000 })
+      .object
+  const object = merge('dvv', written('n1.a', 1, value), written('n2.b', 7, 'plain'))
+
+  test('objects are stored as plain MessagePack maps and read back whole after a restart', async ({ assert }) => {
+    const dir = newDir()
+    const storage = Storage.open({ dir })
+    await storage.update('k', () => ({ store: object, result: undefined }))
+    await storage.close()
+    const raw = open({ path: dir, maxDbs: 16 })
+    const bytes = raw.openDB<Buffer, string>({ name: 'objects', encoding: 'binary' }).get('k')!
+    await raw.close()
+    // A map ({context, siblings}): a fixmap (0x80-0x8f), map16 (0xde) or map32 (0xdf); msgpackr's records start with an
+    // inline definition (0xd4 0x72) or a record id (0x40-0x7f).
+    assert.isTrue((bytes[0] & 0xf0) === 0x80 || bytes[0] === 0xde || bytes[0] === 0xdf, `starts with 0x${bytes[0].toString(16)}`)
+    const reopened = Storage.open({ dir })
+    assert.deepEqual(reopened.get('k'), object)
+    await reopened.close()
+  })
+
+  test('objects written as msgpackr records (before 2026-11-29) are still read', async ({ assert }) => {
+    const dir = newDir()
+    const earlier = open({ path: dir, maxDbs: 16 })
+    await earlier.openDB<VersionedObject, string>({ name: 'objects' }).put('k', object)
+    await earlier.close()
+    const storage = Storage.open({ dir })
+    assert.deepEqual(storage.get('k'), object)
     await storage.close()
   })
 })

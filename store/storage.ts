@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { open, type Database, type RootDatabase } from 'lmdb'
+import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb'
 import { isProcessAlive } from '../common/helpers/pid.ts'
 import { StorageLockedError } from './errors.ts'
 import { mutant } from './mutants.ts'
@@ -18,6 +18,16 @@ export type StorageOptions = {
   /** Folder of the database files; created if missing. */
   dir: string
 }
+
+/**
+ * How the objects table is opened. Decoded objects stay cached: hot keys are read on
+ * every request, and nothing mutates a stored object. They are stored as plain
+ * MessagePack maps, not msgpackr's records: without shared structures (whose saving a
+ * failed commit could lose) every record carried its definitions inline, and encoding
+ * them cost more than writing the keys. Objects written as records before are still
+ * read. (`useRecords` is msgpackr's option, which lmdb passes on but does not type.)
+ */
+export const OBJECTS_TABLE: DatabaseOptions & { name: string; useRecords: boolean } = { name: 'objects', cache: true, useRecords: false }
 
 /** A write held for a home replica that missed it. */
 export type Hint = { owner: string; key: string; object: VersionedObject }
@@ -43,8 +53,7 @@ export class Storage {
   private constructor(root: RootDatabase, lock: string) {
     this.#lock = lock
     this.#root = root
-    // Decoded objects stay cached: hot keys are read on every request. Nothing mutates a stored object.
-    this.#objects = root.openDB<VersionedObject, string>({ name: 'objects', cache: true })
+    this.#objects = root.openDB<VersionedObject, string>(OBJECTS_TABLE)
     this.#hints = root.openDB<Hint, string>({ name: 'hints' })
     this.#meta = root.openDB<number | string, string>({ name: 'meta' })
     this.#reserved = Number(this.#meta.get('counter') ?? 0)

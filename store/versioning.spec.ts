@@ -239,6 +239,19 @@ test.group('versioning: contexts', () => {
 })
 
 test.group('versioning: deterministic choices', () => {
+  test('a state has one serialisation whatever order its parts came in (the Merkle digest hashes its JSON)', ({ assert }) => {
+    for (const mode of ['dvv', 'vv', 'lww'] as const) {
+      // Clocks and contexts built with their nodes in opposite insertion orders.
+      const a = applyWrite(mode, emptyObject(), write('c', 3, ctx({ z: 2, b: 1 }, [{ node: 'y', counter: 9 }]), 'from c')).object
+      const b = applyWrite(mode, emptyObject(), write('a', 5, ctx({ b: 1, z: 2 }), 'from a')).object
+      const one = JSON.stringify(merge(mode, a, b))
+      assert.equal(JSON.stringify(merge(mode, b, a)), one, mode)
+      assert.equal(JSON.stringify(merge(mode, merge(mode, b, a), a)), one, mode)
+      const clock = (JSON.parse(one) as VersionedObject).context.clock
+      assert.deepEqual(Object.keys(clock), Object.keys(clock).sort(), `${mode}: the context's clock is sorted`)
+    }
+  })
+
   test('vv: of two writes with equal clocks the later timestamp wins, at equal times the larger value, and a value beats a tombstone', ({
     assert,
   }) => {

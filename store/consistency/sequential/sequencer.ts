@@ -37,7 +37,7 @@ export type SequencerLink = {
   /** Has `sequencer` order the write; resolves to the state it left. */
   order(sequencer: string, key: string, write: OrderRequest): Promise<VersionedObject>
   /** Merges an ordered state into a home replica's state, durably. */
-  push(node: string, key: string, state: VersionedObject): Promise<void>
+  push(node: string, key: string, state: VersionedObject): Promise<unknown>
 }
 
 export type SequentialOptions = {

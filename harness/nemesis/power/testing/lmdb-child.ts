@@ -11,7 +11,7 @@
  * killed, so nothing a clean close would sync happens.
  */
 import { open } from 'lmdb'
-import { Storage } from '../../../../store/storage.ts'
+import { OBJECTS_TABLE, Storage } from '../../../../store/storage.ts'
 import type { VersionedObject } from '../../../../store/versioning.ts'
 
 const [mode, dir, prefix, countText, ...switches] = process.argv.slice(2)
@@ -34,7 +34,7 @@ if (mode === 'storage') {
     ...(switches.includes('--no-sync') ? { noSync: true } : {}),
     ...(switches.includes('--writemap') ? { useWritemap: true } : {}),
   })
-  const objects = root.openDB<VersionedObject, string>({ name: 'objects' })
+  const objects = root.openDB<VersionedObject, string>(OBJECTS_TABLE)
   for (const [i, key] of keys.entries()) {
     await root.transaction(() => {
       void objects.put(key, object(key, i + 1))
