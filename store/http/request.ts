@@ -126,15 +126,37 @@ export function contextOf(request: { context?: unknown }, seal: ContextSeal): Ca
   return decoded.context
 }
 
-/** The JSON body, or undefined when there is none. */
+/**
+ * The JSON body, or undefined when there is none. A body with an object key `__proto__`
+ * is refused: LMDB's encoding (msgpackr) reads such a key back as `__proto_`, so the value
+ * would be stored changed.
+ */
 export async function readOptionalJson(c: Context): Promise<unknown> {
   const text = await c.req.text()
   if (text.trim() === '') return undefined
+  let body: unknown
   try {
-    return JSON.parse(text)
+    body = JSON.parse(text)
   } catch (error) {
     throw badRequest(`body is not valid JSON: ${(error as Error).message}`)
   }
+  // Only a body spelling the key out, or escaping a character (\u), can hold it: most are not walked.
+  if ((text.includes('__proto__') || text.includes('\\u')) && holdsProtoKey(body))
+    throw badRequest('a key named "__proto__" cannot be stored: the store would read it back renamed')
+  return body
+}
+
+/** Whether an object in `value`, at any depth, has an own key `__proto__` (as JSON.parse makes one). */
+function holdsProtoKey(value: unknown): boolean {
+  // A stack, not recursion: a deeply nested body must not overflow this one.
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const next = stack.pop()
+    if (typeof next !== 'object' || next === null) continue
+    if (!Array.isArray(next) && Object.hasOwn(next, '__proto__')) return true
+    for (const child of Object.values(next)) stack.push(child)
+  }
+  return false
 }
 
 /** The JSON body, which must be an object; its fields are still to be checked. */

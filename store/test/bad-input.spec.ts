@@ -38,6 +38,7 @@ const badBody = fc.oneof(
     `{"value": "${'x'.repeat(MAX_VALUE_BYTES + 1)}"}`,
     '\u0000\u0001\u0002',
     '{"value": 1,}',
+    '{"value": {"a": [{"__proto__": 1}]}}',
   ),
   fc.string({ maxLength: 60 }).filter((s) => {
     try {
