@@ -103,6 +103,8 @@ export type Analysis = {
 
 /** Runs a named step and records how long it took, ms, in `timings`. */
 type Step = <T>(name: string, run: () => T) => T
+/** Records in `timings` how long work started now (perhaps in a worker) takes to settle, ms. */
+type Timed = <T>(name: string, work: Promise<T>) => Promise<T>
 
 /** The checkers' part of an analysis. */
 type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'uniqueDots' | 'models' | 'verdict'>
@@ -119,22 +121,16 @@ async function runCheckers(
   models: Promise<ModelChecks>,
   options: AnalysisOptions,
   step: Step,
-  timings: Record<string, number>,
+  timed: Timed,
 ): Promise<Checked> {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
   const unversioned = withoutVersions(run)
-  const sessionsStarted = performance.now()
-  const sessionsChecked = unversioned
-    ? Promise.resolve(notApplicableSessions(unversioned))
-    : startSessions(table, index, ranks, maxExamples, options.pool)
-  const sessionsDone = sessionsChecked.then((results) => {
-    timings.sessions = performance.now() - sessionsStarted
-    return results
-  })
-  // Reported when awaited below, not as an unhandled rejection meanwhile.
-  sessionsDone.catch(() => undefined)
+  const sessionsChecked = timed(
+    'sessions',
+    unversioned ? Promise.resolve(notApplicableSessions(unversioned)) : startSessions(table, index, ranks, maxExamples, options.pool),
+  )
   // A write missing from the final reads may still have been on its way when the harness
   // waited for convergence and gave up.
   const doubt =
@@ -158,7 +154,7 @@ async function runCheckers(
   const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, index, maxExamples))
   // The walk is synchronous, so the step times it; only reading back the examples' values is awaited.
   const replicaWrites = await step('replicaWrites', () => checkReplicasHoldWrites(scan.path, table, run, { maxExamples, doubt }))
-  const sessions = await sessionsDone
+  const sessions = await sessionsChecked
   const modelChecks = await models
   const verdict = decideVerdict({
     checks: [
@@ -181,6 +177,8 @@ async function runCheckers(
   return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, models: modelChecks.results, verdict }
 }
 
+const SESSIONS_TASK = new URL('./sessions-task.ts', import.meta.url)
+
 /**
  * The session guarantees: in a worker of `pool` for a big history (the table is in shared
  * memory; the index and ranks are copied), so this thread goes on with the other checks.
@@ -197,8 +195,6 @@ async function startSessions(
     ? await worker.run<SessionResults>(SESSIONS_TASK, { table, index, ranks, maxExamples } satisfies SessionsTask)
     : checkSessions(table, index, ranks, { maxExamples })
 }
-
-const SESSIONS_TASK = new URL('./sessions-task.ts', import.meta.url)
 
 /** Why the context-based checks do not apply to this run's store (it records no version metadata), or undefined when they do. */
 function withoutVersions(run: RunInfo | undefined): string | undefined {
@@ -258,19 +254,23 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   big = table.length >= COLLECT_FROM_OPS
   options.onTable?.(table)
   const maxExamples = options.maxExamples ?? 10
-  const modelsStarted = performance.now()
-  const models = startModelChecks(path, table, run, maxExamples, options.pool).then((checks) => {
-    timings.models = performance.now() - modelsStarted
-    return checks
-  })
-  // Reported when awaited below, not as an unhandled rejection meanwhile.
-  models.catch(() => undefined)
+  const timed: Timed = (name, work) => {
+    const started = performance.now()
+    const timedWork = work.then((value) => {
+      timings[name] = performance.now() - started
+      return value
+    })
+    // Reported when awaited, not as an unhandled rejection meanwhile.
+    timedWork.catch(() => undefined)
+    return timedWork
+  }
+  const models = timed('models', startModelChecks(path, table, run, maxExamples, options.pool))
   mark = performance.now()
   const index = step('index', () => buildWriteIndex(table))
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = await runCheckers(scan, index, ranks, staleness, models, options, step, timings)
+  const checked = await runCheckers(scan, index, ranks, staleness, models, options, step, timed)
   const latency = await latencyTable(table)
   timings.latency = performance.now() - mark
   mark = performance.now()

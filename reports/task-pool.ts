@@ -32,9 +32,8 @@ type Task = { id: number; module: string; data: unknown }
 
 export class TaskPool {
   #options: TaskPoolOptions
-  #idle: Worker[] = []
-  #all: Worker[] = []
-  /** The tasks each busy worker holds, in the order it runs them; the first is running. */
+  #depth: number
+  /** Every live worker and the tasks it holds, in the order it runs them (the first is running; none: idle). */
   #holding = new Map<Worker, Task[]>()
   /** The worker handed the last task: ties go to another, so tasks spread over the threads. */
   #last: Worker | undefined
@@ -44,7 +43,8 @@ export class TaskPool {
   #closed = false
 
   constructor(options: TaskPoolOptions) {
-    this.#options = { ...options, size: Math.max(1, options.size), depth: Math.max(1, options.depth ?? 1) }
+    this.#options = { ...options, size: Math.max(1, options.size) }
+    this.#depth = Math.max(1, options.depth ?? 1)
   }
 
   /** Runs `module`'s default export on `data` in a worker; resolves with its result. */
@@ -59,26 +59,27 @@ export class TaskPool {
 
   #dispatch(): void {
     while (this.#queue.length > 0) {
-      let worker = this.#idle.pop()
-      if (!worker && this.#all.length < this.#options.size) worker = this.#start()
-      worker ??= this.#leastHeld()
+      let worker = this.#leastHeld()
+      // A fresh thread rather than a place in a busy one's line.
+      if ((worker === undefined || this.#held(worker) > 0) && this.#holding.size < this.#options.size) worker = this.#start()
       if (!worker) return
       const task = this.#queue.shift() as Task
-      const held = this.#holding.get(worker) ?? []
-      held.push(task)
-      this.#holding.set(worker, held)
+      this.#holding.get(worker)?.push(task)
       this.#last = worker
       worker.postMessage(task)
     }
   }
 
-  /** The busy worker holding the fewest tasks (below `depth`; on a tie not the last one handed a task), or none. */
+  #held(worker: Worker): number {
+    return this.#holding.get(worker)?.length ?? 0
+  }
+
+  /** The worker holding the fewest tasks, below `depth` (on a tie not the last one handed a task), or none. */
   #leastHeld(): Worker | undefined {
     let best: Worker | undefined
-    let fewest = Number.POSITIVE_INFINITY
+    let fewest = this.#depth
     for (const [worker, held] of this.#holding) {
-      if (held.length >= (this.#options.depth as number)) continue
-      if (held.length < fewest || (held.length === fewest && best === this.#last)) {
+      if (held.length < fewest || (held.length === fewest && held.length < this.#depth && best === this.#last)) {
         best = worker
         fewest = held.length
       }
@@ -95,14 +96,9 @@ export class TaskPool {
   #start(): Worker {
     const bootstrap = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(TASK_WORKER.href)}) })`
     const worker = new Worker(bootstrap, { eval: true, resourceLimits: this.#options.resourceLimits })
-    this.#all.push(worker)
+    this.#holding.set(worker, [])
     worker.on('message', (reply: Reply) => {
-      const held = this.#holding.get(worker) ?? []
-      held.shift()
-      if (held.length === 0) {
-        this.#holding.delete(worker)
-        this.#idle.push(worker)
-      }
+      this.#holding.get(worker)?.shift()
       this.#settle(reply.id, (pending) => (reply.ok ? pending.resolve(reply.result) : pending.reject(new Error(reply.error))))
       this.#dispatch()
     })
@@ -112,8 +108,6 @@ export class TaskPool {
     let failure: Error | undefined
     worker.once('error', (error) => (failure = error))
     worker.once('exit', (code) => {
-      this.#all = this.#all.filter((w) => w !== worker)
-      this.#idle = this.#idle.filter((w) => w !== worker)
       const [running, ...waiting] = this.#holding.get(worker) ?? []
       this.#holding.delete(worker)
       if (this.#closed) return
@@ -129,9 +123,8 @@ export class TaskPool {
   /** Stops every thread; tasks still running are abandoned. */
   async close(): Promise<void> {
     this.#closed = true
-    await Promise.all(this.#all.map((worker) => worker.terminate()))
-    this.#all = []
-    this.#idle = []
+    const workers = [...this.#holding.keys()]
     this.#holding.clear()
+    await Promise.all(workers.map((worker) => worker.terminate()))
   }
 }
