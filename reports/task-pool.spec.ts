@@ -5,9 +5,11 @@
  */
 import { test } from '@japa/runner'
 import { TaskPool } from './task-pool.ts'
+import type { BundledTaskResult } from './testing/bundled-task.ts'
 import type { ExitingTaskData } from './testing/exiting-task.ts'
 
 const TASK = new URL('./testing/exiting-task.ts', import.meta.url)
+const BUNDLED = new URL('./testing/bundled-task.ts', import.meta.url)
 
 test.group('task pool', () => {
   test('a worker that exits fails only its own task; the others and later tasks still run', async ({ assert, cleanup }) => {
@@ -63,5 +65,27 @@ test.group('task pool', () => {
     const waiting = [pool.run<number>(TASK, { value: 8 }), pool.run<number>(TASK, { value: 9 })]
     await assert.rejects(() => dying, /exited with code 4/)
     assert.deepEqual(await Promise.all(waiting), [8, 9])
+  })
+
+  test('a worker runs a bundle of its task module, without tsx', async ({ assert, cleanup }) => {
+    const pool = new TaskPool({ size: 1 })
+    cleanup(() => pool.close())
+    const seen = await pool.run<BundledTaskResult>(BUNDLED, {})
+    assert.equal(seen.url, BUNDLED.href, 'import.meta.url is the source file, not the bundle')
+    assert.equal(seen.besideMe, new URL('./testing/exiting-task.ts', import.meta.url).href)
+    assert.isFalse(seen.loadsTypeScript, 'the worker cannot import a .ts file itself: tsx is not loaded there')
+    assert.notMatch(seen.execArgv.join(' '), /tsx/)
+  })
+
+  test('a task that throws fails with its stack naming its module; a module that cannot be bundled fails its task only', async ({
+    assert,
+    cleanup,
+  }) => {
+    const pool = new TaskPool({ size: 1 })
+    cleanup(() => pool.close())
+    await assert.rejects(() => pool.run(BUNDLED, { fail: 'planted' }), /planted[\s\S]*bundled-task\.ts/)
+    const missing = new URL('./testing/no-such-task.ts', import.meta.url)
+    await assert.rejects(() => pool.run(missing, {}), /no-such-task\.ts could not be bundled/)
+    assert.equal(await pool.run<number>(TASK, { value: 6 }), 6, 'the pool still runs tasks')
   })
 })

@@ -1,14 +1,28 @@
 /**
  * A small pool of worker threads running this package's task modules, reused from one
- * task to the next (starting a thread that loads tsx costs ~250 ms, more than some tasks).
- * A task module's default export takes the task's data and returns `{ result, transfer? }`.
- * Workers load tsx first, as `bin/quorumlab.js` does, so they work however the parent was
- * started (the CLI, `node --import tsx`, the test runner).
+ * task to the next. A task module's default export takes the task's data and returns
+ * `{ result, transfer? }`. Workers run bundles of their code (task-bundle.ts), not tsx, so
+ * they work however the parent was started (the CLI, `node --import tsx`, the test runner)
+ * and cost no more than a plain thread.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
+import { taskBundle } from './task-bundle.ts'
 
-const TSX_API = import.meta.resolve('tsx/esm/api')
 const TASK_WORKER = new URL('./task-worker.ts', import.meta.url)
+
+/** Node's flags that load a module (named after `=` or in the next argument). */
+const LOADING = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/
+
+/** Node's flags but those that load modules: a parent started with `--import tsx` would load tsx into every worker too. */
+function workerArgv(flags: readonly string[]): string[] {
+  const kept: string[] = []
+  for (let i = 0; i < flags.length; i++) {
+    const loading = LOADING.exec(flags[i])
+    if (!loading) kept.push(flags[i])
+    else if (loading[2] === '') i++
+  }
+  return kept
+}
 
 /** What a task module's default export returns. */
 export type TaskOutput<T> = { result: T; transfer?: ArrayBuffer[] }
@@ -28,7 +42,8 @@ export type TaskPoolOptions = {
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string }
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void }
-type Task = { id: number; module: string; data: unknown }
+/** A task; its module's bundle (`code`) is set once made, and the task waits in line until then. */
+type Task = { id: number; module: string; code: string | undefined; data: unknown }
 
 export class TaskPool {
   #options: TaskPoolOptions
@@ -41,6 +56,8 @@ export class TaskPool {
   #pending = new Map<number, Pending>()
   #next = 0
   #closed = false
+  /** The workers' own code, once bundled. */
+  #workerCode: string | undefined
 
   constructor(options: TaskPoolOptions) {
     this.#options = { ...options, size: Math.max(1, options.size) }
@@ -52,13 +69,33 @@ export class TaskPool {
     if (this.#closed) return Promise.reject(new Error('the task pool is closed'))
     const id = this.#next++
     const done = new Promise<T>((resolve, reject) => this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject }))
-    this.#queue.push({ id, module: module.href, data })
-    this.#dispatch()
+    const task: Task = { id, module: module.href, code: undefined, data }
+    this.#queue.push(task)
+    const worker = taskBundle(TASK_WORKER)
+    const own = taskBundle(module)
+    if (worker.code !== undefined && own.code !== undefined) this.#bundled(task, worker.code, own.code)
+    else {
+      Promise.all([worker.made, own.made]).then(
+        ([workerCode, code]) => this.#bundled(task, workerCode, code),
+        (error: Error) => {
+          this.#queue = this.#queue.filter((queued) => queued !== task)
+          this.#settle(id, (pending) => pending.reject(new Error(`task module ${module.href} could not be bundled: ${error.message}`)))
+          this.#dispatch()
+        },
+      )
+    }
     return done
   }
 
+  #bundled(task: Task, workerCode: string, code: string): void {
+    this.#workerCode = workerCode
+    task.code = code
+    this.#dispatch()
+  }
+
+  /** Hands queued tasks to workers, in order; a task whose bundle is not made yet holds back the ones behind it. */
   #dispatch(): void {
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && this.#queue[0].code !== undefined) {
       let worker = this.#leastHeld()
       // A fresh thread rather than a place in a busy one's line.
       if ((worker === undefined || this.#held(worker) > 0) && this.#holding.size < this.#options.size) worker = this.#start()
@@ -94,8 +131,11 @@ export class TaskPool {
   }
 
   #start(): Worker {
-    const bootstrap = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(TASK_WORKER.href)}) })`
-    const worker = new Worker(bootstrap, { eval: true, resourceLimits: this.#options.resourceLimits })
+    const worker = new Worker(this.#workerCode as string, {
+      eval: true,
+      execArgv: workerArgv(process.execArgv),
+      resourceLimits: this.#options.resourceLimits,
+    })
     this.#holding.set(worker, [])
     worker.on('message', (reply: Reply) => {
       this.#holding.get(worker)?.shift()
