@@ -13,6 +13,23 @@ import { build, type Plugin } from 'esbuild'
 export type TaskBundle = { made: Promise<string>; code: string | undefined }
 
 const bundles = new Map<string, TaskBundle>()
+/** Task modules named with {@link taskModule}. */
+const declared = new Set<string>()
+
+/**
+ * Names a task module, to be bundled as soon as a task pool starts rather than at its first
+ * task: a bundle is made by esbuild's own process, but the result reaches this thread only
+ * at an event turn, and the analysis' main thread runs its checks for seconds without one.
+ */
+export function taskModule(url: URL): URL {
+  declared.add(url.href)
+  return url
+}
+
+/** Starts making the bundle of every task module named so far (each is made once). */
+export function bundleDeclaredTasks(): void {
+  for (const href of declared) taskBundle(new URL(href))
+}
 
 /** The bundle of a task module (TypeScript or JavaScript, by file URL); made once per module. */
 export function taskBundle(module: URL): TaskBundle {

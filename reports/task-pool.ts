@@ -6,7 +6,7 @@
  * and cost no more than a plain thread.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
-import { taskBundle } from './task-bundle.ts'
+import { bundleDeclaredTasks, taskBundle } from './task-bundle.ts'
 
 const TASK_WORKER = new URL('./task-worker.ts', import.meta.url)
 
@@ -62,6 +62,8 @@ export class TaskPool {
   constructor(options: TaskPoolOptions) {
     this.#options = { ...options, size: Math.max(1, options.size) }
     this.#depth = Math.max(1, options.depth ?? 1)
+    taskBundle(TASK_WORKER)
+    bundleDeclaredTasks()
   }
 
   /** Runs `module`'s default export on `data` in a worker; resolves with its result. */
