@@ -3,6 +3,9 @@
  * tasks on other workers finish, and later tasks still run (the pool does not shrink for
  * good). A worker handed several tasks runs them one at a time, without this thread.
  */
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { test } from '@japa/runner'
 import { TaskPool } from './task-pool.ts'
 import type { BundledTaskResult } from './testing/bundled-task.ts'
@@ -87,5 +90,15 @@ test.group('task pool', () => {
     const missing = new URL('./testing/no-such-task.ts', import.meta.url)
     await assert.rejects(() => pool.run(missing, {}), /no-such-task\.ts could not be bundled/)
     assert.equal(await pool.run<number>(TASK, { value: 6 }), 6, 'the pool still runs tasks')
+  })
+})
+
+test.group('task pool in a process started with Node flags', (group) => {
+  group.tap((t) => t.tags(['integration']))
+
+  test('a flag a worker refuses (--expose-gc) does not stop the pool', async ({ assert }) => {
+    const child = fileURLToPath(new URL('./testing/pool-child.ts', import.meta.url))
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', child], { timeout: 60_000 })
+    assert.deepEqual(JSON.parse(stdout), { value: 42 })
   })
 })

@@ -14,7 +14,7 @@ const TASK_WORKER = new URL('./task-worker.ts', import.meta.url)
 const LOADING = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/
 
 /** Node's flags but those that load modules: a parent started with `--import tsx` would load tsx into every worker too. */
-function workerArgv(flags: readonly string[]): string[] {
+function withoutLoaders(flags: readonly string[]): string[] {
   const kept: string[] = []
   for (let i = 0; i < flags.length; i++) {
     const loading = LOADING.exec(flags[i])
@@ -22,6 +22,20 @@ function workerArgv(flags: readonly string[]): string[] {
     else if (loading[2] === '') i++
   }
   return kept
+}
+
+/**
+ * A worker running `code`, with this process's flags but loaders (`--cpu-prof` then profiles
+ * it too), or with none where a worker refuses one of them (`--expose-gc`: Node accepts
+ * some flags per process only, and throws for them when they are named for a worker).
+ */
+function startWorker(code: string, resourceLimits: ResourceLimits | undefined): Worker {
+  try {
+    return new Worker(code, { eval: true, execArgv: withoutLoaders(process.execArgv), resourceLimits })
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+    return new Worker(code, { eval: true, execArgv: [], resourceLimits })
+  }
 }
 
 /** What a task module's default export returns. */
@@ -133,11 +147,7 @@ export class TaskPool {
   }
 
   #start(): Worker {
-    const worker = new Worker(this.#workerCode as string, {
-      eval: true,
-      execArgv: workerArgv(process.execArgv),
-      resourceLimits: this.#options.resourceLimits,
-    })
+    const worker = startWorker(this.#workerCode as string, this.#options.resourceLimits)
     this.#holding.set(worker, [])
     worker.on('message', (reply: Reply) => {
       this.#holding.get(worker)?.shift()
