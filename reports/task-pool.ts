@@ -56,8 +56,10 @@ export type TaskPoolOptions = {
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string }
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void }
-/** A task; its module's bundle (`code`) is set once made, and the task waits in line until then. */
-type Task = { id: number; module: string; code: string | undefined; data: unknown }
+/** A task as a worker is sent it: `code` is its module's bundle. */
+export type TaskMessage = { id: number; module: string; code: string; data: unknown }
+/** A task in line: its bundle is set once made, and it waits until then. */
+type Task = Omit<TaskMessage, 'code'> & { code: string | undefined }
 
 export class TaskPool {
   #options: TaskPoolOptions
@@ -70,8 +72,6 @@ export class TaskPool {
   #pending = new Map<number, Pending>()
   #next = 0
   #closed = false
-  /** The workers' own code, once bundled. */
-  #workerCode: string | undefined
 
   constructor(options: TaskPoolOptions) {
     this.#options = { ...options, size: Math.max(1, options.size) }
@@ -89,10 +89,10 @@ export class TaskPool {
     this.#queue.push(task)
     const worker = taskBundle(TASK_WORKER)
     const own = taskBundle(module)
-    if (worker.code !== undefined && own.code !== undefined) this.#bundled(task, worker.code, own.code)
+    if (worker.code !== undefined && own.code !== undefined) this.#bundled(task, own.code)
     else {
       Promise.all([worker.made, own.made]).then(
-        ([workerCode, code]) => this.#bundled(task, workerCode, code),
+        ([, code]) => this.#bundled(task, code),
         (error: Error) => {
           this.#queue = this.#queue.filter((queued) => queued !== task)
           this.#settle(id, (pending) => pending.reject(new Error(`task module ${module.href} could not be bundled: ${error.message}`)))
@@ -103,8 +103,7 @@ export class TaskPool {
     return done
   }
 
-  #bundled(task: Task, workerCode: string, code: string): void {
-    this.#workerCode = workerCode
+  #bundled(task: Task, code: string): void {
     task.code = code
     this.#dispatch()
   }
@@ -147,7 +146,8 @@ export class TaskPool {
   }
 
   #start(): Worker {
-    const worker = startWorker(this.#workerCode as string, this.#options.resourceLimits)
+    // Made before any task could be handed out (see run).
+    const worker = startWorker(taskBundle(TASK_WORKER).code as string, this.#options.resourceLimits)
     this.#holding.set(worker, [])
     worker.on('message', (reply: Reply) => {
       this.#holding.get(worker)?.shift()

@@ -9,9 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { compileFunction } from 'node:vm'
 import { parentPort } from 'node:worker_threads'
 import { collectGarbage } from './collect-garbage.ts'
-import type { TaskOutput } from './task-pool.ts'
-
-type Task = { id: number; module: string; code: string; data: unknown }
+import type { TaskMessage, TaskOutput } from './task-pool.ts'
 type TaskModule = { default: (data: unknown) => Promise<TaskOutput<unknown>> }
 
 /** Each task module's exports, loaded from its bundle the first time this thread runs it. */
@@ -19,11 +17,11 @@ const loaded = new Map<string, TaskModule>()
 
 /** Tasks run one at a time, in the order they came: the pool may hand this thread several. */
 let running = Promise.resolve()
-parentPort?.on('message', (task: Task) => {
+parentPort?.on('message', (task: TaskMessage) => {
   running = running.then(() => runTask(task))
 })
 
-async function runTask({ id, module, code, data }: Task): Promise<void> {
+async function runTask({ id, module, code, data }: TaskMessage): Promise<void> {
   try {
     const { result, transfer } = await load(module, code).default(data)
     parentPort?.postMessage({ id, ok: true, result }, transfer ?? [])
