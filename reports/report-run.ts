@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path'
 import type { ExitCode, JudgedCheck } from '../common/contracts/checker.ts'
 import { HISTORY_FILE } from '../common/contracts/history.ts'
 import { analyseHistory } from './analysis.ts'
-import { SCAN_LIMITS, scanWorkers } from './history-scan.ts'
+import { WORKER_LIMITS, scanWorkers } from './history-scan.ts'
 import { TaskPool } from './task-pool.ts'
 import { CSV_FILES, startOpsCsv, startStalenessCsv, writeSummaryCsvFiles } from './csv.ts'
 import { resolveExamples, type ResolvedExample } from './examples.ts'
@@ -76,7 +76,7 @@ export async function reportRun(runDir: string, options: ReportOptions = {}): Pr
   // One pool of threads parses the history, then writes the big CSV files and runs the
   // model checks. A thread is handed up to three tasks, so it goes on to its next while
   // this thread is busy with the checks it runs itself (seconds without a break).
-  const pool = new TaskPool({ size: Math.max(2, scanWorkers(info.size, options.workers)), resourceLimits: SCAN_LIMITS, depth: 3 })
+  const pool = new TaskPool({ size: Math.max(2, scanWorkers(info.size, options.workers)), resourceLimits: WORKER_LIMITS, depth: 3 })
   try {
     return await analyseAndWrite(dir, historyPath, pool, options, print)
   } finally {
