@@ -6,7 +6,7 @@
  * tens of milliseconds, once per module for the whole run.
  */
 import { readFile } from 'node:fs/promises'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 
 /** A bundle being made; `code` is set once it is (so a caller can use it without waiting a turn). */
@@ -46,7 +46,8 @@ export function taskBundle(module: URL): TaskBundle {
 
 async function bundleModule(module: URL): Promise<string> {
   const result = await build({
-    entryPoints: [module.pathname],
+    // Not `pathname`: that keeps a path's spaces and other characters %-encoded.
+    entryPoints: [fileURLToPath(module)],
     bundle: true,
     platform: 'node',
     format: 'cjs',

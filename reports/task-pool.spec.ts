@@ -4,7 +4,10 @@
  * good). A worker handed several tasks runs them one at a time, without this thread.
  */
 import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { test } from '@japa/runner'
 import { TaskPool } from './task-pool.ts'
@@ -90,6 +93,16 @@ test.group('task pool', () => {
     const missing = new URL('./testing/no-such-task.ts', import.meta.url)
     await assert.rejects(() => pool.run(missing, {}), /no-such-task\.ts could not be bundled/)
     assert.equal(await pool.run<number>(TASK, { value: 6 }), 6, 'the pool still runs tasks')
+  })
+
+  test('a task module in a folder whose name has a space runs', async ({ assert, cleanup }) => {
+    const folder = await mkdtemp(join(tmpdir(), 'task pool spec-'))
+    cleanup(() => rm(folder, { recursive: true, force: true }))
+    const copy = join(folder, 'exiting-task.ts')
+    await copyFile(fileURLToPath(TASK), copy)
+    const pool = new TaskPool({ size: 1 })
+    cleanup(() => pool.close())
+    assert.equal(await pool.run<number>(pathToFileURL(copy), { value: 11 }), 11)
   })
 })
 
