@@ -3,7 +3,7 @@
  * replica, membership and gossip, hinted handoff, anti-entropy and the coordinator,
  * serves the Hono app, and runs the background loops until closed.
  */
-import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
+import { createServer as createNodeServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { httpUrl } from '../common/helpers/address.ts'
@@ -13,7 +13,7 @@ import type { NodeConfig } from './config.ts'
 import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
-import { keepKeyTarget } from './http/request.ts'
+import { kvGetFastPath, withFastPath, type FastPath } from './http/kv-get-fast-path.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
@@ -39,11 +39,20 @@ export type RunningNode = {
   close(): Promise<void>
 }
 
-/** Serves `app` on the configured address; when it cannot listen, releases what the node holds (`release`) and throws. */
-async function listen(app: ReturnType<typeof createApp>, config: NodeConfig, release: () => Promise<void>): Promise<ServerType> {
+/**
+ * Serves `app` on the configured address, with `fastPath` taking the requests it can answer
+ * first; when it cannot listen, releases what the node holds (`release`) and throws.
+ */
+async function listen(
+  app: ReturnType<typeof createApp>,
+  fastPath: FastPath,
+  config: NodeConfig,
+  release: () => Promise<void>,
+): Promise<ServerType> {
   try {
     return await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: keepingKeyTargets }, () => resolve(s))
+      const createServer = servingFastPath(fastPath)
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer }, () => resolve(s))
       s.once('error', reject)
     })
   } catch (error) {
@@ -130,7 +139,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     wars,
   })
 
-  const server = await listen(app, config, async () => {
+  const server = await listen(app, kvGetFastPath({ config, coordinator, consistency }), config, async () => {
     peers.close()
     await storage.close()
   })
@@ -157,9 +166,6 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void
 
-/** An HTTP server that keeps each key request's target as sent before the adapter parses it (see `keepKeyTarget`). */
-const keepingKeyTargets = ((options: ServerOptions, listener: Listener) =>
-  createServer(options, (request, response) => {
-    keepKeyTarget(request)
-    listener(request, response)
-  })) as typeof createServer
+/** An HTTP server whose requests go through `fastPath` before the app (see `withFastPath`). */
+const servingFastPath = (fastPath: FastPath) =>
+  ((options: ServerOptions, listener: Listener) => createNodeServer(options, withFastPath(fastPath, listener))) as typeof createNodeServer

@@ -47,14 +47,21 @@ export function keepKeyTarget(incoming: IncomingMessage): void {
 /** The request's target (path and query) as the client sent it. */
 export function sentTarget(c: Context): string {
   const incoming = (c.env as NodeEnv)?.incoming
-  if (incoming?.url !== undefined) return incoming[SENT_TARGET] ?? incoming.url
+  if (incoming?.url !== undefined) return incomingTarget(incoming)
   const url = new URL(c.req.url)
   return `${url.pathname}${url.search}`
 }
 
+/** The target (path and query) of a request Node's server took, as the client sent it (see {@link keepKeyTarget}). */
+export const incomingTarget = (incoming: IncomingMessage): string => (incoming as Incoming)[SENT_TARGET] ?? incoming.url ?? ''
+
 /** The key of a request to `<prefix><key>`, percent-decoded from the target as sent. */
 export function keyOf(c: Context, prefix: string): string {
-  const target = sentTarget(c)
+  return keyOfTarget(sentTarget(c), prefix)
+}
+
+/** The key of the target `<prefix><key>[?query]`, percent-decoded. */
+export function keyOfTarget(target: string, prefix: string): string {
   const query = target.indexOf('?')
   return tryDecodeURIComponent((query >= 0 ? target.slice(0, query) : target).slice(prefix.length))
 }
