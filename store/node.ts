@@ -13,7 +13,9 @@ import type { NodeConfig } from './config.ts'
 import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
-import { kvGetFastPath, withFastPath, type FastPath } from './http/kv-get-fast-path.ts'
+import { batchFastPath } from './http/batch-fast-path.ts'
+import { type FastPath, withFastPaths } from './http/fast-path.ts'
+import { kvGetFastPath } from './http/kv-get-fast-path.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
@@ -40,18 +42,17 @@ export type RunningNode = {
 }
 
 /**
- * Serves `app` on the configured address, with `fastPath` taking the requests it can answer
- * first; when it cannot listen, releases what the node holds (`release`) and throws.
+ * Serves `app` on the configured address, with `fastPaths` taking the requests they can
+ * answer first; when it cannot listen, releases what the node holds (`release`) and throws.
  */
 async function listen(
-  app: ReturnType<typeof createApp>,
-  fastPath: FastPath,
+  { app, fastPaths }: { app: ReturnType<typeof createApp>; fastPaths: readonly FastPath[] },
   config: NodeConfig,
   release: () => Promise<void>,
 ): Promise<ServerType> {
   try {
     return await new Promise<ServerType>((resolve, reject) => {
-      const createServer = servingFastPath(fastPath)
+      const createServer = servingFastPaths(fastPaths)
       const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer }, () => resolve(s))
       s.once('error', reject)
     })
@@ -139,12 +140,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     wars,
   })
 
-  const server = await listen(app, kvGetFastPath({ config, coordinator, consistency }), config, async () => {
+  const fastPaths = [kvGetFastPath({ config, coordinator, consistency }), batchFastPath({ config, replica, handoff, stats })]
+  const server = await listen({ app, fastPaths }, config, async () => {
     peers.close()
     await storage.close()
   })
-  const { port } = server.address() as AddressInfo
-  const url = httpUrl({ host: config.host, port })
+  const url = httpUrl({ host: config.host, port: (server.address() as AddressInfo).port })
   const loops = [gossiper, handoff, antiEntropy, consistency]
   for (const loop of loops) loop.start()
 
@@ -166,6 +167,6 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void
 
-/** An HTTP server whose requests go through `fastPath` before the app (see `withFastPath`). */
-const servingFastPath = (fastPath: FastPath) =>
-  ((options: ServerOptions, listener: Listener) => createNodeServer(options, withFastPath(fastPath, listener))) as typeof createNodeServer
+/** An HTTP server whose requests go through `fastPaths` before the app (see `withFastPaths`). */
+const servingFastPaths = (fastPaths: readonly FastPath[]) =>
+  ((options: ServerOptions, listener: Listener) => createNodeServer(options, withFastPaths(fastPaths, listener))) as typeof createNodeServer

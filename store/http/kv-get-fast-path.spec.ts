@@ -18,7 +18,8 @@ import { ApiError } from '../errors.ts'
 import { Stats } from '../stats.ts'
 import { encodeContext, type VersionedObject } from '../versioning.ts'
 import { emptyContext, type CausalContext } from '../../common/contracts/causal.ts'
-import { kvGetFastPath, withFastPath } from './kv-get-fast-path.ts'
+import { withFastPaths } from './fast-path.ts'
+import { kvGetFastPath } from './kv-get-fast-path.ts'
 
 const config: NodeConfig = {
   ...NODE_DEFAULTS,
@@ -74,7 +75,7 @@ type Answer = { status: number; contentType: string | undefined; body: unknown }
 function get(server: Server, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
   const { port } = server.address() as AddressInfo
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path: target, headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path: target, headers, agent: false }, (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (chunk) => (text += chunk))
@@ -105,8 +106,8 @@ async function servers(cleanup: (fn: () => Promise<void>) => void) {
     response.writeHead(NOT_TAKEN)
     response.end()
   }
-  const appServer = await listen(createServer(withFastPath(() => false, getRequestListener(app.fetch))))
-  const fastServer = await listen(createServer(withFastPath(kvGetFastPath(viaFastPath.parts), declined)))
+  const appServer = await listen(createServer(withFastPaths([], getRequestListener(app.fetch))))
+  const fastServer = await listen(createServer(withFastPaths([kvGetFastPath(viaFastPath.parts)], declined)))
   cleanup(async () => {
     for (const server of [appServer, fastServer]) {
       server.closeAllConnections()

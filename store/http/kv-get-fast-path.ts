@@ -7,37 +7,19 @@
  * peer's call) goes to the app, so every refusal still comes from one place. A spec
  * compares its answers with the app's.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CONTEXT_HEADER, FORWARDED_HEADER, SENDER_HEADER } from '../api.ts'
 import type { NodeConfig } from '../config.ts'
 import type { KvEngine } from '../consistency/index.ts'
 import type { Coordinator } from '../coordinator.ts'
-import { ApiError } from '../errors.ts'
 import { KV_PREFIX, keyProblem, readAnswer, sealOf } from './kv-routes.ts'
-import { contextOf, incomingTarget, keepKeyTarget, keyOfTarget } from './request.ts'
+import { type FastPath, sendError, sendJson } from './fast-path.ts'
+import { contextOf, incomingTarget, keyOfTarget } from './request.ts'
 
 export type KvGetFastPathOptions = {
   config: NodeConfig
   coordinator: Pick<Coordinator, 'isHome'>
   consistency: KvEngine
 }
-
-/** Answers the request and returns true, or returns false (having done nothing) for the app to answer it. */
-export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean
-
-type Listener = (request: IncomingMessage, response: ServerResponse) => void
-
-/**
- * The node's request listener: keeps each key request's target as sent before anything
- * parses it (see {@link keepKeyTarget}), lets `fastPath` answer what it can, and hands the
- * rest to `app` (the Hono app's listener).
- */
-export const withFastPath =
-  (fastPath: FastPath, app: Listener): Listener =>
-  (request, response) => {
-    keepKeyTarget(request)
-    if (!fastPath(request, response)) app(request, response)
-  }
 
 /** The fast path of `GET /kv/:key` for the node's parts (the ones the app's `/kv` routes get). */
 export function kvGetFastPath({ config, coordinator, consistency }: KvGetFastPathOptions): FastPath {
@@ -62,19 +44,8 @@ export function kvGetFastPath({ config, coordinator, consistency }: KvGetFastPat
         const { status, body } = readAnswer(config, key, result, seal(key))
         sendJson(response, status, body)
       },
-      (error: unknown) => {
-        if (error instanceof ApiError) return sendJson(response, error.status, error.toJSON())
-        // As the app's error handler does.
-        console.error(`[${config.id}] unexpected error on GET ${target}:`, error)
-        sendJson(response, 500, new ApiError(500, 'internal', 'internal error').toJSON())
-      },
+      (error: unknown) => sendError(response, config.id, `GET ${target}`, error),
     )
     return true
   }
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body)
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) })
-  response.end(json)
 }
