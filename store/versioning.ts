@@ -334,6 +334,22 @@ export function encodeContext(context: CausalContext, seal: ContextSeal): string
   return `${payload}.${sign(payload, seal)}`
 }
 
+/**
+ * Contexts of stored states already encoded, by the context object: a hot key's state
+ * stays in the storage's cache, one object, and every read of it answers with its context.
+ * Safe because a state is never changed once made (every merge and write makes a new one).
+ */
+const encodedStateContexts = new WeakMap<CausalContext, { seal: ContextSeal; encoded: string }>()
+
+/** {@link encodeContext} of a stored state's context, remembered for the context object (see `encodedStateContexts`). */
+export function encodeStateContext(context: CausalContext, seal: ContextSeal): string {
+  const known = encodedStateContexts.get(context)
+  if (known !== undefined && known.seal.key === seal.key && known.seal.secret === seal.secret) return known.encoded
+  const encoded = encodeContext(context, seal)
+  encodedStateContexts.set(context, { seal, encoded })
+  return encoded
+}
+
 export type DecodedContext = { ok: true; context: CausalContext } | { ok: false; reason: string }
 
 /**

@@ -21,7 +21,7 @@ import type { Coordinator, ReadResult, WriteOutcome } from '../coordinator.ts'
 import { badRequest, HomesUnreachable } from '../errors.ts'
 import type { LocalWrite } from '../replica.ts'
 import { contextWithout, mutant } from '../mutants.ts'
-import { encodeContext, liveSiblings, type ContextSeal } from '../versioning.ts'
+import { encodeContext, encodeStateContext, liveSiblings, type ContextSeal } from '../versioning.ts'
 import {
   contextOf,
   header,
@@ -104,7 +104,7 @@ export function readAnswer(
     key,
     values: live.map((s) => (mutant('phantom-read') && Math.random() < 0.02 ? `phantom-${Math.random()}` : s.value)),
     versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
-    context: encodeContext(
+    context: encodeStateContext(
       mutant('context-omits-sibling') && live.length > 1 ? contextWithout(object.context, live[live.length - 1].dot) : object.context,
       seal,
     ),
