@@ -31,6 +31,7 @@ import type { Example } from './examples.ts'
 import { visibilityCurve, type Visibility } from './visibility.ts'
 import type { SessionsTask } from './sessions-task.ts'
 import type { TaskPool } from './task-pool.ts'
+import { taskModule } from './task-bundle.ts'
 
 export type AnalysisOptions = {
   /** Worker threads for parsing (default: none under 16 MiB, else the cores, at most 4). */
@@ -177,7 +178,7 @@ async function runCheckers(
   return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, models: modelChecks.results, verdict }
 }
 
-const SESSIONS_TASK = new URL('./sessions-task.ts', import.meta.url)
+const SESSIONS_TASK = taskModule(new URL('./sessions-task.ts', import.meta.url))
 
 /**
  * The session guarantees: in a worker of `pool` for a big history (the table is in shared

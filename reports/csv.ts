@@ -16,6 +16,7 @@ import type { Analysis } from './analysis.ts'
 import { FUNCTIONS, OUTCOMES, PHASES, type OpTable } from './op-table.ts'
 import type { StalenessResult } from './staleness.ts'
 import type { TaskPool } from './task-pool.ts'
+import { taskModule } from './task-bundle.ts'
 
 type Field = string | number | boolean | null | undefined
 
@@ -228,7 +229,7 @@ export function writeCsvJob(job: CsvJob): Promise<void> {
 
 /** Below this many rows a file is written in this thread: a worker costs more to start. */
 const WORKER_FROM_ROWS = 100_000
-const CSV_TASK = new URL('./csv-task.ts', import.meta.url)
+const CSV_TASK = taskModule(new URL('./csv-task.ts', import.meta.url))
 
 /**
  * Starts writing ops.csv or staleness.csv: big ones in a worker thread, which reads the

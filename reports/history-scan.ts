@@ -12,6 +12,7 @@ import type { OpTable } from './op-table.ts'
 import type { WorkloadKind } from '../common/contracts/history.ts'
 import { scanRange, type ConvergedEvent, type EndEvent, type RangeScan, type ReaderStats } from './range-scan.ts'
 import { TaskPool } from './task-pool.ts'
+import { taskModule } from './task-bundle.ts'
 
 export type { ConvergedEvent, EndEvent } from './range-scan.ts'
 
@@ -48,7 +49,7 @@ const EMPTY = new Float64Array(0)
 
 /** Below this a history is parsed in this thread: starting workers would cost more. */
 const PARALLEL_FROM_BYTES = 16 * 1024 * 1024
-const SCAN_TASK = new URL('./scan-task.ts', import.meta.url)
+const SCAN_TASK = taskModule(new URL('./scan-task.ts', import.meta.url))
 /** A bigger young generation than the default: parsing makes short-lived garbage fast. */
 export const SCAN_LIMITS = { maxYoungGenerationSizeMb: 48 }
 

@@ -29,6 +29,7 @@ import { type OpTable, valueHashOf } from './op-table.ts'
 import { workerPoolFor } from './offload.ts'
 import { MODEL_CHECKS } from './promises.ts'
 import type { TaskPool } from './task-pool.ts'
+import { taskModule } from './task-bundle.ts'
 
 export type ModelChecks = {
   /** Every model checker's results, failing windows included (their values not read back yet: null). */
@@ -37,7 +38,7 @@ export type ModelChecks = {
   checks: CheckResult<Example>[]
 }
 
-const MODEL_TASK = new URL('./model-task.ts', import.meta.url)
+const MODEL_TASK = taskModule(new URL('./model-task.ts', import.meta.url))
 
 /** Every model judged unknown, saying why. */
 const undecidedModels = (reason: string): ModelCheckResult[] =>

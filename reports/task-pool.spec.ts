@@ -3,11 +3,16 @@
  * tasks on other workers finish, and later tasks still run (the pool does not shrink for
  * good). A worker handed several tasks runs them one at a time, without this thread.
  */
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { test } from '@japa/runner'
 import { TaskPool } from './task-pool.ts'
+import type { BundledTaskResult } from './testing/bundled-task.ts'
 import type { ExitingTaskData } from './testing/exiting-task.ts'
 
 const TASK = new URL('./testing/exiting-task.ts', import.meta.url)
+const BUNDLED = new URL('./testing/bundled-task.ts', import.meta.url)
 
 test.group('task pool', () => {
   test('a worker that exits fails only its own task; the others and later tasks still run', async ({ assert, cleanup }) => {
@@ -63,5 +68,37 @@ test.group('task pool', () => {
     const waiting = [pool.run<number>(TASK, { value: 8 }), pool.run<number>(TASK, { value: 9 })]
     await assert.rejects(() => dying, /exited with code 4/)
     assert.deepEqual(await Promise.all(waiting), [8, 9])
+  })
+
+  test('a worker runs a bundle of its task module, without tsx', async ({ assert, cleanup }) => {
+    const pool = new TaskPool({ size: 1 })
+    cleanup(() => pool.close())
+    const seen = await pool.run<BundledTaskResult>(BUNDLED, {})
+    assert.equal(seen.url, BUNDLED.href, 'import.meta.url is the source file, not the bundle')
+    assert.equal(seen.besideMe, new URL('./testing/exiting-task.ts', import.meta.url).href)
+    assert.isFalse(seen.loadsTypeScript, 'the worker cannot import a .ts file itself: tsx is not loaded there')
+    assert.notMatch(seen.execArgv.join(' '), /tsx/)
+  })
+
+  test('a task that throws fails with its stack naming its module; a module that cannot be bundled fails its task only', async ({
+    assert,
+    cleanup,
+  }) => {
+    const pool = new TaskPool({ size: 1 })
+    cleanup(() => pool.close())
+    await assert.rejects(() => pool.run(BUNDLED, { fail: 'planted' }), /planted[\s\S]*bundled-task\.ts/)
+    const missing = new URL('./testing/no-such-task.ts', import.meta.url)
+    await assert.rejects(() => pool.run(missing, {}), /no-such-task\.ts could not be bundled/)
+    assert.equal(await pool.run<number>(TASK, { value: 6 }), 6, 'the pool still runs tasks')
+  })
+})
+
+test.group('task pool in a process started with Node flags', (group) => {
+  group.tap((t) => t.tags(['integration']))
+
+  test('a flag a worker refuses (--expose-gc) does not stop the pool', async ({ assert }) => {
+    const child = fileURLToPath(new URL('./testing/pool-child.ts', import.meta.url))
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', child], { timeout: 60_000 })
+    assert.deepEqual(JSON.parse(stdout), { value: 42 })
   })
 })

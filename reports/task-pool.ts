@@ -1,14 +1,42 @@
 /**
  * A small pool of worker threads running this package's task modules, reused from one
- * task to the next (starting a thread that loads tsx costs ~250 ms, more than some tasks).
- * A task module's default export takes the task's data and returns `{ result, transfer? }`.
- * Workers load tsx first, as `bin/quorumlab.js` does, so they work however the parent was
- * started (the CLI, `node --import tsx`, the test runner).
+ * task to the next. A task module's default export takes the task's data and returns
+ * `{ result, transfer? }`. Workers run bundles of their code (task-bundle.ts), not tsx, so
+ * they work however the parent was started (the CLI, `node --import tsx`, the test runner)
+ * and cost no more than a plain thread.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
+import { bundleDeclaredTasks, taskBundle } from './task-bundle.ts'
 
-const TSX_API = import.meta.resolve('tsx/esm/api')
 const TASK_WORKER = new URL('./task-worker.ts', import.meta.url)
+
+/** Node's flags that load a module (named after `=` or in the next argument). */
+const LOADING = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/
+
+/** Node's flags but those that load modules: a parent started with `--import tsx` would load tsx into every worker too. */
+function withoutLoaders(flags: readonly string[]): string[] {
+  const kept: string[] = []
+  for (let i = 0; i < flags.length; i++) {
+    const loading = LOADING.exec(flags[i])
+    if (!loading) kept.push(flags[i])
+    else if (loading[2] === '') i++
+  }
+  return kept
+}
+
+/**
+ * A worker running `code`, with this process's flags but loaders (`--cpu-prof` then profiles
+ * it too), or with none where a worker refuses one of them (`--expose-gc`: Node accepts
+ * some flags per process only, and throws for them when they are named for a worker).
+ */
+function startWorker(code: string, resourceLimits: ResourceLimits | undefined): Worker {
+  try {
+    return new Worker(code, { eval: true, execArgv: withoutLoaders(process.execArgv), resourceLimits })
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error
+    return new Worker(code, { eval: true, execArgv: [], resourceLimits })
+  }
+}
 
 /** What a task module's default export returns. */
 export type TaskOutput<T> = { result: T; transfer?: ArrayBuffer[] }
@@ -28,7 +56,10 @@ export type TaskPoolOptions = {
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string }
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void }
-type Task = { id: number; module: string; data: unknown }
+/** A task as a worker is sent it: `code` is its module's bundle. */
+export type TaskMessage = { id: number; module: string; code: string; data: unknown }
+/** A task in line: its bundle is set once made, and it waits until then. */
+type Task = Omit<TaskMessage, 'code'> & { code: string | undefined }
 
 export class TaskPool {
   #options: TaskPoolOptions
@@ -45,6 +76,8 @@ export class TaskPool {
   constructor(options: TaskPoolOptions) {
     this.#options = { ...options, size: Math.max(1, options.size) }
     this.#depth = Math.max(1, options.depth ?? 1)
+    taskBundle(TASK_WORKER)
+    bundleDeclaredTasks()
   }
 
   /** Runs `module`'s default export on `data` in a worker; resolves with its result. */
@@ -52,13 +85,32 @@ export class TaskPool {
     if (this.#closed) return Promise.reject(new Error('the task pool is closed'))
     const id = this.#next++
     const done = new Promise<T>((resolve, reject) => this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject }))
-    this.#queue.push({ id, module: module.href, data })
-    this.#dispatch()
+    const task: Task = { id, module: module.href, code: undefined, data }
+    this.#queue.push(task)
+    const worker = taskBundle(TASK_WORKER)
+    const own = taskBundle(module)
+    if (worker.code !== undefined && own.code !== undefined) this.#bundled(task, own.code)
+    else {
+      Promise.all([worker.made, own.made]).then(
+        ([, code]) => this.#bundled(task, code),
+        (error: Error) => {
+          this.#queue = this.#queue.filter((queued) => queued !== task)
+          this.#settle(id, (pending) => pending.reject(new Error(`task module ${module.href} could not be bundled: ${error.message}`)))
+          this.#dispatch()
+        },
+      )
+    }
     return done
   }
 
+  #bundled(task: Task, code: string): void {
+    task.code = code
+    this.#dispatch()
+  }
+
+  /** Hands queued tasks to workers, in order; a task whose bundle is not made yet holds back the ones behind it. */
   #dispatch(): void {
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && this.#queue[0].code !== undefined) {
       let worker = this.#leastHeld()
       // A fresh thread rather than a place in a busy one's line.
       if ((worker === undefined || this.#held(worker) > 0) && this.#holding.size < this.#options.size) worker = this.#start()
@@ -94,8 +146,8 @@ export class TaskPool {
   }
 
   #start(): Worker {
-    const bootstrap = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(TASK_WORKER.href)}) })`
-    const worker = new Worker(bootstrap, { eval: true, resourceLimits: this.#options.resourceLimits })
+    // Made before any task could be handed out (see run).
+    const worker = startWorker(taskBundle(TASK_WORKER).code as string, this.#options.resourceLimits)
     this.#holding.set(worker, [])
     worker.on('message', (reply: Reply) => {
       this.#holding.get(worker)?.shift()

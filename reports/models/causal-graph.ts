@@ -59,17 +59,16 @@ export class CausalGraph {
   /** The chains: session s's ops are chain[chainFrom[s] .. chainFrom[s + 1]], position 1 first. */
   readonly chain: Int32Array
   readonly chainFrom: Int32Array
-  /** A side write's chain predecessor (-1: none); the side writes after each chain op. */
-  readonly pred: Int32Array
+  /** The side writes after each chain op (a side write with none before it follows no op). */
   readonly sidesAfter = new Map<number, number[]>()
+  /** Side writes that follow a chain op (their session's last before them). */
+  readonly sidesFollowing = new Set<number>()
   /** For every write, the reads that returned its value: readers[readersFrom[w] .. readersFrom[w + 1]]. */
   readonly readersFrom: Int32Array
   readonly readers: Int32Array
   /** Chain writes, and session reads (gets and cas), grouped by key then session. */
   readonly writes: Runs
   readonly reads: Runs
-  /** Per row: its index in `writes` (chain writes), or -1. */
-  readonly writeIndexOf: Int32Array
   /** Values by id (overwrites.ts): chain writes by their index in `writes`, then info writes that were read; -1 for other rows. */
   readonly valueIdOf: Int32Array
   readonly valueIds: number
@@ -85,7 +84,6 @@ export class CausalGraph {
     this.sessionOf = new Int32Array(n).fill(-1)
     this.pos = new Int32Array(n)
     this.kind = new Uint8Array(n)
-    this.pred = new Int32Array(n).fill(-1)
     const values = maxValue(history) + 1
     this.writerOf = new Int32Array(values).fill(-1)
     this.failedWriterOf = new Int32Array(values).fill(-1)
@@ -97,12 +95,10 @@ export class CausalGraph {
     const keys = history.keys.length
     this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
     this.reads = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isSessionRead(row))
-    this.writeIndexOf = new Int32Array(n).fill(-1)
-    for (let i = 0; i < this.writes.runRows.length; i++) this.writeIndexOf[this.writes.runRows[i]] = i
     ;({ last: this.#lastWrite, next: this.#nextWrite } = this.#writePositions())
     this.#collectInfoReaders()
     this.valueIdOf = new Int32Array(n).fill(-1)
-    this.valueIdOf.set(this.writeIndexOf)
+    for (let i = 0; i < this.writes.runRows.length; i++) this.valueIdOf[this.writes.runRows[i]] = i
     let ids = this.writes.runRows.length
     for (let row = 0; row < n; row++) if (this.kind[row] === SIDE_WRITE) this.valueIdOf[row] = ids++
     this.valueIds = ids
@@ -187,8 +183,10 @@ export class CausalGraph {
         const row = rows[r]
         this.sessionOf[row] = s
         if (this.kind[row] === SIDE_WRITE) {
-          this.pred[row] = last
-          if (last >= 0) this.sidesAfter.set(last, [...(this.sidesAfter.get(last) ?? []), row])
+          if (last >= 0) {
+            this.sidesAfter.set(last, [...(this.sidesAfter.get(last) ?? []), row])
+            this.sidesFollowing.add(row)
+          }
           continue
         }
         chain[at++] = row

@@ -44,13 +44,12 @@ export class CausalOrder extends CausalGraph {
   /** Where each value in flight is first followed, per session. */
   readonly overwrites: Overwrites
 
-  #slot: Int32Array
   #clocks: Clocks
   #running: Clocks
   /** A final read's clock. */
   #scratch: Clocks
   #make: (length: number) => Clocks
-  /** How many of each write's readers are still to be judged. */
+  /** How many of each write's readers are still to be judged, by value id. */
   #pendingReaders: Int32Array
   /** The one visit object handed to the checkers (they must not keep it). */
   #visit: ReadVisit
@@ -60,9 +59,8 @@ export class CausalOrder extends CausalGraph {
     const n = history.length
     const longest = this.longestChain()
     this.#make = longest < 0xffff ? (length) => new Uint16Array(length) : (length) => new Int32Array(length)
-    this.#slot = new Int32Array(n).fill(-1)
-    let slots = 0
-    for (let row = 0; row < n; row++) if (this.isChainWrite(row) || this.kind[row] === SIDE_WRITE) this.#slot[row] = slots++
+    // Each write's clock is at its value id: chain writes and side writes have one.
+    const slots = this.valueIds
     const entries = slots * this.sessions
     this.problem =
       entries > CLOCK_BUDGET
@@ -73,13 +71,16 @@ export class CausalOrder extends CausalGraph {
     this.#scratch = this.#make(this.sessions)
     this.overwrites = new Overwrites(this.valueIds, this.sessions, this.#make)
     this.#visit = { row: -1, clock: this.#running, base: 0, final: false }
-    this.#pendingReaders = new Int32Array(n)
-    for (let row = 0; row < n; row++) this.#pendingReaders[row] = this.readersFrom[row + 1] - this.readersFrom[row]
+    this.#pendingReaders = new Int32Array(this.valueIds)
+    for (let row = 0; row < n; row++) {
+      const id = this.valueIdOf[row]
+      if (id >= 0) this.#pendingReaders[id] = this.readersFrom[row + 1] - this.readersFrom[row]
+    }
   }
 
   /** The clock of a write: `clock[base + s]`. */
   clockOf(write: number): { clock: Clocks; base: number } {
-    return { clock: this.#clocks, base: this.#slot[write] * this.sessions }
+    return { clock: this.#clocks, base: this.valueIdOf[write] * this.sessions }
   }
 
   /** True when write `x` is strictly before write `w` (x ≠ w). */
@@ -90,7 +91,7 @@ export class CausalOrder extends CausalGraph {
     if (this.pos[w] > 0 && id >= 0 && this.overwrites.isOpen(id) && this.history.key[x] === this.history.key[w]) {
       return this.overwrites.firstWrite(id, this.sessionOf[w]) <= this.pos[w]
     }
-    return this.inPast(x, this.#clocks, this.#slot[w] * this.sessions)
+    return this.inPast(x, this.#clocks, this.valueIdOf[w] * this.sessions)
   }
 
   /**
@@ -106,7 +107,7 @@ export class CausalOrder extends CausalGraph {
       const kind = this.kind[row]
       if (kind === IGNORED) continue
       total++
-      let d = kind === SIDE_WRITE ? (this.pred[row] >= 0 ? 1 : 0) : kind === FINAL_READ ? 0 : this.pos[row] > 1 ? 1 : 0
+      let d = kind === SIDE_WRITE ? (this.sidesFollowing.has(row) ? 1 : 0) : kind === FINAL_READ ? 0 : this.pos[row] > 1 ? 1 : 0
       for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) if (this.rf[i] >= 0) d++
       indegree[row] = d
       if (d === 0) ready.push(row)
@@ -146,10 +147,10 @@ export class CausalOrder extends CausalGraph {
     running[base + s] = this.pos[row]
     if (kind !== CHAIN_WRITE) this.#visitRead(row, running, base, false, visit)
     if (kind !== CHAIN_READ) {
-      const slot = this.#slot[row] * S
+      const slot = this.valueIdOf[row] * S
       // A loop, not set(subarray()): a view object per write is garbage the walk makes a million times.
       for (let j = 0; j < S; j++) clocks[slot + j] = running[base + j]
-      if (this.#pendingReaders[row] > 0)
+      if (this.#pendingReaders[this.valueIdOf[row]] > 0)
         this.overwrites.open(this.valueIdOf[row], this.history.key[row], { session: s, pos: this.pos[row] })
       this.overwrites.cover(BY_WRITE, this.history.key[row], s, clocks, slot, this.pos[row])
       this.#release(row, indegree, ready)
@@ -157,7 +158,7 @@ export class CausalOrder extends CausalGraph {
     const sides = this.sidesAfter.get(row)
     if (sides !== undefined) {
       for (const side of sides) {
-        const slot = this.#slot[side] * S
+        const slot = this.valueIdOf[side] * S
         for (let j = 0; j < S; j++) clocks[slot + j] = running[base + j]
         if (--indegree[side] === 0) ready.push(side)
       }
@@ -176,7 +177,7 @@ export class CausalOrder extends CausalGraph {
     visit(v)
     for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) {
       const w = this.rf[i]
-      if (w >= 0 && --this.#pendingReaders[w] === 0) this.overwrites.close(this.valueIdOf[w])
+      if (w >= 0 && --this.#pendingReaders[this.valueIdOf[w]] === 0) this.overwrites.close(this.valueIdOf[w])
     }
   }
 
@@ -184,7 +185,7 @@ export class CausalOrder extends CausalGraph {
   #joinWriters(row: number, clock: Clocks, base: number): void {
     const S = this.sessions
     const clocks = this.#clocks
-    const slots = this.#slot
+    const slots = this.valueIdOf
     const end = this.rfStart[row] + this.rfCount[row]
     for (let i = this.rfStart[row]; i < end; i++) {
       const w = this.rf[i]
@@ -215,7 +216,7 @@ export class CausalOrder extends CausalGraph {
     // Each entry's clock joins the info writes' clocks so far: one test answers "is x before any of them?".
     const joined = this.#make(this.sessions)
     const previous = entries.clocks[entries.clocks.length - 1]
-    const slot = this.#slot[w] * this.sessions
+    const slot = this.valueIdOf[w] * this.sessions
     for (let j = 0; j < this.sessions; j++) joined[j] = Math.max(previous ? previous[j] : 0, this.#clocks[slot + j])
     entries.pos.push(this.pos[row])
     entries.rows.push(w)

@@ -19,6 +19,7 @@ import {
 import { DEFAULT_BUDGET, type KeyOutcome, type SearchBudget } from './key-search.ts'
 import type { FailingWindow, ModelCheckResult, ModelExample } from './model-result.ts'
 import { type RegisterHistories, registerHistories } from './register-history.ts'
+import { taskModule } from '../task-bundle.ts'
 
 export type ModelCheckOptions = {
   /** Check only this key. */
@@ -38,7 +39,7 @@ export type ModelCheckOptions = {
 /** What a model checker reads: register histories already built, or history records (non-op records are skipped). */
 export type ModelInput = RegisterHistories | Iterable<{ process: unknown }>
 
-const KEY_RANGE_TASK = new URL('./key-range-task.ts', import.meta.url)
+const KEY_RANGE_TASK = taskModule(new URL('./key-range-task.ts', import.meta.url))
 /**
  * Below this many ops one thread is faster: starting a worker costs ~250 ms, and a typical
  * key checks at ~1 µs an op (BENCHMARKS.md, "Model checkers").

@@ -24,6 +24,8 @@ test.group('register histories from the op table', () => {
   test('lay out every op as the records do, values by hash (cas, info and fail ops, siblings included)', ({ assert }) => {
     const ops = simulateRegister({ ops: 3000, keys: 12, processes: 8, seed: 7, infoRate: 0.05 })
     ops[10] = { ...ops[10], type: 'fail' }
+    // A key whose only op failed: it has no register.
+    ops[11] = { ...ops[11], key: 'only-failed', type: 'fail' }
     const read = ops.findIndex((op) => op.f === 'get' && op.type === 'ok' && Array.isArray(op.value) && op.value.length === 1)
     const sibling = ops.find((op, i) => i > read && op.key === ops[read].key && op.f === 'put')
     ops[read] = { ...ops[read], value: [...(ops[read].value as unknown[]), sibling?.value] }

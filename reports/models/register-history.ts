@@ -27,6 +27,7 @@
  * equal exactly when the values are (a hash) does as well.
  */
 import type { OpFunction, OpRecord } from '../../common/contracts/history.ts'
+import { FUNCTIONS } from '../op-table.ts'
 import { HashIds } from './hash-ids.ts'
 
 /** The fields of an op the model checkers read: what a history converted from another tool needs. */
@@ -44,8 +45,6 @@ export const WRITE = 1
 export const CAS = 2
 /** An ok get that returned several values: `a` is its first value in `siblings`, `b` how many. */
 export const SIBLINGS = 3
-
-const FUNCTIONS: readonly OpFunction[] = ['get', 'put', 'delete', 'cas']
 
 /**
  * Every key's register ops. Rows of one key are contiguous (`keyStart[k]` to
