@@ -11,7 +11,7 @@ import { ApiError } from './errors.ts'
 import { adminRoutes, type AdminRoutesOptions } from './http/admin-routes.ts'
 import { internalRoutes, type InternalRoutesOptions } from './http/internal-routes.ts'
 import { kvRoutes, type KvRoutesOptions } from './http/kv-routes.ts'
-import { header } from './http/request.ts'
+import { header, peerCallCounter } from './http/request.ts'
 
 // The key limit is part of the client API; tests and clients find it with the app.
 export { MAX_KEY_BYTES } from './http/kv-routes.ts'
@@ -56,10 +56,9 @@ export function createApp(parts: AppOptions): Hono {
   app.notFound((c) => c.json(new ApiError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`).toJSON(), 404))
 
   // A call from a peer is counted as it arrives, before any work: the drop nemesis's loss is what was sent and never came.
-  const peerIds = new Set(config.peers.map((p) => p.id))
+  const count = peerCallCounter(config, parts.stats)
   app.use('*', async (c, next) => {
-    const sender = header(c, SENDER_HEADER)
-    if (sender !== undefined && peerIds.has(sender) && header(c, TOKEN_HEADER) === config.token) parts.stats.peerCallReceived(sender)
+    count(header(c, SENDER_HEADER), header(c, TOKEN_HEADER))
     await next()
   })
   app.get('/health', (c) => c.json<HealthResponse>({ node: config.id, status: 'ok', pid: process.pid, incarnation: parts.incarnation }))

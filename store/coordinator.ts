@@ -23,7 +23,7 @@ import { awaitQuorum } from './quorum.ts'
 import type { LocalWrite, Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
-import { emptyObject, merge, sameState, type Sibling, type VersionedObject } from './versioning.ts'
+import { mergeStates, sameState, type Sibling, type VersionedObject } from './versioning.ts'
 import type { CausalContext } from '../common/contracts/causal.ts'
 
 export type CoordinatorOptions = {
@@ -292,7 +292,10 @@ export class Coordinator {
   }
 
   #mergeAll(replies: ReplicaReply[]): VersionedObject {
-    return replies.reduce((acc, reply) => merge(this.#replica.mode, acc, reply.object), emptyObject())
+    return mergeStates(
+      this.#replica.mode,
+      replies.map((reply) => reply.object),
+    )
   }
 
   /** Read repair: every home replica that answered stale, or not at all, gets the merge. */

@@ -3,7 +3,7 @@
  * replica, membership and gossip, hinted handoff, anti-entropy and the coordinator,
  * serves the Hono app, and runs the background loops until closed.
  */
-import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
+import { createServer as createNodeServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { httpUrl } from '../common/helpers/address.ts'
@@ -13,7 +13,9 @@ import type { NodeConfig } from './config.ts'
 import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
-import { keepKeyTarget } from './http/request.ts'
+import { batchFastPath } from './http/batch-fast-path.ts'
+import { type FastPath, withFastPaths } from './http/fast-path.ts'
+import { kvGetFastPath } from './http/kv-get-fast-path.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
@@ -39,11 +41,19 @@ export type RunningNode = {
   close(): Promise<void>
 }
 
-/** Serves `app` on the configured address; when it cannot listen, releases what the node holds (`release`) and throws. */
-async function listen(app: ReturnType<typeof createApp>, config: NodeConfig, release: () => Promise<void>): Promise<ServerType> {
+/**
+ * Serves `app` on the configured address, with `fastPaths` taking the requests they can
+ * answer first; when it cannot listen, releases what the node holds (`release`) and throws.
+ */
+async function listen(
+  { app, fastPaths }: { app: ReturnType<typeof createApp>; fastPaths: readonly FastPath[] },
+  config: NodeConfig,
+  release: () => Promise<void>,
+): Promise<ServerType> {
   try {
     return await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: keepingKeyTargets }, () => resolve(s))
+      const createServer = servingFastPaths(fastPaths)
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer }, () => resolve(s))
       s.once('error', reject)
     })
   } catch (error) {
@@ -130,12 +140,12 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     wars,
   })
 
-  const server = await listen(app, config, async () => {
+  const fastPaths = [kvGetFastPath({ config, coordinator, consistency }), batchFastPath({ config, replica, handoff, stats })]
+  const server = await listen({ app, fastPaths }, config, async () => {
     peers.close()
     await storage.close()
   })
-  const { port } = server.address() as AddressInfo
-  const url = httpUrl({ host: config.host, port })
+  const url = httpUrl({ host: config.host, port: (server.address() as AddressInfo).port })
   const loops = [gossiper, handoff, antiEntropy, consistency]
   for (const loop of loops) loop.start()
 
@@ -157,9 +167,6 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void
 
-/** An HTTP server that keeps each key request's target as sent before the adapter parses it (see `keepKeyTarget`). */
-const keepingKeyTargets = ((options: ServerOptions, listener: Listener) =>
-  createServer(options, (request, response) => {
-    keepKeyTarget(request)
-    listener(request, response)
-  })) as typeof createServer
+/** An HTTP server whose requests go through `fastPaths` before the app (see `withFastPaths`). */
+const servingFastPaths = (fastPaths: readonly FastPath[]) =>
+  ((options: ServerOptions, listener: Listener) => createNodeServer(options, withFastPaths(fastPaths, listener))) as typeof createNodeServer

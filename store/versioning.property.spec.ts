@@ -4,8 +4,16 @@
  */
 import { test } from '@japa/runner'
 import fc from 'fast-check'
-import { applyWrite, emptyObject, merge, type VersionedObject } from './versioning.ts'
-import { covers, emptyContext, VERSIONING_MODES, type CausalContext, type Dot, type VersioningMode } from '../common/contracts/causal.ts'
+import { applyWrite, compareClocks, emptyObject, merge, mergeStates, sameState, type Sibling, type VersionedObject } from './versioning.ts'
+import {
+  covers,
+  emptyContext,
+  sortClock,
+  VERSIONING_MODES,
+  type CausalContext,
+  type Dot,
+  type VersioningMode,
+} from '../common/contracts/causal.ts'
 
 const REPLICAS = ['a', 'b', 'c']
 
@@ -106,6 +114,18 @@ function supersededOwnDots(replica: VersionedObject, node: string, issued: numbe
 const converge = (mode: VersioningMode, objects: VersionedObject[]): VersionedObject =>
   objects.reduce((acc, o) => merge(mode, acc, o), emptyObject())
 
+/** What sameState said before its shortcuts: clocks compared in the causal order, versions by serialising them. */
+function referenceSameState(a: VersionedObject, b: VersionedObject): boolean {
+  const serialised = (s: Sibling): string =>
+    JSON.stringify([s.ts, s.dot.node, s.dot.counter, s.deleted, JSON.stringify(s.value) ?? '', JSON.stringify(sortClock(s.clock))])
+  return (
+    a.siblings.length === b.siblings.length &&
+    compareClocks(a.context.clock, b.context.clock) === 'equal' &&
+    JSON.stringify(a.context.dots) === JSON.stringify(b.context.dots) &&
+    a.siblings.every((s, i) => serialised(s) === serialised(b.siblings[i]))
+  )
+}
+
 const historyArb = fc.array(actionArb, { minLength: 1, maxLength: 30 })
 const pick = (states: VersionedObject[], i: number): VersionedObject => states[i % states.length]
 
@@ -120,6 +140,26 @@ for (const mode of VERSIONING_MODES) {
           assert.deepEqual(merge(mode, merge(mode, x, y), z), merge(mode, x, merge(mode, y, z)))
           assert.deepEqual(merge(mode, x, x), merge(mode, x, emptyObject()))
           assert.deepEqual(merge(mode, merge(mode, x, y), y), merge(mode, x, y))
+        }),
+        { numRuns: 300 },
+      )
+    })
+
+    test('a read merges replies that agree as merging them one by one does, and tells stale ones apart as before', ({ assert }) => {
+      fc.assert(
+        fc.property(historyArb, fc.nat(), fc.nat(), (actions, i, j) => {
+          const { states } = simulate(mode, actions)
+          const [x, z] = [pick(states, i), pick(states, j)]
+          // A reply off the wire: the same state, other objects.
+          const y = JSON.parse(JSON.stringify(x)) as VersionedObject
+          for (const replies of [[x], [x, y], [y, x, y], [x, z], [x, y, z], [z, x]]) {
+            assert.deepEqual(
+              mergeStates(mode, replies),
+              replies.reduce((acc, r) => merge(mode, acc, r), emptyObject()),
+            )
+          }
+          assert.isTrue(sameState(x, y))
+          assert.equal(sameState(x, z), referenceSameState(x, z))
         }),
         { numRuns: 300 },
       )

@@ -6,6 +6,7 @@ import {
   decodeContext,
   emptyObject,
   encodeContext,
+  encodeStateContext,
   highestClaim,
   isEmptyObject,
   isVersionedObject,
@@ -182,6 +183,17 @@ test.group('versioning: contexts', () => {
     const expected = ctx({ n1: 3, n2: 7 }, [{ node: 'n1', counter: 9 }])
     assert.deepEqual(decodeContext(context, seal), { ok: true, context: expected })
     assert.deepEqual(peekContext(context), expected)
+  })
+
+  test("a stored state's context is encoded as encodeContext encodes it, for each key and secret it is sealed with", ({ assert }) => {
+    const state = ctx({ n2: 7, n1: 3 }, [{ node: 'n1', counter: 9 }])
+    const seals = [seal, { ...seal, key: 'another-key' }, { ...seal, secret: 'other' }, seal]
+    for (const s of seals) {
+      assert.equal(encodeStateContext(state, s), encodeContext(state, s), JSON.stringify(s))
+      assert.equal(encodeStateContext(state, s), encodeContext(ctx({ n1: 3, n2: 7 }, [{ node: 'n1', counter: 9 }]), s))
+    }
+    assert.notEqual(encodeStateContext(state, seals[0]), encodeStateContext(state, seals[1]))
+    assert.notEqual(encodeStateContext(state, seals[0]), encodeStateContext(state, seals[2]))
   })
 
   test('forged, foreign (other cluster or other key) and malformed contexts are refused', ({ assert }) => {

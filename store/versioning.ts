@@ -268,11 +268,46 @@ export const isEmptyObject = (object: VersionedObject): boolean =>
 export function sameState(a: VersionedObject, b: VersionedObject): boolean {
   return (
     a.siblings.length === b.siblings.length &&
-    compareClocks(a.context.clock, b.context.clock) === 'equal' &&
+    (sameEntries(a.context.clock, b.context.clock) || compareClocks(a.context.clock, b.context.clock) === 'equal') &&
     a.context.dots.length === b.context.dots.length &&
     a.context.dots.every((d, i) => sameDot(d, b.context.dots[i])) &&
-    a.siblings.every((s, i) => compareForTiebreak(s, b.siblings[i]) === 0)
+    a.siblings.every((s, i) => sameVersion(s, b.siblings[i]))
   )
+}
+
+/**
+ * Whether {@link compareForTiebreak} finds the two the same, without serialising what is
+ * plainly equal: replicas that agree (every read's common case) hold equal values and
+ * clocks, and a read compares them for each reply.
+ */
+function sameVersion(a: Sibling, b: Sibling): boolean {
+  return (
+    a.ts === b.ts &&
+    compareDots(a.dot, b.dot) === 0 &&
+    a.deleted === b.deleted &&
+    (a.value === b.value || (JSON.stringify(a.value) ?? '') === (JSON.stringify(b.value) ?? '')) &&
+    (sameEntries(a.clock, b.clock) || JSON.stringify(sortClock(a.clock)) === JSON.stringify(sortClock(b.clock)))
+  )
+}
+
+/** Whether two clocks have the same entries, in whatever order. */
+function sameEntries(a: Clock, b: Clock): boolean {
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  for (const key of keys) if (!Object.hasOwn(b, key) || clockEntry(a, key) !== clockEntry(b, key)) return false
+  return true
+}
+
+/**
+ * The merge of replica states, as a read combines its replies. States that agree and hold
+ * at most one version (a read's common case) merge to the first as it is: a stored state
+ * is already in its one form (context normalised, siblings sorted), which is what merging
+ * it with itself or an empty state gives.
+ */
+export function mergeStates(mode: VersioningMode, states: readonly VersionedObject[]): VersionedObject {
+  const first = states[0]
+  if (first !== undefined && first.siblings.length <= 1 && states.every((s) => s === first || sameState(s, first))) return first
+  return states.reduce((acc, s) => merge(mode, acc, s), emptyObject())
 }
 
 // ---- contexts on the wire: what clients carry between a read and the next write ----
@@ -297,6 +332,22 @@ export function encodeContext(context: CausalContext, seal: ContextSeal): string
   const { clock, dots } = normalizeContext(context)
   const payload = Buffer.from(JSON.stringify(dots.length > 0 ? { clock, dots } : { clock })).toString('base64url')
   return `${payload}.${sign(payload, seal)}`
+}
+
+/**
+ * Contexts of stored states already encoded, by the context object: a hot key's state
+ * stays in the storage's cache, one object, and every read of it answers with its context.
+ * Safe because a state is never changed once made (every merge and write makes a new one).
+ */
+const encodedStateContexts = new WeakMap<CausalContext, { seal: ContextSeal; encoded: string }>()
+
+/** {@link encodeContext} of a stored state's context, remembered for the context object (see `encodedStateContexts`). */
+export function encodeStateContext(context: CausalContext, seal: ContextSeal): string {
+  const known = encodedStateContexts.get(context)
+  if (known !== undefined && known.seal.key === seal.key && known.seal.secret === seal.secret) return known.encoded
+  const encoded = encodeContext(context, seal)
+  encodedStateContexts.set(context, { seal, encoded })
+  return encoded
 }
 
 export type DecodedContext = { ok: true; context: CausalContext } | { ok: false; reason: string }

@@ -29,10 +29,10 @@ import { MERKLE_DEPTH, MerkleIndex, type TreeNode } from '../merkle.ts'
 import type { Replica } from '../replica.ts'
 import { isEmptyObject, isVersionedObject } from '../versioning.ts'
 import { monotonicMs } from '../../common/contracts/wars.ts'
-import { KEY_ROUTE, keyOf, limitBody, readJsonObject, requireToken } from './request.ts'
+import { asJsonObject, KEY_ROUTE, keyOf, limitBody, readJsonObject, readOptionalJson, requireToken } from './request.ts'
 
 /** Internal calls carry whole objects (every sibling), so they get a larger limit, bytes. */
-const INTERNAL_BODY_BYTES = 1024 * 1024 * 1024
+export const INTERNAL_BODY_BYTES = 1024 * 1024 * 1024
 
 export type InternalRoutesOptions = {
   config: NodeConfig
@@ -58,14 +58,7 @@ export function internalRoutes({ config, replica, handoff, gossiper, merkle, ant
     return c.json<ReplicaReadResponse>({ node: config.id, object })
   })
 
-  internal.post('/batch', async (c) => {
-    const { ops } = await readJsonObject<BatchRequest>(c)
-    if (!Array.isArray(ops)) throw badRequest('body.ops must be a list of replica ops')
-    const results = await Promise.all(
-      ops.map((op) => runBatchOp(replica, handoff, op).catch((error: Error): BatchResult => ({ ok: false, error: error.message }))),
-    )
-    return c.json<BatchResponse>({ node: config.id, results })
-  })
+  internal.post('/batch', async (c) => c.json<BatchResponse>(await answerBatch({ config, replica, handoff }, await readOptionalJson(c))))
 
   internal.post('/gossip', async (c) => {
     const body = await readJsonObject<GossipRequest>(c)
@@ -99,6 +92,19 @@ export function internalRoutes({ config, replica, handoff, gossiper, merkle, ant
   })
 
   return internal
+}
+
+/** The answer to a batch of replica ops (`body`, parsed): each op applied, or failed alone; a body that is not a batch is a 400. */
+export async function answerBatch(
+  { config, replica, handoff }: Pick<InternalRoutesOptions, 'config' | 'replica' | 'handoff'>,
+  body: unknown,
+): Promise<BatchResponse> {
+  const { ops } = asJsonObject<BatchRequest>(body)
+  if (!Array.isArray(ops)) throw badRequest('body.ops must be a list of replica ops')
+  const results = await Promise.all(
+    ops.map((op) => runBatchOp(replica, handoff, op).catch((error: Error): BatchResult => ({ ok: false, error: error.message }))),
+  )
+  return { node: config.id, results }
 }
 
 /** One op of a batch; a malformed op fails alone. */

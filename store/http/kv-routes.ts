@@ -17,11 +17,11 @@ import {
 } from '../api.ts'
 import type { NodeConfig } from '../config.ts'
 import type { KvEngine } from '../consistency/index.ts'
-import type { Coordinator, WriteOutcome } from '../coordinator.ts'
+import type { Coordinator, ReadResult, WriteOutcome } from '../coordinator.ts'
 import { badRequest, HomesUnreachable } from '../errors.ts'
 import type { LocalWrite } from '../replica.ts'
 import { contextWithout, mutant } from '../mutants.ts'
-import { encodeContext, liveSiblings, type ContextSeal } from '../versioning.ts'
+import { encodeContext, encodeStateContext, liveSiblings, type ContextSeal } from '../versioning.ts'
 import {
   contextOf,
   header,
@@ -39,7 +39,7 @@ import { routeRequest } from './routing.ts'
 /** Longest key, in bytes of UTF-8. */
 export const MAX_KEY_BYTES = 512
 /** What the client API's paths start with; the key is the rest. */
-const KV_PREFIX = '/kv/'
+export const KV_PREFIX = '/kv/'
 /** Room for the context and JSON framing around a value of the largest size, bytes. */
 const BODY_OVERHEAD_BYTES = 64 * 1024
 
@@ -54,10 +54,14 @@ export type KvRoutesOptions = {
 /** A client write, checked: the quorum to wait for and what to store. */
 type CheckedWrite = { w: number; write: LocalWrite }
 
+/** What a key's contexts are sealed with. The causal mode's contexts are a session's dependencies on every key: one scope for all. */
+export const sealOf =
+  (config: NodeConfig, consistency: KvEngine) =>
+  (key: string): ContextSeal => ({ secret: config.token, key: consistency.contextScope ?? key })
+
 /** The `/kv` sub-app. */
 export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions): Hono {
-  // The causal mode's contexts are a session's dependencies on every key: one scope for all.
-  const seal = (key: string): ContextSeal => ({ secret: config.token, key: consistency.contextScope ?? key })
+  const seal = sealOf(config, consistency)
   const kv = new Hono()
   kv.use(limitBody(config.maxValueBytes + BODY_OVERHEAD_BYTES, config.maxValueBytes))
   kv.use(KEY_ROUTE, forwardUnlessLocal(config, coordinator, seal))
@@ -66,20 +70,8 @@ export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions):
     const key = keyOf(c, KV_PREFIX)
     const r = quorumParam(c, 'r', config.r, config.n)
     const after = contextOf({ context: header(c, CONTEXT_HEADER) }, seal(key))
-    const { object, replies } = await consistency.read(key, r, after)
-    const live = liveSiblings(object)
-    const body: ReadResponse = {
-      key,
-      values: live.map((s) => (mutant('phantom-read') && Math.random() < 0.02 ? `phantom-${Math.random()}` : s.value)),
-      versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
-      context: encodeContext(
-        mutant('context-omits-sibling') && live.length > 1 ? contextWithout(object.context, live[live.length - 1].dot) : object.context,
-        seal(key),
-      ),
-      coordinator: config.id,
-      replies,
-    }
-    return c.json(body, live.length > 0 ? 200 : 404)
+    const { status, body } = readAnswer(config, key, await consistency.read(key, r, after), seal(key))
+    return c.json(body, status)
   })
 
   const write = async (c: Context): Promise<Response> => {
@@ -90,6 +82,36 @@ export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions):
   kv.put(KEY_ROUTE, write)
   kv.delete(KEY_ROUTE, write)
   return kv
+}
+
+/** What is wrong with a client's key, if anything. */
+export function keyProblem(key: string): string | undefined {
+  const bytes = Buffer.byteLength(key)
+  if (bytes < 1 || bytes > MAX_KEY_BYTES) return `key must be 1 to ${MAX_KEY_BYTES} bytes of UTF-8, got ${bytes}`
+  if (key.includes('\u0000')) return 'key must not contain NUL (U+0000)'
+  return undefined
+}
+
+/** The answer to a GET of `key`: its live values and versions, and the context of what was read, sealed. */
+export function readAnswer(
+  config: NodeConfig,
+  key: string,
+  { object, replies }: ReadResult,
+  seal: ContextSeal,
+): { status: 200 | 404; body: ReadResponse } {
+  const live = liveSiblings(object)
+  const body: ReadResponse = {
+    key,
+    values: live.map((s) => (mutant('phantom-read') && Math.random() < 0.02 ? `phantom-${Math.random()}` : s.value)),
+    versions: live.map((s) => ({ dot: s.dot, clock: s.clock })),
+    context: encodeStateContext(
+      mutant('context-omits-sibling') && live.length > 1 ? contextWithout(object.context, live[live.length - 1].dot) : object.context,
+      seal,
+    ),
+    coordinator: config.id,
+    replies,
+  }
+  return { status: live.length > 0 ? 200 : 404, body }
 }
 
 /** A PUT or DELETE checked in full: a bad one is a 4xx here, before it is forwarded or stored. */
@@ -123,11 +145,8 @@ function forwardUnlessLocal(config: NodeConfig, coordinator: Coordinator, seal: 
   const node = { token: config.token, isHome: (key: string) => coordinator.isHome(key) }
   return async (c, next) => {
     const key = keyOf(c, KV_PREFIX)
-    const bytes = Buffer.byteLength(key)
-    if (bytes < 1 || bytes > MAX_KEY_BYTES) {
-      throw badRequest(`key must be 1 to ${MAX_KEY_BYTES} bytes of UTF-8, got ${bytes}`)
-    }
-    if (key.includes('\u0000')) throw badRequest('key must not contain NUL (U+0000)')
+    const problem = keyProblem(key)
+    if (problem !== undefined) throw badRequest(problem)
     const headers = { [FORWARDED_HEADER]: header(c, FORWARDED_HEADER), [TOKEN_HEADER]: header(c, TOKEN_HEADER) }
     if (routeRequest(key, headers, node) === 'local') return next()
     const method = c.req.method as 'GET' | 'PUT' | 'DELETE'

@@ -10,7 +10,9 @@ import { bodyLimit } from 'hono/body-limit'
 import { tryDecodeURIComponent } from 'hono/utils/url'
 import { emptyContext, type CausalContext } from '../../common/contracts/causal.ts'
 import { TOKEN_HEADER } from '../api.ts'
+import type { NodeConfig } from '../config.ts'
 import { ApiError, badContext, badRequest } from '../errors.ts'
+import type { Stats } from '../stats.ts'
 import { decodeContext, type ContextSeal } from '../versioning.ts'
 
 /** The route of one key: everything after the prefix, slashes included. */
@@ -47,14 +49,21 @@ export function keepKeyTarget(incoming: IncomingMessage): void {
 /** The request's target (path and query) as the client sent it. */
 export function sentTarget(c: Context): string {
   const incoming = (c.env as NodeEnv)?.incoming
-  if (incoming?.url !== undefined) return incoming[SENT_TARGET] ?? incoming.url
+  if (incoming?.url !== undefined) return incomingTarget(incoming)
   const url = new URL(c.req.url)
   return `${url.pathname}${url.search}`
 }
 
+/** The target (path and query) of a request Node's server took, as the client sent it (see {@link keepKeyTarget}). */
+export const incomingTarget = (incoming: IncomingMessage): string => (incoming as Incoming)[SENT_TARGET] ?? incoming.url ?? ''
+
 /** The key of a request to `<prefix><key>`, percent-decoded from the target as sent. */
 export function keyOf(c: Context, prefix: string): string {
-  const target = sentTarget(c)
+  return keyOfTarget(sentTarget(c), prefix)
+}
+
+/** The key of the target `<prefix><key>[?query]`, percent-decoded. */
+export function keyOfTarget(target: string, prefix: string): string {
   const query = target.indexOf('?')
   return tryDecodeURIComponent((query >= 0 ? target.slice(0, query) : target).slice(prefix.length))
 }
@@ -69,6 +78,14 @@ export function header(c: Context, name: string): string | undefined {
   if (!incoming) return c.req.header(name)
   const value = incoming.headers[name]
   return Array.isArray(value) ? value.join(', ') : value
+}
+
+/** Counts a call that came from a peer (`sender`, with the cluster `token`); anything else is not a peer's call. */
+export function peerCallCounter(config: NodeConfig, stats: Stats): (sender: string | undefined, token: string | undefined) => void {
+  const peerIds = new Set(config.peers.map((p) => p.id))
+  return (sender, token) => {
+    if (sender !== undefined && peerIds.has(sender) && token === config.token) stats.peerCallReceived(sender)
+  }
 }
 
 /** Refuses a request without the cluster token (node-to-node calls, admin calls that change behaviour). */
@@ -132,7 +149,11 @@ export function contextOf(request: { context?: unknown }, seal: ContextSeal): Ca
  * would be stored changed.
  */
 export async function readOptionalJson(c: Context): Promise<unknown> {
-  const text = await c.req.text()
+  return parseJsonBody(await c.req.text())
+}
+
+/** A request body's text as JSON (see {@link readOptionalJson}): undefined when empty, a 400 when not JSON or holding `__proto__`. */
+export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') return undefined
   let body: unknown
   try {
@@ -161,7 +182,11 @@ function holdsProtoKey(value: unknown): boolean {
 
 /** The JSON body, which must be an object; its fields are still to be checked. */
 export async function readJsonObject<T extends object>(c: Context): Promise<Partial<T>> {
-  const body = await readOptionalJson(c)
+  return asJsonObject<T>(await readOptionalJson(c))
+}
+
+/** A parsed body that must be an object (see {@link readJsonObject}). */
+export function asJsonObject<T extends object>(body: unknown): Partial<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest(body === undefined ? 'body is empty; expected a JSON object' : 'body must be a JSON object')
   }
