@@ -5,9 +5,7 @@
  * app's answer and do what the app does (ops applied, the peer's call counted); what it
  * must leave to the app (no token, a chunked or oversized body, another route) is declined.
  */
-import { createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { getRequestListener } from '@hono/node-server'
+import type { Server } from 'node:http'
 import { test } from '@japa/runner'
 import { BATCH_PATH, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { createApp, type AppOptions } from '../app.ts'
@@ -15,7 +13,7 @@ import { NODE_DEFAULTS, type NodeConfig } from '../config.ts'
 import { Stats } from '../stats.ts'
 import { applyWrite, emptyObject, type VersionedObject } from '../versioning.ts'
 import { batchFastPath } from './batch-fast-path.ts'
-import { withFastPaths } from './fast-path.ts'
+import { type Answer, answerOf, NOT_TAKEN, sideBySide } from './testing/side-by-side.ts'
 
 const config: NodeConfig = {
   ...NODE_DEFAULTS,
@@ -29,7 +27,6 @@ const config: NodeConfig = {
     { id: 'n3', host: '127.0.0.1', port: 1 },
   ],
 }
-const NOT_TAKEN = 599
 
 const objectOf = (value: unknown, counter: number): VersionedObject =>
   applyWrite('dvv', emptyObject(), { node: 'n2.b', counter, context: { clock: {}, dots: [] }, value, deleted: false, ts: 5 }).object
@@ -55,26 +52,8 @@ function fakeParts() {
   return { parts, applied, stats }
 }
 
-type Answer = { status: number; contentType: string | undefined; body: unknown }
-
 function post(server: Server, body: string, headers: Record<string, string>, target = BATCH_PATH, method = 'POST'): Promise<Answer> {
-  const { port } = server.address() as AddressInfo
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path: target, headers, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => (text += chunk))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          contentType: res.headers['content-type'],
-          body: text === '' ? undefined : JSON.parse(text),
-        }),
-      )
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
+  return answerOf(server, { method, target, headers, body })
 }
 
 /** The answer with each result's `atMs` (when the op was applied: differs between two runs) checked and left out. */
@@ -88,26 +67,10 @@ function withoutTimes(answer: Answer): Answer {
   return { ...answer, body: { ...body, results } }
 }
 
-async function listen(server: Server): Promise<Server> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return server
-}
-
 async function servers(cleanup: (fn: () => Promise<void>) => void) {
   const viaApp = fakeParts()
   const viaFastPath = fakeParts()
-  const declined = (_: unknown, response: { writeHead(status: number): void; end(): void }) => {
-    response.writeHead(NOT_TAKEN)
-    response.end()
-  }
-  const appServer = await listen(createServer(withFastPaths([], getRequestListener(createApp(viaApp.parts).fetch))))
-  const fastServer = await listen(createServer(withFastPaths([batchFastPath(viaFastPath.parts as never)], declined)))
-  cleanup(async () => {
-    for (const server of [appServer, fastServer]) {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    }
-  })
+  const { appServer, fastServer } = await sideBySide(createApp(viaApp.parts), batchFastPath(viaFastPath.parts as never), cleanup)
   return { appServer, fastServer, viaApp, viaFastPath }
 }
 

@@ -5,9 +5,7 @@
  * answer; every one it must leave to the app (forwarding, refusals, queries, peers' calls)
  * must be declined.
  */
-import { createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { getRequestListener } from '@hono/node-server'
+import type { Server } from 'node:http'
 import { test } from '@japa/runner'
 import { CONTEXT_HEADER, FORWARDED_HEADER, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { createApp, type AppOptions } from '../app.ts'
@@ -18,8 +16,8 @@ import { ApiError } from '../errors.ts'
 import { Stats } from '../stats.ts'
 import { encodeContext, type VersionedObject } from '../versioning.ts'
 import { emptyContext, type CausalContext } from '../../common/contracts/causal.ts'
-import { withFastPaths } from './fast-path.ts'
 import { kvGetFastPath } from './kv-get-fast-path.ts'
+import { type Answer, answerOf, NOT_TAKEN, sideBySide } from './testing/side-by-side.ts'
 
 const config: NodeConfig = {
   ...NODE_DEFAULTS,
@@ -30,7 +28,6 @@ const config: NodeConfig = {
   dataDir: 'unused',
   peers: [{ id: 'n2', host: '127.0.0.1', port: 1 }],
 }
-const NOT_TAKEN = 599
 
 const sibling = (counter: number, value: unknown, deleted = false) => ({
   dot: { node: 'n1.a', counter },
@@ -70,50 +67,15 @@ function fakeParts(): { parts: AppOptions; reads: { key: string; r: number; afte
   return { parts, reads }
 }
 
-type Answer = { status: number; contentType: string | undefined; body: unknown }
-
 function get(server: Server, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
-  const { port } = server.address() as AddressInfo
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path: target, headers, agent: false }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => (text += chunk))
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          contentType: res.headers['content-type'],
-          body: text === '' ? undefined : JSON.parse(text),
-        }),
-      )
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-async function listen(server: Server): Promise<Server> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return server
+  return answerOf(server, { method, target, headers })
 }
 
 /** The app alone, and the fast path alone, over fakes that remember what each was asked. */
 async function servers(cleanup: (fn: () => Promise<void>) => void) {
   const viaApp = fakeParts()
   const viaFastPath = fakeParts()
-  const app = createApp(viaApp.parts)
-  const declined = (_: unknown, response: { writeHead(status: number): void; end(): void }) => {
-    response.writeHead(NOT_TAKEN)
-    response.end()
-  }
-  const appServer = await listen(createServer(withFastPaths([], getRequestListener(app.fetch))))
-  const fastServer = await listen(createServer(withFastPaths([kvGetFastPath(viaFastPath.parts)], declined)))
-  cleanup(async () => {
-    for (const server of [appServer, fastServer]) {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    }
-  })
+  const { appServer, fastServer } = await sideBySide(createApp(viaApp.parts), kvGetFastPath(viaFastPath.parts), cleanup)
   return { appServer, fastServer, appReads: viaApp.reads, fastReads: viaFastPath.reads }
 }
 
