@@ -76,8 +76,6 @@ export class TaskPool {
   constructor(options: TaskPoolOptions) {
     this.#options = { ...options, size: Math.max(1, options.size) }
     this.#depth = Math.max(1, options.depth ?? 1)
-    taskBundle(TASK_WORKER)
-    bundleDeclaredTasks()
   }
 
   /** Runs `module`'s default export on `data` in a worker; resolves with its result. */
@@ -85,6 +83,9 @@ export class TaskPool {
     if (this.#closed) return Promise.reject(new Error('the task pool is closed'))
     const id = this.#next++
     const done = new Promise<T>((resolve, reject) => this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject }))
+    // At the first task, every task module named so far is bundled too (made once): not in
+    // the constructor, since a small history's pool may never run one.
+    if (id === 0) bundleDeclaredTasks()
     const task: Task = { id, module: module.href, code: undefined, data }
     this.#queue.push(task)
     const worker = taskBundle(TASK_WORKER)
