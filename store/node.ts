@@ -16,6 +16,7 @@ import { Gossiper } from './gossip.ts'
 import { batchFastPath } from './http/batch-fast-path.ts'
 import { type FastPath, withFastPaths } from './http/fast-path.ts'
 import { kvGetFastPath } from './http/kv-get-fast-path.ts'
+import { kvPutFastPath } from './http/kv-put-fast-path.ts'
 import { HintedHandoff } from './hinted-handoff.ts'
 import { Membership } from './membership.ts'
 import { MerkleIndex } from './merkle.ts'
@@ -100,14 +101,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     gossipIntervalMs: config.gossipIntervalMs,
   })
   const gossiper = new Gossiper({ membership, peers, stats, intervalMs: config.gossipIntervalMs })
-  const handoff = new HintedHandoff({
-    storage,
-    mode: config.versioning,
-    batcher,
-    membership,
-    stats,
-    intervalMs: config.hintIntervalMs,
-  })
+  const handoff = new HintedHandoff({ storage, mode: config.versioning, batcher, membership, stats, intervalMs: config.hintIntervalMs })
   const antiEntropy = new AntiEntropy({
     self: config.id,
     n: config.n,
@@ -140,7 +134,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     wars,
   })
 
-  const fastPaths = [kvGetFastPath({ config, coordinator, consistency }), batchFastPath({ config, replica, handoff, stats })]
+  const fastPaths = [
+    kvGetFastPath({ config, coordinator, consistency }),
+    kvPutFastPath({ config, coordinator, consistency }),
+    batchFastPath({ config, replica, handoff, stats }),
+  ]
   const server = await listen({ app, fastPaths }, config, async () => {
     peers.close()
     await storage.close()

@@ -7,16 +7,13 @@
  * app's body limit) goes to the app. Once it has read a body it answers as the app would,
  * a 400 included. A spec compares its answers with the app's.
  */
-import type { IncomingMessage } from 'node:http'
 import { BATCH_PATH, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { answerBatch, INTERNAL_BODY_BYTES, type InternalRoutesOptions } from './internal-routes.ts'
-import { type FastPath, sendError, sendJson } from './fast-path.ts'
+import { bodyWithin, type FastPath, readBody, sendError, sendJson } from './fast-path.ts'
 import { parseJsonBody, peerCallCounter } from './request.ts'
 import type { Stats } from '../stats.ts'
 
 export type BatchFastPathOptions = Pick<InternalRoutesOptions, 'config' | 'replica' | 'handoff'> & { stats: Stats }
-
-const CONTENT_LENGTH = /^\d+$/
 
 /** The fast path of `POST /internal/batch` for the node's parts (the ones the app's `/internal` routes get). */
 export function batchFastPath(options: BatchFastPathOptions): FastPath {
@@ -26,10 +23,8 @@ export function batchFastPath(options: BatchFastPathOptions): FastPath {
   return (request, response) => {
     if (request.method !== 'POST' || request.url !== BATCH_PATH) return false
     const { headers } = request
-    const length = headers['content-length']
     const token = headers[TOKEN_HEADER]
-    if (token !== config.token || headers['transfer-encoding'] !== undefined || length === undefined) return false
-    if (!CONTENT_LENGTH.test(length) || Number(length) > INTERNAL_BODY_BYTES) return false
+    if (token !== config.token || !bodyWithin(request, INTERNAL_BODY_BYTES)) return false
     const sender = headers[SENDER_HEADER]
     count(typeof sender === 'string' ? sender : sender?.join(', '), token)
     readBody(request)
@@ -40,14 +35,4 @@ export function batchFastPath(options: BatchFastPathOptions): FastPath {
       )
     return true
   }
-}
-
-/** The whole body of a request. */
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
 }

@@ -5,11 +5,21 @@
  * answer JSON and errors as the app does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { NodeConfig } from '../config.ts'
+import type { KvEngine } from '../consistency/index.ts'
+import type { Coordinator } from '../coordinator.ts'
 import { ApiError } from '../errors.ts'
 import { keepKeyTarget } from './request.ts'
 
 /** Answers the request and returns true, or returns false (having done nothing) for the app to answer it. */
 export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean
+
+/** The node's parts a client key's fast path needs (the ones the app's `/kv` routes get). */
+export type KvFastPathOptions = {
+  config: NodeConfig
+  coordinator: Pick<Coordinator, 'isHome'>
+  consistency: KvEngine
+}
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -25,6 +35,30 @@ export const withFastPaths =
     for (const fastPath of fastPaths) if (fastPath(request, response)) return
     app(request, response)
   }
+
+const CONTENT_LENGTH = /^\d+$/
+
+/**
+ * Whether the request's body is one a fast path reads itself: its length given in
+ * Content-Length, at most `maxBytes`. A chunked or oversized body, or a bad length, is the
+ * app's to refuse.
+ */
+export function bodyWithin(request: IncomingMessage, maxBytes: number): boolean {
+  const { headers } = request
+  const length = headers['content-length']
+  if (headers['transfer-encoding'] !== undefined || length === undefined) return false
+  return CONTENT_LENGTH.test(length) && Number(length) <= maxBytes
+}
+
+/** The whole body of a request. */
+export function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
 
 /** A JSON answer, as the app's `c.json` sends it. */
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -9,7 +9,6 @@ import type { Server } from 'node:http'
 import { test } from '@japa/runner'
 import { CONTEXT_HEADER, FORWARDED_HEADER, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { createApp, type AppOptions } from '../app.ts'
-import { NODE_DEFAULTS, type NodeConfig } from '../config.ts'
 import { eventualEngine } from '../consistency/engine.ts'
 import type { Coordinator, ReadResult } from '../coordinator.ts'
 import { ApiError } from '../errors.ts'
@@ -17,17 +16,9 @@ import { Stats } from '../stats.ts'
 import { encodeContext, type VersionedObject } from '../versioning.ts'
 import { emptyContext, type CausalContext } from '../../common/contracts/causal.ts'
 import { kvGetFastPath } from './kv-get-fast-path.ts'
-import { type Answer, answerOf, NOT_TAKEN, sideBySide } from './testing/side-by-side.ts'
+import { type Answer, answerOf, capturedErrors, kvSpecConfig, NOT_TAKEN, sideBySide } from './testing/side-by-side.ts'
 
-const config: NodeConfig = {
-  ...NODE_DEFAULTS,
-  token: 'fast-path-token',
-  id: 'n1',
-  host: '127.0.0.1',
-  port: 0,
-  dataDir: 'unused',
-  peers: [{ id: 'n2', host: '127.0.0.1', port: 1 }],
-}
+const config = kvSpecConfig()
 
 const sibling = (counter: number, value: unknown, deleted = false) => ({
   dot: { node: 'n1.a', counter },
@@ -85,13 +76,7 @@ const contextFor = (key: string) =>
 test.group('GET fast path', () => {
   test('answers every GET it takes as the app does, and reads what the app reads', async ({ assert, cleanup }) => {
     const { appServer, fastServer, appReads, fastReads } = await servers(cleanup)
-    // An unexpected error is logged by both, as the app logs it.
-    const logged: unknown[] = []
-    const log = console.error
-    console.error = (...args: unknown[]) => void logged.push(args[0])
-    cleanup(() => {
-      console.error = log
-    })
+    const logged = capturedErrors(cleanup)
     const cases: [string, Record<string, string>?][] = [
       ['/kv/plain'],
       ['/kv/missing'],

@@ -8,21 +8,12 @@
  * compares its answers with the app's.
  */
 import { CONTEXT_HEADER, FORWARDED_HEADER, SENDER_HEADER } from '../api.ts'
-import type { NodeConfig } from '../config.ts'
-import type { KvEngine } from '../consistency/index.ts'
-import type { Coordinator } from '../coordinator.ts'
 import { KV_PREFIX, keyProblem, readAnswer, sealOf } from './kv-routes.ts'
-import { type FastPath, sendError, sendJson } from './fast-path.ts'
+import { type FastPath, type KvFastPathOptions, sendError, sendJson } from './fast-path.ts'
 import { contextOf, incomingTarget, keyOfTarget } from './request.ts'
 
-export type KvGetFastPathOptions = {
-  config: NodeConfig
-  coordinator: Pick<Coordinator, 'isHome'>
-  consistency: KvEngine
-}
-
 /** The fast path of `GET /kv/:key` for the node's parts (the ones the app's `/kv` routes get). */
-export function kvGetFastPath({ config, coordinator, consistency }: KvGetFastPathOptions): FastPath {
+export function kvGetFastPath({ config, coordinator, consistency }: KvFastPathOptions): FastPath {
   const seal = sealOf(config, consistency)
   return (request, response) => {
     if (request.method !== 'GET') return false

@@ -29,7 +29,7 @@ import {
   keyOf,
   limitBody,
   quorumParam,
-  readJsonObject,
+  asJsonObject,
   readOptionalJson,
   sentTarget,
   tooLarge,
@@ -42,6 +42,9 @@ export const MAX_KEY_BYTES = 512
 export const KV_PREFIX = '/kv/'
 /** Room for the context and JSON framing around a value of the largest size, bytes. */
 const BODY_OVERHEAD_BYTES = 64 * 1024
+
+/** The largest body a `/kv` request may have, bytes: the value limit and room for its framing. */
+export const kvBodyLimit = (config: NodeConfig): number => config.maxValueBytes + BODY_OVERHEAD_BYTES
 
 export type KvRoutesOptions = {
   config: NodeConfig
@@ -63,7 +66,7 @@ export const sealOf =
 export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions): Hono {
   const seal = sealOf(config, consistency)
   const kv = new Hono()
-  kv.use(limitBody(config.maxValueBytes + BODY_OVERHEAD_BYTES, config.maxValueBytes))
+  kv.use(limitBody(kvBodyLimit(config), config.maxValueBytes))
   kv.use(KEY_ROUTE, forwardUnlessLocal(config, coordinator, seal))
 
   kv.get(KEY_ROUTE, async (c) => {
@@ -77,7 +80,7 @@ export function kvRoutes({ config, coordinator, consistency }: KvRoutesOptions):
   const write = async (c: Context): Promise<Response> => {
     const key = keyOf(c, KV_PREFIX)
     const { w, write } = await checkWrite(c, config, seal(key))
-    return respondToWrite(c, config, seal(key), key, await consistency.write(key, write, w))
+    return c.json(writeAnswer(config, seal(key), key, await consistency.write(key, write, w)))
   }
   kv.put(KEY_ROUTE, write)
   kv.delete(KEY_ROUTE, write)
@@ -117,13 +120,7 @@ export function readAnswer(
 /** A PUT or DELETE checked in full: a bad one is a 4xx here, before it is forwarded or stored. */
 async function checkWrite(c: Context, config: NodeConfig, seal: ContextSeal): Promise<CheckedWrite> {
   const w = quorumParam(c, 'w', config.w, config.n)
-  if (c.req.method === 'PUT') {
-    const request = await readJsonObject<WriteRequest>(c)
-    if (!('value' in request)) throw badRequest('body must have a "value" field')
-    const size = Buffer.byteLength(JSON.stringify(request.value))
-    if (size > config.maxValueBytes) throw tooLarge(config.maxValueBytes)
-    return { w, write: { context: contextOf(request, seal), value: request.value, deleted: false } }
-  }
+  if (c.req.method === 'PUT') return { w, write: putOf(await readOptionalJson(c), config, seal) }
   const request = ((await readOptionalJson(c)) ?? {}) as DeleteRequest
   if (typeof request !== 'object' || request === null || Array.isArray(request)) throw badRequest('body must be a JSON object')
   const siblingsKept = config.versioning !== 'lww' && (config.consistency === 'eventual' || config.consistency === 'causal')
@@ -134,6 +131,15 @@ async function checkWrite(c: Context, config: NodeConfig, seal: ContextSeal): Pr
     )
   }
   return { w, write: { context: contextOf(request, seal), value: null, deleted: true } }
+}
+
+/** The write a PUT's body (parsed) asks for, checked: an object with a value within the limit, and a valid context if any. */
+export function putOf(body: unknown, config: NodeConfig, seal: ContextSeal): LocalWrite {
+  const request = asJsonObject<WriteRequest>(body)
+  if (!('value' in request)) throw badRequest('body must have a "value" field')
+  const size = Buffer.byteLength(JSON.stringify(request.value))
+  if (size > config.maxValueBytes) throw tooLarge(config.maxValueBytes)
+  return { context: contextOf(request, seal), value: request.value, deleted: false }
 }
 
 /**
@@ -163,14 +169,9 @@ function forwardUnlessLocal(config: NodeConfig, coordinator: Coordinator, seal: 
   }
 }
 
-function respondToWrite(
-  c: Context,
-  config: NodeConfig,
-  seal: ContextSeal,
-  key: string,
-  { sibling, context, acks }: WriteOutcome,
-): Response {
-  const body: WriteResponse = {
+/** The answer to a write of `key`: the new version and the context of what was written, sealed. */
+export function writeAnswer(config: NodeConfig, seal: ContextSeal, key: string, { sibling, context, acks }: WriteOutcome): WriteResponse {
+  return {
     key,
     context: encodeContext(context, seal),
     dot: sibling.dot,
@@ -178,5 +179,4 @@ function respondToWrite(
     coordinator: config.id,
     acks,
   }
-  return c.json(body)
 }

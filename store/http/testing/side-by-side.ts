@@ -7,7 +7,20 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
+import { NODE_DEFAULTS, type NodeConfig } from '../../config.ts'
 import { type FastPath, withFastPaths } from '../fast-path.ts'
+
+/** A node's configuration for the key fast paths' specs: node n1 with one peer, never started; `changes` on top. */
+export const kvSpecConfig = (changes: Partial<NodeConfig> = {}): NodeConfig => ({
+  ...NODE_DEFAULTS,
+  token: 'fast-path-token',
+  id: 'n1',
+  host: '127.0.0.1',
+  port: 0,
+  dataDir: 'unused',
+  peers: [{ id: 'n2', host: '127.0.0.1', port: 1 }],
+  ...changes,
+})
 
 /** The status the fast path's server answers a request the fast path declined. */
 export const NOT_TAKEN = 599
@@ -58,6 +71,17 @@ export function answerOf(
     req.on('error', reject)
     req.end(body)
   })
+}
+
+/** The first argument of every `console.error` until `cleanup` runs (an unexpected error is logged, by the app and a fast path alike). */
+export function capturedErrors(cleanup: (fn: () => void) => void): unknown[] {
+  const logged: unknown[] = []
+  const log = console.error
+  console.error = (...args: unknown[]) => void logged.push(args[0])
+  cleanup(() => {
+    console.error = log
+  })
+  return logged
 }
 
 async function listen(server: Server): Promise<Server> {
