@@ -33,14 +33,19 @@ const CATEGORIES: [string, (name: string, url: string) => boolean][] = [
   ],
 ]
 
+/** The category of a JavaScript function's frame (its name and script URL), or 'other'. */
+export function categoryOfFrame(functionName: string, url: string): string {
+  return CATEGORIES.find(([, test]) => test(functionName, url))?.[0] ?? 'other'
+}
+
 /**
  * A frame's category; native code called from JavaScript (no URL: LMDB's native commit,
  * Buffer.byteLength...) counts where its caller does, unless a category names it.
  */
 function categoryOf(id: number, nodes: Map<number, ProfileNode>, parents: Map<number, number>): string {
   const { functionName, url } = nodes.get(id)!.callFrame
-  const named = CATEGORIES.find(([, test]) => test(functionName, url))?.[0]
-  if (named) return named
+  const named = categoryOfFrame(functionName, url)
+  if (named !== 'other') return named
   const parent = parents.get(id)
   return url === '' && parent !== undefined && nodes.get(parent)!.callFrame.url !== '' ? categoryOf(parent, nodes, parents) : 'other'
 }
