@@ -1,14 +1,14 @@
 /**
  * Reading history.jsonl: malformed and truncated lines are counted and skipped, byte
  * offsets find records again, ranges split on line boundaries, and a parallel scan builds
- * exactly the table a single-threaded one does.
+ * exactly the table a single-threaded one does (with 32-bit columns where every value fits).
  */
 import { test } from '@japa/runner'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HistoryReader, lineBoundaries, readRecordsAt } from './history-reader.ts'
 import type { HistoryRecord } from '../common/contracts/history.ts'
-import { scanHistory } from './history-scan.ts'
+import { fitsUint32, scanHistory } from './history-scan.ts'
 import { tempDir } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
 import { writeSyntheticHistory } from './testing/synthetic-history.ts'
@@ -91,6 +91,15 @@ test.group('history reader', () => {
     assert.isAbove(records, 2_000)
   })
 
+  test('a column is merged into 32 bits only when every value is held there as it is', ({ assert }) => {
+    assert.isTrue(fitsUint32([]))
+    assert.isTrue(fitsUint32([0, 1, 2 ** 32 - 1, 123_456_789]))
+    for (const bad of [-0, -1, 0.5, 1e-9, 2 ** 32, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.isFalse(fitsUint32([1, bad, 2]), String(Object.is(bad, -0) ? '-0' : bad))
+      assert.isFalse(Object.is(new Uint32Array([bad])[0], bad), 'a Uint32Array would change it')
+    }
+  })
+
   test('a parallel scan builds the same table as a single-threaded one', async ({ assert, cleanup }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)
@@ -99,9 +108,33 @@ test.group('history reader', () => {
     const serial = await scanHistory(path, { workers: 0 })
     const parallel = await scanHistory(path, { workers: 3 })
     assert.equal(parallel.table.length, serial.table.length)
-    for (const name of ['key', 'node', 'dotNode', 'ctxClock', 'ctxLoose', 'verNode', 'verHash', 'complete', 'offset'] as const) {
+    for (const name of [
+      'key',
+      'node',
+      'dotNode',
+      'ctxClock',
+      'ctxLoose',
+      'verNode',
+      'verHash',
+      'index',
+      'intended',
+      'invoke',
+      'complete',
+    ] as const) {
       assert.deepEqual(Array.from(parallel.table[name]), Array.from(serial.table[name]), name)
     }
+    for (const name of ['offset', 'dotCounter', 'verCounter'] as const) {
+      assert.deepEqual(Array.from(parallel.table[name]), Array.from(serial.table[name]), name)
+    }
+    // 32 bits where every value is a whole number below 2^32 (line numbers, offsets, counters), else 64: the synthetic history's completion times have fractions.
+    const whole = (values: ArrayLike<number>): boolean =>
+      Array.from(values).every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32 && !Object.is(v, -0))
+    for (const name of ['index', 'intended', 'invoke', 'complete', 'offset', 'dotCounter', 'ctxCounter', 'verCounter'] as const) {
+      assert.instanceOf(parallel.table[name], whole(serial.table[name]) ? Uint32Array : Float64Array, name)
+    }
+    for (const name of ['index', 'offset', 'dotCounter', 'ctxCounter', 'verCounter'] as const)
+      assert.instanceOf(parallel.table[name], Uint32Array, name)
+    assert.instanceOf(parallel.table.complete, Float64Array)
     // Context pools are laid out per range; the contexts they hold per op are the same.
     const contexts = (t: typeof serial.table): string[] =>
       Array.from(t.ctxStart, (start, r) =>

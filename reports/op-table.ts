@@ -35,10 +35,17 @@ const NO_CONTEXT = -1
 /** `ctxStart` of an op whose context could not be decoded. */
 const BAD_CONTEXT = -2
 
+/**
+ * A column of numbers that are whole and below 2^32 in most histories (times in µs, line
+ * numbers, byte offsets, counters): a merged table's is 32 bits where every value is such a
+ * number, else 64 (a fraction, a negative number or -0 anywhere in it).
+ */
+export type CompactColumn = Float64Array | Uint32Array
+
 /** The finished table. Row r describes the r-th op in file (completion) order. */
 export type OpTable = {
   length: number
-  index: Float64Array
+  index: CompactColumn
   process: Int32Array
   /** {@link OK}, {@link FAIL}, {@link INFO}. */
   type: Uint8Array
@@ -53,16 +60,16 @@ export type OpTable = {
   /** 1 for a final read of one home replica's own copy (the record's `replica: true`), else 0. */
   replica: Uint8Array
   /** µs since the run started. */
-  intended: Float64Array
-  invoke: Float64Array
-  complete: Float64Array
+  intended: CompactColumn
+  invoke: CompactColumn
+  complete: CompactColumn
   /** -1 when none. */
   error: Int32Array
   /** ok gets: the number of values returned; -1 otherwise. */
   siblings: Int32Array
   /** put/delete ok: the dot's actor (-1 when none) and counter. */
   dotNode: Int32Array
-  dotCounter: Float64Array
+  dotCounter: CompactColumn
   /** Start in the context pool, or {@link NO_CONTEXT} / {@link BAD_CONTEXT}. */
   ctxStart: Int32Array
   /** Clock entries, then loose dots, at ctxStart. */
@@ -75,14 +82,14 @@ export type OpTable = {
   /** set puts: the element added (interned), -1 otherwise. */
   element: Int32Array
   /** Where the op's line is in the file, bytes. */
-  offset: Float64Array
+  offset: CompactColumn
   lineLength: Int32Array
   /** Context entries: actor and counter. */
   ctxNode: Int32Array
-  ctxCounter: Float64Array
+  ctxCounter: CompactColumn
   /** A read's i-th value: the dot of its version (-1 actor when missing) and value hash. */
   verNode: Int32Array
-  verCounter: Float64Array
+  verCounter: CompactColumn
   verHash: Float64Array
   keys: Interner
   /** The nodes ops went to and were coordinated by. */
