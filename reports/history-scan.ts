@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises'
 import type { NemesisRecord, RunInfo } from '../common/contracts/history.ts'
 import { Interner } from './columns.ts'
 import { lineBoundaries } from './history-reader.ts'
-import type { OpTable, CompactColumn } from './op-table.ts'
+import type { CompactColumn, OpTable, SmallIntColumn } from './op-table.ts'
 import type { WorkloadKind } from '../common/contracts/history.ts'
 import { scanRange, type ConvergedEvent, type EndEvent, type RangeScan, type ReaderStats } from './range-scan.ts'
 import { TaskPool } from './task-pool.ts'
@@ -155,6 +155,39 @@ export function fitsUint32(values: ArrayLike<number>): boolean {
   return true
 }
 
+/** {@link SmallIntColumn}s: merged into 8 or 16 bits when every value fits (~30 MiB less for 1M ops). */
+const SMALL_INT_COLUMNS: ReadonlySet<keyof PortableColumns> = new Set([
+  'process',
+  'key',
+  'node',
+  'coordinator',
+  'error',
+  'siblings',
+  'dotNode',
+  'ctxClock',
+  'ctxLoose',
+  'element',
+  'lineLength',
+  'ctxNode',
+  'verNode',
+] as const)
+
+/** The column in the fewest bits (8, 16 or 32) that holds every value of `column` (in shared memory), or `column` itself. */
+export function narrowedInts(column: Int32Array): SmallIntColumn {
+  let min = 0
+  let max = 0
+  for (let i = 0; i < column.length; i++) {
+    if (column[i] < min) min = column[i]
+    else if (column[i] > max) max = column[i]
+  }
+  const bytes = min >= -0x80 && max <= 0x7f ? 1 : min >= -0x8000 && max <= 0x7fff ? 2 : 4
+  if (bytes === 4) return column
+  const buffer = new SharedArrayBuffer(column.length * bytes)
+  const narrow = bytes === 1 ? new Int8Array(buffer) : new Int16Array(buffer)
+  narrow.set(column)
+  return narrow
+}
+
 /** Per range, its interned ids' numbers in the merged space. */
 type IdMaps = Record<'key' | 'node' | 'actor' | 'error' | 'element', Int32Array>[]
 type Sizes = { rows: number; pool: number; versions: number }[]
@@ -190,7 +223,7 @@ function mergeColumns(scans: RangeScan[], ids: IdMaps, sizes: Sizes): PortableCo
       versionsBase += sizes[i].versions
       ;(scan.table as Record<string, unknown>)[name] = EMPTY
     })
-    ;(merged as Record<string, unknown>)[name] = column
+    ;(merged as Record<string, unknown>)[name] = SMALL_INT_COLUMNS.has(name) ? narrowedInts(column as Int32Array) : column
   }
   return merged
 }

@@ -42,19 +42,26 @@ const BAD_CONTEXT = -2
  */
 export type CompactColumn = Float64Array | Uint32Array
 
+/**
+ * A column of ids and counts that are small in most histories (processes, keys, nodes,
+ * actors, errors, elements, siblings, context sizes, line lengths): a merged table's is 8
+ * or 16 bits where every value fits, else 32.
+ */
+export type SmallIntColumn = Int32Array | Int16Array | Int8Array
+
 /** The finished table. Row r describes the r-th op in file (completion) order. */
 export type OpTable = {
   length: number
   index: CompactColumn
-  process: Int32Array
+  process: SmallIntColumn
   /** {@link OK}, {@link FAIL}, {@link INFO}. */
   type: Uint8Array
   /** {@link GET}, {@link PUT}, {@link DELETE}, {@link CAS}. */
   f: Uint8Array
-  key: Int32Array
-  node: Int32Array
+  key: SmallIntColumn
+  node: SmallIntColumn
   /** -1 when the store did not say. */
-  coordinator: Int32Array
+  coordinator: SmallIntColumn
   /** Index into {@link PHASES}. */
   phase: Uint8Array
   /** 1 for a final read of one home replica's own copy (the record's `replica: true`), else 0. */
@@ -64,31 +71,31 @@ export type OpTable = {
   invoke: CompactColumn
   complete: CompactColumn
   /** -1 when none. */
-  error: Int32Array
+  error: SmallIntColumn
   /** ok gets: the number of values returned; -1 otherwise. */
-  siblings: Int32Array
+  siblings: SmallIntColumn
   /** put/delete ok: the dot's actor (-1 when none) and counter. */
-  dotNode: Int32Array
+  dotNode: SmallIntColumn
   dotCounter: CompactColumn
   /** Start in the context pool, or {@link NO_CONTEXT} / {@link BAD_CONTEXT}. */
   ctxStart: Int32Array
   /** Clock entries, then loose dots, at ctxStart. */
-  ctxClock: Int32Array
-  ctxLoose: Int32Array
+  ctxClock: SmallIntColumn
+  ctxLoose: SmallIntColumn
   /** ok gets: start of `siblings` entries in the versions pool; register cas: of one entry, the value it expected (hash 0: none). */
   verStart: Int32Array
   /** register puts: hash of key and value. */
   valueHash: Float64Array
   /** set puts: the element added (interned), -1 otherwise. */
-  element: Int32Array
+  element: SmallIntColumn
   /** Where the op's line is in the file, bytes. */
   offset: CompactColumn
-  lineLength: Int32Array
+  lineLength: SmallIntColumn
   /** Context entries: actor and counter. */
-  ctxNode: Int32Array
+  ctxNode: SmallIntColumn
   ctxCounter: CompactColumn
   /** A read's i-th value: the dot of its version (-1 actor when missing) and value hash. */
-  verNode: Int32Array
+  verNode: SmallIntColumn
   verCounter: CompactColumn
   verHash: Float64Array
   keys: Interner
