@@ -1,14 +1,14 @@
 /**
  * Reading history.jsonl: malformed and truncated lines are counted and skipped, byte
  * offsets find records again, ranges split on line boundaries, and a parallel scan builds
- * exactly the table a single-threaded one does.
+ * exactly the table a single-threaded one does (with 32-, 16- or 8-bit columns where every value fits).
  */
 import { test } from '@japa/runner'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HistoryReader, lineBoundaries, readRecordsAt } from './history-reader.ts'
 import type { HistoryRecord } from '../common/contracts/history.ts'
-import { scanHistory } from './history-scan.ts'
+import { fitsUint32, narrowedInts, scanHistory } from './history-scan.ts'
 import { tempDir } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
 import { writeSyntheticHistory } from './testing/synthetic-history.ts'
@@ -91,6 +91,36 @@ test.group('history reader', () => {
     assert.isAbove(records, 2_000)
   })
 
+  test('a column is merged into 32 bits only when every value is held there as it is', ({ assert }) => {
+    assert.isTrue(fitsUint32([]))
+    assert.isTrue(fitsUint32([0, 1, 2 ** 32 - 1, 123_456_789]))
+    for (const bad of [-0, -1, 0.5, 1e-9, 2 ** 32, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.isFalse(fitsUint32([1, bad, 2]), String(Object.is(bad, -0) ? '-0' : bad))
+      assert.isFalse(Object.is(new Uint32Array([bad])[0], bad), 'a Uint32Array would change it')
+    }
+  })
+
+  test('an integer column is merged into the fewest bits (8, 16, 32) that hold every value, in shared memory', ({ assert }) => {
+    const cases: [number[], Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor][] = [
+      [[], Int8Array],
+      [[-128, 0, 127], Int8Array],
+      [[-129], Int16Array],
+      [[128], Int16Array],
+      [[-32768, 32767], Int16Array],
+      [[-32769], Int32Array],
+      [[5, 32768], Int32Array],
+      [[-(2 ** 31), 2 ** 31 - 1], Int32Array],
+    ]
+    for (const [values, Type] of cases) {
+      const column = new Int32Array(new SharedArrayBuffer(values.length * 4))
+      column.set(values)
+      const narrowed = narrowedInts(column)
+      assert.instanceOf(narrowed, Type, JSON.stringify(values))
+      assert.deepEqual(Array.from(narrowed), values)
+      assert.instanceOf(narrowed.buffer, SharedArrayBuffer)
+    }
+  })
+
   test('a parallel scan builds the same table as a single-threaded one', async ({ assert, cleanup }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)
@@ -99,9 +129,65 @@ test.group('history reader', () => {
     const serial = await scanHistory(path, { workers: 0 })
     const parallel = await scanHistory(path, { workers: 3 })
     assert.equal(parallel.table.length, serial.table.length)
-    for (const name of ['key', 'node', 'dotNode', 'ctxClock', 'ctxLoose', 'verNode', 'verHash', 'complete', 'offset'] as const) {
+    for (const name of [
+      'key',
+      'node',
+      'dotNode',
+      'ctxClock',
+      'ctxLoose',
+      'verNode',
+      'verHash',
+      'index',
+      'intended',
+      'invoke',
+      'complete',
+    ] as const) {
       assert.deepEqual(Array.from(parallel.table[name]), Array.from(serial.table[name]), name)
     }
+    for (const name of [
+      'offset',
+      'dotCounter',
+      'verCounter',
+      'process',
+      'coordinator',
+      'error',
+      'siblings',
+      'element',
+      'lineLength',
+    ] as const) {
+      assert.deepEqual(Array.from(parallel.table[name]), Array.from(serial.table[name]), name)
+    }
+    // 32 bits where every value is a whole number below 2^32 (line numbers, offsets, counters), else 64: the synthetic history's completion times have fractions.
+    const whole = (values: ArrayLike<number>): boolean =>
+      Array.from(values).every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32 && !Object.is(v, -0))
+    for (const name of ['index', 'intended', 'invoke', 'complete', 'offset', 'dotCounter', 'ctxCounter', 'verCounter'] as const) {
+      assert.instanceOf(parallel.table[name], whole(serial.table[name]) ? Uint32Array : Float64Array, name)
+    }
+    for (const name of ['index', 'offset', 'dotCounter', 'ctxCounter', 'verCounter'] as const)
+      assert.instanceOf(parallel.table[name], Uint32Array, name)
+    assert.instanceOf(parallel.table.complete, Float64Array)
+    // Ids and small counts in 8 bits, line lengths in 16; pool offsets stay 32.
+    const ints = Object.entries(parallel.table).filter(
+      ([, column]) => column instanceof Int8Array || column instanceof Int16Array || column instanceof Int32Array,
+    )
+    const bits = (column: unknown): number => (column as Int8Array).BYTES_PER_ELEMENT * 8
+    assert.deepEqual(Object.fromEntries(ints.map(([name, column]) => [name, bits(column)])), {
+      process: 8,
+      key: 8,
+      node: 8,
+      coordinator: 8,
+      error: 8,
+      siblings: 8,
+      dotNode: 8,
+      ctxStart: 32,
+      ctxClock: 8,
+      ctxLoose: 8,
+      verStart: 32,
+      element: 8,
+      lineLength: 16,
+      ctxNode: 8,
+      verNode: 8,
+    })
     // Context pools are laid out per range; the contexts they hold per op are the same.
     const contexts = (t: typeof serial.table): string[] =>
       Array.from(t.ctxStart, (start, r) =>

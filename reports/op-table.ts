@@ -35,54 +35,68 @@ const NO_CONTEXT = -1
 /** `ctxStart` of an op whose context could not be decoded. */
 const BAD_CONTEXT = -2
 
+/**
+ * A column of numbers that are whole and below 2^32 in most histories (times in µs, line
+ * numbers, byte offsets, counters): a merged table's is 32 bits where every value is such a
+ * number, else 64 (a fraction, a negative number or -0 anywhere in it).
+ */
+export type CompactColumn = Float64Array | Uint32Array
+
+/**
+ * A column of ids and counts that are small in most histories (processes, keys, nodes,
+ * actors, errors, elements, siblings, context sizes, line lengths): a merged table's is 8
+ * or 16 bits where every value fits, else 32.
+ */
+export type SmallIntColumn = Int32Array | Int16Array | Int8Array
+
 /** The finished table. Row r describes the r-th op in file (completion) order. */
 export type OpTable = {
   length: number
-  index: Float64Array
-  process: Int32Array
+  index: CompactColumn
+  process: SmallIntColumn
   /** {@link OK}, {@link FAIL}, {@link INFO}. */
   type: Uint8Array
   /** {@link GET}, {@link PUT}, {@link DELETE}, {@link CAS}. */
   f: Uint8Array
-  key: Int32Array
-  node: Int32Array
+  key: SmallIntColumn
+  node: SmallIntColumn
   /** -1 when the store did not say. */
-  coordinator: Int32Array
+  coordinator: SmallIntColumn
   /** Index into {@link PHASES}. */
   phase: Uint8Array
   /** 1 for a final read of one home replica's own copy (the record's `replica: true`), else 0. */
   replica: Uint8Array
   /** µs since the run started. */
-  intended: Float64Array
-  invoke: Float64Array
-  complete: Float64Array
+  intended: CompactColumn
+  invoke: CompactColumn
+  complete: CompactColumn
   /** -1 when none. */
-  error: Int32Array
+  error: SmallIntColumn
   /** ok gets: the number of values returned; -1 otherwise. */
-  siblings: Int32Array
+  siblings: SmallIntColumn
   /** put/delete ok: the dot's actor (-1 when none) and counter. */
-  dotNode: Int32Array
-  dotCounter: Float64Array
+  dotNode: SmallIntColumn
+  dotCounter: CompactColumn
   /** Start in the context pool, or {@link NO_CONTEXT} / {@link BAD_CONTEXT}. */
   ctxStart: Int32Array
   /** Clock entries, then loose dots, at ctxStart. */
-  ctxClock: Int32Array
-  ctxLoose: Int32Array
+  ctxClock: SmallIntColumn
+  ctxLoose: SmallIntColumn
   /** ok gets: start of `siblings` entries in the versions pool; register cas: of one entry, the value it expected (hash 0: none). */
   verStart: Int32Array
   /** register puts: hash of key and value. */
   valueHash: Float64Array
   /** set puts: the element added (interned), -1 otherwise. */
-  element: Int32Array
+  element: SmallIntColumn
   /** Where the op's line is in the file, bytes. */
-  offset: Float64Array
-  lineLength: Int32Array
+  offset: CompactColumn
+  lineLength: SmallIntColumn
   /** Context entries: actor and counter. */
-  ctxNode: Int32Array
-  ctxCounter: Float64Array
+  ctxNode: SmallIntColumn
+  ctxCounter: CompactColumn
   /** A read's i-th value: the dot of its version (-1 actor when missing) and value hash. */
-  verNode: Int32Array
-  verCounter: Float64Array
+  verNode: SmallIntColumn
+  verCounter: CompactColumn
   verHash: Float64Array
   keys: Interner
   /** The nodes ops went to and were coordinated by. */

@@ -3,6 +3,7 @@
  * so "the last write of key k by session q at or before position t" is a binary search in
  * one run. Built with a counting sort over the sessions' chains, in O(n).
  */
+import type { SmallIntColumn } from '../op-table.ts'
 
 export type Runs = {
   /** Runs of key k: runStart[k] .. runStart[k + 1]. */
@@ -22,7 +23,7 @@ export type Runs = {
 export function groupRuns(
   chain: Int32Array,
   keys: number,
-  keyOf: Int32Array,
+  keyOf: SmallIntColumn,
   sessionOf: Int32Array,
   pos: Int32Array,
   include: (row: number) => boolean,
