@@ -9,8 +9,8 @@
  */
 import { BATCH_PATH, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { answerBatch, INTERNAL_BODY_BYTES, type InternalRoutesOptions } from './internal-routes.ts'
-import { bodyWithin, type FastPath, readBody, sendError, sendJson } from './fast-path.ts'
-import { parseJsonBody, peerCallCounter } from './request.ts'
+import { bodyWithin, type FastPath, readJsonBody, sendError, sendJson } from './fast-path.ts'
+import { peerCallCounter } from './request.ts'
 import type { Stats } from '../stats.ts'
 
 export type BatchFastPathOptions = Pick<InternalRoutesOptions, 'config' | 'replica' | 'handoff'> & { stats: Stats }
@@ -19,7 +19,6 @@ export type BatchFastPathOptions = Pick<InternalRoutesOptions, 'config' | 'repli
 export function batchFastPath(options: BatchFastPathOptions): FastPath {
   const { config } = options
   const count = peerCallCounter(config, options.stats)
-  const decoder = new TextDecoder()
   return (request, response) => {
     if (request.method !== 'POST' || request.url !== BATCH_PATH) return false
     const { headers } = request
@@ -27,8 +26,8 @@ export function batchFastPath(options: BatchFastPathOptions): FastPath {
     if (token !== config.token || !bodyWithin(request, INTERNAL_BODY_BYTES)) return false
     const sender = headers[SENDER_HEADER]
     count(typeof sender === 'string' ? sender : sender?.join(', '), token)
-    readBody(request)
-      .then((bytes) => answerBatch(options, parseJsonBody(decoder.decode(bytes))))
+    readJsonBody(request)
+      .then((body) => answerBatch(options, body))
       .then(
         (answer) => sendJson(response, 200, answer),
         (error: unknown) => sendError(response, config.id, `POST ${BATCH_PATH}`, error),

@@ -9,7 +9,7 @@ import type { NodeConfig } from '../config.ts'
 import type { KvEngine } from '../consistency/index.ts'
 import type { Coordinator } from '../coordinator.ts'
 import { ApiError } from '../errors.ts'
-import { keepKeyTarget } from './request.ts'
+import { keepKeyTarget, parseJsonBody } from './request.ts'
 
 /** Answers the request and returns true, or returns false (having done nothing) for the app to answer it. */
 export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean
@@ -50,12 +50,21 @@ export function bodyWithin(request: IncomingMessage, maxBytes: number): boolean 
   return CONTENT_LENGTH.test(length) && Number(length) <= maxBytes
 }
 
-/** The whole body of a request. */
-export function readBody(request: IncomingMessage): Promise<Buffer> {
+// Request.text() in the app decodes the same way: UTF-8, bad bytes replaced, a BOM dropped.
+const decoder = new TextDecoder()
+
+/** The request's body as JSON, read and parsed as the app's `readOptionalJson` does (a 400 when it is not JSON). */
+export function readJsonBody(request: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
+    request.on('end', () => {
+      try {
+        resolve(parseJsonBody(decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))))
+      } catch (error) {
+        reject(error)
+      }
+    })
     request.on('error', reject)
   })
 }

@@ -9,15 +9,13 @@
  */
 import { FORWARDED_HEADER, SENDER_HEADER } from '../api.ts'
 import { KV_PREFIX, keyProblem, kvBodyLimit, putOf, sealOf, writeAnswer } from './kv-routes.ts'
-import { bodyWithin, type FastPath, type KvFastPathOptions, readBody, sendError, sendJson } from './fast-path.ts'
-import { incomingTarget, keyOfTarget, parseJsonBody } from './request.ts'
+import { bodyWithin, type FastPath, type KvFastPathOptions, readJsonBody, sendError, sendJson } from './fast-path.ts'
+import { incomingTarget, keyOfTarget } from './request.ts'
 
 /** The fast path of `PUT /kv/:key` for the node's parts (the ones the app's `/kv` routes get). */
 export function kvPutFastPath({ config, coordinator, consistency }: KvFastPathOptions): FastPath {
   const seal = sealOf(config, consistency)
   const maxBytes = kvBodyLimit(config)
-  // Request.text() in the app decodes the same way: UTF-8, bad bytes replaced, a BOM dropped.
-  const decoder = new TextDecoder()
   return (request, response) => {
     if (request.method !== 'PUT') return false
     const target = incomingTarget(request)
@@ -27,10 +25,11 @@ export function kvPutFastPath({ config, coordinator, consistency }: KvFastPathOp
     if (!bodyWithin(request, maxBytes)) return false
     const key = keyOfTarget(target, KV_PREFIX)
     if (keyProblem(key) !== undefined || !coordinator.isHome(key)) return false
-    readBody(request)
-      .then((bytes) => consistency.write(key, putOf(parseJsonBody(decoder.decode(bytes)), config, seal(key)), config.w))
+    const sealed = seal(key)
+    readJsonBody(request)
+      .then((body) => consistency.write(key, putOf(body, config, sealed), config.w))
       .then(
-        (outcome) => sendJson(response, 200, writeAnswer(config, seal(key), key, outcome)),
+        (outcome) => sendJson(response, 200, writeAnswer(config, sealed, key, outcome)),
         (error: unknown) => sendError(response, config.id, `PUT ${target}`, error),
       )
     return true

@@ -13,7 +13,10 @@ import { categoryOfFrame } from './cpu-categories.ts'
 const run = promisify(execFile)
 
 /** Sampling frequency, samples a second per CPU. */
-const FREQUENCY_HZ = 999
+export const PERF_FREQUENCY_HZ = 999
+
+/** Where V8 writes a process's map of JavaScript frames for perf (always /tmp, whatever TMPDIR says). */
+export const perfMapFile = (pid: number): string => `/tmp/perf-${pid}.map`
 
 /** Why `perf` cannot profile here, or undefined when it can. */
 export async function perfUnavailable(): Promise<string | undefined> {
@@ -31,7 +34,7 @@ export class PerfRecording {
   #exited: Promise<number | null>
 
   constructor(pids: readonly number[], file: string) {
-    const args = ['record', '-e', 'cpu-clock', '-F', String(FREQUENCY_HZ), '-g', '-o', file, '-p', pids.join(',')]
+    const args = ['record', '-e', 'cpu-clock', '-F', String(PERF_FREQUENCY_HZ), '-g', '-o', file, '-p', pids.join(',')]
     this.#child = spawn('perf', args, { stdio: ['ignore', 'ignore', 'pipe'] })
     this.#exited = new Promise((resolve) => this.#child.once('exit', resolve))
   }

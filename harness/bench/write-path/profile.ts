@@ -20,7 +20,16 @@ import { freePorts } from '../../cluster/ports.ts'
 import { LocalCluster } from '../../stores/quorumlab/index.ts'
 import { type LoadResult, runLoad } from '../load.ts'
 import { type CpuBreakdown, type CpuProfile, cpuBreakdown } from './cpu-categories.ts'
-import { type PerfBreakdown, PerfRecording, parsePerfScript, perfBreakdown, perfScript, perfUnavailable } from './perf-profile.ts'
+import {
+  PERF_FREQUENCY_HZ,
+  type PerfBreakdown,
+  PerfRecording,
+  parsePerfScript,
+  perfBreakdown,
+  perfMapFile,
+  perfScript,
+  perfUnavailable,
+} from './perf-profile.ts'
 
 const PRELOAD = fileURLToPath(new URL('./stage-timer.ts', import.meta.url))
 
@@ -58,7 +67,7 @@ const puts = (tag: string) => (connection: number) => {
 /** Starts the nodes with the stage timer preloaded (through NODE_OPTIONS, which only the children see). */
 async function startProfiledCluster(dataDir: string, out: string, perf: boolean): Promise<LocalCluster> {
   const saved = { options: process.env.NODE_OPTIONS, dir: process.env.QUORUMLAB_PROFILE_DIR, v8: process.env.QUORUMLAB_PROFILE_V8 }
-  // perf names JavaScript frames from the map each node writes (/tmp/perf-<pid>.map).
+  // perf names JavaScript frames from the map each node writes (perfMapFile).
   const perfMaps = perf ? ' --perf-basic-prof-only-functions' : ''
   process.env.NODE_OPTIONS = `--import ${fileURLToPath(import.meta.resolve('tsx'))} --import ${PRELOAD}${perfMaps}`
   process.env.QUORUMLAB_PROFILE_DIR = out
@@ -96,7 +105,7 @@ async function measure({ connections, seconds, warmup, out, perf }: Options): Pr
   } finally {
     await cluster.stop()
     await rm(dataDir, { recursive: true, force: true })
-    for (const pid of perf ? pids : []) await rm(join(tmpdir(), `perf-${pid}.map`), { force: true })
+    for (const pid of perf ? pids : []) await rm(perfMapFile(pid), { force: true })
   }
 }
 
@@ -123,7 +132,7 @@ function perfTables(perf: PerfBreakdown): string[] {
   const mainSamples = perf.main.reduce((sum, [, count]) => sum + count, 0)
   return [
     '',
-    `CPU by thread (perf, cpu-clock at 999 Hz: ${perf.samples} samples of running threads)`,
+    `CPU by thread (perf, cpu-clock at ${PERF_FREQUENCY_HZ} Hz: ${perf.samples} samples of running threads)`,
     '',
     '| thread | share of CPU |',
     '|---|---|',
