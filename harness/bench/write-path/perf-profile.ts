@@ -41,7 +41,7 @@ export class PerfRecording {
 
   /** Stops the recording and resolves once `perf` has written its file. */
   async stop(): Promise<void> {
-    this.#child.kill('SIGINT')
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGINT')
     await this.#exited
   }
 }

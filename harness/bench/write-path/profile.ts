@@ -92,17 +92,20 @@ async function measure({ connections, seconds, warmup, out, perf }: Options): Pr
   const dataDir = await mkdtemp(join(tmpdir(), 'quorumlab-write-path-'))
   const cluster = await startProfiledCluster(dataDir, out, perf)
   const pids = cluster.nodes.flatMap((node) => (node.pid === undefined ? [] : [node.pid]))
+  let recording: PerfRecording | undefined
   try {
     const urls = cluster.nodes.map((node) => node.url)
     // V8 goes on compiling the hot paths for 10 s or more under load: the profile is of what follows.
     if (warmup > 0) await runLoad({ urls, connections, duration: warmup, requests: puts('warmup') })
     for (const pid of pids) process.kill(pid, 'SIGUSR2')
-    const recording = perf ? new PerfRecording(pids, join(out, 'perf.data')) : undefined
+    recording = perf ? new PerfRecording(pids, join(out, 'perf.data')) : undefined
     const load = await runLoad({ urls, connections, duration: seconds, requests: puts('measured') })
     await recording?.stop()
     if (!recording) return { load }
     return { load, perf: perfBreakdown(parsePerfScript(await perfScript(join(out, 'perf.data'))), new Set(pids)) }
   } finally {
+    // Stopped here too when the load failed, so no perf process outlives the profile.
+    await recording?.stop()
     await cluster.stop()
     await rm(dataDir, { recursive: true, force: true })
     for (const pid of perf ? pids : []) await rm(perfMapFile(pid), { force: true })
