@@ -1,7 +1,9 @@
 /**
  * The store against its real peer: a 3-node quorumlab cluster (the store's defaults: N3 R2
  * W2) and a 3-member etcd 3.6 cluster on the same machine, both through JSON over HTTP
- * (etcd's v3 gateway), with a bare Hono app on the store's routes as the ceiling. PUTs
+ * (etcd's v3 gateway), with a bare Hono app on the store's routes as the ceiling and the
+ * replicated floor (`floor/`: HTTP, JSON and durable LMDB writes on two nodes, no store
+ * logic) as the least a PUT of the store's design costs. PUTs
  * write fresh keys; GETs read 1,000 keys written beforehand, etcd's both linearizable (a
  * read index through the leader) and serializable (the member's local state). Every
  * subject runs in each round, in alternating order, so a busy moment of the machine hits
@@ -18,6 +20,7 @@ import { EtcdCluster, ensureEtcd, etcdUnavailableReason } from '../stores/etcd/i
 import { putRequest, rangeRequest } from '../stores/etcd/gateway.ts'
 import { LocalCluster } from '../stores/quorumlab/index.ts'
 import { type Benchmark, type BenchOptions, type BenchRow, median, overRounds } from './benchmark.ts'
+import { type FloorCluster, startFloorCluster } from './floor/index.ts'
 import { type LoadRequest, type LoadResult, type RequestBuilder, runLoad, startBareHono } from './load.ts'
 
 /** Keys the GETs read, written before the first round. */
@@ -84,9 +87,10 @@ const reads = (request: (key: string) => LoadRequest) => (): RequestBuilder => (
 /** Where each system answers, and the processes that serve it. */
 type Served = { urls: string[]; pids: number[] }
 
-function subjects({ hono, store, etcd }: { hono: Served; store: Served; etcd: Served }): Subject[] {
+function subjects({ hono, floor, store, etcd }: { hono: Served; floor: Served; store: Served; etcd: Served }): Subject[] {
   return [
     { name: 'bare Hono PUT', op: 'PUT', ...hono, requests: writes(storePut) },
+    { name: 'replicated floor PUT', op: 'PUT', ...floor, requests: writes(storePut) },
     { name: 'quorumlab PUT', op: 'PUT', ...store, requests: writes(storePut) },
     { name: 'etcd PUT', op: 'PUT', ...etcd, requests: writes(etcdPut) },
     { name: 'bare Hono GET', op: 'GET', ...hono, requests: reads(storeGet) },
@@ -161,6 +165,7 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
   const rows: BenchRow[] = []
   const names = [
     'bare Hono PUT',
+    'replicated floor PUT',
     'quorumlab PUT',
     'etcd PUT',
     'bare Hono GET',
@@ -182,6 +187,13 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
         { ...throughput, ...versus(label('etcd PUT'), times, TARGETS.putOverEtcd) },
         { ...p99, baseline: label('etcd PUT'), ratio: p99.value / theirP99, target: { text: "<= etcd's p99", met: p99.value <= theirP99 } },
         ...cpuRow(base, rounds, { baseline: label('etcd PUT'), rounds: of('etcd PUT') }),
+      )
+    } else if (name === 'replicated floor PUT') {
+      const etcd = of('etcd PUT')
+      rows.push(
+        { ...throughput, baseline: label('etcd PUT'), ratio: ratio(rounds, etcd) },
+        p99,
+        ...cpuRow(base, rounds, { baseline: label('etcd PUT'), rounds: etcd }),
       )
     } else if (name === 'quorumlab GET') {
       rows.push(
@@ -237,9 +249,11 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
   const began = performance.now()
   const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-etcd-'))
   const bare = await startBareHono()
+  let floor: FloorCluster | undefined
   let store: LocalCluster | undefined
   let etcd: EtcdCluster | undefined
   try {
+    floor = await startFloorCluster({ dataDir: join(dir, 'floor') })
     etcd = await EtcdCluster.create({ binary, nodes: 3, dataDir: join(dir, 'etcd') })
     const settings = { ...DEFAULT_STORE_SETTINGS }
     const [started, etcdStarted] = await Promise.allSettled([
@@ -254,6 +268,7 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
     const running = (pids: (number | undefined)[]): number[] => pids.filter((pid): pid is number => pid !== undefined)
     const served = {
       hono: { urls: [bare.url], pids: [bare.pid] },
+      floor: { urls: floor.urls, pids: floor.pids },
       store: { urls: storeUrls, pids: running(started.value.nodes.map((n) => n.pid)) },
       etcd: { urls: etcdUrls, pids: running(etcd.members.map((m) => etcd?.pid(m.id))) },
     }
@@ -265,6 +280,7 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
   } finally {
     await etcd?.stop()
     await store?.stop()
+    await floor?.stop()
     await bare.stop()
     await rm(dir, { recursive: true, force: true })
   }
@@ -272,6 +288,7 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
 
 export const benchmark: Benchmark = {
   name: 'etcd',
-  description: 'the store against etcd 3.6, 3 nodes each: PUT, GET against linearizable and serializable GET; bare Hono as the ceiling',
+  description:
+    'the store against etcd 3.6, 3 nodes each: PUT, GET against linearizable and serializable GET; bare Hono as the ceiling, the replicated floor as the least a PUT of this design costs',
   run,
 }

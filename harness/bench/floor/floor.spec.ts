@@ -1,0 +1,69 @@
+/**
+ * The replicated floor does what its benchmark row claims: a PUT is on disk on its
+ * coordinator and on at least one peer when answered (never when no peer can take it),
+ * and on the third soon after; a bad request is a 400 and the node goes on.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from '@japa/runner'
+import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
+import { type FloorCluster, startFloorCluster } from './index.ts'
+
+const endpointOf = (url: string): HttpEndpoint => {
+  const { hostname, port } = new URL(url)
+  return new HttpEndpoint({ host: hostname, port: Number(port) })
+}
+
+test.group('bench: the replicated floor', (group) => {
+  group.tap((t) => t.tags(['integration']).timeout(60_000))
+  let dir: string
+  let floor: FloorCluster | undefined
+  let endpoints: HttpEndpoint[] = []
+
+  group.each.setup(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'quorumlab-floor-'))
+    floor = await startFloorCluster({ dataDir: dir })
+    endpoints = floor.urls.map(endpointOf)
+    return async () => {
+      for (const endpoint of endpoints) endpoint.close()
+      await floor?.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('a PUT is held by its coordinator and a peer when answered, and by all three soon after', async ({ assert }) => {
+    const put = await endpoints[0].request({ method: 'PUT', path: '/kv/a%20key', body: '{"value":"v1"}', timeoutMs: 5000 })
+    assert.equal(put.status, 200)
+    assert.equal(JSON.parse(put.body).key, 'a key')
+    const held = async () => {
+      const answers = await Promise.all(endpoints.map((e) => e.request({ method: 'GET', path: '/kv/a%20key', timeoutMs: 5000 })))
+      return answers.filter((a) => a.status === 200 && JSON.parse(a.body).values[0].value === 'v1').length
+    }
+    assert.isAtLeast(await held(), 2)
+    const deadline = performance.now() + 10_000
+    let count = await held()
+    while (count < 3 && performance.now() < deadline) count = await held()
+    assert.equal(count, 3)
+  })
+
+  test('a PUT no peer can take is not acknowledged', async ({ assert }) => {
+    for (const pid of floor!.pids.slice(1)) process.kill(pid, 'SIGKILL')
+    const put = await endpoints[0].request({ method: 'PUT', path: '/kv/alone', body: '{"value":"v1"}', timeoutMs: 10_000 })
+    assert.equal(put.status, 503)
+  })
+
+  test('a bad body or key is a 400 naming the problem, and the node still answers', async ({ assert }) => {
+    const noJson = await endpoints[1].request({ method: 'PUT', path: '/kv/k', body: '{"value":', timeoutMs: 5000 })
+    assert.equal(noJson.status, 400)
+    assert.include(JSON.parse(noJson.body).error, 'not JSON')
+    const noValue = await endpoints[1].request({ method: 'PUT', path: '/kv/k', body: '{"v":1}', timeoutMs: 5000 })
+    assert.equal(noValue.status, 400)
+    const badKey = await endpoints[1].request({ method: 'PUT', path: '/kv/%E0%A4%A', body: '{"value":1}', timeoutMs: 5000 })
+    assert.equal(badKey.status, 400)
+    const badBatch = await endpoints[1].request({ method: 'POST', path: '/batch', body: '{"ops":3}', timeoutMs: 5000 })
+    assert.equal(badBatch.status, 400)
+    const after = await endpoints[1].request({ method: 'PUT', path: '/kv/k', body: '{"value":2}', timeoutMs: 5000 })
+    assert.equal(after.status, 200)
+  })
+})

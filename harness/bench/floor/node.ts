@@ -1,0 +1,168 @@
+/**
+ * One node of the replicated floor: the least a store with the quorumlab store's design
+ * can do for a PUT, and nothing more. It writes the value durably to LMDB here (opened as
+ * the store opens it), then sends it to its two peers in one JSON batch per peer per turn
+ * of the event loop over the project's kept-alive HTTP client, and answers once one peer
+ * has it on disk too (N3 W2), as the store does. There is no versioning, no ring, no
+ * anti-entropy, no hints, no context to sign: what the store costs above this row is its
+ * logic; what this row costs is HTTP, JSON and two durable LMDB commits in a row.
+ *
+ *   node --import tsx harness/bench/floor/node.ts PORT DATA_DIR PEER_PORT...
+ *
+ * Serves `PUT /kv/:key` (`{"value": ...}`), `GET /kv/:key` (the stored object, or 404)
+ * and the peers' `POST /batch`; binds 127.0.0.1 and prints `ready PORT`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { open } from 'lmdb'
+import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
+import type { WriteResponse } from '../../../store/api.ts'
+import { OBJECTS_TABLE } from '../../../store/storage.ts'
+
+/** What a node stores for a key: the value and the write's dot, about the size of the store's object for it. */
+type Stored = { values: [{ value: unknown; dot: { node: string; counter: number } }]; clock: Record<string, number> }
+type BatchOp = { key: string; object: Stored }
+
+/** How long a peer's batch may take before the PUT fails, ms. */
+const PEER_TIMEOUT_MS = 5000
+/** Request bodies accepted, bytes. */
+const BODY_LIMIT = 1 << 20
+
+const [portArg, dir, ...peerArgs] = process.argv.slice(2)
+const ports = [portArg, ...peerArgs].map(Number)
+if (!dir || peerArgs.length === 0 || !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) {
+  console.error(`usage: node.ts PORT DATA_DIR PEER_PORT... (got ${process.argv.slice(2).join(' ')})`)
+  process.exit(2)
+}
+const port = ports[0]
+const self = `n${port}`
+const root = open({ path: dir, maxDbs: 16 })
+const objects = root.openDB<Stored, string>(OBJECTS_TABLE)
+const peers = ports.slice(1).map((p) => new HttpEndpoint({ host: '127.0.0.1', port: p }))
+
+/** A peer's ops of this turn, each already JSON, and who waits for them. */
+type Queue = { ops: string[]; waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> }
+const queues = new Map<HttpEndpoint, Queue>()
+let flushScheduled = false
+
+function flush(): void {
+  flushScheduled = false
+  for (const [peer, queue] of queues) {
+    queues.delete(peer)
+    peer.request({ method: 'POST', path: '/batch', body: `{"ops":[${queue.ops.join(',')}]}`, timeoutMs: PEER_TIMEOUT_MS }).then(
+      (answer) => {
+        const failure = answer.status === 200 ? undefined : new Error(`peer answered ${answer.status}`)
+        for (const waiter of queue.waiters) {
+          if (failure) waiter.reject(failure)
+          else waiter.resolve()
+        }
+      },
+      (error: unknown) => {
+        for (const waiter of queue.waiters) waiter.reject(error)
+      },
+    )
+  }
+}
+
+/** Resolves once `peer` has the op on disk. */
+function replicate(peer: HttpEndpoint, op: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let queue = queues.get(peer)
+    if (!queue) {
+      queue = { ops: [], waiters: [] }
+      queues.set(peer, queue)
+    }
+    queue.ops.push(op)
+    queue.waiters.push({ resolve, reject })
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flush)
+    }
+  })
+}
+
+let counter = 0
+
+/** A request this node refuses with a 400. */
+class BadRequest extends Error {}
+
+async function put(key: string, body: string): Promise<WriteResponse> {
+  const parsed = parseJson(body) as { value?: unknown } | null
+  if (typeof parsed !== 'object' || parsed === null || !('value' in parsed)) throw new BadRequest('the body must be {"value": ...}')
+  const { value } = parsed
+  counter += 1
+  const dot = { node: self, counter }
+  const object: Stored = { values: [{ value, dot }], clock: { [self]: counter } }
+  // Durable here before it leaves, as the store's coordinator does.
+  await root.transaction(() => objects.put(key, object))
+  const op = JSON.stringify({ key, object } satisfies BatchOp)
+  await Promise.any(peers.map((peer) => replicate(peer, op)))
+  return { key, context: 'eyJjbG9jayI6e319.AAAA', dot, clock: object.clock, coordinator: self, acks: 2 }
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body)
+  } catch {
+    throw new BadRequest('the body is not JSON')
+  }
+}
+
+async function applyBatch(body: string): Promise<{ results: { ok: true }[] }> {
+  const { ops } = parseJson(body) as { ops?: BatchOp[] }
+  if (!Array.isArray(ops)) throw new BadRequest('the body must be {"ops": [...]}')
+  await root.transaction(() => {
+    for (const op of ops) objects.put(op.key, op.object)
+  })
+  return { results: ops.map(() => ({ ok: true })) }
+}
+
+function answer(res: ServerResponse, status: number, payload: unknown): void {
+  const json = JSON.stringify(payload)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json)
+}
+
+async function handle(req: IncomingMessage, body: string): Promise<[number, unknown]> {
+  const url = req.url ?? '/'
+  if (req.method === 'POST' && url === '/batch') return [200, await applyBatch(body)]
+  if (!url.startsWith('/kv/') || url.length === 4) return [404, { error: 'not_found' }]
+  let key: string
+  try {
+    key = decodeURIComponent(url.slice(4))
+  } catch {
+    throw new BadRequest('the key is not percent-encoded UTF-8')
+  }
+  if (req.method === 'PUT') return [200, await put(key, body)]
+  if (req.method === 'GET') {
+    const object = objects.get(key)
+    return object ? [200, object] : [404, { error: 'not_found' }]
+  }
+  return [405, { error: 'method_not_allowed' }]
+}
+
+const server = createServer({ keepAlive: true }, (req, res) => {
+  const chunks: Buffer[] = []
+  let length = 0
+  req.on('data', (chunk: Buffer) => {
+    length += chunk.length
+    if (length <= BODY_LIMIT) chunks.push(chunk)
+  })
+  req.on('end', () => {
+    if (length > BODY_LIMIT) return answer(res, 413, { error: 'too_large' })
+    handle(req, Buffer.concat(chunks).toString('utf8')).then(
+      ([status, payload]) => answer(res, status, payload),
+      // A bad request, or a peer that failed: the request fails, the node goes on.
+      (error: unknown) => answer(res, error instanceof BadRequest ? 400 : 503, { error: (error as Error).message }),
+    )
+  })
+})
+
+async function stop(): Promise<void> {
+  server.close()
+  for (const peer of peers) peer.close()
+  await root.close()
+  process.exit(0)
+}
+
+server.listen(port, '127.0.0.1', () => console.log(`ready ${port}`))
+process.on('SIGTERM', () => void stop())
+process.on('disconnect', () => void stop())
