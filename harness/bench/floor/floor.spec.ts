@@ -3,12 +3,25 @@
  * coordinator and on at least one peer when answered (never when no peer can take it),
  * and on the third soon after; a bad request is a 400 and the node goes on.
  */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
 import { type FloorCluster, startFloorCluster } from './index.ts'
+
+const INDEX = new URL('./index.ts', import.meta.url).href
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 const endpointOf = (url: string): HttpEndpoint => {
   const { hostname, port } = new URL(url)
@@ -65,5 +78,30 @@ test.group('bench: the replicated floor', (group) => {
     assert.equal(badBatch.status, 400)
     const after = await endpoints[1].request({ method: 'PUT', path: '/kv/k', body: '{"value":2}', timeoutMs: 5000 })
     assert.equal(after.status, 200)
+  })
+})
+
+test.group('bench: the replicated floor when its harness dies', (group) => {
+  group.tap((t) => t.tags(['integration']).timeout(60_000))
+
+  test('killed with SIGKILL, the harness leaves no floor node running', async ({ assert, cleanup }) => {
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-floor-'))
+    let pids: number[] = []
+    cleanup(async () => {
+      for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL')
+      await rm(dir, { recursive: true, force: true })
+    })
+    const script = `const { startFloorCluster } = await import(${JSON.stringify(INDEX)}); const floor = await startFloorCluster({ dataDir: ${JSON.stringify(dir)} }); console.log(floor.pids.join(' ')); setInterval(() => {}, 1000)`
+    const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const [line] = (await once(harness.stdout!, 'data')) as [Buffer]
+    pids = line.toString().trim().split(' ').map(Number)
+    assert.lengthOf(pids, 3)
+    assert.isTrue(pids.every(alive))
+    harness.kill('SIGKILL')
+    const deadline = performance.now() + 10_000
+    while (pids.some(alive) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(pids.filter(alive), [])
   })
 })

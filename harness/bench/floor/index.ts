@@ -36,7 +36,8 @@ export async function startFloorCluster({ dataDir, nodes = 3 }: FloorOptions): P
       process.execPath,
       ['--import', 'tsx', NODE_SCRIPT, String(port), join(dataDir, `n${i + 1}`), ...ports.filter((p) => p !== port).map(String)],
       {
-        stdio: ['ignore', 'pipe', 'inherit'],
+        // The IPC channel closes when the harness dies however it ends: the node then exits (no orphan).
+        stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       },
     ),
   )
