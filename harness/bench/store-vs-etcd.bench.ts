@@ -3,7 +3,8 @@
  * W2) and a 3-member etcd 3.6 cluster on the same machine, both through JSON over HTTP
  * (etcd's v3 gateway), with a bare Hono app on the store's routes as the ceiling and the
  * replicated floor (`floor/`: HTTP, JSON and durable LMDB writes on two nodes, no store
- * logic) as the least a PUT of the store's design costs. PUTs
+ * logic) as the least a PUT of the store's design costs, beside two floors of other
+ * designs: replicating while the local commit is flushed, and not flushing at all. PUTs
  * write fresh keys; GETs read 1,000 keys written beforehand, etcd's both linearizable (a
  * read index through the leader) and serializable (the member's local state). Every
  * subject runs in each round, in alternating order, so a busy moment of the machine hits
@@ -20,7 +21,7 @@ import { EtcdCluster, ensureEtcd, etcdUnavailableReason } from '../stores/etcd/i
 import { putRequest, rangeRequest } from '../stores/etcd/gateway.ts'
 import { LocalCluster } from '../stores/quorumlab/index.ts'
 import { type Benchmark, type BenchOptions, type BenchRow, median, overRounds } from './benchmark.ts'
-import { type FloorCluster, startFloorCluster } from './floor/index.ts'
+import { type FloorCluster, type FloorDesign, startFloorCluster } from './floor/index.ts'
 import { type LoadRequest, type LoadResult, type RequestBuilder, runLoad, startBareHono } from './load.ts'
 
 /** Keys the GETs read, written before the first round. */
@@ -87,10 +88,17 @@ const reads = (request: (key: string) => LoadRequest) => (): RequestBuilder => (
 /** Where each system answers, and the processes that serve it. */
 type Served = { urls: string[]; pids: number[] }
 
-function subjects({ hono, floor, store, etcd }: { hono: Served; floor: Served; store: Served; etcd: Served }): Subject[] {
+/** The floors measured, by subject name: the store's design, and two others it could have. */
+const FLOORS: Record<string, FloorDesign> = {
+  'floor PUT': {},
+  'floor PUT, replicated at once': { replicate: 'at-once' },
+  'floor PUT, not flushed': { sync: false },
+}
+
+function subjects({ hono, floors, store, etcd }: { hono: Served; floors: Map<string, Served>; store: Served; etcd: Served }): Subject[] {
   return [
     { name: 'bare Hono PUT', op: 'PUT', ...hono, requests: writes(storePut) },
-    { name: 'replicated floor PUT', op: 'PUT', ...floor, requests: writes(storePut) },
+    ...[...floors].map(([name, served]): Subject => ({ name, op: 'PUT', ...served, requests: writes(storePut) })),
     { name: 'quorumlab PUT', op: 'PUT', ...store, requests: writes(storePut) },
     { name: 'etcd PUT', op: 'PUT', ...etcd, requests: writes(etcdPut) },
     { name: 'bare Hono GET', op: 'GET', ...hono, requests: reads(storeGet) },
@@ -165,7 +173,7 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
   const rows: BenchRow[] = []
   const names = [
     'bare Hono PUT',
-    'replicated floor PUT',
+    ...Object.keys(FLOORS),
     'quorumlab PUT',
     'etcd PUT',
     'bare Hono GET',
@@ -188,7 +196,7 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
         { ...p99, baseline: label('etcd PUT'), ratio: p99.value / theirP99, target: { text: "<= etcd's p99", met: p99.value <= theirP99 } },
         ...cpuRow(base, rounds, { baseline: label('etcd PUT'), rounds: of('etcd PUT') }),
       )
-    } else if (name === 'replicated floor PUT') {
+    } else if (name in FLOORS) {
       const etcd = of('etcd PUT')
       rows.push(
         { ...throughput, baseline: label('etcd PUT'), ratio: ratio(rounds, etcd) },
@@ -249,11 +257,12 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
   const began = performance.now()
   const dir = await mkdtemp(join(tmpdir(), 'quorumlab-bench-etcd-'))
   const bare = await startBareHono()
-  let floor: FloorCluster | undefined
+  const floors: FloorCluster[] = []
   let store: LocalCluster | undefined
   let etcd: EtcdCluster | undefined
   try {
-    floor = await startFloorCluster({ dataDir: join(dir, 'floor') })
+    for (const [i, design] of Object.values(FLOORS).entries())
+      floors.push(await startFloorCluster({ dataDir: join(dir, `floor-${i}`), ...design }))
     etcd = await EtcdCluster.create({ binary, nodes: 3, dataDir: join(dir, 'etcd') })
     const settings = { ...DEFAULT_STORE_SETTINGS }
     const [started, etcdStarted] = await Promise.allSettled([
@@ -268,7 +277,7 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
     const running = (pids: (number | undefined)[]): number[] => pids.filter((pid): pid is number => pid !== undefined)
     const served = {
       hono: { urls: [bare.url], pids: [bare.pid] },
-      floor: { urls: floor.urls, pids: floor.pids },
+      floors: new Map(Object.keys(FLOORS).map((name, i) => [name, { urls: floors[i].urls, pids: floors[i].pids }])),
       store: { urls: storeUrls, pids: running(started.value.nodes.map((n) => n.pid)) },
       etcd: { urls: etcdUrls, pids: running(etcd.members.map((m) => etcd?.pid(m.id))) },
     }
@@ -280,7 +289,7 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
   } finally {
     await etcd?.stop()
     await store?.stop()
-    await floor?.stop()
+    await Promise.all(floors.map((floor) => floor.stop()))
     await bare.stop()
     await rm(dir, { recursive: true, force: true })
   }
@@ -289,6 +298,6 @@ async function run({ quick, log }: BenchOptions): Promise<BenchRow[]> {
 export const benchmark: Benchmark = {
   name: 'etcd',
   description:
-    'the store against etcd 3.6, 3 nodes each: PUT, GET against linearizable and serializable GET; bare Hono as the ceiling, the replicated floor as the least a PUT of this design costs',
+    'the store against etcd 3.6, 3 nodes each: PUT, GET against linearizable and serializable GET; bare Hono as the ceiling, the replicated floor as the least a PUT of this design costs, and the floors of two other designs',
   run,
 }

@@ -1,7 +1,8 @@
 /**
- * The replicated floor does what its benchmark row claims: a PUT is on disk on its
- * coordinator and on at least one peer when answered (never when no peer can take it),
- * and on the third soon after; a bad request is a 400 and the node goes on.
+ * The replicated floor does what its benchmark rows claim, in each design they measure: a
+ * PUT is on its coordinator and on at least one peer when answered (never when no peer can
+ * take it), and on the third soon after; a bad request is a 400 and the node goes on; a
+ * harness that dies leaves no node behind.
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
-import { type FloorCluster, startFloorCluster } from './index.ts'
+import { type FloorCluster, type FloorDesign, startFloorCluster } from './index.ts'
 
 const INDEX = new URL('./index.ts', import.meta.url).href
 
@@ -28,45 +29,75 @@ const endpointOf = (url: string): HttpEndpoint => {
   return new HttpEndpoint({ host: hostname, port: Number(port) })
 }
 
+/** The floor's designs the benchmark measures: each must hold a write on a peer before answering. */
+const DESIGNS: { name: string; design: FloorDesign }[] = [
+  { name: 'as the store', design: {} },
+  { name: 'replicated at once', design: { replicate: 'at-once' } },
+  { name: 'not flushed', design: { sync: false } },
+]
+
 test.group('bench: the replicated floor', (group) => {
   group.tap((t) => t.tags(['integration']).timeout(60_000))
-  let dir: string
   let floor: FloorCluster | undefined
   let endpoints: HttpEndpoint[] = []
 
-  group.each.setup(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'quorumlab-floor-'))
-    floor = await startFloorCluster({ dataDir: dir })
-    endpoints = floor.urls.map(endpointOf)
-    return async () => {
+  /** Starts a floor for one test; it is stopped and its files removed after it, whatever happens. */
+  const start = async (design: FloorDesign, cleanup: (run: () => Promise<void>) => void): Promise<void> => {
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-floor-'))
+    cleanup(async () => {
       for (const endpoint of endpoints) endpoint.close()
       await floor?.stop()
       await rm(dir, { recursive: true, force: true })
+    })
+    floor = await startFloorCluster({ dataDir: dir, ...design })
+    endpoints = floor.urls.map(endpointOf)
+  }
+
+  test('a PUT is held by its coordinator and a peer when answered, and by all three soon after ({name})')
+    .with(DESIGNS)
+    .run(async ({ assert, cleanup }, { design }) => {
+      await start(design, cleanup)
+      const put = await endpoints[0].request({ method: 'PUT', path: '/kv/a%20key', body: '{"value":"v1"}', timeoutMs: 5000 })
+      assert.equal(put.status, 200)
+      assert.equal(JSON.parse(put.body).key, 'a key')
+      const held = async () => {
+        const answers = await Promise.all(endpoints.map((e) => e.request({ method: 'GET', path: '/kv/a%20key', timeoutMs: 5000 })))
+        return answers.filter((a) => a.status === 200 && JSON.parse(a.body).values[0].value === 'v1').length
+      }
+      assert.isAtLeast(await held(), 2)
+      const deadline = performance.now() + 10_000
+      let count = await held()
+      while (count < 3 && performance.now() < deadline) count = await held()
+      assert.equal(count, 3)
+    })
+
+  test('a PUT no peer can take is not acknowledged ({name})')
+    .with(DESIGNS)
+    .run(async ({ assert, cleanup }, { design }) => {
+      await start(design, cleanup)
+      for (const pid of floor!.pids.slice(1)) process.kill(pid, 'SIGKILL')
+      const put = await endpoints[0].request({ method: 'PUT', path: '/kv/alone', body: '{"value":"v1"}', timeoutMs: 10_000 })
+      assert.equal(put.status, 503)
+    })
+
+  test('a node refuses a bad command line, naming the problem', async ({ assert }) => {
+    const script = new URL('./node.ts', import.meta.url).pathname
+    for (const [args, expected] of [
+      [['--replicate', 'sometimes', '1', '/tmp/none', '2'], '--replicate must be after-commit or at-once, got sometimes'],
+      [['--bogus', '1', '/tmp/none', '2'], "Unknown option '--bogus'"],
+      [['1', '/tmp/none'], 'usage: node.ts'],
+    ] as const) {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk))
+      const [code] = (await once(child, 'exit')) as [number]
+      assert.equal(code, 2)
+      assert.include(stderr, expected)
     }
   })
 
-  test('a PUT is held by its coordinator and a peer when answered, and by all three soon after', async ({ assert }) => {
-    const put = await endpoints[0].request({ method: 'PUT', path: '/kv/a%20key', body: '{"value":"v1"}', timeoutMs: 5000 })
-    assert.equal(put.status, 200)
-    assert.equal(JSON.parse(put.body).key, 'a key')
-    const held = async () => {
-      const answers = await Promise.all(endpoints.map((e) => e.request({ method: 'GET', path: '/kv/a%20key', timeoutMs: 5000 })))
-      return answers.filter((a) => a.status === 200 && JSON.parse(a.body).values[0].value === 'v1').length
-    }
-    assert.isAtLeast(await held(), 2)
-    const deadline = performance.now() + 10_000
-    let count = await held()
-    while (count < 3 && performance.now() < deadline) count = await held()
-    assert.equal(count, 3)
-  })
-
-  test('a PUT no peer can take is not acknowledged', async ({ assert }) => {
-    for (const pid of floor!.pids.slice(1)) process.kill(pid, 'SIGKILL')
-    const put = await endpoints[0].request({ method: 'PUT', path: '/kv/alone', body: '{"value":"v1"}', timeoutMs: 10_000 })
-    assert.equal(put.status, 503)
-  })
-
-  test('a bad body or key is a 400 naming the problem, and the node still answers', async ({ assert }) => {
+  test('a bad body or key is a 400 naming the problem, and the node still answers', async ({ assert, cleanup }) => {
+    await start({}, cleanup)
     const noJson = await endpoints[1].request({ method: 'PUT', path: '/kv/k', body: '{"value":', timeoutMs: 5000 })
     assert.equal(noJson.status, 400)
     assert.include(JSON.parse(noJson.body).error, 'not JSON')

@@ -16,7 +16,15 @@ export type FloorCluster = {
   stop(): Promise<void>
 }
 
-export type FloorOptions = {
+/** The design a floor measures: the store's by default. */
+export type FloorDesign = {
+  /** When a write leaves for the peers: once committed here (default, as the store does), or at once, while it commits. */
+  replicate?: 'after-commit' | 'at-once'
+  /** Commits flushed to disk (default true); false measures what durability costs. */
+  sync?: boolean
+}
+
+export type FloorOptions = FloorDesign & {
   /** Folder for the nodes' LMDB files (one subfolder each); the caller removes it. */
   dataDir: string
   /** Nodes, default 3. */
@@ -29,12 +37,18 @@ const START_TIMEOUT_MS = 30_000
 const STOP_GRACE_MS = 5000
 
 /** Starts the floor's nodes, each peered with all the others; stops those started if one fails to. */
-export async function startFloorCluster({ dataDir, nodes = 3 }: FloorOptions): Promise<FloorCluster> {
+export async function startFloorCluster({
+  dataDir,
+  nodes = 3,
+  replicate = 'after-commit',
+  sync = true,
+}: FloorOptions): Promise<FloorCluster> {
   const ports = await freePorts(nodes)
+  const flags = ['--replicate', replicate, ...(sync ? [] : ['--no-sync'])]
   const children = ports.map((port, i) =>
     spawn(
       process.execPath,
-      ['--import', 'tsx', NODE_SCRIPT, String(port), join(dataDir, `n${i + 1}`), ...ports.filter((p) => p !== port).map(String)],
+      ['--import', 'tsx', NODE_SCRIPT, ...flags, String(port), join(dataDir, `n${i + 1}`), ...ports.filter((p) => p !== port).map(String)],
       {
         // The IPC channel closes when the harness dies however it ends: the node then exits (no orphan).
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],

@@ -7,12 +7,18 @@
  * anti-entropy, no hints, no context to sign: what the store costs above this row is its
  * logic; what this row costs is HTTP, JSON and two durable LMDB commits in a row.
  *
- *   node --import tsx harness/bench/floor/node.ts PORT DATA_DIR PEER_PORT...
+ * Two changes of design can be measured against it: `--replicate at-once` sends the write
+ * to the peers while it is committed here (answering still waits for this node's commit
+ * and a peer's), and `--no-sync` commits without flushing to disk (a power loss may lose
+ * acknowledged writes: what durability costs).
+ *
+ *   node --import tsx harness/bench/floor/node.ts [--replicate after-commit|at-once] [--no-sync] PORT DATA_DIR PEER_PORT...
  *
  * Serves `PUT /kv/:key` (`{"value": ...}`), `GET /kv/:key` (the stored object, or 404)
  * and the peers' `POST /batch`; binds 127.0.0.1 and prints `ready PORT`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { parseArgs } from 'node:util'
 import { open } from 'lmdb'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
 import type { WriteResponse } from '../../../store/api.ts'
@@ -27,17 +33,40 @@ const PEER_TIMEOUT_MS = 5000
 /** Request bodies accepted, bytes. */
 const BODY_LIMIT = 1 << 20
 
-const [portArg, dir, ...peerArgs] = process.argv.slice(2)
-const ports = [portArg, ...peerArgs].map(Number)
-if (!dir || peerArgs.length === 0 || !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) {
-  console.error(`usage: node.ts PORT DATA_DIR PEER_PORT... (got ${process.argv.slice(2).join(' ')})`)
+const USAGE = 'usage: node.ts [--replicate after-commit|at-once] [--no-sync] PORT DATA_DIR PEER_PORT...'
+
+const OPTIONS = { replicate: { type: 'string' }, 'no-sync': { type: 'boolean' } } as const
+
+type CommandLine = { port: number; dir: string; peerPorts: number[]; atOnce: boolean; sync: boolean }
+
+/** The command line, or a message naming what is wrong with it. */
+function parseCommandLine(argv: string[]): CommandLine | string {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
+    const [portArg, dir, ...peerArgs] = positionals
+    const ports = [portArg, ...peerArgs].map(Number)
+    if (!dir || peerArgs.length === 0 || !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) {
+      return `${USAGE} (got ${argv.join(' ')})`
+    }
+    const replicate = values.replicate ?? 'after-commit'
+    if (replicate !== 'after-commit' && replicate !== 'at-once') return `--replicate must be after-commit or at-once, got ${replicate}`
+    return { port: ports[0], dir, peerPorts: ports.slice(1), atOnce: replicate === 'at-once', sync: !values['no-sync'] }
+  } catch (error) {
+    // parseArgs names an unknown option or a missing value.
+    return `${(error as Error).message}\n${USAGE}`
+  }
+}
+
+const commandLine = parseCommandLine(process.argv.slice(2))
+if (typeof commandLine === 'string') {
+  console.error(commandLine)
   process.exit(2)
 }
-const port = ports[0]
+const { port, dir, peerPorts, atOnce, sync } = commandLine
 const self = `n${port}`
-const root = open({ path: dir, maxDbs: 16 })
+const root = open({ path: dir, maxDbs: 16, noSync: !sync })
 const objects = root.openDB<Stored, string>(OBJECTS_TABLE)
-const peers = ports.slice(1).map((p) => new HttpEndpoint({ host: '127.0.0.1', port: p }))
+const peers = peerPorts.map((p) => new HttpEndpoint({ host: '127.0.0.1', port: p }))
 
 /** A peer's ops of this turn, each already JSON, and who waits for them. */
 type Queue = { ops: string[]; waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> }
@@ -92,10 +121,11 @@ async function put(key: string, body: string): Promise<WriteResponse> {
   counter += 1
   const dot = { node: self, counter }
   const object: Stored = { values: [{ value, dot }], clock: { [self]: counter } }
-  // Durable here before it leaves, as the store's coordinator does.
-  await root.transaction(() => objects.put(key, object))
+  const committed = root.transaction(() => objects.put(key, object))
+  // Durable here before it leaves, as the store's coordinator does, unless `--replicate at-once`.
+  if (!atOnce) await committed
   const op = JSON.stringify({ key, object } satisfies BatchOp)
-  await Promise.any(peers.map((peer) => replicate(peer, op)))
+  await Promise.all([committed, Promise.any(peers.map((peer) => replicate(peer, op)))])
   return { key, context: 'eyJjbG9jayI6e319.AAAA', dot, clock: object.clock, coordinator: self, acks: 2 }
 }
 
