@@ -33,6 +33,7 @@ const endpointOf = (url: string): HttpEndpoint => {
 const DESIGNS: { name: string; design: FloorDesign }[] = [
   { name: 'as the store', design: {} },
   { name: 'replicated at once', design: { replicate: 'at-once' } },
+  { name: 'batches streamed', design: { peers: 'stream' } },
   { name: 'not flushed', design: { sync: false } },
 ]
 
@@ -85,6 +86,7 @@ test.group('bench: the replicated floor', (group) => {
     for (const [args, expected] of [
       [['--replicate', 'sometimes', '1', '/tmp/none', '2'], '--replicate must be after-commit or at-once, got sometimes'],
       [['--bogus', '1', '/tmp/none', '2'], "Unknown option '--bogus'"],
+      [['--peers', 'udp', '1', '/tmp/none', '2'], '--peers must be http or stream, got udp'],
       [['1', '/tmp/none'], 'usage: node.ts'],
     ] as const) {
       const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })

@@ -20,6 +20,8 @@ export type FloorCluster = {
 export type FloorDesign = {
   /** When a write leaves for the peers: once committed here (default, as the store does), or at once, while it commits. */
   replicate?: 'after-commit' | 'at-once'
+  /** How batches travel to the peers: an HTTP request each (default, as the store), or lines on one upgraded connection. */
+  peers?: 'http' | 'stream'
   /** Commits flushed to disk (default true); false measures what durability costs. */
   sync?: boolean
 }
@@ -41,10 +43,11 @@ export async function startFloorCluster({
   dataDir,
   nodes = 3,
   replicate = 'after-commit',
+  peers = 'http',
   sync = true,
 }: FloorOptions): Promise<FloorCluster> {
   const ports = await freePorts(nodes)
-  const flags = ['--replicate', replicate, ...(sync ? [] : ['--no-sync'])]
+  const flags = ['--replicate', replicate, '--peers', peers, ...(sync ? [] : ['--no-sync'])]
   const children = ports.map((port, i) =>
     spawn(
       process.execPath,

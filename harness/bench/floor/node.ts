@@ -7,17 +7,22 @@
  * anti-entropy, no hints, no context to sign: what the store costs above this row is its
  * logic; what this row costs is HTTP, JSON and two durable LMDB commits in a row.
  *
- * Two changes of design can be measured against it: `--replicate at-once` sends the write
- * to the peers while it is committed here (answering still waits for this node's commit
- * and a peer's), and `--no-sync` commits without flushing to disk (a power loss may lose
- * acknowledged writes: what durability costs).
+ * Three changes of design can be measured against it: `--replicate at-once` sends the
+ * write to the peers while it is committed here (answering still waits for this node's
+ * commit and a peer's); `--peers stream` sends the batches as lines of JSON on one
+ * connection per peer, upgraded from HTTP on the same port, answered in order (no HTTP
+ * request or response per batch: what a compact peer protocol could save); `--no-sync`
+ * commits without flushing to disk (a power loss may lose acknowledged writes: what
+ * durability costs).
  *
- *   node --import tsx harness/bench/floor/node.ts [--replicate after-commit|at-once] [--no-sync] PORT DATA_DIR PEER_PORT...
+ *   node --import tsx harness/bench/floor/node.ts [--replicate after-commit|at-once] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...
  *
  * Serves `PUT /kv/:key` (`{"value": ...}`), `GET /kv/:key` (the stored object, or 404)
  * and the peers' `POST /batch`; binds 127.0.0.1 and prints `ready PORT`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { connect, type Socket } from 'node:net'
+import { StringDecoder } from 'node:string_decoder'
 import { parseArgs } from 'node:util'
 import { open } from 'lmdb'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
@@ -33,11 +38,11 @@ const PEER_TIMEOUT_MS = 5000
 /** Request bodies accepted, bytes. */
 const BODY_LIMIT = 1 << 20
 
-const USAGE = 'usage: node.ts [--replicate after-commit|at-once] [--no-sync] PORT DATA_DIR PEER_PORT...'
+const USAGE = 'usage: node.ts [--replicate after-commit|at-once] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...'
 
-const OPTIONS = { replicate: { type: 'string' }, 'no-sync': { type: 'boolean' } } as const
+const OPTIONS = { replicate: { type: 'string' }, peers: { type: 'string' }, 'no-sync': { type: 'boolean' } } as const
 
-type CommandLine = { port: number; dir: string; peerPorts: number[]; atOnce: boolean; sync: boolean }
+type CommandLine = { port: number; dir: string; peerPorts: number[]; atOnce: boolean; streams: boolean; sync: boolean }
 
 /** The command line, or a message naming what is wrong with it. */
 function parseCommandLine(argv: string[]): CommandLine | string {
@@ -50,7 +55,10 @@ function parseCommandLine(argv: string[]): CommandLine | string {
     }
     const replicate = values.replicate ?? 'after-commit'
     if (replicate !== 'after-commit' && replicate !== 'at-once') return `--replicate must be after-commit or at-once, got ${replicate}`
-    return { port: ports[0], dir, peerPorts: ports.slice(1), atOnce: replicate === 'at-once', sync: !values['no-sync'] }
+    const peers = values.peers ?? 'http'
+    if (peers !== 'http' && peers !== 'stream') return `--peers must be http or stream, got ${peers}`
+    const atOnce = replicate === 'at-once'
+    return { port: ports[0], dir, peerPorts: ports.slice(1), atOnce, streams: peers === 'stream', sync: !values['no-sync'] }
   } catch (error) {
     // parseArgs names an unknown option or a missing value.
     return `${(error as Error).message}\n${USAGE}`
@@ -62,28 +70,118 @@ if (typeof commandLine === 'string') {
   console.error(commandLine)
   process.exit(2)
 }
-const { port, dir, peerPorts, atOnce, sync } = commandLine
+const { port, dir, peerPorts, atOnce, streams, sync } = commandLine
 const self = `n${port}`
 const root = open({ path: dir, maxDbs: 16, noSync: !sync })
 const objects = root.openDB<Stored, string>(OBJECTS_TABLE)
-const peers = peerPorts.map((p) => new HttpEndpoint({ host: '127.0.0.1', port: p }))
+/** Where a node sends its batches for one peer: resolves once the peer has the batch on disk. */
+type PeerLink = { send(batch: string): Promise<void>; close(): void }
+
+/** A batch a `POST /batch` over the project's kept-alive HTTP client. */
+function httpLink(peerPort: number): PeerLink {
+  const endpoint = new HttpEndpoint({ host: '127.0.0.1', port: peerPort })
+  return {
+    send: async (batch) => {
+      const answer = await endpoint.request({ method: 'POST', path: '/batch', body: batch, timeoutMs: PEER_TIMEOUT_MS })
+      if (answer.status !== 200) throw new Error(`peer answered ${answer.status}: ${answer.body}`)
+    },
+    close: () => endpoint.close(),
+  }
+}
+
+const STREAM_PATH = '/batch-stream'
+const STREAM_PROTOCOL = 'floor-batches'
+
+/**
+ * Batches as lines of JSON on one connection, upgraded from HTTP (so it runs on the node's
+ * port, through whatever proxy is in between), answered a line each, in order. A broken
+ * connection or a batch past its deadline fails every batch in flight on it (they may have
+ * been applied); the next batch connects again.
+ */
+function streamLink(peerPort: number): PeerLink {
+  let socket: Socket | undefined
+  let upgraded: Promise<void> | undefined
+  let inFlight: Array<{ resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }> = []
+  const fail = (error: Error): void => {
+    const failed = inFlight
+    inFlight = []
+    socket?.destroy()
+    socket = undefined
+    upgraded = undefined
+    for (const batch of failed) {
+      clearTimeout(batch.timer)
+      batch.reject(error)
+    }
+  }
+  const open = (): Promise<void> => {
+    const opened = connect(peerPort, '127.0.0.1')
+    opened.setNoDelay(true)
+    socket = opened
+    return new Promise((resolve, reject) => {
+      let text = ''
+      let head = true
+      opened.setEncoding('utf8')
+      opened.write(
+        `GET ${STREAM_PATH} HTTP/1.1\r\nhost: 127.0.0.1:${peerPort}\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`,
+      )
+      opened.on('data', (chunk: string) => {
+        text += chunk
+        if (head) {
+          const end = text.indexOf('\r\n\r\n')
+          if (end < 0) return
+          if (!text.startsWith('HTTP/1.1 101')) return reject(new Error(`peer refused the upgrade: ${text.slice(0, text.indexOf('\r\n'))}`))
+          head = false
+          text = text.slice(end + 4)
+          resolve()
+        }
+        for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
+          const line = text.slice(0, newline)
+          text = text.slice(newline + 1)
+          const batch = inFlight.shift()
+          if (!batch) return fail(new Error('peer answered a batch it was not sent'))
+          clearTimeout(batch.timer)
+          if (line === 'ok') batch.resolve()
+          else batch.reject(new Error(`peer failed the batch: ${line}`))
+        }
+      })
+      opened.on('error', (error) => {
+        reject(error)
+        if (socket === opened) fail(error)
+      })
+      opened.on('close', () => {
+        reject(new Error('peer closed the connection'))
+        if (socket === opened) fail(new Error('peer closed the connection'))
+      })
+    })
+  }
+  return {
+    send: async (batch) => {
+      upgraded ??= open()
+      await upgraded
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => fail(new Error(`no answer within ${PEER_TIMEOUT_MS} ms`)), PEER_TIMEOUT_MS)
+        inFlight.push({ resolve, reject, timer })
+        socket!.write(`${batch}\n`)
+      })
+    },
+    close: () => fail(new Error('closed')),
+  }
+}
+
+const peers = peerPorts.map(streams ? streamLink : httpLink)
 
 /** A peer's ops of this turn, each already JSON, and who waits for them. */
 type Queue = { ops: string[]; waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> }
-const queues = new Map<HttpEndpoint, Queue>()
+const queues = new Map<PeerLink, Queue>()
 let flushScheduled = false
 
 function flush(): void {
   flushScheduled = false
   for (const [peer, queue] of queues) {
     queues.delete(peer)
-    peer.request({ method: 'POST', path: '/batch', body: `{"ops":[${queue.ops.join(',')}]}`, timeoutMs: PEER_TIMEOUT_MS }).then(
-      (answer) => {
-        const failure = answer.status === 200 ? undefined : new Error(`peer answered ${answer.status}`)
-        for (const waiter of queue.waiters) {
-          if (failure) waiter.reject(failure)
-          else waiter.resolve()
-        }
+    peer.send(`{"ops":[${queue.ops.join(',')}]}`).then(
+      () => {
+        for (const waiter of queue.waiters) waiter.resolve()
       },
       (error: unknown) => {
         for (const waiter of queue.waiters) waiter.reject(error)
@@ -93,7 +191,7 @@ function flush(): void {
 }
 
 /** Resolves once `peer` has the op on disk. */
-function replicate(peer: HttpEndpoint, op: string): Promise<void> {
+function replicate(peer: PeerLink, op: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let queue = queues.get(peer)
     if (!queue) {
@@ -184,6 +282,38 @@ const server = createServer({ keepAlive: true }, (req, res) => {
       (error: unknown) => answer(res, error instanceof BadRequest ? 400 : 503, { error: (error as Error).message }),
     )
   })
+})
+
+/** The peers' side of `--peers stream`: each line a batch, each answered `ok` (or why not) once on disk, in order. */
+server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  if (req.url !== STREAM_PATH || req.headers.upgrade !== STREAM_PROTOCOL) {
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    return
+  }
+  socket.setNoDelay(true)
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`)
+  let text = head.toString('utf8')
+  let answered = Promise.resolve()
+  const take = (): void => {
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
+      const applied = applyBatch(text.slice(0, newline)).then(
+        () => 'ok',
+        (error: unknown) => JSON.stringify((error as Error).message),
+      )
+      text = text.slice(newline + 1)
+      answered = answered.then(async () => {
+        if (!socket.destroyed) socket.write(`${await applied}\n`)
+      })
+    }
+  }
+  // An upgraded socket of Node's HTTP server keeps Buffers: decoded here, a character split over two chunks included.
+  const decoder = new StringDecoder('utf8')
+  socket.on('data', (chunk: Buffer) => {
+    text += decoder.write(chunk)
+    take()
+  })
+  socket.on('error', () => socket.destroy())
+  take()
 })
 
 async function stop(): Promise<void> {
