@@ -262,12 +262,14 @@ type HeldCommit = { commit(): void; fail(error: Error): void }
 /**
  * The storage a replica writes through, with commits the test releases: each update runs its
  * change at once (as a transaction applies it) and settles only on `commit()` or `fail()`.
+ * Counters up to `reserved` lie in a reservation already on disk.
  */
 class HeldStorage {
   issued = 0
   readonly commits: HeldCommit[] = []
   #objects = new Map<string, VersionedObject>()
   #applied = signal()
+  constructor(readonly reserved: number) {}
 
   get(key: string): VersionedObject | undefined {
     return this.#objects.get(key)
@@ -339,8 +341,8 @@ const settle = async (): Promise<void> => {
 /** A key n1 is a home replica of, so n1 coordinates its writes. */
 const HOME_KEY = Array.from({ length: 100 }, (_, i) => `h${i}`).find((key) => ring.homeReplicas(key, config.n).includes('n1'))!
 
-function writer(limits?: WriteLimits) {
-  const storage = new HeldStorage()
+function writer(reserved: number, limits?: WriteLimits) {
+  const storage = new HeldStorage(reserved)
   const batcher = new HeldBatcher()
   const stats = new Stats(config.id)
   const replica = new Replica({ node: 'n1.00000001', mode: 'dvv', storage: storage as unknown as Storage, limits })
@@ -367,12 +369,26 @@ function writer(limits?: WriteLimits) {
 }
 
 test.group('coordinator: writes', () => {
-  test('the answer waits for W acks, not only for the local commit', async ({ assert }) => {
-    const { storage, batcher, write, answered } = writer()
-    const outcome = write('v', emptyContext(), 3)
+  test('a write is replicated while its local commit is flushed, and answered after both', async ({ assert }) => {
+    const { storage, batcher, write, answered } = writer(1000)
+    const outcome = write('v')
     await storage.applied(1)
+    await settle()
+    assert.lengthOf(batcher.merges, 2, 'replicated before the local commit is on disk')
+    for (const merge of batcher.merges) merge.ack()
+    await settle()
+    assert.isFalse(answered(), 'two peer acks are W=2, but this node has not committed')
     storage.commits[0].commit()
+    const { acks, sibling } = await outcome
+    assert.equal(acks, 3)
+    assert.deepEqual(sibling.dot, { node: 'n1.00000001', counter: 1 })
+  })
+
+  test('the answer waits for W acks, not only for the local commit', async ({ assert }) => {
+    const { storage, batcher, write, answered } = writer(1000)
+    const outcome = write('v', emptyContext(), 3)
     await batcher.sent(2)
+    storage.commits[0].commit()
     batcher.merges[0].ack()
     await settle()
     assert.isFalse(answered(), 'W=3 needs the second peer')
@@ -380,20 +396,35 @@ test.group('coordinator: writes', () => {
     assert.equal((await outcome).acks, 3)
   })
 
-  test('a write is sent to the other home replicas only once its local commit is on disk', async ({ assert }) => {
-    const { storage, batcher, write } = writer()
+  test('a write whose dot needs a new counter reservation is sent only once its commit is on disk', async ({ assert }) => {
+    const { storage, batcher, write } = writer(0)
     const outcome = write('v')
     await storage.applied(1)
     await settle()
-    assert.lengthOf(batcher.merges, 0, 'not sent while its commit (and its dot) may still be lost')
+    assert.lengthOf(batcher.merges, 0, 'not sent while the reservation of its dot is not on disk')
     storage.commits[0].commit()
     await batcher.sent(2)
     for (const merge of batcher.merges) merge.ack()
     assert.equal((await outcome).acks, 2, 'this node and the first peer: W=2')
   })
 
-  test('a commit that fails is thrown as is, and nothing was sent', async ({ assert }) => {
-    const { storage, batcher, write } = writer()
+  test('a local commit that fails after the write was sent is a 500 saying it may have happened', async ({ assert }) => {
+    const { storage, batcher, write } = writer(1000)
+    const outcome = write('v')
+    await batcher.sent(2)
+    for (const merge of batcher.merges) merge.ack()
+    storage.commits[0].fail(new Error('MDB_MAP_FULL'))
+    const error = await outcome.then(
+      () => assert.fail('a write not durable here was acknowledged'),
+      (e: unknown) => e,
+    )
+    assert.instanceOf(error, ApiError)
+    assert.equal((error as ApiError).status, 500)
+    assert.match((error as ApiError).message, /MDB_MAP_FULL.*may have happened/)
+  })
+
+  test('a commit that fails before the write could leave is thrown as is, and nothing was sent', async ({ assert }) => {
+    const { storage, batcher, write } = writer(0)
     const outcome = write('v')
     await storage.applied(1)
     storage.commits[0].fail(new Error('MDB_MAP_FULL'))
@@ -430,7 +461,7 @@ test.group('coordinator: writes', () => {
       },
     ])
     .run(async ({ assert }, { limits, context, code, refusals }) => {
-      const { storage, batcher, stats, write } = writer(limits)
+      const { storage, batcher, stats, write } = writer(1000, limits)
       const outcome = write('a value', context)
       if (storage.commits.length > 0) storage.commits[0].commit()
       const error = await outcome.then(

@@ -1,11 +1,26 @@
 /**
  * Coordination of client reads and writes on the key's home replicas.
  *
- * A write gets its dot here, is stored locally, then replicated in parallel and answered
- * after W durable acks (this node's included). With sloppy quorums, a home replica that
- * is believed down or does not answer in time is replaced by the next live node of the
- * preference list, which holds the write as a hint for it; if there is no such node,
- * this node keeps the hint itself (it adds no ack).
+ * A write gets its dot here and is stored locally; it is replicated in parallel while the
+ * local commit is flushed, and answered after W durable acks and this node's own commit.
+ * With sloppy quorums, a home replica that is believed down or does not answer in time is
+ * replaced by the next live node of the preference list, which holds the write as a hint
+ * for it; if there is no such node, this node keeps the hint itself (it adds no ack).
+ *
+ * Replicating before the local commit is on disk is safe under these rules:
+ * - The dot must lie in a counter reservation already on disk (`Storage.reserved`): a
+ *   node killed before its commit restarts under the same incarnation above that
+ *   reservation, so it never issues a dot a peer already holds. A write that takes a new
+ *   reservation (one in a thousand) waits for its commit before it is sent.
+ * - Only a write the transaction applied is sent: a refused one (bad context, a limit) is
+ *   never handed over.
+ * - The answer waits for this node's commit whatever the peers say: an acknowledged write
+ *   is durable here, so this node holds every acknowledged dot it issued and its later
+ *   writes never cover one without holding it. A commit that fails after the write was
+ *   sent is a 500 saying the write may have happened. Such a write (or one sent before a
+ *   kill -9 that lost its commit) was never acknowledged; this node's next write of the
+ *   key covers its dot without holding it and so may discard it, which no promise forbids
+ *   for an unacknowledged write.
  *
  * A read asks every live home replica and answers with the merge of the first R
  * replies; read repair then sends the merge of all replies to the replicas that
@@ -20,10 +35,10 @@ import { cachedRead, cacheRead, mutant, oldestState } from './mutants.ts'
 import type { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest, type PeerResponse } from './peers.ts'
 import { awaitQuorum } from './quorum.ts'
-import type { LocalWrite, Replica } from './replica.ts'
+import type { AppliedWrite, LocalWrite, Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
-import { mergeStates, sameState, type Sibling, type VersionedObject } from './versioning.ts'
+import { mergeStates, sameState, type Sibling, type VersionedObject, type WriteResult } from './versioning.ts'
 import type { CausalContext } from '../common/contracts/causal.ts'
 
 export type CoordinatorOptions = {
@@ -123,9 +138,11 @@ export class Coordinator {
 
   /**
    * Stores the write here (durably, with a new dot), replicates it to the other home
-   * replicas (or, with sloppy quorums, to fallbacks holding it as a hint) and answers
-   * after `w` durable acks, this node's included. Throws a 503 {@link ApiError} when fewer
-   * arrive: the write may still have happened.
+   * replicas (or, with sloppy quorums, to fallbacks holding it as a hint) while the local
+   * commit is flushed, and answers after `w` durable acks, this node's included, and
+   * never before this node's own commit. Throws a 503 {@link ApiError} when fewer arrive,
+   * and a 500 one when the local commit fails after the write was sent: either way the
+   * write may still have happened.
    *
    * A node that is not a home replica of the key coordinates a write only when no home
    * could take it (sloppy quorum, see {@link forward}): it keeps the write as it would as
@@ -134,16 +151,11 @@ export class Coordinator {
    */
   async write(key: string, write: LocalWrite, w: number): Promise<WriteOutcome> {
     this.#stats.add('writes')
-    // Durable here first: a write replicated and then lost in a crash of its coordinator
-    // would leave a dot the coordinator reissues or claims to hold.
-    const { object, sibling, context } = await this.#replica.write(key, write).catch((error: unknown) => {
-      if (error instanceof ApiError && error.code === 'too_many_siblings') this.#stats.add('siblingLimitRefusals')
-      if (error instanceof ApiError && error.code === 'too_large') this.#stats.add('objectSizeRefusals')
-      throw error
-    })
+    const { applied, durable } = await this.#writeLocally(key, write)
+    const { object, sibling, context } = applied
     const home = this.homeReplicas(key)
     const holdsHints = !home.includes(this.#config.id)
-    if (holdsHints) await Promise.all(home.map((owner) => this.#handoff.store(owner, key, object)))
+    const hinted = holdsHints ? Promise.all(home.map((owner) => this.#handoff.store(owner, key, object))) : undefined
     const fallbacks = this.#config.strict
       ? []
       : this.#ring
@@ -157,10 +169,38 @@ export class Coordinator {
         this.#config.strict ? Promise.reject(error) : this.#writeElsewhere(owner, key, object, fallbacks, holdsHints),
       ),
     )
-    const quorum = awaitQuorum([this.#config.id], calls, mutant('ack-local-only') ? 1 : w)
+    // This node's ack: its commit (and the hints it holds) on disk.
+    const local = Promise.all([durable, hinted]).then(
+      () => this.#config.id,
+      (error: unknown) => Promise.reject(uncommitted(this.#config.id, error)),
+    )
+    const quorum = awaitQuorum([], [local, ...calls], mutant('ack-local-only') ? 1 : w)
     const { reached, results } = await quorum.outcome
     if (!reached) throw quorumError('write', w, (await quorum.settled).results.length)
-    return { sibling, context, acks: results.length }
+    await local
+    return { sibling, context, acks: results.length + (results.includes(this.#config.id) ? 0 : 1) }
+  }
+
+  /**
+   * Starts the local write and resolves once it may be replicated: as soon as its
+   * transaction applied it when its dot is releasable, else once it is on disk. A write
+   * refused, or whose commit fails before it may leave, rejects here: it was sent nowhere.
+   * `durable` settles with the commit.
+   */
+  async #writeLocally(key: string, write: LocalWrite): Promise<{ applied: WriteResult; durable: Promise<unknown> }> {
+    let announce: (applied: AppliedWrite) => void = () => {}
+    const early = new Promise<AppliedWrite>((resolve) => {
+      announce = (applied) => {
+        if (applied.releasable) resolve(applied)
+      }
+    })
+    const durable = this.#replica.write(key, write, announce).catch((error: unknown) => {
+      if (error instanceof ApiError && error.code === 'too_many_siblings') this.#stats.add('siblingLimitRefusals')
+      if (error instanceof ApiError && error.code === 'too_large') this.#stats.add('objectSizeRefusals')
+      throw error
+    })
+    const applied = await Promise.race([early, durable])
+    return { applied, durable }
   }
 
   /**
@@ -328,4 +368,15 @@ function readFailure(timedOut: boolean, timeoutMs: number): ApiError {
 function quorumError(op: 'read' | 'write', required: number, acks: number): ApiError {
   const what = op === 'read' ? 'replies' : 'durable acks'
   return new ApiError(503, 'quorum_unavailable', `${op} needed ${required} ${what}, got ${acks}`, { required, acks })
+}
+
+/** The local commit of a write failed after the write may have left the node: it may have happened. */
+function uncommitted(node: string, error: unknown): ApiError {
+  if (error instanceof ApiError) return error
+  const why = error instanceof Error ? error.message : String(error)
+  return new ApiError(
+    500,
+    'internal',
+    `${node} could not commit the write to its disk (${why}) after sending it to other replicas: the write may have happened`,
+  )
 }

@@ -41,6 +41,17 @@ export type ReplicaOptions = {
 /** What {@link Replica.update} runs in its transaction: the key's state and unique counters in, what to store out. */
 export type ReplicaChange<T> = (current: VersionedObject, nextCounter: () => number) => { store?: VersionedObject; result: T }
 
+/** A coordinated write as its transaction applied it, not yet on disk. */
+export type AppliedWrite = WriteResult & {
+  /**
+   * Whether its dot lies in a counter reservation already on disk: only then may the
+   * write leave the node before its own commit (a crash before that commit restarts
+   * above the reservation, so the dot is never issued again). About one write in a
+   * thousand takes a new reservation and must wait for its commit.
+   */
+  releasable: boolean
+}
+
 /** A state merged in: the merged state, and whether anything here changed. */
 export type MergeResult = { object: VersionedObject; changed: boolean }
 
@@ -83,15 +94,23 @@ export class Replica {
    * claiming dots of this node beyond what it issued is a 400 `bad_context`, and a write
    * that would grow its key past a limit a 409 `too_many_siblings` or a 413 `too_large`:
    * either changes nothing.
+   *
+   * `onApplied` is called with the write's result as soon as its transaction has applied
+   * it, before the commit is on disk (never for a refused write), so the coordinator can
+   * replicate while the commit is flushed; `releasable` says whether its dot may already
+   * leave the node (see {@link AppliedWrite}).
    */
-  async write(key: string, write: LocalWrite): Promise<WriteResult> {
+  async write(key: string, write: LocalWrite, onApplied?: (applied: AppliedWrite) => void): Promise<WriteResult> {
     this.#refuseUnissued(write.context, [], 'the context')
     const ts = this.#now()
     const result = await this.#storage.update<WriteResult | Refusal>(key, (current, nextCounter) => {
       const before = current ?? emptyObject()
-      const applied = applyWrite(this.mode, before, { node: this.node, counter: nextCounter(), ts, ...write })
+      const counter = nextCounter()
+      const applied = applyWrite(this.mode, before, { node: this.node, counter, ts, ...write })
       const refusal = this.#overLimit(before, applied.object)
-      return refusal ? { result: refusal } : { store: applied.object, result: applied }
+      if (refusal) return { result: refusal }
+      onApplied?.({ ...applied, releasable: counter <= this.#storage.reserved })
+      return { store: applied.object, result: applied }
     })
     if ('limit' in result) throw limitError(result, this.#limits)
     this.#onChange(key)

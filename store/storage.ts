@@ -77,6 +77,15 @@ export class Storage {
     return this.#counter
   }
 
+  /**
+   * Dot counters up to here lie in a reservation that is on disk: a restart goes on above
+   * it, so a dot among them can never be issued twice, even if the write that took it is
+   * lost before its commit. Only such a dot may leave the node before its write is durable.
+   */
+  get reserved(): number {
+    return this.#reserved
+  }
+
   get(key: string): VersionedObject | undefined {
     return this.#objects.get(key)
   }
@@ -85,9 +94,9 @@ export class Storage {
    * Reads, transforms and writes one key atomically and durably. `change` gets the
    * current object (undefined when absent) and a source of unique dot counters, and
    * returns the object to store (or undefined to leave the key as it is). Resolves once
-   * the commit is on disk: nothing may leave the node before that (a coordinator that
-   * replicated a write it then lost in a crash would reissue its dot, or cover it in
-   * its clock without holding it).
+   * the commit is on disk. What `change` computed may leave the node earlier only if it
+   * took no counter beyond {@link reserved} (a dot whose reservation is lost in a crash
+   * would be issued again after the restart).
    */
   async update<T>(
     key: string,

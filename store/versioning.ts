@@ -162,9 +162,10 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
     const context = addDot(write.context, dot)
     return { object: merge('lww', object, { context, siblings: [sibling] }), sibling, context }
   }
-  // The coordinator holds every dot it ever issued for this key (durably, before any
-  // left the node), so its own dot can go into the object's clock; loose dots from the
-  // writer's context stay loose.
+  // The coordinator holds every dot it issued for this key whose write it committed
+  // (every acknowledged one: it answers only after its own commit), so its own dot can go
+  // into the object's clock; loose dots from the writer's context stay loose. A dot sent
+  // before a commit that then failed is of an unacknowledged write, which this may cover.
   const seen = joinContexts(object.context, {
     clock: joinUnsorted(write.context.clock, { [dot.node]: dot.counter }),
     dots: write.context.dots,
@@ -176,7 +177,7 @@ export function applyWrite(mode: VersioningMode, object: VersionedObject, write:
 /**
  * The writer's context after its write: what it had read plus the write's dot, with the
  * dot folded into the clock as far as no gap forbids. The coordinator holds every dot it
- * issued for the key that nobody superseded (`unseen`: the siblings the writer's context
+ * committed for the key that nobody superseded (`unseen`: the siblings the writer's context
  * did not cover), so its entry can go up to just below the lowest of its own dots the
  * writer has not seen: every dot of it below that one is either seen, superseded, or of
  * another key. Without the fold a client that chains writes without reading would carry
