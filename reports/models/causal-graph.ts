@@ -74,9 +74,9 @@ export class CausalGraph {
   readonly valueIds: number
   /** Per info write that was read: its readers on chains, as (session, first position) pairs. */
   #infoReaders = new Map<number, Int32Array>()
-  /** Per chain position (chainFrom[s] + pos - 1): the last chain write at or before it, and the next write's position after it. */
-  #lastWrite: Int32Array
-  #nextWrite: Int32Array
+  /** Session s's chain writes, by position: writePos[writeFrom[s] .. writeFrom[s + 1]], ascending. */
+  #writePos: Int32Array
+  #writeFrom: Int32Array
 
   constructor(history: ModelHistory) {
     this.history = history
@@ -95,7 +95,7 @@ export class CausalGraph {
     const keys = history.keys.length
     this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
     this.reads = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isSessionRead(row))
-    ;({ last: this.#lastWrite, next: this.#nextWrite } = this.#writePositions())
+    ;({ pos: this.#writePos, from: this.#writeFrom } = this.#writePositions())
     this.#collectInfoReaders()
     this.valueIdOf = new Int32Array(n).fill(-1)
     for (let i = 0; i < this.writes.runRows.length; i++) this.valueIdOf[this.writes.runRows[i]] = i
@@ -144,7 +144,8 @@ export class CausalGraph {
       } else if (f === CAS && h.expected[row] !== NO_VALUE) at = this.#addWriter(rf, rfStart[row], at, h.expected[row])
       rfCount[row] = at - rfStart[row]
     }
-    return { rfStart, rfCount, rf: rf.subarray(0, at) }
+    // A copy, not a view: the array was sized for every value and cas of the history, most of them not reads'.
+    return { rfStart, rfCount, rf: rf.slice(0, at) }
   }
 
   #addWriter(rf: Int32Array, start: number, at: number, value: number): number {
@@ -215,23 +216,31 @@ export class CausalGraph {
     return { from, readers }
   }
 
-  /** Per chain position: the last chain write at or before it (row), and the position of the first after it. */
-  #writePositions(): { last: Int32Array; next: Int32Array } {
-    const last = new Int32Array(this.chain.length).fill(-1)
-    const next = new Int32Array(this.chain.length).fill(NO_POSITION)
+  /** Each session's chain writes, by position (ascending), grouped by session. */
+  #writePositions(): { pos: Int32Array; from: Int32Array } {
+    const from = new Int32Array(this.sessions + 1)
+    const pos = new Int32Array(this.writes.runRows.length)
+    let at = 0
     for (let s = 0; s < this.sessions; s++) {
-      let write = -1
+      from[s] = at
       for (let i = this.chainFrom[s]; i < this.chainFrom[s + 1]; i++) {
-        if (this.isChainWrite(this.chain[i])) write = this.chain[i]
-        last[i] = write
-      }
-      let after = NO_POSITION
-      for (let i = this.chainFrom[s + 1] - 1; i >= this.chainFrom[s]; i--) {
-        next[i] = after
-        if (this.isChainWrite(this.chain[i])) after = i - this.chainFrom[s] + 1
+        if (this.isChainWrite(this.chain[i])) pos[at++] = i - this.chainFrom[s] + 1
       }
     }
-    return { last, next }
+    from[this.sessions] = at
+    return { pos, from }
+  }
+
+  /** Index in {@link #writePos} of session s's first write at a position above `position` (its end when none is). */
+  #firstWriteAbove(s: number, position: number): number {
+    let lo = this.#writeFrom[s]
+    let hi = this.#writeFrom[s + 1]
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.#writePos[mid] <= position) lo = mid + 1
+      else hi = mid
+    }
+    return lo
   }
 
   /** For each info write that was read, the first reader on each chain. */
@@ -285,19 +294,14 @@ export class CausalGraph {
 
   /** The last chain write of session s at a position <= limit (any key), or -1. */
   lastWriteOf(s: number, limit: number): number {
-    const length = this.chainFrom[s + 1] - this.chainFrom[s]
-    return limit <= 0 ? -1 : this.#lastWrite[this.chainFrom[s] + Math.min(limit, length) - 1]
+    const i = this.#firstWriteAbove(s, limit) - 1
+    return i < this.#writeFrom[s] ? -1 : this.opAt(s, this.#writePos[i])
   }
 
   /** The position of session s's first chain write after `position`, or {@link NO_POSITION}. */
   nextWriteAfter(s: number, position: number): number {
-    const length = this.chainFrom[s + 1] - this.chainFrom[s]
-    if (position >= length) return NO_POSITION
-    return position <= 0
-      ? length > 0 && this.isChainWrite(this.opAt(s, 1))
-        ? 1
-        : this.#nextWrite[this.chainFrom[s]]
-      : this.#nextWrite[this.chainFrom[s] + position - 1]
+    const i = this.#firstWriteAbove(s, position)
+    return i < this.#writeFrom[s + 1] ? this.#writePos[i] : NO_POSITION
   }
 
   /** The reads-from entry as a writer row, or -1 (no writer, or an edge dropped for a cycle). */
