@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import fc from 'fast-check'
+import type { OpRecord } from '../../common/contracts/history.ts'
 import { randomRecords } from '../testing/random-causal-history.ts'
 import { CausalGraph, NO_POSITION } from './causal-graph.ts'
 import { modelHistoryFromRecords } from './index.ts'
@@ -23,5 +24,34 @@ test.group('causal graph: the writes of each session by position', () => {
       }),
       { numRuns: 2000 },
     )
+  })
+})
+
+test.group('causal graph: per-op arrays in the fewest bits', () => {
+  test('sessions past 127 and positions past 32,767 keep their values (16 and 32 bits)', ({ assert }) => {
+    const records: OpRecord[] = []
+    const op = (process: number, f: 'put' | 'get', value: unknown): void => {
+      const index = records.length
+      records.push({ index, process, type: 'ok', f, key: 'k', value, invoke: index, complete: index + 0.5 } as OpRecord)
+    }
+    // 200 sessions of one write each, then one session of 40,000 ops reading the last value and writing.
+    for (let p = 0; p < 200; p++) op(p, 'put', `v${p}`)
+    for (let i = 0; i < 40_000; i++) op(500, i % 2 === 0 ? 'get' : 'put', i % 2 === 0 ? [`v${i === 0 ? 199 : `x${i - 1}`}`] : `vx${i}`)
+    const graph = new CausalGraph(modelHistoryFromRecords(records))
+    assert.equal(graph.sessions, 201)
+    assert.instanceOf(graph.sessionOf, Int16Array)
+    assert.instanceOf(graph.pos, Int32Array)
+    assert.instanceOf(graph.rfCount, Int8Array)
+    assert.deepEqual(
+      [0, 150, 199, 200, 40_199].map((row) => [graph.sessionOf[row], graph.pos[row]]),
+      [
+        [0, 1],
+        [150, 1],
+        [199, 1],
+        [200, 1],
+        [200, 40_000],
+      ],
+    )
+    assert.equal(graph.rfCount[200], 1)
   })
 })

@@ -16,7 +16,8 @@
  *   writes (and their pasts) before it, and nothing after it. Putting every op before them
  *   would ask them to converge, which the final-reads-agree check judges, not causality.
  */
-import { DELETE, GET, INFO, OK, PUT } from '../op-table.ts'
+import { narrowedInts } from '../columns.ts'
+import { DELETE, GET, INFO, OK, PUT, type SmallIntColumn } from '../op-table.ts'
 import { CAS, NO_VALUE, type ModelHistory } from './model-history.ts'
 import { groupRuns, type Runs } from './runs.ts'
 
@@ -37,9 +38,9 @@ export class CausalGraph {
   readonly history: ModelHistory
   /** Sessions with a chain (dense ids); `sessionOf[row]`, -1 for none. */
   readonly sessions: number
-  readonly sessionOf: Int32Array
+  readonly sessionOf: SmallIntColumn
   /** 1-based position in its session's chain; 0 off the chain. */
-  readonly pos: Int32Array
+  readonly pos: SmallIntColumn
   /** IGNORED, CHAIN_READ, CHAIN_WRITE, CHAIN_CAS, SIDE_WRITE or FINAL_READ. */
   readonly kind: Uint8Array
   /** Per value id: the write (ok or info) that wrote it, and a failed write of it; -1 when none. */
@@ -52,7 +53,7 @@ export class CausalGraph {
    * that may have happened wrote; below -1, `-(writer + 2)`, an edge dropped to break a cycle.
    */
   readonly rfStart: Int32Array
-  readonly rfCount: Int32Array
+  readonly rfCount: SmallIntColumn
   readonly rf: Int32Array
   /** Keys with a delete: an empty read of them may have read a delete, so it is not judged. */
   readonly keyHasDelete: Uint8Array
@@ -102,6 +103,10 @@ export class CausalGraph {
     let ids = this.writes.runRows.length
     for (let row = 0; row < n; row++) if (this.kind[row] === SIDE_WRITE) this.valueIdOf[row] = ids++
     this.valueIds = ids
+    // Built in 32 bits, kept in the fewest that hold them (sessions, positions and a read's values are small).
+    this.sessionOf = narrowedInts(this.sessionOf as Int32Array)
+    this.pos = narrowedInts(this.pos as Int32Array)
+    this.rfCount = narrowedInts(this.rfCount as Int32Array)
   }
 
   /** Assigns every value id its writer; returns how many values more than one write wrote. */
@@ -125,7 +130,7 @@ export class CausalGraph {
   }
 
   /** Classifies ops and lists each read's writers (deduplicated); marks info writes that were read. */
-  #readsFrom(): { rfStart: Int32Array; rfCount: Int32Array; rf: Int32Array } {
+  #readsFrom(): { rfStart: Int32Array; rfCount: SmallIntColumn; rf: Int32Array } {
     const h = this.history
     const rfStart = new Int32Array(h.length)
     const rfCount = new Int32Array(h.length)

@@ -15,6 +15,8 @@ import { type Clocks, CausalGraph, CHAIN_READ, CHAIN_WRITE, FINAL_READ, IGNORED,
 import type { ModelHistory } from './model-history.ts'
 import { BY_INFO_READ, BY_WRITE, Overwrites } from './overwrites.ts'
 import { WriteClocks } from './write-clocks.ts'
+import { narrowedInts } from '../columns.ts'
+import type { SmallIntColumn } from '../op-table.ts'
 
 export type { Clocks } from './causal-graph.ts'
 
@@ -115,7 +117,7 @@ export class CausalOrder extends CausalGraph {
    */
   walk(visit: ReadVisitor): void {
     const n = this.history.length
-    const indegree = new Int32Array(n)
+    const counts = new Int32Array(n)
     const ready: number[] = []
     let total = 0
     for (let row = 0; row < n; row++) {
@@ -124,9 +126,11 @@ export class CausalOrder extends CausalGraph {
       total++
       let d = kind === SIDE_WRITE ? (this.sidesFollowing.has(row) ? 1 : 0) : kind === FINAL_READ ? 0 : this.pos[row] > 1 ? 1 : 0
       for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) if (this.rf[i] >= 0) d++
-      indegree[row] = d
+      counts[row] = d
       if (d === 0) ready.push(row)
     }
+    // Kept through the walk in the fewest bits that hold them (an op waits for few others).
+    const indegree = narrowedInts(counts)
     let done = 0
     for (;;) {
       while (ready.length > 0) {
@@ -139,7 +143,7 @@ export class CausalOrder extends CausalGraph {
   }
 
   /** Processes one op whose causal predecessors are all done. */
-  #step(row: number, indegree: Int32Array, ready: number[], visit: ReadVisitor): void {
+  #step(row: number, indegree: SmallIntColumn, ready: number[], visit: ReadVisitor): void {
     const kind = this.kind[row]
     const S = this.sessions
     if (kind === FINAL_READ) {
@@ -233,7 +237,7 @@ export class CausalOrder extends CausalGraph {
     this.overwrites.cover(BY_INFO_READ, key, s, side, 0, this.pos[row])
   }
 
-  #release(write: number, indegree: Int32Array, ready: number[]): void {
+  #release(write: number, indegree: SmallIntColumn, ready: number[]): void {
     for (let i = this.readersFrom[write]; i < this.readersFrom[write + 1]; i++) {
       const reader = this.readers[i]
       if (--indegree[reader] === 0) ready.push(reader)
@@ -245,7 +249,7 @@ export class CausalOrder extends CausalGraph {
    * blocked reads to writes and writes to the blocked read heading their session until a
    * session repeats: that is a cycle; one of its reads-from edges is dropped.
    */
-  #breakCycle(indegree: Int32Array, ready: number[]): void {
+  #breakCycle(indegree: SmallIntColumn, ready: number[]): void {
     const heads = this.#blockedHeads(indegree)
     const seen = new Map<number, number>()
     const path: { reader: number; writer: number }[] = []
@@ -277,7 +281,7 @@ export class CausalOrder extends CausalGraph {
   }
 
   /** Per session, its first op not yet done (an op is done once nothing holds it back). */
-  #blockedHeads(indegree: Int32Array): Map<number, number> {
+  #blockedHeads(indegree: SmallIntColumn): Map<number, number> {
     const heads = new Map<number, number>()
     for (let s = 0; s < this.sessions; s++) {
       for (let i = this.chainFrom[s]; i < this.chainFrom[s + 1]; i++) {
@@ -291,7 +295,7 @@ export class CausalOrder extends CausalGraph {
   }
 
   /** A writer of `reader` not done yet: its reads-from edge still holds the reader back. */
-  #pendingWriter(reader: number, indegree: Int32Array): number {
+  #pendingWriter(reader: number, indegree: SmallIntColumn): number {
     for (let i = this.rfStart[reader]; i < this.rfStart[reader] + this.rfCount[reader]; i++) {
       const w = this.rf[i]
       if (w >= 0 && indegree[w] > 0) return w
