@@ -51,6 +51,22 @@ export const shared = {
   uint8: (length: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(length)),
 }
 
+/** The column in the fewest bits (8, 16 or 32) that holds every value of `column` (in shared memory), or `column` itself. */
+export function narrowedInts(column: Int32Array): Int32Array | Int16Array | Int8Array {
+  let min = 0
+  let max = 0
+  for (let i = 0; i < column.length; i++) {
+    if (column[i] < min) min = column[i]
+    else if (column[i] > max) max = column[i]
+  }
+  const bytes = min >= -0x80 && max <= 0x7f ? 1 : min >= -0x8000 && max <= 0x7fff ? 2 : 4
+  if (bytes === 4) return column
+  const buffer = new SharedArrayBuffer(column.length * bytes)
+  const narrow = bytes === 1 ? new Int8Array(buffer) : new Int16Array(buffer)
+  narrow.set(column)
+  return narrow
+}
+
 /** Maps strings to dense ids 0, 1, 2... in order of first appearance. */
 export class Interner {
   #ids = new Map<string, number>()

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { open, stat } from 'node:fs/promises'
 import type { NemesisRecord, RunInfo } from '../common/contracts/history.ts'
-import { Interner } from './columns.ts'
+import { Interner, narrowedInts } from './columns.ts'
 import { lineBoundaries } from './history-reader.ts'
 import type { CompactColumn, OpTable, SmallIntColumn } from './op-table.ts'
 import type { WorkloadKind } from '../common/contracts/history.ts'
@@ -171,22 +171,6 @@ const SMALL_INT_COLUMNS: ReadonlySet<keyof PortableColumns> = new Set([
   'ctxNode',
   'verNode',
 ] as const)
-
-/** The column in the fewest bits (8, 16 or 32) that holds every value of `column` (in shared memory), or `column` itself. */
-export function narrowedInts(column: Int32Array): SmallIntColumn {
-  let min = 0
-  let max = 0
-  for (let i = 0; i < column.length; i++) {
-    if (column[i] < min) min = column[i]
-    else if (column[i] > max) max = column[i]
-  }
-  const bytes = min >= -0x80 && max <= 0x7f ? 1 : min >= -0x8000 && max <= 0x7fff ? 2 : 4
-  if (bytes === 4) return column
-  const buffer = new SharedArrayBuffer(column.length * bytes)
-  const narrow = bytes === 1 ? new Int8Array(buffer) : new Int16Array(buffer)
-  narrow.set(column)
-  return narrow
-}
 
 /** Per range, its interned ids' numbers in the merged space. */
 type IdMaps = Record<'key' | 'node' | 'actor' | 'error' | 'element', Int32Array>[]

@@ -16,7 +16,8 @@
  *   writes (and their pasts) before it, and nothing after it. Putting every op before them
  *   would ask them to converge, which the final-reads-agree check judges, not causality.
  */
-import { DELETE, GET, INFO, OK, PUT } from '../op-table.ts'
+import { narrowedInts } from '../columns.ts'
+import { DELETE, GET, INFO, OK, PUT, type SmallIntColumn } from '../op-table.ts'
 import { CAS, NO_VALUE, type ModelHistory } from './model-history.ts'
 import { groupRuns, type Runs } from './runs.ts'
 
@@ -37,9 +38,9 @@ export class CausalGraph {
   readonly history: ModelHistory
   /** Sessions with a chain (dense ids); `sessionOf[row]`, -1 for none. */
   readonly sessions: number
-  readonly sessionOf: Int32Array
+  readonly sessionOf: SmallIntColumn
   /** 1-based position in its session's chain; 0 off the chain. */
-  readonly pos: Int32Array
+  readonly pos: SmallIntColumn
   /** IGNORED, CHAIN_READ, CHAIN_WRITE, CHAIN_CAS, SIDE_WRITE or FINAL_READ. */
   readonly kind: Uint8Array
   /** Per value id: the write (ok or info) that wrote it, and a failed write of it; -1 when none. */
@@ -52,7 +53,7 @@ export class CausalGraph {
    * that may have happened wrote; below -1, `-(writer + 2)`, an edge dropped to break a cycle.
    */
   readonly rfStart: Int32Array
-  readonly rfCount: Int32Array
+  readonly rfCount: SmallIntColumn
   readonly rf: Int32Array
   /** Keys with a delete: an empty read of them may have read a delete, so it is not judged. */
   readonly keyHasDelete: Uint8Array
@@ -74,9 +75,9 @@ export class CausalGraph {
   readonly valueIds: number
   /** Per info write that was read: its readers on chains, as (session, first position) pairs. */
   #infoReaders = new Map<number, Int32Array>()
-  /** Per chain position (chainFrom[s] + pos - 1): the last chain write at or before it, and the next write's position after it. */
-  #lastWrite: Int32Array
-  #nextWrite: Int32Array
+  /** Session s's chain writes, by position: writePos[writeFrom[s] .. writeFrom[s + 1]], ascending. */
+  #writePos: Int32Array
+  #writeFrom: Int32Array
 
   constructor(history: ModelHistory) {
     this.history = history
@@ -95,13 +96,17 @@ export class CausalGraph {
     const keys = history.keys.length
     this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
     this.reads = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isSessionRead(row))
-    ;({ last: this.#lastWrite, next: this.#nextWrite } = this.#writePositions())
+    ;({ pos: this.#writePos, from: this.#writeFrom } = this.#writePositions())
     this.#collectInfoReaders()
     this.valueIdOf = new Int32Array(n).fill(-1)
     for (let i = 0; i < this.writes.runRows.length; i++) this.valueIdOf[this.writes.runRows[i]] = i
     let ids = this.writes.runRows.length
     for (let row = 0; row < n; row++) if (this.kind[row] === SIDE_WRITE) this.valueIdOf[row] = ids++
     this.valueIds = ids
+    // Built in 32 bits, kept in the fewest that hold them (sessions, positions and a read's values are small).
+    this.sessionOf = narrowedInts(this.sessionOf as Int32Array)
+    this.pos = narrowedInts(this.pos as Int32Array)
+    this.rfCount = narrowedInts(this.rfCount as Int32Array)
   }
 
   /** Assigns every value id its writer; returns how many values more than one write wrote. */
@@ -125,7 +130,7 @@ export class CausalGraph {
   }
 
   /** Classifies ops and lists each read's writers (deduplicated); marks info writes that were read. */
-  #readsFrom(): { rfStart: Int32Array; rfCount: Int32Array; rf: Int32Array } {
+  #readsFrom(): { rfStart: Int32Array; rfCount: SmallIntColumn; rf: Int32Array } {
     const h = this.history
     const rfStart = new Int32Array(h.length)
     const rfCount = new Int32Array(h.length)
@@ -144,7 +149,8 @@ export class CausalGraph {
       } else if (f === CAS && h.expected[row] !== NO_VALUE) at = this.#addWriter(rf, rfStart[row], at, h.expected[row])
       rfCount[row] = at - rfStart[row]
     }
-    return { rfStart, rfCount, rf: rf.subarray(0, at) }
+    // A copy, not a view: the array was sized for every value and cas of the history, most of them not reads'.
+    return { rfStart, rfCount, rf: rf.slice(0, at) }
   }
 
   #addWriter(rf: Int32Array, start: number, at: number, value: number): number {
@@ -215,23 +221,31 @@ export class CausalGraph {
     return { from, readers }
   }
 
-  /** Per chain position: the last chain write at or before it (row), and the position of the first after it. */
-  #writePositions(): { last: Int32Array; next: Int32Array } {
-    const last = new Int32Array(this.chain.length).fill(-1)
-    const next = new Int32Array(this.chain.length).fill(NO_POSITION)
+  /** Each session's chain writes, by position (ascending), grouped by session. */
+  #writePositions(): { pos: Int32Array; from: Int32Array } {
+    const from = new Int32Array(this.sessions + 1)
+    const pos = new Int32Array(this.writes.runRows.length)
+    let at = 0
     for (let s = 0; s < this.sessions; s++) {
-      let write = -1
+      from[s] = at
       for (let i = this.chainFrom[s]; i < this.chainFrom[s + 1]; i++) {
-        if (this.isChainWrite(this.chain[i])) write = this.chain[i]
-        last[i] = write
-      }
-      let after = NO_POSITION
-      for (let i = this.chainFrom[s + 1] - 1; i >= this.chainFrom[s]; i--) {
-        next[i] = after
-        if (this.isChainWrite(this.chain[i])) after = i - this.chainFrom[s] + 1
+        if (this.isChainWrite(this.chain[i])) pos[at++] = i - this.chainFrom[s] + 1
       }
     }
-    return { last, next }
+    from[this.sessions] = at
+    return { pos, from }
+  }
+
+  /** Index in {@link #writePos} of session s's first write at a position above `position` (its end when none is). */
+  #firstWriteAbove(s: number, position: number): number {
+    let lo = this.#writeFrom[s]
+    let hi = this.#writeFrom[s + 1]
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.#writePos[mid] <= position) lo = mid + 1
+      else hi = mid
+    }
+    return lo
   }
 
   /** For each info write that was read, the first reader on each chain. */
@@ -285,19 +299,14 @@ export class CausalGraph {
 
   /** The last chain write of session s at a position <= limit (any key), or -1. */
   lastWriteOf(s: number, limit: number): number {
-    const length = this.chainFrom[s + 1] - this.chainFrom[s]
-    return limit <= 0 ? -1 : this.#lastWrite[this.chainFrom[s] + Math.min(limit, length) - 1]
+    const i = this.#firstWriteAbove(s, limit) - 1
+    return i < this.#writeFrom[s] ? -1 : this.opAt(s, this.#writePos[i])
   }
 
   /** The position of session s's first chain write after `position`, or {@link NO_POSITION}. */
   nextWriteAfter(s: number, position: number): number {
-    const length = this.chainFrom[s + 1] - this.chainFrom[s]
-    if (position >= length) return NO_POSITION
-    return position <= 0
-      ? length > 0 && this.isChainWrite(this.opAt(s, 1))
-        ? 1
-        : this.#nextWrite[this.chainFrom[s]]
-      : this.#nextWrite[this.chainFrom[s] + position - 1]
+    const i = this.#firstWriteAbove(s, position)
+    return i < this.#writeFrom[s + 1] ? this.#writePos[i] : NO_POSITION
   }
 
   /** The reads-from entry as a writer row, or -1 (no writer, or an edge dropped for a cycle). */

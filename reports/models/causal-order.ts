@@ -9,11 +9,14 @@
  *
  * A read that returns a value written in its own causal future closes a cycle: the walk
  * finds it when no op is ready, drops one reads-from edge of the cycle (its read is reported)
- * and goes on. Time O(n · sessions); memory one clock per write.
+ * and goes on. Time O(n · sessions); memory one clock per write (stored compactly: write-clocks.ts).
  */
 import { type Clocks, CausalGraph, CHAIN_READ, CHAIN_WRITE, FINAL_READ, IGNORED, SIDE_WRITE } from './causal-graph.ts'
 import type { ModelHistory } from './model-history.ts'
 import { BY_INFO_READ, BY_WRITE, Overwrites } from './overwrites.ts'
+import { WriteClocks } from './write-clocks.ts'
+import { narrowedInts } from '../columns.ts'
+import type { SmallIntColumn } from '../op-table.ts'
 
 export type { Clocks } from './causal-graph.ts'
 
@@ -44,10 +47,13 @@ export class CausalOrder extends CausalGraph {
   /** Where each value in flight is first followed, per session. */
   readonly overwrites: Overwrites
 
-  #clocks: Clocks
+  /** Each write's clock, by value id. */
+  #clocks: WriteClocks
   #running: Clocks
   /** A final read's clock. */
   #scratch: Clocks
+  /** An info write's clock, while a read of it is noted. */
+  #sideClock: Clocks
   #make: (length: number) => Clocks
   /** How many of each write's readers are still to be judged, by value id. */
   #pendingReaders: Int32Array
@@ -66,9 +72,10 @@ export class CausalOrder extends CausalGraph {
       entries > CLOCK_BUDGET
         ? `the history has ${this.sessions} sessions and ${slots} writes: their vector clocks would take ${Math.round((entries * (longest < 0xffff ? 2 : 4)) / 2 ** 20)} MiB`
         : undefined
-    this.#clocks = this.#make(this.problem ? 0 : entries)
+    this.#clocks = new WriteClocks(this.problem ? 0 : slots, this.sessions, longest >= 0xffff)
     this.#running = this.#make(this.problem ? 0 : this.sessions * this.sessions)
     this.#scratch = this.#make(this.sessions)
+    this.#sideClock = this.#make(this.sessions)
     this.overwrites = new Overwrites(this.valueIds, this.sessions, this.#make)
     this.#visit = { row: -1, clock: this.#running, base: 0, final: false }
     this.#pendingReaders = new Int32Array(this.valueIds)
@@ -78,9 +85,11 @@ export class CausalOrder extends CausalGraph {
     }
   }
 
-  /** The clock of a write: `clock[base + s]`. */
+  /** A copy of the clock of a write: `clock[base + s]`. */
   clockOf(write: number): { clock: Clocks; base: number } {
-    return { clock: this.#clocks, base: this.valueIdOf[write] * this.sessions }
+    const clock = this.#make(this.sessions)
+    this.#clocks.copyTo(this.valueIdOf[write], clock, 0)
+    return { clock, base: 0 }
   }
 
   /** True when write `x` is strictly before write `w` (x ≠ w). */
@@ -91,7 +100,15 @@ export class CausalOrder extends CausalGraph {
     if (this.pos[w] > 0 && id >= 0 && this.overwrites.isOpen(id) && this.history.key[x] === this.history.key[w]) {
       return this.overwrites.firstWrite(id, this.sessionOf[w]) <= this.pos[w]
     }
-    return this.inPast(x, this.#clocks, this.valueIdOf[w] * this.sessions)
+    // inPast(x, w's clock), reading only the entries it needs.
+    const clocks = this.#clocks
+    const wid = this.valueIdOf[w]
+    const p = this.pos[x]
+    if (p > 0) return clocks.entry(wid, this.sessionOf[x]) >= p
+    const readers = this.infoReadersOf(x)
+    if (!readers) return false
+    for (let i = 0; i < readers.length; i += 2) if (clocks.entry(wid, readers[i]) >= readers[i + 1]) return true
+    return false
   }
 
   /**
@@ -100,7 +117,7 @@ export class CausalOrder extends CausalGraph {
    */
   walk(visit: ReadVisitor): void {
     const n = this.history.length
-    const indegree = new Int32Array(n)
+    const counts = new Int32Array(n)
     const ready: number[] = []
     let total = 0
     for (let row = 0; row < n; row++) {
@@ -109,9 +126,11 @@ export class CausalOrder extends CausalGraph {
       total++
       let d = kind === SIDE_WRITE ? (this.sidesFollowing.has(row) ? 1 : 0) : kind === FINAL_READ ? 0 : this.pos[row] > 1 ? 1 : 0
       for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) if (this.rf[i] >= 0) d++
-      indegree[row] = d
+      counts[row] = d
       if (d === 0) ready.push(row)
     }
+    // Kept through the walk in the fewest bits that hold them (an op waits for few others).
+    const indegree = narrowedInts(counts)
     let done = 0
     for (;;) {
       while (ready.length > 0) {
@@ -124,7 +143,7 @@ export class CausalOrder extends CausalGraph {
   }
 
   /** Processes one op whose causal predecessors are all done. */
-  #step(row: number, indegree: Int32Array, ready: number[], visit: ReadVisitor): void {
+  #step(row: number, indegree: SmallIntColumn, ready: number[], visit: ReadVisitor): void {
     const kind = this.kind[row]
     const S = this.sessions
     if (kind === FINAL_READ) {
@@ -147,19 +166,17 @@ export class CausalOrder extends CausalGraph {
     running[base + s] = this.pos[row]
     if (kind !== CHAIN_WRITE) this.#visitRead(row, running, base, false, visit)
     if (kind !== CHAIN_READ) {
-      const slot = this.valueIdOf[row] * S
-      // A loop, not set(subarray()): a view object per write is garbage the walk makes a million times.
-      for (let j = 0; j < S; j++) clocks[slot + j] = running[base + j]
+      clocks.store(this.valueIdOf[row], s, running, base)
       if (this.#pendingReaders[this.valueIdOf[row]] > 0)
         this.overwrites.open(this.valueIdOf[row], this.history.key[row], { session: s, pos: this.pos[row] })
-      this.overwrites.cover(BY_WRITE, this.history.key[row], s, clocks, slot, this.pos[row])
+      // The write's clock is the running one.
+      this.overwrites.cover(BY_WRITE, this.history.key[row], s, running, base, this.pos[row])
       this.#release(row, indegree, ready)
     }
     const sides = this.sidesAfter.get(row)
     if (sides !== undefined) {
       for (const side of sides) {
-        const slot = this.valueIdOf[side] * S
-        for (let j = 0; j < S; j++) clocks[slot + j] = running[base + j]
+        clocks.store(this.valueIdOf[side], s, running, base)
         if (--indegree[side] === 0) ready.push(side)
       }
     }
@@ -183,18 +200,13 @@ export class CausalOrder extends CausalGraph {
 
   /** Joins the clocks of the read's writers into `clock` at `base`; records info writes a session read. */
   #joinWriters(row: number, clock: Clocks, base: number): void {
-    const S = this.sessions
     const clocks = this.#clocks
     const slots = this.valueIdOf
     const end = this.rfStart[row] + this.rfCount[row]
     for (let i = this.rfStart[row]; i < end; i++) {
       const w = this.rf[i]
       if (w < 0) continue
-      const slot = slots[w] * S
-      for (let j = 0; j < S; j++) {
-        const c = clocks[slot + j]
-        if (c > clock[base + j]) clock[base + j] = c
-      }
+      clocks.joinInto(slots[w], clock, base)
       if (this.kind[w] === SIDE_WRITE && this.kind[row] !== FINAL_READ) this.#noteInfoRead(row, w)
     }
   }
@@ -216,15 +228,16 @@ export class CausalOrder extends CausalGraph {
     // Each entry's clock joins the info writes' clocks so far: one test answers "is x before any of them?".
     const joined = this.#make(this.sessions)
     const previous = entries.clocks[entries.clocks.length - 1]
-    const slot = this.valueIdOf[w] * this.sessions
-    for (let j = 0; j < this.sessions; j++) joined[j] = Math.max(previous ? previous[j] : 0, this.#clocks[slot + j])
+    const side = this.#sideClock
+    this.#clocks.copyTo(this.valueIdOf[w], side, 0)
+    for (let j = 0; j < this.sessions; j++) joined[j] = Math.max(previous ? previous[j] : 0, side[j])
     entries.pos.push(this.pos[row])
     entries.rows.push(w)
     entries.clocks.push(joined)
-    this.overwrites.cover(BY_INFO_READ, key, s, this.#clocks, slot, this.pos[row])
+    this.overwrites.cover(BY_INFO_READ, key, s, side, 0, this.pos[row])
   }
 
-  #release(write: number, indegree: Int32Array, ready: number[]): void {
+  #release(write: number, indegree: SmallIntColumn, ready: number[]): void {
     for (let i = this.readersFrom[write]; i < this.readersFrom[write + 1]; i++) {
       const reader = this.readers[i]
       if (--indegree[reader] === 0) ready.push(reader)
@@ -236,7 +249,7 @@ export class CausalOrder extends CausalGraph {
    * blocked reads to writes and writes to the blocked read heading their session until a
    * session repeats: that is a cycle; one of its reads-from edges is dropped.
    */
-  #breakCycle(indegree: Int32Array, ready: number[]): void {
+  #breakCycle(indegree: SmallIntColumn, ready: number[]): void {
     const heads = this.#blockedHeads(indegree)
     const seen = new Map<number, number>()
     const path: { reader: number; writer: number }[] = []
@@ -268,7 +281,7 @@ export class CausalOrder extends CausalGraph {
   }
 
   /** Per session, its first op not yet done (an op is done once nothing holds it back). */
-  #blockedHeads(indegree: Int32Array): Map<number, number> {
+  #blockedHeads(indegree: SmallIntColumn): Map<number, number> {
     const heads = new Map<number, number>()
     for (let s = 0; s < this.sessions; s++) {
       for (let i = this.chainFrom[s]; i < this.chainFrom[s + 1]; i++) {
@@ -282,7 +295,7 @@ export class CausalOrder extends CausalGraph {
   }
 
   /** A writer of `reader` not done yet: its reads-from edge still holds the reader back. */
-  #pendingWriter(reader: number, indegree: Int32Array): number {
+  #pendingWriter(reader: number, indegree: SmallIntColumn): number {
     for (let i = this.rfStart[reader]; i < this.rfStart[reader] + this.rfCount[reader]; i++) {
       const w = this.rf[i]
       if (w >= 0 && indegree[w] > 0) return w

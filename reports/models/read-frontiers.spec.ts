@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { Random } from '../../common/helpers/random.ts'
-import { ReadFrontiers } from './read-frontiers.ts'
+import { FrontierIds, ReadFrontiers } from './read-frontiers.ts'
 
 /** The same frontiers as plain arrays: what the arena must answer. */
 type Plain = { session: number; pos: number[]; snapshots: number[][] }
@@ -58,5 +58,33 @@ test.group('read frontiers', () => {
     assert.equal(frontiers.before(empty, 100), -1)
     assert.equal(frontiers.count(empty), 0)
     assert.deepEqual(valuesOf(frontiers, f, frontiers.before(f, 11)), [1000])
+  })
+})
+
+test.group('frontier ids', () => {
+  test('an array or a Map: the same answers, at the corners of the pairs, -1 for a pair with none', ({ assert }) => {
+    const sessions = 5
+    const keys = 7
+    for (const limit of [sessions * keys, sessions * keys - 1]) {
+      const ids = new FrontierIds(sessions, keys, limit)
+      const set: [number, number, number][] = [
+        [0, 0, 0],
+        [sessions - 1, keys - 1, 1],
+        [0, keys - 1, 2],
+        [sessions - 1, 0, 3],
+        [2, 3, 4],
+      ]
+      for (const [s, k, f] of set) ids.set(s, k, f)
+      for (let s = 0; s < sessions; s++) {
+        for (let k = 0; k < keys; k++) {
+          const expected = set.find(([ss, kk]) => ss === s && kk === k)?.[2] ?? -1
+          assert.equal(ids.get(s, k), expected, `limit ${limit}: (${s}, ${k})`)
+        }
+      }
+      ids.set(2, 3, 9)
+      assert.equal(ids.get(2, 3), 9)
+      // No session (a final read's): no frontier, either way.
+      assert.equal(ids.get(-1, 3), -1)
+    }
   })
 })

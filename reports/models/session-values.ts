@@ -35,7 +35,7 @@ import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
 import type { CausalCheckOptions } from './causal.ts'
 import { opName, ViolationLog } from './causal-window.ts'
 import type { ModelCheckResult } from './model-result.ts'
-import { ReadFrontiers } from './read-frontiers.ts'
+import { FrontierIds, ReadFrontiers } from './read-frontiers.ts'
 import { lastInRun, runOf } from './runs.ts'
 
 export const SESSION_VALUE_CHECKS = [
@@ -77,7 +77,7 @@ export class SessionValueChecks {
    */
   #frontiers = new ReadFrontiers()
   #byKey = new Map<number, number[]>()
-  #frontier = new Map<number, number>()
+  #frontier: FrontierIds
   /** The frontier a read makes, while {@link maximal} builds it. */
   #next = new RowList()
   /** The read being judged. */
@@ -88,6 +88,8 @@ export class SessionValueChecks {
   constructor(order: CausalOrder, options: CausalCheckOptions) {
     this.#order = order
     this.#before = (a, b) => order.before(a, b)
+    // An array of a pair each when that costs at most 4 bytes an op.
+    this.#frontier = new FrontierIds(order.sessions, order.history.keys.length, Math.max(1 << 16, order.history.length))
     const tally = (): Tally => ({
       checked: 0,
       violations: 0,
@@ -143,8 +145,8 @@ export class SessionValueChecks {
     if (!final) {
       const own = runOf(order.writes, key, read.session)
       if (own >= 0 && order.writes.runPos[order.writes.runFrom[own]] < read.position) this.#applies('read-your-writes-from-values', key)
-      const frontier = this.#frontier.get(read.session * order.history.keys.length + key)
-      if (frontier !== undefined && this.#frontiers.count(frontier) > 0) this.#applies('monotonic-reads-from-values', key)
+      const frontier = this.#frontier.get(read.session, key)
+      if (frontier >= 0 && this.#frontiers.count(frontier) > 0) this.#applies('monotonic-reads-from-values', key)
     }
     if (causal) this.#findViolations(read)
   }
@@ -195,8 +197,8 @@ export class SessionValueChecks {
 
   /** Monotonic reads: a value the session's earlier reads of the key returned that the read is stale w.r.t. */
   #ownRead({ key, session }: Judged): Witness | undefined {
-    const frontier = this.#frontier.get(session * this.#order.history.keys.length + key)
-    const y = frontier === undefined ? -1 : this.#staleIn(frontier, this.#frontiers.count(frontier) - 1)
+    const frontier = this.#frontier.get(session, key)
+    const y = frontier < 0 ? -1 : this.#staleIn(frontier, this.#frontiers.count(frontier) - 1)
     return y < 0 ? undefined : this.#missedValue(y, 'which an earlier read of its session returned')
   }
 
@@ -268,11 +270,10 @@ export class SessionValueChecks {
     if (this.#returned.length === 0) return
     const order = this.#order
     const s = order.sessionOf[row]
-    const id = s * order.history.keys.length + key
-    let frontier = this.#frontier.get(id)
-    if (frontier === undefined) {
+    let frontier = this.#frontier.get(s, key)
+    if (frontier < 0) {
       frontier = this.#frontiers.create(s)
-      this.#frontier.set(id, frontier)
+      this.#frontier.set(s, key, frontier)
       const list = this.#byKey.get(key)
       if (list) list.push(frontier)
       else this.#byKey.set(key, [frontier])
