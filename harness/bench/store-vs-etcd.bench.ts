@@ -4,7 +4,7 @@
  * (etcd's v3 gateway), with a bare Hono app on the store's routes as the ceiling and the
  * replicated floor (`floor/`: HTTP, JSON and durable LMDB writes on two nodes, no store
  * logic) as the least a PUT of the store's design costs, beside the floors of three other
- * designs: replicating while the local commit is flushed, batches as lines on one
+ * designs: replicating only once the local commit is on disk, batches as lines on one
  * connection per peer instead of HTTP requests, and not flushing at all. PUTs
  * write fresh keys; GETs read 1,000 keys written beforehand, etcd's both linearizable (a
  * read index through the leader) and serializable (the member's local state). Every
@@ -92,7 +92,7 @@ type Served = { urls: string[]; pids: number[] }
 /** The floors measured, by subject name: the store's design, and three others it could have. */
 const FLOORS: Record<string, FloorDesign> = {
   'floor PUT': {},
-  'floor PUT, replicated at once': { replicate: 'at-once' },
+  'floor PUT, replicated after the commit': { replicate: 'after-commit' },
   'floor PUT, batches streamed': { peers: 'stream' },
   'floor PUT, not flushed': { sync: false },
 }

@@ -32,7 +32,7 @@ const endpointOf = (url: string): HttpEndpoint => {
 /** The floor's designs the benchmark measures: each must hold a write on a peer before answering. */
 const DESIGNS: { name: string; design: FloorDesign }[] = [
   { name: 'as the store', design: {} },
-  { name: 'replicated at once', design: { replicate: 'at-once' } },
+  { name: 'replicated after the commit', design: { replicate: 'after-commit' } },
   { name: 'batches streamed', design: { peers: 'stream' } },
   { name: 'not flushed', design: { sync: false } },
 ]
@@ -84,7 +84,7 @@ test.group('bench: the replicated floor', (group) => {
   test('a node refuses a bad command line, naming the problem', async ({ assert }) => {
     const script = new URL('./node.ts', import.meta.url).pathname
     for (const [args, expected] of [
-      [['--replicate', 'sometimes', '1', '/tmp/none', '2'], '--replicate must be after-commit or at-once, got sometimes'],
+      [['--replicate', 'sometimes', '1', '/tmp/none', '2'], '--replicate must be applied or after-commit, got sometimes'],
       [['--bogus', '1', '/tmp/none', '2'], "Unknown option '--bogus'"],
       [['--peers', 'udp', '1', '/tmp/none', '2'], '--peers must be http or stream, got udp'],
       [['1', '/tmp/none'], 'usage: node.ts'],

@@ -18,8 +18,8 @@ export type FloorCluster = {
 
 /** The design a floor measures: the store's by default. */
 export type FloorDesign = {
-  /** When a write leaves for the peers: once committed here (default, as the store does), or at once, while it commits. */
-  replicate?: 'after-commit' | 'at-once'
+  /** When a write leaves for the peers: once its transaction here applied it (default, as the store's do), or once it is on disk here. */
+  replicate?: 'applied' | 'after-commit'
   /** How batches travel to the peers: an HTTP request each (default, as the store), or lines on one upgraded connection. */
   peers?: 'http' | 'stream'
   /** Commits flushed to disk (default true); false measures what durability costs. */
@@ -42,7 +42,7 @@ const STOP_GRACE_MS = 5000
 export async function startFloorCluster({
   dataDir,
   nodes = 3,
-  replicate = 'after-commit',
+  replicate = 'applied',
   peers = 'http',
   sync = true,
 }: FloorOptions): Promise<FloorCluster> {

@@ -1,21 +1,21 @@
 /**
  * One node of the replicated floor: the least a store with the quorumlab store's design
- * can do for a PUT, and nothing more. It writes the value durably to LMDB here (opened as
- * the store opens it), then sends it to its two peers in one JSON batch per peer per turn
- * of the event loop over the project's kept-alive HTTP client, and answers once one peer
- * has it on disk too (N3 W2), as the store does. There is no versioning, no ring, no
- * anti-entropy, no hints, no context to sign: what the store costs above this row is its
- * logic; what this row costs is HTTP, JSON and two durable LMDB commits in a row.
+ * can do for a PUT, and nothing more. It writes the value to LMDB here (opened as the
+ * store opens it) and, once the transaction has applied it, sends it to its two peers in
+ * one JSON batch per peer per turn of the event loop over the project's kept-alive HTTP
+ * client while the commit is flushed; it answers once its own commit and one peer's are
+ * on disk (N3 W2), as the store does. There is no versioning, no ring, no anti-entropy, no
+ * hints, no context to sign: what the store costs above this row is its logic; what this
+ * row costs is HTTP, JSON and durable LMDB commits.
  *
- * Three changes of design can be measured against it: `--replicate at-once` sends the
- * write to the peers while it is committed here (answering still waits for this node's
- * commit and a peer's); `--peers stream` sends the batches as lines of JSON on one
- * connection per peer, upgraded from HTTP on the same port, answered in order (no HTTP
- * request or response per batch: what a compact peer protocol could save); `--no-sync`
- * commits without flushing to disk (a power loss may lose acknowledged writes: what
- * durability costs).
+ * Three changes of design can be measured against it: `--replicate after-commit` sends
+ * the write only once it is on disk here (the store's design until 2026-11-30); `--peers
+ * stream` sends the batches as lines of JSON on one connection per peer, upgraded from
+ * HTTP on the same port, answered in order (no HTTP request or response per batch: what a
+ * compact peer protocol could save); `--no-sync` commits without flushing to disk (a
+ * power loss may lose acknowledged writes: what durability costs).
  *
- *   node --import tsx harness/bench/floor/node.ts [--replicate after-commit|at-once] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...
+ *   node --import tsx harness/bench/floor/node.ts [--replicate applied|after-commit] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...
  *
  * Serves `PUT /kv/:key` (`{"value": ...}`), `GET /kv/:key` (the stored object, or 404)
  * and the peers' `POST /batch`; binds 127.0.0.1 and prints `ready PORT`.
@@ -38,11 +38,11 @@ const PEER_TIMEOUT_MS = 5000
 /** Request bodies accepted, bytes. */
 const BODY_LIMIT = 1 << 20
 
-const USAGE = 'usage: node.ts [--replicate after-commit|at-once] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...'
+const USAGE = 'usage: node.ts [--replicate applied|after-commit] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...'
 
 const OPTIONS = { replicate: { type: 'string' }, peers: { type: 'string' }, 'no-sync': { type: 'boolean' } } as const
 
-type CommandLine = { port: number; dir: string; peerPorts: number[]; atOnce: boolean; streams: boolean; sync: boolean }
+type CommandLine = { port: number; dir: string; peerPorts: number[]; afterCommit: boolean; streams: boolean; sync: boolean }
 
 /** The command line, or a message naming what is wrong with it. */
 function parseCommandLine(argv: string[]): CommandLine | string {
@@ -53,12 +53,12 @@ function parseCommandLine(argv: string[]): CommandLine | string {
     if (!dir || peerArgs.length === 0 || !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) {
       return `${USAGE} (got ${argv.join(' ')})`
     }
-    const replicate = values.replicate ?? 'after-commit'
-    if (replicate !== 'after-commit' && replicate !== 'at-once') return `--replicate must be after-commit or at-once, got ${replicate}`
+    const replicate = values.replicate ?? 'applied'
+    if (replicate !== 'applied' && replicate !== 'after-commit') return `--replicate must be applied or after-commit, got ${replicate}`
     const peers = values.peers ?? 'http'
     if (peers !== 'http' && peers !== 'stream') return `--peers must be http or stream, got ${peers}`
-    const atOnce = replicate === 'at-once'
-    return { port: ports[0], dir, peerPorts: ports.slice(1), atOnce, streams: peers === 'stream', sync: !values['no-sync'] }
+    const afterCommit = replicate === 'after-commit'
+    return { port: ports[0], dir, peerPorts: ports.slice(1), afterCommit, streams: peers === 'stream', sync: !values['no-sync'] }
   } catch (error) {
     // parseArgs names an unknown option or a missing value.
     return `${(error as Error).message}\n${USAGE}`
@@ -70,7 +70,7 @@ if (typeof commandLine === 'string') {
   console.error(commandLine)
   process.exit(2)
 }
-const { port, dir, peerPorts, atOnce, streams, sync } = commandLine
+const { port, dir, peerPorts, afterCommit, streams, sync } = commandLine
 const self = `n${port}`
 const root = open({ path: dir, maxDbs: 16, noSync: !sync })
 const objects = root.openDB<Stored, string>(OBJECTS_TABLE)
@@ -219,9 +219,17 @@ async function put(key: string, body: string): Promise<WriteResponse> {
   counter += 1
   const dot = { node: self, counter }
   const object: Stored = { values: [{ value, dot }], clock: { [self]: counter } }
-  const committed = root.transaction(() => objects.put(key, object))
-  // Durable here before it leaves, as the store's coordinator does, unless `--replicate at-once`.
-  if (!atOnce) await committed
+  let announce = (): void => {}
+  const applied = new Promise<void>((resolve) => {
+    announce = resolve
+  })
+  const committed = root.transaction(() => {
+    objects.put(key, object)
+    announce()
+  })
+  // It leaves once its transaction applied it, as the store's coordinator's writes do, or
+  // once it is on disk here; a transaction that fails before applying it sends nothing.
+  await (afterCommit ? committed : Promise.race([applied, committed]))
   const op = JSON.stringify({ key, object } satisfies BatchOp)
   await Promise.all([committed, Promise.any(peers.map((peer) => replicate(peer, op)))])
   return { key, context: 'eyJjbG9jayI6e319.AAAA', dot, clock: object.clock, coordinator: self, acks: 2 }
