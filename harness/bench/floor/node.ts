@@ -74,10 +74,11 @@ const { port, dir, peerPorts, afterCommit, streams, sync } = commandLine
 const self = `n${port}`
 const root = open({ path: dir, maxDbs: 16, noSync: !sync })
 const objects = root.openDB<Stored, string>(OBJECTS_TABLE)
+
 /** Where a node sends its batches for one peer: resolves once the peer has the batch on disk. */
 type PeerLink = { send(batch: string): Promise<void>; close(): void }
 
-/** A batch a `POST /batch` over the project's kept-alive HTTP client. */
+/** Each batch a `POST /batch` over the project's kept-alive HTTP client. */
 function httpLink(peerPort: number): PeerLink {
   const endpoint = new HttpEndpoint({ host: '127.0.0.1', port: peerPort })
   return {
@@ -159,9 +160,11 @@ function streamLink(peerPort: number): PeerLink {
       upgraded ??= open()
       await upgraded
       return new Promise<void>((resolve, reject) => {
+        // Closed between its upgrade and this batch: the next batch connects again.
+        if (!socket) return reject(new Error('peer closed the connection'))
         const timer = setTimeout(() => fail(new Error(`no answer within ${PEER_TIMEOUT_MS} ms`)), PEER_TIMEOUT_MS)
         inFlight.push({ resolve, reject, timer })
-        socket!.write(`${batch}\n`)
+        socket.write(`${batch}\n`)
       })
     },
     close: () => fail(new Error('closed')),
