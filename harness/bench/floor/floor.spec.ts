@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
@@ -34,6 +34,7 @@ const DESIGNS: { name: string; design: FloorDesign }[] = [
   { name: 'as the store', design: {} },
   { name: 'replicated after the commit', design: { replicate: 'after-commit' } },
   { name: 'batches streamed', design: { peers: 'stream' } },
+  { name: 'write-ahead log', design: { storage: 'log' } },
   { name: 'not flushed', design: { sync: false } },
 ]
 
@@ -43,7 +44,7 @@ test.group('bench: the replicated floor', (group) => {
   let endpoints: HttpEndpoint[] = []
 
   /** Starts a floor for one test; it is stopped and its files removed after it, whatever happens. */
-  const start = async (design: FloorDesign, cleanup: (run: () => Promise<void>) => void): Promise<void> => {
+  const start = async (design: FloorDesign, cleanup: (run: () => Promise<void>) => void): Promise<string> => {
     const dir = await mkdtemp(join(tmpdir(), 'quorumlab-floor-'))
     cleanup(async () => {
       for (const endpoint of endpoints) endpoint.close()
@@ -52,6 +53,7 @@ test.group('bench: the replicated floor', (group) => {
     })
     floor = await startFloorCluster({ dataDir: dir, ...design })
     endpoints = floor.urls.map(endpointOf)
+    return dir
   }
 
   test('a PUT is held by its coordinator and a peer when answered, and by all three soon after ({name})')
@@ -81,12 +83,23 @@ test.group('bench: the replicated floor', (group) => {
       assert.equal(put.status, 503)
     })
 
+  test('the write-ahead log has an acknowledged write in its file, on the coordinator and a peer', async ({ assert, cleanup }) => {
+    const dir = await start({ storage: 'log' }, cleanup)
+    const put = await endpoints[0].request({ method: 'PUT', path: '/kv/logged', body: '{"value":"in the log"}', timeoutMs: 5000 })
+    assert.equal(put.status, 200)
+    const logs = await Promise.all(['n1', 'n2', 'n3'].map((node) => readFile(join(dir, node, 'wal'), 'latin1')))
+    const holding = logs.filter((text) => text.includes('{"key":"logged","object":{"values":[{"value":"in the log"'))
+    assert.isAtLeast(holding.length, 2)
+    assert.include(logs[0], '"in the log"')
+  })
+
   test('a node refuses a bad command line, naming the problem', async ({ assert }) => {
     const script = new URL('./node.ts', import.meta.url).pathname
     for (const [args, expected] of [
       [['--replicate', 'sometimes', '1', '/tmp/none', '2'], '--replicate must be applied or after-commit, got sometimes'],
       [['--bogus', '1', '/tmp/none', '2'], "Unknown option '--bogus'"],
       [['--peers', 'udp', '1', '/tmp/none', '2'], '--peers must be http or stream, got udp'],
+      [['--storage', 'rocks', '1', '/tmp/none', '2'], '--storage must be lmdb or log, got rocks'],
       [['1', '/tmp/none'], 'usage: node.ts'],
     ] as const) {
       const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })

@@ -22,6 +22,8 @@ export type FloorDesign = {
   replicate?: 'applied' | 'after-commit'
   /** How batches travel to the peers: an HTTP request each (default, as the store), or lines on one upgraded connection. */
   peers?: 'http' | 'stream'
+  /** Where writes are kept: LMDB (default, as the store) or a write-ahead log with one flush per group of writes. */
+  storage?: 'lmdb' | 'log'
   /** Commits flushed to disk (default true); false measures what durability costs. */
   sync?: boolean
 }
@@ -44,10 +46,11 @@ export async function startFloorCluster({
   nodes = 3,
   replicate = 'applied',
   peers = 'http',
+  storage = 'lmdb',
   sync = true,
 }: FloorOptions): Promise<FloorCluster> {
   const ports = await freePorts(nodes)
-  const flags = ['--replicate', replicate, '--peers', peers, ...(sync ? [] : ['--no-sync'])]
+  const flags = ['--replicate', replicate, '--peers', peers, '--storage', storage, ...(sync ? [] : ['--no-sync'])]
   const children = ports.map((port, i) =>
     spawn(
       process.execPath,

@@ -8,14 +8,15 @@
  * hints, no context to sign: what the store costs above this row is its logic; what this
  * row costs is HTTP, JSON and durable LMDB commits.
  *
- * Three changes of design can be measured against it: `--replicate after-commit` sends
+ * Four changes of design can be measured against it: `--replicate after-commit` sends
  * the write only once it is on disk here (the store's design until 2026-11-30); `--peers
  * stream` sends the batches as lines of JSON on one connection per peer, upgraded from
  * HTTP on the same port, answered in order (no HTTP request or response per batch: what a
- * compact peer protocol could save); `--no-sync` commits without flushing to disk (a
- * power loss may lose acknowledged writes: what durability costs).
+ * compact peer protocol could save); `--storage log` keeps writes in a write-ahead log
+ * with one flush per group of writes instead of LMDB (`storage.ts`); `--no-sync` never
+ * flushes to disk (a power loss may lose acknowledged writes: what durability costs).
  *
- *   node --import tsx harness/bench/floor/node.ts [--replicate applied|after-commit] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...
+ *   node --import tsx harness/bench/floor/node.ts [--replicate applied|after-commit] [--peers http|stream] [--storage lmdb|log] [--no-sync] PORT DATA_DIR PEER_PORT...
  *
  * Serves `PUT /kv/:key` (`{"value": ...}`), `GET /kv/:key` (the stored object, or 404)
  * and the peers' `POST /batch`; binds 127.0.0.1 and prints `ready PORT`.
@@ -24,25 +25,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { connect, type Socket } from 'node:net'
 import { StringDecoder } from 'node:string_decoder'
 import { parseArgs } from 'node:util'
-import { open } from 'lmdb'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
 import type { WriteResponse } from '../../../store/api.ts'
-import { OBJECTS_TABLE } from '../../../store/storage.ts'
-
-/** What a node stores for a key: the value and the write's dot, about the size of the store's object for it. */
-type Stored = { values: [{ value: unknown; dot: { node: string; counter: number } }]; clock: Record<string, number> }
-type BatchOp = { key: string; object: Stored }
+import { type FloorStorage, lmdbStorage, logStorage, type Stored, type StoredEntry } from './storage.ts'
 
 /** How long a peer's batch may take before the PUT fails, ms. */
 const PEER_TIMEOUT_MS = 5000
 /** Request bodies accepted, bytes. */
 const BODY_LIMIT = 1 << 20
 
-const USAGE = 'usage: node.ts [--replicate applied|after-commit] [--peers http|stream] [--no-sync] PORT DATA_DIR PEER_PORT...'
+const USAGE =
+  'usage: node.ts [--replicate applied|after-commit] [--peers http|stream] [--storage lmdb|log] [--no-sync] PORT DATA_DIR PEER_PORT...'
 
-const OPTIONS = { replicate: { type: 'string' }, peers: { type: 'string' }, 'no-sync': { type: 'boolean' } } as const
+const OPTIONS = {
+  replicate: { type: 'string' },
+  peers: { type: 'string' },
+  storage: { type: 'string' },
+  'no-sync': { type: 'boolean' },
+} as const
 
-type CommandLine = { port: number; dir: string; peerPorts: number[]; afterCommit: boolean; streams: boolean; sync: boolean }
+type CommandLine = { port: number; dir: string; peerPorts: number[]; afterCommit: boolean; streams: boolean; log: boolean; sync: boolean }
 
 /** The command line, or a message naming what is wrong with it. */
 function parseCommandLine(argv: string[]): CommandLine | string {
@@ -57,8 +59,11 @@ function parseCommandLine(argv: string[]): CommandLine | string {
     if (replicate !== 'applied' && replicate !== 'after-commit') return `--replicate must be applied or after-commit, got ${replicate}`
     const peers = values.peers ?? 'http'
     if (peers !== 'http' && peers !== 'stream') return `--peers must be http or stream, got ${peers}`
+    const storage = values.storage ?? 'lmdb'
+    if (storage !== 'lmdb' && storage !== 'log') return `--storage must be lmdb or log, got ${storage}`
     const afterCommit = replicate === 'after-commit'
-    return { port: ports[0], dir, peerPorts: ports.slice(1), afterCommit, streams: peers === 'stream', sync: !values['no-sync'] }
+    const sync = !values['no-sync']
+    return { port: ports[0], dir, peerPorts: ports.slice(1), afterCommit, streams: peers === 'stream', log: storage === 'log', sync }
   } catch (error) {
     // parseArgs names an unknown option or a missing value.
     return `${(error as Error).message}\n${USAGE}`
@@ -70,10 +75,9 @@ if (typeof commandLine === 'string') {
   console.error(commandLine)
   process.exit(2)
 }
-const { port, dir, peerPorts, afterCommit, streams, sync } = commandLine
+const { port, dir, peerPorts, afterCommit, streams, log, sync } = commandLine
 const self = `n${port}`
-const root = open({ path: dir, maxDbs: 16, noSync: !sync })
-const objects = root.openDB<Stored, string>(OBJECTS_TABLE)
+const storage: FloorStorage = log ? await logStorage(dir, sync) : lmdbStorage(dir, sync)
 
 /** Where a node sends its batches for one peer: resolves once the peer has the batch on disk. */
 type PeerLink = { send(batch: string): Promise<void>; close(): void }
@@ -226,14 +230,11 @@ async function put(key: string, body: string): Promise<WriteResponse> {
   const applied = new Promise<void>((resolve) => {
     announce = resolve
   })
-  const committed = root.transaction(() => {
-    objects.put(key, object)
-    announce()
-  })
+  const committed = storage.write([{ key, object }], announce)
   // It leaves once its transaction applied it, as the store's coordinator's writes do, or
   // once it is on disk here; a transaction that fails before applying it sends nothing.
   await (afterCommit ? committed : Promise.race([applied, committed]))
-  const op = JSON.stringify({ key, object } satisfies BatchOp)
+  const op = JSON.stringify({ key, object } satisfies StoredEntry)
   await Promise.all([committed, Promise.any(peers.map((peer) => replicate(peer, op)))])
   return { key, context: 'eyJjbG9jayI6e319.AAAA', dot, clock: object.clock, coordinator: self, acks: 2 }
 }
@@ -247,11 +248,9 @@ function parseJson(body: string): unknown {
 }
 
 async function applyBatch(body: string): Promise<{ results: { ok: true }[] }> {
-  const { ops } = parseJson(body) as { ops?: BatchOp[] }
+  const { ops } = parseJson(body) as { ops?: StoredEntry[] }
   if (!Array.isArray(ops)) throw new BadRequest('the body must be {"ops": [...]}')
-  await root.transaction(() => {
-    for (const op of ops) objects.put(op.key, op.object)
-  })
+  await storage.write(ops)
   return { results: ops.map(() => ({ ok: true })) }
 }
 
@@ -272,7 +271,7 @@ async function handle(req: IncomingMessage, body: string): Promise<[number, unkn
   }
   if (req.method === 'PUT') return [200, await put(key, body)]
   if (req.method === 'GET') {
-    const object = objects.get(key)
+    const object = storage.get(key)
     return object ? [200, object] : [404, { error: 'not_found' }]
   }
   return [405, { error: 'method_not_allowed' }]
@@ -330,7 +329,7 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
 async function stop(): Promise<void> {
   server.close()
   for (const peer of peers) peer.close()
-  await root.close()
+  await storage.close()
   process.exit(0)
 }
 
