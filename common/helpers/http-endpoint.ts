@@ -153,6 +153,12 @@ export class HttpEndpoint {
   #headPrefix: string
   #keepAlive: boolean
 
+  /** The endpoint of an `http://host:port` URL (its path is ignored), kept-alive. */
+  static ofUrl(url: string): HttpEndpoint {
+    const { hostname, port } = new URL(url)
+    return new HttpEndpoint({ host: hostname, port: Number(port) })
+  }
+
   constructor({ host, port, keepAlive = true }: HttpEndpointOptions) {
     this.host = host
     this.port = port

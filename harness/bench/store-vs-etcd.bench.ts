@@ -114,10 +114,7 @@ function subjects({ hono, floors, store, etcd }: { hono: Served; floors: Map<str
 
 /** Writes the read keys through the nodes in turn, 64 at a time; throws on an answer other than 2xx. */
 async function preload(urls: string[], request: (key: string, n: number) => LoadRequest): Promise<void> {
-  const endpoints = urls.map((url) => {
-    const { hostname, port } = new URL(url)
-    return new HttpEndpoint({ host: hostname, port: Number(port) })
-  })
+  const endpoints = urls.map(HttpEndpoint.ofUrl)
   let next = 0
   try {
     await Promise.all(

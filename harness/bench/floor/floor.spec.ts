@@ -11,23 +11,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
+import { isProcessAlive as alive } from '../../../common/helpers/pid.ts'
 import { type FloorCluster, type FloorDesign, startFloorCluster } from './index.ts'
 
 const INDEX = new URL('./index.ts', import.meta.url).href
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const endpointOf = (url: string): HttpEndpoint => {
-  const { hostname, port } = new URL(url)
-  return new HttpEndpoint({ host: hostname, port: Number(port) })
-}
 
 /** The floor's designs the benchmark measures: each must hold a write on a peer before answering. */
 const DESIGNS: { name: string; design: FloorDesign }[] = [
@@ -52,7 +39,7 @@ test.group('bench: the replicated floor', (group) => {
       await rm(dir, { recursive: true, force: true })
     })
     floor = await startFloorCluster({ dataDir: dir, ...design })
-    endpoints = floor.urls.map(endpointOf)
+    endpoints = floor.urls.map(HttpEndpoint.ofUrl)
     return dir
   }
 

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePorts } from '../../cluster/ports.ts'
+import { ProcessControl } from '../../cluster/process-control.ts'
 
 export type FloorCluster = {
   urls: string[]
@@ -61,7 +62,8 @@ export async function startFloorCluster({
       },
     ),
   )
-  const stop = () => Promise.all(children.map(stopChild)).then(() => undefined)
+  const controls = children.map((child) => new ProcessControl(child))
+  const stop = () => Promise.all(controls.map((control) => control.stop(STOP_GRACE_MS))).then(() => undefined)
   try {
     await Promise.all(children.map(ready))
   } catch (error) {
@@ -85,17 +87,5 @@ function ready(child: ChildProcess): Promise<void> {
       clearTimeout(timer)
       reject(new Error(`a floor node exited while starting (${signal ?? code})`))
     })
-  })
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
-    child.once('exit', () => {
-      clearTimeout(kill)
-      resolve()
-    })
-    child.kill('SIGTERM')
   })
 }

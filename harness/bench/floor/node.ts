@@ -21,12 +21,13 @@
  * Serves `PUT /kv/:key` (`{"value": ...}`), `GET /kv/:key` (the stored object, or 404)
  * and the peers' `POST /batch`; binds 127.0.0.1 and prints `ready PORT`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { StringDecoder } from 'node:string_decoder'
 import { parseArgs } from 'node:util'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
 import type { WriteResponse } from '../../../store/api.ts'
+import { sendJson } from '../../../store/http/fast-path.ts'
 import { type FloorStorage, lmdbStorage, logStorage, type Stored, type StoredEntry } from './storage.ts'
 
 /** How long a peer's batch may take before the PUT fails, ms. */
@@ -94,6 +95,17 @@ function httpLink(peerPort: number): PeerLink {
   }
 }
 
+/** Splits text that arrives in chunks into lines (without their `\n`), keeping a partial last line for the next chunk. */
+class Lines {
+  #rest = ''
+
+  push(text: string): string[] {
+    const lines = (this.#rest + text).split('\n')
+    this.#rest = lines.pop() ?? ''
+    return lines
+  }
+}
+
 const STREAM_PATH = '/batch-stream'
 const STREAM_PROTOCOL = 'floor-batches'
 
@@ -123,25 +135,24 @@ function streamLink(peerPort: number): PeerLink {
     opened.setNoDelay(true)
     socket = opened
     return new Promise((resolve, reject) => {
-      let text = ''
-      let head = true
+      const lines = new Lines()
+      let head: string | undefined = ''
       opened.setEncoding('utf8')
       opened.write(
         `GET ${STREAM_PATH} HTTP/1.1\r\nhost: 127.0.0.1:${peerPort}\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`,
       )
       opened.on('data', (chunk: string) => {
-        text += chunk
-        if (head) {
-          const end = text.indexOf('\r\n\r\n')
+        let text = chunk
+        if (head !== undefined) {
+          head += chunk
+          const end = head.indexOf('\r\n\r\n')
           if (end < 0) return
-          if (!text.startsWith('HTTP/1.1 101')) return reject(new Error(`peer refused the upgrade: ${text.slice(0, text.indexOf('\r\n'))}`))
-          head = false
-          text = text.slice(end + 4)
+          if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`peer refused the upgrade: ${head.slice(0, head.indexOf('\r\n'))}`))
+          text = head.slice(end + 4)
+          head = undefined
           resolve()
         }
-        for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
-          const line = text.slice(0, newline)
-          text = text.slice(newline + 1)
+        for (const line of lines.push(text)) {
           const batch = inFlight.shift()
           if (!batch) return fail(new Error('peer answered a batch it was not sent'))
           clearTimeout(batch.timer)
@@ -254,11 +265,6 @@ async function applyBatch(body: string): Promise<{ results: { ok: true }[] }> {
   return { results: ops.map(() => ({ ok: true })) }
 }
 
-function answer(res: ServerResponse, status: number, payload: unknown): void {
-  const json = JSON.stringify(payload)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json)
-}
-
 async function handle(req: IncomingMessage, body: string): Promise<[number, unknown]> {
   const url = req.url ?? '/'
   if (req.method === 'POST' && url === '/batch') return [200, await applyBatch(body)]
@@ -285,11 +291,11 @@ const server = createServer({ keepAlive: true }, (req, res) => {
     if (length <= BODY_LIMIT) chunks.push(chunk)
   })
   req.on('end', () => {
-    if (length > BODY_LIMIT) return answer(res, 413, { error: 'too_large' })
+    if (length > BODY_LIMIT) return sendJson(res, 413, { error: 'too_large' })
     handle(req, Buffer.concat(chunks).toString('utf8')).then(
-      ([status, payload]) => answer(res, status, payload),
+      ([status, payload]) => sendJson(res, status, payload),
       // A bad request, or a peer that failed: the request fails, the node goes on.
-      (error: unknown) => answer(res, error instanceof BadRequest ? 400 : 503, { error: (error as Error).message }),
+      (error: unknown) => sendJson(res, error instanceof BadRequest ? 400 : 503, { error: (error as Error).message }),
     )
   })
 })
@@ -302,28 +308,24 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
   }
   socket.setNoDelay(true)
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`)
-  let text = head.toString('utf8')
+  // An upgraded socket of Node's HTTP server keeps Buffers: decoded here, a character split over two chunks included.
+  const decoder = new StringDecoder('utf8')
+  const lines = new Lines()
   let answered = Promise.resolve()
-  const take = (): void => {
-    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n')) {
-      const applied = applyBatch(text.slice(0, newline)).then(
+  const take = (chunk: Buffer): void => {
+    for (const line of lines.push(decoder.write(chunk))) {
+      const applied = applyBatch(line).then(
         () => 'ok',
         (error: unknown) => JSON.stringify((error as Error).message),
       )
-      text = text.slice(newline + 1)
       answered = answered.then(async () => {
         if (!socket.destroyed) socket.write(`${await applied}\n`)
       })
     }
   }
-  // An upgraded socket of Node's HTTP server keeps Buffers: decoded here, a character split over two chunks included.
-  const decoder = new StringDecoder('utf8')
-  socket.on('data', (chunk: Buffer) => {
-    text += decoder.write(chunk)
-    take()
-  })
+  socket.on('data', take)
   socket.on('error', () => socket.destroy())
-  take()
+  take(head)
 })
 
 async function stop(): Promise<void> {

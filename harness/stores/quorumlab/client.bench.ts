@@ -38,7 +38,7 @@ type Subject = { name: string; rate(seconds: number): Promise<number>; close(): 
 function subjects(url: string, log: (line: string) => void): Subject[] {
   const { hostname, port } = new URL(url)
   const client = new QuorumlabClient([{ id: 'n1', host: hostname, port: Number(port) }], { timeoutMs: 5000 })
-  const endpoint = new HttpEndpoint({ host: hostname, port: Number(port) })
+  const endpoint = HttpEndpoint.ofUrl(url)
   // undici's pool per node, as many connections as workers: every worker always has one.
   const pool = new Pool(url, { connections: CONNECTIONS })
   return [
