@@ -2,17 +2,32 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { test } from '@japa/runner'
 import { open } from 'lmdb'
 import { StorageLockedError } from './errors.ts'
 import { Storage } from './storage.ts'
 import { applyWrite, emptyObject, merge, type VersionedObject } from './versioning.ts'
+import { WriteAheadLog } from './write-ahead-log.ts'
 
 /** A data dir whose lock file names `pid`, as if that process had opened it. */
 function dirLockedBy(pid: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'quorumlab-storage-'))
   writeFileSync(join(dir, 'quorumlab.lock'), String(pid))
   return dir
+}
+
+/** Makes empty data dirs, each removed after the test that made it. */
+function freshDirs(group: { each: { teardown(cleanup: () => void): void } }): () => string {
+  const dirs: string[] = []
+  group.each.teardown(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quorumlab-storage-'))
+    dirs.push(dir)
+    return dir
+  }
 }
 
 function thrownBy(action: () => unknown): unknown {
@@ -52,15 +67,7 @@ test.group('storage: data-dir lock', (group) => {
 })
 
 test.group('storage: objects on disk', (group) => {
-  const dirs: string[] = []
-  group.each.teardown(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-  })
-  const newDir = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'quorumlab-storage-'))
-    dirs.push(dir)
-    return dir
-  }
+  const newDir = freshDirs(group)
   const value = { nested: { list: [1, 'two', null, true, { deep: 2.5 }], empty: {} }, '1': 'numeric key' }
   const written = (node: string, counter: number, v: unknown): VersionedObject =>
     applyWrite('dvv', emptyObject(), { node, counter, context: { clock: {}, dots: [] }, value: v, deleted: false, ts: 1_764_400_000_000 })
@@ -91,5 +98,87 @@ test.group('storage: objects on disk', (group) => {
     const storage = Storage.open({ dir })
     assert.deepEqual(storage.get('k'), object)
     await storage.close()
+  })
+})
+
+test.group('storage: write-ahead log and checkpoints', (group) => {
+  group.tap((t) => t.tags(['integration']))
+  const newDir = freshDirs(group)
+  const plain = (counter: number, v: unknown): VersionedObject =>
+    applyWrite('dvv', emptyObject(), { node: 'n1.a', counter, context: { clock: {}, dots: [] }, value: v, deleted: false, ts: 0 }).object
+
+  test('what a process acknowledged and then lost to SIGKILL before a checkpoint is replayed from the log', async ({ assert }) => {
+    const dir = newDir()
+    const storageModule = pathToFileURL(join(import.meta.dirname, 'storage.ts')).href
+    const versioningModule = pathToFileURL(join(import.meta.dirname, 'versioning.ts')).href
+    // Acknowledged writes of every kind, then SIGKILL at once: well before the first checkpoint (200 ms).
+    const script = `
+      import { Storage } from '${storageModule}'
+      import { applyWrite, emptyObject } from '${versioningModule}'
+      const storage = Storage.open({ dir: ${JSON.stringify(dir)} })
+      await storage.begin()
+      const object = (v) => applyWrite('dvv', emptyObject(), { node: 'n1.a', counter: 1, context: { clock: {}, dots: [] }, value: v, deleted: false, ts: 0 }).object
+      await Promise.all(Array.from({ length: 100 }, (_, i) => storage.update('k' + i, () => ({ store: object(i), result: undefined }))))
+      await storage.updateHint('n2', 'gone', () => object('hint'))
+      await storage.deleteHintIf('n2', 'gone', () => true)
+      await storage.updateHint('n3', 'kept', () => object('hint'))
+      const table = storage.table('t')
+      await table.commit(() => { table.put('a', 1); table.put('b', 2) })
+      await table.commit(() => table.remove('a'))
+      process.kill(process.pid, 'SIGKILL')
+    `
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+    assert.equal(child.signal, 'SIGKILL', child.stderr)
+    assert.isAbove(WriteAheadLog.open({ dir: join(dir, 'wal') }).records.length, 100, 'the writes are in the log')
+
+    const storage = Storage.open({ dir })
+    try {
+      for (let i = 0; i < 100; i++) assert.deepEqual(storage.get(`k${i}`), plain(1, i))
+      assert.deepEqual(
+        [...storage.hints()].map((h) => `${h.owner}/${h.key}`),
+        ['n3/kept'],
+      )
+      assert.deepEqual([...storage.table<number>('t').entries()], [['b', 2]])
+      assert.lengthOf([...storage.keys()], 100)
+    } finally {
+      await storage.close()
+    }
+  })
+
+  test('entries merge what is in memory with what a checkpoint put in LMDB: in key order, removed ones left out', async ({ assert }) => {
+    const dir = newDir()
+    const first = Storage.open({ dir })
+    const before = first.table<string>('t')
+    await before.commit(() => {
+      for (const id of ['a', 'c', 'e', 'é']) before.put(id, `${id} in LMDB`)
+    })
+    await first.close()
+
+    const storage = Storage.open({ dir })
+    try {
+      const table = storage.table<string>('t')
+      await table.commit(() => {
+        table.put('b', 'b in memory')
+        table.put('e', 'e in memory')
+        table.put('f', 'f in memory')
+        table.remove('c')
+      })
+      assert.deepEqual(
+        [...table.entries()],
+        [
+          ['a', 'a in LMDB'],
+          ['b', 'b in memory'],
+          ['e', 'e in memory'],
+          ['f', 'f in memory'],
+          ['é', 'é in LMDB'],
+        ],
+      )
+      assert.deepEqual(
+        [...table.entries('b')].map(([id]) => id),
+        ['e', 'f', 'é'],
+      )
+    } finally {
+      await storage.close()
+    }
   })
 })

@@ -1,18 +1,26 @@
 /**
- * Durable storage of a node on LMDB: the versioned object of each key, the hints held
- * for other nodes, and small metadata (the data dir's incarnation, the dot counter, the
- * gossip generation). Every write goes through one
- * transaction whose promise resolves only once the commit is flushed to disk, so a
- * replica that acknowledges after `await` has made the write durable.
+ * Durable storage of a node: the versioned object of each key, the hints held for other
+ * nodes, and small metadata (the data dir's incarnation, the dot counter, the gossip
+ * generation). Every write goes through one transaction whose promise resolves only once
+ * it is on disk, so a replica that acknowledges after `await` has made the write durable.
+ *
+ * A transaction is made durable by a write-ahead log (`write-ahead-log.ts`: one flush per
+ * group of writes) and kept in memory (a memtable, read before LMDB) until a checkpoint
+ * copies what is in memory into LMDB in one durable commit, with the LSN the log is to be
+ * replayed from; the log's older segments are then deleted. A restart replays the log from
+ * there. LMDB alone flushes twice per commit, and a commit per write: this is what kept
+ * the store's PUTs near etcd's (BENCHMARKS.md, "The floor of a PUT").
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb'
+import { Packr } from 'msgpackr'
 import { isProcessAlive } from '../common/helpers/pid.ts'
 import { StorageLockedError } from './errors.ts'
 import { mutant } from './mutants.ts'
 import type { VersionedObject } from './versioning.ts'
+import { WriteAheadLog } from './write-ahead-log.ts'
 
 export type StorageOptions = {
   /** Folder of the database files; created if missing. */
@@ -38,25 +46,101 @@ const INCARNATION_BYTES = 4
 /** Dot counters reserved on disk at a time. */
 const COUNTER_BLOCK = 1000
 
+/** Writes held in memory at most before a checkpoint copies them into LMDB. */
+const CHECKPOINT_WRITES = 4096
+/** Bytes of log records held in memory at most before a checkpoint (so the log stays about a segment long). */
+const CHECKPOINT_BYTES = 1 << 20
+/** How long a write stays in memory at most before a checkpoint, ms. */
+const CHECKPOINT_MS = 200
+/** Meta key of the LSN the log is replayed from: every write below it is in LMDB. */
+const CHECKPOINT_KEY = 'log-checkpoint'
+
+/** A removed entry, in memory until a checkpoint removes it from LMDB. */
+const REMOVED = Symbol('removed')
+/** Writes in memory: table name, then key, then the value (or {@link REMOVED}). */
+type Memtable = Map<string, Map<string, unknown>>
+
+/** Encodes a record's writes as LMDB encodes values (MessagePack, plain maps), so replay reads back what LMDB would. */
+const packr = new Packr({ useRecords: false })
+
+/** A transaction's writes as one log record: `[table, key, value]`, or `[table, key]` for a removal. */
+function encodeWrites(writes: Memtable): Buffer {
+  const entries: unknown[] = []
+  for (const [table, entriesOfTable] of writes) {
+    for (const [key, value] of entriesOfTable) entries.push(value === REMOVED ? [table, key] : [table, key, value])
+  }
+  return packr.pack(entries)
+}
+
+function decodeWrites(payload: Buffer): Memtable {
+  const writes: Memtable = new Map()
+  for (const [table, key, ...value] of packr.unpack(payload) as Array<[string, string, unknown?]>) {
+    writesTo(writes, table).set(key, value.length === 0 ? REMOVED : value[0])
+  }
+  return writes
+}
+
+/** The writes to `table` in `memtable`, a new map if none yet. */
+function writesTo(memtable: Memtable, table: string): Map<string, unknown> {
+  let writes = memtable.get(table)
+  if (!writes) {
+    writes = new Map()
+    memtable.set(table, writes)
+  }
+  return writes
+}
+
+/** Applies `writes` on top of `memtable`; returns how many there were. */
+function applyWrites(memtable: Memtable, writes: Memtable): number {
+  let count = 0
+  for (const [table, entries] of writes) {
+    const target = writesTo(memtable, table)
+    for (const [key, value] of entries) target.set(key, value)
+    count += entries.size
+  }
+  return count
+}
+
+/** Orders keys as LMDB does: by their UTF-8 bytes. */
+const byteOrder = (a: string, b: string): number => (a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b)))
+
 export class Storage {
   #lock: string
   #root: RootDatabase
-  #objects: Database<VersionedObject, string>
-  #hints: Database<Hint, string>
-  #meta: Database<number | string, string>
+  #log: WriteAheadLog
+  #tables = new Map<string, Database<unknown, string>>()
+  /** Writes since the running checkpoint (if any) began: the newest state, above {@link #frozen}. */
+  #active: Memtable = new Map()
+  #activeWrites = 0
+  #activeBytes = 0
+  /** The last checkpoint failed (a full disk): no transaction runs until one succeeds, so the log cannot outgrow what LMDB can take. */
+  #checkpointFailed = false
+  /** Writes a running (or failed) checkpoint is copying into LMDB, and the LSN of the first write not among them. */
+  #frozen: { memtable: Memtable; upTo: number } | undefined
+  /** The running transaction's writes: applied when it returns, or not at all. */
+  #staged: Memtable | undefined
+  /** The last record appended to the log: a transaction that writes nothing is durable once it is. */
+  #lastAppend: Promise<void> = Promise.resolve()
+  #checkpointing: Promise<void> | undefined
+  #checkpointTimer: NodeJS.Timeout | undefined
   #counter: number
   /** Counters up to here are reserved on disk, committed; a restart goes on from here, never reusing one. */
   #reserved: number
   /** The highest reservation a transaction wrote, committed or not yet. */
   #reserving: number
 
-  private constructor(root: RootDatabase, lock: string) {
+  private constructor(root: RootDatabase, lock: string, dir: string) {
     this.#lock = lock
     this.#root = root
-    this.#objects = root.openDB<VersionedObject, string>(OBJECTS_TABLE)
-    this.#hints = root.openDB<Hint, string>({ name: 'hints' })
-    this.#meta = root.openDB<number | string, string>({ name: 'meta' })
-    this.#reserved = Number(this.#meta.get('counter') ?? 0)
+    const sync = !mutant('skip-fsync')
+    const { log, records } = WriteAheadLog.open({ dir: join(dir, 'wal'), sync }, Number(this.#db('meta').get(CHECKPOINT_KEY) ?? 0))
+    this.#log = log
+    for (const { payload } of records) {
+      this.#activeWrites += applyWrites(this.#active, decodeWrites(payload))
+      this.#activeBytes += payload.length
+    }
+    if (this.#activeWrites > 0) this.#checkpointSoon()
+    this.#reserved = Number(this.#read('meta', 'counter') ?? 0)
     this.#reserving = this.#reserved
     this.#counter = this.#reserved
   }
@@ -65,7 +149,7 @@ export class Storage {
     mkdirSync(dir, { recursive: true })
     const lock = lockDir(dir)
     try {
-      return new Storage(open({ path: dir, maxDbs: 16, noSync: mutant('skip-fsync') }), lock)
+      return new Storage(open({ path: dir, maxDbs: 16, noSync: mutant('skip-fsync') }), lock, dir)
     } catch (error) {
       rmSync(lock, { force: true })
       throw error
@@ -87,14 +171,14 @@ export class Storage {
   }
 
   get(key: string): VersionedObject | undefined {
-    return this.#objects.get(key)
+    return this.#read('objects', key) as VersionedObject | undefined
   }
 
   /**
    * Reads, transforms and writes one key atomically and durably. `change` gets the
    * current object (undefined when absent) and a source of unique dot counters, and
    * returns the object to store (or undefined to leave the key as it is). Resolves once
-   * the commit is on disk. What `change` computed may leave the node earlier only if it
+   * the write is on disk. What `change` computed may leave the node earlier only if it
    * took no counter beyond {@link reserved} (a dot whose reservation is lost in a crash
    * would be issued again after the restart).
    */
@@ -104,12 +188,12 @@ export class Storage {
   ): Promise<T> {
     let reservation = 0
     const result = await this.#transaction(() => {
-      const { store, result } = change(this.#objects.get(key), () => {
+      const { store, result } = change(this.get(key), () => {
         const { counter, reserving } = this.#nextCounter()
         reservation = Math.max(reservation, reserving)
         return counter
       })
-      if (store) inTransaction(this.#objects.put(key, store))
+      if (store) this.#write('objects', key, store)
       return result
     })
     // Only a committed reservation may be issued from without writing it again.
@@ -118,7 +202,7 @@ export class Storage {
   }
 
   /**
-   * {@link update} for several keys in one transaction (one commit for all of them);
+   * {@link update} for several keys in one transaction (one record for all of them);
    * `change` takes no dot counters. Resolves, once on disk, to each key's result.
    */
   updateMany<T>(
@@ -127,8 +211,8 @@ export class Storage {
   ): Promise<T[]> {
     return this.#transaction(() =>
       keys.map((key) => {
-        const { store, result } = change(key, this.#objects.get(key))
-        if (store) inTransaction(this.#objects.put(key, store))
+        const { store, result } = change(key, this.get(key))
+        if (store) this.#write('objects', key, store)
         return result
       }),
     )
@@ -136,28 +220,31 @@ export class Storage {
 
   /** Every stored key, in key order. */
   *keys(): Generator<string> {
-    for (const key of this.#objects.getKeys()) yield key
+    for (const key of this.#keys('objects')) if (this.#read('objects', key) !== undefined) yield key
   }
 
   /** Stores or merges a hint for `owner`, durably. */
   updateHint(owner: string, key: string, change: (current: VersionedObject | undefined) => VersionedObject): Promise<void> {
     const id = hintId(owner, key)
     return this.#transaction(() => {
-      inTransaction(this.#hints.put(id, { owner, key, object: change(this.#hints.get(id)?.object) }))
+      this.#write('hints', id, { owner, key, object: change((this.#read('hints', id) as Hint | undefined)?.object) })
     })
   }
 
   *hints(): Generator<Hint> {
-    for (const { value } of this.#hints.getRange()) yield value
+    for (const id of this.#keys('hints')) {
+      const hint = this.#read('hints', id) as Hint | undefined
+      if (hint) yield hint
+    }
   }
 
   /** Deletes a hint if `unchanged` says it is still the one that was delivered. */
   deleteHintIf(owner: string, key: string, unchanged: (current: VersionedObject) => boolean): Promise<boolean> {
     const id = hintId(owner, key)
     return this.#transaction(() => {
-      const current = this.#hints.get(id)
+      const current = this.#read('hints', id) as Hint | undefined
       if (!current || !unchanged(current.object)) return false
-      inTransaction(this.#hints.remove(id))
+      this.#write('hints', id, REMOVED)
       return true
     })
   }
@@ -170,14 +257,14 @@ export class Storage {
    * still comes back with a generation its peers have not seen.
    */
   async begin(): Promise<{ incarnation: string; generation: number }> {
+    // What the log replayed goes into LMDB first, freeing the log's space for new writes.
+    await this.#checkpoint()
     return this.#transaction(() => {
-      let incarnation = this.#meta.get('incarnation')
-      if (typeof incarnation !== 'string') {
-        incarnation = randomBytes(INCARNATION_BYTES).toString('hex')
-        inTransaction(this.#meta.put('incarnation', incarnation))
-      }
-      const generation = Math.max(Number(this.#meta.get('generation') ?? 0) + 1, Date.now())
-      inTransaction(this.#meta.put('generation', generation))
+      const stored = this.#read('meta', 'incarnation')
+      const incarnation = typeof stored === 'string' ? stored : randomBytes(INCARNATION_BYTES).toString('hex')
+      if (incarnation !== stored) this.#write('meta', 'incarnation', incarnation)
+      const generation = Math.max(Number(this.#read('meta', 'generation') ?? 0) + 1, Date.now())
+      this.#write('meta', 'generation', generation)
       return { incarnation, generation }
     })
   }
@@ -188,21 +275,32 @@ export class Storage {
    * through {@link Table.commit}.
    */
   table<V>(name: string): Table<V> {
-    const db = this.#root.openDB<V, string>({ name: `table:${name}` })
+    const table = `table:${name}`
+    const write = (id: string, value: unknown): void => {
+      if (this.#staged) this.#write(table, id, value)
+      else void this.#transaction(() => this.#write(table, id, value)).catch(() => {})
+    }
+    const storage = this
     return {
-      get: (id) => db.get(id),
-      put: (id, value) => void db.put(id, value).catch(() => {}),
-      remove: (id) => void db.remove(id).catch(() => {}),
+      get: (id) => this.#read(table, id) as V | undefined,
+      put: (id, value) => write(id, value),
+      remove: (id) => write(id, REMOVED),
       *entries(after) {
-        for (const { key, value } of db.getRange(after === undefined ? {} : { start: after })) {
-          if (key !== after) yield [key, value]
+        for (const id of storage.#keys(table, after)) {
+          const value = storage.#read(table, id) as V | undefined
+          if (value !== undefined) yield [id, value]
         }
       },
-      commit: (body) => this.#root.transaction(body),
+      commit: (body) => this.#transaction(body),
     }
   }
 
+  /** Flushes the log, copies what is in memory into LMDB (so a restart has nothing to replay) and closes. */
   async close(): Promise<void> {
+    await this.#log.close()
+    await this.#checkpointing?.catch(() => {})
+    await this.#checkpoint().catch(() => {})
+    clearTimeout(this.#checkpointTimer)
     await this.#root.close()
     rmSync(this.#lock, { force: true })
   }
@@ -219,20 +317,129 @@ export class Storage {
     this.#counter += 1
     if (this.#counter <= this.#reserved) return { counter: this.#counter, reserving: 0 }
     if (this.#counter > this.#reserving) this.#reserving = this.#counter - 1 + COUNTER_BLOCK
-    if (!mutant('counter-not-reserved')) inTransaction(this.#meta.put('counter', this.#reserving))
+    if (!mutant('counter-not-reserved')) this.#write('meta', 'counter', this.#reserving)
     return { counter: this.#counter, reserving: this.#reserving }
   }
 
   /**
-   * One transaction, resolved once its commit is on disk. A commit that fails (a full
-   * disk) rejects it; lmdb also rejects the error's `commitError`, which is the same
-   * failure and must not go unhandled (it would bring the node down).
+   * One transaction: `body` runs now, reading and writing through {@link #read} and
+   * {@link #write}; its writes are applied when it returns (visible at once) and appended
+   * to the log as one record. Resolves once that record is on disk; a write that fails
+   * (a full disk) rejects it.
    */
   #transaction<T>(body: () => T): Promise<T> {
-    return this.#root.transaction(body).catch((error: unknown) => {
-      ;(error as { commitError?: Promise<unknown> } | undefined)?.commitError?.catch(() => {})
-      throw error
+    if (this.#staged) return Promise.reject(new Error('a storage transaction was begun inside another'))
+    if (this.#checkpointFailed) return this.#checkpoint().then(() => this.#transaction(body))
+    const staged: Memtable = new Map()
+    this.#staged = staged
+    let result: T
+    try {
+      result = body()
+    } catch (error) {
+      return Promise.reject(error)
+    } finally {
+      this.#staged = undefined
+    }
+    if (staged.size === 0) return this.#lastAppend.then(() => result)
+    this.#activeWrites += applyWrites(this.#active, staged)
+    const record = encodeWrites(staged)
+    this.#activeBytes += record.length
+    const appended = this.#log.append(record)
+    this.#lastAppend = appended.catch(() => {})
+    this.#checkpointSoon()
+    return appended.then(() => result)
+  }
+
+  /** A key's value: the running transaction's, then the newest in memory, then LMDB's. */
+  #read(table: string, key: string): unknown {
+    let value = this.#staged?.get(table)?.get(key)
+    if (value === undefined) value = this.#active.get(table)?.get(key)
+    if (value === undefined) value = this.#frozen?.memtable.get(table)?.get(key)
+    if (value === undefined) value = this.#db(table).get(key)
+    return value === REMOVED ? undefined : value
+  }
+
+  #write(table: string, key: string, value: unknown): void {
+    const staged = this.#staged
+    if (!staged) throw new Error(`a write to ${table} outside a storage transaction`)
+    writesTo(staged, table).set(key, value)
+  }
+
+  /** A table's keys after `after`, in LMDB's order (UTF-8 bytes): those in LMDB merged with those in memory, removed ones included. */
+  *#keys(table: string, after?: string): Generator<string> {
+    const inMemory = new Set<string>()
+    for (const memtable of [this.#staged, this.#active, this.#frozen?.memtable]) {
+      for (const key of memtable?.get(table)?.keys() ?? []) if (after === undefined || byteOrder(key, after) > 0) inMemory.add(key)
+    }
+    const memory = [...inMemory].sort(byteOrder)
+    let i = 0
+    for (const key of this.#db(table).getKeys(after === undefined ? {} : { start: after })) {
+      if (key === after) continue
+      while (i < memory.length && byteOrder(memory[i], key) < 0) yield memory[i++]
+      if (memory[i] === key) i++
+      yield key
+    }
+    while (i < memory.length) yield memory[i++]
+  }
+
+  #db(table: string): Database<unknown, string> {
+    let db = this.#tables.get(table)
+    if (!db) {
+      db = this.#root.openDB<unknown, string>(table === 'objects' ? OBJECTS_TABLE : { name: table })
+      this.#tables.set(table, db)
+    }
+    return db
+  }
+
+  #checkpointSoon(): void {
+    if (this.#activeWrites >= CHECKPOINT_WRITES || this.#activeBytes >= CHECKPOINT_BYTES) void this.#checkpoint().catch(() => {})
+    else this.#checkpointTimer ??= setTimeout(() => void this.#checkpoint().catch(() => {}), CHECKPOINT_MS).unref()
+  }
+
+  /** Runs a checkpoint, or joins the one running. */
+  #checkpoint(): Promise<void> {
+    this.#checkpointing ??= this.#copyIntoLmdb().finally(() => {
+      this.#checkpointing = undefined
     })
+    return this.#checkpointing
+  }
+
+  /**
+   * Copies the writes in memory into LMDB, with the LSN of the first write left out, in
+   * one durable commit; then the log's segments it holds are deleted. A commit that fails
+   * (a full disk) keeps them in memory and in the log, and is tried again later.
+   */
+  async #copyIntoLmdb(): Promise<void> {
+    clearTimeout(this.#checkpointTimer)
+    this.#checkpointTimer = undefined
+    do {
+      if (!this.#frozen) {
+        if (this.#activeWrites === 0) return
+        this.#frozen = { memtable: this.#active, upTo: this.#log.next }
+        this.#active = new Map()
+        this.#activeWrites = 0
+        this.#activeBytes = 0
+      }
+      const { memtable, upTo } = this.#frozen
+      try {
+        await this.#root.transaction(() => {
+          for (const [table, writes] of memtable) {
+            const db = this.#db(table)
+            for (const [key, value] of writes) inTransaction(value === REMOVED ? db.remove(key) : db.put(key, value))
+          }
+          inTransaction(this.#db('meta').put(CHECKPOINT_KEY, upTo))
+        })
+      } catch (error) {
+        this.#checkpointFailed = true
+        this.#checkpointTimer ??= setTimeout(() => void this.#checkpoint().catch(() => {}), CHECKPOINT_MS).unref()
+        ;(error as { commitError?: Promise<unknown> } | undefined)?.commitError?.catch(() => {})
+        throw error
+      }
+      this.#frozen = undefined
+      this.#checkpointFailed = false
+      this.#log.dropBefore(upTo)
+    } while (this.#activeWrites >= CHECKPOINT_WRITES || this.#activeBytes >= CHECKPOINT_BYTES)
+    if (this.#activeWrites > 0) this.#checkpointSoon()
   }
 }
 
@@ -271,7 +478,7 @@ export type Table<V> = {
   remove(id: string): void
   /** Entries in id order, after `after` (from the first when undefined). */
   entries(after?: string): Generator<[string, V]>
-  /** Runs `body` in a transaction of its own; resolves once it is on disk. */
+  /** Runs `body` in a transaction of its own (now); resolves once it is on disk. */
   commit<T>(body: () => T): Promise<T>
 }
 

@@ -36,10 +36,11 @@ const bigObject = (i: number) => ({
 test.group('store: a full disk', (group) => {
   group.tap((t) => t.tags(['integration']))
   test('failed commits are errors, the node keeps serving and issues no dot twice after a restart', async ({ assert, cleanup }) => {
-    const fs = smallFilesystem(4 * 1024 * 1024)
+    const fs = smallFilesystem(16 * 1024 * 1024)
     cleanup(() => fs.remove())
+    // Freed once the disk is full: room for what the log holds beyond LMDB (a segment and a checkpoint's worth) to be copied in.
     const ballast = join(fs.dir, 'ballast')
-    writeFileSync(ballast, Buffer.alloc(1024 * 1024))
+    writeFileSync(ballast, Buffer.alloc(4 * 1024 * 1024))
     const cluster = await startTestCluster(cleanup, { nodes: 1, dir: fs.dir, settings: { n: 1, r: 1, w: 1 } })
     const n1 = cluster.url('n1')
 
