@@ -21,7 +21,7 @@ const DESIGNS: { name: string; design: FloorDesign }[] = [
   { name: 'as the store', design: {} },
   { name: 'replicated after the commit', design: { replicate: 'after-commit' } },
   { name: 'batches streamed', design: { peers: 'stream' } },
-  { name: 'write-ahead log', design: { storage: 'log' } },
+  { name: 'LMDB commits', design: { storage: 'lmdb' } },
   { name: 'not flushed', design: { sync: false } },
 ]
 
@@ -71,7 +71,7 @@ test.group('bench: the replicated floor', (group) => {
     })
 
   test('the write-ahead log has an acknowledged write in its file, on the coordinator and a peer', async ({ assert, cleanup }) => {
-    const dir = await start({ storage: 'log' }, cleanup)
+    const dir = await start({}, cleanup)
     const put = await endpoints[0].request({ method: 'PUT', path: '/kv/logged', body: '{"value":"in the log"}', timeoutMs: 5000 })
     assert.equal(put.status, 200)
     const logs = await Promise.all(['n1', 'n2', 'n3'].map((node) => readFile(join(dir, node, 'wal'), 'latin1')))
@@ -86,7 +86,7 @@ test.group('bench: the replicated floor', (group) => {
       [['--replicate', 'sometimes', '1', '/tmp/none', '2'], '--replicate must be applied or after-commit, got sometimes'],
       [['--bogus', '1', '/tmp/none', '2'], "Unknown option '--bogus'"],
       [['--peers', 'udp', '1', '/tmp/none', '2'], '--peers must be http or stream, got udp'],
-      [['--storage', 'rocks', '1', '/tmp/none', '2'], '--storage must be lmdb or log, got rocks'],
+      [['--storage', 'rocks', '1', '/tmp/none', '2'], '--storage must be log or lmdb, got rocks'],
       [['1', '/tmp/none'], 'usage: node.ts'],
     ] as const) {
       const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })

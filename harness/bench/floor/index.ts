@@ -1,6 +1,6 @@
 /**
  * The replicated floor of the store benchmark: three {@link ./node.ts} processes that do
- * what a quorumlab PUT must (HTTP, JSON, a durable LMDB write here and then on a peer) and
+ * what a quorumlab PUT must (HTTP, JSON, a durable write here and then on a peer) and
  * nothing else, so the benchmark can say how much of a PUT's cost is the store's logic and
  * how much its design's plumbing.
  */
@@ -23,8 +23,8 @@ export type FloorDesign = {
   replicate?: 'applied' | 'after-commit'
   /** How batches travel to the peers: an HTTP request each (default, as the store), or lines on one upgraded connection. */
   peers?: 'http' | 'stream'
-  /** Where writes are kept: LMDB (default, as the store) or a write-ahead log with one flush per group of writes. */
-  storage?: 'lmdb' | 'log'
+  /** Where writes are kept: a write-ahead log with one flush per group of writes (default, as the store's log), or LMDB with a commit per batch. */
+  storage?: 'log' | 'lmdb'
   /** Commits flushed to disk (default true); false measures what durability costs. */
   sync?: boolean
 }
@@ -47,7 +47,7 @@ export async function startFloorCluster({
   nodes = 3,
   replicate = 'applied',
   peers = 'http',
-  storage = 'lmdb',
+  storage = 'log',
   sync = true,
 }: FloorOptions): Promise<FloorCluster> {
   const ports = await freePorts(nodes)

@@ -1,22 +1,24 @@
 /**
  * One node of the replicated floor: the least a store with the quorumlab store's design
- * can do for a PUT, and nothing more. It writes the value to LMDB here (opened as the
- * store opens it) and, once the transaction has applied it, sends it to its two peers in
- * one JSON batch per peer per turn of the event loop over the project's kept-alive HTTP
- * client while the commit is flushed; it answers once its own commit and one peer's are
- * on disk (N3 W2), as the store does. There is no versioning, no ring, no anti-entropy, no
- * hints, no context to sign: what the store costs above this row is its logic; what this
- * row costs is HTTP, JSON and durable LMDB commits.
+ * can do for a PUT, and nothing more. It appends the value to a write-ahead log here
+ * (`storage.ts`: one flush per group of writes, as the store's log) and, once it is
+ * applied, sends it to its two peers in one JSON batch per peer per turn of the event
+ * loop over the project's kept-alive HTTP client while the log is flushed; it answers
+ * once its own write and one peer's are on disk (N3 W2), as the store does. There is no
+ * versioning, no ring, no anti-entropy, no hints, no context to sign, no checkpoint into
+ * LMDB: what the store costs above this row is its logic; what this row costs is HTTP,
+ * JSON and durable writes.
  *
- * Four changes of design can be measured against it: `--replicate after-commit` sends
- * the write only once it is on disk here (the store's design until 2026-11-30); `--peers
- * stream` sends the batches as lines of JSON on one connection per peer, upgraded from
- * HTTP on the same port, answered in order (no HTTP request or response per batch: what a
- * compact peer protocol could save); `--storage log` keeps writes in a write-ahead log
- * with one flush per group of writes instead of LMDB (`storage.ts`); `--no-sync` never
+ * Four changes of design can be measured against it: `--storage lmdb` commits each batch
+ * of writes to LMDB instead (opened as the store opens it: two flushes per commit, the
+ * store's design until 2026-11-30, eighth session); `--replicate after-commit` sends the
+ * write only once it is on disk here (the store's design until 2026-11-30, seventh
+ * session); `--peers stream` sends the batches as lines of JSON on one connection per
+ * peer, upgraded from HTTP on the same port, answered in order (no HTTP request or
+ * response per batch: what a compact peer protocol could save); `--no-sync` never
  * flushes to disk (a power loss may lose acknowledged writes: what durability costs).
  *
- *   node --import tsx harness/bench/floor/node.ts [--replicate applied|after-commit] [--peers http|stream] [--storage lmdb|log] [--no-sync] PORT DATA_DIR PEER_PORT...
+ *   node --import tsx harness/bench/floor/node.ts [--replicate applied|after-commit] [--peers http|stream] [--storage log|lmdb] [--no-sync] PORT DATA_DIR PEER_PORT...
  *
  * Serves `PUT /kv/:key` (`{"value": ...}`), `GET /kv/:key` (the stored object, or 404)
  * and the peers' `POST /batch`; binds 127.0.0.1 and prints `ready PORT`.
@@ -36,7 +38,7 @@ const PEER_TIMEOUT_MS = 5000
 const BODY_LIMIT = 1 << 20
 
 const USAGE =
-  'usage: node.ts [--replicate applied|after-commit] [--peers http|stream] [--storage lmdb|log] [--no-sync] PORT DATA_DIR PEER_PORT...'
+  'usage: node.ts [--replicate applied|after-commit] [--peers http|stream] [--storage log|lmdb] [--no-sync] PORT DATA_DIR PEER_PORT...'
 
 const OPTIONS = {
   replicate: { type: 'string' },
@@ -60,8 +62,8 @@ function parseCommandLine(argv: string[]): CommandLine | string {
     if (replicate !== 'applied' && replicate !== 'after-commit') return `--replicate must be applied or after-commit, got ${replicate}`
     const peers = values.peers ?? 'http'
     if (peers !== 'http' && peers !== 'stream') return `--peers must be http or stream, got ${peers}`
-    const storage = values.storage ?? 'lmdb'
-    if (storage !== 'lmdb' && storage !== 'log') return `--storage must be lmdb or log, got ${storage}`
+    const storage = values.storage ?? 'log'
+    if (storage !== 'log' && storage !== 'lmdb') return `--storage must be log or lmdb, got ${storage}`
     const afterCommit = replicate === 'after-commit'
     const sync = !values['no-sync']
     return { port: ports[0], dir, peerPorts: ports.slice(1), afterCommit, streams: peers === 'stream', log: storage === 'log', sync }

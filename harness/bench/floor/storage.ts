@@ -1,11 +1,11 @@
 /**
- * Where a floor node keeps its writes: LMDB, opened as the store opens it, or a
- * write-ahead log. The log is the floor of a design the store does not have: each group
- * of writes that arrive while the previous group is flushed is appended in one write and
- * flushed with one `fdatasync` (group commit, as etcd's WAL), into a file preallocated a
- * segment at a time so that a flush writes no file metadata. It keeps the values in
- * memory and is never replayed or checkpointed: a store built on it would have to do
- * both, and prove them under kill -9 and power loss.
+ * Where a floor node keeps its writes: a write-ahead log, or LMDB opened as the store
+ * opens it. In the log each group of writes that arrive while the previous group is
+ * flushed is appended in one write and flushed with one `fdatasync` (group commit, as the
+ * store's log and etcd's WAL), into a file preallocated a segment at a time so that a
+ * flush writes no file metadata. It keeps the values in memory and is never replayed or
+ * checkpointed: the store's log does both (`store/write-ahead-log.ts`, `store/storage.ts`),
+ * which is part of what it costs above this floor.
  */
 import { mkdirSync } from 'node:fs'
 import { open as openFile } from 'node:fs/promises'
