@@ -220,7 +220,7 @@ export class Storage {
 
   /** Every stored key, in key order. */
   *keys(): Generator<string> {
-    for (const key of this.#keys('objects')) if (this.#read('objects', key) !== undefined) yield key
+    yield* this.#keys('objects')
   }
 
   /** Stores or merges a hint for `owner`, durably. */
@@ -352,11 +352,17 @@ export class Storage {
 
   /** A key's value: the running transaction's, then the newest in memory, then LMDB's. */
   #read(table: string, key: string): unknown {
+    let value = this.#inMemory(table, key)
+    if (value === undefined) value = this.#db(table).get(key)
+    return value === REMOVED ? undefined : value
+  }
+
+  /** A key's newest value in memory ({@link REMOVED} included), or undefined when it has none there. */
+  #inMemory(table: string, key: string): unknown {
     let value = this.#staged?.get(table)?.get(key)
     if (value === undefined) value = this.#active.get(table)?.get(key)
     if (value === undefined) value = this.#frozen?.memtable.get(table)?.get(key)
-    if (value === undefined) value = this.#db(table).get(key)
-    return value === REMOVED ? undefined : value
+    return value
   }
 
   #write(table: string, key: string, value: unknown): void {
@@ -365,21 +371,25 @@ export class Storage {
     writesTo(staged, table).set(key, value)
   }
 
-  /** A table's keys after `after`, in LMDB's order (UTF-8 bytes): those in LMDB merged with those in memory, removed ones included. */
+  /**
+   * A table's keys after `after` that hold a value, in LMDB's order (UTF-8 bytes): those in
+   * LMDB merged with those in memory, without reading LMDB's values.
+   */
   *#keys(table: string, after?: string): Generator<string> {
     const inMemory = new Set<string>()
     for (const memtable of [this.#staged, this.#active, this.#frozen?.memtable]) {
       for (const key of memtable?.get(table)?.keys() ?? []) if (after === undefined || byteOrder(key, after) > 0) inMemory.add(key)
     }
     const memory = [...inMemory].sort(byteOrder)
+    const removed = (key: string): boolean => this.#inMemory(table, key) === REMOVED
     let i = 0
     for (const key of this.#db(table).getKeys(after === undefined ? {} : { start: after })) {
       if (key === after) continue
-      while (i < memory.length && byteOrder(memory[i], key) < 0) yield memory[i++]
+      for (; i < memory.length && byteOrder(memory[i], key) < 0; i++) if (!removed(memory[i])) yield memory[i]
       if (memory[i] === key) i++
-      yield key
+      if (!removed(key)) yield key
     }
-    while (i < memory.length) yield memory[i++]
+    for (; i < memory.length; i++) if (!removed(memory[i])) yield memory[i]
   }
 
   #db(table: string): Database<unknown, string> {
