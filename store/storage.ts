@@ -15,9 +15,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb'
-import { Packr } from 'msgpackr'
 import { isProcessAlive } from '../common/helpers/pid.ts'
 import { StorageLockedError } from './errors.ts'
+import { applyWrites, byteOrder, decodeWrites, encodeWrites, type Memtable, REMOVED, writesTo } from './memtable.ts'
 import { mutant } from './mutants.ts'
 import type { VersionedObject } from './versioning.ts'
 import { WriteAheadLog } from './write-ahead-log.ts'
@@ -54,55 +54,6 @@ const CHECKPOINT_BYTES = 1 << 20
 const CHECKPOINT_MS = 200
 /** Meta key of the LSN the log is replayed from: every write below it is in LMDB. */
 const CHECKPOINT_KEY = 'log-checkpoint'
-
-/** A removed entry, in memory until a checkpoint removes it from LMDB. */
-const REMOVED = Symbol('removed')
-/** Writes in memory: table name, then key, then the value (or {@link REMOVED}). */
-type Memtable = Map<string, Map<string, unknown>>
-
-/** Encodes a record's writes as LMDB encodes values (MessagePack, plain maps), so replay reads back what LMDB would. */
-const packr = new Packr({ useRecords: false })
-
-/** A transaction's writes as one log record: `[table, key, value]`, or `[table, key]` for a removal. */
-function encodeWrites(writes: Memtable): Buffer {
-  const entries: unknown[] = []
-  for (const [table, entriesOfTable] of writes) {
-    for (const [key, value] of entriesOfTable) entries.push(value === REMOVED ? [table, key] : [table, key, value])
-  }
-  return packr.pack(entries)
-}
-
-function decodeWrites(payload: Buffer): Memtable {
-  const writes: Memtable = new Map()
-  for (const [table, key, ...value] of packr.unpack(payload) as Array<[string, string, unknown?]>) {
-    writesTo(writes, table).set(key, value.length === 0 ? REMOVED : value[0])
-  }
-  return writes
-}
-
-/** The writes to `table` in `memtable`, a new map if none yet. */
-function writesTo(memtable: Memtable, table: string): Map<string, unknown> {
-  let writes = memtable.get(table)
-  if (!writes) {
-    writes = new Map()
-    memtable.set(table, writes)
-  }
-  return writes
-}
-
-/** Applies `writes` on top of `memtable`; returns how many there were. */
-function applyWrites(memtable: Memtable, writes: Memtable): number {
-  let count = 0
-  for (const [table, entries] of writes) {
-    const target = writesTo(memtable, table)
-    for (const [key, value] of entries) target.set(key, value)
-    count += entries.size
-  }
-  return count
-}
-
-/** Orders keys as LMDB does: by their UTF-8 bytes. */
-const byteOrder = (a: string, b: string): number => (a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b)))
 
 export class Storage {
   #lock: string

@@ -1,0 +1,58 @@
+import { test } from '@japa/runner'
+import { applyWrites, byteOrder, decodeWrites, encodeWrites, type Memtable, REMOVED } from './memtable.ts'
+
+test.group('memtable', (group) => {
+  group.tap((t) => t.tags(['unit']))
+
+  test('a record decodes to the writes encoded, removals included', ({ assert }) => {
+    const writes: Memtable = new Map([
+      ['objects', new Map<string, unknown>([['k', { context: { clock: { 'n1.a': 3 } }, siblings: [{ value: [1, 'two', null] }] }]])],
+      ['hints', new Map<string, unknown>([['n2\u0000k', REMOVED]])],
+      ['meta', new Map<string, unknown>([['counter', 2000]])],
+    ])
+    assert.deepEqual(decodeWrites(encodeWrites(writes)), writes)
+  })
+
+  test('applying writes puts the newest value of each key on top and counts them', ({ assert }) => {
+    const memtable: Memtable = new Map([
+      [
+        't',
+        new Map<string, unknown>([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ],
+    ])
+    const count = applyWrites(
+      memtable,
+      new Map([
+        [
+          't',
+          new Map<string, unknown>([
+            ['b', REMOVED],
+            ['c', 3],
+          ]),
+        ],
+        ['u', new Map<string, unknown>([['x', 'y']])],
+      ]),
+    )
+    assert.equal(count, 3)
+    assert.deepEqual(
+      [...memtable.get('t')!],
+      [
+        ['a', 1],
+        ['b', REMOVED],
+        ['c', 3],
+      ],
+    )
+    assert.deepEqual([...memtable.get('u')!], [['x', 'y']])
+  })
+
+  test('keys are ordered by their UTF-8 bytes, as LMDB orders them, not by UTF-16 code units', ({ assert }) => {
+    // U+FFFF is EF BF BF in UTF-8, below U+10000 (F0 90 80 80); in UTF-16, U+10000 (D800 DC00) sorts first.
+    assert.isBelow(byteOrder('\uFFFF', '\u{10000}'), 0)
+    assert.isTrue('\u{10000}' < '\uFFFF')
+    assert.deepEqual(['b', 'é', 'a', 'ab'].sort(byteOrder), ['a', 'ab', 'b', 'é'])
+    assert.equal(byteOrder('same', 'same'), 0)
+  })
+})
