@@ -100,6 +100,7 @@ export async function readWarsFile(dir: string): Promise<WarsRunFile | undefined
   const valid =
     file?.format === 1 &&
     WARS_LEGS.every((leg) => Array.isArray(file.legs?.[leg]?.samples) && file.legs[leg].samples.every(isSample)) &&
+    (file.commit === undefined || (Array.isArray(file.commit.samples) && file.commit.samples.every(isSample))) &&
     Array.isArray(file.nodes) &&
     Array.isArray(file.missing)
   if (!valid) throw new Error(`${WARS_FILE} is not a WARS samples file of format 1`)
@@ -175,10 +176,11 @@ function measuredEnd(table: OpTable): number {
 
 /** Each leg's latencies (ms) of the phase: samples sent before the final reads, inside (fault) or outside (calm) every fault. */
 function phaseSamples(wars: WarsRunFile, periods: readonly NemesisPeriod[], phase: PbsPhaseName, endMs: number) {
-  const legs = {} as Record<WarsLeg, number[]>
-  for (const leg of WARS_LEGS) {
-    legs[leg] = wars.legs[leg].samples.filter(([at]) => at < endMs && inPeriod(at, periods) === (phase === 'fault')).map(([, ms]) => ms)
-  }
+  const inPhase = (samples: readonly WarsSample[]): number[] =>
+    samples.filter(([at]) => at < endMs && inPeriod(at, periods) === (phase === 'fault')).map(([, ms]) => ms)
+  const legs = {} as Record<WarsLeg, number[]> & { commit: number[] }
+  for (const leg of WARS_LEGS) legs[leg] = inPhase(wars.legs[leg].samples)
+  legs.commit = inPhase(wars.commit?.samples ?? [])
   return legs
 }
 
@@ -189,7 +191,7 @@ function phaseSamples(wars: WarsRunFile, periods: readonly NemesisPeriod[], phas
  */
 function fitPhase(
   phase: PbsPhaseName,
-  { samples, calm }: { samples: Record<WarsLeg, number[]>; calm: Record<WarsLeg, number[]> },
+  { samples, calm }: { samples: Record<WarsLeg, number[]> & { commit: number[] }; calm: Record<WarsLeg, number[]> },
   reads: ComparedRead[],
   run: PhaseQuorum,
   nemeses: readonly string[],
@@ -233,7 +235,11 @@ function fitPhase(
     trials: TRIALS,
     seed: run.seed,
     latencies,
-    localCoordinator: { sameCoordinator: sameCoordinator ?? 1 / run.n },
+    localCoordinator: {
+      sameCoordinator: sameCoordinator ?? 1 / run.n,
+      // Files from stores that do not time their own commit: taken as instant.
+      commit: samples.commit.length >= MIN_SAMPLES ? empirical(samples.commit, `${phase} commit`) : undefined,
+    },
     clientLegs: clientLegs(calm, latencies),
   })
   const { buckets, observed99Ms, predicted } = compare(reads, visibility)

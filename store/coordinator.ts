@@ -38,8 +38,10 @@ import { awaitQuorum } from './quorum.ts'
 import type { AppliedWrite, LocalWrite, Replica } from './replica.ts'
 import type { Ring } from './ring.ts'
 import type { Stats } from './stats.ts'
+import type { WarsRecorder } from './wars.ts'
 import { mergeStates, sameState, type Sibling, type VersionedObject, type WriteResult } from './versioning.ts'
 import type { CausalContext } from '../common/contracts/causal.ts'
+import { monotonicMs } from '../common/contracts/wars.ts'
 
 export type CoordinatorOptions = {
   config: NodeConfig
@@ -55,6 +57,8 @@ export type CoordinatorOptions = {
   /** Holds hints for home replicas a write missed. */
   handoff: HintedHandoff
   stats: Stats
+  /** Times this node's own commit of the writes it coordinates (PBS); none in tests that do not ask. */
+  wars?: Pick<WarsRecorder, 'commit'>
 }
 
 export type ReadResult = { object: VersionedObject; replies: number }
@@ -90,8 +94,10 @@ export class Coordinator {
   #membership: Pick<Membership, 'isUp'>
   #handoff: HintedHandoff
   #stats: Stats
+  #wars: Pick<WarsRecorder, 'commit'> | undefined
 
-  constructor({ config, ring, replica, peers, batcher, membership, handoff, stats }: CoordinatorOptions) {
+  constructor({ config, ring, replica, peers, batcher, membership, handoff, stats, wars }: CoordinatorOptions) {
+    this.#wars = wars
     this.#config = config
     this.#ring = ring
     this.#replica = replica
@@ -199,6 +205,15 @@ export class Coordinator {
       if (error instanceof ApiError && error.code === 'too_large') this.#stats.add('objectSizeRefusals')
       throw error
     })
+    // Storage applies the write when called and resolves once it is on disk: the time between is this node's commit.
+    const wars = this.#wars
+    if (wars) {
+      const appliedMs = monotonicMs()
+      void durable.then(
+        () => wars.commit(appliedMs, monotonicMs()),
+        () => {},
+      )
+    }
     const applied = await Promise.race([early, durable])
     return { applied, durable }
   }

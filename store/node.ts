@@ -115,7 +115,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     roundDeadlineMs: config.replicaTimeoutMs * 5,
     timeoutMs: config.replicaTimeoutMs * 5,
   })
-  const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats })
+  const coordinator = new Coordinator({ config, ring, replica, peers, batcher, membership, handoff, stats, wars })
   const consistency = createConsistencyEngine({ config, ring, replica, storage, coordinator, peers, batcher, membership, stats })
   const app = createApp({
     config,

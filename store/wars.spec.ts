@@ -19,6 +19,15 @@ test.group('WARS recorder', () => {
     assert.deepEqual(legs.response.samples, [[201, 2]])
   })
 
+  test("the coordinator's own commit: from applying the write to having it on disk; one that ends before it starts is dropped", ({
+    assert,
+  }) => {
+    const wars = new WarsRecorder({ node: 'n1' })
+    wars.commit(100, 100.4)
+    wars.commit(200, 199)
+    assert.deepEqual(wars.snapshot().commit, { seen: 1, samples: [[100, 0.4000000000000057]] })
+  })
+
   test('a call whose replica time falls outside it is dropped, not clamped', ({ assert }) => {
     const wars = new WarsRecorder({ node: 'n1' })
     wars.call('write', 100, 99, 101)

@@ -42,12 +42,14 @@ export type WarsRecorderOptions = {
 export class WarsRecorder {
   readonly #node: string
   readonly #legs: Record<WarsLeg, Reservoir>
+  readonly #commit: Reservoir
 
   constructor({ node, capacity = DEFAULT_CAPACITY, seed = 1 }: WarsRecorderOptions) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`WARS capacity must be an integer >= 1, got ${capacity}`)
     this.#node = node
     const random = new Random(seed, `wars/${node}`)
     this.#legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, new Reservoir(capacity, random.fork(leg))])) as Record<WarsLeg, Reservoir>
+    this.#commit = new Reservoir(capacity, random.fork('commit'))
   }
 
   /**
@@ -65,10 +67,16 @@ export class WarsRecorder {
     this.#legs[back].add([appliedMs, home])
   }
 
+  /** This node's own commit of a client write it coordinated: applied at `appliedMs`, on disk at `durableMs` (monotonic, ms). */
+  commit(appliedMs: number, durableMs: number): void {
+    if (durableMs >= appliedMs) this.#commit.add([appliedMs, durableMs - appliedMs])
+  }
+
   snapshot(): NodeWarsSnapshot {
     const legs = Object.fromEntries(
       WARS_LEGS.map((leg) => [leg, { seen: this.#legs[leg].seen, samples: this.#legs[leg].samples.map(([at, ms]) => [at, ms]) }]),
     ) as NodeWarsSnapshot['legs']
-    return { node: this.#node, nowMs: monotonicMs(), legs }
+    const commit = { seen: this.#commit.seen, samples: this.#commit.samples.map(([at, ms]): WarsSample => [at, ms]) }
+    return { node: this.#node, nowMs: monotonicMs(), legs, commit }
   }
 }

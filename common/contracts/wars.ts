@@ -23,6 +23,8 @@ export type NodeWarsSnapshot = {
   /** The node's monotonic clock when it answered, ms. */
   nowMs: number
   legs: Record<WarsLeg, WarsLegSamples>
+  /** See {@link WarsRunFile.commit}; absent from stores that do not time it. */
+  commit?: WarsLegSamples
 }
 
 /** `wars.json` in a run folder: every node's samples, `atMs` converted to ms since the run started (the history's clock). */
@@ -33,6 +35,13 @@ export type WarsRunFile = {
   nodes: string[]
   missing: string[]
   legs: Record<WarsLeg, WarsLegSamples>
+  /**
+   * A coordinator's own commit of the writes it coordinated: from applying the write to
+   * having it on disk (`atMs`: the apply). A coordinator that is a replica answers no
+   * sooner, however fast the others ack. Absent in files from stores that do not time it
+   * (and before 2026-11-30): the prediction then takes it as instant.
+   */
+  commit?: WarsLegSamples
 }
 
 export const WARS_FILE = 'wars.json'

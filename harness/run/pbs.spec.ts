@@ -21,9 +21,9 @@ test.group('PBS prediction of a real run', (group) => {
   test('R = W = 1, no fault: nodes time every leg, and the calm prediction agrees with the observation', async ({ assert, cleanup }) => {
     const options = await shortRunOptions(cleanup, {
       // Few keys, so many reads come soon after a write to their key, where staleness lives.
-      workload: { ...PRESETS.distributed, keys: 5 },
+      workload: { ...PRESETS.distributed, keys: 2 },
       store: quorumlabAdapter({ settings: { ...SHORT_RUN_SETTINGS, r: 1, w: 1 } }),
-      rate: 150,
+      rate: 600,
       timeS: 6,
       seed: 7,
     })

@@ -30,13 +30,20 @@ export async function collectWars(cluster: Cluster, clock: Pick<RunClock, 'nowMs
       for (const [atMs, ms] of answer.legs[leg].samples) legs[leg].samples.push([atMs - originMs, ms])
     }
   }
-  for (const leg of WARS_LEGS) legs[leg].samples.sort((a, b) => a[0] - b[0])
+  const commit: WarsLegSamples = { seen: 0, samples: [] }
+  for (const answer of answers) {
+    if (!answer?.commit) continue
+    commit.seen += answer.commit.seen
+    for (const [atMs, ms] of answer.commit.samples) commit.samples.push([atMs - originMs, ms])
+  }
+  for (const leg of [...WARS_LEGS.map((l) => legs[l]), commit]) leg.samples.sort((a, b) => a[0] - b[0])
   const file: WarsRunFile = {
     format: 1,
     clock: 'process.hrtime.bigint (CLOCK_MONOTONIC, shared by every process of the host)',
     nodes: ids.filter((_, i) => answers[i]),
     missing: ids.filter((_, i) => !answers[i]),
     legs: legs as WarsRunFile['legs'],
+    ...(commit.seen > 0 ? { commit } : {}),
   }
   const path = join(dir, WARS_FILE)
   await writeFile(path, `${JSON.stringify(file)}\n`)

@@ -88,4 +88,26 @@ test.group('pbs WARS with local coordinators', () => {
       /sameCoordinator must be a probability from 0 to 1, got 2/,
     )
   })
+
+  test("the write coordinator's own commit delays the write's commit: a read elsewhere waits only what the write leg exceeds it by", ({
+    assert,
+  }) => {
+    // Write leg const(10), reads always on another replica (sameCoordinator 0): without a commit
+    // time the read sees the write from t = 10 ms; with the coordinator's own commit taking 4 ms,
+    // the write commits at 4 ms and the read sees it from t = 6 ms.
+    const at = (commit?: Distribution) =>
+      simulateVisibility({
+        n: 3,
+        r: 1,
+        w: 1,
+        latencies: writeOnly(constant(10)),
+        trials: 2000,
+        seed: 3,
+        localCoordinator: { sameCoordinator: 0, commit },
+      })
+    assert.equal(sampled(at().probabilityAt(9.9)).p, 0)
+    assert.equal(sampled(at().probabilityAt(10)).p, 1)
+    assert.equal(sampled(at(constant(4)).probabilityAt(5.9)).p, 0)
+    assert.equal(sampled(at(constant(4)).probabilityAt(6)).p, 1)
+  })
 })

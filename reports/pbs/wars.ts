@@ -17,7 +17,7 @@
  *   home replica is unreachable.
  * - read repair and anti-entropy, which only make later reads fresher;
  * - correlated latencies (one slow replica or link for every message, queueing under
- *   load, a coordinator that is itself a replica and answers in no time): all N replicas
+ *   load): all N replicas
  *   draw from the same distributions, independently;
  * - concurrent writes: one write, then reads.
  *
@@ -52,12 +52,14 @@ export type SimulationOptions = Quorum & {
   /**
    * Coordinators that are themselves replicas (the reference store, where any home replica
    * coordinates; Cassandra when the coordinator owns the key), instead of the paper's
-   * remote coordinator: replica 0 coordinates the write, so it holds it at once and acks
-   * at once (the legs then time the calls to the others, sent once the coordinator has
-   * the write); the read's coordinator, replica 0 with probability `sameCoordinator` and
-   * another replica otherwise, answers itself at once.
+   * remote coordinator: replica 0 coordinates the write, so it holds it at once (the legs
+   * then time the calls to the others, sent once the coordinator has the write) and acks
+   * once its own commit is on disk, after `commit` ms (at once when not given); the write
+   * commits no sooner than that, however fast the others ack, as a coordinator that waits
+   * for its own commit answers. The read's coordinator, replica 0 with probability
+   * `sameCoordinator` and another replica otherwise, answers itself at once.
    */
-  localCoordinator?: { sameCoordinator: number }
+  localCoordinator?: { sameCoordinator: number; commit?: Distribution }
   /**
    * t as a client measures it, from receiving the write's ack to sending the read, rather
    * than at the coordinators: the ack's trip to the client (`ack`) and the read's trip to
@@ -233,10 +235,13 @@ class Scratch {
   readonly #sorted: Float64Array
   /** P(the read's coordinator is the write's); undefined for remote coordinators. */
   readonly #sameCoordinator: number | undefined
+  /** The write coordinator's own commit, ms (a local coordinator's); undefined: at once. */
+  readonly #commit: Sampler | undefined
 
-  constructor(n: number, local?: { sameCoordinator: number }) {
+  constructor(n: number, local?: { sameCoordinator: number; commit?: Distribution }) {
     this.#n = n
     this.#sameCoordinator = local?.sameCoordinator
+    this.#commit = local?.commit && sampler(local.commit)
     this.#received = new Float64Array(n)
     this.#acked = new Float64Array(n)
     this.#requested = new Float64Array(n)
@@ -256,13 +261,16 @@ class Scratch {
       this.#acked[i] = received + legs.ack(random)
       sorted[i] = this.#acked[i]
     }
-    if (this.#sameCoordinator !== undefined) {
-      this.#received[0] = 0
-      this.#acked[0] = 0
-      sorted[0] = 0
+    if (this.#sameCoordinator === undefined) {
+      insertionSort(sorted)
+      return sorted[w - 1]
     }
+    const own = this.#commit ? this.#commit(random) : 0
+    this.#received[0] = 0
+    this.#acked[0] = own
+    sorted[0] = own
     insertionSort(sorted)
-    return sorted[w - 1]
+    return Math.max(sorted[w - 1], own)
   }
 
   /**

@@ -116,8 +116,12 @@ async function runBatchOp(replica: Replica, handoff: HintedHandoff, op: BatchOp)
   }
   if (!isVersionedObject(op.object)) return { ok: false, error: 'op.object is not a versioned object' }
   if (op.op === 'merge') {
-    await replica.mergeIn(op.key, op.object)
-    return { ok: true, atMs: monotonicMs() }
+    // Storage applies a write when it is called (visible to reads) and resolves once it is
+    // durable: PBS wants the first moment, so the clock is read before the wait.
+    const merged = replica.mergeIn(op.key, op.object)
+    const atMs = monotonicMs()
+    await merged
+    return { ok: true, atMs }
   }
   if (op.op === 'hint' && typeof op.owner === 'string') {
     await handoff.store(op.owner, op.key, op.object)
