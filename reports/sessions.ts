@@ -29,6 +29,7 @@
  * guarantee's result is a check of that name, counting the reads it applied to.
  */
 import { decided, type CheckResult } from '../common/contracts/checker.ts'
+import { COLLECT_FROM_OPS, collectGarbage } from './collect-garbage.ts'
 import { I32Column } from './columns.ts'
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
@@ -171,6 +172,9 @@ class Checking {
  */
 type Requirements = { need: Int32Array; row: Int32Array; max: Int32Array; arg: Int32Array }
 
+/** The requirement vectors the session pass gives each write, before their prefix maxima. */
+type Needs = { need: Int32Array; row: Int32Array }
+
 /**
  * Checks the four session guarantees over the ok ops of the measured phases. `ranks` are
  * the reads' context ranks (coverage.ts); time is O(ops x nodes), memory O(writes x nodes).
@@ -179,15 +183,25 @@ type Requirements = { need: Int32Array; row: Int32Array; max: Int32Array; arg: I
  */
 export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRanks, options: SessionOptions = {}): SessionResults {
   const c = new Checking(table, index, ranks, options.maxExamples ?? 10)
-  const { monotonicWrites, writesFollowReads } = sessionPass(c)
-  for (let i = 0; i < ranks.reads.length; i++) {
-    if (table.phase[ranks.reads[i]] === FINAL) continue
-    checkMonotonicWrites(c, monotonicWrites, i)
-    checkWritesFollowReads(c, writesFollowReads, i)
-  }
+  const needs: Partial<Record<'monotonicWrites' | 'writesFollowReads', Needs>> = sessionPass(c)
+  // One guarantee at a time: the first's requirements are dropped (and collected, on a big
+  // history) before the second's prefix maxima are made, so six of the eight arrays of
+  // writes x nodes are alive at once instead of all eight. Each guarantee's examples are
+  // still found in read order.
+  checkReads(c, needs.monotonicWrites as Needs, checkMonotonicWrites)
+  needs.monotonicWrites = undefined
+  if (table.length >= COLLECT_FROM_OPS) collectGarbage()
+  checkReads(c, needs.writesFollowReads as Needs, checkWritesFollowReads)
   return Object.fromEntries(
     SESSION_GUARANTEES.map((name) => [name, decided({ name, kind: 'guarantee', checkedWhat: 'reads', ...c.counts[name] })]),
   ) as SessionResults
+}
+
+/** Checks every read but the final ones against one guarantee's requirements (made here, so they die when it returns). */
+function checkReads(c: Checking, needs: Needs, check: (c: Checking, req: Requirements, i: number) => void): void {
+  const req = withPrefixMax(c, needs)
+  const { reads } = c.ranks
+  for (let i = 0; i < reads.length; i++) if (c.table.phase[reads[i]] !== FINAL) check(c, req, i)
 }
 
 /**
@@ -196,7 +210,7 @@ export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRank
  * vectors: monotonic writes (the session's earlier writes) and writes-follow-reads (what
  * the session had read before it).
  */
-function sessionPass(c: Checking): { monotonicWrites: Requirements; writesFollowReads: Requirements } {
+function sessionPass(c: Checking): { monotonicWrites: Needs; writesFollowReads: Needs } {
   const { table, index, ranks, nodes } = c
   const positions = index.rows.length
   const readOf = new Int32Array(table.length).fill(-1)
@@ -226,7 +240,7 @@ function sessionPass(c: Checking): { monotonicWrites: Requirements; writesFollow
     if (st.hasRead) checkMonotonicReads(c, st, r, i)
     addRead(c, st, r, i)
   }
-  return { monotonicWrites: withPrefixMax(c, mwNeed, mwRow), writesFollowReads: withPrefixMax(c, wfrNeed, wfrRow) }
+  return { monotonicWrites: { need: mwNeed, row: mwRow }, writesFollowReads: { need: wfrNeed, row: wfrRow } }
 }
 
 function sessionState(c: Checking, row: number): SessionState {
@@ -356,7 +370,7 @@ function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number
 }
 
 /** Adds the prefix maxima of the requirement vectors along each (key, node) group's dot order. */
-function withPrefixMax(c: Checking, need: Int32Array, row: Int32Array): Requirements {
+function withPrefixMax(c: Checking, { need, row }: Needs): Requirements {
   const { nodes } = c
   const { groupStart } = c.index
   const max = new Int32Array(need.length)
