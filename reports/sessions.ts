@@ -170,10 +170,18 @@ class Checking {
  * have for the write at position p to be followed correctly, with `row` the op behind it;
  * and their prefix maxima along each (key, node) group's dot order (`max`, at `arg`).
  */
-type Requirements = { need: Int32Array; row: Int32Array; max: Int32Array; arg: Int32Array }
+type Requirements = { need: Ranks; row: Int32Array; max: Ranks; arg: Int32Array }
 
 /** The requirement vectors the session pass gives each write, before their prefix maxima. */
-type Needs = { need: Int32Array; row: Int32Array }
+type Needs = { need: Ranks; row: Int32Array }
+
+/** Ranks within a (key, node) group: 16 bits while no group has more writes than that holds. */
+type Ranks = Int16Array | Int32Array
+
+/** Zeroed ranks, in 16 bits when `largest` (the longest group's writes) fits. Exported for the specs. */
+export function ranksOf(length: number, largest: number): Ranks {
+  return largest <= 0x7fff ? new Int16Array(length) : new Int32Array(length)
+}
 
 /**
  * Checks the four session guarantees over the ok ops of the measured phases. `ranks` are
@@ -215,9 +223,13 @@ function sessionPass(c: Checking): { monotonicWrites: Needs; writesFollowReads: 
   const positions = index.rows.length
   const readOf = new Int32Array(table.length).fill(-1)
   for (let i = 0; i < ranks.reads.length; i++) readOf[ranks.reads[i]] = i
-  const mwNeed = new Int32Array(positions * nodes)
+  // A requirement is a rank in its group (1M ops over 16 keys and 5 nodes: ~10k writes a group).
+  const { groupStart } = index
+  let largest = 0
+  for (let g = 0; g + 1 < groupStart.length; g++) largest = Math.max(largest, groupStart[g + 1] - groupStart[g])
+  const mwNeed = ranksOf(positions * nodes, largest)
   const mwRow = new Int32Array(positions * nodes).fill(-1)
-  const wfrNeed = new Int32Array(positions * nodes)
+  const wfrNeed = ranksOf(positions * nodes, largest)
   const wfrRow = new Int32Array(positions * nodes).fill(-1)
   for (let r = 0; r < table.length; r++) {
     if (table.type[r] !== OK || table.phase[r] === FINAL) continue
@@ -373,7 +385,7 @@ function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number
 function withPrefixMax(c: Checking, { need, row }: Needs): Requirements {
   const { nodes } = c
   const { groupStart } = c.index
-  const max = new Int32Array(need.length)
+  const max = need instanceof Int16Array ? new Int16Array(need.length) : new Int32Array(need.length)
   const arg = new Int32Array(need.length)
   for (let g = 0; g + 1 < groupStart.length; g++) {
     for (let p = groupStart[g]; p < groupStart[g + 1]; p++) {
