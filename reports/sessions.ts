@@ -30,7 +30,7 @@
  */
 import { decided, type CheckResult } from '../common/contracts/checker.ts'
 import { COLLECT_FROM_OPS, collectGarbage } from './collect-garbage.ts'
-import { I32Column } from './columns.ts'
+import { PairIds } from './columns.ts'
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, OK, type OpTable } from './op-table.ts'
@@ -53,21 +53,17 @@ export type SessionResults = Record<SessionGuarantee, CheckResult<Example>>
 export type SessionOptions = { maxExamples?: number }
 
 /**
- * One per (process, key) that has ok ops: kept small, as there can be a million. Its five
- * per-node vectors live in {@link Checking.vectors} from `at` on: own need and own row (per
- * node, the rank a read needs to cover every own write, 0 for none, and that write's row),
- * read max and read row (the highest rank an earlier read of the session had, and that
- * read's row), then the position of its latest own write (its own writes' list).
+ * A session, one per (process, key) that has ok ops, is a number: there can be half a
+ * million (1M ops over 10,000 keys), and as objects in a Map they took ~40 MiB of heap. Its
+ * five per-node vectors live in {@link Checking.vectors} from `session * 5 * nodes` on: own
+ * need and own row (per node, the rank a read needs to cover every own write, 0 for none,
+ * and that write's row), read max and read row (the highest rank an earlier read of the
+ * session had, and that read's row), then the position of its latest own write (its own
+ * writes' list).
  */
-type SessionState = {
-  at: number
-  hasOwn: boolean
-  /** Writes earlier reads covered only through gap dots, by position -> the read's row. */
-  readGaps: Map<number, number> | undefined
-  hasRead: boolean
-}
+type SessionState = number
 
-/** A session's five vectors, in this order from its `at`, each `nodes` long. */
+/** A session's five vectors, in this order, each `nodes` long. */
 const OWN_NEED = 0
 const OWN_ROW = 1
 const READ_MAX = 2
@@ -75,6 +71,7 @@ const READ_ROW = 3
 /** Per node, the position of the session's latest own write through it (-1: none), the head of its list in {@link Checking.ownBefore}. */
 const OWN_LAST = 4
 const VECTOR_INITIAL = [0, -1, 0, -1, -1]
+const VECTORS = VECTOR_INITIAL.length
 type SessionVector = typeof OWN_NEED | typeof OWN_ROW | typeof READ_MAX | typeof READ_ROW | typeof OWN_LAST
 
 /** How many own writes a monotonic-writes verification looks at before giving up. */
@@ -94,11 +91,15 @@ class Checking {
    */
   readonly need: Int32Array
   readonly counts: Record<SessionGuarantee, SessionCount>
-  /** The session state of each (process, key) with ok ops, by `process * keys + key`. */
-  readonly states = new Map<number, SessionState>()
-
-  /** Every session's five per-node vectors, one session after another (one array, not five views each). */
-  readonly vectors = new I32Column()
+  /** The session of each (process, key) with ok ops (see {@link SessionState}). */
+  readonly sessions: PairIds
+  /** Every session's five per-node vectors, one session after another (made once the sessions are counted). */
+  vectors = new Int32Array(0)
+  /** Per session, 1 once it has an own write, a read. */
+  hasOwn = new Uint8Array(0)
+  hasRead = new Uint8Array(0)
+  /** Per session that has any: writes earlier reads covered only through gap dots, by position -> the read's row. */
+  readonly readGaps = new Map<SessionState, Map<number, number>>()
   /**
    * ownBefore[p]: the position of the next lower own write of write p's session through the
    * same node (-1: none). With OWN_LAST, each session's own writes per node as a list in
@@ -114,6 +115,14 @@ class Checking {
     this.nodes = index.nodes
     this.rank = ranks.ranks
     this.#maxExamples = maxExamples
+    let minProcess = 0
+    let maxProcess = -1
+    for (let r = 0; r < table.length; r++) {
+      minProcess = Math.min(minProcess, table.process[r])
+      maxProcess = Math.max(maxProcess, table.process[r])
+    }
+    // An array of a pair each when that costs at most 4 bytes an op (and no process is negative).
+    this.sessions = new PairIds(maxProcess + 1, table.keys.size, minProcess < 0 ? 0 : Math.max(1 << 16, table.length))
     const count = (): SessionCount => ({ checked: 0, violations: 0, examples: [] })
     this.counts = { 'read-your-writes': count(), 'monotonic-reads': count(), 'monotonic-writes': count(), 'writes-follow-reads': count() }
     const { groupStart, counters } = index
@@ -126,9 +135,9 @@ class Checking {
     }
   }
 
-  /** Where node n's entry of the session's `vector` is, in `vectors.data`. */
+  /** Where node n's entry of the session's `vector` is, in `vectors`. */
   slot(st: SessionState, vector: SessionVector, n: number): number {
-    return st.at + vector * this.nodes + n
+    return (st * VECTORS + vector) * this.nodes + n
   }
 
   report(guarantee: SessionGuarantee, example: () => Example): void {
@@ -145,8 +154,9 @@ class Checking {
     return this.table.keys.names[this.table.key[row]]
   }
 
-  sessionOf(row: number): number {
-    return this.table.process[row] * this.table.keys.size + this.table.key[row]
+  /** The session of the row's process and key, or -1 when it has none. */
+  sessionOf(row: number): SessionState {
+    return this.sessions.get(this.table.process[row], this.table.key[row])
   }
 
   /** Position p within its (key, node) group. */
@@ -223,6 +233,7 @@ function sessionPass(c: Checking): { monotonicWrites: Needs; writesFollowReads: 
   const positions = index.rows.length
   const readOf = new Int32Array(table.length).fill(-1)
   for (let i = 0; i < ranks.reads.length; i++) readOf[ranks.reads[i]] = i
+  countSessions(c, readOf)
   // A requirement is a rank in its group (1M ops over 16 keys and 5 nodes: ~10k writes a group).
   const { groupStart } = index
   let largest = 0
@@ -236,9 +247,9 @@ function sessionPass(c: Checking): { monotonicWrites: Needs; writesFollowReads: 
     const i = readOf[r]
     const p = index.positionOf[r]
     if (i < 0 && p < 0) continue
-    const st = sessionState(c, r)
+    const st = c.sessionOf(r)
     if (i < 0) {
-      const v = c.vectors.data
+      const v = c.vectors
       for (let n = 0; n < nodes; n++) {
         mwNeed[p * nodes + n] = v[c.slot(st, OWN_NEED, n)]
         mwRow[p * nodes + n] = v[c.slot(st, OWN_ROW, n)]
@@ -248,29 +259,33 @@ function sessionPass(c: Checking): { monotonicWrites: Needs; writesFollowReads: 
       addOwnWrite(c, st, r, p)
       continue
     }
-    if (st.hasOwn) checkReadYourWrites(c, st, r, i)
-    if (st.hasRead) checkMonotonicReads(c, st, r, i)
+    if (c.hasOwn[st] === 1) checkReadYourWrites(c, st, r, i)
+    if (c.hasRead[st] === 1) checkMonotonicReads(c, st, r, i)
     addRead(c, st, r, i)
   }
   return { monotonicWrites: { need: mwNeed, row: mwRow }, writesFollowReads: { need: wfrNeed, row: wfrRow } }
 }
 
-function sessionState(c: Checking, row: number): SessionState {
-  const nodes = c.nodes
-  const key = c.sessionOf(row)
-  let st = c.states.get(key)
-  if (!st) {
-    const at = c.vectors.length
-    for (const initial of VECTOR_INITIAL) for (let n = 0; n < nodes; n++) c.vectors.push(initial)
-    st = { at, hasOwn: false, readGaps: undefined, hasRead: false }
-    c.states.set(key, st)
+/** Numbers the sessions the pass visits (those of ok reads and indexed writes outside the final reads), and makes their vectors. */
+function countSessions(c: Checking, readOf: Int32Array): void {
+  const { table, index, nodes } = c
+  let sessions = 0
+  for (let r = 0; r < table.length; r++) {
+    if (table.type[r] !== OK || table.phase[r] === FINAL || (readOf[r] < 0 && index.positionOf[r] < 0)) continue
+    if (c.sessionOf(r) < 0) c.sessions.set(table.process[r], table.key[r], sessions++)
   }
-  return st
+  c.vectors = new Int32Array(sessions * VECTORS * nodes)
+  for (let st = 0; st < sessions; st++) {
+    for (let vector = 0; vector < VECTORS; vector++)
+      c.vectors.fill(VECTOR_INITIAL[vector], c.slot(st, vector as SessionVector, 0), c.slot(st, vector as SessionVector, nodes))
+  }
+  c.hasOwn = new Uint8Array(sessions)
+  c.hasRead = new Uint8Array(sessions)
 }
 
 function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void {
   const n = c.table.dotNode[r]
-  const v = c.vectors.data
+  const v = c.vectors
   const need = c.slot(st, OWN_NEED, n)
   if (c.need[p] > v[need]) {
     v[need] = c.need[p]
@@ -288,7 +303,7 @@ function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void 
     before[p] = before[after]
     before[after] = p
   }
-  st.hasOwn = true
+  c.hasOwn[st] = 1
 }
 
 function addRead(c: Checking, st: SessionState, r: number, i: number): void {
@@ -296,24 +311,28 @@ function addRead(c: Checking, st: SessionState, r: number, i: number): void {
   const base = i * nodes
   for (let n = 0; n < nodes; n++) {
     const max = c.slot(st, READ_MAX, n)
-    if (rank[base + n] > c.vectors.data[max]) {
-      c.vectors.data[max] = rank[base + n]
-      c.vectors.data[c.slot(st, READ_ROW, n)] = r
+    if (rank[base + n] > c.vectors[max]) {
+      c.vectors[max] = rank[base + n]
+      c.vectors[c.slot(st, READ_ROW, n)] = r
     }
   }
   const gaps = c.gapsOf(i)
+  let readGaps = c.readGaps.get(st)
   if (gaps) {
-    st.readGaps ??= new Map()
-    for (const q of gaps) st.readGaps.set(q, r)
+    if (!readGaps) {
+      readGaps = new Map()
+      c.readGaps.set(st, readGaps)
+    }
+    for (const q of gaps) readGaps.set(q, r)
   }
   // Gap writes the session's prefix has caught up with need no separate check.
-  if (st.readGaps) {
-    for (const q of st.readGaps.keys()) {
-      if (c.local(q) < c.vectors.data[c.slot(st, READ_MAX, c.table.dotNode[c.index.rows[q]])]) st.readGaps.delete(q)
+  if (readGaps) {
+    for (const q of readGaps.keys()) {
+      if (c.local(q) < c.vectors[c.slot(st, READ_MAX, c.table.dotNode[c.index.rows[q]])]) readGaps.delete(q)
     }
-    if (st.readGaps.size === 0) st.readGaps = undefined
+    if (readGaps.size === 0) c.readGaps.delete(st)
   }
-  st.hasRead = true
+  c.hasRead[st] = 1
 }
 
 /** Read i (row r) of a session with own writes to the key must cover them all. */
@@ -325,13 +344,13 @@ function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number
   c.counts['read-your-writes'].checked += 1
   let missed = -1
   for (let n = 0; n < nodes && missed < 0; n++) {
-    if (c.vectors.data[c.slot(st, OWN_NEED, n)] <= rank[base + n]) continue
+    if (c.vectors[c.slot(st, OWN_NEED, n)] <= rank[base + n]) continue
     if (!gaps) {
-      missed = c.vectors.data[c.slot(st, OWN_ROW, n)]
+      missed = c.vectors[c.slot(st, OWN_ROW, n)]
       break
     }
     // Own writes past the prefix must all be gap dots: stops at the first that is not.
-    for (let q = c.vectors.data[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= rank[base + n]; q = c.ownBefore[q]) {
+    for (let q = c.vectors[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= rank[base + n]; q = c.ownBefore[q]) {
       if (!gaps.includes(q)) {
         missed = rows[q]
         break
@@ -356,13 +375,14 @@ function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number
   let seen = -1
   let earlier = -1
   for (let n = 0; n < nodes && seen < 0; n++) {
-    if (c.vectors.data[c.slot(st, READ_MAX, n)] > rank[base + n]) {
+    if (c.vectors[c.slot(st, READ_MAX, n)] > rank[base + n]) {
       seen = c.firstUncovered(table.key[r], n, i)
-      earlier = c.vectors.data[c.slot(st, READ_ROW, n)]
+      earlier = c.vectors[c.slot(st, READ_ROW, n)]
     }
   }
-  if (seen < 0 && st.readGaps) {
-    for (const [q, readRow] of st.readGaps) {
+  const readGaps = c.readGaps.get(st)
+  if (seen < 0 && readGaps) {
+    for (const [q, readRow] of readGaps) {
       if (!readCovers(table, c.index, c.ranks, i, q)) {
         seen = c.index.rows[q]
         earlier = readRow
@@ -471,11 +491,11 @@ function checkMonotonicWrites(c: Checking, req: Requirements, i: number): void {
  */
 function missedEarlierOwn(c: Checking, i: number, later: number, n: number, gaps: number[]): number {
   const rows = c.index.rows
-  const st = c.states.get(c.sessionOf(later))
-  if (!st) return -1
+  const st = c.sessionOf(later)
+  if (st < 0) return -1
   const have = c.rank[i * c.nodes + n]
   let steps = 0
-  for (let q = c.vectors.data[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= have && steps < VERIFY_STEPS; q = c.ownBefore[q], steps++) {
+  for (let q = c.vectors[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= have && steps < VERIFY_STEPS; q = c.ownBefore[q], steps++) {
     if (rows[q] < later && !gaps.includes(q)) return rows[q]
   }
   return -1

@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import { Random } from '../../common/helpers/random.ts'
-import { FrontierIds, ReadFrontiers } from './read-frontiers.ts'
+import { PairIds } from '../columns.ts'
+import { ReadFrontiers } from './read-frontiers.ts'
 
 /** The same frontiers as plain arrays: what the arena must answer. */
 type Plain = { session: number; pos: number[]; snapshots: number[][] }
@@ -98,7 +99,7 @@ test.group('frontier ids', () => {
     const sessions = 5
     const keys = 7
     for (const limit of [sessions * keys, sessions * keys - 1]) {
-      const ids = new FrontierIds(sessions, keys, limit)
+      const ids = new PairIds(sessions, keys, limit)
       const set: [number, number, number][] = [
         [0, 0, 0],
         [sessions - 1, keys - 1, 1],

@@ -168,31 +168,3 @@ export class ReadFrontiers {
 function mustCompact(length: number, capacity: number, dead: number, room: number): boolean {
   return length + room > capacity && 4 * (length - dead + room) <= 3 * capacity
 }
-
-/**
- * Which frontier each (session, key) pair has: an array indexed by `session * keys + key`
- * when there are at most `denseLimit` pairs, else a Map. (1M ops over 10,000 keys and 64
- * sessions: 340k frontiers took ~15 MiB of heap in a Map, 2.5 MiB in the array.)
- */
-export class FrontierIds {
-  #keys: number
-  #dense: Int32Array | undefined
-  #sparse = new Map<number, number>()
-
-  constructor(sessions: number, keys: number, denseLimit: number) {
-    this.#keys = keys
-    if (sessions * keys <= denseLimit) this.#dense = new Int32Array(sessions * keys).fill(-1)
-  }
-
-  /** The frontier of the pair, or -1 when it has none. */
-  get(session: number, key: number): number {
-    const pair = session * this.#keys + key
-    return (this.#dense ? this.#dense[pair] : this.#sparse.get(pair)) ?? -1
-  }
-
-  set(session: number, key: number, frontier: number): void {
-    const pair = session * this.#keys + key
-    if (this.#dense) this.#dense[pair] = frontier
-    else this.#sparse.set(pair, frontier)
-  }
-}
