@@ -5,7 +5,7 @@
 import { test } from '@japa/runner'
 import fc from 'fast-check'
 import type { Analysis } from './analysis.ts'
-import { SESSION_GUARANTEES, type SessionGuarantee } from './sessions.ts'
+import { ranksOf, SESSION_GUARANTEES, type SessionGuarantee } from './sessions.ts'
 import { analyseBuilt } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
 import { randomHistory } from './testing/random-history.ts'
@@ -163,5 +163,22 @@ test.group('sessions: against the definitions', () => {
       }),
       { numRuns: 40 },
     )
+  })
+})
+
+test.group('sessions: requirement arrays', () => {
+  test('16 bits while the longest group fits, else 32, holding its largest rank either way', ({ assert }) => {
+    for (const [largest, bytes] of [
+      [0, 2],
+      [0x7fff, 2],
+      [0x8000, 4],
+      [1_000_000, 4],
+    ]) {
+      const ranks = ranksOf(3, largest)
+      assert.equal(ranks.BYTES_PER_ELEMENT, bytes, `largest ${largest}`)
+      assert.deepEqual([...ranks], [0, 0, 0])
+      ranks[1] = largest
+      assert.equal(ranks[1], largest)
+    }
   })
 })

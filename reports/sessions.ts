@@ -29,7 +29,8 @@
  * guarantee's result is a check of that name, counting the reads it applied to.
  */
 import { decided, type CheckResult } from '../common/contracts/checker.ts'
-import { I32Column } from './columns.ts'
+import { COLLECT_FROM_OPS, collectGarbage } from './collect-garbage.ts'
+import { PairIds } from './columns.ts'
 import { readCovers, type ReadRanks, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, OK, type OpTable } from './op-table.ts'
@@ -52,21 +53,17 @@ export type SessionResults = Record<SessionGuarantee, CheckResult<Example>>
 export type SessionOptions = { maxExamples?: number }
 
 /**
- * One per (process, key) that has ok ops: kept small, as there can be a million. Its five
- * per-node vectors live in {@link Checking.vectors} from `at` on: own need and own row (per
- * node, the rank a read needs to cover every own write, 0 for none, and that write's row),
- * read max and read row (the highest rank an earlier read of the session had, and that
- * read's row), then the position of its latest own write (its own writes' list).
+ * A session, one per (process, key) that has ok ops, is a number: there can be half a
+ * million (1M ops over 10,000 keys), and as objects in a Map they took ~40 MiB of heap. Its
+ * five per-node vectors live in {@link Checking.vectors} from `session * 5 * nodes` on: own
+ * need and own row (per node, the rank a read needs to cover every own write, 0 for none,
+ * and that write's row), read max and read row (the highest rank an earlier read of the
+ * session had, and that read's row), then the position of its latest own write (its own
+ * writes' list).
  */
-type SessionState = {
-  at: number
-  hasOwn: boolean
-  /** Writes earlier reads covered only through gap dots, by position -> the read's row. */
-  readGaps: Map<number, number> | undefined
-  hasRead: boolean
-}
+type SessionState = number
 
-/** A session's five vectors, in this order from its `at`, each `nodes` long. */
+/** A session's five vectors, in this order, each `nodes` long. */
 const OWN_NEED = 0
 const OWN_ROW = 1
 const READ_MAX = 2
@@ -74,6 +71,7 @@ const READ_ROW = 3
 /** Per node, the position of the session's latest own write through it (-1: none), the head of its list in {@link Checking.ownBefore}. */
 const OWN_LAST = 4
 const VECTOR_INITIAL = [0, -1, 0, -1, -1]
+const VECTORS = VECTOR_INITIAL.length
 type SessionVector = typeof OWN_NEED | typeof OWN_ROW | typeof READ_MAX | typeof READ_ROW | typeof OWN_LAST
 
 /** How many own writes a monotonic-writes verification looks at before giving up. */
@@ -93,11 +91,15 @@ class Checking {
    */
   readonly need: Int32Array
   readonly counts: Record<SessionGuarantee, SessionCount>
-  /** The session state of each (process, key) with ok ops, by `process * keys + key`. */
-  readonly states = new Map<number, SessionState>()
-
-  /** Every session's five per-node vectors, one session after another (one array, not five views each). */
-  readonly vectors = new I32Column()
+  /** The session of each (process, key) with ok ops (see {@link SessionState}). */
+  readonly sessions: PairIds
+  /** Every session's five per-node vectors, one session after another (made once the sessions are counted). */
+  vectors = new Int32Array(0)
+  /** Per session, 1 once it has an own write, a read. */
+  hasOwn = new Uint8Array(0)
+  hasRead = new Uint8Array(0)
+  /** Per session that has any: writes earlier reads covered only through gap dots, by position -> the read's row. */
+  readonly readGaps = new Map<SessionState, Map<number, number>>()
   /**
    * ownBefore[p]: the position of the next lower own write of write p's session through the
    * same node (-1: none). With OWN_LAST, each session's own writes per node as a list in
@@ -113,6 +115,14 @@ class Checking {
     this.nodes = index.nodes
     this.rank = ranks.ranks
     this.#maxExamples = maxExamples
+    let minProcess = 0
+    let maxProcess = -1
+    for (let r = 0; r < table.length; r++) {
+      minProcess = Math.min(minProcess, table.process[r])
+      maxProcess = Math.max(maxProcess, table.process[r])
+    }
+    // An array of a pair each when that costs at most 4 bytes an op (and no process is negative).
+    this.sessions = new PairIds(maxProcess + 1, table.keys.size, minProcess < 0 ? 0 : Math.max(1 << 16, table.length))
     const count = (): SessionCount => ({ checked: 0, violations: 0, examples: [] })
     this.counts = { 'read-your-writes': count(), 'monotonic-reads': count(), 'monotonic-writes': count(), 'writes-follow-reads': count() }
     const { groupStart, counters } = index
@@ -125,9 +135,9 @@ class Checking {
     }
   }
 
-  /** Where node n's entry of the session's `vector` is, in `vectors.data`. */
+  /** Where node n's entry of the session's `vector` is, in `vectors`. */
   slot(st: SessionState, vector: SessionVector, n: number): number {
-    return st.at + vector * this.nodes + n
+    return (st * VECTORS + vector) * this.nodes + n
   }
 
   report(guarantee: SessionGuarantee, example: () => Example): void {
@@ -144,8 +154,9 @@ class Checking {
     return this.table.keys.names[this.table.key[row]]
   }
 
-  sessionOf(row: number): number {
-    return this.table.process[row] * this.table.keys.size + this.table.key[row]
+  /** The session of the row's process and key, or -1 when it has none. */
+  sessionOf(row: number): SessionState {
+    return this.sessions.get(this.table.process[row], this.table.key[row])
   }
 
   /** Position p within its (key, node) group. */
@@ -169,7 +180,18 @@ class Checking {
  * have for the write at position p to be followed correctly, with `row` the op behind it;
  * and their prefix maxima along each (key, node) group's dot order (`max`, at `arg`).
  */
-type Requirements = { need: Int32Array; row: Int32Array; max: Int32Array; arg: Int32Array }
+type Requirements = { need: Ranks; row: Int32Array; max: Ranks; arg: Int32Array }
+
+/** The requirement vectors the session pass gives each write, before their prefix maxima. */
+type Needs = { need: Ranks; row: Int32Array }
+
+/** Ranks within a (key, node) group: 16 bits while no group has more writes than that holds. */
+type Ranks = Int16Array | Int32Array
+
+/** Zeroed ranks, in 16 bits when `largest` (the longest group's writes) fits. Exported for the specs. */
+export function ranksOf(length: number, largest: number): Ranks {
+  return largest <= 0x7fff ? new Int16Array(length) : new Int32Array(length)
+}
 
 /**
  * Checks the four session guarantees over the ok ops of the measured phases. `ranks` are
@@ -179,15 +201,25 @@ type Requirements = { need: Int32Array; row: Int32Array; max: Int32Array; arg: I
  */
 export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRanks, options: SessionOptions = {}): SessionResults {
   const c = new Checking(table, index, ranks, options.maxExamples ?? 10)
-  const { monotonicWrites, writesFollowReads } = sessionPass(c)
-  for (let i = 0; i < ranks.reads.length; i++) {
-    if (table.phase[ranks.reads[i]] === FINAL) continue
-    checkMonotonicWrites(c, monotonicWrites, i)
-    checkWritesFollowReads(c, writesFollowReads, i)
-  }
+  const needs: Partial<Record<'monotonicWrites' | 'writesFollowReads', Needs>> = sessionPass(c)
+  // One guarantee at a time: the first's requirements are dropped (and collected, on a big
+  // history) before the second's prefix maxima are made, so six of the eight arrays of
+  // writes x nodes are alive at once instead of all eight. Each guarantee's examples are
+  // still found in read order.
+  checkReads(c, needs.monotonicWrites as Needs, checkMonotonicWrites)
+  needs.monotonicWrites = undefined
+  if (table.length >= COLLECT_FROM_OPS) collectGarbage()
+  checkReads(c, needs.writesFollowReads as Needs, checkWritesFollowReads)
   return Object.fromEntries(
     SESSION_GUARANTEES.map((name) => [name, decided({ name, kind: 'guarantee', checkedWhat: 'reads', ...c.counts[name] })]),
   ) as SessionResults
+}
+
+/** Checks every read but the final ones against one guarantee's requirements (made here, so they die when it returns). */
+function checkReads(c: Checking, needs: Needs, check: (c: Checking, req: Requirements, i: number) => void): void {
+  const req = withPrefixMax(c, needs)
+  const { reads } = c.ranks
+  for (let i = 0; i < reads.length; i++) if (c.table.phase[reads[i]] !== FINAL) check(c, req, i)
 }
 
 /**
@@ -196,23 +228,28 @@ export function checkSessions(table: OpTable, index: WriteIndex, ranks: ReadRank
  * vectors: monotonic writes (the session's earlier writes) and writes-follow-reads (what
  * the session had read before it).
  */
-function sessionPass(c: Checking): { monotonicWrites: Requirements; writesFollowReads: Requirements } {
+function sessionPass(c: Checking): { monotonicWrites: Needs; writesFollowReads: Needs } {
   const { table, index, ranks, nodes } = c
   const positions = index.rows.length
   const readOf = new Int32Array(table.length).fill(-1)
   for (let i = 0; i < ranks.reads.length; i++) readOf[ranks.reads[i]] = i
-  const mwNeed = new Int32Array(positions * nodes)
+  countSessions(c, readOf)
+  // A requirement is a rank in its group (1M ops over 16 keys and 5 nodes: ~10k writes a group).
+  const { groupStart } = index
+  let largest = 0
+  for (let g = 0; g + 1 < groupStart.length; g++) largest = Math.max(largest, groupStart[g + 1] - groupStart[g])
+  const mwNeed = ranksOf(positions * nodes, largest)
   const mwRow = new Int32Array(positions * nodes).fill(-1)
-  const wfrNeed = new Int32Array(positions * nodes)
+  const wfrNeed = ranksOf(positions * nodes, largest)
   const wfrRow = new Int32Array(positions * nodes).fill(-1)
   for (let r = 0; r < table.length; r++) {
     if (table.type[r] !== OK || table.phase[r] === FINAL) continue
     const i = readOf[r]
     const p = index.positionOf[r]
     if (i < 0 && p < 0) continue
-    const st = sessionState(c, r)
+    const st = c.sessionOf(r)
     if (i < 0) {
-      const v = c.vectors.data
+      const v = c.vectors
       for (let n = 0; n < nodes; n++) {
         mwNeed[p * nodes + n] = v[c.slot(st, OWN_NEED, n)]
         mwRow[p * nodes + n] = v[c.slot(st, OWN_ROW, n)]
@@ -222,29 +259,33 @@ function sessionPass(c: Checking): { monotonicWrites: Requirements; writesFollow
       addOwnWrite(c, st, r, p)
       continue
     }
-    if (st.hasOwn) checkReadYourWrites(c, st, r, i)
-    if (st.hasRead) checkMonotonicReads(c, st, r, i)
+    if (c.hasOwn[st] === 1) checkReadYourWrites(c, st, r, i)
+    if (c.hasRead[st] === 1) checkMonotonicReads(c, st, r, i)
     addRead(c, st, r, i)
   }
-  return { monotonicWrites: withPrefixMax(c, mwNeed, mwRow), writesFollowReads: withPrefixMax(c, wfrNeed, wfrRow) }
+  return { monotonicWrites: { need: mwNeed, row: mwRow }, writesFollowReads: { need: wfrNeed, row: wfrRow } }
 }
 
-function sessionState(c: Checking, row: number): SessionState {
-  const nodes = c.nodes
-  const key = c.sessionOf(row)
-  let st = c.states.get(key)
-  if (!st) {
-    const at = c.vectors.length
-    for (const initial of VECTOR_INITIAL) for (let n = 0; n < nodes; n++) c.vectors.push(initial)
-    st = { at, hasOwn: false, readGaps: undefined, hasRead: false }
-    c.states.set(key, st)
+/** Numbers the sessions the pass visits (those of ok reads and indexed writes outside the final reads), and makes their vectors. */
+function countSessions(c: Checking, readOf: Int32Array): void {
+  const { table, index, nodes } = c
+  let sessions = 0
+  for (let r = 0; r < table.length; r++) {
+    if (table.type[r] !== OK || table.phase[r] === FINAL || (readOf[r] < 0 && index.positionOf[r] < 0)) continue
+    if (c.sessionOf(r) < 0) c.sessions.set(table.process[r], table.key[r], sessions++)
   }
-  return st
+  c.vectors = new Int32Array(sessions * VECTORS * nodes)
+  for (let st = 0; st < sessions; st++) {
+    for (let vector = 0; vector < VECTORS; vector++)
+      c.vectors.fill(VECTOR_INITIAL[vector], c.slot(st, vector as SessionVector, 0), c.slot(st, vector as SessionVector, nodes))
+  }
+  c.hasOwn = new Uint8Array(sessions)
+  c.hasRead = new Uint8Array(sessions)
 }
 
 function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void {
   const n = c.table.dotNode[r]
-  const v = c.vectors.data
+  const v = c.vectors
   const need = c.slot(st, OWN_NEED, n)
   if (c.need[p] > v[need]) {
     v[need] = c.need[p]
@@ -262,7 +303,7 @@ function addOwnWrite(c: Checking, st: SessionState, r: number, p: number): void 
     before[p] = before[after]
     before[after] = p
   }
-  st.hasOwn = true
+  c.hasOwn[st] = 1
 }
 
 function addRead(c: Checking, st: SessionState, r: number, i: number): void {
@@ -270,24 +311,28 @@ function addRead(c: Checking, st: SessionState, r: number, i: number): void {
   const base = i * nodes
   for (let n = 0; n < nodes; n++) {
     const max = c.slot(st, READ_MAX, n)
-    if (rank[base + n] > c.vectors.data[max]) {
-      c.vectors.data[max] = rank[base + n]
-      c.vectors.data[c.slot(st, READ_ROW, n)] = r
+    if (rank[base + n] > c.vectors[max]) {
+      c.vectors[max] = rank[base + n]
+      c.vectors[c.slot(st, READ_ROW, n)] = r
     }
   }
   const gaps = c.gapsOf(i)
+  let readGaps = c.readGaps.get(st)
   if (gaps) {
-    st.readGaps ??= new Map()
-    for (const q of gaps) st.readGaps.set(q, r)
+    if (!readGaps) {
+      readGaps = new Map()
+      c.readGaps.set(st, readGaps)
+    }
+    for (const q of gaps) readGaps.set(q, r)
   }
   // Gap writes the session's prefix has caught up with need no separate check.
-  if (st.readGaps) {
-    for (const q of st.readGaps.keys()) {
-      if (c.local(q) < c.vectors.data[c.slot(st, READ_MAX, c.table.dotNode[c.index.rows[q]])]) st.readGaps.delete(q)
+  if (readGaps) {
+    for (const q of readGaps.keys()) {
+      if (c.local(q) < c.vectors[c.slot(st, READ_MAX, c.table.dotNode[c.index.rows[q]])]) readGaps.delete(q)
     }
-    if (st.readGaps.size === 0) st.readGaps = undefined
+    if (readGaps.size === 0) c.readGaps.delete(st)
   }
-  st.hasRead = true
+  c.hasRead[st] = 1
 }
 
 /** Read i (row r) of a session with own writes to the key must cover them all. */
@@ -299,13 +344,13 @@ function checkReadYourWrites(c: Checking, st: SessionState, r: number, i: number
   c.counts['read-your-writes'].checked += 1
   let missed = -1
   for (let n = 0; n < nodes && missed < 0; n++) {
-    if (c.vectors.data[c.slot(st, OWN_NEED, n)] <= rank[base + n]) continue
+    if (c.vectors[c.slot(st, OWN_NEED, n)] <= rank[base + n]) continue
     if (!gaps) {
-      missed = c.vectors.data[c.slot(st, OWN_ROW, n)]
+      missed = c.vectors[c.slot(st, OWN_ROW, n)]
       break
     }
     // Own writes past the prefix must all be gap dots: stops at the first that is not.
-    for (let q = c.vectors.data[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= rank[base + n]; q = c.ownBefore[q]) {
+    for (let q = c.vectors[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= rank[base + n]; q = c.ownBefore[q]) {
       if (!gaps.includes(q)) {
         missed = rows[q]
         break
@@ -330,13 +375,14 @@ function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number
   let seen = -1
   let earlier = -1
   for (let n = 0; n < nodes && seen < 0; n++) {
-    if (c.vectors.data[c.slot(st, READ_MAX, n)] > rank[base + n]) {
+    if (c.vectors[c.slot(st, READ_MAX, n)] > rank[base + n]) {
       seen = c.firstUncovered(table.key[r], n, i)
-      earlier = c.vectors.data[c.slot(st, READ_ROW, n)]
+      earlier = c.vectors[c.slot(st, READ_ROW, n)]
     }
   }
-  if (seen < 0 && st.readGaps) {
-    for (const [q, readRow] of st.readGaps) {
+  const readGaps = c.readGaps.get(st)
+  if (seen < 0 && readGaps) {
+    for (const [q, readRow] of readGaps) {
       if (!readCovers(table, c.index, c.ranks, i, q)) {
         seen = c.index.rows[q]
         earlier = readRow
@@ -356,10 +402,10 @@ function checkMonotonicReads(c: Checking, st: SessionState, r: number, i: number
 }
 
 /** Adds the prefix maxima of the requirement vectors along each (key, node) group's dot order. */
-function withPrefixMax(c: Checking, need: Int32Array, row: Int32Array): Requirements {
+function withPrefixMax(c: Checking, { need, row }: Needs): Requirements {
   const { nodes } = c
   const { groupStart } = c.index
-  const max = new Int32Array(need.length)
+  const max = need instanceof Int16Array ? new Int16Array(need.length) : new Int32Array(need.length)
   const arg = new Int32Array(need.length)
   for (let g = 0; g + 1 < groupStart.length; g++) {
     for (let p = groupStart[g]; p < groupStart[g + 1]; p++) {
@@ -445,11 +491,11 @@ function checkMonotonicWrites(c: Checking, req: Requirements, i: number): void {
  */
 function missedEarlierOwn(c: Checking, i: number, later: number, n: number, gaps: number[]): number {
   const rows = c.index.rows
-  const st = c.states.get(c.sessionOf(later))
-  if (!st) return -1
+  const st = c.sessionOf(later)
+  if (st < 0) return -1
   const have = c.rank[i * c.nodes + n]
   let steps = 0
-  for (let q = c.vectors.data[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= have && steps < VERIFY_STEPS; q = c.ownBefore[q], steps++) {
+  for (let q = c.vectors[c.slot(st, OWN_LAST, n)]; q >= 0 && c.local(q) >= have && steps < VERIFY_STEPS; q = c.ownBefore[q], steps++) {
     if (rows[q] < later && !gaps.includes(q)) return rows[q]
   }
   return -1

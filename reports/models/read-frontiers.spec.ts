@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import { Random } from '../../common/helpers/random.ts'
-import { FrontierIds, ReadFrontiers } from './read-frontiers.ts'
+import { PairIds } from '../columns.ts'
+import { ReadFrontiers } from './read-frontiers.ts'
 
 /** The same frontiers as plain arrays: what the arena must answer. */
 type Plain = { session: number; pos: number[]; snapshots: number[][] }
@@ -35,6 +36,38 @@ test.group('read frontiers', () => {
       for (let i = 0; i < p.pos.length; i++) assert.deepEqual(valuesOf(frontiers, f, i), p.snapshots[i], `frontier ${f}, snapshot ${i}`)
     }
     assert.isAbove(Math.max(...plain.map((p) => p.pos.length)), 1000)
+    // The moves left enough behind for the arenas to be compacted, so the answers above cover it.
+    assert.isAbove(frontiers.stats().compactions, 2)
+  })
+
+  test('frontiers growing in step: the arenas are compacted instead of doubled, and read back as appended', ({ assert }) => {
+    // The shape of 1M ops over 16 keys: every frontier grows at about the same pace, so
+    // about half of each arena is parts left behind whenever it fills.
+    const random = new Random(11)
+    const frontiers = new ReadFrontiers()
+    const plain: number[][] = []
+    for (let f = 0; f < 64; f++) {
+      frontiers.create(f)
+      plain.push([])
+    }
+    for (let pos = 1; pos <= 250_000; pos++) {
+      const f = random.int(0, 63)
+      const value = random.int(0, 1 << 30)
+      frontiers.append(f, pos, [value])
+      plain[f].push(value)
+    }
+    const { snapshotSlots, valueSlots } = frontiers.stats()
+    // Doubling each arena as its parts were left behind took 2^20 slots of each here.
+    assert.equal(valueSlots, 2 ** 19)
+    assert.equal(snapshotSlots, 2 ** 19)
+    for (const [f, p] of plain.entries()) {
+      assert.equal(frontiers.count(f), p.length)
+      const values = frontiers.values()
+      for (let i = 0; i < p.length; i++) {
+        const { from, to } = frontiers.range(f, i)
+        assert.deepEqual([...values.subarray(from, to)], [p[i]], `frontier ${f}, snapshot ${i}`)
+      }
+    }
   })
 
   test('before(limit) is the last snapshot taken at a position below limit', ({ assert }) => {
@@ -66,7 +99,7 @@ test.group('frontier ids', () => {
     const sessions = 5
     const keys = 7
     for (const limit of [sessions * keys, sessions * keys - 1]) {
-      const ids = new FrontierIds(sessions, keys, limit)
+      const ids = new PairIds(sessions, keys, limit)
       const set: [number, number, number][] = [
         [0, 0, 0],
         [sessions - 1, keys - 1, 1],

@@ -33,7 +33,8 @@ export function rowValueHashesInto(table: HashColumns, r: number, out: number[])
 
 /** The table's client ops as register histories (in shared memory when `shared`, for worker threads). */
 export function registerHistoriesFromTable(table: ModelColumns, options: { shared?: boolean } = {}): RegisterHistories {
-  const builder = new RegisterHistoryBuilder(table.length)
+  // Every row is offered, so the builder reads index, invoke and complete from the table.
+  const builder = new RegisterHistoryBuilder(table.length, table)
   const names = table.keys.names
   // One op object for every row (the builder keeps none): a million objects would be garbage.
   const hashes: number[] = []

@@ -161,6 +161,12 @@ class ValueInterner {
   }
 }
 
+/**
+ * The op times a builder reads where they already are instead of copying them: an op
+ * table's columns, row i for the i-th op pushed (see {@link RegisterHistoryBuilder}).
+ */
+export type OpTimes = { index: ArrayLike<number>; invoke: ArrayLike<number>; complete: ArrayLike<number> }
+
 /** A growable column of numbers. */
 class Column<T extends Float64Array | Int32Array> {
   data: T
@@ -191,25 +197,33 @@ export class RegisterHistoryBuilder {
   #values = new ValueInterner()
   #dropped = { fail: 0, infoReads: 0, unobservedInfoWrites: 0, malformed: 0 }
   #length = 0
-  #c: Record<'key' | 'process' | 'kind' | 'a' | 'b', Column<Int32Array>> & Record<'index' | 'invoke' | 'complete', Column<Float64Array>>
+  #c: Record<'key' | 'process' | 'kind' | 'a' | 'b', Column<Int32Array>>
+  /** The ops' history index, invocation and completion as pushed (an info op's may be anything), when no {@link OpTimes} were given. */
+  #ownTimes: Record<keyof OpTimes, Column<Float64Array>> | undefined
+  /** The times given: row i is then the i-th op pushed, dropped or not (a dropped one's key is -1). */
+  #times: OpTimes | undefined
   /** Sibling reads' value ids (global until finished). */
   #siblings: number[] = []
   #localIds = new Int32Array(0)
   #hashed = false
 
-  /** `capacity`: ops expected, when known (the columns then never regrow, so no copy of them is left as garbage). */
-  constructor(capacity = 1024) {
+  /**
+   * `capacity`: ops expected, when known (the columns then never regrow, so no copy of them
+   * is left as garbage). `times`: where the ops' index, invoke and complete are, row i for
+   * the i-th op pushed, so they are not copied (1M ops: 23 MiB); the ops' own fields then
+   * only decide which ops are dropped.
+   */
+  constructor(capacity = 1024, times?: OpTimes) {
     this.#c = {
       key: i32(capacity),
-      index: f64(capacity),
       process: i32(capacity),
       /** op | f << 2 | info << 4 */
       kind: i32(capacity),
       a: i32(capacity),
       b: i32(capacity),
-      invoke: f64(capacity),
-      complete: f64(capacity),
     }
+    this.#times = times
+    this.#ownTimes = times ? undefined : { index: f64(capacity), invoke: f64(capacity), complete: f64(capacity) }
   }
 
   /** Adds one client op; ops of any order. Malformed ones (a cas without `[expected, new]`) are counted and skipped. */
@@ -227,7 +241,11 @@ export class RegisterHistoryBuilder {
    * `count`: how many of `op.hashes` are the op's (all of them unless said).
    */
   pushHashed(op: HashedOp, count = op.hashes.length): void {
-    if (!this.#admit(op, op.f !== 'cas' || count === 2)) return
+    if (!this.#admit(op, op.f !== 'cas' || count === 2)) {
+      // Its row stays, marked dropped, so row i is still the times' row i.
+      if (this.#times) this.#c.key.set(this.#length++, -1)
+      return
+    }
     this.#hashed = true
     this.#append(op, count, op.hashes, true)
   }
@@ -288,26 +306,36 @@ export class RegisterHistoryBuilder {
     const at = this.#length++
     const c = this.#c
     c.key.set(at, key)
-    c.index.set(at, op.index)
     c.process.set(at, op.process)
     c.kind.set(at, kind | (FUNCTIONS.indexOf(op.f) << 2) | (info << 4))
     c.a.set(at, a)
     c.b.set(at, b)
-    c.invoke.set(at, op.invoke)
-    c.complete.set(at, info === 1 ? Number.POSITIVE_INFINITY : Math.max(op.complete, op.invoke))
+    const own = this.#ownTimes
+    if (own) {
+      own.index.set(at, op.index)
+      own.invoke.set(at, op.invoke)
+      own.complete.set(at, op.complete)
+    }
+  }
+
+  /** The ops' times as arrays indexed by row. */
+  #timeColumns(): OpTimes {
+    const own = this.#ownTimes
+    return own ? { index: own.index.data, invoke: own.invoke.data, complete: own.complete.data } : (this.#times as OpTimes)
   }
 
   /** Lays the keys out (sorted by name) in typed arrays, in shared memory when `shared`. Call once. */
   finish(options: { shared?: boolean } = {}): RegisterHistories {
+    const { index, invoke, complete } = this.#timeColumns()
     const c = {
       key: this.#c.key.data,
-      index: this.#c.index.data,
       process: this.#c.process.data,
       kind: this.#c.kind.data,
       a: this.#c.a.data,
       b: this.#c.b.data,
-      invoke: this.#c.invoke.data,
-      complete: this.#c.complete.data,
+      index,
+      invoke,
+      complete,
     }
     const { names, start, order } = this.#groupByKey(c.key)
     const h = this.#allocate(names, options.shared ?? false)
@@ -324,14 +352,15 @@ export class RegisterHistoryBuilder {
         const i = rows[r]
         h.index[at] = c.index[i]
         h.process[at] = c.process[i]
-        h.lane[at] = lanes.of(c.process[i], c.invoke[i], c.kind[i] >> 4 === 0 ? c.complete[i] : Number.NEGATIVE_INFINITY)
+        const ok = c.kind[i] >> 4 === 0
+        h.lane[at] = lanes.of(c.process[i], c.invoke[i], ok ? okEnd(c, i) : Number.NEGATIVE_INFINITY)
         h.op[at] = c.kind[i] & 3
         h.f[at] = (c.kind[i] >> 2) & 3
         h.info[at] = c.kind[i] >> 4
         h.a[at] = c.a[i]
         h.b[at] = c.b[i]
         h.invoke[at] = c.invoke[i]
-        h.complete[at] = c.complete[i]
+        h.complete[at] = ok ? okEnd(c, i) : Number.POSITIVE_INFINITY
         h.deadline[at] = deadlines[r]
         at += 1
       }
@@ -353,11 +382,12 @@ export class RegisterHistoryBuilder {
     const rank = new Int32Array(count)
     for (let i = 0; i < count; i++) rank[byName[i]] = i
     const start = new Int32Array(count + 1)
-    for (let i = 0; i < n; i++) start[rank[key[i]] + 1] += 1
+    // Rows of dropped ops (key -1) are in no key.
+    for (let i = 0; i < n; i++) if (key[i] >= 0) start[rank[key[i]] + 1] += 1
     for (let k = 0; k < count; k++) start[k + 1] += start[k]
     const fill = start.slice(0, count)
-    const order = new Int32Array(n)
-    for (let i = 0; i < n; i++) order[fill[rank[key[i]]]++] = i
+    const order = new Int32Array(start[count])
+    for (let i = 0; i < n; i++) if (key[i] >= 0) order[fill[rank[key[i]]]++] = i
     return { names: byName.map((k) => this.#keyNames[k]), start, order }
   }
 
@@ -465,7 +495,7 @@ class Lanes {
  * completion order, nearly sorted by invocation: insertion sort, unless that turns out
  * to move too much.
  */
-function sortByInvocation(rows: Int32Array, invoke: Float64Array, index: Float64Array): Int32Array {
+function sortByInvocation(rows: Int32Array, invoke: ArrayLike<number>, index: ArrayLike<number>): Int32Array {
   const before = (x: number, y: number): boolean => invoke[x] < invoke[y] || (invoke[x] === invoke[y] && index[x] < index[y])
   let moves = 0
   for (let i = 1; i < rows.length; i++) {
@@ -483,7 +513,12 @@ function sortByInvocation(rows: Int32Array, invoke: Float64Array, index: Float64
 }
 
 /** The builder's columns the deadlines read (value ids already local to the key). */
-type Collected = { kind: Int32Array; a: Int32Array; b: Int32Array; invoke: Float64Array; complete: Float64Array }
+type Collected = { kind: Int32Array; a: Int32Array; b: Int32Array } & Pick<OpTimes, 'invoke' | 'complete'>
+
+/** When an ok op of row `i` completed: never before its invocation (a clock may step back). */
+function okEnd(c: Pick<OpTimes, 'invoke' | 'complete'>, i: number): number {
+  return Math.max(c.complete[i], c.invoke[i])
+}
 
 /** Per-value counts reused from key to key (allocating them per key costs more than the work). */
 class DeadlineScratch {
@@ -520,13 +555,15 @@ class DeadlineScratch {
       else if (op === CAS) writers[c.b[i]] += 1
       if (op !== READ && op !== CAS) continue
       expected[c.a[i]] = 1
-      if (c.kind[i] >> 4 === 0) firstObserved[c.a[i]] = Math.min(firstObserved[c.a[i]], c.complete[i])
+      if (c.kind[i] >> 4 === 0) firstObserved[c.a[i]] = Math.min(firstObserved[c.a[i]], okEnd(c, i))
     }
     const deadlines = this.#deadlines
     for (let r = 0; r < rows.length; r++) {
       const i = rows[r]
-      deadlines[r] = c.complete[i]
-      if (c.kind[i] >> 4 === 0) continue
+      if (c.kind[i] >> 4 === 0) {
+        deadlines[r] = okEnd(c, i)
+        continue
+      }
       const written = (c.kind[i] & 3) === CAS ? c.b[i] : c.a[i]
       if (expected[written] === 0) {
         dropped.unobservedInfoWrites += 1

@@ -35,7 +35,8 @@ import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
 import type { CausalCheckOptions } from './causal.ts'
 import { opName, ViolationLog } from './causal-window.ts'
 import type { ModelCheckResult } from './model-result.ts'
-import { FrontierIds, ReadFrontiers } from './read-frontiers.ts'
+import { PairIds } from '../columns.ts'
+import { ReadFrontiers } from './read-frontiers.ts'
 import { lastInRun, runOf } from './runs.ts'
 
 export const SESSION_VALUE_CHECKS = [
@@ -77,7 +78,7 @@ export class SessionValueChecks {
    */
   #frontiers = new ReadFrontiers()
   #byKey = new Map<number, number[]>()
-  #frontier: FrontierIds
+  #frontier: PairIds
   /** The frontier a read makes, while {@link maximal} builds it. */
   #next = new RowList()
   /** The read being judged. */
@@ -89,7 +90,7 @@ export class SessionValueChecks {
     this.#order = order
     this.#before = (a, b) => order.before(a, b)
     // An array of a pair each when that costs at most 4 bytes an op.
-    this.#frontier = new FrontierIds(order.sessions, order.history.keys.length, Math.max(1 << 16, order.history.length))
+    this.#frontier = new PairIds(order.sessions, order.history.keys.length, Math.max(1 << 16, order.history.length))
     const tally = (): Tally => ({
       checked: 0,
       violations: 0,
