@@ -97,7 +97,6 @@ export class Coordinator {
   #wars: Pick<WarsRecorder, 'commit'> | undefined
 
   constructor({ config, ring, replica, peers, batcher, membership, handoff, stats, wars }: CoordinatorOptions) {
-    this.#wars = wars
     this.#config = config
     this.#ring = ring
     this.#replica = replica
@@ -106,6 +105,7 @@ export class Coordinator {
     this.#membership = membership
     this.#handoff = handoff
     this.#stats = stats
+    this.#wars = wars
   }
 
   /** The key's home replicas: the first N nodes of its preference list. */

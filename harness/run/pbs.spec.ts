@@ -32,6 +32,7 @@ test.group('PBS prediction of a real run', (group) => {
 
     const wars = JSON.parse(await readFile(join(result.dir, WARS_FILE), 'utf8')) as WarsRunFile
     assert.deepEqual(wars.nodes, ['n1', 'n2', 'n3'])
+    assert.isAbove(wars.commit?.samples.length ?? 0, 50, "the coordinators' own commits")
     for (const leg of WARS_LEGS) {
       assert.isAbove(wars.legs[leg].samples.length, 50, `${leg} samples`)
       // On the run's clock: after the run started, before the report.

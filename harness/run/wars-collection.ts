@@ -23,20 +23,17 @@ export async function collectWars(cluster: Cluster, clock: Pick<RunClock, 'nowMs
   // Host monotonic ms at the run clock's zero.
   const originMs = monotonicMs() - clock.nowMs()
   const legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, { seen: 0, samples: [] }])) as Record<string, WarsLegSamples>
+  const commit: WarsLegSamples = { seen: 0, samples: [] }
+  const add = (into: WarsLegSamples, from: WarsLegSamples): void => {
+    into.seen += from.seen
+    for (const [atMs, ms] of from.samples) into.samples.push([atMs - originMs, ms])
+  }
   for (const answer of answers) {
     if (!answer) continue
-    for (const leg of WARS_LEGS) {
-      legs[leg].seen += answer.legs[leg].seen
-      for (const [atMs, ms] of answer.legs[leg].samples) legs[leg].samples.push([atMs - originMs, ms])
-    }
+    for (const leg of WARS_LEGS) add(legs[leg], answer.legs[leg])
+    if (answer.commit) add(commit, answer.commit)
   }
-  const commit: WarsLegSamples = { seen: 0, samples: [] }
-  for (const answer of answers) {
-    if (!answer?.commit) continue
-    commit.seen += answer.commit.seen
-    for (const [atMs, ms] of answer.commit.samples) commit.samples.push([atMs - originMs, ms])
-  }
-  for (const leg of [...WARS_LEGS.map((l) => legs[l]), commit]) leg.samples.sort((a, b) => a[0] - b[0])
+  for (const leg of [...Object.values(legs), commit]) leg.samples.sort((a, b) => a[0] - b[0])
   const file: WarsRunFile = {
     format: 1,
     clock: 'process.hrtime.bigint (CLOCK_MONOTONIC, shared by every process of the host)',
