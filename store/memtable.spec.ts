@@ -55,4 +55,22 @@ test.group('memtable', (group) => {
     assert.deepEqual(['b', 'é', 'a', 'ab'].sort(byteOrder), ['a', 'ab', 'b', 'é'])
     assert.equal(byteOrder('same', 'same'), 0)
   })
+
+  test('key order agrees with comparing the UTF-8 bytes on random keys mixing ASCII, BMP and astral characters', ({ assert }) => {
+    const pool = ['a', 'b', 'é', '\uD7FF', '\uE000', '\uFFFF', '\u{10000}', '\u{1F600}', 'ab', 'z']
+    let seed = 7
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const key = (): string => Array.from({ length: Math.floor(next() * 4) }, () => pool[Math.floor(next() * pool.length)]).join('')
+    for (let i = 0; i < 5000; i++) {
+      const [a, b] = [key(), key()]
+      assert.equal(
+        Math.sign(byteOrder(a, b)),
+        Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))),
+        `${JSON.stringify(a)} vs ${JSON.stringify(b)}`,
+      )
+    }
+  })
 })

@@ -51,5 +51,23 @@ export function applyWrites(memtable: Memtable, writes: Memtable): number {
   return count
 }
 
-/** Orders keys as LMDB does: by their UTF-8 bytes. */
-export const byteOrder = (a: string, b: string): number => (a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b)))
+/**
+ * Orders keys as LMDB does: by their UTF-8 bytes, which is code point order. That differs
+ * from JavaScript's code unit order only where a surrogate (a code point above U+FFFF)
+ * meets a unit from U+E000 up, so keys are compared unit by unit without encoding them:
+ * the causal shipper lists a table's keys on every batch.
+ */
+export function byteOrder(a: string, b: string): number {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      const xSurrogate = x < 0xe000
+      if (xSurrogate !== y < 0xe000) return xSurrogate ? 1 : -1
+    }
+    return x - y
+  }
+  return a.length - b.length
+}
