@@ -127,7 +127,11 @@ test.group('storage: write-ahead log and checkpoints', (group) => {
       await table.commit(() => table.remove('a'))
       process.kill(process.pid, 'SIGKILL')
     `
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+    // A child that hangs instead of killing itself is killed (SIGTERM) after 30 s, and the test fails on its signal.
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     assert.equal(child.signal, 'SIGKILL', child.stderr)
     assert.isAbove(WriteAheadLog.open({ dir: join(dir, 'wal') }).records.length, 100, 'the writes are in the log')
 
