@@ -12,6 +12,9 @@ export type Memtable = Map<string, Map<string, unknown>>
 /** Encodes a record's writes as LMDB encodes values (MessagePack, plain maps), so replay reads back what LMDB would. */
 const packr = new Packr({ useRecords: false })
 
+/** One value as the objects table stores it: MessagePack, plain maps (a checkpoint puts these bytes as they are). */
+export const encodeValue = (value: unknown): Buffer => packr.pack(value)
+
 /** A transaction's writes as one log record: `[table, key, value]`, or `[table, key]` for a removal. */
 export function encodeWrites(writes: Memtable): Buffer {
   const entries: unknown[] = []

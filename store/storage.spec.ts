@@ -90,6 +90,24 @@ test.group('storage: objects on disk', (group) => {
     await reopened.close()
   })
 
+  test('an object a checkpoint copied into LMDB as bytes reads back whole in the same process, and updates on top of it', async ({
+    assert,
+  }) => {
+    const storage = Storage.open({ dir: newDir() })
+    try {
+      await storage.update('k', () => ({ store: object, result: undefined }))
+      // begin() checkpoints what is in memory: the next read is LMDB's.
+      await storage.begin()
+      assert.deepEqual(storage.get('k'), object)
+      const next = merge('dvv', object, written('n3.c', 2, 'third'))
+      await storage.update('k', (current) => ({ store: merge('dvv', current!, written('n3.c', 2, 'third')), result: undefined }))
+      await storage.begin()
+      assert.deepEqual(storage.get('k'), next)
+    } finally {
+      await storage.close()
+    }
+  })
+
   test('objects written as msgpackr records (before 2026-11-29) are still read', async ({ assert }) => {
     const dir = newDir()
     const earlier = open({ path: dir, maxDbs: 16 })
