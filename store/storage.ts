@@ -80,6 +80,13 @@ export class Storage {
   #checkpointing: Promise<void> | undefined
   #checkpointTimer: NodeJS.Timeout | undefined
   #counter: number
+  /**
+   * Every key the objects table may hold, in LMDB or in memory (objects are never removed;
+   * a transaction that fails after a write leaves its key here, which only costs a lookup).
+   * A key not here is not looked up in LMDB: most PUTs write a fresh key, and LMDB's miss
+   * cost its write path more than this set does.
+   */
+  #objectKeys: Set<string>
   /** Counters up to here are reserved on disk, committed; a restart goes on from here, never reusing one. */
   #reserved: number
   /** The highest reservation a transaction wrote, committed or not yet. */
@@ -96,6 +103,7 @@ export class Storage {
       this.#activeBytes += payload.length
     }
     if (this.#activeWrites > 0) this.#checkpointSoon()
+    this.#objectKeys = new Set(this.#keys('objects'))
     this.#reserved = Number(this.#read('meta', 'counter') ?? 0)
     this.#reserving = this.#reserved
     this.#counter = this.#reserved
@@ -127,6 +135,7 @@ export class Storage {
   }
 
   get(key: string): VersionedObject | undefined {
+    if (!this.#objectKeys.has(key)) return undefined
     return this.#read('objects', key) as VersionedObject | undefined
   }
 
@@ -149,7 +158,7 @@ export class Storage {
         reservation = Math.max(reservation, reserving)
         return counter
       })
-      if (store) this.#write('objects', key, store)
+      if (store) this.#storeObject(key, store)
       return result
     })
     // Only a committed reservation may be issued from without writing it again.
@@ -168,7 +177,7 @@ export class Storage {
     return this.#transaction(() =>
       keys.map((key) => {
         const { store, result } = change(key, this.get(key))
-        if (store) this.#write('objects', key, store)
+        if (store) this.#storeObject(key, store)
         return result
       }),
     )
@@ -319,6 +328,11 @@ export class Storage {
     if (value === undefined) value = this.#active.get(table)?.get(key)
     if (value === undefined) value = this.#frozen?.memtable.get(table)?.get(key)
     return value
+  }
+
+  #storeObject(key: string, object: VersionedObject): void {
+    this.#objectKeys.add(key)
+    this.#write('objects', key, object)
   }
 
   #write(table: string, key: string, value: unknown): void {
