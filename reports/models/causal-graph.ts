@@ -182,7 +182,10 @@ export class CausalGraph {
     let at = 0
     bySession.forEach((rows, s) => {
       // The history is in completion order, which is a session's program order; a converted one may not be.
-      if (rows.some((row, i) => i > 0 && h.invoke[row] < h.invoke[rows[i - 1]])) rows.sort((a, b) => h.invoke[a] - h.invoke[b] || a - b)
+      // A loop, not `some` with a closure: it runs over every op.
+      let sorted = true
+      for (let i = 1; i < rows.length && sorted; i++) sorted = !(h.invoke[rows[i]] < h.invoke[rows[i - 1]])
+      if (!sorted) rows.sort((a, b) => h.invoke[a] - h.invoke[b] || a - b)
       chainFrom[s] = at
       let last = -1
       for (let r = 0; r < rows.length; r++) {
