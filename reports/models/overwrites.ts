@@ -34,6 +34,12 @@ export class Overwrites {
   #rowOf: Int32Array
   /** Row r: W entries at r * 2S, C entries at r * 2S + S. */
   #table: Clocks
+  /**
+   * Row r: the sessions whose C entry is set, at r * S, and how many: most values are read
+   * before more than a few sessions follow them, so {@link overwritten} tests those, not all S.
+   */
+  #covered: Int32Array
+  #coveredCount: Int32Array
   #free: number[] = []
   #used = 0
   /** Per row: where its value is, and its key; per key, its open rows. */
@@ -50,6 +56,8 @@ export class Overwrites {
     this.never = make(1) instanceof Uint16Array ? 0xffff : 0x7fffffff
     this.#rowOf = new Int32Array(ids).fill(-1)
     this.#table = make(64 * 2 * sessions)
+    this.#covered = new Int32Array(64 * sessions)
+    this.#coveredCount = new Int32Array(64)
   }
 
   /** Opens value `id` of `key`: from now on what overwrites it is recorded. */
@@ -62,9 +70,16 @@ export class Overwrites {
         const bigger = this.#make(this.#table.length * 2)
         bigger.set(this.#table)
         this.#table = bigger
+        const covered = new Int32Array(this.#covered.length * 2)
+        covered.set(this.#covered)
+        this.#covered = covered
+        const counts = new Int32Array(this.#coveredCount.length * 2)
+        counts.set(this.#coveredCount)
+        this.#coveredCount = counts
       }
     }
     this.#table.fill(this.never, row * width, (row + 1) * width)
+    this.#coveredCount[row] = 0
     this.#rowOf[id] = row
     this.#place[row] = place
     this.#keyOf[row] = key
@@ -99,9 +114,14 @@ export class Overwrites {
   /** True when a write of the key following (open) value `id` is in the past `clock` at `base` describes. */
   overwritten(id: number, clock: Clocks, base: number): boolean {
     const S = this.#sessions
-    const c = this.#rowOf[id] * 2 * S + S
+    const row = this.#rowOf[id]
+    const c = row * 2 * S + S
     const table = this.#table
-    for (let q = 0; q < S; q++) if (table[c + q] <= clock[base + q]) return true
+    const covered = this.#covered
+    for (let i = row * S; i < row * S + this.#coveredCount[row]; i++) {
+      const q = covered[i]
+      if (table[c + q] <= clock[base + q]) return true
+    }
     return false
   }
 
@@ -128,7 +148,10 @@ export class Overwrites {
       else for (let i = 0; i < place.readers.length && !covered; i += 2) covered = clock[base + place.readers[i]] >= place.readers[i + 1]
       if (!covered) continue
       const start = row * 2 * S
-      if (table[start + S + s] === this.never) table[start + S + s] = at
+      if (table[start + S + s] === this.never) {
+        table[start + S + s] = at
+        this.#covered[row * S + this.#coveredCount[row]++] = s
+      }
       if (kind === BY_WRITE && table[start + s] === this.never) table[start + s] = at
     }
   }
