@@ -79,7 +79,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const stats = new Stats(config.id)
   const ring = new Ring({ nodes: [config.id, ...config.peers.map((p) => p.id)], vnodes: config.vnodes })
   const merkle = new MerkleIndex({ ring, load: (key) => storage.get(key) })
-  for (const key of storage.keys()) merkle.touch(key)
+  for (const key of storage.knownKeys()) merkle.touch(key)
   const wallClock = new WallClock()
   const replica = new Replica({
     node: actorId(config.id, incarnation),

@@ -87,6 +87,7 @@ test.group('storage: objects on disk', (group) => {
     assert.isTrue((bytes[0] & 0xf0) === 0x80 || bytes[0] === 0xde || bytes[0] === 0xdf, `starts with 0x${bytes[0].toString(16)}`)
     const reopened = Storage.open({ dir })
     assert.deepEqual(reopened.get('k'), object)
+    assert.deepEqual([...reopened.knownKeys()], ['k'])
     await reopened.close()
   })
 

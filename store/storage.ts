@@ -183,6 +183,14 @@ export class Storage {
     )
   }
 
+  /**
+   * Every key the objects table may hold, in no order, from memory: at open exactly the
+   * stored keys (what a node's start hands its Merkle index, without listing LMDB again).
+   */
+  knownKeys(): IterableIterator<string> {
+    return this.#objectKeys.values()
+  }
+
   /** Every stored key, in key order. */
   *keys(): Generator<string> {
     yield* this.#keys('objects')
