@@ -92,6 +92,20 @@ export type ReplicaReadResponse = { node: string; object: VersionedObject | null
 /** Where replica calls go, batched: every read, merge and hint a node has for one peer in one event-loop turn. */
 export const BATCH_PATH = '/internal/batch'
 
+/**
+ * Batches on one connection per peer (`--peer-connections streamed`): a `GET` of this path
+ * with the cluster token, `connection: upgrade` and `upgrade:` {@link BATCH_STREAM_PROTOCOL}
+ * is answered `101`, and the connection then carries lines both ways. The sender writes
+ * `<id> <BatchRequest as JSON>\n`; the peer answers each, in any order, with
+ * `<id> <status> <BatchResponse, or an ErrorResponse, as JSON>\n`. `<id>` is a decimal
+ * integer the sender chose, `<status>` the HTTP status `POST /internal/batch` would have
+ * given.
+ */
+export const BATCH_STREAM_PATH = '/internal/batch-stream'
+export const BATCH_STREAM_PROTOCOL = 'quorumlab-batches'
+/** A batch stream's longest line, bytes: a batch's JSON is sent once it reaches 8 Mi characters, up to 3 bytes each. */
+export const BATCH_LINE_BYTES = 32 * 1024 * 1024
+
 /** One replica call in a batch. */
 export type BatchOp =
   /** This replica's state of the key (null: nothing). */

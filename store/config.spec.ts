@@ -70,7 +70,7 @@ const cases: Case[] = [
   {
     name: 'an unknown peer connection mode',
     settings: { peerConnections: 'shared' },
-    problems: [{ path: 'peerConnections', message: 'must be one of pooled, per-message' }],
+    problems: [{ path: 'peerConnections', message: 'must be one of streamed, pooled, per-message' }],
   },
   { name: 'a sibling limit of 0', settings: { maxSiblings: 0 }, problems: [{ path: 'maxSiblings', message: 'must be at least 1' }] },
   {

@@ -72,13 +72,15 @@ export type NodeConfig = {
   /** How often a node compares Merkle trees with a peer, ms; 0 turns anti-entropy off. */
   antiEntropyIntervalMs: number
   /**
-   * `pooled`: node-to-node calls reuse kept-alive connections. `per-message`: every call
+   * `streamed`: replica batches travel as lines on one upgraded connection per peer, the
+   * other node-to-node calls on kept-alive connections. `pooled`: every call, batches
+   * included, is an HTTP request on kept-alive connections. `per-message`: every call
    * opens its own connection, so a proxy's per-connection toxicity acts per message.
    */
   peerConnections: PeerConnections
 }
 
-export const PEER_CONNECTIONS = ['pooled', 'per-message'] as const
+export const PEER_CONNECTIONS = ['streamed', 'pooled', 'per-message'] as const
 export type PeerConnections = (typeof PEER_CONNECTIONS)[number]
 
 /** What every node of a cluster shares: the config without a node's identity and addresses. */
@@ -104,7 +106,7 @@ export const NODE_DEFAULTS = {
   hintIntervalMs: 1000,
   readRepair: true,
   antiEntropyIntervalMs: 10_000,
-  peerConnections: 'pooled',
+  peerConnections: 'streamed',
 } as const satisfies StoreSettings
 
 /** The defaults of every shared setting. */

@@ -13,7 +13,8 @@ import type { NodeConfig } from './config.ts'
 import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
-import { batchFastPath } from './http/batch-fast-path.ts'
+import { type BatchFastPathOptions, batchFastPath } from './http/batch-fast-path.ts'
+import { acceptBatchStreams } from './http/batch-stream.ts'
 import { type FastPath, withFastPaths } from './http/fast-path.ts'
 import { kvGetFastPath } from './http/kv-get-fast-path.ts'
 import { kvPutFastPath } from './http/kv-put-fast-path.ts'
@@ -47,13 +48,17 @@ export type RunningNode = {
  * answer first; when it cannot listen, releases what the node holds (`release`) and throws.
  */
 async function listen(
-  { app, fastPaths }: { app: ReturnType<typeof createApp>; fastPaths: readonly FastPath[] },
+  {
+    app,
+    fastPaths,
+    batchStreams,
+  }: { app: ReturnType<typeof createApp>; fastPaths: readonly FastPath[]; batchStreams: BatchFastPathOptions },
   config: NodeConfig,
   release: () => Promise<void>,
 ): Promise<ServerType> {
   try {
     return await new Promise<ServerType>((resolve, reject) => {
-      const createServer = servingFastPaths(fastPaths)
+      const createServer = servingFastPaths(fastPaths, batchStreams)
       const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer }, () => resolve(s))
       s.once('error', reject)
     })
@@ -134,12 +139,13 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     wars,
   })
 
+  const batchOptions = { config, replica, handoff, stats }
   const fastPaths = [
     kvGetFastPath({ config, coordinator, consistency }),
     kvPutFastPath({ config, coordinator, consistency }),
-    batchFastPath({ config, replica, handoff, stats }),
+    batchFastPath(batchOptions),
   ]
-  const server = await listen({ app, fastPaths }, config, async () => {
+  const server = await listen({ app, fastPaths, batchStreams: batchOptions }, config, async () => {
     peers.close()
     await storage.close()
   })
@@ -165,6 +171,17 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void
 
-/** An HTTP server whose requests go through `fastPaths` before the app (see `withFastPaths`). */
-const servingFastPaths = (fastPaths: readonly FastPath[]) =>
-  ((options: ServerOptions, listener: Listener) => createNodeServer(options, withFastPaths(fastPaths, listener))) as typeof createNodeServer
+/** An HTTP server whose requests go through `fastPaths` before the app (see `withFastPaths`), and which takes peers' batch streams. */
+const servingFastPaths = (fastPaths: readonly FastPath[], batchStreams: BatchFastPathOptions) =>
+  ((options: ServerOptions, listener: Listener) => {
+    const requests = withFastPaths(fastPaths, listener)
+    const server = createNodeServer(options, requests)
+    const streams = acceptBatchStreams(server, requests, batchStreams)
+    // closeAllConnections leaves upgraded sockets alone, and close waits for them.
+    const closeAll = server.closeAllConnections.bind(server)
+    server.closeAllConnections = () => {
+      streams.close()
+      closeAll()
+    }
+    return server
+  }) as typeof createNodeServer

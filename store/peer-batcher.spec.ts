@@ -1,6 +1,6 @@
 /** The peer batcher: one batch per peer and turn, each write encoded once for all its replicas, results matched to their calls. */
 import { test } from '@japa/runner'
-import type { BatchResult } from './api.ts'
+import { BATCH_PATH, type BatchResult } from './api.ts'
 import { PeerBatcher } from './peer-batcher.ts'
 import { PeerError, type PeerClient, type PeerRequest } from './peers.ts'
 import { applyWrite, emptyObject, type VersionedObject } from './versioning.ts'
@@ -11,9 +11,10 @@ type Sent = { peer: string; call: PeerRequest }
 function fakePeers(answer: (index: number) => BatchResult | undefined = () => ({ ok: true })): { peers: PeerClient; sent: Sent[] } {
   const sent: Sent[] = []
   const peers = {
-    expectOk: (peer: string, call: PeerRequest) => {
+    batch: (peer: string, json: string, timeoutMs: number) => {
+      const call: PeerRequest = { method: 'POST', path: BATCH_PATH, json, timeoutMs }
       sent.push({ peer, call })
-      const { ops } = JSON.parse(call.json ?? JSON.stringify(call.body)) as { ops: unknown[] }
+      const { ops } = JSON.parse(json) as { ops: unknown[] }
       return Promise.resolve({ node: peer, results: ops.map((_, i) => answer(i)).filter((r) => r !== undefined) })
     },
   }

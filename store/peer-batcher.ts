@@ -4,7 +4,7 @@
  * small messages (each a socket write and a request to parse) into few, which is most of
  * a node's cost; alone, an op is sent at once, a turn later.
  */
-import { BATCH_PATH, type BatchOp, type BatchResponse, type BatchResult } from './api.ts'
+import type { BatchOp, BatchResponse, BatchResult } from './api.ts'
 import { PeerError, type PeerClient } from './peers.ts'
 import { emptyObject, isVersionedObject, type VersionedObject } from './versioning.ts'
 import { monotonicMs } from '../common/contracts/wars.ts'
@@ -116,7 +116,7 @@ export class PeerBatcher {
     this.#queues.delete(peer)
     // A BatchRequest, written out of its ops' JSON.
     const json = `{"ops":[${queue.ops.join(',')}]}`
-    this.#peers.expectOk<BatchResponse>(peer, { method: 'POST', path: BATCH_PATH, json, timeoutMs: this.#timeoutMs }).then(
+    this.#peers.batch<BatchResponse>(peer, json, this.#timeoutMs).then(
       (answer) => {
         const results = Array.isArray(answer?.results) ? answer.results : []
         if (this.#wars) this.#time(queue.waiters, results, monotonicMs())

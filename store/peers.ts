@@ -1,11 +1,13 @@
 /**
  * Node-to-node client: JSON calls to peers with the cluster token and a deadline, over
- * the project's HTTP/1.1 client (kept-alive connections, or one per message). Every
- * failure becomes a {@link PeerError}, never a hang.
+ * the project's HTTP/1.1 client (kept-alive connections, or one per message), and replica
+ * batches over a {@link PeerStream} per peer when streamed. Every failure becomes a
+ * {@link PeerError}, never a hang.
  */
-import { SENDER_HEADER, TOKEN_HEADER } from './api.ts'
+import { BATCH_LINE_BYTES, BATCH_PATH, SENDER_HEADER, TOKEN_HEADER } from './api.ts'
 import type { PeerAddress, PeerConnections } from './config.ts'
 import { HttpEndpoint, HttpFailure, type HttpResponse } from '../common/helpers/http-endpoint.ts'
+import { PeerStream } from './peer-stream.ts'
 import type { Stats } from './stats.ts'
 
 export type PeerErrorKind = 'timeout' | 'unreachable' | 'protocol'
@@ -42,23 +44,31 @@ export type PeerClientOptions = {
   peers: PeerAddress[]
   token: string
   stats?: Stats
-  /** Default `pooled`. */
+  /** Default `streamed`. */
   connections?: PeerConnections
 }
 
 export class PeerClient {
   #endpoints: Map<string, HttpEndpoint>
+  /** Replica batches' connections, when streamed. */
+  #streams: Map<string, PeerStream> | undefined
   #token: string
   #self: string
   #stats: Stats | undefined
 
-  constructor({ self, peers, token, stats, connections = 'pooled' }: PeerClientOptions) {
+  constructor({ self, peers, token, stats, connections = 'streamed' }: PeerClientOptions) {
     this.#self = self
     this.#endpoints = new Map(
-      peers.map((p) => [p.id, new HttpEndpoint({ host: p.host, port: p.port, keepAlive: connections === 'pooled' })]),
+      peers.map((p) => [p.id, new HttpEndpoint({ host: p.host, port: p.port, keepAlive: connections !== 'per-message' })]),
     )
     this.#token = token
     this.#stats = stats
+    if (connections === 'streamed') {
+      const headers = { [TOKEN_HEADER]: token, [SENDER_HEADER]: self }
+      this.#streams = new Map(
+        peers.map((p) => [p.id, new PeerStream({ host: p.host, port: p.port, headers, maxLineBytes: BATCH_LINE_BYTES })]),
+      )
+    }
   }
 
   get ids(): string[] {
@@ -89,18 +99,26 @@ export class PeerClient {
     return body
   }
 
+  /** A replica batch (a `BatchRequest`, as JSON): on the peer's stream when streamed, else `POST /internal/batch`; any answer but a 200 is a {@link PeerError}. */
+  batch<T>(peer: string, json: string, timeoutMs: number): Promise<T> {
+    return this.expectOk<T>(peer, { method: 'POST', path: BATCH_PATH, json, timeoutMs })
+  }
+
   async #send<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
     const endpoint = this.#endpoints.get(peer)
     if (!endpoint) throw new PeerError('unreachable', peer, 'unknown peer', false)
     let response: HttpResponse
     try {
-      response = await endpoint.request({
-        method: call.method,
-        path: call.path,
-        body: call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body)),
-        headers: { [TOKEN_HEADER]: this.#token, [SENDER_HEADER]: this.#self, ...call.headers },
-        timeoutMs: call.timeoutMs,
-      })
+      const stream = call.path === BATCH_PATH && call.json !== undefined ? this.#streams?.get(peer) : undefined
+      response = stream
+        ? await stream.send(call.json!, call.timeoutMs)
+        : await endpoint.request({
+            method: call.method,
+            path: call.path,
+            body: call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body)),
+            headers: { [TOKEN_HEADER]: this.#token, [SENDER_HEADER]: this.#self, ...call.headers },
+            timeoutMs: call.timeoutMs,
+          })
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error
       const kind = error.kind === 'timeout' ? 'timeout' : error.kind === 'protocol' ? 'protocol' : 'unreachable'
@@ -120,5 +138,6 @@ export class PeerClient {
 
   close(): void {
     for (const endpoint of this.#endpoints.values()) endpoint.close()
+    for (const stream of this.#streams?.values() ?? []) stream.close()
   }
 }

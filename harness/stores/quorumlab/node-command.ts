@@ -132,7 +132,8 @@ export const SETTING_FLAGS: SettingFlag[] = [
     key: 'peerConnections',
     kind: 'value',
     flags: '--peer-connections <mode>',
-    description: 'node-to-node connections: pooled (kept alive) | per-message (one per call)',
+    description:
+      'node-to-node connections: streamed (replica batches on one connection per peer) | pooled (kept alive) | per-message (one per call)',
     value: { type: 'choice', choices: PEER_CONNECTIONS },
   },
 ]
