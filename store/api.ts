@@ -103,8 +103,8 @@ export const BATCH_PATH = '/internal/batch'
  */
 export const BATCH_STREAM_PATH = '/internal/batch-stream'
 export const BATCH_STREAM_PROTOCOL = 'quorumlab-batches'
-/** A batch stream's longest line, bytes: a batch's JSON is sent once it reaches 8 Mi characters, up to 3 bytes each. */
-export const BATCH_LINE_BYTES = 32 * 1024 * 1024
+/** Internal calls carry whole objects (every sibling), so they get a larger limit than a client's value: a body's or a batch line's, bytes. */
+export const INTERNAL_BODY_BYTES = 1024 * 1024 * 1024
 
 /** One replica call in a batch. */
 export type BatchOp =

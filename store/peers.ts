@@ -4,7 +4,7 @@
  * batches over a {@link PeerStream} per peer when streamed. Every failure becomes a
  * {@link PeerError}, never a hang.
  */
-import { BATCH_LINE_BYTES, BATCH_PATH, SENDER_HEADER, TOKEN_HEADER } from './api.ts'
+import { BATCH_PATH, INTERNAL_BODY_BYTES, SENDER_HEADER, TOKEN_HEADER } from './api.ts'
 import type { PeerAddress, PeerConnections } from './config.ts'
 import { HttpEndpoint, HttpFailure, type HttpResponse } from '../common/helpers/http-endpoint.ts'
 import { PeerStream } from './peer-stream.ts'
@@ -66,7 +66,7 @@ export class PeerClient {
     if (connections === 'streamed') {
       const headers = { [TOKEN_HEADER]: token, [SENDER_HEADER]: self }
       this.#streams = new Map(
-        peers.map((p) => [p.id, new PeerStream({ host: p.host, port: p.port, headers, maxLineBytes: BATCH_LINE_BYTES })]),
+        peers.map((p) => [p.id, new PeerStream({ host: p.host, port: p.port, headers, maxLineBytes: INTERNAL_BODY_BYTES })]),
       )
     }
   }

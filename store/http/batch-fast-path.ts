@@ -7,8 +7,8 @@
  * app's body limit) goes to the app. Once it has read a body it answers as the app would,
  * a 400 included. A spec compares its answers with the app's.
  */
-import { BATCH_PATH, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
-import { answerBatch, INTERNAL_BODY_BYTES, type InternalRoutesOptions } from './internal-routes.ts'
+import { BATCH_PATH, INTERNAL_BODY_BYTES, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
+import { answerBatch, type InternalRoutesOptions } from './internal-routes.ts'
 import { bodyWithin, type FastPath, readJsonBody, sendError, sendJson } from './fast-path.ts'
 import { peerCallCounter } from './request.ts'
 import type { Stats } from '../stats.ts'

@@ -8,11 +8,11 @@
  */
 import { type IncomingMessage, type Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { BATCH_LINE_BYTES, BATCH_STREAM_PATH, BATCH_STREAM_PROTOCOL, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
+import { BATCH_STREAM_PATH, BATCH_STREAM_PROTOCOL, INTERNAL_BODY_BYTES, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { ApiError } from '../errors.ts'
 import { LineSplitter } from '../../common/helpers/line-splitter.ts'
 import type { BatchFastPathOptions } from './batch-fast-path.ts'
-import { answerBatch, INTERNAL_BODY_BYTES } from './internal-routes.ts'
+import { answerBatch } from './internal-routes.ts'
 import { parseJsonBody, peerCallCounter } from './request.ts'
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void
@@ -52,7 +52,7 @@ export function acceptBatchStreams(server: Server, listener: Listener, options: 
     socket.on('close', () => open.delete(socket))
     socket.setNoDelay(true)
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${BATCH_STREAM_PROTOCOL}\r\n\r\n`)
-    const lines = new LineSplitter(BATCH_LINE_BYTES)
+    const lines = new LineSplitter(INTERNAL_BODY_BYTES)
     const answer = (id: string, status: number, body: unknown): void => {
       if (!socket.destroyed) socket.write(`${id} ${status} ${JSON.stringify(body)}\n`)
     }

@@ -5,20 +5,21 @@
  */
 import { Hono } from 'hono'
 import type { AntiEntropy } from '../anti-entropy.ts'
-import type {
-  BatchOp,
-  BatchRequest,
-  BatchResponse,
-  BatchResult,
-  GossipRequest,
-  GossipResponse,
-  MerkleKeysRequest,
-  MerkleKeysResponse,
-  MerkleNodesRequest,
-  MerkleNodesResponse,
-  ReplicaReadResponse,
-  SyncRequest,
-  SyncResponse,
+import {
+  type BatchOp,
+  type BatchRequest,
+  type BatchResponse,
+  type BatchResult,
+  type GossipRequest,
+  type GossipResponse,
+  type MerkleKeysRequest,
+  type MerkleKeysResponse,
+  type MerkleNodesRequest,
+  type MerkleNodesResponse,
+  type ReplicaReadResponse,
+  type SyncRequest,
+  type SyncResponse,
+  INTERNAL_BODY_BYTES,
 } from '../api.ts'
 import type { NodeConfig } from '../config.ts'
 import { badRequest } from '../errors.ts'
@@ -30,9 +31,6 @@ import type { Replica } from '../replica.ts'
 import { isEmptyObject, isVersionedObject } from '../versioning.ts'
 import { monotonicMs } from '../../common/contracts/wars.ts'
 import { asJsonObject, KEY_ROUTE, keyOf, limitBody, readJsonObject, readOptionalJson, requireToken } from './request.ts'
-
-/** Internal calls carry whole objects (every sibling), so they get a larger limit, bytes. */
-export const INTERNAL_BODY_BYTES = 1024 * 1024 * 1024
 
 export type InternalRoutesOptions = {
   config: NodeConfig
