@@ -5,8 +5,8 @@
  * replicated floor (`floor/`: HTTP, JSON and writes made durable by a write-ahead log on
  * two nodes, no store logic) as the least a PUT of the store's design costs, beside the
  * floors of four other designs: an LMDB commit per batch instead of the log, replicating
- * only once the local write is on disk, batches as lines on one connection per peer
- * instead of HTTP requests, and not flushing at all. PUTs
+ * only once the local write is on disk, batches as HTTP requests instead of lines on one
+ * connection per peer, and not flushing at all. PUTs
  * write fresh keys; GETs read 1,000 keys written beforehand, etcd's both linearizable (a
  * read index through the leader) and serializable (the member's local state). Every
  * subject runs in each round, in alternating order, so a busy moment of the machine hits
@@ -96,7 +96,7 @@ const FLOORS: Record<string, FloorDesign> = {
   'floor PUT': {},
   'floor PUT, LMDB commits': { storage: 'lmdb' },
   'floor PUT, replicated after the commit': { replicate: 'after-commit' },
-  'floor PUT, batches streamed': { peers: 'stream' },
+  'floor PUT, batches over HTTP': { peers: 'http' },
   'floor PUT, not flushed': { sync: false },
 }
 

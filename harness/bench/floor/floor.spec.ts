@@ -20,7 +20,7 @@ const INDEX = new URL('./index.ts', import.meta.url).href
 const DESIGNS: { name: string; design: FloorDesign }[] = [
   { name: 'as the store', design: {} },
   { name: 'replicated after the commit', design: { replicate: 'after-commit' } },
-  { name: 'batches streamed', design: { peers: 'stream' } },
+  { name: 'batches over HTTP', design: { peers: 'http' } },
   { name: 'LMDB commits', design: { storage: 'lmdb' } },
   { name: 'not flushed', design: { sync: false } },
 ]

@@ -21,7 +21,7 @@ export type FloorCluster = {
 export type FloorDesign = {
   /** When a write leaves for the peers: once its transaction here applied it (default, as the store's do), or once it is on disk here. */
   replicate?: 'applied' | 'after-commit'
-  /** How batches travel to the peers: an HTTP request each (default, as the store), or lines on one upgraded connection. */
+  /** How batches travel to the peers: lines on one upgraded connection (default, as the store's), or an HTTP request each. */
   peers?: 'http' | 'stream'
   /** Where writes are kept: a write-ahead log with one flush per group of writes (default, as the store's log), or LMDB with a commit per batch. */
   storage?: 'log' | 'lmdb'
@@ -46,7 +46,7 @@ export async function startFloorCluster({
   dataDir,
   nodes = 3,
   replicate = 'applied',
-  peers = 'http',
+  peers = 'stream',
   storage = 'log',
   sync = true,
 }: FloorOptions): Promise<FloorCluster> {

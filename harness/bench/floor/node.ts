@@ -3,7 +3,7 @@
  * can do for a PUT, and nothing more. It appends the value to a write-ahead log here
  * (`storage.ts`: one flush per group of writes, as the store's log) and, once it is
  * applied, sends it to its two peers in one JSON batch per peer per turn of the event
- * loop over the project's kept-alive HTTP client while the log is flushed; it answers
+ * loop, a line on one upgraded connection per peer, while the log is flushed; it answers
  * once its own write and one peer's are on disk (N3 W2), as the store does. There is no
  * versioning, no ring, no anti-entropy, no hints, no context to sign, no checkpoint into
  * LMDB: what the store costs above this row is its logic; what this row costs is HTTP,
@@ -13,9 +13,9 @@
  * of writes to LMDB instead (opened as the store opens it: two flushes per commit, the
  * store's design until 2026-11-30, eighth session); `--replicate after-commit` sends the
  * write only once it is on disk here (the store's design until 2026-11-30, seventh
- * session); `--peers stream` sends the batches as lines of JSON on one connection per
- * peer, upgraded from HTTP on the same port, answered in order (no HTTP request or
- * response per batch: what a compact peer protocol could save); `--no-sync` never
+ * session); `--peers http` sends each batch as an HTTP request over the project's
+ * kept-alive client (the store's design until 2026-11-30, tenth session; the stream here
+ * answers in order, the store's in any order); `--no-sync` never
  * flushes to disk (a power loss may lose acknowledged writes: what durability costs).
  *
  *   node --import tsx harness/bench/floor/node.ts [--replicate applied|after-commit] [--peers http|stream] [--storage log|lmdb] [--no-sync] PORT DATA_DIR PEER_PORT...
@@ -60,7 +60,7 @@ function parseCommandLine(argv: string[]): CommandLine | string {
     }
     const replicate = values.replicate ?? 'applied'
     if (replicate !== 'applied' && replicate !== 'after-commit') return `--replicate must be applied or after-commit, got ${replicate}`
-    const peers = values.peers ?? 'http'
+    const peers = values.peers ?? 'stream'
     if (peers !== 'http' && peers !== 'stream') return `--peers must be http or stream, got ${peers}`
     const storage = values.storage ?? 'log'
     if (storage !== 'log' && storage !== 'lmdb') return `--storage must be log or lmdb, got ${storage}`
