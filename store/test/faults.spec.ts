@@ -33,9 +33,13 @@ test.group('store under faults', (group) => {
     )
 
     await cluster.node('n3').start()
+    // A hint is gone from the list once its deletion applies, and counted once that is on disk.
     await eventually(
-      'every hint delivered and dropped',
-      async () => (await pendingHints(cluster, 'n1')) === 0 && (await pendingHints(cluster, 'n2')) === 0,
+      'every hint delivered, dropped and counted',
+      async () =>
+        (await pendingHints(cluster, 'n1')) === 0 &&
+        (await pendingHints(cluster, 'n2')) === 0 &&
+        (await stats(cluster, 'n1')).hintsDelivered >= keys.length,
     )
     assert.equal((await stats(cluster, 'n1')).hintsDelivered, keys.length)
     for (const key of keys) {
