@@ -25,9 +25,9 @@
  */
 import { createServer, type IncomingMessage } from 'node:http'
 import { connect, type Socket } from 'node:net'
-import { StringDecoder } from 'node:string_decoder'
 import { parseArgs } from 'node:util'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
+import { LineSplitter } from '../../../common/helpers/line-splitter.ts'
 import type { WriteResponse } from '../../../store/api.ts'
 import { sendJson } from '../../../store/http/fast-path.ts'
 import { type FloorStorage, lmdbStorage, logStorage, type Stored, type StoredEntry } from './storage.ts'
@@ -97,16 +97,8 @@ function httpLink(peerPort: number): PeerLink {
   }
 }
 
-/** Splits text that arrives in chunks into lines (without their `\n`), keeping a partial last line for the next chunk. */
-class Lines {
-  #rest = ''
-
-  push(text: string): string[] {
-    const lines = (this.#rest + text).split('\n')
-    this.#rest = lines.pop() ?? ''
-    return lines
-  }
-}
+/** The longest line a stream takes, bytes: a batch of one turn's values. */
+const MAX_LINE_BYTES = 1024 * 1024 * 1024
 
 const STREAM_PATH = '/batch-stream'
 const STREAM_PROTOCOL = 'floor-batches'
@@ -137,24 +129,24 @@ function streamLink(peerPort: number): PeerLink {
     opened.setNoDelay(true)
     socket = opened
     return new Promise((resolve, reject) => {
-      const lines = new Lines()
+      const lines = new LineSplitter(MAX_LINE_BYTES)
       let head: string | undefined = ''
-      opened.setEncoding('utf8')
       opened.write(
         `GET ${STREAM_PATH} HTTP/1.1\r\nhost: 127.0.0.1:${peerPort}\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`,
       )
-      opened.on('data', (chunk: string) => {
-        let text = chunk
+      opened.on('data', (chunk: Buffer) => {
+        let rest = chunk
         if (head !== undefined) {
-          head += chunk
+          const before = head.length
+          head += chunk.toString('latin1')
           const end = head.indexOf('\r\n\r\n')
           if (end < 0) return
           if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`peer refused the upgrade: ${head.slice(0, head.indexOf('\r\n'))}`))
-          text = head.slice(end + 4)
+          rest = chunk.subarray(end + 4 - before)
           head = undefined
           resolve()
         }
-        for (const line of lines.push(text)) {
+        for (const line of lines.push(rest)) {
           const batch = inFlight.shift()
           if (!batch) return fail(new Error('peer answered a batch it was not sent'))
           clearTimeout(batch.timer)
@@ -310,12 +302,10 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
   }
   socket.setNoDelay(true)
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`)
-  // An upgraded socket of Node's HTTP server keeps Buffers: decoded here, a character split over two chunks included.
-  const decoder = new StringDecoder('utf8')
-  const lines = new Lines()
+  const lines = new LineSplitter(MAX_LINE_BYTES)
   let answered = Promise.resolve()
   const take = (chunk: Buffer): void => {
-    for (const line of lines.push(decoder.write(chunk))) {
+    for (const line of lines.push(chunk)) {
       const applied = applyBatch(line).then(
         () => 'ok',
         (error: unknown) => JSON.stringify((error as Error).message),
