@@ -92,14 +92,20 @@ export class WriteClocks {
     if (c >= 0) {
       const cp = this.#checkpoints
       const from = c * S
+      // One pass: the differences go to the dense bytes' next place as they are found (kept
+      // only if the write is stored dense); `bits` has a bit above 0xff set once any
+      // difference is negative (two's complement) or too large for a byte.
+      const bytes = this.#bytes
+      const next = this.#bytesUsed
       let differ = 0
-      let most = 0
+      let bits = 0
       for (let j = 0; j < S; j++) {
         const d = clock[base + j] - cp[from + j]
+        bytes[next + j] = d
+        bits |= d
         if (d !== 0) differ++
-        if (d > most || d < 0) most = d < 0 ? Number.POSITIVE_INFINITY : d
       }
-      if (most !== Number.POSITIVE_INFINITY) {
+      if (bits >= 0) {
         if (differ <= SPARSE_LIMIT) {
           const at = this.#entriesUsed
           this.#entriesUsed += differ
@@ -114,12 +120,9 @@ export class WriteClocks {
           this.#uses[s]++
           return
         }
-        if (most <= 0xff && this.#uses[s] < SPARSE_USES_FOR_CHECKPOINT) {
-          const at = this.#bytesUsed
+        if (bits <= 0xff && this.#uses[s] < SPARSE_USES_FOR_CHECKPOINT) {
           this.#bytesUsed += S
-          this.#describe(id, c, at, DENSE)
-          const bytes = this.#bytes
-          for (let j = 0; j < S; j++) bytes[at + j] = clock[base + j] - cp[from + j]
+          this.#describe(id, c, next, DENSE)
           return
         }
       }
