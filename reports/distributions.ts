@@ -37,6 +37,44 @@ export function nearestRank(sorted: ArrayLike<number>, q: number): number | null
   return sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]
 }
 
+/**
+ * What {@link nearestRank} gives of `values` sorted, found without sorting them (expected
+ * O(n): a quickselect, ~10x faster than sorting 1M latencies); `values` is reordered. With a
+ * NaN or -0 among them (which comparisons do not order as `sort` does) they are sorted.
+ */
+export function selectNearestRank(values: Float64Array, q: number): number | null {
+  const n = values.length
+  if (n === 0) return null
+  const k = Math.max(0, Math.ceil(q * n) - 1)
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (Number.isNaN(v) || Object.is(v, -0)) return nearestRank(values.sort(), q)
+  }
+  let lo = 0
+  let hi = n - 1
+  while (lo < hi) {
+    const pivot = medianOfThree(values[lo], values[(lo + hi) >>> 1], values[hi])
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (values[i] < pivot) i++
+      while (values[j] > pivot) j--
+      if (i <= j) {
+        const t = values[i]
+        values[i++] = values[j]
+        values[j--] = t
+      }
+    }
+    // values[lo..j] <= pivot <= values[i..hi], and every value between j and i equals the pivot.
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else return values[k]
+  }
+  return values[k]
+}
+
+const medianOfThree = (a: number, b: number, c: number): number => Math.max(Math.min(a, b), Math.min(Math.max(a, b), c))
+
 /** Headline figures over the reads of {@link MEASURED_PHASES}; `byPhase` has every phase. */
 export type StalenessSummary = {
   /** The phases the headline figures (reads to histogram) cover. */

@@ -4,7 +4,7 @@
  * faults vs 99.9% calm" without combining per-phase rows (p99s cannot be combined).
  */
 import type { Phase } from '../common/contracts/history.ts'
-import { nearestRank, type StalenessSummary } from './distributions.ts'
+import { selectNearestRank, type StalenessSummary } from './distributions.ts'
 import { OK, PHASES, type OpTable } from './op-table.ts'
 
 export type PhaseGroupFigures = {
@@ -34,15 +34,16 @@ export function headlineFigures(table: OpTable, staleness: StalenessSummary): He
 function groupFigures(table: OpTable, staleness: StalenessSummary, phases: Phase[]): PhaseGroupFigures {
   const wanted = new Uint8Array(PHASES.length)
   for (const p of phases) wanted[PHASES.indexOf(p)] = 1
-  const latencies: number[] = []
+  let ops = 0
+  for (let r = 0; r < table.length; r++) if (wanted[table.phase[r]]) ops++
+  const latencies = new Float64Array(ops)
   let ok = 0
-  for (let r = 0; r < table.length; r++) {
+  for (let r = 0, at = 0; r < table.length; r++) {
     if (!wanted[table.phase[r]]) continue
-    latencies.push(table.complete[r] - table.intended[r])
+    latencies[at++] = table.complete[r] - table.intended[r]
     if (table.type[r] === OK) ok += 1
   }
-  const sorted = Float64Array.from(latencies).sort()
-  const p99 = nearestRank(sorted, 0.99)
+  const p99 = selectNearestRank(latencies, 0.99)
   let reads = 0
   let stale = 0
   for (const p of staleness.byPhase) {
@@ -50,7 +51,6 @@ function groupFigures(table: OpTable, staleness: StalenessSummary, phases: Phase
     reads += p.reads
     stale += p.staleReads
   }
-  const ops = latencies.length
   return {
     phases,
     ops,
