@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { Random } from '../common/helpers/random.ts'
-import { nearestRank, selectNearestRank } from './distributions.ts'
+import { nearestRank, selectNearestRank, selectNearestRanks } from './distributions.ts'
 
 const QUANTILES = [0.001, 0.25, 0.5, 0.9, 0.99, 0.999, 1]
 
@@ -18,6 +18,8 @@ test.group('selectNearestRank: the nearest rank without sorting', () => {
         for (const q of QUANTILES) {
           assert.strictEqual(selectNearestRank(values.slice(), q), nearestRank(sorted, q), `${shape}, size ${size}, q ${q}`)
         }
+        const all = QUANTILES.map((q) => nearestRank(sorted, q))
+        assert.deepEqual(selectNearestRanks(values.slice(), QUANTILES), all, `${shape}, size ${size}, every quantile in one call`)
       }
     }
   })
@@ -32,6 +34,11 @@ test.group('selectNearestRank: the nearest rank without sorting', () => {
       for (const q of [0.2, 0.4, 0.5, 0.75, 1]) {
         assert.isTrue(Object.is(selectNearestRank(Float64Array.from(values), q), nearestRank(sorted, q)), `${values}, q ${q}`)
       }
+      const ranks = selectNearestRanks(Float64Array.from(values), [0.2, 0.5, 1])
+      assert.isTrue(
+        ranks.every((rank, i) => Object.is(rank, nearestRank(sorted, [0.2, 0.5, 1][i]))),
+        `${values}, three quantiles`,
+      )
     }
   })
 })

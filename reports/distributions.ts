@@ -43,15 +43,32 @@ export function nearestRank(sorted: ArrayLike<number>, q: number): number | null
  * NaN or -0 among them (which comparisons do not order as `sort` does) they are sorted.
  */
 export function selectNearestRank(values: Float64Array, q: number): number | null {
+  return selectNearestRanks(values, [q])[0]
+}
+
+/** {@link selectNearestRank} of each of `qs` (ascending), one selection narrowing the next. */
+export function selectNearestRanks(values: Float64Array, qs: readonly number[]): (number | null)[] {
   const n = values.length
-  if (n === 0) return null
-  const k = Math.max(0, Math.ceil(q * n) - 1)
+  if (n === 0) return qs.map(() => null)
   for (let i = 0; i < n; i++) {
     const v = values[i]
-    if (Number.isNaN(v) || Object.is(v, -0)) return nearestRank(values.sort(), q)
+    if (Number.isNaN(v) || Object.is(v, -0)) {
+      values.sort()
+      return qs.map((q) => nearestRank(values, q))
+    }
   }
-  let lo = 0
-  let hi = n - 1
+  let from = 0
+  return qs.map((q) => {
+    const k = Math.max(0, Math.ceil(q * n) - 1)
+    const value = select(values, from, n - 1, k)
+    // values[0..k] are at most values[k] now, and the rest at least it: the next rank is among the rest.
+    from = k
+    return value
+  })
+}
+
+/** Reorders values[lo..hi] so that the value of sorted rank k (lo <= k <= hi) is at k, smaller ones before it and larger ones after; returns it. */
+function select(values: Float64Array, lo: number, hi: number, k: number): number {
   while (lo < hi) {
     const pivot = medianOfThree(values[lo], values[(lo + hi) >>> 1], values[hi])
     let i = lo

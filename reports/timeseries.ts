@@ -1,10 +1,10 @@
 /**
  * Per-second series of a run, by invoke time: throughput by outcome, exact latency
- * quantiles (from intended time; each second's latencies sorted, O(n log n) overall),
+ * quantiles (from intended time; each second's found by selection, O(n) overall),
  * staleness of the reads invoked in that second, load per node, active nemeses.
  */
 import type { ReadRanks } from './coverage.ts'
-import { nearestRank } from './distributions.ts'
+import { selectNearestRanks } from './distributions.ts'
 import type { NemesisPeriod } from './faults.ts'
 import { FAIL, INFO, OK, type OpTable } from './op-table.ts'
 import type { StalenessResult } from './staleness.ts'
@@ -33,6 +33,9 @@ export type TimeseriesRow = {
   /** Nemeses active at any time in this second, e.g. `partition+latency`; '' when none. */
   nemeses: string
 }
+
+/** The latency quantiles of each row, ascending: p50, p90, p99, max. */
+const QUANTILES = [0.5, 0.9, 0.99, 1]
 
 /** Upper bound on rows: a history spanning longer gets wider buckets. */
 const MAX_BUCKETS = 100_000
@@ -98,21 +101,18 @@ export function timeseries(table: OpTable, ranks: ReadRanks, staleness: Stalenes
 
   const rows: TimeseriesRow[] = []
   for (let b = 0; b < buckets; b++) {
-    const slice = latencies.subarray(starts[b], starts[b + 1]).sort()
-    const quantile = (q: number): number | null => {
-      const us = nearestRank(slice, q)
-      return us === null ? null : us / 1000
-    }
+    const slice = latencies.subarray(starts[b], starts[b + 1])
+    const [p50, p90, p99, max] = selectNearestRanks(slice, QUANTILES).map((us) => (us === null ? null : us / 1000))
     rows.push({
       second: origin + b * bucketS,
       ops: slice.length,
       ok: counts[b * 3],
       fail: counts[b * 3 + 1],
       info: counts[b * 3 + 2],
-      p50Ms: quantile(0.5),
-      p90Ms: quantile(0.9),
-      p99Ms: quantile(0.99),
-      maxMs: quantile(1),
+      p50Ms: p50,
+      p90Ms: p90,
+      p99Ms: p99,
+      maxMs: max,
       reads: reads[b],
       staleReads: stale[b],
       staleFraction: reads[b] > 0 ? stale[b] / reads[b] : null,
