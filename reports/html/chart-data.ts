@@ -82,16 +82,19 @@ function thinScatter(analysis: Analysis, columns: number, rows: number): ChartDa
   const { table } = analysis
   let t0 = Number.POSITIVE_INFINITY
   let t1 = Number.NEGATIVE_INFINITY
-  let l0 = Number.POSITIVE_INFINITY
-  let l1 = Number.NEGATIVE_INFINITY
+  // The log of the extreme latencies: the log scale is monotonic, so only two logs are taken here.
+  let shortest = Number.POSITIVE_INFINITY
+  let longest = Number.NEGATIVE_INFINITY
   for (let r = 0; r < table.length; r++) {
     const t = table.invoke[r]
-    const l = Math.log10(Math.max(FLOOR_MS, (table.complete[r] - t) / 1000))
+    const latency = table.complete[r] - t
     if (t < t0) t0 = t
     if (t > t1) t1 = t
-    if (l < l0) l0 = l
-    if (l > l1) l1 = l
+    if (latency < shortest) shortest = latency
+    if (latency > longest) longest = latency
   }
+  const l0 = table.length === 0 ? Number.POSITIVE_INFINITY : Math.log10(Math.max(FLOOR_MS, shortest / 1000))
+  const l1 = table.length === 0 ? Number.NEGATIVE_INFINITY : Math.log10(Math.max(FLOOR_MS, longest / 1000))
   const spanT = Math.max(1, t1 - t0)
   const spanL = Math.max(1e-9, l1 - l0)
   const taken = new Uint8Array(columns * rows * OUTCOMES.length)
