@@ -73,6 +73,7 @@ export function acceptBatchStreams(server: Server, listener: Listener, options: 
         }
         count(from, token)
         const json = line.slice(idEnd + 1)
+        // Async, so that a line that is not JSON becomes this batch's 400 rather than a throw here.
         ;(async () => answerBatch(options, parseJsonBody(json)))().then(
           (batch) => answer(id, 200, batch),
           (error: unknown) => {
