@@ -3,7 +3,7 @@
  * replica, membership and gossip, hinted handoff, anti-entropy and the coordinator,
  * serves the Hono app, and runs the background loops until closed.
  */
-import { createServer as createNodeServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http'
+import { createServer as createNodeServer, type RequestListener, type ServerOptions } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { httpUrl } from '../common/helpers/address.ts'
@@ -14,7 +14,7 @@ import { createConsistencyEngine, replicaMerge } from './consistency/index.ts'
 import { Coordinator } from './coordinator.ts'
 import { Gossiper } from './gossip.ts'
 import { type BatchFastPathOptions, batchFastPath } from './http/batch-fast-path.ts'
-import { acceptBatchStreams } from './http/batch-stream.ts'
+import { acceptBatchStreams, type BatchStreams } from './http/batch-stream.ts'
 import { type FastPath, withFastPaths } from './http/fast-path.ts'
 import { kvGetFastPath } from './http/kv-get-fast-path.ts'
 import { kvPutFastPath } from './http/kv-put-fast-path.ts'
@@ -45,7 +45,8 @@ export type RunningNode = {
 
 /**
  * Serves `app` on the configured address, with `fastPaths` taking the requests they can
- * answer first; when it cannot listen, releases what the node holds (`release`) and throws.
+ * answer first and peers' batch streams taken on the same port; when it cannot listen,
+ * releases what the node holds (`release`) and throws.
  */
 async function listen(
   {
@@ -55,14 +56,22 @@ async function listen(
   }: { app: ReturnType<typeof createApp>; fastPaths: readonly FastPath[]; batchStreams: BatchFastPathOptions },
   config: NodeConfig,
   release: () => Promise<void>,
-): Promise<ServerType> {
+): Promise<{ server: ServerType; streams: BatchStreams }> {
+  let streams: BatchStreams | undefined
+  const createServer = ((options: ServerOptions, listener: RequestListener) => {
+    const requests = withFastPaths(fastPaths, listener)
+    const server = createNodeServer(options, requests)
+    streams = acceptBatchStreams(server, requests, batchStreams)
+    return server
+  }) as typeof createNodeServer
   try {
-    return await new Promise<ServerType>((resolve, reject) => {
-      const createServer = servingFastPaths(fastPaths, batchStreams)
+    const server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer }, () => resolve(s))
       s.once('error', reject)
     })
+    return { server, streams: streams! }
   } catch (error) {
+    streams?.close()
     await release()
     throw error
   }
@@ -145,7 +154,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     kvPutFastPath({ config, coordinator, consistency }),
     batchFastPath(batchOptions),
   ]
-  const server = await listen({ app, fastPaths, batchStreams: batchOptions }, config, async () => {
+  const { server, streams } = await listen({ app, fastPaths, batchStreams: batchOptions }, config, async () => {
     peers.close()
     await storage.close()
   })
@@ -159,6 +168,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       for (const loop of loops) loop.stop()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
+        // closeAllConnections leaves upgraded sockets alone, and close waits for them.
+        streams.close()
         if ('closeAllConnections' in server) server.closeAllConnections()
       })
       peers.close()
@@ -168,20 +179,3 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   }
   return { config, url, generation, incarnation, close }
 }
-
-type Listener = (request: IncomingMessage, response: ServerResponse) => void
-
-/** An HTTP server whose requests go through `fastPaths` before the app (see `withFastPaths`), and which takes peers' batch streams. */
-const servingFastPaths = (fastPaths: readonly FastPath[], batchStreams: BatchFastPathOptions) =>
-  ((options: ServerOptions, listener: Listener) => {
-    const requests = withFastPaths(fastPaths, listener)
-    const server = createNodeServer(options, requests)
-    const streams = acceptBatchStreams(server, requests, batchStreams)
-    // closeAllConnections leaves upgraded sockets alone, and close waits for them.
-    const closeAll = server.closeAllConnections.bind(server)
-    server.closeAllConnections = () => {
-      streams.close()
-      closeAll()
-    }
-    return server
-  }) as typeof createNodeServer

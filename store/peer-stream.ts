@@ -14,6 +14,7 @@
  */
 import { connect, type Socket } from 'node:net'
 import { BATCH_STREAM_PATH, BATCH_STREAM_PROTOCOL } from './api.ts'
+import { DeadlineSweeper } from '../common/helpers/deadline-sweeper.ts'
 import { HttpFailure, type HttpResponse } from '../common/helpers/http-endpoint.ts'
 import { LineSplitter, LineTooLongError } from '../common/helpers/line-splitter.ts'
 
@@ -36,8 +37,6 @@ type InFlight = {
   sentAt: number | undefined
 }
 
-/** How often the stream looks for batches past their deadline, ms: a timer per batch costs more than the batch. */
-const SWEEP_MS = 25
 /** The longest upgrade answer's head taken, bytes. */
 const MAX_HEAD_BYTES = 16 * 1024
 const SWITCHING = /^HTTP\/1\.1 101 /
@@ -165,7 +164,7 @@ export class PeerStream {
   #options: PeerStreamOptions
   #link: Link | undefined
   #nextId = 1
-  #sweeper: NodeJS.Timeout | undefined
+  #sweeper = new DeadlineSweeper((now) => this.#expire(now))
 
   constructor(options: PeerStreamOptions) {
     this.#options = options
@@ -176,7 +175,7 @@ export class PeerStream {
     if (!this.#link || this.#link.closed) this.#link = new Link(this, this.#options)
     const link = this.#link
     const id = this.#nextId++
-    this.#sweepEvery(SWEEP_MS)
+    this.#sweeper.arm()
     return new Promise<HttpResponse>((resolve, reject) => {
       link.send(id, `${id} ${json}\n`, { resolve, reject, deadline: performance.now() + timeoutMs, timeoutMs, sentAt: undefined })
     })
@@ -188,16 +187,9 @@ export class PeerStream {
   }
 
   close(): void {
-    clearInterval(this.#sweeper)
-    this.#sweeper = undefined
+    this.#sweeper.stop()
     this.#link?.fail('the node is closing')
     this.#link = undefined
-  }
-
-  #sweepEvery(ms: number): void {
-    if (this.#sweeper) return
-    this.#sweeper = setInterval(() => this.#expire(performance.now()), ms)
-    this.#sweeper.unref()
   }
 
   #expire(now: number): void {

@@ -75,11 +75,39 @@ export class PeerClient {
     return [...this.#endpoints.keys()]
   }
 
-  async request<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
+  /** A call to `peer`'s HTTP API; a failure to get an answer is a {@link PeerError}. */
+  request<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
+    return this.#counted<T>(peer, call.timeoutMs, () => {
+      const endpoint = this.#endpoints.get(peer)
+      if (!endpoint) throw new PeerError('unreachable', peer, 'unknown peer', false)
+      return endpoint.request({
+        method: call.method,
+        path: call.path,
+        body: call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body)),
+        headers: { [TOKEN_HEADER]: this.#token, [SENDER_HEADER]: this.#self, ...call.headers },
+        timeoutMs: call.timeoutMs,
+      })
+    })
+  }
+
+  /** A call that must succeed with a 200: anything else is a {@link PeerError}. */
+  async expectOk<T>(peer: string, call: PeerRequest): Promise<T> {
+    return this.#ok(peer, await this.request<T>(peer, call), `${call.method} ${call.path}`)
+  }
+
+  /** A replica batch (a `BatchRequest`, as JSON): on the peer's stream when streamed, else `POST /internal/batch`; any answer but a 200 is a {@link PeerError}. */
+  async batch<T>(peer: string, json: string, timeoutMs: number): Promise<T> {
+    const stream = this.#streams?.get(peer)
+    if (!stream) return this.expectOk<T>(peer, { method: 'POST', path: BATCH_PATH, json, timeoutMs })
+    return this.#ok(peer, await this.#counted<T>(peer, timeoutMs, () => stream.send(json, timeoutMs)), 'a batch')
+  }
+
+  /** Runs one exchange with `peer`, counted in the stats, its failures as {@link PeerError}s and its body parsed. */
+  async #counted<T>(peer: string, timeoutMs: number, exchange: () => Promise<HttpResponse>): Promise<PeerResponse<T>> {
     this.#stats?.add('peerCalls')
     this.#stats?.peerCall(peer)
     try {
-      return await this.#send<T>(peer, call)
+      return await this.#answer<T>(peer, timeoutMs, exchange)
     } catch (error) {
       const kind = error instanceof PeerError ? error.kind : 'protocol'
       this.#stats?.add(kind === 'timeout' ? 'replicaTimeouts' : 'replicaErrors')
@@ -88,52 +116,27 @@ export class PeerClient {
     }
   }
 
-  /** A call that must succeed with a 200: anything else is a {@link PeerError}. */
-  async expectOk<T>(peer: string, call: PeerRequest): Promise<T> {
-    const { status, body } = await this.request<T>(peer, call)
-    if (status !== 200) {
-      this.#stats?.add('replicaErrors')
-      this.#stats?.peerCall(peer, 'error')
-      throw new PeerError('protocol', peer, `answered ${status} to ${call.method} ${call.path}`)
-    }
-    return body
-  }
-
-  /** A replica batch (a `BatchRequest`, as JSON): on the peer's stream when streamed, else `POST /internal/batch`; any answer but a 200 is a {@link PeerError}. */
-  batch<T>(peer: string, json: string, timeoutMs: number): Promise<T> {
-    return this.expectOk<T>(peer, { method: 'POST', path: BATCH_PATH, json, timeoutMs })
-  }
-
-  async #send<T>(peer: string, call: PeerRequest): Promise<PeerResponse<T>> {
-    const endpoint = this.#endpoints.get(peer)
-    if (!endpoint) throw new PeerError('unreachable', peer, 'unknown peer', false)
+  async #answer<T>(peer: string, timeoutMs: number, exchange: () => Promise<HttpResponse>): Promise<PeerResponse<T>> {
     let response: HttpResponse
     try {
-      const stream = call.path === BATCH_PATH && call.json !== undefined ? this.#streams?.get(peer) : undefined
-      response = stream
-        ? await stream.send(call.json!, call.timeoutMs)
-        : await endpoint.request({
-            method: call.method,
-            path: call.path,
-            body: call.json ?? (call.body === undefined ? undefined : JSON.stringify(call.body)),
-            headers: { [TOKEN_HEADER]: this.#token, [SENDER_HEADER]: this.#self, ...call.headers },
-            timeoutMs: call.timeoutMs,
-          })
+      response = await exchange()
     } catch (error) {
       if (!(error instanceof HttpFailure)) throw error
       const kind = error.kind === 'timeout' ? 'timeout' : error.kind === 'protocol' ? 'protocol' : 'unreachable'
-      throw new PeerError(
-        kind,
-        peer,
-        error.kind === 'timeout' ? `no answer within ${call.timeoutMs} ms` : error.message,
-        error.maybeDelivered,
-      )
+      throw new PeerError(kind, peer, error.kind === 'timeout' ? `no answer within ${timeoutMs} ms` : error.message, error.maybeDelivered)
     }
     try {
       return { status: response.status, body: JSON.parse(response.body) as T }
     } catch {
       throw new PeerError('protocol', peer, `answered ${response.status} with a body that is not JSON`)
     }
+  }
+
+  #ok<T>(peer: string, { status, body }: PeerResponse<T>, what: string): T {
+    if (status === 200) return body
+    this.#stats?.add('replicaErrors')
+    this.#stats?.peerCall(peer, 'error')
+    throw new PeerError('protocol', peer, `answered ${status} to ${what}`)
   }
 
   close(): void {

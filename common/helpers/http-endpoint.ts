@@ -7,6 +7,7 @@
  * after sending (it may have).
  */
 import { connect, type Socket } from 'node:net'
+import { DeadlineSweeper } from './deadline-sweeper.ts'
 import { HttpResponseReader } from './http-response-reader.ts'
 
 export type HttpFailureKind = 'refused' | 'reset' | 'timeout' | 'protocol'
@@ -48,9 +49,6 @@ type Pending = {
   deadline: number
   timeoutMs: number
 }
-
-/** How often an endpoint looks for requests past their deadline, ms: a timer per request costs more than the request. */
-const SWEEP_MS = 25
 
 class Connection {
   readonly socket: Socket
@@ -152,6 +150,9 @@ export class HttpEndpoint {
   #all = new Set<Connection>()
   #headPrefix: string
   #keepAlive: boolean
+  #sweeper = new DeadlineSweeper((now) => {
+    for (const connection of [...this.#all]) if (connection.expire(now)) this.forget(connection)
+  })
 
   /** The endpoint of an `http://host:port` URL (its path is ignored), kept-alive. */
   static ofUrl(url: string): HttpEndpoint {
@@ -178,21 +179,10 @@ export class HttpEndpoint {
     if (headers) for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`
     head += '\r\n'
     const used = connection
-    this.#sweepEvery(SWEEP_MS)
+    this.#sweeper.arm()
     return new Promise<HttpResponse>((resolve, reject) => {
       used.send(head, body, { resolve, reject, deadline: performance.now() + timeoutMs, timeoutMs })
     })
-  }
-
-  #sweeper: NodeJS.Timeout | undefined
-
-  #sweepEvery(ms: number): void {
-    if (this.#sweeper) return
-    this.#sweeper = setInterval(() => {
-      const now = performance.now()
-      for (const connection of [...this.#all]) if (connection.expire(now)) this.forget(connection)
-    }, ms)
-    this.#sweeper.unref()
   }
 
   /** Back to the idle pool after a complete response. */
@@ -207,8 +197,7 @@ export class HttpEndpoint {
   }
 
   close(): void {
-    clearInterval(this.#sweeper)
-    this.#sweeper = undefined
+    this.#sweeper.stop()
     for (const connection of this.#all) connection.destroy()
     this.#all.clear()
     this.#idle = []

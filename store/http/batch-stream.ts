@@ -6,7 +6,7 @@
  * for that line; a line without an id, or one too long, closes the connection. Upgrade
  * requests for anything else are answered as plain requests, as if there were no upgrade.
  */
-import { type IncomingMessage, type Server, ServerResponse } from 'node:http'
+import { type IncomingMessage, type RequestListener, type Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { BATCH_STREAM_PATH, BATCH_STREAM_PROTOCOL, INTERNAL_BODY_BYTES, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { ApiError } from '../errors.ts'
@@ -15,13 +15,11 @@ import type { BatchFastPathOptions } from './batch-fast-path.ts'
 import { answerBatch } from './internal-routes.ts'
 import { parseJsonBody, peerCallCounter } from './request.ts'
 
-type Listener = (request: IncomingMessage, response: ServerResponse) => void
-
 /** The batch streams a server took; `close` ends them (a server's own `close` waits for them, and peers keep them open). */
 export type BatchStreams = { close(): void }
 
 /** Answers `server`'s upgrade requests: batch streams for `options`' replica, anything else handed to `listener` as a plain request. */
-export function acceptBatchStreams(server: Server, listener: Listener, options: BatchFastPathOptions): BatchStreams {
+export function acceptBatchStreams(server: Server, listener: RequestListener, options: BatchFastPathOptions): BatchStreams {
   const { config } = options
   const count = peerCallCounter(config, options.stats)
   const open = new Set<Socket>()
@@ -100,7 +98,7 @@ export function acceptBatchStreams(server: Server, listener: Listener, options: 
  * A body would need HTTP's framing, which an upgrade request's socket no longer has, so a
  * request with one is a 400.
  */
-function answerPlainly(request: IncomingMessage, socket: Socket, head: Buffer, listener: Listener): void {
+function answerPlainly(request: IncomingMessage, socket: Socket, head: Buffer, listener: RequestListener): void {
   const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0'
   if (hasBody || request.headers['transfer-encoding'] !== undefined || head.length > 0) {
     socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n')

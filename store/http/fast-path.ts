@@ -4,7 +4,7 @@
  * everything else. What they share: how they are put in front of the app, and how they
  * answer JSON and errors as the app does.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import type { NodeConfig } from '../config.ts'
 import type { KvEngine } from '../consistency/index.ts'
 import type { Coordinator } from '../coordinator.ts'
@@ -21,15 +21,13 @@ export type KvFastPathOptions = {
   consistency: KvEngine
 }
 
-type Listener = (request: IncomingMessage, response: ServerResponse) => void
-
 /**
  * The node's request listener: keeps each key request's target as sent before anything
  * parses it (see {@link keepKeyTarget}), lets the first of `fastPaths` that takes the
  * request answer it, and hands the rest to `app` (the Hono app's listener).
  */
 export const withFastPaths =
-  (fastPaths: readonly FastPath[], app: Listener): Listener =>
+  (fastPaths: readonly FastPath[], app: RequestListener): RequestListener =>
   (request, response) => {
     keepKeyTarget(request)
     for (const fastPath of fastPaths) if (fastPath(request, response)) return
