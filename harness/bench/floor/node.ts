@@ -28,7 +28,7 @@ import { connect, type Socket } from 'node:net'
 import { parseArgs } from 'node:util'
 import { HttpEndpoint } from '../../../common/helpers/http-endpoint.ts'
 import { LineSplitter } from '../../../common/helpers/line-splitter.ts'
-import type { WriteResponse } from '../../../store/api.ts'
+import { INTERNAL_BODY_BYTES, type WriteResponse } from '../../../store/api.ts'
 import { sendJson } from '../../../store/http/fast-path.ts'
 import { type FloorStorage, lmdbStorage, logStorage, type Stored, type StoredEntry } from './storage.ts'
 
@@ -97,9 +97,6 @@ function httpLink(peerPort: number): PeerLink {
   }
 }
 
-/** The longest line a stream takes, bytes: a batch of one turn's values. */
-const MAX_LINE_BYTES = 1024 * 1024 * 1024
-
 const STREAM_PATH = '/batch-stream'
 const STREAM_PROTOCOL = 'floor-batches'
 
@@ -129,7 +126,7 @@ function streamLink(peerPort: number): PeerLink {
     opened.setNoDelay(true)
     socket = opened
     return new Promise((resolve, reject) => {
-      const lines = new LineSplitter(MAX_LINE_BYTES)
+      const lines = new LineSplitter(INTERNAL_BODY_BYTES)
       let head: string | undefined = ''
       opened.write(
         `GET ${STREAM_PATH} HTTP/1.1\r\nhost: 127.0.0.1:${peerPort}\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`,
@@ -302,7 +299,7 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
   }
   socket.setNoDelay(true)
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`)
-  const lines = new LineSplitter(MAX_LINE_BYTES)
+  const lines = new LineSplitter(INTERNAL_BODY_BYTES)
   let answered = Promise.resolve()
   const take = (chunk: Buffer): void => {
     for (const line of lines.push(chunk)) {
