@@ -128,6 +128,36 @@ test.group('merkle index', () => {
     assert.deepEqual(loads, ['k7'], 'nothing read back later')
   })
 
+  test('keys that go and come back leave every node, leaf list and count as an index built afresh', ({ assert }) => {
+    // More keys than the index starts with room for, so its arrays grow while keys go and come.
+    const many = Array.from({ length: 3000 }, (_, i) => `m${i}`)
+    const content = new Map<string, VersionedObject>(many.map((k) => [k, objectOf(k)]))
+    const store = new Map(content)
+    const kept = new MerkleIndex({ ring, load: (key) => store.get(key) })
+    for (const key of many) kept.refresh(key)
+    const gone = many.filter((_, i) => i % 3 === 0)
+    for (const key of gone) {
+      store.delete(key)
+      content.delete(key)
+      kept.refresh(key)
+    }
+    const back = gone.filter((_, i) => i % 2 === 0)
+    for (const [i, key] of back.entries()) {
+      const object = objectOf(`back ${i}`, 5)
+      store.set(key, object)
+      content.set(key, object)
+      kept.refresh(key)
+    }
+    const fresh = indexWith([...content])
+    for (let arc = 0; arc < kept.arcCount; arc++) {
+      assert.equal(kept.root(arc), fresh.root(arc))
+      assert.equal(kept.keyCount(arc), fresh.keyCount(arc))
+      for (let leaf = 0; leaf < 2 ** MERKLE_DEPTH; leaf++) assert.deepEqual(kept.leafKeys(arc, leaf), fresh.leafKeys(arc, leaf))
+    }
+    assert.isUndefined(kept.digestOf(gone[1]))
+    assert.equal(kept.digestOf(back[0]), fresh.digestOf(back[0]))
+  })
+
   test('tree node validation', ({ assert }) => {
     assert.isTrue(MerkleIndex.isValidNode({ arc: 0, level: MERKLE_DEPTH, index: 2 ** MERKLE_DEPTH - 1 }, 12))
     assert.isFalse(MerkleIndex.isValidNode({ arc: 12, level: 0, index: 0 }, 12))

@@ -17,6 +17,8 @@ import type { VersionedObject } from './versioning.ts'
 export const MERKLE_DEPTH = 6
 const LEAVES = 2 ** MERKLE_DEPTH
 const HASH_BYTES = 16
+/** Slots the index starts with; it doubles them when full. */
+const INITIAL_SLOTS = 1024
 
 export type KeyDigest = { key: string; digest: string }
 
@@ -37,8 +39,8 @@ function versionDigest(key: string, object: VersionedObject): string {
 }
 
 type ArcTree = {
+  /** Each leaf's accumulator: a view of {@link MerkleIndex}'s one buffer of leaves. */
   leaves: Buffer[]
-  keys: Set<string>[]
   /**
    * Inner hashes by level (0 to MERKLE_DEPTH - 1), each computed when first asked for;
    * undefined when stale. A changed leaf makes only its ancestors stale, so a walk that
@@ -58,15 +60,36 @@ export class MerkleIndex {
   #ring: Ring
   #load: (key: string) => VersionedObject | undefined
   #arcs: ArcTree[]
-  #digests = new Map<string, string>()
   #dirty = new Set<string>()
+  // Every key has a slot; what a slot holds lives in typed arrays, so an index of a million
+  // keys is a few flat arrays and one map of small integers, not millions of small objects
+  // for the collector to visit (the digests were hex strings, each leaf a Set).
+  #slots = new Map<string, number>()
+  #keyOf: string[] = []
+  #free: number[] = []
+  #digests = new Uint8Array(INITIAL_SLOTS * HASH_BYTES)
+  /** The slot's leaf, numbered over every arc (`arc * LEAVES + leaf`), or -1 when free. */
+  #leafOf = new Int32Array(INITIAL_SLOTS).fill(-1)
+  /** The next slot in the same leaf's list, or -1. */
+  #next = new Int32Array(INITIAL_SLOTS).fill(-1)
+  /** The first slot of each leaf's list, or -1. */
+  #heads: Int32Array
+  #counts: Int32Array
+  #allLeaves: Buffer
+  #scratch = new Uint8Array(HASH_BYTES)
 
   constructor({ ring, load }: MerkleIndexOptions) {
     this.#ring = ring
     this.#load = load
-    this.#arcs = ring.tokens.map(() => ({
-      leaves: Array.from({ length: LEAVES }, () => Buffer.alloc(HASH_BYTES)),
-      keys: Array.from({ length: LEAVES }, () => new Set<string>()),
+    const arcs = ring.tokens.length
+    this.#heads = new Int32Array(arcs * LEAVES).fill(-1)
+    this.#counts = new Int32Array(arcs)
+    this.#allLeaves = Buffer.alloc(arcs * LEAVES * HASH_BYTES)
+    this.#arcs = ring.tokens.map((_, arc) => ({
+      leaves: Array.from({ length: LEAVES }, (_, leaf) => {
+        const start = (arc * LEAVES + leaf) * HASH_BYTES
+        return this.#allLeaves.subarray(start, start + HASH_BYTES)
+      }),
       inner: Array.from({ length: MERKLE_DEPTH }, (_, level) => new Array<Buffer | undefined>(2 ** level).fill(undefined)),
     }))
   }
@@ -92,26 +115,105 @@ export class MerkleIndex {
   }
 
   #update(key: string, object: VersionedObject | undefined): void {
-    const digest = object ? versionDigest(key, object) : undefined
-    const previous = this.#digests.get(key)
-    if (previous === digest) return
-    const tree = this.#arcs[this.#ring.arcOf(key)]
-    const leaf = leafOf(key)
-    if (previous !== undefined) xorHexInto(tree.leaves[leaf], previous)
-    if (digest !== undefined) {
-      xorHexInto(tree.leaves[leaf], digest)
-      this.#digests.set(key, digest)
-      tree.keys[leaf].add(key)
-    } else {
-      this.#digests.delete(key)
-      tree.keys[leaf].delete(key)
+    const slot = this.#slots.get(key)
+    if (object === undefined) {
+      if (slot !== undefined) this.#remove(key, slot)
+      return
     }
-    staleAbove(tree, leaf)
+    const digest = this.#scratch
+    hexInto(digest, versionDigest(key, object))
+    if (slot === undefined) {
+      this.#add(key, digest)
+      return
+    }
+    const at = slot * HASH_BYTES
+    const stored = this.#digests
+    let same = true
+    for (let i = 0; i < HASH_BYTES; i++) if (stored[at + i] !== digest[i]) same = false
+    if (same) return
+    const leaf = this.#leafOf[slot]
+    const leaves = this.#allLeaves
+    const leafAt = leaf * HASH_BYTES
+    for (let i = 0; i < HASH_BYTES; i++) {
+      leaves[leafAt + i] ^= stored[at + i] ^ digest[i]
+      stored[at + i] = digest[i]
+    }
+    this.#staleAbove(leaf)
+  }
+
+  #add(key: string, digest: Uint8Array): void {
+    const slot = this.#free.pop() ?? this.#newSlot()
+    const arc = this.#ring.arcOf(key)
+    const leaf = arc * LEAVES + leafOf(key)
+    this.#slots.set(key, slot)
+    this.#keyOf[slot] = key
+    this.#leafOf[slot] = leaf
+    this.#next[slot] = this.#heads[leaf]
+    this.#heads[leaf] = slot
+    this.#counts[arc] += 1
+    const at = slot * HASH_BYTES
+    const leafAt = leaf * HASH_BYTES
+    for (let i = 0; i < HASH_BYTES; i++) {
+      this.#digests[at + i] = digest[i]
+      this.#allLeaves[leafAt + i] ^= digest[i]
+    }
+    this.#staleAbove(leaf)
+  }
+
+  #remove(key: string, slot: number): void {
+    const leaf = this.#leafOf[slot]
+    const at = slot * HASH_BYTES
+    const leafAt = leaf * HASH_BYTES
+    for (let i = 0; i < HASH_BYTES; i++) this.#allLeaves[leafAt + i] ^= this.#digests[at + i]
+    // Unlinked from its leaf's list: a walk as long as the leaf, and keys seldom go.
+    if (this.#heads[leaf] === slot) this.#heads[leaf] = this.#next[slot]
+    else {
+      let before = this.#heads[leaf]
+      while (before !== -1 && this.#next[before] !== slot) before = this.#next[before]
+      if (before !== -1) this.#next[before] = this.#next[slot]
+    }
+    this.#slots.delete(key)
+    this.#keyOf[slot] = ''
+    this.#leafOf[slot] = -1
+    this.#next[slot] = -1
+    this.#counts[Math.floor(leaf / LEAVES)] -= 1
+    this.#free.push(slot)
+    this.#staleAbove(leaf)
+  }
+
+  /** The next unused slot, the arrays doubled when full. */
+  #newSlot(): number {
+    const slot = this.#keyOf.length
+    if (slot === this.#leafOf.length) {
+      const grown = (from: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+        const to = new Int32Array(from.length * 2).fill(-1)
+        to.set(from)
+        return to
+      }
+      this.#leafOf = grown(this.#leafOf)
+      this.#next = grown(this.#next)
+      const digests = new Uint8Array(this.#digests.length * 2)
+      digests.set(this.#digests)
+      this.#digests = digests
+    }
+    this.#keyOf.push('')
+    return slot
+  }
+
+  /** Marks the ancestors of a changed leaf (numbered over every arc) stale. */
+  #staleAbove(leaf: number): void {
+    staleAbove(this.#arcs[Math.floor(leaf / LEAVES)], leaf % LEAVES)
+  }
+
+  #hexOf(slot: number): string {
+    const at = slot * HASH_BYTES
+    return Buffer.from(this.#digests.buffer, this.#digests.byteOffset + at, HASH_BYTES).toString('hex')
   }
 
   digestOf(key: string): string | undefined {
     this.#settle()
-    return this.#digests.get(key)
+    const slot = this.#slots.get(key)
+    return slot === undefined ? undefined : this.#hexOf(slot)
   }
 
   root(arc: number): string {
@@ -120,7 +222,7 @@ export class MerkleIndex {
 
   keyCount(arc: number): number {
     this.#settle()
-    return this.#arcs[arc].keys.reduce((n, keys) => n + keys.size, 0)
+    return this.#counts[arc]
   }
 
   /** Hex hash of one tree node. */
@@ -132,7 +234,11 @@ export class MerkleIndex {
   /** The keys (with digests) under one leaf. */
   leafKeys(arc: number, leaf: number): KeyDigest[] {
     this.#settle()
-    return [...this.#arcs[arc].keys[leaf]].sort().map((key) => ({ key, digest: this.#digests.get(key)! }))
+    const found: KeyDigest[] = []
+    for (let slot = this.#heads[arc * LEAVES + leaf]; slot !== -1; slot = this.#next[slot]) {
+      found.push({ key: this.#keyOf[slot], digest: this.#hexOf(slot) })
+    }
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   }
 
   static isValidNode({ arc, level, index }: TreeNode, arcs: number): boolean {
@@ -162,9 +268,9 @@ function leafOf(key: string): number {
   return hash >>> (32 - MERKLE_DEPTH)
 }
 
-/** XORs the bytes a digest's lower-case hex spells into `target`, without decoding it into a Buffer first. */
-function xorHexInto(target: Buffer, hex: string): void {
-  for (let i = 0; i < HASH_BYTES; i++) target[i] ^= (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
+/** Writes the bytes a digest's lower-case hex spells into `target`, without decoding it into a Buffer first. */
+function hexInto(target: Uint8Array, hex: string): void {
+  for (let i = 0; i < HASH_BYTES; i++) target[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
 }
 
 /** The value of a lower-case hex digit's char code ('0'–'9' are 48–57, 'a'–'f' 97–102). */
