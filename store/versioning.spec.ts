@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { test } from '@japa/runner'
 import {
   actorId,
@@ -183,6 +184,26 @@ test.group('versioning: contexts', () => {
     const expected = ctx({ n1: 3, n2: 7 }, [{ node: 'n1', counter: 9 }])
     assert.deepEqual(decodeContext(context, seal), { ok: true, context: expected })
     assert.deepEqual(peekContext(context), expected)
+  })
+
+  test('the signature is the first 16 bytes of HMAC-SHA256 of [key, payload], as createHmac computes it', ({ assert }) => {
+    const secrets = ['s', 'a secret of exactly sixty-four bytes, padded to the block size..', 'é'.repeat(40), 'x'.repeat(200)]
+    const keys = ['k', 'ключ-ü', 'a'.repeat(5000), '']
+    let checked = 0
+    for (const secret of secrets) {
+      for (const key of keys) {
+        for (const context of [ctx({}), ctx({ n1: 3, n2: 2 ** 40 }, [{ node: 'n1', counter: 9 }])]) {
+          const [payload, signature] = encodeContext(context, { secret, key }).split('.')
+          const expected = createHmac('sha256', secret)
+            .update(JSON.stringify([key, payload]))
+            .digest()
+            .subarray(0, 16)
+          assert.equal(signature, expected.toString('base64url'), `${secret.length} ${key.length}`)
+          checked += 1
+        }
+      }
+    }
+    assert.equal(checked, 32)
   })
 
   test("a stored state's context is encoded as encodeContext encodes it, for each key and secret it is sealed with", ({ assert }) => {

@@ -17,7 +17,7 @@
  * loose dots: a write's answer covers what the writer had read plus the write's own
  * dot, which a vector alone cannot say without claiming dots the writer never saw.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { hash as oneShotHash, timingSafeEqual } from 'node:crypto'
 import {
   clockEntry,
   compareDots,
@@ -397,12 +397,31 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
 }
 
 /**
- * Signatures already computed, under one secret (a node has one): a hot key's context is
- * signed for every read of it. Looked up by the signed text alone, so a miss (every write's
- * fresh context) costs a lookup in a map and no string built for it.
+ * HMAC-SHA256 (RFC 2104) as two one-shot hashes over the key's pads, made once per secret
+ * (a node has one): the bytes `createHmac` gives, without a native Hmac object per call for
+ * the collector to finalise, and every write signs a fresh context.
  */
-let recentSignatures = { secret: '', signatures: new Map<string, string>() }
-const RECENT_SIGNATURES = 50_000
+type Signer = { secret: string; inner: Buffer; outer: Buffer }
+let signer: Signer | undefined
+const HMAC_BLOCK_BYTES = 64
+const SHA256_BYTES = 32
+/** Room for the signed text after the inner pad; a longer text gets a buffer of its own. */
+const SIGNED_TEXT_BYTES = 4096
+
+function signerFor(secret: string): Signer {
+  if (signer?.secret === secret) return signer
+  const given = Buffer.from(secret, 'utf8')
+  const key = Buffer.alloc(HMAC_BLOCK_BYTES)
+  ;(given.length > HMAC_BLOCK_BYTES ? oneShotHash('sha256', given, 'buffer') : given).copy(key)
+  const inner = Buffer.allocUnsafe(HMAC_BLOCK_BYTES + SIGNED_TEXT_BYTES)
+  const outer = Buffer.allocUnsafe(HMAC_BLOCK_BYTES + SHA256_BYTES)
+  for (let i = 0; i < HMAC_BLOCK_BYTES; i++) {
+    inner[i] = key[i] ^ 0x36
+    outer[i] = key[i] ^ 0x5c
+  }
+  signer = { secret, inner, outer }
+  return signer
+}
 
 /**
  * Exactly what encoding the decoded bytes gives back: only the alphabet (an encoder writes
@@ -411,15 +430,15 @@ const RECENT_SIGNATURES = 50_000
 const isCanonicalBase64url = (text: string): boolean => Buffer.from(text, 'base64url').toString('base64url') === text
 
 function sign(payload: string, { secret, key }: ContextSeal): string {
-  const input = JSON.stringify([key, payload])
-  if (recentSignatures.secret !== secret) recentSignatures = { secret, signatures: new Map() }
-  const { signatures } = recentSignatures
-  let signature = signatures.get(input)
-  if (signature === undefined) {
-    signature = createHmac('sha256', secret).update(input).digest().subarray(0, SIGNATURE_BYTES).toString('base64url')
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: when the memo empties changes only how often the HMAC runs
-    if (signatures.size >= RECENT_SIGNATURES) signatures.clear()
-    signatures.set(input, signature)
+  const { inner: scratch, outer } = signerFor(secret)
+  const text = JSON.stringify([key, payload])
+  const length = Buffer.byteLength(text)
+  let inner = scratch
+  if (length > SIGNED_TEXT_BYTES) {
+    inner = Buffer.allocUnsafe(HMAC_BLOCK_BYTES + length)
+    scratch.copy(inner, 0, 0, HMAC_BLOCK_BYTES)
   }
-  return signature
+  inner.write(text, HMAC_BLOCK_BYTES)
+  outer.write(oneShotHash('sha256', inner.subarray(0, HMAC_BLOCK_BYTES + length), 'hex'), HMAC_BLOCK_BYTES, 'hex')
+  return oneShotHash('sha256', outer, 'buffer').subarray(0, SIGNATURE_BYTES).toString('base64url')
 }
