@@ -79,8 +79,11 @@ export type RegisterHistories = {
   deadline: Float64Array
   /** Value ids of sibling reads' values. */
   siblings: Int32Array
-  /** Per key, per value id, the value (for timelines and messages); `[ABSENT]` is null. */
-  values: unknown[][]
+  /**
+   * Per key, per value id, the value (for timelines and messages); `[ABSENT]` is null, or 0
+   * in a hashed history, whose keys' values are views of one `Float64Array` of hashes.
+   */
+  values: ArrayLike<unknown>[]
   /**
    * True when the history was built from value hashes (the analysis' op table): `values`
    * then holds 53-bit hashes, which sentences show as tokens the caller fills in with the
@@ -126,14 +129,22 @@ export function keyOps(
   }
 }
 
-/** Interns values: equal values (as JSON; strings and numbers directly) get one id, over all keys. */
+/**
+ * Interns values: equal values (as JSON; strings and numbers directly) get one id, over all
+ * keys. Hashes are kept in a `Float64Array`: in a JavaScript array each 53-bit hash would be
+ * a heap number of its own (~500k of them on a 1M-op history).
+ */
 class ValueInterner {
-  /** Per id, the value first seen; id 0 is absent. */
-  readonly values: unknown[] = [null]
+  /** How many ids there are; id 0 is absent. */
+  size = 1
+  /** Per id made by {@link hashed}, its hash (grown by doubling). */
+  hashes = new Float64Array(1024)
+  /** Per id made by {@link id}, the value first seen (none for hashed ids). */
+  #values: unknown[] = [null]
   #strings = new Map<string, number>()
   #numbers = new Map<number, number>()
   #json = new Map<string, number>()
-  #hashes = new HashIds()
+  #hashIds: HashIds | undefined = new HashIds()
 
   id(value: unknown): number {
     if (value === null || value === undefined) return ABSENT
@@ -145,16 +156,41 @@ class ValueInterner {
   /** The id of a value known by its hash (0: absent); the value kept is the hash. */
   hashed(hash: number): number {
     if (hash === 0) return ABSENT
-    const id = this.#hashes.intern(hash, this.values.length)
-    if (id === this.values.length) this.values.push(hash)
+    const ids = this.#hashIds
+    if (ids === undefined) throw new Error('a value interned after the histories were laid out')
+    const id = ids.intern(hash, this.size)
+    if (id === this.size) {
+      if (id === this.hashes.length) {
+        const bigger = new Float64Array(2 * id)
+        bigger.set(this.hashes)
+        this.hashes = bigger
+      }
+      this.hashes[id] = hash
+      this.size += 1
+    }
     return id
+  }
+
+  /** Whether every id but absent was made by {@link hashed}. */
+  get onlyHashes(): boolean {
+    return this.#values.length === 1
+  }
+
+  /** The value of `id` (its hash for a hashed id). */
+  value(id: number): unknown {
+    return id < this.#values.length && this.#values[id] !== undefined ? this.#values[id] : this.hashes[id]
+  }
+
+  /** Drops the map from hashes to ids (interning stops): what {@link value} reads stays. */
+  release(): void {
+    this.#hashIds = undefined
   }
 
   #lookup<K>(map: Map<K, number>, key: K, value: unknown): number {
     let id = map.get(key)
     if (id === undefined) {
-      id = this.values.length
-      this.values.push(value)
+      id = this.size++
+      this.#values[id] = value
       map.set(key, id)
     }
     return id
@@ -202,9 +238,14 @@ export class RegisterHistoryBuilder {
   #ownTimes: Record<keyof OpTimes, Column<Float64Array>> | undefined
   /** The times given: row i is then the i-th op pushed, dropped or not (a dropped one's key is -1). */
   #times: OpTimes | undefined
-  /** Sibling reads' value ids (global until finished). */
-  #siblings: number[] = []
+  /** Sibling reads' value ids (global until finished), the first {@link #siblingCount} of the column. */
+  #siblings = i32(1024)
+  #siblingCount = 0
+  /** Per global value id, its id local to the key being laid out (-1 between keys). */
   #localIds = new Int32Array(0)
+  /** The global ids of the key's values in local order (local id j + 1 at j), the first {@link #used}. */
+  #usedIds = new Int32Array(0)
+  #used = 0
   #hashed = false
 
   /**
@@ -292,9 +333,9 @@ export class RegisterHistoryBuilder {
     let b = -1
     if (op.f === 'get' && count > 1) {
       kind = SIBLINGS
-      a = this.#siblings.length
+      a = this.#siblingCount
       b = count
-      for (let i = 0; i < count; i++) this.#siblings.push(this.#idAt(values, i, hashed))
+      for (let i = 0; i < count; i++) this.#siblings.set(this.#siblingCount++, this.#idAt(values, i, hashed))
     } else if (op.f === 'get') {
       kind = READ
       a = count === 0 ? ABSENT : this.#idAt(values, 0, hashed)
@@ -338,15 +379,37 @@ export class RegisterHistoryBuilder {
       complete,
     }
     const { names, start, order } = this.#groupByKey(c.key)
-    const h = this.#allocate(names, options.shared ?? false)
+    // No op is interned any more: the map from hashes to ids can go before the histories are allocated.
+    this.#values.release()
+    const h = this.#allocate(names, start[names.length], options.shared ?? false)
     const scratch = new DeadlineScratch()
+    // A hashed history's values are hashes: one Float64Array for every key (grown by doubling), not a heap number each.
+    const hashes = this.#hashed && this.#values.onlyHashes
+    let pool = new Float64Array(hashes ? 2 * names.length + 1024 : 0)
+    const valueStart = new Int32Array(hashes ? names.length + 1 : 0)
     let at = 0
     for (let k = 0; k < names.length; k++) {
       h.keyStart[k] = at
       const lanes = new Lanes()
       const rows = sortByInvocation(order.subarray(start[k], start[k + 1]), c.invoke, c.index)
-      const values = this.#localValues(rows, c)
-      const deadlines = scratch.deadlines(rows, c, values.length, h.dropped)
+      // The key's values by local id: absent, then `used[0..count)` (global ids).
+      const count = this.#localValues(rows, c)
+      const used = this.#usedIds
+      if (hashes) {
+        const from = valueStart[k]
+        if (from + count + 1 > pool.length) {
+          const bigger = new Float64Array(2 * (from + count + 1))
+          bigger.set(pool)
+          pool = bigger
+        }
+        for (let j = 0; j < count; j++) pool[from + 1 + j] = this.#values.hashes[used[j]]
+        valueStart[k + 1] = from + count + 1
+      } else {
+        const values: unknown[] = [null]
+        for (let j = 0; j < count; j++) values.push(this.#values.value(used[j]))
+        h.values.push(values)
+      }
+      const deadlines = scratch.deadlines(rows, c, count + 1, h.dropped)
       for (let r = 0; r < rows.length; r++) {
         if (Number.isNaN(deadlines[r])) continue
         const i = rows[r]
@@ -364,10 +427,14 @@ export class RegisterHistoryBuilder {
         h.deadline[at] = deadlines[r]
         at += 1
       }
-      h.values.push(values)
+    }
+    if (hashes) {
+      // Views made once the pool has stopped growing; trimmed, so its spare half is not kept.
+      pool = pool.slice(0, valueStart[names.length])
+      for (let k = 0; k < names.length; k++) h.values.push(pool.subarray(valueStart[k], valueStart[k + 1]))
     }
     h.keyStart[names.length] = at
-    h.siblings = Int32Array.from(this.#siblings)
+    h.siblings = this.#siblings.data.slice(0, this.#siblingCount)
     for (const name of ['index', 'process', 'lane', 'op', 'f', 'info', 'a', 'b', 'invoke', 'complete', 'deadline'] as const) {
       ;(h as Record<string, unknown>)[name] = h[name].subarray(0, at)
     }
@@ -391,8 +458,8 @@ export class RegisterHistoryBuilder {
     return { names: byName.map((k) => this.#keyNames[k]), start, order }
   }
 
-  #allocate(names: string[], shared: boolean): RegisterHistories {
-    const n = this.#length
+  /** The histories' columns for `n` rows (the ops not dropped while pushed). */
+  #allocate(names: string[], n: number, shared: boolean): RegisterHistories {
     const alloc = <T>(Type: new (buffer: ArrayBuffer | SharedArrayBuffer) => T, bytes: number): T =>
       new Type(shared ? new SharedArrayBuffer(n * bytes) : new ArrayBuffer(n * bytes))
     return {
@@ -416,38 +483,39 @@ export class RegisterHistoryBuilder {
     }
   }
 
-  /** Rewrites one key's value ids (in `c` and the siblings' pool) to ids local to the key, so searches index small arrays by them; returns its values by local id. */
-  #localValues(rows: Int32Array, c: { kind: Int32Array; a: Int32Array; b: Int32Array }): unknown[] {
-    const local = this.#local
-    const values: unknown[] = [null]
-    const used: number[] = []
-    const toLocal = (global: number): number => {
-      if (global === ABSENT) return ABSENT
-      if (local[global] < 0) {
-        local[global] = values.length
-        values.push(this.#values.values[global])
-        used.push(global)
-      }
-      return local[global]
+  /**
+   * Rewrites one key's value ids (in `c` and the siblings' pool) to ids local to the key, so
+   * searches index small arrays by them; returns how many values besides absent the key has,
+   * whose global ids are then the first of {@link #usedIds}, local id 1 first.
+   */
+  #localValues(rows: Int32Array, c: { kind: Int32Array; a: Int32Array; b: Int32Array }): number {
+    if (this.#localIds.length < this.#values.size) {
+      this.#localIds = new Int32Array(this.#values.size).fill(-1)
+      this.#usedIds = new Int32Array(this.#values.size)
     }
-    const pool = this.#siblings
+    const pool = this.#siblings.data
+    this.#used = 0
     for (let r = 0; r < rows.length; r++) {
       const i = rows[r]
       const op = c.kind[i] & 3
-      if (op === SIBLINGS) for (let j = c.a[i]; j < c.a[i] + c.b[i]; j++) pool[j] = toLocal(pool[j])
+      if (op === SIBLINGS) for (let j = c.a[i]; j < c.a[i] + c.b[i]; j++) pool[j] = this.#toLocal(pool[j])
       else {
-        c.a[i] = toLocal(c.a[i])
-        if (op === CAS) c.b[i] = toLocal(c.b[i])
+        c.a[i] = this.#toLocal(c.a[i])
+        if (op === CAS) c.b[i] = this.#toLocal(c.b[i])
       }
     }
-    for (const global of used) local[global] = -1
-    return values
+    for (let j = 0; j < this.#used; j++) this.#localIds[this.#usedIds[j]] = -1
+    return this.#used
   }
 
-  /** Per global value id, its id local to the key being laid out (-1 between keys). */
-  get #local(): Int32Array {
-    if (this.#localIds.length < this.#values.values.length) this.#localIds = new Int32Array(this.#values.values.length).fill(-1)
-    return this.#localIds
+  /** The local id of global value id `global` in the key being laid out (a method, not a closure per key). */
+  #toLocal(global: number): number {
+    if (global === ABSENT) return ABSENT
+    if (this.#localIds[global] < 0) {
+      this.#usedIds[this.#used] = global
+      this.#localIds[global] = ++this.#used
+    }
+    return this.#localIds[global]
   }
 }
 
@@ -585,15 +653,17 @@ export function registerHistories(records: Iterable<{ process: unknown }>, optio
 /** The op at row `row` as the history had it: its function and value (for timelines and messages). */
 export function opAsRecorded(h: RegisterHistories, key: number, row: number): { f: OpFunction; value: unknown } {
   const values = h.values[key]
+  // Absent is null, as the history had it (a hashed history's values hold 0 there).
+  const value = (id: number): unknown => (id === ABSENT ? null : values[id])
   const f = FUNCTIONS[h.f[row]]
   switch (h.op[row]) {
     case READ:
-      return { f, value: h.a[row] === ABSENT ? [] : [values[h.a[row]]] }
+      return { f, value: h.a[row] === ABSENT ? [] : [value(h.a[row])] }
     case SIBLINGS:
-      return { f, value: Array.from(h.siblings.subarray(h.a[row], h.a[row] + h.b[row]), (id) => values[id]) }
+      return { f, value: Array.from(h.siblings.subarray(h.a[row], h.a[row] + h.b[row]), value) }
     case CAS:
-      return { f, value: [values[h.a[row]], values[h.b[row]]] }
+      return { f, value: [value(h.a[row]), value(h.b[row])] }
     default:
-      return { f, value: f === 'delete' ? null : values[h.a[row]] }
+      return { f, value: f === 'delete' ? null : value(h.a[row]) }
   }
 }
