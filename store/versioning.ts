@@ -398,8 +398,8 @@ export function isVersionedObject(value: unknown): value is VersionedObject {
 
 /**
  * HMAC-SHA256 (RFC 2104) as two one-shot hashes over the key's pads, made once per secret
- * (a node has one): the bytes `createHmac` gives, without a native Hmac object per call for
- * the collector to finalise, and every write signs a fresh context.
+ * (a node has one): the bytes `createHmac` gives. Every write signs a fresh context, and
+ * `createHmac` made a native Hmac object per call for the collector to finalise.
  */
 type Signer = { secret: string; inner: Buffer; outer: Buffer }
 let signer: Signer | undefined
