@@ -59,6 +59,8 @@ export type RunContext = {
   readonly signal: AbortSignal
   /** Aborts {@link signal}: what an error does. */
   stop(): void
+  /** Takes the run's listeners off the caller's signal: once it is torn down, Ctrl-C is no longer its. */
+  detach(): void
   /** True when the caller's signal stopped the run (Ctrl-C), rather than an error. */
   interrupted(): boolean
   /** The phase of an op invoked now: `warmup`, then `fault` or `heal` as the nemesis schedule goes, then `final`. */
@@ -76,7 +78,9 @@ export type RunContext = {
  */
 export async function openRun(options: RunOptions, hooks: RunHooks, waiters: number): Promise<RunContext> {
   const stopping = new AbortController()
-  hooks.signal?.addEventListener('abort', () => stopping.abort(), { once: true })
+  // What this run hangs on the caller's signal goes with it: a matrix passes one signal to every run.
+  const detached = new AbortController()
+  hooks.signal?.addEventListener('abort', () => stopping.abort(), { once: true, signal: detached.signal })
   if (hooks.signal?.aborted) stopping.abort()
   setMaxListeners(waiters, stopping.signal)
   const workload = prepareWorkload(options.workload)
@@ -85,6 +89,7 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
   const harnessLog = new HarnessLog(join(folder.dir, HARNESS_LOG_FILE))
   hooks.signal?.addEventListener('abort', () => harnessLog.line('interrupted (Ctrl-C, SIGTERM or SIGHUP): healing and stopping'), {
     once: true,
+    signal: detached.signal,
   })
   const counts = { ok: 0, fail: 0, info: 0 }
   const clock = new RunClock()
@@ -103,6 +108,7 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
     result: { name: folder.name, dir: folder.dir, history: history.path, completed: false, interrupted: false, counts },
     signal: stopping.signal,
     stop: () => stopping.abort(),
+    detach: () => detached.abort(),
     interrupted: () => hooks.signal?.aborted ?? false,
     phase: 'warmup',
     ticker: new StageTicker(new Progress({ enabled: options.progress }), clock, () => ({

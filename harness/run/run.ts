@@ -326,6 +326,10 @@ async function tearDown(run: RunContext): Promise<void> {
   run.harnessLog.line(
     `end: ${completed ? 'completed' : interrupted ? 'interrupted' : 'stopped'}${error ? ` (${error})` : ''}; ${run.history.count} history records`,
   )
-  await run.harnessLog.close()
-  await run.history.close()
+  try {
+    await run.harnessLog.close()
+    await run.history.close()
+  } finally {
+    run.detach()
+  }
 }
