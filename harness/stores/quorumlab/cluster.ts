@@ -26,6 +26,8 @@ export type QuorumlabClusterParts<N extends Network> = {
   teardown(): Promise<void>
   /** Present when the nodes run on lazyfs disks (the power nemesis). */
   powerCut?(node: string): Promise<PowerCut>
+  /** What a node's own process says (local nodes), added to an error about that node. */
+  nodeReport?(node: string): string
 }
 
 const READY_POLL_MS = 100
@@ -38,6 +40,7 @@ export function quorumlabCluster<N extends Network>({
   network,
   teardown,
   powerCut,
+  nodeReport,
 }: QuorumlabClusterParts<N>): Cluster & { network: N } {
   const admin: AdminTarget = { nodes, token: settings.token }
   const ring = new Ring({ nodes: nodes.map((n) => n.id), vnodes: settings.vnodes })
@@ -59,7 +62,10 @@ export function quorumlabCluster<N extends Network>({
         const answers = await Promise.all(waiting.map((id) => serves(admin, id)))
         waiting = waiting.filter((_, i) => !answers[i])
         if (waiting.length === 0) return
-        if (performance.now() > deadline) throw new Error(`${waiting.join(', ')} did not serve within ${timeoutMs} ms`)
+        if (performance.now() > deadline) {
+          const reports = nodeReport ? waiting.map((id) => `\n${id}: ${nodeReport(id)}`).join('') : ''
+          throw new Error(`${waiting.join(', ')} did not serve within ${timeoutMs} ms${reports}`)
+        }
         await sleep(READY_POLL_MS)
       }
     },

@@ -10,7 +10,7 @@ import { clusterLayout, nodeIds } from '../../cluster/layout.ts'
 import { NetnsNetwork } from '../../network/index.ts'
 import { withClusterSecret } from './secret.ts'
 import { quorumlabCluster } from './cluster.ts'
-import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
+import { layoutProcesses, processControl, processReport, type NodeProcess } from './node-process.ts'
 
 /** The port every node listens on: each has a namespace, and so ports, of its own. */
 const NODE_PORT = 7000
@@ -46,6 +46,7 @@ export async function startNetnsCluster(given: NetnsClusterOptions): Promise<Clu
       control: processControl(processes),
       network,
       teardown,
+      nodeReport: (id) => processReport(processes, id),
     })
   } catch (error) {
     await teardown().catch(() => undefined)

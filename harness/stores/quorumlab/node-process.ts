@@ -179,6 +179,16 @@ export class NodeProcess {
 
 /** Control of these node processes by node id: what a local cluster hands its nemeses. */
 /** Control of the cluster's node processes, and the wipe nemesis's: kill -9, then delete the node's data dir. */
+/**
+ * What a node's own process says, for an error about that node: whether it still runs, and
+ * its last lines of output.
+ */
+export function processReport(processes: readonly NodeProcess[], id: string): string {
+  const node = processes.find((p) => p.id === id)
+  if (!node) return `no process for ${id}`
+  return `its process ${node.running ? 'is running' : 'is not running'}; its last output:\n${node.recentOutput || '(none)'}`
+}
+
 export function processControl(processes: NodeProcess[]): NodeControl {
   const byId = new Map(processes.map((p) => [p.id, p]))
   return {

@@ -10,7 +10,7 @@ import { openProxiedLayout } from '../../cluster/proxied-layout.ts'
 import type { ProxyNetwork } from '../../network/index.ts'
 import type { ToxiproxyEndpoint } from '../../proxy/index.ts'
 import { quorumlabCluster } from './cluster.ts'
-import { layoutProcesses, processControl, type NodeProcess } from './node-process.ts'
+import { layoutProcesses, processControl, processReport, type NodeProcess } from './node-process.ts'
 import { withClusterSecret } from './secret.ts'
 
 export type ProxiedClusterOptions = {
@@ -58,6 +58,7 @@ export async function startProxiedCluster(given: ProxiedClusterOptions): Promise
       control,
       network,
       teardown,
+      nodeReport: (id) => processReport(processes, id),
       ...(onDisks
         ? {
             async powerCut(node: string) {
