@@ -125,6 +125,24 @@ export class Overwrites {
     return false
   }
 
+  /**
+   * The sessions that have followed (open) value `id` (whose C entry is set; every session
+   * with a W entry is among them), in the order they did: `coveredSessions()[coveredFrom(id) ..
+   * coveredTo(id))`, valid until the next {@link open}.
+   */
+  coveredSessions(): Int32Array {
+    return this.#covered
+  }
+
+  coveredFrom(id: number): number {
+    return this.#rowOf[id] * this.#sessions
+  }
+
+  coveredTo(id: number): number {
+    const row = this.#rowOf[id]
+    return row * this.#sessions + this.#coveredCount[row]
+  }
+
   /** Session q's first write of the key following (open) value `id`: a position, or {@link never}. */
   firstWrite(id: number, q: number): number {
     return this.#table[this.#rowOf[id] * 2 * this.#sessions + q]
