@@ -154,7 +154,7 @@ export class CausalOrder extends CausalGraph {
     }
     if (kind === SIDE_WRITE) {
       // Its clock was set when its predecessor was done (zero when it has none).
-      this.overwrites.open(this.valueIdOf[row], this.history.key[row], { readers: this.infoReadersOf(row) ?? NO_READERS })
+      this.overwrites.openOffChain(this.valueIdOf[row], this.history.key[row], this.infoReadersOf(row) ?? NO_READERS)
       this.#release(row, indegree, ready)
       return
     }
@@ -168,7 +168,7 @@ export class CausalOrder extends CausalGraph {
     if (kind !== CHAIN_READ) {
       clocks.store(this.valueIdOf[row], s, running, base)
       if (this.#pendingReaders[this.valueIdOf[row]] > 0)
-        this.overwrites.open(this.valueIdOf[row], this.history.key[row], { session: s, pos: this.pos[row] })
+        this.overwrites.openOnChain(this.valueIdOf[row], this.history.key[row], s, this.pos[row])
       // The write's clock is the running one.
       this.overwrites.cover(BY_WRITE, this.history.key[row], s, running, base, this.pos[row])
       this.#release(row, indegree, ready)

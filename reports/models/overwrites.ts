@@ -22,8 +22,8 @@ export const BY_WRITE = 0
 export const BY_INFO_READ = 1
 type Kind = typeof BY_WRITE | typeof BY_INFO_READ
 
-/** Where an open value is: on a chain (its session and position), or off the chains (its readers, as (session, position) pairs). */
-export type Place = { session: number; pos: number } | { readers: Int32Array }
+/** An open value on a chain has no readers list here. */
+const ON_CHAIN = new Int32Array(0)
 
 export class Overwrites {
   #sessions: number
@@ -42,8 +42,14 @@ export class Overwrites {
   #coveredCount: Int32Array
   #free: number[] = []
   #used = 0
-  /** Per row: where its value is, and its key; per key, its open rows. */
-  #place: Place[] = []
+  /**
+   * Per row: where its value is, on a chain (its session and position) or off the chains (its
+   * readers, as (session, position) pairs; session -1); and its key; per key, its open rows.
+   * Small-integer arrays, not an object per value opened (half a million on 1M ops).
+   */
+  #placeSession: number[] = []
+  #placePos: number[] = []
+  #placeReaders: Int32Array[] = []
   #keyOf: number[] = []
   #open = new Map<number, number[]>()
   /** Per row: its index in its key's open rows (so closing it needs no search of them). */
@@ -60,8 +66,17 @@ export class Overwrites {
     this.#coveredCount = new Int32Array(64)
   }
 
-  /** Opens value `id` of `key`: from now on what overwrites it is recorded. */
-  open(id: number, key: number, place: Place): void {
+  /** Opens value `id` of `key`, written at `pos` on session s's chain: from now on what overwrites it is recorded. */
+  openOnChain(id: number, key: number, session: number, pos: number): void {
+    this.#openRow(id, key, session, pos, ON_CHAIN)
+  }
+
+  /** Opens value `id` of `key`, an info write off the chains, in a past once one of its readers ((session, position) pairs) is. */
+  openOffChain(id: number, key: number, readers: Int32Array): void {
+    this.#openRow(id, key, -1, 0, readers)
+  }
+
+  #openRow(id: number, key: number, session: number, pos: number, readers: Int32Array): void {
     const width = 2 * this.#sessions
     let row = this.#free.pop()
     if (row === undefined) {
@@ -81,7 +96,9 @@ export class Overwrites {
     this.#table.fill(this.never, row * width, (row + 1) * width)
     this.#coveredCount[row] = 0
     this.#rowOf[id] = row
-    this.#place[row] = place
+    this.#placeSession[row] = session
+    this.#placePos[row] = pos
+    this.#placeReaders[row] = readers
     this.#keyOf[row] = key
     let open = this.#open.get(key)
     if (!open) {
@@ -125,6 +142,24 @@ export class Overwrites {
     return false
   }
 
+  /**
+   * The sessions that have followed (open) value `id` (whose C entry is set; every session
+   * with a W entry is among them), in the order they did: `coveredSessions()[coveredFrom(id) ..
+   * coveredTo(id))`, valid until a value is next opened.
+   */
+  coveredSessions(): Int32Array {
+    return this.#covered
+  }
+
+  coveredFrom(id: number): number {
+    return this.#rowOf[id] * this.#sessions
+  }
+
+  coveredTo(id: number): number {
+    const row = this.#rowOf[id]
+    return row * this.#sessions + this.#coveredCount[row]
+  }
+
   /** Session q's first write of the key following (open) value `id`: a position, or {@link never}. */
   firstWrite(id: number, q: number): number {
     return this.#table[this.#rowOf[id] * 2 * this.#sessions + q]
@@ -142,10 +177,13 @@ export class Overwrites {
     const S = this.#sessions
     const table = this.#table
     for (const row of open) {
-      const place = this.#place[row]
+      const session = this.#placeSession[row]
       let covered = false
-      if ('pos' in place) covered = clock[base + place.session] - (kind === BY_WRITE && place.session === s ? 1 : 0) >= place.pos
-      else for (let i = 0; i < place.readers.length && !covered; i += 2) covered = clock[base + place.readers[i]] >= place.readers[i + 1]
+      if (session >= 0) covered = clock[base + session] - (kind === BY_WRITE && session === s ? 1 : 0) >= this.#placePos[row]
+      else {
+        const readers = this.#placeReaders[row]
+        for (let i = 0; i < readers.length && !covered; i += 2) covered = clock[base + readers[i]] >= readers[i + 1]
+      }
       if (!covered) continue
       const start = row * 2 * S
       if (table[start + S + s] === this.never) {

@@ -1,8 +1,8 @@
 /**
  * The read frontiers of session-values.ts, all of them in one arena of typed arrays. A
  * frontier belongs to one session and one key: after each read of the session that changed
- * it, a snapshot of the maximal values its reads of the key returned, with the read's
- * position. Each frontier's snapshots and values stay contiguous (binary search by
+ * it, a snapshot of the maximal values its reads of the key returned, at a position (the
+ * caller's, ascending). Each frontier's snapshots and values stay contiguous (binary search by
  * position) and move to the arena's end, with twice the room, when they outgrow it.
  * The parts they leave behind are dropped by compacting the arena in place when it is full
  * and they make up enough of it: on 1M ops over 16 keys the frontiers grow in step, so the
@@ -24,7 +24,11 @@ export class ReadFrontiers {
   #valueStart = new I32Column()
   #valueCount = new I32Column()
   #valueRoom = new I32Column()
-  /** Per snapshot: the position of the read that took it, and the end of its values (from its frontier's first value). */
+  /**
+   * Per snapshot: its position (ascending within a frontier; session-values.ts gives the
+   * position of its session's next write after the read that took it), and the end of its
+   * values (from its frontier's first value).
+   */
   #pos = new I32Column()
   #end = new I32Column()
   /** Every frontier's values, snapshot after snapshot. */
@@ -53,7 +57,7 @@ export class ReadFrontiers {
     return this.#snapCount.data[frontier]
   }
 
-  /** Index of the frontier's last snapshot taken at a position < limit, or -1. */
+  /** Index of the frontier's last snapshot at a position < limit, or -1. */
   before(frontier: number, limit: number): number {
     const pos = this.#pos.data
     const start = this.#snapStart.data[frontier]
@@ -83,7 +87,7 @@ export class ReadFrontiers {
     return this.#values.data
   }
 
-  /** Adds a snapshot taken by the read at `pos`, holding `values[0 .. length)`. */
+  /** Adds a snapshot at `pos` (no lower than the frontier's last one), holding `values[0 .. length)`. */
   append(frontier: number, pos: number, values: ArrayLike<number>, length = values.length): void {
     const count = this.#snapCount.data[frontier]
     if (count === this.#snapRoom.data[frontier]) this.#moveSnapshots(frontier, Math.max(2, 2 * count))

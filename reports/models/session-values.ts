@@ -203,23 +203,33 @@ export class SessionValueChecks {
     return y < 0 ? undefined : this.#missedValue(y, 'which an earlier read of its session returned')
   }
 
-  /** Monotonic writes: a write following a returned value, then a later write of its session, both in the past. */
+  /**
+   * Monotonic writes: a write following a returned value, then a later write of its session,
+   * both in the past. The sessions with a write following x are among those that have followed
+   * it (its covered list, a few): the smallest such session's witness is the one a scan of
+   * every session in order would find first.
+   */
   #sessionWrite({ session, clock, base }: Judged): Witness | undefined {
     const order = this.#order
+    const { overwrites } = order
     const returned = this.#returned
     for (let r = 0; r < returned.length; r++) {
-      const x = returned.rows[r]
-      for (let q = 0; q < order.sessions; q++) {
-        if (q === session) continue
-        const at = order.overwrites.firstWrite(order.valueIdOf[x], q)
-        const witness =
-          at <= clock[base + q]
-            ? this.#thenWrote(q, at, clock[base + q], (later) =>
-                this.#missedWrite(order.opAt(q, at), '', 'earlier write of a session', later),
-              )
-            : undefined
-        if (witness) return witness
+      const id = order.valueIdOf[returned.rows[r]]
+      const sessions = overwrites.coveredSessions()
+      let first = -1
+      let at = 0
+      let later = -1
+      for (let i = overwrites.coveredFrom(id); i < overwrites.coveredTo(id); i++) {
+        const q = sessions[i]
+        if (q === session || (first >= 0 && q > first)) continue
+        const w = overwrites.firstWrite(id, q)
+        const next = this.#writeAfter(q, w, clock[base + q])
+        if (next < 0) continue
+        first = q
+        at = w
+        later = next
       }
+      if (first >= 0) return this.#missedWrite(order.opAt(first, at), '', 'earlier write of a session', later)
     }
     return undefined
   }
@@ -232,10 +242,8 @@ export class SessionValueChecks {
       const q = writes.runSession[run]
       if (q === session) continue
       const at = writes.runPos[writes.runFrom[run]]
-      const witness = this.#thenWrote(q, at, clock[base + q], (later) =>
-        this.#missedWrite(order.opAt(q, at), '', 'earlier write of a session', later),
-      )
-      if (witness) return witness
+      const later = this.#writeAfter(q, at, clock[base + q])
+      if (later >= 0) return this.#missedWrite(order.opAt(q, at), '', 'earlier write of a session', later)
     }
     return undefined
   }
@@ -247,9 +255,11 @@ export class SessionValueChecks {
     for (const frontier of this.#byKey.get(key) ?? []) {
       const q = this.#frontiers.session(frontier)
       if (q === session) continue
-      const write = order.lastWriteOf(q, clock[base + q])
-      const y = write < 0 ? -1 : this.#staleIn(frontier, this.#frontiers.before(frontier, order.pos[write]))
+      // Snapshots are marked with q's next write after them: those before q's last write in
+      // the read's past are those marked at or below the read's clock (one search, not two).
+      const y = this.#staleIn(frontier, this.#frontiers.before(frontier, clock[base + q] + 1))
       if (y >= 0) {
+        const write = order.lastWriteOf(q, clock[base + q])
         const why = `which session ${h.process[write]} had read before its write ${opName(h, write)}, in the read's causal past`
         return { ...this.#missedValue(y, why), role: 'value read before the write', more: { op: write, role: 'write after that read' } }
       }
@@ -282,14 +292,14 @@ export class SessionValueChecks {
     const i = this.#frontiers.count(frontier) - 1
     const { from, to } = i < 0 ? { from: 0, to: 0 } : this.#frontiers.range(frontier, i)
     if (!maximal(this.#frontiers.values(), from, to, this.#returned, this.#before, this.#next)) return
-    this.#frontiers.append(frontier, order.pos[row], this.#next.rows, this.#next.length)
+    this.#frontiers.append(frontier, order.nextWriteAfter(s, order.pos[row]), this.#next.rows, this.#next.length)
   }
 
-  /** The witness `make` gives when session q wrote after position `at`, within `limit` (the read's past of q). */
-  #thenWrote(q: number, at: number, limit: number, make: (write: number) => Witness | undefined): Witness | undefined {
-    if (at > limit) return undefined
+  /** Session q's first write after position `at` when both are within `limit` (the read's past of q), else -1. */
+  #writeAfter(q: number, at: number, limit: number): number {
+    if (at > limit) return -1
     const next = this.#order.nextWriteAfter(q, at)
-    return next <= limit ? make(this.#order.opAt(q, next)) : undefined
+    return next <= limit ? this.#order.opAt(q, next) : -1
   }
 
   /** A witness that the read missed write w (`after`: a later write of w's session in the read's past). */
