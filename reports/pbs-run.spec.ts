@@ -7,7 +7,7 @@
 import { test } from '@japa/runner'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { WARS_FILE } from '../common/contracts/wars.ts'
+import { WARS_FILE, type WarsSample } from '../common/contracts/wars.ts'
 import { fitRun, type PbsPhase, readWarsFile } from './pbs-run.ts'
 import { analyseBuilt, tempDir } from './testing/analyse.ts'
 import { constantSamples, pbsHistory as history, warsFile } from './testing/pbs-fixture.ts'
@@ -75,6 +75,23 @@ test.group('PBS fit of a run', () => {
     assert.equal(fault.reads, 60, 'rounds 10-19: six reads each')
     assert.equal(calm.reads, 180)
     assert.match(fault.reason, /faults/)
+  })
+
+  test("latencies that change during the run: each read is predicted with its moment's, not the whole run's", async ({ assert }) => {
+    // Every read saw its write. The first two seconds are slow on every leg, the rest fast:
+    // a slow write leg (10 ms) always comes with slow client legs (20 ms both ways), so no
+    // read 5 ms after an ack can be stale. Drawn from the whole run, a slow write leg meets
+    // fast client legs a quarter of the time, and 1 in 12 reads at 5 ms would be stale.
+    const analysis = await analyseBuilt(history({}, 40, undefined, []))
+    const timed = (slowMs: number) => Array.from({ length: 400 }, (_, i) => [10 * i, i < 200 ? slowMs : 0] as WarsSample)
+    const wars = warsFile({ write: timed(10), ack: timed(0), read: timed(10), response: timed(10) })
+    const calm = phase(fitRun(wars, analysis), 'calm')
+    assert.equal(calm.moments, 2)
+    assert.equal(calm.observed, 1)
+    const early = calm.buckets.find((b) => b.fromMs === 5)!
+    assert.equal(early.predicted, 1)
+    assert.equal(calm.prediction.kind === 'sampled' && calm.prediction.predicted, 1)
+    assert.equal(calm.agreement, 'agree')
   })
 
   test('R + W > N: the prediction is exactly 1, said rather than drawn', async ({ assert }) => {

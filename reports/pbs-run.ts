@@ -6,6 +6,13 @@
  * since its ack; the mean of those is compared with the fraction that did. The model
  * assumes no faults, so only the calm phase is expected to agree; the fault phase is shown
  * to say how far apart they fall, and why.
+ *
+ * Latencies change over a run (load, a collection, a flush), and a write's legs and the
+ * reads after it share their moment: drawn from the whole run's distributions, a slow
+ * write leg from a busy moment would meet fast client legs from a quiet one, a pair that
+ * never happens. So each phase is cut into moments (stretches with the same number of
+ * timed writes, each with enough samples of every leg), each moment is simulated with its
+ * own latencies, and a read is predicted with its write's moment.
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -14,7 +21,7 @@ import { WARS_FILE, WARS_LEGS, type WarsLeg, type WarsRunFile, type WarsSample }
 import type { ReadRanks } from './coverage.ts'
 import type { NemesisPeriod } from './faults.ts'
 import { FINAL, type OpTable } from './op-table.ts'
-import { type Distribution, empirical, simulateVisibility, type TVisibility, type WarsLatencies } from './pbs/index.ts'
+import { type Distribution, empirical, simulateVisibility, TVisibility, type WarsLatencies } from './pbs/index.ts'
 import type { StalenessResult } from './staleness.ts'
 
 /** |observed - predicted| within which a phase agrees: 5 points, or 3 standard errors of the observed fraction if more. */
@@ -24,6 +31,12 @@ const MIN_SAMPLES = 30
 /** Reads a phase needs before it is compared. */
 const MIN_READS = 30
 const TRIALS = 20_000
+/** Samples of the sparsest leg per moment: a moment's empirical distributions need enough of each. */
+const MOMENT_SAMPLES = 200
+/** At most this many moments per phase. */
+const MAX_MOMENTS = 16
+/** Trials of a moment with few reads: its reads' probabilities need this many at least. */
+const MIN_MOMENT_TRIALS = 2_000
 /** Bucket edges of the drawn curves, ms since the ack: as the observed t-visibility curve's, up to 10 s. */
 const EDGES_MS = [0, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 2_000, 5_000, 10_000]
 
@@ -61,6 +74,8 @@ export type PbsPhase = {
   /** The bucket (of at least 30 reads) where observed and predicted are furthest apart; null when none. */
   worstBucket: { fromMs: number; toMs: number | null; reads: number; gap: number } | null
   tolerance: number
+  /** Stretches of the phase whose latencies were fitted apart (1: the whole phase at once); 0 when nothing was predicted. */
+  moments: number
   /** Why they differ, or what the agreement means, in a sentence. */
   reason: string
 }
@@ -122,7 +137,7 @@ export function fitRun(wars: WarsRunFile | undefined, inputs: PbsInputs): PbsRun
   const measuredEndMs = measuredEnd(inputs.table)
   const phases: PbsPhase[] = []
   const nemeses = [...new Set(inputs.periods.map((p) => p.nemesis))]
-  let calm: Record<WarsLeg, number[]> | undefined
+  let calm: PhaseSamples | undefined
   for (const phase of ['calm', 'fault'] as const) {
     if (phase === 'fault' && inputs.periods.length === 0) continue
     const samples = phaseSamples(wars, inputs.periods, phase, measuredEndMs)
@@ -136,8 +151,8 @@ export function fitRun(wars: WarsRunFile | undefined, inputs: PbsInputs): PbsRun
 /** What a phase's simulation needs of the run record. */
 type PhaseQuorum = { n: number; r: number; w: number; seed: number }
 
-/** One read to compare: t since its key's latest ack (ms), whether it saw that write, and whether one node coordinated both. */
-type ComparedRead = { sinceMs: number; saw: boolean; sameCoordinator: boolean | null }
+/** One read to compare: when its key's latest write was invoked and t since its ack (ms), whether it saw that write, and whether one node coordinated both. */
+type ComparedRead = { writeMs: number; sinceMs: number; saw: boolean; sameCoordinator: boolean | null }
 
 const inPeriod = (ms: number, periods: readonly NemesisPeriod[]) => periods.some((p) => ms >= p.startMs && ms < p.stopMs)
 /** A fault was active at some time between `fromMs` and `toMs`. */
@@ -159,6 +174,7 @@ function phaseReads({ table, ranks, staleness, periods }: PbsInputs): Record<Pbs
     const readCoordinator = table.coordinator[read]
     const phase = overlapsFault(table.invoke[write] / 1000, table.invoke[read] / 1000, periods) ? 'fault' : 'calm'
     out[phase].push({
+      writeMs: table.invoke[write] / 1000,
       sinceMs: staleness.sinceLatest[i] / 1000,
       saw: staleness.sawLatest[i] === 1,
       sameCoordinator: writeCoordinator < 0 || readCoordinator < 0 ? null : writeCoordinator === readCoordinator,
@@ -174,11 +190,15 @@ function measuredEnd(table: OpTable): number {
   return end
 }
 
-/** Each leg's latencies (ms) of the phase: samples sent before the final reads, inside (fault) or outside (calm) every fault. */
-function phaseSamples(wars: WarsRunFile, periods: readonly NemesisPeriod[], phase: PbsPhaseName, endMs: number) {
-  const inPhase = (samples: readonly WarsSample[]): number[] =>
-    samples.filter(([at]) => at < endMs && inPeriod(at, periods) === (phase === 'fault')).map(([, ms]) => ms)
-  const legs = {} as Record<WarsLeg, number[]> & { commit: number[] }
+/** Timed messages of one leg, by time sent (ascending). */
+type TimedLeg = WarsSample[]
+type PhaseSamples = Record<WarsLeg, TimedLeg> & { commit: TimedLeg }
+
+/** Each leg's samples of the phase, by time: sent before the final reads, inside (fault) or outside (calm) every fault. */
+function phaseSamples(wars: WarsRunFile, periods: readonly NemesisPeriod[], phase: PbsPhaseName, endMs: number): PhaseSamples {
+  const inPhase = (samples: readonly WarsSample[]): TimedLeg =>
+    samples.filter(([at]) => at < endMs && inPeriod(at, periods) === (phase === 'fault')).sort((a, b) => a[0] - b[0])
+  const legs = {} as PhaseSamples
   for (const leg of WARS_LEGS) legs[leg] = inPhase(wars.legs[leg].samples)
   legs.commit = inPhase(wars.commit?.samples ?? [])
   return legs
@@ -191,12 +211,15 @@ function phaseSamples(wars: WarsRunFile, periods: readonly NemesisPeriod[], phas
  */
 function fitPhase(
   phase: PbsPhaseName,
-  { samples, calm }: { samples: Record<WarsLeg, number[]> & { commit: number[] }; calm: Record<WarsLeg, number[]> },
+  { samples, calm }: { samples: PhaseSamples; calm: PhaseSamples },
   reads: ComparedRead[],
   run: PhaseQuorum,
   nemeses: readonly string[],
 ): PbsPhase {
-  const legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, summariseLeg(samples[leg])])) as Record<WarsLeg, PbsLegFit | null>
+  const legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, summariseLeg(samples[leg].map(([, ms]) => ms))])) as Record<
+    WarsLeg,
+    PbsLegFit | null
+  >
   const saw = reads.filter((r) => r.saw).length
   const known = reads.filter((r) => r.sameCoordinator !== null)
   const sameCoordinator = known.length > 0 ? known.filter((r) => r.sameCoordinator).length / known.length : null
@@ -211,7 +234,7 @@ function fitPhase(
   }
   const observedOnly = (prediction: PbsPhase['prediction'], reason: string): PbsPhase => {
     const { buckets, observed99Ms } = compare(reads, undefined)
-    return { ...base, prediction, buckets, observed99Ms, agreement: 'unknown', gap: null, worstBucket: null, reason }
+    return { ...base, prediction, buckets, observed99Ms, agreement: 'unknown', gap: null, worstBucket: null, moments: 0, reason }
   }
   if (run.r + run.w > run.n) {
     const reason = `R + W > N (${run.r} + ${run.w} > ${run.n}): every read quorum overlaps the write quorum, so the model predicts every read sees the write, at every t`
@@ -222,37 +245,70 @@ function fitPhase(
     const reason = `too few timed messages in the ${phase} phase for ${short.join(', ')} (fewer than ${MIN_SAMPLES} each)`
     return observedOnly({ kind: 'unpredicted', reason }, reason)
   }
-  const latencies = {
-    write: empirical(samples.write, `${phase} write`),
-    ack: empirical(samples.ack, `${phase} ack`),
-    read: empirical(samples.read, `${phase} read`),
-    response: empirical(samples.response, `${phase} response`),
-  }
-  const visibility = simulateVisibility({
-    n: run.n,
-    r: run.r,
-    w: run.w,
-    trials: TRIALS,
-    seed: run.seed,
-    latencies,
-    localCoordinator: {
-      sameCoordinator: sameCoordinator ?? 1 / run.n,
-      // Files from stores that do not time their own commit: taken as instant.
-      commit: samples.commit.length >= MIN_SAMPLES ? empirical(samples.commit, `${phase} commit`) : undefined,
-    },
-    clientLegs: clientLegs(calm, latencies),
+  const { cuts, moments } = momentsOf(samples)
+  const momentOf = (ms: number) => cuts.filter((cut) => cut <= ms).length
+  // Trials in proportion to each moment's reads (every moment alike when there are none),
+  // so that the pooled curve weighs the moments as the reads do.
+  const weights = moments.map((): number => (reads.length > 0 ? 0 : 1))
+  for (const read of reads) weights[momentOf(read.writeMs)] += 1
+  const totalWeight = weights.reduce((sum, x) => sum + x, 0)
+  const calmClient = phase === 'calm' ? undefined : calmClientLegs(calm)
+  const visibilities = moments.map((moment, i) => {
+    if (weights[i] === 0) return undefined
+    const label = moments.length > 1 ? `${phase} moment ${i + 1}` : phase
+    const latencies: WarsLatencies = {
+      write: empirical(latenciesOf(moment.write), `${label} write`),
+      ack: empirical(latenciesOf(moment.ack), `${label} ack`),
+      read: empirical(latenciesOf(moment.read), `${label} read`),
+      response: empirical(latenciesOf(moment.response), `${label} response`),
+    }
+    return simulateVisibility({
+      n: run.n,
+      r: run.r,
+      w: run.w,
+      trials: Math.max(MIN_MOMENT_TRIALS, Math.round((TRIALS * weights[i]) / totalWeight)),
+      seed: run.seed + i,
+      latencies,
+      localCoordinator: {
+        sameCoordinator: sameCoordinator ?? 1 / run.n,
+        // Files from stores that do not time their own commit: taken as instant.
+        commit: moment.commit.length >= MIN_SAMPLES ? empirical(latenciesOf(moment.commit), `${label} commit`) : undefined,
+      },
+      clientLegs: calmClient ?? { ack: latencies.response, request: latencies.read },
+    })
   })
-  const { buckets, observed99Ms, predicted } = compare(reads, visibility)
-  const prediction = { kind: 'sampled' as const, predicted: predicted ?? 0, predicted99Ms: visibility.visibleAfter(0.99).tMs }
+  const pooled = TVisibility.pooled(visibilities.filter((v) => v !== undefined))
+  const { buckets, observed99Ms, predicted } = compare(reads, (read) => {
+    const visibility = visibilities[momentOf(read.writeMs)]!
+    return visibility.probabilityAt(Math.max(0, read.sinceMs)).p
+  })
+  const prediction = { kind: 'sampled' as const, predicted: predicted ?? 0, predicted99Ms: pooled.visibleAfter(0.99).tMs }
   const compared = { buckets, observed99Ms, worstBucket: worstBucket(buckets) }
   if (reads.length < MIN_READS) {
-    return { ...base, prediction, ...compared, agreement: 'unknown', gap: null, reason: `too few reads to compare (${reads.length})` }
+    return {
+      ...base,
+      prediction,
+      ...compared,
+      agreement: 'unknown',
+      gap: null,
+      moments: moments.length,
+      reason: `too few reads to compare (${reads.length})`,
+    }
   }
   const gap = saw / reads.length - prediction.predicted
   const p = saw / reads.length
   const tolerance = Math.max(PBS_TOLERANCE, 3 * Math.sqrt((p * (1 - p)) / reads.length))
   const agreement = Math.abs(gap) <= tolerance ? 'agree' : 'differ'
-  return { ...base, prediction, ...compared, agreement, gap, tolerance, reason: explain(phase, agreement, gap, nemeses) }
+  return {
+    ...base,
+    prediction,
+    ...compared,
+    agreement,
+    gap,
+    tolerance,
+    moments: moments.length,
+    reason: explain(phase, agreement, gap, nemeses),
+  }
 }
 
 function explain(phase: PbsPhaseName, agreement: 'agree' | 'differ', gap: number, nemeses: readonly string[]): string {
@@ -277,14 +333,14 @@ function explain(phase: PbsPhaseName, agreement: 'agree' | 'differ', gap: number
     : 'the store is fresher than its latencies predict: read repair and anti-entropy, which the model leaves out, or reads that reach their coordinator later than the client sent them'
 }
 
-/** Observed and predicted per bucket of t since the ack, and over every read. */
-function compare(reads: ComparedRead[], visibility: TVisibility | undefined) {
+/** Observed and predicted (`predict`: P(the read saw its write), when there is a prediction) per bucket of t since the ack, and over every read. */
+function compare(reads: ComparedRead[], predict: ((read: ComparedRead) => number) | undefined) {
   const buckets: PbsBucket[] = EDGES_MS.map((fromMs, b) => ({
     fromMs,
     toMs: b + 1 < EDGES_MS.length ? EDGES_MS[b + 1] : null,
     reads: 0,
     observed: 0,
-    predicted: visibility ? 0 : null,
+    predicted: predict ? 0 : null,
   }))
   let predictedSum = 0
   for (const read of reads) {
@@ -293,8 +349,8 @@ function compare(reads: ComparedRead[], visibility: TVisibility | undefined) {
     const bucket = buckets[b]
     bucket.reads += 1
     bucket.observed += read.saw ? 1 : 0
-    if (visibility && bucket.predicted !== null) {
-      const p = visibility.probabilityAt(Math.max(0, read.sinceMs)).p
+    if (predict && bucket.predicted !== null) {
+      const p = predict(read)
       bucket.predicted += p
       predictedSum += p
     }
@@ -306,16 +362,48 @@ function compare(reads: ComparedRead[], visibility: TVisibility | undefined) {
   }
   let observed99Ms: number | null = null
   for (let i = filled.length - 1; i >= 0 && filled[i].observed >= 0.99; i--) observed99Ms = filled[i].fromMs
-  return { buckets: filled, observed99Ms, predicted: visibility && reads.length > 0 ? predictedSum / reads.length : null }
+  return { buckets: filled, observed99Ms, predicted: predict && reads.length > 0 ? predictedSum / reads.length : null }
 }
 
 /**
  * The client links' legs: they cross the same proxy on the same host as node links, so the
- * calm read request and response legs stand for them (the phase's own when calm has too few).
+ * calm read request and response legs stand for them: a calm moment's own, and in the fault
+ * phase the whole calm phase's (undefined when calm has too few: then the moment's own).
  */
-function clientLegs(calm: Record<WarsLeg, number[]>, own: WarsLatencies): { ack: Distribution; request: Distribution } {
-  if (calm.read.length < MIN_SAMPLES || calm.response.length < MIN_SAMPLES) return { ack: own.response, request: own.read }
-  return { ack: empirical(calm.response, 'calm response'), request: empirical(calm.read, 'calm read') }
+function calmClientLegs(calm: PhaseSamples): { ack: Distribution; request: Distribution } | undefined {
+  if (calm.read.length < MIN_SAMPLES || calm.response.length < MIN_SAMPLES) return undefined
+  return { ack: empirical(latenciesOf(calm.response), 'calm response'), request: empirical(latenciesOf(calm.read), 'calm read') }
+}
+
+const latenciesOf = (leg: TimedLeg): number[] => leg.map(([, ms]) => ms)
+
+/**
+ * The phase cut into moments of as many timed writes each, as many as give every leg (the
+ * commit too, when timed) at least half of {@link MOMENT_SAMPLES} samples in every moment;
+ * `cuts`: where each moment after the first starts, ms.
+ */
+function momentsOf(samples: PhaseSamples): { cuts: number[]; moments: PhaseSamples[] } {
+  const legs: (WarsLeg | 'commit')[] = samples.commit.length >= MIN_SAMPLES ? [...WARS_LEGS, 'commit'] : [...WARS_LEGS]
+  const sparsest = Math.min(...legs.map((leg) => samples[leg].length))
+  const writes = samples.write
+  for (let k = Math.min(MAX_MOMENTS, Math.floor(sparsest / MOMENT_SAMPLES)); k > 1; k--) {
+    const cuts = Array.from({ length: k - 1 }, (_, j) => writes[Math.floor(((j + 1) * writes.length) / k)][0])
+    const moments = cuts
+      .map((_, j) => j)
+      .concat(k - 1)
+      .map((j) => slice(samples, cuts[j - 1] ?? Number.NEGATIVE_INFINITY, cuts[j] ?? Number.POSITIVE_INFINITY))
+    if (moments.every((moment) => legs.every((leg) => moment[leg].length >= MOMENT_SAMPLES / 2))) return { cuts, moments }
+  }
+  return { cuts: [], moments: [samples] }
+}
+
+/** The samples sent from `fromMs` (inclusive) to `toMs`. */
+function slice(samples: PhaseSamples, fromMs: number, toMs: number): PhaseSamples {
+  const within = (leg: TimedLeg) => leg.filter(([at]) => at >= fromMs && at < toMs)
+  const out = {} as PhaseSamples
+  for (const leg of WARS_LEGS) out[leg] = within(samples[leg])
+  out.commit = within(samples.commit)
+  return out
 }
 
 function worstBucket(buckets: PbsBucket[]): PbsPhase['worstBucket'] {

@@ -30,7 +30,7 @@ export {
   type VisibleAfter,
   type KStaleness,
   type KStalenessOptions,
-  type TVisibility,
+  TVisibility,
   INTERSECTING_QUORUMS,
   simulateVisibility,
   simulateKStaleness,

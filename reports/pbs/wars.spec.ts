@@ -15,6 +15,7 @@ import {
   parseDistribution,
   simulateKStaleness,
   simulateVisibility,
+  TVisibility,
   uniform,
   type WarsLatencies,
 } from './index.ts'
@@ -31,6 +32,31 @@ function sampled(p: Probability) {
 }
 
 test.group('pbs WARS Monte Carlo', () => {
+  test('pooled simulations weigh each by its trials: 1000 trials visible from 0 ms and 3000 from 10 ms give 1/4 at 0 ms', ({ assert }) => {
+    // The write's coordinator commits at once; the read goes to the other replica, which has the write after its W.
+    const at = (writeMs: number, trials: number) =>
+      simulateVisibility({
+        n: 2,
+        r: 1,
+        w: 1,
+        latencies: writeOnly(constant(writeMs)),
+        localCoordinator: { sameCoordinator: 0, commit: constant(0) },
+        trials,
+        seed: 1,
+      })
+    const early = at(0, 1000)
+    const late = at(10, 3000)
+    assert.equal(sampled(early.probabilityAt(0)).p, 1)
+    assert.equal(sampled(late.probabilityAt(0)).p, 0)
+    const pooled = TVisibility.pooled([early, late])
+    assert.equal(pooled.trials, 4000)
+    assert.equal(sampled(pooled.probabilityAt(0)).p, 0.25)
+    assert.equal(sampled(pooled.probabilityAt(10)).p, 1)
+    const exact = simulateVisibility({ n: 3, r: 2, w: 2, latencies: same(constant(1)), trials: 10, seed: 1 })
+    assert.isTrue(TVisibility.pooled([exact, exact]).exact)
+    assert.throws(() => TVisibility.pooled([exact, early]), /cannot pool an exact simulation with sampled ones/)
+  })
+
   test('constant latencies: every trial sees the write W + A + R after it was sent minus W (here 5 - 7 - 1 = -3 ms)', ({ assert }) => {
     const latencies = { write: constant(5), ack: constant(2), read: constant(1), response: constant(1) }
     const thresholds = sampleThresholds({ n: 3, r: 1, w: 1, latencies, trials: 1000, seed: 1 })

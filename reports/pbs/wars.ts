@@ -88,6 +88,26 @@ export class TVisibility {
     this.#thresholds = thresholds
   }
 
+  /**
+   * The mixture of several simulations (of the same quorums), each weighted by its trials:
+   * e.g. one per stretch of a run, with trials in proportion to its reads.
+   */
+  static pooled(parts: readonly TVisibility[]): TVisibility {
+    if (parts.length === 0) throw new RangeError('pooling needs at least one simulation')
+    const trials = parts.reduce((sum, part) => sum + part.trials, 0)
+    if (parts.some((part) => part.exact)) {
+      if (!parts.every((part) => part.exact)) throw new RangeError('cannot pool an exact simulation with sampled ones')
+      return new TVisibility(trials, undefined)
+    }
+    const thresholds = new Float64Array(trials)
+    let at = 0
+    for (const part of parts) {
+      thresholds.set(part.#thresholds!, at)
+      at += part.trials
+    }
+    return new TVisibility(trials, thresholds.sort())
+  }
+
   /** True when P = 1 at every t by R + W > N, without sampling. */
   get exact(): boolean {
     return this.#thresholds === undefined

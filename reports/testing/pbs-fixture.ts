@@ -17,8 +17,12 @@ export function warsFile(legs: { write: WarsSample[]; ack: WarsSample[]; read: W
   }
 }
 
-/** Writes coordinated by n1 every 100 ms; each is read 5 ms after its ack through n1 (saw it), n2 and n3 (did not), and 20 ms after through all three (saw it). */
-export function pbsHistory(config: BuilderConfig, rounds: number, fault?: [number, number]): HistoryBuilder {
+/**
+ * Writes coordinated by n1 every 100 ms; each is read 5 ms after its ack through n1 (saw it),
+ * n2 and n3 (did not, unless `staleNodes` says otherwise), and 20 ms after through all three
+ * (saw it).
+ */
+export function pbsHistory(config: BuilderConfig, rounds: number, fault?: [number, number], staleNodes = ['n2', 'n3']): HistoryBuilder {
   const h = new HistoryBuilder({ n: 3, r: 1, w: 1, nemeses: fault ? ['partition'] : [], ...config })
   if (fault) h.nemesis('partition', fault[0], fault[1], { kind: 'isolate', groups: [['n1'], ['n2', 'n3']] })
   // A first write, so that every stale read below has a version to return.
@@ -27,7 +31,7 @@ export function pbsHistory(config: BuilderConfig, rounds: number, fault?: [numbe
     const at = 100 * (j - 1)
     h.put({ process: 0, value: `v${j}`, dot: ['n1', j + 1], context: { n1: j }, at: [at, at + 1] })
     for (const node of ['n1', 'n2', 'n3']) {
-      const saw = node === 'n1'
+      const saw = !staleNodes.includes(node)
       const seen = saw ? j + 1 : j
       h.get({ process: 1, node, values: [`v${seen - 1}`], versions: [['n1', seen]], context: { n1: seen }, at: [at + 6, at + 7] })
       h.get({ process: 2, node, values: [`v${j}`], versions: [['n1', j + 1]], context: { n1: j + 1 }, at: [at + 21, at + 22] })
