@@ -330,7 +330,7 @@ function explain(phase: PbsPhaseName, agreement: 'agree' | 'differ', gap: number
   if (agreement === 'agree') return 'the store behaves as the WARS model of its measured latencies predicts'
   return gap < 0
     ? 'the store is staler than its latencies predict: a sign of lost or reordered replication in calm periods, or of latencies correlated by load (queueing delays every message of a moment together)'
-    : 'the store is fresher than its latencies predict: read repair and anti-entropy, which the model leaves out, or reads that reach their coordinator later than the client sent them'
+    : 'the store is fresher than its latencies predict: messages that share a queue (a busy node, the proxy) are handled in the order they arrive, where the model draws every leg independently; read repair and anti-entropy, which it leaves out, add to that'
 }
 
 /** Observed and predicted (`predict`: P(the read saw its write), when there is a prediction) per bucket of t since the ack, and over every read. */

@@ -59,6 +59,7 @@ test.group('PBS prediction of a real run', (group) => {
     assert.isAbove(calm.reads, 100)
     assert.equal(calm.prediction.kind, 'sampled')
     assert.isBelow(calm.observed!, 1, 'some reads were stale: the comparison is not of two certainties')
+    assert.isAbove(calm.moments, 1, 'latencies fitted per moment of the run')
     assert.equal(calm.agreement, 'agree', `observed ${calm.observed}, gap ${calm.gap}, tolerance ${calm.tolerance}`)
   })
 
