@@ -1,8 +1,9 @@
 /**
  * PBS against a real run: local node processes behind the proxy time the WARS legs of
- * their replica calls, the run stores them in wars.json, and the report's prediction for
- * the calm reads of an R = W = 1 run without faults agrees with what the reads saw within
- * the documented tolerance (5 points, or 3 standard errors of the observed fraction).
+ * their replica calls, the run stores them in wars.json, and the calm reads of an R = W = 1
+ * run without faults are no staler than the report predicts beyond the documented tolerance
+ * (5 points, or 3 standard errors of the observed fraction), and no fresher than the model's
+ * known bias on one host allows.
  */
 import { test } from '@japa/runner'
 import { readFile } from 'node:fs/promises'
@@ -14,11 +15,20 @@ import { quorumlabAdapter } from '../stores/quorumlab/index.ts'
 import { runWorkload } from './run.ts'
 import { SHORT_RUN_SETTINGS, shortRunOptions } from './testing.ts'
 
+/**
+ * How much fresher than predicted the calm reads may be. The model draws every leg
+ * independently, where a busy node or proxy hands messages on in the order they came, so on
+ * one busy host it over-predicts staleness (README, "PBS in a run"): by 1-6 points in 35 calm
+ * runs of this kind on the 2-core machine, the more the busier, for the store with and without
+ * the thirteenth session's faster commits alike. Twice that is a fault of the pipeline.
+ */
+const SHARED_QUEUE_BIAS = 0.12
+
 test.group('PBS prediction of a real run', (group) => {
   group.tap((t) => t.tags(['integration']))
   group.each.timeout(120_000)
 
-  test('R = W = 1, no fault: nodes time every leg, and the calm prediction agrees with the observation', async ({ assert, cleanup }) => {
+  test('R = W = 1, no fault: nodes time every leg, and the calm reads are no staler than predicted', async ({ assert, cleanup }) => {
     const options = await shortRunOptions(cleanup, {
       // Few keys, so many reads come soon after a write to their key, where staleness lives.
       workload: { ...PRESETS.distributed, keys: 2 },
@@ -58,9 +68,14 @@ test.group('PBS prediction of a real run', (group) => {
     const [calm] = pbs.phases
     assert.isAbove(calm.reads, 100)
     assert.equal(calm.prediction.kind, 'sampled')
+    if (calm.prediction.kind !== 'sampled') return
     assert.isBelow(calm.observed!, 1, 'some reads were stale: the comparison is not of two certainties')
     assert.isAbove(calm.moments, 1, 'latencies fitted per moment of the run')
-    assert.equal(calm.agreement, 'agree', `observed ${calm.observed}, gap ${calm.gap}, tolerance ${calm.tolerance}`)
+    const seen = `observed ${calm.observed}, predicted ${calm.prediction.predicted}, tolerance ${calm.tolerance}`
+    // Staler than predicted is what the comparison exists to show (lost or late replication).
+    assert.isAtLeast(calm.gap!, -calm.tolerance, `staler than predicted: ${seen}`)
+    assert.isAtMost(calm.gap!, SHARED_QUEUE_BIAS, `fresher than predicted beyond the model's known bias: ${seen}`)
+    if (calm.agreement === 'differ') assert.match(calm.reason, /share a queue/)
   })
 
   test('a partition: the fault phase is staler than its latencies predict, and the report says why', async ({ assert, cleanup }) => {
