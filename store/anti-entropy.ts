@@ -8,6 +8,7 @@
  * not reach, the next round finds (the roots still differ).
  */
 import type { MerkleKeysRequest, MerkleKeysResponse, MerkleNodesRequest, MerkleNodesResponse, SyncRequest, SyncResponse } from './api.ts'
+import { ApiError } from './errors.ts'
 import type { Membership } from './membership.ts'
 import { MERKLE_DEPTH, type MerkleIndex, type TreeNode } from './merkle.ts'
 import { mutant, SKIPPED_LEAF } from './mutants.ts'
@@ -219,8 +220,9 @@ export class AntiEntropy {
   async #repair(entries: { key: string; object: VersionedObject }[]): Promise<Map<string, VersionedObject>> {
     const results = await this.#options.replica.mergeMany(entries)
     const merged = new Map<string, VersionedObject>()
-    for (const [key, result] of results) {
-      merged.set(key, result.object)
+    for (const [i, result] of results.entries()) {
+      if (result instanceof ApiError) continue
+      merged.set(entries[i].key, result.object)
       if (result.changed) this.#options.stats.add('antiEntropyKeysRepaired')
     }
     return merged

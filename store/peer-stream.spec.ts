@@ -21,7 +21,7 @@ const TOKEN = 'stream-token'
 const objectOf = (value: unknown, counter: number): VersionedObject =>
   applyWrite('dvv', emptyObject(), { node: 'n1.a', counter, context: { clock: {}, dots: [] }, value, deleted: false, ts: 5 }).object
 
-/** A receiving node n2's parts: reads answer `stored`, merges wait for `release(key)` when held. */
+/** A receiving node n2's parts: reads answer `stored`, merges wait for `release(key)` when one of their keys is held. */
 function receiver() {
   const stored = new Map<string, VersionedObject>()
   const held = new Map<string, () => void>()
@@ -38,10 +38,12 @@ function receiver() {
   }
   const replica = {
     read: (key: string) => stored.get(key) ?? emptyObject(),
-    mergeIn: async (key: string, object: VersionedObject) => {
-      if (holding.has(key)) await new Promise<void>((resolve) => held.set(key, resolve))
-      stored.set(key, object)
-      return { object, changed: true }
+    mergeMany: async (entries: { key: string; object: VersionedObject }[]) => {
+      for (const { key } of entries) if (holding.has(key)) await new Promise<void>((resolve) => held.set(key, resolve))
+      return entries.map(({ key, object }) => {
+        stored.set(key, object)
+        return { object, changed: true }
+      })
     },
   }
   const handoff = { store: async () => {} }

@@ -101,7 +101,8 @@ export class Replica {
    * leave the node (see {@link AppliedWrite}).
    */
   async write(key: string, write: LocalWrite, onApplied?: (applied: AppliedWrite) => void): Promise<WriteResult> {
-    this.#refuseUnissued(write.context, [], 'the context')
+    const unissued = this.#unissued(write.context, [], 'the context')
+    if (unissued) throw unissued
     const ts = this.#now()
     const result = await this.#storage.update<WriteResult | Refusal>(key, (current, nextCounter) => {
       const before = current ?? emptyObject()
@@ -122,7 +123,8 @@ export class Replica {
    * merged state and whether anything here changed.
    */
   async mergeIn(key: string, incoming: VersionedObject): Promise<MergeResult> {
-    this.#refuseUnissued(incoming.context, incoming.siblings, `the state of ${JSON.stringify(key)}`)
+    const refusal = this.#refusal(incoming, key)
+    if (refusal) throw refusal
     const result = await this.#storage.update(key, (current) => this.#merged(current, incoming))
     if (result.changed) this.#onChange(key)
     return result
@@ -145,23 +147,22 @@ export class Replica {
   }
 
   /**
-   * {@link mergeIn} for many keys in one transaction. A state this node refuses (it
-   * claims dots of this node never issued) is left out of the merge and of the result.
+   * {@link mergeIn} for many states in one transaction: one log record and one wait for
+   * its flush instead of one each. They merge in order, so a key given twice merges both.
+   * Resolves to each entry's result, or to the error that refused it (a state claiming
+   * dots of this node never issued), which changes nothing.
    */
-  async mergeMany(entries: readonly { key: string; object: VersionedObject }[]): Promise<Map<string, MergeResult>> {
-    const accepted = entries.filter(({ object }) => {
-      try {
-        this.#refuseUnissued(object.context, object.siblings, 'a state')
-        return true
-      } catch {
-        return false
-      }
-    })
-    const incoming = new Map(accepted.map(({ key, object }) => [key, object]))
-    const results = await this.#storage.updateMany([...incoming.keys()], (key, current) => this.#merged(current, incoming.get(key)!))
-    const byKey = new Map([...incoming.keys()].map((key, i) => [key, results[i]]))
-    for (const [key, result] of byKey) if (result.changed) this.#onChange(key)
-    return byKey
+  async mergeMany(entries: readonly { key: string; object: VersionedObject }[]): Promise<Array<MergeResult | ApiError>> {
+    const refusals = entries.map(({ key, object }) => this.#refusal(object, key))
+    const accepted = entries.filter((_, i) => refusals[i] === undefined)
+    const merged = await this.#storage.updateMany(
+      accepted.map(({ key }) => key),
+      (_, current, i) => this.#merged(current, accepted[i].object),
+    )
+    const changed = new Set(accepted.filter((_, i) => merged[i].changed).map(({ key }) => key))
+    for (const key of changed) this.#onChange(key)
+    let next = 0
+    return refusals.map((refusal) => refusal ?? merged[next++])
   }
 
   #merged(current: VersionedObject | undefined, incoming: VersionedObject): { store?: VersionedObject; result: MergeResult } {
@@ -186,14 +187,19 @@ export class Replica {
   /**
    * Dots of this node are issued here only: a context or state claiming one beyond the
    * last issued was forged (it would make every later write of the key invisible). `vv`
-   * derives counters from the writer's clock instead, so it has nothing to check.
+   * derives counters from the writer's clock instead, so it has nothing to check. The
+   * error refusing one, or undefined.
    */
-  #refuseUnissued(context: CausalContext, siblings: readonly Sibling[], what: string): void {
-    if (this.mode === 'vv') return
+  #unissued(context: CausalContext, siblings: readonly Sibling[], what: string): ApiError | undefined {
+    if (this.mode === 'vv') return undefined
     const claimed = highestClaim(this.node, context, siblings)
-    if (claimed > this.#storage.issued) {
-      throw badContext(`${what} claims dot ${this.node}:${claimed}, which ${this.node} never issued (it issued ${this.#storage.issued})`)
-    }
+    if (claimed <= this.#storage.issued) return undefined
+    return badContext(`${what} claims dot ${this.node}:${claimed}, which ${this.node} never issued (it issued ${this.#storage.issued})`)
+  }
+
+  /** Why another replica's state of `key` is refused, if it is (see {@link #unissued}). */
+  #refusal(incoming: VersionedObject, key: string): ApiError | undefined {
+    return this.#unissued(incoming.context, incoming.siblings, `the state of ${JSON.stringify(key)}`)
   }
 }
 

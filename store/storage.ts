@@ -167,16 +167,17 @@ export class Storage {
   }
 
   /**
-   * {@link update} for several keys in one transaction (one record for all of them);
-   * `change` takes no dot counters. Resolves, once on disk, to each key's result.
+   * {@link update} for several keys in one transaction (one record for all of them), in
+   * order: a key listed twice sees its first change. `change` gets each key's index in
+   * `keys` and takes no dot counters. Resolves, once on disk, to each key's result.
    */
   updateMany<T>(
     keys: readonly string[],
-    change: (key: string, current: VersionedObject | undefined) => { store?: VersionedObject; result: T },
+    change: (key: string, current: VersionedObject | undefined, index: number) => { store?: VersionedObject; result: T },
   ): Promise<T[]> {
     return this.#transaction(() =>
-      keys.map((key) => {
-        const { store, result } = change(key, this.get(key))
+      keys.map((key, index) => {
+        const { store, result } = change(key, this.get(key), index)
         if (store) this.#storeObject(key, store)
         return result
       }),

@@ -10,6 +10,7 @@ import { test } from '@japa/runner'
 import { BATCH_PATH, SENDER_HEADER, TOKEN_HEADER } from '../api.ts'
 import { createApp, type AppOptions } from '../app.ts'
 import { NODE_DEFAULTS, type NodeConfig } from '../config.ts'
+import { badContext } from '../errors.ts'
 import { Stats } from '../stats.ts'
 import { applyWrite, emptyObject, type VersionedObject } from '../versioning.ts'
 import { batchFastPath } from './batch-fast-path.ts'
@@ -38,11 +39,12 @@ function fakeParts() {
   const stats = new Stats('n1')
   const replica = {
     read: (key: string) => (key === 'stored' ? STORED : emptyObject()),
-    mergeIn: async (key: string, object: VersionedObject) => {
-      if (key === 'refused') throw new Error('the state claims dots never issued')
-      applied.push(['merge', key, object])
-      return { object, changed: true }
-    },
+    mergeMany: async (entries: { key: string; object: VersionedObject }[]) =>
+      entries.map(({ key, object }) => {
+        if (key === 'refused') return badContext('the state claims dots never issued')
+        applied.push(['merge', key, object])
+        return { object, changed: true }
+      }),
   }
   const handoff = {
     store: async (owner: string, key: string, object: VersionedObject) => void applied.push(['hint', owner, key, object]),

@@ -1,7 +1,7 @@
 /**
  * Preloaded into each store node by the write-path profile (`--import`), never by the
  * store itself: it wraps the stages of a PUT (the coordinator's write, the local durable
- * write and its LMDB transaction, the replication to each peer, a peer's merge) to time
+ * write and its LMDB transaction, the replication to each peer, a peer's merges) to time
  * them, counts GC and event-loop use, takes a V8 CPU profile from SIGUSR2 on (unless
  * `QUORUMLAB_PROFILE_V8` is `0`: its sampling thread takes a fifth of the CPU, which a
  * `perf` profile beside it would count), and writes both to `QUORUMLAB_PROFILE_DIR` when
@@ -42,6 +42,7 @@ function timeMethod(prototype: any, method: string, stage: string): void {
 timeMethod(Coordinator.prototype, 'write', 'coordinator write')
 timeMethod(Replica.prototype, 'write', 'local durable write')
 timeMethod(Replica.prototype, 'mergeIn', 'peer merge, durable')
+timeMethod(Replica.prototype, 'mergeMany', 'peer merges of a batch, durable')
 timeMethod(PeerBatcher.prototype, 'merge', 'replication to one peer, to its ack')
 
 /** A storage update in three parts: waiting for its transaction, its callback, the commit and flush. */
