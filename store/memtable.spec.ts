@@ -13,6 +13,35 @@ test.group('memtable', (group) => {
     assert.deepEqual(decodeWrites(encodeWrites(writes)), writes)
   })
 
+  test("one record of several transactions decodes to their writes applied in order: a later one's value wins", ({ assert }) => {
+    const first: Memtable = new Map([
+      [
+        't',
+        new Map<string, unknown>([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ],
+    ])
+    const second: Memtable = new Map([
+      ['t', new Map<string, unknown>([['a', REMOVED]])],
+      ['u', new Map<string, unknown>([['x', 'y']])],
+    ])
+    const third: Memtable = new Map([['t', new Map<string, unknown>([['b', 3]])]])
+    // As lists: chai cannot order a map's entries whose values are symbols.
+    const decoded = [...decodeWrites(encodeWrites(first, second, third))].map(([table, writes]) => [table, [...writes]])
+    assert.deepEqual(decoded, [
+      [
+        't',
+        [
+          ['a', REMOVED],
+          ['b', 3],
+        ],
+      ],
+      ['u', [['x', 'y']]],
+    ])
+  })
+
   test('applying writes puts the newest value of each key on top and counts them', ({ assert }) => {
     const memtable: Memtable = new Map([
       [

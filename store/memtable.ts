@@ -15,11 +15,16 @@ const packr = new Packr({ useRecords: false })
 /** One value as the objects table stores it: MessagePack, plain maps (a checkpoint puts these bytes as they are). */
 export const encodeValue = (value: unknown): Buffer => packr.pack(value)
 
-/** A transaction's writes as one log record: `[table, key, value]`, or `[table, key]` for a removal. */
-export function encodeWrites(writes: Memtable): Buffer {
+/**
+ * Transactions' writes, in order, as one log record: `[table, key, value]`, or `[table, key]`
+ * for a removal (a key written by two of them is in it twice, and the later one wins).
+ */
+export function encodeWrites(...transactions: Memtable[]): Buffer {
   const entries: unknown[] = []
-  for (const [table, entriesOfTable] of writes) {
-    for (const [key, value] of entriesOfTable) entries.push(value === REMOVED ? [table, key] : [table, key, value])
+  for (const writes of transactions) {
+    for (const [table, entriesOfTable] of writes) {
+      for (const [key, value] of entriesOfTable) entries.push(value === REMOVED ? [table, key] : [table, key, value])
+    }
   }
   return packr.pack(entries)
 }

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { test } from '@japa/runner'
 import { open } from 'lmdb'
 import { StorageLockedError } from './errors.ts'
+import { decodeWrites } from './memtable.ts'
 import { Storage } from './storage.ts'
 import { applyWrite, emptyObject, merge, type VersionedObject } from './versioning.ts'
 import { WriteAheadLog } from './write-ahead-log.ts'
@@ -152,7 +153,14 @@ test.group('storage: write-ahead log and checkpoints', (group) => {
       timeout: 30_000,
     })
     assert.equal(child.signal, 'SIGKILL', child.stderr)
-    assert.isAbove(WriteAheadLog.open({ dir: join(dir, 'wal') }).records.length, 100, 'the writes are in the log')
+    const logged = WriteAheadLog.open({ dir: join(dir, 'wal') }).records.map(
+      ({ payload }) => decodeWrites(payload).get('objects')?.size ?? 0,
+    )
+    assert.equal(
+      logged.reduce((sum, n) => sum + n, 0),
+      100,
+      'the writes are in the log',
+    )
 
     const storage = Storage.open({ dir })
     try {
@@ -164,6 +172,34 @@ test.group('storage: write-ahead log and checkpoints', (group) => {
       assert.deepEqual([...storage.table<number>('t').entries()], [['b', 2]])
       assert.lengthOf([...storage.keys()], 100)
     } finally {
+      await storage.close()
+    }
+  })
+
+  test("one turn's transactions go into the log as one record; each resolves once that record is on disk", async ({ assert }) => {
+    const storage = Storage.open({ dir: newDir() })
+    const append = WriteAheadLog.prototype.append
+    const appended: number[] = []
+    let onDisk = 0
+    WriteAheadLog.prototype.append = function (this: WriteAheadLog, payload: Buffer) {
+      appended.push(decodeWrites(payload).get('objects')?.size ?? 0)
+      return append.call(this, payload).then(() => {
+        onDisk += 1
+      })
+    }
+    try {
+      // How many records were on disk when each transaction resolved.
+      const durable: number[] = []
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          storage.update(`k${i}`, () => ({ store: plain(1, i), result: undefined })).then(() => durable.push(onDisk)),
+        ),
+      )
+      await storage.update('later', () => ({ store: plain(2, 'later'), result: undefined }))
+      assert.deepEqual(appended, [10, 1])
+      assert.deepEqual(durable, Array(10).fill(1))
+    } finally {
+      WriteAheadLog.prototype.append = append
       await storage.close()
     }
   })

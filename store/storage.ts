@@ -75,8 +75,10 @@ export class Storage {
   #frozen: { memtable: Memtable; upTo: number } | undefined
   /** The running transaction's writes: applied when it returns, or not at all. */
   #staged: Memtable | undefined
-  /** The last record appended to the log: a transaction that writes nothing is durable once it is. */
+  /** The last record appended to the log (or to be, this turn): a transaction that writes nothing is durable once it is. */
   #lastAppend: Promise<void> = Promise.resolve()
+  /** This turn's transactions, not yet in the log: one record for all of them (see {@link #logged}). */
+  #unlogged: { writes: Memtable[]; appended: Promise<void>; settle(appending: Promise<void>): void } | undefined
   #checkpointing: Promise<void> | undefined
   #checkpointTimer: NodeJS.Timeout | undefined
   #counter: number
@@ -271,6 +273,7 @@ export class Storage {
 
   /** Flushes the log, copies what is in memory into LMDB (so a restart has nothing to replay) and closes. */
   async close(): Promise<void> {
+    this.#appendUnlogged()
     await this.#log.close()
     await this.#checkpointing?.catch(() => {})
     await this.#checkpoint().catch(() => {})
@@ -316,12 +319,41 @@ export class Storage {
     }
     if (staged.size === 0) return this.#lastAppend.then(() => result)
     this.#activeWrites += applyWrites(this.#active, staged)
-    const record = encodeWrites(staged)
-    this.#activeBytes += record.length
-    const appended = this.#log.append(record)
-    this.#lastAppend = appended.catch(() => {})
+    const appended = this.#logged(staged)
     this.#checkpointSoon()
     return appended.then(() => result)
+  }
+
+  /**
+   * Resolves once a transaction's writes are on disk. The transactions of one turn of the
+   * event loop (the client writes and peers' batches read from every socket that was
+   * ready) go into the log as one record once the turn is over: one encoding, one checksum
+   * and one wait instead of one each. A crash before the record is whole loses them all,
+   * and none of them was acknowledged yet.
+   */
+  #logged(writes: Memtable): Promise<void> {
+    if (!this.#unlogged) {
+      let settle!: (appending: Promise<void>) => void
+      const appended = new Promise<void>((resolve, reject) => {
+        settle = (appending) => appending.then(resolve, reject)
+      })
+      this.#unlogged = { writes: [], appended, settle }
+      this.#lastAppend = appended.catch(() => {})
+      setImmediate(() => this.#appendUnlogged())
+    }
+    this.#unlogged.writes.push(writes)
+    return this.#unlogged.appended
+  }
+
+  /** Appends this turn's transactions as one record (see {@link #logged}). */
+  #appendUnlogged(): void {
+    const unlogged = this.#unlogged
+    if (!unlogged) return
+    this.#unlogged = undefined
+    const record = encodeWrites(...unlogged.writes)
+    this.#activeBytes += record.length
+    unlogged.settle(this.#log.append(record))
+    this.#checkpointSoon()
   }
 
   /** A key's value: the running transaction's, then the newest in memory, then LMDB's. */
