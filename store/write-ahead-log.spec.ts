@@ -88,6 +88,23 @@ test.group('write-ahead log', (group) => {
     await log.close()
   })
 
+  test('what the answer to a flushed record writes joins the records waiting for the next flush', async ({ assert }) => {
+    const dir = newDir()
+    const { log } = WriteAheadLog.open({ dir })
+    const first = log.append(Buffer.from('first'))
+    // Waits while the first is flushed.
+    const waiting = log.append(Buffer.from('waiting'))
+    // Appended when the first is answered, in the same turn: without waiting for the turn's
+    // end, the log would already be flushing the waiting record alone.
+    const answer = first.then(() => log.append(Buffer.from('answer')))
+    await Promise.all([first, waiting, answer])
+    assert.equal(log.flushes, 2)
+    await log.close()
+    const { log: reopened, records } = WriteAheadLog.open({ dir })
+    assert.deepEqual(payloads(records), ['first', 'waiting', 'answer'])
+    await reopened.close()
+  })
+
   test('appends after close are refused', async ({ assert }) => {
     const { log } = WriteAheadLog.open({ dir: newDir() })
     await log.close()

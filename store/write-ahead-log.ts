@@ -138,6 +138,10 @@ export class WriteAheadLog {
         await segment?.file.close().catch(() => {})
         for (const entry of group) entry.reject(error)
       }
+      // The next group is taken once this turn's callbacks have run: the writes that the
+      // ones just answered make, and those of the sockets read in this turn, join it
+      // instead of waiting behind a flush of their own.
+      await new Promise<void>((resolve) => setImmediate(resolve))
     }
     this.#flushing = undefined
   }
