@@ -1,10 +1,23 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { WriteAheadLog } from './write-ahead-log.ts'
 
 const payloads = (records: Array<{ payload: Buffer }>): string[] => records.map((r) => r.payload.toString())
+
+/** The open flags of this process's descriptors of segments in `dir` (Linux: `/proc/self/fdinfo`). */
+function segmentFlags(dir: string): number[] {
+  return readdirSync('/proc/self/fd')
+    .filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`)
+      } catch {
+        return false
+      }
+    })
+    .map((fd) => Number.parseInt(/^flags:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8))
+}
 
 test.group('write-ahead log', (group) => {
   group.tap((t) => t.tags(['unit']))
@@ -103,6 +116,18 @@ test.group('write-ahead log', (group) => {
     const { log: reopened, records } = WriteAheadLog.open({ dir })
     assert.deepEqual(payloads(records), ['first', 'waiting', 'answer'])
     await reopened.close()
+  })
+
+  test('segments are written through an O_DSYNC descriptor, unless the log is not to flush', async ({ assert }) => {
+    for (const sync of [true, false]) {
+      const dir = newDir()
+      const { log } = WriteAheadLog.open({ dir, sync })
+      await log.append(Buffer.from('a record'))
+      const flags = segmentFlags(dir)
+      await log.close()
+      assert.lengthOf(flags, 1, `one open segment (sync: ${sync})`)
+      assert.equal((flags[0] & constants.O_DSYNC) !== 0, sync, `O_DSYNC (sync: ${sync})`)
+    }
   })
 
   test('appends after close are refused', async ({ assert }) => {
