@@ -67,9 +67,8 @@ export class CausalGraph {
   /** For every write, the reads that returned its value: readers[readersFrom[w] .. readersFrom[w + 1]]. */
   readonly readersFrom: Int32Array
   readonly readers: Int32Array
-  /** Chain writes, and session reads (gets and cas), grouped by key then session. */
+  /** Chain writes grouped by key then session. */
   readonly writes: Runs
-  readonly reads: Runs
   /** Values by id (overwrites.ts): chain writes by their index in `writes`, then info writes that were read; -1 for other rows. */
   readonly valueIdOf: Int32Array
   readonly valueIds: number
@@ -95,7 +94,6 @@ export class CausalGraph {
     ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
     const keys = history.keys.length
     this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
-    this.reads = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isSessionRead(row))
     ;({ pos: this.#writePos, from: this.#writeFrom } = this.#writePositions())
     this.#collectInfoReaders()
     this.valueIdOf = new Int32Array(n).fill(-1)
