@@ -43,9 +43,10 @@ export class CausalGraph {
   readonly pos: SmallIntColumn
   /** IGNORED, CHAIN_READ, CHAIN_WRITE, CHAIN_CAS, SIDE_WRITE or FINAL_READ. */
   readonly kind: Uint8Array
-  /** Per value id: the write (ok or info) that wrote it, and a failed write of it; -1 when none. */
-  readonly writerOf: Int32Array
-  readonly failedWriterOf: Int32Array
+  /** Per value id: the write (ok or info) that wrote it, -1 when none; only while the graph is built. */
+  #writerOf: Int32Array
+  /** Per value id: the first failed write of it, -1 when none; made when first asked (for a phantom's example). */
+  #failedWriters: Int32Array | undefined
   /** Values written by more than one write that may have happened. */
   readonly duplicateValues: number
   /**
@@ -84,12 +85,12 @@ export class CausalGraph {
     this.sessionOf = new Int32Array(n).fill(-1)
     this.pos = new Int32Array(n)
     this.kind = new Uint8Array(n)
-    const values = maxValue(history) + 1
-    this.writerOf = new Int32Array(values).fill(-1)
-    this.failedWriterOf = new Int32Array(values).fill(-1)
+    this.#writerOf = new Int32Array(maxValue(history) + 1).fill(-1)
     this.duplicateValues = this.#findWriters()
     this.keyHasDelete = new Uint8Array(history.keys.length)
     ;({ rfStart: this.rfStart, rfCount: this.rfCount, rf: this.rf } = this.#readsFrom())
+    // Reads-from has every writer the walk asks for: the array would be held through it for nothing.
+    this.#writerOf = new Int32Array(0)
     ;({ sessions: this.sessions, chain: this.chain, chainFrom: this.chainFrom } = this.#buildChains())
     ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
     const keys = history.keys.length
@@ -115,16 +116,31 @@ export class CausalGraph {
       const v = h.written[row]
       if (v === NO_VALUE || (h.f[row] !== PUT && h.f[row] !== CAS)) continue
       if (h.type[row] === OK || h.type[row] === INFO) {
-        const before = this.writerOf[v]
-        if (before < 0) this.writerOf[v] = row
+        const before = this.#writerOf[v]
+        if (before < 0) this.#writerOf[v] = row
         else {
           duplicates++
           // An ok write is the better guess of the two.
-          if (h.type[before] !== OK && h.type[row] === OK) this.writerOf[v] = row
+          if (h.type[before] !== OK && h.type[row] === OK) this.#writerOf[v] = row
         }
-      } else if (this.failedWriterOf[v] < 0) this.failedWriterOf[v] = row
+      }
     }
     return duplicates
+  }
+
+  /** The first failed write of value id `value`, or -1. */
+  failedWriterOf(value: number): number {
+    if (!this.#failedWriters) {
+      const h = this.history
+      const failed = new Int32Array(maxValue(h) + 1).fill(-1)
+      for (let row = 0; row < h.length; row++) {
+        const v = h.written[row]
+        if (v === NO_VALUE || (h.f[row] !== PUT && h.f[row] !== CAS) || h.type[row] === OK || h.type[row] === INFO) continue
+        if (failed[v] < 0) failed[v] = row
+      }
+      this.#failedWriters = failed
+    }
+    return value < this.#failedWriters.length ? this.#failedWriters[value] : -1
   }
 
   /** Classifies ops and lists each read's writers (deduplicated); marks info writes that were read. */
@@ -152,7 +168,7 @@ export class CausalGraph {
   }
 
   #addWriter(rf: Int32Array, start: number, at: number, value: number): number {
-    const writer = this.writerOf[value]
+    const writer = this.#writerOf[value]
     for (let i = start; i < at; i++) if (rf[i] === writer && writer >= 0) return at
     rf[at] = writer
     if (writer >= 0 && this.history.type[writer] === INFO) this.kind[writer] = SIDE_WRITE

@@ -200,7 +200,7 @@ export class CausalCheck {
     const order = this.#order
     const h = order.history
     const value = h.f[row] === GET ? h.readValues[h.readStart[row] + (entry - order.rfStart[row])] : h.expected[row]
-    const failed = value >= 0 ? order.failedWriterOf[value] : -1
+    const failed = value >= 0 ? order.failedWriterOf(value) : -1
     if (failed >= 0) {
       return {
         summary: `${read} returned the value of ${opName(h, failed)}, a write that failed (so it never happened)`,
