@@ -16,7 +16,7 @@
  *   writes (and their pasts) before it, and nothing after it. Putting every op before them
  *   would ask them to converge, which the final-reads-agree check judges, not causality.
  */
-import { narrowedInts } from '../columns.ts'
+import { I32Column, narrowedInts } from '../columns.ts'
 import { DELETE, GET, INFO, OK, PUT, type SmallIntColumn } from '../op-table.ts'
 import { CAS, NO_VALUE, type ModelHistory } from './model-history.ts'
 import { groupRuns, type Runs } from './runs.ts'
@@ -31,6 +31,9 @@ export const CHAIN_CAS = 3
 export const SIDE_WRITE = 4
 export const FINAL_READ = 5
 
+/** A column dropped once the graph is built. */
+const NO_ROWS = new Int32Array(0)
+
 /** Positions past every chain: no such op. */
 export const NO_POSITION = 0x7fffffff
 
@@ -43,10 +46,12 @@ export class CausalGraph {
   readonly pos: SmallIntColumn
   /** IGNORED, CHAIN_READ, CHAIN_WRITE, CHAIN_CAS, SIDE_WRITE or FINAL_READ. */
   readonly kind: Uint8Array
-  /** Per value id: the write (ok or info) that wrote it, -1 when none; only while the graph is built. */
+  /** Per value id: the write (ok or info) that wrote it, and its first failed write; -1 when none. Only while the graph is built. */
   #writerOf: Int32Array
-  /** Per value id: the first failed write of it, -1 when none; made when first asked (for a phantom's example). */
-  #failedWriters: Int32Array | undefined
+  #failedWriterOf: Int32Array
+  /** The reads-from entries with no writer (ascending), and the first failed write of each one's value (-1 when none). */
+  #phantoms = new I32Column(16)
+  #phantomsFailed = new I32Column(16)
   /** Values written by more than one write that may have happened. */
   readonly duplicateValues: number
   /**
@@ -79,18 +84,27 @@ export class CausalGraph {
   #writePos: Int32Array
   #writeFrom: Int32Array
 
+  /**
+   * A history from the op table (one with no `valueById`) is the graph's from then on: its
+   * columns of value ids (`written`, `expected`, `readStart`, `readCount`, `readValues`) are
+   * emptied once the graph is built.
+   */
   constructor(history: ModelHistory) {
     this.history = history
     const n = history.length
     this.sessionOf = new Int32Array(n).fill(-1)
     this.pos = new Int32Array(n)
     this.kind = new Uint8Array(n)
-    this.#writerOf = new Int32Array(maxValue(history) + 1).fill(-1)
+    const values = maxValue(history) + 1
+    this.#writerOf = new Int32Array(values).fill(-1)
+    this.#failedWriterOf = new Int32Array(values).fill(-1)
     this.duplicateValues = this.#findWriters()
     this.keyHasDelete = new Uint8Array(history.keys.length)
     ;({ rfStart: this.rfStart, rfCount: this.rfCount, rf: this.rf } = this.#readsFrom())
-    // Reads-from has every writer the walk asks for: the array would be held through it for nothing.
-    this.#writerOf = new Int32Array(0)
+    // Reads-from has every writer the walk asks for, and its phantoms' failed writers: the
+    // arrays by value would be held through the walk for nothing.
+    this.#writerOf = NO_ROWS
+    this.#failedWriterOf = NO_ROWS
     ;({ sessions: this.sessions, chain: this.chain, chainFrom: this.chainFrom } = this.#buildChains())
     ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
     const keys = history.keys.length
@@ -106,6 +120,7 @@ export class CausalGraph {
     this.sessionOf = narrowedInts(this.sessionOf as Int32Array)
     this.pos = narrowedInts(this.pos as Int32Array)
     this.rfCount = narrowedInts(this.rfCount as Int32Array)
+    if (!history.valueById) releaseValueIds(history)
   }
 
   /** Assigns every value id its writer; returns how many values more than one write wrote. */
@@ -123,24 +138,22 @@ export class CausalGraph {
           // An ok write is the better guess of the two.
           if (h.type[before] !== OK && h.type[row] === OK) this.#writerOf[v] = row
         }
-      }
+      } else if (this.#failedWriterOf[v] < 0) this.#failedWriterOf[v] = row
     }
     return duplicates
   }
 
-  /** The first failed write of value id `value`, or -1. */
-  failedWriterOf(value: number): number {
-    if (!this.#failedWriters) {
-      const h = this.history
-      const failed = new Int32Array(maxValue(h) + 1).fill(-1)
-      for (let row = 0; row < h.length; row++) {
-        const v = h.written[row]
-        if (v === NO_VALUE || (h.f[row] !== PUT && h.f[row] !== CAS) || h.type[row] === OK || h.type[row] === INFO) continue
-        if (failed[v] < 0) failed[v] = row
-      }
-      this.#failedWriters = failed
+  /** The first failed write of the value of reads-from entry `entry` (one with no writer), or -1. */
+  failedWriterOf(entry: number): number {
+    const entries = this.#phantoms.data
+    let lo = 0
+    let hi = this.#phantoms.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (entries[mid] < entry) lo = mid + 1
+      else hi = mid
     }
-    return value < this.#failedWriters.length ? this.#failedWriters[value] : -1
+    return lo < this.#phantoms.length && entries[lo] === entry ? this.#phantomsFailed.data[lo] : -1
   }
 
   /** Classifies ops and lists each read's writers (deduplicated); marks info writes that were read. */
@@ -171,6 +184,10 @@ export class CausalGraph {
     const writer = this.#writerOf[value]
     for (let i = start; i < at; i++) if (rf[i] === writer && writer >= 0) return at
     rf[at] = writer
+    if (writer < 0) {
+      this.#phantoms.push(at)
+      this.#phantomsFailed.push(this.#failedWriterOf[value])
+    }
     if (writer >= 0 && this.history.type[writer] === INFO) this.kind[writer] = SIDE_WRITE
     return at + 1
   }
@@ -399,6 +416,21 @@ export class CausalGraph {
     for (let i = this.readersFrom[op]; i < this.readersFrom[op + 1]; i++) next.push(this.readers[i])
     return next
   }
+}
+
+/**
+ * Empties a history's columns of value ids, which only the graph's build reads (reads-from
+ * has them as writers from then on). Done to a history from the op table, which keeps no
+ * values to show either: its callers make it for the graph alone, and these columns (~22 MiB
+ * on 1M ops) would otherwise be held through the walk, whose end is the analysis' peak. In
+ * place, since the caller's frame holds the history as long as the walk runs.
+ */
+function releaseValueIds(history: ModelHistory): void {
+  history.written = NO_ROWS
+  history.expected = NO_ROWS
+  history.readStart = NO_ROWS
+  history.readCount = NO_ROWS
+  history.readValues = NO_ROWS
 }
 
 function maxValue(history: ModelHistory): number {
