@@ -70,7 +70,7 @@ export class CausalGraph {
   readonly sidesAfter = new Map<number, number[]>()
   /** Side writes that follow a chain op (their session's last before them). */
   readonly sidesFollowing = new Set<number>()
-  /** For every write, the reads that returned its value: readers[readersFrom[w] .. readersFrom[w + 1]]. */
+  /** For every value id (a write's, {@link valueIdOf}), the reads that returned it: readers[readersFrom[id] .. readersFrom[id + 1]]. */
   readonly readersFrom: Int32Array
   readonly readers: Int32Array
   /** Chain writes grouped by key then session. */
@@ -106,16 +106,16 @@ export class CausalGraph {
     this.#writerOf = NO_ROWS
     this.#failedWriterOf = NO_ROWS
     ;({ sessions: this.sessions, chain: this.chain, chainFrom: this.chainFrom } = this.#buildChains())
-    ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
     const keys = history.keys.length
     this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
     ;({ pos: this.#writePos, from: this.#writeFrom } = this.#writePositions())
-    this.#collectInfoReaders()
     this.valueIdOf = new Int32Array(n).fill(-1)
     for (let i = 0; i < this.writes.runRows.length; i++) this.valueIdOf[this.writes.runRows[i]] = i
     let ids = this.writes.runRows.length
     for (let row = 0; row < n; row++) if (this.kind[row] === SIDE_WRITE) this.valueIdOf[row] = ids++
     this.valueIds = ids
+    ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
+    this.#collectInfoReaders()
     // Built in 32 bits, kept in the fewest that hold them (sessions, positions and a read's values are small).
     this.sessionOf = narrowedInts(this.sessionOf as Int32Array)
     this.pos = narrowedInts(this.pos as Int32Array)
@@ -261,18 +261,23 @@ export class CausalGraph {
     return { sessions, chain: rows.subarray(0, at), chainFrom }
   }
 
-  /** For every write, the reads that returned its value (CSR). */
+  /**
+   * For every value id, the reads that returned it (CSR; by value id, not by row: half as
+   * many entries, and every writer a read returned has one).
+   */
   #readersOfWrites(): { from: Int32Array; readers: Int32Array } {
     const n = this.history.length
-    const from = new Int32Array(n + 1)
-    for (let i = 0; i < this.rf.length; i++) if (this.rf[i] >= 0) from[this.rf[i] + 1]++
-    for (let row = 0; row < n; row++) from[row + 1] += from[row]
-    const fill = from.slice(0, n)
-    const readers = new Int32Array(from[n])
+    const ids = this.valueIds
+    const idOf = this.valueIdOf
+    const from = new Int32Array(ids + 1)
+    for (let i = 0; i < this.rf.length; i++) if (this.rf[i] >= 0) from[idOf[this.rf[i]] + 1]++
+    for (let id = 0; id < ids; id++) from[id + 1] += from[id]
+    const fill = from.slice(0, ids)
+    const readers = new Int32Array(from[ids])
     for (let row = 0; row < n; row++) {
       for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) {
         const w = this.rf[i]
-        if (w >= 0) readers[fill[w]++] = row
+        if (w >= 0) readers[fill[idOf[w]]++] = row
       }
     }
     return { from, readers }
@@ -315,7 +320,8 @@ export class CausalGraph {
     for (let w = 0; w < this.history.length; w++) {
       if (this.kind[w] !== SIDE_WRITE) continue
       let found = 0
-      for (let i = this.readersFrom[w]; i < this.readersFrom[w + 1]; i++) {
+      const id = this.valueIdOf[w]
+      for (let i = this.readersFrom[id]; i < this.readersFrom[id + 1]; i++) {
         const row = this.readers[i]
         if (!this.isSessionRead(row)) continue
         const s = this.sessionOf[row]
@@ -413,7 +419,8 @@ export class CausalGraph {
       if (i < this.chainFrom[s + 1]) next.push(this.chain[i])
       next.push(...(this.sidesAfter.get(op) ?? []))
     }
-    for (let i = this.readersFrom[op]; i < this.readersFrom[op + 1]; i++) next.push(this.readers[i])
+    const id = this.valueIdOf[op]
+    if (id >= 0) for (let i = this.readersFrom[id]; i < this.readersFrom[id + 1]; i++) next.push(this.readers[i])
     return next
   }
 }
