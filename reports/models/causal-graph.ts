@@ -16,7 +16,7 @@
  *   writes (and their pasts) before it, and nothing after it. Putting every op before them
  *   would ask them to converge, which the final-reads-agree check judges, not causality.
  */
-import { narrowedInts } from '../columns.ts'
+import { I32Column, narrowedInts } from '../columns.ts'
 import { DELETE, GET, INFO, OK, PUT, type SmallIntColumn } from '../op-table.ts'
 import { CAS, NO_VALUE, type ModelHistory } from './model-history.ts'
 import { groupRuns, type Runs } from './runs.ts'
@@ -31,6 +31,9 @@ export const CHAIN_CAS = 3
 export const SIDE_WRITE = 4
 export const FINAL_READ = 5
 
+/** A column dropped once the graph is built. */
+const NO_ROWS = new Int32Array(0)
+
 /** Positions past every chain: no such op. */
 export const NO_POSITION = 0x7fffffff
 
@@ -43,9 +46,12 @@ export class CausalGraph {
   readonly pos: SmallIntColumn
   /** IGNORED, CHAIN_READ, CHAIN_WRITE, CHAIN_CAS, SIDE_WRITE or FINAL_READ. */
   readonly kind: Uint8Array
-  /** Per value id: the write (ok or info) that wrote it, and a failed write of it; -1 when none. */
-  readonly writerOf: Int32Array
-  readonly failedWriterOf: Int32Array
+  /** Per value id: the write (ok or info) that wrote it, and its first failed write; -1 when none. Only while the graph is built. */
+  #writerOf: Int32Array
+  #failedWriterOf: Int32Array
+  /** The reads-from entries with no writer (ascending), and the first failed write of each one's value (-1 when none). */
+  #phantoms = new I32Column(16)
+  #phantomsFailed = new I32Column(16)
   /** Values written by more than one write that may have happened. */
   readonly duplicateValues: number
   /**
@@ -64,12 +70,11 @@ export class CausalGraph {
   readonly sidesAfter = new Map<number, number[]>()
   /** Side writes that follow a chain op (their session's last before them). */
   readonly sidesFollowing = new Set<number>()
-  /** For every write, the reads that returned its value: readers[readersFrom[w] .. readersFrom[w + 1]]. */
+  /** For every value id (a write's, {@link valueIdOf}), the reads that returned it: readers[readersFrom[id] .. readersFrom[id + 1]]. */
   readonly readersFrom: Int32Array
   readonly readers: Int32Array
-  /** Chain writes, and session reads (gets and cas), grouped by key then session. */
+  /** Chain writes grouped by key then session. */
   readonly writes: Runs
-  readonly reads: Runs
   /** Values by id (overwrites.ts): chain writes by their index in `writes`, then info writes that were read; -1 for other rows. */
   readonly valueIdOf: Int32Array
   readonly valueIds: number
@@ -79,6 +84,11 @@ export class CausalGraph {
   #writePos: Int32Array
   #writeFrom: Int32Array
 
+  /**
+   * A history from the op table (one with no `valueById`) is the graph's from then on: its
+   * columns of value ids (`written`, `expected`, `readStart`, `readCount`, `readValues`) are
+   * emptied once the graph is built.
+   */
   constructor(history: ModelHistory) {
     this.history = history
     const n = history.length
@@ -86,27 +96,31 @@ export class CausalGraph {
     this.pos = new Int32Array(n)
     this.kind = new Uint8Array(n)
     const values = maxValue(history) + 1
-    this.writerOf = new Int32Array(values).fill(-1)
-    this.failedWriterOf = new Int32Array(values).fill(-1)
+    this.#writerOf = new Int32Array(values).fill(-1)
+    this.#failedWriterOf = new Int32Array(values).fill(-1)
     this.duplicateValues = this.#findWriters()
     this.keyHasDelete = new Uint8Array(history.keys.length)
     ;({ rfStart: this.rfStart, rfCount: this.rfCount, rf: this.rf } = this.#readsFrom())
+    // Reads-from has every writer the walk asks for, and its phantoms' failed writers: the
+    // arrays by value would be held through the walk for nothing.
+    this.#writerOf = NO_ROWS
+    this.#failedWriterOf = NO_ROWS
     ;({ sessions: this.sessions, chain: this.chain, chainFrom: this.chainFrom } = this.#buildChains())
-    ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
     const keys = history.keys.length
     this.writes = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isChainWrite(row))
-    this.reads = groupRuns(this.chain, keys, history.key, this.sessionOf, this.pos, (row) => this.isSessionRead(row))
     ;({ pos: this.#writePos, from: this.#writeFrom } = this.#writePositions())
-    this.#collectInfoReaders()
     this.valueIdOf = new Int32Array(n).fill(-1)
     for (let i = 0; i < this.writes.runRows.length; i++) this.valueIdOf[this.writes.runRows[i]] = i
     let ids = this.writes.runRows.length
     for (let row = 0; row < n; row++) if (this.kind[row] === SIDE_WRITE) this.valueIdOf[row] = ids++
     this.valueIds = ids
+    ;({ from: this.readersFrom, readers: this.readers } = this.#readersOfWrites())
+    this.#collectInfoReaders()
     // Built in 32 bits, kept in the fewest that hold them (sessions, positions and a read's values are small).
     this.sessionOf = narrowedInts(this.sessionOf as Int32Array)
     this.pos = narrowedInts(this.pos as Int32Array)
     this.rfCount = narrowedInts(this.rfCount as Int32Array)
+    if (!history.valueById) releaseValueIds(history)
   }
 
   /** Assigns every value id its writer; returns how many values more than one write wrote. */
@@ -117,16 +131,29 @@ export class CausalGraph {
       const v = h.written[row]
       if (v === NO_VALUE || (h.f[row] !== PUT && h.f[row] !== CAS)) continue
       if (h.type[row] === OK || h.type[row] === INFO) {
-        const before = this.writerOf[v]
-        if (before < 0) this.writerOf[v] = row
+        const before = this.#writerOf[v]
+        if (before < 0) this.#writerOf[v] = row
         else {
           duplicates++
           // An ok write is the better guess of the two.
-          if (h.type[before] !== OK && h.type[row] === OK) this.writerOf[v] = row
+          if (h.type[before] !== OK && h.type[row] === OK) this.#writerOf[v] = row
         }
-      } else if (this.failedWriterOf[v] < 0) this.failedWriterOf[v] = row
+      } else if (this.#failedWriterOf[v] < 0) this.#failedWriterOf[v] = row
     }
     return duplicates
+  }
+
+  /** The first failed write of the value of reads-from entry `entry` (one with no writer), or -1. */
+  failedWriterOf(entry: number): number {
+    const entries = this.#phantoms.data
+    let lo = 0
+    let hi = this.#phantoms.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (entries[mid] < entry) lo = mid + 1
+      else hi = mid
+    }
+    return lo < this.#phantoms.length && entries[lo] === entry ? this.#phantomsFailed.data[lo] : -1
   }
 
   /** Classifies ops and lists each read's writers (deduplicated); marks info writes that were read. */
@@ -154,9 +181,13 @@ export class CausalGraph {
   }
 
   #addWriter(rf: Int32Array, start: number, at: number, value: number): number {
-    const writer = this.writerOf[value]
+    const writer = this.#writerOf[value]
     for (let i = start; i < at; i++) if (rf[i] === writer && writer >= 0) return at
     rf[at] = writer
+    if (writer < 0) {
+      this.#phantoms.push(at)
+      this.#phantomsFailed.push(this.#failedWriterOf[value])
+    }
     if (writer >= 0 && this.history.type[writer] === INFO) this.kind[writer] = SIDE_WRITE
     return at + 1
   }
@@ -230,18 +261,23 @@ export class CausalGraph {
     return { sessions, chain: rows.subarray(0, at), chainFrom }
   }
 
-  /** For every write, the reads that returned its value (CSR). */
+  /**
+   * For every value id, the reads that returned it (CSR; by value id, not by row: half as
+   * many entries, and every writer a read returned has one).
+   */
   #readersOfWrites(): { from: Int32Array; readers: Int32Array } {
     const n = this.history.length
-    const from = new Int32Array(n + 1)
-    for (let i = 0; i < this.rf.length; i++) if (this.rf[i] >= 0) from[this.rf[i] + 1]++
-    for (let row = 0; row < n; row++) from[row + 1] += from[row]
-    const fill = from.slice(0, n)
-    const readers = new Int32Array(from[n])
+    const ids = this.valueIds
+    const idOf = this.valueIdOf
+    const from = new Int32Array(ids + 1)
+    for (let i = 0; i < this.rf.length; i++) if (this.rf[i] >= 0) from[idOf[this.rf[i]] + 1]++
+    for (let id = 0; id < ids; id++) from[id + 1] += from[id]
+    const fill = from.slice(0, ids)
+    const readers = new Int32Array(from[ids])
     for (let row = 0; row < n; row++) {
       for (let i = this.rfStart[row]; i < this.rfStart[row] + this.rfCount[row]; i++) {
         const w = this.rf[i]
-        if (w >= 0) readers[fill[w]++] = row
+        if (w >= 0) readers[fill[idOf[w]]++] = row
       }
     }
     return { from, readers }
@@ -284,7 +320,8 @@ export class CausalGraph {
     for (let w = 0; w < this.history.length; w++) {
       if (this.kind[w] !== SIDE_WRITE) continue
       let found = 0
-      for (let i = this.readersFrom[w]; i < this.readersFrom[w + 1]; i++) {
+      const id = this.valueIdOf[w]
+      for (let i = this.readersFrom[id]; i < this.readersFrom[id + 1]; i++) {
         const row = this.readers[i]
         if (!this.isSessionRead(row)) continue
         const s = this.sessionOf[row]
@@ -382,9 +419,25 @@ export class CausalGraph {
       if (i < this.chainFrom[s + 1]) next.push(this.chain[i])
       next.push(...(this.sidesAfter.get(op) ?? []))
     }
-    for (let i = this.readersFrom[op]; i < this.readersFrom[op + 1]; i++) next.push(this.readers[i])
+    const id = this.valueIdOf[op]
+    if (id >= 0) for (let i = this.readersFrom[id]; i < this.readersFrom[id + 1]; i++) next.push(this.readers[i])
     return next
   }
+}
+
+/**
+ * Empties a history's columns of value ids, which only the graph's build reads (reads-from
+ * has them as writers from then on). Done to a history from the op table, which keeps no
+ * values to show either: its callers make it for the graph alone, and these columns (~22 MiB
+ * on 1M ops) would otherwise be held through the walk, whose end is the analysis' peak. In
+ * place, since the caller's frame holds the history as long as the walk runs.
+ */
+function releaseValueIds(history: ModelHistory): void {
+  history.written = NO_ROWS
+  history.expected = NO_ROWS
+  history.readStart = NO_ROWS
+  history.readCount = NO_ROWS
+  history.readValues = NO_ROWS
 }
 
 function maxValue(history: ModelHistory): number {

@@ -56,13 +56,12 @@ export class CausalOrder extends CausalGraph {
   #sideClock: Clocks
   #make: (length: number) => Clocks
   /** How many of each write's readers are still to be judged, by value id. */
-  #pendingReaders: Int32Array
+  #pendingReaders: SmallIntColumn
   /** The one visit object handed to the checkers (they must not keep it). */
   #visit: ReadVisit
 
   constructor(history: ModelHistory) {
     super(history)
-    const n = history.length
     const longest = this.longestChain()
     this.#make = longest < 0xffff ? (length) => new Uint16Array(length) : (length) => new Int32Array(length)
     // Each write's clock is at its value id: chain writes and side writes have one.
@@ -78,11 +77,10 @@ export class CausalOrder extends CausalGraph {
     this.#sideClock = this.#make(this.sessions)
     this.overwrites = new Overwrites(this.valueIds, this.sessions, this.#make)
     this.#visit = { row: -1, clock: this.#running, base: 0, final: false }
-    this.#pendingReaders = new Int32Array(this.valueIds)
-    for (let row = 0; row < n; row++) {
-      const id = this.valueIdOf[row]
-      if (id >= 0) this.#pendingReaders[id] = this.readersFrom[row + 1] - this.readersFrom[row]
-    }
+    const pending = new Int32Array(this.valueIds)
+    for (let id = 0; id < this.valueIds; id++) pending[id] = this.readersFrom[id + 1] - this.readersFrom[id]
+    // Kept through the walk in the fewest bits that hold them (a value has few readers).
+    this.#pendingReaders = narrowedInts(pending)
   }
 
   /** A copy of the clock of a write: `clock[base + s]`. */
@@ -238,7 +236,8 @@ export class CausalOrder extends CausalGraph {
   }
 
   #release(write: number, indegree: SmallIntColumn, ready: number[]): void {
-    for (let i = this.readersFrom[write]; i < this.readersFrom[write + 1]; i++) {
+    const id = this.valueIdOf[write]
+    for (let i = this.readersFrom[id]; i < this.readersFrom[id + 1]; i++) {
       const reader = this.readers[i]
       if (--indegree[reader] === 0) ready.push(reader)
     }

@@ -17,7 +17,6 @@
  * per read.
  */
 import { decided, undecided } from '../../common/contracts/checker.ts'
-import { GET } from '../op-table.ts'
 import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
 import { opName, ViolationLog } from './causal-window.ts'
 import type { ModelCheckOptions } from './model-check.ts'
@@ -72,7 +71,6 @@ export class CausalCheck {
    */
   #judge(row: number, key: number, clock: Clocks, base: number, wanted: boolean): Finding | undefined {
     const order = this.#order
-    const h = order.history
     let returned = 0
     for (let i = order.rfStart[row]; i < order.rfStart[row] + order.rfCount[row]; i++) {
       const entry = order.rf[i]
@@ -89,7 +87,8 @@ export class CausalCheck {
       if (future >= 0) return wanted ? this.#cycle(row, future) : UNSHOWN
       return wanted ? this.#phantom(row, i) : UNSHOWN
     }
-    const empty = h.f[row] === GET ? h.readCount[row] === 0 : order.rfCount[row] === 0
+    // A read's entries are its values' writers, one at least for each read that returned a value.
+    const empty = order.rfCount[row] === 0
     if (!empty || returned > 0 || order.keyHasDelete[key]) return undefined
     const w = this.#anyWrite(key, clock, base)
     if (w < 0) return undefined
@@ -199,8 +198,7 @@ export class CausalCheck {
     const read = this.#readName(row)
     const order = this.#order
     const h = order.history
-    const value = h.f[row] === GET ? h.readValues[h.readStart[row] + (entry - order.rfStart[row])] : h.expected[row]
-    const failed = value >= 0 ? order.failedWriterOf[value] : -1
+    const failed = order.failedWriterOf(entry)
     if (failed >= 0) {
       return {
         summary: `${read} returned the value of ${opName(h, failed)}, a write that failed (so it never happened)`,

@@ -133,7 +133,8 @@ export type ModelColumns = Pick<
 
 /**
  * The model history of the analysis' op table (register workloads: the table keeps a hash
- * of each value written or read, and no values). Rows are the table's rows.
+ * of each value written or read, and no values). Rows are the table's rows. A causal graph
+ * built from it empties its columns of value ids (causal-graph.ts).
  */
 export function modelHistoryFromTable(table: ModelColumns): ModelHistory {
   const n = table.length

@@ -30,7 +30,6 @@
  * past. An empty read asks the runs' first entries.
  */
 import { decided } from '../../common/contracts/checker.ts'
-import { GET } from '../op-table.ts'
 import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
 import type { CausalCheckOptions } from './causal.ts'
 import { opName, ViolationLog } from './causal-window.ts'
@@ -120,7 +119,8 @@ export class SessionValueChecks {
       if (x >= 0) this.#returned.push(x)
       else unexplained = true
     }
-    const nothing = h.f[row] === GET ? h.readCount[row] === 0 : order.rfCount[row] === 0
+    // A read's entries are its values' writers, one at least for each read that returned a value.
+    const nothing = order.rfCount[row] === 0
     // A read whose values have no write (phantoms, cycles) is the causal check's to report.
     if (!unexplained && !(nothing && order.keyHasDelete[key])) {
       this.#empty = nothing
