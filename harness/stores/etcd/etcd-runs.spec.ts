@@ -97,7 +97,13 @@ test.group('etcd runs judged linearizable (real processes)', (group) => {
     })
     assert.include(linearizable, { valid: false, promised: false, status: 'anomaly' })
     assert.isAbove(linearizable.violations, 0)
-    assert.match(linearizable.examples[0].summary, /stale/)
+    // One example per invalid key: where a key's stale read involves a write whose outcome
+    // the partition hid, the search's dead end explains it instead of the stale-read pattern.
+    const summaries = linearizable.examples.map((e) => e.summary)
+    assert.isTrue(
+      summaries.some((s) => /stale/.test(s)),
+      `no example names a stale read: ${summaries.join(' | ')}`,
+    )
     assert.equal(analysis.verdict.exitCode, 0, analysis.verdict.reason)
   }).skip(!!netnsSkip, netnsSkip)
 })
