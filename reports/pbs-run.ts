@@ -216,7 +216,7 @@ function fitPhase(
   run: PhaseQuorum,
   nemeses: readonly string[],
 ): PbsPhase {
-  const legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, summariseLeg(samples[leg].map(([, ms]) => ms))])) as Record<
+  const legs = Object.fromEntries(WARS_LEGS.map((leg) => [leg, summariseLeg(latenciesOf(samples[leg]))])) as Record<
     WarsLeg,
     PbsLegFit | null
   >
@@ -388,10 +388,9 @@ function momentsOf(samples: PhaseSamples): { cuts: number[]; moments: PhaseSampl
   const writes = samples.write
   for (let k = Math.min(MAX_MOMENTS, Math.floor(sparsest / MOMENT_SAMPLES)); k > 1; k--) {
     const cuts = Array.from({ length: k - 1 }, (_, j) => writes[Math.floor(((j + 1) * writes.length) / k)][0])
-    const moments = cuts
-      .map((_, j) => j)
-      .concat(k - 1)
-      .map((j) => slice(samples, cuts[j - 1] ?? Number.NEGATIVE_INFINITY, cuts[j] ?? Number.POSITIVE_INFINITY))
+    const moments = Array.from({ length: k }, (_, j) =>
+      slice(samples, cuts[j - 1] ?? Number.NEGATIVE_INFINITY, cuts[j] ?? Number.POSITIVE_INFINITY),
+    )
     if (moments.every((moment) => legs.every((leg) => moment[leg].length >= MOMENT_SAMPLES / 2))) return { cuts, moments }
   }
   return { cuts: [], moments: [samples] }
