@@ -1,7 +1,7 @@
 /**
  * The model checkers on short real runs of the reference store (strict quorums, R = W = 2
  * of N = 3, no nemesis, one key): one session's history is linearizable (every read
- * quorum meets the last write's); ten sessions writing the key at once leave siblings,
+ * quorum meets the last write's) when every write was acknowledged; ten sessions writing the key at once leave siblings,
  * which no register returns, and the checkers say so.
  */
 import { test } from '@japa/runner'
@@ -34,8 +34,18 @@ test.group('model checkers on real runs', (group) => {
     assert.isAbove(ops.filter((op) => op.f === 'get').length, 20)
     assert.isAbove(ops.filter((op) => op.f === 'put').length, 20)
     const lin = await checkLinearizable(history)
-    assert.deepInclude(lin, { valid: true, checked: 1, violations: 0 })
-    assert.deepInclude(await checkSequential(history), { valid: true, checked: 1 })
+    const seq = await checkSequential(history)
+    const outcomes = new Map<string, number>()
+    for (const op of opsOf(history)) outcomes.set(`${op.f} ${op.type}`, (outcomes.get(`${op.f} ${op.type}`) ?? 0) + 1)
+    const seen = `${lin.examples[0]?.summary ?? 'no example'} (ops: ${[...outcomes].map(([what, n]) => `${what} ${n}`).join(', ')})`
+    // A write whose ack was lost may still land; the session's next write, made with the
+    // context it had before, is then concurrent with it, and the store rightly keeps both.
+    if (opsOf(history).some((op) => op.f === 'put' && op.type === 'info')) {
+      for (const { summary } of [...lin.examples, ...seq.examples]) assert.match(summary, /concurrent values/, seen)
+      return
+    }
+    assert.deepInclude(lin, { valid: true, checked: 1, violations: 0 }, seen)
+    assert.deepInclude(seq, { valid: true, checked: 1 }, seen)
   }).timeout(60_000)
 
   test('ten sessions on one key: reads return siblings, so neither linearizable nor sequential', async ({ assert, cleanup }) => {
