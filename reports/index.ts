@@ -5,6 +5,7 @@
  * server that browses runs. This is what the rest of quorumlab uses of it.
  */
 export { reportRun, type ReportOptions, type RunReport } from './report-run.ts'
+export { reportRunAtScale } from './report-process.ts'
 export { writeKeyTimeline } from './key-timeline.ts'
 export { reportMatrix, writeMatrix, type MatrixReport } from './matrix.ts'
 export {

@@ -11,7 +11,7 @@ import { renderMatrixPage } from './html/matrix-page.ts'
 import { MATRIX_CSV, writeMatrixCsv } from './matrix-csv.ts'
 import { buildMatrixData, MATRIX_FILE, planOf, type MatrixData, type MatrixPlan } from './matrix-data.ts'
 import { matrixTable } from './matrix-table.ts'
-import { reportRun } from './report-run.ts'
+import { reportRunAtScale } from './report-process.ts'
 import type { RunSummary } from './summary.ts'
 
 /** Writes matrix.json, matrix.csv and index.html into `dir`; `summaries` maps a run folder (relative to `dir`) to its summary. */
@@ -65,7 +65,7 @@ export async function reportMatrix(
   const summaries = new Map<string, RunSummary>()
   for (const run of plan.cells.flatMap((c) => c.runs)) {
     if (!run.folder) continue
-    const report = await reportRun(join(root, run.folder), { quiet: true, workers: options.workers })
+    const report = await reportRunAtScale(join(root, run.folder), { quiet: true, workers: options.workers })
     if (report.kind === 'analysed') summaries.set(run.folder, report.summary)
   }
   const data = await writeMatrix(root, plan, summaries)

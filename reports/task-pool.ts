@@ -14,7 +14,7 @@ const TASK_WORKER = new URL('./task-worker.ts', import.meta.url)
 const LOADING = /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/
 
 /** Node's flags but those that load modules: a parent started with `--import tsx` would load tsx into every worker too. */
-function withoutLoaders(flags: readonly string[]): string[] {
+export function withoutLoaders(flags: readonly string[]): string[] {
   const kept: string[] = []
   for (let i = 0; i < flags.length; i++) {
     const loading = LOADING.exec(flags[i])

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { CHECK_NAMES, MATRIX_FILE, notARunFolder, reportMatrix, reportRun, writeKeyTimeline } from '../../reports/index.ts'
+import { CHECK_NAMES, MATRIX_FILE, notARunFolder, reportMatrix, reportRunAtScale, writeKeyTimeline } from '../../reports/index.ts'
 import { choiceOption, defineCommand, integerOption, listOption, UsageError } from './command.ts'
 
 type Flags = { quiet: boolean; workers?: number; failOn?: string[]; key?: string }
@@ -53,7 +53,7 @@ export function reportCommand() {
       // A folder that is no run gets nothing written into it.
       const problem = await notARunFolder(dir)
       if (problem) throw new UsageError(problem)
-      const report = await reportRun(dir, options)
+      const report = await reportRunAtScale(dir, options)
       // 0: every promised check valid; 1: one invalid; 2: the run (or its history) is incomplete, or a promised check is unknown.
       process.exitCode = report.exitCode
     })

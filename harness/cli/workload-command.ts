@@ -12,7 +12,7 @@ import { runWorkload } from '../run/run.ts'
 import type { ForgeCounts } from '../run/run-context.ts'
 import { RUN_DEFAULTS, type RunOptions } from '../run/run-options.ts'
 import { RunFolderError } from '../run/run-folder.ts'
-import { reportRun } from '../../reports/index.ts'
+import { reportRunAtScale } from '../../reports/index.ts'
 import { defineCommand, UsageError, type HelpExamples } from './command.ts'
 import {
   addRunFlags,
@@ -107,7 +107,7 @@ export function workloadCommand() {
     )
     if (result.error) process.stderr.write(`the run stopped on an error: ${result.error}\n`)
     // Even a cut-short run gets its (partial) history analysed; a Ctrl-C meanwhile forces the exit.
-    const report = await reportRun(result.dir, { failOn: options.failOn })
+    const report = await reportRunAtScale(result.dir, { failOn: options.failOn })
     interrupt.release()
     if (result.forge) console.log(forgeLine(result.forge))
     console.log(`results: ${result.dir}  (npm run serve to browse every run)`)

@@ -9,7 +9,14 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import { reportRun, writeMatrix, type MatrixData, type MatrixPlan, type MatrixRunPlan, type MatrixSetting } from '../../reports/index.ts'
+import {
+  reportRunAtScale,
+  writeMatrix,
+  type MatrixData,
+  type MatrixPlan,
+  type MatrixRunPlan,
+  type MatrixSetting,
+} from '../../reports/index.ts'
 import type { RunSummary } from '../../reports/summary.ts'
 import { repeatSeed, runFolderName } from './matrix-cells.ts'
 import { stamp } from './run-folder.ts'
@@ -106,7 +113,7 @@ async function runCell(
   }
   const folder = relative(dir, result.dir)
   try {
-    const report = await reportRun(result.dir, { quiet: true })
+    const report = await reportRunAtScale(result.dir, { quiet: true })
     const state = result.interrupted ? 'interrupted' : result.error ? 'failed' : 'done'
     const summary = report.kind === 'analysed' ? report.summary : undefined
     return { run: { repeat, seed, folder, state, error: result.error ?? null }, summary }
