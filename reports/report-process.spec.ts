@@ -67,7 +67,7 @@ test.group('analysis environment', () => {
     assert.equal(analysisEnv({ PATH: '/usr/bin' }).PATH, '/usr/bin')
   })
 
-  test('passes on Node flags but those that load modules or run code of their own', ({ assert }) => {
+  test('passes on Node flags but those that load modules or run code of their own, and adds a small young generation', ({ assert }) => {
     const flags = [
       '--import',
       'tsx',
@@ -82,7 +82,8 @@ test.group('analysis environment', () => {
       '--test',
       '--expose-gc',
     ]
-    assert.deepEqual(analysisFlags(flags), ['--max-old-space-size=4096', '--cpu-prof', '--expose-gc'])
+    assert.deepEqual(analysisFlags(flags), ['--max-old-space-size=4096', '--cpu-prof', '--expose-gc', '--max-semi-space-size=4'])
+    assert.deepEqual(analysisFlags(['--max-semi-space-size=32']), ['--max-semi-space-size=32'], "the user's own size is kept")
   })
 })
 

@@ -1,6 +1,7 @@
 /**
  * `reportRun` in a process of its own, for big histories: one started with glibc's mmap
- * threshold fixed, so the analysis' big arrays go back to the system when they are freed.
+ * threshold fixed, so the analysis' big arrays go back to the system when they are freed,
+ * and with a small young generation on its main thread.
  * glibc raises that threshold to the size of each big block freed, after which blocks up
  * to that size come from its heap and stay resident once freed: on a 1M-op history that
  * kept 50–130 MiB of dead arrays in the peak RSS (BENCHMARKS.md). glibc reads the setting
@@ -33,8 +34,16 @@ export function analysisEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 const RUNNING_CODE = /^(-e|--eval|-p|--print|--input-type|--watch-path)(=|$)|^(-i|--interactive|-c|--check|--test|--watch)$/
 
 /**
- * This process's flags for the analysis process: without loaders (it loads tsx itself) and
- * without the ones that run code, or a parent started with `-e` would start itself again.
+ * V8's young generation of the analysis' main thread, MiB per semi-space (Node's default
+ * is 16): its garbage between scavenges is part of the peak. At 4, 1M ops peaked 35–60 MiB
+ * lower in the same wall time (BENCHMARKS.md); the worker threads have limits of their own.
+ */
+const SEMI_SPACE = '--max-semi-space-size=4'
+
+/**
+ * The analysis process's Node flags: this process's, without loaders (it loads tsx itself)
+ * and without the ones that run code (a parent started with `-e` would start itself
+ * again), and {@link SEMI_SPACE} unless they set a semi-space size of their own.
  */
 export function analysisFlags(flags: readonly string[]): string[] {
   const kept: string[] = []
@@ -44,7 +53,7 @@ export function analysisFlags(flags: readonly string[]): string[] {
     if (!running) kept.push(loaded[i])
     else if (running[2] === '') i++
   }
-  return kept
+  return kept.some((flag) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag)) ? kept : [...kept, SEMI_SPACE]
 }
 
 /** What the parent asks its analysis process. */
