@@ -1,8 +1,7 @@
 /**
  * `reportRun` in a process of its own, for big histories: one started with glibc's mmap
  * threshold fixed, so the analysis' big arrays go back to the system when they are freed,
- * and with a small young generation on its main thread.
- * glibc raises that threshold to the size of each big block freed, after which blocks up
+ * and with a small young generation on its main thread. glibc raises that threshold to the size of each big block freed, after which blocks up
  * to that size come from its heap and stay resident once freed: on a 1M-op history that
  * kept 50–130 MiB of dead arrays in the peak RSS (BENCHMARKS.md). glibc reads the setting
  * only when a process starts, so the analysis gets a process of its own, started with it.
@@ -56,8 +55,11 @@ export function analysisFlags(flags: readonly string[]): string[] {
   return kept.some((flag) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag)) ? kept : [...kept, SEMI_SPACE]
 }
 
+/** reportRun's options that can cross to another process (its output goes to the inherited stdout). */
+export type ProcessReportOptions = Omit<ReportOptions, 'print'>
+
 /** What the parent asks its analysis process. */
-export type ReportRequest = { runDir: string; options: Omit<ReportOptions, 'print'> }
+export type ReportRequest = { runDir: string; options: ProcessReportOptions }
 
 /** What the analysis process answers: the report, or the error that ended reportRun. */
 export type ReportAnswer = { kind: 'report'; report: RunReport } | { kind: 'error'; message: string }
@@ -68,7 +70,7 @@ export type ReportAnswer = { kind: 'report'; report: RunReport } | { kind: 'erro
  * reportRun does here (a run interrupted still gets its report), and ends with this
  * process: a second Ctrl-C that ends this one ends the analysis too.
  */
-export function reportRunInProcess(runDir: string, options: Omit<ReportOptions, 'print'> = {}): Promise<RunReport> {
+export function reportRunInProcess(runDir: string, options: ProcessReportOptions = {}): Promise<RunReport> {
   const child = spawn(process.execPath, [...analysisFlags(process.execArgv), '--import', import.meta.resolve('tsx'), CHILD], {
     env: analysisEnv(process.env),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -91,7 +93,7 @@ export function reportRunInProcess(runDir: string, options: Omit<ReportOptions, 
 }
 
 /** {@link reportRun}, in a process of its own ({@link reportRunInProcess}) for a history of {@link OWN_PROCESS_BYTES} or more. */
-export async function reportRunAtScale(runDir: string, options: Omit<ReportOptions, 'print'> = {}): Promise<RunReport> {
+export async function reportRunAtScale(runDir: string, options: ProcessReportOptions = {}): Promise<RunReport> {
   const info = await stat(join(runDir, HISTORY_FILE)).catch(() => undefined)
   return (info?.size ?? 0) >= OWN_PROCESS_BYTES ? reportRunInProcess(runDir, options) : reportRun(runDir, options)
 }
