@@ -26,9 +26,9 @@ export function taskModule(url: URL): URL {
   return url
 }
 
-/** Starts making the bundle of every task module named so far (each is made once). */
-export function bundleDeclaredTasks(): void {
-  for (const href of declared) taskBundle(new URL(href))
+/** Starts making the bundle of every task module named so far (each is made once); resolves when all are made. */
+export async function bundleDeclaredTasks(): Promise<void> {
+  await Promise.all([...declared].map((href) => taskBundle(new URL(href)).made))
 }
 
 /** The bundle of a task module (TypeScript or JavaScript, by file URL); made once per module. */

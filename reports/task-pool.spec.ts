@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { test } from '@japa/runner'
+import { taskModule } from './task-bundle.ts'
 import { TaskPool } from './task-pool.ts'
 import type { BundledTaskResult } from './testing/bundled-task.ts'
 import type { ExitingTaskData } from './testing/exiting-task.ts'
@@ -62,6 +63,23 @@ test.group('task pool', () => {
     const [firstStarted, secondStarted] = await Promise.all([first, second])
     assert.isBelow(firstStarted, busyUntil)
     assert.isBelow(secondStarted, busyUntil, 'the second task started before this thread could hand it over')
+  })
+
+  test('a prepared pool runs a task at once while this thread is busy, its module bundled in advance', async ({ assert, cleanup }) => {
+    // A module no other test has bundled: a copy in a folder of its own.
+    const folder = await mkdtemp(join(tmpdir(), 'task-pool-prepare-'))
+    cleanup(() => rm(folder, { recursive: true, force: true }))
+    const copy = join(folder, 'exiting-task.ts')
+    await copyFile(fileURLToPath(TASK), copy)
+    const module = taskModule(pathToFileURL(copy))
+    const pool = new TaskPool({ size: 1 })
+    cleanup(() => pool.close())
+    await pool.prepare()
+    const started = pool.run<number>(module, { startedAt: true })
+    // No event turn here: a bundle made only now would reach the pool after it.
+    const busyUntil = Date.now() + 1_000
+    while (Date.now() < busyUntil);
+    assert.isBelow(await started, busyUntil, 'the task started while this thread was busy')
   })
 
   test('tasks a dying worker held but had not started run on a fresh one', async ({ assert, cleanup }) => {

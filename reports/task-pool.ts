@@ -85,7 +85,8 @@ export class TaskPool {
     const done = new Promise<T>((resolve, reject) => this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject }))
     // At the first task, every task module named so far is bundled too (made once): not in
     // the constructor, since a small history's pool may never run one.
-    if (id === 0) bundleDeclaredTasks()
+    // (A failed bundle fails its tasks, below.)
+    if (id === 0) bundleDeclaredTasks().catch(() => undefined)
     const task: Task = { id, module: module.href, code: undefined, data }
     this.#queue.push(task)
     const worker = taskBundle(TASK_WORKER)
@@ -102,6 +103,19 @@ export class TaskPool {
       )
     }
     return done
+  }
+
+  /**
+   * Bundles every task module named so far and starts every thread, resolving when they are
+   * ready: tasks handed over afterwards reach a thread at once, even while this thread then
+   * runs for seconds without an event turn (a bundle made meanwhile would wait for one).
+   * Never rejects.
+   */
+  async prepare(): Promise<void> {
+    // A bundle that cannot be made fails the tasks of its module, when they are run.
+    await Promise.all([bundleDeclaredTasks(), taskBundle(TASK_WORKER).made]).catch(() => undefined)
+    if (taskBundle(TASK_WORKER).code === undefined) return
+    while (!this.#closed && this.#holding.size < this.#options.size) this.#start()
   }
 
   #bundled(task: Task, code: string): void {
