@@ -56,6 +56,8 @@ export type AnalysisOptions = {
 
 export type HistoryFacts = {
   path: string
+  /** What the ops were read from: the table the run recorded as it wrote its history, or the history itself. */
+  source: ScannedHistory['source']
   bytes: number
   lines: number
   records: number
@@ -215,6 +217,7 @@ function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
   const { reader, table } = scan
   return {
     path,
+    source: scan.source,
     bytes: reader.bytes,
     lines: reader.lines,
     records: reader.records,
@@ -248,7 +251,10 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
     mark = now
     return value
   }
+  // The pool's threads start while the history is read: the checks hand them tasks from a thread busy for seconds.
+  const prepared = options.pool?.prepare()
   const scan = await scanHistory(path, { workers: options.workers, pool: options.pool })
+  await prepared
   timings.scan = performance.now() - mark
   mark = performance.now()
   const { table, run } = scan

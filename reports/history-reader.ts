@@ -106,6 +106,15 @@ export class HistoryReader {
     if (carry) this.#parse(carry, 0, carry.length, carryOffset, onRecord)
   }
 
+  /**
+   * Takes one line that is being written to the file (without its newline), at `offset`
+   * in it, as read() would take it from the file: a history read while it is written.
+   */
+  line(bytes: Buffer, offset: number, onRecord: RecordListener): void {
+    this.stats.bytes += bytes.length + 1
+    this.#parse(bytes, 0, bytes.length, offset, onRecord)
+  }
+
   #parse(buffer: Buffer, start: number, end: number, offset: number, onRecord: RecordListener): void {
     // A trailing \r (a history edited on Windows) is not part of the record.
     const stop = end > start && buffer[end - 1] === 0x0d ? end - 1 : end

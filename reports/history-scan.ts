@@ -9,8 +9,8 @@ import type { NemesisRecord, RunInfo } from '../common/contracts/history.ts'
 import { Interner, narrowedInts } from './columns.ts'
 import { lineBoundaries } from './history-reader.ts'
 import type { CompactColumn, OpTable, SmallIntColumn } from './op-table.ts'
-import type { WorkloadKind } from '../common/contracts/history.ts'
-import { scanRange, type ConvergedEvent, type EndEvent, type RangeScan, type ReaderStats } from './range-scan.ts'
+import { type ConvergedEvent, type EndEvent, type RangeScan, type ReaderStats, runRecordOf, scanRange, scanSettings } from './range-scan.ts'
+import { readTableFile } from './table-file.ts'
 import { TaskPool } from './task-pool.ts'
 import { taskModule } from './task-bundle.ts'
 
@@ -28,6 +28,8 @@ export type ScanOptions = {
 
 export type ScannedHistory = {
   path: string
+  /** What the ops were read from: the table the run recorded beside its history (`table-file.ts`), or the history itself. */
+  source: 'history.table' | 'history.jsonl'
   /** The `run` record's configuration; undefined when the history has none. */
   run: RunInfo | undefined
   table: OpTable
@@ -64,9 +66,9 @@ export function scanWorkers(bytes: number, workers?: number): number {
 
 export async function scanHistory(path: string, options: ScanOptions = {}): Promise<ScannedHistory> {
   const { size } = await stat(path)
-  const head = await firstRun(path)
-  const kind: WorkloadKind = head?.workload?.kind ?? 'register'
-  const nodes = Array.isArray(head?.nodes) ? head.nodes.map(String) : []
+  const recorded = await readTableFile(path)
+  if (recorded) return mergeScans(path, 'history.table', recorded)
+  const { kind, nodes } = scanSettings(await firstRun(path))
   const workers = scanWorkers(size, options.workers)
   let scans: RangeScan[]
   if (workers <= 1) {
@@ -80,7 +82,7 @@ export async function scanHistory(path: string, options: ScanOptions = {}): Prom
       if (!options.pool) await pool.close()
     }
   }
-  return mergeScans(path, scans)
+  return mergeScans(path, 'history.jsonl', scans)
 }
 
 /** The run record, when it is the first line (where the harness writes it). */
@@ -90,11 +92,7 @@ async function firstRun(path: string): Promise<RunInfo | undefined> {
     const buffer = Buffer.alloc(256 * 1024)
     const { bytesRead } = await file.read(buffer, 0, buffer.length, 0)
     const newline = buffer.subarray(0, bytesRead).indexOf(0x0a)
-    const line = buffer.toString('utf8', 0, newline >= 0 ? newline : bytesRead)
-    const record = JSON.parse(line) as { process?: unknown; f?: unknown; value?: RunInfo }
-    return record.process === 'harness' && record.f === 'run' ? record.value : undefined
-  } catch {
-    return undefined
+    return runRecordOf(buffer.toString('utf8', 0, newline >= 0 ? newline : bytesRead))
   } finally {
     await file.close()
   }
@@ -245,7 +243,7 @@ function mergeReaderStats(scans: RangeScan[]): ReaderStats {
  * range's column is dropped as soon as it is copied, so the merge needs little more memory
  * than the table itself; the ranges' tables are unusable afterwards.
  */
-function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
+function mergeScans(path: string, source: ScannedHistory['source'], scans: RangeScan[]): ScannedHistory {
   const keys = new Interner()
   const nodes = new Interner()
   const actors = new Interner()
@@ -276,6 +274,7 @@ function mergeScans(path: string, scans: RangeScan[]): ScannedHistory {
   } satisfies OpTable
   return {
     path,
+    source,
     run: scans.find((s) => s.run)?.run,
     table,
     nemesis: scans.flatMap((s) => s.nemesis),

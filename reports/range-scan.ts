@@ -5,7 +5,7 @@
  * is plain data (typed arrays and strings), so it crosses a worker boundary as is.
  */
 import type { HarnessRecord, NemesisRecord, OpRecord, RunInfo } from '../common/contracts/history.ts'
-import { estimateLines, HistoryReader, type MalformedLine } from './history-reader.ts'
+import { estimateLines, HistoryReader, type MalformedLine, type RecordListener } from './history-reader.ts'
 import { OpTableBuilder, type OpTable } from './op-table.ts'
 import type { WorkloadKind } from '../common/contracts/history.ts'
 
@@ -50,62 +50,106 @@ export type RangeScanOptions = {
   nodes: string[]
 }
 
+/** The run record, when `line` (a history's first line, where the harness writes it) is one. */
+export function runRecordOf(line: string): RunInfo | undefined {
+  try {
+    const record = JSON.parse(line) as { process?: unknown; f?: unknown; value?: RunInfo }
+    return record.process === 'harness' && record.f === 'run' ? record.value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** What a scan takes from the run record: the workload kind (a register without one) and the configured nodes. */
+export function scanSettings(run: RunInfo | undefined): Pick<RangeScanOptions, 'kind' | 'nodes'> {
+  return { kind: run?.workload?.kind ?? 'register', nodes: Array.isArray(run?.nodes) ? run.nodes.map(String) : [] }
+}
+
 export async function scanRange(options: RangeScanOptions): Promise<RangeScan> {
   const reader = new HistoryReader(options.path, { start: options.start, end: options.end, leanOps: true })
   // Sized from the range's line density, so the columns rarely regrow.
-  const builder = new OpTableBuilder(options.kind, Math.ceil((await estimateLines(options.path, options.start, options.end)) * 1.05))
-  for (const name of options.nodes) builder.nodeId(name)
-  let run: RunInfo | undefined
-  const nemesis: NemesisRecord[] = []
-  let converged: ConvergedEvent | undefined
-  let end: EndEvent | undefined
-  const finalElements = new Map<number, Set<string>>()
-  let firstTime = Number.POSITIVE_INFINITY
-  let lastTime = Number.NEGATIVE_INFINITY
-  const isSet = options.kind === 'set'
+  const scanner = new RangeScanner(
+    options.kind,
+    options.nodes,
+    Math.ceil((await estimateLines(options.path, options.start, options.end)) * 1.05),
+  )
+  await reader.read(scanner.add)
+  return scanner.finish(reader.stats)
+}
 
-  await reader.read((record, offset, length) => {
-    if (record.complete > lastTime) lastTime = record.complete
+/**
+ * Builds one range's scan from its records, handed over in file order: what {@link scanRange}
+ * does with a range of the file, and the run's table recorder with each line as it is written.
+ */
+export class RangeScanner {
+  #builder: OpTableBuilder
+  #isSet: boolean
+  #run: RunInfo | undefined
+  #nemesis: NemesisRecord[] = []
+  #converged: ConvergedEvent | undefined
+  #end: EndEvent | undefined
+  #finalElements = new Map<number, Set<string>>()
+  #firstTime = Number.POSITIVE_INFINITY
+  #lastTime = Number.NEGATIVE_INFINITY
+
+  /** `kind` and `nodes` as {@link RangeScanOptions} says; `capacity`: rows expected. */
+  constructor(kind: WorkloadKind, nodes: readonly string[], capacity?: number) {
+    this.#builder = new OpTableBuilder(kind, capacity)
+    for (const name of nodes) this.#builder.nodeId(name)
+    this.#isSet = kind === 'set'
+  }
+
+  /** Ops so far. */
+  get ops(): number {
+    return this.#builder.length
+  }
+
+  /** Takes the next record of the range (a {@link RecordListener}, bound). */
+  readonly add: RecordListener = (record, offset, length) => {
+    if (record.complete > this.#lastTime) this.#lastTime = record.complete
     if (typeof record.process === 'number') {
       const op = record as OpRecord
-      if (op.intended < firstTime) firstTime = op.intended
-      builder.push(op, offset, length)
-      if (isSet && op.phase === 'final' && op.f === 'get' && op.type === 'ok') {
-        collectElements(finalElements, builder.keyId(op.key), op.value)
+      if (op.intended < this.#firstTime) this.#firstTime = op.intended
+      this.#builder.push(op, offset, length)
+      if (this.#isSet && op.phase === 'final' && op.f === 'get' && op.type === 'ok') {
+        collectElements(this.#finalElements, this.#builder.keyId(op.key), op.value)
       }
       return
     }
-    if (record.invoke < firstTime) firstTime = record.invoke
+    if (record.invoke < this.#firstTime) this.#firstTime = record.invoke
     if (record.process === 'nemesis') {
-      nemesis.push(record as NemesisRecord)
+      this.#nemesis.push(record as NemesisRecord)
       return
     }
     const event = record as HarnessRecord
-    if (event.f === 'run') run ??= event.value
-    else if (event.f === 'converged') converged = { ...event.value, at: event.complete }
-    else if (event.f === 'end') end = { ...event.value, at: event.complete }
-  })
+    if (event.f === 'run') this.#run ??= event.value
+    else if (event.f === 'converged') this.#converged = { ...event.value, at: event.complete }
+    else if (event.f === 'end') this.#end = { ...event.value, at: event.complete }
+  }
 
-  // Not trimmed: the merge copies every range's columns into one table anyway.
-  const table = builder.finish({ trim: false })
-  const empty = !Number.isFinite(firstTime)
-  return {
-    table: {
-      ...table,
-      keys: table.keys.names,
-      nodes: table.nodes.names,
-      actors: table.actors.names,
-      errors: table.errors.names,
-      elements: table.elements.names,
-    },
-    run,
-    nemesis,
-    converged,
-    end,
-    finalElements: [...finalElements].map(([key, elements]) => [key, [...elements]]),
-    reader: reader.stats,
-    firstTime: empty ? Number.POSITIVE_INFINITY : firstTime,
-    lastTime: empty ? Number.NEGATIVE_INFINITY : lastTime,
+  /** The range's scan, with what its reader counted; the scanner takes no more records. */
+  finish(reader: ReaderStats): RangeScan {
+    // Not trimmed: the merge copies every range's columns into one table anyway.
+    const table = this.#builder.finish({ trim: false })
+    const empty = !Number.isFinite(this.#firstTime)
+    return {
+      table: {
+        ...table,
+        keys: table.keys.names,
+        nodes: table.nodes.names,
+        actors: table.actors.names,
+        errors: table.errors.names,
+        elements: table.elements.names,
+      },
+      run: this.#run,
+      nemesis: this.#nemesis,
+      converged: this.#converged,
+      end: this.#end,
+      finalElements: [...this.#finalElements].map(([key, elements]) => [key, [...elements]]),
+      reader,
+      firstTime: empty ? Number.POSITIVE_INFINITY : this.#firstTime,
+      lastTime: empty ? Number.NEGATIVE_INFINITY : this.#lastTime,
+    }
   }
 }
 

@@ -84,6 +84,8 @@ function assertInterruptedAndReported(assert: Assert, history: string): void {
   assert.deepInclude(end, { process: 'harness', f: 'end' })
   assert.deepInclude(end.value, { completed: false, interrupted: true })
   for (const file of ['summary.json', 'index.html', 'ops.csv']) assert.isTrue(existsSync(join(history, '..', file)), `${file} written`)
+  const summary = JSON.parse(readFileSync(join(history, '..', 'summary.json'), 'utf8')) as { history: { source: string } }
+  assert.equal(summary.history.source, 'history.table', 'the report read the op table recorded as the history was written')
 }
 
 test.group('interrupting a run', (group) => {

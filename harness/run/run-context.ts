@@ -12,6 +12,7 @@ import { prepareWorkload, type Workload } from '../../workloads/workload.ts'
 import type { Client, Cluster } from '../adapter/index.ts'
 import { RunClock } from '../history/clock.ts'
 import { HistoryWriter, type UnindexedRecord } from '../history/writer.ts'
+import { TableRecorder } from '../../reports/index.ts'
 import type { NemesisSchedule } from '../nemesis/index.ts'
 import type { ClientProcesses } from './client-processes.ts'
 import { HarnessLog } from './harness-log.ts'
@@ -85,7 +86,9 @@ export async function openRun(options: RunOptions, hooks: RunHooks, waiters: num
   setMaxListeners(waiters, stopping.signal)
   const workload = prepareWorkload(options.workload)
   const folder = await createRunFolder(options.out, workload.name, options.nemeses, new Date(), options.folder)
-  const history = new HistoryWriter(join(folder.dir, HISTORY_FILE))
+  const historyPath = join(folder.dir, HISTORY_FILE)
+  // The history's op table is built as it is written, so the report need not parse it again.
+  const history = new HistoryWriter(historyPath, { observer: new TableRecorder(historyPath) })
   const harnessLog = new HarnessLog(join(folder.dir, HARNESS_LOG_FILE))
   hooks.signal?.addEventListener('abort', () => harnessLog.line('interrupted (Ctrl-C, SIGTERM or SIGHUP): healing and stopping'), {
     once: true,

@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 import type { HistoryRecord, NemesisRecord, OpRecord, Phase, RunInfo } from '../../common/contracts/history.ts'
 import { encodeContext } from '../../store/versioning.ts'
+import { TableRecorder } from '../table-file.ts'
 import { Random } from '../../common/helpers/random.ts'
 
 export type SyntheticHistoryOptions = {
@@ -33,6 +34,8 @@ export type SyntheticHistoryOptions = {
   warmupS?: number
   /** Probability that a read is followed by a write of the same key with its context. */
   writeAfterRead?: number
+  /** Also record `history.table` beside it, line by line, as a run's history writer does (default false). */
+  table?: boolean
 }
 
 type Sibling = { node: number; counter: number; value: string; ctx: Float64Array }
@@ -132,11 +135,19 @@ export async function writeSyntheticHistory(
   }
 
   const out = createWriteStream(path)
+  const recorder = o.table ? new TableRecorder(path) : undefined
   let pending: string[] = []
   let written = 0
+  let offset = 0
   const emit = (record: HistoryRecord): void => {
     record.index = written++
-    pending.push(JSON.stringify(record))
+    const line = JSON.stringify(record)
+    pending.push(line)
+    if (recorder) {
+      const bytes = Buffer.from(line)
+      recorder.line(bytes, offset)
+      offset += bytes.length + 1
+    }
   }
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return
@@ -479,5 +490,6 @@ export async function writeSyntheticHistory(
   await flush()
   out.end()
   await once(out, 'finish')
+  await recorder?.close(true)
   return { records: written, ops, run }
 }
