@@ -1,13 +1,15 @@
 /**
  * Analysis at scale: synthetic 1M-op histories, one on 16 hot keys (the clustered
  * workload's worst case for per-key work) and one on 10,000 keys (the issue's shape for the
- * model checkers), each analysed by reportRun end to end (parse, every checker, every CSV
- * file, summary.json, index.html) in a child process started as the CLI starts the
- * analysis of a big history (report-process.ts: glibc's mmap threshold fixed, a small young
- * generation), against
- * the targets of 5 s and 512 MiB. Baseline: only JSON.parse of every line. Also: how long the report page takes
- * to draw in Chromium. `--quick` uses 50k ops on 16 keys. The CPU time over all threads is
- * given too: unlike wall time, other load on the machine does not inflate it.
+ * model checkers), each analysed by reportRun end to end (every checker, every CSV file,
+ * summary.json, index.html) in a child process started as the CLI starts the analysis of a
+ * big history (report-process.ts: glibc's mmap threshold fixed, a small young generation),
+ * against the targets of 5 s and 512 MiB. Each history is analysed twice: as a run leaves
+ * it, with the `history.table` its writer recorded (table-file.ts), and without the table
+ * (a history from elsewhere, or copied without its times), parsed line by line. Baseline:
+ * only JSON.parse of every line. Also: how long the report page takes to draw in Chromium.
+ * `--quick` uses 50k ops on 16 keys. The CPU time over all threads is given too: unlike
+ * wall time, other load on the machine does not inflate it.
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -17,7 +19,9 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import type { Benchmark, BenchRow } from '../harness/bench/benchmark.ts'
+import { HISTORY_FILE } from '../common/contracts/history.ts'
 import { analysisEnv, analysisFlags } from './report-process.ts'
+import { TABLE_FILE } from './table-file.ts'
 import { CHROMIUM_PATH, launchChromium } from './testing/browser.ts'
 import { writeSyntheticHistory } from './testing/synthetic-history.ts'
 
@@ -28,7 +32,14 @@ const TARGET_MIB = 512
 /** `--quick` (CI): enough ops to exercise every step, few enough that generating them stays a few seconds. */
 const QUICK_OPS = 50_000
 
-type ChildResult = { seconds: number; cpuSeconds: number; peakRssMiB: number; exitCode: number | null; timings: Record<string, number> }
+type ChildResult = {
+  seconds: number
+  cpuSeconds: number
+  peakRssMiB: number
+  exitCode: number | null
+  timings: Record<string, number>
+  source?: string
+}
 
 async function child(mode: 'report' | 'parse', dir: string): Promise<ChildResult> {
   // Started as the CLI starts the analysis of a big history (report-process.ts): its flags and glibc's setting.
@@ -56,43 +67,51 @@ async function renderMs(file: string): Promise<number> {
 /** The histories analysed: 16 hot keys (the most work per key) and, in a full run, 10,000 keys (the issue's shape for the model checkers). */
 const SHAPES = { quick: [16], full: [16, 10_000] }
 
-/** reportRun on one synthetic history of `ops` ops over `keys` keys, against JSON.parse of the same file. */
+/** reportRun on one synthetic history of `ops` ops over `keys` keys, with and without its table, against JSON.parse of the same file. */
 async function measureShape(dir: string, ops: number, keys: number, quick: boolean, log: (line: string) => void): Promise<BenchRow[]> {
   const generated = performance.now()
-  await writeSyntheticHistory(join(dir, 'history.jsonl'), { ops, rate: 5_000, seed: 42, keys, nodes: 5, n: 3, r: 1, w: 1, concurrency: 64 })
-  const bytes = (await stat(join(dir, 'history.jsonl'))).size
+  const history = join(dir, HISTORY_FILE)
+  await writeSyntheticHistory(history, { ops, rate: 5_000, seed: 42, keys, nodes: 5, n: 3, r: 1, w: 1, concurrency: 64, table: true })
+  const bytes = (await stat(history)).size
   const shape = `${ops.toLocaleString('en-US')} ops, ${keys.toLocaleString('en-US')} keys`
-  log(`generated ${shape} (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - generated) / 1000).toFixed(1)} s`)
+  log(`generated ${shape} (${(bytes / 2 ** 20).toFixed(0)} MiB) and its table in ${((performance.now() - generated) / 1000).toFixed(1)} s`)
   const parse = await child('parse', dir)
   log(`JSON.parse only: ${parse.seconds.toFixed(2)} s (${parse.cpuSeconds.toFixed(2)} s CPU), peak ${parse.peakRssMiB.toFixed(0)} MiB`)
-  const report = await child('report', dir)
-  log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`)
-  log(
-    `reportRun: ${report.seconds.toFixed(2)} s (${report.cpuSeconds.toFixed(2)} s CPU over all threads), peak ${report.peakRssMiB.toFixed(0)} MiB, exit ${report.exitCode}; steps (ms): ${JSON.stringify(report.timings)}`,
-  )
-  const subject = `reportRun, ${shape}`
   const baseline = `JSON.parse only, ${shape}`
-  /** A row of reportRun against JSON.parse on the same measure; the issue's target only in a full run. */
-  const row = (metric: string, unit: string, value: number, parsed: number, target?: { text: string; met: boolean }): BenchRow => ({
-    benchmark: 'analysis',
-    subject,
-    metric,
-    value,
-    unit,
-    baseline,
-    ratio: value / parsed,
-    ...(target && !quick ? { target } : {}),
-  })
-  return [
-    row('time', 's', report.seconds, parse.seconds, { text: `< ${TARGET_SECONDS} s for 1M ops`, met: report.seconds < TARGET_SECONDS }),
-    row('peak RSS', 'MiB', report.peakRssMiB, parse.peakRssMiB, {
-      text: `< ${TARGET_MIB} MiB for 1M ops`,
-      met: report.peakRssMiB < TARGET_MIB,
-    }),
-    row('CPU time, all threads', 's', report.cpuSeconds, parse.cpuSeconds),
-    { benchmark: 'analysis', subject, metric: 'throughput', value: ops / report.seconds, unit: 'ops/s' },
-    { benchmark: 'analysis', subject: baseline, metric: 'time', value: parse.seconds, unit: 's' },
-  ]
+  const rows: BenchRow[] = []
+  const measure = async (subject: string, source: string): Promise<void> => {
+    const report = await child('report', dir)
+    log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`)
+    log(
+      `${subject}: ${report.seconds.toFixed(2)} s (${report.cpuSeconds.toFixed(2)} s CPU over all threads), peak ${report.peakRssMiB.toFixed(0)} MiB, exit ${report.exitCode}, ops read from ${report.source}; steps (ms): ${JSON.stringify(report.timings)}`,
+    )
+    if (report.source !== source) throw new Error(`${subject}: the ops were read from ${report.source}, not ${source}`)
+    /** A row of reportRun against JSON.parse on the same measure; the issue's target only in a full run. */
+    const row = (metric: string, unit: string, value: number, parsed: number, target?: { text: string; met: boolean }): BenchRow => ({
+      benchmark: 'analysis',
+      subject,
+      metric,
+      value,
+      unit,
+      baseline,
+      ratio: value / parsed,
+      ...(target && !quick ? { target } : {}),
+    })
+    rows.push(
+      row('time', 's', report.seconds, parse.seconds, { text: `< ${TARGET_SECONDS} s for 1M ops`, met: report.seconds < TARGET_SECONDS }),
+      row('peak RSS', 'MiB', report.peakRssMiB, parse.peakRssMiB, {
+        text: `< ${TARGET_MIB} MiB for 1M ops`,
+        met: report.peakRssMiB < TARGET_MIB,
+      }),
+      row('CPU time, all threads', 's', report.cpuSeconds, parse.cpuSeconds),
+      { benchmark: 'analysis', subject, metric: 'throughput', value: ops / report.seconds, unit: 'ops/s' },
+    )
+  }
+  await measure(`reportRun of a run, ${shape}`, TABLE_FILE)
+  await rm(join(dir, TABLE_FILE))
+  await measure(`reportRun, history.jsonl alone, ${shape}`, HISTORY_FILE)
+  rows.push({ benchmark: 'analysis', subject: baseline, metric: 'time', value: parse.seconds, unit: 's' })
+  return rows
 }
 
 export const benchmark: Benchmark = {

@@ -12,10 +12,15 @@ const started = performance.now()
 const cpuStarted = process.cpuUsage()
 let exitCode: number | null = null
 let timings: Record<string, number> = {}
+let source: string | undefined
 if (mode === 'report') {
   const report = await reportRun(dir, { quiet: true })
   exitCode = report.exitCode
-  if (report.kind === 'analysed') timings = report.summary.timings
+  if (report.kind === 'analysed')
+    ({
+      timings,
+      history: { source },
+    } = report.summary)
 } else if (mode === 'parse') {
   let carry: Buffer | undefined
   for await (const chunk of createReadStream(join(dir, 'history.jsonl'), { highWaterMark: 4 << 20 }) as AsyncIterable<Buffer>) {
@@ -35,4 +40,6 @@ const seconds = (performance.now() - started) / 1000
 const cpu = process.cpuUsage(cpuStarted)
 const cpuSeconds = (cpu.user + cpu.system) / 1e6
 // maxRSS is in KiB.
-process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, exitCode, timings })}\n`)
+process.stdout.write(
+  `${JSON.stringify({ seconds, cpuSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, exitCode, timings, source })}\n`,
+)
