@@ -23,6 +23,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { setTimeout } from 'node:timers/promises'
 import { deserialize, serialize } from 'node:v8'
 import { HistoryReader } from './history-reader.ts'
 import { OpTableBuilder } from './op-table.ts'
@@ -42,6 +43,8 @@ type RangeMeta = { kind: 'range'; scan: Omit<RangeScan, 'table'> & { table: Reco
 type EndMeta = { kind: 'end'; historyBytes: number; historyMtimeNs: string; historySha1: string; sha1: string }
 /** A table finished this soon after its history's modification time could miss an edit that kept the time, ns. */
 const RACY_NS = 100_000_000n
+/** How far a file's time may lag this process's clock (the kernel stamps files from a coarse clock), ns. */
+const CLOCK_SLACK_NS = 20_000_000n
 
 /** Typed arrays a column may be, by name (a table names them; nothing else is built from it). */
 const COLUMN_TYPES = { Float64Array, Int32Array, Uint8Array } as const
@@ -108,6 +111,9 @@ export class TableRecorder {
       const out = this.#out
       if (this.#failed || !out) return
       const history = await stat(this.historyPath, { bigint: true })
+      // Finished well after the history's time, the table is never racy: readers need not hash the history.
+      const wait = RACY_NS + CLOCK_SLACK_NS - (BigInt(Date.now()) * 1_000_000n - history.mtimeNs)
+      if (wait > 0n) await setTimeout(Number(wait / 1_000_000n) + 1)
       const end: EndMeta = {
         kind: 'end',
         historyBytes: Number(history.size),
