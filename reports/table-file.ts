@@ -31,7 +31,7 @@ import { RangeScanner, type RangeScan, runRecordOf, scanSettings } from './range
 
 /** The table's file name, beside `history.jsonl`. */
 export const TABLE_FILE = 'history.table'
-/** Ops a segment holds at most: ~120 MiB of columns, what the recorder keeps in memory at most. */
+/** Ops a segment holds at most: ~150 MiB of columns with their spare room, what the recorder keeps in memory at most. */
 export const SEGMENT_OPS = 1 << 20
 /** The format's name and version: a table of another version is not read (the history is scanned). */
 const MAGIC = Buffer.from('QLTABLE1')
@@ -72,10 +72,9 @@ export class TableRecorder {
   #hash: Hash | undefined = createHash('sha1')
   /** Of the history's lines, as written. */
   #historyHash = createHash('sha1')
+  #segmentOps: number
   #failed = false
   #error: Error | undefined
-
-  #segmentOps: number
 
   /** `segmentOps`: ops a segment holds at most (default {@link SEGMENT_OPS}). */
   constructor(historyPath: string, options: { segmentOps?: number } = {}) {
