@@ -46,10 +46,6 @@ const RACY_NS = 100_000_000n
 /** How far a file's time may lag this process's clock (the kernel stamps files from a coarse clock), ns. */
 const CLOCK_SLACK_NS = 20_000_000n
 
-/** Typed arrays a column may be, by name (a table names them; nothing else is built from it). */
-const COLUMN_TYPES = { Float64Array, Int32Array, Uint8Array } as const
-type ColumnType = keyof typeof COLUMN_TYPES
-
 const padding = (at: number): number => (ALIGN - (at % ALIGN)) % ALIGN
 
 /** Where the table of the history at `historyPath` is. */
@@ -74,7 +70,6 @@ export class TableRecorder {
   #historyHash = createHash('sha1')
   #segmentOps: number
   #failed = false
-  #error: Error | undefined
 
   /** `segmentOps`: ops a segment holds at most (default {@link SEGMENT_OPS}). */
   constructor(historyPath: string, options: { segmentOps?: number } = {}) {
@@ -94,8 +89,8 @@ export class TableRecorder {
       this.#scanner ??= new RangeScanner(this.#settings.kind, this.#settings.nodes, 64 * 1024)
       this.#reader.line(bytes, offset, this.#scanner.add)
       if (this.#scanner.ops >= this.#segmentOps) this.#flush()
-    } catch (error) {
-      this.#abandon(error as Error)
+    } catch {
+      this.#abandon()
     }
   }
 
@@ -124,10 +119,11 @@ export class TableRecorder {
       // The closing segment is not part of its own checksum.
       out.write(segmentHead(serialize(end), 0))
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
-      if (this.#error) throw this.#error
+      // A write that failed meanwhile abandoned the table.
+      if (this.#failed) return
       await rename(this.#temp, tablePathOf(this.historyPath))
-    } catch (error) {
-      this.#abandon(error as Error)
+    } catch {
+      this.#abandon()
     } finally {
       if (this.#failed) await rm(this.#temp, { force: true }).catch(() => undefined)
     }
@@ -166,7 +162,7 @@ export class TableRecorder {
   #write(bytes: Buffer): void {
     if (!this.#out) {
       this.#out = createWriteStream(this.#temp)
-      this.#out.on('error', (error) => this.#abandon(error))
+      this.#out.on('error', () => this.#abandon())
       this.#write(MAGIC)
     }
     if (!this.#hash) throw new Error('the table is closed')
@@ -174,8 +170,8 @@ export class TableRecorder {
     this.#out.write(bytes)
   }
 
-  #abandon(error: Error): void {
-    this.#error ??= error
+  /** Gives the table up: nothing more is recorded, and close() removes what was written. */
+  #abandon(): void {
     this.#failed = true
     this.#scanner = undefined
   }
@@ -238,6 +234,8 @@ function parseTable(
 ): { ranges: RangeScan[]; historySha1: string } | undefined {
   const bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength)
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined
+  // The columns a table has, and their types: an empty table's.
+  const expected = new OpTableBuilder('register').finish() as unknown as Record<string, unknown>
   const ranges: RangeScan[] = []
   for (let at = MAGIC.length; at + 8 <= bytes.length; ) {
     const metaBytes = bytes.readUInt32LE(at)
@@ -254,7 +252,7 @@ function parseTable(
         createHash('sha1').update(bytes.subarray(0, at)).digest('hex') === meta.sha1
       return sound ? { ranges, historySha1: meta.historySha1 } : undefined
     }
-    const range = rangeOf(meta, file.buffer as ArrayBuffer, dataAt)
+    const range = rangeOf(meta, expected, file.buffer as ArrayBuffer, dataAt)
     if (!range) return undefined
     ranges.push(range)
     at = dataAt + dataBytes
@@ -263,14 +261,14 @@ function parseTable(
   return undefined
 }
 
-/** A segment's range, its columns viewing the file's bytes; undefined when they are not a table's columns. */
-function rangeOf(meta: RangeMeta, buffer: ArrayBuffer, dataAt: number): RangeScan | undefined {
-  const expected = new OpTableBuilder('register').finish()
+/** A segment's range, its columns viewing the file's bytes; undefined when they are not `expected`'s columns and types. */
+function rangeOf(meta: RangeMeta, expected: Record<string, unknown>, buffer: ArrayBuffer, dataAt: number): RangeScan | undefined {
   const table: Record<string, unknown> = { ...meta.scan.table }
   for (const { name, type, length, at } of meta.columns) {
-    const want = expected[name as keyof typeof expected]
-    if (!ArrayBuffer.isView(want) || want.constructor.name !== type || !(type in COLUMN_TYPES)) return undefined
-    table[name] = new COLUMN_TYPES[type as ColumnType](buffer, dataAt + at, length)
+    const want = expected[name]
+    if (!ArrayBuffer.isView(want) || want.constructor.name !== type) return undefined
+    const Type = want.constructor as new (buffer: ArrayBuffer, byteOffset: number, length: number) => unknown
+    table[name] = new Type(buffer, dataAt + at, length)
   }
   const missing = Object.entries(expected).some(([name, column]) => ArrayBuffer.isView(column) && !ArrayBuffer.isView(table[name]))
   return missing ? undefined : ({ ...meta.scan, table } as RangeScan)
