@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
 import { reportRun } from '../report-run.ts'
+import { peakRssMiB } from './peak-rss.ts'
 
 const [mode, dir] = process.argv.slice(2)
 const started = performance.now()
@@ -39,7 +40,4 @@ const seconds = (performance.now() - started) / 1000
 // CPU time of every thread of this process (µs), which load on the machine does not inflate.
 const cpu = process.cpuUsage(cpuStarted)
 const cpuSeconds = (cpu.user + cpu.system) / 1e6
-// maxRSS is in KiB.
-process.stdout.write(
-  `${JSON.stringify({ seconds, cpuSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024, exitCode, timings, source })}\n`,
-)
+process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds, peakRssMiB: peakRssMiB(), exitCode, timings, source })}\n`)

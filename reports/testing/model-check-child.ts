@@ -6,6 +6,7 @@
  * threads) of the read (or build) and of the check, peak RSS, the verdict's key counts.
  */
 import { checkLinearizable, checkSequential, readHistoryFile, registerHistories } from '../models/index.ts'
+import { peakRssMiB } from './peak-rss.ts'
 import { simulateRegister } from './register-simulation.ts'
 
 const args = process.argv.slice(2)
@@ -41,7 +42,7 @@ process.stdout.write(
   `${JSON.stringify({
     read: { seconds: read.seconds, cpuSeconds: read.cpuSeconds },
     check: { seconds: checked.seconds, cpuSeconds: checked.cpuSeconds },
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssMiB: peakRssMiB(),
     keys: checked.value.keys,
   })}\n`,
 )
