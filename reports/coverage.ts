@@ -32,13 +32,14 @@ export type WriteIndex = {
 export function buildWriteIndex(table: OpTable): WriteIndex {
   const nodes = Math.max(1, table.actors.size)
   const groups = table.keys.size * nodes
-  const groupStart = new Int32Array(groups + 1)
+  // In shared memory, as the ranks below: the sessions task in a worker reads them without a copy.
+  const groupStart = shared.int32(groups + 1)
   for (let r = 0; r < table.length; r++) {
     if (isDottedWrite(table, r)) groupStart[table.key[r] * nodes + table.dotNode[r] + 1] += 1
   }
   for (let g = 0; g < groups; g++) groupStart[g + 1] += groupStart[g]
   const total = groupStart[groups]
-  const rows = new Int32Array(total)
+  const rows = shared.int32(total)
   const fill = groupStart.slice(0, groups)
   for (let r = 0; r < table.length; r++) {
     if (isDottedWrite(table, r)) rows[fill[table.key[r] * nodes + table.dotNode[r]]++] = r
@@ -46,10 +47,10 @@ export function buildWriteIndex(table: OpTable): WriteIndex {
   // Rows are in completion order; dot counters of one node rise with time, so groups are
   // nearly sorted already and insertion sort (stable: equal dots keep completion order)
   // is linear in practice, with a general sort for groups that are not.
-  const counters = new Float64Array(total)
+  const counters = shared.float64(total)
   for (let i = 0; i < total; i++) counters[i] = table.dotCounter[rows[i]]
   for (let g = 0; g < groups; g++) sortGroup(counters, rows, groupStart[g], groupStart[g + 1])
-  const positionOf = new Int32Array(table.length).fill(-1)
+  const positionOf = shared.int32(table.length).fill(-1)
   for (let i = 0; i < total; i++) positionOf[rows[i]] = i
   return { nodes, groupStart, counters, rows, positionOf }
 }
@@ -135,7 +136,7 @@ export type ReadRanks = {
 export function rankReads(table: OpTable, index: WriteIndex): ReadRanks {
   const reads = contextReadRows(table)
   const nodes = index.nodes
-  const ranks = new Int32Array(reads.length * nodes)
+  const ranks = shared.int32(reads.length * nodes)
   const gaps = new Map<number, number[]>()
   const scratch = new Int32Array(nodes)
   for (let i = 0; i < reads.length; i++) {
