@@ -6,6 +6,7 @@
  */
 import { undecided, type CheckResult } from '../common/contracts/checker.ts'
 import type { OpRecord, RunInfo } from '../common/contracts/history.ts'
+import { COLLECT_FROM_OPS, collectGarbage } from './collect-garbage.ts'
 import { shortJson, type Example } from './examples.ts'
 import { readRecordsAt } from './history-reader.ts'
 import type { ModelTask } from './model-task.ts'
@@ -62,9 +63,10 @@ async function causalChecks(table: OpTable, maxExamples: number, pool?: TaskPool
  * few values their sentences name are then read back from the history at `path`.
  */
 async function perKeyChecks(path: string, table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
-  const histories = registerHistoriesFromTable(table, { shared: pool !== undefined })
-  // Both models in one pass over the keys: each key is prepared once, and one found linearizable is sequentially consistent.
-  const results = await checkModels(['linearizable', 'sequential'], histories, { maxExamples, pool })
+  const results = await searchKeys(table, maxExamples, pool)
+  // The register histories (tens of MiB in shared memory) are garbage now: freed here, not
+  // whenever this thread next collects, while the causal and session checks still run.
+  if (table.length >= COLLECT_FROM_OPS) collectGarbage()
   const texts = await valueTexts(
     path,
     table,
@@ -75,6 +77,13 @@ async function perKeyChecks(path: string, table: OpTable, maxExamples: number, p
     examples: r.examples.map((e) => ({ ...e, summary: fillHashTokens(e.summary, texts) })),
     windows: r.windows.map((w) => ({ ...w, explanation: fillHashTokens(w.explanation, texts) })),
   }))
+}
+
+/** Both per-key models on the table's register histories, which are garbage once this settles. */
+function searchKeys(table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
+  const histories = registerHistoriesFromTable(table, { shared: pool !== undefined })
+  // Both models in one pass over the keys: each key is prepared once, and one found linearizable is sequentially consistent.
+  return checkModels(['linearizable', 'sequential'], histories, { maxExamples, pool })
 }
 
 /** Each value among `hashes` as sentences show it, read back from the first op of the history that wrote or read it. */
