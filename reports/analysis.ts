@@ -112,34 +112,28 @@ type Timed = <T>(name: string, work: Promise<T>) => Promise<T>
 /** The checkers' part of an analysis. */
 type Checked = Pick<Analysis, 'convergence' | 'lostWrites' | 'phantoms' | 'sessions' | 'staleReads' | 'uniqueDots' | 'models' | 'verdict'>
 
-/**
- * Runs every checker on the op table and composes their results into the verdict; the models,
- * started earlier (perhaps in a worker), are awaited last.
- */
-async function runCheckers(
+/** The checks this thread runs itself. */
+type OwnChecks = Pick<Checked, 'convergence' | 'lostWrites' | 'phantoms' | 'staleReads' | 'uniqueDots'> & {
+  replicaWrites: CheckResult<Example>
+}
+
+/** The checks started earlier, perhaps in workers. */
+type StartedChecks = { models: Promise<ModelChecks>; sessions: Promise<SessionResults> }
+
+/** Runs the checkers that need this thread (the models and session guarantees are started elsewhere). */
+async function runOwnCheckers(
   scan: ScannedHistory,
   index: WriteIndex,
   ranks: ReadRanks,
   staleness: StalenessResult,
-  models: Promise<ModelChecks>,
   options: AnalysisOptions,
   step: Step,
-  timed: Timed,
-): Promise<Checked> {
+): Promise<OwnChecks> {
   const maxExamples = options.maxExamples ?? 10
   const { table, run } = scan
   const noRun = 'the history has no run record'
   const unversioned = withoutVersions(run)
-  const sessionsChecked = timed(
-    'sessions',
-    unversioned ? Promise.resolve(notApplicableSessions(unversioned)) : startSessions(table, index, ranks, maxExamples, options.pool),
-  )
-  // A write missing from the final reads may still have been on its way when the harness
-  // waited for convergence and gave up.
-  const doubt =
-    scan.converged?.converged === false
-      ? 'the cluster did not converge before the final reads, so a write may still have been on its way'
-      : undefined
+  const doubt = convergenceDoubt(scan)
   const lostWritesCheck = { name: 'no-lost-writes', kind: 'guarantee', checkedWhat: 'acknowledged writes' } as const
   const lostWrites = step('lostWrites', (): LostWrites => {
     if (!run) return { check: undecided(lostWritesCheck, noRun), tally: null }
@@ -157,16 +151,33 @@ async function runCheckers(
   const uniqueDots = step('uniqueDots', () => checkUniqueDots(table, index, maxExamples))
   // The walk is synchronous, so the step times it; only reading back the examples' values is awaited.
   const replicaWrites = await step('replicaWrites', () => checkReplicasHoldWrites(scan.path, table, run, { maxExamples, doubt }))
-  const sessions = await sessionsChecked
-  const modelChecks = await models
+  return { lostWrites, phantoms, convergence, staleReads, uniqueDots, replicaWrites }
+}
+
+/**
+ * Why a write missing from the final reads may not be lost: it may still have been on its way
+ * when the harness waited for convergence and gave up. Undefined when the cluster converged.
+ */
+function convergenceDoubt(scan: ScannedHistory): string | undefined {
+  return scan.converged?.converged === false
+    ? 'the cluster did not converge before the final reads, so a write may still have been on its way'
+    : undefined
+}
+
+/** Awaits the checks started elsewhere and composes every checker's result into the verdict. */
+async function judge(scan: ScannedHistory, own: OwnChecks, started: StartedChecks, options: AnalysisOptions): Promise<Checked> {
+  const { run } = scan
+  const sessions = await started.sessions
+  const modelChecks = await started.models
+  const { replicaWrites, ...checks } = own
   const verdict = decideVerdict({
     checks: [
-      lostWrites.check,
-      phantoms,
-      staleReads,
-      uniqueDots,
+      own.lostWrites.check,
+      own.phantoms,
+      own.staleReads,
+      own.uniqueDots,
       ...SESSION_GUARANTEES.map((g) => sessions[g]),
-      convergence.check,
+      own.convergence.check,
       replicaWrites,
       checkConverges(scan.converged),
       ...modelChecks.checks,
@@ -177,22 +188,25 @@ async function runCheckers(
     ]),
     incomplete: incompleteRun(run, scan.end),
   })
-  return { convergence, lostWrites, phantoms, sessions, staleReads, uniqueDots, models: modelChecks.results, verdict }
+  return { ...checks, sessions, models: modelChecks.results, verdict }
 }
 
 const SESSIONS_TASK = taskModule(new URL('./sessions-task.ts', import.meta.url))
 
 /**
  * The session guarantees: in a worker of `pool` for a big history (the table is in shared
- * memory; the index and ranks are copied), so this thread goes on with the other checks.
+ * memory, as are the index and ranks), so this thread goes on with the other checks.
  */
 async function startSessions(
   table: OpTable,
   index: WriteIndex,
   ranks: ReadRanks,
+  run: RunInfo | undefined,
   maxExamples: number,
   pool: TaskPool | undefined,
 ): Promise<SessionResults> {
+  const unversioned = withoutVersions(run)
+  if (unversioned) return notApplicableSessions(unversioned)
   const worker = workerPoolFor(table, pool)
   return worker
     ? await worker.run<SessionResults>(SESSIONS_TASK, { table, index, ranks, maxExamples } satisfies SessionsTask)
@@ -277,14 +291,17 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const ranks = step('ranks', () => rankReads(table, index))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const checked = await runCheckers(scan, index, ranks, staleness, models, options, step, timed)
-  const latency = await latencyTable(table)
-  timings.latency = performance.now() - mark
-  mark = performance.now()
+  const sessions = timed('sessions', startSessions(table, index, ranks, run, maxExamples, options.pool))
+  const own = await runOwnCheckers(scan, index, ranks, staleness, options, step)
+  // The measures before the verdict: this thread has them to do while the workers finish the models and sessions.
+  const latency = await step('latency', () => latencyTable(table))
   const availability = step('availability', () => availabilityByPhase(table))
   const periods = nemesisPeriods(scan.nemesis, scan.lastTime)
   const series = step('timeseries', () => timeseries(table, ranks, staleness, periods))
   const stalenessSummary = step('distributions', () => summariseStaleness(table, ranks, staleness))
+  const visibility = step('visibility', () => visibilityCurve(table, ranks, staleness))
+  const siblings = step('siblings', () => summariseSiblings(table))
+  const checked = await judge(scan, own, { models, sessions }, options)
   return {
     run,
     history: historyFacts(path, scan),
@@ -294,8 +311,8 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
     ranks,
     staleness,
     stalenessSummary,
-    visibility: visibilityCurve(table, ranks, staleness),
-    siblings: summariseSiblings(table),
+    visibility,
+    siblings,
     latency,
     availability,
     periods,
