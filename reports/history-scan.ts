@@ -66,8 +66,12 @@ export function scanWorkers(bytes: number, workers?: number): number {
 
 export async function scanHistory(path: string, options: ScanOptions = {}): Promise<ScannedHistory> {
   const { size } = await stat(path)
-  const recorded = await readTableFile(path)
-  if (recorded) return mergeScans(path, 'history.table', recorded)
+  const recorded = await readTableFile(path, { pool: options.pool })
+  if (recorded) {
+    // Merged while the table's checksum is computed; a table that fails it is dropped, and the history scanned.
+    const merged = mergeScans(path, 'history.table', recorded.ranges)
+    if (await recorded.sound) return merged
+  }
   const { kind, nodes } = scanSettings(await firstRun(path))
   const workers = scanWorkers(size, options.workers)
   let scans: RangeScan[]

@@ -15,6 +15,7 @@ import { analyseHistory } from './analysis.ts'
 import { scanHistory, type ScannedHistory } from './history-scan.ts'
 import type { OpTable } from './op-table.ts'
 import { readTableFile, TABLE_FILE, TableRecorder, tablePathOf } from './table-file.ts'
+import { TaskPool } from './task-pool.ts'
 import { tempDir } from './testing/analyse.ts'
 import { writeSyntheticHistory } from './testing/synthetic-history.ts'
 
@@ -68,6 +69,12 @@ function assertSameScan(assert: { deepEqual: (a: unknown, b: unknown, m?: string
   assert.deepEqual([...a.finalElements], [...b.finalElements], 'finalElements')
 }
 
+/** Whether the table of the history at `path` would be used: read, and its checksum held (hashed on a thread of `pool` when given). */
+async function usable(path: string, pool?: TaskPool): Promise<boolean> {
+  const recorded = await readTableFile(path, { pool })
+  return recorded !== undefined && (await recorded.sound)
+}
+
 /** Sets the file's modification time to `ns` exactly (Node's utimes takes seconds as a double, which loses nanoseconds). */
 async function setMtimeNs(path: string, ns: bigint): Promise<void> {
   const seconds = ns / 1_000_000_000n
@@ -81,7 +88,7 @@ test.group('history table', () => {
     cleanup(remove)
     const path = await recordedHistory(dir, 3_000)
     const recorded = await readTableFile(path)
-    assert.isAbove(recorded?.length ?? 0, 3, 'several segments')
+    assert.isAbove(recorded?.ranges.length ?? 0, 3, 'several segments')
     const fromTable = await scanHistory(path, { workers: 0 })
     assert.equal(fromTable.source, 'history.table')
     const analysedFromTable = await analyseHistory(path, { workers: 0 })
@@ -104,7 +111,7 @@ test.group('history table', () => {
     assert.isAtLeast(Number(table.mtimeNs - before.mtimeNs), 100e6, 'the recorder finishes the table 100 ms after the history')
     // As if the table had been finished at once: an edit in the same tick of the file system's clock would keep the time.
     await setMtimeNs(tablePathOf(path), before.mtimeNs + 1_000_000n)
-    assert.isDefined(await readTableFile(path), 'the content is what was recorded')
+    assert.isTrue(await usable(path), 'the content is what was recorded')
     const text = await readFile(path, 'utf8')
     // The same length: the first op sent to n1 now says n2.
     await writeFile(path, text.replace('"node":"n1"', '"node":"n2"'))
@@ -125,25 +132,32 @@ test.group('history table', () => {
     const path = await recordedHistory(dir, 1_000)
     const table = tablePathOf(path)
     const good = await readFile(table)
-    assert.isDefined(await readTableFile(path))
+    const pool = new TaskPool({ size: 1 })
+    cleanup(() => pool.close())
+    assert.isTrue(await usable(path))
+    assert.isTrue(await usable(path, pool), 'hashed in a worker')
 
     const { mtimeNs } = await stat(path, { bigint: true })
     await setMtimeNs(path, mtimeNs + 5_000_000_000n)
-    assert.isUndefined(await readTableFile(path), 'a later modification time')
+    assert.isFalse(await usable(path), 'a later modification time')
     await setMtimeNs(path, mtimeNs)
-    assert.isDefined(await readTableFile(path), 'the time restored')
+    assert.isTrue(await usable(path), 'the time restored')
 
     const damaged = Buffer.from(good)
     damaged[Math.floor(damaged.length / 2)] ^= 0xff
     await writeFile(table, damaged)
-    assert.isUndefined(await readTableFile(path), 'a flipped byte')
+    assert.isFalse(await usable(path), 'a flipped byte')
+    assert.isFalse(await usable(path, pool), 'a flipped byte, hashed in a worker')
+    const scanned = await scanHistory(path, { pool })
+    assert.equal(scanned.source, 'history.jsonl', 'the ranges merged meanwhile are dropped')
+    assert.isAbove(scanned.table.length, 1_000)
 
     await writeFile(table, good)
     await truncate(table, good.length - 40)
-    assert.isUndefined(await readTableFile(path), 'cut short')
+    assert.isFalse(await usable(path), 'cut short')
 
     await writeFile(table, Buffer.concat([Buffer.from('QLTABLE0'), good.subarray(8)]))
-    assert.isUndefined(await readTableFile(path), 'another version')
+    assert.isFalse(await usable(path), 'another version')
     assert.equal((await scanHistory(path, { workers: 0 })).source, 'history.jsonl')
   })
 
