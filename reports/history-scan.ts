@@ -197,10 +197,11 @@ function mergeColumns(scans: RangeScan[], ids: IdMaps, sizes: Sizes): PortableCo
       const part = scan.table[name]
       column.set(part as never, at)
       const count = part.length
+      // The first range's pool positions and (for one range, the table's case) ids stay as they are.
       if (remap === 'pool' || remap === 'versions') {
         const by = remap === 'pool' ? poolBase : versionsBase
-        for (let j = at; j < at + count; j++) if (column[j] >= 0) column[j] += by
-      } else if (remap) {
+        if (by !== 0) for (let j = at; j < at + count; j++) if (column[j] >= 0) column[j] += by
+      } else if (remap && !isIdentity(ids[i][remap])) {
         const map = ids[i][remap]
         for (let j = at; j < at + count; j++) if (column[j] >= 0) column[j] = map[column[j]]
       }
@@ -213,6 +214,8 @@ function mergeColumns(scans: RangeScan[], ids: IdMaps, sizes: Sizes): PortableCo
   }
   return merged
 }
+
+const isIdentity = (map: Int32Array): boolean => map.every((id, i) => id === i)
 
 function mergeFinalElements(scans: RangeScan[], ids: IdMaps): Map<number, Set<string>> {
   const finalElements = new Map<number, Set<string>>()
