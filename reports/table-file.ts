@@ -24,7 +24,7 @@
  */
 import { createHash, type Hash } from 'node:crypto'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
-import { open, rename, rm, stat } from 'node:fs/promises'
+import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout } from 'node:timers/promises'
 import { deserialize, serialize } from 'node:v8'
@@ -42,6 +42,8 @@ export const SEGMENT_OPS = 1 << 20
 /** The format's name and version: a table of another version is not read (the history is scanned). */
 const MAGIC = Buffer.from('QLTABLE1')
 const ALIGN = 8
+/** Bytes of the table read at once by one read: the parts go to libuv's threads together. */
+const READ_PART = 16 * 1024 * 1024
 const NEWLINE = Buffer.from('\n')
 
 type ColumnEntry = { name: string; type: string; length: number; at: number }
@@ -216,11 +218,10 @@ export async function readTableFile(historyPath: string, options: { pool?: TaskP
     const file = new Uint8Array(options.pool ? new SharedArrayBuffer(size) : new ArrayBuffer(size))
     const handle = await open(tablePathOf(historyPath), 'r')
     try {
-      for (let at = 0; at < file.length; ) {
-        const { bytesRead } = await handle.read(file, at, file.length - at, at)
-        if (bytesRead === 0) return undefined
-        at += bytesRead
-      }
+      // In parts read at once: each is copied (and its pages faulted in) on a thread of libuv's pool, not all on one.
+      const parts = Array.from({ length: Math.ceil(size / READ_PART) }, (_, i) => i * READ_PART)
+      const whole = await Promise.all(parts.map((start) => readFully(handle, file.subarray(start, start + READ_PART), start)))
+      if (whole.includes(false)) return undefined
     } finally {
       await handle.close()
     }
@@ -239,6 +240,16 @@ export async function readTableFile(historyPath: string, options: { pool?: TaskP
   } catch {
     return undefined
   }
+}
+
+/** Reads `into.length` bytes from `position`; false when the file ends first. */
+async function readFully(handle: FileHandle, into: Uint8Array, position: number): Promise<boolean> {
+  for (let at = 0; at < into.length; ) {
+    const { bytesRead } = await handle.read(into, at, into.length - at, position + at)
+    if (bytesRead === 0) return false
+    at += bytesRead
+  }
+  return true
 }
 
 async function fileSha1(path: string): Promise<string> {
