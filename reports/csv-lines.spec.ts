@@ -53,6 +53,23 @@ test.group('CsvLines: rows as bytes, the same as csv-writer writes them', () => 
     assert.equal(await throughLines(rows, 1 << 10), throughCsvWriter(rows))
   })
 
+  test('a number in the field just written (a dot: `n1:` then its counter) at every edge', async ({ assert }) => {
+    const numbers = [0, 9, 10, 2 ** 31 - 1, 2 ** 31, -1, -0, 0.5, Number.NaN, 1e21]
+    const dir = await mkdtemp(join(tmpdir(), 'quorumlab-csv-lines-'))
+    try {
+      const file = await open(join(dir, 'dots.csv'), 'w')
+      const lines = new CsvLines(file, 1 << 10)
+      const [prefix] = encodeFields(['n1:'])
+      for (const n of numbers) lines.number(n).field(prefix).numberInField(n).endRow()
+      await lines.flush()
+      await file.close()
+      const expected = throughCsvWriter(numbers.map((n) => [n, `n1:${n}`]))
+      assert.equal(await readFile(join(dir, 'dots.csv'), 'utf8'), expected)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   test('names with commas, quotes, newlines and non-ASCII, pre-quoted; empty fields anywhere', async ({ assert }) => {
     const names = ['k1', 'k,with "comma"', 'line\nbreak', 'κλειδί', '', 'n1:7']
     const rows: Cell[][] = [names.map(quoted), [null, quoted('a'), null], [null], [quoted('x'), 12, null, 34]]

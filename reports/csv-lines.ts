@@ -10,6 +10,8 @@ const COMMA = 44
 const NEWLINE = 10
 const ZERO = 48
 const INT32_MAX = 2 ** 31 - 1
+/** "00" to "99" as bytes: pair p's digits at 2p and 2p + 1. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10))
 /** 10^0 .. 10^9: the int32 digit counts. */
 const POWERS_OF_TEN = Array.from({ length: 10 }, (_, i) => 10 ** i)
 
@@ -40,6 +42,11 @@ export class CsvLines {
   /** A number, as `String(n)` writes it. */
   number(n: number): this {
     this.#separate()
+    return this.numberInField(n)
+  }
+
+  /** A number appended to the field just written (`n1:` then a counter makes the field `n1:42`), as `String(n)` writes it. */
+  numberInField(n: number): this {
     // Most numbers are non-negative int32 (µs since the start of a run fit below 2^31 for 35 minutes): integer arithmetic.
     if (n >= 0 && n <= INT32_MAX && (n | 0) === n) return this.#digits(n)
     return this.#text(String(n))
@@ -100,10 +107,17 @@ export class CsvLines {
     this.#room(digits)
     const buffer = this.#buffer
     let i = this.#at + digits
-    do {
-      buffer[--i] = ZERO + (n % 10)
-      n = (n / 10) | 0
-    } while (n > 0)
+    // Two digits a step: half the divisions.
+    while (n >= 100) {
+      const pair = (n % 100) * 2
+      n = (n / 100) | 0
+      buffer[--i] = DIGIT_PAIRS[pair + 1]
+      buffer[--i] = DIGIT_PAIRS[pair]
+    }
+    if (n >= 10) {
+      buffer[--i] = DIGIT_PAIRS[n * 2 + 1]
+      buffer[--i] = DIGIT_PAIRS[n * 2]
+    } else buffer[--i] = ZERO + n
     this.#at += digits
     return this
   }

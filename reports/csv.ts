@@ -169,11 +169,14 @@ async function writeOpsCsv(path: string, table: TableColumns): Promise<void> {
     csvFields,
   )
   const stringifier = csvWriter.createArrayCsvStringifier({ header: [] })
-  // A dot is `actor:counter`: one field, quoted as a whole only for an actor name that needs it.
+  // A dot is `actor:counter`: one field, quoted as a whole only for an actor name that needs it. A plain
+  // actor's `actor:` is encoded once, and the counter written after it (no string per row).
   const plainActor = table.actors.map((actor) => csvField(stringifier, actor) === actor)
-  const dot = (r: number): string => {
-    const text = `${table.actors[table.dotNode[r]]}:${table.dotCounter[r]}`
-    return plainActor[table.dotNode[r]] ? text : csvField(stringifier, text)
+  const actorPrefix = encodeFields(table.actors.map((actor) => `${actor}:`))
+  const dot = (lines: CsvLines, r: number): void => {
+    const node = table.dotNode[r]
+    if (plainActor[node]) lines.field(actorPrefix[node]).numberInField(table.dotCounter[r])
+    else lines.text(csvField(stringifier, `${table.actors[node]}:${table.dotCounter[r]}`))
   }
   await writeCsvRows(path, OPS_COLUMNS, table.length, (lines, r) => {
     const intended = table.intended[r]
@@ -187,7 +190,7 @@ async function writeOpsCsv(path: string, table: TableColumns): Promise<void> {
     lines.number(Math.round(complete - intended)).number(Math.round(complete - invoke))
     if (table.error[r] >= 0) lines.field(errors[table.error[r]])
     else lines.empty()
-    if (table.dotNode[r] >= 0) lines.text(dot(r))
+    if (table.dotNode[r] >= 0) dot(lines, r)
     else lines.empty()
     if (table.siblings[r] >= 0) lines.number(table.siblings[r])
     else lines.empty()
