@@ -6,17 +6,26 @@ import { sortOrder } from './sort-order.ts'
 const byComparator = (keys: Float64Array): number[] =>
   Array.from({ length: keys.length }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b)
 
+/** Random columns of every size from none to thousands, each key drawn by `draw` (given a pick from 0 to 3). */
+function* randomColumns(seed: number, draw: (random: Random, pick: number) => number): Generator<Float64Array> {
+  const random = new Random(seed)
+  for (const size of [0, 1, 2, 17, 5_000]) yield Float64Array.from({ length: size }, () => draw(random, random.int(0, 3)))
+}
+
 test.group('sortOrder: a stable radix sort of a number column', () => {
   test('matches a stable comparator sort on random times with many ties, fractions and a wide range', ({ assert }) => {
-    const random = new Random(11)
-    for (const size of [0, 1, 2, 17, 5_000]) {
-      const keys = new Float64Array(size)
-      for (let i = 0; i < size; i++) {
-        const pick = random.int(0, 3)
-        keys[i] = pick === 0 ? random.int(0, 20) : pick === 1 ? random.float() * 1e9 : pick === 2 ? random.int(0, 2 ** 40) : random.float()
-      }
-      assert.deepEqual(Array.from(sortOrder(keys)), byComparator(keys), `size ${size}`)
-    }
+    const draw = (random: Random, pick: number): number =>
+      pick === 0 ? random.int(0, 20) : pick === 1 ? random.float() * 1e9 : pick === 2 ? random.int(0, 2 ** 40) : random.float()
+    for (const keys of randomColumns(11, draw)) assert.deepEqual(Array.from(sortOrder(keys)), byComparator(keys), `size ${keys.length}`)
+  })
+
+  test('whole numbers within 32 bits (µs times: the two-pass sort) with ties, -0, and both ends of the range', ({ assert }) => {
+    const draw = (random: Random, pick: number): number =>
+      pick === 0 ? random.int(0, 70_000) : pick === 1 ? random.int(0, 2 ** 32 - 1) : pick === 2 ? 2 ** 32 - 1 : -0
+    for (const keys of randomColumns(12, draw)) assert.deepEqual(Array.from(sortOrder(keys)), byComparator(keys), `size ${keys.length}`)
+    // One key past 32 bits sends the column to the general sort, which must agree.
+    const wide = new Float64Array([5, 2 ** 32, 3, 0, 2 ** 32 - 1, 3])
+    assert.deepEqual(Array.from(sortOrder(wide)), byComparator(wide))
   })
 
   test('negative numbers, both zeros (equal, in index order), infinities; NaN last', ({ assert }) => {

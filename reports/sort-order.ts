@@ -18,6 +18,7 @@ const BUCKETS = 1 << 16
 export function sortOrder(keys: Float64Array): Int32Array {
   const count = keys.length
   if (!LITTLE_ENDIAN) return Int32Array.from(Array.from({ length: count }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b))
+  if (wholeUint32(keys)) return uint32Order(keys)
   // Each key's bits (low word first, on a little-endian machine), made to compare as
   // unsigned integers in numeric order: a negative number's bits all flipped, a positive's
   // sign bit set.
@@ -46,12 +47,7 @@ export function sortOrder(keys: Float64Array): Int32Array {
     for (let i = 0; i < count; i++) counts[(bits[2 * i + word] >>> shift) & 0xffff]++
     // Every key the same in these bits: this pass would not move anything.
     if (counts[(bits[word] >>> shift) & 0xffff] === count) continue
-    let sum = 0
-    for (let b = 0; b < BUCKETS; b++) {
-      const c = counts[b]
-      counts[b] = sum
-      sum += c
-    }
+    startsFromCounts(counts)
     for (let j = 0; j < count; j++) {
       const i = order[j]
       next[counts[(bits[2 * i + word] >>> shift) & 0xffff]++] = i
@@ -59,4 +55,52 @@ export function sortOrder(keys: Float64Array): Int32Array {
     ;[order, next] = [next, order]
   }
   return order
+}
+
+/** True when every key is a whole number from 0 to 2^32 - 1 (times in µs are): two passes sort them. */
+function wholeUint32(keys: Float64Array): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]
+    // -0 passes too: it sorts as 0, as a comparator sort orders it.
+    if (!(k >= 0 && k <= 0xffff_ffff && k === Math.floor(k))) return false
+  }
+  return true
+}
+
+/**
+ * {@link sortOrder} for whole numbers that fit 32 bits: two 16-bit passes, each key carried
+ * with its index so a pass reads both in order (looking a key up by index missed the cache).
+ */
+function uint32Order(keys: Float64Array): Int32Array {
+  const count = keys.length
+  let key = Uint32Array.from(keys)
+  let order = new Int32Array(count)
+  for (let i = 0; i < count; i++) order[i] = i
+  let nextKey = new Uint32Array(count)
+  let next = new Int32Array(count)
+  const counts = new Int32Array(BUCKETS)
+  for (let shift = 0; shift < 32; shift += 16) {
+    counts.fill(0)
+    for (let i = 0; i < count; i++) counts[(key[i] >>> shift) & 0xffff]++
+    if (count > 0 && counts[(key[0] >>> shift) & 0xffff] === count) continue
+    startsFromCounts(counts)
+    for (let j = 0; j < count; j++) {
+      const to = counts[(key[j] >>> shift) & 0xffff]++
+      nextKey[to] = key[j]
+      next[to] = order[j]
+    }
+    ;[order, next] = [next, order]
+    ;[key, nextKey] = [nextKey, key]
+  }
+  return order
+}
+
+/** Turns each bucket's count into where the bucket starts (the counts before it, summed). */
+function startsFromCounts(counts: Int32Array): void {
+  let sum = 0
+  for (let b = 0; b < counts.length; b++) {
+    const c = counts[b]
+    counts[b] = sum
+    sum += c
+  }
 }
