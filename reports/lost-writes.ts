@@ -198,18 +198,26 @@ function reissuedDots(table: OpTable): Uint8Array {
     else byActor.set(table.dotNode[r], [r])
   }
   for (const rows of byActor.values()) {
-    const done = Array.from(sortOrder(Float64Array.from(rows, (r) => table.complete[r])), (i) => rows[i])
+    const complete = Float64Array.from(rows, (r) => table.complete[r])
+    const done = sortOrder(complete)
+    // In completion order: when each write completed, and the highest counter up to it (searched
+    // in these arrays, not through the table's rows, which a search would visit out of order).
+    const doneAt = new Float64Array(done.length)
     const highest = new Float64Array(done.length)
-    done.forEach((r, i) => {
-      highest[i] = Math.max(i > 0 ? highest[i - 1] : 0, table.dotCounter[r])
-    })
+    let most = 0
+    for (let i = 0; i < done.length; i++) {
+      doneAt[i] = complete[done[i]]
+      most = Math.max(most, table.dotCounter[rows[done[i]]])
+      highest[i] = most
+    }
     for (const r of rows) {
       // The writes completed before r was invoked: a prefix of `done`.
+      const invoke = table.invoke[r]
       let lo = 0
       let hi = done.length
       while (lo < hi) {
         const mid = (lo + hi) >> 1
-        if (table.complete[done[mid]] < table.invoke[r]) lo = mid + 1
+        if (doneAt[mid] < invoke) lo = mid + 1
         else hi = mid
       }
       if (lo > 0 && highest[lo - 1] >= table.dotCounter[r]) reissued[r] = 1
