@@ -75,6 +75,26 @@ test.group('reportRun', () => {
     assert.include(printed.join('\n'), 'guarantee')
   })
 
+  test("ops.csv writes a dot as one field: `actor:counter`, quoted as a whole when the actor's name needs it", async ({
+    assert,
+    cleanup,
+  }) => {
+    const { dir, remove } = await tempDir()
+    cleanup(remove)
+    const h = new HistoryBuilder({ r: 1 })
+    h.put({ process: 0, value: 'a', dot: ['n,"2"', 7], at: [0, 10] })
+    h.put({ process: 1, value: 'b', dot: ['n1', 2 ** 31], at: [20, 30] })
+    h.put({ process: 2, value: 'c', dot: ['n1', 3], at: [40, 50] })
+    await h.end().writeRun(dir)
+    await reportRun(dir, { quiet: true, workers: 0 })
+    // The dot is the last field but one (siblings, empty for a put, is the last).
+    const ops = (await csvLines(dir, 'ops.csv')).slice(1)
+    assert.lengthOf(ops, 3)
+    assert.match(ops[0], /,10000,,"n,""2"":7",$/)
+    assert.match(ops[1], /,10000,,n1:2147483648,$/)
+    assert.match(ops[2], /,10000,,n1:3,$/)
+  })
+
   test('quiet prints nothing; a folder without a history is exit 2 and gets no files', async ({ assert, cleanup }) => {
     const { dir, remove } = await tempDir()
     cleanup(remove)
