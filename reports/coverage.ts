@@ -95,6 +95,44 @@ function upperBound(counters: Float64Array, start: number, end: number, value: n
 }
 
 /**
+ * {@link upperBound} searched outward from `hint` (a position from `start` to `end`): a few
+ * steps when the answer is near it, as for reads in time order, whose contexts move up their
+ * groups a little at a time. Exported for the specs.
+ */
+export function upperBoundFrom(counters: Float64Array, start: number, end: number, value: number, hint: number): number {
+  let lo: number
+  let hi: number
+  let step = 1
+  if (hint < end && counters[hint] <= value) {
+    // The first counter above `value` is past the hint: gallop up.
+    lo = hint + 1
+    hi = lo
+    while (hi < end && counters[hi] <= value) {
+      lo = hi + 1
+      hi = lo + step
+      step *= 2
+    }
+    hi = Math.min(hi, end)
+  } else {
+    // At or before the hint: gallop down.
+    hi = hint
+    lo = hi
+    while (lo > start && counters[lo - 1] > value) {
+      hi = lo - 1
+      lo = hi - step
+      step *= 2
+    }
+    lo = Math.max(lo, start)
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (counters[mid] <= value) lo = mid + 1
+    else hi = mid
+  }
+  return lo - start
+}
+
+/**
  * The write-index positions holding dot (node, counter) of `key`, as [start, end): empty when
  * no indexed write has that dot, more than one only when writes share it (the vv collision).
  */
@@ -139,8 +177,10 @@ export function rankReads(table: OpTable, index: WriteIndex): ReadRanks {
   const ranks = shared.int32(reads.length * nodes)
   const gaps = new Map<number, number[]>()
   const scratch = new Int32Array(nodes)
+  // Per (key, node) group, where the last read's rank in it ended (the next read's search starts there).
+  const hints = index.groupStart.slice(0, index.groupStart.length - 1)
   for (let i = 0; i < reads.length; i++) {
-    const gap = contextRanks(table, index, reads[i], scratch)
+    const gap = contextRanks(table, index, reads[i], scratch, hints)
     ranks.set(scratch, i * nodes)
     if (gap) gaps.set(i, gap)
   }
@@ -150,8 +190,9 @@ export function rankReads(table: OpTable, index: WriteIndex): ReadRanks {
 /**
  * Fills `out` with the ranks of `row`'s context (zeros when it has none) against the
  * writes of `row`'s key; returns the gap positions, or undefined when there are none.
+ * `hints`: per group, where to start searching (updated).
  */
-function contextRanks(table: OpTable, index: WriteIndex, row: number, out: Int32Array): number[] | undefined {
+function contextRanks(table: OpTable, index: WriteIndex, row: number, out: Int32Array, hints: Int32Array): number[] | undefined {
   out.fill(0)
   const start = table.ctxStart[row]
   if (start < 0) return undefined
@@ -161,7 +202,9 @@ function contextRanks(table: OpTable, index: WriteIndex, row: number, out: Int32
   for (let e = start; e < clockEnd; e++) {
     const n = table.ctxNode[e]
     const g = base + n
-    out[n] = upperBound(index.counters, index.groupStart[g], index.groupStart[g + 1], table.ctxCounter[e])
+    const from = index.groupStart[g]
+    out[n] = upperBoundFrom(index.counters, from, index.groupStart[g + 1], table.ctxCounter[e], hints[g])
+    hints[g] = from + out[n]
   }
   const looseEnd = clockEnd + table.ctxLoose[row]
   if (looseEnd === clockEnd) return undefined
