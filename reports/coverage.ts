@@ -135,15 +135,30 @@ export function upperBoundFrom(counters: Float64Array, start: number, end: numbe
 /**
  * The write-index positions holding dot (node, counter) of `key`, as [start, end): empty when
  * no indexed write has that dot, more than one only when writes share it (the vv collision).
+ * `hints` ({@link searchHints}): searched from where the last search in the group ended, for
+ * dots looked up in time order.
  */
-export function dotPositions(index: WriteIndex, key: number, node: number, counter: number): [start: number, end: number] {
+export function dotPositions(
+  index: WriteIndex,
+  key: number,
+  node: number,
+  counter: number,
+  hints?: Int32Array,
+): [start: number, end: number] {
   const g = key * index.nodes + node
   const from = index.groupStart[g]
   const to = index.groupStart[g + 1]
-  const start = from + upperBound(index.counters, from, to, counter - 1)
+  const start =
+    from + (hints ? upperBoundFrom(index.counters, from, to, counter - 1, hints[g]) : upperBound(index.counters, from, to, counter - 1))
+  if (hints) hints[g] = start
   let end = start
   while (end < to && index.counters[end] === counter) end++
   return [start, end]
+}
+
+/** Per (key, node) group, where a search starts: where the last one in it ended (updated by each). */
+export function searchHints(index: WriteIndex): Int32Array {
+  return index.groupStart.slice(0, index.groupStart.length - 1)
 }
 
 /** Rows of the ok gets whose context decoded: the reads staleness and sessions are about. */
@@ -177,8 +192,7 @@ export function rankReads(table: OpTable, index: WriteIndex): ReadRanks {
   const ranks = shared.int32(reads.length * nodes)
   const gaps = new Map<number, number[]>()
   const scratch = new Int32Array(nodes)
-  // Per (key, node) group, where the last read's rank in it ended (the next read's search starts there).
-  const hints = index.groupStart.slice(0, index.groupStart.length - 1)
+  const hints = searchHints(index)
   for (let i = 0; i < reads.length; i++) {
     const gap = contextRanks(table, index, reads[i], scratch, hints)
     ranks.set(scratch, i * nodes)

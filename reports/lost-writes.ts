@@ -25,7 +25,7 @@
 import { decided, undecided, type CheckResult } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
 import type { WriteIndex } from './coverage.ts'
-import { dotPositions } from './coverage.ts'
+import { dotPositions, searchHints } from './coverage.ts'
 import { FINAL, GET, INFO, isDottedWrite, OK, PUT, type OpTable } from './op-table.ts'
 import type { Example } from './examples.ts'
 import { sortOrder } from './sort-order.ts'
@@ -112,6 +112,8 @@ function observeReads(table: OpTable, index: WriteIndex): Observations {
   for (let r = 0; r < table.length; r++) {
     if (table.f[r] === PUT && table.type[r] === INFO && table.ctxStart[r] >= 0) infoValues.add(table.valueHash[r])
   }
+  // Reads come in time order: each version's search starts where the last one in its group ended.
+  const hints = searchHints(index)
   const seen: Observations = {
     shown: new Uint8Array(index.rows.length),
     observed: new Uint8Array(index.rows.length),
@@ -125,7 +127,7 @@ function observeReads(table: OpTable, index: WriteIndex): Observations {
       if (infoValues.size > 0 && infoValues.has(table.verHash[v])) seen.infoValuesRead.add(table.verHash[v])
       const node = table.verNode[v]
       if (node < 0) continue
-      const [start, end] = dotPositions(index, key, node, table.verCounter[v])
+      const [start, end] = dotPositions(index, key, node, table.verCounter[v], hints)
       for (let p = start; p < end; p++) {
         if (table.valueHash[index.rows[p]] !== table.verHash[v]) continue
         seen.observed[p] = 1

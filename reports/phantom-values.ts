@@ -7,7 +7,7 @@
  */
 import { decided, undecided, type CheckResult } from '../common/contracts/checker.ts'
 import type { RunInfo } from '../common/contracts/history.ts'
-import { dotPositions, type WriteIndex } from './coverage.ts'
+import { dotPositions, searchHints, type WriteIndex } from './coverage.ts'
 import type { Example } from './examples.ts'
 import { FINAL, GET, OK, PUT, type OpTable, writesValue } from './op-table.ts'
 
@@ -51,12 +51,14 @@ function registerPhantoms(table: OpTable, index: WriteIndex, maxExamples: number
   let reads = 0
   let violations = 0
   const examples: Example[] = []
+  // Reads come in time order: each version's search starts where the last one in its group ended.
+  const hints = searchHints(index)
   for (let r = 0; r < table.length; r++) {
     if (table.f[r] !== GET || table.type[r] !== OK) continue
     reads++
     for (let v = table.verStart[r]; v < table.verStart[r] + table.siblings[r]; v++) {
       if (table.verNode[v] >= 0) {
-        const [start, end] = dotPositions(index, table.key[r], table.verNode[v], table.verCounter[v])
+        const [start, end] = dotPositions(index, table.key[r], table.verNode[v], table.verCounter[v], hints)
         let matched = false
         for (let p = start; p < end && !matched; p++) {
           const w = index.rows[p]
