@@ -63,7 +63,7 @@ async function causalChecks(table: OpTable, maxExamples: number, pool?: TaskPool
  * few values their sentences name are then read back from the history at `path`.
  */
 async function perKeyChecks(path: string, table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
-  const results = await searchKeys(table, maxExamples, pool)
+  const results = await searchedPerKey(table, maxExamples, pool)
   // The register histories (tens of MiB in shared memory) are garbage now: freed here, not
   // whenever this thread next collects, while the causal and session checks still run.
   if (table.length >= COLLECT_FROM_OPS) collectGarbage()
@@ -80,7 +80,7 @@ async function perKeyChecks(path: string, table: OpTable, maxExamples: number, p
 }
 
 /** Both per-key models on the table's register histories, which are garbage once this settles. */
-function searchKeys(table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
+function searchedPerKey(table: OpTable, maxExamples: number, pool?: TaskPool): Promise<ModelCheckResult[]> {
   const histories = registerHistoriesFromTable(table, { shared: pool !== undefined })
   // Both models in one pass over the keys: each key is prepared once, and one found linearizable is sequentially consistent.
   return checkModels(['linearizable', 'sequential'], histories, { maxExamples, pool })

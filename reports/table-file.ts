@@ -228,7 +228,7 @@ export async function readTableFile(historyPath: string, options: { pool?: TaskP
     const parsed = parseTable(file, Number(history.size), history.mtimeNs.toString())
     if (!parsed) return undefined
     const { pool } = options
-    const hashed = parsed.hashed
+    const { hashed } = parsed
     const sha1 = pool ? pool.run<string>(CHECKSUM_TASK, { bytes: hashed } satisfies ChecksumTask) : Promise.resolve(sha1Hex(hashed))
     const racy = table.mtimeNs - history.mtimeNs < RACY_NS
     const historySound = racy ? fileSha1(historyPath).then((historySha1) => historySha1 === parsed.historySha1) : true
