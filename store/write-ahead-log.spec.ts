@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -128,6 +129,26 @@ test.group('write-ahead log', (group) => {
       assert.lengthOf(flags, 1, `one open segment (sync: ${sync})`)
       assert.equal((flags[0] & constants.O_DSYNC) !== 0, sync, `O_DSYNC (sync: ${sync})`)
     }
+  })
+
+  test('a write the disk takes only part of fails the append instead of passing for whole', async ({ assert }) => {
+    const dir = newDir()
+    // Under a 32 KiB file-size limit (prlimit), preallocating the 64 KiB segment stops
+    // halfway with a short write, then fails with EFBIG when carried on. Node ignores the
+    // SIGXFSZ that comes with it.
+    const script = `
+      import { WriteAheadLog } from ${JSON.stringify(new URL('./write-ahead-log.ts', import.meta.url).href)}
+      const { log } = WriteAheadLog.open({ dir: ${JSON.stringify(dir)}, segmentBytes: 65536 })
+      const outcome = await log.append(Buffer.from('a record')).then(() => 'appended', (e) => e.code ?? e.message)
+      await log.close()
+      process.stdout.write(outcome)
+    `
+    const child = spawnSync('prlimit', ['--fsize=32768', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
+    assert.equal(child.status, 0, child.stderr)
+    assert.equal(child.stdout, 'EFBIG')
   })
 
   test('appends after close are refused', async ({ assert }) => {

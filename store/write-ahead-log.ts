@@ -191,7 +191,7 @@ export class WriteAheadLog {
     for (const size of new Set([Math.max(this.#segmentBytes, needed), needed])) {
       const file = await open(path, O_RDWR | O_CREAT | O_TRUNC | (this.#sync ? O_DSYNC : 0))
       try {
-        await file.write(Buffer.alloc(size), 0, size, 0)
+        await writeAt(file.fd, Buffer.alloc(size), 0)
         await file.sync()
         await syncDir(this.#dir)
         return { file, first, end: 0, size }
@@ -231,12 +231,23 @@ function* readSegment(data: Buffer): Generator<LogRecord> {
 }
 
 /**
- * Writes `chunk` at `position` of the file through `fs.write`'s callback: the same write
- * through `FileHandle.write` made a PUT cost 5% more CPU at 16 connections (BENCHMARKS.md).
+ * Writes all of `chunk` at `position` of the file through `fs.write`'s callback: the same
+ * write through `FileHandle.write` made a PUT cost 5% more CPU at 16 connections
+ * (BENCHMARKS.md). A short write (a file-size limit, a disk filling up) is carried on from
+ * where it stopped, so the error that stopped it is the one reported, never a record half
+ * on disk taken for a whole one.
  */
 function writeAt(fd: number, chunk: Buffer, position: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    write(fd, chunk, 0, chunk.length, position, (error) => (error ? reject(error) : resolve()))
+    const from = (offset: number): void => {
+      write(fd, chunk, offset, chunk.length - offset, position + offset, (error, written) => {
+        if (error) reject(error)
+        else if (offset + written >= chunk.length) resolve()
+        else if (written === 0) reject(new Error(`the disk took none of the last ${chunk.length - offset} bytes`))
+        else from(offset + written)
+      })
+    }
+    from(0)
   })
 }
 
