@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HISTORY_FILE } from '../common/contracts/history.ts'
+import { setsSemiSpaceSize } from '../common/helpers/node-flags.ts'
 import { type ReportOptions, type RunReport, reportRun } from './report-run.ts'
 import { withoutLoaders } from './task-pool.ts'
 
@@ -52,7 +53,7 @@ export function analysisFlags(flags: readonly string[]): string[] {
     if (!running) kept.push(loaded[i])
     else if (running[2] === '') i++
   }
-  return kept.some((flag) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag)) ? kept : [...kept, SEMI_SPACE]
+  return setsSemiSpaceSize(kept) ? kept : [...kept, SEMI_SPACE]
 }
 
 /** reportRun's options that can cross to another process (its output goes to the inherited stdout). */

@@ -1,8 +1,14 @@
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from '@japa/runner'
 import { DEFAULT_STORE_SETTINGS } from '../../../store/config.ts'
 import type { Network, NodeControl } from '../../adapter/index.ts'
 import { freePorts } from '../../cluster/ports.ts'
 import { quorumlabCluster } from './cluster.ts'
+import { LocalCluster } from './local-cluster.ts'
+import { STORE_SEMI_SPACE, storeNodeFlags } from './node-command.ts'
 import { NodeProcess, processReport } from './node-process.ts'
 
 test.group('quorumlab cluster', () => {
@@ -40,5 +46,30 @@ test.group('quorumlab cluster', () => {
     })
     assert.equal(processReport([node], 'n1'), 'its process is not running; its last output:\n(none)')
     assert.equal(processReport([node], 'n9'), 'no process for n9')
+  })
+
+  test("a node's Node flags: the store's young generation, unless NODE_OPTIONS sets one", ({ assert }) => {
+    assert.deepEqual(storeNodeFlags(), [STORE_SEMI_SPACE])
+    assert.deepEqual(storeNodeFlags('--enable-source-maps --max-old-space-size=512'), [STORE_SEMI_SPACE])
+    assert.deepEqual(storeNodeFlags('--enable-source-maps --max-semi-space-size=8'), [])
+    assert.deepEqual(storeNodeFlags('--max_semi_space_size 8'), [])
+  })
+
+  test('a node process is started with its Node flags', async ({ assert, cleanup }) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'quorumlab-flags-'))
+    let cluster: LocalCluster | undefined
+    cleanup(async () => {
+      await cluster?.stop()
+      await rm(dataDir, { recursive: true, force: true })
+    })
+    const settings = { ...DEFAULT_STORE_SETTINGS, n: 1, r: 1, w: 1 }
+    cluster = await LocalCluster.start({ nodes: 1, ports: await freePorts(1), dataDir, settings })
+    const argv = readFileSync(`/proc/${cluster.nodes[0].pid}/cmdline`, 'utf8').split('\0')
+    assert.include(argv, STORE_SEMI_SPACE)
+    assert.isBelow(
+      argv.indexOf(STORE_SEMI_SPACE),
+      argv.findIndex((a) => a.endsWith('quorumlab.js')),
+      'a flag of Node, before the script',
+    )
   })
 })

@@ -9,6 +9,7 @@
 import { Document, isSeq, visit } from 'yaml'
 import type { StoreSettings } from '../../../store/config.ts'
 import { COMPOSE_PORTS, COMPOSE_SECRET_FILE, deployment } from './deployment.ts'
+import { STORE_SEMI_SPACE } from './node-command.ts'
 
 export const TOXIPROXY_IMAGE = 'ghcr.io/shopify/toxiproxy:2.12.0'
 const QUORUMLAB_IMAGE = 'quorumlab:local'
@@ -50,6 +51,8 @@ function composeDocument(nodes: number, settings: StoreSettings): Record<string,
       image: QUORUMLAB_IMAGE,
       container_name: containerName(node.id),
       command: ['store', ...node.args],
+      // The image's entrypoint is `node bin/quorumlab.js`: Node's flags for the node go here.
+      environment: { NODE_OPTIONS: STORE_SEMI_SPACE },
       depends_on: { secret: { condition: 'service_completed_successfully' } },
       volumes: [`${node.id}-data:/data`, `${SECRET_VOLUME}:ro`],
       healthcheck: {

@@ -19,6 +19,7 @@ import { CLUSTER_CONFIG_PATH, composeYaml, containerName, TOXIPROXY_IMAGE } from
 import { clusterConfigProblems, type ExternalClusterConfig } from './external-cluster.ts'
 import { COMPOSE_SECRET_FILE, deployment, type DeploymentPorts } from './deployment.ts'
 import { QUORUMLAB_BIN } from './node-process.ts'
+import { STORE_SEMI_SPACE } from './node-command.ts'
 import { freePorts } from '../../cluster/ports.ts'
 import type { HistoryRecord } from '../../../common/contracts/history.ts'
 
@@ -32,6 +33,7 @@ type Service = {
   command?: string[]
   volumes?: string[]
   container_name?: string
+  environment?: Record<string, string>
   configs?: { source: string; target: string }[]
   group_add?: string[]
   depends_on?: Record<string, { condition: string }>
@@ -80,6 +82,7 @@ test.group('docker compose (static)', (group) => {
       assert.deepEqual(service.depends_on, { secret: { condition: 'service_completed_successfully' } })
       assert.property(doc.volumes, `${node.id}-data`)
       assert.equal(service.container_name, containerName(node.id))
+      assert.deepEqual(service.environment, { NODE_OPTIONS: STORE_SEMI_SPACE }, 'the Node flags the harness starts a node with')
       assert.equal((config.control as { containers: Record<string, string> }).containers[node.id], containerName(node.id))
       assert.equal(config.links.client[node.id].connect, `toxiproxy:${config.links.client[node.id].listen.split(':')[1]}`)
     }
@@ -182,7 +185,7 @@ test.group('external mode, laid out as docker compose', (group) => {
       const script = [
         '#!/bin/sh',
         `cd ${quote(ROOT)}`,
-        `nohup ${quote(process.execPath)} ${quote(QUORUMLAB_BIN)} store ${node.args.map(quote).join(' ')} >> ${quote(join(dir, `${node.id}.log`))} 2>&1 &`,
+        `NODE_OPTIONS=${quote(STORE_SEMI_SPACE)} nohup ${quote(process.execPath)} ${quote(QUORUMLAB_BIN)} store ${node.args.map(quote).join(' ')} >> ${quote(join(dir, `${node.id}.log`))} 2>&1 &`,
         `echo $! > ${quote(pidFile)}`,
         // Like a container's health check: back when the node serves.
         `for i in $(seq 1 200); do ${quote(process.execPath)} -e "fetch('${health}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && exit 0; sleep 0.1; done`,

@@ -7,6 +7,7 @@
 import { VERSIONING_MODES } from '../../../common/contracts/causal.ts'
 import { CONSISTENCY_MODES } from '../../../common/contracts/history.ts'
 import { formatAddress } from '../../../common/helpers/address.ts'
+import { setsSemiSpaceSize } from '../../../common/helpers/node-flags.ts'
 import { PEER_CONNECTIONS, type PeerAddress, type StoreSettings } from '../../../store/config.ts'
 
 /** What a `value` flag takes; the CLI turns it into a parser whose errors name the flag. */
@@ -180,6 +181,18 @@ export function nodeArgs({ id, host, port, dataDir, peers, settings, extraArgs =
     ...storeArgs(settings),
     ...extraArgs,
   ]
+}
+
+/**
+ * V8's young generation of a store node, MiB a semi-space (Node's default is 16). A PUT
+ * leaves garbage on every node it touches; at 32 a node scavenges half as often, and in
+ * paired cluster runs a PUT cost 2–3% less CPU at 16 connections (BENCHMARKS.md).
+ */
+export const STORE_SEMI_SPACE = '--max-semi-space-size=32'
+
+/** The Node flags a store node is started with: {@link STORE_SEMI_SPACE}, unless `nodeOptions` (NODE_OPTIONS) sets a size of its own. */
+export function storeNodeFlags(nodeOptions = ''): string[] {
+  return setsSemiSpaceSize(nodeOptions.split(/\s+/)) ? [] : [STORE_SEMI_SPACE]
 }
 
 /** Message a node sends its parent process (when spawned with IPC) once it serves. */

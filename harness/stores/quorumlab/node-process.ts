@@ -15,7 +15,7 @@ import { nodeControl } from '../../cluster/node-control.ts'
 import type { ClusterLayout } from '../../cluster/layout.ts'
 import { ProcessControl } from '../../cluster/process-control.ts'
 import type { StoreSettings } from '../../../store/config.ts'
-import { nodeArgs, type NodeReadyMessage, type NodeSpec } from './node-command.ts'
+import { nodeArgs, type NodeReadyMessage, type NodeSpec, storeNodeFlags } from './node-command.ts'
 
 export const QUORUMLAB_BIN = fileURLToPath(new URL('../../../bin/quorumlab.js', import.meta.url))
 
@@ -99,7 +99,10 @@ export class NodeProcess {
     // Its own process group: a Ctrl-C in the terminal reaches the harness alone, which heals
     // and stops the nodes in order. The IPC channel still ends the node if the harness dies.
     const [command, ...prefix] = [...(this.#options.launcher ?? []), process.execPath]
-    const child = spawn(command, [...prefix, ...this.args()], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true })
+    const child = spawn(command, [...prefix, ...storeNodeFlags(process.env.NODE_OPTIONS), ...this.args()], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
+    })
     this.#control = new ProcessControl(child)
     // The log keeps every start and exit, so a crash nemesis' kills and restarts read in order.
     this.#log?.write(
