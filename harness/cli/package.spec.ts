@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { test } from '@japa/runner'
+import { STORE_SEMI_SPACE } from '../stores/quorumlab/node-command.ts'
 
 const ROOT = new URL('../../', import.meta.url)
 const manifest = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as {
@@ -40,6 +41,7 @@ test.group('package', () => {
       cli.map(([name]) => name),
       ['workload', 'matrix', 'report', 'serve', 'bench', 'store', 'cluster', 'toxiproxy'],
     )
-    for (const [name, line] of cli) assert.match(line, /^exec node bin\/quorumlab\.js [a-z]+$/, name)
+    for (const [name, line] of cli) assert.match(line, /^exec node (--[a-z-]+=\S+ )*bin\/quorumlab\.js [a-z]+$/, name)
+    assert.include(manifest.scripts.store, `node ${STORE_SEMI_SPACE} `, "a node run by hand gets the harness' young generation")
   })
 })
