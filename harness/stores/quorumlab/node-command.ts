@@ -185,7 +185,7 @@ export function nodeArgs({ id, host, port, dataDir, peers, settings, extraArgs =
 
 /**
  * V8's young generation of a store node, MiB a semi-space (Node's default is 16). A PUT
- * leaves garbage on every node it touches; at 32 a node scavenges half as often, and in
+ * leaves garbage on every node it touches, and a larger space is scavenged less often: in
  * paired cluster runs a PUT cost 2–3% less CPU at 16 connections (BENCHMARKS.md).
  */
 export const STORE_SEMI_SPACE = '--max-semi-space-size=32'
