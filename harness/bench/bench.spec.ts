@@ -9,9 +9,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import { overRounds } from './benchmark.ts'
-import { runLoad } from './load.ts'
+import { type LoadRun, runLoad } from './load.ts'
 import { processCpuSeconds } from './process-cpu.ts'
 import { notesOf } from './run-benchmarks.ts'
+import { measureRounds } from './store-vs-etcd.bench.ts'
 
 const MARKER = '<!-- Written by hand below this line: `quorumlab bench --write` keeps it. -->'
 
@@ -19,6 +20,39 @@ test.group('bench: rounds and notes', () => {
   test('a figure over rounds is their median, with the lowest and highest', ({ assert }) => {
     assert.deepEqual(overRounds([30, 10, 20]), { value: 20, range: { min: 10, max: 30 } })
     assert.deepEqual(overRounds([5]), { value: 5, range: { min: 5, max: 5 } })
+  })
+  test('each measured window follows an unmeasured one of the same subject and concurrency, on keys of its own', async ({ assert }) => {
+    const windows: (LoadRun & { tag: string })[] = []
+    const subject = (name: string, op: 'PUT' | 'GET') => ({
+      name,
+      op,
+      urls: [`http://${name}.test`],
+      pids: [1],
+      requests: (tag: string) => Object.assign(() => () => ({ method: op, path: `/${tag}` }), { tag }),
+    })
+    const load = async (run: LoadRun) => {
+      windows.push({ ...run, tag: (run.requests as unknown as { tag: string }).tag })
+      return { rps: 1, p50: 1, p99: 1, errors: 0, non2xx: 0 }
+    }
+    const plan = { rounds: 2, seconds: 5, warmupSeconds: 15, rewarmSeconds: 2, connections: [16, 64] }
+    const all = [subject('a', 'PUT'), subject('b', 'PUT'), subject('c', 'GET')]
+    const results = await measureRounds(all, plan, () => {}, load)
+
+    const measured = windows.flatMap((w, i) => (w.serverPids === undefined ? [] : [i]))
+    assert.lengthOf(measured, plan.rounds * plan.connections.length * all.length)
+    assert.deepEqual(
+      [...results.values()].map((r) => r.length),
+      Array(all.length * plan.connections.length).fill(plan.rounds),
+    )
+    for (const i of measured) {
+      const [before, window] = [windows[i - 1], windows[i]]
+      assert.equal(window.duration, plan.seconds)
+      assert.equal(before.duration, plan.rewarmSeconds)
+      assert.isUndefined(before.serverPids)
+      assert.deepEqual([before.urls, before.connections], [window.urls, window.connections])
+    }
+    const tags = windows.map((w) => `${w.urls[0]} ${w.tag}`)
+    assert.equal(new Set(tags).size, tags.length, 'every window writes keys of its own')
   })
 
   test('the hand-written end of BENCHMARKS.md is kept from the marker on', ({ assert }) => {

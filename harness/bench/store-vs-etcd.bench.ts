@@ -24,7 +24,7 @@ import { putRequest, rangeRequest } from '../stores/etcd/gateway.ts'
 import { LocalCluster } from '../stores/quorumlab/index.ts'
 import { type Benchmark, type BenchOptions, type BenchRow, median, overRounds } from './benchmark.ts'
 import { type FloorCluster, type FloorDesign, startFloorCluster } from './floor/index.ts'
-import { type LoadRequest, type LoadResult, type RequestBuilder, runLoad, startBareHono } from './load.ts'
+import { type LoadRequest, type LoadResult, type LoadRun, type RequestBuilder, runLoad, startBareHono } from './load.ts'
 
 /** Keys the GETs read, written before the first round. */
 const READ_KEYS = 1000
@@ -33,11 +33,13 @@ const READ_KEYS = 1000
  * compiler took 12.5% of the nodes' CPU after 6 s of PUTs at 16 connections and 5.2% after
  * 30 s (`npm run profile:write-path -- --perf`). Each subject is warmed up for 15 s, so the
  * rounds measure nearer the steady state a long-running store is in (etcd, compiled ahead
- * of time, has none to reach).
+ * of time, has none to reach). Each measured window is then preceded by 2 s of the same load,
+ * unmeasured: a subject sits idle for a minute while the others are measured, and the
+ * store's first seconds after that cost more CPU a PUT than its next ones.
  */
-const FULL = { rounds: 3, seconds: 5, warmupSeconds: 15, connections: [16, 64] }
+const FULL = { rounds: 3, seconds: 5, warmupSeconds: 15, rewarmSeconds: 2, connections: [16, 64] }
 /** CI's smoke run: every subject, short rounds; its figures are not worth comparing. */
-const QUICK = { rounds: 1, seconds: 1, warmupSeconds: 0, connections: [64] }
+const QUICK = { rounds: 1, seconds: 1, warmupSeconds: 0, rewarmSeconds: 0, connections: [64] }
 /** The issue's targets: the store's PUT and GET against etcd's, in the same run. */
 const TARGETS = { putOverEtcd: 1.5, getOverLinearizable: 1.5, getOverSerializable: 1.0 }
 
@@ -137,12 +139,20 @@ type Plan = typeof FULL
 /** Results by `<subject>/<connections>`, one per round. */
 type Results = Map<string, LoadResult[]>
 
-/** Every subject at every concurrency, round after round, the order reversed every other round. */
-async function measureRounds(all: Subject[], plan: Plan, log: BenchOptions['log']): Promise<Results> {
+/**
+ * Every subject at every concurrency, round after round, the order reversed every other round;
+ * `load` runs one window (autocannon; a test's stand-in).
+ */
+export async function measureRounds(
+  all: Subject[],
+  plan: Plan,
+  log: BenchOptions['log'],
+  load: (run: LoadRun) => Promise<LoadResult> = runLoad,
+): Promise<Results> {
   const results: Results = new Map()
   const connectionsMax = Math.max(...plan.connections)
   for (const subject of plan.warmupSeconds > 0 ? all : []) {
-    await runLoad({ urls: subject.urls, connections: connectionsMax, duration: plan.warmupSeconds, requests: subject.requests('warmup') })
+    await load({ urls: subject.urls, connections: connectionsMax, duration: plan.warmupSeconds, requests: subject.requests('warmup') })
   }
   for (let round = 1; round <= plan.rounds; round++) {
     for (const connections of plan.connections) {
@@ -150,8 +160,12 @@ async function measureRounds(all: Subject[], plan: Plan, log: BenchOptions['log'
         const order = all.filter((s) => s.op === op)
         if (round % 2 === 0) order.reverse()
         for (const subject of order) {
+          if (plan.rewarmSeconds > 0) {
+            const requests = subject.requests(`r${round}-c${connections}-rewarm`)
+            await load({ urls: subject.urls, connections, duration: plan.rewarmSeconds, requests })
+          }
           const requests = subject.requests(`r${round}-c${connections}`)
-          const result = await runLoad({ urls: subject.urls, connections, duration: plan.seconds, requests, serverPids: subject.pids })
+          const result = await load({ urls: subject.urls, connections, duration: plan.seconds, requests, serverPids: subject.pids })
           const key = `${subject.name}/${connections}`
           results.set(key, [...(results.get(key) ?? []), result])
           const failed = result.errors + result.non2xx
