@@ -149,21 +149,27 @@ test.group('bench: load', (group) => {
     }
   })
 
-  test('the CPU time a server spends per request is measured beside the load', async ({ assert }) => {
+  test("the CPU time a server spends per request, and the load generator's own, are measured beside the load", async ({ assert }) => {
     const child = spawn(process.execPath, ['-e', SPINNING_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
     try {
       const [chunk] = (await once(child.stdout!, 'data')) as [Buffer]
       const url = `http://127.0.0.1:${/port (\d+)/.exec(chunk.toString())![1]}`
-      const load = (spinUs: number) =>
+      /** `spinUs` of the server's CPU a request; `buildUs` of this process' CPU to build each. */
+      const load = (spinUs: number, buildUs = 0) =>
         runLoad({
           urls: [url],
           connections: 2,
           duration: 1,
           serverPids: [child.pid!],
-          requests: () => () => ({ method: 'GET', path: `/?spin=${spinUs}` }),
+          requests: () => () => {
+            const started = process.cpuUsage()
+            while (process.cpuUsage(started).user < buildUs) {}
+            return { method: 'GET', path: `/?spin=${spinUs}` }
+          },
         })
       const light = await load(0)
       const heavy = await load(2000)
+      const costlyToBuild = await load(0, 1000)
       const unmeasured = await runLoad({
         urls: [url],
         connections: 1,
@@ -176,6 +182,11 @@ test.group('bench: load', (group) => {
       assert.isAtLeast(heavy.cpuPerRequestUs!, 1_900)
       assert.isBelow(light.cpuPerRequestUs!, heavy.cpuPerRequestUs! / 3)
       assert.notProperty(unmeasured, 'cpuPerRequestUs')
+      // The server's spinning is not the load generator's; building a request for 1 ms is.
+      assert.isBelow(heavy.clientCpuPerRequestUs!, 1_000)
+      assert.isAtLeast(costlyToBuild.clientCpuPerRequestUs!, 950)
+      assert.isBelow(light.clientCpuPerRequestUs!, costlyToBuild.clientCpuPerRequestUs! / 3)
+      assert.isBelow(costlyToBuild.cpuPerRequestUs!, 1_000)
     } finally {
       child.kill()
     }

@@ -18,6 +18,12 @@ export type LoadResult = {
   non2xx: number
   /** CPU time the `serverPids` spent per completed request, µs (all their threads); absent where it was not measured. */
   cpuPerRequestUs?: number
+  /**
+   * CPU time this process (the load generator: autocannon and the request builders, all
+   * threads) spent per completed request, µs; absent when none completed. On a machine the
+   * servers share with it, this is CPU they did not get.
+   */
+  clientCpuPerRequestUs?: number
 }
 
 /** One request as a connection sends it. */
@@ -45,6 +51,7 @@ export type LoadRun = {
 export async function runLoad({ urls, connections, duration, requests, serverPids = [] }: LoadRun): Promise<LoadResult> {
   let next = 0
   const cpuBefore = serverPids.length > 0 ? await processCpuSeconds(serverPids) : undefined
+  const clientBefore = process.cpuUsage()
   const result = await autocannon({
     // autocannon takes several URLs (its types say one) and deals the connections over them in turn.
     url: urls as unknown as string,
@@ -55,6 +62,7 @@ export async function runLoad({ urls, connections, duration, requests, serverPid
       client.setRequests([{ setupRequest: (request) => ({ ...request, ...withType(build()) }) as typeof request }])
     },
   })
+  const client = process.cpuUsage(clientBefore)
   const cpuAfter = cpuBefore === undefined ? undefined : await processCpuSeconds(serverPids)
   const completed = result.requests.total
   return {
@@ -66,6 +74,7 @@ export async function runLoad({ urls, connections, duration, requests, serverPid
     ...(cpuAfter !== undefined && cpuBefore !== undefined && completed > 0
       ? { cpuPerRequestUs: ((cpuAfter - cpuBefore) / completed) * 1e6 }
       : {}),
+    ...(completed > 0 ? { clientCpuPerRequestUs: (client.user + client.system) / completed } : {}),
   }
 }
 

@@ -170,8 +170,9 @@ export async function measureRounds(
           results.set(key, [...(results.get(key) ?? []), result])
           const failed = result.errors + result.non2xx
           const cpu = result.cpuPerRequestUs === undefined ? '' : `, ${result.cpuPerRequestUs.toFixed(0)} µs CPU a request`
+          const client = result.clientCpuPerRequestUs === undefined ? '' : ` (load generator ${result.clientCpuPerRequestUs.toFixed(0)} µs)`
           log(
-            `round ${round}, ${connections} connections, ${subject.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${cpu}${failed ? `, ${result.errors} errors and ${result.non2xx} non-2xx answers` : ''}`,
+            `round ${round}, ${connections} connections, ${subject.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${cpu}${client}${failed ? `, ${result.errors} errors and ${result.non2xx} non-2xx answers` : ''}`,
           )
         }
       }
@@ -211,6 +212,7 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
         { ...throughput, ...versus(label('etcd PUT'), times, TARGETS.putOverEtcd) },
         { ...p99, baseline: label('etcd PUT'), ratio: p99.value / theirP99, target: { text: "<= etcd's p99", met: p99.value <= theirP99 } },
         ...cpuRow(base, rounds, { baseline: label('etcd PUT'), rounds: of('etcd PUT') }),
+        ...loadGeneratorRow(base, rounds),
       )
     } else if (name in FLOORS) {
       const etcd = of('etcd PUT')
@@ -233,7 +235,7 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
         ...cpuRow(base, rounds, { baseline: label('etcd linearizable GET'), rounds: of('etcd linearizable GET') }),
       )
     } else {
-      rows.push(throughput, p99, ...cpuRow(base, rounds))
+      rows.push(throughput, p99, ...cpuRow(base, rounds), ...(name === 'etcd PUT' ? loadGeneratorRow(base, rounds) : []))
     }
   }
   return rows
@@ -254,6 +256,16 @@ function cpuRow(
   const row: BenchRow = { ...base, metric: 'CPU per request, servers', unit: 'µs', ...overRounds(values) }
   const theirs = against ? measured(against.rounds) : []
   return [against && theirs.length > 0 ? { ...row, baseline: against.baseline, ratio: row.value / median(theirs) } : row]
+}
+
+/**
+ * The load generator's CPU time per request over the rounds: it shares the machine's cores
+ * with the servers, so it is why the throughput ratio of two subjects is nearer 1 than the
+ * ratio of their servers' CPU per request.
+ */
+function loadGeneratorRow(base: { benchmark: string; subject: string }, rounds: LoadResult[]): BenchRow[] {
+  const values = rounds.flatMap((r) => (r.clientCpuPerRequestUs === undefined ? [] : [r.clientCpuPerRequestUs]))
+  return values.length === 0 ? [] : [{ ...base, metric: 'CPU per request, load generator', unit: 'µs', ...overRounds(values) }]
 }
 
 const versus = (baseline: string, ratio: number, target: number): Partial<BenchRow> => ({
