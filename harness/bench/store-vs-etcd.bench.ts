@@ -211,15 +211,15 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
       rows.push(
         { ...throughput, ...versus(label('etcd PUT'), times, TARGETS.putOverEtcd) },
         { ...p99, baseline: label('etcd PUT'), ratio: p99.value / theirP99, target: { text: "<= etcd's p99", met: p99.value <= theirP99 } },
-        ...cpuRow(base, rounds, { baseline: label('etcd PUT'), rounds: of('etcd PUT') }),
-        ...loadGeneratorRow(base, rounds),
+        ...cpuRow(base, rounds, { against: { baseline: label('etcd PUT'), rounds: of('etcd PUT') } }),
+        ...cpuRow(base, rounds, { whose: 'load generator' }),
       )
     } else if (name in FLOORS) {
       const etcd = of('etcd PUT')
       rows.push(
         { ...throughput, baseline: label('etcd PUT'), ratio: ratio(rounds, etcd) },
         p99,
-        ...cpuRow(base, rounds, { baseline: label('etcd PUT'), rounds: etcd }),
+        ...cpuRow(base, rounds, { against: { baseline: label('etcd PUT'), rounds: etcd } }),
       )
     } else if (name === 'quorumlab GET') {
       rows.push(
@@ -232,40 +232,35 @@ function rowsOf(results: Results, connections: number): BenchRow[] {
           ...versus(label('etcd serializable GET'), ratio(rounds, of('etcd serializable GET')), TARGETS.getOverSerializable),
         },
         p99,
-        ...cpuRow(base, rounds, { baseline: label('etcd linearizable GET'), rounds: of('etcd linearizable GET') }),
+        ...cpuRow(base, rounds, { against: { baseline: label('etcd linearizable GET'), rounds: of('etcd linearizable GET') } }),
       )
     } else {
-      rows.push(throughput, p99, ...cpuRow(base, rounds), ...(name === 'etcd PUT' ? loadGeneratorRow(base, rounds) : []))
+      rows.push(throughput, p99, ...cpuRow(base, rounds), ...(name === 'etcd PUT' ? cpuRow(base, rounds, { whose: 'load generator' }) : []))
     }
   }
   return rows
 }
 
+/** Whose CPU time a row reports, and the field of a round that holds it. */
+const CPU_OF = { servers: 'cpuPerRequestUs', 'load generator': 'clientCpuPerRequestUs' } as const
+
 /**
- * The servers' CPU time per request over the rounds (none where it was not measured), against
- * the rounds of the subject named `against.baseline` when given.
+ * CPU time per request over the rounds (none where it was not measured): the servers' by
+ * default, or the load generator's, which shares the machine's cores with the servers and is
+ * why the throughput ratio of two subjects is nearer 1 than the ratio of their servers' CPU.
+ * Compared with the rounds of the subject named `against.baseline` when given.
  */
 function cpuRow(
   base: { benchmark: string; subject: string },
   ours: LoadResult[],
-  against?: { baseline: string; rounds: LoadResult[] },
+  { whose = 'servers', against }: { whose?: keyof typeof CPU_OF; against?: { baseline: string; rounds: LoadResult[] } } = {},
 ): BenchRow[] {
-  const measured = (rounds: LoadResult[]) => rounds.flatMap((r) => (r.cpuPerRequestUs === undefined ? [] : [r.cpuPerRequestUs]))
+  const measured = (rounds: LoadResult[]) => rounds.flatMap((r) => r[CPU_OF[whose]] ?? [])
   const values = measured(ours)
   if (values.length === 0) return []
-  const row: BenchRow = { ...base, metric: 'CPU per request, servers', unit: 'µs', ...overRounds(values) }
+  const row: BenchRow = { ...base, metric: `CPU per request, ${whose}`, unit: 'µs', ...overRounds(values) }
   const theirs = against ? measured(against.rounds) : []
   return [against && theirs.length > 0 ? { ...row, baseline: against.baseline, ratio: row.value / median(theirs) } : row]
-}
-
-/**
- * The load generator's CPU time per request over the rounds: it shares the machine's cores
- * with the servers, so it is why the throughput ratio of two subjects is nearer 1 than the
- * ratio of their servers' CPU per request.
- */
-function loadGeneratorRow(base: { benchmark: string; subject: string }, rounds: LoadResult[]): BenchRow[] {
-  const values = rounds.flatMap((r) => (r.clientCpuPerRequestUs === undefined ? [] : [r.clientCpuPerRequestUs]))
-  return values.length === 0 ? [] : [{ ...base, metric: 'CPU per request, load generator', unit: 'µs', ...overRounds(values) }]
 }
 
 const versus = (baseline: string, ratio: number, target: number): Partial<BenchRow> => ({
