@@ -54,6 +54,56 @@ test.group('merkle index', () => {
     )
   })
 
+  test("every part of a key's state reaches its digest: replicas that differ in any one are told apart", ({ assert }) => {
+    const base = (): VersionedObject => ({
+      context: { clock: { n1: 2, n2: 1 }, dots: [{ node: 'n3', counter: 4 }] },
+      siblings: [{ dot: { node: 'n1', counter: 2 }, clock: { n2: 1 }, value: { v: 'a' }, deleted: false, ts: 10 }],
+    })
+    const variants: Record<string, (o: VersionedObject) => void> = {
+      "the context's clock": (o) => {
+        o.context.clock.n2 = 2
+      },
+      "the context's loose dots": (o) => {
+        o.context.dots = []
+      },
+      "a sibling's dot": (o) => {
+        o.siblings[0].dot = { node: 'n2', counter: 2 }
+      },
+      "a sibling's clock": (o) => {
+        o.siblings[0].clock = {}
+      },
+      "a sibling's value": (o) => {
+        o.siblings[0].value = { v: 'b' }
+      },
+      'a tombstone': (o) => {
+        o.siblings[0].deleted = true
+      },
+      "a sibling's time": (o) => {
+        o.siblings[0].ts = 11
+      },
+      'another sibling': (o) => {
+        o.siblings.push({ ...o.siblings[0], dot: { node: 'n3', counter: 4 } })
+      },
+    }
+    const digestOf = (object: VersionedObject): string | undefined => {
+      const index = indexWith([['k', object]])
+      const arc = ring.arcOf('k')
+      for (let leaf = 0; leaf < 2 ** MERKLE_DEPTH; leaf++) {
+        const [found] = index.leafKeys(arc, leaf)
+        if (found) return found.digest
+      }
+      return undefined
+    }
+    const original = digestOf(base())
+    assert.isString(original)
+    assert.equal(digestOf(base()), original)
+    for (const [part, change] of Object.entries(variants)) {
+      const changed = base()
+      change(changed)
+      assert.notEqual(digestOf(changed), original, part)
+    }
+  })
+
   test('updating back to the old state restores the old root', ({ assert }) => {
     const index = indexWith(keys.map((k) => [k, objectOf(k)]))
     const arc = ring.arcOf('k7')
