@@ -54,7 +54,7 @@ async function causalChecks(table: OpTable, maxExamples: number, pool?: TaskPool
   const worker = workerPoolFor(table, pool)
   const columns: ModelColumns = table
   return worker
-    ? await worker.run<ModelCheckResult[]>(MODEL_TASK, { columns, options: { maxExamples } } satisfies ModelTask)
+    ? await worker.run<ModelCheckResult[]>(MODEL_TASK, { columns, options: { maxExamples } } satisfies ModelTask, { alone: true })
     : checkCausalModels(modelHistoryFromTable(columns), { maxExamples })
 }
 

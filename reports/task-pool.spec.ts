@@ -65,6 +65,35 @@ test.group('task pool', () => {
     assert.isBelow(secondStarted, busyUntil, 'the second task started before this thread could hand it over')
   })
 
+  test('no task is queued behind one run alone: the others take them, or they wait for a free thread', async ({ assert, cleanup }) => {
+    const pool = new TaskPool({ size: 2, depth: 3 })
+    cleanup(() => pool.close())
+    await pool.prepare()
+    let longEnded = 0
+    const long = pool.run<number>(TASK, { value: 1, delayMs: 800 }, { alone: true }).then((value) => {
+      longEnded = Date.now()
+      return value
+    })
+    // Spread by turns, the second of these would go behind the long task.
+    const short = [0, 1, 2].map(() => pool.run<number>(TASK, { startedAt: true }))
+    const started = await Promise.all(short)
+    assert.equal(longEnded, 0, 'every short task started and ended while the long one ran')
+    assert.equal(await long, 1)
+    assert.isTrue(
+      started.every((at) => at < longEnded),
+      'every short task started first',
+    )
+
+    const one = new TaskPool({ size: 1, depth: 3 })
+    cleanup(() => one.close())
+    const alone = one.run<number>(TASK, { value: 2, delayMs: 50 }, { alone: true })
+    assert.deepEqual(
+      await Promise.all([alone, one.run<number>(TASK, { value: 3 })]),
+      [2, 3],
+      'with no other thread, the next waits and runs',
+    )
+  })
+
   test('a prepared pool runs a task at once while this thread is busy, its module bundled in advance', async ({ assert, cleanup }) => {
     // A module no other test has bundled: a copy in a folder of its own.
     const folder = await mkdtemp(join(tmpdir(), 'task-pool-prepare-'))

@@ -59,7 +59,15 @@ type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => vo
 /** A task as a worker is sent it: `code` is its module's bundle. */
 export type TaskMessage = { id: number; module: string; code: string; data: unknown }
 /** A task in line: its bundle is set once made, and it waits until then. */
-type Task = Omit<TaskMessage, 'code'> & { code: string | undefined }
+type Task = Omit<TaskMessage, 'code'> & { code: string | undefined; alone: boolean }
+
+export type RunOptions = {
+  /**
+   * The task runs for long (seconds): no other task is queued behind it on its thread. They
+   * go to another thread or wait in the pool's line, rather than wait for this one to end.
+   */
+  alone?: boolean
+}
 
 export class TaskPool {
   #options: TaskPoolOptions
@@ -79,7 +87,7 @@ export class TaskPool {
   }
 
   /** Runs `module`'s default export on `data` in a worker; resolves with its result. */
-  run<T>(module: URL, data: unknown): Promise<T> {
+  run<T>(module: URL, data: unknown, options: RunOptions = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the task pool is closed'))
     const id = this.#next++
     const done = new Promise<T>((resolve, reject) => this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject }))
@@ -87,7 +95,7 @@ export class TaskPool {
     // the constructor, since a small history's pool may never run one.
     // (A failed bundle fails its tasks, below.)
     if (id === 0) bundleDeclaredTasks().catch(() => undefined)
-    const task: Task = { id, module: module.href, code: undefined, data }
+    const task: Task = { id, module: module.href, code: undefined, data, alone: options.alone ?? false }
     this.#queue.push(task)
     const worker = taskBundle(TASK_WORKER)
     const own = taskBundle(module)
@@ -141,11 +149,12 @@ export class TaskPool {
     return this.#holding.get(worker)?.length ?? 0
   }
 
-  /** The worker holding the fewest tasks, below `depth` (on a tie not the last one handed a task), or none. */
+  /** The worker holding the fewest tasks, below `depth` and none of them alone (on a tie not the last one handed a task), or none. */
   #leastHeld(): Worker | undefined {
     let best: Worker | undefined
     let fewest = this.#depth
     for (const [worker, held] of this.#holding) {
+      if (held.some((task) => task.alone)) continue
       if (held.length < fewest || (held.length === fewest && held.length < this.#depth && best === this.#last)) {
         best = worker
         fewest = held.length
