@@ -75,7 +75,7 @@ export class CausalOrder extends CausalGraph {
     this.#running = this.#make(this.problem ? 0 : this.sessions * this.sessions)
     this.#scratch = this.#make(this.sessions)
     this.#sideClock = this.#make(this.sessions)
-    this.overwrites = new Overwrites(this.valueIds, this.sessions, this.#make)
+    this.overwrites = new Overwrites(this.valueIds, history.keys.length, this.sessions, this.#make)
     this.#visit = { row: -1, clock: this.#running, base: 0, final: false }
     const pending = new Int32Array(this.valueIds)
     for (let id = 0; id < this.valueIds; id++) pending[id] = this.readersFrom[id + 1] - this.readersFrom[id]

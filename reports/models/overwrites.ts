@@ -51,13 +51,15 @@ export class Overwrites {
   #placePos: number[] = []
   #placeReaders: Int32Array[] = []
   #keyOf: number[] = []
-  #open = new Map<number, number[]>()
+  /** By key id (an array, not a map: a lookup at every write and every close). */
+  #open: number[][]
   /** Per row: its index in its key's open rows (so closing it needs no search of them). */
   #openAt: number[] = []
 
-  /** `ids`: how many values there are (ids 0 .. ids - 1). */
-  constructor(ids: number, sessions: number, make: (length: number) => Clocks) {
+  /** `ids`: how many values there are (ids 0 .. ids - 1); `keys`: how many keys. */
+  constructor(ids: number, keys: number, sessions: number, make: (length: number) => Clocks) {
     this.#sessions = sessions
+    this.#open = Array.from({ length: keys }, () => [])
     this.#make = make
     this.never = make(1) instanceof Uint16Array ? 0xffff : 0x7fffffff
     this.#rowOf = new Int32Array(ids).fill(-1)
@@ -100,11 +102,7 @@ export class Overwrites {
     this.#placePos[row] = pos
     this.#placeReaders[row] = readers
     this.#keyOf[row] = key
-    let open = this.#open.get(key)
-    if (!open) {
-      open = []
-      this.#open.set(key, open)
-    }
+    const open = this.#open[key]
     this.#openAt[row] = open.length
     open.push(row)
   }
@@ -120,7 +118,7 @@ export class Overwrites {
     if (!(row >= 0)) return
     this.#rowOf[id] = -1
     this.#free.push(row)
-    const open = this.#open.get(this.#keyOf[row]) as number[]
+    const open = this.#open[this.#keyOf[row]]
     const at = this.#openAt[row]
     const last = open[open.length - 1]
     open[at] = last
@@ -172,8 +170,7 @@ export class Overwrites {
    * the key in that past is overwritten from `at` on s, unless it was already.
    */
   cover(kind: Kind, key: number, s: number, clock: Clocks, base: number, at: number): void {
-    const open = this.#open.get(key)
-    if (!open) return
+    const open = this.#open[key]
     const S = this.#sessions
     const table = this.#table
     for (const row of open) {

@@ -76,7 +76,8 @@ export class SessionValueChecks {
    * it; per `session * keys + key`, one frontier.
    */
   #frontiers = new ReadFrontiers()
-  #byKey = new Map<number, number[]>()
+  /** By key id (an array, not a map: a lookup at every read judged). */
+  #byKey: number[][]
   #frontier: PairIds
   /** The frontier a read makes, while {@link maximal} builds it. */
   #next = new RowList()
@@ -88,6 +89,7 @@ export class SessionValueChecks {
   constructor(order: CausalOrder, options: CausalCheckOptions) {
     this.#order = order
     this.#before = (a, b) => order.before(a, b)
+    this.#byKey = Array.from({ length: order.history.keys.length }, () => [])
     // An array of a pair each when that costs at most 4 bytes an op.
     this.#frontier = new PairIds(order.sessions, order.history.keys.length, Math.max(1 << 16, order.history.length))
     const tally = (): Tally => ({
@@ -252,7 +254,7 @@ export class SessionValueChecks {
   #sessionRead({ key, session, clock, base }: Judged): Witness | undefined {
     const order = this.#order
     const h = order.history
-    for (const frontier of this.#byKey.get(key) ?? []) {
+    for (const frontier of this.#byKey[key]) {
       const q = this.#frontiers.session(frontier)
       if (q === session) continue
       // Snapshots are marked with q's next write after them: those before q's last write in
@@ -285,9 +287,7 @@ export class SessionValueChecks {
     if (frontier < 0) {
       frontier = this.#frontiers.create(s)
       this.#frontier.set(s, key, frontier)
-      const list = this.#byKey.get(key)
-      if (list) list.push(frontier)
-      else this.#byKey.set(key, [frontier])
+      this.#byKey[key].push(frontier)
     }
     const i = this.#frontiers.count(frontier) - 1
     const { from, to } = i < 0 ? { from: 0, to: 0 } : this.#frontiers.range(frontier, i)
