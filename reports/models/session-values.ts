@@ -79,6 +79,8 @@ export class SessionValueChecks {
   /** By key id (an array, not a map: a lookup at every read judged). */
   #byKey: number[][]
   #frontier: PairIds
+  /** Per session and key, the position of the session's first write of the key (-1: none): read-your-writes applies to its reads after it. */
+  #firstWrite: PairIds
   /** The frontier a read makes, while {@link maximal} builds it. */
   #next = new RowList()
   /** The read being judged. */
@@ -91,7 +93,15 @@ export class SessionValueChecks {
     this.#before = (a, b) => order.before(a, b)
     this.#byKey = Array.from({ length: order.history.keys.length }, () => [])
     // An array of a pair each when that costs at most 4 bytes an op.
-    this.#frontier = new PairIds(order.sessions, order.history.keys.length, Math.max(1 << 16, order.history.length))
+    const pairs = Math.max(1 << 16, order.history.length)
+    this.#frontier = new PairIds(order.sessions, order.history.keys.length, pairs)
+    // Looked up at every session read, where a search of the key's runs missed the cache at each step.
+    this.#firstWrite = new PairIds(order.sessions, order.history.keys.length, pairs)
+    const { writes } = order
+    for (let key = 0; key < order.history.keys.length; key++) {
+      for (let run = writes.runStart[key]; run < writes.runStart[key + 1]; run++)
+        this.#firstWrite.set(writes.runSession[run], key, writes.runPos[writes.runFrom[run]])
+    }
     const tally = (): Tally => ({
       checked: 0,
       violations: 0,
@@ -146,8 +156,8 @@ export class SessionValueChecks {
     this.#applies('monotonic-writes-from-values', key)
     this.#applies('writes-follow-reads-from-values', key)
     if (!final) {
-      const own = runOf(order.writes, key, read.session)
-      if (own >= 0 && order.writes.runPos[order.writes.runFrom[own]] < read.position) this.#applies('read-your-writes-from-values', key)
+      const first = this.#firstWrite.get(read.session, key)
+      if (first >= 0 && first < read.position) this.#applies('read-your-writes-from-values', key)
       const frontier = this.#frontier.get(read.session, key)
       if (frontier >= 0 && this.#frontiers.count(frontier) > 0) this.#applies('monotonic-reads-from-values', key)
     }
