@@ -151,7 +151,6 @@ export class SessionValueChecks {
   }
 
   #judge(read: Judged, causal: boolean): void {
-    const order = this.#order
     const { key, final } = read
     this.#applies('monotonic-writes-from-values', key)
     this.#applies('writes-follow-reads-from-values', key)
