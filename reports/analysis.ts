@@ -17,7 +17,6 @@ import { findLostWrites, type LostWrites } from './lost-writes.ts'
 import { startModelChecks, type ModelChecks } from './model-checks.ts'
 import type { ModelCheckResult } from './models/index.ts'
 import type { OpTable } from './op-table.ts'
-import { workerPoolFor } from './offload.ts'
 import { findPhantomValues } from './phantom-values.ts'
 import { promisedGuarantees, withConvergence, withFailOn } from './promises.ts'
 import { checkReplicasHoldWrites } from './replica-writes.ts'
@@ -29,9 +28,7 @@ import { timeseries, type Timeseries } from './timeseries.ts'
 import { decideVerdict, incompleteRun } from './verdict.ts'
 import type { Example } from './examples.ts'
 import { visibilityCurve, type Visibility } from './visibility.ts'
-import type { SessionsTask } from './sessions-task.ts'
 import type { TaskPool } from './task-pool.ts'
-import { taskModule } from './task-bundle.ts'
 
 export type AnalysisOptions = {
   /** Worker threads for parsing (default: none under 16 MiB, else the cores, at most 4). */
@@ -117,10 +114,7 @@ type OwnChecks = Pick<Checked, 'convergence' | 'lostWrites' | 'phantoms' | 'stal
   replicaWrites: CheckResult<Example>
 }
 
-/** The checks started earlier, perhaps in workers. */
-type StartedChecks = { models: Promise<ModelChecks>; sessions: Promise<SessionResults> }
-
-/** Runs the checkers that need this thread (the models and session guarantees are started elsewhere). */
+/** Runs the checkers that need this thread (the models are started elsewhere, the session guarantees before). */
 async function runOwnCheckers(
   scan: ScannedHistory,
   index: WriteIndex,
@@ -164,11 +158,16 @@ function convergenceDoubt(scan: ScannedHistory): string | undefined {
     : undefined
 }
 
-/** Awaits the checks started elsewhere and composes every checker's result into the verdict. */
-async function judge(scan: ScannedHistory, own: OwnChecks, started: StartedChecks, options: AnalysisOptions): Promise<Checked> {
+/** Awaits the model checks and composes every checker's result into the verdict. */
+async function judge(
+  scan: ScannedHistory,
+  own: OwnChecks,
+  sessions: SessionResults,
+  models: Promise<ModelChecks>,
+  options: AnalysisOptions,
+): Promise<Checked> {
   const { run } = scan
-  const sessions = await started.sessions
-  const modelChecks = await started.models
+  const modelChecks = await models
   const { replicaWrites, ...checks } = own
   const verdict = decideVerdict({
     checks: [
@@ -191,26 +190,14 @@ async function judge(scan: ScannedHistory, own: OwnChecks, started: StartedCheck
   return { ...checks, sessions, models: modelChecks.results, verdict }
 }
 
-const SESSIONS_TASK = taskModule(new URL('./sessions-task.ts', import.meta.url))
-
 /**
- * The session guarantees: in a worker of `pool` for a big history (the table is in shared
- * memory, as are the index and ranks), so this thread goes on with the other checks.
+ * The session guarantees, in this thread. Not in a worker: on two cores that saves no time,
+ * since every thread is busy, and there they ran alongside the end of the causal walk,
+ * the analysis' peak, adding ~30 MiB to it on 1M ops over 10,000 keys.
  */
-async function startSessions(
-  table: OpTable,
-  index: WriteIndex,
-  ranks: ReadRanks,
-  run: RunInfo | undefined,
-  maxExamples: number,
-  pool: TaskPool | undefined,
-): Promise<SessionResults> {
+function sessionChecks(table: OpTable, index: WriteIndex, ranks: ReadRanks, run: RunInfo | undefined, maxExamples: number): SessionResults {
   const unversioned = withoutVersions(run)
-  if (unversioned) return notApplicableSessions(unversioned)
-  const worker = workerPoolFor(table, pool)
-  return worker
-    ? await worker.run<SessionResults>(SESSIONS_TASK, { table, index, ranks, maxExamples } satisfies SessionsTask)
-    : checkSessions(table, index, ranks, { maxExamples })
+  return unversioned ? notApplicableSessions(unversioned) : checkSessions(table, index, ranks, { maxExamples })
 }
 
 /** Why the context-based checks do not apply to this run's store (it records no version metadata), or undefined when they do. */
@@ -291,11 +278,11 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   mark = performance.now()
   const index = step('index', () => buildWriteIndex(table))
   const ranks = step('ranks', () => rankReads(table, index))
+  const sessions = step('sessions', () => sessionChecks(table, index, ranks, run, maxExamples))
   const staleness = step('staleness', () => computeStaleness(table, index, ranks))
   options.onStaleness?.(table, ranks, staleness)
-  const sessions = timed('sessions', startSessions(table, index, ranks, run, maxExamples, options.pool))
   const own = await runOwnCheckers(scan, index, ranks, staleness, options, step)
-  // The measures before the verdict: this thread has them to do while the workers finish the models and sessions.
+  // The measures before the verdict: this thread has them to do while the workers finish the models.
   const latency = await step('latency', () => latencyTable(table))
   const availability = step('availability', () => availabilityByPhase(table))
   const periods = nemesisPeriods(scan.nemesis, scan.lastTime)
@@ -303,7 +290,7 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const stalenessSummary = step('distributions', () => summariseStaleness(table, ranks, staleness))
   const visibility = step('visibility', () => visibilityCurve(table, ranks, staleness))
   const siblings = step('siblings', () => summariseSiblings(table))
-  const checked = await judge(scan, own, { models, sessions }, options)
+  const checked = await judge(scan, own, sessions, models, options)
   return {
     run,
     history: historyFacts(path, scan),

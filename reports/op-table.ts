@@ -112,22 +112,6 @@ export type OpTable = {
   badContexts: number
 }
 
-/**
- * An op table sent to another thread, as it arrives there: its columns (shared memory, no
- * copy) are as they were, but its interners are plain objects and are rebuilt from their names.
- */
-export function receivedTable(table: OpTable): OpTable {
-  const { keys, nodes, actors, errors, elements } = table
-  return {
-    ...table,
-    keys: Interner.of(keys.names),
-    nodes: Interner.of(nodes.names),
-    actors: Interner.of(actors.names),
-    errors: Interner.of(errors.names),
-    elements: Interner.of(elements.names),
-  }
-}
-
 /** The hash a register value is matched by (the key is part of it); strings skip JSON. */
 export const valueHashOf = (key: string, value: unknown): number =>
   typeof value === 'string' ? hashKeyed(key, 1, value) : hashKeyed(key, 2, JSON.stringify(value) ?? 'undefined')
