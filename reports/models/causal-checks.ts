@@ -8,7 +8,12 @@ import type { ModelHistory } from './model-history.ts'
 import type { ModelCheckResult } from './model-result.ts'
 import { SESSION_VALUE_CHECKS, SessionValueChecks } from './session-values.ts'
 
-/** Causal consistency, then read-your-writes, monotonic reads, monotonic writes, writes-follow-reads, from values. */
+/**
+ * Causal consistency, then read-your-writes, monotonic reads, monotonic writes, writes-follow-reads, from values.
+ * A history from the op table (one without `valueById`) is used up: its value columns are
+ * emptied once the order is built, so the walk's peak does not hold them. To check it again,
+ * build it again.
+ */
 export function checkCausalModels(history: ModelHistory, options: CausalCheckOptions = {}): ModelCheckResult[] {
   const order = new CausalOrder(history)
   const reason =
