@@ -76,8 +76,9 @@ export async function reportRun(runDir: string, options: ReportOptions = {}): Pr
   // One pool of threads parses the history, then writes the big CSV files and runs the
   // model checks. A thread is handed up to six tasks, so it goes on to its next while this
   // thread is busy with the checks it runs itself (seconds without a break): a task it has
-  // finished keeps its place until this thread takes the reply, and at three the session
-  // checks waited behind those places for 1.5 s on 1M ops while the thread sat idle.
+  // finished keeps its place until this thread takes the reply. With the causal checks alone
+  // on one thread, the other holds ops.csv, two key-range tasks and staleness.csv; at three,
+  // staleness.csv waited behind finished places for 1.1 s on 1M ops while the thread sat idle.
   const pool = new TaskPool({ size: Math.max(2, scanWorkers(info.size, options.workers)), resourceLimits: WORKER_LIMITS, depth: 6 })
   try {
     return await analyseAndWrite(dir, historyPath, pool, options, print)
