@@ -4,14 +4,14 @@
  * with a 53-bit hash of each value written or read, and equal hashes stand for equal values
  * (the key is part of the hash). Sentences then name values by hash tokens (value-text.ts).
  */
-import { CAS, FUNCTIONS, GET, OK, OUTCOMES, PUT } from '../op-table.ts'
+import { CAS, GET, OK, PUT } from '../op-table.ts'
 import type { ModelColumns } from './model-history.ts'
-import { type HashedOp, type RegisterHistories, RegisterHistoryBuilder } from './register-history.ts'
+import { type HashedRow, type RegisterHistories, RegisterHistoryBuilder } from './register-history.ts'
 
 type HashColumns = Pick<ModelColumns, 'f' | 'type' | 'valueHash' | 'verStart' | 'verHash' | 'siblings'>
 
 /**
- * The hashes of the values row `r` wrote or read, as {@link HashedOp} has them (0: absent),
+ * The hashes of the values row `r` wrote or read, as {@link HashedRow} has them (0: absent),
  * written into `out` (its first elements; the rest left as they were); returns how many.
  */
 export function rowValueHashesInto(table: HashColumns, r: number, out: number[]): number {
@@ -33,22 +33,21 @@ export function rowValueHashesInto(table: HashColumns, r: number, out: number[])
 
 /** The table's client ops as register histories (in shared memory when `shared`, for worker threads). */
 export function registerHistoriesFromTable(table: ModelColumns, options: { shared?: boolean } = {}): RegisterHistories {
-  // Every row is offered, so the builder reads index, invoke and complete from the table.
-  const builder = new RegisterHistoryBuilder(table.length, table)
-  const names = table.keys.names
-  // One op object for every row (the builder keeps none): a million objects would be garbage.
+  // Every row is offered, so the builder reads index, invoke and complete from the table; its key ids are the table's.
+  const builder = new RegisterHistoryBuilder({ capacity: table.length, times: table, keys: table.keys.names })
+  // One row object for every row (the builder keeps none): a million objects would be garbage.
   const hashes: number[] = []
-  const op: HashedOp = { index: 0, process: 0, type: 'ok', f: 'get', key: '', invoke: 0, complete: 0, hashes }
+  const row: HashedRow = { index: 0, process: 0, key: 0, f: 0, outcome: OK, invoke: 0, complete: 0, hashes }
   for (let r = 0; r < table.length; r++) {
-    op.index = table.index[r]
-    op.process = table.process[r]
-    op.type = OUTCOMES[table.type[r]]
-    op.f = FUNCTIONS[table.f[r]]
-    op.key = names[table.key[r]]
-    op.invoke = table.invoke[r]
-    op.complete = table.complete[r]
+    row.index = table.index[r]
+    row.process = table.process[r]
+    row.key = table.key[r]
+    row.f = table.f[r]
+    row.outcome = table.type[r]
+    row.invoke = table.invoke[r]
+    row.complete = table.complete[r]
     // The row's hashes in one reused array (a view per row is garbage too); its first `count` are this row's.
-    builder.pushHashed(op, rowValueHashesInto(table, r, hashes))
+    builder.pushRow(row, rowValueHashesInto(table, r, hashes))
   }
   return builder.finish(options)
 }

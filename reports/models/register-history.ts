@@ -27,14 +27,37 @@
  * equal exactly when the values are (a hash) does as well.
  */
 import type { OpFunction, OpRecord } from '../../common/contracts/history.ts'
-import { FUNCTIONS } from '../op-table.ts'
+import { CAS as CAS_F, FAIL, FUNCTIONS, GET, INFO, OK, PUT } from '../op-table.ts'
 import { HashIds } from './hash-ids.ts'
 
 /** The fields of an op the model checkers read: what a history converted from another tool needs. */
 export type RegisterOp = Pick<OpRecord, 'index' | 'process' | 'type' | 'f' | 'key' | 'value' | 'invoke' | 'complete'>
 
-/** An op whose values are known by their hashes only (0: absent): put: `[written]`; cas: `[expected, new]`; get: the values read. */
-export type HashedOp = Omit<RegisterOp, 'value'> & { hashes: ArrayLike<number> }
+/**
+ * An op of an op table (`reports/op-table.ts`), in its numbers: `key` indexes the names the
+ * builder was given, `f` and `outcome` the table's `FUNCTIONS` and `OUTCOMES`. Its values
+ * are known by their hashes only (0: absent): put: `[written]`; cas: `[expected, new]`; get:
+ * the values read.
+ */
+export type HashedRow = Pick<RegisterOp, 'index' | 'process' | 'invoke' | 'complete'> & {
+  key: number
+  f: number
+  outcome: number
+  hashes: ArrayLike<number>
+}
+
+/** What a builder is given up front. */
+export type BuilderOptions = {
+  /** Ops expected (the columns then never regrow, so no copy of them is left as garbage). */
+  capacity?: number
+  /**
+   * Where the ops' index, invoke and complete are, row i for the i-th op pushed, so they are
+   * not copied (1M ops: 23 MiB); the ops' own fields then only decide which ops are dropped.
+   */
+  times?: OpTimes
+  /** The key names {@link HashedRow.key} indexes (distinct). */
+  keys?: readonly string[]
+}
 
 /** The value id of "absent": the register before any write, after a delete, after a not-found read. */
 export const ABSENT = 0
@@ -248,13 +271,8 @@ export class RegisterHistoryBuilder {
   #used = 0
   #hashed = false
 
-  /**
-   * `capacity`: ops expected, when known (the columns then never regrow, so no copy of them
-   * is left as garbage). `times`: where the ops' index, invoke and complete are, row i for
-   * the i-th op pushed, so they are not copied (1M ops: 23 MiB); the ops' own fields then
-   * only decide which ops are dropped.
-   */
-  constructor(capacity = 1024, times?: OpTimes) {
+  constructor({ capacity = 1024, times, keys = [] }: BuilderOptions = {}) {
+    for (const name of keys) this.#keyId(name)
     this.#c = {
       key: i32(capacity),
       process: i32(capacity),
@@ -269,45 +287,57 @@ export class RegisterHistoryBuilder {
 
   /** Adds one client op; ops of any order. Malformed ones (a cas without `[expected, new]`) are counted and skipped. */
   push(op: RegisterOp): void {
-    const casOk = op.f !== 'cas' || (Array.isArray(op.value) && op.value.length === 2)
-    if (!this.#admit(op, casOk)) return
+    const f = FUNCTIONS.indexOf(op.f)
+    const outcome = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO
+    const wellFormed = typeof op.key === 'string' && (f !== CAS_F || (Array.isArray(op.value) && op.value.length === 2))
+    if (!this.#admit(f, outcome, op.invoke, op.complete, wellFormed)) return
     const values: readonly unknown[] =
-      op.f === 'get' ? (Array.isArray(op.value) ? op.value : [op.value]) : op.f === 'cas' ? (op.value as unknown[]) : [op.value]
-    this.#append(op, values.length, values, false)
+      f === GET ? (Array.isArray(op.value) ? op.value : [op.value]) : f === CAS_F ? (op.value as unknown[]) : [op.value]
+    this.#append(op, this.#keyId(op.key), f, outcome, values.length, values, false)
   }
 
   /**
-   * Adds one client op whose values are known by their hashes only (the analysis' op table
-   * keeps no values). The histories' values are then those hashes: see {@link RegisterHistories.hashed}.
-   * `count`: how many of `op.hashes` are the op's (all of them unless said).
+   * Adds one op of an op table, whose values are known by their hashes only (the analysis'
+   * table keeps no values). The histories' values are then those hashes: see
+   * {@link RegisterHistories.hashed}. `count`: how many of `row.hashes` are the op's.
    */
-  pushHashed(op: HashedOp, count = op.hashes.length): void {
-    if (!this.#admit(op, op.f !== 'cas' || count === 2)) {
+  pushRow(row: HashedRow, count: number): void {
+    if (!this.#admit(row.f, row.outcome, row.invoke, row.complete, row.f !== CAS_F || count === 2)) {
       // Its row stays, marked dropped, so row i is still the times' row i.
       if (this.#times) this.#c.key.set(this.#length++, -1)
       return
     }
     this.#hashed = true
-    this.#append(op, count, op.hashes, true)
+    this.#append(row, row.key, row.f, row.outcome, count, row.hashes, true)
   }
 
-  /** Whether an op goes in; counts the ones dropped, and why. */
-  #admit(op: Omit<RegisterOp, 'value'>, casOk: boolean): boolean {
-    if (op.type === 'fail') {
+  /** Whether an op goes in (`f`: index into FUNCTIONS, -1 for none; `outcome`: the table's); counts the ones dropped, and why. */
+  #admit(f: number, outcome: number, invoke: number, complete: number, wellFormed: boolean): boolean {
+    if (outcome === FAIL) {
       this.#dropped.fail += 1
       return false
     }
-    const info = op.type !== 'ok'
-    if (info && op.f === 'get') {
+    const info = outcome !== OK
+    if (info && f === GET) {
       this.#dropped.infoReads += 1
       return false
     }
-    const f = FUNCTIONS.indexOf(op.f)
-    if (f < 0 || !casOk || typeof op.key !== 'string' || !Number.isFinite(op.invoke) || (!info && !Number.isFinite(op.complete))) {
+    if (f < 0 || !wellFormed || !Number.isFinite(invoke) || (!info && !Number.isFinite(complete))) {
       this.#dropped.malformed += 1
       return false
     }
     return true
+  }
+
+  /** The builder's id of the key named `name`. */
+  #keyId(name: string): number {
+    let key = this.#keyIds.get(name)
+    if (key === undefined) {
+      key = this.#keyNames.length
+      this.#keyIds.set(name, key)
+      this.#keyNames.push(name)
+    }
+    return key
   }
 
   /** The id of value `i` of an op's `values`: hashes when `hashed`, else values. */
@@ -316,39 +346,42 @@ export class RegisterHistoryBuilder {
   }
 
   /**
-   * Appends an admitted op. `count` and `values`: its values, hashes when `hashed` (get: the
+   * Appends an admitted op: `key` (the builder's id), `f` (index into FUNCTIONS) and
+   * `outcome` in numbers. `count` and `values`: its values, hashes when `hashed` (get: the
    * values read; cas: expected, then new; put: the value written). No closure per op: a
    * million ops would make a million.
    */
-  #append(op: Omit<RegisterOp, 'value'>, count: number, values: ArrayLike<unknown>, hashed: boolean): void {
-    let key = this.#keyIds.get(op.key)
-    if (key === undefined) {
-      key = this.#keyNames.length
-      this.#keyIds.set(op.key, key)
-      this.#keyNames.push(op.key)
-    }
-    const info = op.type === 'ok' ? 0 : 1
+  #append(
+    op: Pick<RegisterOp, 'index' | 'process' | 'invoke' | 'complete'>,
+    key: number,
+    f: number,
+    outcome: number,
+    count: number,
+    values: ArrayLike<unknown>,
+    hashed: boolean,
+  ): void {
+    const info = outcome === OK ? 0 : 1
     let kind = WRITE
     let a = ABSENT
     let b = -1
-    if (op.f === 'get' && count > 1) {
+    if (f === GET && count > 1) {
       kind = SIBLINGS
       a = this.#siblingCount
       b = count
       for (let i = 0; i < count; i++) this.#siblings.set(this.#siblingCount++, this.#idAt(values, i, hashed))
-    } else if (op.f === 'get') {
+    } else if (f === GET) {
       kind = READ
       a = count === 0 ? ABSENT : this.#idAt(values, 0, hashed)
-    } else if (op.f === 'cas') {
+    } else if (f === CAS_F) {
       kind = CAS
       a = this.#idAt(values, 0, hashed)
       b = this.#idAt(values, 1, hashed)
-    } else if (op.f === 'put') a = this.#idAt(values, 0, hashed)
+    } else if (f === PUT) a = this.#idAt(values, 0, hashed)
     const at = this.#length++
     const c = this.#c
     c.key.set(at, key)
     c.process.set(at, op.process)
-    c.kind.set(at, kind | (FUNCTIONS.indexOf(op.f) << 2) | (info << 4))
+    c.kind.set(at, kind | (f << 2) | (info << 4))
     c.a.set(at, a)
     c.b.set(at, b)
     const own = this.#ownTimes
@@ -445,20 +478,27 @@ export class RegisterHistoryBuilder {
     return h
   }
 
-  /** Key names in order, and the ops grouped by key in that order (a counting sort): key k's are `order[start[k]..start[k + 1])`. */
+  /**
+   * The names of the keys with ops, in order, and the ops grouped by key in that order (a
+   * counting sort): key k's are `order[start[k]..start[k + 1])`. A key given up front whose
+   * ops were all dropped is in none.
+   */
   #groupByKey(key: Int32Array): { names: string[]; start: Int32Array; order: Int32Array } {
     const n = this.#length
-    const count = this.#keyNames.length
-    const byName = Array.from(this.#keyNames.keys()).sort((x, y) => (this.#keyNames[x] < this.#keyNames[y] ? -1 : 1))
-    const rank = new Int32Array(count)
-    for (let i = 0; i < count; i++) rank[byName[i]] = i
-    const start = new Int32Array(count + 1)
+    const ops = new Int32Array(this.#keyNames.length)
     // Rows of dropped ops (key -1) are in no key.
-    for (let i = 0; i < n; i++) if (key[i] >= 0) start[rank[key[i]] + 1] += 1
-    for (let k = 0; k < count; k++) start[k + 1] += start[k]
-    const fill = start.slice(0, count)
+    for (let i = 0; i < n; i++) if (key[i] >= 0) ops[key[i]] += 1
+    const byName = Array.from(this.#keyNames.keys())
+      .filter((k) => ops[k] > 0)
+      .sort((x, y) => (this.#keyNames[x] < this.#keyNames[y] ? -1 : 1))
+    const count = byName.length
+    const start = new Int32Array(count + 1)
+    for (let k = 0; k < count; k++) start[k + 1] = start[k] + ops[byName[k]]
+    // Per builder key, where its next row goes.
+    const fill = new Int32Array(this.#keyNames.length)
+    for (let k = 0; k < count; k++) fill[byName[k]] = start[k]
     const order = new Int32Array(start[count])
-    for (let i = 0; i < n; i++) if (key[i] >= 0) order[fill[rank[key[i]]]++] = i
+    for (let i = 0; i < n; i++) if (key[i] >= 0) order[fill[key[i]]++] = i
     return { names: byName.map((k) => this.#keyNames[k]), start, order }
   }
 
