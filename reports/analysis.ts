@@ -5,7 +5,7 @@
 import { undecided, type CheckResult, type Verdict } from '../common/contracts/checker.ts'
 import { type RunInfo, storeOf } from '../common/contracts/history.ts'
 import { availabilityByPhase, type PhaseAvailability } from './availability.ts'
-import { COLLECT_FROM_OPS, collectGarbage } from './collect-garbage.ts'
+import { COLLECT_FROM_OPS, collectGarbage, GrowthCollector } from './collect-garbage.ts'
 import { checkConvergence, checkConverges, type Convergence } from './convergence.ts'
 import { buildWriteIndex, rankReads, type ReadRanks, type WriteIndex } from './coverage.ts'
 import { summariseSiblings, summariseStaleness, type SiblingSummary, type StalenessSummary } from './distributions.ts'
@@ -242,11 +242,11 @@ function historyFacts(path: string, scan: ScannedHistory): HistoryFacts {
 export async function analyseHistory(path: string, options: AnalysisOptions = {}): Promise<Analysis> {
   const timings: Record<string, number> = {}
   let mark = performance.now()
-  let big = false
+  let collector: GrowthCollector | undefined
   const step: Step = (name, run) => {
     const value = run()
-    // What the step left behind is garbage now: collected here, it stays out of the peak RSS.
-    if (big) collectGarbage()
+    // What the step left behind is garbage now: collected here (when enough to matter), it stays out of the peak RSS.
+    collector?.collectIfGrown()
     const now = performance.now()
     timings[name] = now - mark
     mark = now
@@ -257,9 +257,11 @@ export async function analyseHistory(path: string, options: AnalysisOptions = {}
   const scan = await scanHistory(path, { workers: options.workers, pool: options.pool })
   await prepared
   const { table, run } = scan
-  big = table.length >= COLLECT_FROM_OPS
   // What the scan read (a table file's 150 MiB, or the ranges' columns) is garbage: freed before the checks allocate theirs.
-  if (big) collectGarbage()
+  if (table.length >= COLLECT_FROM_OPS) {
+    collectGarbage()
+    collector = new GrowthCollector()
+  }
   timings.scan = performance.now() - mark
   mark = performance.now()
   options.onTable?.(table)

@@ -26,3 +26,32 @@ export function collectGarbage(): void {
   }
   gc()
 }
+
+/** This thread's heap in use and the array buffers it holds, bytes. */
+function held(): number {
+  const { heapUsed, arrayBuffers } = process.memoryUsage()
+  return heapUsed + arrayBuffers
+}
+
+/**
+ * Collects between steps only where enough was allocated since its last collection to
+ * matter: a full collection costs this thread ~10 ms even when there is little garbage, and
+ * of the analysis' 16 steps on 1M ops most leave less than 8 MiB.
+ */
+export class GrowthCollector {
+  readonly #minBytes: number
+  #after = held()
+
+  /** `minBytes`: growth since the last collection (or since this was made) that calls for one. */
+  constructor(minBytes = 16 * 2 ** 20) {
+    this.#minBytes = minBytes
+  }
+
+  /** Collects when this thread's heap and array buffers grew by `minBytes` since the last collection here; true when it did. */
+  collectIfGrown(): boolean {
+    if (held() - this.#after < this.#minBytes) return false
+    collectGarbage()
+    this.#after = held()
+    return true
+  }
+}
