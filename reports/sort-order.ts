@@ -19,9 +19,27 @@ export function sortOrder(keys: Float64Array): Int32Array {
   const count = keys.length
   if (!LITTLE_ENDIAN) return Int32Array.from(Array.from({ length: count }, (_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b))
   if (wholeUint32(keys)) return uint32Order(keys)
-  // Each key's bits (low word first, on a little-endian machine), made to compare as
-  // unsigned integers in numeric order: a negative number's bits all flipped, a positive's
-  // sign bit set.
+  const bits = orderedBits(keys)
+  let order = identity(count)
+  let next: Int32Array = new Int32Array(count)
+  const counts = new Int32Array(BUCKETS)
+  for (let pass = 0; pass < PASSES; pass++) {
+    if (!radixPass(bits, pass >> 1, (pass & 1) * 16, order, next, counts)) continue
+    ;[order, next] = [next, order]
+  }
+  return order
+}
+
+// Each loop below is a function of its own: V8 compiles a long-running loop on the spot (OSR),
+// and in one long function the code after that loop had not run yet, so the compiled code
+// bailed out there and the function was compiled again (11 times in a 1M-op analysis).
+
+/**
+ * Each key's bits (low word first, on a little-endian machine), made to compare as unsigned
+ * integers in numeric order: a negative number's bits all flipped, a positive's sign bit set.
+ */
+function orderedBits(keys: Float64Array): Uint32Array {
+  const count = keys.length
   const bits = new Uint32Array(2 * count)
   const asBits = new Uint32Array(keys.buffer, keys.byteOffset, 2 * count)
   for (let i = 0; i < count; i++) {
@@ -36,25 +54,32 @@ export function sortOrder(keys: Float64Array): Int32Array {
       bits[2 * i + 1] = (high | 0x8000_0000) >>> 0
     }
   }
-  let order = new Int32Array(count)
-  let next = new Int32Array(count)
+  return bits
+}
+
+/** 0, 1, ..., count - 1. */
+function identity(count: number): Int32Array {
+  const order = new Int32Array(count)
   for (let i = 0; i < count; i++) order[i] = i
-  const counts = new Int32Array(BUCKETS)
-  for (let pass = 0; pass < PASSES; pass++) {
-    const word = pass >> 1
-    const shift = (pass & 1) * 16
-    counts.fill(0)
-    for (let i = 0; i < count; i++) counts[(bits[2 * i + word] >>> shift) & 0xffff]++
-    // Every key the same in these bits: this pass would not move anything.
-    if (counts[(bits[word] >>> shift) & 0xffff] === count) continue
-    startsFromCounts(counts)
-    for (let j = 0; j < count; j++) {
-      const i = order[j]
-      next[counts[(bits[2 * i + word] >>> shift) & 0xffff]++] = i
-    }
-    ;[order, next] = [next, order]
-  }
   return order
+}
+
+/**
+ * One stable pass over 16 bits (`shift`) of word `word` of each key's {@link orderedBits}:
+ * `order` rearranged into `next`. False (and `next` untouched) when every key is the same in
+ * those bits, so the pass would move nothing.
+ */
+function radixPass(bits: Uint32Array, word: number, shift: number, order: Int32Array, next: Int32Array, counts: Int32Array): boolean {
+  const count = order.length
+  counts.fill(0)
+  for (let i = 0; i < count; i++) counts[(bits[2 * i + word] >>> shift) & 0xffff]++
+  if (counts[(bits[word] >>> shift) & 0xffff] === count) return false
+  startsFromCounts(counts)
+  for (let j = 0; j < count; j++) {
+    const i = order[j]
+    next[counts[(bits[2 * i + word] >>> shift) & 0xffff]++] = i
+  }
+  return true
 }
 
 /** True when every key is a whole number from 0 to 2^32 - 1 (times in µs are): two passes sort them. */
@@ -74,10 +99,9 @@ function wholeUint32(keys: Float64Array): boolean {
 function uint32Order(keys: Float64Array): Int32Array {
   const count = keys.length
   let key = Uint32Array.from(keys)
-  let order = new Int32Array(count)
-  for (let i = 0; i < count; i++) order[i] = i
+  let order = identity(count)
   let nextKey = new Uint32Array(count)
-  let next = new Int32Array(count)
+  let next: Int32Array = new Int32Array(count)
   const counts = new Int32Array(BUCKETS)
   for (let shift = 0; shift < 32; shift += 16) {
     counts.fill(0)
