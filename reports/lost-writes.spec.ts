@@ -4,10 +4,13 @@
  */
 import { test } from '@japa/runner'
 import fc from 'fast-check'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Analysis } from './analysis.ts'
 import type { Example } from './examples.ts'
 import type { LostWriteTally } from './lost-writes.ts'
-import { analyseBuilt } from './testing/analyse.ts'
+import { analyseHistory } from './analysis.ts'
+import { analyseBuilt, tempDir } from './testing/analyse.ts'
 import { HistoryBuilder } from './testing/history-builder.ts'
 import { randomHistory } from './testing/random-history.ts'
 import { referenceLostWrites } from './testing/reference-checkers.ts'
@@ -96,6 +99,32 @@ test.group('lost writes: register', () => {
     assert.deepInclude(checked(a), { reissuedDots: 1, lost: 1 })
     assert.deepEqual(lostIndexes(a), [reissued.index])
     assert.notInclude(lostIndexes(a), concurrent.index)
+  })
+
+  test('dvv: writes a history records out of completion order (a clock stepped back) are judged by when they completed', async ({
+    assert,
+  }) => {
+    const h = new HistoryBuilder({ versioning: 'dvv' })
+    const slow = h.put({ process: 0, key: 'j', value: 'slow', dot: ['n1', 9], at: [1, 2] })
+    h.put({ process: 1, key: 'i', value: 'early', dot: ['n1', 1], at: [3, 5] })
+    h.put({ process: 2, value: 'third', dot: ['n1', 4], at: [20, 30] })
+    for (const [key, value, counter] of [
+      ['j', 'slow', 9],
+      ['i', 'early', 1],
+      ['k', 'third', 4],
+    ] as const)
+      h.get({ process: 5, key, values: [value], versions: [['n1', counter]], context: { n1: counter }, phase: 'final', at: [50, 51] })
+    const records = h.records()
+    // Recorded first, it completed last of the three (µs): after the third write began, so that write's counter was not issued again.
+    Object.assign(records[slow.index], { invoke: 15_000, complete: 40_000 })
+    const { dir, remove } = await tempDir()
+    try {
+      await writeFile(join(dir, 'history.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''))
+      const a = await analyseHistory(join(dir, 'history.jsonl'), { workers: 0 })
+      assert.deepInclude(checked(a), { reissuedDots: 0, shown: 3, lost: 0 })
+    } finally {
+      await remove()
+    }
   })
 
   test('dvv: a write whose node had issued a counter as high before it began cannot hide behind later contexts', async ({ assert }) => {

@@ -192,40 +192,56 @@ function collidingDots(table: OpTable, index: WriteIndex): Uint8Array {
  */
 function reissuedDots(table: OpTable): Uint8Array {
   const reissued = new Uint8Array(table.length)
-  const byActor = new Map<number, number[]>()
-  for (let r = 0; r < table.length; r++) {
-    if (!isDottedWrite(table, r)) continue
-    const rows = byActor.get(table.dotNode[r])
-    if (rows) rows.push(r)
-    else byActor.set(table.dotNode[r], [r])
-  }
-  for (const rows of byActor.values()) {
-    const complete = Float64Array.from(rows, (r) => table.complete[r])
-    const done = sortOrder(complete)
-    // In completion order: when each write completed, and the highest counter up to it (searched
-    // in these arrays, not through the table's rows, which a search would visit out of order).
-    const doneAt = new Float64Array(done.length)
-    const highest = new Float64Array(done.length)
-    let most = 0
-    for (let i = 0; i < done.length; i++) {
-      doneAt[i] = complete[done[i]]
-      most = Math.max(most, table.dotCounter[rows[done[i]]])
-      highest[i] = most
-    }
-    for (const r of rows) {
-      // The writes completed before r was invoked: a prefix of `done`.
-      const invoke = table.invoke[r]
-      let lo = 0
-      let hi = done.length
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        if (doneAt[mid] < invoke) lo = mid + 1
-        else hi = mid
-      }
-      if (lo > 0 && highest[lo - 1] >= table.dotCounter[r]) reissued[r] = 1
-    }
-  }
+  for (const rows of dottedWritesByActor(table)) markReissued(table, rows, reissued)
   return reissued
+}
+
+/** Each actor's ok dotted writes, in row order: a counting sort by actor, no array growing write by write. */
+function dottedWritesByActor(table: OpTable): Int32Array[] {
+  const counts = new Int32Array(table.actors.size)
+  for (let r = 0; r < table.length; r++) if (isDottedWrite(table, r)) counts[table.dotNode[r]]++
+  const rows = Array.from(counts, (count) => new Int32Array(count))
+  counts.fill(0)
+  for (let r = 0; r < table.length; r++) if (isDottedWrite(table, r)) rows[table.dotNode[r]][counts[table.dotNode[r]]++] = r
+  return rows.filter((actorRows) => actorRows.length > 0)
+}
+
+/** Marks in `reissued` those of one actor's writes (`rows`) whose counter the actor had issued as high before. */
+function markReissued(table: OpTable, rows: Int32Array, reissued: Uint8Array): void {
+  const complete = new Float64Array(rows.length)
+  for (let i = 0; i < rows.length; i++) complete[i] = table.complete[rows[i]]
+  // A history is written as ops complete: its rows are in completion order, unless a clock stepped back.
+  const done = ascending(complete) ? undefined : sortOrder(complete)
+  // In completion order: when each write completed, and the highest counter up to it (searched
+  // in these arrays, not through the table's rows, which a search would visit out of order).
+  const doneAt = new Float64Array(rows.length)
+  const highest = new Float64Array(rows.length)
+  let most = 0
+  for (let i = 0; i < rows.length; i++) {
+    const at = done ? done[i] : i
+    doneAt[i] = complete[at]
+    most = Math.max(most, table.dotCounter[rows[at]])
+    highest[i] = most
+  }
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]
+    // The writes completed before r was invoked: a prefix of the completion order.
+    const invoke = table.invoke[r]
+    let lo = 0
+    let hi = rows.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (doneAt[mid] < invoke) lo = mid + 1
+      else hi = mid
+    }
+    if (lo > 0 && highest[lo - 1] >= table.dotCounter[r]) reissued[r] = 1
+  }
+}
+
+/** Whether `values` are in ascending order (NaN makes them not). */
+function ascending(values: Float64Array): boolean {
+  for (let i = 1; i < values.length; i++) if (!(values[i] >= values[i - 1])) return false
+  return true
 }
 
 /** Dots shared by several ok writes of one key: each write after the first with a dot counts once. */
