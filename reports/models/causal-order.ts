@@ -204,7 +204,8 @@ export class CausalOrder extends CausalGraph {
     for (let i = this.rfStart[row]; i < end; i++) {
       const w = this.rf[i]
       if (w < 0) continue
-      clocks.joinInto(slots[w], clock, base)
+      // A chain write already in the clock's past brings nothing new: its clock is below any later op's of its session.
+      if (this.pos[w] === 0 || clock[base + this.sessionOf[w]] < this.pos[w]) clocks.joinInto(slots[w], clock, base)
       if (this.kind[w] === SIDE_WRITE && this.kind[row] !== FINAL_READ) this.#noteInfoRead(row, w)
     }
   }
