@@ -24,4 +24,16 @@ test.group('hash ids', () => {
     assert.equal(ids.intern(2 ** 40 + 3, 9), 9)
     assert.equal(ids.size, 2)
   })
+
+  test('cleared, it forgets every number and keeps its room', ({ assert }) => {
+    const ids = new HashIds(4)
+    for (let i = 0; i < 100; i++) ids.intern(2 ** 40 + i, i)
+    const capacity = ids.capacity
+    assert.isAtLeast(capacity, 200)
+    ids.clear()
+    assert.equal(ids.size, 0)
+    assert.equal(ids.capacity, capacity)
+    assert.equal(ids.intern(2 ** 40 + 5, 0), 0, 'a number from before the clear gets the id it is given now')
+    assert.equal(ids.intern(2 ** 40 + 5, 1), 0)
+  })
 })

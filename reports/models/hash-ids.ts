@@ -31,6 +31,17 @@ export class HashIds {
     return this.#size
   }
 
+  /** How many slots the table has (twice the keys it holds before it grows, at least). */
+  get capacity(): number {
+    return this.#keys.length
+  }
+
+  /** Forgets every key; the table keeps its size. */
+  clear(): void {
+    this.#ids.fill(EMPTY)
+    this.#size = 0
+  }
+
   /** The id of `key`; when it has none yet, `id` (a non-negative integer) becomes its id and is returned. */
   intern(key: number, id: number): number {
     let slot = this.#slotOf(key)

@@ -152,22 +152,15 @@ export function keyOps(
   }
 }
 
-/**
- * Interns values: equal values (as JSON; strings and numbers directly) get one id, over all
- * keys. Hashes are kept in a `Float64Array`: in a JavaScript array each 53-bit hash would be
- * a heap number of its own (~500k of them on a 1M-op history).
- */
+/** Interns values: equal values (as JSON; strings and numbers directly) get one id, over all keys. */
 class ValueInterner {
   /** How many ids there are; id 0 is absent. */
   size = 1
-  /** Per id made by {@link hashed}, its hash (grown by doubling). */
-  hashes = new Float64Array(1024)
-  /** Per id made by {@link id}, the value first seen (none for hashed ids). */
+  /** Per id, the value first seen. */
   #values: unknown[] = [null]
   #strings = new Map<string, number>()
   #numbers = new Map<number, number>()
   #json = new Map<string, number>()
-  #hashIds: HashIds | undefined = new HashIds()
 
   id(value: unknown): number {
     if (value === null || value === undefined) return ABSENT
@@ -176,37 +169,9 @@ class ValueInterner {
     return this.#lookup(this.#json, JSON.stringify(value), value)
   }
 
-  /** The id of a value known by its hash (0: absent); the value kept is the hash. */
-  hashed(hash: number): number {
-    if (hash === 0) return ABSENT
-    const ids = this.#hashIds
-    if (ids === undefined) throw new Error('a value interned after the histories were laid out')
-    const id = ids.intern(hash, this.size)
-    if (id === this.size) {
-      if (id === this.hashes.length) {
-        const bigger = new Float64Array(2 * id)
-        bigger.set(this.hashes)
-        this.hashes = bigger
-      }
-      this.hashes[id] = hash
-      this.size += 1
-    }
-    return id
-  }
-
-  /** Whether every id but absent was made by {@link hashed}. */
-  get onlyHashes(): boolean {
-    return this.#values.length === 1
-  }
-
-  /** The value of `id` (its hash for a hashed id). */
+  /** The value of `id`. */
   value(id: number): unknown {
-    return id < this.#values.length && this.#values[id] !== undefined ? this.#values[id] : this.hashes[id]
-  }
-
-  /** Drops the map from hashes to ids (interning stops): what {@link value} reads stays. */
-  release(): void {
-    this.#hashIds = undefined
+    return this.#values[id]
   }
 
   #lookup<K>(map: Map<K, number>, key: K, value: unknown): number {
@@ -256,20 +221,29 @@ export class RegisterHistoryBuilder {
   #values = new ValueInterner()
   #dropped = { fail: 0, infoReads: 0, unobservedInfoWrites: 0, malformed: 0 }
   #length = 0
-  #c: Record<'key' | 'process' | 'kind' | 'a' | 'b', Column<Int32Array>>
+  #c: Record<'key' | 'process' | 'kind', Column<Int32Array>>
+  /**
+   * Each op's values as pushed, by reference: a value's id from {@link #values}, or a hash
+   * (0: absent). `a` is the value read, written or expected; `b` the value a cas writes (-1:
+   * none); a sibling read's `a` and `b` say where its values are in {@link #siblings}, and
+   * how many. Made local to each key when the keys are laid out.
+   */
+  #refs: Record<'a' | 'b', Column<Float64Array>>
   /** The ops' history index, invocation and completion as pushed (an info op's may be anything), when no {@link OpTimes} were given. */
   #ownTimes: Record<keyof OpTimes, Column<Float64Array>> | undefined
   /** The times given: row i is then the i-th op pushed, dropped or not (a dropped one's key is -1). */
   #times: OpTimes | undefined
-  /** Sibling reads' value ids (global until finished), the first {@link #siblingCount} of the column. */
-  #siblings = i32(1024)
+  /** Sibling reads' values by reference (as {@link #refs}), the first {@link #siblingCount} of the column. */
+  #siblings = f64(1024)
   #siblingCount = 0
-  /** Per global value id, its id local to the key being laid out (-1 between keys). */
-  #localIds = new Int32Array(0)
-  /** The global ids of the key's values in local order (local id j + 1 at j), the first {@link #used}. */
-  #usedIds = new Int32Array(0)
+  /** The key being laid out: its values' ids by reference (made per key: a table over every key's values missed the cache). */
+  #localIds = new HashIds(64)
+  /** The references of the key's values in local order (local id j + 1 at j), the first {@link #used}. */
+  #usedRefs = new Float64Array(64)
   #used = 0
+  /** Whether rows with hashes were pushed ({@link pushRow}), or ops with values ({@link push}): one or the other. */
   #hashed = false
+  #valued = false
 
   constructor({ capacity = 1024, times, keys = [] }: BuilderOptions = {}) {
     for (const name of keys) this.#keyId(name)
@@ -278,9 +252,8 @@ export class RegisterHistoryBuilder {
       process: i32(capacity),
       /** op | f << 2 | info << 4 */
       kind: i32(capacity),
-      a: i32(capacity),
-      b: i32(capacity),
     }
+    this.#refs = { a: f64(capacity), b: f64(capacity) }
     this.#times = times
     this.#ownTimes = times ? undefined : { index: f64(capacity), invoke: f64(capacity), complete: f64(capacity) }
   }
@@ -290,6 +263,8 @@ export class RegisterHistoryBuilder {
     const f = FUNCTIONS.indexOf(op.f)
     const outcome = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO
     const wellFormed = typeof op.key === 'string' && (f !== CAS_F || (Array.isArray(op.value) && op.value.length === 2))
+    if (this.#hashed) throw new Error('register histories: an op with values pushed after rows with hashes')
+    this.#valued = true
     if (!this.#admit(f, outcome, op.invoke, op.complete, wellFormed)) return
     const values: readonly unknown[] =
       f === GET ? (Array.isArray(op.value) ? op.value : [op.value]) : f === CAS_F ? (op.value as unknown[]) : [op.value]
@@ -302,6 +277,7 @@ export class RegisterHistoryBuilder {
    * {@link RegisterHistories.hashed}. `count`: how many of `row.hashes` are the op's.
    */
   pushRow(row: HashedRow, count: number): void {
+    if (this.#valued) throw new Error('register histories: a row with hashes pushed after ops with values')
     if (!this.#admit(row.f, row.outcome, row.invoke, row.complete, row.f !== CAS_F || count === 2)) {
       // Its row stays, marked dropped, so row i is still the times' row i.
       if (this.#times) this.#c.key.set(this.#length++, -1)
@@ -340,9 +316,9 @@ export class RegisterHistoryBuilder {
     return key
   }
 
-  /** The id of value `i` of an op's `values`: hashes when `hashed`, else values. */
-  #idAt(values: ArrayLike<unknown>, i: number, hashed: boolean): number {
-    return hashed ? this.#values.hashed(values[i] as number) : this.#values.id(values[i])
+  /** The reference of value `i` of an op's `values`: the hash itself when `hashed`, else the value's id. */
+  #refAt(values: ArrayLike<unknown>, i: number, hashed: boolean): number {
+    return hashed ? (values[i] as number) : this.#values.id(values[i])
   }
 
   /**
@@ -368,22 +344,22 @@ export class RegisterHistoryBuilder {
       kind = SIBLINGS
       a = this.#siblingCount
       b = count
-      for (let i = 0; i < count; i++) this.#siblings.set(this.#siblingCount++, this.#idAt(values, i, hashed))
+      for (let i = 0; i < count; i++) this.#siblings.set(this.#siblingCount++, this.#refAt(values, i, hashed))
     } else if (f === GET) {
       kind = READ
-      a = count === 0 ? ABSENT : this.#idAt(values, 0, hashed)
+      a = count === 0 ? ABSENT : this.#refAt(values, 0, hashed)
     } else if (f === CAS_F) {
       kind = CAS
-      a = this.#idAt(values, 0, hashed)
-      b = this.#idAt(values, 1, hashed)
-    } else if (f === PUT) a = this.#idAt(values, 0, hashed)
+      a = this.#refAt(values, 0, hashed)
+      b = this.#refAt(values, 1, hashed)
+    } else if (f === PUT) a = this.#refAt(values, 0, hashed)
     const at = this.#length++
     const c = this.#c
     c.key.set(at, key)
     c.process.set(at, op.process)
     c.kind.set(at, kind | (f << 2) | (info << 4))
-    c.a.set(at, a)
-    c.b.set(at, b)
+    this.#refs.a.set(at, a)
+    this.#refs.b.set(at, b)
     const own = this.#ownTimes
     if (own) {
       own.index.set(at, op.index)
@@ -405,23 +381,30 @@ export class RegisterHistoryBuilder {
       key: this.#c.key.data,
       process: this.#c.process.data,
       kind: this.#c.kind.data,
-      a: this.#c.a.data,
-      b: this.#c.b.data,
+      a: this.#refs.a.data,
+      b: this.#refs.b.data,
       index,
       invoke,
       complete,
     }
     const { names, start, order } = this.#groupByKey(c.key)
-    // No op is interned any more: the map from hashes to ids can go before the histories are allocated.
-    this.#values.release()
     // Each key's rows made contiguous (1M ops over 10,000 keys: a key's rows lie scattered,
     // and reading them where they are missed the cache at every column of every row).
     const g = grouped(c, order)
     const positions = Int32Array.from({ length: order.length }, (_, p) => p)
     const h = this.#allocate(names, start[names.length], options.shared ?? false)
     const scratch = new DeadlineScratch()
+    // Per grouped op, its value ids local to its key (a sibling read's say where its local ids are in `siblings`).
+    const ids: Collected = {
+      kind: g.kind,
+      a: new Int32Array(order.length),
+      b: new Int32Array(order.length),
+      invoke: g.invoke,
+      complete: g.complete,
+    }
+    const siblings = new Int32Array(this.#siblingCount)
     // A hashed history's values are hashes: one Float64Array for every key (grown by doubling), not a heap number each.
-    const hashes = this.#hashed && this.#values.onlyHashes
+    const hashes = this.#hashed
     let pool = new Float64Array(hashes ? 2 * names.length + 1024 : 0)
     const valueStart = new Int32Array(hashes ? names.length + 1 : 0)
     let at = 0
@@ -429,9 +412,9 @@ export class RegisterHistoryBuilder {
       h.keyStart[k] = at
       const lanes = new Lanes()
       const rows = sortByInvocation(positions.subarray(start[k], start[k + 1]), g.invoke, g.index)
-      // The key's values by local id: absent, then `used[0..count)` (global ids).
-      const count = this.#localValues(rows, g)
-      const used = this.#usedIds
+      // The key's values by local id: absent, then `used[0..count)` (their references).
+      const count = this.#localValues(rows, g, ids, siblings)
+      const used = this.#usedRefs
       if (hashes) {
         const from = valueStart[k]
         if (from + count + 1 > pool.length) {
@@ -439,14 +422,14 @@ export class RegisterHistoryBuilder {
           bigger.set(pool)
           pool = bigger
         }
-        for (let j = 0; j < count; j++) pool[from + 1 + j] = this.#values.hashes[used[j]]
+        for (let j = 0; j < count; j++) pool[from + 1 + j] = used[j]
         valueStart[k + 1] = from + count + 1
       } else {
         const values: unknown[] = [null]
         for (let j = 0; j < count; j++) values.push(this.#values.value(used[j]))
         h.values.push(values)
       }
-      const deadlines = scratch.deadlines(rows, g, count + 1, h.dropped)
+      const deadlines = scratch.deadlines(rows, ids, count + 1, h.dropped)
       for (let r = 0; r < rows.length; r++) {
         if (Number.isNaN(deadlines[r])) continue
         const i = rows[r]
@@ -457,8 +440,8 @@ export class RegisterHistoryBuilder {
         h.op[at] = g.kind[i] & 3
         h.f[at] = (g.kind[i] >> 2) & 3
         h.info[at] = g.kind[i] >> 4
-        h.a[at] = g.a[i]
-        h.b[at] = g.b[i]
+        h.a[at] = ids.a[i]
+        h.b[at] = ids.b[i]
         h.invoke[at] = g.invoke[i]
         h.complete[at] = ok ? okEnd(g, i) : Number.POSITIVE_INFINITY
         h.deadline[at] = deadlines[r]
@@ -471,7 +454,7 @@ export class RegisterHistoryBuilder {
       for (let k = 0; k < names.length; k++) h.values.push(pool.subarray(valueStart[k], valueStart[k + 1]))
     }
     h.keyStart[names.length] = at
-    h.siblings = this.#siblings.data.slice(0, this.#siblingCount)
+    h.siblings = siblings
     for (const name of ['index', 'process', 'lane', 'op', 'f', 'info', 'a', 'b', 'invoke', 'complete', 'deadline'] as const) {
       ;(h as Record<string, unknown>)[name] = h[name].subarray(0, at)
     }
@@ -528,38 +511,45 @@ export class RegisterHistoryBuilder {
   }
 
   /**
-   * Rewrites one key's value ids (in `c` and the siblings' pool) to ids local to the key, so
-   * searches index small arrays by them; returns how many values besides absent the key has,
-   * whose global ids are then the first of {@link #usedIds}, local id 1 first.
+   * Gives one key's values ids local to the key, in the order its rows (invocation order)
+   * first show them, so searches index small arrays by them: writes each row's into `ids`
+   * (a sibling read's into `siblings`, where its references are in {@link #siblings});
+   * returns how many values besides absent the key has, whose references are then the first
+   * of {@link #usedRefs}, local id 1 first.
    */
-  #localValues(rows: Int32Array, c: { kind: Int32Array; a: Int32Array; b: Int32Array }): number {
-    if (this.#localIds.length < this.#values.size) {
-      this.#localIds = new Int32Array(this.#values.size).fill(-1)
-      this.#usedIds = new Int32Array(this.#values.size)
-    }
-    const pool = this.#siblings.data
+  #localValues(rows: Int32Array, g: Columns, ids: Collected, siblings: Int32Array): number {
+    // A table sized for this key: one left from a key with far more values would be cleared at every small key.
+    if (this.#localIds.capacity > 16 * rows.length + 1024) this.#localIds = new HashIds(rows.length)
+    else this.#localIds.clear()
+    const refs = this.#siblings.data
     this.#used = 0
     for (let r = 0; r < rows.length; r++) {
       const i = rows[r]
-      const op = c.kind[i] & 3
-      if (op === SIBLINGS) for (let j = c.a[i]; j < c.a[i] + c.b[i]; j++) pool[j] = this.#toLocal(pool[j])
+      const op = g.kind[i] & 3
+      ids.a[i] = g.a[i]
+      ids.b[i] = g.b[i]
+      if (op === SIBLINGS) for (let j = g.a[i]; j < g.a[i] + g.b[i]; j++) siblings[j] = this.#toLocal(refs[j])
       else {
-        c.a[i] = this.#toLocal(c.a[i])
-        if (op === CAS) c.b[i] = this.#toLocal(c.b[i])
+        ids.a[i] = this.#toLocal(g.a[i])
+        if (op === CAS) ids.b[i] = this.#toLocal(g.b[i])
       }
     }
-    for (let j = 0; j < this.#used; j++) this.#localIds[this.#usedIds[j]] = -1
     return this.#used
   }
 
-  /** The local id of global value id `global` in the key being laid out (a method, not a closure per key). */
-  #toLocal(global: number): number {
-    if (global === ABSENT) return ABSENT
-    if (this.#localIds[global] < 0) {
-      this.#usedIds[this.#used] = global
-      this.#localIds[global] = ++this.#used
+  /** The local id of the value referenced by `ref` in the key being laid out (a method, not a closure per key). */
+  #toLocal(ref: number): number {
+    if (ref === ABSENT) return ABSENT
+    const id = this.#localIds.intern(ref, this.#used + 1)
+    if (id > this.#used) {
+      if (this.#used === this.#usedRefs.length) {
+        const bigger = new Float64Array(2 * this.#used)
+        bigger.set(this.#usedRefs)
+        this.#usedRefs = bigger
+      }
+      this.#usedRefs[this.#used++] = ref
     }
-    return this.#localIds[global]
+    return id
   }
 }
 
@@ -625,7 +615,7 @@ function sortByInvocation(rows: Int32Array, invoke: ArrayLike<number>, index: Ar
 }
 
 /** The builder's columns a key is laid out from. */
-type Columns = { kind: Int32Array; a: Int32Array; b: Int32Array; process: Int32Array } & OpTimes
+type Columns = { kind: Int32Array; a: Float64Array; b: Float64Array; process: Int32Array } & OpTimes
 
 /** The columns' rows in `order` (a column of a typed-array type stays of that type). */
 function grouped(c: Columns, order: Int32Array): Columns {
