@@ -43,6 +43,33 @@ test.group('register histories', () => {
     assert.equal(rows, ops.length)
   })
 
+  test('keys laid out a chunk of keys at a time read back as recorded, one key larger than a chunk too', ({ assert }) => {
+    const ops: RegisterOp[] = []
+    // 40 keys of 3,000 ops (two chunks of 65,536 ops and a part), then one of 70,000 (a chunk of its own).
+    const keys = [...Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`), 'z-big']
+    for (const key of keys) {
+      const n = key === 'z-big' ? 70_000 : 3000
+      for (let i = 0; i < n; i++)
+        ops.push(op(ops.length, key, i % 3 === 2 ? 'get' : 'put', i % 3 === 2 ? [`${key}-${i - 1}`] : `${key}-${i}`))
+    }
+    const h = registerHistories(ops)
+    assert.deepEqual(h.keys, keys)
+    let wrong = 0
+    let rows = 0
+    for (let k = 0; k < h.keys.length; k++) {
+      for (let row = h.keyStart[k]; row < h.keyStart[k + 1]; row++, rows++) {
+        const recorded = ops[h.index[row]]
+        if (
+          recorded.key !== keys[k] ||
+          JSON.stringify(opAsRecorded(h, k, row)) !== JSON.stringify({ f: recorded.f, value: recorded.value })
+        )
+          wrong++
+      }
+    }
+    assert.equal(rows, ops.length)
+    assert.equal(wrong, 0)
+  })
+
   test('a builder takes ops with values or rows with hashes, not both', ({ assert }) => {
     const row = { index: 0, process: 0, key: 0, f: 1, outcome: OK, invoke: 0, complete: 1, hashes: [42] }
     const withValues = new RegisterHistoryBuilder({ keys: ['k'] })

@@ -388,65 +388,65 @@ export class RegisterHistoryBuilder {
       complete,
     }
     const { names, start, order } = this.#groupByKey(c.key)
-    // Each key's rows made contiguous (1M ops over 10,000 keys: a key's rows lie scattered,
-    // and reading them where they are missed the cache at every column of every row).
-    const g = grouped(c, order)
-    const positions = Int32Array.from({ length: order.length }, (_, p) => p)
     const h = this.#allocate(names, start[names.length], options.shared ?? false)
+    let largest = 0
+    for (let k = 0; k < names.length; k++) largest = Math.max(largest, start[k + 1] - start[k])
+    const chunk = new KeyChunk(Math.max(CHUNK_OPS, largest))
     const scratch = new DeadlineScratch()
-    // Per grouped op, its value ids local to its key (a sibling read's say where its local ids are in `siblings`).
-    const ids: Collected = {
-      kind: g.kind,
-      a: new Int32Array(order.length),
-      b: new Int32Array(order.length),
-      invoke: g.invoke,
-      complete: g.complete,
-    }
     const siblings = new Int32Array(this.#siblingCount)
     // A hashed history's values are hashes: one Float64Array for every key (grown by doubling), not a heap number each.
     const hashes = this.#hashed
     let pool = new Float64Array(hashes ? 2 * names.length + 1024 : 0)
     const valueStart = new Int32Array(hashes ? names.length + 1 : 0)
     let at = 0
-    for (let k = 0; k < names.length; k++) {
-      h.keyStart[k] = at
-      const lanes = new Lanes()
-      const rows = sortByInvocation(positions.subarray(start[k], start[k + 1]), g.invoke, g.index)
-      // The key's values by local id: absent, then `used[0..count)` (their references).
-      const count = this.#localValues(rows, g, ids, siblings)
-      const used = this.#usedRefs
-      if (hashes) {
-        const from = valueStart[k]
-        if (from + count + 1 > pool.length) {
-          const bigger = new Float64Array(2 * (from + count + 1))
-          bigger.set(pool)
-          pool = bigger
+    for (let first = 0; first < names.length; ) {
+      // The next keys whose ops fit the chunk's room (at least one key), gathered together.
+      let last = first + 1
+      while (last < names.length && start[last + 1] - start[first] <= chunk.room) last++
+      chunk.gather(c, order.subarray(start[first], start[last]))
+      const g = chunk
+      const ids = chunk.ids
+      for (let k = first; k < last; k++) {
+        h.keyStart[k] = at
+        const lanes = new Lanes()
+        const rows = sortByInvocation(g.positions.subarray(start[k] - start[first], start[k + 1] - start[first]), g.invoke, g.index)
+        // The key's values by local id: absent, then `used[0..count)` (their references).
+        const count = this.#localValues(rows, g, ids, siblings)
+        const used = this.#usedRefs
+        if (hashes) {
+          const from = valueStart[k]
+          if (from + count + 1 > pool.length) {
+            const bigger = new Float64Array(2 * (from + count + 1))
+            bigger.set(pool)
+            pool = bigger
+          }
+          for (let j = 0; j < count; j++) pool[from + 1 + j] = used[j]
+          valueStart[k + 1] = from + count + 1
+        } else {
+          const values: unknown[] = [null]
+          for (let j = 0; j < count; j++) values.push(this.#values.value(used[j]))
+          h.values.push(values)
         }
-        for (let j = 0; j < count; j++) pool[from + 1 + j] = used[j]
-        valueStart[k + 1] = from + count + 1
-      } else {
-        const values: unknown[] = [null]
-        for (let j = 0; j < count; j++) values.push(this.#values.value(used[j]))
-        h.values.push(values)
+        const deadlines = scratch.deadlines(rows, ids, count + 1, h.dropped)
+        for (let r = 0; r < rows.length; r++) {
+          if (Number.isNaN(deadlines[r])) continue
+          const i = rows[r]
+          h.index[at] = g.index[i]
+          h.process[at] = g.process[i]
+          const ok = g.kind[i] >> 4 === 0
+          h.lane[at] = lanes.of(g.process[i], g.invoke[i], ok ? okEnd(g, i) : Number.NEGATIVE_INFINITY)
+          h.op[at] = g.kind[i] & 3
+          h.f[at] = (g.kind[i] >> 2) & 3
+          h.info[at] = g.kind[i] >> 4
+          h.a[at] = ids.a[i]
+          h.b[at] = ids.b[i]
+          h.invoke[at] = g.invoke[i]
+          h.complete[at] = ok ? okEnd(g, i) : Number.POSITIVE_INFINITY
+          h.deadline[at] = deadlines[r]
+          at += 1
+        }
       }
-      const deadlines = scratch.deadlines(rows, ids, count + 1, h.dropped)
-      for (let r = 0; r < rows.length; r++) {
-        if (Number.isNaN(deadlines[r])) continue
-        const i = rows[r]
-        h.index[at] = g.index[i]
-        h.process[at] = g.process[i]
-        const ok = g.kind[i] >> 4 === 0
-        h.lane[at] = lanes.of(g.process[i], g.invoke[i], ok ? okEnd(g, i) : Number.NEGATIVE_INFINITY)
-        h.op[at] = g.kind[i] & 3
-        h.f[at] = (g.kind[i] >> 2) & 3
-        h.info[at] = g.kind[i] >> 4
-        h.a[at] = ids.a[i]
-        h.b[at] = ids.b[i]
-        h.invoke[at] = g.invoke[i]
-        h.complete[at] = ok ? okEnd(g, i) : Number.POSITIVE_INFINITY
-        h.deadline[at] = deadlines[r]
-        at += 1
-      }
+      first = last
     }
     if (hashes) {
       // Views made once the pool has stopped growing; trimmed, so its spare half is not kept.
@@ -517,7 +517,7 @@ export class RegisterHistoryBuilder {
    * returns how many values besides absent the key has, whose references are then the first
    * of {@link #usedRefs}, local id 1 first.
    */
-  #localValues(rows: Int32Array, g: Columns, ids: Collected, siblings: Int32Array): number {
+  #localValues(rows: Int32Array, g: KeyChunk, ids: Collected, siblings: Int32Array): number {
     // A table sized for this key: one left from a key with far more values would be cleared at every small key.
     if (this.#localIds.capacity > 16 * rows.length + 1024) this.#localIds = new HashIds(rows.length)
     else this.#localIds.clear()
@@ -617,22 +617,58 @@ function sortByInvocation(rows: Int32Array, invoke: ArrayLike<number>, index: Ar
 /** The builder's columns a key is laid out from. */
 type Columns = { kind: Int32Array; a: Float64Array; b: Float64Array; process: Int32Array } & OpTimes
 
-/** The columns' rows in `order` (a column of a typed-array type stays of that type). */
-function grouped(c: Columns, order: Int32Array): Columns {
-  const gather = <T extends ArrayLike<number>>(column: T): T => {
-    const Type = (ArrayBuffer.isView(column) ? column.constructor : Float64Array) as new (length: number) => T & { [i: number]: number }
-    const out = new Type(order.length)
-    for (let p = 0; p < order.length; p++) out[p] = column[order[p]]
-    return out
+/**
+ * Keys are laid out a chunk at a time: the columns of about this many ops gathered together,
+ * into room reused from chunk to chunk (a whole 1M-op history's gathered columns took ~60 MiB,
+ * at the analysis' busiest moment).
+ */
+const CHUNK_OPS = 1 << 16
+
+/**
+ * One chunk of keys' ops, their columns gathered key by key (the ops of a key lie scattered in
+ * the order pushed: read where they were, every column of every op missed the cache).
+ */
+class KeyChunk {
+  /** Ops the chunk holds at most. */
+  readonly room: number
+  readonly kind: Int32Array
+  readonly process: Int32Array
+  readonly a: Float64Array
+  readonly b: Float64Array
+  readonly index: Float64Array
+  readonly invoke: Float64Array
+  readonly complete: Float64Array
+  /** 0, 1, ... for the ops gathered: each key's part is sorted into its layout order. */
+  readonly positions: Int32Array
+  /** The deadlines' columns, with each op's value ids local to its key (written by the layout). */
+  readonly ids: Collected
+
+  constructor(room: number) {
+    this.room = room
+    this.kind = new Int32Array(room)
+    this.process = new Int32Array(room)
+    this.a = new Float64Array(room)
+    this.b = new Float64Array(room)
+    this.index = new Float64Array(room)
+    this.invoke = new Float64Array(room)
+    this.complete = new Float64Array(room)
+    this.positions = new Int32Array(room)
+    this.ids = { kind: this.kind, a: new Int32Array(room), b: new Int32Array(room), invoke: this.invoke, complete: this.complete }
   }
-  return {
-    kind: gather(c.kind),
-    a: gather(c.a),
-    b: gather(c.b),
-    process: gather(c.process),
-    index: gather(c.index),
-    invoke: gather(c.invoke),
-    complete: gather(c.complete),
+
+  /** Gathers the ops `order` names (at most {@link room}), position p holding op `order[p]`. */
+  gather(c: Columns, order: Int32Array): void {
+    for (let p = 0; p < order.length; p++) {
+      const op = order[p]
+      this.kind[p] = c.kind[op]
+      this.process[p] = c.process[op]
+      this.a[p] = c.a[op]
+      this.b[p] = c.b[op]
+      this.index[p] = c.index[op]
+      this.invoke[p] = c.invoke[op]
+      this.complete[p] = c.complete[op]
+      this.positions[p] = p
+    }
   }
 }
 
