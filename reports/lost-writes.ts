@@ -28,7 +28,7 @@ import type { WriteIndex } from './coverage.ts'
 import { dotPositions, searchHints } from './coverage.ts'
 import { FINAL, GET, INFO, isDottedWrite, OK, PUT, type OpTable } from './op-table.ts'
 import type { Example } from './examples.ts'
-import { sortOrder } from './sort-order.ts'
+import { ascending, sortOrder } from './sort-order.ts'
 
 /** How the judged writes ended, beyond the check's counts (judged: its `checked`; lost: its `violations`). */
 export type LostWriteTally = {
@@ -236,12 +236,6 @@ function markReissued(table: OpTable, rows: Int32Array, reissued: Uint8Array): v
     }
     if (lo > 0 && highest[lo - 1] >= table.dotCounter[r]) reissued[r] = 1
   }
-}
-
-/** Whether `values` are in ascending order (NaN makes them not). */
-function ascending(values: Float64Array): boolean {
-  for (let i = 1; i < values.length; i++) if (!(values[i] >= values[i - 1])) return false
-  return true
 }
 
 /** Dots shared by several ok writes of one key: each write after the first with a dot counts once. */

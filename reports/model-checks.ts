@@ -30,6 +30,7 @@ import { type OpTable, valueHashOf } from './op-table.ts'
 import { workerPoolFor } from './offload.ts'
 import { MODEL_CHECKS } from './promises.ts'
 import type { TaskPool } from './task-pool.ts'
+import { ascending } from './sort-order.ts'
 import { taskModule } from './task-bundle.ts'
 
 export type ModelChecks = {
@@ -160,8 +161,28 @@ export function rowsOf(table: OpTable, indexes: Iterable<number>): Map<number, n
   const wanted = new Set(indexes)
   const rows = new Map<number, number>()
   if (wanted.size === 0) return rows
-  for (let row = 0; row < table.length; row++) if (wanted.has(table.index[row])) rows.set(table.index[row], row)
+  if (!ascending(table.index)) {
+    for (let row = 0; row < table.length; row++) if (wanted.has(table.index[row])) rows.set(table.index[row], row)
+    return rows
+  }
+  // A history's rows come in index order: each index is searched for, not every row asked about.
+  for (const index of wanted) {
+    const row = lastAtMost(table.index, index)
+    if (row >= 0 && table.index[row] === index) rows.set(index, row)
+  }
   return rows
+}
+
+/** The last position of `sorted` (ascending) holding at most `value`, or -1. */
+function lastAtMost(sorted: ArrayLike<number>, value: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] <= value) lo = mid + 1
+    else hi = mid
+  }
+  return lo - 1
 }
 
 /** A timeline op as a report shows it: its value as JSON text, shortened. */

@@ -82,6 +82,12 @@ function radixPass(bits: Uint32Array, word: number, shift: number, order: Int32A
   return true
 }
 
+/** Whether `values` are in ascending order, equal neighbours allowed (NaN makes them not). */
+export function ascending(values: ArrayLike<number>): boolean {
+  for (let i = 1; i < values.length; i++) if (!(values[i] >= values[i - 1])) return false
+  return true
+}
+
 /** True when every key is a whole number from 0 to 2^32 - 1 (times in µs are): two passes sort them. */
 function wholeUint32(keys: Float64Array): boolean {
   for (let i = 0; i < keys.length; i++) {
