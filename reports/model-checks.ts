@@ -30,7 +30,7 @@ import { type OpTable, valueHashOf } from './op-table.ts'
 import { workerPoolFor } from './offload.ts'
 import { MODEL_CHECKS } from './promises.ts'
 import type { TaskPool } from './task-pool.ts'
-import { ascending } from './sort-order.ts'
+import { ascending, lastAtMost } from './sort-order.ts'
 import { taskModule } from './task-bundle.ts'
 
 export type ModelChecks = {
@@ -171,18 +171,6 @@ export function rowsOf(table: OpTable, indexes: Iterable<number>): Map<number, n
     if (row >= 0 && table.index[row] === index) rows.set(index, row)
   }
   return rows
-}
-
-/** The last position of `sorted` (ascending) holding at most `value`, or -1. */
-function lastAtMost(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid] <= value) lo = mid + 1
-    else hi = mid
-  }
-  return lo - 1
 }
 
 /** A timeline op as a report shows it: its value as JSON text, shortened. */

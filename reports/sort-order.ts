@@ -88,6 +88,18 @@ export function ascending(values: ArrayLike<number>): boolean {
   return true
 }
 
+/** The last position of `sorted` (ascending) holding at most `value`, or -1. */
+export function lastAtMost(sorted: ArrayLike<number>, value: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] <= value) lo = mid + 1
+    else hi = mid
+  }
+  return lo - 1
+}
+
 /** True when every key is a whole number from 0 to 2^32 - 1 (times in µs are): two passes sort them. */
 function wholeUint32(keys: Float64Array): boolean {
   for (let i = 0; i < keys.length; i++) {

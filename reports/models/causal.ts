@@ -21,6 +21,7 @@ import type { CausalOrder, Clocks, ReadVisit } from './causal-order.ts'
 import { opName, ViolationLog } from './causal-window.ts'
 import type { ModelCheckOptions } from './model-check.ts'
 import { lastInRun } from './runs.ts'
+import { lastAtMost } from '../sort-order.ts'
 import type { ModelCheckResult } from './model-result.ts'
 
 export const CAUSAL = 'causal'
@@ -142,7 +143,7 @@ export class CausalCheck {
     const bySession = order.infoEntries.get(key)
     if (!bySession) return -1
     for (const [s, entries] of bySession) {
-      const last = lastAtOrBefore(entries.pos, clock[base + s])
+      const last = lastAtMost(entries.pos, clock[base + s])
       if (last < 0 || !order.inPast(x, entries.clocks[last], 0)) continue
       // Some info write up to `last` follows x: find which.
       for (let e = last; e >= 0; e--) if (order.before(x, entries.rows[e])) return entries.rows[e]
@@ -219,18 +220,6 @@ export class CausalCheck {
 /** The result of a model check that could not run. */
 export function undecidedModel(name: string, checkedWhat: string, reason: string, keys = 0): ModelCheckResult {
   return { ...undecided({ name, kind: 'model', checkedWhat }, reason), keys: { valid: 0, invalid: 0, unknown: keys }, windows: [] }
-}
-
-/** Index of the last position <= limit in ascending `positions`, or -1. */
-export function lastAtOrBefore(positions: readonly number[], limit: number): number {
-  let lo = 0
-  let hi = positions.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (positions[mid] <= limit) lo = mid + 1
-    else hi = mid
-  }
-  return lo - 1
 }
 
 /** `#3 → #40 → #812`. */
