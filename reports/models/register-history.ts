@@ -262,9 +262,9 @@ export class RegisterHistoryBuilder {
   push(op: RegisterOp): void {
     const f = FUNCTIONS.indexOf(op.f)
     const outcome = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO
-    const wellFormed = typeof op.key === 'string' && (f !== CAS_F || (Array.isArray(op.value) && op.value.length === 2))
     if (this.#hashed) throw new Error('register histories: an op with values pushed after rows with hashes')
     this.#valued = true
+    const wellFormed = typeof op.key === 'string' && (f !== CAS_F || (Array.isArray(op.value) && op.value.length === 2))
     if (!this.#admit(f, outcome, op.invoke, op.complete, wellFormed)) return
     const values: readonly unknown[] =
       f === GET ? (Array.isArray(op.value) ? op.value : [op.value]) : f === CAS_F ? (op.value as unknown[]) : [op.value]
@@ -278,12 +278,12 @@ export class RegisterHistoryBuilder {
    */
   pushRow(row: HashedRow, count: number): void {
     if (this.#valued) throw new Error('register histories: a row with hashes pushed after ops with values')
+    this.#hashed = true
     if (!this.#admit(row.f, row.outcome, row.invoke, row.complete, row.f !== CAS_F || count === 2)) {
       // Its row stays, marked dropped, so row i is still the times' row i.
       if (this.#times) this.#c.key.set(this.#length++, -1)
       return
     }
-    this.#hashed = true
     this.#append(row, row.key, row.f, row.outcome, count, row.hashes, true)
   }
 
