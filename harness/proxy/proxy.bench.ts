@@ -5,7 +5,10 @@
  * (TOXIPROXY_SERVER, else `.tmp/bin/toxiproxy-server`, else one on the PATH), or, with
  * TOXIPROXY_URL set, that running one. The embedded proxy runs as `npm run toxiproxy`
  * does, in its own process; the echo and sink servers run in a worker thread, so the
- * client, the servers and the proxy do not share an event loop.
+ * client, the servers and the proxy do not share an event loop. A bare Node proxy (each
+ * chunk read is written on, nothing else in its process) runs beside them: what any proxy
+ * on Node's event loop costs on this machine, against which the embedded one's own code
+ * shows.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -31,6 +34,8 @@ const FULL = { rounds: 8, roundTrips: 4_000, warmup: 4_000, throughputMiB: 192 }
 const MESSAGE_BYTES = 64
 const WRITE_BYTES = 64 * 1024
 const LATENCY_TARGET_MS = 0.3
+const EMBEDDED = 'embedded proxy'
+const BARE = 'bare Node proxy'
 /** Echo and sink servers: the sink reads an 8-byte length, then that many bytes, then answers one byte. */
 const SERVERS_SOURCE = `
 const { createServer } = require('node:net')
@@ -57,6 +62,29 @@ Promise.all([
     })
   }),
 ]).then(([echo, sink]) => parentPort.postMessage({ echo, sink }))
+`
+
+/**
+ * The bare Node proxy, run with `node -e` and the upstreams' `host:port` as arguments: a
+ * listener per upstream, each chunk written on as it is read; it prints the listeners'
+ * ports as a JSON array.
+ */
+const BARE_PROXY_SOURCE = `
+const { createServer, connect } = require('node:net')
+const listen = (upstream) => new Promise((resolve) => {
+  const at = upstream.lastIndexOf(':')
+  const server = createServer({ noDelay: true, pauseOnConnect: true }, (client) => {
+    const peer = connect({ host: upstream.slice(0, at), port: Number(upstream.slice(at + 1)), noDelay: true })
+    for (const [from, to] of [[client, peer], [peer, client]]) {
+      from.on('error', () => {})
+      from.on('data', (chunk) => to.write(chunk))
+      from.on('close', () => to.destroy())
+    }
+    peer.on('connect', () => client.resume())
+  })
+  server.listen(0, '127.0.0.1', () => resolve(server.address().port))
+})
+Promise.all(process.argv.slice(1).map(listen)).then((ports) => process.stdout.write(JSON.stringify(ports) + '\\n'))
 `
 
 /** Where the echo and sink servers answer, directly or through a proxy (`host:port`). */
@@ -166,6 +194,20 @@ async function startEmbeddedProcess(): Promise<{ url: string; child: ChildProces
   return { url, child }
 }
 
+/** The bare Node proxy in front of the echo and sink servers, in a process of its own. */
+async function bareNodeProxy(servers: Servers): Promise<Subject> {
+  const child = spawn(process.execPath, ['-e', BARE_PROXY_SOURCE, servers.echo, servers.sink], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  const [echo, sink] = await new Promise<number[]>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the bare Node proxy exited (${code}) before listening: ${output}`)))
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('\n')) resolve(JSON.parse(output) as number[])
+    })
+  })
+  return { name: BARE, echo: `127.0.0.1:${echo}`, sink: `127.0.0.1:${sink}`, close: () => stopChild(child) }
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = once(child, 'exit')
@@ -258,8 +300,8 @@ async function measureRounds(subjects: Subject[], plan: typeof FULL, log: BenchO
 
 /**
  * The rows: each subject's round trip and throughput, a proxy's round trip less the
- * direct one's in the same round (what it adds), and the embedded proxy against the
- * real Toxiproxy where there is one.
+ * direct one's in the same round (what it adds), and the embedded and the bare Node proxy
+ * against the real Toxiproxy where there is one (only the embedded one has targets).
  */
 function rowsOf(subjects: Subject[], rounds: Map<string, Rounds>): BenchRow[] {
   const direct = rounds.get('direct')!
@@ -278,26 +320,29 @@ function rowsOf(subjects: Subject[], rounds: Map<string, Rounds>): BenchRow[] {
     })
     rows.push(row('p50 round trip', own.p50, 'ms'), row('p99 round trip', own.p99, 'ms'))
     if (name !== 'direct') {
-      const embeddedVsReal = name === 'embedded proxy' && real !== undefined
       for (const p of ['p50', 'p99'] as const) {
         const ours = median(added(name, p))
-        const extra: Partial<BenchRow> = embeddedVsReal
-          ? { baseline: real, ratio: ours / median(added(real, p)), target: addedTarget(p, ours, median(added(real, p))) }
-          : { baseline: 'direct', ratio: median(own[p]) / median(direct[p]) }
-        if (name === 'embedded proxy' && !real && p === 'p50') extra.target = addedTarget(p, ours)
+        const theirs = real === undefined ? undefined : median(added(real, p))
+        // The embedded and the bare proxy against the real one; the real one against no proxy.
+        const extra: Partial<BenchRow> =
+          theirs !== undefined && (name === EMBEDDED || name === BARE)
+            ? { baseline: real, ratio: ours / theirs }
+            : { baseline: 'direct', ratio: median(own[p]) / median(direct[p]) }
+        if (name === EMBEDDED && (theirs !== undefined || p === 'p50')) extra.target = addedTarget(p, ours, theirs)
         rows.push(row(`${p} added round trip`, added(name, p), 'ms', extra))
       }
     }
     const rate = median(own.throughput)
+    const realRate = real === undefined ? undefined : median(rounds.get(real)!.throughput)
     const extra: Partial<BenchRow> =
-      name === 'embedded proxy' && real
-        ? {
-            baseline: real,
-            ratio: rate / median(rounds.get(real)!.throughput),
-            target: { text: '>= real Toxiproxy', met: rate >= median(rounds.get(real)!.throughput) },
-          }
-        : name === 'direct'
-          ? {}
+      name === 'direct'
+        ? {}
+        : realRate !== undefined && (name === EMBEDDED || name === BARE)
+          ? {
+              baseline: real,
+              ratio: rate / realRate,
+              ...(name === EMBEDDED ? { target: { text: '>= real Toxiproxy', met: rate >= realRate } } : {}),
+            }
           : { baseline: 'direct', ratio: rate / median(direct.throughput) }
     rows.push(row('throughput', own.throughput, 'MiB/s', extra))
   }
@@ -317,7 +362,8 @@ async function measure(options: BenchOptions): Promise<BenchRow[]> {
   const subjects: Subject[] = [{ name: 'direct', echo: servers.echo, sink: servers.sink, close: async () => {} }]
   try {
     const embedded = await startEmbeddedProcess()
-    subjects.push(await proxySubject('embedded proxy', embedded.url, servers, () => stopChild(embedded.child)))
+    subjects.push(await proxySubject(EMBEDDED, embedded.url, servers, () => stopChild(embedded.child)))
+    subjects.push(await bareNodeProxy(servers))
     const realUrl = process.env.TOXIPROXY_URL?.trim().replace(/\/+$/, '')
     const server = realUrl ? undefined : toxiproxyServerBinary()
     if (realUrl) subjects.push(await proxySubject(`real toxiproxy (${realUrl})`, realUrl, servers, async () => {}))
@@ -337,6 +383,6 @@ async function measure(options: BenchOptions): Promise<BenchRow[]> {
 
 export const benchmark: Benchmark = {
   name: 'proxy',
-  description: 'round-trip latency and throughput through one proxy with no toxics: direct, embedded, real Toxiproxy',
+  description: 'round-trip latency and throughput through one proxy with no toxics: direct, embedded, a bare Node proxy, real Toxiproxy',
   run: measure,
 }
