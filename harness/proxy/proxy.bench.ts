@@ -178,33 +178,45 @@ async function startServers(): Promise<Servers & { close(): Promise<void> }> {
   return { echo: `127.0.0.1:${ports.echo}`, sink: `127.0.0.1:${ports.sink}`, close: async () => void (await worker.terminate()) }
 }
 
+/**
+ * Starts Node with `args`; resolves with what `found` picks from its standard output once
+ * it picks something (its address), rejects if it exits first.
+ */
+async function startNode<T>(
+  name: string,
+  args: string[],
+  found: (output: string) => T | undefined,
+): Promise<{ child: ChildProcess; picked: T }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  const picked = await new Promise<T>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening: ${output}`)))
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const value = found(output)
+      if (value !== undefined) resolve(value)
+    })
+  })
+  return { child, picked }
+}
+
 /** `npm run toxiproxy` on an ephemeral port; resolves with its API URL once it listens. */
 async function startEmbeddedProcess(): Promise<{ url: string; child: ChildProcess }> {
   const bin = fileURLToPath(new URL('../../bin/quorumlab.js', import.meta.url))
-  const child = spawn(process.execPath, [bin, 'toxiproxy', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the embedded toxiproxy exited (${code}) before listening: ${output}`)))
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const found = /listening on (http:\/\/\S+)/.exec(output)
-      if (found) resolve(found[1])
-    })
-  })
-  return { url, child }
+  const { child, picked } = await startNode(
+    'the embedded toxiproxy',
+    [bin, 'toxiproxy', '--host', '127.0.0.1', '--port', '0'],
+    (output) => /listening on (http:\/\/\S+)/.exec(output)?.[1],
+  )
+  return { url: picked, child }
 }
 
 /** The bare Node proxy in front of the echo and sink servers, in a process of its own. */
 async function bareNodeProxy(servers: Servers): Promise<Subject> {
-  const child = spawn(process.execPath, ['-e', BARE_PROXY_SOURCE, servers.echo, servers.sink], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let output = ''
-  const [echo, sink] = await new Promise<number[]>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the bare Node proxy exited (${code}) before listening: ${output}`)))
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes('\n')) resolve(JSON.parse(output) as number[])
-    })
-  })
+  const { child, picked } = await startNode('the bare Node proxy', ['-e', BARE_PROXY_SOURCE, servers.echo, servers.sink], (output) =>
+    output.includes('\n') ? (JSON.parse(output) as number[]) : undefined,
+  )
+  const [echo, sink] = picked
   return { name: BARE, echo: `127.0.0.1:${echo}`, sink: `127.0.0.1:${sink}`, close: () => stopChild(child) }
 }
 

@@ -239,7 +239,7 @@ export class RegisterHistoryBuilder {
   /** The key being laid out: its values' ids by reference (made per key: a table over every key's values missed the cache). */
   #localIds = new HashIds(64)
   /** The references of the key's values in local order (local id j + 1 at j), the first {@link #used}. */
-  #usedRefs = new Float64Array(64)
+  #usedRefs = f64(64)
   #used = 0
   /** Whether rows with hashes were pushed ({@link pushRow}), or ops with values ({@link push}): one or the other. */
   #hashed = false
@@ -396,7 +396,7 @@ export class RegisterHistoryBuilder {
     const siblings = new Int32Array(this.#siblingCount)
     // A hashed history's values are hashes: one Float64Array for every key (grown by doubling), not a heap number each.
     const hashes = this.#hashed
-    let pool = new Float64Array(hashes ? 2 * names.length + 1024 : 0)
+    const pool = f64(hashes ? 2 * names.length + 1024 : 0)
     const valueStart = new Int32Array(hashes ? names.length + 1 : 0)
     let at = 0
     for (let first = 0; first < names.length; ) {
@@ -405,22 +405,18 @@ export class RegisterHistoryBuilder {
       while (last < names.length && start[last + 1] - start[first] <= chunk.room) last++
       chunk.gather(c, order.subarray(start[first], start[last]))
       const g = chunk
-      const ids = chunk.ids
+      const { ids } = chunk
       for (let k = first; k < last; k++) {
         h.keyStart[k] = at
         const lanes = new Lanes()
         const rows = sortByInvocation(g.positions.subarray(start[k] - start[first], start[k + 1] - start[first]), g.invoke, g.index)
         // The key's values by local id: absent, then `used[0..count)` (their references).
         const count = this.#localValues(rows, g, ids, siblings)
-        const used = this.#usedRefs
+        const used = this.#usedRefs.data
         if (hashes) {
           const from = valueStart[k]
-          if (from + count + 1 > pool.length) {
-            const bigger = new Float64Array(2 * (from + count + 1))
-            bigger.set(pool)
-            pool = bigger
-          }
-          for (let j = 0; j < count; j++) pool[from + 1 + j] = used[j]
+          pool.set(from, ABSENT)
+          for (let j = 0; j < count; j++) pool.set(from + 1 + j, used[j])
           valueStart[k + 1] = from + count + 1
         } else {
           const values: unknown[] = [null]
@@ -450,8 +446,8 @@ export class RegisterHistoryBuilder {
     }
     if (hashes) {
       // Views made once the pool has stopped growing; trimmed, so its spare half is not kept.
-      pool = pool.slice(0, valueStart[names.length])
-      for (let k = 0; k < names.length; k++) h.values.push(pool.subarray(valueStart[k], valueStart[k + 1]))
+      const trimmed = pool.data.slice(0, valueStart[names.length])
+      for (let k = 0; k < names.length; k++) h.values.push(trimmed.subarray(valueStart[k], valueStart[k + 1]))
     }
     h.keyStart[names.length] = at
     h.siblings = siblings
@@ -541,14 +537,7 @@ export class RegisterHistoryBuilder {
   #toLocal(ref: number): number {
     if (ref === ABSENT) return ABSENT
     const id = this.#localIds.intern(ref, this.#used + 1)
-    if (id > this.#used) {
-      if (this.#used === this.#usedRefs.length) {
-        const bigger = new Float64Array(2 * this.#used)
-        bigger.set(this.#usedRefs)
-        this.#usedRefs = bigger
-      }
-      this.#usedRefs[this.#used++] = ref
-    }
+    if (id > this.#used) this.#usedRefs.set(this.#used++, ref)
     return id
   }
 }
