@@ -11,6 +11,7 @@
 import type { Dot, VersionInfo } from '../common/contracts/causal.ts'
 import type { OpFunction, OpOutcome, OpRecord, Phase } from '../common/contracts/history.ts'
 import { decimalQuotient, POWERS_OF_TEN } from './decimal-quotient.ts'
+import type { TableOp } from './op-table.ts'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -177,16 +178,18 @@ type LeanOp = Omit<OpRecord, 'versions' | 'context' | 'error'> & {
   versions: Pick<VersionInfo, 'dot'>[] | undefined
   context: string | null | undefined
   error: string | null | undefined
+  /** A hash of the context, computed while its bytes were read (see {@link TableOp}). */
+  contextHash: number
 }
 
 /**
  * The op on bytes [start, end) of `bytes` (one line, without its newline), or undefined
  * when the line must go through JSON.parse.
  */
-export function scanOpLine(bytes: Buffer, start: number, end: number): OpRecord | undefined {
+export function scanOpLine(bytes: Buffer, start: number, end: number): TableOp | undefined {
   try {
     // The builder reads an absent context or error as it reads null, and only the dots of versions.
-    return new OpLineScanner(bytes, start, end).op() as OpRecord
+    return new OpLineScanner(bytes, start, end).op() as TableOp
   } catch (error) {
     if (error === GIVE_UP) return undefined
     throw error
@@ -194,6 +197,8 @@ export function scanOpLine(bytes: Buffer, start: number, end: number): OpRecord 
 }
 
 class OpLineScanner {
+  /** The hash of the bytes of the string read last (see {@link LeanOp}'s `contextHash`). */
+  #stringHash = 0
   #b: Buffer
   #p: number
   #end: number
@@ -226,6 +231,7 @@ class OpLineScanner {
       dot: undefined,
       error: undefined,
       phase: 'warmup',
+      contextHash: 0,
     }
     let seen = 0
     this.#expect(OPEN_BRACE)
@@ -282,6 +288,7 @@ class OpLineScanner {
           break
         case 'context':
           op.context = this.#stringOrNull(null)
+          if (op.context !== null) op.contextHash = this.#stringHash
           break
         case 'versions':
           op.versions = this.#versions()
@@ -377,6 +384,8 @@ class OpLineScanner {
       }
     }
     this.#p = p + 1
+    // A hash of the bytes is one of the characters only for plain ASCII: escapes and UTF-8 leave it unknown.
+    this.#stringHash = escaped || !ascii ? 0 : hash
     // Escapes are decoded by JSON.parse itself; the rest is decoded as the whole line would be (the quotes are ASCII, so UTF-8 decoding of the part is the same).
     if (escaped) return this.#parse(open, p + 1) as string
     if (!ascii) return b.toString('utf8', open + 1, p)

@@ -57,15 +57,22 @@ const CONTEXTS = [
 ]
 
 test.group('op table contexts', () => {
-  test('every row holds its own context, whichever process and key saw one like it before', () => {
-    const ops = fc.array(fc.tuple(fc.nat({ max: 3 }), fc.constantFrom('k1', 'k2', 'k3'), fc.option(fc.constantFrom(...CONTEXTS))), {
-      maxLength: 60,
-    })
+  test('every row holds its own context, whichever process and key saw one like it before, whatever hash its reader gave it', () => {
+    // Processes beyond the usual small numbers, and hashes shared by unlike contexts: a hash only ever rules a context out.
+    const ops = fc.array(
+      fc.tuple(
+        fc.constantFrom(0, 1, 2, 3, 70_000, 2.5),
+        fc.constantFrom('k1', 'k2', 'k3'),
+        fc.option(fc.constantFrom(...CONTEXTS)),
+        fc.option(fc.constantFrom(0, 1, 2), { nil: undefined }),
+      ),
+      { maxLength: 60 },
+    )
     fc.assert(
       fc.property(ops, (list) => {
         const builder = new OpTableBuilder('register', 4)
-        list.forEach(([process, key, context], i) => {
-          builder.push(op(i, process, key, context), i * 100, 100)
+        list.forEach(([process, key, context, contextHash], i) => {
+          builder.push({ ...op(i, process, key, context), contextHash }, i * 100, 100)
         })
         const table = builder.finish()
         return list.every(([, , context], r) => rowContext(table, r) === expected(context))

@@ -6,7 +6,7 @@
  * kept as a 53-bit hash (enough to match a read to the write it shows), and the few ops a
  * report quotes are read again from the file by byte offset.
  */
-import { peekContext } from '../common/contracts/causal.ts'
+import { peekParsed, readPlainClock } from '../common/contracts/causal.ts'
 import type { OpFunction, OpOutcome, OpRecord, Phase, WorkloadKind } from '../common/contracts/history.ts'
 import { F64Column, hashKeyed, I32Column, Interner } from './columns.ts'
 
@@ -32,6 +32,8 @@ export const FINAL = 3
 
 /** `ctxStart` of an op that carried no context (a blind write, a failed read). */
 const NO_CONTEXT = -1
+/** Slots of the contexts last seen by process: processes 0 to this (a run's usual ones) have one each. */
+const PROCESS_SLOTS = 1 << 16
 /** `ctxStart` of an op whose context could not be decoded. */
 const BAD_CONTEXT = -2
 
@@ -119,9 +121,60 @@ export const valueHashOf = (key: string, value: unknown): number =>
 /** The hash of the value a cas writes (`value` is `[expected, new]`); 0 for a malformed one. */
 const casValueHash = (op: OpRecord): number => (Array.isArray(op.value) && op.value.length === 2 ? valueHashOf(op.key, op.value[1]) : 0)
 
+/**
+ * An op as the builder takes it: a record, and from the fast reader (`op-line.ts`) a hash
+ * of its context (of its characters: equal contexts have equal hashes), which tells most
+ * contexts from the last one seen without comparing the strings. 0 or absent: unknown,
+ * the strings are compared.
+ */
+export type TableOp = OpRecord & { contextHash?: number }
+
 type ContextPlace = { start: number; clock: number; loose: number }
-/** A context string and where it was decoded into the pool. */
-type SeenContext = { context: string; place: ContextPlace }
+
+/**
+ * The context last seen in each slot (a process's, a key's) and where it was decoded into
+ * the pool, as parallel arrays: no object per context for the garbage collector to trace.
+ */
+class LastContexts {
+  #texts: (string | undefined)[] = []
+  #starts: number[] = []
+  #hashes: number[] = []
+  #clocks: number[] = []
+  #looses: number[] = []
+
+  /** True when `slot` last saw `context` (`hash`: see {@link TableOp}); then {@link start} etc. say where it is. */
+  has(slot: number, context: string, hash: number): boolean {
+    const last = this.#hashes[slot]
+    return (last === hash || last === 0 || hash === 0) && this.#texts[slot] === context
+  }
+
+  start(slot: number): number {
+    return this.#starts[slot]
+  }
+
+  clock(slot: number): number {
+    return this.#clocks[slot]
+  }
+
+  loose(slot: number): number {
+    return this.#looses[slot]
+  }
+
+  set(slot: number, context: string, hash: number, start: number, clock: number, loose: number): void {
+    while (this.#texts.length < slot) {
+      this.#texts.push(undefined)
+      this.#starts.push(0)
+      this.#hashes.push(0)
+      this.#clocks.push(0)
+      this.#looses.push(0)
+    }
+    this.#texts[slot] = context
+    this.#starts[slot] = start
+    this.#hashes[slot] = hash
+    this.#clocks[slot] = clock
+    this.#looses[slot] = loose
+  }
+}
 
 const ROW_COLUMNS = {
   index: Float64Array,
@@ -176,11 +229,14 @@ export class OpTableBuilder {
   /**
    * The context last seen per process and per key (id), checked before decoding one: most
    * contexts repeat one of these (a process's write carries the context of its read just
-   * before; readers of a key get the key's context until it is written). A comparison of
-   * two strings costs less than hashing a fresh string into a map of every context.
+   * before; readers of a key get the key's context until it is written). Two hashes and a
+   * comparison of two strings cost less than hashing a fresh string into a map of every context.
    */
-  #lastByProcess = new Map<number, SeenContext>()
-  #lastByKey: (SeenContext | undefined)[] = []
+  #lastByProcess = new LastContexts()
+  #lastByKey = new LastContexts()
+  /** A plain clock's entries as the decoder reads them (reused). */
+  #clockNodes: string[] = []
+  #clockCounters: number[] = []
 
   /** `capacity`: rows expected (a good guess saves regrowing). */
   constructor(kind: WorkloadKind, capacity = 1024) {
@@ -209,7 +265,7 @@ export class OpTableBuilder {
     this.#c = bigger
   }
 
-  push(op: OpRecord, offset: number, length: number): void {
+  push(op: TableOp, offset: number, length: number): void {
     if (this.#rows === this.#capacity) this.#grow()
     const c = this.#c
     const r = this.#rows++
@@ -230,7 +286,7 @@ export class OpTableBuilder {
     c.error[r] = typeof op.error === 'string' ? this.#errors.id(op.error) : -1
     c.offset[r] = offset
     c.lineLength[r] = length
-    this.#context(r, op.process, c.key[r], op.context)
+    this.#context(r, op.process, c.key[r], op.context, op.contextHash ?? 0)
 
     const dot = op.dot
     if (dot && typeof dot.node === 'string' && typeof dot.counter === 'number') {
@@ -270,7 +326,7 @@ export class OpTableBuilder {
     }
   }
 
-  #context(r: number, process: number, key: number, context: string | null): void {
+  #context(r: number, process: number, key: number, context: string | null, hash: number): void {
     const c = this.#c
     if (typeof context !== 'string') {
       c.ctxStart[r] = NO_CONTEXT
@@ -278,42 +334,66 @@ export class OpTableBuilder {
       c.ctxLoose[r] = 0
       return
     }
-    const byProcess = this.#lastByProcess.get(process)
-    const byKey = this.#lastByKey[key]
-    let place = byProcess?.context === context ? byProcess.place : byKey?.context === context ? byKey.place : undefined
-    if (!place) {
-      const decoded = peekContext(context)
-      if (!decoded) {
+    // Processes that share a slot (numbers past it, fractions) only find fewer repeats.
+    const slot = (process >>> 0) & (PROCESS_SLOTS - 1)
+    const byProcess = this.#lastByProcess
+    const byKey = this.#lastByKey
+    let start: number
+    let clock: number
+    let loose: number
+    if (byProcess.has(slot, context, hash)) {
+      start = byProcess.start(slot)
+      clock = byProcess.clock(slot)
+      loose = byProcess.loose(slot)
+    } else if (byKey.has(key, context, hash)) {
+      start = byKey.start(key)
+      clock = byKey.clock(key)
+      loose = byKey.loose(key)
+    } else {
+      const place = this.#decode(context)
+      if (!place) {
         this.#badContexts += 1
         c.ctxStart[r] = BAD_CONTEXT
         c.ctxClock[r] = 0
         c.ctxLoose[r] = 0
         return
       }
-      const start = this.#ctxNode.length
-      let clock = 0
-      for (const node in decoded.clock) {
-        this.#ctxNode.push(this.#actors.id(node))
-        this.#ctxCounter.push(decoded.clock[node])
-        clock += 1
-      }
-      for (const dot of decoded.dots) {
-        this.#ctxNode.push(this.#actors.id(dot.node))
-        this.#ctxCounter.push(dot.counter)
-      }
-      place = { start, clock, loose: decoded.dots.length }
+      start = place.start
+      clock = place.clock
+      loose = place.loose
     }
-    if (byProcess) {
-      byProcess.context = context
-      byProcess.place = place
-    } else this.#lastByProcess.set(process, { context, place })
-    if (byKey) {
-      byKey.context = context
-      byKey.place = place
-    } else this.#lastByKey[key] = { context, place }
-    c.ctxStart[r] = place.start
-    c.ctxClock[r] = place.clock
-    c.ctxLoose[r] = place.loose
+    byProcess.set(slot, context, hash, start, clock, loose)
+    byKey.set(key, context, hash, start, clock, loose)
+    c.ctxStart[r] = start
+    c.ctxClock[r] = clock
+    c.ctxLoose[r] = loose
+  }
+
+  /** Decodes a context into the pool: where it went, or undefined when it cannot be read. */
+  #decode(context: string): ContextPlace | undefined {
+    const start = this.#ctxNode.length
+    // Most contexts are a plain clock, copied straight from the decoder's arrays (no clock object to build and walk).
+    const entries = readPlainClock(context, this.#clockNodes, this.#clockCounters)
+    if (entries >= 0) {
+      for (let i = 0; i < entries; i++) {
+        this.#ctxNode.push(this.#actors.id(this.#clockNodes[i]))
+        this.#ctxCounter.push(this.#clockCounters[i])
+      }
+      return { start, clock: entries, loose: 0 }
+    }
+    const decoded = peekParsed(context)
+    if (!decoded) return undefined
+    let clock = 0
+    for (const node in decoded.clock) {
+      this.#ctxNode.push(this.#actors.id(node))
+      this.#ctxCounter.push(decoded.clock[node])
+      clock += 1
+    }
+    for (const dot of decoded.dots) {
+      this.#ctxNode.push(this.#actors.id(dot.node))
+      this.#ctxCounter.push(dot.counter)
+    }
+    return { start, clock, loose: decoded.dots.length }
   }
 
   /**
@@ -329,8 +409,8 @@ export class OpTableBuilder {
     const part = <T extends Float64Array | Int32Array | Uint8Array>(column: T, length: number): T =>
       (trim ? column.slice(0, length) : column.subarray(0, length)) as T
     const trimmed = Object.fromEntries(Object.keys(ROW_COLUMNS).map((name) => [name, part(c[name as RowColumnName], rows)])) as RowColumns
-    this.#lastByProcess.clear()
-    this.#lastByKey = []
+    this.#lastByProcess = new LastContexts()
+    this.#lastByKey = new LastContexts()
     return {
       length: rows,
       ...trimmed,

@@ -145,9 +145,22 @@ const sortCounters: number[] = []
  * positive), no repeated actor. Anything else is undefined: the general path decides.
  */
 export function peekPlainClock(encoded: string): CausalContext | undefined {
+  const count = readPlainClock(encoded, sortNodes, sortCounters)
+  if (count < 0) return undefined
+  const clock: Clock = {}
+  for (let i = 0; i < count; i++) clock[sortNodes[i]] = sortCounters[i]
+  return { clock, dots: [] }
+}
+
+/**
+ * {@link peekPlainClock} without building the clock, for a reader that copies its entries
+ * elsewhere (the op table's context pool): fills `nodes` and `counters` with them, sorted
+ * by actor, and returns how many; -1 when `encoded` is not a plain clock.
+ */
+export function readPlainClock(encoded: string, nodes: string[], counters: number[]): number {
   const length = encoded.indexOf('.')
   const tail = length & 3
-  if (length < 0 || tail === 1) return undefined
+  if (length < 0 || tail === 1) return -1
   const size = (length >> 2) * 3 + (tail === 0 ? 0 : tail - 1)
   if (payloadBytes.length < size + 2) payloadBytes = Buffer.alloc(size * 2 + 2)
   const b = payloadBytes
@@ -159,45 +172,43 @@ export function peekPlainClock(encoded: string): CausalContext | undefined {
   for (; i + 4 <= length; i += 4) {
     const n = (digit64(encoded, i) << 18) | (digit64(encoded, i + 1) << 12) | (digit64(encoded, i + 2) << 6) | digit64(encoded, i + 3)
     // A -1 digit sets every high bit.
-    if (n < 0) return undefined
+    if (n < 0) return -1
     b[o++] = n >> 16
     b[o++] = (n >> 8) & 0xff
     b[o++] = n & 0xff
   }
   if (tail !== 0) {
     const n = (digit64(encoded, i) << 18) | (digit64(encoded, i + 1) << 12) | (tail === 3 ? digit64(encoded, i + 2) << 6 : 0)
-    if (n < 0) return undefined
+    if (n < 0) return -1
     b[o++] = n >> 16
     if (tail === 3) b[o++] = (n >> 8) & 0xff
   }
-  return plainClock(b, size)
+  return plainClockEntries(b, size, nodes, counters)
 }
 
-/** The context in payload bytes [0, size) when they are a plain clock (see {@link peekPlainClock}), else undefined. */
-function plainClock(b: Buffer, size: number): CausalContext | undefined {
-  if (size < CLOCK_OPEN.length + 2) return undefined
-  for (let i = 0; i < CLOCK_OPEN.length; i++) if (b[i] !== CLOCK_OPEN[i]) return undefined
+/** The entries of the clock in payload bytes [0, size) when they are a plain clock (see {@link readPlainClock}), else -1. */
+function plainClockEntries(b: Buffer, size: number, nodes: string[], counters: number[]): number {
+  if (size < CLOCK_OPEN.length + 2) return -1
+  for (let i = 0; i < CLOCK_OPEN.length; i++) if (b[i] !== CLOCK_OPEN[i]) return -1
   let p = CLOCK_OPEN.length
-  const nodes = sortNodes
-  const counters = sortCounters
   let count = 0
   if (b[p] === 0x7d) p++
   else {
     for (;;) {
-      if (b[p] !== 0x22 || !isLetter(b[p + 1])) return undefined
+      if (b[p] !== 0x22 || !isLetter(b[p + 1])) return -1
       const start = ++p
       while (p < size && isNameByte(b[p])) p++
-      if (b[p] !== 0x22 || b[p + 1] !== 0x3a) return undefined
+      if (b[p] !== 0x22 || b[p + 1] !== 0x3a) return -1
       const node = actorName(b, start, p)
       p += 2
       const digits = p
       let counter = 0
       while (p < size && b[p] >= 0x30 && b[p] <= 0x39) counter = counter * 10 + (b[p++] - 0x30)
-      if (p === digits || p - digits > 15 || b[digits] === 0x30) return undefined
+      if (p === digits || p - digits > 15 || b[digits] === 0x30) return -1
       // Sorted as it goes (a clock has a few entries); a repeated actor is left to JSON.parse.
       let at = count
       while (at > 0 && nodes[at - 1] >= node) {
-        if (nodes[at - 1] === node) return undefined
+        if (nodes[at - 1] === node) return -1
         nodes[at] = nodes[at - 1]
         counters[at] = counters[at - 1]
         at--
@@ -207,13 +218,11 @@ function plainClock(b: Buffer, size: number): CausalContext | undefined {
       count++
       const next = b[p++]
       if (next === 0x7d) break
-      if (next !== 0x2c) return undefined
+      if (next !== 0x2c) return -1
     }
   }
-  if (p !== size - 1 || b[p] !== 0x7d) return undefined
-  const clock: Clock = {}
-  for (let i = 0; i < count; i++) clock[nodes[i]] = counters[i]
-  return { clock, dots: [] }
+  if (p !== size - 1 || b[p] !== 0x7d) return -1
+  return count
 }
 
 const isLetter = (byte: number): boolean => (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
