@@ -1,11 +1,14 @@
 /**
  * Conformance of the data path: every toxic, set up through toxiproxy-node-client, checked
- * over real TCP through an echo server, against the embedded server and (with
- * TOXIPROXY_URL) a real Toxiproxy 2.12. Timings are measured with tolerances: latency
+ * over real TCP through an echo server, and the proxy's bound on what it holds for an
+ * upstream that does not read, against the embedded server and (with TOXIPROXY_URL) a real
+ * Toxiproxy 2.12. Timings are measured with tolerances: latency
  * within jitter + 10 ms, bandwidth within 5%.
  */
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { performance } from 'node:perf_hooks'
 import { test } from '@japa/runner'
 import type { Proxy as ClientProxy, Toxic } from 'toxiproxy-node-client'
@@ -40,6 +43,71 @@ async function roundTrips(client: TestClient, count: number): Promise<number[]> 
   return times
 }
 
+/** Bytes the flow-control test sends: far more than the kernel's socket buffers on both sides of the proxy can hold (Linux: up to 32 MiB each). */
+const FLOW_BYTES = 256 * 1024 * 1024
+const FLOW_CHUNK = 1024 * 1024
+/** Byte i of the stream is i mod 251 (a prime: a chunk dropped, repeated or reordered breaks it). */
+const PATTERN = Buffer.from(Array.from({ length: FLOW_CHUNK + 251 }, (_, i) => i % 251))
+const patterned = (offset: number): Buffer => PATTERN.subarray(offset % 251, (offset % 251) + FLOW_CHUNK)
+
+/** A server that accepts one connection and reads nothing until `read`, which checks the pattern and resolves with the bytes counted once `total` arrived. */
+async function stalledSink(): Promise<{ address: string; read(total: number): Promise<number>; close(): Promise<void> }> {
+  let accepted: Socket | undefined
+  const server = createServer({ pauseOnConnect: true })
+  const connected = new Promise<Socket>((resolve) => {
+    server.once('connection', (socket: Socket) => {
+      accepted = socket
+      socket.on('error', () => {})
+      resolve(socket)
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  return {
+    address: `127.0.0.1:${port}`,
+    async read(total) {
+      const socket = await connected
+      let count = 0
+      return new Promise((resolve, reject) => {
+        socket.on('data', (chunk: Buffer) => {
+          for (let i = 0; i < chunk.length; i++) {
+            if (chunk[i] !== (count + i) % 251) {
+              reject(new Error(`byte ${count + i} is ${chunk[i]}, not ${(count + i) % 251}`))
+              socket.destroy()
+              return
+            }
+          }
+          count += chunk.length
+          if (count >= total) resolve(count)
+        })
+        socket.once('close', () => resolve(count))
+        socket.resume()
+      })
+    },
+    async close() {
+      accepted?.destroy()
+      server.close()
+    },
+  }
+}
+
+/** Polls `measure` until it stops changing (the same for 500 ms), at most 20 s; its last value. */
+async function settled(measure: () => number): Promise<number> {
+  const deadline = performance.now() + 20_000
+  let last = measure()
+  let since = performance.now()
+  while (performance.now() < deadline) {
+    await sleep(50)
+    const now = measure()
+    if (now !== last) {
+      last = now
+      since = performance.now()
+    } else if (performance.now() - since >= 500) return now
+  }
+  throw new Error(`still changing after 20 s: ${last}`)
+}
+
 const servers = serversUnderTest()
 console.log(`proxy conformance (toxics over TCP) against: ${servers.map((s) => s.label).join('; ')}`)
 
@@ -60,6 +128,30 @@ for (const server of servers) {
           assert.isTrue((await client.read(data.length, 10_000)).equals(data))
         }),
       )
+    })
+
+    test('an upstream that stops reading stops the proxy reading its client, and every byte arrives in order once it reads again', async ({
+      assert,
+    }) => {
+      const s = scope()
+      const sink = await stalledSink()
+      s.defer(() => sink.close())
+      const proxy = await s.proxy('flow', sink.address)
+      const { socket: client } = await s.connect(proxy.listen)
+      // The client writes as fast as it is let: bytes that left it are held by the kernel's buffers or by the proxy.
+      let handed = 0
+      const writing = (async () => {
+        while (handed < FLOW_BYTES) {
+          const more = client.write(patterned(handed))
+          handed += FLOW_CHUNK
+          if (!more) await once(client, 'drain')
+        }
+      })()
+      const accepted = await settled(() => handed - client.writableLength)
+      assert.isBelow(accepted, FLOW_BYTES / 2, `the proxy took ${accepted} bytes from a client its upstream does not read`)
+      const arrived = sink.read(FLOW_BYTES)
+      await writing
+      assert.equal(await arrived, FLOW_BYTES)
     })
 
     test('latency on {0} delays each round trip by latency ± jitter')
