@@ -32,10 +32,10 @@ export const FINAL = 3
 
 /** `ctxStart` of an op that carried no context (a blind write, a failed read). */
 const NO_CONTEXT = -1
-/** Slots of the contexts last seen by process: processes 0 to this (a run's usual ones) have one each. */
-const PROCESS_SLOTS = 1 << 16
 /** `ctxStart` of an op whose context could not be decoded. */
 const BAD_CONTEXT = -2
+/** Slots of the contexts last seen by process: processes 0 to this (a run's usual ones) have one each. */
+const PROCESS_SLOTS = 1 << 16
 
 /**
  * A column of numbers that are whole and below 2^32 in most histories (times in µs, line

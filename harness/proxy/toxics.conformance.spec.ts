@@ -8,12 +8,12 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { performance } from 'node:perf_hooks'
 import { test } from '@japa/runner'
 import type { Proxy as ClientProxy, Toxic } from 'toxiproxy-node-client'
 import { median } from '../bench/benchmark.ts'
 import { Random } from '../../common/helpers/random.ts'
+import { eventually } from '../cluster/testing.ts'
 import { serversUnderTest } from './test/servers.ts'
 import { useServer } from './test/scope.ts'
 import type { TestClient } from './test/tcp-client.ts'
@@ -92,20 +92,23 @@ async function stalledSink(): Promise<{ address: string; read(total: number): Pr
   }
 }
 
-/** Polls `measure` until it stops changing (the same for 500 ms), at most 20 s; its last value. */
-async function settled(measure: () => number): Promise<number> {
-  const deadline = performance.now() + 20_000
+/** `measure`'s value once it has stopped changing (the same for 500 ms), polled for at most 20 s. */
+function settled(measure: () => number): Promise<number> {
   let last = measure()
   let since = performance.now()
-  while (performance.now() < deadline) {
-    await sleep(50)
-    const now = measure()
-    if (now !== last) {
-      last = now
-      since = performance.now()
-    } else if (performance.now() - since >= 500) return now
-  }
-  throw new Error(`still changing after 20 s: ${last}`)
+  return eventually(
+    'the bytes the client handed off to stop growing',
+    () => {
+      const now = measure()
+      if (now !== last) {
+        last = now
+        since = performance.now()
+        return undefined
+      }
+      return performance.now() - since >= 500 ? now : undefined
+    },
+    { timeoutMs: 20_000, intervalMs: 50 },
+  )
 }
 
 const servers = serversUnderTest()
